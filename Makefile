@@ -1,0 +1,47 @@
+# Every target bootstraps .venv with uv from a clean checkout; nothing else is assumed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format lock clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+
+$(INSTALLED): $(UV) requirements-dev.txt pyproject.toml
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements-dev.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+install: $(INSTALLED) ## Create .venv and install the pinned dependencies
+
+run: $(INSTALLED) ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
+	$(BIN)/inkwell serve --host $(HOST) --port $(PORT)
+
+test: $(INSTALLED) ## Run the whole test suite (SQLite and PostgreSQL)
+	$(BIN)/pytest -n 2
+
+lint: $(INSTALLED) ## ruff check, ruff format --check and mypy
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src
+
+format: $(INSTALLED) ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+lock: $(UV) ## Re-pin requirements*.txt from pyproject.toml
+	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml -o requirements.txt
+	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra dev -o requirements-dev.txt
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

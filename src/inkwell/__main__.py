@@ -1,0 +1,3 @@
+from inkwell.cli import app
+
+app(prog_name="inkwell")

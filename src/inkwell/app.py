@@ -1,0 +1,58 @@
+"""The application factory: everything the app needs comes from one `Settings` object."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from inkwell import __version__
+from inkwell.config import Settings
+from inkwell.db import create_engine, create_sessionmaker
+from inkwell.errors import install_error_handlers
+from inkwell.migrations import upgrade_database
+from inkwell.posts.router import router as posts_router
+from inkwell.security import PasswordHasher
+from inkwell.users.router import router as users_router
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        if settings.is_sqlite:
+            await upgrade_database(engine)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.password_hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost,
+            memory_cost_kib=settings.argon2_memory_cost_kib,
+            max_concurrent=settings.password_hash_concurrency,
+        )
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Inkwell",
+        version=__version__,
+        summary="A blog platform, asynchronous from the socket to the database.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(users_router)
+    app.include_router(posts_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,89 @@
+"""The `inkwell` command: serve the app, migrate the database, fill it with demo data."""
+
+import asyncio
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.progress import Progress
+
+from inkwell.config import Settings
+from inkwell.db import create_engine, create_sessionmaker
+from inkwell.migrations import upgrade_database
+from inkwell.security import PasswordHasher
+from inkwell.seed import seed as seed_data
+
+app = typer.Typer(help="Inkwell, an async blog platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind")] = 8000,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Serve the app with uvicorn, uvloop and httptools."""
+    uvicorn.run(
+        "inkwell.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        workers=None if reload else workers,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=True,
+        timeout_graceful_shutdown=30,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply the migrations up to REVISION (the newest by default)."""
+
+    async def run() -> None:
+        engine = create_engine(Settings())
+        try:
+            await upgrade_database(engine, revision)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    typer.echo(f"Database upgraded to {revision}.")
+
+
+@app.command()
+def seed(
+    users: Annotated[int, typer.Option(min=1, help="Users to create")] = 100,
+    posts: Annotated[int, typer.Option(min=0, help="Posts to create")] = 10_000,
+) -> None:
+    """Fill the database with demo users and posts."""
+    settings = Settings()
+
+    async def run(progress: Progress) -> None:
+        task = progress.add_task("Seeding", total=users + posts)
+        engine = create_engine(settings)
+        try:
+            await upgrade_database(engine)
+            hasher = PasswordHasher(
+                time_cost=settings.argon2_time_cost,
+                memory_cost_kib=settings.argon2_memory_cost_kib,
+                max_concurrent=1,
+            )
+            async with create_sessionmaker(engine).begin() as session:
+                await seed_data(
+                    session,
+                    hasher,
+                    users=users,
+                    posts=posts,
+                    advance=lambda n: progress.advance(task, n),
+                )
+        finally:
+            await engine.dispose()
+
+    with Progress() as progress:
+        asyncio.run(run(progress))
+    typer.echo(f"Added {users} users and {posts} posts.")

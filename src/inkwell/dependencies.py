@@ -1,0 +1,52 @@
+"""Dependencies shared by the routers: the request's database session and pagination."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.schemas import MAX_ID
+from inkwell.security import PasswordHasher
+
+
+async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request: services only flush, the request commits once or rolls back."""
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+# scope="function" commits before the response is sent, so a 2xx means the data is stored.
+DbSession = Annotated[AsyncSession, Depends(_db_session, scope="function")]
+
+
+def _password_hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.password_hasher
+    return hasher
+
+
+Passwords = Annotated[PasswordHasher, Depends(_password_hasher)]
+
+ResourceId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    skip: int
+    limit: int
+
+
+def _pagination(
+    skip: Annotated[int, Query(ge=0, le=MAX_ID, description="Posts to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 10,
+) -> Pagination:
+    return Pagination(skip=skip, limit=limit)
+
+
+PageParams = Annotated[Pagination, Depends(_pagination)]

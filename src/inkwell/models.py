@@ -1,0 +1,6 @@
+"""Imports every domain's models so that `Base.metadata` knows all tables (Alembic, tests)."""
+
+from inkwell.posts.models import Post
+from inkwell.users.models import User
+
+__all__ = ["Post", "User"]

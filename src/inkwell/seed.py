@@ -1,0 +1,95 @@
+"""Demo data: many users and posts, inserted in batches so thousands take seconds."""
+
+import random
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.db import utcnow
+from inkwell.posts.models import Post
+from inkwell.security import PasswordHasher
+from inkwell.users.models import User
+
+DEMO_PASSWORD = "inkwell-demo-password"  # noqa: S105  (documented demo credential)
+BATCH_SIZE = 1_000
+
+_WORDS = (
+    "async",
+    "await",
+    "event",
+    "loop",
+    "socket",
+    "database",
+    "query",
+    "index",
+    "page",
+    "cursor",
+    "engine",
+    "session",
+    "token",
+    "python",
+    "fastapi",
+    "pydantic",
+    "starlette",
+    "uvicorn",
+    "postgres",
+    "sqlite",
+    "schema",
+    "migration",
+    "benchmark",
+    "latency",
+    "throughput",
+    "worker",
+    "thread",
+    "picture",
+    "upload",
+    "storage",
+    "cache",
+    "header",
+    "deploy",
+    "nginx",
+    "",
+)
+
+
+def _sentence(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(_WORDS) for _ in range(words)).capitalize()
+
+
+async def seed(
+    session: AsyncSession,
+    passwords: PasswordHasher,
+    *,
+    users: int,
+    posts: int,
+    advance: Callable[[int], None] = lambda _: None,
+    rng: random.Random | None = None,
+) -> None:
+    """Adds `users` users (all with DEMO_PASSWORD) and `posts` posts spread among them."""
+    rng = rng or random.Random()  # noqa: S311  (demo text, not secrets)
+    password_hash = await passwords.hash(DEMO_PASSWORD)
+    now = utcnow()
+    user_rows = []
+    for _ in range(users):
+        name = f"writer-{secrets.token_hex(4)}"
+        user_rows.append(
+            {"username": name, "email": f"{name}@example.com", "password_hash": password_hash}
+        )
+    user_ids = list(await session.scalars(insert(User).returning(User.id), user_rows))
+    advance(users)
+    for start in range(0, posts, BATCH_SIZE):
+        batch = [
+            {
+                "title": _sentence(rng, rng.randint(3, 8)),
+                "content": "\n\n".join(_sentence(rng, rng.randint(20, 60)) + "." for _ in range(3)),
+                "date_posted": (posted := now - timedelta(minutes=rng.randint(0, 525_600))),
+                "updated_at": posted,
+                "user_id": rng.choice(user_ids),
+            }
+            for _ in range(min(BATCH_SIZE, posts - start))
+        ]
+        await session.execute(insert(Post), batch)
+        advance(len(batch))

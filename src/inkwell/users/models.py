@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inkwell.db import Base, utcnow
+
+if TYPE_CHECKING:
+    from inkwell.posts.models import Post
+
+USERNAME_MAX_LENGTH = 50
+EMAIL_MAX_LENGTH = 254
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    image_file: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    posts: Mapped[list[Post]] = relationship(
+        back_populates="author",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    def __repr__(self) -> str:
+        return f"User(id={self.id!r}, username={self.username!r})"
+
+
+# Usernames are unique regardless of case, so "Alice" cannot pass for "alice".
+Index("uq_users_username_lower", func.lower(User.username), unique=True)

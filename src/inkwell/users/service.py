@@ -1,0 +1,95 @@
+"""Users: every query and rule about accounts lives here; nothing here commits."""
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.errors import BadRequest, Conflict, NotFound
+from inkwell.security import PasswordHasher
+from inkwell.users.models import User
+from inkwell.users.schemas import UserCreate, UserUpdate
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("User not found")
+    return user
+
+
+async def register(session: AsyncSession, passwords: PasswordHasher, data: UserCreate) -> User:
+    await _ensure_available(session, username=data.username, email=data.email)
+    user = User(
+        username=data.username,
+        email=data.email,
+        password_hash=await passwords.hash(data.password),
+    )
+    session.add(user)
+    await _flush_unique(session)
+    return user
+
+
+async def update_user(
+    session: AsyncSession, passwords: PasswordHasher, user: User, data: UserUpdate
+) -> User:
+    if data.password is not None:
+        if data.current_password is None:
+            raise BadRequest("current_password is required to change the password")
+        if not await passwords.verify(data.current_password, user.password_hash):
+            raise BadRequest("current_password is incorrect")
+        user.password_hash = await passwords.hash(data.password)
+    changed_username = data.username if data.username not in (None, user.username) else None
+    changed_email = data.email if data.email not in (None, user.email) else None
+    await _ensure_available(
+        session, username=changed_username, email=changed_email, except_user_id=user.id
+    )
+    if data.username is not None:
+        user.username = data.username
+    if data.email is not None:
+        user.email = data.email
+    await _flush_unique(session)
+    return user
+
+
+async def delete_user(session: AsyncSession, user: User) -> None:
+    """The database's ON DELETE CASCADE removes the posts in the same statement."""
+    await session.delete(user)
+    await session.flush()
+
+
+async def _ensure_available(
+    session: AsyncSession,
+    *,
+    username: str | None,
+    email: str | None,
+    except_user_id: int | None = None,
+) -> None:
+    """Answers which name is taken; the unique indexes still decide races (see _flush_unique)."""
+    clauses = []
+    if username is not None:
+        clauses.append(func.lower(User.username) == username.lower())
+    if email is not None:
+        clauses.append(User.email == email)
+    if not clauses:
+        return
+    query = select(User.username, User.email).where(or_(*clauses))
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    for taken_username, taken_email in await session.execute(query):
+        if username is not None and taken_username.lower() == username.lower():
+            raise Conflict("This username is already taken")
+        if email is not None and taken_email == email:
+            raise Conflict("This email is already registered")
+
+
+async def _flush_unique(session: AsyncSession) -> None:
+    """Turns the loser of a race for the same username or email into a 409."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        message = str(exc.orig)
+        if "username" in message:
+            raise Conflict("This username is already taken") from exc
+        if "email" in message:
+            raise Conflict("This email is already registered") from exc
+        raise

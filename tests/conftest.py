@@ -1,0 +1,191 @@
+"""Every data-layer test runs on SQLite and on PostgreSQL, each test on an emptied database.
+
+Each pytest-xdist worker gets its own SQLite file and its own PostgreSQL database, migrated
+once; tables are emptied after every test, so tests can commit for real (and race) in parallel.
+"""
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from inkwell.app import create_app
+from inkwell.config import Settings
+from inkwell.db import create_engine, create_sessionmaker
+from inkwell.migrations import upgrade_database
+
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TABLES = ("posts", "users")
+
+
+async def _postgres_error() -> str | None:
+    url = make_url(POSTGRES_URL)
+    try:
+        connection = await asyncpg.connect(
+            host=url.host,
+            port=url.port,
+            user=url.username,
+            password=url.password,
+            database=url.database,
+            timeout=5,
+        )
+    except (OSError, asyncpg.PostgresError) as exc:
+        return f"{exc.__class__.__name__}: {exc}"
+    await connection.close()
+    return None
+
+
+@asynccontextmanager
+async def _postgres_database(name: str) -> AsyncIterator[str]:
+    """A database of this worker's own on the test server, dropped at the end."""
+    error = await _postgres_error()
+    if error is not None:
+        message = f"PostgreSQL at {POSTGRES_URL} is unreachable ({error})"
+        if IN_CI:
+            pytest.fail(f"{message}; in CI the PostgreSQL tests must run.", pytrace=False)
+        pytest.skip(f"{message}; set TEST_DATABASE_URL or start the server")
+    server = make_url(POSTGRES_URL)
+    admin = await asyncpg.connect(
+        host=server.host,
+        port=server.port,
+        user=server.username,
+        password=server.password,
+        database=server.database,
+    )
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> AsyncIterator[str]:
+    """The URL of a migrated database; tests using it run once per backend."""
+    async with AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'inkwell.db'}"
+        else:
+            url = await stack.enter_async_context(_postgres_database(f"inkwell_test_{worker_id}"))
+        engine = create_engine(Settings(database_url=url))
+        await upgrade_database(engine)
+        await engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        # Cheap hashes keep the suite fast; production costs are the defaults.
+        argon2_time_cost=1,
+        argon2_memory_cost_kib=64,
+    )
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """Direct access to the test database, emptied after each test."""
+    engine = create_engine(settings)
+    yield engine
+    async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                await connection.execute(text(f"DELETE FROM {table}"))
+    await engine.dispose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with create_sessionmaker(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+async def app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements(app: FastAPI) -> Iterator[StatementCounter]:
+    """Records every SQL statement the app's engine sends."""
+    counter = StatementCounter()
+    sync_engine = app.state.engine.sync_engine
+
+    def record(*args: object) -> None:
+        counter.statements.append(str(args[2]))
+
+    event.listen(sync_engine, "before_cursor_execute", record)
+    yield counter
+    event.remove(sync_engine, "before_cursor_execute", record)
+
+
+PASSWORD = "correct horse battery staple"
+
+
+class Api:
+    """Short-hands for the setup steps tests share; each asserts the step worked."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self.client = client
+        self._count = 0
+
+    async def register(self, username: str | None = None, **fields: str) -> dict[str, object]:
+        self._count += 1
+        username = username or f"user{self._count}"
+        body = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+        response = await self.client.post("/api/users", json=body | fields)
+        assert response.status_code == 201, response.text
+        user: dict[str, object] = response.json()
+        return user
+
+    async def post(self, author: dict[str, object], **fields: str) -> dict[str, object]:
+        self._count += 1
+        body = {"title": f"Post {self._count}", "content": "Some words.", "user_id": author["id"]}
+        response = await self.client.post("/api/posts", json=body | fields)
+        assert response.status_code == 201, response.text
+        post: dict[str, object] = response.json()
+        return post
+
+
+@pytest.fixture
+def api(client: AsyncClient) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+async def author(api: Api) -> dict[str, object]:
+    return await api.register("author")
