@@ -1,15 +1,17 @@
 """The `inkwell` command: serve the app, migrate the database, fill it with demo data."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import typer
 import uvicorn
 from rich.progress import Progress
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
-from inkwell.migrations import upgrade_database
+from inkwell.migrations import downgrade_database, upgrade_database
 from inkwell.security import PasswordHasher
 from inkwell.seed import seed as seed_data
 
@@ -40,19 +42,29 @@ def serve(
     )
 
 
-@db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Apply the migrations up to REVISION (the newest by default)."""
-
+def _migrate(step: Callable[[AsyncEngine, str], Awaitable[None]], revision: str) -> None:
     async def run() -> None:
         engine = create_engine(Settings())
         try:
-            await upgrade_database(engine, revision)
+            await step(engine, revision)
         finally:
             await engine.dispose()
 
     asyncio.run(run())
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply the migrations up to REVISION (the newest by default)."""
+    _migrate(upgrade_database, revision)
     typer.echo(f"Database upgraded to {revision}.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
+    """Undo the migrations down to REVISION (`base` undoes them all)."""
+    _migrate(downgrade_database, revision)
+    typer.echo(f"Database downgraded to {revision}.")
 
 
 @app.command()

@@ -1,5 +1,6 @@
 """Alembic owns the schema; these helpers run it from the app and the command line."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -18,10 +19,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def upgrade_database(engine: AsyncEngine, revision: str = "head") -> None:
-    """Runs the migrations on one of the engine's connections, in a worker-friendly way."""
+    await _run(engine, command.upgrade, revision)
 
-    def upgrade(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), revision)
 
+async def downgrade_database(engine: AsyncEngine, revision: str) -> None:
+    await _run(engine, command.downgrade, revision)
+
+
+async def _run(engine: AsyncEngine, step: Callable[[Config, str], None], revision: str) -> None:
+    """Alembic is synchronous: it runs inside one of the engine's connections via run_sync."""
     async with engine.begin() as connection:
-        await connection.run_sync(upgrade)
+        await connection.run_sync(lambda sync: step(alembic_config(sync), revision))

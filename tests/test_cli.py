@@ -1,0 +1,45 @@
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from typer.testing import CliRunner
+
+from inkwell.cli import app
+from inkwell.config import Settings
+from inkwell.posts.models import Post
+from inkwell.users.models import User
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("ARGON2_MEMORY_COST_KIB", "64")
+    monkeypatch.setenv("ARGON2_TIME_COST", "1")
+
+
+@pytest.mark.usefixtures("cli_env")
+async def test_seed_adds_the_users_and_posts_asked_for(session: AsyncSession) -> None:
+    result = await asyncio.to_thread(
+        runner.invoke, app, ["seed", "--users", "7", "--posts", "2500"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Added 7 users and 2500 posts" in result.output
+    assert await session.scalar(select(func.count()).select_from(User)) == 7
+    assert await session.scalar(select(func.count()).select_from(Post)) == 2500
+    authors = await session.scalar(select(func.count(func.distinct(Post.user_id))))
+    assert authors == 7
+
+
+@pytest.mark.usefixtures("cli_env")
+async def test_db_upgrade_on_an_up_to_date_database_changes_nothing() -> None:
+    result = await asyncio.to_thread(runner.invoke, app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "Database upgraded to head" in result.output
+
+
+def test_seed_refuses_a_nonsensical_count() -> None:
+    result = runner.invoke(app, ["seed", "--users", "0"])
+    assert result.exit_code == 2

@@ -1,0 +1,88 @@
+from datetime import UTC, datetime
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import insert, select
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.posts.models import Post
+from inkwell.users.models import User
+from tests.conftest import StatementCounter
+
+Author = dict[str, object]
+
+
+async def add_posts(session: AsyncSession, user_ids: list[int], count: int) -> None:
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [
+        {
+            "title": f"Post {i}",
+            "content": "c",
+            "user_id": user_ids[i % len(user_ids)],
+            "date_posted": when,
+            "updated_at": when,
+        }
+        for i in range(count)
+    ]
+    await session.execute(insert(Post), rows)
+    await session.commit()
+
+
+async def test_listing_costs_the_same_statements_for_10_or_100_posts(
+    client: AsyncClient, session: AsyncSession, count_statements: StatementCounter
+) -> None:
+    users = [
+        User(username=f"writer{i}", email=f"w{i}@example.com", password_hash="x") for i in range(20)
+    ]
+    session.add_all(users)
+    await session.flush()
+    await add_posts(session, [user.id for user in users], 150)
+
+    await client.get("/api/posts", params={"limit": 10})
+    small_page = len(count_statements)
+    count_statements.statements.clear()
+    page = (await client.get("/api/posts", params={"limit": 100})).json()
+
+    assert len(page["posts"]) == 100
+    assert len({post["author"]["id"] for post in page["posts"]}) == 20
+    assert len(count_statements) == small_page
+    assert small_page <= 2, count_statements.statements
+
+
+async def test_reading_a_relationship_that_was_not_loaded_fails_loudly(
+    session: AsyncSession, client: AsyncClient, author: Author
+) -> None:
+    await client.post("/api/posts", json={"title": "t", "content": "c", "user_id": author["id"]})
+    post = await session.scalar(select(Post))
+    assert post is not None
+    with pytest.raises(InvalidRequestError, match="lazy='raise'"):
+        _ = post.author
+
+
+async def test_a_users_posts_collection_is_never_loaded_implicitly(
+    session: AsyncSession, author: Author
+) -> None:
+    user = await session.get(User, author["id"])
+    assert user is not None
+    with pytest.raises(InvalidRequestError, match="lazy='raise'"):
+        _ = user.posts
+
+
+async def test_timestamps_come_back_timezone_aware_in_utc(
+    session: AsyncSession, author: Author
+) -> None:
+    user = await session.get(User, author["id"])
+    assert user is not None
+    assert user.created_at.tzinfo is not None
+    assert user.created_at.utcoffset() is not None
+    assert user.created_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+
+
+async def test_deleting_a_user_row_cascades_to_posts_in_the_database(
+    session: AsyncSession, client: AsyncClient, author: Author
+) -> None:
+    await client.post("/api/posts", json={"title": "t", "content": "c", "user_id": author["id"]})
+    await session.execute(User.__table__.delete().where(User.id == author["id"]))
+    await session.commit()
+    assert (await session.scalars(select(Post))).all() == []

@@ -1,0 +1,170 @@
+from datetime import UTC, datetime, timedelta
+
+from httpx import AsyncClient
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.posts.models import Post
+from tests.conftest import Api
+
+Author = dict[str, object]
+
+
+async def test_creating_a_post_returns_it_with_its_author(
+    client: AsyncClient, author: Author
+) -> None:
+    response = await client.post(
+        "/api/posts", json={"title": "Hello", "content": "First post.", "user_id": author["id"]}
+    )
+    assert response.status_code == 201
+    post = response.json()
+    assert post["title"] == "Hello"
+    assert post["content"] == "First post."
+    assert post["user_id"] == author["id"]
+    assert post["author"] == {
+        "id": author["id"],
+        "username": "author",
+        "image_path": "/static/img/default-avatar.svg",
+    }
+
+
+async def test_timestamps_are_iso_8601_in_utc(api: Api, author: Author) -> None:
+    post = await api.post(author)
+    posted = datetime.fromisoformat(str(post["date_posted"]))
+    assert posted.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - posted) < timedelta(minutes=1)
+
+
+async def test_a_post_for_an_unknown_author_is_not_found(client: AsyncClient) -> None:
+    response = await client.post("/api/posts", json={"title": "t", "content": "c", "user_id": 999})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "User not found"}
+
+
+async def test_a_post_can_be_read_by_id(api: Api, client: AsyncClient, author: Author) -> None:
+    post = await api.post(author, title="Readable")
+    response = await client.get(f"/api/posts/{post['id']}")
+    assert response.status_code == 200
+    assert response.json() == post
+
+
+async def test_put_replaces_title_and_content(
+    api: Api, client: AsyncClient, author: Author
+) -> None:
+    post = await api.post(author)
+    response = await client.put(
+        f"/api/posts/{post['id']}", json={"title": "New title", "content": "New content"}
+    )
+    assert response.status_code == 200
+    assert response.json()["title"] == "New title"
+    assert response.json()["content"] == "New content"
+    assert (await client.get(f"/api/posts/{post['id']}")).json()["title"] == "New title"
+
+
+async def test_put_requires_every_field(api: Api, client: AsyncClient, author: Author) -> None:
+    post = await api.post(author)
+    response = await client.put(f"/api/posts/{post['id']}", json={"title": "Only a title"})
+    assert response.status_code == 422
+
+
+async def test_patch_changes_only_what_it_names(
+    api: Api, client: AsyncClient, author: Author
+) -> None:
+    post = await api.post(author, title="Old", content="Kept content")
+    response = await client.patch(f"/api/posts/{post['id']}", json={"title": "New"})
+    assert response.status_code == 200
+    assert response.json()["title"] == "New"
+    assert response.json()["content"] == "Kept content"
+
+
+async def test_an_edit_moves_updated_at_but_not_date_posted(
+    api: Api, client: AsyncClient, author: Author
+) -> None:
+    post = await api.post(author)
+    edited = (await client.patch(f"/api/posts/{post['id']}", json={"content": "Edited"})).json()
+    assert edited["date_posted"] == post["date_posted"]
+    assert datetime.fromisoformat(edited["updated_at"]) > datetime.fromisoformat(
+        str(post["updated_at"])
+    )
+
+
+async def test_a_deleted_post_is_gone(api: Api, client: AsyncClient, author: Author) -> None:
+    post = await api.post(author)
+    assert (await client.delete(f"/api/posts/{post['id']}")).status_code == 204
+    response = await client.get(f"/api/posts/{post['id']}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Post not found"}
+
+
+async def test_the_empty_blog_lists_an_empty_page(client: AsyncClient) -> None:
+    response = await client.get("/api/posts")
+    assert response.status_code == 200
+    assert response.json() == {"posts": [], "total": 0, "skip": 0, "limit": 10, "has_more": False}
+
+
+async def test_posts_are_listed_newest_first(api: Api, client: AsyncClient, author: Author) -> None:
+    ids = [(await api.post(author))["id"] for _ in range(3)]
+    listed = [post["id"] for post in (await client.get("/api/posts")).json()["posts"]]
+    assert listed == ids[::-1]
+
+
+async def test_pages_report_total_and_whether_more_follow(
+    api: Api, client: AsyncClient, author: Author
+) -> None:
+    for _ in range(5):
+        await api.post(author)
+    first = (await client.get("/api/posts", params={"limit": 2})).json()
+    last = (await client.get("/api/posts", params={"skip": 4, "limit": 2})).json()
+    assert (first["total"], first["skip"], first["limit"], first["has_more"]) == (5, 0, 2, True)
+    assert len(last["posts"]) == 1
+    assert last["has_more"] is False
+
+
+async def test_a_page_beyond_the_end_is_empty(
+    api: Api, client: AsyncClient, author: Author
+) -> None:
+    await api.post(author)
+    page = (await client.get("/api/posts", params={"skip": 50})).json()
+    assert page["posts"] == []
+    assert page["total"] == 1
+    assert page["has_more"] is False
+
+
+async def test_posts_with_the_same_timestamp_page_without_overlap_or_gaps(
+    client: AsyncClient, author: Author, session: AsyncSession
+) -> None:
+    same_moment = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [
+        {
+            "title": f"t{i}",
+            "content": "c",
+            "user_id": author["id"],
+            "date_posted": same_moment,
+            "updated_at": same_moment,
+        }
+        for i in range(7)
+    ]
+    await session.execute(insert(Post), rows)
+    await session.commit()
+    seen: list[int] = []
+    for skip in range(0, 7, 3):
+        page = (await client.get("/api/posts", params={"skip": skip, "limit": 3})).json()
+        seen += [post["id"] for post in page["posts"]]
+    assert len(seen) == 7
+    assert seen == sorted(seen, reverse=True)
+
+
+async def test_a_users_posts_are_listed_on_their_own(
+    api: Api, client: AsyncClient, author: Author
+) -> None:
+    other = await api.register("other")
+    mine = [(await api.post(author))["id"] for _ in range(2)]
+    await api.post(other)
+    page = (await client.get(f"/api/users/{author['id']}/posts")).json()
+    assert [post["id"] for post in page["posts"]] == mine[::-1]
+    assert page["total"] == 2
+
+
+async def test_the_posts_of_an_unknown_user_are_not_found(client: AsyncClient) -> None:
+    response = await client.get("/api/users/4242/posts")
+    assert response.status_code == 404
