@@ -1,7 +1,7 @@
 """Every data-layer test runs on SQLite and on PostgreSQL, each test on an emptied database.
 
-Each pytest-xdist worker gets its own SQLite file and its own PostgreSQL database, migrated
-once; tables are emptied after every test, so tests can commit for real (and race) in parallel.
+Each pytest-xdist worker of each run gets its own SQLite file and its own PostgreSQL
+database, migrated once; tables are emptied after every test, so tests can commit for real (and race) in parallel.
 """
 
 import os
@@ -73,14 +73,19 @@ async def _postgres_database(name: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 async def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    worker_id: str,
+    testrun_uid: str,
 ) -> AsyncIterator[str]:
     """The URL of a migrated database; tests using it run once per backend."""
     async with AsyncExitStack() as stack:
         if request.param == "sqlite":
             url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'inkwell.db'}"
         else:
-            url = await stack.enter_async_context(_postgres_database(f"inkwell_test_{worker_id}"))
+            url = await stack.enter_async_context(
+                _postgres_database(f"inkwell_test_{testrun_uid[:8]}_{worker_id}")
+            )
         engine = create_engine(Settings(database_url=url))
         await upgrade_database(engine)
         await engine.dispose()
