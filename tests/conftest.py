@@ -1,12 +1,14 @@
 """Every data-layer test runs on SQLite and on PostgreSQL, each test on an emptied database.
 
 Each pytest-xdist worker of each run gets its own SQLite file and its own PostgreSQL
-database, migrated once; tables are emptied after every test, so tests can commit for real (and race) in parallel.
+database, migrated once; tables are emptied after every test, so tests can commit for real
+(and race) in parallel.
 """
 
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -25,7 +27,14 @@ from inkwell.migrations import upgrade_database
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TABLES = ("posts", "users")
+TABLES = ("password_reset_tokens", "posts", "users")
+SECRET_KEY = "a test secret key that is long enough for HS256"
+# Generous enough that no test but the rate-limit ones ever meets them.
+NO_RATE_LIMITS = {
+    f"rate_limit_{action}_per_{key}": "10000/minute"
+    for action in ("login", "register", "forgot_password")
+    for key in ("address", "account")
+}
 
 
 async def _postgres_error() -> str | None:
@@ -100,6 +109,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         # Cheap hashes keep the suite fast; production costs are the defaults.
         argon2_time_cost=1,
         argon2_memory_cost_kib=64,
+        secret_key=SECRET_KEY,
+        **NO_RATE_LIMITS,
     )
 
 
@@ -161,6 +172,18 @@ def count_statements(app: FastAPI) -> Iterator[StatementCounter]:
 PASSWORD = "correct horse battery staple"
 
 
+@dataclass(frozen=True)
+class Account:
+    """A registered, signed-in user: the private profile and the headers that authenticate."""
+
+    user: dict[str, object]
+    headers: dict[str, str]
+
+    @property
+    def id(self) -> object:
+        return self.user["id"]
+
+
 class Api:
     """Short-hands for the setup steps tests share; each asserts the step worked."""
 
@@ -177,10 +200,25 @@ class Api:
         user: dict[str, object] = response.json()
         return user
 
-    async def post(self, author: dict[str, object], **fields: str) -> dict[str, object]:
+    async def login(self, username: str, password: str = PASSWORD) -> dict[str, str]:
+        """Bearer headers; the client keeps no cookie, so other requests stay anonymous."""
+        response = await self.client.post(
+            "/api/users/token", data={"username": username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        self.client.cookies.clear()
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    async def sign_up(self, username: str | None = None, **fields: str) -> Account:
+        user = await self.register(username, **fields)
+        return Account(
+            user, await self.login(str(user["username"]), fields.get("password", PASSWORD))
+        )
+
+    async def post(self, author: Account, **fields: str) -> dict[str, object]:
         self._count += 1
-        body = {"title": f"Post {self._count}", "content": "Some words.", "user_id": author["id"]}
-        response = await self.client.post("/api/posts", json=body | fields)
+        body = {"title": f"Post {self._count}", "content": "Some words."}
+        response = await self.client.post("/api/posts", json=body | fields, headers=author.headers)
         assert response.status_code == 201, response.text
         post: dict[str, object] = response.json()
         return post
@@ -192,5 +230,5 @@ def api(client: AsyncClient) -> Api:
 
 
 @pytest.fixture
-async def author(api: Api) -> dict[str, object]:
-    return await api.register("author")
+async def author(api: Api) -> Account:
+    return await api.sign_up("author")

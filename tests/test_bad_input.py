@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.posts.models import Post
 from inkwell.users.models import User
-from tests.conftest import PASSWORD, Api
+from tests.conftest import PASSWORD, Account, Api
 
 BEYOND_INT32 = 2**31
-Author = dict[str, Any]
+Author = Account
 POST_BODY = {"title": "t", "content": "c"}
 ID_ROUTES = [
     ("GET", "/api/posts/{}", None),
@@ -61,8 +61,8 @@ async def assert_nothing_stored(session: AsyncSession, users: int = 1, posts: in
 async def test_invalid_post_bodies_are_refused(
     client: AsyncClient, author: Author, session: AsyncSession, fields: dict[str, Any]
 ) -> None:
-    body = {"title": "A title", "content": "Content", "user_id": author["id"]} | fields
-    assert_client_error(await client.post("/api/posts", json=body))
+    body = {"title": "A title", "content": "Content"} | fields
+    assert_client_error(await client.post("/api/posts", json=body, headers=author.headers))
     await assert_nothing_stored(session)
 
 
@@ -78,6 +78,7 @@ async def test_invalid_post_bodies_are_refused(
         {"password": "short"},
         {"password": "x" * 129},
         {"password": "nul\x00password"},
+        {"password": "Password123"},
         {"password": 12345678},
         {"is_admin": True},
     ],
@@ -100,7 +101,8 @@ async def test_invalid_patches_leave_the_post_unchanged(
     api: Api, client: AsyncClient, author: Author, fields: dict[str, Any]
 ) -> None:
     post = await api.post(author)
-    assert_client_error(await client.patch(f"/api/posts/{post['id']}", json=fields))
+    response = await client.patch(f"/api/posts/{post['id']}", json=fields, headers=author.headers)
+    assert_client_error(response)
     assert (await client.get(f"/api/posts/{post['id']}")).json() == post
 
 
@@ -110,8 +112,9 @@ async def test_invalid_patches_leave_the_post_unchanged(
 async def test_invalid_user_patches_are_refused(
     client: AsyncClient, author: Author, fields: dict[str, Any]
 ) -> None:
-    assert_client_error(await client.patch(f"/api/users/{author['id']}", json=fields))
-    assert (await client.get(f"/api/users/{author['id']}")).json()["username"] == "author"
+    response = await client.patch(f"/api/users/{author.id}", json=fields, headers=author.headers)
+    assert_client_error(response)
+    assert (await client.get(f"/api/users/{author.id}")).json()["username"] == "author"
 
 
 @pytest.mark.parametrize(
@@ -126,17 +129,26 @@ async def test_invalid_pagination_is_refused(client: AsyncClient, params: dict[s
 @pytest.mark.parametrize(("method", "path", "body"), ID_ROUTES)
 @pytest.mark.parametrize("bad_id", [BEYOND_INT32, 0, -1, "abc"])
 async def test_ids_outside_the_id_range_are_refused(
-    client: AsyncClient, method: str, path: str, body: dict[str, str] | None, bad_id: object
+    *,
+    client: AsyncClient,
+    author: Author,
+    method: str,
+    path: str,
+    body: dict[str, str] | None,
+    bad_id: object,
 ) -> None:
-    response = await client.request(method, path.format(bad_id), json=body)
+    response = await client.request(method, path.format(bad_id), json=body, headers=author.headers)
     assert_client_error(response)
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ID_ROUTES)
 async def test_unknown_ids_are_not_found(
-    client: AsyncClient, method: str, path: str, body: dict[str, str] | None
+    client: AsyncClient, author: Author, method: str, path: str, body: dict[str, str] | None
 ) -> None:
-    assert_client_error(await client.request(method, path.format(2**31 - 1), json=body), 404)
+    response = await client.request(
+        method, path.format(2**31 - 1), json=body, headers=author.headers
+    )
+    assert_client_error(response, 404)
 
 
 @pytest.mark.parametrize(

@@ -8,18 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.posts.models import Post
 from inkwell.users.models import User
-from tests.conftest import PASSWORD
-
-Author = dict[str, object]
+from tests.conftest import PASSWORD, Account
 
 
 async def test_fifty_concurrent_post_creations_all_succeed(
-    client: AsyncClient, author: Author, session: AsyncSession
+    client: AsyncClient, author: Account, session: AsyncSession
 ) -> None:
     responses = await asyncio.gather(
         *(
             client.post(
-                "/api/posts", json={"title": f"Post {i}", "content": "c", "user_id": author["id"]}
+                "/api/posts", json={"title": f"Post {i}", "content": "c"}, headers=author.headers
             )
             for i in range(50)
         )

@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.posts.models import Post
 from inkwell.users.models import User
-from tests.conftest import StatementCounter
+from tests.conftest import Account, StatementCounter
 
-Author = dict[str, object]
+Author = Account
 
 
 async def add_posts(session: AsyncSession, user_ids: list[int], count: int) -> None:
@@ -53,7 +53,7 @@ async def test_listing_costs_the_same_statements_for_10_or_100_posts(
 async def test_reading_a_relationship_that_was_not_loaded_fails_loudly(
     session: AsyncSession, client: AsyncClient, author: Author
 ) -> None:
-    await client.post("/api/posts", json={"title": "t", "content": "c", "user_id": author["id"]})
+    await client.post("/api/posts", json={"title": "t", "content": "c"}, headers=author.headers)
     post = await session.scalar(select(Post))
     assert post is not None
     with pytest.raises(InvalidRequestError, match="lazy='raise'"):
@@ -63,7 +63,7 @@ async def test_reading_a_relationship_that_was_not_loaded_fails_loudly(
 async def test_a_users_posts_collection_is_never_loaded_implicitly(
     session: AsyncSession, author: Author
 ) -> None:
-    user = await session.get(User, author["id"])
+    user = await session.get(User, author.id)
     assert user is not None
     with pytest.raises(InvalidRequestError, match="lazy='raise'"):
         _ = user.posts
@@ -72,7 +72,7 @@ async def test_a_users_posts_collection_is_never_loaded_implicitly(
 async def test_timestamps_come_back_timezone_aware_in_utc(
     session: AsyncSession, author: Author
 ) -> None:
-    user = await session.get(User, author["id"])
+    user = await session.get(User, author.id)
     assert user is not None
     assert user.created_at.tzinfo is not None
     assert user.created_at.utcoffset() is not None
@@ -82,7 +82,7 @@ async def test_timestamps_come_back_timezone_aware_in_utc(
 async def test_deleting_a_user_row_cascades_to_posts_in_the_database(
     session: AsyncSession, client: AsyncClient, author: Author
 ) -> None:
-    await client.post("/api/posts", json={"title": "t", "content": "c", "user_id": author["id"]})
-    await session.execute(User.__table__.delete().where(User.id == author["id"]))
+    await client.post("/api/posts", json={"title": "t", "content": "c"}, headers=author.headers)
+    await session.execute(User.__table__.delete().where(User.id == author.id))
     await session.commit()
     assert (await session.scalars(select(Post))).all() == []

@@ -73,9 +73,11 @@ async def test_unknown_user_is_not_found(client: AsyncClient) -> None:
 
 
 async def test_username_and_email_can_be_changed(api: Api, client: AsyncClient) -> None:
-    user = await api.register("ada")
+    user = await api.sign_up("ada")
     response = await client.patch(
-        f"/api/users/{user['id']}", json={"username": "countess", "email": "C@Example.com"}
+        f"/api/users/{user.id}",
+        json={"username": "countess", "email": "C@Example.com"},
+        headers=user.headers,
     )
     assert response.status_code == 200
     assert response.json()["username"] == "countess"
@@ -84,20 +86,26 @@ async def test_username_and_email_can_be_changed(api: Api, client: AsyncClient) 
 
 async def test_changing_to_a_taken_username_is_a_conflict(api: Api, client: AsyncClient) -> None:
     await api.register("ada")
-    bob = await api.register("bob")
-    response = await client.patch(f"/api/users/{bob['id']}", json={"username": "Ada"})
+    bob = await api.sign_up("bob")
+    response = await client.patch(
+        f"/api/users/{bob.id}", json={"username": "Ada"}, headers=bob.headers
+    )
     assert response.status_code == 409
 
 
 async def test_keeping_ones_own_username_is_not_a_conflict(api: Api, client: AsyncClient) -> None:
-    ada = await api.register("ada")
-    response = await client.patch(f"/api/users/{ada['id']}", json={"username": "ada"})
+    ada = await api.sign_up("ada")
+    response = await client.patch(
+        f"/api/users/{ada.id}", json={"username": "ada"}, headers=ada.headers
+    )
     assert response.status_code == 200
 
 
 async def test_password_change_requires_the_current_password(api: Api, client: AsyncClient) -> None:
-    user = await api.register("ada")
-    response = await client.patch(f"/api/users/{user['id']}", json={"password": "a new password"})
+    user = await api.sign_up("ada")
+    response = await client.patch(
+        f"/api/users/{user.id}", json={"password": "a new password"}, headers=user.headers
+    )
     assert response.status_code == 400
     assert "current_password" in response.json()["detail"]
 
@@ -105,45 +113,48 @@ async def test_password_change_requires_the_current_password(api: Api, client: A
 async def test_password_change_refuses_a_wrong_current_password(
     api: Api, client: AsyncClient, session: AsyncSession
 ) -> None:
-    user = await api.register("ada")
-    before = await session.scalar(select(User.password_hash).where(User.id == user["id"]))
+    user = await api.sign_up("ada")
+    before = await session.scalar(select(User.password_hash).where(User.id == user.id))
     response = await client.patch(
-        f"/api/users/{user['id']}",
+        f"/api/users/{user.id}",
         json={"password": "a new password", "current_password": "not the password"},
+        headers=user.headers,
     )
     assert response.status_code == 400
-    after = await session.scalar(select(User.password_hash).where(User.id == user["id"]))
+    after = await session.scalar(select(User.password_hash).where(User.id == user.id))
     assert after == before
 
 
 async def test_password_change_with_the_current_password_stores_a_new_hash(
     api: Api, client: AsyncClient, session: AsyncSession
 ) -> None:
-    user = await api.register("ada")
-    before = await session.scalar(select(User.password_hash).where(User.id == user["id"]))
+    user = await api.sign_up("ada")
+    before = await session.scalar(select(User.password_hash).where(User.id == user.id))
     response = await client.patch(
-        f"/api/users/{user['id']}",
+        f"/api/users/{user.id}",
         json={"password": "a new password", "current_password": PASSWORD},
+        headers=user.headers,
     )
     assert response.status_code == 200
-    after = await session.scalar(select(User.password_hash).where(User.id == user["id"]))
+    after = await session.scalar(select(User.password_hash).where(User.id == user.id))
     assert after != before
 
 
 async def test_deleting_a_user_deletes_their_posts(
     api: Api, client: AsyncClient, session: AsyncSession
 ) -> None:
-    ada = await api.register("ada")
-    bob = await api.register("bob")
+    ada = await api.sign_up("ada")
+    bob = await api.sign_up("bob")
     await api.post(ada)
     await api.post(ada)
     kept = await api.post(bob)
-    response = await client.delete(f"/api/users/{ada['id']}")
+    response = await client.delete(f"/api/users/{ada.id}", headers=ada.headers)
     assert response.status_code == 204
-    assert (await client.get(f"/api/users/{ada['id']}")).status_code == 404
+    assert (await client.get(f"/api/users/{ada.id}")).status_code == 404
     remaining = (await session.scalars(select(Post.id))).all()
     assert remaining == [kept["id"]]
 
 
-async def test_deleting_an_unknown_user_is_not_found(client: AsyncClient) -> None:
-    assert (await client.delete("/api/users/12345")).status_code == 404
+async def test_deleting_an_unknown_user_is_not_found(client: AsyncClient, api: Api) -> None:
+    someone = await api.sign_up("someone")
+    assert (await client.delete("/api/users/12345", headers=someone.headers)).status_code == 404

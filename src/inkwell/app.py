@@ -8,9 +8,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from inkwell import __version__
+from inkwell.auth.ratelimit import RateLimiter
+from inkwell.auth.router import router as auth_router
+from inkwell.auth.tokens import AccessTokens
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
 from inkwell.errors import install_error_handlers
+from inkwell.mail.service import create_mailer
 from inkwell.migrations import upgrade_database
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
@@ -46,7 +50,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.access_tokens = AccessTokens.from_settings(settings)
+    app.state.rate_limiter = RateLimiter.from_settings(settings)
+    app.state.mailer = create_mailer(settings)
     install_error_handlers(app)
+    # Before the users router, whose /api/users/{user_id} would otherwise catch /api/users/me.
+    app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(posts_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

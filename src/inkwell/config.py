@@ -1,11 +1,29 @@
 """Settings read from the environment and an optional `.env` file."""
 
+import logging
+import secrets
 from functools import cached_property
-from typing import Literal
+from pathlib import Path
+from typing import Annotated, Literal, Self
 
-from pydantic import Field
+from limits import parse_many
+from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
+
+logger = logging.getLogger(__name__)
+
+SECRET_KEY_MIN_LENGTH = 32
+
+
+def _rate_limit(value: str) -> str:
+    """Fails at start-up, not at the first login, on a limit `limits` cannot read."""
+    parse_many(value)
+    return value
+
+
+# One or more limits in the `limits` notation, e.g. "5/minute" or "20/minute;100/hour".
+RateLimit = Annotated[str, AfterValidator(_rate_limit)]
 
 
 class Settings(BaseSettings):
@@ -22,6 +40,64 @@ class Settings(BaseSettings):
     argon2_memory_cost_kib: int = Field(default=65_536, ge=8)
     password_hash_concurrency: int = Field(default=4, ge=1)
     log_level: str = "INFO"
+
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = Path(".secret_key")
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    access_token_expire_minutes: int = Field(default=30, ge=1)
+    password_reset_expire_minutes: int = Field(default=60, ge=1)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    mail_from: str = "Inkwell <no-reply@localhost>"
+
+    redis_url: str | None = None
+    rate_limit_key_prefix: str = "inkwell"
+    rate_limit_login_per_address: RateLimit = "20/minute;200/hour"
+    rate_limit_login_per_account: RateLimit = "5/minute;50/hour"
+    rate_limit_register_per_address: RateLimit = "10/hour"
+    rate_limit_register_per_account: RateLimit = "5/hour"
+    rate_limit_forgot_password_per_address: RateLimit = "10/hour"  # noqa: S105
+    rate_limit_forgot_password_per_account: RateLimit = "3/hour"  # noqa: S105
+
+    @model_validator(mode="after")
+    def _production_needs_a_strong_secret_key(self) -> Self:
+        if self.environment != "production":
+            return self
+        if self.secret_key is None:
+            raise ValueError(
+                "SECRET_KEY must be set when ENVIRONMENT=production; generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        if len(self.secret_key.get_secret_value()) < SECRET_KEY_MIN_LENGTH:
+            raise ValueError(
+                f"SECRET_KEY is too weak for production: use at least "
+                f"{SECRET_KEY_MIN_LENGTH} random characters"
+            )
+        return self
+
+    @cached_property
+    def signing_key(self) -> str:
+        """SECRET_KEY, or outside production a key generated once and kept in SECRET_KEY_FILE."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.secret_key_file
+        if path.exists() and (kept := path.read_text().strip()):
+            return kept
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key + "\n")
+        logger.warning(
+            "SECRET_KEY is not set: generated one and kept it in %s. Set SECRET_KEY "
+            "(the same on every instance) before running in production.",
+            path.resolve(),
+        )
+        return key
 
     @cached_property
     def database(self) -> URL:

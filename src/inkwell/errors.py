@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 class DomainError(Exception):
     status_code: ClassVar[int] = 400
-    headers: ClassVar[dict[str, str] | None] = None
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -35,6 +35,19 @@ class Forbidden(DomainError):
 
 class BadRequest(DomainError):
     status_code = 400
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  (never mutated)
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:

@@ -1,12 +1,27 @@
-from fastapi import APIRouter, status
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, status
+
+from inkwell.auth.dependencies import CurrentUser
 from inkwell.dependencies import DbSession, PageParams, ResourceId
-from inkwell.errors import responses
+from inkwell.errors import Forbidden, responses
 from inkwell.posts import service
+from inkwell.posts.models import Post
 from inkwell.posts.schemas import PostCreate, PostPage, PostPatch, PostRead, PostReplace
 from inkwell.users import service as users
 
 router = APIRouter(prefix="/api", tags=["posts"])
+
+
+async def _own_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> Post:
+    """The post, if the caller wrote it: 401 anonymous, 404 unknown, 403 someone else's."""
+    post = await service.get_post(session, post_id)
+    if post.user_id != user.id:
+        raise Forbidden("You may only change your own posts")
+    return post
+
+
+OwnPost = Annotated[Post, Depends(_own_post)]
 
 
 @router.get("/posts", summary="Newest posts first, a page at a time")
@@ -25,11 +40,13 @@ async def list_user_posts(user_id: ResourceId, session: DbSession, page: PagePar
 
 
 @router.post(
-    "/posts", status_code=status.HTTP_201_CREATED, responses=responses(404), summary="Write a post"
+    "/posts",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403),
+    summary="Write a post as the signed-in user",
 )
-async def create_post(data: PostCreate, session: DbSession) -> PostRead:
-    author = await users.get_user(session, data.user_id)
-    post = await service.create_post(session, author, data.title, data.content)
+async def create_post(data: PostCreate, user: CurrentUser, session: DbSession) -> PostRead:
+    post = await service.create_post(session, user, data.title, data.content)
     return PostRead.model_validate(post)
 
 
@@ -38,23 +55,23 @@ async def get_post(post_id: ResourceId, session: DbSession) -> PostRead:
     return PostRead.model_validate(await service.get_post(session, post_id))
 
 
-@router.put("/posts/{post_id}", responses=responses(404), summary="Replace a post")
-async def replace_post(post_id: ResourceId, data: PostReplace, session: DbSession) -> PostRead:
-    post = await service.update_post(session, await service.get_post(session, post_id), data)
-    return PostRead.model_validate(post)
+@router.put("/posts/{post_id}", responses=responses(401, 403, 404), summary="Replace your post")
+async def replace_post(post: OwnPost, data: PostReplace, session: DbSession) -> PostRead:
+    return PostRead.model_validate(await service.update_post(session, post, data))
 
 
-@router.patch("/posts/{post_id}", responses=responses(404), summary="Change part of a post")
-async def patch_post(post_id: ResourceId, data: PostPatch, session: DbSession) -> PostRead:
-    post = await service.update_post(session, await service.get_post(session, post_id), data)
-    return PostRead.model_validate(post)
+@router.patch(
+    "/posts/{post_id}", responses=responses(401, 403, 404), summary="Change part of your post"
+)
+async def patch_post(post: OwnPost, data: PostPatch, session: DbSession) -> PostRead:
+    return PostRead.model_validate(await service.update_post(session, post, data))
 
 
 @router.delete(
     "/posts/{post_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=responses(404),
-    summary="Delete a post",
+    responses=responses(401, 403, 404),
+    summary="Delete your post",
 )
-async def delete_post(post_id: ResourceId, session: DbSession) -> None:
-    await service.delete_post(session, await service.get_post(session, post_id))
+async def delete_post(post: OwnPost, session: DbSession) -> None:
+    await service.delete_post(session, post)

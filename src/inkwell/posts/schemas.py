@@ -1,10 +1,10 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import StringConstraints
 
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
-from inkwell.schemas import MAX_ID, Input, NoNul, NotBlank, Patch, Schema
+from inkwell.schemas import Input, NoNul, NotBlank, Patch, Schema
 from inkwell.users.schemas import UserPublic
 
 Title = Annotated[
@@ -19,14 +19,14 @@ Content = Annotated[
 
 
 class PostCreate(Input):
+    """The author is the signed-in user."""
+
     title: Title
     content: Content
-    user_id: Annotated[int, Field(ge=1, le=MAX_ID, description="The author (until sign-in lands)")]
 
 
-class PostReplace(Input):
-    title: Title
-    content: Content
+class PostReplace(PostCreate):
+    pass
 
 
 class PostPatch(Patch):

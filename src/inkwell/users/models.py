@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,11 @@ if TYPE_CHECKING:
 
 USERNAME_MAX_LENGTH = 50
 EMAIL_MAX_LENGTH = 254
+SECURITY_STAMP_LENGTH = 32
+
+
+def new_security_stamp() -> str:
+    return secrets.token_hex(SECURITY_STAMP_LENGTH // 2)
 
 
 class User(Base):
@@ -24,6 +30,12 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     image_file: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Every access token carries the stamp it was issued with; a new stamp (logout, new
+    # password) voids all older tokens, and a new user reusing a deleted user's id (SQLite
+    # reuses the highest rowid) gets a different stamp, so the old tokens stay void.
+    security_stamp: Mapped[str] = mapped_column(
+        String(SECURITY_STAMP_LENGTH), default=new_security_stamp
+    )
 
     posts: Mapped[list[Post]] = relationship(
         back_populates="author",

@@ -1,5 +1,7 @@
 from fastapi import APIRouter, status
 
+from inkwell.auth.dependencies import ClientAddress, RateLimits, SelfUser
+from inkwell.auth.ratelimit import Action
 from inkwell.dependencies import DbSession, Passwords, ResourceId
 from inkwell.errors import responses
 from inkwell.users import service
@@ -11,10 +13,19 @@ router = APIRouter(prefix="/api/users", tags=["users"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(409),
+    responses=responses(409, 429),
     summary="Register a new account",
 )
-async def register(data: UserCreate, session: DbSession, passwords: Passwords) -> UserPrivate:
+async def register(
+    data: UserCreate,
+    session: DbSession,
+    passwords: Passwords,
+    limiter: RateLimits,
+    address: ClientAddress,
+) -> UserPrivate:
+    await limiter.spend_address(Action.REGISTER, address)
+    await limiter.spend_account(Action.REGISTER, data.username)
+    await limiter.spend_account(Action.REGISTER, data.email)
     user = await service.register(session, passwords, data)
     return UserPrivate.model_validate(user)
 
@@ -26,21 +37,20 @@ async def get_user(user_id: ResourceId, session: DbSession) -> UserPublic:
 
 @router.patch(
     "/{user_id}",
-    responses=responses(400, 404, 409),
-    summary="Change username, email or password",
+    responses=responses(400, 401, 403, 404, 409),
+    summary="Change your username, email or password (a new password signs you out everywhere)",
 )
 async def update_user(
-    user_id: ResourceId, data: UserUpdate, session: DbSession, passwords: Passwords
+    user: SelfUser, data: UserUpdate, session: DbSession, passwords: Passwords
 ) -> UserPrivate:
-    user = await service.get_user(session, user_id)
     return UserPrivate.model_validate(await service.update_user(session, passwords, user, data))
 
 
 @router.delete(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=responses(404),
-    summary="Delete the account and all its posts",
+    responses=responses(401, 403, 404),
+    summary="Delete your account and all its posts",
 )
-async def delete_user(user_id: ResourceId, session: DbSession) -> None:
-    await service.delete_user(session, await service.get_user(session, user_id))
+async def delete_user(user: SelfUser, session: DbSession) -> None:
+    await service.delete_user(session, user)

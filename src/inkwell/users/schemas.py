@@ -3,6 +3,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints, computed_field
 
+from inkwell.auth.passwords import refuse_common
 from inkwell.schemas import Input, NoNul, Patch, Schema
 from inkwell.users.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
 
@@ -26,11 +27,13 @@ Email = Annotated[
     Field(max_length=EMAIL_MAX_LENGTH),
     AfterValidator(str.lower),
 ]
-# Passwords are taken exactly as typed: no stripping, no composition rules, no truncation.
+# Passwords are taken exactly as typed: no stripping, no composition rules, no truncation;
+# only the most common ones are refused.
 Password = Annotated[
     str,
     StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH),
     NoNul,
+    AfterValidator(refuse_common),
 ]
 
 

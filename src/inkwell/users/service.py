@@ -1,12 +1,13 @@
 """Users: every query and rule about accounts lives here; nothing here commits."""
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inkwell.auth.models import PasswordResetToken
 from inkwell.errors import BadRequest, Conflict, NotFound
 from inkwell.security import PasswordHasher
-from inkwell.users.models import User
+from inkwell.users.models import User, new_security_stamp
 from inkwell.users.schemas import UserCreate, UserUpdate
 
 
@@ -37,7 +38,7 @@ async def update_user(
             raise BadRequest("current_password is required to change the password")
         if not await passwords.verify(data.current_password, user.password_hash):
             raise BadRequest("current_password is incorrect")
-        user.password_hash = await passwords.hash(data.password)
+        await set_password(session, passwords, user, data.password)
     changed_username = data.username if data.username not in (None, user.username) else None
     changed_email = data.email if data.email not in (None, user.email) else None
     await _ensure_available(
@@ -49,6 +50,20 @@ async def update_user(
         user.email = data.email
     await _flush_unique(session)
     return user
+
+
+async def set_password(
+    session: AsyncSession, passwords: PasswordHasher, user: User, password: str
+) -> None:
+    """A new password ends every session and voids any pending reset link."""
+    user.password_hash = await passwords.hash(password)
+    end_sessions(user)
+    await session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+
+
+def end_sessions(user: User) -> None:
+    """Every access token carries the stamp it was issued with; this voids them all."""
+    user.security_stamp = new_security_stamp()
 
 
 async def delete_user(session: AsyncSession, user: User) -> None:

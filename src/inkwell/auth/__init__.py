@@ -1,0 +1,1 @@
+"""Identity: access tokens, sign-in cookies with CSRF protection, password reset, rate limits."""

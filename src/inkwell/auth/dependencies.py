@@ -1,0 +1,107 @@
+"""Who is calling: `CurrentUser`, `OptionalUser` and `SelfUser` for every router."""
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
+
+from inkwell.auth.cookies import SESSION_COOKIE, check_csrf
+from inkwell.auth.ratelimit import RateLimiter
+from inkwell.auth.tokens import AccessTokens
+from inkwell.config import Settings
+from inkwell.dependencies import DbSession, ResourceId
+from inkwell.errors import Forbidden, Unauthorized
+from inkwell.users import service as users
+from inkwell.users.models import User
+
+TOKEN_URL = "/api/users/token"  # noqa: S105  (a path, not a password)
+
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+_session_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    description="Set by sign-in; writes must also send X-CSRF-Token (the inkwell_csrf cookie).",
+)
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _access_tokens(request: Request) -> AccessTokens:
+    tokens: AccessTokens = request.app.state.access_tokens
+    return tokens
+
+
+def _rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+AppSettings = Annotated[Settings, Depends(_settings)]
+Tokens = Annotated[AccessTokens, Depends(_access_tokens)]
+RateLimits = Annotated[RateLimiter, Depends(_rate_limiter)]
+ClientAddress = Annotated[str, Depends(_client_address)]
+
+
+async def _presented_token(
+    request: Request,
+    settings: AppSettings,
+    bearer_token: Annotated[str | None, Depends(_bearer)],
+    cookie_token: Annotated[str | None, Depends(_session_cookie)],
+) -> str | None:
+    """The bearer header wins; the cookie is taken only with a passing CSRF check."""
+    if bearer_token is not None:
+        return bearer_token
+    if cookie_token is not None:
+        check_csrf(request, settings.public_base_url)
+    return cookie_token
+
+
+PresentedToken = Annotated[str | None, Depends(_presented_token)]
+
+
+async def _token_owner(session: DbSession, tokens: Tokens, token: str) -> User:
+    claims = tokens.read(token)
+    user = await session.get(User, claims.user_id)
+    if user is None or not secrets.compare_digest(user.security_stamp, claims.security_stamp):
+        raise Unauthorized("Invalid or expired token")
+    return user
+
+
+async def _current_user(token: PresentedToken, session: DbSession, tokens: Tokens) -> User:
+    if token is None:
+        raise Unauthorized("Not authenticated")
+    return await _token_owner(session, tokens, token)
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+async def _optional_user(token: PresentedToken, session: DbSession, tokens: Tokens) -> User | None:
+    """Anonymous when the credentials are missing, expired or invalid (a CSRF failure is not)."""
+    if token is None:
+        return None
+    try:
+        return await _token_owner(session, tokens, token)
+    except Unauthorized:
+        return None
+
+
+OptionalUser = Annotated[User | None, Depends(_optional_user)]
+
+
+async def _self_user(user_id: ResourceId, user: CurrentUser, session: DbSession) -> User:
+    if user.id == user_id:
+        return user
+    await users.get_user(session, user_id)
+    raise Forbidden("You may only change your own account")
+
+
+SelfUser = Annotated[User, Depends(_self_user)]

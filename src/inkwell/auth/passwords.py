@@ -1,0 +1,21 @@
+"""Refuses the passwords that attackers try first.
+
+The list is the 30,000 most common passwords that zxcvbn ships (drawn from leaked password
+dumps); only the list is used, not zxcvbn's strength estimate, so there are no composition
+rules and any long enough password that is not on the list is accepted.
+"""
+
+from functools import cache
+
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def refuse_common(password: str) -> str:
+    if password.lower() in _common_passwords():
+        raise ValueError("is one of the most common passwords; choose another")
+    return password

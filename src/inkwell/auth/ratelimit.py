@@ -1,0 +1,74 @@
+"""Rate limits on the endpoints that guess or spam: per client address and per account.
+
+Counters live in memory (one process) or, with REDIS_URL, in Redis, where every instance
+of the app draws on the same budget.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from inkwell.config import Settings
+from inkwell.errors import TooManyRequests
+
+
+class Action(StrEnum):
+    LOGIN = "login"
+    REGISTER = "register"
+    FORGOT_PASSWORD = "forgot-password"  # noqa: S105  (a name, not a password)
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    per_address: list[RateLimitItem]
+    per_account: list[RateLimitItem]
+
+
+class RateLimiter:
+    def __init__(self, storage: Storage, budgets: dict[Action, Budget]) -> None:
+        self._strategy = MovingWindowRateLimiter(storage)
+        self._budgets = budgets
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "RateLimiter":
+        storage: Storage
+        if settings.redis_url is None:
+            storage = MemoryStorage()
+        else:
+            storage = RedisStorage(settings.redis_url, key_prefix=settings.rate_limit_key_prefix)
+        return cls(
+            storage,
+            {
+                Action.LOGIN: Budget(
+                    parse_many(settings.rate_limit_login_per_address),
+                    parse_many(settings.rate_limit_login_per_account),
+                ),
+                Action.REGISTER: Budget(
+                    parse_many(settings.rate_limit_register_per_address),
+                    parse_many(settings.rate_limit_register_per_account),
+                ),
+                Action.FORGOT_PASSWORD: Budget(
+                    parse_many(settings.rate_limit_forgot_password_per_address),
+                    parse_many(settings.rate_limit_forgot_password_per_account),
+                ),
+            },
+        )
+
+    async def spend_address(self, action: Action, address: str) -> None:
+        await self._spend(self._budgets[action].per_address, action, "address", address)
+
+    async def spend_account(self, action: Action, account: str) -> None:
+        """`account` names it as the client did (lower-cased), so unknown names are limited too."""
+        await self._spend(self._budgets[action].per_account, action, "account", account.lower())
+
+    async def _spend(self, items: list[RateLimitItem], *identity: str) -> None:
+        for item in items:
+            if not await self._strategy.hit(item, *identity):
+                stats = await self._strategy.get_window_stats(item, *identity)
+                retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+                raise TooManyRequests("Too many attempts; try again later", retry_after=retry_after)

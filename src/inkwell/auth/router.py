@@ -1,0 +1,122 @@
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, status
+
+from inkwell.auth import service
+from inkwell.auth.cookies import clear_sign_in_cookies, set_sign_in_cookies
+from inkwell.auth.dependencies import (
+    AppSettings,
+    ClientAddress,
+    CurrentUser,
+    RateLimits,
+    Tokens,
+)
+from inkwell.auth.ratelimit import Action
+from inkwell.auth.schemas import AccessToken, ForgotPassword, LoginForm, Message, ResetPassword
+from inkwell.dependencies import DbSession, Passwords
+from inkwell.errors import responses
+from inkwell.mail.dependencies import MailerDep
+from inkwell.mail.service import compose, deliver
+from inkwell.users import service as users
+from inkwell.users.schemas import UserPrivate
+
+router = APIRouter(prefix="/api/users", tags=["auth"])
+
+FORGOT_PASSWORD_ANSWER = Message(
+    detail="If an account uses this email, a link to reset its password is on its way."
+)
+
+
+@router.post(
+    "/token",
+    responses=responses(401, 429),
+    summary="Sign in with the username or email and the password",
+)
+async def login(
+    *,
+    form: Annotated[LoginForm, Form()],
+    request: Request,
+    response: Response,
+    session: DbSession,
+    passwords: Passwords,
+    tokens: Tokens,
+    limiter: RateLimits,
+    address: ClientAddress,
+) -> AccessToken:
+    """Answers the token and also sets it as an HttpOnly cookie, with a CSRF cookie beside it."""
+    await limiter.spend_address(Action.LOGIN, address)
+    await limiter.spend_account(Action.LOGIN, form.username)
+    user = await service.authenticate(session, passwords, form.username, form.password)
+    token = tokens.issue(user)
+    set_sign_in_cookies(request, response, token, int(tokens.lifetime.total_seconds()))
+    return AccessToken(access_token=token)
+
+
+@router.get("/me", responses=responses(401, 403), summary="The signed-in user's own profile")
+async def me(user: CurrentUser) -> UserPrivate:
+    return UserPrivate.model_validate(user)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(401, 403),
+    summary="Sign out: void the token (and every other one of this user) and clear the cookies",
+)
+async def logout(user: CurrentUser, request: Request, response: Response) -> None:
+    users.end_sessions(user)
+    clear_sign_in_cookies(request, response)
+
+
+@router.post(
+    "/forgot-password",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(429),
+    summary="Email a password reset link, if an account uses this email",
+)
+async def forgot_password(
+    *,
+    data: ForgotPassword,
+    session: DbSession,
+    settings: AppSettings,
+    limiter: RateLimits,
+    address: ClientAddress,
+    mailer: MailerDep,
+    background: BackgroundTasks,
+) -> Message:
+    """The same answer whether or not the email is known; the email goes out afterwards."""
+    await limiter.spend_address(Action.FORGOT_PASSWORD, address)
+    await limiter.spend_account(Action.FORGOT_PASSWORD, data.email)
+    lifetime = timedelta(minutes=settings.password_reset_expire_minutes)
+    issued = await service.issue_reset_token(session, data.email, lifetime)
+    if issued is not None:
+        user, token = issued
+        link = (
+            f"{settings.public_base_url.rstrip('/')}/reset-password?{urlencode({'token': token})}"
+        )
+        message = compose(
+            sender=settings.mail_from,
+            to=user.email,
+            subject="Reset your Inkwell password",
+            body=(
+                f"Hello {user.username},\n\n"
+                f"To choose a new password, open this link within "
+                f"{settings.password_reset_expire_minutes} minutes:\n\n{link}\n\n"
+                "If you did not ask for this, ignore this email; your password stays as it is.\n"
+            ),
+        )
+        background.add_task(deliver, mailer, message)
+    return FORGOT_PASSWORD_ANSWER
+
+
+@router.post(
+    "/reset-password",
+    responses=responses(400),
+    summary="Set a new password with the token from the emailed link",
+)
+async def reset_password(data: ResetPassword, session: DbSession, passwords: Passwords) -> Message:
+    """Signs the user out everywhere: all tokens issued before are void."""
+    await service.reset_password(session, passwords, data.token, data.password)
+    return Message(detail="Your password has been changed; sign in with the new one.")

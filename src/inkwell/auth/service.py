@@ -1,0 +1,79 @@
+"""Sign-in and password reset; nothing here commits."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.auth.models import PasswordResetToken
+from inkwell.db import utcnow
+from inkwell.errors import BadRequest, Unauthorized
+from inkwell.security import PasswordHasher
+from inkwell.users import service as users
+from inkwell.users.models import User
+
+
+async def authenticate(
+    session: AsyncSession, passwords: PasswordHasher, login: str, password: str
+) -> User:
+    """`login` is the username or the email, in any case.
+
+    An unknown login still costs a full password check, so timing does not tell which
+    accounts exist.
+    """
+    login = login.lower()
+    user = await session.scalar(
+        select(User).where(or_(func.lower(User.username) == login, User.email == login))
+    )
+    matches = await passwords.verify(password, user.password_hash if user else None)
+    if user is None or not matches:
+        raise Unauthorized("Incorrect username or password")
+    return user
+
+
+async def issue_reset_token(
+    session: AsyncSession, email: str, lifetime: timedelta
+) -> tuple[User, str] | None:
+    """A fresh random token for the account with this email (None if there is none).
+
+    Only its hash is stored, and it replaces any token issued before.
+    """
+    user = await session.scalar(select(User).where(User.email == email))
+    if user is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    await session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    now = utcnow()
+    session.add(
+        PasswordResetToken(
+            token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=now + lifetime
+        )
+    )
+    await session.flush()
+    return user, token
+
+
+async def reset_password(
+    session: AsyncSession, passwords: PasswordHasher, token: str, password: str
+) -> User:
+    """Consumes the token in one statement, so two racing uses cannot both succeed."""
+    consumed = (
+        await session.execute(
+            delete(PasswordResetToken)
+            .where(PasswordResetToken.token_hash == _digest(token))
+            .returning(PasswordResetToken.user_id, PasswordResetToken.expires_at)
+        )
+    ).one_or_none()
+    if consumed is None or consumed.expires_at <= utcnow():
+        raise BadRequest("This password reset link is invalid, used or expired")
+    user = await users.get_user(session, consumed.user_id)
+    await users.set_password(session, passwords, user, password)
+    await session.flush()
+    return user
+
+
+def _digest(token: str) -> str:
+    """Tokens carry 256 random bits, so a fast hash is enough to keep them unusable at rest."""
+    return hashlib.sha256(token.encode()).hexdigest()

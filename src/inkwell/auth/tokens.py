@@ -1,0 +1,71 @@
+"""JWT access tokens: signed with SECRET_KEY, short-lived, tied to the user's security stamp."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+
+from inkwell.config import Settings
+from inkwell.db import utcnow
+from inkwell.errors import Unauthorized
+from inkwell.schemas import MAX_ID
+from inkwell.users.models import User
+
+AUDIENCE = "inkwell"
+ACCESS_TOKEN_TYPE = "access"  # noqa: S105  (a claim value, not a password)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    security_stamp: str
+
+
+class AccessTokens:
+    def __init__(self, *, key: str, algorithm: str, lifetime: timedelta) -> None:
+        self._key = key
+        self._algorithm = algorithm
+        self.lifetime = lifetime
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "AccessTokens":
+        return cls(
+            key=settings.signing_key,
+            algorithm=settings.jwt_algorithm,
+            lifetime=timedelta(minutes=settings.access_token_expire_minutes),
+        )
+
+    def issue(self, user: User) -> str:
+        now = utcnow()
+        claims = {
+            "sub": str(user.id),
+            "aud": AUDIENCE,
+            "iat": now,
+            "exp": now + self.lifetime,
+            "typ": ACCESS_TOKEN_TYPE,
+            "stp": user.security_stamp,
+        }
+        return jwt.encode(claims, self._key, algorithm=self._algorithm)
+
+    def read(self, token: str) -> AccessClaims:
+        """Only the configured algorithm is accepted (never `none`), and only access tokens."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[self._algorithm],
+                audience=AUDIENCE,
+                options={"require": ["sub", "aud", "iat", "exp", "typ", "stp"]},
+            )
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized("Invalid or expired token") from exc
+        subject, stamp = claims["sub"], claims["stp"]
+        if claims["typ"] != ACCESS_TOKEN_TYPE or not isinstance(stamp, str):
+            raise Unauthorized("Invalid or expired token")
+        return AccessClaims(user_id=_user_id(subject), security_stamp=stamp)
+
+
+def _user_id(subject: str) -> int:
+    if not (subject.isascii() and subject.isdigit() and 1 <= int(subject) <= MAX_ID):
+        raise Unauthorized("Invalid or expired token")
+    return int(subject)

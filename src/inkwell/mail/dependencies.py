@@ -1,0 +1,13 @@
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from inkwell.mail.service import Mailer
+
+
+def _mailer(request: Request) -> Mailer:
+    mailer: Mailer = request.app.state.mailer
+    return mailer
+
+
+MailerDep = Annotated[Mailer, Depends(_mailer)]
