@@ -28,7 +28,7 @@ DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TABLES = ("password_reset_tokens", "posts", "users")
-SECRET_KEY = "a test secret key that is long enough for HS256"
+SECRET_KEY = "a test secret key, long enough for HS256 and even for HS512 signing"
 # Generous enough that no test but the rate-limit ones ever meets them.
 NO_RATE_LIMITS = {
     f"rate_limit_{action}_per_{key}": "10000/minute"

@@ -1,0 +1,134 @@
+"""Every kind of bad access token gets 401 with a Bearer challenge, never a 500."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from httpx import AsyncClient
+
+from inkwell.auth.tokens import AUDIENCE
+from tests.conftest import PASSWORD, SECRET_KEY, Account, Api
+
+
+def forge(user_id: object, **changes: object) -> str:
+    """A token like the app's, signed with the app's key unless `key` says otherwise."""
+    now = datetime.now(UTC)
+    claims: dict[str, object] = {
+        "sub": str(user_id),
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+        "typ": "access",
+    }
+    key = str(changes.pop("key", SECRET_KEY))
+    algorithm = str(changes.pop("algorithm", "HS256"))
+    claims |= changes
+    return jwt.encode({k: v for k, v in claims.items() if v is not None}, key, algorithm=algorithm)
+
+
+async def assert_refused(client: AsyncClient, token: str) -> None:
+    response = await client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401, response.text
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def stamp_of(client: AsyncClient, account: Account) -> str:
+    token = account.headers["Authorization"].removeprefix("Bearer ")
+    return str(jwt.decode(token, options={"verify_signature": False})["stp"])
+
+
+async def test_a_forged_token_with_the_right_key_and_claims_is_accepted(
+    client: AsyncClient, author: Account
+) -> None:
+    """The baseline for the cases below: each changes one thing and is refused."""
+    token = forge(author.id, stp=await stamp_of(client, author))
+    response = await client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+BAD_CLAIMS: dict[str, Callable[[], dict[str, object]]] = {
+    "expired": lambda: {"exp": datetime.now(UTC) - timedelta(seconds=1)},
+    "signed with another key": lambda: {
+        "key": "another key, just as long and just as good as the test secret key"
+    },
+    "another algorithm": lambda: {"algorithm": "HS512"},
+    "another token type": lambda: {"typ": "password-reset"},
+    "another audience": lambda: {"aud": "someone-else"},
+    "no expiry": lambda: {"exp": None},
+    "no type": lambda: {"typ": None},
+    "a subject that is not an id": lambda: {"sub": "ada"},
+    "a subject beyond the id range": lambda: {"sub": str(2**31)},
+    "a stale security stamp": lambda: {"stp": "0" * 32},
+}
+
+
+@pytest.mark.parametrize("change", BAD_CLAIMS.values(), ids=BAD_CLAIMS.keys())
+async def test_tokens_with_a_bad_claim_or_signature_are_refused(
+    client: AsyncClient, author: Account, change: Callable[[], dict[str, object]]
+) -> None:
+    claims = {"stp": await stamp_of(client, author)} | change()
+    await assert_refused(client, forge(claims.pop("sub", author.id), **claims))
+
+
+async def test_an_unsigned_alg_none_token_is_refused(client: AsyncClient, author: Account) -> None:
+    stamp = await stamp_of(client, author)
+    token = jwt.encode(
+        {
+            "sub": str(author.id),
+            "aud": AUDIENCE,
+            "typ": "access",
+            "stp": stamp,
+            "iat": 0,
+            "exp": datetime.now(UTC) + timedelta(minutes=5),
+        },
+        key=None,
+        algorithm="none",
+    )
+    await assert_refused(client, token)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "not-a-jwt", "a.b.c", "a b.c d.e f", "x" * 5000, "eyJhbGciOiJIUzI1NiJ9.e30."],
+    ids=str,
+)
+async def test_malformed_tokens_are_refused(client: AsyncClient, token: str) -> None:
+    await assert_refused(client, token)
+
+
+async def test_a_token_for_a_deleted_user_is_refused(api: Api, client: AsyncClient) -> None:
+    account = await api.sign_up("ada")
+    assert (
+        await client.delete(f"/api/users/{account.id}", headers=account.headers)
+    ).status_code == 204
+    assert (await client.get("/api/users/me", headers=account.headers)).status_code == 401
+
+
+async def test_a_deleted_users_token_does_not_open_a_new_account_with_the_same_id(
+    api: Api, client: AsyncClient
+) -> None:
+    """SQLite hands the highest deleted rowid to the next user; the stamp tells them apart."""
+    gone = await api.sign_up("gone")
+    await client.delete(f"/api/users/{gone.id}", headers=gone.headers)
+    await api.register("newcomer")
+    assert (await client.get("/api/users/me", headers=gone.headers)).status_code == 401
+
+
+async def test_tokens_issued_before_a_password_change_are_refused(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    changed = await client.patch(
+        f"/api/users/{author.id}",
+        json={"password": "a brand new passphrase", "current_password": PASSWORD},
+        headers=author.headers,
+    )
+    assert changed.status_code == 200
+    assert (await client.get("/api/users/me", headers=author.headers)).status_code == 401
+    fresh = await api.login("author", "a brand new passphrase")
+    assert (await client.get("/api/users/me", headers=fresh)).status_code == 200
+
+
+async def test_a_token_used_after_logout_is_refused(client: AsyncClient, author: Account) -> None:
+    assert (await client.post("/api/users/logout", headers=author.headers)).status_code == 204
+    assert (await client.get("/api/users/me", headers=author.headers)).status_code == 401
