@@ -1,0 +1,88 @@
+"""Cookie-authenticated writes need the CSRF header and a same-site Origin; bearer ones do not."""
+
+import pytest
+from httpx import AsyncClient
+
+from tests.conftest import PASSWORD, Api
+
+NEW_POST = {"title": "t", "content": "c"}
+
+
+@pytest.fixture
+async def browser(api: Api, client: AsyncClient) -> AsyncClient:
+    """The client signed in the way a browser is: it keeps the cookies login sets."""
+    await api.register("ada")
+    response = await client.post("/api/users/token", data={"username": "ada", "password": PASSWORD})
+    assert response.status_code == 200
+    return client
+
+
+def csrf_header(client: AsyncClient) -> dict[str, str]:
+    return {"X-CSRF-Token": client.cookies["inkwell_csrf"]}
+
+
+async def test_the_session_cookie_alone_authenticates_reads(browser: AsyncClient) -> None:
+    response = await browser.get("/api/users/me")
+    assert response.status_code == 200
+    assert response.json()["username"] == "ada"
+
+
+async def test_a_cookie_write_with_the_csrf_header_is_accepted(browser: AsyncClient) -> None:
+    response = await browser.post("/api/posts", json=NEW_POST, headers=csrf_header(browser))
+    assert response.status_code == 201
+
+
+async def test_a_cookie_write_from_its_own_origin_is_accepted(browser: AsyncClient) -> None:
+    headers = csrf_header(browser) | {"Origin": "http://test"}
+    assert (await browser.post("/api/posts", json=NEW_POST, headers=headers)).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-CSRF-Token": "a guess"},
+        {"X-CSRF-Token": ""},
+    ],
+    ids=["no header", "wrong header", "empty header"],
+)
+async def test_a_cookie_write_without_the_right_csrf_header_is_refused(
+    browser: AsyncClient, headers: dict[str, str]
+) -> None:
+    response = await browser.post("/api/posts", json=NEW_POST, headers=headers)
+    assert response.status_code == 403
+    assert response.json() == {"detail": "CSRF check failed"}
+    assert (await browser.get("/api/posts")).json()["total"] == 0
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://test.evil.example", "null"])
+async def test_a_cookie_write_from_a_foreign_origin_is_refused_even_with_the_token(
+    browser: AsyncClient, origin: str
+) -> None:
+    headers = csrf_header(browser) | {"Origin": origin}
+    response = await browser.post("/api/posts", json=NEW_POST, headers=headers)
+    assert response.status_code == 403
+    assert response.json() == {"detail": "CSRF check failed"}
+
+
+async def test_a_cookie_write_without_the_csrf_cookie_is_refused(browser: AsyncClient) -> None:
+    header = csrf_header(browser)
+    browser.cookies.delete("inkwell_csrf")
+    assert (await browser.post("/api/posts", json=NEW_POST, headers=header)).status_code == 403
+
+
+async def test_logout_by_cookie_needs_the_csrf_header_too(browser: AsyncClient) -> None:
+    assert (await browser.post("/api/users/logout")).status_code == 403
+    assert (await browser.get("/api/users/me")).status_code == 200
+    response = await browser.post("/api/users/logout", headers=csrf_header(browser))
+    assert response.status_code == 204
+    assert "inkwell_session" not in browser.cookies
+    assert (await browser.get("/api/users/me")).status_code == 401
+
+
+async def test_a_bearer_request_needs_no_csrf_header_even_from_another_origin(
+    api: Api, client: AsyncClient
+) -> None:
+    account = await api.sign_up("bob")
+    headers = account.headers | {"Origin": "https://elsewhere.example"}
+    assert (await client.post("/api/posts", json=NEW_POST, headers=headers)).status_code == 201

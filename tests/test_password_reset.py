@@ -1,0 +1,246 @@
+"""Password reset through a real SMTP server (aiosmtpd on loopback) receiving the email."""
+
+import hashlib
+import logging
+import re
+import secrets
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from httpx import AsyncClient
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.auth.models import PasswordResetToken
+from inkwell.config import Settings
+from tests.conftest import PASSWORD, Account, Api
+
+NEW_PASSWORD = "a fresh and long passphrase"
+PUBLIC_BASE_URL = "https://blog.example.org"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        assert isinstance(envelope.content, bytes)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 Message accepted"
+
+    def reset_token(self) -> str:
+        """The token in the link of the latest email."""
+        body = self.messages[-1].get_body(("plain",))
+        assert body is not None
+        link = re.search(r"https?://\S+", body.get_content())
+        assert link is not None
+        return parse_qs(urlsplit(link.group()).query)["token"][0]
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def inbox(smtp_port: int) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, inbox: Inbox, smtp_port: int) -> Settings:
+    return settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_port,
+            "smtp_security": "none",
+            "mail_from": "Inkwell <no-reply@blog.example.org>",
+            "public_base_url": PUBLIC_BASE_URL,
+        }
+    )
+
+
+async def forgot(client: AsyncClient, email: str) -> None:
+    response = await client.post("/api/users/forgot-password", json={"email": email})
+    assert response.status_code == 202, response.text
+
+
+async def reset(client: AsyncClient, token: str, password: str = NEW_PASSWORD) -> int:
+    response = await client.post(
+        "/api/users/reset-password", json={"token": token, "password": password}
+    )
+    return response.status_code
+
+
+async def test_the_emailed_link_resets_the_password_once(
+    api: Api, client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    await forgot(client, "author@example.com")
+
+    [email] = inbox.messages
+    assert email["To"] == "author@example.com"
+    assert email["From"] == "Inkwell <no-reply@blog.example.org>"
+    assert f"{PUBLIC_BASE_URL}/reset-password?token=" in email.get_content()
+    token = inbox.reset_token()
+
+    assert await reset(client, token) == 200
+    await api.login("author", NEW_PASSWORD)
+    old = await client.post("/api/users/token", data={"username": "author", "password": PASSWORD})
+    assert old.status_code == 401
+    assert await reset(client, token, "yet another passphrase") == 400
+
+
+async def test_an_unknown_email_gets_the_same_answer_and_no_email(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    known = await client.post("/api/users/forgot-password", json={"email": "author@example.com"})
+    unknown = await client.post("/api/users/forgot-password", json={"email": "nobody@example.com"})
+    assert (unknown.status_code, unknown.json()) == (known.status_code, known.json())
+    assert unknown.status_code == 202
+    assert [email["To"] for email in inbox.messages] == ["author@example.com"]
+
+
+async def test_the_email_is_matched_in_any_case(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    await forgot(client, "Author@EXAMPLE.com")
+    assert len(inbox.messages) == 1
+
+
+async def test_an_expired_token_is_refused(
+    client: AsyncClient, inbox: Inbox, author: Account, session: AsyncSession
+) -> None:
+    await forgot(client, "author@example.com")
+    await session.execute(
+        update(PasswordResetToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    )
+    await session.commit()
+    assert await reset(client, inbox.reset_token()) == 400
+
+
+async def test_the_token_expires_after_the_configured_time(
+    client: AsyncClient, inbox: Inbox, author: Account, session: AsyncSession
+) -> None:
+    await forgot(client, "author@example.com")
+    stored = await session.scalar(select(PasswordResetToken))
+    assert stored is not None
+    assert stored.expires_at - stored.created_at == timedelta(minutes=60)
+
+
+@pytest.mark.parametrize("token", ["forged", secrets.token_urlsafe(32)], ids=["word", "random"])
+async def test_a_forged_token_is_refused(client: AsyncClient, author: Account, token: str) -> None:
+    await forgot(client, "author@example.com")
+    assert await reset(client, token) == 400
+
+
+@pytest.mark.parametrize("token", ["", "x" * 129, "nul\x00"], ids=["empty", "too long", "nul"])
+async def test_a_malformed_token_is_invalid_input(client: AsyncClient, token: str) -> None:
+    assert await reset(client, token) == 422
+
+
+async def test_a_newer_token_replaces_the_older_one(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    await forgot(client, "author@example.com")
+    older = inbox.reset_token()
+    await forgot(client, "author@example.com")
+    newer = inbox.reset_token()
+    assert await reset(client, older) == 400
+    assert await reset(client, newer) == 200
+
+
+async def test_a_password_change_voids_a_pending_token(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    await forgot(client, "author@example.com")
+    changed = await client.patch(
+        f"/api/users/{author.id}",
+        json={"password": NEW_PASSWORD, "current_password": PASSWORD},
+        headers=author.headers,
+    )
+    assert changed.status_code == 200
+    assert await reset(client, inbox.reset_token(), "yet another passphrase") == 400
+
+
+async def test_a_reset_ends_the_users_other_sessions(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    await forgot(client, "author@example.com")
+    assert await reset(client, inbox.reset_token()) == 200
+    assert (await client.get("/api/users/me", headers=author.headers)).status_code == 401
+
+
+async def test_only_a_hash_of_the_token_is_stored(
+    client: AsyncClient, inbox: Inbox, author: Account, session: AsyncSession
+) -> None:
+    await forgot(client, "author@example.com")
+    token = inbox.reset_token()
+    stored = (await session.scalars(select(PasswordResetToken.token_hash))).all()
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]
+
+
+async def test_a_reset_token_is_no_access_token(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    await forgot(client, "author@example.com")
+    bearer = {"Authorization": f"Bearer {inbox.reset_token()}"}
+    assert (await client.get("/api/users/me", headers=bearer)).status_code == 401
+
+
+async def test_the_new_password_follows_the_password_rules(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    await forgot(client, "author@example.com")
+    token = inbox.reset_token()
+    assert await reset(client, token, "short") == 422
+    assert await reset(client, token, "password1234") == 422
+    assert await reset(client, token) == 200
+
+
+class TestWithoutAWorkingSmtpServer:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"smtp_port": free_port()})
+
+    async def test_an_smtp_failure_is_logged_and_the_answer_is_still_202(
+        self, client: AsyncClient, author: Account, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.ERROR, logger="inkwell.mail.service"):
+            await forgot(client, "author@example.com")
+        assert "could not send the email" in caplog.text
+        assert "author@example.com" in caplog.text
+
+
+class TestWithoutSmtpConfigured:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"smtp_host": None})
+
+    async def test_the_email_is_written_to_the_log(
+        self, client: AsyncClient, author: Account, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.WARNING, logger="inkwell.mail.service"):
+            await forgot(client, "author@example.com")
+        assert f"{PUBLIC_BASE_URL}/reset-password?token=" in caplog.text
