@@ -1,0 +1,79 @@
+"""SECRET_KEY and the other identity settings, checked at start-up."""
+
+import logging
+import stat
+from pathlib import Path
+
+import pytest
+from httpx import AsyncClient
+from pydantic import ValidationError
+
+from inkwell.app import create_app
+from inkwell.config import Settings
+
+STRONG_KEY = "k" * 32
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("ENVIRONMENT", raising=False)
+
+
+def make_settings(**values: object) -> Settings:
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY must be set when ENVIRONMENT=production"):
+        make_settings(environment="production", secret_key_file=tmp_path / "key")
+    assert not (tmp_path / "key").exists()
+
+
+def test_production_refuses_a_weak_secret_key() -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY is too weak"):
+        make_settings(environment="production", secret_key="k" * 31)
+
+
+def test_production_takes_a_strong_secret_key() -> None:
+    settings = make_settings(environment="production", secret_key=STRONG_KEY)
+    assert settings.signing_key == STRONG_KEY
+
+
+def test_development_generates_a_key_once_keeps_it_private_and_warns(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    key_file = tmp_path / ".secret_key"
+    with caplog.at_level(logging.WARNING, logger="inkwell.config"):
+        create_app(make_settings(secret_key_file=key_file))
+    assert "SECRET_KEY is not set" in caplog.text
+    generated = key_file.read_text().strip()
+    assert len(generated) >= 32
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert make_settings(secret_key_file=key_file).signing_key == generated
+
+
+def test_an_explicit_secret_key_writes_no_file(tmp_path: Path) -> None:
+    settings = make_settings(secret_key=STRONG_KEY, secret_key_file=tmp_path / "key")
+    create_app(settings)
+    assert not (tmp_path / "key").exists()
+
+
+@pytest.mark.parametrize("value", ["lots", "5 per fortnight", ""])
+def test_an_unreadable_rate_limit_stops_start_up(value: str) -> None:
+    with pytest.raises(ValidationError, match="rate_limit_login_per_account"):
+        make_settings(secret_key=STRONG_KEY, rate_limit_login_per_account=value)
+
+
+async def test_the_openapi_document_describes_sign_in_and_its_errors(client: AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    schemes = spec["components"]["securitySchemes"]
+    flows = [scheme["flows"] for scheme in schemes.values() if scheme["type"] == "oauth2"]
+    assert flows == [{"password": {"scopes": {}, "tokenUrl": "/api/users/token"}}]
+    paths = spec["paths"]
+    assert {"401", "429"} <= paths["/api/users/token"]["post"]["responses"].keys()
+    assert {"401", "403", "404"} <= paths["/api/posts/{post_id}"]["patch"]["responses"].keys()
+    assert {"401", "403", "404"} <= paths["/api/users/{user_id}"]["delete"]["responses"].keys()
+    assert "429" in paths["/api/users"]["post"]["responses"]
+    assert "429" in paths["/api/users/forgot-password"]["post"]["responses"]
+    assert "security" in paths["/api/posts"]["post"]
