@@ -4,6 +4,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
+from inkwell.auth.dependencies import OptionalUser
 from inkwell.security import PasswordHasher
 from tests.conftest import PASSWORD, Account, Api
 
@@ -227,3 +228,29 @@ async def test_a_long_uncommon_password_without_composition_rules_is_accepted(
     api: Api,
 ) -> None:
     await api.sign_up("ada", password="all lower case and no digits at all" * 3)
+
+
+@pytest.fixture
+def whoami(app: FastAPI) -> str:
+    """A route reporting what `OptionalUser` makes of a request."""
+
+    @app.get("/test/whoami")
+    async def whoami(user: OptionalUser) -> str | None:
+        return user.username if user else None
+
+    return "/test/whoami"
+
+
+async def test_optional_user_is_the_signed_in_user(
+    client: AsyncClient, author: Account, whoami: str
+) -> None:
+    assert (await client.get(whoami, headers=author.headers)).json() == "author"
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer expired.or.forged"}], ids=str)
+async def test_optional_user_is_none_for_anonymous_or_bad_credentials(
+    client: AsyncClient, whoami: str, headers: dict[str, str]
+) -> None:
+    response = await client.get(whoami, headers=headers)
+    assert response.status_code == 200
+    assert response.json() is None

@@ -159,3 +159,19 @@ async def test_two_instances_sharing_redis_share_one_budget(
     assert (await login(first, "ada")).status_code == 401
     assert_rate_limited(await login(second, "ada"))
     assert_rate_limited(await login(first, "ada"))
+
+
+class TestWithRedisDown:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            closed_port = probe.getsockname()[1]
+        return settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port}/0"})
+
+    async def test_limited_endpoints_answer_503_rather_than_go_unlimited(
+        self, client: AsyncClient
+    ) -> None:
+        response = await login(client, "ada")
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "5"

@@ -42,6 +42,11 @@ class Unauthorized(DomainError):
     headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  (never mutated)
 
 
+class ServiceUnavailable(DomainError):
+    status_code = 503
+    headers = {"Retry-After": "5"}  # noqa: RUF012  (never mutated)
+
+
 class TooManyRequests(DomainError):
     status_code = 429
 

@@ -4,6 +4,7 @@ Counters live in memory (one process) or, with REDIS_URL, in Redis, where every 
 of the app draws on the same budget.
 """
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -12,9 +13,12 @@ from enum import StrEnum
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 
 from inkwell.config import Settings
-from inkwell.errors import TooManyRequests
+from inkwell.errors import ServiceUnavailable, TooManyRequests
+
+logger = logging.getLogger(__name__)
 
 
 class Action(StrEnum):
@@ -40,7 +44,9 @@ class RateLimiter:
         if settings.redis_url is None:
             storage = MemoryStorage()
         else:
-            storage = RedisStorage(settings.redis_url, key_prefix=settings.rate_limit_key_prefix)
+            storage = RedisStorage(
+                settings.redis_url, key_prefix=settings.rate_limit_key_prefix, wrap_exceptions=True
+            )
         return cls(
             storage,
             {
@@ -67,8 +73,16 @@ class RateLimiter:
         await self._spend(self._budgets[action].per_account, action, "account", account.lower())
 
     async def _spend(self, items: list[RateLimitItem], *identity: str) -> None:
-        for item in items:
-            if not await self._strategy.hit(item, *identity):
-                stats = await self._strategy.get_window_stats(item, *identity)
-                retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-                raise TooManyRequests("Too many attempts; try again later", retry_after=retry_after)
+        """Without its counters (Redis down) the endpoint closes rather than allow guessing."""
+        try:
+            for item in items:
+                await self._spend_one(item, *identity)
+        except StorageError as exc:
+            logger.warning("rate limit storage unavailable: %s", exc.storage_error)
+            raise ServiceUnavailable("Temporarily unavailable; try again shortly") from exc
+
+    async def _spend_one(self, item: RateLimitItem, *identity: str) -> None:
+        if not await self._strategy.hit(item, *identity):
+            stats = await self._strategy.get_window_stats(item, *identity)
+            retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+            raise TooManyRequests("Too many attempts; try again later", retry_after=retry_after)
