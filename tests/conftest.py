@@ -215,6 +215,14 @@ class Api:
             user, await self.login(str(user["username"]), fields.get("password", PASSWORD))
         )
 
+    async def change_password(self, account: Account, new_password: str) -> None:
+        response = await self.client.patch(
+            f"/api/users/{account.id}",
+            json={"password": new_password, "current_password": PASSWORD},
+            headers=account.headers,
+        )
+        assert response.status_code == 200, response.text
+
     async def post(self, author: Account, **fields: str) -> dict[str, object]:
         self._count += 1
         body = {"title": f"Post {self._count}", "content": "Some words."}

@@ -172,15 +172,10 @@ async def test_a_newer_token_replaces_the_older_one(
 
 
 async def test_a_password_change_voids_a_pending_token(
-    client: AsyncClient, inbox: Inbox, author: Account
+    api: Api, client: AsyncClient, inbox: Inbox, author: Account
 ) -> None:
     await forgot(client, "author@example.com")
-    changed = await client.patch(
-        f"/api/users/{author.id}",
-        json={"password": NEW_PASSWORD, "current_password": PASSWORD},
-        headers=author.headers,
-    )
-    assert changed.status_code == 200
+    await api.change_password(author, NEW_PASSWORD)
     assert await reset(client, inbox.reset_token(), "yet another passphrase") == 400
 
 

@@ -8,7 +8,7 @@ import pytest
 from httpx import AsyncClient
 
 from inkwell.auth.tokens import AUDIENCE
-from tests.conftest import PASSWORD, SECRET_KEY, Account, Api
+from tests.conftest import SECRET_KEY, Account, Api
 
 
 def forge(user_id: object, **changes: object) -> str:
@@ -118,12 +118,7 @@ async def test_a_deleted_users_token_does_not_open_a_new_account_with_the_same_i
 async def test_tokens_issued_before_a_password_change_are_refused(
     api: Api, client: AsyncClient, author: Account
 ) -> None:
-    changed = await client.patch(
-        f"/api/users/{author.id}",
-        json={"password": "a brand new passphrase", "current_password": PASSWORD},
-        headers=author.headers,
-    )
-    assert changed.status_code == 200
+    await api.change_password(author, "a brand new passphrase")
     assert (await client.get("/api/users/me", headers=author.headers)).status_code == 401
     fresh = await api.login("author", "a brand new passphrase")
     assert (await client.get("/api/users/me", headers=fresh)).status_code == 200

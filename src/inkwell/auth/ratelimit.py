@@ -7,6 +7,7 @@ of the app draws on the same budget.
 import logging
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -65,12 +66,16 @@ class RateLimiter:
             },
         )
 
-    async def spend_address(self, action: Action, address: str) -> None:
-        await self._spend(self._budgets[action].per_address, action, "address", address)
+    async def spend(self, action: Action, *, address: str, accounts: Iterable[str]) -> None:
+        """One attempt from `address` at each of `accounts`, or 429 if any budget is spent.
 
-    async def spend_account(self, action: Action, account: str) -> None:
-        """`account` names it as the client did (lower-cased), so unknown names are limited too."""
-        await self._spend(self._budgets[action].per_account, action, "account", account.lower())
+        Accounts are named as the client named them (lower-cased), so names that do not
+        exist are limited too.
+        """
+        budget = self._budgets[action]
+        await self._spend(budget.per_address, action, "address", address)
+        for account in accounts:
+            await self._spend(budget.per_account, action, "account", account.lower())
 
     async def _spend(self, items: list[RateLimitItem], *identity: str) -> None:
         """Without its counters (Redis down) the endpoint closes rather than allow guessing."""

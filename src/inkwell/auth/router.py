@@ -46,8 +46,7 @@ async def login(
     address: ClientAddress,
 ) -> AccessToken:
     """Answers the token and also sets it as an HttpOnly cookie, with a CSRF cookie beside it."""
-    await limiter.spend_address(Action.LOGIN, address)
-    await limiter.spend_account(Action.LOGIN, form.username)
+    await limiter.spend(Action.LOGIN, address=address, accounts=[form.username])
     user = await service.authenticate(session, passwords, form.username, form.password)
     token = tokens.issue(user)
     set_sign_in_cookies(request, response, token, int(tokens.lifetime.total_seconds()))
@@ -87,8 +86,7 @@ async def forgot_password(
     background: BackgroundTasks,
 ) -> Message:
     """The same answer whether or not the email is known; the email goes out afterwards."""
-    await limiter.spend_address(Action.FORGOT_PASSWORD, address)
-    await limiter.spend_account(Action.FORGOT_PASSWORD, data.email)
+    await limiter.spend(Action.FORGOT_PASSWORD, address=address, accounts=[data.email])
     lifetime = timedelta(minutes=settings.password_reset_expire_minutes)
     issued = await service.issue_reset_token(session, data.email, lifetime)
     if issued is not None:

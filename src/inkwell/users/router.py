@@ -23,9 +23,7 @@ async def register(
     limiter: RateLimits,
     address: ClientAddress,
 ) -> UserPrivate:
-    await limiter.spend_address(Action.REGISTER, address)
-    await limiter.spend_account(Action.REGISTER, data.username)
-    await limiter.spend_account(Action.REGISTER, data.email)
+    await limiter.spend(Action.REGISTER, address=address, accounts=[data.username, data.email])
     user = await service.register(session, passwords, data)
     return UserPrivate.model_validate(user)
 
