@@ -17,9 +17,10 @@ from inkwell.users.models import User
 
 TOKEN_URL = "/api/users/token"  # noqa: S105  (a path, not a password)
 
-_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, scheme_name="AccessToken", auto_error=False)
 _session_cookie = APIKeyCookie(
     name=SESSION_COOKIE,
+    scheme_name="SessionCookie",
     auto_error=False,
     description="Set by sign-in; writes must also send X-CSRF-Token (the inkwell_csrf cookie).",
 )

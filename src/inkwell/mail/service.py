@@ -36,7 +36,13 @@ class SmtpMailer:
 
 class LogMailer:
     async def send(self, message: EmailMessage) -> None:
-        logger.warning("SMTP_HOST is not set; this email was not sent:\n%s", message.as_string())
+        """Decoded, so a developer can follow the link (the wire form may be quoted-printable)."""
+        logger.warning(
+            "SMTP_HOST is not set; this email was not sent.\nTo: %s\nSubject: %s\n\n%s",
+            message["To"],
+            message["Subject"],
+            message.get_content(),
+        )
 
 
 def create_mailer(settings: Settings) -> Mailer:
