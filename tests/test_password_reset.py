@@ -4,16 +4,11 @@ import hashlib
 import logging
 import re
 import secrets
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from httpx import AsyncClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,38 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inkwell.auth.models import PasswordResetToken
 from inkwell.config import Settings
 from tests.conftest import PASSWORD, Account, Api
+from tests.mail_server import Inbox, free_port
 
 NEW_PASSWORD = "a fresh and long passphrase"
 PUBLIC_BASE_URL = "https://blog.example.org"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        assert isinstance(envelope.content, bytes)
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 Message accepted"
-
-    def reset_token(self) -> str:
-        """The token in the link of the latest email."""
-        body = self.messages[-1].get_body(("plain",))
-        assert body is not None
-        link = re.search(r"https?://\S+", body.get_content())
-        assert link is not None
-        return parse_qs(urlsplit(link.group()).query)["token"][0]
 
 
 @pytest.fixture

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_timeout: float = Field(default=10.0, gt=0)
+    # Certificate authorities to trust besides the system's (a relay with a private CA).
+    smtp_ca_file: Path | None = None
     mail_from: str = "Inkwell <no-reply@localhost>"
 
     redis_url: str | None = None

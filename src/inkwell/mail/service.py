@@ -31,6 +31,7 @@ class SmtpMailer:
             use_tls=settings.smtp_security == "tls",
             start_tls=settings.smtp_security == "starttls",
             timeout=settings.smtp_timeout,
+            cert_bundle=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
         )
 
 
