@@ -1,6 +1,4 @@
-from datetime import timedelta
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, status
 
@@ -18,7 +16,7 @@ from inkwell.auth.schemas import AccessToken, ForgotPassword, LoginForm, Message
 from inkwell.dependencies import DbSession, Passwords
 from inkwell.errors import responses
 from inkwell.mail.dependencies import MailerDep
-from inkwell.mail.service import compose, deliver
+from inkwell.mail.service import deliver
 from inkwell.users import service as users
 from inkwell.users.schemas import UserPrivate
 
@@ -87,25 +85,9 @@ async def forgot_password(
 ) -> Message:
     """The same answer whether or not the email is known; the email goes out afterwards."""
     await limiter.spend(Action.FORGOT_PASSWORD, address=address, accounts=[data.email])
-    lifetime = timedelta(minutes=settings.password_reset_expire_minutes)
-    issued = await service.issue_reset_token(session, data.email, lifetime)
-    if issued is not None:
-        user, token = issued
-        link = (
-            f"{settings.public_base_url.rstrip('/')}/reset-password?{urlencode({'token': token})}"
-        )
-        message = compose(
-            sender=settings.mail_from,
-            to=user.email,
-            subject="Reset your Inkwell password",
-            body=(
-                f"Hello {user.username},\n\n"
-                f"To choose a new password, open this link within "
-                f"{settings.password_reset_expire_minutes} minutes:\n\n{link}\n\n"
-                "If you did not ask for this, ignore this email; your password stays as it is.\n"
-            ),
-        )
-        background.add_task(deliver, mailer, message)
+    email = await service.password_reset_email(session, settings, data.email)
+    if email is not None:
+        background.add_task(deliver, mailer, email)
     return FORGOT_PASSWORD_ANSWER
 
 

@@ -3,13 +3,17 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from email.message import EmailMessage
+from urllib.parse import urlencode
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.auth.models import PasswordResetToken
+from inkwell.config import Settings
 from inkwell.db import utcnow
 from inkwell.errors import BadRequest, Unauthorized
+from inkwell.mail.service import compose
 from inkwell.security import PasswordHasher
 from inkwell.users import service as users
 from inkwell.users.models import User
@@ -33,12 +37,12 @@ async def authenticate(
     return user
 
 
-async def issue_reset_token(
-    session: AsyncSession, email: str, lifetime: timedelta
-) -> tuple[User, str] | None:
-    """A fresh random token for the account with this email (None if there is none).
+async def password_reset_email(
+    session: AsyncSession, settings: Settings, email: str
+) -> EmailMessage | None:
+    """The email with a fresh reset link for the account using `email` (None if there is none).
 
-    Only its hash is stored, and it replaces any token issued before.
+    Only the token's hash is stored, and it replaces any token issued before.
     """
     user = await session.scalar(select(User).where(User.email == email))
     if user is None:
@@ -46,18 +50,32 @@ async def issue_reset_token(
     token = secrets.token_urlsafe(32)
     await session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
     now = utcnow()
+    lifetime = settings.password_reset_expire_minutes
     session.add(
         PasswordResetToken(
-            token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=now + lifetime
+            token_hash=_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(minutes=lifetime),
         )
     )
     await session.flush()
-    return user, token
+    link = f"{settings.public_base_url.rstrip('/')}/reset-password?{urlencode({'token': token})}"
+    return compose(
+        sender=settings.mail_from,
+        to=user.email,
+        subject="Reset your Inkwell password",
+        body=(
+            f"Hello {user.username},\n\n"
+            f"To choose a new password, open this link within {lifetime} minutes:\n\n{link}\n\n"
+            "If you did not ask for this, ignore this email; your password stays as it is.\n"
+        ),
+    )
 
 
 async def reset_password(
     session: AsyncSession, passwords: PasswordHasher, token: str, password: str
-) -> User:
+) -> None:
     """Consumes the token in one statement, so two racing uses cannot both succeed."""
     consumed = (
         await session.execute(
@@ -71,7 +89,6 @@ async def reset_password(
     user = await users.get_user(session, consumed.user_id)
     await users.set_password(session, passwords, user, password)
     await session.flush()
-    return user
 
 
 def _digest(token: str) -> str:
