@@ -1,5 +1,6 @@
 """Password reset through a real SMTP server (aiosmtpd on loopback) receiving the email."""
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -208,3 +209,12 @@ class TestWithoutSmtpConfigured:
         link = re.search(rf"{PUBLIC_BASE_URL}/reset-password\?token=(\S+)", caplog.text)
         assert link is not None
         assert await reset(client, link.group(1)) == 200
+
+
+async def test_two_racing_uses_of_one_token_let_exactly_one_through(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    await forgot(client, "author@example.com")
+    token = inbox.reset_token()
+    statuses = await asyncio.gather(*(reset(client, token) for _ in range(5)))
+    assert sorted(statuses) == [200, 400, 400, 400, 400]
