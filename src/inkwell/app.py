@@ -15,6 +15,8 @@ from inkwell.migrations import upgrade_database
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
 from inkwell.users.router import router as users_router
+from inkwell.web.rendering import error_page
+from inkwell.web.router import router as web_router
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -46,9 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    install_error_handlers(app)
+    install_error_handlers(app, error_page)
     app.include_router(users_router)
     app.include_router(posts_router)
+    app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
