@@ -2,16 +2,16 @@
 
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
+from inkwell.posts.models import Post
 from inkwell.users.models import User
 from inkwell.web.rendering import templates
-from inkwell.web.router import LIMITS
 from tests.conftest import Api
 
 Author = dict[str, object]
@@ -225,9 +225,15 @@ async def test_the_reset_page_without_a_token_offers_a_new_link(client: AsyncCli
     assert 'href="/forgot-password"' in html
 
 
+def render(name: str, current_user: User | None, **context: object) -> str:
+    return templates.get_template(name).render(current_user=current_user, **context)
+
+
+WRITER = User(id=7, username="writer", email="writer@example.com", image_file=None)
+
+
 def signed_in_page(name: str) -> str:
-    user = User(id=7, username="writer", email="writer@example.com", image_file=None)
-    return templates.get_template(name).render(current_user=user, limits=LIMITS)
+    return render(name, WRITER)
 
 
 def test_the_navbar_shows_a_signed_in_user_and_a_way_to_sign_out() -> None:
@@ -243,3 +249,27 @@ def test_the_account_page_edits_and_deletes_its_users_account() -> None:
     assert 'data-endpoint="/api/users/7/picture"' in html
     assert 'data-must-equal="writer"' in html
     assert inline_code(html) == []
+
+
+def a_post_by(author: User) -> Post:
+    now = datetime.now(UTC)
+    return Post(
+        id=3, title="Mine", content="Words", date_posted=now, updated_at=now,
+        user_id=author.id, author=author,
+    )  # fmt: skip
+
+
+def test_the_author_of_a_post_can_edit_and_delete_it_from_its_page() -> None:
+    html = render("post.html", WRITER, post=a_post_by(WRITER))
+    assert 'id="edit-post"' in html
+    assert html.count('data-endpoint="/api/posts/3"') == 2
+    assert 'data-method="PATCH"' in html
+    assert 'data-method="DELETE"' in html
+    assert inline_code(html) == []
+
+
+@pytest.mark.parametrize("viewer", [None, User(id=8, username="reader", email="r@example.com")])
+def test_nobody_else_sees_the_edit_and_delete_tools(viewer: User | None) -> None:
+    html = render("post.html", viewer, post=a_post_by(WRITER))
+    assert 'id="author-tools"' not in html
+    assert "/static/js/forms.js" not in html

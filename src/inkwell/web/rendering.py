@@ -10,12 +10,21 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.templating import Jinja2Templates
 
-from inkwell.users.models import User
-from inkwell.users.schemas import UserPublic
+from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
+from inkwell.users.models import USERNAME_MAX_LENGTH, User
+from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, UserPublic
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Post previews on the lists; the Load more script cuts appended posts at the same length.
 EXCERPT_CHARS = 300
+# The forms' limits come from the same constants as the API's validation.
+FORM_LIMITS = {
+    "username": USERNAME_MAX_LENGTH,
+    "password_min": PASSWORD_MIN_LENGTH,
+    "password_max": PASSWORD_MAX_LENGTH,
+    "title": TITLE_MAX_LENGTH,
+    "content": CONTENT_MAX_LENGTH,
+}
 
 _ERROR_TITLES = {
     400: "That request did not work",
@@ -52,7 +61,11 @@ def _environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined
     )
     environment.filters |= {"readable_date": readable_date, "excerpt": excerpt}
-    environment.globals |= {"avatar_url": avatar_url, "EXCERPT_CHARS": EXCERPT_CHARS}
+    environment.globals |= {
+        "avatar_url": avatar_url,
+        "EXCERPT_CHARS": EXCERPT_CHARS,
+        "limits": FORM_LIMITS,
+    }
     return environment
 
 

@@ -9,22 +9,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from inkwell.dependencies import DbSession, PageParams, ResourceId
 from inkwell.posts import service as posts
-from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
 from inkwell.users import service as users
-from inkwell.users.models import USERNAME_MAX_LENGTH
-from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from inkwell.web.rendering import render
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
-
-# The forms' limits come from the same constants as the API's validation.
-LIMITS = {
-    "username": USERNAME_MAX_LENGTH,
-    "password_min": PASSWORD_MIN_LENGTH,
-    "password_max": PASSWORD_MAX_LENGTH,
-    "title": TITLE_MAX_LENGTH,
-    "content": CONTENT_MAX_LENGTH,
-}
 
 
 def _local_path(target: str) -> str:
@@ -42,8 +30,7 @@ def _sign_in_first(request: Request) -> RedirectResponse:
 @router.get("/")
 async def home(request: Request, session: DbSession, page: PageParams) -> HTMLResponse:
     found = await posts.list_posts(session, skip=page.skip, limit=page.limit)
-    context = {"page": found, "api_url": "/api/posts", "heading": None}
-    return render(request, "post_list.html", context)
+    return render(request, "post_list.html", {"page": found, "api_url": "/api/posts"})
 
 
 @router.get("/users/{user_id}/posts")
@@ -83,7 +70,7 @@ async def login(
 
 @router.get("/register")
 async def register(request: Request) -> HTMLResponse:
-    return render(request, "register.html", {"limits": LIMITS})
+    return render(request, "register.html")
 
 
 @router.get("/forgot-password")
@@ -95,4 +82,4 @@ async def forgot_password(request: Request) -> HTMLResponse:
 async def reset_password(
     request: Request, token: Annotated[str, Query(max_length=1000)] = ""
 ) -> HTMLResponse:
-    return render(request, "reset_password.html", {"token": token, "limits": LIMITS})
+    return render(request, "reset_password.html", {"token": token})
