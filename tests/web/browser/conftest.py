@@ -23,6 +23,7 @@ from playwright.async_api import (
     Page,
     Response,
     async_playwright,
+    expect,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,6 +46,8 @@ STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'"
 DESKTOP = {"width": 1280, "height": 900}
 SCREENSHOTS = Path(__file__).parents[3] / "docs" / "screenshots"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Generous: other test runs share this 2-core machine. A passing check returns at once.
+expect.set_options(timeout=15_000)
 # Chromium reports every response with an error status in the console, as an error.
 FAILED_LOAD = "Failed to load resource: the server responded with a status of"
 # Pages report every CSP violation here (the binding outlives navigations).
