@@ -148,7 +148,12 @@ async def test_a_page_that_does_not_exist_is_the_html_404_page(
 
 @pytest.mark.parametrize(
     ("path", "status"),
-    [("/api/no-such-thing", 404), ("/api/posts/4242", 404), ("/api/posts/not-a-number", 422)],
+    [
+        ("/api/no-such-thing", 404),
+        ("/api/posts/4242", 404),
+        ("/api/posts/not-a-number", 422),
+        ("/health/no-such-check", 404),
+    ],
 )
 async def test_api_errors_stay_json(client: AsyncClient, path: str, status: int) -> None:
     response = await client.get(path)
