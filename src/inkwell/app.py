@@ -19,6 +19,8 @@ from inkwell.migrations import upgrade_database
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
 from inkwell.users.router import router as users_router
+from inkwell.web.rendering import error_page
+from inkwell.web.router import router as web_router
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -53,11 +55,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.access_tokens = AccessTokens.from_settings(settings)
     app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.mailer = create_mailer(settings)
-    install_error_handlers(app)
+    install_error_handlers(app, error_page)
     # Before the users router, whose /api/users/{user_id} would otherwise catch /api/users/me.
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(posts_router)
+    app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/health", tags=["operations"], summary="Liveness: the process answers")

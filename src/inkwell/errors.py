@@ -1,13 +1,21 @@
-"""Domain errors carry their own HTTP status; one handler turns them into `{"detail": ...}`."""
+"""Domain errors carry their own HTTP status; one handler turns them into `{"detail": ...}`.
+
+That is the answer under `/api` (and `/health`); everywhere else a person is looking at a
+page, so the same handlers answer with the HTML error page given to `install_error_handlers`.
+"""
 
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
 
@@ -55,32 +63,72 @@ class TooManyRequests(DomainError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+# Renders the HTML error page from the status code and the message (None: the status's own).
+ErrorPage = Callable[[Request, int, str | None, Mapping[str, str] | None], Response]
+_JSON_PREFIXES = ("/api", "/health")
+
+
+def wants_json(request: Request) -> bool:
+    """The one place that decides whether an error is answered as JSON or as a page."""
+    path = request.url.path
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in _JSON_PREFIXES)
+
+
+def _respond(
+    request: Request, status: int, detail: str | None, headers: Mapping[str, str] | None = None
+) -> Response:
+    if wants_json(request):
+        return JSONResponse({"detail": detail}, status, headers=headers)
+    error_page: ErrorPage = request.app.state.error_page
+    return error_page(request, status, detail, headers)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+    return _respond(request, exc.status_code, exc.detail, exc.headers)
 
 
-async def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown URLs and wrong methods; a page shows the status's own message."""
+    assert isinstance(exc, StarletteHTTPException)
+    if wants_json(request):
+        return await http_exception_handler(request, exc)
+    return _respond(request, exc.status_code, None, exc.headers)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """A page's only input is its URL, and a URL that does not parse names no page: 404."""
+    assert isinstance(exc, RequestValidationError)
+    if wants_json(request):
+        return await request_validation_exception_handler(request, exc)
+    return _respond(request, 404, None)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
     """A lost or exhausted database is a temporary outage (503), not a server bug (500)."""
     if isinstance(exc, DBAPIError) and not (
         isinstance(exc, OperationalError) or exc.connection_invalidated
     ):
-        return await _unexpected(_, exc)
+        return await _unexpected(request, exc)
     logger.warning("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
-    return JSONResponse(
-        {"detail": "The database is temporarily unavailable; try again shortly."},
+    return _respond(
+        request,
         503,
+        "The database is temporarily unavailable; try again shortly.",
         headers={"Retry-After": "5"},
     )
 
 
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error", exc_info=exc)
-    return JSONResponse({"detail": "Internal server error"}, 500)
+    return _respond(request, 500, "Internal server error")
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, error_page: ErrorPage) -> None:
+    app.state.error_page = error_page
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(DBAPIError, _database_unavailable)
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(ConnectionError, _database_unavailable)

@@ -1,0 +1,185 @@
+"""A real server and a real Chromium for the browser tests.
+
+The browser tests run on SQLite only: they test the pages, and the data layer under them
+is tested on both backends elsewhere. One uvicorn server and one browser serve the whole
+session (per xdist worker); each test gets a new browser context and emptied tables.
+The server sends a strict Content-Security-Policy, so any inline script or style fails.
+"""
+
+import os
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Response,
+    async_playwright,
+    expect,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from inkwell.app import create_app
+from inkwell.config import Settings
+from inkwell.db import create_engine
+from inkwell.migrations import upgrade_database
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'"
+DESKTOP = {"width": 1280, "height": 900}
+SCREENSHOTS = Path(__file__).parents[3] / "docs" / "screenshots"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+# Generous: other test runs share this 2-core machine. A passing check returns at once.
+expect.set_options(timeout=15_000)
+# Chromium reports every response with an error status in the console, as an error.
+FAILED_LOAD = "Failed to load resource: the server responded with a status of"
+# Pages report every CSP violation here (the binding outlives navigations).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Overrides the two-backend fixture: the browser tests need one database, SQLite."""
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('browser') / 'inkwell.db'}"
+    engine = create_engine(Settings(database_url=url))
+    await upgrade_database(engine)
+    await engine.dispose()
+    return url
+
+
+def with_csp(app: ASGIApp) -> ASGIApp:
+    """Adds the strict policy to every response, whatever headers the app sends itself."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_csp(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"content-security-policy", STRICT_CSP.encode()),
+                ]
+            await send(message)
+
+        await app(scope, receive, send_with_csp)
+
+    return wrapped
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a thread; yields its base URL."""
+    settings = Settings(
+        environment="test", database_url=database_url, argon2_time_cost=1, argon2_memory_cost_kib=64
+    )
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    host, port = listener.getsockname()
+    config = uvicorn.Config(with_csp(create_app(settings)), log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive(), "the test server stopped while starting"
+        assert time.monotonic() < deadline, "the test server did not start in 30 s"
+        time.sleep(0.05)
+    yield f"http://{host}:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
+    listener.close()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(f"{message}; in CI the browser tests must run.", pytrace=False)
+        pytest.skip(message)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        yield browser
+        await browser.close()
+
+
+@dataclass
+class PageProblems:
+    """What a person would see in the devtools console: errors and CSP violations."""
+
+    console_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+    expected_statuses: set[int] = field(default_factory=set)
+    expected_failures: set[str] = field(default_factory=set)
+
+    def expect_api_error(self, status: int) -> None:
+        """The test provokes this error status from the API on purpose, to see it shown."""
+        self.expected_statuses.add(status)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        url = message.location.get("url")
+        if not (message.text.startswith(FAILED_LOAD) and url in self.expected_failures):
+            self.console_errors.append(f"{message.text} ({url})")
+
+    def on_response(self, response: Response) -> None:
+        """A page the test opened on purpose may answer 404; its scripts and styles may not."""
+        if response.status < 400:
+            return
+        if response.request.is_navigation_request() or response.status in self.expected_statuses:
+            self.expected_failures.add(response.url)
+
+    def all(self) -> list[str]:
+        return self.console_errors + self.csp_violations
+
+
+@pytest.fixture
+async def context(
+    browser: Browser, live_server: str, engine: AsyncEngine
+) -> AsyncIterator[BrowserContext]:
+    """A fresh browser profile (no cookies) at desktop size; `engine` empties the tables after."""
+    context = await browser.new_context(base_url=live_server, viewport=DESKTOP)
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+def problems() -> PageProblems:
+    return PageProblems()
+
+
+@pytest.fixture
+async def page(context: BrowserContext, problems: PageProblems) -> AsyncIterator[Page]:
+    """A tab whose console must stay free of errors and CSP violations for the whole test."""
+    await context.expose_binding(
+        "reportCspViolation", lambda _source, text: problems.csp_violations.append(text)
+    )
+    await context.add_init_script(REPORT_CSP_VIOLATIONS)
+    page = await context.new_page()
+    page.on("console", problems.on_console)
+    page.on("pageerror", lambda error: problems.console_errors.append(str(error)))
+    page.on("response", problems.on_response)
+    yield page
+    assert problems.all() == [], "the browser console reported problems"

@@ -1,0 +1,280 @@
+"""The pages at the HTTP level, on both backends: what they show, how they escape, how they fail."""
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+from inkwell.posts.models import Post
+from inkwell.users.models import User
+from inkwell.web.rendering import templates
+from tests.conftest import Api
+
+Author = dict[str, object]
+XSS = "<script>alert(1)</script>"
+ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+class InlineCode(HTMLParser):
+    """Collects what a strict Content-Security-Policy would block: inline scripts, inline
+    event handlers and style attributes or elements."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = {name for name, _ in attrs}
+        if tag == "script" and "src" not in names:
+            self.found.append("inline <script>")
+        if tag == "style":
+            self.found.append("<style> element")
+        self.found += [f"{name} on <{tag}>" for name in names if name.startswith("on")]
+        if "style" in names:
+            self.found.append(f"style attribute on <{tag}>")
+
+
+def inline_code(html: str) -> list[str]:
+    parser = InlineCode()
+    parser.feed(html)
+    return parser.found
+
+
+async def test_the_home_page_lists_posts_newest_first(
+    client: AsyncClient, api: Api, author: Author
+) -> None:
+    for title in ("First", "Second", "Third"):
+        await api.post(author, title=title)
+    response = await client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    html = response.text
+    assert html.index("Third") < html.index("Second") < html.index("First")
+
+
+async def test_dates_are_shown_in_a_readable_form(
+    client: AsyncClient, api: Api, author: Author
+) -> None:
+    post = await api.post(author)
+    html = (await client.get(f"/posts/{post['id']}")).text
+    match = re.search(r'<time datetime="([^"]+)">([^<]+)</time>', html)
+    assert match is not None
+    posted = datetime.fromisoformat(str(post["date_posted"]))
+    assert datetime.fromisoformat(match[1]) == posted
+    assert match[2] == posted.strftime("%b %-d, %Y")
+
+
+async def test_a_script_written_by_a_user_is_escaped_everywhere(
+    client: AsyncClient, api: Api, author: Author
+) -> None:
+    post = await api.post(author, title=XSS, content=XSS)
+    for path in ("/", f"/posts/{post['id']}", f"/users/{author['id']}/posts"):
+        html = (await client.get(path)).text
+        assert XSS not in html, path
+        assert ESCAPED_XSS in html, path
+
+
+async def test_load_more_points_at_the_next_page_while_there_is_one(
+    client: AsyncClient, api: Api, author: Author
+) -> None:
+    for _ in range(3):
+        await api.post(author)
+    first = (await client.get("/?limit=2")).text
+    assert 'href="?skip=2&amp;limit=2"' in first
+    assert 'data-api="/api/posts" data-skip="2" data-limit="2"' in first
+    last = (await client.get("/?skip=2&limit=2")).text
+    assert 'id="load-more"' not in last
+
+
+async def test_a_users_page_loads_more_from_that_users_posts(
+    client: AsyncClient, api: Api, author: Author
+) -> None:
+    other = await api.register("other")
+    for writer in (author, author, other):
+        await api.post(writer, title=f"By {writer['username']}")
+    html = (await client.get(f"/users/{author['id']}/posts?limit=1")).text
+    assert f'data-api="/api/users/{author["id"]}/posts"' in html
+    assert "By author" in html
+    assert "By other" not in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/posts/{id}", "/users/{user_id}/posts", "/login", "/register", "/forgot-password",
+     "/reset-password?token=abc", "/reset-password", "/no-such-page"],
+)  # fmt: skip
+async def test_pages_carry_no_inline_code_that_a_strict_csp_would_block(
+    client: AsyncClient, api: Api, author: Author, path: str
+) -> None:
+    post = await api.post(author)
+    html = (await client.get(path.format(**post))).text
+    assert inline_code(html) == []
+
+
+def test_the_inline_code_check_finds_what_it_looks_for() -> None:
+    html = '<script>x()</script><a onclick="x()" style="color:red">a</a><style>p{}</style>'
+    assert sorted(inline_code(html)) == [
+        "<style> element",
+        "inline <script>",
+        "onclick on <a>",
+        "style attribute on <a>",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/no/such/page", "There is nothing at this address"),
+        ("/posts/4242", "Post not found"),
+        ("/users/4242/posts", "User not found"),
+        ("/posts/not-a-number", "There is nothing at this address"),
+        ("/posts/99999999999", "There is nothing at this address"),
+        ("/?skip=-1", "There is nothing at this address"),
+    ],
+)
+async def test_a_page_that_does_not_exist_is_the_html_404_page(
+    client: AsyncClient, path: str, message: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<h1 class="h3 mb-3">Page not found</h1>' in response.text
+    assert message in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/no-such-thing", 404),
+        ("/api/posts/4242", 404),
+        ("/api/posts/not-a-number", 422),
+        ("/health/no-such-check", 404),
+    ],
+)
+async def test_api_errors_stay_json(client: AsyncClient, path: str, status: int) -> None:
+    response = await client.get(path)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert "detail" in response.json()
+
+
+async def test_a_wrong_method_on_a_page_is_an_html_page_that_says_so(client: AsyncClient) -> None:
+    response = await client.delete("/")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert "That is not something this page does" in response.text
+
+
+@pytest.fixture
+async def failing_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """A client for an app with a page and an API route that fail unexpectedly."""
+
+    async def fail() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/broken-page", fail)
+    app.add_api_route("/api/broken", fail)
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def test_an_unexpected_error_on_a_page_is_the_friendly_500_page(
+    failing_client: AsyncClient,
+) -> None:
+    response = await failing_client.get("/broken-page")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "a bug" not in response.text
+
+
+async def test_an_unexpected_error_in_the_api_stays_json(failing_client: AsyncClient) -> None:
+    response = await failing_client.get("/api/broken")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error"}
+
+
+@pytest.mark.parametrize("path", ["/account", "/posts/new"])
+async def test_pages_for_signed_in_users_send_visitors_to_sign_in(
+    client: AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/login?next=%2F{path[1:].replace('/', '%2F')}"
+
+
+@pytest.mark.parametrize(
+    ("next_path", "redirect"),
+    [("/account", "/account"), ("//evil.example/", "/"), ("https://evil.example/", "/"),
+     ("/\\evil.example", "/")],
+)  # fmt: skip
+async def test_signing_in_returns_only_to_a_page_of_this_site(
+    client: AsyncClient, next_path: str, redirect: str
+) -> None:
+    html = (await client.get("/login", params={"next": next_path})).text
+    assert f'data-redirect="{redirect}"' in html
+
+
+async def test_the_reset_page_carries_its_token_escaped(client: AsyncClient) -> None:
+    html = (await client.get("/reset-password", params={"token": 'a"b<c'})).text
+    assert 'name="token" value="a&#34;b&lt;c"' in html
+
+
+async def test_the_reset_page_without_a_token_offers_a_new_link(client: AsyncClient) -> None:
+    html = (await client.get("/reset-password")).text
+    assert 'id="reset-password-form"' not in html
+    assert 'href="/forgot-password"' in html
+
+
+def render(name: str, current_user: User | None, **context: object) -> str:
+    return templates.get_template(name).render(current_user=current_user, **context)
+
+
+WRITER = User(id=7, username="writer", email="writer@example.com", image_file=None)
+
+
+def signed_in_page(name: str) -> str:
+    return render(name, WRITER)
+
+
+def test_the_navbar_shows_a_signed_in_user_and_a_way_to_sign_out() -> None:
+    html = signed_in_page("new_post.html")
+    assert "<span>writer</span>" in html
+    assert 'id="sign-out"' in html
+    assert 'href="/login"' not in html
+
+
+def test_the_account_page_edits_and_deletes_its_users_account() -> None:
+    html = signed_in_page("account.html")
+    assert 'data-endpoint="/api/users/7"' in html
+    assert 'data-endpoint="/api/users/7/picture"' in html
+    assert 'data-must-equal="writer"' in html
+    assert inline_code(html) == []
+
+
+def a_post_by(author: User) -> Post:
+    now = datetime.now(UTC)
+    return Post(
+        id=3, title="Mine", content="Words", date_posted=now, updated_at=now,
+        user_id=author.id, author=author,
+    )  # fmt: skip
+
+
+def test_the_author_of_a_post_can_edit_and_delete_it_from_its_page() -> None:
+    html = render("post.html", WRITER, post=a_post_by(WRITER))
+    assert 'id="edit-post"' in html
+    assert html.count('data-endpoint="/api/posts/3"') == 2
+    assert 'data-method="PATCH"' in html
+    assert 'data-method="DELETE"' in html
+    assert inline_code(html) == []
+
+
+@pytest.mark.parametrize("viewer", [None, User(id=8, username="reader", email="r@example.com")])
+def test_nobody_else_sees_the_edit_and_delete_tools(viewer: User | None) -> None:
+    html = render("post.html", viewer, post=a_post_by(WRITER))
+    assert 'id="author-tools"' not in html
+    assert "/static/js/forms.js" not in html
