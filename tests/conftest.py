@@ -1,7 +1,8 @@
 """Every data-layer test runs on SQLite and on PostgreSQL, each test on an emptied database.
 
 Each pytest-xdist worker of each run gets its own SQLite file and its own PostgreSQL
-database, migrated once; tables are emptied after every test, so tests can commit for real (and race) in parallel.
+database, migrated once; tables are emptied after every test, so tests can commit for real
+(and race) in parallel.
 """
 
 import os
@@ -97,6 +98,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         environment="test",
         database_url=database_url,
+        media_dir=tmp_path / "media",
         # Cheap hashes keep the suite fast; production costs are the defaults.
         argon2_time_cost=1,
         argon2_memory_cost_kib=64,

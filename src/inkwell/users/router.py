@@ -2,6 +2,8 @@ from fastapi import APIRouter, status
 
 from inkwell.dependencies import DbSession, Passwords, ResourceId
 from inkwell.errors import responses
+from inkwell.media.dependencies import MediaChanges
+from inkwell.media.service import forget_picture
 from inkwell.users import service
 from inkwell.users.schemas import UserCreate, UserPrivate, UserPublic, UserUpdate
 
@@ -40,7 +42,9 @@ async def update_user(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(404),
-    summary="Delete the account and all its posts",
+    summary="Delete the account, all its posts and its picture",
 )
-async def delete_user(user_id: ResourceId, session: DbSession) -> None:
-    await service.delete_user(session, await service.get_user(session, user_id))
+async def delete_user(user_id: ResourceId, session: DbSession, pictures: MediaChanges) -> None:
+    user = await service.get_user(session, user_id)
+    forget_picture(pictures, user)
+    await service.delete_user(session, user)
