@@ -24,6 +24,10 @@ OUTPUT_EXTENSION = "webp"
 WEBP_QUALITY = 85
 
 
+class InvalidUpload(DomainError):
+    status_code = 422
+
+
 class UnsupportedImage(DomainError):
     status_code = 415
 
@@ -41,7 +45,9 @@ class PictureProcessor:
     async def profile_picture(self, upload: UploadFile) -> bytes:
         """The upload as a square WebP of `size` pixels, without metadata (GPS and the like)."""
         if not upload.size:
-            raise UnreadableImage("The file is empty")
+            raise InvalidUpload("The file is empty")
+        if _looks_like_a_path(upload.filename):
+            raise InvalidUpload("The file name must be a plain name, without a path")
         return await anyio.to_thread.run_sync(
             self._square_picture, upload.file, upload.content_type, limiter=self._limiter
         )
@@ -53,15 +59,14 @@ class PictureProcessor:
                 self._check(image, declared_type)
                 # JPEG decodes straight to a fraction of its size, still at least size by size.
                 image.draft(image.mode, (self.size, self.size))
-                upright = ImageOps.exif_transpose(image)  # decodes the first frame
+                ImageOps.exif_transpose(image, in_place=True)  # decodes the first frame
+                square = self._square(image)
         except UnidentifiedImageError as exc:
             raise UnsupportedImage("The file is not a JPEG, PNG, WebP or GIF image") from exc
         except Image.DecompressionBombError as exc:
             raise self._too_many_pixels() from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise UnreadableImage("The image is damaged or truncated") from exc
-        upright = upright.convert("RGBA" if upright.has_transparency_data else "RGB")
-        square = ImageOps.fit(upright, (self.size, self.size), Image.Resampling.LANCZOS)
         output = io.BytesIO()
         square.save(output, "WEBP", quality=WEBP_QUALITY)
         return output.getvalue()
@@ -76,5 +81,16 @@ class PictureProcessor:
                 f"The file was sent as {declared_type} but its content is {actual_type}"
             )
 
+    def _square(self, image: Image.Image) -> Image.Image:
+        """Center-cropped and resized; converted only when needed: a copy costs a whole image."""
+        mode = "RGBA" if image.has_transparency_data else "RGB"
+        upright = image if image.mode == mode else image.convert(mode)
+        return ImageOps.fit(upright, (self.size, self.size), Image.Resampling.LANCZOS)
+
     def _too_many_pixels(self) -> UnreadableImage:
         return UnreadableImage(f"The image has more than {self.max_pixels} pixels")
+
+
+def _looks_like_a_path(filename: str | None) -> bool:
+    """Browsers send a bare name; a path is a broken or hostile client (the name is never used)."""
+    return filename is not None and ("/" in filename or "\\" in filename or ".." in filename)

@@ -24,7 +24,7 @@ PictureOwner = Annotated[User, Depends(_picture_owner)]
 
 @router.put(
     "/{user_id}/picture",
-    responses=responses(404, 413, 415, 503),
+    responses=responses(404, 409, 413, 415, 503),
     summary="Upload a profile picture (JPEG, PNG, WebP or GIF; multipart field `file`)",
 )
 async def upload_picture(
@@ -40,7 +40,7 @@ async def upload_picture(
 
 @router.delete(
     "/{user_id}/picture",
-    responses=responses(404),
+    responses=responses(404, 409),
     summary="Remove the profile picture; the default avatar takes its place",
 )
 async def delete_picture(

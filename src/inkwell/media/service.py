@@ -2,9 +2,12 @@
 
 import secrets
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from starlette.datastructures import UploadFile
 
+from inkwell.errors import Conflict
 from inkwell.media.images import OUTPUT_CONTENT_TYPE, OUTPUT_EXTENSION, PictureProcessor
 from inkwell.media.pending import PendingMedia
 from inkwell.users.models import User
@@ -28,20 +31,35 @@ async def replace_picture(
     picture = await pictures.profile_picture(upload)
     key = new_picture_key()
     await changes.save(key, picture, OUTPUT_CONTENT_TYPE)
-    forget_picture(changes, user)
-    user.image_file = key
-    await session.flush()
+    await _swap_picture(session, changes, user, key)
     return user
 
 
 async def remove_picture(session: AsyncSession, changes: PendingMedia, user: User) -> User:
-    forget_picture(changes, user)
-    user.image_file = None
-    await session.flush()
+    if user.image_file is not None:
+        await _swap_picture(session, changes, user, None)
     return user
 
 
 def forget_picture(changes: PendingMedia, user: User) -> None:
-    """The user's current picture goes once the request commits (replaced, removed, deleted)."""
+    """The user's picture goes once the request commits (for a user being deleted)."""
     if user.image_file is not None:
         changes.supersede(user.image_file)
+
+
+async def _swap_picture(
+    session: AsyncSession, changes: PendingMedia, user: User, key: str | None
+) -> None:
+    """Compare-and-swap: of two requests that replace the same picture at once, one wins and
+    the other gets 409, instead of both superseding it and leaving one new picture orphaned."""
+    swapped = await session.scalar(
+        update(User)
+        .where(User.id == user.id, User.image_file.is_not_distinct_from(user.image_file))
+        .values(image_file=key)
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    )
+    if swapped is None:
+        raise Conflict("The picture was changed by another request at the same time; try again")
+    forget_picture(changes, user)
+    set_committed_value(user, "image_file", key)
