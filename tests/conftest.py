@@ -23,6 +23,8 @@ from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
 from inkwell.migrations import upgrade_database
 
+pytest_plugins = ("tests.s3",)
+
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
 IN_CI = os.environ.get("CI", "").lower() == "true"

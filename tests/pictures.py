@@ -1,7 +1,11 @@
 """Image files for the picture tests, made in memory: real ones, damaged ones, hostile ones."""
 
 import io
+from functools import cache
+from pathlib import Path
+from typing import Any
 
+from httpx import AsyncClient, Response
 from PIL import Image
 
 RED = (255, 0, 0)
@@ -44,11 +48,13 @@ def truncated_jpeg() -> bytes:
     return whole[: len(whole) // 2]
 
 
-def decompression_bomb() -> bytes:
-    """20,000 by 20,000 black pixels (400 megapixels to decode) in a PNG of a few dozen KB."""
-    return encode(Image.new("1", (20_000, 20_000)), "PNG", optimize=True)
+@cache
+def decompression_bomb(side: int) -> bytes:
+    """side by side black pixels (hundreds of megapixels to decode) in a PNG of a few KB."""
+    return encode(Image.new("1", (side, side)), "PNG", optimize=True)
 
 
+@cache
 def large_png(side: int = 6_000) -> bytes:
     """36 megapixels that take a second or two to decode and resize, in a PNG of ~200 KB."""
     gradient = Image.linear_gradient("L").resize((side, side))
@@ -68,3 +74,26 @@ def decode(data: bytes) -> Image.Image:
 
 def is_close(pixel: tuple[int, ...], color: tuple[int, int, int], tolerance: int = 40) -> bool:
     return all(abs(a - b) <= tolerance for a, b in zip(pixel[:3], color, strict=True))
+
+
+async def upload(
+    client: AsyncClient,
+    user_id: object,
+    data: bytes,
+    filename: str = "portrait.png",
+    content_type: str = "image/png",
+) -> Response:
+    return await client.put(
+        f"/api/users/{user_id}/picture", files={"file": (filename, data, content_type)}
+    )
+
+
+def stored_files(media_dir: Path) -> set[str]:
+    """Every file under MEDIA_DIR, as storage keys."""
+    return {p.relative_to(media_dir).as_posix() for p in media_dir.rglob("*") if p.is_file()}
+
+
+def key_of(user: dict[str, Any]) -> str:
+    image_path = str(user["image_path"])
+    assert image_path.startswith("/media/"), image_path
+    return image_path.removeprefix("/media/")
