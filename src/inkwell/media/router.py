@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, UploadFile
+from fastapi import APIRouter, Depends, File, UploadFile
 
 from inkwell.dependencies import DbSession, ResourceId
 from inkwell.errors import responses
@@ -29,7 +29,7 @@ PictureOwner = Annotated[User, Depends(_picture_owner)]
 )
 async def upload_picture(
     user: PictureOwner,
-    file: UploadFile,
+    file: Annotated[UploadFile, File(description="A JPEG, PNG, WebP or GIF image")],
     session: DbSession,
     pictures: Pictures,
     changes: MediaChanges,
