@@ -174,7 +174,7 @@ async def test_an_unknown_user_is_404_and_nothing_is_stored(
 async def test_the_event_loop_keeps_answering_while_large_images_are_processed(
     client: AsyncClient, api: Api, media_dir: Path
 ) -> None:
-    """Four 36-megapixel PNGs take seconds of CPU; /health must never go a second unanswered."""
+    """Four 49-megapixel PNGs take seconds of CPU each; /health never goes a second unanswered."""
     data = await asyncio.to_thread(large_png)
     users = [await api.register(f"big{n}") for n in range(4)]
     answered = [time.perf_counter()]
