@@ -93,4 +93,4 @@ class PictureProcessor:
 
 def _looks_like_a_path(filename: str | None) -> bool:
     """Browsers send a bare name; a path is a broken or hostile client (the name is never used)."""
-    return filename is not None and ("/" in filename or "\\" in filename or ".." in filename)
+    return filename is not None and ("/" in filename or "\\" in filename)

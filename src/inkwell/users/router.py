@@ -44,7 +44,7 @@ async def update_user(
     responses=responses(404),
     summary="Delete the account, all its posts and its picture",
 )
-async def delete_user(user_id: ResourceId, session: DbSession, pictures: MediaChanges) -> None:
+async def delete_user(user_id: ResourceId, session: DbSession, media: MediaChanges) -> None:
     user = await service.get_user(session, user_id)
-    forget_picture(pictures, user)
+    forget_picture(media, user)
     await service.delete_user(session, user)
