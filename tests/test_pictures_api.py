@@ -171,23 +171,37 @@ async def test_an_unknown_user_is_404_and_nothing_is_stored(
     assert stored_files(media_dir) == set()
 
 
+@pytest.fixture
+async def roomy_client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[AsyncClient]:
+    """Takes images of up to 90 megapixels."""
+    app = create_app(settings.model_copy(update={"max_image_pixels": 90_000_000}))
+    transport = ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=transport, base_url="http://test") as client,
+    ):
+        yield client
+
+
 async def test_the_event_loop_keeps_answering_while_large_images_are_processed(
-    client: AsyncClient, api: Api, media_dir: Path
+    roomy_client: AsyncClient, media_dir: Path
 ) -> None:
-    """Four 49-megapixel PNGs take seconds of CPU each; /health never goes a second unanswered."""
+    """Four 81-megapixel PNGs take seconds of CPU each: decoded on the event loop, they would
+    hold /health back that long. The bound is generous for a busy two-core machine."""
     data = await asyncio.to_thread(large_png)
+    api = Api(roomy_client)
     users = [await api.register(f"big{n}") for n in range(4)]
     answered = [time.perf_counter()]
-    uploads = [asyncio.create_task(upload(client, u["id"], data)) for u in users]
+    uploads = [asyncio.create_task(upload(roomy_client, u["id"], data)) for u in users]
     while not all(task.done() for task in uploads):
-        assert (await client.get("/health")).status_code == 200
+        assert (await roomy_client.get("/health")).status_code == 200
         answered.append(time.perf_counter())
         await asyncio.sleep(0.05)
     assert [(await task).status_code for task in uploads] == [200] * 4
     assert len(stored_files(media_dir)) == 4
     assert len(answered) > 4, "the uploads ended before /health was asked enough to tell"
     gaps = [later - earlier for earlier, later in itertools.pairwise(answered)]
-    assert max(gaps) < 1.0, gaps
+    assert max(gaps) < 2.0, gaps
 
 
 @pytest.fixture
