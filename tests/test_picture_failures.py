@@ -132,7 +132,7 @@ async def test_of_two_racing_changes_the_later_gets_409_and_its_file_is_removed(
                 session, app.state.picture_processor, changes, stale_user, racing_upload
             )
         await session.rollback()
-        await changes.settle(committed=False)
+        await changes.settle()
     assert stored_files(media_dir) == {key_of(winner)}
     profile = (await client.get(f"/api/users/{user['id']}")).json()
     assert profile["image_path"] == winner["image_path"]

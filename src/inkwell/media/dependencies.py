@@ -28,15 +28,13 @@ Pictures = Annotated[PictureProcessor, Depends(_picture_processor)]
 
 
 async def _pending_media(storage: MediaStorage) -> AsyncIterator[PendingMedia]:
-    """Request scope: it settles after the function-scoped DbSession committed (the response
-    has been sent by then) or rolled back (the error propagates through here)."""
+    """Request scope: it settles after the function-scoped DbSession committed or rolled back
+    (after the response was sent, on success), whatever happened."""
     pending = PendingMedia(storage)
     try:
         yield pending
-    except BaseException:
-        await pending.settle(committed=False)
-        raise
-    await pending.settle(committed=True)
+    finally:
+        await pending.settle()
 
 
 MediaChanges = Annotated[PendingMedia, Depends(_pending_media, scope="request")]

@@ -30,6 +30,7 @@ async def replace_picture(
     """If storing fails the user keeps the old picture; the old one goes only after commit."""
     picture = await pictures.profile_picture(upload)
     key = new_picture_key()
+    changes.follow(session)
     await changes.save(key, picture, OUTPUT_CONTENT_TYPE)
     await _swap_picture(session, changes, user, key)
     return user
@@ -41,9 +42,10 @@ async def remove_picture(session: AsyncSession, changes: PendingMedia, user: Use
     return user
 
 
-def forget_picture(changes: PendingMedia, user: User) -> None:
-    """The user's picture goes once the request commits (for a user being deleted)."""
+def forget_picture(session: AsyncSession, changes: PendingMedia, user: User) -> None:
+    """The user's picture goes once `session` commits (replaced, removed, or user deleted)."""
     if user.image_file is not None:
+        changes.follow(session)
         changes.supersede(user.image_file)
 
 
@@ -61,5 +63,5 @@ async def _swap_picture(
     )
     if swapped is None:
         raise Conflict("The picture was changed by another request at the same time; try again")
-    forget_picture(changes, user)
+    forget_picture(session, changes, user)
     set_committed_value(user, "image_file", key)

@@ -46,5 +46,5 @@ async def update_user(
 )
 async def delete_user(user_id: ResourceId, session: DbSession, media: MediaChanges) -> None:
     user = await service.get_user(session, user_id)
-    forget_picture(media, user)
+    forget_picture(session, media, user)
     await service.delete_user(session, user)
