@@ -24,6 +24,8 @@ from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
 from inkwell.migrations import upgrade_database
 
+pytest_plugins = ("tests.s3",)
+
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -106,6 +108,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         environment="test",
         database_url=database_url,
+        media_dir=tmp_path / "media",
         # Cheap hashes keep the suite fast; production costs are the defaults.
         argon2_time_cost=1,
         argon2_memory_cost_kib=64,

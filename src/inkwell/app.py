@@ -15,6 +15,9 @@ from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
 from inkwell.errors import install_error_handlers
 from inkwell.mail.service import create_mailer
+from inkwell.media.images import PictureProcessor
+from inkwell.media.router import router as media_router
+from inkwell.media.storage import create_storage
 from inkwell.migrations import upgrade_database
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
@@ -55,13 +58,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.access_tokens = AccessTokens.from_settings(settings)
     app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.mailer = create_mailer(settings)
+    app.state.storage = create_storage(settings)
+    app.state.picture_processor = PictureProcessor(
+        size=settings.profile_image_size,
+        max_pixels=settings.max_image_pixels,
+        concurrency=settings.image_processing_concurrency,
+    )
     install_error_handlers(app, error_page)
     # Before the users router, whose /api/users/{user_id} would otherwise catch /api/users/me.
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(posts_router)
+    app.include_router(media_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/media", app.state.storage.media_app(), name="media")
 
     @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
     async def health() -> dict[str, str]:

@@ -40,6 +40,23 @@ class Settings(BaseSettings):
     argon2_memory_cost_kib: int = Field(default=65_536, ge=8)
     password_hash_concurrency: int = Field(default=4, ge=1)
     log_level: str = "INFO"
+    storage_backend: Literal["local", "s3"] = "local"
+    media_dir: Path = Path("media")
+    s3_bucket: str | None = None
+    s3_region: str | None = None
+    s3_endpoint_url: str | None = None
+    # Where browsers fetch objects from, when it differs from the endpoint the app talks to.
+    s3_public_url: str | None = None
+    max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    profile_image_size: int = Field(default=300, ge=16, le=2048)
+    max_image_pixels: int = Field(default=50_000_000, ge=1)
+    image_processing_concurrency: int = Field(default=2, ge=1)
+
+    @model_validator(mode="after")
+    def require_s3_bucket(self) -> Self:
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ValueError("STORAGE_BACKEND=s3 needs S3_BUCKET")
+        return self
 
     secret_key: SecretStr | None = None
     secret_key_file: Path = Path(".secret_key")

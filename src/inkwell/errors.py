@@ -144,7 +144,7 @@ _DESCRIPTIONS = {
     401: "Missing, expired or invalid credentials",
     403: "The resource belongs to someone else",
     404: "No such resource",
-    409: "The username or email is already taken",
+    409: "The username or email is already taken, or the resource changed concurrently",
     413: "The upload is too large",
     415: "Unsupported media type",
     429: "Too many requests; retry after the given delay",

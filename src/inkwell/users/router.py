@@ -4,6 +4,8 @@ from inkwell.auth.dependencies import ClientAddress, RateLimits, SelfUser
 from inkwell.auth.ratelimit import Action
 from inkwell.dependencies import DbSession, Passwords, ResourceId
 from inkwell.errors import responses
+from inkwell.media.dependencies import MediaChanges
+from inkwell.media.service import forget_picture
 from inkwell.users import service
 from inkwell.users.schemas import UserCreate, UserPrivate, UserPublic, UserUpdate
 
@@ -48,7 +50,8 @@ async def update_user(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 403, 404),
-    summary="Delete your account and all its posts",
+    summary="Delete your account, all its posts and its picture",
 )
-async def delete_user(user: SelfUser, session: DbSession) -> None:
+async def delete_user(user: SelfUser, session: DbSession, media: MediaChanges) -> None:
+    forget_picture(session, media, user)
     await service.delete_user(session, user)

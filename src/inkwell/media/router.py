@@ -1,0 +1,39 @@
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
+
+from inkwell.auth.dependencies import SelfUser
+from inkwell.dependencies import DbSession
+from inkwell.errors import responses
+from inkwell.media import service
+from inkwell.media.dependencies import MediaChanges, Pictures
+from inkwell.media.uploads import UploadLimitRoute
+from inkwell.users.schemas import UserPrivate
+
+router = APIRouter(prefix="/api/users", tags=["pictures"], route_class=UploadLimitRoute)
+
+
+@router.put(
+    "/{user_id}/picture",
+    responses=responses(401, 403, 404, 409, 413, 415, 503),
+    summary="Upload a profile picture (JPEG, PNG, WebP or GIF; multipart field `file`)",
+)
+async def upload_picture(
+    user: SelfUser,
+    file: Annotated[UploadFile, File(description="A JPEG, PNG, WebP or GIF image")],
+    session: DbSession,
+    pictures: Pictures,
+    changes: MediaChanges,
+) -> UserPrivate:
+    user = await service.replace_picture(session, pictures, changes, user, file)
+    return UserPrivate.model_validate(user)
+
+
+@router.delete(
+    "/{user_id}/picture",
+    responses=responses(401, 403, 404, 409),
+    summary="Remove the profile picture; the default avatar takes its place",
+)
+async def delete_picture(user: SelfUser, session: DbSession, changes: MediaChanges) -> UserPrivate:
+    user = await service.remove_picture(session, changes, user)
+    return UserPrivate.model_validate(user)

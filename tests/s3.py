@@ -1,0 +1,73 @@
+"""S3 for the tests: moto in-process (`mock_aws`) and moto's standalone server on loopback."""
+
+import json
+import socket
+import uuid
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+from types_boto3_s3 import S3Client
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials, and no developer's own AWS files, so nothing can reach a real account."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+
+
+@pytest.fixture
+def in_process_s3(aws_credentials: None) -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """The endpoint URL of a moto server on a free loopback port, for the whole run."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """An endpoint where nothing listens: the port was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def s3_client(endpoint_url: str | None) -> S3Client:
+    return boto3.client("s3", region_name=REGION, endpoint_url=endpoint_url)
+
+
+def new_bucket(endpoint_url: str | None) -> str:
+    """A bucket set up as the README asks: anyone may read the pictures, by their public URL."""
+    bucket = f"inkwell-{uuid.uuid4().hex[:16]}"
+    client = s3_client(endpoint_url)
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    client.put_bucket_policy(Bucket=bucket, Policy=public_read_policy(bucket))
+    return bucket
+
+
+def public_read_policy(bucket: str) -> str:
+    statement = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/profile_pics/*",
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})

@@ -1,0 +1,235 @@
+"""Profile pictures through the API: upload, replace, remove, and cleanup on account deletion.
+Every test runs on SQLite and PostgreSQL, with pictures stored in a temporary MEDIA_DIR."""
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from inkwell.app import create_app
+from inkwell.config import Settings
+from inkwell.users.schemas import DEFAULT_AVATAR_PATH
+from tests.conftest import Api
+from tests.pictures import (
+    BLUE,
+    RED,
+    decode,
+    image_file,
+    is_close,
+    key_of,
+    large_png,
+    sideways_jpeg,
+    stored_files,
+    two_frame_gif,
+    upload,
+)
+from tests.s3 import REGION, new_bucket, s3_client
+
+User = dict[str, Any]
+
+
+@pytest.fixture
+async def user(api: Api) -> User:
+    return await api.register("painter")
+
+
+@pytest.fixture
+def media_dir(settings: Settings) -> Path:
+    return settings.media_dir
+
+
+async def test_an_upload_becomes_a_square_webp_served_under_media(
+    client: AsyncClient, user: User, media_dir: Path
+) -> None:
+    response = await upload(client, user["id"], image_file("PNG", (640, 480)))
+    assert response.status_code == 200, response.text
+    key = key_of(response.json())
+    assert key.startswith("profile_pics/")
+    assert key.endswith(".webp")
+    assert stored_files(media_dir) == {key}
+    served = await client.get(f"/media/{key}")
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/webp"
+    picture = decode(served.content)
+    assert (picture.format, picture.size) == ("WEBP", (300, 300))
+
+
+async def test_the_profile_shows_the_new_picture(client: AsyncClient, user: User) -> None:
+    uploaded = (await upload(client, user["id"], image_file())).json()
+    profile = (await client.get(f"/api/users/{user['id']}")).json()
+    assert profile["image_path"] == uploaded["image_path"] != DEFAULT_AVATAR_PATH
+
+
+@pytest.mark.parametrize(
+    ("image_format", "content_type"),
+    [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp"), ("GIF", "image/gif")],
+)
+async def test_each_accepted_format_is_accepted(
+    client: AsyncClient, user: User, image_format: str, content_type: str
+) -> None:
+    response = await upload(
+        client, user["id"], image_file(image_format), f"me.{image_format}", content_type
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_the_content_decides_when_the_client_declares_no_type(
+    client: AsyncClient, user: User
+) -> None:
+    response = await upload(
+        client, user["id"], image_file("JPEG"), "me", "application/octet-stream"
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_the_stored_name_never_comes_from_the_uploaded_one(
+    client: AsyncClient, user: User
+) -> None:
+    first = key_of((await upload(client, user["id"], image_file(), "portrait.png")).json())
+    second = key_of((await upload(client, user["id"], image_file(), "portrait.png")).json())
+    assert "portrait" not in first
+    assert first != second
+
+
+async def test_exif_orientation_is_applied(client: AsyncClient, user: User) -> None:
+    """Stored left red / right blue and tagged "turn a quarter clockwise": red ends up on top."""
+    response = await upload(client, user["id"], sideways_jpeg(), "me.jpg", "image/jpeg")
+    picture = decode((await client.get(response.json()["image_path"])).content).convert("RGB")
+    assert is_close(picture.getpixel((260, 40)), RED)
+    assert is_close(picture.getpixel((40, 260)), BLUE)
+
+
+async def test_a_gif_keeps_its_first_frame(client: AsyncClient, user: User) -> None:
+    response = await upload(client, user["id"], two_frame_gif(), "me.gif", "image/gif")
+    picture = decode((await client.get(response.json()["image_path"])).content).convert("RGB")
+    assert is_close(picture.getpixel((150, 150)), RED)
+
+
+async def test_metadata_is_not_kept(client: AsyncClient, user: User) -> None:
+    response = await upload(client, user["id"], sideways_jpeg(), "me.jpg", "image/jpeg")
+    picture = decode((await client.get(response.json()["image_path"])).content)
+    assert not picture.getexif()
+
+
+async def test_replacing_deletes_the_old_file(
+    client: AsyncClient, user: User, media_dir: Path
+) -> None:
+    await upload(client, user["id"], image_file())
+    response = await upload(client, user["id"], image_file("JPEG"), "new.jpg", "image/jpeg")
+    assert stored_files(media_dir) == {key_of(response.json())}
+
+
+async def test_removing_the_picture_brings_back_the_default_avatar_and_deletes_the_file(
+    client: AsyncClient, user: User, media_dir: Path
+) -> None:
+    await upload(client, user["id"], image_file())
+    response = await client.delete(f"/api/users/{user['id']}/picture")
+    assert response.status_code == 200
+    assert response.json()["image_path"] == DEFAULT_AVATAR_PATH
+    assert stored_files(media_dir) == set()
+
+
+async def test_removing_a_picture_that_is_not_there_changes_nothing(
+    client: AsyncClient, user: User
+) -> None:
+    response = await client.delete(f"/api/users/{user['id']}/picture")
+    assert response.status_code == 200
+    assert response.json()["image_path"] == DEFAULT_AVATAR_PATH
+
+
+async def test_deleting_the_user_deletes_their_picture(
+    client: AsyncClient, user: User, media_dir: Path
+) -> None:
+    await upload(client, user["id"], image_file())
+    assert (await client.delete(f"/api/users/{user['id']}")).status_code == 204
+    assert stored_files(media_dir) == set()
+
+
+async def test_deleting_another_user_keeps_this_users_picture(
+    client: AsyncClient, api: Api, user: User, media_dir: Path
+) -> None:
+    other = await api.register("other")
+    key = key_of((await upload(client, user["id"], image_file())).json())
+    await client.delete(f"/api/users/{other['id']}")
+    assert stored_files(media_dir) == {key}
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+async def test_an_unknown_user_is_404_and_nothing_is_stored(
+    client: AsyncClient, media_dir: Path, method: str
+) -> None:
+    files = {"file": ("me.png", image_file(), "image/png")} if method == "PUT" else None
+    response = await client.request(method, "/api/users/999/picture", files=files)
+    assert response.status_code == 404
+    assert stored_files(media_dir) == set()
+
+
+@pytest.fixture
+async def roomy_client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[AsyncClient]:
+    """Takes images of up to 90 megapixels."""
+    app = create_app(settings.model_copy(update={"max_image_pixels": 90_000_000}))
+    transport = ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=transport, base_url="http://test") as client,
+    ):
+        yield client
+
+
+async def test_the_event_loop_keeps_answering_while_large_images_are_processed(
+    roomy_client: AsyncClient, media_dir: Path
+) -> None:
+    """Four 81-megapixel PNGs take seconds of CPU each: decoded on the event loop, they would
+    hold /health back that long. The bound is generous for a busy two-core machine."""
+    data = await asyncio.to_thread(large_png)
+    api = Api(roomy_client)
+    users = [await api.register(f"big{n}") for n in range(4)]
+    answered = [time.perf_counter()]
+    uploads = [asyncio.create_task(upload(roomy_client, u["id"], data)) for u in users]
+    while not all(task.done() for task in uploads):
+        assert (await roomy_client.get("/health")).status_code == 200
+        answered.append(time.perf_counter())
+        await asyncio.sleep(0.05)
+    assert [(await task).status_code for task in uploads] == [200] * 4
+    assert len(stored_files(media_dir)) == 4
+    assert len(answered) > 4, "the uploads ended before /health was asked enough to tell"
+    gaps = [later - earlier for earlier, later in itertools.pairwise(answered)]
+    assert max(gaps) < 2.0, gaps
+
+
+@pytest.fixture
+async def s3_app(
+    settings: Settings, engine: AsyncEngine, in_process_s3: None
+) -> AsyncIterator[FastAPI]:
+    s3_settings = settings.model_copy(
+        update={"storage_backend": "s3", "s3_bucket": new_bucket(None), "s3_region": REGION}
+    )
+    app = create_app(s3_settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+async def test_with_s3_the_picture_goes_to_the_bucket_and_media_redirects_there(
+    s3_app: FastAPI,
+) -> None:
+    bucket = s3_app.state.settings.s3_bucket
+    async with AsyncClient(transport=ASGITransport(app=s3_app), base_url="http://test") as client:
+        user = await Api(client).register("cloudy")
+        await upload(client, user["id"], image_file())
+        second = key_of(
+            (await upload(client, user["id"], image_file("GIF"), "a.gif", "image/gif")).json()
+        )
+        redirect = await client.get(f"/media/{second}")
+    objects = s3_client(None).list_objects_v2(Bucket=bucket)["Contents"]
+    assert [item["Key"] for item in objects] == [second]  # the first one is gone
+    assert redirect.status_code == 307
+    assert redirect.headers["location"] == s3_app.state.storage.url(second)
+    stored = s3_client(None).get_object(Bucket=bucket, Key=second)["Body"].read()
+    assert decode(stored).size == (300, 300)
