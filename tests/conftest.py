@@ -241,5 +241,13 @@ def api(client: AsyncClient) -> Api:
 
 
 @pytest.fixture
+async def painter(api: Api) -> Account:
+    """A signed-up user whose credentials the `client` sends with every request."""
+    account = await api.sign_up("painter")
+    api.client.headers.update(account.headers)
+    return account
+
+
+@pytest.fixture
 async def author(api: Api) -> Account:
     return await api.sign_up("author")

@@ -83,9 +83,13 @@ async def upload(
     data: bytes,
     filename: str = "portrait.png",
     content_type: str = "image/png",
+    *,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     return await client.put(
-        f"/api/users/{user_id}/picture", files={"file": (filename, data, content_type)}
+        f"/api/users/{user_id}/picture",
+        files={"file": (filename, data, content_type)},
+        headers=headers,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from tests.conftest import Api
+from tests.conftest import Account, Api
 from tests.pictures import (
     decompression_bomb,
     image_file,
@@ -68,10 +68,9 @@ BAD_UPLOADS: dict[str, tuple[Callable[[], dict[str, Any]], int]] = {
 
 
 @pytest.fixture
-async def user(api: Api) -> dict[str, Any]:
+async def user(api: Api, painter: Account) -> dict[str, Any]:
     """A user who already has a picture, which no bad upload may touch."""
-    user = await api.register("painter")
-    response = await upload(api.client, user["id"], image_file())
+    response = await upload(api.client, painter.id, image_file())
     assert response.status_code == 200, response.text
     user_with_picture: dict[str, Any] = response.json()
     return user_with_picture

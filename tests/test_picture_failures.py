@@ -24,7 +24,7 @@ from inkwell.media.pending import PendingMedia
 from inkwell.media.service import replace_picture
 from inkwell.media.storage import S3Storage
 from inkwell.users.service import get_user
-from tests.conftest import Api
+from tests.conftest import Account, Api
 from tests.pictures import image_file, key_of, stored_files, upload
 from tests.s3 import REGION
 
@@ -32,10 +32,9 @@ User = dict[str, Any]
 
 
 @pytest.fixture
-async def user(api: Api) -> User:
+async def user(api: Api, painter: Account) -> User:
     """A user with a picture already."""
-    user = await api.register("painter")
-    picture: User = (await upload(api.client, user["id"], image_file())).json()
+    picture: User = (await upload(api.client, painter.id, image_file())).json()
     return picture
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.users.schemas import DEFAULT_AVATAR_PATH
-from tests.conftest import Api
+from tests.conftest import Account, Api
 from tests.pictures import (
     BLUE,
     RED,
@@ -36,8 +36,8 @@ User = dict[str, Any]
 
 
 @pytest.fixture
-async def user(api: Api) -> User:
-    return await api.register("painter")
+def user(painter: Account) -> User:
+    return painter.user
 
 
 @pytest.fixture
@@ -162,6 +162,7 @@ async def test_deleting_another_user_keeps_this_users_picture(
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
+@pytest.mark.usefixtures("painter")
 async def test_an_unknown_user_is_404_and_nothing_is_stored(
     client: AsyncClient, media_dir: Path, method: str
 ) -> None:
@@ -169,6 +170,29 @@ async def test_an_unknown_user_is_404_and_nothing_is_stored(
     response = await client.request(method, "/api/users/999/picture", files=files)
     assert response.status_code == 404
     assert stored_files(media_dir) == set()
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+async def test_anonymous_picture_changes_are_unauthorized(
+    client: AsyncClient, api: Api, media_dir: Path, method: str
+) -> None:
+    user = await api.register("someone")
+    files = {"file": ("me.png", image_file(), "image/png")} if method == "PUT" else None
+    response = await client.request(method, f"/api/users/{user['id']}/picture", files=files)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert stored_files(media_dir) == set()
+
+
+async def test_nobody_changes_another_users_picture(
+    client: AsyncClient, api: Api, user: User, media_dir: Path
+) -> None:
+    victim = await api.sign_up("victim")
+    key = key_of((await upload(client, victim.id, image_file(), headers=victim.headers)).json())
+    assert (await upload(client, victim.id, image_file())).status_code == 403
+    assert (await client.delete(f"/api/users/{victim.id}/picture")).status_code == 403
+    assert stored_files(media_dir) == {key}
+    assert key_of((await client.get(f"/api/users/{victim.id}")).json()) == key
 
 
 @pytest.fixture
@@ -190,9 +214,11 @@ async def test_the_event_loop_keeps_answering_while_large_images_are_processed(
     hold /health back that long. The bound is generous for a busy two-core machine."""
     data = await asyncio.to_thread(large_png)
     api = Api(roomy_client)
-    users = [await api.register(f"big{n}") for n in range(4)]
+    accounts = [await api.sign_up(f"big{n}") for n in range(4)]
     answered = [time.perf_counter()]
-    uploads = [asyncio.create_task(upload(roomy_client, u["id"], data)) for u in users]
+    uploads = [
+        asyncio.create_task(upload(roomy_client, a.id, data, headers=a.headers)) for a in accounts
+    ]
     while not all(task.done() for task in uploads):
         assert (await roomy_client.get("/health")).status_code == 200
         answered.append(time.perf_counter())
@@ -221,7 +247,9 @@ async def test_with_s3_the_picture_goes_to_the_bucket_and_media_redirects_there(
 ) -> None:
     bucket = s3_app.state.settings.s3_bucket
     async with AsyncClient(transport=ASGITransport(app=s3_app), base_url="http://test") as client:
-        user = await Api(client).register("cloudy")
+        account = await Api(client).sign_up("cloudy")
+        client.headers.update(account.headers)
+        user = account.user
         await upload(client, user["id"], image_file())
         second = key_of(
             (await upload(client, user["id"], image_file("GIF"), "a.gif", "image/gif")).json()
