@@ -1,7 +1,8 @@
 """Every data-layer test runs on SQLite and on PostgreSQL, each test on an emptied database.
 
 Each pytest-xdist worker of each run gets its own SQLite file and its own PostgreSQL
-database, migrated once; tables are emptied after every test, so tests can commit for real (and race) in parallel.
+database, migrated once; tables are emptied after every test, so tests can commit for real
+(and race) in parallel.
 """
 
 import os

@@ -12,6 +12,9 @@ from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
 from inkwell.errors import install_error_handlers
 from inkwell.migrations import upgrade_database
+from inkwell.operations.application import InkwellFastAPI
+from inkwell.operations.docs import install_api_docs
+from inkwell.operations.health import router as health_router
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
 from inkwell.users.router import router as users_router
@@ -39,20 +42,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await engine.dispose()
 
-    app = FastAPI(
+    app = InkwellFastAPI(
         title="Inkwell",
         version=__version__,
         summary="A blog platform, asynchronous from the socket to the database.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        trusted_proxies=settings.trusted_proxies,
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(users_router)
     app.include_router(posts_router)
+    app.include_router(health_router)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app
