@@ -27,7 +27,11 @@ current_request_id: ContextVar[str | None] = ContextVar("request_id", default=No
 access_logger = logging.getLogger("inkwell.access")
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
-_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "request_id"}
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "request_id",
+    "color_message",  # uvicorn's ANSI-coloured copy of the message
+}
 
 
 class RequestContextMiddleware:
