@@ -42,7 +42,13 @@ def serve(
 
 
 def run_server(
-    factory: str, settings: Settings, host: str, port: int, *, reload: bool = False, workers: int = 1
+    factory: str,
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    reload: bool = False,
+    workers: int = 1,
 ) -> None:
     """uvicorn with the app built by the `factory` import string and logging for every worker."""
     uvicorn.run(
