@@ -93,7 +93,10 @@ class Process:
 async def running(
     *command: str | Path, env: dict[str, str] | None = None
 ) -> AsyncIterator[Process]:
-    """Starts the command; at exit kills it if it is still running."""
+    """Starts the command; at exit stops it if it is still running.
+
+    SIGTERM first, so a server stops its own children (nginx's workers, uvicorn's).
+    """
     process = await asyncio.create_subprocess_exec(
         *map(str, command),
         cwd=ROOT,
@@ -107,9 +110,12 @@ async def running(
         yield handle
     finally:
         if process.returncode is None:
-            process.kill()
-        with suppress(TimeoutError):
-            await handle.wait(timeout=10)
+            process.terminate()
+            try:
+                await handle.wait(timeout=30)
+            except TimeoutError:
+                process.kill()
+                await handle.wait(timeout=10)
 
 
 async def wait_until_answering(process: Process, url: str, timeout: float = 60) -> None:
