@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI
+from tests.test_production_settings import STRONG_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -38,9 +39,11 @@ def free_port() -> int:
 
 
 def server_env(**settings: str) -> dict[str, str]:
-    """The environment a server subprocess runs with: this venv first on PATH, no .env."""
-    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL"}}
+    """The environment for server subprocesses: this venv first on PATH, and one strong
+    SECRET_KEY that every instance started with it shares."""
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
+    env["SECRET_KEY"] = STRONG_SECRET
     return env | settings
 
 

@@ -12,6 +12,7 @@ from httpx import ASGITransport, AsyncClient
 
 from inkwell.config import Settings
 from inkwell.operations.logs import JsonFormatter, RequestIdFilter, logging_config
+from tests.test_production_settings import production
 
 LogLines = Callable[[], list[dict[str, Any]]]
 
@@ -129,8 +130,8 @@ async def test_an_unexpected_error_is_logged_with_the_request_id_and_answered_wi
 
 
 def test_logs_are_json_in_production_and_console_elsewhere() -> None:
-    production = Settings(environment="production", database_url="postgresql+asyncpg://db/x")
-    assert logging_config(production)["formatters"]["default"] == {"()": JsonFormatter}
+    production_settings = production(database_url="postgresql+asyncpg://db/x")
+    assert logging_config(production_settings)["formatters"]["default"] == {"()": JsonFormatter}
     assert "format" in logging_config(Settings(environment="development"))["formatters"]["default"]
 
 

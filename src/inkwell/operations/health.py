@@ -46,9 +46,11 @@ async def ready(request: Request) -> Status:
                 await connection.execute(text("SELECT 1"))
     except TimeoutError:
         reason = f"the database did not answer within {settings.readiness_timeout:g} s"
-        raise NotReady(reason) from None
     except (SQLAlchemyError, OSError) as exc:
-        logger.warning("readiness check failed", exc_info=exc)
         cause = exc.orig if isinstance(exc, DBAPIError) else exc
-        raise NotReady(f"the database is unreachable ({type(cause).__name__})") from None
-    return Status(status="ready")
+        reason = f"the database is unreachable ({type(cause).__name__})"
+    else:
+        return Status(status="ready")
+    # Probes repeat every few seconds during an outage: one line each, no traceback.
+    logger.warning("not ready: %s", reason)
+    raise NotReady(reason)
