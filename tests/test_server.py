@@ -3,7 +3,6 @@
 import asyncio
 import json
 import signal
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -38,6 +37,16 @@ async def connect(url: str) -> asyncpg.Connection:
     )
 
 
+async def waiting_for_the_lock(observer: asyncpg.Connection, locker: asyncpg.Connection) -> int:
+    """Backends blocked by the locker. Asked on a connection of its own: a transaction sees
+    pg_stat_activity as it was at its first look."""
+    count: int = await observer.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+        locker.get_server_pid(),
+    )
+    return count
+
+
 async def refuses_connections(port: int) -> bool:
     try:
         _, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -63,18 +72,26 @@ async def test_the_entrypoint_migrates_an_empty_database_before_serving(
         await server.wait()
 
 
-async def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(tmp_path: Path) -> None:
+@pytest.mark.postgres
+async def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(
+    fresh_postgres_url: str,
+) -> None:
     port = free_port()
-    release = tmp_path / "release"
-    env = server_env(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'inkwell.db'}")
-    command = (ENTRYPOINT, sys.executable, "-m", "tests.slow_app", str(port), release)
+    env = server_env(DATABASE_URL=fresh_postgres_url, ENVIRONMENT="production")
+    command = (ENTRYPOINT, "inkwell", "serve", "--host", "127.0.0.1", "--port", str(port))
     async with running(*command, env=env) as server:
         base = f"http://127.0.0.1:{port}"
         await wait_until_answering(server, f"{base}/health/ready")
+        # The requests are slow because the posts table is locked: each one waits inside
+        # PostgreSQL until the lock is released.
+        locker, observer = await connect(fresh_postgres_url), await connect(fresh_postgres_url)
+        lock = locker.transaction()
+        await lock.start()
+        await locker.execute("LOCK TABLE posts IN ACCESS EXCLUSIVE MODE")
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-            in_flight = asyncio.gather(*(client.get("/slow") for _ in range(IN_FLIGHT)))
+            in_flight = asyncio.gather(*(client.get("/api/posts") for _ in range(IN_FLIGHT)))
             async with asyncio.timeout(30):
-                while server.output.count("slow request started") < IN_FLIGHT:
+                while await waiting_for_the_lock(observer, locker) < IN_FLIGHT:
                     await asyncio.sleep(0.05)
 
             server.signal(signal.SIGTERM)
@@ -82,11 +99,12 @@ async def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(tmp_pat
                 while not await refuses_connections(port):
                     await asyncio.sleep(0.05)
             assert not in_flight.done()
-            release.touch()
+            await lock.rollback()
             responses = await in_flight
+        await locker.close()
+        await observer.close()
 
         assert [response.status_code for response in responses] == [200] * IN_FLIGHT
-        assert [response.json() for response in responses] == [{"status": "finished"}] * IN_FLIGHT
         # uvicorn re-raises the signal once shut down, as supervisors expect: docker reports
         # 143, systemd a clean stop. The lifespan's shutdown (closing the pool) ran first.
         assert await server.wait() == -signal.SIGTERM

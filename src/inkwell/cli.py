@@ -38,21 +38,8 @@ def serve(
     settings = _settings_or_exit()
     if reload and settings.environment == "production":
         _exit_with("ENVIRONMENT=production refuses --reload")
-    run_server("inkwell.app:create_app", settings, host, port, reload=reload, workers=workers)
-
-
-def run_server(
-    factory: str,
-    settings: Settings,
-    host: str,
-    port: int,
-    *,
-    reload: bool = False,
-    workers: int = 1,
-) -> None:
-    """uvicorn with the app built by the `factory` import string and logging for every worker."""
     uvicorn.run(
-        factory,
+        "inkwell.app:create_app",
         factory=True,
         host=host,
         port=port,
