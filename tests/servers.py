@@ -71,7 +71,7 @@ class Process:
             self._new_line.set()
         self._new_line.set()
 
-    async def wait_for_line(self, matches: Callable[[str], bool], timeout: float = 30) -> str:
+    async def wait_for_line(self, matches: Callable[[str], bool], timeout: float = 120) -> str:
         async with asyncio.timeout(timeout):
             while True:
                 for line in self.lines:
@@ -82,7 +82,7 @@ class Process:
                 self._new_line.clear()
                 await self._new_line.wait()
 
-    async def wait(self, timeout: float = 30) -> int:
+    async def wait(self, timeout: float = 120) -> int:
         async with asyncio.timeout(timeout):
             code = await self.process.wait()
             await self._reader
@@ -121,16 +121,19 @@ async def running(
                 await handle.wait(timeout=10)
 
 
-async def wait_until_answering(process: Process, url: str, timeout: float = 60) -> None:
-    """Polls `url` until it answers 200; fails early with the output if the process dies."""
-    async with asyncio.timeout(timeout), httpx.AsyncClient(verify=False) as client:
-        while True:
-            if process.process.returncode is not None:
-                raise AssertionError(f"server exited early; output:\n{process.output}")
-            with suppress(httpx.TransportError):
-                if (await client.get(url)).status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
+async def wait_until_answering(process: Process, url: str, timeout: float = 120) -> None:
+    """Polls `url` until it answers 200; fails with the output if the process dies first or
+    it does not answer within `timeout` (generous: CI machines can be very busy)."""
+    try:
+        async with asyncio.timeout(timeout), httpx.AsyncClient(verify=False) as client:
+            while process.process.returncode is None:
+                with suppress(httpx.TransportError):
+                    if (await client.get(url)).status_code == 200:
+                        return
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"{url} did not answer; output:\n{process.output}") from None
+    raise AssertionError(f"server exited early; output:\n{process.output}")
 
 
 class TcpProxy:

@@ -80,7 +80,7 @@ class Site:
 
     def client(self) -> httpx.AsyncClient:
         context = ssl.create_default_context(cafile=str(self.certificate))
-        return httpx.AsyncClient(base_url=self.https_url, verify=context, timeout=30)
+        return httpx.AsyncClient(base_url=self.https_url, verify=context, timeout=120)
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
@@ -143,7 +143,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     async with _postgres_database(f"inkwell_nginx_{uuid.uuid4().hex[:12]}") as database_url:
         env = server_env(DATABASE_URL=database_url, ENVIRONMENT="production")
         async with running("inkwell", "db", "upgrade", env=env) as upgrade:
-            assert await upgrade.wait(timeout=60) == 0, upgrade.output
+            assert await upgrade.wait(timeout=120) == 0, upgrade.output
         serve = ("inkwell", "serve", "--host", "127.0.0.1", "--port")
         async with (
             running(*serve, str(app_ports[0]), env=env) as first,

@@ -88,14 +88,14 @@ async def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(
         lock = locker.transaction()
         await lock.start()
         await locker.execute("LOCK TABLE posts IN ACCESS EXCLUSIVE MODE")
-        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
             in_flight = asyncio.gather(*(client.get("/api/posts") for _ in range(IN_FLIGHT)))
-            async with asyncio.timeout(30):
+            async with asyncio.timeout(120):
                 while await waiting_for_the_lock(observer, locker) < IN_FLIGHT:
                     await asyncio.sleep(0.05)
 
             server.signal(signal.SIGTERM)
-            async with asyncio.timeout(30):
+            async with asyncio.timeout(120):
                 while not await refuses_connections(port):
                     await asyncio.sleep(0.05)
             assert not in_flight.done()
@@ -122,7 +122,7 @@ async def test_serve_with_two_workers_starts_both_and_answers_with_json_logs(
     async with running(*command, env=env) as server:
         await wait_until_answering(server, f"http://127.0.0.1:{port}/health")
         workers = set()
-        async with asyncio.timeout(30):
+        async with asyncio.timeout(120):
             while len(workers) < 2:
                 lines = [json.loads(line) for line in server.lines if line.startswith("{")]
                 workers = {
