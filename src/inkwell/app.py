@@ -19,6 +19,9 @@ from inkwell.media.images import PictureProcessor
 from inkwell.media.router import router as media_router
 from inkwell.media.storage import create_storage
 from inkwell.migrations import upgrade_database
+from inkwell.operations.application import InkwellFastAPI
+from inkwell.operations.docs import install_api_docs
+from inkwell.operations.health import router as health_router
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
 from inkwell.users.router import router as users_router
@@ -48,11 +51,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await engine.dispose()
 
-    app = FastAPI(
+    app = InkwellFastAPI(
         title="Inkwell",
         version=__version__,
         summary="A blog platform, asynchronous from the socket to the database.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        trusted_proxies=settings.trusted_proxies,
     )
     app.state.settings = settings
     app.state.access_tokens = AccessTokens.from_settings(settings)
@@ -69,13 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(posts_router)
+    app.include_router(health_router)
     app.include_router(media_router)
     app.include_router(web_router)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/media", app.state.storage.media_app(), name="media")
-
-    @app.get("/health", tags=["operations"], summary="Liveness: the process answers")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app

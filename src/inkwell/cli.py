@@ -2,16 +2,19 @@
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from rich.progress import Progress
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
 from inkwell.migrations import downgrade_database, upgrade_database
+from inkwell.operations.logs import logging_config
 from inkwell.security import PasswordHasher
 from inkwell.seed import seed as seed_data
 
@@ -27,7 +30,14 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Restart on code changes")] = False,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
 ) -> None:
-    """Serve the app with uvicorn, uvloop and httptools."""
+    """Serve the app with uvicorn, uvloop and httptools.
+
+    On SIGTERM uvicorn stops accepting, lets in-flight requests finish (up to 30 s), then
+    runs the lifespan's shutdown, which closes the database pool.
+    """
+    settings = _settings_or_exit()
+    if reload and settings.environment == "production":
+        _exit_with("ENVIRONMENT=production refuses --reload")
     uvicorn.run(
         "inkwell.app:create_app",
         factory=True,
@@ -37,9 +47,30 @@ def serve(
         workers=None if reload else workers,
         loop="uvloop",
         http="httptools",
-        proxy_headers=True,
+        # The app applies the trusted proxies' headers itself (TRUSTED_PROXIES).
+        proxy_headers=False,
+        log_config=logging_config(settings),
+        log_level=settings.log_level.lower(),
+        access_log=False,
         timeout_graceful_shutdown=30,
     )
+
+
+def _settings_or_exit() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        _exit_with("; ".join(_describe(error) for error in exc.errors()))
+
+
+def _describe(error: ErrorDetails) -> str:
+    field = ".".join(map(str, error["loc"])).upper()
+    return f"{field}: {error['msg']}" if field else error["msg"]
+
+
+def _exit_with(message: str) -> NoReturn:
+    typer.echo(f"Cannot serve: {message}", err=True)
+    raise typer.Exit(2)
 
 
 def _migrate(step: Callable[[AsyncEngine, str], Awaitable[None]], revision: str) -> None:

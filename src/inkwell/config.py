@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from limits import parse_many
-from pydantic import AfterValidator, Field, SecretStr, model_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
@@ -39,7 +39,13 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65_536, ge=8)
     password_hash_concurrency: int = Field(default=4, ge=1)
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # console for people, json for log collectors; unset: json in production only.
+    log_format: Literal["console", "json"] | None = None
+    # Peers whose X-Forwarded-For/-Proto are believed: IPs or CIDRs, comma-separated, or "*".
+    trusted_proxies: str = "127.0.0.1"
+    readiness_timeout: float = Field(default=2.0, gt=0)
+
     storage_backend: Literal["local", "s3"] = "local"
     media_dir: Path = Path("media")
     s3_bucket: str | None = None
@@ -118,6 +124,26 @@ class Settings(BaseSettings):
         )
         return key
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _refuse_debug_settings_in_production(self) -> "Settings":
+        if self.environment != "production":
+            return self
+        problems = []
+        if self.is_sqlite_in_memory:
+            problems.append("an in-memory SQLite database loses every write on restart")
+        if self.database_echo:
+            problems.append("DATABASE_ECHO logs every SQL statement with its parameters")
+        if self.log_level == "DEBUG":
+            problems.append("LOG_LEVEL=DEBUG logs request details meant for development")
+        if problems:
+            raise ValueError("ENVIRONMENT=production refuses: " + "; ".join(problems))
+        return self
+
     @cached_property
     def database(self) -> URL:
         return make_url(self.database_url)
@@ -125,3 +151,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database.get_backend_name() == "sqlite"
+
+    @property
+    def is_sqlite_in_memory(self) -> bool:
+        url = self.database
+        return self.is_sqlite and (
+            url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+        )
+
+    @property
+    def logs_as_json(self) -> bool:
+        if self.log_format is None:
+            return self.environment == "production"
+        return self.log_format == "json"

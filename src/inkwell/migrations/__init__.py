@@ -5,10 +5,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 SCRIPT_LOCATION = str(Path(__file__).parent)
+# Any constant shared by every process that migrates; "inkw" in ASCII.
+MIGRATION_LOCK_KEY = 0x696E6B77
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -27,6 +29,14 @@ async def downgrade_database(engine: AsyncEngine, revision: str) -> None:
 
 
 async def _run(engine: AsyncEngine, step: Callable[[Config, str], None], revision: str) -> None:
-    """Alembic is synchronous: it runs inside one of the engine's connections via run_sync."""
+    """Alembic is synchronous: it runs inside one of the engine's connections via run_sync.
+
+    On PostgreSQL a transaction-scoped advisory lock makes instances that start together
+    migrate one after the other; the later ones find the schema current and do nothing.
+    """
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         await connection.run_sync(lambda sync: step(alembic_config(sync), revision))

@@ -1,0 +1,1 @@
+"""What running Inkwell in production needs: health checks, logs, security headers, API docs."""

@@ -1,0 +1,31 @@
+"""The FastAPI application class, with the operational layers wrapped around everything."""
+
+from typing import Any, cast
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from inkwell.operations.headers import SecurityHeadersMiddleware
+from inkwell.operations.logs import RequestContextMiddleware
+
+
+class InkwellFastAPI(FastAPI):
+    """FastAPI whose proxy-header, request-id/access-log and security-header layers sit
+    outside Starlette's server-error handler.
+
+    `add_middleware` places middleware inside that handler, so a 500 would leave without
+    a request id, an access-log line or security headers. These wrap the whole stack, and
+    being part of the app they behave the same under any ASGI server and in tests.
+    """
+
+    def __init__(self, *, trusted_proxies: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.trusted_proxies = trusted_proxies
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app: ASGIApp = SecurityHeadersMiddleware(super().build_middleware_stack())
+        app = RequestContextMiddleware(app)
+        # uvicorn types ASGI callables more narrowly than Starlette; at run time they match.
+        proxied: Any = ProxyHeadersMiddleware(cast(Any, app), trusted_hosts=self.trusted_proxies)
+        return cast(ASGIApp, proxied)

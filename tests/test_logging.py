@@ -1,0 +1,148 @@
+"""A request id on every response and every log line of its request; one access line each."""
+
+import io
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+from inkwell.config import Settings
+from inkwell.operations.logs import JsonFormatter, RequestIdFilter, logging_config
+from tests.test_production_settings import production
+
+LogLines = Callable[[], list[dict[str, Any]]]
+
+
+@pytest.fixture
+def json_logs(caplog: pytest.LogCaptureFixture) -> Iterator[LogLines]:
+    """What the production handler prints for the app's loggers, parsed back, a dict a line.
+
+    It listens on "inkwell" rather than the root, which also hears the test's HTTP client.
+    """
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    caplog.set_level(logging.INFO, logger="inkwell")
+    logging.getLogger("inkwell").addHandler(handler)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    logging.getLogger("inkwell").removeHandler(handler)
+
+
+@pytest.fixture
+def chatty_app(app: FastAPI) -> FastAPI:
+    """The app with one more route that writes a log line of its own, as services do."""
+
+    @app.get("/chatty")
+    async def chatty() -> dict[str, str]:
+        logging.getLogger("inkwell.test").warning("working on it", extra={"step": 2})
+        return {"done": "yes"}
+
+    return app
+
+
+@pytest.fixture
+async def lenient_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+def access_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line for line in lines if line["logger"] == "inkwell.access"]
+
+
+async def test_a_response_carries_a_generated_request_id(client: AsyncClient) -> None:
+    first = await client.get("/health")
+    second = await client.get("/health")
+    assert len(first.headers["x-request-id"]) == 32
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+
+
+async def test_a_sane_incoming_request_id_is_kept(client: AsyncClient) -> None:
+    response = await client.get("/health", headers={"X-Request-ID": "edge-7f3a.42:1"})
+    assert response.headers["x-request-id"] == "edge-7f3a.42:1"
+
+
+@pytest.mark.parametrize("incoming", ["a" * 129, "has space", 'quote"d', "ünï"])
+async def test_an_odd_incoming_request_id_is_replaced(client: AsyncClient, incoming: str) -> None:
+    response = await client.get("/health", headers={"X-Request-ID": incoming.encode()})
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] != incoming
+    assert len(response.headers["x-request-id"]) == 32
+
+
+@pytest.mark.usefixtures("chatty_app")
+async def test_every_log_line_of_a_request_carries_its_id(
+    client: AsyncClient, json_logs: LogLines
+) -> None:
+    response = await client.get("/chatty", headers={"X-Request-ID": "req-1"})
+    lines = json_logs()
+    service_line = next(line for line in lines if line["logger"] == "inkwell.test")
+    assert service_line["message"] == "working on it"
+    assert service_line["step"] == 2
+    assert [line["request_id"] for line in lines] == ["req-1"] * len(lines)
+    assert response.headers["x-request-id"] == "req-1"
+
+
+async def test_the_access_log_records_method_path_status_and_duration(
+    client: AsyncClient, json_logs: LogLines
+) -> None:
+    await client.post("/api/posts", json={"title": ""}, headers={"X-Request-ID": "req-2"})
+    [line] = access_lines(json_logs())
+    assert line["method"] == "POST"
+    assert line["path"] == "/api/posts"
+    assert line["status"] == 422
+    assert isinstance(line["duration_ms"], float)
+    assert line["duration_ms"] >= 0
+    assert line["request_id"] == "req-2"
+    assert line["message"].startswith("POST /api/posts 422 ")
+
+
+async def test_the_access_log_leaves_out_the_query_string(
+    client: AsyncClient, json_logs: LogLines
+) -> None:
+    await client.get("/api/posts", params={"skip": "0", "token": "secret-reset-token"})
+    [line] = access_lines(json_logs())
+    assert line["path"] == "/api/posts"
+    assert "secret-reset-token" not in json.dumps(json_logs())
+
+
+async def test_an_unexpected_error_is_logged_with_the_request_id_and_answered_with_it(
+    app: FastAPI, lenient_client: AsyncClient, json_logs: LogLines
+) -> None:
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    response = await lenient_client.get("/boom", headers={"X-Request-ID": "req-3"})
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "req-3"
+    lines = json_logs()
+    error = next(line for line in lines if line["message"] == "unhandled error")
+    assert error["request_id"] == "req-3"
+    assert "RuntimeError: a bug" in error["exception"]
+    assert access_lines(lines)[0]["status"] == 500
+
+
+def test_logs_are_json_in_production_and_console_elsewhere() -> None:
+    production_settings = production(database_url="postgresql+asyncpg://db/x")
+    assert logging_config(production_settings)["formatters"]["default"] == {"()": JsonFormatter}
+    assert "format" in logging_config(Settings(environment="development"))["formatters"]["default"]
+
+
+def test_log_format_overrides_the_environment_default() -> None:
+    settings = Settings(environment="development", log_format="json")
+    assert logging_config(settings)["formatters"]["default"] == {"()": JsonFormatter}
+
+
+def test_the_console_format_shows_the_request_id() -> None:
+    config = logging_config(Settings(log_format="console"))
+    formatter = logging.Formatter(config["formatters"]["default"]["format"])
+    record = logging.makeLogRecord({"name": "inkwell", "msg": "hello", "levelname": "INFO"})
+    RequestIdFilter().filter(record)
+    assert formatter.format(record).endswith("inkwell [-] hello")

@@ -1,0 +1,257 @@
+"""Two app instances sharing one PostgreSQL database behind the nginx site from deploy/.
+
+nginx runs as a subprocess with the site template rendered for loopback ports and a
+self-signed certificate; the test's own main config adds an X-Upstream header naming the
+instance that answered, so a test can tell the instances apart.
+"""
+
+import asyncio
+import gzip
+import os
+import re
+import ssl
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from inkwell.app import STATIC_DIR
+from tests.conftest import PASSWORD, _postgres_database
+from tests.servers import (
+    ROOT,
+    Process,
+    free_port,
+    require_binary,
+    running,
+    server_env,
+    wait_until_answering,
+)
+from tests.test_security_headers import EXPECTED, HSTS
+
+TEMPLATE = ROOT / "deploy" / "nginx" / "inkwell.conf.template"
+PLACEHOLDER = re.compile(r"\$\{(INKWELL_[A-Z_]+)\}")
+
+pytestmark = pytest.mark.postgres
+
+
+def render_site(values: dict[str, str]) -> str:
+    """Fills the template as envsubst does; every placeholder must have a value."""
+    return PLACEHOLDER.sub(lambda match: values[match.group(1)], TEMPLATE.read_text())
+
+
+def main_config(prefix: Path, site: Path) -> str:
+    user = "user root;" if os.geteuid() == 0 else ""
+    temp_paths = "\n".join(
+        f"    {kind}_temp_path {prefix / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""
+{user}
+worker_processes 1;
+daemon off;
+pid {prefix / "nginx.pid"};
+error_log stderr warn;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {prefix / "access.log"};
+{temp_paths}
+    # Test only: which app instance answered a proxied request.
+    add_header X-Upstream $upstream_addr always;
+    include {site};
+}}
+"""
+
+
+@dataclass
+class Site:
+    http_url: str
+    https_url: str
+    instances: list[str]
+    certificate: Path
+    config: Path
+    prefix: Path
+    nginx: Process
+
+    def client(self) -> httpx.AsyncClient:
+        context = ssl.create_default_context(cafile=str(self.certificate))
+        return httpx.AsyncClient(base_url=self.https_url, verify=context, timeout=120)
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    openssl = require_binary("openssl")
+    certificate, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            certificate,
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return certificate, key
+
+
+@pytest.fixture(scope="module")
+async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
+    nginx = require_binary("nginx")
+    prefix = tmp_path_factory.mktemp("nginx")
+    certificate, key = make_certificate(prefix)
+    media = prefix / "media"
+    media.mkdir()
+    app_ports = [free_port(), free_port()]
+    http_port, https_port = free_port(), free_port()
+    site_config = prefix / "inkwell.conf"
+    site_config.write_text(
+        render_site(
+            {
+                "INKWELL_UPSTREAM_SERVERS": " ".join(f"server 127.0.0.1:{p};" for p in app_ports),
+                "INKWELL_HTTP_PORT": f"127.0.0.1:{http_port}",
+                "INKWELL_HTTPS_PORT": f"127.0.0.1:{https_port}",
+                "INKWELL_SERVER_NAME": "127.0.0.1",
+                "INKWELL_TLS_CERTIFICATE": str(certificate),
+                "INKWELL_TLS_CERTIFICATE_KEY": str(key),
+                "INKWELL_STATIC_DIR": str(STATIC_DIR),
+                "INKWELL_MEDIA_DIR": str(media),
+            }
+        )
+    )
+    config = prefix / "nginx.conf"
+    config.write_text(main_config(prefix, site_config))
+
+    async with _postgres_database(f"inkwell_nginx_{uuid.uuid4().hex[:12]}") as database_url:
+        env = server_env(DATABASE_URL=database_url, ENVIRONMENT="production")
+        async with running("inkwell", "db", "upgrade", env=env) as upgrade:
+            assert await upgrade.wait(timeout=120) == 0, upgrade.output
+        serve = ("inkwell", "serve", "--host", "127.0.0.1", "--port")
+        async with (
+            running(*serve, str(app_ports[0]), env=env) as first,
+            running(*serve, str(app_ports[1]), env=env) as second,
+            running(nginx, "-p", prefix, "-c", config, env=env) as proxy,
+        ):
+            for instance, port in ((first, app_ports[0]), (second, app_ports[1])):
+                await wait_until_answering(instance, f"http://127.0.0.1:{port}/health/ready")
+            await wait_until_answering(proxy, f"https://127.0.0.1:{https_port}/health")
+            yield Site(
+                http_url=f"http://127.0.0.1:{http_port}",
+                https_url=f"https://127.0.0.1:{https_port}",
+                instances=[f"127.0.0.1:{port}" for port in app_ports],
+                certificate=certificate,
+                config=config,
+                prefix=prefix,
+                nginx=proxy,
+            )
+
+
+async def test_the_rendered_site_passes_nginx_t(site: Site) -> None:
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [require_binary("nginx"), "-t", "-p", str(site.prefix), "-c", str(site.config)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+
+
+async def test_plain_http_is_redirected_to_https(site: Site) -> None:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"{site.http_url}/api/posts?skip=1")
+    assert response.status_code == 301
+    assert response.headers["location"] == "https://127.0.0.1/api/posts?skip=1"
+
+
+async def test_a_post_created_through_one_instance_is_read_through_the_other(site: Site) -> None:
+    async with site.client() as client:
+        user = await client.post(
+            "/api/users",
+            json={"username": "nginx", "email": "nginx@example.com", "password": PASSWORD},
+        )
+        assert user.status_code == 201, user.text
+        created = await client.post(
+            "/api/posts",
+            json={"title": "Across", "content": "Written on one.", "user_id": user.json()["id"]},
+        )
+        assert created.status_code == 201, created.text
+        writer = created.headers["x-upstream"]
+        assert writer in site.instances
+
+        # Round robin sends the next request to the other instance; a few tries allow for
+        # a retry nginx may have made.
+        for _ in range(len(site.instances) * 3):
+            read = await client.get(f"/api/posts/{created.json()['id']}")
+            if read.headers["x-upstream"] != writer:
+                break
+        assert read.headers["x-upstream"] in set(site.instances) - {writer}
+        assert read.status_code == 200
+        assert read.json() == created.json()
+
+
+async def test_static_files_come_from_nginx_with_the_apps_security_headers(site: Site) -> None:
+    async with site.client() as client:
+        response = await client.get("/static/img/default-avatar.svg")
+    assert response.status_code == 200
+    assert "x-upstream" not in response.headers
+    assert response.content == (STATIC_DIR / "img" / "default-avatar.svg").read_bytes()
+    assert {name: response.headers.get(name) for name in EXPECTED} == EXPECTED
+    assert response.headers["strict-transport-security"] == HSTS
+
+
+async def test_a_local_media_file_comes_from_nginx_and_a_missing_one_from_the_app(
+    site: Site,
+) -> None:
+    (site.prefix / "media" / "hello.txt").write_text("from disk")
+    async with site.client() as client:
+        on_disk = await client.get("/media/hello.txt")
+        missing = await client.get("/media/nothing-here.webp")
+    assert on_disk.text == "from disk"
+    assert "x-upstream" not in on_disk.headers
+    assert missing.status_code == 404
+    assert missing.headers["x-upstream"] in site.instances
+
+
+async def test_the_app_behind_nginx_knows_the_request_was_https(site: Site) -> None:
+    async with site.client() as client:
+        response = await client.get("/health")
+    assert response.headers["x-upstream"] in site.instances
+    assert response.headers["strict-transport-security"] == HSTS
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+
+
+async def test_json_is_compressed(site: Site) -> None:
+    async with site.client() as client:
+        response = await client.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert "paths" in response.json()
+    assert len(gzip.compress(response.content)) < len(response.content)
+
+
+async def test_an_upload_over_the_limit_gets_a_json_413_from_nginx(site: Site) -> None:
+    async with site.client() as client:
+        response = await client.put(
+            "/api/users/1/picture", files={"file": ("big.png", b"\0" * (7 * 1024 * 1024))}
+        )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The upload is too large"}
+    assert "x-upstream" not in response.headers

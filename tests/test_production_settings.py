@@ -1,0 +1,83 @@
+"""ENVIRONMENT=production refuses settings that lose data or leak details, with a clear reason."""
+
+import pytest
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from inkwell.cli import app
+from inkwell.config import Settings
+
+POSTGRES = "postgresql+asyncpg://inkwell@db/inkwell"
+# A strong SECRET_KEY, so only the settings under test can be what production refuses.
+STRONG_SECRET = "s3cr3t-" + "k" * 57
+
+
+def production(**fields: object) -> Settings:
+    return Settings(environment="production", secret_key=STRONG_SECRET, **fields)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite+aiosqlite://",
+        "sqlite+aiosqlite:///:memory:",
+        "sqlite+aiosqlite:///file:inkwell?mode=memory&uri=true",
+    ],
+)
+def test_production_refuses_an_in_memory_sqlite_database(url: str) -> None:
+    with pytest.raises(ValidationError, match="in-memory SQLite database loses every write"):
+        production(database_url=url)
+
+
+def test_production_refuses_sql_echo() -> None:
+    with pytest.raises(ValidationError, match="DATABASE_ECHO logs every SQL statement"):
+        production(database_url=POSTGRES, database_echo=True)
+
+
+def test_production_refuses_debug_logging_whatever_its_case() -> None:
+    with pytest.raises(ValidationError, match="LOG_LEVEL=DEBUG"):
+        production(database_url=POSTGRES, log_level="debug")
+
+
+def test_production_names_every_problem_at_once() -> None:
+    with pytest.raises(ValidationError) as caught:
+        production(database_url="sqlite://", database_echo=True)
+    assert "in-memory SQLite" in str(caught.value)
+    assert "DATABASE_ECHO" in str(caught.value)
+
+
+def test_production_accepts_a_file_sqlite_database_and_info_logging() -> None:
+    settings = production(database_url="sqlite+aiosqlite:///data/x.db")
+    assert settings.log_level == "INFO"
+
+
+def test_development_allows_debug_settings() -> None:
+    settings = Settings(
+        environment="development", database_url="sqlite://", database_echo=True, log_level="debug"
+    )
+    assert settings.log_level == "DEBUG"
+
+
+def test_an_unknown_log_level_is_refused() -> None:
+    with pytest.raises(ValidationError, match="log_level"):
+        Settings(log_level="chatty")
+
+
+def test_serve_refuses_reload_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    result = CliRunner().invoke(app, ["serve", "--reload"])
+    assert result.exit_code == 2
+    assert "ENVIRONMENT=production refuses --reload" in result.output
+
+
+def test_serve_explains_refused_production_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
+    monkeypatch.setenv("DATABASE_ECHO", "true")
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert "DATABASE_ECHO logs every SQL statement" in result.output
+    assert "Traceback" not in result.output

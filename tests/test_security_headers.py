@@ -1,0 +1,104 @@
+"""Every response carries the security headers: API answers, errors, static files, docs."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient, Response
+
+EXPECTED = {
+    "content-security-policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "permissions-policy": (
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+        "microphone=(), payment=(), usb=()"
+    ),
+}
+HSTS = "max-age=63072000; includeSubDomains"
+
+
+def assert_security_headers(response: Response) -> None:
+    assert {name: response.headers.get(name) for name in EXPECTED} == EXPECTED
+    assert "strict-transport-security" not in response.headers
+
+
+@pytest.fixture
+async def lenient_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """A client that receives the app's 500 answer instead of the exception behind it."""
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def test_an_api_response_carries_the_security_headers(client: AsyncClient) -> None:
+    response = await client.get("/api/posts")
+    assert response.status_code == 200
+    assert_security_headers(response)
+
+
+async def test_a_not_found_error_carries_the_security_headers(client: AsyncClient) -> None:
+    response = await client.get("/api/posts/12345")
+    assert response.status_code == 404
+    assert_security_headers(response)
+
+
+async def test_an_unknown_path_carries_the_security_headers(client: AsyncClient) -> None:
+    response = await client.get("/no/such/page")
+    assert response.status_code == 404
+    assert_security_headers(response)
+
+
+async def test_a_validation_error_carries_the_security_headers(client: AsyncClient) -> None:
+    response = await client.post("/api/posts", json={"title": ""})
+    assert response.status_code == 422
+    assert_security_headers(response)
+
+
+async def test_an_unexpected_error_carries_the_security_headers(
+    app: FastAPI, lenient_client: AsyncClient
+) -> None:
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    response = await lenient_client.get("/boom")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error"}
+    assert_security_headers(response)
+
+
+async def test_a_static_file_carries_the_security_headers(client: AsyncClient) -> None:
+    response = await client.get("/static/img/default-avatar.svg")
+    assert response.status_code == 200
+    assert_security_headers(response)
+
+
+async def test_the_docs_page_carries_the_security_headers(client: AsyncClient) -> None:
+    response = await client.get("/docs")
+    assert response.status_code == 200
+    assert_security_headers(response)
+
+
+async def test_hsts_is_sent_when_a_trusted_proxy_forwarded_https(client: AsyncClient) -> None:
+    # httpx's ASGI transport connects from 127.0.0.1, the default trusted proxy.
+    response = await client.get("/health", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers["strict-transport-security"] == HSTS
+
+
+async def test_hsts_is_sent_on_a_direct_https_request(app: FastAPI) -> None:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="https://test") as client:
+        response = await client.get("/health")
+    assert response.headers["strict-transport-security"] == HSTS
+
+
+async def test_an_untrusted_peer_cannot_claim_https(app: FastAPI) -> None:
+    transport = ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/health", headers={"X-Forwarded-Proto": "https"})
+    assert response.status_code == 200
+    assert "strict-transport-security" not in response.headers
