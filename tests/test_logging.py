@@ -92,15 +92,15 @@ async def test_every_log_line_of_a_request_carries_its_id(
 async def test_the_access_log_records_method_path_status_and_duration(
     client: AsyncClient, json_logs: LogLines
 ) -> None:
-    await client.post("/api/posts", json={"title": ""}, headers={"X-Request-ID": "req-2"})
+    await client.post("/api/users", json={"username": ""}, headers={"X-Request-ID": "req-2"})
     [line] = access_lines(json_logs())
     assert line["method"] == "POST"
-    assert line["path"] == "/api/posts"
+    assert line["path"] == "/api/users"
     assert line["status"] == 422
     assert isinstance(line["duration_ms"], float)
     assert line["duration_ms"] >= 0
     assert line["request_id"] == "req-2"
-    assert line["message"].startswith("POST /api/posts 422 ")
+    assert line["message"].startswith("POST /api/users 422 ")
 
 
 async def test_the_access_log_leaves_out_the_query_string(

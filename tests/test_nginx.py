@@ -189,9 +189,14 @@ async def test_a_post_created_through_one_instance_is_read_through_the_other(sit
             json={"username": "nginx", "email": "nginx@example.com", "password": PASSWORD},
         )
         assert user.status_code == 201, user.text
+        login = await client.post(
+            "/api/users/token", data={"username": "nginx", "password": PASSWORD}
+        )
+        assert login.status_code == 200, login.text
         created = await client.post(
             "/api/posts",
-            json={"title": "Across", "content": "Written on one.", "user_id": user.json()["id"]},
+            json={"title": "Across", "content": "Written on one."},
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
         )
         assert created.status_code == 201, created.text
         writer = created.headers["x-upstream"]

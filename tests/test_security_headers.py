@@ -54,7 +54,7 @@ async def test_an_unknown_path_carries_the_security_headers(client: AsyncClient)
 
 
 async def test_a_validation_error_carries_the_security_headers(client: AsyncClient) -> None:
-    response = await client.post("/api/posts", json={"title": ""})
+    response = await client.post("/api/users", json={"username": ""})
     assert response.status_code == 422
     assert_security_headers(response)
 
@@ -62,11 +62,11 @@ async def test_a_validation_error_carries_the_security_headers(client: AsyncClie
 async def test_an_unexpected_error_carries_the_security_headers(
     app: FastAPI, lenient_client: AsyncClient
 ) -> None:
-    @app.get("/boom")
+    @app.get("/api/boom")
     async def boom() -> None:
         raise RuntimeError("a bug")
 
-    response = await lenient_client.get("/boom")
+    response = await lenient_client.get("/api/boom")
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error"}
     assert_security_headers(response)
