@@ -12,9 +12,8 @@ from httpx import ASGITransport, AsyncClient
 from inkwell.posts.models import Post
 from inkwell.users.models import User
 from inkwell.web.rendering import templates
-from tests.conftest import Api
+from tests.conftest import Account, Api
 
-Author = dict[str, object]
 XSS = "<script>alert(1)</script>"
 ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
@@ -45,7 +44,7 @@ def inline_code(html: str) -> list[str]:
 
 
 async def test_the_home_page_lists_posts_newest_first(
-    client: AsyncClient, api: Api, author: Author
+    client: AsyncClient, api: Api, author: Account
 ) -> None:
     for title in ("First", "Second", "Third"):
         await api.post(author, title=title)
@@ -57,7 +56,7 @@ async def test_the_home_page_lists_posts_newest_first(
 
 
 async def test_dates_are_shown_in_a_readable_form(
-    client: AsyncClient, api: Api, author: Author
+    client: AsyncClient, api: Api, author: Account
 ) -> None:
     post = await api.post(author)
     html = (await client.get(f"/posts/{post['id']}")).text
@@ -69,17 +68,17 @@ async def test_dates_are_shown_in_a_readable_form(
 
 
 async def test_a_script_written_by_a_user_is_escaped_everywhere(
-    client: AsyncClient, api: Api, author: Author
+    client: AsyncClient, api: Api, author: Account
 ) -> None:
     post = await api.post(author, title=XSS, content=XSS)
-    for path in ("/", f"/posts/{post['id']}", f"/users/{author['id']}/posts"):
+    for path in ("/", f"/posts/{post['id']}", f"/users/{author.id}/posts"):
         html = (await client.get(path)).text
         assert XSS not in html, path
         assert ESCAPED_XSS in html, path
 
 
 async def test_load_more_points_at_the_next_page_while_there_is_one(
-    client: AsyncClient, api: Api, author: Author
+    client: AsyncClient, api: Api, author: Account
 ) -> None:
     for _ in range(3):
         await api.post(author)
@@ -91,13 +90,13 @@ async def test_load_more_points_at_the_next_page_while_there_is_one(
 
 
 async def test_a_users_page_loads_more_from_that_users_posts(
-    client: AsyncClient, api: Api, author: Author
+    client: AsyncClient, api: Api, author: Account
 ) -> None:
-    other = await api.register("other")
+    other = await api.sign_up("other")
     for writer in (author, author, other):
-        await api.post(writer, title=f"By {writer['username']}")
-    html = (await client.get(f"/users/{author['id']}/posts?limit=1")).text
-    assert f'data-api="/api/users/{author["id"]}/posts"' in html
+        await api.post(writer, title=f"By {writer.user['username']}")
+    html = (await client.get(f"/users/{author.id}/posts?limit=1")).text
+    assert f'data-api="/api/users/{author.id}/posts"' in html
     assert "By author" in html
     assert "By other" not in html
 
@@ -108,7 +107,7 @@ async def test_a_users_page_loads_more_from_that_users_posts(
      "/reset-password?token=abc", "/reset-password", "/no-such-page"],
 )  # fmt: skip
 async def test_pages_carry_no_inline_code_that_a_strict_csp_would_block(
-    client: AsyncClient, api: Api, author: Author, path: str
+    client: AsyncClient, api: Api, author: Account, path: str
 ) -> None:
     post = await api.post(author)
     html = (await client.get(path.format(**post))).text

@@ -32,6 +32,7 @@ from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.db import create_engine
 from inkwell.migrations import upgrade_database
+from tests.conftest import NO_RATE_LIMITS, SECRET_KEY
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -89,7 +90,12 @@ def with_csp(app: ASGIApp) -> ASGIApp:
 def live_server(database_url: str) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread; yields its base URL."""
     settings = Settings(
-        environment="test", database_url=database_url, argon2_time_cost=1, argon2_memory_cost_kib=64
+        environment="test",
+        database_url=database_url,
+        argon2_time_cost=1,
+        argon2_memory_cost_kib=64,
+        secret_key=SECRET_KEY,
+        **NO_RATE_LIMITS,
     )
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
