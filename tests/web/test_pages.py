@@ -12,7 +12,7 @@ from httpx import ASGITransport, AsyncClient
 from inkwell.posts.models import Post
 from inkwell.users.models import User
 from inkwell.web.rendering import templates
-from tests.conftest import Account, Api
+from tests.conftest import PASSWORD, Account, Api
 
 XSS = "<script>alert(1)</script>"
 ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -277,3 +277,86 @@ def test_nobody_else_sees_the_edit_and_delete_tools(viewer: User | None) -> None
     html = render("post.html", viewer, post=a_post_by(WRITER))
     assert 'id="author-tools"' not in html
     assert "/static/js/forms.js" not in html
+
+
+async def sign_in(client: AsyncClient, username: str) -> None:
+    """From now on the client carries the session cookie, as a browser does after signing in.
+
+    Sign in last: the `api` helpers clear the client's cookies when they sign someone in.
+    """
+    response = await client.post(
+        "/api/users/token", data={"username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+async def signed_in(client: AsyncClient, author: Account) -> Account:
+    await sign_in(client, "author")
+    return author
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/users/{id}/posts", "/account", "/posts/new", "/login", "/register"]
+)
+async def test_every_page_shows_the_signed_in_user_in_the_navbar(
+    client: AsyncClient, signed_in: Account, path: str
+) -> None:
+    response = await client.get(path.format(id=signed_in.id))
+    assert response.status_code == 200
+    assert "<span>author</span>" in response.text
+    assert 'id="sign-out"' in response.text
+
+
+async def test_a_signed_in_user_gets_their_own_account_page(
+    client: AsyncClient, signed_in: Account
+) -> None:
+    html = (await client.get("/account")).text
+    assert "author@example.com" in html
+    assert f'data-endpoint="/api/users/{signed_in.id}"' in html
+
+
+async def test_a_signed_in_user_gets_the_new_post_form(
+    client: AsyncClient, signed_in: Account
+) -> None:
+    html = (await client.get("/posts/new")).text
+    assert '<form id="new-post-form" data-api-form data-endpoint="/api/posts"' in html
+
+
+async def test_the_post_page_gives_its_author_the_edit_tools(
+    client: AsyncClient, api: Api, signed_in: Account
+) -> None:
+    post = await api.post(signed_in)
+    html = (await client.get(f"/posts/{post['id']}")).text
+    assert 'id="author-tools"' in html
+
+
+async def test_the_post_page_gives_another_signed_in_user_no_edit_tools(
+    client: AsyncClient, api: Api, author: Account
+) -> None:
+    post = await api.post(await api.sign_up("other"))
+    await sign_in(client, "author")
+    html = (await client.get(f"/posts/{post['id']}")).text
+    assert 'id="author-tools"' not in html
+    assert "<span>author</span>" in html
+
+
+async def test_a_session_ended_by_a_password_change_leaves_a_visitor(
+    client: AsyncClient, api: Api, signed_in: Account
+) -> None:
+    await api.change_password(signed_in, "a fresh and long passphrase")
+    assert 'href="/login"' in (await client.get("/")).text
+    response = await client.get("/account")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Faccount"
+
+
+async def test_the_login_page_says_why_after_a_password_change(client: AsyncClient) -> None:
+    html = (await client.get("/login", params={"notice": "password-changed"})).text
+    assert "Your password is changed and every session has ended." in html
+
+
+async def test_the_login_page_ignores_a_notice_it_does_not_know(client: AsyncClient) -> None:
+    html = (await client.get("/login", params={"notice": "<b>you were hacked</b>"})).text
+    assert 'data-testid="login-notice"' not in html
+    assert "hacked" not in html
