@@ -360,3 +360,12 @@ async def test_the_login_page_ignores_a_notice_it_does_not_know(client: AsyncCli
     html = (await client.get("/login", params={"notice": "<b>you were hacked</b>"})).text
     assert 'data-testid="login-notice"' not in html
     assert "hacked" not in html
+
+
+@pytest.mark.parametrize("path", ["/posts/4242", "/users/4242/posts", "/posts/not-a-number"])
+async def test_an_error_on_a_page_still_shows_who_is_signed_in(
+    client: AsyncClient, signed_in: Account, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert "<span>author</span>" in response.text

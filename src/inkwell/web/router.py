@@ -4,14 +4,15 @@ forms talk to that API from static JavaScript (src/inkwell/static/js)."""
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from inkwell.auth.dependencies import OptionalUser
 from inkwell.dependencies import DbSession, PageParams, ResourceId
 from inkwell.posts import service as posts
 from inkwell.users import service as users
-from inkwell.web.rendering import render
+from inkwell.users.models import User
+from inkwell.web.rendering import remember_viewer, render
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -20,6 +21,15 @@ _LOGIN_NOTICES = {
     "password-changed": "Your password is changed and every session has ended. "
     "Sign in with the new password.",
 }
+
+
+async def _viewer(request: Request, user: OptionalUser) -> User | None:
+    remember_viewer(request, user)
+    return user
+
+
+# Who is looking at the page: the navbar, and its error page too, show them signed in.
+Viewer = Annotated[User | None, Depends(_viewer)]
 
 
 def _local_path(target: str) -> str:
@@ -36,7 +46,7 @@ def _sign_in_first(request: Request) -> RedirectResponse:
 
 @router.get("/")
 async def home(
-    request: Request, viewer: OptionalUser, session: DbSession, page: PageParams
+    request: Request, viewer: Viewer, session: DbSession, page: PageParams
 ) -> HTMLResponse:
     found = await posts.list_posts(session, skip=page.skip, limit=page.limit)
     context = {"page": found, "api_url": "/api/posts"}
@@ -47,7 +57,7 @@ async def home(
 async def user_posts(
     request: Request,
     user_id: ResourceId,
-    viewer: OptionalUser,
+    viewer: Viewer,
     session: DbSession,
     page: PageParams,
 ) -> HTMLResponse:
@@ -58,7 +68,7 @@ async def user_posts(
 
 
 @router.get("/posts/new", response_model=None)
-async def new_post(request: Request, viewer: OptionalUser) -> HTMLResponse | RedirectResponse:
+async def new_post(request: Request, viewer: Viewer) -> HTMLResponse | RedirectResponse:
     """The form sends only title and content: the API takes the author from the session."""
     if viewer is None:
         return _sign_in_first(request)
@@ -67,7 +77,7 @@ async def new_post(request: Request, viewer: OptionalUser) -> HTMLResponse | Red
 
 @router.get("/posts/{post_id}")
 async def post_page(
-    request: Request, post_id: ResourceId, viewer: OptionalUser, session: DbSession
+    request: Request, post_id: ResourceId, viewer: Viewer, session: DbSession
 ) -> HTMLResponse:
     """Its author also gets the edit and delete forms."""
     post = await posts.get_post(session, post_id)
@@ -75,7 +85,7 @@ async def post_page(
 
 
 @router.get("/account", response_model=None)
-async def account(request: Request, viewer: OptionalUser) -> HTMLResponse | RedirectResponse:
+async def account(request: Request, viewer: Viewer) -> HTMLResponse | RedirectResponse:
     if viewer is None:
         return _sign_in_first(request)
     return render(request, "account.html", current_user=viewer)
@@ -84,7 +94,7 @@ async def account(request: Request, viewer: OptionalUser) -> HTMLResponse | Redi
 @router.get("/login")
 async def login(
     request: Request,
-    viewer: OptionalUser,
+    viewer: Viewer,
     next_path: Annotated[str, Query(alias="next", max_length=2000)] = "/",
     notice: Annotated[str, Query(max_length=100)] = "",
 ) -> HTMLResponse:
@@ -93,17 +103,17 @@ async def login(
 
 
 @router.get("/register")
-async def register(request: Request, viewer: OptionalUser) -> HTMLResponse:
+async def register(request: Request, viewer: Viewer) -> HTMLResponse:
     return render(request, "register.html", current_user=viewer)
 
 
 @router.get("/forgot-password")
-async def forgot_password(request: Request, viewer: OptionalUser) -> HTMLResponse:
+async def forgot_password(request: Request, viewer: Viewer) -> HTMLResponse:
     return render(request, "forgot_password.html", current_user=viewer)
 
 
 @router.get("/reset-password")
 async def reset_password(
-    request: Request, viewer: OptionalUser, token: Annotated[str, Query(max_length=1000)] = ""
+    request: Request, viewer: Viewer, token: Annotated[str, Query(max_length=1000)] = ""
 ) -> HTMLResponse:
     return render(request, "reset_password.html", {"token": token}, current_user=viewer)
