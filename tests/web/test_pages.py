@@ -320,7 +320,7 @@ async def test_a_signed_in_user_gets_the_new_post_form(
     client: AsyncClient, signed_in: Account
 ) -> None:
     html = (await client.get("/posts/new")).text
-    assert '<form id="new-post-form" data-api-form data-endpoint="/api/posts"' in html
+    assert 'id="new-post-form" data-api-form data-endpoint="/api/posts"' in html
 
 
 async def test_the_post_page_gives_its_author_the_edit_tools(
@@ -369,3 +369,20 @@ async def test_an_error_on_a_page_still_shows_who_is_signed_in(
     response = await client.get(path)
     assert response.status_code == 404
     assert "<span>author</span>" in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/login", "/register", "/forgot-password", "/reset-password?token=abc", "/account",
+     "/posts/new", "/posts/{id}"],
+)  # fmt: skip
+async def test_a_form_sent_without_its_script_keeps_its_fields_out_of_the_address(
+    client: AsyncClient, api: Api, signed_in: Account, path: str
+) -> None:
+    """Before forms.js runs (or without JavaScript) a browser sends a form itself: as a POST,
+    so no password ends up in the address bar, the history or an access log."""
+    post = await api.post(signed_in)
+    html = (await client.get(path.format(**post))).text
+    forms = re.findall(r"<form\b[^>]*>", html)
+    assert forms
+    assert all('method="post"' in form for form in forms), forms
