@@ -12,9 +12,8 @@ from httpx import ASGITransport, AsyncClient
 from inkwell.posts.models import Post
 from inkwell.users.models import User
 from inkwell.web.rendering import templates
-from tests.conftest import Api
+from tests.conftest import PASSWORD, Account, Api
 
-Author = dict[str, object]
 XSS = "<script>alert(1)</script>"
 ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
@@ -45,7 +44,7 @@ def inline_code(html: str) -> list[str]:
 
 
 async def test_the_home_page_lists_posts_newest_first(
-    client: AsyncClient, api: Api, author: Author
+    client: AsyncClient, api: Api, author: Account
 ) -> None:
     for title in ("First", "Second", "Third"):
         await api.post(author, title=title)
@@ -57,7 +56,7 @@ async def test_the_home_page_lists_posts_newest_first(
 
 
 async def test_dates_are_shown_in_a_readable_form(
-    client: AsyncClient, api: Api, author: Author
+    client: AsyncClient, api: Api, author: Account
 ) -> None:
     post = await api.post(author)
     html = (await client.get(f"/posts/{post['id']}")).text
@@ -69,17 +68,17 @@ async def test_dates_are_shown_in_a_readable_form(
 
 
 async def test_a_script_written_by_a_user_is_escaped_everywhere(
-    client: AsyncClient, api: Api, author: Author
+    client: AsyncClient, api: Api, author: Account
 ) -> None:
     post = await api.post(author, title=XSS, content=XSS)
-    for path in ("/", f"/posts/{post['id']}", f"/users/{author['id']}/posts"):
+    for path in ("/", f"/posts/{post['id']}", f"/users/{author.id}/posts"):
         html = (await client.get(path)).text
         assert XSS not in html, path
         assert ESCAPED_XSS in html, path
 
 
 async def test_load_more_points_at_the_next_page_while_there_is_one(
-    client: AsyncClient, api: Api, author: Author
+    client: AsyncClient, api: Api, author: Account
 ) -> None:
     for _ in range(3):
         await api.post(author)
@@ -91,13 +90,13 @@ async def test_load_more_points_at_the_next_page_while_there_is_one(
 
 
 async def test_a_users_page_loads_more_from_that_users_posts(
-    client: AsyncClient, api: Api, author: Author
+    client: AsyncClient, api: Api, author: Account
 ) -> None:
-    other = await api.register("other")
+    other = await api.sign_up("other")
     for writer in (author, author, other):
-        await api.post(writer, title=f"By {writer['username']}")
-    html = (await client.get(f"/users/{author['id']}/posts?limit=1")).text
-    assert f'data-api="/api/users/{author["id"]}/posts"' in html
+        await api.post(writer, title=f"By {writer.user['username']}")
+    html = (await client.get(f"/users/{author.id}/posts?limit=1")).text
+    assert f'data-api="/api/users/{author.id}/posts"' in html
     assert "By author" in html
     assert "By other" not in html
 
@@ -108,7 +107,7 @@ async def test_a_users_page_loads_more_from_that_users_posts(
      "/reset-password?token=abc", "/reset-password", "/no-such-page"],
 )  # fmt: skip
 async def test_pages_carry_no_inline_code_that_a_strict_csp_would_block(
-    client: AsyncClient, api: Api, author: Author, path: str
+    client: AsyncClient, api: Api, author: Account, path: str
 ) -> None:
     post = await api.post(author)
     html = (await client.get(path.format(**post))).text
@@ -278,3 +277,112 @@ def test_nobody_else_sees_the_edit_and_delete_tools(viewer: User | None) -> None
     html = render("post.html", viewer, post=a_post_by(WRITER))
     assert 'id="author-tools"' not in html
     assert "/static/js/forms.js" not in html
+
+
+async def sign_in(client: AsyncClient, username: str) -> None:
+    """From now on the client carries the session cookie, as a browser does after signing in.
+
+    Sign in last: the `api` helpers clear the client's cookies when they sign someone in.
+    """
+    response = await client.post(
+        "/api/users/token", data={"username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+async def signed_in(client: AsyncClient, author: Account) -> Account:
+    await sign_in(client, "author")
+    return author
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/users/{id}/posts", "/account", "/posts/new", "/login", "/register"]
+)
+async def test_every_page_shows_the_signed_in_user_in_the_navbar(
+    client: AsyncClient, signed_in: Account, path: str
+) -> None:
+    response = await client.get(path.format(id=signed_in.id))
+    assert response.status_code == 200
+    assert "<span>author</span>" in response.text
+    assert 'id="sign-out"' in response.text
+
+
+async def test_a_signed_in_user_gets_their_own_account_page(
+    client: AsyncClient, signed_in: Account
+) -> None:
+    html = (await client.get("/account")).text
+    assert "author@example.com" in html
+    assert f'data-endpoint="/api/users/{signed_in.id}"' in html
+
+
+async def test_a_signed_in_user_gets_the_new_post_form(
+    client: AsyncClient, signed_in: Account
+) -> None:
+    html = (await client.get("/posts/new")).text
+    assert 'id="new-post-form" data-api-form data-endpoint="/api/posts"' in html
+
+
+async def test_the_post_page_gives_its_author_the_edit_tools(
+    client: AsyncClient, api: Api, signed_in: Account
+) -> None:
+    post = await api.post(signed_in)
+    html = (await client.get(f"/posts/{post['id']}")).text
+    assert 'id="author-tools"' in html
+
+
+async def test_the_post_page_gives_another_signed_in_user_no_edit_tools(
+    client: AsyncClient, api: Api, author: Account
+) -> None:
+    post = await api.post(await api.sign_up("other"))
+    await sign_in(client, "author")
+    html = (await client.get(f"/posts/{post['id']}")).text
+    assert 'id="author-tools"' not in html
+    assert "<span>author</span>" in html
+
+
+async def test_a_session_ended_by_a_password_change_leaves_a_visitor(
+    client: AsyncClient, api: Api, signed_in: Account
+) -> None:
+    await api.change_password(signed_in, "a fresh and long passphrase")
+    assert 'href="/login"' in (await client.get("/")).text
+    response = await client.get("/account")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Faccount"
+
+
+async def test_the_login_page_says_why_after_a_password_change(client: AsyncClient) -> None:
+    html = (await client.get("/login", params={"notice": "password-changed"})).text
+    assert "Your password is changed and every session has ended." in html
+
+
+async def test_the_login_page_ignores_a_notice_it_does_not_know(client: AsyncClient) -> None:
+    html = (await client.get("/login", params={"notice": "<b>you were hacked</b>"})).text
+    assert 'data-testid="login-notice"' not in html
+    assert "hacked" not in html
+
+
+@pytest.mark.parametrize("path", ["/posts/4242", "/users/4242/posts", "/posts/not-a-number"])
+async def test_an_error_on_a_page_still_shows_who_is_signed_in(
+    client: AsyncClient, signed_in: Account, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert "<span>author</span>" in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/login", "/register", "/forgot-password", "/reset-password?token=abc", "/account",
+     "/posts/new", "/posts/{id}"],
+)  # fmt: skip
+async def test_a_form_sent_without_its_script_keeps_its_fields_out_of_the_address(
+    client: AsyncClient, api: Api, signed_in: Account, path: str
+) -> None:
+    """Before forms.js runs (or without JavaScript) a browser sends a form itself: as a POST,
+    so no password ends up in the address bar, the history or an access log."""
+    post = await api.post(signed_in)
+    html = (await client.get(path.format(**post))).text
+    forms = re.findall(r"<form\b[^>]*>", html)
+    assert forms
+    assert all('method="post"' in form for form in forms), forms

@@ -47,7 +47,7 @@ def readable_date(moment: datetime) -> str:
     return f"{moment:%b} {moment.day}, {moment.year}"
 
 
-def avatar_url(user: User) -> str:
+def avatar_url(user: User | UserPublic) -> str:
     return UserPublic.model_validate(user).image_path
 
 
@@ -77,7 +77,7 @@ def render(
     name: str,
     context: Mapping[str, Any] | None = None,
     *,
-    current_user: User | None = None,
+    current_user: User | UserPublic | None = None,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
@@ -91,6 +91,12 @@ def render(
     )
 
 
+def remember_viewer(request: Request, viewer: User | None) -> None:
+    """Lets an error page raised later in the request (a missing post, say) show who is signed
+    in. A snapshot: the request's rollback expires the ORM object before the error page renders."""
+    request.state.viewer = None if viewer is None else UserPublic.model_validate(viewer)
+
+
 def error_page(
     request: Request, status: int, detail: str | None, headers: Mapping[str, str] | None
 ) -> HTMLResponse:
@@ -102,4 +108,7 @@ def error_page(
         "title": _ERROR_TITLES.get(status, "That did not work"),
         "message": detail,
     }
-    return render(request, "error.html", context, status_code=status, headers=headers)
+    viewer: UserPublic | None = getattr(request.state, "viewer", None)
+    return render(
+        request, "error.html", context, current_user=viewer, status_code=status, headers=headers
+    )

@@ -4,15 +4,32 @@ forms talk to that API from static JavaScript (src/inkwell/static/js)."""
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from inkwell.auth.dependencies import OptionalUser
 from inkwell.dependencies import DbSession, PageParams, ResourceId
 from inkwell.posts import service as posts
 from inkwell.users import service as users
-from inkwell.web.rendering import render
+from inkwell.users.models import User
+from inkwell.web.rendering import remember_viewer, render
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+# Messages the login page shows for the reason it was sent there (`?notice=`); others are ignored.
+_LOGIN_NOTICES = {
+    "password-changed": "Your password is changed and every session has ended. "
+    "Sign in with the new password.",
+}
+
+
+async def _viewer(request: Request, user: OptionalUser) -> User | None:
+    remember_viewer(request, user)
+    return user
+
+
+# Who is looking at the page: the navbar, and its error page too, show them signed in.
+Viewer = Annotated[User | None, Depends(_viewer)]
 
 
 def _local_path(target: str) -> str:
@@ -28,58 +45,75 @@ def _sign_in_first(request: Request) -> RedirectResponse:
 
 
 @router.get("/")
-async def home(request: Request, session: DbSession, page: PageParams) -> HTMLResponse:
+async def home(
+    request: Request, viewer: Viewer, session: DbSession, page: PageParams
+) -> HTMLResponse:
     found = await posts.list_posts(session, skip=page.skip, limit=page.limit)
-    return render(request, "post_list.html", {"page": found, "api_url": "/api/posts"})
+    context = {"page": found, "api_url": "/api/posts"}
+    return render(request, "post_list.html", context, current_user=viewer)
 
 
 @router.get("/users/{user_id}/posts")
 async def user_posts(
-    request: Request, user_id: ResourceId, session: DbSession, page: PageParams
+    request: Request,
+    user_id: ResourceId,
+    viewer: Viewer,
+    session: DbSession,
+    page: PageParams,
 ) -> HTMLResponse:
     author = await users.get_user(session, user_id)
     found = await posts.list_posts(session, skip=page.skip, limit=page.limit, author_id=author.id)
     context = {"page": found, "api_url": f"/api/users/{author.id}/posts", "author": author}
-    return render(request, "post_list.html", context)
+    return render(request, "post_list.html", context, current_user=viewer)
 
 
 @router.get("/posts/new", response_model=None)
-async def new_post(request: Request) -> RedirectResponse:
-    """Writing needs an author: until sign-in is wired to the pages, sign in first."""
-    return _sign_in_first(request)
+async def new_post(request: Request, viewer: Viewer) -> HTMLResponse | RedirectResponse:
+    """The form sends only title and content: the API takes the author from the session."""
+    if viewer is None:
+        return _sign_in_first(request)
+    return render(request, "new_post.html", current_user=viewer)
 
 
 @router.get("/posts/{post_id}")
-async def post_page(request: Request, post_id: ResourceId, session: DbSession) -> HTMLResponse:
+async def post_page(
+    request: Request, post_id: ResourceId, viewer: Viewer, session: DbSession
+) -> HTMLResponse:
+    """Its author also gets the edit and delete forms."""
     post = await posts.get_post(session, post_id)
-    return render(request, "post.html", {"post": post})
+    return render(request, "post.html", {"post": post}, current_user=viewer)
 
 
 @router.get("/account", response_model=None)
-async def account(request: Request) -> RedirectResponse:
-    """The account page is its owner's: until sign-in is wired to the pages, sign in first."""
-    return _sign_in_first(request)
+async def account(request: Request, viewer: Viewer) -> HTMLResponse | RedirectResponse:
+    if viewer is None:
+        return _sign_in_first(request)
+    return render(request, "account.html", current_user=viewer)
 
 
 @router.get("/login")
 async def login(
-    request: Request, next_path: Annotated[str, Query(alias="next", max_length=2000)] = "/"
+    request: Request,
+    viewer: Viewer,
+    next_path: Annotated[str, Query(alias="next", max_length=2000)] = "/",
+    notice: Annotated[str, Query(max_length=100)] = "",
 ) -> HTMLResponse:
-    return render(request, "login.html", {"next": _local_path(next_path)})
+    context = {"next": _local_path(next_path), "notice": _LOGIN_NOTICES.get(notice)}
+    return render(request, "login.html", context, current_user=viewer)
 
 
 @router.get("/register")
-async def register(request: Request) -> HTMLResponse:
-    return render(request, "register.html")
+async def register(request: Request, viewer: Viewer) -> HTMLResponse:
+    return render(request, "register.html", current_user=viewer)
 
 
 @router.get("/forgot-password")
-async def forgot_password(request: Request) -> HTMLResponse:
-    return render(request, "forgot_password.html")
+async def forgot_password(request: Request, viewer: Viewer) -> HTMLResponse:
+    return render(request, "forgot_password.html", current_user=viewer)
 
 
 @router.get("/reset-password")
 async def reset_password(
-    request: Request, token: Annotated[str, Query(max_length=1000)] = ""
+    request: Request, viewer: Viewer, token: Annotated[str, Query(max_length=1000)] = ""
 ) -> HTMLResponse:
-    return render(request, "reset_password.html", {"token": token})
+    return render(request, "reset_password.html", {"token": token}, current_user=viewer)

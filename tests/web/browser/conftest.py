@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from aiosmtpd.controller import Controller
 from playwright.async_api import (
     Browser,
     BrowserContext,
@@ -32,6 +33,8 @@ from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.db import create_engine
 from inkwell.migrations import upgrade_database
+from tests.conftest import NO_RATE_LIMITS, SECRET_KEY
+from tests.mail_server import Inbox, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -86,14 +89,45 @@ def with_csp(app: ASGIApp) -> ASGIApp:
 
 
 @pytest.fixture(scope="session")
-def live_server(database_url: str) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, in a thread; yields its base URL."""
-    settings = Settings(
-        environment="test", database_url=database_url, argon2_time_cost=1, argon2_memory_cost_kib=64
-    )
+def mail_server() -> Iterator[Controller]:
+    """A real SMTP server on a free loopback port: the test server sends its emails here."""
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(mail_server: Controller) -> Inbox:
+    """The emails the test server sends during this test."""
+    inbox = mail_server.handler
+    assert isinstance(inbox, Inbox)
+    inbox.messages.clear()
+    return inbox
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str, mail_server: Controller) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a thread; yields its base URL.
+
+    Its emails go to `mail_server`, and their links point back at it.
+    """
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     host, port = listener.getsockname()
+    base_url = f"http://{host}:{port}"
+    settings = Settings(
+        environment="test",
+        database_url=database_url,
+        argon2_time_cost=1,
+        argon2_memory_cost_kib=64,
+        secret_key=SECRET_KEY,
+        public_base_url=base_url,
+        smtp_host=mail_server.hostname,
+        smtp_port=mail_server.port,
+        smtp_security="none",
+        **NO_RATE_LIMITS,
+    )
     config = uvicorn.Config(with_csp(create_app(settings)), log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
@@ -103,7 +137,7 @@ def live_server(database_url: str) -> Iterator[str]:
         assert thread.is_alive(), "the test server stopped while starting"
         assert time.monotonic() < deadline, "the test server did not start in 30 s"
         time.sleep(0.05)
-    yield f"http://{host}:{port}"
+    yield base_url
     server.should_exit = True
     thread.join(timeout=30)
     listener.close()

@@ -5,10 +5,10 @@ import asyncio
 import pytest
 from playwright.async_api import Dialog, Page, expect
 
-from tests.conftest import Api
+from tests.conftest import Account, Api
 from tests.web.browser.conftest import SCREENSHOTS, PageProblems
 
-Author = dict[str, object]
+Post = dict[str, object]
 XSS_TITLE = "<script>alert(1)</script>"
 PHONE = {"width": 375, "height": 740}
 INSERT_INLINE_SCRIPT = """() => {
@@ -41,17 +41,17 @@ ARTICLES = [
 
 
 @pytest.fixture
-async def articles(api: Api) -> list[Author]:
+async def articles(api: Api) -> list[Post]:
     """Three posts by three authors, oldest first (so the last one is on top of the home page)."""
     posts = []
     for username, title, content in ARTICLES:
-        author = await api.register(username)
+        author = await api.sign_up(username)
         posts.append(await api.post(author, title=title, content=content))
     return posts
 
 
 @pytest.fixture
-async def many_posts(api: Api, author: Author) -> list[Author]:
+async def many_posts(api: Api, author: Account) -> list[Post]:
     """23 posts by one author: two full pages of ten and three more."""
     return [await api.post(author, title=f"Numbered post {n:02}") for n in range(1, 24)]
 
@@ -68,9 +68,7 @@ def record_dialogs(page: Page) -> list[str]:
     return dialogs
 
 
-async def test_the_home_page_shows_the_newest_posts_first(
-    page: Page, articles: list[Author]
-) -> None:
+async def test_the_home_page_shows_the_newest_posts_first(page: Page, articles: list[Post]) -> None:
     await page.goto("/")
     titles = page.locator("#posts article h2")
     await expect(titles).to_have_text([title for _, title, _ in reversed(ARTICLES)])
@@ -80,7 +78,7 @@ async def test_the_home_page_shows_the_newest_posts_first(
 
 
 async def test_load_more_appends_the_next_pages_then_disappears(
-    page: Page, many_posts: list[Author]
+    page: Page, many_posts: list[Post]
 ) -> None:
     await page.goto("/")
     titles = page.locator("#posts article h2")
@@ -95,7 +93,7 @@ async def test_load_more_appends_the_next_pages_then_disappears(
 
 
 async def test_appended_posts_link_to_their_page_and_author(
-    page: Page, many_posts: list[Author], author: Author
+    page: Page, many_posts: list[Post], author: Account
 ) -> None:
     await page.goto("/")
     await page.locator("#load-more").click()
@@ -106,13 +104,11 @@ async def test_appended_posts_link_to_their_page_and_author(
     )
     await expect(appended.locator('[data-field="author"]')).to_have_text("author")
     await expect(appended.locator('[data-field="author"]')).to_have_attribute(
-        "href", f"/users/{author['id']}/posts"
+        "href", f"/users/{author.id}/posts"
     )
 
 
-async def test_a_post_page_shows_title_content_and_author(
-    page: Page, articles: list[Author]
-) -> None:
+async def test_a_post_page_shows_title_content_and_author(page: Page, articles: list[Post]) -> None:
     post = articles[0]
     await page.goto(f"/posts/{post['id']}")
     await expect(page.get_by_test_id("post-title")).to_have_text(ARTICLES[0][1])
@@ -123,7 +119,7 @@ async def test_a_post_page_shows_title_content_and_author(
 
 
 async def test_a_script_in_a_title_shows_as_text_on_its_page(
-    page: Page, api: Api, author: Author
+    page: Page, api: Api, author: Account
 ) -> None:
     dialogs = record_dialogs(page)
     post = await api.post(author, title=XSS_TITLE, content=XSS_TITLE)
@@ -134,7 +130,7 @@ async def test_a_script_in_a_title_shows_as_text_on_its_page(
 
 
 async def test_a_script_in_a_title_shows_as_text_when_load_more_appends_it(
-    page: Page, api: Api, author: Author
+    page: Page, api: Api, author: Account
 ) -> None:
     dialogs = record_dialogs(page)
     await api.post(author, title=XSS_TITLE, content=XSS_TITLE)
@@ -148,7 +144,7 @@ async def test_a_script_in_a_title_shows_as_text_when_load_more_appends_it(
     assert dialogs == []
 
 
-async def test_a_users_page_lists_only_their_posts(page: Page, articles: list[Author]) -> None:
+async def test_a_users_page_lists_only_their_posts(page: Page, articles: list[Post]) -> None:
     grace_id = articles[1]["user_id"]
     await page.goto(f"/users/{grace_id}/posts")
     await expect(page.locator("h1")).to_have_text("grace")
@@ -157,10 +153,10 @@ async def test_a_users_page_lists_only_their_posts(page: Page, articles: list[Au
 
 
 async def test_load_more_on_a_users_page_fetches_only_their_posts(
-    page: Page, many_posts: list[Author], author: Author, api: Api
+    page: Page, many_posts: list[Post], author: Account, api: Api
 ) -> None:
-    await api.post(await api.register("someone-else"), title="Not theirs")
-    await page.goto(f"/users/{author['id']}/posts")
+    await api.post(await api.sign_up("someone-else"), title="Not theirs")
+    await page.goto(f"/users/{author.id}/posts")
     await page.locator("#load-more").click()
     await page.locator("#load-more").click()
     await expect(page.locator("#posts article")).to_have_count(23)
@@ -187,7 +183,7 @@ async def test_an_unknown_address_shows_the_not_found_page(page: Page) -> None:
 @pytest.mark.parametrize(
     "path", ["/", "/posts/{id}", "/users/{user_id}/posts", "/login", "/register"]
 )
-async def test_pages_fit_a_phone_screen(page: Page, articles: list[Author], path: str) -> None:
+async def test_pages_fit_a_phone_screen(page: Page, articles: list[Post], path: str) -> None:
     await page.set_viewport_size(PHONE)
     await page.goto(path.format(**articles[0]))
     overflow = await page.evaluate(
@@ -206,7 +202,7 @@ async def test_the_navbar_collapses_behind_a_menu_button_on_a_phone(page: Page) 
 
 
 async def test_the_register_form_shows_the_apis_answer_next_to_it(
-    page: Page, problems: PageProblems, author: Author
+    page: Page, problems: PageProblems, author: Account
 ) -> None:
     problems.expect_api_error(409)
     await page.goto("/register")

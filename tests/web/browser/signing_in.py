@@ -1,0 +1,18 @@
+"""Starting a browser test signed in, without going through the login form every time."""
+
+from playwright.async_api import BrowserContext, Locator, Page
+
+from tests.conftest import PASSWORD
+
+
+async def sign_in(context: BrowserContext, username: str, password: str = PASSWORD) -> None:
+    """Asks for the sign-in cookies as the login form does; they land in the browser's jar."""
+    response = await context.request.post(
+        "/api/users/token", form={"username": username, "password": password}
+    )
+    assert response.ok, await response.text()
+
+
+def navbar_account(page: Page) -> Locator:
+    """The navbar's right side: the signed-in user and Sign out, or Sign in and Create account."""
+    return page.get_by_test_id("nav-account")

@@ -1,0 +1,147 @@
+"""Accounts in Chromium: registering, signing in and out, and changing or resetting a password."""
+
+import asyncio
+import re
+
+from playwright.async_api import BrowserContext, Page, expect
+
+from tests.conftest import PASSWORD, Account
+from tests.mail_server import Inbox
+from tests.web.browser.conftest import PageProblems
+from tests.web.browser.signing_in import navbar_account, sign_in
+
+NEW_PASSWORD = "a fresh and long passphrase"
+
+
+async def fill_sign_in_form(page: Page, username: str, password: str) -> None:
+    await page.get_by_label("Email or username").fill(username)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+
+
+async def emailed_link(inbox: Inbox) -> str:
+    """The link in the email the server sends after answering (a background task)."""
+    for _ in range(150):
+        if inbox.messages:
+            break
+        await asyncio.sleep(0.1)
+    [email] = inbox.messages
+    body = email.get_body(("plain",))
+    assert body is not None
+    link = re.search(r"https?://\S+", body.get_content())
+    assert link is not None
+    return link.group()
+
+
+async def test_registering_signs_the_new_user_in(page: Page) -> None:
+    await page.goto("/register")
+    await page.get_by_label("Username").fill("newcomer")
+    await page.get_by_label("Email").fill("newcomer@example.com")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create account").click()
+    await page.wait_for_url("/")
+    await expect(navbar_account(page)).to_contain_text("newcomer")
+    await expect(navbar_account(page).get_by_role("button", name="Sign out")).to_be_visible()
+
+
+async def test_signing_in_returns_to_the_page_that_asked_for_it(
+    page: Page, author: Account
+) -> None:
+    await page.goto("/account")
+    await page.wait_for_url("/login?next=%2Faccount")
+    await fill_sign_in_form(page, "author@example.com", PASSWORD)
+    await page.wait_for_url("/account")
+    await expect(page.locator("h1")).to_have_text("author")
+    await expect(navbar_account(page)).to_contain_text("author")
+
+
+async def test_a_wrong_password_is_shown_next_to_the_sign_in_form(
+    page: Page, problems: PageProblems, author: Account
+) -> None:
+    problems.expect_api_error(401)
+    await page.goto("/login")
+    await fill_sign_in_form(page, "author", "not the password")
+    feedback = page.locator("#login-form [data-feedback]")
+    await expect(feedback).to_have_text("Incorrect username or password")
+    await expect(navbar_account(page)).to_contain_text("Sign in")
+
+
+async def test_signing_out_returns_home_signed_out(
+    page: Page, context: BrowserContext, author: Account
+) -> None:
+    await sign_in(context, "author")
+    await page.goto("/account")
+    await navbar_account(page).get_by_role("button", name="Sign out").click()
+    await page.wait_for_url("/")
+    await expect(navbar_account(page)).to_contain_text("Sign in")
+    await expect(navbar_account(page)).not_to_contain_text("author")
+    await page.goto("/account")
+    await page.wait_for_url("/login?next=%2Faccount")
+
+
+async def test_a_new_password_ends_the_session_and_asks_to_sign_in_with_it(
+    page: Page, context: BrowserContext, author: Account
+) -> None:
+    await sign_in(context, "author")
+    await page.goto("/account")
+    await page.get_by_label("Current password").fill(PASSWORD)
+    await page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    await page.get_by_label("New password again").fill(NEW_PASSWORD)
+    await page.get_by_role("button", name="Change password").click()
+    await page.wait_for_url("/login?notice=password-changed&next=%2Faccount")
+    await expect(page.get_by_test_id("login-notice")).to_contain_text("Your password is changed")
+    await expect(navbar_account(page)).to_contain_text("Sign in")
+    await fill_sign_in_form(page, "author", NEW_PASSWORD)
+    await page.wait_for_url("/account")
+    await expect(navbar_account(page)).to_contain_text("author")
+
+
+async def test_a_password_is_reset_through_the_emailed_link(
+    page: Page, live_server: str, inbox: Inbox, author: Account
+) -> None:
+    await page.goto("/login")
+    await page.get_by_role("link", name="Forgot your password?").click()
+    await page.wait_for_url("/forgot-password")
+    await page.get_by_label("Email").fill("author@example.com")
+    await page.get_by_role("button", name="Send the link").click()
+    await expect(page.locator("#forgot-password-form [data-feedback]")).to_contain_text(
+        "a link to reset its password is on its way"
+    )
+    link = await emailed_link(inbox)
+    assert link.startswith(f"{live_server}/reset-password?token=")
+
+    await page.goto(link)
+    await page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    await page.get_by_label("New password again").fill(NEW_PASSWORD)
+    await page.get_by_role("button", name="Change password").click()
+    await expect(page.locator("#reset-password-form [data-feedback]")).to_have_text(
+        "Your password is changed. You can sign in with it now."
+    )
+    await page.locator("main").get_by_role("link", name="Sign in", exact=True).click()
+    await page.wait_for_url("/login")
+    await fill_sign_in_form(page, "author", NEW_PASSWORD)
+    await page.wait_for_url("/")
+    await expect(navbar_account(page)).to_contain_text("author")
+
+
+async def test_a_used_reset_link_says_it_no_longer_works(
+    page: Page, problems: PageProblems, inbox: Inbox, context: BrowserContext, author: Account
+) -> None:
+    problems.expect_api_error(400)
+    response = await context.request.post(
+        "/api/users/forgot-password", data={"email": "author@example.com"}
+    )
+    assert response.status == 202
+    link = await emailed_link(inbox)
+    used = await context.request.post(
+        "/api/users/reset-password",
+        data={"token": link.split("token=")[1], "password": NEW_PASSWORD},
+    )
+    assert used.ok
+    await page.goto(link)
+    await page.get_by_label("New password", exact=True).fill("yet another passphrase")
+    await page.get_by_label("New password again").fill("yet another passphrase")
+    await page.get_by_role("button", name="Change password").click()
+    await expect(page.locator("#reset-password-form [data-feedback]")).to_have_text(
+        "This password reset link is invalid, used or expired"
+    )

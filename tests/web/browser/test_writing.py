@@ -1,0 +1,107 @@
+"""Writing in Chromium: a signed-in author creates, edits and deletes posts, and nobody else can."""
+
+import pytest
+from playwright.async_api import BrowserContext, Page, expect
+
+from tests.conftest import PASSWORD, Account, Api
+from tests.web.browser.conftest import PageProblems
+from tests.web.browser.signing_in import navbar_account, sign_in
+
+Post = dict[str, object]
+
+
+@pytest.fixture
+async def signed_in(context: BrowserContext, author: Account) -> Account:
+    await sign_in(context, "author")
+    return author
+
+
+@pytest.fixture
+async def own_post(api: Api, author: Account) -> Post:
+    return await api.post(author, title="My first post", content="First words.")
+
+
+@pytest.fixture
+async def others_post(api: Api) -> Post:
+    return await api.post(await api.sign_up("other"), title="Not yours", content="Hands off.")
+
+
+async def test_a_new_post_shows_on_its_page_and_on_top_of_the_home_page(
+    page: Page, signed_in: Account, others_post: Post
+) -> None:
+    await page.goto("/")
+    await navbar_account(page).get_by_role("link", name="New post").click()
+    await page.wait_for_url("/posts/new")
+    await page.get_by_label("Title").fill("Hello, Inkwell")
+    await page.get_by_label("Content").fill("My very first words here.")
+    await page.get_by_role("button", name="Publish").click()
+    await page.wait_for_url("/posts/*")
+    await expect(page.get_by_test_id("post-title")).to_have_text("Hello, Inkwell")
+    await expect(page.get_by_test_id("post-content")).to_have_text("My very first words here.")
+    await expect(page.get_by_test_id("post-author")).to_have_text("author")
+    await page.goto("/")
+    await expect(page.locator("#posts article h2")).to_have_text(["Hello, Inkwell", "Not yours"])
+
+
+async def test_the_author_edits_a_post_from_its_page(
+    page: Page, signed_in: Account, own_post: Post
+) -> None:
+    await page.goto(f"/posts/{own_post['id']}")
+    await page.get_by_role("button", name="Edit", exact=True).click()
+    await page.get_by_label("Title").fill("My first post, revised")
+    await page.get_by_label("Content").fill("Better words.")
+    await page.get_by_role("button", name="Save changes").click()
+    await expect(page.get_by_test_id("post-title")).to_have_text("My first post, revised")
+    await expect(page.get_by_test_id("post-content")).to_have_text("Better words.")
+
+
+async def test_the_author_deletes_a_post_from_its_page(
+    page: Page, signed_in: Account, own_post: Post, others_post: Post
+) -> None:
+    await page.goto(f"/posts/{own_post['id']}")
+    await page.get_by_role("button", name="Delete", exact=True).click()
+    await page.get_by_role("button", name="Yes, delete it").click()
+    await page.wait_for_url("/")
+    await expect(page.locator("#posts article h2")).to_have_text(["Not yours"])
+
+
+async def test_someone_elses_post_offers_no_edit_tools(
+    page: Page, signed_in: Account, others_post: Post
+) -> None:
+    await page.goto(f"/posts/{others_post['id']}")
+    await expect(navbar_account(page)).to_contain_text("author")
+    await expect(page.get_by_test_id("post-title")).to_have_text("Not yours")
+    await expect(page.locator("#author-tools")).to_have_count(0)
+    await expect(page.locator("form")).to_have_count(0)
+
+
+async def test_an_edit_forged_onto_someone_elses_post_is_refused_and_says_so(
+    page: Page, problems: PageProblems, signed_in: Account, own_post: Post, others_post: Post
+) -> None:
+    """Pointing one's own edit form at another's post, as devtools allow, gets the API's 403."""
+    problems.expect_api_error(403)
+    await page.goto(f"/posts/{own_post['id']}")
+    await page.get_by_role("button", name="Edit", exact=True).click()
+    form = page.locator("#edit-post")
+    await form.evaluate(
+        "(form, url) => { form.dataset.endpoint = url; }", f"/api/posts/{others_post['id']}"
+    )
+    await page.get_by_label("Title").fill("Taken over")
+    await page.get_by_role("button", name="Save changes").click()
+    feedback = form.locator("[data-feedback]")
+    await expect(feedback).to_have_text("You may only change your own posts")
+    await expect(feedback).to_have_class("form-feedback alert alert-danger")
+    await page.goto(f"/posts/{others_post['id']}")
+    await expect(page.get_by_test_id("post-title")).to_have_text("Not yours")
+
+
+async def test_a_visitor_who_wants_to_write_is_asked_to_sign_in_first(
+    page: Page, author: Account
+) -> None:
+    await page.goto("/posts/new")
+    await page.wait_for_url("/login?next=%2Fposts%2Fnew")
+    await page.get_by_label("Email or username").fill("author")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("/posts/new")
+    await expect(page.locator("h1")).to_have_text("New post")
