@@ -42,6 +42,7 @@ format: $(INSTALLED) ## Apply ruff's fixes and formatting
 lock: $(UV) ## Re-pin requirements*.txt from pyproject.toml
 	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml -o requirements.txt
 	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra dev -o requirements-dev.txt
+	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra bench -o requirements-bench.txt
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
