@@ -4,13 +4,12 @@ FastAPI runs each `def` route and dependency in its thread pool, so a request ho
 thread for as long as it waits on the database or, in the slow-I/O scenario, the upstream.
 """
 
-from collections.abc import Iterator
 from typing import Annotated
 
 import httpx
-from fastapi import Depends, FastAPI, Query
+from fastapi import FastAPI, Query
 from sqlalchemy import create_engine, func, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import selectinload, sessionmaker
 
 from bench.apps import POOL_SIZE, database_url, upstream_url
 from bench.apps.schemas import PaginatedPostsResponse
@@ -28,19 +27,15 @@ def create_app() -> FastAPI:
     upstream = upstream_url()
     http = httpx.Client(limits=httpx.Limits(max_connections=None)) if upstream else None
 
-    def get_db() -> Iterator[Session]:
-        with session_local() as db:
-            yield db
-
     app = FastAPI(title="Reference: sync")
 
-    # scope="function" closes the session as soon as the route returns. With the default,
-    # the connection stays checked out until the response is sent, and the response's
-    # validation waits for a thread: once every thread waits for a connection held that way,
-    # nothing moves until the pool times out.
+    # The session lives inside the route, so its connection goes back to the pool before
+    # the route returns. With the tutorial's `get_db` dependency it is released only after
+    # FastAPI has validated the response, which needs a thread of the same pool: under
+    # load every thread waits for a connection that waits for a thread, until the pool
+    # times out (seen at 256 connections in the slow-I/O scenario).
     @app.get("/api/posts", response_model=PaginatedPostsResponse)
     def list_posts(
-        db: Annotated[Session, Depends(get_db, scope="function")],
         skip: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=100)] = 10,
     ) -> dict[str, object]:
@@ -53,8 +48,9 @@ def create_app() -> FastAPI:
             .offset(skip)
             .limit(limit)
         )
-        posts = db.scalars(query).all()
-        total = db.scalar(select(func.count()).select_from(Post)) or 0
+        with session_local() as db:
+            posts = db.scalars(query).all()
+            total = db.scalar(select(func.count()).select_from(Post)) or 0
         return {
             "posts": posts,
             "total": total,
