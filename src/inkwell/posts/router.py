@@ -1,5 +1,6 @@
 from fastapi import APIRouter, status
 
+from inkwell.db import without_transaction
 from inkwell.dependencies import DbSession, PageParams, ResourceId
 from inkwell.errors import responses
 from inkwell.posts import service
@@ -11,6 +12,7 @@ router = APIRouter(prefix="/api", tags=["posts"])
 
 @router.get("/posts", summary="Newest posts first, a page at a time")
 async def list_posts(session: DbSession, page: PageParams) -> PostPage:
+    await without_transaction(session)
     posts = await service.list_posts(session, skip=page.skip, limit=page.limit)
     return PostPage.model_validate(posts)
 
