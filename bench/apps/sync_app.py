@@ -6,7 +6,7 @@ thread for as long as it waits on the database or, in the slow-I/O scenario, the
 
 from typing import Annotated
 
-import httpx
+import urllib3
 from fastapi import FastAPI, Query
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import selectinload, sessionmaker
@@ -19,13 +19,20 @@ from inkwell.models import Post
 THREADS = 40
 
 
+def call_upstream(http: urllib3.PoolManager, url: str) -> None:
+    response = http.request("GET", url)
+    if response.status != 200:
+        raise RuntimeError(f"the upstream answered {response.status}")
+
+
 def create_app() -> FastAPI:
     engine = create_engine(
         database_url("psycopg"), pool_size=POOL_SIZE, max_overflow=THREADS - POOL_SIZE
     )
     session_local = sessionmaker(engine, expire_on_commit=False)
     upstream = upstream_url()
-    http = httpx.Client(limits=httpx.Limits(max_connections=None)) if upstream else None
+    # urllib3 (what `requests` runs on) keeps one connection to the upstream per thread.
+    http = urllib3.PoolManager(maxsize=THREADS) if upstream else None
 
     app = FastAPI(title="Reference: sync")
 
@@ -40,7 +47,7 @@ def create_app() -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=100)] = 10,
     ) -> dict[str, object]:
         if http is not None and upstream is not None:
-            http.get(upstream).raise_for_status()
+            call_upstream(http, upstream)
         query = (
             select(Post)
             .options(selectinload(Post.author))

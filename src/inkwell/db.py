@@ -66,7 +66,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_timeout=settings.database_pool_timeout,
-        pool_pre_ping=False,
+        # No pre-ping: it costs a round trip per request. A connection lost to a database
+        # restart fails its request with a 503 and Retry-After (see errors.py), and that
+        # first failure invalidates every older connection of the pool.
     )
 
 
