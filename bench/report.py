@@ -14,13 +14,19 @@ class WrkFigures:
 
     requests: int
     seconds: float
-    errors: int
+    http_errors: int
+    socket_errors: int
+    timeouts: int
     p50_ms: float
     p99_ms: float
 
     @property
     def requests_per_second(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def errors(self) -> int:
+        return self.http_errors + self.socket_errors + self.timeouts
 
 
 def parse_wrk_output(output: str) -> WrkFigures:
@@ -31,7 +37,9 @@ def parse_wrk_output(output: str) -> WrkFigures:
             return WrkFigures(
                 requests=data["requests"],
                 seconds=data["duration_us"] / 1e6,
-                errors=data["status_errors"] + data["socket_errors"] + data["timeouts"],
+                http_errors=data["status_errors"],
+                socket_errors=data["socket_errors"],
+                timeouts=data["timeouts"],
                 p50_ms=data["p50_us"] / 1000,
                 p99_ms=data["p99_us"] / 1000,
             )
@@ -51,6 +59,7 @@ class Result:
     errors: int = 0
     peak_rss_mib: float = 0.0
     missing: str | None = None
+    timeouts: int = 0  # of `errors`; the rest are HTTP >= 400 and socket errors
 
 
 def save_results(results: Iterable[Result], path: Path) -> None:
@@ -65,6 +74,12 @@ def _ratio(result: Result, ceiling: Result | None) -> str:
     if result.missing or ceiling is None or ceiling.missing or not ceiling.requests_per_second:
         return "-"
     return f"{result.requests_per_second / ceiling.requests_per_second:.0%}"
+
+
+def _errors(result: Result) -> str:
+    if not result.timeouts:
+        return str(result.errors)
+    return f"{result.errors} ({result.timeouts} timeouts)"
 
 
 def markdown_table(results: Sequence[Result]) -> str:
@@ -92,7 +107,7 @@ def markdown_table(results: Sequence[Result]) -> str:
             f"{result.requests_per_second:,.0f}",
             f"{result.p50_ms:.1f}",
             f"{result.p99_ms:.1f}",
-            str(result.errors),
+            _errors(result),
             f"{result.peak_rss_mib:.0f}",
             _ratio(result, ceiling),
         ]

@@ -331,6 +331,7 @@ def measure(server: Server, settings: Settings) -> list[Result]:
                     p99_ms=figures.p99_ms,
                     errors=figures.errors,
                     peak_rss_mib=peak[0],
+                    timeouts=figures.timeouts,
                 )
                 print(
                     f"   {load.app} @{connections}: {result.requests_per_second:,.0f} req/s, "
@@ -424,6 +425,7 @@ def write_report(results: Sequence[Result], settings: Settings) -> Path:
         f"with uvloop, httptools, one worker and no access log. The slow-I/O scenario awaits a "
         f"50 ms call to a local stub before each request. Errors are HTTP >= 400, socket "
         f"errors and timeouts (> {WRK_TIMEOUT}).\n\n"
+        f"What the profiler found and what was changed: [bench/NOTES.md](../NOTES.md).\n\n"
         f"![throughput and p99 latency against concurrency](benchmark.png)\n\n"
         f"## Targets\n\n{targets_table(results, TARGETS)}\n"
         f"{errors_line(results, INKWELL, max(settings.connections))}\n\n"

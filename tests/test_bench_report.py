@@ -28,6 +28,7 @@ def test_wrk_summary_gives_throughput_latency_and_every_kind_of_error() -> None:
 
     assert figures.requests_per_second == 2500
     assert (figures.p50_ms, figures.p99_ms) == (19.5, 61.25)
+    assert (figures.http_errors, figures.socket_errors, figures.timeouts) == (3, 2, 1)
     assert figures.errors == 6
 
 
@@ -38,7 +39,7 @@ def test_wrk_output_without_the_summary_line_is_refused() -> None:
 
 RESULTS = [
     Result("posts", RAW_CEILING, 64, 4000, 10, 30, 0, 60),
-    Result("posts", "Inkwell PG", 64, 2500, 20, 61.25, 0, 90),
+    Result("posts", "Inkwell PG", 64, 2500, 20, 61.25, 3, 90, timeouts=2),
     Result("posts", "Inkwell home /", 64, missing="answers 404"),
 ]
 
@@ -47,7 +48,9 @@ def test_table_gives_each_app_its_share_of_the_raw_ceiling_at_the_same_concurren
     rows = markdown_table(RESULTS).splitlines()
 
     assert rows[2] == "| posts | raw ceiling | 64 | 4,000 | 10.0 | 30.0 | 0 | 60 | 100% |"
-    assert rows[3] == "| posts | Inkwell PG | 64 | 2,500 | 20.0 | 61.2 | 0 | 90 | 62% |"
+    assert rows[3] == (
+        "| posts | Inkwell PG | 64 | 2,500 | 20.0 | 61.2 | 3 (2 timeouts) | 90 | 62% |"
+    )
     assert rows[4].startswith("| posts | Inkwell home / | 64 | missing: answers 404 |")
 
 
