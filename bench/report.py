@@ -162,6 +162,8 @@ def plot(results: Sequence[Result], path: Path) -> None:
     from matplotlib import pyplot  # noqa: PLC0415
 
     scenarios = list(dict.fromkeys(result.scenario for result in results))
+    apps = list(dict.fromkeys(result.app for result in results))
+    colors = {app: f"C{index}" for index, app in enumerate(apps)}  # one color per app
     figure, axes = pyplot.subplots(
         len(scenarios), 2, figsize=(12, 4.5 * len(scenarios)), squeeze=False
     )
@@ -170,18 +172,18 @@ def plot(results: Sequence[Result], path: Path) -> None:
         for app in dict.fromkeys(r.app for r in measured):
             points = sorted((r.connections, r) for r in measured if r.app == app)
             connections = [c for c, _ in points]
-            row[0].plot(connections, [r.requests_per_second for _, r in points], "o-", label=app)
-            row[1].plot(connections, [r.p99_ms for _, r in points], "o-", label=app)
+            style = {"color": colors[app], "marker": "o", "label": app}
+            row[0].plot(connections, [r.requests_per_second for _, r in points], **style)
+            row[1].plot(connections, [r.p99_ms for _, r in points], **style)
+        ticks = sorted({r.connections for r in measured})
         for axis, label in zip(row, ("requests/s", "p99 latency (ms)"), strict=True):
             axis.set_xscale("log", base=2)
-            axis.set_xticks(
-                [r.connections for r in measured], [str(r.connections) for r in measured]
-            )
+            axis.set_yscale("log")
+            axis.set_xticks(ticks, [str(tick) for tick in ticks])
             axis.set_xlabel("concurrent connections")
             axis.set_ylabel(label)
             axis.set_title(f"{scenario}: {label}")
-            axis.grid(visible=True, alpha=0.3)
-        row[1].set_yscale("log")
+            axis.grid(visible=True, which="both", alpha=0.3)
         row[0].legend(fontsize="small")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
