@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format lock clean
+.PHONY: help install run test lint format lock clean bench
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,12 @@ run: $(INSTALLED) ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
 test: $(INSTALLED) ## Run the whole test suite (SQLite and PostgreSQL)
 	$(BIN)/pytest -n 2
 
+# BENCH_DURATION=2s BENCH_WARMUP=1s makes a smoke run of about two minutes; see bench/runner.py.
+bench: $(INSTALLED) ## Benchmark Inkwell against the sync, tutorial and raw designs (~15 min)
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements-bench.txt
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 wrk)
+	BENCH_DURATION="$(BENCH_DURATION)" BENCH_WARMUP="$(BENCH_WARMUP)" BENCH_CONNECTIONS="$(BENCH_CONNECTIONS)" $(BIN)/python -m bench
+
 lint: $(INSTALLED) ## ruff check, ruff format --check and mypy
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
@@ -42,6 +48,7 @@ format: $(INSTALLED) ## Apply ruff's fixes and formatting
 lock: $(UV) ## Re-pin requirements*.txt from pyproject.toml
 	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml -o requirements.txt
 	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra dev -o requirements-dev.txt
+	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra bench -o requirements-bench.txt
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

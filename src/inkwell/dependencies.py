@@ -42,7 +42,7 @@ class Pagination:
     limit: int
 
 
-def _pagination(
+async def _pagination(
     skip: Annotated[int, Query(ge=0, le=MAX_ID, description="Posts to skip")] = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 10,
 ) -> Pagination:

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from inkwell.auth.dependencies import CurrentUser
+from inkwell.db import without_transaction
 from inkwell.dependencies import DbSession, PageParams, ResourceId
 from inkwell.errors import Forbidden, responses
 from inkwell.posts import service
@@ -26,6 +27,7 @@ OwnPost = Annotated[Post, Depends(_own_post)]
 
 @router.get("/posts", summary="Newest posts first, a page at a time")
 async def list_posts(session: DbSession, page: PageParams) -> PostPage:
+    await without_transaction(session)
     posts = await service.list_posts(session, skip=page.skip, limit=page.limit)
     return PostPage.model_validate(posts)
 

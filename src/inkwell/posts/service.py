@@ -32,15 +32,22 @@ def _with_author() -> Select[Post]:
 async def list_posts(
     session: AsyncSession, *, skip: int, limit: int, author_id: int | None = None
 ) -> PostSlice:
-    """Newest first; the id breaks ties so pages never overlap or skip a post."""
-    query = _with_author().order_by(Post.date_posted.desc(), Post.id.desc())
+    """Newest first; the id breaks ties so pages never overlap or skip a post.
+
+    The total rides along with the page as a scalar subquery: one round trip, one snapshot.
+    """
     count = select(func.count()).select_from(Post)
+    query = _with_author()
     if author_id is not None:
-        query = query.where(Post.user_id == author_id)
         count = count.where(Post.user_id == author_id)
-    posts = (await session.scalars(query.offset(skip).limit(limit))).all()
-    total = await session.scalar(count) or 0
-    return PostSlice(posts=list(posts), total=total, skip=skip, limit=limit)
+        query = query.where(Post.user_id == author_id)
+    page = query.add_columns(count.scalar_subquery()).order_by(
+        Post.date_posted.desc(), Post.id.desc()
+    )
+    rows = (await session.execute(page.offset(skip).limit(limit))).all()
+    # Past the last page no row carries the total, so it is asked for on its own.
+    total = rows[0][1] if rows else await session.scalar(count) or 0
+    return PostSlice(posts=[post for post, _ in rows], total=total, skip=skip, limit=limit)
 
 
 async def get_post(session: AsyncSession, post_id: int) -> Post:

@@ -1,0 +1,22 @@
+"""The reference apps the benchmark compares Inkwell with; none of them is part of Inkwell.
+
+Each is served by uvicorn as a factory (`module:create_app`) and reads the database it
+serves from BENCH_DATABASE_URL, a plain `postgresql://` URL that each one gives its own driver.
+"""
+
+import os
+
+from sqlalchemy.engine import URL, make_url
+
+# The same pool for every app that has one: Inkwell's defaults.
+POOL_SIZE = 10
+MAX_OVERFLOW = 20
+
+
+def database_url(driver: str) -> URL:
+    return make_url(os.environ["BENCH_DATABASE_URL"]).set(drivername=f"postgresql+{driver}")
+
+
+def upstream_url() -> str | None:
+    """Set in the slow-I/O scenario: the stub every request waits on (see bench.apps.upstream)."""
+    return os.environ.get("BENCH_UPSTREAM_URL")
