@@ -36,8 +36,7 @@ async def ready(request: Request) -> Status:
     settings: Settings = request.app.state.settings
     try:
         async with asyncio.timeout(settings.readiness_timeout):
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            await _select_one(engine)
     except TimeoutError:
         reason = f"the database did not answer within {settings.readiness_timeout:g} s"
     except (SQLAlchemyError, OSError) as exc:
@@ -48,3 +47,16 @@ async def ready(request: Request) -> Status:
     # Probes repeat every few seconds during an outage: one line each, no traceback.
     logger.warning("not ready: %s", reason)
     raise ServiceUnavailable(reason)
+
+
+async def _select_one(engine: AsyncEngine) -> None:
+    """A pooled connection the database dropped (say, across a restart) fails once and
+    invalidates the pool; only a fresh connection's failure means the database is down."""
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
