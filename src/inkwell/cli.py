@@ -53,6 +53,9 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,
         timeout_graceful_shutdown=30,
+        # A worker still importing on a busy machine must not be taken for a hung one and
+        # killed before it serves (uvicorn's default allows 5 s).
+        timeout_worker_healthcheck=30,
     )
 
 
