@@ -40,7 +40,7 @@ async def test_a_chosen_picture_is_previewed_before_it_is_uploaded(
     assert await loaded_width(preview) == 640
 
 
-async def test_an_uploaded_picture_shows_in_the_navbar_the_account_and_the_posts(
+async def test_an_uploaded_picture_shows_in_the_navbar_the_account_and_on_the_posts(
     page: Page, signed_in_author: Account
 ) -> None:
     await page.goto("/account")
@@ -62,3 +62,9 @@ async def test_an_uploaded_picture_shows_in_the_navbar_the_account_and_the_posts
     for picture in (page.locator("header img.avatar"), page.locator("[data-field=avatar]")):
         await expect(picture).to_have_attribute("src", stored)
         assert await loaded_width(picture) == 300
+
+    await page.get_by_role("link", name="With a face").click()
+    await page.wait_for_url("/posts/*")
+    on_the_post = page.locator("article header img.avatar")
+    await expect(on_the_post).to_have_attribute("src", stored)
+    assert await loaded_width(on_the_post) == 300
