@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import expect
 
 from inkwell.app import STATIC_DIR
 from tests.conftest import PASSWORD, _postgres_database
@@ -34,6 +35,7 @@ from tests.servers import (
     wait_until_answering,
 )
 from tests.test_security_headers import EXPECTED, HSTS
+from tests.web.browser.conftest import PageProblems, chromium, watched_page
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "inkwell.conf.template"
 PLACEHOLDER = re.compile(r"\$\{(INKWELL_[A-Z_]+)\}")
@@ -270,9 +272,30 @@ async def test_pages_allow_pictures_from_the_s3_public_origin(site: Site) -> Non
         page = await client.get("/")
     assert page.headers["x-upstream"] in site.instances
     images = "img-src 'self' data: blob:"
-    assert page.headers["content-security-policy"] == EXPECTED["content-security-policy"].replace(
-        images, f"{images} {site.s3_endpoint}"
-    )
+    expected = EXPECTED["content-security-policy"].replace(images, f"{images} {site.s3_endpoint}")
+    assert page.headers["content-security-policy"] == expected
+
+
+async def test_chromium_shows_a_picture_from_s3_on_a_page_served_through_nginx(
+    site: Site,
+) -> None:
+    async with site.client() as client:
+        user_id, headers = await sign_up(client, "face")
+        uploaded = await upload(client, user_id, image_file(), headers=headers)
+        assert uploaded.status_code == 200, uploaded.text
+    problems = PageProblems()
+    async with chromium() as browser:
+        context = await browser.new_context(base_url=site.https_url, ignore_https_errors=True)
+        page = await watched_page(context, problems)
+        await page.goto(f"/users/{user_id}/posts")
+        picture = page.locator("header img.avatar")
+        await expect(picture).to_have_attribute("src", uploaded.json()["image_path"])
+        width = await picture.evaluate(
+            "async (img) => { await img.decode(); return img.naturalWidth; }"
+        )
+        await context.close()
+    assert width == 300
+    assert problems.all() == []
 
 
 async def test_static_files_come_from_nginx_with_the_apps_security_headers(site: Site) -> None:

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,8 +129,9 @@ def live_server(
     listener.close()
 
 
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's headless Chromium; skips where it is missing, except in CI, where it must run."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing (apt-get install chromium)"
         if IN_CI:
@@ -141,6 +143,12 @@ async def browser() -> AsyncIterator[Browser]:
         )
         yield browser
         await browser.close()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as browser:
+        yield browser
 
 
 @dataclass
@@ -189,9 +197,8 @@ def problems() -> PageProblems:
     return PageProblems()
 
 
-@pytest.fixture
-async def page(context: BrowserContext, problems: PageProblems) -> AsyncIterator[Page]:
-    """A tab whose console must stay free of errors and CSP violations for the whole test."""
+async def watched_page(context: BrowserContext, problems: PageProblems) -> Page:
+    """A new tab whose console errors and CSP violations go into `problems`."""
     await context.expose_binding(
         "reportCspViolation", lambda _source, text: problems.csp_violations.append(text)
     )
@@ -200,5 +207,12 @@ async def page(context: BrowserContext, problems: PageProblems) -> AsyncIterator
     page.on("console", problems.on_console)
     page.on("pageerror", lambda error: problems.console_errors.append(str(error)))
     page.on("response", problems.on_response)
+    return page
+
+
+@pytest.fixture
+async def page(context: BrowserContext, problems: PageProblems) -> AsyncIterator[Page]:
+    """A tab whose console must stay free of errors and CSP violations for the whole test."""
+    page = await watched_page(context, problems)
     yield page
     assert problems.all() == [], "the browser console reported problems"
