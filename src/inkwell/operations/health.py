@@ -36,8 +36,14 @@ async def ready(request: Request) -> Status:
     settings: Settings = request.app.state.settings
     try:
         async with asyncio.timeout(settings.readiness_timeout):
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            try:
+                await _select_one(engine)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                # The pool does not ping on checkout, so a connection an outage broke fails
+                # here and the pool drops it; a fresh one tells how the database is now.
+                await _select_one(engine)
     except TimeoutError:
         reason = f"the database did not answer within {settings.readiness_timeout:g} s"
     except (SQLAlchemyError, OSError) as exc:
@@ -48,3 +54,8 @@ async def ready(request: Request) -> Status:
     # Probes repeat every few seconds during an outage: one line each, no traceback.
     logger.warning("not ready: %s", reason)
     raise ServiceUnavailable(reason)
+
+
+async def _select_one(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
