@@ -53,6 +53,9 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,
         timeout_graceful_shutdown=30,
+        # With --workers, a worker that misses the supervisor's ping this long is killed and
+        # replaced; uvicorn's 5 s kill a worker still importing on a busy machine, forever.
+        timeout_worker_healthcheck=30,
     )
 
 
