@@ -35,7 +35,7 @@ from tests.servers import (
     wait_until_answering,
 )
 from tests.test_security_headers import EXPECTED, HSTS
-from tests.web.browser.conftest import PageProblems, chromium, watched_page
+from tests.web.browser.conftest import PageProblems, chromium, loaded_width, watched_page
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "inkwell.conf.template"
 PLACEHOLDER = re.compile(r"\$\{(INKWELL_[A-Z_]+)\}")
@@ -233,6 +233,14 @@ async def get_from_the_other_instance(
     return read
 
 
+async def sign_up_with_a_picture(client: httpx.AsyncClient, username: str) -> httpx.Response:
+    """A new user who uploaded a picture; the upload's answer is the user, with image_path."""
+    user_id, headers = await sign_up(client, username)
+    uploaded = await upload(client, user_id, image_file(), headers=headers)
+    assert uploaded.status_code == 200, uploaded.text
+    return uploaded
+
+
 async def test_a_post_created_through_one_instance_is_read_through_the_other(site: Site) -> None:
     async with site.client() as client:
         _, headers = await sign_up(client, "nginx")
@@ -251,9 +259,7 @@ async def test_a_picture_uploaded_through_one_instance_is_served_through_the_oth
     site: Site,
 ) -> None:
     async with site.client() as client:
-        user_id, headers = await sign_up(client, "portrait")
-        uploaded = await upload(client, user_id, image_file(), headers=headers)
-        assert uploaded.status_code == 200, uploaded.text
+        uploaded = await sign_up_with_a_picture(client, "portrait")
         image_path = uploaded.json()["image_path"]
         redirect = await get_from_the_other_instance(
             site, client, image_path, uploaded.headers["x-upstream"]
@@ -280,19 +286,15 @@ async def test_chromium_shows_a_picture_from_s3_on_a_page_served_through_nginx(
     site: Site,
 ) -> None:
     async with site.client() as client:
-        user_id, headers = await sign_up(client, "face")
-        uploaded = await upload(client, user_id, image_file(), headers=headers)
-        assert uploaded.status_code == 200, uploaded.text
+        user = (await sign_up_with_a_picture(client, "face")).json()
     problems = PageProblems()
     async with chromium() as browser:
         context = await browser.new_context(base_url=site.https_url, ignore_https_errors=True)
         page = await watched_page(context, problems)
-        await page.goto(f"/users/{user_id}/posts")
+        await page.goto(f"/users/{user['id']}/posts")
         picture = page.locator("header img.avatar")
-        await expect(picture).to_have_attribute("src", uploaded.json()["image_path"])
-        width = await picture.evaluate(
-            "async (img) => { await img.decode(); return img.naturalWidth; }"
-        )
+        await expect(picture).to_have_attribute("src", user["image_path"])
+        width = await loaded_width(picture)
         await context.close()
     assert width == 300
     assert problems.all() == []

@@ -23,6 +23,7 @@ from playwright.async_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Locator,
     Page,
     Response,
     async_playwright,
@@ -208,6 +209,14 @@ async def watched_page(context: BrowserContext, problems: PageProblems) -> Page:
     page.on("pageerror", lambda error: problems.console_errors.append(str(error)))
     page.on("response", problems.on_response)
     return page
+
+
+async def loaded_width(image: Locator) -> int:
+    """The picture's natural width once the browser has it; a broken or blocked one fails."""
+    width: int = await image.evaluate(
+        "async (img) => { await img.decode(); return img.naturalWidth; }"
+    )
+    return width
 
 
 @pytest.fixture

@@ -4,22 +4,15 @@ everywhere the user appears, under the app's own Content-Security-Policy."""
 import re
 
 import pytest
-from playwright.async_api import BrowserContext, Locator, Page, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from tests.conftest import Account, Api
 from tests.pictures import image_file
+from tests.web.browser.conftest import loaded_width
 from tests.web.browser.signing_in import navbar_account, sign_in
 
 STORED_PICTURE = re.compile(r"^/media/profile_pics/[\w-]+\.(webp|jpg)$")
 CHOSEN = {"name": "me.png", "mimeType": "image/png", "buffer": image_file("PNG", (640, 480))}
-
-
-async def loaded_width(image: Locator) -> int:
-    """The picture's natural width once the browser has it; a broken or blocked one fails."""
-    width: int = await image.evaluate(
-        "async (img) => { await img.decode(); return img.naturalWidth; }"
-    )
-    return width
 
 
 @pytest.fixture
