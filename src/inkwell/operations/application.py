@@ -19,9 +19,7 @@ class InkwellFastAPI(FastAPI):
     being part of the app they behave the same under any ASGI server and in tests.
     """
 
-    def __init__(
-        self, *, trusted_proxies: str, media_origin: str | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, trusted_proxies: str, media_origin: str | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.trusted_proxies = trusted_proxies
         self.media_origin = media_origin

@@ -4,14 +4,14 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def content_security_policy(media_origin: str | None = None) -> str:
+def content_security_policy(media_origin: str | None) -> str:
     """No 'unsafe-inline' anywhere: every script and style is a file under /static.
 
     Images may also be `blob:` (the account page previews a picture before uploading it)
     and come from `media_origin`, where /media redirects when pictures live elsewhere (S3).
     deploy/nginx copies the policy without a media origin for the files nginx serves itself.
     """
-    image_sources = " ".join(("'self' data: blob:", media_origin or "")).rstrip()
+    image_sources = "'self' data: blob:" + (f" {media_origin}" if media_origin else "")
     return "; ".join(
         (
             "default-src 'self'",
@@ -47,7 +47,7 @@ class SecurityHeadersMiddleware:
     X-Forwarded-Proto, so HSTS follows the client's connection, not nginx's.
     """
 
-    def __init__(self, app: ASGIApp, *, media_origin: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, media_origin: str | None) -> None:
         self.app = app
         self.headers = SECURITY_HEADERS | {
             "Content-Security-Policy": content_security_policy(media_origin)
