@@ -14,8 +14,7 @@ from types_boto3_s3 import S3Client
 REGION = "eu-west-1"
 
 
-@pytest.fixture
-def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+def use_fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials, and no developer's own AWS files, so nothing can reach a real account."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -23,6 +22,11 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    use_fake_aws_credentials(monkeypatch)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Two app instances sharing one PostgreSQL database behind the nginx site from deploy/.
+"""Two app instances sharing one PostgreSQL database and one S3 bucket (on moto's server)
+behind the nginx site from deploy/.
 
 nginx runs as a subprocess with the site template rendered for loopback ports and a
 self-signed certificate; the test's own main config adds an X-Upstream header naming the
@@ -18,9 +19,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import expect
 
 from inkwell.app import STATIC_DIR
 from tests.conftest import PASSWORD, _postgres_database
+from tests.pictures import decode, image_file, upload
+from tests.s3 import REGION, new_bucket, use_fake_aws_credentials
 from tests.servers import (
     ROOT,
     Process,
@@ -31,6 +35,7 @@ from tests.servers import (
     wait_until_answering,
 )
 from tests.test_security_headers import EXPECTED, HSTS
+from tests.web.browser.conftest import PageProblems, chromium, loaded_width, watched_page
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "inkwell.conf.template"
 PLACEHOLDER = re.compile(r"\$\{(INKWELL_[A-Z_]+)\}")
@@ -77,6 +82,13 @@ class Site:
     config: Path
     prefix: Path
     nginx: Process
+    # Where the instances store pictures (moto's server) and send browsers for them.
+    s3_endpoint: str
+    bucket: str
+
+    @property
+    def pictures_url(self) -> str:
+        return f"{self.s3_endpoint}/{self.bucket}"
 
     def client(self) -> httpx.AsyncClient:
         context = ssl.create_default_context(cafile=str(self.certificate))
@@ -114,7 +126,7 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
+async def site(tmp_path_factory: pytest.TempPathFactory, moto_server: str) -> AsyncIterator[Site]:
     nginx = require_binary("nginx")
     prefix = tmp_path_factory.mktemp("nginx")
     certificate, key = make_certificate(prefix)
@@ -140,8 +152,18 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     config = prefix / "nginx.conf"
     config.write_text(main_config(prefix, site_config))
 
+    with pytest.MonkeyPatch.context() as patch:
+        use_fake_aws_credentials(patch)
+        bucket = new_bucket(moto_server)
+        # Every instance gets the same S3 settings, as compose.yaml gives its replicas.
+        s3_env = server_env(
+            STORAGE_BACKEND="s3",
+            S3_BUCKET=bucket,
+            S3_REGION=REGION,
+            S3_ENDPOINT_URL=moto_server,
+        )
     async with _postgres_database(f"inkwell_nginx_{uuid.uuid4().hex[:12]}") as database_url:
-        env = server_env(DATABASE_URL=database_url, ENVIRONMENT="production")
+        env = s3_env | {"DATABASE_URL": database_url, "ENVIRONMENT": "production"}
         async with running("inkwell", "db", "upgrade", env=env) as upgrade:
             assert await upgrade.wait(timeout=120) == 0, upgrade.output
         serve = ("inkwell", "serve", "--host", "127.0.0.1", "--port")
@@ -161,6 +183,8 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
                 config=config,
                 prefix=prefix,
                 nginx=proxy,
+                s3_endpoint=moto_server,
+                bucket=bucket,
             )
 
 
@@ -182,35 +206,98 @@ async def test_plain_http_is_redirected_to_https(site: Site) -> None:
     assert response.headers["location"] == "https://127.0.0.1/api/posts?skip=1"
 
 
+async def sign_up(client: httpx.AsyncClient, username: str) -> tuple[object, dict[str, str]]:
+    """Registers through the site; the new user's id and the headers that authenticate them."""
+    user = await client.post(
+        "/api/users",
+        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
+    )
+    assert user.status_code == 201, user.text
+    login = await client.post("/api/users/token", data={"username": username, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    client.cookies.clear()
+    return user.json()["id"], {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+async def get_from_the_other_instance(
+    site: Site, client: httpx.AsyncClient, path: str, writer: str
+) -> httpx.Response:
+    """Round robin sends the next request to the other instance; a few tries allow for a
+    retry nginx may have made."""
+    assert writer in site.instances
+    for _ in range(len(site.instances) * 3):
+        read = await client.get(path)
+        if read.headers["x-upstream"] != writer:
+            break
+    assert read.headers["x-upstream"] in set(site.instances) - {writer}
+    return read
+
+
+async def sign_up_with_a_picture(client: httpx.AsyncClient, username: str) -> httpx.Response:
+    """A new user who uploaded a picture; the upload's answer is the user, with image_path."""
+    user_id, headers = await sign_up(client, username)
+    uploaded = await upload(client, user_id, image_file(), headers=headers)
+    assert uploaded.status_code == 200, uploaded.text
+    return uploaded
+
+
 async def test_a_post_created_through_one_instance_is_read_through_the_other(site: Site) -> None:
     async with site.client() as client:
-        user = await client.post(
-            "/api/users",
-            json={"username": "nginx", "email": "nginx@example.com", "password": PASSWORD},
-        )
-        assert user.status_code == 201, user.text
-        login = await client.post(
-            "/api/users/token", data={"username": "nginx", "password": PASSWORD}
-        )
-        assert login.status_code == 200, login.text
+        _, headers = await sign_up(client, "nginx")
         created = await client.post(
-            "/api/posts",
-            json={"title": "Across", "content": "Written on one."},
-            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+            "/api/posts", json={"title": "Across", "content": "Written on one."}, headers=headers
         )
         assert created.status_code == 201, created.text
-        writer = created.headers["x-upstream"]
-        assert writer in site.instances
+        read = await get_from_the_other_instance(
+            site, client, f"/api/posts/{created.json()['id']}", created.headers["x-upstream"]
+        )
+    assert read.status_code == 200
+    assert read.json() == created.json()
 
-        # Round robin sends the next request to the other instance; a few tries allow for
-        # a retry nginx may have made.
-        for _ in range(len(site.instances) * 3):
-            read = await client.get(f"/api/posts/{created.json()['id']}")
-            if read.headers["x-upstream"] != writer:
-                break
-        assert read.headers["x-upstream"] in set(site.instances) - {writer}
-        assert read.status_code == 200
-        assert read.json() == created.json()
+
+async def test_a_picture_uploaded_through_one_instance_is_served_through_the_other(
+    site: Site,
+) -> None:
+    async with site.client() as client:
+        uploaded = await sign_up_with_a_picture(client, "portrait")
+        image_path = uploaded.json()["image_path"]
+        redirect = await get_from_the_other_instance(
+            site, client, image_path, uploaded.headers["x-upstream"]
+        )
+    assert redirect.status_code == 307
+    location = redirect.headers["location"]
+    assert location == f"{site.pictures_url}/{image_path.removeprefix('/media/')}"
+    async with httpx.AsyncClient() as anonymous:
+        picture = await anonymous.get(location)
+    assert picture.status_code == 200
+    assert decode(picture.content).size == (300, 300)
+
+
+async def test_pages_allow_pictures_from_the_s3_public_origin(site: Site) -> None:
+    async with site.client() as client:
+        page = await client.get("/")
+    assert page.headers["x-upstream"] in site.instances
+    images = "img-src 'self' data: blob:"
+    expected = EXPECTED["content-security-policy"].replace(images, f"{images} {site.s3_endpoint}")
+    assert page.headers["content-security-policy"] == expected
+
+
+async def test_chromium_shows_a_picture_from_s3_on_a_page_served_through_nginx(
+    site: Site,
+) -> None:
+    async with site.client() as client:
+        user = (await sign_up_with_a_picture(client, "face")).json()
+    problems = PageProblems()
+    async with chromium() as browser:
+        context = await browser.new_context(base_url=site.https_url, ignore_https_errors=True)
+        page = await watched_page(context, problems)
+        await page.goto(f"/users/{user['id']}/posts")
+        picture = page.locator("header img.avatar")
+        await expect(picture).to_have_attribute("src", user["image_path"])
+        width = await loaded_width(picture)
+        await context.close()
+    assert width == 300
+    assert problems.all() == []
 
 
 async def test_static_files_come_from_nginx_with_the_apps_security_headers(site: Site) -> None:
@@ -223,17 +310,19 @@ async def test_static_files_come_from_nginx_with_the_apps_security_headers(site:
     assert response.headers["strict-transport-security"] == HSTS
 
 
-async def test_a_local_media_file_comes_from_nginx_and_a_missing_one_from_the_app(
+async def test_a_media_file_on_nginxs_disk_comes_from_nginx_and_any_other_from_the_app(
     site: Site,
 ) -> None:
     (site.prefix / "media" / "hello.txt").write_text("from disk")
     async with site.client() as client:
         on_disk = await client.get("/media/hello.txt")
-        missing = await client.get("/media/nothing-here.webp")
+        elsewhere = await client.get("/media/profile_pics/not-on-disk.webp")
     assert on_disk.text == "from disk"
     assert "x-upstream" not in on_disk.headers
-    assert missing.status_code == 404
-    assert missing.headers["x-upstream"] in site.instances
+    # The S3 backend answers with a redirect to the bucket (the local one, 404).
+    assert elsewhere.status_code == 307
+    assert elsewhere.headers["x-upstream"] in site.instances
+    assert elsewhere.headers["location"] == f"{site.pictures_url}/profile_pics/not-on-disk.webp"
 
 
 async def test_the_app_behind_nginx_knows_the_request_was_https(site: Site) -> None:

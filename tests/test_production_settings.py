@@ -81,3 +81,12 @@ def test_serve_explains_refused_production_settings(monkeypatch: pytest.MonkeyPa
     assert result.exit_code == 2
     assert "DATABASE_ECHO logs every SQL statement" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """compose.yaml passes optional settings as `${SMTP_HOST:-}`: empty means not configured."""
+    optional = ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "REDIS_URL", "S3_PUBLIC_URL")
+    for name in optional:
+        monkeypatch.setenv(name, "")
+    settings = Settings()
+    assert [getattr(settings, name.lower()) for name in optional] == [None] * len(optional)

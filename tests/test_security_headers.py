@@ -6,9 +6,14 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 
+from inkwell.app import create_app
+from inkwell.config import Settings
+from tests.conftest import SECRET_KEY
+from tests.s3 import REGION
+
 EXPECTED = {
     "content-security-policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     ),
     "x-content-type-options": "nosniff",
@@ -102,3 +107,36 @@ async def test_an_untrusted_peer_cannot_claim_https(app: FastAPI) -> None:
         response = await client.get("/health", headers={"X-Forwarded-Proto": "https"})
     assert response.status_code == 200
     assert "strict-transport-security" not in response.headers
+
+
+@pytest.mark.usefixtures("aws_credentials")
+@pytest.mark.parametrize(
+    ("s3_settings", "picture_origin"),
+    [
+        ({"s3_endpoint_url": "http://127.0.0.1:9000"}, "http://127.0.0.1:9000"),
+        (
+            {
+                "s3_endpoint_url": "http://minio:9000",
+                "s3_public_url": "https://media.example.org/p/",
+            },
+            "https://media.example.org",
+        ),
+    ],
+)
+async def test_with_s3_pages_may_show_pictures_from_its_public_origin(
+    s3_settings: dict[str, str], picture_origin: str
+) -> None:
+    settings = Settings(
+        environment="test",
+        secret_key=SECRET_KEY,
+        storage_backend="s3",
+        s3_bucket="pictures",
+        s3_region=REGION,
+        **s3_settings,
+    )
+    transport = ASGITransport(app=create_app(settings))
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/static/img/default-avatar.svg")
+    images = "img-src 'self' data: blob:"
+    expected = EXPECTED["content-security-policy"].replace(images, f"{images} {picture_origin}")
+    assert response.headers["content-security-policy"] == expected

@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await engine.dispose()
 
+    storage = create_storage(settings)
     app = InkwellFastAPI(
         title="Inkwell",
         version=__version__,
@@ -59,12 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         trusted_proxies=settings.trusted_proxies,
+        # Pages may show pictures from where the storage sends browsers (S3's public URL).
+        media_origin=storage.public_origin,
     )
     app.state.settings = settings
     app.state.access_tokens = AccessTokens.from_settings(settings)
     app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.mailer = create_mailer(settings)
-    app.state.storage = create_storage(settings)
+    app.state.storage = storage
     app.state.picture_processor = PictureProcessor(
         size=settings.profile_image_size,
         max_pixels=settings.max_image_pixels,

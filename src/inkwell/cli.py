@@ -53,8 +53,8 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,
         timeout_graceful_shutdown=30,
-        # A worker still importing on a busy machine must not be taken for a hung one and
-        # killed before it serves (uvicorn's default allows 5 s).
+        # With --workers, a worker that misses the supervisor's ping this long is killed and
+        # replaced; uvicorn's 5 s kill a worker still importing on a busy machine, forever.
         timeout_worker_healthcheck=30,
     )
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import anyio
 import boto3
@@ -56,6 +56,10 @@ def check_key(key: str) -> str:
 
 
 class Storage(Protocol):
+    @property
+    def public_origin(self) -> str | None:
+        """Where /media sends browsers for pictures (the pages' CSP allows it); None: here."""
+
     async def save(self, key: str, data: bytes, content_type: str) -> None:
         """Stores `data` under `key` whole or not at all; raises StorageUnavailable."""
 
@@ -68,6 +72,8 @@ class Storage(Protocol):
 
 class LocalStorage:
     """Files under one directory, written atomically; StaticFiles serves them."""
+
+    public_origin = None
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
@@ -138,6 +144,8 @@ class S3Storage:
             ),
         )
         self.public_url = (public_url or f"{self.client.meta.endpoint_url}/{bucket}").rstrip("/")
+        scheme, host, *_ = urlsplit(self.public_url)
+        self.public_origin = f"{scheme}://{host}"
         self._limiter = anyio.CapacityLimiter(S3_CONNECTIONS)
 
     def url(self, key: str) -> str:

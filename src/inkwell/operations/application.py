@@ -19,12 +19,15 @@ class InkwellFastAPI(FastAPI):
     being part of the app they behave the same under any ASGI server and in tests.
     """
 
-    def __init__(self, *, trusted_proxies: str, **kwargs: Any) -> None:
+    def __init__(self, *, trusted_proxies: str, media_origin: str | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.trusted_proxies = trusted_proxies
+        self.media_origin = media_origin
 
     def build_middleware_stack(self) -> ASGIApp:
-        app: ASGIApp = SecurityHeadersMiddleware(super().build_middleware_stack())
+        app: ASGIApp = SecurityHeadersMiddleware(
+            super().build_middleware_stack(), media_origin=self.media_origin
+        )
         app = RequestContextMiddleware(app)
         # uvicorn types ASGI callables more narrowly than Starlette; at run time they match.
         proxied: Any = ProxyHeadersMiddleware(cast(Any, app), trusted_hosts=self.trusted_proxies)

@@ -3,22 +3,30 @@
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# No 'unsafe-inline' anywhere: every script and style is a file under /static.
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
+
+def content_security_policy(media_origin: str | None) -> str:
+    """No 'unsafe-inline' anywhere: every script and style is a file under /static.
+
+    Images may also be `blob:` (the account page previews a picture before uploading it)
+    and come from `media_origin`, where /media redirects when pictures live elsewhere (S3).
+    deploy/nginx copies the policy without a media origin for the files nginx serves itself.
+    """
+    image_sources = "'self' data: blob:" + (f" {media_origin}" if media_origin else "")
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {image_sources}",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
     )
-)
+
 
 SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -39,14 +47,17 @@ class SecurityHeadersMiddleware:
     X-Forwarded-Proto, so HSTS follows the client's connection, not nginx's.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, media_origin: str | None) -> None:
         self.app = app
+        self.headers = SECURITY_HEADERS | {
+            "Content-Security-Policy": content_security_policy(media_origin)
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = dict(SECURITY_HEADERS)
+        extra = dict(self.headers)
         if scope["scheme"] == "https":
             extra["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
 

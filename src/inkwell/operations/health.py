@@ -36,7 +36,14 @@ async def ready(request: Request) -> Status:
     settings: Settings = request.app.state.settings
     try:
         async with asyncio.timeout(settings.readiness_timeout):
-            await _select_one(engine)
+            try:
+                await _select_one(engine)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                # The pool does not ping on checkout, so a connection an outage broke fails
+                # here and the pool drops it; a fresh one tells how the database is now.
+                await _select_one(engine)
     except TimeoutError:
         reason = f"the database did not answer within {settings.readiness_timeout:g} s"
     except (SQLAlchemyError, OSError) as exc:
@@ -50,13 +57,5 @@ async def ready(request: Request) -> Status:
 
 
 async def _select_one(engine: AsyncEngine) -> None:
-    """A pooled connection the database dropped (say, across a restart) fails once and
-    invalidates the pool; only a fresh connection's failure means the database is down."""
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))

@@ -3,7 +3,8 @@
 The browser tests run on SQLite only: they test the pages, and the data layer under them
 is tested on both backends elsewhere. One uvicorn server and one browser serve the whole
 session (per xdist worker); each test gets a new browser context and emptied tables.
-The server sends a strict Content-Security-Policy, so any inline script or style fails.
+The server is the app as deployed, with its own strict Content-Security-Policy: any inline
+script or style, or an image from a source it does not allow, is a reported violation.
 """
 
 import os
@@ -11,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,13 +23,13 @@ from playwright.async_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Locator,
     Page,
     Response,
     async_playwright,
     expect,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inkwell.app import create_app
 from inkwell.config import Settings
@@ -45,7 +47,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'"
 DESKTOP = {"width": 1280, "height": 900}
 SCREENSHOTS = Path(__file__).parents[3] / "docs" / "screenshots"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -71,23 +72,6 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def with_csp(app: ASGIApp) -> ASGIApp:
-    """Adds the strict policy to every response, whatever headers the app sends itself."""
-
-    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_csp(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"content-security-policy", STRICT_CSP.encode()),
-                ]
-            await send(message)
-
-        await app(scope, receive, send_with_csp)
-
-    return wrapped
-
-
 @pytest.fixture(scope="session")
 def mail_server() -> Iterator[Controller]:
     """A real SMTP server on a free loopback port: the test server sends its emails here."""
@@ -107,7 +91,9 @@ def inbox(mail_server: Controller) -> Inbox:
 
 
 @pytest.fixture(scope="session")
-def live_server(database_url: str, mail_server: Controller) -> Iterator[str]:
+def live_server(
+    database_url: str, mail_server: Controller, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread; yields its base URL.
 
     Its emails go to `mail_server`, and their links point back at it.
@@ -119,6 +105,7 @@ def live_server(database_url: str, mail_server: Controller) -> Iterator[str]:
     settings = Settings(
         environment="test",
         database_url=database_url,
+        media_dir=tmp_path_factory.mktemp("media"),
         argon2_time_cost=1,
         argon2_memory_cost_kib=64,
         secret_key=SECRET_KEY,
@@ -128,7 +115,7 @@ def live_server(database_url: str, mail_server: Controller) -> Iterator[str]:
         smtp_security="none",
         **NO_RATE_LIMITS,
     )
-    config = uvicorn.Config(with_csp(create_app(settings)), log_level="warning")
+    config = uvicorn.Config(create_app(settings), log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
@@ -143,8 +130,9 @@ def live_server(database_url: str, mail_server: Controller) -> Iterator[str]:
     listener.close()
 
 
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's headless Chromium; skips where it is missing, except in CI, where it must run."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing (apt-get install chromium)"
         if IN_CI:
@@ -156,6 +144,12 @@ async def browser() -> AsyncIterator[Browser]:
         )
         yield browser
         await browser.close()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as browser:
+        yield browser
 
 
 @dataclass
@@ -204,9 +198,8 @@ def problems() -> PageProblems:
     return PageProblems()
 
 
-@pytest.fixture
-async def page(context: BrowserContext, problems: PageProblems) -> AsyncIterator[Page]:
-    """A tab whose console must stay free of errors and CSP violations for the whole test."""
+async def watched_page(context: BrowserContext, problems: PageProblems) -> Page:
+    """A new tab whose console errors and CSP violations go into `problems`."""
     await context.expose_binding(
         "reportCspViolation", lambda _source, text: problems.csp_violations.append(text)
     )
@@ -215,5 +208,20 @@ async def page(context: BrowserContext, problems: PageProblems) -> AsyncIterator
     page.on("console", problems.on_console)
     page.on("pageerror", lambda error: problems.console_errors.append(str(error)))
     page.on("response", problems.on_response)
+    return page
+
+
+async def loaded_width(image: Locator) -> int:
+    """The picture's natural width once the browser has it; a broken or blocked one fails."""
+    width: int = await image.evaluate(
+        "async (img) => { await img.decode(); return img.naturalWidth; }"
+    )
+    return width
+
+
+@pytest.fixture
+async def page(context: BrowserContext, problems: PageProblems) -> AsyncIterator[Page]:
+    """A tab whose console must stay free of errors and CSP violations for the whole test."""
+    page = await watched_page(context, problems)
     yield page
     assert problems.all() == [], "the browser console reported problems"
