@@ -39,40 +39,24 @@ NO_RATE_LIMITS = {
 }
 
 
-async def _postgres_error() -> str | None:
-    url = make_url(POSTGRES_URL)
-    try:
-        connection = await asyncpg.connect(
-            host=url.host,
-            port=url.port,
-            user=url.username,
-            password=url.password,
-            database=url.database,
-            timeout=5,
-        )
-    except (OSError, asyncpg.PostgresError) as exc:
-        return f"{exc.__class__.__name__}: {exc}"
-    await connection.close()
-    return None
-
-
 @asynccontextmanager
 async def _postgres_database(name: str) -> AsyncIterator[str]:
     """A database of this worker's own on the test server, dropped at the end."""
-    error = await _postgres_error()
-    if error is not None:
-        message = f"PostgreSQL at {POSTGRES_URL} is unreachable ({error})"
+    server = make_url(POSTGRES_URL)
+    try:
+        admin = await asyncpg.connect(
+            host=server.host,
+            port=server.port,
+            user=server.username,
+            password=server.password,
+            database=server.database,
+            timeout=5,
+        )
+    except (OSError, asyncpg.PostgresError) as exc:
+        message = f"PostgreSQL at {POSTGRES_URL} is unreachable ({exc.__class__.__name__}: {exc})"
         if IN_CI:
             pytest.fail(f"{message}; in CI the PostgreSQL tests must run.", pytrace=False)
         pytest.skip(f"{message}; set TEST_DATABASE_URL or start the server")
-    server = make_url(POSTGRES_URL)
-    admin = await asyncpg.connect(
-        host=server.host,
-        port=server.port,
-        user=server.username,
-        password=server.password,
-        database=server.database,
-    )
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
