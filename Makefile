@@ -40,6 +40,10 @@ FUZZ_SECONDS ?= 300
 fuzz: $(INSTALLED) ## Schemathesis on a real server, signed in then anonymous (FUZZ_SECONDS each)
 	$(BIN)/python -m tests.fuzz $(FUZZ_SECONDS)
 
+SOAK_SECONDS ?= 600
+soak: $(INSTALLED) ## Mixed traffic at 64 connections on PostgreSQL for SOAK_SECONDS, then a report
+	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m tests.soak
+
 lint: $(INSTALLED) ## ruff check, ruff format --check and mypy
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
