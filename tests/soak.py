@@ -29,6 +29,7 @@ from tests.servers import VENV_BIN, free_port, server_env
 CONNECTIONS = 64
 POOL_SIZE, MAX_OVERFLOW = 10, 20
 SAMPLE_EVERY = 5.0
+KEEPALIVE_EXPIRY = 2.0
 RSS_GROWTH_LIMIT = 0.10
 PASSWORD = "a soak test passphrase"
 
@@ -67,7 +68,7 @@ class Traffic:
         try:
             response = await self.client.request(method, path, **kwargs)  # type: ignore[arg-type]
         except httpx.HTTPError as exc:
-            self.figures.errors[type(exc).__name__] += 1
+            self.figures.errors[f"{type(exc).__name__} on {method}"] += 1
             return None
         self.figures.slowest = max(self.figures.slowest, time.monotonic() - started)
         self.figures.statuses[response.status_code] += 1
@@ -165,8 +166,12 @@ async def soak(seconds: float, warm_up: float) -> bool:
             server = subprocess.Popen(
                 [VENV_BIN / "inkwell", "serve", "--port", str(port)], env=env, cwd=tmp
             )
+            # Idle connections are dropped before uvicorn's 5 s keep-alive closes them, so
+            # the client never sends on a connection the server is closing at that moment.
             limits = httpx.Limits(
-                max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS
+                max_connections=CONNECTIONS,
+                max_keepalive_connections=CONNECTIONS,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
             )
             try:
                 async with httpx.AsyncClient(
