@@ -275,7 +275,7 @@ async def test_the_sign_in_page_never_sends_anyone_off_site(
     assert response.status_code == 200
     assert "set-cookie" not in response.headers
     assert target not in response.text
-    assert "evil.example" not in response.text or target.startswith("/")
+    assert "evil.example" not in response.text
 
 
 async def test_crlf_in_the_request_id_never_reaches_the_response_headers(
@@ -305,4 +305,5 @@ async def test_crlf_in_the_request_id_never_reaches_the_response_headers(
 async def test_path_traversal_finds_nothing(client: AsyncClient, path: str) -> None:
     response = await client.get(path)
     assert response.status_code == 404
-    assert "inkwell" not in response.text.lower() or "<html" in response.text.lower()
+    assert "create_app" not in response.text
+    assert "[project]" not in response.text
