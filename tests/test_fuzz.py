@@ -10,4 +10,6 @@ from tests.fuzz.run import fuzz
 def test_schemathesis_finds_no_server_error_undocumented_status_or_schema_break(
     database_url: str,
 ) -> None:
-    assert fuzz(max_seconds=25, database_url=database_url) == 0
+    """One schemathesis worker: beside pytest's own workers, two of its threads sometimes
+    crashed its coverage phase (a KeyError inside schemathesis, not an API failure)."""
+    assert fuzz(max_seconds=25, database_url=database_url, workers=1) == 0

@@ -29,7 +29,7 @@ def _wait_until_answering(url: str, server: subprocess.Popen[bytes], timeout: fl
     raise RuntimeError(f"the server at {url} did not start")
 
 
-def fuzz(max_seconds: int, database_url: str | None = None) -> int:
+def fuzz(max_seconds: int, database_url: str | None = None, workers: int = 2) -> int:
     """Runs both passes for `max_seconds` each; the exit code is schemathesis's worst."""
     with tempfile.TemporaryDirectory(prefix="inkwell-fuzz-") as tmp:
         port = free_port()
@@ -47,7 +47,7 @@ def fuzz(max_seconds: int, database_url: str | None = None) -> int:
         try:
             _wait_until_answering(f"{base_url}/health", server, timeout=120)
             codes = [
-                _schemathesis(base_url, max_seconds, signed_in=signed_in)
+                _schemathesis(base_url, max_seconds, workers, signed_in=signed_in)
                 for signed_in in (True, False)
             ]
         finally:
@@ -56,7 +56,7 @@ def fuzz(max_seconds: int, database_url: str | None = None) -> int:
         return max(codes)
 
 
-def _schemathesis(base_url: str, max_seconds: int, *, signed_in: bool) -> int:
+def _schemathesis(base_url: str, max_seconds: int, workers: int, *, signed_in: bool) -> int:
     env = os.environ | {"INKWELL_FUZZ_URL": base_url, "PYTHONPATH": str(ROOT)}
     if signed_in:
         env["SCHEMATHESIS_HOOKS"] = "tests.fuzz.hooks"
@@ -68,7 +68,7 @@ def _schemathesis(base_url: str, max_seconds: int, *, signed_in: bool) -> int:
         "--checks=all",
         "--exclude-checks=ignored_auth,object_level_authorization",
         f"--max-time={max_seconds}",
-        "--workers=2",
+        f"--workers={workers}",
         "--request-timeout=30",
         "--seed=20261125",
         "--no-color",
