@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format lock clean bench
+.PHONY: help install run test lint format lock clean bench fuzz soak
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,14 @@ bench: $(INSTALLED) ## Benchmark Inkwell against the sync, tutorial and raw desi
 	$(UV) pip install --quiet --python $(BIN)/python -r requirements-bench.txt
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 wrk)
 	BENCH_DURATION="$(BENCH_DURATION)" BENCH_WARMUP="$(BENCH_WARMUP)" BENCH_CONNECTIONS="$(BENCH_CONNECTIONS)" $(BIN)/python -m bench
+
+FUZZ_SECONDS ?= 300
+fuzz: $(INSTALLED) ## Schemathesis on a real server, signed in then anonymous (FUZZ_SECONDS each)
+	$(BIN)/python -m tests.fuzz $(FUZZ_SECONDS)
+
+SOAK_SECONDS ?= 600
+soak: $(INSTALLED) ## Mixed traffic at 64 connections on PostgreSQL for SOAK_SECONDS, then a report
+	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m tests.soak
 
 lint: $(INSTALLED) ## ruff check, ruff format --check and mypy
 	$(BIN)/ruff check src tests

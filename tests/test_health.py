@@ -1,14 +1,8 @@
 """Liveness and readiness: readiness follows the database down and back up, no restart."""
 
-from collections.abc import AsyncIterator
-
 import pytest
-from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
-from sqlalchemy.engine import make_url
+from httpx import AsyncClient
 
-from inkwell.app import create_app
-from inkwell.config import Settings
 from tests.servers import TcpProxy
 
 
@@ -22,34 +16,6 @@ async def test_readiness_answers_ready_when_the_database_answers(client: AsyncCl
     response = await client.get("/health/ready")
     assert response.status_code == 200
     assert response.json() == {"status": "ready"}
-
-
-@pytest.fixture
-async def database_proxy(settings: Settings) -> AsyncIterator[TcpProxy]:
-    """A loopback proxy in front of the test PostgreSQL server, which stays up throughout."""
-    url = settings.database
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    await proxy.start()
-    yield proxy
-    await proxy.stop()
-
-
-@pytest.fixture
-async def proxied_client(
-    settings: Settings, database_proxy: TcpProxy
-) -> AsyncIterator[AsyncClient]:
-    """An app that reaches its database only through `database_proxy`."""
-    url = make_url(settings.database_url).set(host="127.0.0.1", port=database_proxy.port)
-    fields = settings.model_dump() | {
-        "database_url": url.render_as_string(hide_password=False),
-        "readiness_timeout": 0.5,
-    }
-    app: FastAPI = create_app(Settings(**fields))
-    async with (
-        app.router.lifespan_context(app),
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
-    ):
-        yield client
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

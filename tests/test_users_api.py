@@ -106,8 +106,8 @@ async def test_password_change_requires_the_current_password(api: Api, client: A
     response = await client.patch(
         f"/api/users/{user.id}", json={"password": "a new password"}, headers=user.headers
     )
-    assert response.status_code == 400
-    assert "current_password" in response.json()["detail"]
+    assert response.status_code == 422
+    assert "current_password" in response.json()["detail"][0]["msg"]
 
 
 async def test_password_change_refuses_a_wrong_current_password(

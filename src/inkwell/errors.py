@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +89,39 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     return _respond(request, exc.status_code, exc.detail, exc.headers)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods some route answers at this path: FastAPI makes one route per method, so the
+    405 it raises names only the methods of the first route whose path matched."""
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    )
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """Unknown URLs and wrong methods; a page shows the status's own message."""
+    """Unknown URLs, wrong methods and bodies that cannot be read; a page shows the status's
+    own message."""
     assert isinstance(exc, StarletteHTTPException)
-    if wants_json(request):
-        return await http_exception_handler(request, exc)
-    return _respond(request, exc.status_code, None, exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        headers = {**(headers or {}), "Allow": allowed}
+    if not wants_json(request):
+        return _respond(request, exc.status_code, None, headers)
+    if exc.status_code == 400:
+        # FastAPI's own 400s: a body that is not UTF-8, nested too deep for the JSON parser,
+        # or malformed multipart. The API documents unreadable input as a validation error.
+        error = {"type": "body_unreadable", "loc": ["body"], "msg": exc.detail}
+        return JSONResponse({"detail": [error]}, 422)
+    return await http_exception_handler(
+        request, StarletteHTTPException(exc.status_code, exc.detail, headers)
+    )
 
 
 async def _invalid_request(request: Request, exc: Exception) -> Response:

@@ -2,27 +2,17 @@
 
 from typing import Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Ids are 32-bit integers in PostgreSQL; a larger one can name nothing, so it is refused up front.
 MAX_ID = 2**31 - 1
 
 
-def refuse_nul(value: str) -> str:
-    """PostgreSQL cannot store NUL in text; refuse it everywhere so both backends agree."""
-    if "\x00" in value:
-        raise ValueError("must not contain the NUL character")
-    return value
-
-
-def refuse_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
-NoNul = AfterValidator(refuse_nul)
-NotBlank = AfterValidator(refuse_blank)
+# Patterns rather than validators, so the OpenAPI document says what is refused.
+# PostgreSQL cannot store NUL in text; refuse it everywhere so both backends agree.
+NoNul = Field(pattern=r"^[^\x00]*$")
+# No NUL, and something besides whitespace (what str.strip removes, \x1c-\x1f included).
+SaysSomething = Field(pattern=r"^[^\x00]*[^\x00\s\x1c-\x1f][^\x00]*$")
 
 
 class Schema(BaseModel):
@@ -36,7 +26,8 @@ class Input(BaseModel):
 
 
 class Patch(Input):
-    """A partial update: any field may be left out, but none may be set to null."""
+    """A partial update: any field may be left out, but none may be set to null (the fields
+    say `X | SkipJsonSchema[None]`, so the documented schema does not offer null either)."""
 
     @model_validator(mode="after")
     def refuse_nulls(self) -> Self:

@@ -150,7 +150,7 @@ async def test_a_page_that_does_not_exist_is_the_html_404_page(
     [
         ("/api/no-such-thing", 404),
         ("/api/posts/4242", 404),
-        ("/api/posts/not-a-number", 422),
+        ("/api/posts/not-a-number", 404),
         ("/health/no-such-check", 404),
     ],
 )

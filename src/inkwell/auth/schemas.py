@@ -2,7 +2,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from inkwell.schemas import Input, NoNul
+from inkwell.schemas import Input, NoNul, SaysSomething
 from inkwell.users.models import EMAIL_MAX_LENGTH
 from inkwell.users.schemas import PASSWORD_MAX_LENGTH, Email, Password
 
@@ -14,7 +14,7 @@ class LoginForm(BaseModel):
     username: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=EMAIL_MAX_LENGTH),
-        NoNul,
+        SaysSomething,
         Field(description="The username or the email, in any case"),
     ]
     password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_MAX_LENGTH)]

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api/users", tags=["pictures"], route_class=UploadLim
 
 
 @router.put(
-    "/{user_id}/picture",
+    "/{user_id:int}/picture",
     responses=responses(401, 403, 404, 409, 413, 415, 503),
     summary="Upload a profile picture (JPEG, PNG, WebP or GIF; multipart field `file`)",
 )
@@ -30,7 +30,7 @@ async def upload_picture(
 
 
 @router.delete(
-    "/{user_id}/picture",
+    "/{user_id:int}/picture",
     responses=responses(401, 403, 404, 409),
     summary="Remove the profile picture; the default avatar takes its place",
 )

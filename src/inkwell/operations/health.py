@@ -21,6 +21,22 @@ class Status(BaseModel):
     status: str
 
 
+async def _select_one(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+async def _probe(engine: AsyncEngine) -> None:
+    """A pooled connection lost to a database restart says nothing about the database now
+    (there is no pre-ping): its failure invalidates the pool, and a new connection tells."""
+    try:
+        await _select_one(engine)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        await _select_one(engine)
+
+
 @router.get("", summary="Liveness: the process answers")
 async def live() -> Status:
     return Status(status="ok")
@@ -36,14 +52,7 @@ async def ready(request: Request) -> Status:
     settings: Settings = request.app.state.settings
     try:
         async with asyncio.timeout(settings.readiness_timeout):
-            try:
-                await _select_one(engine)
-            except DBAPIError as exc:
-                if not exc.connection_invalidated:
-                    raise
-                # The pool does not ping on checkout, so a connection an outage broke fails
-                # here and the pool drops it; a fresh one tells how the database is now.
-                await _select_one(engine)
+            await _probe(engine)
     except TimeoutError:
         reason = f"the database did not answer within {settings.readiness_timeout:g} s"
     except (SQLAlchemyError, OSError) as exc:

@@ -33,7 +33,7 @@ async def list_posts(session: DbSession, page: PageParams) -> PostPage:
 
 
 @router.get(
-    "/users/{user_id}/posts", responses=responses(404), summary="A user's posts, newest first"
+    "/users/{user_id:int}/posts", responses=responses(404), summary="A user's posts, newest first"
 )
 async def list_user_posts(user_id: ResourceId, session: DbSession, page: PageParams) -> PostPage:
     author = await users.get_user(session, user_id)
@@ -52,25 +52,25 @@ async def create_post(data: PostCreate, user: CurrentUser, session: DbSession) -
     return PostRead.model_validate(post)
 
 
-@router.get("/posts/{post_id}", responses=responses(404), summary="One post with its author")
+@router.get("/posts/{post_id:int}", responses=responses(404), summary="One post with its author")
 async def get_post(post_id: ResourceId, session: DbSession) -> PostRead:
     return PostRead.model_validate(await service.get_post(session, post_id))
 
 
-@router.put("/posts/{post_id}", responses=responses(401, 403, 404), summary="Replace your post")
+@router.put("/posts/{post_id:int}", responses=responses(401, 403, 404), summary="Replace your post")
 async def replace_post(post: OwnPost, data: PostReplace, session: DbSession) -> PostRead:
     return PostRead.model_validate(await service.update_post(session, post, data))
 
 
 @router.patch(
-    "/posts/{post_id}", responses=responses(401, 403, 404), summary="Change part of your post"
+    "/posts/{post_id:int}", responses=responses(401, 403, 404), summary="Change part of your post"
 )
 async def patch_post(post: OwnPost, data: PostPatch, session: DbSession) -> PostRead:
     return PostRead.model_validate(await service.update_post(session, post, data))
 
 
 @router.delete(
-    "/posts/{post_id}",
+    "/posts/{post_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 403, 404),
     summary="Delete your post",

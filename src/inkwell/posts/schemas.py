@@ -2,19 +2,20 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
-from inkwell.schemas import Input, NoNul, NotBlank, Patch, Schema
+from inkwell.schemas import Input, Patch, SaysSomething, Schema
 from inkwell.users.schemas import UserPublic
 
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH),
-    NoNul,
+    SaysSomething,
 ]
 # Content keeps its whitespace (indentation can matter) but must say something.
 Content = Annotated[
-    str, StringConstraints(min_length=1, max_length=CONTENT_MAX_LENGTH), NoNul, NotBlank
+    str, StringConstraints(min_length=1, max_length=CONTENT_MAX_LENGTH), SaysSomething
 ]
 
 
@@ -30,8 +31,8 @@ class PostReplace(PostCreate):
 
 
 class PostPatch(Patch):
-    title: Title | None = None
-    content: Content | None = None
+    title: Title | SkipJsonSchema[None] = None
+    content: Content | SkipJsonSchema[None] = None
 
 
 class PostRead(Schema):

@@ -30,13 +30,13 @@ async def register(
     return UserPrivate.model_validate(user)
 
 
-@router.get("/{user_id}", responses=responses(404), summary="A user's public profile")
+@router.get("/{user_id:int}", responses=responses(404), summary="A user's public profile")
 async def get_user(user_id: ResourceId, session: DbSession) -> UserPublic:
     return UserPublic.model_validate(await service.get_user(session, user_id))
 
 
 @router.patch(
-    "/{user_id}",
+    "/{user_id:int}",
     responses=responses(400, 401, 403, 404, 409),
     summary="Change your username, email or password (a new password signs you out everywhere)",
 )
@@ -47,7 +47,7 @@ async def update_user(
 
 
 @router.delete(
-    "/{user_id}",
+    "/{user_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 403, 404),
     summary="Delete your account, all its posts and its picture",

@@ -1,7 +1,9 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints, computed_field
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+from pydantic import AfterValidator, Field, StringConstraints, computed_field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.auth.passwords import refuse_common
 from inkwell.schemas import Input, NoNul, Patch, Schema
@@ -22,10 +24,27 @@ Username = Annotated[
     ),
     Field(description="Letters, digits, `_`, `.` and `-`; unique regardless of case."),
 ]
+
+
+# email-validator refuses special-use domains (RFC 6761: .test, .localhost, .local...), which
+# `format: email` alone allows: the pattern documents the refusal the validator makes.
+SPECIAL_USE_DOMAINS = "|".join(SPECIAL_USE_DOMAIN_NAMES)
+EMAIL_SCHEMA = {"format": "email", "pattern": rf"^(?![^@]*@(.*\.)?(?i:{SPECIAL_USE_DOMAINS})$)"}
+
+
+def normalize_email(value: str) -> str:
+    """Lower case, so one address is one account."""
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid email address: {exc}") from exc
+    return checked.normalized.lower()
+
+
 Email = Annotated[
-    EmailStr,
-    Field(max_length=EMAIL_MAX_LENGTH),
-    AfterValidator(str.lower),
+    str,
+    Field(max_length=EMAIL_MAX_LENGTH, json_schema_extra=EMAIL_SCHEMA),
+    AfterValidator(normalize_email),
 ]
 # Passwords are taken exactly as typed: no stripping, no composition rules, no truncation;
 # only the most common ones are refused.
@@ -43,11 +62,21 @@ class UserCreate(Input):
     password: Password
 
 
-class UserUpdate(Patch):
-    username: Username | None = None
-    email: Email | None = None
-    password: Password | None = None
-    current_password: Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)] | None = None
+class UserUpdate(
+    Patch, json_schema_extra={"dependentRequired": {"password": ["current_password"]}}
+):
+    username: Username | SkipJsonSchema[None] = None
+    email: Email | SkipJsonSchema[None] = None
+    password: Password | SkipJsonSchema[None] = None
+    current_password: (
+        Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)] | SkipJsonSchema[None]
+    ) = None
+
+    @model_validator(mode="after")
+    def new_password_needs_the_current_one(self) -> "UserUpdate":
+        if self.password is not None and self.current_password is None:
+            raise ValueError("current_password is required to change the password")
+        return self
 
 
 class UserPublic(Schema):

@@ -33,8 +33,9 @@ Viewer = Annotated[User | None, Depends(_viewer)]
 
 
 def _local_path(target: str) -> str:
-    """Only a path on this site may follow a sign-in, never another site (open redirect)."""
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
+    """Only a path on this site may follow a sign-in, never another site (open redirect),
+    and never one with control characters (a CR or LF could split a header)."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")) and target.isprintable():
         return target
     return "/"
 

@@ -1,0 +1,76 @@
+"""Schemathesis against a real `inkwell serve` on a free loopback port: one pass signed in
+(tests/fuzz/hooks.py registers a user and sends its token), one anonymous pass."""
+
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.servers import ROOT, VENV_BIN, free_port, server_env
+
+GENEROUS_RATE_LIMITS = {
+    f"RATE_LIMIT_{action}_PER_{key}": "100000/minute"
+    for action in ("LOGIN", "REGISTER", "FORGOT_PASSWORD")
+    for key in ("ADDRESS", "ACCOUNT")
+}
+
+
+def _wait_until_answering(url: str, server: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the server at {url} did not start")
+
+
+def fuzz(max_seconds: int, database_url: str | None = None, workers: int = 2) -> int:
+    """Runs both passes for `max_seconds` each; the exit code is schemathesis's worst."""
+    with tempfile.TemporaryDirectory(prefix="inkwell-fuzz-") as tmp:
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        env = server_env(
+            DATABASE_URL=database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'fuzz.db'}",
+            MEDIA_DIR=str(Path(tmp) / "media"),
+            ARGON2_TIME_COST="1",
+            ARGON2_MEMORY_COST_KIB="64",
+            LOG_LEVEL="WARNING",
+            **GENEROUS_RATE_LIMITS,
+        )
+        command = [VENV_BIN / "inkwell", "serve", "--port", str(port)]
+        server = subprocess.Popen(command, cwd=tmp, env=env, stdin=subprocess.DEVNULL)
+        try:
+            _wait_until_answering(f"{base_url}/health", server, timeout=120)
+            codes = [
+                _schemathesis(base_url, max_seconds, workers, signed_in=signed_in)
+                for signed_in in (True, False)
+            ]
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+        return max(codes)
+
+
+def _schemathesis(base_url: str, max_seconds: int, workers: int, *, signed_in: bool) -> int:
+    env = os.environ | {"INKWELL_FUZZ_URL": base_url, "PYTHONPATH": str(ROOT)}
+    if signed_in:
+        env["SCHEMATHESIS_HOOKS"] = "tests.fuzz.hooks"
+    print(f"== schemathesis, {'signed in' if signed_in else 'anonymous'}", flush=True)
+    command = [
+        VENV_BIN / "schemathesis",
+        "run",
+        f"{base_url}/openapi.json",
+        "--checks=all",
+        "--exclude-checks=ignored_auth,object_level_authorization",
+        f"--max-time={max_seconds}",
+        f"--workers={workers}",
+        "--request-timeout=30",
+        "--seed=20261125",
+        "--no-color",
+    ]
+    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
