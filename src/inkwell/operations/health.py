@@ -63,8 +63,3 @@ async def ready(request: Request) -> Status:
     # Probes repeat every few seconds during an outage: one line each, no traceback.
     logger.warning("not ready: %s", reason)
     raise ServiceUnavailable(reason)
-
-
-async def _select_one(engine: AsyncEngine) -> None:
-    async with engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
