@@ -1,13 +1,24 @@
 """Writing in Chromium: a signed-in author creates, edits and deletes posts, and nobody else can."""
 
+import re
+
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Locator, Page, expect
 
 from tests.conftest import PASSWORD, Account, Api
 from tests.web.browser.conftest import PageProblems
 from tests.web.browser.signing_in import navbar_account, sign_in
 
 Post = dict[str, object]
+
+
+async def open_panel(page: Page, button: str, panel_id: str) -> Locator:
+    """Opens one of the post page's collapsed forms and waits until Bootstrap has finished
+    showing it, as a person would before typing into it."""
+    await page.get_by_role("button", name=button, exact=True).click()
+    panel = page.locator(f"#{panel_id}")
+    await expect(panel).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
+    return panel
 
 
 @pytest.fixture
@@ -47,7 +58,7 @@ async def test_the_author_edits_a_post_from_its_page(
     page: Page, signed_in: Account, own_post: Post
 ) -> None:
     await page.goto(f"/posts/{own_post['id']}")
-    await page.get_by_role("button", name="Edit", exact=True).click()
+    await open_panel(page, "Edit", "edit-post")
     await page.get_by_label("Title").fill("My first post, revised")
     await page.get_by_label("Content").fill("Better words.")
     await page.get_by_role("button", name="Save changes").click()
@@ -59,7 +70,7 @@ async def test_the_author_deletes_a_post_from_its_page(
     page: Page, signed_in: Account, own_post: Post, others_post: Post
 ) -> None:
     await page.goto(f"/posts/{own_post['id']}")
-    await page.get_by_role("button", name="Delete", exact=True).click()
+    await open_panel(page, "Delete", "delete-post")
     await page.get_by_role("button", name="Yes, delete it").click()
     await page.wait_for_url("/")
     await expect(page.locator("#posts article h2")).to_have_text(["Not yours"])
@@ -81,8 +92,7 @@ async def test_an_edit_forged_onto_someone_elses_post_is_refused_and_says_so(
     """Pointing one's own edit form at another's post, as devtools allow, gets the API's 403."""
     problems.expect_api_error(403)
     await page.goto(f"/posts/{own_post['id']}")
-    await page.get_by_role("button", name="Edit", exact=True).click()
-    form = page.locator("#edit-post")
+    form = await open_panel(page, "Edit", "edit-post")
     await form.evaluate(
         "(form, url) => { form.dataset.endpoint = url; }", f"/api/posts/{others_post['id']}"
     )
