@@ -5,6 +5,7 @@ import json
 import signal
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import asyncpg
@@ -13,7 +14,14 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import _postgres_database
-from tests.servers import ROOT, free_port, running, server_env, wait_until_answering
+from tests.servers import (
+    ROOT,
+    Process,
+    free_port,
+    running,
+    server_env,
+    wait_until_answering,
+)
 
 ENTRYPOINT = ROOT / "deploy" / "docker-entrypoint.sh"
 IN_FLIGHT = 5
@@ -56,14 +64,19 @@ async def refuses_connections(port: int) -> bool:
     return False
 
 
+def production_entrypoint(database_url: str, port: int) -> AbstractAsyncContextManager[Process]:
+    """The container's way in: the entrypoint migrates, then execs `inkwell serve`."""
+    env = server_env(DATABASE_URL=database_url, ENVIRONMENT="production")
+    command = (ENTRYPOINT, "inkwell", "serve", "--host", "127.0.0.1", "--port", str(port))
+    return running(*command, env=env)
+
+
 @pytest.mark.postgres
 async def test_the_entrypoint_migrates_an_empty_database_before_serving(
     fresh_postgres_url: str,
 ) -> None:
     port = free_port()
-    env = server_env(DATABASE_URL=fresh_postgres_url, ENVIRONMENT="production")
-    command = (ENTRYPOINT, "inkwell", "serve", "--host", "127.0.0.1", "--port", str(port))
-    async with running(*command, env=env) as server:
+    async with production_entrypoint(fresh_postgres_url, port) as server:
         await wait_until_answering(server, f"http://127.0.0.1:{port}/api/posts")
         upgraded = server.lines.index("Database upgraded to head.")
         started = next(i for i, line in enumerate(server.lines) if "Started server" in line)
@@ -77,9 +90,7 @@ async def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(
     fresh_postgres_url: str,
 ) -> None:
     port = free_port()
-    env = server_env(DATABASE_URL=fresh_postgres_url, ENVIRONMENT="production")
-    command = (ENTRYPOINT, "inkwell", "serve", "--host", "127.0.0.1", "--port", str(port))
-    async with running(*command, env=env) as server:
+    async with production_entrypoint(fresh_postgres_url, port) as server:
         base = f"http://127.0.0.1:{port}"
         await wait_until_answering(server, f"{base}/health/ready")
         # The requests are slow because the posts table is locked: each one waits inside
