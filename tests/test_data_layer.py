@@ -1,8 +1,9 @@
 from datetime import UTC, datetime
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, event, insert, select
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +49,27 @@ async def test_listing_costs_the_same_statements_for_10_or_100_posts(
     assert len({post["author"]["id"] for post in page["posts"]}) == 20
     assert len(count_statements) == small_page
     assert small_page <= 2, count_statements.statements
+
+
+@pytest.mark.parametrize("path", ["/api/posts", "/"])
+async def test_a_listing_is_one_statement_outside_any_transaction(
+    app: FastAPI, client: AsyncClient, author: Author, path: str
+) -> None:
+    """BEGIN and COMMIT would be two more round trips; one statement is one snapshot anyway."""
+    await client.post("/api/posts", json={"title": "t", "content": "c"}, headers=author.headers)
+    isolation_levels: list[str | None] = []
+
+    def record(connection: Connection, *_: object) -> None:
+        isolation_levels.append(connection.get_execution_options().get("isolation_level"))
+
+    event.listen(app.state.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        response = await client.get(path)
+    finally:
+        event.remove(app.state.engine.sync_engine, "before_cursor_execute", record)
+
+    assert response.status_code == 200
+    assert isolation_levels == ["AUTOCOMMIT"]
 
 
 async def test_reading_a_relationship_that_was_not_loaded_fails_loudly(

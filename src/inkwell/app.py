@@ -6,13 +6,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi.telemetry import TelemetryConfig
 
 from inkwell import __version__
 from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.router import router as auth_router
 from inkwell.auth.tokens import AccessTokens
 from inkwell.config import Settings
-from inkwell.db import create_engine, create_sessionmaker
+from inkwell.db import autocommit, create_engine, create_sessionmaker
 from inkwell.errors import install_error_handlers
 from inkwell.mail.service import create_mailer
 from inkwell.media.images import PictureProcessor
@@ -29,6 +30,7 @@ from inkwell.web.rendering import error_page
 from inkwell.web.router import router as web_router
 
 STATIC_DIR = Path(__file__).parent / "static"
+TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await upgrade_database(engine)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.reader = autocommit(engine)
         app.state.password_hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost,
             memory_cost_kib=settings.argon2_memory_cost_kib,
@@ -62,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         trusted_proxies=settings.trusted_proxies,
         # Pages may show pictures from where the storage sends browsers (S3's public URL).
         media_origin=storage.public_origin,
+        telemetry=None if settings.telemetry else TELEMETRY_OFF,
     )
     app.state.settings = settings
     app.state.access_tokens = AccessTokens.from_settings(settings)

@@ -35,8 +35,11 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./inkwell.db"
     database_echo: bool = False
-    database_pool_size: int = Field(default=10, ge=1)
-    database_max_overflow: int = Field(default=20, ge=0)
+    # Connections are kept open. Overflow connections are opened on demand and closed on
+    # return, so under a sustained load above pool_size they cost a connect (a new
+    # PostgreSQL backend) per request: size the pool for the load, keep overflow for bursts.
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=0, ge=0)
     database_pool_timeout: float = Field(default=30.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     argon2_time_cost: int = Field(default=3, ge=1)
@@ -48,6 +51,9 @@ class Settings(BaseSettings):
     # Peers whose X-Forwarded-For/-Proto are believed: IPs or CIDRs, comma-separated, or "*".
     trusted_proxies: str = "127.0.0.1"
     readiness_timeout: float = Field(default=2.0, gt=0)
+    # FastAPI's native OpenTelemetry spans and metrics, for an OpenTelemetry SDK set up in
+    # the process. Off by default: FastAPI looks for a provider on every request otherwise.
+    telemetry: bool = False
 
     storage_backend: Literal["local", "s3"] = "local"
     media_dir: Path = Path("media")

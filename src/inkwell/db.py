@@ -89,11 +89,10 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def without_transaction(session: AsyncSession) -> None:
-    """Lets a request that only reads, in one statement, skip BEGIN and COMMIT.
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The engine's pool without transactions, for reads made of one statement each.
 
-    One statement sees one snapshot without a transaction, and the two round trips it saves
-    cost more than a page of posts. Call it first, and only where nothing is written: after
-    it every statement of the session commits on its own.
+    One statement sees one snapshot on its own; BEGIN and COMMIT would add two round
+    trips, which cost more than a page of posts.
     """
-    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -1,11 +1,11 @@
-"""Dependencies shared by the routers: the request's database session and pagination."""
+"""Dependencies shared by the routers: the request's database access and pagination."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from inkwell.schemas import MAX_ID
 from inkwell.security import PasswordHasher
@@ -26,7 +26,17 @@ async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(_db_session, scope="function")]
 
 
-def _password_hasher(request: Request) -> PasswordHasher:
+async def _db_reader(request: Request) -> AsyncEngine:
+    reader: AsyncEngine = request.app.state.reader
+    return reader
+
+
+# For requests that only read: no ORM session, no transaction, and a connection held only
+# while each statement runs. Listings, the busiest routes, read this way.
+DbReader = Annotated[AsyncEngine, Depends(_db_reader)]
+
+
+async def _password_hasher(request: Request) -> PasswordHasher:
     hasher: PasswordHasher = request.app.state.password_hasher
     return hasher
 

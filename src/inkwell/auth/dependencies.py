@@ -10,10 +10,11 @@ from inkwell.auth.cookies import SESSION_COOKIE, check_csrf
 from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.tokens import AccessTokens
 from inkwell.config import Settings
-from inkwell.dependencies import DbSession, ResourceId
+from inkwell.dependencies import DbReader, DbSession, ResourceId
 from inkwell.errors import Forbidden, Unauthorized
 from inkwell.users import service as users
 from inkwell.users.models import User
+from inkwell.users.schemas import UserPrivate
 
 TOKEN_URL = "/api/users/token"  # noqa: S105  (a path, not a password)
 
@@ -26,22 +27,22 @@ _session_cookie = APIKeyCookie(
 )
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _access_tokens(request: Request) -> AccessTokens:
+async def _access_tokens(request: Request) -> AccessTokens:
     tokens: AccessTokens = request.app.state.access_tokens
     return tokens
 
 
-def _rate_limiter(request: Request) -> RateLimiter:
+async def _rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
 
 
-def _client_address(request: Request) -> str:
+async def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -85,17 +86,24 @@ async def _current_user(token: PresentedToken, session: DbSession, tokens: Token
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-async def _optional_user(token: PresentedToken, session: DbSession, tokens: Tokens) -> User | None:
-    """Anonymous when the credentials are missing, expired or invalid (a CSRF failure is not)."""
+async def _optional_user(
+    token: PresentedToken, tokens: Tokens, reader: DbReader
+) -> UserPrivate | None:
+    """Anonymous when the credentials are missing, expired or invalid (a CSRF failure is not).
+
+    A read-only snapshot, read without a session: pages show who is signed in, and every
+    change goes through the API, which loads its CurrentUser into the request's session.
+    """
     if token is None:
         return None
     try:
-        return await _token_owner(session, tokens, token)
+        claims = tokens.read(token)
     except Unauthorized:
         return None
+    return await users.get_account(reader, claims.user_id, claims.security_stamp)
 
 
-OptionalUser = Annotated[User | None, Depends(_optional_user)]
+OptionalUser = Annotated[UserPrivate | None, Depends(_optional_user)]
 
 
 async def _self_user(user_id: ResourceId, user: CurrentUser, session: DbSession) -> User:

@@ -5,7 +5,7 @@ from fastapi import Depends, Request
 from inkwell.mail.service import Mailer
 
 
-def _mailer(request: Request) -> Mailer:
+async def _mailer(request: Request) -> Mailer:
     mailer: Mailer = request.app.state.mailer
     return mailer
 

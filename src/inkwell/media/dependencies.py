@@ -11,7 +11,7 @@ from inkwell.media.pending import PendingMedia
 from inkwell.media.storage import Storage
 
 
-def _storage(request: Request) -> Storage:
+async def _storage(request: Request) -> Storage:
     storage: Storage = request.app.state.storage
     return storage
 
@@ -19,7 +19,7 @@ def _storage(request: Request) -> Storage:
 MediaStorage = Annotated[Storage, Depends(_storage)]
 
 
-def _picture_processor(request: Request) -> PictureProcessor:
+async def _picture_processor(request: Request) -> PictureProcessor:
     processor: PictureProcessor = request.app.state.picture_processor
     return processor
 

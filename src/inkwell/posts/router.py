@@ -3,8 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from inkwell.auth.dependencies import CurrentUser
-from inkwell.db import without_transaction
-from inkwell.dependencies import DbSession, PageParams, ResourceId
+from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import Forbidden, responses
 from inkwell.posts import service
 from inkwell.posts.models import Post
@@ -26,19 +25,16 @@ OwnPost = Annotated[Post, Depends(_own_post)]
 
 
 @router.get("/posts", summary="Newest posts first, a page at a time")
-async def list_posts(session: DbSession, page: PageParams) -> PostPage:
-    await without_transaction(session)
-    posts = await service.list_posts(session, skip=page.skip, limit=page.limit)
-    return PostPage.model_validate(posts)
+async def list_posts(reader: DbReader, page: PageParams) -> PostPage:
+    return await service.list_posts(reader, skip=page.skip, limit=page.limit)
 
 
 @router.get(
     "/users/{user_id:int}/posts", responses=responses(404), summary="A user's posts, newest first"
 )
-async def list_user_posts(user_id: ResourceId, session: DbSession, page: PageParams) -> PostPage:
-    author = await users.get_user(session, user_id)
-    posts = await service.list_posts(session, skip=page.skip, limit=page.limit, author_id=author.id)
-    return PostPage.model_validate(posts)
+async def list_user_posts(user_id: ResourceId, reader: DbReader, page: PageParams) -> PostPage:
+    author = await users.get_profile(reader, user_id)
+    return await service.list_posts(reader, skip=page.skip, limit=page.limit, author_id=author.id)
 
 
 @router.post(

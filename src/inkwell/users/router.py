@@ -2,7 +2,7 @@ from fastapi import APIRouter, status
 
 from inkwell.auth.dependencies import ClientAddress, RateLimits, SelfUser
 from inkwell.auth.ratelimit import Action
-from inkwell.dependencies import DbSession, Passwords, ResourceId
+from inkwell.dependencies import DbReader, DbSession, Passwords, ResourceId
 from inkwell.errors import responses
 from inkwell.media.dependencies import MediaChanges
 from inkwell.media.service import forget_picture
@@ -31,8 +31,8 @@ async def register(
 
 
 @router.get("/{user_id:int}", responses=responses(404), summary="A user's public profile")
-async def get_user(user_id: ResourceId, session: DbSession) -> UserPublic:
-    return UserPublic.model_validate(await service.get_user(session, user_id))
+async def get_user(user_id: ResourceId, reader: DbReader) -> UserPublic:
+    return await service.get_profile(reader, user_id)
 
 
 @router.patch(

@@ -1,14 +1,16 @@
 """Users: every query and rule about accounts lives here; nothing here commits."""
 
-from sqlalchemy import delete, func, or_, select
+import secrets
+
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from inkwell.auth.models import PasswordResetToken
 from inkwell.errors import BadRequest, Conflict, NotFound
 from inkwell.security import PasswordHasher
 from inkwell.users.models import User, new_security_stamp
-from inkwell.users.schemas import UserCreate, UserUpdate
+from inkwell.users.schemas import UserCreate, UserPrivate, UserPublic, UserUpdate
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:
@@ -16,6 +18,32 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     if user is None:
         raise NotFound("User not found")
     return user
+
+
+_PROFILE = select(User.id, User.username, User.image_file).where(User.id == bindparam("user_id"))
+
+
+async def get_profile(reader: AsyncEngine, user_id: int) -> UserPublic:
+    """What anyone may see of a user, read without a session (see DbReader)."""
+    async with reader.connect() as connection:
+        row = (await connection.execute(_PROFILE, {"user_id": user_id})).one_or_none()
+    if row is None:
+        raise NotFound("User not found")
+    return UserPublic.model_validate(row)
+
+
+_ACCOUNT = select(
+    User.id, User.username, User.email, User.image_file, User.created_at, User.security_stamp
+).where(User.id == bindparam("user_id"))
+
+
+async def get_account(reader: AsyncEngine, user_id: int, security_stamp: str) -> UserPrivate | None:
+    """The account an access token names, while the token's security stamp still matches."""
+    async with reader.connect() as connection:
+        row = (await connection.execute(_ACCOUNT, {"user_id": user_id})).one_or_none()
+    if row is None or not secrets.compare_digest(row.security_stamp, security_stamp):
+        return None
+    return UserPrivate.model_validate(row)
 
 
 async def register(session: AsyncSession, passwords: PasswordHasher, data: UserCreate) -> User:

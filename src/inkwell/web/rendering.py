@@ -12,7 +12,12 @@ from starlette.templating import Jinja2Templates
 
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
 from inkwell.users.models import USERNAME_MAX_LENGTH, User
-from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, UserPublic
+from inkwell.users.schemas import (
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    UserPrivate,
+    UserPublic,
+)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Post previews on the lists; the Load more script cuts appended posts at the same length.
@@ -91,10 +96,10 @@ def render(
     )
 
 
-def remember_viewer(request: Request, viewer: User | None) -> None:
+def remember_viewer(request: Request, viewer: UserPrivate | None) -> None:
     """Lets an error page raised later in the request (a missing post, say) show who is signed
-    in. A snapshot: the request's rollback expires the ORM object before the error page renders."""
-    request.state.viewer = None if viewer is None else UserPublic.model_validate(viewer)
+    in."""
+    request.state.viewer = viewer
 
 
 def error_page(
@@ -108,7 +113,7 @@ def error_page(
         "title": _ERROR_TITLES.get(status, "That did not work"),
         "message": detail,
     }
-    viewer: UserPublic | None = getattr(request.state, "viewer", None)
+    viewer: UserPrivate | None = getattr(request.state, "viewer", None)
     return render(
         request, "error.html", context, current_user=viewer, status_code=status, headers=headers
     )

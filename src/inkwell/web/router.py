@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from inkwell.auth.dependencies import OptionalUser
-from inkwell.dependencies import DbSession, PageParams, ResourceId
+from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.posts import service as posts
 from inkwell.users import service as users
-from inkwell.users.models import User
+from inkwell.users.schemas import UserPrivate
 from inkwell.web.rendering import remember_viewer, render
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -23,13 +23,13 @@ _LOGIN_NOTICES = {
 }
 
 
-async def _viewer(request: Request, user: OptionalUser) -> User | None:
+async def _viewer(request: Request, user: OptionalUser) -> UserPrivate | None:
     remember_viewer(request, user)
     return user
 
 
 # Who is looking at the page: the navbar, and its error page too, show them signed in.
-Viewer = Annotated[User | None, Depends(_viewer)]
+Viewer = Annotated[UserPrivate | None, Depends(_viewer)]
 
 
 def _local_path(target: str) -> str:
@@ -47,9 +47,9 @@ def _sign_in_first(request: Request) -> RedirectResponse:
 
 @router.get("/")
 async def home(
-    request: Request, viewer: Viewer, session: DbSession, page: PageParams
+    request: Request, viewer: Viewer, reader: DbReader, page: PageParams
 ) -> HTMLResponse:
-    found = await posts.list_posts(session, skip=page.skip, limit=page.limit)
+    found = await posts.list_posts(reader, skip=page.skip, limit=page.limit)
     context = {"page": found, "api_url": "/api/posts"}
     return render(request, "post_list.html", context, current_user=viewer)
 
@@ -59,11 +59,11 @@ async def user_posts(
     request: Request,
     user_id: ResourceId,
     viewer: Viewer,
-    session: DbSession,
+    reader: DbReader,
     page: PageParams,
 ) -> HTMLResponse:
-    author = await users.get_user(session, user_id)
-    found = await posts.list_posts(session, skip=page.skip, limit=page.limit, author_id=author.id)
+    author = await users.get_profile(reader, user_id)
+    found = await posts.list_posts(reader, skip=page.skip, limit=page.limit, author_id=author.id)
     context = {"page": found, "api_url": f"/api/users/{author.id}/posts", "author": author}
     return render(request, "post_list.html", context, current_user=viewer)
 
