@@ -1,7 +1,9 @@
 """The application factory: everything the app needs comes from one `Settings` object."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -30,7 +32,24 @@ from inkwell.web.rendering import error_page
 from inkwell.web.router import router as web_router
 
 STATIC_DIR = Path(__file__).parent / "static"
+YOUNG_GENERATION_THRESHOLD = 10_000
 TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
+
+@cache
+def _tune_garbage_collector() -> None:
+    """Once per process, when the app has started.
+
+    Everything alive by then (modules, routes, mappers, compiled templates) lives as long
+    as the process: frozen, the collector stops walking it on every full collection. And a
+    request allocates thousands of objects, nearly all freed by reference counting, so the
+    youngest generation is collected every 10,000 allocations rather than every 700.
+    Measured with `make bench`, this is a tenth or more of the CPU a listing costs.
+    """
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, older, oldest)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             memory_cost_kib=settings.argon2_memory_cost_kib,
             max_concurrent=settings.password_hash_concurrency,
         )
+        _tune_garbage_collector()
         try:
             yield
         finally:

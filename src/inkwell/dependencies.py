@@ -1,10 +1,10 @@
 """Dependencies shared by the routers: the request's database access and pagination."""
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from inkwell.schemas import MAX_ID
@@ -46,17 +46,9 @@ Passwords = Annotated[PasswordHasher, Depends(_password_hasher)]
 ResourceId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-@dataclass(frozen=True, slots=True)
-class Pagination:
-    skip: int
-    limit: int
+class Pagination(BaseModel):
+    skip: int = Field(default=0, ge=0, le=MAX_ID, description="Posts to skip")
+    limit: int = Field(default=10, ge=1, le=100, description="Page size")
 
 
-async def _pagination(
-    skip: Annotated[int, Query(ge=0, le=MAX_ID, description="Posts to skip")] = 0,
-    limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 10,
-) -> Pagination:
-    return Pagination(skip=skip, limit=limit)
-
-
-PageParams = Annotated[Pagination, Depends(_pagination)]
+PageParams = Annotated[Pagination, Query()]

@@ -1,8 +1,9 @@
 """Posts: every query and rule about posts lives here; nothing here commits."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -55,15 +56,18 @@ _PAGE, _AUTHOR_PAGE = _page(by_author=False), _page(by_author=True)
 _TOTAL, _AUTHOR_TOTAL = _count(by_author=False), _count(by_author=True)
 
 
-def _listed(row: Row[Any]) -> dict[str, Any]:
+def _listed(row: Sequence[Any]) -> dict[str, Any]:
     """A page's row as PostRead takes it: the author's columns nested under `author`."""
-    post = row._asdict()
-    post["author"] = {
-        "id": post["user_id"],
-        "username": post.pop("username"),
-        "image_file": post.pop("image_file"),
+    post_id, title, content, date_posted, updated_at, user_id, username, image_file, _ = row
+    return {
+        "id": post_id,
+        "title": title,
+        "content": content,
+        "date_posted": date_posted,
+        "updated_at": updated_at,
+        "user_id": user_id,
+        "author": {"id": user_id, "username": username, "image_file": image_file},
     }
-    return post
 
 
 async def list_posts(

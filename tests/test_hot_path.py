@@ -1,3 +1,8 @@
+"""What every request pays for: kept small by design, and held there by these tests.
+
+How fast it is, is measured by `make bench`, never asserted here."""
+
+import gc
 from collections.abc import Iterator
 from inspect import isasyncgenfunction, iscoroutinefunction
 
@@ -5,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from inkwell.app import create_app
+from inkwell.app import YOUNG_GENERATION_THRESHOLD, create_app
 from inkwell.config import Settings
 
 
@@ -40,3 +45,12 @@ def test_no_route_or_dependency_is_sent_to_the_thread_pool(settings: Settings) -
         if dependency.call is not None and not _runs_on_the_event_loop(dependency.call)
     }
     assert sync == set()
+
+
+def test_starting_the_app_freezes_what_it_made_and_collects_young_objects_less_often(
+    app: FastAPI,
+) -> None:
+    """Frozen objects are never walked again, and the youngest generation is collected
+    every YOUNG_GENERATION_THRESHOLD allocations, not 700."""
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
