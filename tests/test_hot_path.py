@@ -6,9 +6,12 @@ import gc
 from collections.abc import Iterator
 from inspect import isasyncgenfunction, iscoroutinefunction
 
+import pytest
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
+from httpx import ASGITransport, AsyncClient
+from opentelemetry import trace
 
 from inkwell.app import YOUNG_GENERATION_THRESHOLD, create_app
 from inkwell.config import Settings
@@ -54,3 +57,25 @@ def test_starting_the_app_freezes_what_it_made_and_collects_young_objects_less_o
     every YOUNG_GENERATION_THRESHOLD allocations, not 700."""
     assert gc.get_freeze_count() > 0
     assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
+
+
+@pytest.mark.parametrize("telemetry", [False, True])
+async def test_fastapi_looks_for_an_opentelemetry_provider_only_with_telemetry_on(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, telemetry: bool
+) -> None:
+    lookups: list[None] = []
+    global_provider = trace.get_tracer_provider
+
+    def counted_provider() -> trace.TracerProvider:
+        lookups.append(None)
+        return global_provider()
+
+    monkeypatch.setattr(trace, "get_tracer_provider", counted_provider)
+    app = create_app(settings.model_copy(update={"telemetry": telemetry}))
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        assert (await client.get("/health")).status_code == 200
+
+    assert bool(lookups) is telemetry
