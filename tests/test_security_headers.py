@@ -5,9 +5,11 @@ from collections.abc import AsyncIterator
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
+from starlette.types import Receive, Scope, Send
 
 from inkwell.app import create_app
 from inkwell.config import Settings
+from inkwell.operations.headers import SecurityHeadersMiddleware
 from tests.conftest import SECRET_KEY
 from tests.s3 import REGION
 
@@ -140,3 +142,22 @@ async def test_with_s3_pages_may_show_pictures_from_its_public_origin(
     images = "img-src 'self' data: blob:"
     expected = EXPECTED["content-security-policy"].replace(images, f"{images} {picture_origin}")
     assert response.headers["content-security-policy"] == expected
+
+
+async def test_a_header_the_response_sets_itself_is_kept_and_not_repeated() -> None:
+    async def framed_page(scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"X-Frame-Options", b"SAMEORIGIN")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
+
+    app = SecurityHeadersMiddleware(framed_page, media_origin=None)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.get("/")
+
+    assert response.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
+    assert response.headers["x-content-type-options"] == "nosniff"

@@ -49,23 +49,27 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app: ASGIApp, *, media_origin: str | None) -> None:
         self.app = app
-        self.headers = SECURITY_HEADERS | {
+        headers = SECURITY_HEADERS | {
             "Content-Security-Policy": content_security_policy(media_origin)
         }
+        # Encoded once: every response of the process carries the same ones.
+        self.raw_headers = [(n.lower().encode(), v.encode()) for n, v in headers.items()]
+        self.raw_headers_over_https = [
+            *self.raw_headers,
+            (b"strict-transport-security", STRICT_TRANSPORT_SECURITY.encode()),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = dict(self.headers)
-        if scope["scheme"] == "https":
-            extra["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+        extra = self.raw_headers_over_https if scope["scheme"] == "https" else self.raw_headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in extra.items():
-                    headers.setdefault(name, value)
+                present = {name.lower() for name, _ in headers.raw}
+                headers.raw.extend(header for header in extra if header[0] not in present)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
