@@ -8,9 +8,11 @@ import os
 
 from sqlalchemy.engine import URL, make_url
 
-# The same pool for every app that has one: Inkwell's defaults.
-POOL_SIZE = 10
-MAX_OVERFLOW = 20
+# The same pool for every app that has one: Inkwell's defaults. No overflow: overflow
+# connections are opened and closed per checkout, so under load they would measure
+# PostgreSQL's connection start-up rather than the app (see bench/NOTES.md).
+POOL_SIZE = 20
+MAX_OVERFLOW = 0
 
 
 def database_url(driver: str) -> URL:

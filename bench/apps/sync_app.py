@@ -11,7 +11,7 @@ from fastapi import FastAPI, Query
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import selectinload, sessionmaker
 
-from bench.apps import POOL_SIZE, database_url, upstream_url
+from bench.apps import database_url, upstream_url
 from bench.apps.schemas import PaginatedPostsResponse
 from inkwell.models import Post
 
@@ -26,9 +26,7 @@ def call_upstream(http: urllib3.PoolManager, url: str) -> None:
 
 
 def create_app() -> FastAPI:
-    engine = create_engine(
-        database_url("psycopg"), pool_size=POOL_SIZE, max_overflow=THREADS - POOL_SIZE
-    )
+    engine = create_engine(database_url("psycopg"), pool_size=THREADS, max_overflow=0)
     session_local = sessionmaker(engine, expire_on_commit=False)
     upstream = upstream_url()
     # urllib3 (what `requests` runs on) keeps one connection to the upstream per thread.

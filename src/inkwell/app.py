@@ -98,13 +98,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         concurrency=settings.image_processing_concurrency,
     )
     install_error_handlers(app, error_page)
-    # Before the users router, whose /api/users/{user_id} would otherwise catch /api/users/me.
+    # Routes are matched in order: the busiest (listings and pages) come first, and auth
+    # before users, whose /api/users/{user_id} would otherwise catch /api/users/me.
+    app.include_router(posts_router)
+    app.include_router(web_router)
     app.include_router(auth_router)
     app.include_router(users_router)
-    app.include_router(posts_router)
     app.include_router(health_router)
     app.include_router(media_router)
-    app.include_router(web_router)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/media", app.state.storage.media_app(), name="media")
