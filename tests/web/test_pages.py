@@ -11,7 +11,7 @@ from httpx import ASGITransport, AsyncClient
 
 from inkwell.posts.models import Post
 from inkwell.users.models import User
-from inkwell.web.rendering import templates
+from inkwell.web.rendering import readable_date, templates
 from tests.conftest import PASSWORD, Account, Api
 
 XSS = "<script>alert(1)</script>"
@@ -386,3 +386,15 @@ async def test_a_form_sent_without_its_script_keeps_its_fields_out_of_the_addres
     forms = re.findall(r"<form\b[^>]*>", html)
     assert forms
     assert all('method="post"' in form for form in forms), forms
+
+
+@pytest.mark.parametrize(
+    ("moment", "shown"),
+    [
+        (datetime(2026, 1, 5, 23, 59, tzinfo=UTC), "Jan 5, 2026"),
+        (datetime(2026, 11, 25, tzinfo=UTC), "Nov 25, 2026"),
+    ],
+)
+def test_dates_read_as_the_load_more_script_writes_them(moment: datetime, shown: str) -> None:
+    """load-more.js formats appended posts with Intl.DateTimeFormat("en-US") in UTC."""
+    assert readable_date(moment) == shown

@@ -47,9 +47,13 @@ _ERROR_MESSAGES = {
 }
 
 
+# What load-more.js's Intl.DateTimeFormat("en-US") writes, whatever the server's locale.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def readable_date(moment: datetime) -> str:
     """'Nov 25, 2026': the format the Load more script uses for the posts it appends."""
-    return f"{moment:%b} {moment.day}, {moment.year}"
+    return f"{_MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
 
 
 def avatar_url(user: User | UserPublic) -> str:
