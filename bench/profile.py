@@ -3,19 +3,27 @@
     .venv/bin/python -m bench.profile "Inkwell PG" /api/posts
     .venv/bin/python -m bench.profile "raw ceiling" /api/posts --connections 256
     .venv/bin/python -m bench.profile "Inkwell PG" / --py-spy profile.txt
+    .venv/bin/python -m bench.profile "Inkwell PG" /api/posts --calls
 
 The app names are the report's; the database is the PostgreSQL one `make bench` seeded last. On a
 machine shared with wrk and PostgreSQL, requests per second swing from run to run; the
 server's own CPU time (utime + stime from /proc) divided by the requests it answered
-moves much less, so it is the figure to compare a change with.
+moves much less, so it is the figure to compare a change with. `--calls` counts the
+Python calls one request makes instead (in-process, no server, no load): exact, so it
+shows a change too small for any timing to see.
 """
 
 import argparse
+import asyncio
+import cProfile
+import importlib
 import os
+import pstats
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from bench.report import parse_wrk_output
 from bench.runner import (
@@ -55,6 +63,45 @@ def find_server(app: str, settings: Settings) -> Server:
     return candidates[app]
 
 
+async def _calls_per_request(factory: str, path: str) -> float:
+    """Python calls of one request, from two batches whose difference cancels start-up."""
+    module, name = factory.split(":")
+    app = getattr(importlib.import_module(module), name)()
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start" and message["status"] != 200:
+            raise SystemExit(f"{path} answers {message['status']}")
+
+    async def requests(count: int) -> int:
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(count):
+            await app({**scope, "state": {}}, receive, send)
+        profile.disable()
+        return pstats.Stats(profile).total_calls  # type: ignore[attr-defined, no-any-return]
+
+    async with app.router.lifespan_context(app):
+        await requests(100)  # warm-up: statements compiled and prepared
+        return (await requests(1100) - await requests(100)) / 1000
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("app", help='an app of the report, e.g. "Inkwell PG" or "raw ceiling"')
@@ -62,9 +109,15 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--duration", default="8s")
     parser.add_argument("--py-spy", metavar="FILE", help="also record a py-spy profile")
+    parser.add_argument("--calls", action="store_true", help="count Python calls instead")
     arguments = parser.parse_args(argv)
     settings = Settings.from_environment()
     server = find_server(arguments.app, settings)
+    if arguments.calls:
+        os.environ.update(server.env)
+        calls = asyncio.run(_calls_per_request(server.factory, arguments.path))
+        print(f"{arguments.app} {arguments.path}: {calls:,.0f} Python calls per request")
+        return
     port = free_port()
     url = f"http://127.0.0.1:{port}{arguments.path}"
     with running(uvicorn_command(server.factory, port), server.env) as process:
