@@ -27,7 +27,7 @@ from tests.fuzz.run import GENEROUS_RATE_LIMITS
 from tests.servers import VENV_BIN, free_port, server_env
 
 CONNECTIONS = 64
-POOL_SIZE, MAX_OVERFLOW = 10, 20
+POOL_SIZE, MAX_OVERFLOW = 20, 0  # Inkwell's defaults
 SAMPLE_EVERY = 5.0
 KEEPALIVE_EXPIRY = 2.0
 RSS_GROWTH_LIMIT = 0.10
