@@ -15,7 +15,7 @@ from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.router import router as auth_router
 from inkwell.auth.tokens import AccessTokens
 from inkwell.config import Settings
-from inkwell.db import autocommit, create_engine, create_sessionmaker
+from inkwell.db import Reader, create_engine, create_sessionmaker
 from inkwell.errors import install_error_handlers
 from inkwell.mail.service import create_mailer
 from inkwell.media.images import PictureProcessor
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await upgrade_database(engine)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.reader = autocommit(engine)
+        app.state.reader = Reader.for_engine(engine, settings)
         app.state.password_hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost,
             memory_cost_kib=settings.argon2_memory_cost_kib,

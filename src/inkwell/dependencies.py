@@ -5,8 +5,9 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from inkwell.db import Reader
 from inkwell.schemas import MAX_ID
 from inkwell.security import PasswordHasher
 
@@ -26,14 +27,14 @@ async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(_db_session, scope="function")]
 
 
-async def _db_reader(request: Request) -> AsyncEngine:
-    reader: AsyncEngine = request.app.state.reader
+async def _db_reader(request: Request) -> Reader:
+    reader: Reader = request.app.state.reader
     return reader
 
 
 # For requests that only read: no ORM session, no transaction, and a connection held only
 # while each statement runs. Listings, the busiest routes, read this way.
-DbReader = Annotated[AsyncEngine, Depends(_db_reader)]
+DbReader = Annotated[Reader, Depends(_db_reader)]
 
 
 async def _password_hasher(request: Request) -> PasswordHasher:

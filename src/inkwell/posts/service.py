@@ -4,9 +4,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from inkwell.db import Reader
 from inkwell.errors import NotFound
 from inkwell.posts.models import Post
 from inkwell.posts.schemas import PostPage, PostPatch, PostReplace
@@ -71,7 +72,7 @@ def _listed(row: Sequence[Any]) -> dict[str, Any]:
 
 
 async def list_posts(
-    reader: AsyncEngine, *, skip: int, limit: int, author_id: int | None = None
+    reader: Reader, *, skip: int, limit: int, author_id: int | None = None
 ) -> PostPage:
     if author_id is None:
         page, total_only, parameters = _PAGE, _TOTAL, {"skip": skip, "limit": limit}

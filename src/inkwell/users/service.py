@@ -4,9 +4,10 @@ import secrets
 
 from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.auth.models import PasswordResetToken
+from inkwell.db import Reader
 from inkwell.errors import BadRequest, Conflict, NotFound
 from inkwell.security import PasswordHasher
 from inkwell.users.models import User, new_security_stamp
@@ -23,7 +24,7 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 _PROFILE = select(User.id, User.username, User.image_file).where(User.id == bindparam("user_id"))
 
 
-async def get_profile(reader: AsyncEngine, user_id: int) -> UserPublic:
+async def get_profile(reader: Reader, user_id: int) -> UserPublic:
     """What anyone may see of a user, read without a session (see DbReader)."""
     async with reader.connect() as connection:
         row = (await connection.execute(_PROFILE, {"user_id": user_id})).one_or_none()
@@ -37,7 +38,7 @@ _ACCOUNT = select(
 ).where(User.id == bindparam("user_id"))
 
 
-async def get_account(reader: AsyncEngine, user_id: int, security_stamp: str) -> UserPrivate | None:
+async def get_account(reader: Reader, user_id: int, security_stamp: str) -> UserPrivate | None:
     """The account an access token names, while the token's security stamp still matches."""
     async with reader.connect() as connection:
         row = (await connection.execute(_ACCOUNT, {"user_id": user_id})).one_or_none()
