@@ -33,7 +33,7 @@ async def _db_reader(request: Request) -> Reader:
 
 
 # For requests that only read: no ORM session, no transaction, and a connection held only
-# while each statement runs. Listings, the busiest routes, read this way.
+# while each read runs (see db.Reader). Listings, the busiest routes, read this way.
 DbReader = Annotated[Reader, Depends(_db_reader)]
 
 
