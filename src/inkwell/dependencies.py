@@ -1,7 +1,7 @@
 """Dependencies shared by the routers: the request's database access and pagination."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, Field
@@ -10,6 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inkwell.db import Reader
 from inkwell.schemas import MAX_ID
 from inkwell.security import PasswordHasher
+
+
+def app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency for what create_app keeps on app.state under `name`; the Annotated
+    alias that uses it gives the type. Async, so FastAPI does not send it to a thread."""
+
+    async def from_app_state(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    return from_app_state
 
 
 async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -27,22 +37,12 @@ async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(_db_session, scope="function")]
 
 
-async def _db_reader(request: Request) -> Reader:
-    reader: Reader = request.app.state.reader
-    return reader
-
-
 # For requests that only read: no ORM session, no transaction, and a connection held only
 # while each read runs (see db.Reader). Listings, the busiest routes, read this way.
-DbReader = Annotated[Reader, Depends(_db_reader)]
+DbReader = Annotated[Reader, Depends(app_state("reader"))]
 
 
-async def _password_hasher(request: Request) -> PasswordHasher:
-    hasher: PasswordHasher = request.app.state.password_hasher
-    return hasher
-
-
-Passwords = Annotated[PasswordHasher, Depends(_password_hasher)]
+Passwords = Annotated[PasswordHasher, Depends(app_state("password_hasher"))]
 
 ResourceId = Annotated[int, Path(ge=1, le=MAX_ID)]
 

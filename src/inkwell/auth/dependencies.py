@@ -10,7 +10,7 @@ from inkwell.auth.cookies import SESSION_COOKIE, check_csrf
 from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.tokens import AccessTokens
 from inkwell.config import Settings
-from inkwell.dependencies import DbReader, DbSession, ResourceId
+from inkwell.dependencies import DbReader, DbSession, ResourceId, app_state
 from inkwell.errors import Forbidden, Unauthorized
 from inkwell.users import service as users
 from inkwell.users.models import User
@@ -27,28 +27,13 @@ _session_cookie = APIKeyCookie(
 )
 
 
-async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def _access_tokens(request: Request) -> AccessTokens:
-    tokens: AccessTokens = request.app.state.access_tokens
-    return tokens
-
-
-async def _rate_limiter(request: Request) -> RateLimiter:
-    limiter: RateLimiter = request.app.state.rate_limiter
-    return limiter
-
-
 async def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-AppSettings = Annotated[Settings, Depends(_settings)]
-Tokens = Annotated[AccessTokens, Depends(_access_tokens)]
-RateLimits = Annotated[RateLimiter, Depends(_rate_limiter)]
+AppSettings = Annotated[Settings, Depends(app_state("settings"))]
+Tokens = Annotated[AccessTokens, Depends(app_state("access_tokens"))]
+RateLimits = Annotated[RateLimiter, Depends(app_state("rate_limiter"))]
 ClientAddress = Annotated[str, Depends(_client_address)]
 
 

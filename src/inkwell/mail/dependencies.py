@@ -1,13 +1,8 @@
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from inkwell.dependencies import app_state
 from inkwell.mail.service import Mailer
 
-
-async def _mailer(request: Request) -> Mailer:
-    mailer: Mailer = request.app.state.mailer
-    return mailer
-
-
-MailerDep = Annotated[Mailer, Depends(_mailer)]
+MailerDep = Annotated[Mailer, Depends(app_state("mailer"))]

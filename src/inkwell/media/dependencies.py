@@ -4,27 +4,15 @@ storage changes tied to the request's transaction."""
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from inkwell.dependencies import app_state
 from inkwell.media.images import PictureProcessor
 from inkwell.media.pending import PendingMedia
 from inkwell.media.storage import Storage
 
-
-async def _storage(request: Request) -> Storage:
-    storage: Storage = request.app.state.storage
-    return storage
-
-
-MediaStorage = Annotated[Storage, Depends(_storage)]
-
-
-async def _picture_processor(request: Request) -> PictureProcessor:
-    processor: PictureProcessor = request.app.state.picture_processor
-    return processor
-
-
-Pictures = Annotated[PictureProcessor, Depends(_picture_processor)]
+MediaStorage = Annotated[Storage, Depends(app_state("storage"))]
+Pictures = Annotated[PictureProcessor, Depends(app_state("picture_processor"))]
 
 
 async def _pending_media(storage: MediaStorage) -> AsyncIterator[PendingMedia]:
