@@ -40,7 +40,7 @@ NO_RATE_LIMITS = {
 
 
 @asynccontextmanager
-async def _postgres_database(name: str) -> AsyncIterator[str]:
+async def postgres_database(name: str) -> AsyncIterator[str]:
     """A database of this worker's own on the test server, dropped at the end."""
     server = make_url(POSTGRES_URL)
     try:
@@ -79,7 +79,7 @@ async def database_url(
             url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'inkwell.db'}"
         else:
             url = await stack.enter_async_context(
-                _postgres_database(f"inkwell_test_{testrun_uid[:8]}_{worker_id}")
+                postgres_database(f"inkwell_test_{testrun_uid[:8]}_{worker_id}")
             )
         engine = create_engine(Settings(database_url=url))
         await upgrade_database(engine)

@@ -22,7 +22,7 @@ import pytest
 from playwright.async_api import expect
 
 from inkwell.app import STATIC_DIR
-from tests.conftest import PASSWORD, _postgres_database
+from tests.conftest import PASSWORD, postgres_database
 from tests.pictures import decode, image_file, upload
 from tests.s3 import REGION, new_bucket, use_fake_aws_credentials
 from tests.servers import (
@@ -162,7 +162,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory, moto_server: str) -> As
             S3_REGION=REGION,
             S3_ENDPOINT_URL=moto_server,
         )
-    async with _postgres_database(f"inkwell_nginx_{uuid.uuid4().hex[:12]}") as database_url:
+    async with postgres_database(f"inkwell_nginx_{uuid.uuid4().hex[:12]}") as database_url:
         env = s3_env | {"DATABASE_URL": database_url, "ENVIRONMENT": "production"}
         async with running("inkwell", "db", "upgrade", env=env) as upgrade:
             assert await upgrade.wait(timeout=120) == 0, upgrade.output

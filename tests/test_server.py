@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import _postgres_database
+from tests.conftest import postgres_database
 from tests.servers import (
     ROOT,
     Process,
@@ -30,7 +30,7 @@ IN_FLIGHT = 5
 @pytest.fixture
 async def fresh_postgres_url() -> AsyncIterator[str]:
     """An empty PostgreSQL database of this test's own: no tables, not even Alembic's."""
-    async with _postgres_database(f"inkwell_ops_{uuid.uuid4().hex[:12]}") as url:
+    async with postgres_database(f"inkwell_ops_{uuid.uuid4().hex[:12]}") as url:
         yield url
 
 

@@ -2,6 +2,7 @@
 
 It produces the document Inkwell's `GET /api/posts` does (posts with their authors, total,
 has_more) in one round trip to the database, with nothing between the socket and the SQL.
+Like Inkwell, it reads the total from the count the database keeps (migration 0003).
 """
 
 from collections.abc import AsyncIterator
@@ -19,12 +20,12 @@ from bench.apps.schemas import DEFAULT_AVATAR_PATH
 
 PAGE_SQL = """
 SELECT p.id, p.title, p.content, p.date_posted, p.updated_at, p.user_id,
-       u.username, u.image_file, (SELECT count(*) FROM posts) AS total
+       u.username, u.image_file, (SELECT total FROM post_stats) AS total
 FROM posts AS p JOIN users AS u ON u.id = p.user_id
 ORDER BY p.date_posted DESC, p.id DESC
 LIMIT $1 OFFSET $2
 """
-COUNT_SQL = "SELECT count(*) FROM posts"
+COUNT_SQL = "SELECT total FROM post_stats"
 MAX_LIMIT = 100
 INVALID_PAGE = b'{"detail":"skip must be >= 0 and limit within 1..100"}'
 

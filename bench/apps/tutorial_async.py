@@ -2,6 +2,7 @@
 
 Async SQLAlchemy ORM with `selectinload`, a session per request, and FastAPI's
 `response_model` turning the ORM objects into JSON.
+It counts the posts with `count(*)` on every request, as the tutorial does.
 """
 
 from collections.abc import AsyncIterator

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inkwell.db import Base, utcnow
@@ -34,3 +34,14 @@ class Post(Base):
 
     def __repr__(self) -> str:
         return f"Post(id={self.id!r}, title={self.title!r})"
+
+
+class PostStats(Base):
+    """The one row holding how many posts there are, kept by the database's triggers on
+    posts (migration 0003): a listing reads it instead of counting the table."""
+
+    __tablename__ = "post_stats"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    total: Mapped[int]

@@ -3,13 +3,13 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from inkwell.db import Reader
 from inkwell.errors import NotFound
-from inkwell.posts.models import Post
+from inkwell.posts.models import Post, PostStats
 from inkwell.posts.schemas import PostPage, PostPatch, PostReplace
 from inkwell.users.models import User
 
@@ -19,18 +19,21 @@ def _with_author() -> Select[Post]:
     return select(Post).options(joinedload(Post.author, innerjoin=True))
 
 
-def _count(*, by_author: bool) -> Select[int]:
-    count = select(func.count()).select_from(Post)
-    return count.where(Post.user_id == bindparam("author_id")) if by_author else count
+def _total(*, by_author: bool) -> Select[Any]:
+    """The count the database keeps (migration 0003): one row read, however many posts."""
+    if by_author:
+        return select(User.post_count).where(User.id == bindparam("author_id"))
+    return select(PostStats.total)
 
 
 def _page(*, by_author: bool) -> Select[Any]:
     """Newest first; the id breaks ties so pages never overlap or skip a post.
 
     Columns, not ORM objects: rows go straight into the page's schema, with no session or
-    identity map on the way. The total rides along as a scalar subquery: one round trip,
-    one snapshot.
+    identity map on the way. The total rides along (the author's count from the joined
+    row, or the total as a scalar subquery): one round trip, one snapshot.
     """
+    total = User.post_count if by_author else _total(by_author=False).scalar_subquery()
     query = select(
         Post.id,
         Post.title,
@@ -40,7 +43,7 @@ def _page(*, by_author: bool) -> Select[Any]:
         Post.user_id,
         User.username,
         User.image_file,
-        _count(by_author=by_author).scalar_subquery().label("total"),
+        total.label("total"),
     ).join(Post.author)
     if by_author:
         query = query.where(Post.user_id == bindparam("author_id"))
@@ -54,7 +57,7 @@ def _page(*, by_author: bool) -> Select[Any]:
 # Built once, with the page as parameters: composing a statement costs more CPU than
 # running it, and SQLAlchemy compiles each of these once, then takes it from its cache.
 _PAGE, _AUTHOR_PAGE = _page(by_author=False), _page(by_author=True)
-_TOTAL, _AUTHOR_TOTAL = _count(by_author=False), _count(by_author=True)
+_TOTAL, _AUTHOR_TOTAL = _total(by_author=False), _total(by_author=True)
 
 
 def _listed(row: Sequence[Any]) -> dict[str, Any]:

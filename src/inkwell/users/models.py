@@ -36,6 +36,11 @@ class User(Base):
     security_stamp: Mapped[str] = mapped_column(
         String(SECURITY_STAMP_LENGTH), default=new_security_stamp
     )
+    # Kept by the database's triggers on posts (migration 0003), so a loaded User's copy
+    # would go stale as soon as they write: it is read by queries only, never loaded.
+    post_count: Mapped[int] = mapped_column(
+        server_default="0", deferred=True, deferred_raiseload=True
+    )
 
     posts: Mapped[list[Post]] = relationship(
         back_populates="author",
