@@ -59,23 +59,28 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            client = scope.get("client")
-            access_logger.info(
-                "%s %s %d %.1fms",
-                scope["method"],
-                scope["path"],
-                status,
-                duration_ms,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": duration_ms,
-                    "client": client[0] if client else None,
-                },
-            )
+            if access_logger.isEnabledFor(logging.INFO):
+                _log_access(scope, status, time.perf_counter() - started)
             current_request_id.reset(token)
+
+
+def _log_access(scope: Scope, status: int, seconds: float) -> None:
+    duration_ms = round(seconds * 1000, 1)
+    client = scope.get("client")
+    access_logger.info(
+        "%s %s %d %.1fms",
+        scope["method"],
+        scope["path"],
+        status,
+        duration_ms,
+        extra={
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "duration_ms": duration_ms,
+            "client": client[0] if client else None,
+        },
+    )
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
