@@ -146,14 +146,16 @@ class StatementCounter:
 def count_statements(app: FastAPI) -> Iterator[StatementCounter]:
     """Records every SQL statement the app's engine sends."""
     counter = StatementCounter()
-    sync_engine = app.state.engine.sync_engine
+    engines = (app.state.engine.sync_engine, app.state.reader.engine.sync_engine)
 
     def record(*args: object) -> None:
         counter.statements.append(str(args[2]))
 
-    event.listen(sync_engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     yield counter
-    event.remove(sync_engine, "before_cursor_execute", record)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 PASSWORD = "correct horse battery staple"

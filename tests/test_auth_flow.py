@@ -1,10 +1,10 @@
 """Signing in, who may change what, and signing out."""
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from httpx import ASGITransport, AsyncClient
 
-from inkwell.auth.dependencies import OptionalUser
+from inkwell.auth.dependencies import optional_user
 from inkwell.security import PasswordHasher
 from tests.conftest import PASSWORD, Account, Api
 
@@ -232,10 +232,11 @@ async def test_a_long_uncommon_password_without_composition_rules_is_accepted(
 
 @pytest.fixture
 def whoami(app: FastAPI) -> str:
-    """A route reporting what `OptionalUser` makes of a request."""
+    """A route reporting what `optional_user` makes of a request."""
 
     @app.get("/test/whoami")
-    async def whoami(user: OptionalUser) -> str | None:
+    async def whoami(request: Request) -> str | None:
+        user = await optional_user(request)
         return user.username if user else None
 
     return "/test/whoami"

@@ -63,11 +63,14 @@ async def test_a_listing_is_one_statement_outside_any_transaction(
         driver_connection = connection.connection.dbapi_connection
         autocommits.append(connection.dialect.detect_autocommit_setting(driver_connection))
 
-    event.listen(app.state.engine.sync_engine, "before_cursor_execute", record)
+    engines = (app.state.engine.sync_engine, app.state.reader.engine.sync_engine)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         response = await client.get(path)
     finally:
-        event.remove(app.state.engine.sync_engine, "before_cursor_execute", record)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
 
     assert response.status_code == 200
     assert autocommits == [True]

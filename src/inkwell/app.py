@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await upgrade_database(engine)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.reader = Reader.for_engine(engine, settings)
+        app.state.reader = reader = Reader.from_settings(settings)
         app.state.password_hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost,
             memory_cost_kib=settings.argon2_memory_cost_kib,
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await reader.engine.dispose()
             await engine.dispose()
 
     storage = create_storage(settings)

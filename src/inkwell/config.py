@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     # Connections are kept open. Overflow connections are opened on demand and closed on
     # return, so under a sustained load above pool_size they cost a connect (a new
     # PostgreSQL backend) per request: size the pool for the load, keep overflow for bursts.
+    # Both pools take these sizes: the writers' and the readers' (see db.Reader).
     database_pool_size: int = Field(default=20, ge=1)
     database_max_overflow: int = Field(default=0, ge=0)
     database_pool_timeout: float = Field(default=30.0, gt=0)

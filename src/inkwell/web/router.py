@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from inkwell.auth.dependencies import OptionalUser
+from inkwell.auth.dependencies import optional_user
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.posts import service as posts
 from inkwell.users import service as users
@@ -23,9 +23,10 @@ _LOGIN_NOTICES = {
 }
 
 
-async def _viewer(request: Request, user: OptionalUser) -> UserPrivate | None:
-    remember_viewer(request, user)
-    return user
+async def _viewer(request: Request) -> UserPrivate | None:
+    viewer = await optional_user(request)
+    remember_viewer(request, viewer)
+    return viewer
 
 
 # Who is looking at the page: the navbar, and its error page too, show them signed in.
