@@ -345,7 +345,9 @@ def measure(server: Server, settings: Settings) -> list[Result]:
 
 def servers(postgres: URL, sqlite_url: str, upstream: str) -> list[Server]:
     plain = postgres.set(drivername="postgresql").render_as_string(hide_password=False)
+    # Inkwell as deployed: production settings, only warnings logged (no app has an access log).
     inkwell_pg = {
+        "ENVIRONMENT": "production",
         "DATABASE_URL": postgres.set(drivername="postgresql+asyncpg").render_as_string(False),
         "SECRET_KEY": secrets.token_hex(32),
         "LOG_LEVEL": "WARNING",

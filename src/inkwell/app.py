@@ -28,7 +28,7 @@ from inkwell.operations.health import router as health_router
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
 from inkwell.users.router import router as users_router
-from inkwell.web.rendering import error_page
+from inkwell.web.rendering import error_page, page_templates
 from inkwell.web.router import router as web_router
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.access_tokens = AccessTokens.from_settings(settings)
     app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.mailer = create_mailer(settings)
+    app.state.templates = page_templates(auto_reload=settings.environment == "development")
     app.state.storage = storage
     app.state.picture_processor = PictureProcessor(
         size=settings.profile_image_size,

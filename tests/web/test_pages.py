@@ -9,9 +9,11 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
+from inkwell.app import create_app
+from inkwell.config import Settings
 from inkwell.posts.models import Post
 from inkwell.users.models import User
-from inkwell.web.rendering import readable_date, templates
+from inkwell.web.rendering import page_templates, readable_date
 from tests.conftest import PASSWORD, Account, Api
 
 XSS = "<script>alert(1)</script>"
@@ -229,8 +231,21 @@ async def test_the_reset_page_without_a_token_offers_a_new_link(client: AsyncCli
     assert 'href="/forgot-password"' in html
 
 
+TEMPLATES = page_templates(auto_reload=False)
+
+
 def render(name: str, current_user: User | None, **context: object) -> str:
-    return templates.get_template(name).render(current_user=current_user, **context)
+    return TEMPLATES.get_template(name).render(current_user=current_user, **context)
+
+
+@pytest.mark.parametrize(
+    ("environment", "reloads"), [("development", True), ("test", False), ("production", False)]
+)
+def test_templates_reload_from_disk_only_in_development(
+    settings: Settings, environment: str, reloads: bool
+) -> None:
+    app = create_app(settings.model_copy(update={"environment": environment}))
+    assert app.state.templates.env.auto_reload is reloads
 
 
 WRITER = User(id=7, username="writer", email="writer@example.com", image_file=None)

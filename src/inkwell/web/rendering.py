@@ -64,10 +64,16 @@ def excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS].rstrip() + "…"
 
 
-def _environment() -> Environment:
+def page_templates(*, auto_reload: bool) -> Jinja2Templates:
+    """The pages' templates. `auto_reload` picks up edits without a restart, at the cost of
+    a stat of every template file on every render (a twentieth of the home page's CPU):
+    create_app turns it on in development only."""
     # StrictUndefined: a misspelt variable fails the test that renders it instead of vanishing.
     environment = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        auto_reload=auto_reload,
     )
     environment.filters |= {"readable_date": readable_date, "excerpt": excerpt}
     environment.globals |= {
@@ -75,10 +81,7 @@ def _environment() -> Environment:
         "EXCERPT_CHARS": EXCERPT_CHARS,
         "limits": FORM_LIMITS,
     }
-    return environment
-
-
-templates = Jinja2Templates(env=_environment())
+    return Jinja2Templates(env=environment)
 
 
 def render(
@@ -91,6 +94,7 @@ def render(
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     """Every page knows who is looking at it: the navbar switches on `current_user`."""
+    templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(
         request,
         name,
