@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            await reader.engine.dispose()
+            await reader.dispose()
             await engine.dispose()
 
     storage = create_storage(settings)
