@@ -75,7 +75,12 @@ def page_templates(*, auto_reload: bool) -> Jinja2Templates:
         undefined=StrictUndefined,
         auto_reload=auto_reload,
     )
-    environment.filters |= {"readable_date": readable_date, "excerpt": excerpt}
+    # Filters, not method calls: Jinja calls a filter directly, a method through its context.
+    environment.filters |= {
+        "readable_date": readable_date,
+        "isoformat": datetime.isoformat,
+        "excerpt": excerpt,
+    }
     environment.globals |= {
         "avatar_url": avatar_url,
         "EXCERPT_CHARS": EXCERPT_CHARS,
