@@ -1,4 +1,5 @@
-"""One app under one load: its server CPU per request, and optionally a py-spy profile.
+"""One app under one load: its server's and PostgreSQL's CPU per request, and optionally a
+py-spy profile.
 
     .venv/bin/python -m bench.profile "Inkwell PG" /api/posts
     .venv/bin/python -m bench.profile "raw ceiling" /api/posts --connections 256
@@ -8,7 +9,10 @@
 The app names are the report's; the database is the PostgreSQL one `make bench` seeded last. On a
 machine shared with wrk and PostgreSQL, requests per second swing from run to run; the
 server's own CPU time (utime + stime from /proc) divided by the requests it answered
-moves much less, so it is the figure to compare a change with. `--calls` counts the
+moves much less, so it is the figure to compare a change with. PostgreSQL's share is the
+CPU time of every local `postgres` process over the same run (the database of `make bench`
+is on this machine): it showed that counting the posts cost more than the rest of a listing.
+`--calls` counts the
 Python calls one request makes instead (in-process, no server, no load): exact, so it
 shows a change too small for any timing to see.
 """
@@ -45,6 +49,18 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def postgres_cpu_seconds() -> float:
+    """Every local PostgreSQL process, the server's backends included."""
+    total = 0.0
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            if (process / "comm").read_text().strip() == "postgres":
+                total += cpu_seconds(int(process.name))
+        except (OSError, ValueError):
+            continue  # gone since the listing
+    return total
 
 
 # The SQLite file `make bench` seeds is gone when it ends; only the PostgreSQL apps remain.
@@ -140,15 +156,17 @@ def main(argv: list[str]) -> None:
                 ],
                 stdout=subprocess.DEVNULL,
             )
-        before = cpu_seconds(process.pid)
+        before, postgres_before = cpu_seconds(process.pid), postgres_cpu_seconds()
         figures = parse_wrk_output(wrk(url, arguments.connections, arguments.duration))
         spent = cpu_seconds(process.pid) - before
+        postgres_spent = postgres_cpu_seconds() - postgres_before
         if spy is not None:
             spy.wait()
     print(
         f"{arguments.app} {arguments.path} @{arguments.connections}: "
         f"{figures.requests_per_second:,.0f} req/s, "
         f"{1000 * spent / max(figures.requests, 1):.2f} ms server CPU per request, "
+        f"{1000 * postgres_spent / max(figures.requests, 1):.2f} ms PostgreSQL CPU, "
         f"p50 {figures.p50_ms:.1f} ms, p99 {figures.p99_ms:.1f} ms, {figures.errors} errors"
     )
 

@@ -120,6 +120,34 @@ async def test_reads_never_hold_more_connections_than_turns(reader: Reader) -> N
     assert reader.engine.pool.checkedout() == 3  # type: ignore[attr-defined]
 
 
+async def test_every_turn_can_open_a_connection(settings: Settings) -> None:
+    """More turns than SQLAlchemy's default pool (5 + 10 overflow) on either backend."""
+    turns = 16
+    reader = Reader.from_settings(
+        settings.model_copy(
+            update={
+                "database_pool_size": turns,
+                "database_max_overflow": 0,
+                "database_pool_timeout": 1,
+            }
+        )
+    )
+    everyone_in = asyncio.Barrier(turns)
+
+    async def read_alongside_the_others() -> None:
+        async with reader.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            await everyone_in.wait()
+
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(*(read_alongside_the_others() for _ in range(turns))), 10
+        )
+        assert reader.engine.pool.checkedout() == turns  # type: ignore[attr-defined]
+    finally:
+        await reader.dispose()
+
+
 async def test_a_failed_read_throws_its_connection_away(reader: Reader) -> None:
     used_before = await read_once(reader)
     connection = await fail_a_read(reader)

@@ -134,6 +134,17 @@ class Settings(BaseSettings):
         )
         return key
 
+    @model_validator(mode="after")
+    def _refuse_in_memory_sqlite(self) -> Self:
+        # Each connection would see its own empty database, and reads and writes use
+        # different connections (db.Reader has its own pool).
+        if self.is_sqlite_in_memory:
+            raise ValueError(
+                "an in-memory SQLite database is private to one connection, and Inkwell "
+                "reads and writes on several: use a file, e.g. sqlite+aiosqlite:///./inkwell.db"
+            )
+        return self
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
@@ -144,8 +155,6 @@ class Settings(BaseSettings):
         if self.environment != "production":
             return self
         problems = []
-        if self.is_sqlite_in_memory:
-            problems.append("an in-memory SQLite database loses every write on restart")
         if self.database_echo:
             problems.append("DATABASE_ECHO logs every SQL statement with its parameters")
         if self.log_level == "DEBUG":

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -66,27 +66,27 @@ def utcnow() -> datetime:
 
 def create_engine(settings: Settings, *, autocommit: bool = False) -> AsyncEngine:
     """`autocommit`: every connection is in autocommit from the moment it opens (Reader's)."""
-    isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
-    if settings.is_sqlite:
-        engine = create_async_engine(
-            settings.database,
-            echo=settings.database_echo,
-            connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
-            **isolation,
-        )
-        _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
-        return engine
-    return create_async_engine(
+    # The same pool on both backends: a Reader holds as many connections as the pool allows.
+    # No pre-ping: it costs a round trip per request. A connection lost to a database
+    # restart fails its request with a 503 and Retry-After (see errors.py), and that first
+    # failure invalidates every older connection of the pool.
+    options: dict[str, Any] = {
+        "echo": settings.database_echo,
+        "pool_size": settings.database_pool_size,
+        "max_overflow": settings.database_max_overflow,
+        "pool_timeout": settings.database_pool_timeout,
+    }
+    if autocommit:
+        options["isolation_level"] = "AUTOCOMMIT"
+    if not settings.is_sqlite:
+        return create_async_engine(settings.database, **options)
+    engine = create_async_engine(
         settings.database,
-        echo=settings.database_echo,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
-        pool_timeout=settings.database_pool_timeout,
-        **isolation,
-        # No pre-ping: it costs a round trip per request. A connection lost to a database
-        # restart fails its request with a 503 and Retry-After (see errors.py), and that
-        # first failure invalidates every older connection of the pool.
+        connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+        **options,
     )
+    _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
