@@ -41,26 +41,25 @@ async def real_counts(engine: AsyncEngine) -> tuple[int, dict[int, int]]:
     return total or 0, dict(authors.all())
 
 
-async def test_writing_posts_raises_the_total_and_the_authors_count(
-    api: Api, author: Account, engine: AsyncEngine
-) -> None:
+@pytest.fixture
+async def other(api: Api, author: Account) -> Account:
+    """A second writer: by now `author` has written three posts and `other` one."""
     other = await api.sign_up("other")
     for _ in range(3):
         await api.post(author)
     await api.post(other)
+    return other
 
+
+async def test_writing_posts_raises_the_total_and_the_authors_count(
+    author: Account, other: Account, engine: AsyncEngine
+) -> None:
     assert await kept_counts(engine) == (4, {author.id: 3, other.id: 1})
     assert await kept_counts(engine) == await real_counts(engine)
 
 
-async def test_the_listings_report_the_kept_counts(
-    api: Api, author: Account, client: AsyncClient
-) -> None:
-    other = await api.sign_up("other")
-    for _ in range(3):
-        await api.post(author)
-    await api.post(other)
-
+@pytest.mark.usefixtures("other")
+async def test_the_listings_report_the_kept_counts(author: Account, client: AsyncClient) -> None:
     everyone = (await client.get("/api/posts", params={"limit": 1})).json()
     theirs = (await client.get(f"/api/users/{author.id}/posts", params={"limit": 1})).json()
 
@@ -93,13 +92,8 @@ async def test_deleting_a_post_lowers_the_total_and_the_authors_count(
 
 
 async def test_deleting_an_author_takes_their_posts_out_of_the_total(
-    api: Api, author: Account, client: AsyncClient, engine: AsyncEngine
+    author: Account, other: Account, client: AsyncClient, engine: AsyncEngine
 ) -> None:
-    other = await api.sign_up("other")
-    for _ in range(3):
-        await api.post(author)
-    await api.post(other)
-
     response = await client.delete(f"/api/users/{author.id}", headers=author.headers)
 
     assert response.status_code == 204
