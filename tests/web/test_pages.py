@@ -166,7 +166,7 @@ async def test_api_errors_stay_json(client: AsyncClient, path: str, status: int)
 async def test_a_wrong_method_on_a_page_is_an_html_page_that_says_so(client: AsyncClient) -> None:
     response = await client.delete("/")
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
     assert "That is not something this page does" in response.text
 
 
@@ -218,6 +218,17 @@ async def test_signing_in_returns_only_to_a_page_of_this_site(
 ) -> None:
     html = (await client.get("/login", params={"next": next_path})).text
     assert f'data-redirect="{redirect}"' in html
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/register"])
+async def test_a_page_answers_head_as_it_answers_get_without_the_body(
+    client: AsyncClient, path: str
+) -> None:
+    got, head = await client.get(path), await client.head(path)
+    assert head.status_code == got.status_code
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-security-policy"] == got.headers["content-security-policy"]
+    assert head.content == b""
 
 
 async def test_the_reset_page_carries_its_token_escaped(client: AsyncClient) -> None:

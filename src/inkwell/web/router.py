@@ -1,11 +1,12 @@
 """Server-rendered pages. They read through the same services as the JSON API, and their
 forms talk to that API from static JavaScript (src/inkwell/static/js)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
 
 from inkwell.auth.dependencies import optional_user
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
@@ -14,7 +15,20 @@ from inkwell.users import service as users
 from inkwell.users.schemas import UserPrivate
 from inkwell.web.rendering import remember_viewer, render
 
-router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+class PageRoute(APIRoute):
+    """A page answers HEAD as it answers GET (uptime checks and `curl -I` send HEAD); the
+    server sends the headers without the body."""
+
+    def __init__(self, path: str, endpoint: Any, *, methods: Any = None, **kwargs: Any) -> None:
+        if methods is not None and "GET" in methods:
+            methods = {*methods, "HEAD"}
+        super().__init__(path, endpoint, methods=methods, **kwargs)
+
+
+router = APIRouter(
+    include_in_schema=False, default_response_class=HTMLResponse, route_class=PageRoute
+)
 
 # Messages the login page shows for the reason it was sent there (`?notice=`); others are ignored.
 _LOGIN_NOTICES = {
