@@ -173,7 +173,7 @@ _DESCRIPTIONS = {
     403: "The resource belongs to someone else",
     404: "No such resource",
     409: "The username or email is already taken, or the resource changed concurrently",
-    413: "The upload is too large",
+    413: "The request body or upload is over its size limit",
     415: "Unsupported media type",
     429: "Too many requests; retry after the given delay",
     503: "A backing service is temporarily unavailable",

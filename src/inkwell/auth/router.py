@@ -13,6 +13,7 @@ from inkwell.auth.dependencies import (
 )
 from inkwell.auth.ratelimit import Action
 from inkwell.auth.schemas import AccessToken, ForgotPassword, LoginForm, Message, ResetPassword
+from inkwell.body_limits import BodyLimitRoute
 from inkwell.dependencies import DbSession, Passwords
 from inkwell.errors import responses
 from inkwell.mail.dependencies import MailerDep
@@ -20,7 +21,7 @@ from inkwell.mail.service import deliver
 from inkwell.users import service as users
 from inkwell.users.schemas import UserPrivate
 
-router = APIRouter(prefix="/api/users", tags=["auth"])
+router = APIRouter(prefix="/api/users", tags=["auth"], route_class=BodyLimitRoute)
 
 FORGOT_PASSWORD_ANSWER = Message(
     detail="If an account uses this email, a link to reset its password is on its way."

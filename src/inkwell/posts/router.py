@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from inkwell.auth.dependencies import CurrentUser
+from inkwell.body_limits import BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import Forbidden, responses
 from inkwell.posts import service
@@ -10,7 +11,7 @@ from inkwell.posts.models import Post
 from inkwell.posts.schemas import PostCreate, PostPage, PostPatch, PostRead, PostReplace
 from inkwell.users import service as users
 
-router = APIRouter(prefix="/api", tags=["posts"])
+router = APIRouter(prefix="/api", tags=["posts"], route_class=BodyLimitRoute)
 
 
 async def _own_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> Post:

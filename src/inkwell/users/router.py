@@ -2,6 +2,7 @@ from fastapi import APIRouter, status
 
 from inkwell.auth.dependencies import ClientAddress, RateLimits, SelfUser
 from inkwell.auth.ratelimit import Action
+from inkwell.body_limits import BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, Passwords, ResourceId
 from inkwell.errors import responses
 from inkwell.media.dependencies import MediaChanges
@@ -9,7 +10,7 @@ from inkwell.media.service import forget_picture
 from inkwell.users import service
 from inkwell.users.schemas import UserCreate, UserPrivate, UserPublic, UserUpdate
 
-router = APIRouter(prefix="/api/users", tags=["users"])
+router = APIRouter(prefix="/api/users", tags=["users"], route_class=BodyLimitRoute)
 
 
 @router.post(
