@@ -32,6 +32,7 @@ def proxied_settings(settings: Settings, database_proxy: TcpProxy) -> dict[str, 
     return settings.model_dump() | {
         "database_url": url.render_as_string(hide_password=False),
         "readiness_timeout": 0.5,
+        "database_timeout": 1.0,
     }
 
 

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=20, ge=1)
     database_max_overflow: int = Field(default=0, ge=0)
     database_pool_timeout: float = Field(default=30.0, gt=0)
+    # PostgreSQL: how long connecting, and then any one statement, may take. A frozen
+    # database or a half-open socket fails the request with a 503 instead of hanging it.
+    database_timeout: float = Field(default=30.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65_536, ge=8)

@@ -79,7 +79,9 @@ def create_engine(settings: Settings, *, autocommit: bool = False) -> AsyncEngin
     if autocommit:
         options["isolation_level"] = "AUTOCOMMIT"
     if not settings.is_sqlite:
-        return create_async_engine(settings.database, **options)
+        timeout = settings.database_timeout
+        connect_args = {"timeout": timeout, "command_timeout": timeout}
+        return create_async_engine(settings.database, connect_args=connect_args, **options)
     engine = create_async_engine(
         settings.database,
         connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},

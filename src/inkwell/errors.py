@@ -160,6 +160,8 @@ def install_error_handlers(app: FastAPI, error_page: ErrorPage) -> None:
     app.add_exception_handler(DBAPIError, _database_unavailable)
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(ConnectionError, _database_unavailable)
+    # What asyncpg raises when connecting or a statement outlasts DATABASE_TIMEOUT.
+    app.add_exception_handler(TimeoutError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 
