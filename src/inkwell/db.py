@@ -155,8 +155,9 @@ class Reader:
             try:
                 yield connection
             except BaseException:
-                stale = [connection, *self._idle] if connection.invalidated else [connection]
-                if connection.invalidated:
+                stale = [connection]
+                if connection.invalidated:  # the database dropped it: the idle ones too
+                    stale += self._idle
                     self._idle.clear()
                 await _throw_away(stale)
                 raise
