@@ -27,8 +27,7 @@ from tests.fuzz.run import GENEROUS_RATE_LIMITS
 from tests.servers import VENV_BIN, free_port, server_env
 
 CONNECTIONS = 64
-POOL_SIZE, MAX_OVERFLOW = 20, 0  # Inkwell's defaults, for each of its two pools (reads, writes)
-MOST_CONNECTIONS = 2 * (POOL_SIZE + MAX_OVERFLOW)
+MOST_CONNECTIONS = 40  # Inkwell's default DATABASE_CONNECTIONS: both pools of the process
 SAMPLE_EVERY = 5.0
 KEEPALIVE_EXPIRY = 2.0
 RSS_GROWTH_LIMIT = 0.10
@@ -157,8 +156,7 @@ async def soak(seconds: float, warm_up: float) -> bool:
                 MEDIA_DIR=str(Path(tmp) / "media"),
                 ARGON2_TIME_COST="1",
                 ARGON2_MEMORY_COST_KIB="1024",
-                DATABASE_POOL_SIZE=str(POOL_SIZE),
-                DATABASE_MAX_OVERFLOW=str(MAX_OVERFLOW),
+                DATABASE_CONNECTIONS=str(MOST_CONNECTIONS),
                 LOG_LEVEL="WARNING",
                 **GENEROUS_RATE_LIMITS,
             )

@@ -8,11 +8,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy import select, text
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from inkwell.config import Settings
-from inkwell.db import Reader
+from inkwell.db import Reader, create_engine, reads_through
+from inkwell.users.models import User
 
 
 class BargingPool:
@@ -61,7 +65,7 @@ async def test_the_pool_alone_lets_a_newcomer_overtake_a_waiting_read() -> None:
 @pytest.fixture
 async def reader(settings: Settings) -> AsyncIterator[Reader]:
     """A Reader of its own on the test database, with three turns."""
-    reader = Reader.from_settings(settings.model_copy(update={"database_pool_size": 3}))
+    reader = Reader.from_settings(settings.model_copy(update={"database_connections": 6}))
     yield reader
     await reader.dispose()
 
@@ -94,7 +98,7 @@ async def fail_a_read(reader: Reader, *, lose_connection: bool = False) -> Async
 
 
 async def test_reads_are_served_in_the_order_they_arrived(settings: Settings) -> None:
-    reader = Reader.from_settings(settings.model_copy(update={"database_pool_size": 1}))
+    reader = Reader.from_settings(settings.model_copy(update={"database_connections": 2}))
     try:
         assert await _arrival_order_of_service(reader) == ["holder", "waiter", "newcomer"]
     finally:
@@ -126,8 +130,7 @@ async def test_every_turn_can_open_a_connection(settings: Settings) -> None:
     reader = Reader.from_settings(
         settings.model_copy(
             update={
-                "database_pool_size": turns,
-                "database_max_overflow": 0,
+                "database_connections": 2 * turns,
                 "database_pool_timeout": 1,
             }
         )
@@ -191,3 +194,121 @@ async def test_dispose_closes_every_idle_connection(reader: Reader) -> None:
     await asyncio.gather(*(read_once(reader) for _ in range(3)))
     await reader.dispose()
     assert reader.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def hold_every_turn(
+    reader: Reader, turns: int
+) -> tuple[asyncio.Event, list[asyncio.Task[None]]]:
+    """Reads that keep their turns until the returned event is set."""
+    release, taken = asyncio.Event(), asyncio.Barrier(turns + 1)
+
+    async def holder() -> None:
+        async with reader.connect():
+            await taken.wait()
+            await release.wait()
+
+    holders = [asyncio.create_task(holder()) for _ in range(turns)]
+    await taken.wait()
+    return release, holders
+
+
+async def test_a_read_waits_for_a_turn_at_most_the_pool_timeout(settings: Settings) -> None:
+    reader = Reader.from_settings(
+        settings.model_copy(update={"database_connections": 2, "database_pool_timeout": 0.2})
+    )
+    release, holders = await hold_every_turn(reader, 1)
+    try:
+        with pytest.raises(PoolTimeoutError):
+            await read_once(reader)
+    finally:
+        release.set()
+        await asyncio.gather(*holders)
+        await reader.dispose()
+
+
+async def test_a_read_that_timed_out_leaves_the_turns_as_they_were(settings: Settings) -> None:
+    reader = Reader.from_settings(
+        settings.model_copy(update={"database_connections": 2, "database_pool_timeout": 0.1})
+    )
+    release, holders = await hold_every_turn(reader, 1)
+    with pytest.raises(PoolTimeoutError):
+        await read_once(reader)
+    release.set()
+    await asyncio.gather(*holders)
+    try:
+        await asyncio.wait_for(read_once(reader), 5)
+    finally:
+        await reader.dispose()
+
+
+class TestAnExhaustedReader:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"database_connections": 2, "database_pool_timeout": 0.2})
+
+    async def test_a_listing_answers_503_with_retry_after(
+        self, app: FastAPI, client: AsyncClient
+    ) -> None:
+        release, holders = await hold_every_turn(app.state.reader, 1)
+        try:
+            response = await client.get("/api/posts")
+        finally:
+            release.set()
+            await asyncio.gather(*holders)
+
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "5"
+        assert (await client.get("/api/posts")).status_code == 200
+
+
+async def test_an_idle_connection_older_than_the_recycle_age_is_replaced(
+    settings: Settings,
+) -> None:
+    reader = Reader.from_settings(settings.model_copy(update={"database_pool_recycle": 0.05}))
+    try:
+        first = await read_once(reader)
+        await asyncio.sleep(0.1)
+        second = await read_once(reader)
+        assert second is not first
+        assert reader.engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+    finally:
+        await reader.dispose()
+
+
+async def test_an_idle_connection_younger_than_the_recycle_age_is_kept(
+    settings: Settings,
+) -> None:
+    reader = Reader.from_settings(settings.model_copy(update={"database_pool_recycle": 60}))
+    try:
+        assert await read_once(reader) is await read_once(reader)
+    finally:
+        await reader.dispose()
+
+
+async def test_within_a_session_that_wrote_reads_see_the_uncommitted_write(
+    reader: Reader, session: AsyncSession
+) -> None:
+    with reads_through(session):
+        session.add(User(username="ada", email="ada@example.com", password_hash="x"))
+        await session.flush()
+        async with reader.connect() as connection:
+            names = (await connection.execute(select(User.username))).scalars().all()
+    assert names == ["ada"]
+
+
+async def test_outside_any_session_reads_see_only_committed_rows(
+    reader: Reader, session: AsyncSession
+) -> None:
+    session.add(User(username="ada", email="ada@example.com", password_hash="x"))
+    await session.flush()
+    async with reader.connect() as connection:
+        names = (await connection.execute(select(User.username))).scalars().all()
+    assert names == []
+    await session.rollback()
+
+
+def test_one_setting_budgets_both_pools_of_a_process() -> None:
+    settings = Settings(database_connections=41)
+    assert (settings.write_connections, settings.read_connections) == (21, 20)
+    assert create_engine(settings).pool.size() == 21  # type: ignore[attr-defined]
+    assert create_engine(settings, autocommit=True).pool.size() == 20  # type: ignore[attr-defined]

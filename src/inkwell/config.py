@@ -35,13 +35,16 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./inkwell.db"
     database_echo: bool = False
-    # Connections are kept open. Overflow connections are opened on demand and closed on
-    # return, so under a sustained load above pool_size they cost a connect (a new
-    # PostgreSQL backend) per request: size the pool for the load, keep overflow for bursts.
-    # Both pools take these sizes: the writers' and the readers' (see db.Reader).
-    database_pool_size: int = Field(default=20, ge=1)
-    database_max_overflow: int = Field(default=0, ge=0)
+    # The connections one process may hold, both pools together: the writes' pool gets half
+    # (rounded up), db.Reader the rest. Connections are kept open and none are opened beyond
+    # this, so replicas x workers x DATABASE_CONNECTIONS must stay within PostgreSQL's
+    # max_connections (docs/deployment.md).
+    database_connections: int = Field(default=40, ge=2)
+    # How long a request waits for a free connection before answering 503.
     database_pool_timeout: float = Field(default=30.0, gt=0)
+    # Seconds after which an open connection is replaced (a server-side idle limit, memory
+    # a long-lived PostgreSQL backend accumulates).
+    database_pool_recycle: float = Field(default=3600.0, gt=0)
     # PostgreSQL: how long connecting, and then any one statement, may take. A frozen
     # database or a half-open socket fails the request with a 503 instead of hanging it.
     database_timeout: float = Field(default=30.0, gt=0)
@@ -169,6 +172,14 @@ class Settings(BaseSettings):
     @cached_property
     def database(self) -> URL:
         return make_url(self.database_url)
+
+    @property
+    def write_connections(self) -> int:
+        return -(-self.database_connections // 2)
+
+    @property
+    def read_connections(self) -> int:
+        return self.database_connections - self.write_connections
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,13 +1,16 @@
 """The async engine, the session factory and the declarative base shared by every domain."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -65,16 +68,17 @@ def utcnow() -> datetime:
 
 
 def create_engine(settings: Settings, *, autocommit: bool = False) -> AsyncEngine:
-    """`autocommit`: every connection is in autocommit from the moment it opens (Reader's)."""
-    # The same pool on both backends: a Reader holds as many connections as the pool allows.
+    """The writes' engine, or with `autocommit` the Reader's: every connection is in autocommit
+    from the moment it opens. Each takes its share of DATABASE_CONNECTIONS, on both backends."""
     # No pre-ping: it costs a round trip per request. A connection lost to a database
     # restart fails its request with a 503 and Retry-After (see errors.py), and that first
     # failure invalidates every older connection of the pool.
     options: dict[str, Any] = {
         "echo": settings.database_echo,
-        "pool_size": settings.database_pool_size,
-        "max_overflow": settings.database_max_overflow,
+        "pool_size": settings.read_connections if autocommit else settings.write_connections,
+        "max_overflow": 0,
         "pool_timeout": settings.database_pool_timeout,
+        "pool_recycle": settings.database_pool_recycle,
     }
     if autocommit:
         options["isolation_level"] = "AUTOCOMMIT"
@@ -109,38 +113,36 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 class Reader:
-    """Reads made of one statement each, on connections of their own kept open in
-    autocommit, taken in turn.
+    """Single-statement reads on connections of its own, kept open in autocommit and taken
+    in turn (`DbReader`). Invariants:
 
-    One statement sees one snapshot on its own; BEGIN and COMMIT would add two round trips,
-    which cost more than a page of posts. The engine is the Reader's own, in autocommit from
-    the moment each connection opens: switching a shared pool's connections to autocommit
-    and back on every checkout cost a tenth of a listing's CPU.
-
-    In turn: SQLAlchemy's async pool gives a returned connection to whichever task asks
-    next (an asyncio.Queue lets a newcomer barge past the task it just woke), so under load
-    some reads waited seconds while most took a fraction of one: at 256 connections a
-    listing's p99 was 2.0 s for a p50 of 0.22 s. A FIFO semaphore admits reads in arrival
-    order (p99 0.63 s).
-
-    Kept open: a read takes an idle connection, or opens one, and leaves it idle for the
-    next; checking it out of the pool and back for every read cost a third of what a
-    listing spends in SQLAlchemy. Only a task holding a turn touches the idle list, so
-    there are never more connections than turns. A read that fails or is cancelled throws
-    its connection away (its state is unknown), and one that lost its connection (the
-    database restarted) takes the idle ones with it, as SQLAlchemy's pool would.
+    - Turns are taken in arrival order (a FIFO semaphore, not the pool's queue: bench/NOTES.md
+      step 9), and a read waits at most `timeout` for one, then fails like an exhausted pool.
+    - Only a task holding a turn touches the idle list, so there are never more connections
+      than turns. Connections stay open between reads (NOTES step 16) until `recycle_after`.
+    - A read that fails or is cancelled throws its connection away (its state is unknown); one
+      that lost its connection (the database restarted) takes the idle ones with it.
+    - Within a request whose session has begun a transaction, reads go through that session
+      (see `reads_through`), so a request sees its own writes.
     """
 
-    def __init__(self, engine: AsyncEngine, turns: int) -> None:
+    def __init__(
+        self, engine: AsyncEngine, turns: int, *, timeout: float, recycle_after: float
+    ) -> None:
         self._engine = engine
         self._turns = asyncio.Semaphore(turns)
-        self._idle: list[AsyncConnection] = []
+        self._timeout = timeout
+        self._recycle_after = recycle_after
+        # (when it was opened, the connection), the most recently used last.
+        self._idle: list[tuple[float, AsyncConnection]] = []
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Reader":
         return cls(
             create_engine(settings, autocommit=True),
-            turns=settings.database_pool_size + settings.database_max_overflow,
+            turns=settings.read_connections,
+            timeout=settings.database_pool_timeout,
+            recycle_after=settings.database_pool_recycle,
         )
 
     @property
@@ -150,25 +152,68 @@ class Reader:
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
         """Only the statements go inside: any exception raised in it costs the connection."""
-        async with self._turns:
-            connection = self._idle.pop() if self._idle else await self._engine.connect()
+        session = _request_session.get()
+        if session is not None and session.in_transaction():
+            yield await session.connection()
+            return
+        await self._take_turn()
+        try:
+            opened_at, connection = await self._idle_or_new_connection()
             try:
                 yield connection
             except BaseException:
                 stale = [connection]
                 if connection.invalidated:  # the database dropped it: the idle ones too
-                    stale += self._idle
+                    stale += [idle for _, idle in self._idle]
                     self._idle.clear()
                 await _throw_away(stale)
                 raise
-            self._idle.append(connection)
+            self._idle.append((opened_at, connection))
+        finally:
+            self._turns.release()
+
+    async def _take_turn(self) -> None:
+        """The timer is set only when the gate is closed: an open gate admits at once."""
+        if not self._turns.locked():
+            await self._turns.acquire()
+            return
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._turns.acquire()
+        except TimeoutError:
+            raise PoolTimeoutError(
+                f"no read connection became free within {self._timeout} s"
+            ) from None
+
+    async def _idle_or_new_connection(self) -> tuple[float, AsyncConnection]:
+        now = time.monotonic()
+        if self._idle:
+            opened_at, connection = self._idle.pop()
+            if now - opened_at < self._recycle_after:
+                return opened_at, connection
+            await _throw_away([connection])
+        return now, await self._engine.connect()
 
     async def dispose(self) -> None:
         """At shutdown, once no read runs: the idle connections, then the engine's pool."""
         idle, self._idle = self._idle, []
-        for connection in idle:
+        for _, connection in idle:
             await connection.close()
         await self._engine.dispose()
+
+
+_request_session: ContextVar[AsyncSession | None] = ContextVar("request_session", default=None)
+
+
+@contextmanager
+def reads_through(session: AsyncSession) -> Iterator[None]:
+    """While inside, the Reader reads through `session` once it has begun a transaction: what
+    the request wrote is not committed yet, and the Reader's own connections cannot see it."""
+    token = _request_session.set(session)
+    try:
+        yield
+    finally:
+        _request_session.reset(token)
 
 
 async def _throw_away(connections: list[AsyncConnection]) -> None:

@@ -7,7 +7,7 @@ from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inkwell.db import Reader
+from inkwell.db import Reader, reads_through
 from inkwell.schemas import MAX_ID
 from inkwell.security import PasswordHasher
 
@@ -23,14 +23,16 @@ def app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
 
 
 async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request: services only flush, the request commits once or rolls back."""
+    """One session per request: services only flush, the request commits once or rolls back.
+    Once it has begun a transaction, the request's reads go through it (read-your-writes)."""
     async with request.app.state.sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+        with reads_through(session):
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
 
 
 # scope="function" commits before the response is sent, so a 2xx means the data is stored.
