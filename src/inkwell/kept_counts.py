@@ -1,0 +1,178 @@
+"""Counts the database keeps exact with its own triggers, in the writer's transaction.
+
+A listing that reports how many rows there are, or a profile that shows how many posts an
+author wrote, reads a kept number instead of counting rows (bench/NOTES.md step 10). A
+domain declares its counts beside its models (`posts/counters.py`) with `KeptCounts`; this
+module turns a declaration into the triggers of each dialect:
+
+- PostgreSQL: statement-level triggers over transition tables, so a statement touching
+  10,000 rows updates each count once; TRUNCATE skips row triggers, so it has its own.
+  Per-parent counts come before totals in every trigger: concurrent writers take the locks
+  in one order.
+- SQLite: row triggers, which also fire for the rows a foreign key's cascade deletes.
+
+Migrations keep frozen copies of the statements they ran (a migration never changes with
+the code); `tests/test_kept_counts.py` compares the database's triggers with these
+declarations, so a drift between the two fails.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+Dialect = Literal["postgresql", "sqlite"]
+# event: (transition table, row variable, sign, alias of the grouped changes)
+_EVENTS = {
+    "insert": ("inserted", "NEW", "+", "added"),
+    "delete": ("deleted", "OLD", "-", "removed"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PerParent:
+    """`parent.column` counts the child rows whose `foreign_key` names that parent."""
+
+    parent: str
+    column: str
+    foreign_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Total:
+    """`table.column` (a table of one row) counts all the child rows."""
+
+    table: str
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """One trigger as the database should hold it, and on PostgreSQL the function it runs."""
+
+    name: str
+    create: str
+    function: str | None = None
+    function_body: str | None = None
+
+    @property
+    def statements(self) -> tuple[str, ...]:
+        if self.function is None:
+            return (self.create,)
+        function = (
+            f"CREATE FUNCTION {self.function}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$${self.function_body}$$"
+        )
+        return function, self.create
+
+
+@dataclass(frozen=True, slots=True)
+class KeptCounts:
+    """Every count kept of the rows of `child`."""
+
+    child: str
+    per_parent: tuple[PerParent, ...]
+    totals: tuple[Total, ...] = ()
+
+    def __post_init__(self) -> None:
+        """The statements are built from these names: only plain identifiers are accepted."""
+        names = [self.child]
+        names += [name for count in self.per_parent for name in _names(count)]
+        names += [name for total in self.totals for name in _names(total)]
+        if not all(name.isidentifier() and name.isascii() for name in names):
+            raise ValueError(f"kept counts are declared with plain identifiers: {names}")
+
+    def triggers(self, dialect: Dialect) -> tuple[Trigger, ...]:
+        if dialect == "postgresql":
+            return (
+                *(self._statement_trigger(event) for event in _EVENTS),
+                self._truncate_trigger(),
+            )
+        return tuple(self._row_trigger(event) for event in _EVENTS)
+
+    def create_statements(self, dialect: Dialect) -> tuple[str, ...]:
+        return tuple(
+            statement for trigger in self.triggers(dialect) for statement in trigger.statements
+        )
+
+    def drop_statements(self, dialect: Dialect) -> tuple[str, ...]:
+        triggers = self.triggers(dialect)[::-1]
+        if dialect == "sqlite":
+            return tuple(f"DROP TRIGGER {trigger.name}" for trigger in triggers)
+        return (
+            *(f"DROP TRIGGER {trigger.name} ON {self.child}" for trigger in triggers),
+            *(f"DROP FUNCTION {trigger.function}()" for trigger in triggers),
+        )
+
+    def _trigger_name(self, event: str) -> str:
+        return f"{self.child}_counted_on_{event}"
+
+    def _statement_trigger(self, event: str) -> Trigger:
+        rows, _, sign, changed = _EVENTS[event]
+        updates = [
+            f"UPDATE {count.parent} SET {count.column} = {count.parent}.{count.column} {sign} "
+            f"{changed}.{self.child} FROM (SELECT {count.foreign_key}, count(*) AS {self.child} "
+            f"FROM {rows} GROUP BY {count.foreign_key}) AS {changed} "
+            f"WHERE {count.parent}.id = {changed}.{count.foreign_key};"
+            for count in self.per_parent
+        ] + [
+            f"UPDATE {total.table} SET {total.column} = {total.column} {sign} "
+            f"(SELECT count(*) FROM {rows});"
+            for total in self.totals
+        ]
+        transition = "NEW" if event == "insert" else "OLD"
+        return Trigger(
+            name=self._trigger_name(event),
+            create=(
+                f"CREATE TRIGGER {self._trigger_name(event)} AFTER {event.upper()} ON "
+                f"{self.child} REFERENCING {transition} TABLE AS {rows} FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION count_{rows}_{self.child}()"
+            ),
+            function=f"count_{rows}_{self.child}",
+            function_body=_plpgsql(updates),
+        )
+
+    def _truncate_trigger(self) -> Trigger:
+        updates = [
+            f"UPDATE {count.parent} SET {count.column} = 0 WHERE {count.column} <> 0;"
+            for count in self.per_parent
+        ] + [f"UPDATE {total.table} SET {total.column} = 0;" for total in self.totals]
+        return Trigger(
+            name=self._trigger_name("truncate"),
+            create=(
+                f"CREATE TRIGGER {self._trigger_name('truncate')} AFTER TRUNCATE ON "
+                f"{self.child} FOR EACH STATEMENT EXECUTE FUNCTION "
+                f"count_truncated_{self.child}()"
+            ),
+            function=f"count_truncated_{self.child}",
+            function_body=_plpgsql(updates),
+        )
+
+    def _row_trigger(self, event: str) -> Trigger:
+        _, row, sign, _ = _EVENTS[event]
+        updates = [
+            f"UPDATE {count.parent} SET {count.column} = {count.column} {sign} 1 "
+            f"WHERE id = {row}.{count.foreign_key};"
+            for count in self.per_parent
+        ] + [
+            f"UPDATE {total.table} SET {total.column} = {total.column} {sign} 1;"
+            for total in self.totals
+        ]
+        return Trigger(
+            name=self._trigger_name(event),
+            create=(
+                f"CREATE TRIGGER {self._trigger_name(event)} AFTER {event.upper()} ON "
+                f"{self.child} BEGIN {' '.join(updates)} END"
+            ),
+        )
+
+
+def _names(declaration: PerParent | Total) -> tuple[str, ...]:
+    return tuple(getattr(declaration, field) for field in declaration.__slots__)
+
+
+def _plpgsql(statements: list[str]) -> str:
+    return f" BEGIN {' '.join(statements)} RETURN NULL; END "
+
+
+def normalized(sql: str) -> str:
+    """One statement as the database may echo it back: white space folded, no schema."""
+    return " ".join(sql.replace("public.", "").split())

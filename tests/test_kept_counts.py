@@ -1,0 +1,135 @@
+"""The triggers that keep counts are declared in their domain (`posts/counters.py`); the
+database must hold exactly those, and the declaration must produce what the migration ran."""
+
+import importlib
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from inkwell.kept_counts import Dialect, KeptCounts, PerParent, Total, normalized
+from inkwell.posts.counters import POST_COUNTS
+
+frozen = importlib.import_module("inkwell.migrations.versions.20261125_0003_post_counts")
+
+ALL_COUNTS = (POST_COUNTS,)
+
+
+async def database_triggers(connection: AsyncConnection) -> dict[str, str]:
+    """Every trigger of the database, with the body of its function on PostgreSQL."""
+    if connection.dialect.name == "sqlite":
+        rows = await connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        )
+        return {name: normalized(sql) for name, sql in rows}
+    rows = await connection.execute(
+        text(
+            "SELECT t.tgname, pg_get_triggerdef(t.oid), p.prosrc FROM pg_trigger t "
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal"
+        )
+    )
+    return {name: normalized(f"{create} {body}") for name, create, body in rows}
+
+
+def declared_triggers(dialect: Dialect) -> dict[str, str]:
+    return {
+        trigger.name: normalized(f"{trigger.create} {trigger.function_body or ''}")
+        for counts in ALL_COUNTS
+        for trigger in counts.triggers(dialect)
+    }
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A transaction rolled back at the end, so a test may drop what it likes."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        yield connection
+        await transaction.rollback()
+
+
+def dialect_of(connection: AsyncConnection) -> Dialect:
+    return "postgresql" if connection.dialect.name == "postgresql" else "sqlite"
+
+
+async def test_the_database_holds_exactly_the_declared_triggers(
+    connection: AsyncConnection,
+) -> None:
+    assert await database_triggers(connection) == declared_triggers(dialect_of(connection))
+
+
+async def test_a_dropped_trigger_is_told_apart_from_the_declaration(
+    connection: AsyncConnection,
+) -> None:
+    on_posts = " ON posts" if connection.dialect.name == "postgresql" else ""
+    await connection.execute(text(f"DROP TRIGGER posts_counted_on_delete{on_posts}"))
+
+    missing = (
+        declared_triggers(dialect_of(connection)).keys()
+        - (await database_triggers(connection)).keys()
+    )
+    assert missing == {"posts_counted_on_delete"}
+
+
+async def test_a_changed_trigger_is_told_apart_from_the_declaration(
+    connection: AsyncConnection,
+) -> None:
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            text(
+                "CREATE OR REPLACE FUNCTION count_inserted_posts() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$"
+            )
+        )
+    else:
+        await connection.execute(text("DROP TRIGGER posts_counted_on_insert"))
+        await connection.execute(
+            text("CREATE TRIGGER posts_counted_on_insert AFTER INSERT ON posts BEGIN SELECT 1; END")
+        )
+
+    assert await database_triggers(connection) != declared_triggers(dialect_of(connection))
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_the_declaration_makes_what_the_migration_froze(dialect: Dialect) -> None:
+    """0003 keeps its own copy; the declaration, rendered, must not have drifted from it."""
+    ran = frozen.POSTGRESQL_TRIGGERS if dialect == "postgresql" else frozen.SQLITE_TRIGGERS
+    dropped = frozen.POSTGRESQL_DROPS if dialect == "postgresql" else frozen.SQLITE_DROPS
+
+    assert sorted(map(normalized, POST_COUNTS.create_statements(dialect))) == sorted(
+        map(normalized, ran)
+    )
+    assert list(map(normalized, POST_COUNTS.drop_statements(dialect))) == list(
+        map(normalized, dropped)
+    )
+
+
+def test_a_new_count_is_one_declaration_on_both_dialects() -> None:
+    likes = KeptCounts(
+        child="likes",
+        per_parent=(PerParent(parent="posts", column="like_count", foreign_key="post_id"),),
+        totals=(Total(table="like_stats", column="total"),),
+    )
+
+    sqlite_insert, _ = likes.triggers("sqlite")
+    assert normalized(sqlite_insert.create) == (
+        "CREATE TRIGGER likes_counted_on_insert AFTER INSERT ON likes BEGIN "
+        "UPDATE posts SET like_count = like_count + 1 WHERE id = NEW.post_id; "
+        "UPDATE like_stats SET total = total + 1; END"
+    )
+    postgresql = likes.triggers("postgresql")
+    assert [trigger.function for trigger in postgresql] == [
+        "count_inserted_likes",
+        "count_deleted_likes",
+        "count_truncated_likes",
+    ]
+    assert "GROUP BY post_id" in normalized(postgresql[1].function_body or "")
+
+
+def test_a_declaration_names_only_plain_identifiers() -> None:
+    with pytest.raises(ValueError, match="plain identifiers"):
+        KeptCounts(
+            child="likes; DROP TABLE users",
+            per_parent=(PerParent(parent="posts", column="like_count", foreign_key="post_id"),),
+        )
