@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # Peers whose X-Forwarded-For/-Proto are believed: IPs or CIDRs, comma-separated, or "*"
     # (any peer, for its own last hop only); the client is the rightmost untrusted hop.
     trusted_proxies: Annotated[str, AfterValidator(_trusted_proxies)] = "127.0.0.1"
+    # Swagger UI at /docs and the schema at /openapi.json; false answers 404 for both.
+    api_docs: bool = True
     readiness_timeout: float = Field(default=2.0, gt=0)
     # FastAPI's native OpenTelemetry spans and metrics, for an OpenTelemetry SDK set up in
     # the process. Off by default: FastAPI looks for a provider on every request otherwise.
