@@ -1,9 +1,28 @@
 """/docs works offline and under the strict CSP: no inline script, every asset served here."""
 
 import re
+from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 
-from httpx import AsyncClient
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from inkwell.app import create_app
+from inkwell.config import Settings
+
+DOCS_PATHS = ["/docs", "/docs/oauth2-redirect", "/docs/assets/swagger-ui.css", "/openapi.json"]
+
+
+@pytest.fixture
+async def client_without_docs(settings: Settings) -> AsyncIterator[AsyncClient]:
+    """The app as production may run it: API_DOCS=false."""
+    app = create_app(settings.model_copy(update={"api_docs": False}))
+    transport = ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=transport, base_url="http://test") as client,
+    ):
+        yield client
 
 
 class AssetCollector(HTMLParser):
@@ -64,3 +83,21 @@ async def test_the_docs_scripts_are_served_as_javascript(client: AsyncClient) ->
 
 async def test_redoc_is_not_served(client: AsyncClient) -> None:
     assert (await client.get("/redoc")).status_code == 404
+
+
+async def test_the_docs_and_the_schema_are_served_by_default(client: AsyncClient) -> None:
+    assert (await client.get("/docs")).status_code == 200
+    schema = await client.get("/openapi.json")
+    assert schema.status_code == 200
+    assert "/api/posts" in schema.json()["paths"]
+
+
+@pytest.mark.parametrize("path", DOCS_PATHS)
+async def test_with_api_docs_off_the_docs_and_the_schema_are_not_found(
+    client_without_docs: AsyncClient, path: str
+) -> None:
+    assert (await client_without_docs.get(path)).status_code == 404
+
+
+async def test_with_api_docs_off_the_api_still_answers(client_without_docs: AsyncClient) -> None:
+    assert (await client_without_docs.get("/api/posts")).status_code == 200

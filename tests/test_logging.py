@@ -3,34 +3,62 @@
 import io
 import json
 import logging
+import logging.config
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Literal
+from urllib.parse import unquote
 
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from inkwell.config import Settings
-from inkwell.operations.logs import JsonFormatter, RequestIdFilter, logging_config
+from inkwell.operations.logs import (
+    CONSOLE_FORMAT,
+    ConsoleFormatter,
+    JsonFormatter,
+    RequestIdFilter,
+    logging_config,
+)
 from tests.test_production_settings import production
 
 LogLines = Callable[[], list[dict[str, Any]]]
 
 
-@pytest.fixture
-def json_logs(caplog: pytest.LogCaptureFixture) -> Iterator[LogLines]:
-    """What the production handler prints for the app's loggers, parsed back, a dict a line.
+@contextmanager
+def printed_logs(
+    caplog: pytest.LogCaptureFixture, log_format: Literal["console", "json"]
+) -> Iterator[io.StringIO]:
+    """What the served process prints for the app's loggers in this format, as it prints it.
 
-    It listens on "inkwell" rather than the root, which also hears the test's HTTP client.
+    The handler is built from `logging_config`, as the server builds it; it listens on
+    "inkwell" rather than the root, which also hears the test's HTTP client.
     """
+    spec = logging_config(Settings(log_format=log_format))["formatters"]["default"]
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(logging.config.DictConfigurator({}).configure_formatter(dict(spec)))
     handler.addFilter(RequestIdFilter())
     caplog.set_level(logging.INFO, logger="inkwell")
     logging.getLogger("inkwell").addHandler(handler)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    logging.getLogger("inkwell").removeHandler(handler)
+    try:
+        yield stream
+    finally:
+        logging.getLogger("inkwell").removeHandler(handler)
+
+
+@pytest.fixture
+def json_logs(caplog: pytest.LogCaptureFixture) -> Iterator[LogLines]:
+    """The JSON lines, parsed back: a dict a line."""
+    with printed_logs(caplog, "json") as stream:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+@pytest.fixture
+def console_logs(caplog: pytest.LogCaptureFixture) -> Iterator[io.StringIO]:
+    with printed_logs(caplog, "console") as stream:
+        yield stream
 
 
 @pytest.fixture
@@ -132,7 +160,8 @@ async def test_an_unexpected_error_is_logged_with_the_request_id_and_answered_wi
 def test_logs_are_json_in_production_and_console_elsewhere() -> None:
     production_settings = production(database_url="postgresql+asyncpg://db/x")
     assert logging_config(production_settings)["formatters"]["default"] == {"()": JsonFormatter}
-    assert "format" in logging_config(Settings(environment="development"))["formatters"]["default"]
+    development = logging_config(Settings(environment="development"))["formatters"]["default"]
+    assert development == {"()": ConsoleFormatter, "fmt": CONSOLE_FORMAT}
 
 
 def test_log_format_overrides_the_environment_default() -> None:
@@ -141,8 +170,47 @@ def test_log_format_overrides_the_environment_default() -> None:
 
 
 def test_the_console_format_shows_the_request_id() -> None:
-    config = logging_config(Settings(log_format="console"))
-    formatter = logging.Formatter(config["formatters"]["default"]["format"])
+    formatter = ConsoleFormatter(CONSOLE_FORMAT)
     record = logging.makeLogRecord({"name": "inkwell", "msg": "hello", "levelname": "INFO"})
     RequestIdFilter().filter(record)
     assert formatter.format(record).endswith("inkwell [-] hello")
+
+
+# Characters that end or rewrite a line, percent-encoded in a request path, and how the
+# console shows them.
+CONTROL_CHARACTERS = {
+    "%0A": "\\n",
+    "%0D": "\\r",
+    "%1B[2K": "\\x1b[2K",
+    "%0B": "\\x0b",
+    "%C2%85": "\\x85",
+    "%E2%80%A8": "\\u2028",
+}
+
+
+async def test_a_newline_in_the_path_cannot_forge_a_console_log_line(
+    client: AsyncClient, console_logs: io.StringIO
+) -> None:
+    await client.get("/x%0Afake%20line")
+    [line] = console_logs.getvalue().splitlines()
+    assert " inkwell.access [" in line
+    assert "] GET /x\\nfake line 404 " in line
+
+
+@pytest.mark.parametrize(("encoded", "shown"), CONTROL_CHARACTERS.items())
+async def test_control_characters_in_the_path_are_escaped_on_the_console(
+    client: AsyncClient, console_logs: io.StringIO, encoded: str, shown: str
+) -> None:
+    await client.get(f"/x{encoded}fake")
+    [line] = console_logs.getvalue().splitlines()
+    assert f"GET /x{shown}fake 404 " in line
+
+
+@pytest.mark.parametrize("encoded", CONTROL_CHARACTERS)
+async def test_control_characters_in_the_path_stay_inside_their_json_log_line(
+    client: AsyncClient, json_logs: LogLines, encoded: str
+) -> None:
+    response = await client.get(f"/x{encoded}fake")
+    [line] = json_logs()
+    assert line["logger"] == "inkwell.access"
+    assert line["path"] == unquote(response.request.url.raw_path.decode())

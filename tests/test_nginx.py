@@ -8,6 +8,7 @@ instance that answered, so a test can tell the instances apart.
 
 import asyncio
 import gzip
+import json
 import os
 import re
 import ssl
@@ -39,6 +40,8 @@ from tests.web.browser.conftest import PageProblems, chromium, loaded_width, wat
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "inkwell.conf.template"
 PLACEHOLDER = re.compile(r"\$\{(INKWELL_[A-Z_]+)\}")
+
+FORGOT_PASSWORD_LIMIT = 3
 
 pytestmark = pytest.mark.postgres
 
@@ -82,6 +85,7 @@ class Site:
     config: Path
     prefix: Path
     nginx: Process
+    apps: list[Process]
     # Where the instances store pictures (moto's server) and send browsers for them.
     s3_endpoint: str
     bucket: str
@@ -163,7 +167,16 @@ async def site(tmp_path_factory: pytest.TempPathFactory, moto_server: str) -> As
             S3_ENDPOINT_URL=moto_server,
         )
     async with postgres_database(f"inkwell_nginx_{uuid.uuid4().hex[:12]}") as database_url:
-        env = s3_env | {"DATABASE_URL": database_url, "ENVIRONMENT": "production"}
+        env = s3_env | {
+            "DATABASE_URL": database_url,
+            "ENVIRONMENT": "production",
+            # The widest trust (compose's before), which must still never believe what
+            # the client wrote in X-Forwarded-For.
+            "TRUSTED_PROXIES": "*",
+            # Low, so a few requests show whether a client is counted by its address; no
+            # other test here asks for password resets.
+            "RATE_LIMIT_FORGOT_PASSWORD_PER_ADDRESS": f"{FORGOT_PASSWORD_LIMIT}/hour",
+        }
         async with running("inkwell", "db", "upgrade", env=env) as upgrade:
             assert await upgrade.wait(timeout=120) == 0, upgrade.output
         serve = ("inkwell", "serve", "--host", "127.0.0.1", "--port")
@@ -183,6 +196,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory, moto_server: str) -> As
                 config=config,
                 prefix=prefix,
                 nginx=proxy,
+                apps=[first, second],
                 s3_endpoint=moto_server,
                 bucket=bucket,
             )
@@ -349,3 +363,34 @@ async def test_an_upload_over_the_limit_gets_a_json_413_from_nginx(site: Site) -
     assert response.status_code == 413
     assert response.json() == {"detail": "The upload is too large"}
     assert "x-upstream" not in response.headers
+
+
+async def test_a_client_forging_x_forwarded_for_is_still_rate_limited_by_its_own_address(
+    site: Site,
+) -> None:
+    # Each instance counts alone (no Redis here), so one of them has seen more than its
+    # limit once the two have been sent twice the limit and one more.
+    attempts = len(site.instances) * FORGOT_PASSWORD_LIMIT + 1
+    async with site.client() as client:
+        statuses = [
+            (
+                await client.post(
+                    "/api/users/forgot-password",
+                    json={"email": f"nobody{attempt}@example.com"},
+                    headers={"X-Forwarded-For": f"198.51.100.{attempt}, 10.0.0.{attempt}"},
+                )
+            ).status_code
+            for attempt in range(attempts)
+        ]
+    assert 429 in statuses
+    assert set(statuses) == {202, 429}
+
+
+async def test_the_access_log_shows_the_clients_address_not_a_forged_one(site: Site) -> None:
+    path = f"/forged-{uuid.uuid4().hex}"
+    async with site.client() as client:
+        response = await client.get(path, headers={"X-Forwarded-For": "198.51.100.77"})
+    assert response.status_code == 404
+    app = site.apps[site.instances.index(response.headers["x-upstream"])]
+    line = json.loads(await app.wait_for_line(lambda line: f'"path":"{path}"' in line))
+    assert line["client"] == "127.0.0.1"

@@ -157,6 +157,21 @@ async def test_serve_with_two_workers_starts_both_and_answers_with_json_logs(
         assert await server.wait() == 0
 
 
+async def test_served_responses_do_not_name_the_server(tmp_path: Path) -> None:
+    port = free_port()
+    env = server_env(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'inkwell.db'}")
+    command = ("inkwell", "serve", "--host", "127.0.0.1", "--port", str(port))
+    async with running(*command, env=env) as server:
+        await wait_until_answering(server, f"http://127.0.0.1:{port}/health")
+        async with httpx.AsyncClient() as client:
+            answers = [
+                await client.get(f"http://127.0.0.1:{port}{path}")
+                for path in ("/health", "/api/posts/12345", "/no/such/page")
+            ]
+    assert [answer.status_code for answer in answers] == [200, 404, 404]
+    assert [answer.headers.get("server") for answer in answers] == [None, None, None]
+
+
 @pytest.mark.postgres
 async def test_instances_starting_together_migrate_one_after_the_other(
     fresh_postgres_url: str,

@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
         trusted_proxies=settings.trusted_proxies,
         # Pages may show pictures from where the storage sends browsers (S3's public URL).
         media_origin=storage.public_origin,
@@ -108,7 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(health_router)
     app.include_router(media_router)
-    install_api_docs(app)
+    if settings.api_docs:
+        install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/media", app.state.storage.media_app(), name="media")
     return app

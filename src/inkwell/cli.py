@@ -49,6 +49,8 @@ def serve(
         http="httptools",
         # The app applies the trusted proxies' headers itself (TRUSTED_PROXIES).
         proxy_headers=False,
+        # `server: uvicorn` would tell every scanner what to try first.
+        server_header=False,
         log_config=logging_config(settings),
         log_level=settings.log_level.lower(),
         access_log=False,

@@ -11,6 +11,8 @@ from pydantic import AfterValidator, Field, SecretStr, field_validator, model_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
+from inkwell.operations.proxies import TrustedProxies
+
 logger = logging.getLogger(__name__)
 
 SECRET_KEY_MIN_LENGTH = 32
@@ -19,6 +21,12 @@ SECRET_KEY_MIN_LENGTH = 32
 def _rate_limit(value: str) -> str:
     """Fails at start-up, not at the first login, on a limit `limits` cannot read."""
     parse_many(value)
+    return value
+
+
+def _trusted_proxies(value: str) -> str:
+    """Fails at start-up, not at the first proxied request, on an entry that is no address."""
+    TrustedProxies.parse(value)
     return value
 
 
@@ -55,8 +63,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # console for people, json for log collectors; unset: json in production only.
     log_format: Literal["console", "json"] | None = None
-    # Peers whose X-Forwarded-For/-Proto are believed: IPs or CIDRs, comma-separated, or "*".
-    trusted_proxies: str = "127.0.0.1"
+    # Peers whose X-Forwarded-For/-Proto are believed: IPs or CIDRs, comma-separated, or "*"
+    # (any peer, for its own last hop only); the client is the rightmost untrusted hop.
+    trusted_proxies: Annotated[str, AfterValidator(_trusted_proxies)] = "127.0.0.1"
+    # Swagger UI at /docs and the schema at /openapi.json; false answers 404 for both.
+    api_docs: bool = True
     readiness_timeout: float = Field(default=2.0, gt=0)
     # FastAPI's native OpenTelemetry spans and metrics, for an OpenTelemetry SDK set up in
     # the process. Off by default: FastAPI looks for a provider on every request otherwise.

@@ -1,13 +1,13 @@
 """The FastAPI application class, with the operational layers wrapped around everything."""
 
-from typing import Any, cast
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from inkwell.operations.headers import SecurityHeadersMiddleware
 from inkwell.operations.logs import RequestContextMiddleware
+from inkwell.operations.proxies import ProxyHeadersMiddleware, TrustedProxies
 
 
 class InkwellFastAPI(FastAPI):
@@ -21,7 +21,7 @@ class InkwellFastAPI(FastAPI):
 
     def __init__(self, *, trusted_proxies: str, media_origin: str | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.trusted_proxies = trusted_proxies
+        self.trusted_proxies = TrustedProxies.parse(trusted_proxies)
         self.media_origin = media_origin
 
     def build_middleware_stack(self) -> ASGIApp:
@@ -29,6 +29,4 @@ class InkwellFastAPI(FastAPI):
             super().build_middleware_stack(), media_origin=self.media_origin
         )
         app = RequestContextMiddleware(app)
-        # uvicorn types ASGI callables more narrowly than Starlette; at run time they match.
-        proxied: Any = ProxyHeadersMiddleware(cast(Any, app), trusted_hosts=self.trusted_proxies)
-        return cast(ASGIApp, proxied)
+        return ProxyHeadersMiddleware(app, trusted=self.trusted_proxies)

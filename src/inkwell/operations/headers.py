@@ -43,7 +43,7 @@ STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 class SecurityHeadersMiddleware:
     """Adds the headers a response does not set itself; HSTS only when the request was HTTPS.
 
-    The scheme is the one ProxyHeadersMiddleware restored from a trusted proxy's
+    The scheme is the one proxies.ProxyHeadersMiddleware restored from a trusted proxy's
     X-Forwarded-Proto, so HSTS follows the client's connection, not nginx's.
     """
 

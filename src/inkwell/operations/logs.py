@@ -99,8 +99,28 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# What could end a line for a terminal, a log shipper or `str.splitlines`, or drive a
+# terminal: C0 controls, DEL, C1 controls, Unicode's line and paragraph separators. A
+# request path, a header or an exception message can carry any of them.
+_CONTROL_CHARACTERS = [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]
+_CONSOLE_ESCAPES = {code: ascii(chr(code))[1:-1] for code in _CONTROL_CHARACTERS}
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in _CONTROL_CHARACTERS}
+
+
+class ConsoleFormatter(logging.Formatter):
+    """CONSOLE_FORMAT with control characters escaped (`\\n`, `\\x1b`), so no input can
+    forge a line or recolour a terminal. A traceback keeps its own lines after the record's."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        return super().formatMessage(record).translate(_CONSOLE_ESCAPES)
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: the fixed fields, then whatever `extra=` added."""
+    """One JSON object per line: the fixed fields, then whatever `extra=` added.
+
+    orjson escapes C0 controls as JSON requires; the rest are escaped after it, since
+    U+2028, U+0085 and their like end a line for `str.splitlines` and many log readers.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -114,7 +134,7 @@ class JsonFormatter(logging.Formatter):
         entry |= {k: v for k, v in vars(record).items() if k not in _RECORD_ATTRIBUTES}
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
+        return orjson.dumps(entry, default=str).decode().translate(_JSON_ESCAPES)
 
 
 CONSOLE_FORMAT = "%(asctime)s %(levelname)-8s %(name)s [%(request_id)s] %(message)s"
@@ -126,7 +146,11 @@ def logging_config(settings: Settings) -> dict[str, Any]:
     uvicorn's own loggers propagate to the one root handler; its access log is off
     because RequestContextMiddleware writes a richer one.
     """
-    formatter = {"()": JsonFormatter} if settings.logs_as_json else {"format": CONSOLE_FORMAT}
+    formatter: dict[str, Any] = (
+        {"()": JsonFormatter}
+        if settings.logs_as_json
+        else {"()": ConsoleFormatter, "fmt": CONSOLE_FORMAT}
+    )
     return {
         "version": 1,
         "disable_existing_loggers": False,
