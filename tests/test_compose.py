@@ -43,8 +43,6 @@ SHARED_DEPLOYMENT = {
 POSTGRES_DEFAULT_MAX_CONNECTIONS = 100
 # Left for what is not the app's pools: a replica's migration, psql, pg_dump, health checks.
 CONNECTION_HEADROOM = 20
-# Each app process has two pools: the session's (writes) and db.Reader's.
-POOLS_PER_PROCESS = 2
 
 
 def compose() -> dict[str, Any]:
@@ -104,8 +102,7 @@ def test_the_app_pools_fit_in_postgresqls_connections_with_room_to_spare() -> No
     processes = compose()["services"]["app"]["deploy"]["replicas"] * int(
         option(app_command(), "--workers", "1")
     )
-    per_pool = setting("DATABASE_POOL_SIZE") + setting("DATABASE_MAX_OVERFLOW")
-    total = processes * POOLS_PER_PROCESS * per_pool
+    total = processes * setting("DATABASE_CONNECTIONS")
     assert total + CONNECTION_HEADROOM <= postgres_max_connections(), (
         f"{total} pooled connections leave less than {CONNECTION_HEADROOM} of "
         f"PostgreSQL's {postgres_max_connections()}"
