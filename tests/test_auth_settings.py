@@ -61,8 +61,8 @@ def test_an_explicit_secret_key_writes_no_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", ["lots", "5 per fortnight", ""])
 def test_an_unreadable_rate_limit_stops_start_up(value: str) -> None:
-    with pytest.raises(ValidationError, match="rate_limit_login_per_account"):
-        make_settings(secret_key=STRONG_KEY, rate_limit_login_per_account=value)
+    with pytest.raises(ValidationError, match="rate_limit_login_per_address"):
+        make_settings(secret_key=STRONG_KEY, rate_limit_login_per_address=value)
 
 
 async def test_the_openapi_document_describes_sign_in_and_its_errors(client: AsyncClient) -> None:
