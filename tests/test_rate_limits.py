@@ -232,6 +232,46 @@ class TestTheDelayGrows:
         assert_rate_limited(await login(client, "ada"), retry_after=1)
 
 
+class TestRefusedAttemptsAreNotFailures:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={
+                "rate_limit_login_failures": 1,
+                "rate_limit_login_first_delay": 1,
+                "rate_limit_login_longest_delay": 60,
+            }
+        )
+
+    async def test_attempts_refused_while_waiting_do_not_lengthen_the_next_delay(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        await api.register("ada")
+        responses = await asyncio.gather(*(login(client, "ada") for _ in range(6)))
+        assert sorted(response.status_code for response in responses) == [401] + [429] * 5
+        await asyncio.sleep(1)
+        assert (await login(client, "ada")).status_code == 401
+        assert_rate_limited(await login(client, "ada"), retry_after=2)
+
+
+class TestFailuresAreForgotten:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={"rate_limit_login_failures": 2, "rate_limit_login_failures_kept": 1}
+        )
+
+    async def test_failures_are_forgotten_once_kept_for_their_time(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        await api.register("ada")
+        assert (await login(client, "ada")).status_code == 401
+        await asyncio.sleep(1)
+        for _ in range(2):
+            assert (await login(client, "ada")).status_code == 401
+        assert_rate_limited(await login(client, "ada"), retry_after=1)
+
+
 class TestPasswordChecksShareTheSignInLimits:
     """Finding 5: the current password asked by PATCH /api/users/{id} is no free oracle."""
 

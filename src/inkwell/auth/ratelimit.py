@@ -8,7 +8,7 @@ lock the owner out, so accounts are limited differently by action:
 - a password check (sign-in and every other one, see `PasswordGuard`) counts only failures,
   and after a few makes each further attempt wait a growing delay, not forever;
 - forgot-password sends the email only a few times per period, silently, with the same
-  answer as always: the link in the last email sent stays valid the while (see config);
+  answer as always: meanwhile the link in the last email sent stays valid (see Settings);
 - registration is refused past its budget (there is no owner yet to lock out).
 """
 
@@ -146,8 +146,8 @@ class RateLimiter:
         """Runs `check` (is this the account's password?) within the sign-in limits.
 
         Every attempt is counted as a failure before the check, so parallel attempts each
-        see the ones before them, and one at a time may take the account's turn once it
-        must wait. A right password then clears the count.
+        see the ones before them. Past the free failures an attempt must take the account's
+        turn, which only one can hold until its delay is over. A right password clears both.
         """
         failures_key, wait_key = f"password-failures/{account}", f"password-wait/{account}"
         delays = self._failure_delays
@@ -155,12 +155,10 @@ class RateLimiter:
             self._budgets[Action.LOGIN].per_address, Action.LOGIN, "address", address_key(address)
         )
         async with _failing_closed():
-            if await self._storage.get(wait_key):
-                raise await self._too_early(wait_key)
             failures = await self._storage.incr(failures_key, delays.kept)
             delay = delays.after(failures)
             if delay and await self._storage.incr(wait_key, delay) > 1:
-                # Another attempt took the turn first: this one is not a failure.
+                # The account is waiting, or another attempt took the turn: not a failure.
                 await self._storage.incr(failures_key, delays.kept, amount=-1)
                 raise await self._too_early(wait_key)
         matches = await check()
