@@ -61,8 +61,16 @@ def test_an_explicit_secret_key_writes_no_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", ["lots", "5 per fortnight", ""])
 def test_an_unreadable_rate_limit_stops_start_up(value: str) -> None:
-    with pytest.raises(ValidationError, match="rate_limit_login_per_account"):
-        make_settings(secret_key=STRONG_KEY, rate_limit_login_per_account=value)
+    with pytest.raises(ValidationError, match="rate_limit_login_per_address"):
+        make_settings(secret_key=STRONG_KEY, rate_limit_login_per_address=value)
+
+
+def test_reset_links_must_outlive_the_window_of_the_reset_email_budget() -> None:
+    """Past that budget no email is sent: the owner uses the link in the last one sent."""
+    with pytest.raises(ValidationError, match="PASSWORD_RESET_EXPIRE_MINUTES"):
+        make_settings(
+            password_reset_expire_minutes=30, rate_limit_forgot_password_per_account="3/hour"
+        )
 
 
 async def test_the_openapi_document_describes_sign_in_and_its_errors(client: AsyncClient) -> None:

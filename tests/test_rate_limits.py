@@ -1,8 +1,17 @@
-"""Login, registration and forgot-password are limited per client address and per account."""
+"""Rate limits: hard per client address; per account, only what cannot lock its owner out.
 
+Every check of a password a client sends (sign-in, password change) shares the sign-in
+limits. Per account only failures count, and past the free ones each attempt waits a delay
+that doubles up to the longest: the owner's right password still works once it is over.
+"""
+
+import asyncio
+import logging
+import re
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from fastapi import FastAPI
@@ -11,70 +20,346 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.app import create_app
 from inkwell.config import Settings
-from tests.conftest import IN_CI, PASSWORD, Api
+from tests.conftest import IN_CI, PASSWORD, Account, Api
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+WRONG_PASSWORD = "wrong password"
+STRANGER = "198.51.100.7"  # the `client` fixture calls from 127.0.0.1
 
 
-async def login(client: AsyncClient, username: str, password: str = "wrong password") -> Response:
+async def login(client: AsyncClient, username: str, password: str = WRONG_PASSWORD) -> Response:
     return await client.post("/api/users/token", data={"username": username, "password": password})
 
 
-def assert_rate_limited(response: Response, window_seconds: int = 60) -> None:
+async def change_password(
+    client: AsyncClient, account: Account, current_password: str = WRONG_PASSWORD
+) -> Response:
+    return await client.patch(
+        f"/api/users/{account.id}",
+        json={"password": "a brand new passphrase", "current_password": current_password},
+        headers=account.headers,
+    )
+
+
+async def forgot_password(client: AsyncClient, email: str) -> Response:
+    return await client.post("/api/users/forgot-password", json={"email": email})
+
+
+def assert_rate_limited(response: Response, retry_after: int) -> None:
     assert response.status_code == 429, response.text
     assert response.json() == {"detail": "Too many attempts; try again later"}
-    assert 1 <= int(response.headers["retry-after"]) <= window_seconds
+    assert response.headers["retry-after"] == str(retry_after)
 
 
-class TestPerAccountLoginLimit:
+@asynccontextmanager
+async def client_at(app: FastAPI, address: str) -> AsyncIterator[AsyncClient]:
+    """A client calling from `address` (request.client), as a reverse proxy would report it."""
+    transport = ASGITransport(app=app, client=(address, 51_234))
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@pytest.fixture
+async def stranger(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with client_at(app, STRANGER) as client:
+        yield client
+
+
+def sent_reset_tokens(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The tokens in the reset links emailed so far (without SMTP_HOST, emails are logged)."""
+    return [
+        token
+        for record in caplog.records
+        if record.name == "inkwell.mail.service"
+        for token in re.findall(r"reset-password\?token=(\S+)", record.getMessage())
+    ]
+
+
+def default_limits(settings: Settings, action: str) -> Settings:
+    """The settings with the production defaults of one action's limits."""
+    return settings.model_copy(
+        update={
+            name: field.default
+            for name, field in Settings.model_fields.items()
+            if name.startswith(f"rate_limit_{action}")
+        }
+    )
+
+
+class TestAStrangerCannotLockTheOwnerOut:
+    """Finding 3, with the production defaults: 5 free failures, then 1 s, 2 s, 4 s..."""
+
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        return settings.model_copy(update={"rate_limit_login_per_account": "3/minute"})
+        return default_limits(default_limits(settings, "login"), "forgot_password")
 
-    async def test_the_failed_login_after_the_budget_is_refused_with_retry_after(
+    async def test_a_strangers_wrong_passwords_only_delay_the_owners_right_one(
+        self, api: Api, client: AsyncClient, stranger: AsyncClient
+    ) -> None:
+        await api.register("ada")
+        for _ in range(5):
+            assert (await login(stranger, "ada")).status_code == 401
+        assert_rate_limited(await login(client, "ada", PASSWORD), retry_after=1)
+        await asyncio.sleep(1)
+        assert (await login(client, "ada", PASSWORD)).status_code == 200
+
+    async def test_a_stranger_asking_for_reset_links_leaves_the_owner_a_working_one(
+        self, api: Api, client: AsyncClient, stranger: AsyncClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        await api.register("ada")
+        with caplog.at_level(logging.WARNING, logger="inkwell.mail.service"):
+            for _ in range(4):
+                assert (await forgot_password(stranger, "ada@example.com")).status_code == 202
+            assert (await forgot_password(client, "ada@example.com")).status_code == 202
+        *_, last_sent = sent_reset_tokens(caplog)
+        response = await client.post(
+            "/api/users/reset-password", json={"token": last_sent, "password": "a new passphrase"}
+        )
+        assert response.status_code == 200, response.text
+
+
+class TestFailedPasswordsPerAccount:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={
+                "rate_limit_login_failures": 3,
+                "rate_limit_login_first_delay": 60,
+                "rate_limit_login_longest_delay": 240,
+            }
+        )
+
+    async def test_past_the_free_failures_the_next_attempt_waits_the_first_delay(
         self, api: Api, client: AsyncClient
     ) -> None:
         await api.register("ada")
         for _ in range(3):
             assert (await login(client, "ada")).status_code == 401
-        assert_rate_limited(await login(client, "ada"))
+        assert_rate_limited(await login(client, "ada"), retry_after=60)
 
-    async def test_even_the_right_password_waits_once_the_budget_is_spent(
+    async def test_the_right_password_waits_out_the_delay_too(
         self, api: Api, client: AsyncClient
     ) -> None:
+        """Else a guesser would learn the password from whichever guess is not refused."""
         await api.register("ada")
         for _ in range(3):
             await login(client, "ada")
-        assert_rate_limited(await login(client, "ada", PASSWORD))
+        assert_rate_limited(await login(client, "ada", PASSWORD), retry_after=60)
 
-    async def test_the_account_is_named_in_any_case(self, api: Api, client: AsyncClient) -> None:
+    async def test_right_passwords_are_not_counted(self, api: Api, client: AsyncClient) -> None:
         await api.register("ada")
-        for name in ("ada", "ADA", "Ada"):
-            await login(client, name)
-        assert_rate_limited(await login(client, "aDa"))
+        for _ in range(4):
+            assert (await login(client, "ada", PASSWORD)).status_code == 200
+        for _ in range(3):
+            assert (await login(client, "ada")).status_code == 401
 
-    async def test_other_accounts_keep_their_budget(self, api: Api, client: AsyncClient) -> None:
+    async def test_a_right_password_clears_the_failures_before_it(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        await api.register("ada")
+        for _ in range(2):
+            await login(client, "ada")
+        assert (await login(client, "ada", PASSWORD)).status_code == 200
+        for _ in range(3):
+            assert (await login(client, "ada")).status_code == 401
+
+    async def test_the_account_is_one_whether_named_by_username_or_email_in_any_case(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        await api.register("ada")
+        for name in ("ada", "ADA@example.com", "Ada"):
+            assert (await login(client, name)).status_code == 401
+        assert_rate_limited(await login(client, "ada@example.com"), retry_after=60)
+
+    async def test_names_no_account_has_are_limited_alike(self, client: AsyncClient) -> None:
+        for name in ("ghost", "GHOST", "Ghost"):
+            assert (await login(client, name)).status_code == 401
+        assert_rate_limited(await login(client, "ghost"), retry_after=60)
+
+    async def test_other_accounts_keep_their_own_failures(
+        self, api: Api, client: AsyncClient
+    ) -> None:
         await api.register("ada")
         await api.register("bob")
         for _ in range(4):
             await login(client, "ada")
         assert (await login(client, "bob", PASSWORD)).status_code == 200
+        assert (await login(client, "bob")).status_code == 401
+
+    async def test_parallel_guesses_get_no_more_than_the_free_failures(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        await api.register("ada")
+        responses = await asyncio.gather(*(login(client, "ada") for _ in range(12)))
+        assert sorted(response.status_code for response in responses) == [401] * 3 + [429] * 9
 
 
-class TestPerAddressLoginLimit:
+class TestTheDelayGrows:
+    """Real (short) waits: the first delay is 1 s, the longest 2 s."""
+
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        return settings.model_copy(update={"rate_limit_login_per_address": "3/minute"})
+        return settings.model_copy(
+            update={
+                "rate_limit_login_failures": 1,
+                "rate_limit_login_first_delay": 1,
+                "rate_limit_login_longest_delay": 2,
+            }
+        )
 
-    async def test_guessing_many_accounts_from_one_address_is_limited(
+    async def test_each_failure_past_the_free_ones_doubles_the_delay_up_to_the_longest(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        await api.register("ada")
+        assert (await login(client, "ada")).status_code == 401
+        assert_rate_limited(await login(client, "ada"), retry_after=1)
+        await asyncio.sleep(1)
+        assert (await login(client, "ada")).status_code == 401
+        assert_rate_limited(await login(client, "ada"), retry_after=2)
+        await asyncio.sleep(2)
+        assert (await login(client, "ada")).status_code == 401
+        assert_rate_limited(await login(client, "ada"), retry_after=2)
+
+    async def test_the_right_password_after_the_delay_signs_in_and_clears_the_failures(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        await api.register("ada")
+        assert (await login(client, "ada")).status_code == 401
+        assert_rate_limited(await login(client, "ada", PASSWORD), retry_after=1)
+        await asyncio.sleep(1)
+        assert (await login(client, "ada", PASSWORD)).status_code == 200
+        assert (await login(client, "ada")).status_code == 401
+        assert_rate_limited(await login(client, "ada"), retry_after=1)
+
+
+class TestRefusedAttemptsAreNotFailures:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={
+                "rate_limit_login_failures": 1,
+                "rate_limit_login_first_delay": 1,
+                "rate_limit_login_longest_delay": 60,
+            }
+        )
+
+    async def test_attempts_refused_while_waiting_do_not_lengthen_the_next_delay(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        await api.register("ada")
+        responses = await asyncio.gather(*(login(client, "ada") for _ in range(6)))
+        assert sorted(response.status_code for response in responses) == [401] + [429] * 5
+        await asyncio.sleep(1)
+        assert (await login(client, "ada")).status_code == 401
+        assert_rate_limited(await login(client, "ada"), retry_after=2)
+
+
+class TestFailuresAreForgotten:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={"rate_limit_login_failures": 2, "rate_limit_login_failures_kept": 1}
+        )
+
+    async def test_failures_are_forgotten_once_kept_for_their_time(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        await api.register("ada")
+        assert (await login(client, "ada")).status_code == 401
+        await asyncio.sleep(1)
+        for _ in range(2):
+            assert (await login(client, "ada")).status_code == 401
+        assert_rate_limited(await login(client, "ada"), retry_after=1)
+
+
+class TestPasswordChecksShareTheSignInLimits:
+    """Finding 5: the current password asked by PATCH /api/users/{id} is no free oracle."""
+
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={"rate_limit_login_failures": 3, "rate_limit_login_first_delay": 60}
+        )
+
+    async def test_wrong_current_passwords_wait_like_failed_sign_ins(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        account = await api.sign_up("ada")
+        for _ in range(3):
+            assert (await change_password(client, account)).status_code == 400
+        assert_rate_limited(await change_password(client, account), retry_after=60)
+
+    async def test_parallel_wrong_current_passwords_get_no_more_than_the_free_failures(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        account = await api.sign_up("ada")
+        responses = await asyncio.gather(*(change_password(client, account) for _ in range(16)))
+        assert sorted(response.status_code for response in responses) == [400] * 3 + [429] * 13
+
+    async def test_failed_sign_ins_delay_the_password_change(
+        self, api: Api, client: AsyncClient, stranger: AsyncClient
+    ) -> None:
+        account = await api.sign_up("ada")
+        for _ in range(3):
+            await login(stranger, "ada")
+        assert_rate_limited(await change_password(client, account, PASSWORD), retry_after=60)
+
+    async def test_wrong_current_passwords_delay_sign_in(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        account = await api.sign_up("ada")
+        for _ in range(3):
+            await change_password(client, account)
+        assert_rate_limited(await login(client, "ada", PASSWORD), retry_after=60)
+
+
+class TestPerAddressLimits:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        # The same limit for every action, so only their names keep their budgets apart.
+        return settings.model_copy(
+            update={
+                f"rate_limit_{action}_per_address": "1/minute"
+                for action in ("login", "register", "forgot_password")
+            }
+        )
+
+    async def test_a_spent_address_waits_exactly_until_its_window_moves(
         self, client: AsyncClient
     ) -> None:
-        for name in ("ada", "bob", "cy"):
-            assert (await login(client, name)).status_code == 401
-        assert_rate_limited(await login(client, "dee"))
+        assert (await login(client, "ada")).status_code == 401
+        assert_rate_limited(await login(client, "bob"), retry_after=60)
+
+    async def test_each_action_has_its_own_budget(self, client: AsyncClient) -> None:
+        assert (await login(client, "ada")).status_code == 401
+        body = {"username": "bob", "email": "bob@example.com", "password": PASSWORD}
+        assert (await client.post("/api/users", json=body)).status_code == 201
+        assert (await forgot_password(client, "cy@example.com")).status_code == 202
+        assert_rate_limited(await forgot_password(client, "dee@example.com"), retry_after=60)
+
+    async def test_each_address_has_its_own_budget(
+        self, client: AsyncClient, stranger: AsyncClient
+    ) -> None:
+        assert (await login(client, "ada")).status_code == 401
+        assert (await login(stranger, "ada")).status_code == 401
+        assert_rate_limited(await login(stranger, "bob"), retry_after=60)
+
+    async def test_an_ipv6_client_is_limited_by_its_64_network(self, app: FastAPI) -> None:
+        async with client_at(app, "2001:db8:1:2::1") as first:
+            assert (await login(first, "ada")).status_code == 401
+        async with client_at(app, "2001:db8:1:2:ffff::9") as same_network:
+            assert_rate_limited(await login(same_network, "bob"), retry_after=60)
+        async with client_at(app, "2001:db8:1:3::1") as next_network:
+            assert (await login(next_network, "cy")).status_code == 401
+
+    async def test_password_changes_spend_the_sign_in_budget_of_the_address(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        account = await api.sign_up("ada")  # its sign-in spends the address's budget
+        assert_rate_limited(await change_password(client, account, PASSWORD), retry_after=60)
 
 
-class TestRegistrationLimit:
+class TestRegistrationLimits:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
         return settings.model_copy(update={"rate_limit_register_per_address": "2/hour"})
@@ -85,21 +370,39 @@ class TestRegistrationLimit:
         await api.register("ada")
         await api.register("bob")
         body = {"username": "cy", "email": "cy@example.com", "password": PASSWORD}
-        assert_rate_limited(await client.post("/api/users", json=body), window_seconds=3600)
+        assert_rate_limited(await client.post("/api/users", json=body), retry_after=3600)
 
 
-class TestForgotPasswordLimit:
+class TestResetEmailsPerAccount:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
         return settings.model_copy(update={"rate_limit_forgot_password_per_account": "1/hour"})
 
-    async def test_reset_emails_for_one_address_are_limited(self, client: AsyncClient) -> None:
-        path = "/api/users/forgot-password"
-        assert (await client.post(path, json={"email": "ada@example.com"})).status_code == 202
-        assert_rate_limited(
-            await client.post(path, json={"email": "ADA@example.com"}), window_seconds=3600
+    async def test_past_the_accounts_budget_the_answer_is_the_same_and_nothing_is_sent(
+        self, api: Api, client: AsyncClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        await api.register("ada")
+        await api.register("bob")
+        with caplog.at_level(logging.WARNING, logger="inkwell.mail.service"):
+            first = await forgot_password(client, "ada@example.com")
+            again = await forgot_password(client, "ADA@example.com")
+            other = await forgot_password(client, "bob@example.com")
+        assert first.status_code == again.status_code == other.status_code == 202
+        assert first.json() == again.json()
+        assert len(sent_reset_tokens(caplog)) == 2
+
+    async def test_the_link_sent_last_stays_valid_past_the_budget(
+        self, api: Api, client: AsyncClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        await api.register("ada")
+        with caplog.at_level(logging.WARNING, logger="inkwell.mail.service"):
+            await forgot_password(client, "ada@example.com")
+            await forgot_password(client, "ada@example.com")
+        [token] = sent_reset_tokens(caplog)
+        response = await client.post(
+            "/api/users/reset-password", json={"token": token, "password": "a new passphrase"}
         )
-        assert (await client.post(path, json={"email": "bob@example.com"})).status_code == 202
+        assert response.status_code == 200, response.text
 
 
 def redis_error() -> str | None:
@@ -124,7 +427,9 @@ def redis_settings(settings: Settings, engine: AsyncEngine) -> Settings:
             "redis_url": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
             # A prefix of its own, so parallel tests and runs never share counters.
             "rate_limit_key_prefix": f"inkwell-test-{uuid.uuid4().hex}",
-            "rate_limit_login_per_account": "3/minute",
+            "rate_limit_login_failures": 3,
+            "rate_limit_login_first_delay": 60,
+            "rate_limit_register_per_address": "1/hour",
         }
     )
 
@@ -150,15 +455,23 @@ async def second(redis_settings: Settings) -> AsyncIterator[AsyncClient]:
         yield client
 
 
-async def test_two_instances_sharing_redis_share_one_budget(
+async def test_two_instances_sharing_redis_share_the_failures_of_an_account(
     first: AsyncClient, second: AsyncClient
 ) -> None:
     await Api(first).register("ada")
     assert (await login(first, "ada")).status_code == 401
     assert (await login(second, "ada")).status_code == 401
     assert (await login(first, "ada")).status_code == 401
-    assert_rate_limited(await login(second, "ada"))
-    assert_rate_limited(await login(first, "ada"))
+    assert_rate_limited(await login(second, "ada"), retry_after=60)
+    assert_rate_limited(await login(first, "ada", PASSWORD), retry_after=60)
+
+
+async def test_with_redis_a_spent_address_waits_exactly_until_its_window_moves(
+    first: AsyncClient, second: AsyncClient
+) -> None:
+    await Api(first).register("ada")
+    body = {"username": "bob", "email": "bob@example.com", "password": PASSWORD}
+    assert_rate_limited(await second.post("/api/users", json=body), retry_after=3600)
 
 
 class TestWithRedisDown:

@@ -110,12 +110,34 @@ class Settings(BaseSettings):
 
     redis_url: str | None = None
     rate_limit_key_prefix: str = "inkwell"
+    # Every check of a password a client sends (sign-in, password and email change) draws on
+    # the login limits: a hard one per client address, and per account its failures, after
+    # which each attempt waits a delay doubling from the first to the longest (in seconds).
     rate_limit_login_per_address: RateLimit = "20/minute;200/hour"
-    rate_limit_login_per_account: RateLimit = "5/minute;50/hour"
+    rate_limit_login_failures: int = Field(default=5, ge=1)
+    rate_limit_login_first_delay: int = Field(default=1, ge=1)
+    rate_limit_login_longest_delay: int = Field(default=900, ge=1)
+    rate_limit_login_failures_kept: int = Field(default=86_400, ge=1)
     rate_limit_register_per_address: RateLimit = "10/hour"
     rate_limit_register_per_account: RateLimit = "5/hour"
     rate_limit_forgot_password_per_address: RateLimit = "10/hour"  # noqa: S105
+    # Past it the answer stays the same but no email is sent (see the validator below).
     rate_limit_forgot_password_per_account: RateLimit = "3/hour"  # noqa: S105
+
+    @model_validator(mode="after")
+    def _reset_links_outlive_the_reset_email_budget(self) -> Self:
+        """A stranger can spend an account's reset emails, but they go to its owner: while
+        the budget is spent, the last one was sent within its window, so its link must
+        still be valid for the owner to use."""
+        window = max(
+            item.get_expiry() for item in parse_many(self.rate_limit_forgot_password_per_account)
+        )
+        if self.password_reset_expire_minutes * 60 < window:
+            raise ValueError(
+                "PASSWORD_RESET_EXPIRE_MINUTES must be at least the longest period of "
+                "RATE_LIMIT_FORGOT_PASSWORD_PER_ACCOUNT"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_needs_a_strong_secret_key(self) -> Self:

@@ -7,10 +7,10 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 
 from inkwell.auth.cookies import SESSION_COOKIE, check_csrf
-from inkwell.auth.ratelimit import RateLimiter
+from inkwell.auth.ratelimit import PasswordGuard, RateLimiter
 from inkwell.auth.tokens import AccessTokens
 from inkwell.config import Settings
-from inkwell.dependencies import DbSession, ResourceId, app_state
+from inkwell.dependencies import DbSession, Passwords, ResourceId, app_state
 from inkwell.errors import Forbidden, Unauthorized
 from inkwell.users import service as users
 from inkwell.users.models import User
@@ -35,6 +35,16 @@ AppSettings = Annotated[Settings, Depends(app_state("settings"))]
 Tokens = Annotated[AccessTokens, Depends(app_state("access_tokens"))]
 RateLimits = Annotated[RateLimiter, Depends(app_state("rate_limiter"))]
 ClientAddress = Annotated[str, Depends(_client_address)]
+
+
+async def _password_guard(
+    limiter: RateLimits, passwords: Passwords, address: ClientAddress
+) -> PasswordGuard:
+    return PasswordGuard(limiter, passwords, address)
+
+
+# What every route that checks a password the client sent checks it with.
+PasswordChecks = Annotated[PasswordGuard, Depends(_password_guard)]
 
 
 def _chosen_token(

@@ -2,12 +2,22 @@
 
 Counters live in memory (one process) or, with REDIS_URL, in Redis, where every instance
 of the app draws on the same budget.
+
+Per client address every limit is hard. Per account, what a stranger can spend must not
+lock the owner out, so accounts are limited differently by action:
+- a password check (sign-in and every other one, see `PasswordGuard`) counts only failures,
+  and after a few makes each further attempt wait a growing delay, not forever;
+- forgot-password sends the email only a few times per period, silently, with the same
+  answer as always: meanwhile the link in the last email sent stays valid (see Settings);
+- registration is refused past its budget (there is no owner yet to lock out).
 """
 
+import ipaddress
 import logging
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -18,12 +28,17 @@ from limits.errors import StorageError
 
 from inkwell.config import Settings
 from inkwell.errors import ServiceUnavailable, TooManyRequests
+from inkwell.security import PasswordHasher
+from inkwell.users.models import User
 
 logger = logging.getLogger(__name__)
 
+TOO_MANY_ATTEMPTS = "Too many attempts; try again later"
+IPV6_NETWORK_PREFIX = 64  # what one subscriber gets: any address in it is the same client
+
 
 class Action(StrEnum):
-    LOGIN = "login"
+    LOGIN = "login"  # every check of a password a client sends, not only sign-in
     REGISTER = "register"
     FORGOT_PASSWORD = "forgot-password"  # noqa: S105  (a name, not a password)
 
@@ -34,10 +49,48 @@ class Budget:
     per_account: list[RateLimitItem]
 
 
+@dataclass(frozen=True, slots=True)
+class FailureDelays:
+    """Per account: `free` failed password checks, then before each further attempt a delay
+    that doubles from `first` to at most `longest` seconds. A right password resets them.
+
+    The count is forgotten `kept` seconds after its first failure.
+    """
+
+    free: int
+    first: int
+    longest: int
+    kept: int
+
+    def after(self, failures: int) -> int:
+        """The seconds the next attempt waits once `failures` attempts failed (0: none)."""
+        if failures < self.free:
+            return 0
+        doublings = min(failures - self.free, self.longest.bit_length())
+        return min(self.longest, self.first << doublings)
+
+
+def address_key(address: str) -> str:
+    """An IPv6 client owns its whole /64, so it is limited as one; IPv4 by the address."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:  # no client address at all ("unknown")
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_NETWORK_PREFIX), strict=False))
+    return str(ip)
+
+
 class RateLimiter:
-    def __init__(self, storage: Storage, budgets: dict[Action, Budget]) -> None:
+    def __init__(
+        self, storage: Storage, budgets: dict[Action, Budget], failure_delays: FailureDelays
+    ) -> None:
+        self._storage = storage
         self._strategy = MovingWindowRateLimiter(storage)
         self._budgets = budgets
+        self._failure_delays = failure_delays
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RateLimiter":
@@ -51,10 +104,8 @@ class RateLimiter:
         return cls(
             storage,
             {
-                Action.LOGIN: Budget(
-                    parse_many(settings.rate_limit_login_per_address),
-                    parse_many(settings.rate_limit_login_per_account),
-                ),
+                # Accounts are limited by their failed password checks (FailureDelays).
+                Action.LOGIN: Budget(parse_many(settings.rate_limit_login_per_address), []),
                 Action.REGISTER: Budget(
                     parse_many(settings.rate_limit_register_per_address),
                     parse_many(settings.rate_limit_register_per_account),
@@ -64,30 +115,116 @@ class RateLimiter:
                     parse_many(settings.rate_limit_forgot_password_per_account),
                 ),
             },
+            FailureDelays(
+                free=settings.rate_limit_login_failures,
+                first=settings.rate_limit_login_first_delay,
+                longest=settings.rate_limit_login_longest_delay,
+                kept=settings.rate_limit_login_failures_kept,
+            ),
         )
 
-    async def spend(self, action: Action, *, address: str, accounts: Iterable[str]) -> None:
+    async def spend(self, action: Action, *, address: str, accounts: Iterable[str] = ()) -> None:
         """One attempt from `address` at each of `accounts`, or 429 if any budget is spent.
 
         Accounts are named as the client named them (lower-cased), so names that do not
         exist are limited too.
         """
         budget = self._budgets[action]
-        await self._spend(budget.per_address, action, "address", address)
+        await self._spend(budget.per_address, action, "address", address_key(address))
         for account in accounts:
             await self._spend(budget.per_account, action, "account", account.lower())
 
-    async def _spend(self, items: list[RateLimitItem], *identity: str) -> None:
-        """Without its counters (Redis down) the endpoint closes rather than allow guessing."""
-        try:
-            for item in items:
-                await self._spend_one(item, *identity)
-        except StorageError as exc:
-            logger.warning("rate limit storage unavailable: %s", exc.storage_error)
-            raise ServiceUnavailable("Temporarily unavailable; try again shortly") from exc
+    async def spend_quietly(self, action: Action, *, account: str) -> bool:
+        """One attempt at the account for `action`: False, not an error, past its budget."""
+        identity = (action, "account", account.lower())
+        async with _failing_closed():
+            return await self._refused(self._budgets[action].per_account, *identity) is None
 
-    async def _spend_one(self, item: RateLimitItem, *identity: str) -> None:
-        if not await self._strategy.hit(item, *identity):
-            stats = await self._strategy.get_window_stats(item, *identity)
-            retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-            raise TooManyRequests("Too many attempts; try again later", retry_after=retry_after)
+    async def check_password(
+        self, check: Callable[[], Awaitable[bool]], *, address: str, account: str
+    ) -> bool:
+        """Runs `check` (is this the account's password?) within the sign-in limits.
+
+        Every attempt is counted as a failure before the check, so parallel attempts each
+        see the ones before them. Past the free failures an attempt must take the account's
+        turn, which only one can hold until its delay is over. A right password clears both.
+        """
+        failures_key, wait_key = f"password-failures/{account}", f"password-wait/{account}"
+        delays = self._failure_delays
+        await self._spend(
+            self._budgets[Action.LOGIN].per_address, Action.LOGIN, "address", address_key(address)
+        )
+        async with _failing_closed():
+            failures = await self._storage.incr(failures_key, delays.kept)
+            delay = delays.after(failures)
+            if delay and await self._storage.incr(wait_key, delay) > 1:
+                # The account is waiting, or another attempt took the turn: not a failure.
+                await self._storage.incr(failures_key, delays.kept, amount=-1)
+                raise await self._too_early(wait_key)
+        matches = await check()
+        if matches:
+            async with _failing_closed():
+                await self._storage.clear(failures_key)
+                await self._storage.clear(wait_key)
+        return matches
+
+    async def _too_early(self, wait_key: str) -> TooManyRequests:
+        expiry = await self._storage.get_expiry(wait_key)
+        return _too_many_attempts(expiry)
+
+    async def _spend(self, items: list[RateLimitItem], *identity: str) -> None:
+        async with _failing_closed():
+            if (refused := await self._refused(items, *identity)) is not None:
+                stats = await self._strategy.get_window_stats(refused, *identity)
+                raise _too_many_attempts(stats.reset_time)
+
+    async def _refused(self, items: list[RateLimitItem], *identity: str) -> RateLimitItem | None:
+        """Spends one of each limit in turn; the first one already spent, if any."""
+        for item in items:
+            if not await self._strategy.hit(item, *identity):
+                return item
+        return None
+
+
+def _too_many_attempts(until: float) -> TooManyRequests:
+    return TooManyRequests(TOO_MANY_ATTEMPTS, retry_after=max(1, math.ceil(until - time.time())))
+
+
+@asynccontextmanager
+async def _failing_closed() -> AsyncIterator[None]:
+    """Without its counters (Redis down) an endpoint closes rather than allow guessing."""
+    try:
+        yield
+    except StorageError as exc:
+        logger.warning("rate limit storage unavailable: %s", exc.storage_error)
+        raise ServiceUnavailable("Temporarily unavailable; try again shortly") from exc
+
+
+class PasswordGuard:
+    """The one way to check a password a client sends: sign-in, password or email change.
+
+    All of them share the sign-in limits: the hard budget of the client's address, and the
+    account's failures, whichever way the account was named.
+    """
+
+    def __init__(self, limiter: RateLimiter, passwords: PasswordHasher, address: str) -> None:
+        self._limiter = limiter
+        self._passwords = passwords
+        self._address = address
+
+    async def verify(self, account: User | str, password: str) -> bool:
+        """Whether `password` is the account's: 429 (TooManyRequests) while it must wait.
+
+        `account` is the user, or what the client named when no account has that name:
+        it is limited as well and still costs a full check, so neither the answer nor its
+        timing tells which names exist; its answer is always False.
+        """
+        if isinstance(account, User):
+            key, password_hash = f"user:{account.id}", account.password_hash
+        else:
+            key, password_hash = f"name:{account.lower()}", None
+
+        async def check() -> bool:
+            return await self._passwords.verify(password, password_hash)
+
+        return await self._limiter.check_password(check, address=self._address, account=key)

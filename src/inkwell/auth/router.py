@@ -8,6 +8,7 @@ from inkwell.auth.dependencies import (
     AppSettings,
     ClientAddress,
     CurrentUser,
+    PasswordChecks,
     RateLimits,
     Tokens,
 )
@@ -39,14 +40,11 @@ async def login(
     request: Request,
     response: Response,
     session: DbSession,
-    passwords: Passwords,
+    guard: PasswordChecks,
     tokens: Tokens,
-    limiter: RateLimits,
-    address: ClientAddress,
 ) -> AccessToken:
     """Answers the token and also sets it as an HttpOnly cookie, with a CSRF cookie beside it."""
-    await limiter.spend(Action.LOGIN, address=address, accounts=[form.username])
-    user = await service.authenticate(session, passwords, form.username, form.password)
+    user = await service.authenticate(session, guard, form.username, form.password)
     token = tokens.issue(user)
     set_sign_in_cookies(request, response, token, int(tokens.lifetime.total_seconds()))
     return AccessToken(access_token=token)
@@ -85,7 +83,11 @@ async def forgot_password(
     background: BackgroundTasks,
 ) -> Message:
     """The same answer whether or not the email is known; the email goes out afterwards."""
-    await limiter.spend(Action.FORGOT_PASSWORD, address=address, accounts=[data.email])
+    await limiter.spend(Action.FORGOT_PASSWORD, address=address)
+    # Past the account's budget a stranger must not deny its owner: nothing is sent, and
+    # the link last sent stays valid (see Settings).
+    if not await limiter.spend_quietly(Action.FORGOT_PASSWORD, account=data.email):
+        return FORGOT_PASSWORD_ANSWER
     email = await service.password_reset_email(session, settings, data.email)
     if email is not None:
         background.add_task(deliver, mailer, email)

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.auth.models import PasswordResetToken
+from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.config import Settings
 from inkwell.db import utcnow
 from inkwell.errors import BadRequest, Unauthorized
@@ -20,18 +21,18 @@ from inkwell.users.models import User
 
 
 async def authenticate(
-    session: AsyncSession, passwords: PasswordHasher, login: str, password: str
+    session: AsyncSession, guard: PasswordGuard, login: str, password: str
 ) -> User:
     """`login` is the username or the email, in any case.
 
     An unknown login still costs a full password check, so timing does not tell which
-    accounts exist.
+    accounts exist. The account is limited as one whichever name the client gave.
     """
     login = login.lower()
     user = await session.scalar(
         select(User).where(or_(func.lower(User.username) == login, User.email == login))
     )
-    matches = await passwords.verify(password, user.password_hash if user else None)
+    matches = await guard.verify(user or login, password)
     if user is None or not matches:
         raise Unauthorized("Incorrect username or password")
     return user

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, status
 
-from inkwell.auth.dependencies import ClientAddress, RateLimits, SelfUser
+from inkwell.auth.dependencies import ClientAddress, PasswordChecks, RateLimits, SelfUser
 from inkwell.auth.ratelimit import Action
 from inkwell.body_limits import BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, Passwords, ResourceId
@@ -38,13 +38,18 @@ async def get_user(user_id: ResourceId, reader: DbReader) -> UserPublic:
 
 @router.patch(
     "/{user_id:int}",
-    responses=responses(400, 401, 403, 404, 409),
+    responses=responses(400, 401, 403, 404, 409, 429),
     summary="Change your username, email or password (a new password signs you out everywhere)",
 )
 async def update_user(
-    user: SelfUser, data: UserUpdate, session: DbSession, passwords: Passwords
+    user: SelfUser,
+    data: UserUpdate,
+    session: DbSession,
+    passwords: Passwords,
+    guard: PasswordChecks,
 ) -> UserPrivate:
-    return UserPrivate.model_validate(await service.update_user(session, passwords, user, data))
+    updated = await service.update_user(session, passwords, guard, user, data)
+    return UserPrivate.model_validate(updated)
 
 
 @router.delete(

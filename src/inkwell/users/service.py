@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.auth.models import PasswordResetToken
+from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.db import Reader
 from inkwell.errors import BadRequest, Conflict, NotFound
 from inkwell.security import PasswordHasher
@@ -60,12 +61,15 @@ async def register(session: AsyncSession, passwords: PasswordHasher, data: UserC
 
 
 async def update_user(
-    session: AsyncSession, passwords: PasswordHasher, user: User, data: UserUpdate
+    session: AsyncSession,
+    passwords: PasswordHasher,
+    guard: PasswordGuard,
+    user: User,
+    data: UserUpdate,
 ) -> User:
     if data.password is not None:
         # UserUpdate refuses a new password without the current one.
-        if not await passwords.verify(data.current_password or "", user.password_hash):
-            raise BadRequest("current_password is incorrect")
+        await _confirm_current_password(guard, user, data.current_password)
         await set_password(session, passwords, user, data.password)
     changed_username = data.username if data.username not in (None, user.username) else None
     changed_email = data.email if data.email not in (None, user.email) else None
@@ -78,6 +82,14 @@ async def update_user(
         user.email = data.email
     await _flush_unique(session)
     return user
+
+
+async def _confirm_current_password(
+    guard: PasswordGuard, user: User, current_password: str | None
+) -> None:
+    """Guessed through the sign-in limits, like any password a client sends."""
+    if not await guard.verify(user, current_password or ""):
+        raise BadRequest("current_password is incorrect")
 
 
 async def set_password(
