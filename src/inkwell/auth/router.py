@@ -1,9 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response, status
 
 from inkwell.auth import service
-from inkwell.auth.cookies import clear_sign_in_cookies, set_sign_in_cookies
+from inkwell.auth.cookies import clear_sign_in_cookies, refuse_cross_site, set_sign_in_cookies
 from inkwell.auth.dependencies import (
     AppSettings,
     ClientAddress,
@@ -28,10 +28,17 @@ FORGOT_PASSWORD_ANSWER = Message(
 )
 
 
+async def _no_store(response: Response) -> None:
+    """For answers that carry a token or private data: no cache, shared or the browser's,
+    may keep them (RFC 6749, section 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+
+
 @router.post(
     "/token",
-    responses=responses(401, 429),
+    responses=responses(401, 403, 429),
     summary="Sign in with the username or email and the password",
+    dependencies=[Depends(_no_store)],
 )
 async def login(
     *,
@@ -41,18 +48,29 @@ async def login(
     session: DbSession,
     passwords: Passwords,
     tokens: Tokens,
+    settings: AppSettings,
     limiter: RateLimits,
     address: ClientAddress,
 ) -> AccessToken:
-    """Answers the token and also sets it as an HttpOnly cookie, with a CSRF cookie beside it."""
+    """Answers the token and also sets it as an HttpOnly cookie, with a CSRF cookie beside it.
+
+    Refused (403) when a browser says another site sent the request (login CSRF).
+    """
+    refuse_cross_site(request, settings.public_base_url)
     await limiter.spend(Action.LOGIN, address=address, accounts=[form.username])
     user = await service.authenticate(session, passwords, form.username, form.password)
     token = tokens.issue(user)
-    set_sign_in_cookies(request, response, token, int(tokens.lifetime.total_seconds()))
+    lifetime = int(tokens.lifetime.total_seconds())
+    set_sign_in_cookies(request, response, settings.public_base_url, token, lifetime)
     return AccessToken(access_token=token)
 
 
-@router.get("/me", responses=responses(401, 403), summary="The signed-in user's own profile")
+@router.get(
+    "/me",
+    responses=responses(401, 403),
+    summary="The signed-in user's own profile",
+    dependencies=[Depends(_no_store)],
+)
 async def me(user: CurrentUser) -> UserPrivate:
     return UserPrivate.model_validate(user)
 
@@ -63,9 +81,11 @@ async def me(user: CurrentUser) -> UserPrivate:
     responses=responses(401, 403),
     summary="Sign out: void the token (and every other one of this user) and clear the cookies",
 )
-async def logout(user: CurrentUser, request: Request, response: Response) -> None:
+async def logout(
+    user: CurrentUser, request: Request, response: Response, settings: AppSettings
+) -> None:
     users.end_sessions(user)
-    clear_sign_in_cookies(request, response)
+    clear_sign_in_cookies(request, response, settings.public_base_url)
 
 
 @router.post(
