@@ -1,6 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth import service
 from inkwell.auth.cookies import clear_sign_in_cookies, refuse_cross_site, set_sign_in_cookies
@@ -14,14 +15,15 @@ from inkwell.auth.dependencies import (
 from inkwell.auth.ratelimit import Action
 from inkwell.auth.schemas import AccessToken, ForgotPassword, LoginForm, Message, ResetPassword
 from inkwell.body_limits import BodyLimitRoute
-from inkwell.dependencies import DbSession, Passwords
+from inkwell.dependencies import DbSession, Passwords, app_state
 from inkwell.errors import responses
 from inkwell.mail.dependencies import MailerDep
-from inkwell.mail.service import deliver
 from inkwell.users import service as users
 from inkwell.users.schemas import UserPrivate
 
 router = APIRouter(prefix="/api/users", tags=["auth"], route_class=BodyLimitRoute)
+
+Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(app_state("sessionmaker"))]
 
 FORGOT_PASSWORD_ANSWER = Message(
     detail="If an account uses this email, a link to reset its password is on its way."
@@ -97,18 +99,17 @@ async def logout(
 async def forgot_password(
     *,
     data: ForgotPassword,
-    session: DbSession,
+    sessions: Sessions,
     settings: AppSettings,
     limiter: RateLimits,
     address: ClientAddress,
     mailer: MailerDep,
     background: BackgroundTasks,
 ) -> Message:
-    """The same answer whether or not the email is known; the email goes out afterwards."""
+    """The same answer, after the same work, whether or not the email is known: the lookup,
+    the token and the email all happen after the response."""
     await limiter.spend(Action.FORGOT_PASSWORD, address=address, accounts=[data.email])
-    email = await service.password_reset_email(session, settings, data.email)
-    if email is not None:
-        background.add_task(deliver, mailer, email)
+    background.add_task(service.send_password_reset, sessions, settings, mailer, data.email)
     return FORGOT_PASSWORD_ANSWER
 
 
