@@ -6,6 +6,7 @@ import logging
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -16,6 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from inkwell.auth.models import PasswordResetToken
 from inkwell.config import Settings
+from inkwell.db import create_engine, create_sessionmaker
 from tests.conftest import PASSWORD, Account, Api, StatementCounter
 from tests.mail_server import PUBLIC_BASE_URL, Inbox, free_port, sending_to
 
@@ -230,3 +232,20 @@ async def test_the_answer_comes_before_any_database_work_known_email_or_not(
     and its write all happen after the answer."""
     assert await statements_before_the_answer(app, count_statements, client, email) == []
     assert count_statements.statements
+
+
+async def test_a_database_failure_after_the_answer_is_logged_not_raised(
+    app: FastAPI,
+    client: AsyncClient,
+    tmp_path: Path,
+    author: Account,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    unreachable = create_engine(
+        Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'inkwell.db'}")
+    )
+    app.state.sessionmaker = create_sessionmaker(unreachable)
+    with caplog.at_level(logging.ERROR, logger="inkwell.auth.service"):
+        await forgot(client, "author@example.com")
+    await unreachable.dispose()
+    assert "could not issue a password reset link" in caplog.text
