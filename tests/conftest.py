@@ -24,7 +24,7 @@ from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
 from inkwell.migrations import upgrade_database
 
-pytest_plugins = ("tests.s3", "tests.database_proxy")
+pytest_plugins = ("tests.s3", "tests.database_proxy", "tests.mail_server")
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)

@@ -1,12 +1,23 @@
-"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for the mail tests."""
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for the mail tests.
+
+A pytest plugin (see conftest.py): `inbox` starts a server for one test, and a test module
+that sends mail points the app at it by overriding `settings` with `sending_to(inbox)`.
+"""
 
 import re
 import socket
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from inkwell.config import Settings
+
+PUBLIC_BASE_URL = "https://blog.example.org"
 
 
 def free_port() -> int:
@@ -31,8 +42,43 @@ class Inbox:
 
     def reset_token(self) -> str:
         """The token in the link of the latest email."""
-        body = self.messages[-1].get_body(("plain",))
-        assert body is not None
-        link = re.search(r"https?://\S+", body.get_content())
-        assert link is not None
-        return parse_qs(urlsplit(link.group()).query)["token"][0]
+        return link_token(self.messages[-1])
+
+    def sent_to(self, address: str) -> list[EmailMessage]:
+        return [message for message in self.messages if message["To"] == address]
+
+
+def link_token(message: EmailMessage) -> str:
+    """The token in the message's link."""
+    body = message.get_body(("plain",))
+    assert body is not None
+    link = re.search(r"https?://\S+", body.get_content())
+    assert link is not None
+    return parse_qs(urlsplit(link.group()).query)["token"][0]
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def inbox(smtp_port: int) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+def sending_to(settings: Settings, smtp_port: int) -> Settings:
+    """The settings with the app's mail going to the `inbox` server on `smtp_port`."""
+    return settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_port,
+            "smtp_security": "none",
+            "mail_from": "Inkwell <no-reply@blog.example.org>",
+            "public_base_url": PUBLIC_BASE_URL,
+        }
+    )

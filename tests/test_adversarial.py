@@ -223,7 +223,7 @@ async def test_taking_another_users_email_is_a_conflict(api: Api, client: AsyncC
     mallory = await api.sign_up("mallory")
     response = await client.patch(
         f"/api/users/{mallory.id}",
-        json={"email": str(victim.user["email"]).upper()},
+        json={"email": str(victim.user["email"]).upper(), "current_password": PASSWORD},
         headers=mallory.headers,
     )
     assert response.status_code == 409

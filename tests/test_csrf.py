@@ -1,7 +1,7 @@
 """Cookie-authenticated writes need the CSRF header and a same-site Origin; bearer ones do not."""
 
 import pytest
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 
 from tests.conftest import PASSWORD, Api
 
@@ -86,3 +86,55 @@ async def test_a_bearer_request_needs_no_csrf_header_even_from_another_origin(
     account = await api.sign_up("bob")
     headers = account.headers | {"Origin": "https://elsewhere.example"}
     assert (await client.post("/api/posts", json=NEW_POST, headers=headers)).status_code == 201
+
+
+async def sign_in(client: AsyncClient, headers: dict[str, str]) -> Response:
+    form = {"username": "ada", "password": PASSWORD}
+    return await client.post("/api/users/token", data=form, headers=headers)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "http://test", "Sec-Fetch-Site": "cross-site"},
+    ],
+    ids=["foreign origin", "opaque origin", "cross-site fetch", "cross-site despite origin"],
+)
+async def test_signing_in_from_another_site_is_refused_and_sets_no_cookie(
+    api: Api, client: AsyncClient, headers: dict[str, str]
+) -> None:
+    """A foreign form could otherwise sign the victim's browser into the attacker's account."""
+    await api.register("ada")
+    response = await sign_in(client, headers)
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Cross-site request refused"}
+    assert "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Origin": "http://test", "Sec-Fetch-Site": "same-origin"},
+        {"Origin": "http://127.0.0.1:8000"},
+        {"Sec-Fetch-Site": "none"},
+    ],
+    ids=["api client", "own origin", "public base url", "typed address"],
+)
+async def test_signing_in_from_the_site_itself_or_an_api_client_works(
+    api: Api, client: AsyncClient, headers: dict[str, str]
+) -> None:
+    await api.register("ada")
+    response = await sign_in(client, headers)
+    assert response.status_code == 200
+    assert "inkwell_session" in client.cookies
+
+
+async def test_a_cookie_write_from_a_cross_site_fetch_is_refused_even_with_the_token(
+    browser: AsyncClient,
+) -> None:
+    headers = csrf_header(browser) | {"Sec-Fetch-Site": "cross-site"}
+    assert (await browser.post("/api/posts", json=NEW_POST, headers=headers)).status_code == 403

@@ -5,49 +5,28 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from httpx import AsyncClient
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Message, Receive, Scope, Send
 
 from inkwell.auth.models import PasswordResetToken
 from inkwell.config import Settings
-from tests.conftest import PASSWORD, Account, Api
-from tests.mail_server import Inbox, free_port
+from inkwell.db import create_engine, create_sessionmaker
+from tests.conftest import PASSWORD, Account, Api, StatementCounter
+from tests.mail_server import PUBLIC_BASE_URL, Inbox, free_port, sending_to
 
 NEW_PASSWORD = "a fresh and long passphrase"
-PUBLIC_BASE_URL = "https://blog.example.org"
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def inbox(smtp_port: int) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
 def settings(settings: Settings, inbox: Inbox, smtp_port: int) -> Settings:
-    return settings.model_copy(
-        update={
-            "smtp_host": "127.0.0.1",
-            "smtp_port": smtp_port,
-            "smtp_security": "none",
-            "mail_from": "Inkwell <no-reply@blog.example.org>",
-            "public_base_url": PUBLIC_BASE_URL,
-        }
-    )
+    return sending_to(settings, smtp_port)
 
 
 async def forgot(client: AsyncClient, email: str) -> None:
@@ -218,3 +197,55 @@ async def test_two_racing_uses_of_one_token_let_exactly_one_through(
     token = inbox.reset_token()
     statuses = await asyncio.gather(*(reset(client, token) for _ in range(5)))
     assert sorted(statuses) == [200, 400, 400, 400, 400]
+
+
+async def statements_before_the_answer(
+    app: FastAPI, counter: StatementCounter, client: AsyncClient, email: str
+) -> list[str]:
+    """The SQL the app sent before it started its answer to a forgot-password request."""
+    counter.statements.clear()
+    seen: list[str] = []
+
+    async def watched(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_watched(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                seen.extend(counter.statements)
+            await send(message)
+
+        await app(scope, receive, send_watched)
+
+    transport = ASGITransport(app=watched)
+    async with AsyncClient(transport=transport, base_url=str(client.base_url)) as watching:
+        await forgot(watching, email)
+    return seen
+
+
+@pytest.mark.parametrize("email", ["author@example.com", "nobody@example.com"])
+async def test_the_answer_comes_before_any_database_work_known_email_or_not(
+    app: FastAPI,
+    count_statements: StatementCounter,
+    client: AsyncClient,
+    author: Account,
+    email: str,
+) -> None:
+    """So a known and an unknown email take the request the same time: the lookup, the token
+    and its write all happen after the answer."""
+    assert await statements_before_the_answer(app, count_statements, client, email) == []
+    assert count_statements.statements
+
+
+async def test_a_database_failure_after_the_answer_is_logged_not_raised(
+    app: FastAPI,
+    client: AsyncClient,
+    tmp_path: Path,
+    author: Account,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    unreachable = create_engine(
+        Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'inkwell.db'}")
+    )
+    app.state.sessionmaker = create_sessionmaker(unreachable)
+    with caplog.at_level(logging.ERROR, logger="inkwell.auth.service"):
+        await forgot(client, "author@example.com")
+    await unreachable.dispose()
+    assert "could not issue a password reset link" in caplog.text

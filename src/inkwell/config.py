@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     access_token_expire_minutes: int = Field(default=30, ge=1)
     password_reset_expire_minutes: int = Field(default=60, ge=1)
+    email_change_expire_minutes: int = Field(default=60, ge=1)
     public_base_url: str = "http://127.0.0.1:8000"
 
     smtp_host: str | None = None

@@ -106,7 +106,8 @@ async def test_a_users_page_loads_more_from_that_users_posts(
 @pytest.mark.parametrize(
     "path",
     ["/", "/posts/{id}", "/users/{user_id}/posts", "/login", "/register", "/forgot-password",
-     "/reset-password?token=abc", "/reset-password", "/no-such-page"],
+     "/reset-password?token=abc", "/reset-password", "/confirm-email?token=abc",
+     "/confirm-email", "/no-such-page"],
 )  # fmt: skip
 async def test_pages_carry_no_inline_code_that_a_strict_csp_would_block(
     client: AsyncClient, api: Api, author: Account, path: str
@@ -273,6 +274,23 @@ def test_the_navbar_shows_a_signed_in_user_and_a_way_to_sign_out() -> None:
     assert 'href="/login"' not in html
 
 
+async def test_the_confirm_page_carries_its_token_escaped_in_a_form_to_send(
+    client: AsyncClient,
+) -> None:
+    """Opening the link changes nothing (mail scanners open links); the button does."""
+    html = (await client.get("/confirm-email", params={"token": 'a"b<c'})).text
+    assert 'id="confirm-email-form" data-api-form data-endpoint="/api/users/confirm-email"' in html
+    assert 'name="token" value="a&#34;b&lt;c"' in html
+
+
+async def test_the_confirm_page_without_a_token_sends_to_the_account_page(
+    client: AsyncClient,
+) -> None:
+    html = (await client.get("/confirm-email")).text
+    assert 'id="confirm-email-form"' not in html
+    assert 'href="/account"' in html
+
+
 def test_the_account_page_edits_and_deletes_its_users_account() -> None:
     html = signed_in_page("account.html")
     assert 'data-endpoint="/api/users/7"' in html
@@ -382,6 +400,23 @@ async def test_the_login_page_says_why_after_a_password_change(client: AsyncClie
     assert "Your password is changed and every session has ended." in html
 
 
+async def test_the_login_page_says_why_after_an_email_change(client: AsyncClient) -> None:
+    html = (await client.get("/login", params={"notice": "email-changed"})).text
+    assert "Your email is changed and every session has ended." in html
+
+
+def test_the_account_page_asks_for_the_password_to_change_the_email() -> None:
+    html = signed_in_page("account.html")
+    form = html[html.index('<form method="post" id="email-form"') :]
+    form = form[: form.index("</form>")]
+    assert 'name="email"' in form
+    assert 'name="current_password" type="password" required' in form
+    assert "A link to confirm it is on its way to the new address." in form
+    assert (
+        'name="email"' not in html[html.index('id="profile-form"') : html.index('id="email-form"')]
+    )
+
+
 async def test_the_login_page_ignores_a_notice_it_does_not_know(client: AsyncClient) -> None:
     html = (await client.get("/login", params={"notice": "<b>you were hacked</b>"})).text
     assert 'data-testid="login-notice"' not in html
@@ -400,7 +435,7 @@ async def test_an_error_on_a_page_still_shows_who_is_signed_in(
 @pytest.mark.parametrize(
     "path",
     ["/login", "/register", "/forgot-password", "/reset-password?token=abc", "/account",
-     "/posts/new", "/posts/{id}"],
+     "/posts/new", "/posts/{id}", "/confirm-email?token=abc"],
 )  # fmt: skip
 async def test_a_form_sent_without_its_script_keeps_its_fields_out_of_the_address(
     client: AsyncClient, api: Api, signed_in: Account, path: str

@@ -1,8 +1,10 @@
-"""The sign-in cookies and the CSRF check that cookie-authenticated writes must pass.
+"""The sign-in cookies and the checks that keep other sites from using them.
 
 The session cookie is HttpOnly; the CSRF cookie is readable by the site's JavaScript,
 which echoes it in the X-CSRF-Token header (double-submit). A foreign site can neither
 read the cookie nor set the header, and its Origin is refused when the browser sends one.
+Signing in is refused from a foreign site too (login CSRF): its form could otherwise
+sign the victim's browser into the attacker's account.
 """
 
 import secrets
@@ -18,8 +20,10 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def set_sign_in_cookies(request: Request, response: Response, token: str, max_age: int) -> None:
-    secure = request.url.scheme == "https"
+def set_sign_in_cookies(
+    request: Request, response: Response, public_base_url: str, token: str, max_age: int
+) -> None:
+    secure = _secure(request, public_base_url)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -40,10 +44,23 @@ def set_sign_in_cookies(request: Request, response: Response, token: str, max_ag
     )
 
 
-def clear_sign_in_cookies(request: Request, response: Response) -> None:
-    secure = request.url.scheme == "https"
+def clear_sign_in_cookies(request: Request, response: Response, public_base_url: str) -> None:
+    secure = _secure(request, public_base_url)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
     response.delete_cookie(CSRF_COOKIE, path="/", secure=secure, httponly=False, samesite="lax")
+
+
+def _secure(request: Request, public_base_url: str) -> bool:
+    """Behind a proxy that does not say it terminated TLS, the request looks like plain HTTP:
+    an https PUBLIC_BASE_URL still keeps the cookies off any plain-HTTP connection."""
+    return request.url.scheme == "https" or urlsplit(public_base_url).scheme.lower() == "https"
+
+
+def refuse_cross_site(request: Request, public_base_url: str) -> None:
+    """For the requests that set the session cookie. Clients that send neither header (curl,
+    API clients) are no browser carrying someone else's intent, and pass."""
+    if _from_another_site(request, public_base_url):
+        raise Forbidden("Cross-site request refused")
 
 
 def check_csrf(request: Request, public_base_url: str) -> None:
@@ -52,14 +69,23 @@ def check_csrf(request: Request, public_base_url: str) -> None:
         return
     expected = request.cookies.get(CSRF_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER, "")
-    origin = request.headers.get("origin")
-    own_origins = {_origin(str(request.base_url)), _origin(public_base_url)}
     if (
         not expected
         or not secrets.compare_digest(expected.encode(), sent.encode())
-        or (origin is not None and origin.lower() not in own_origins)
+        or _from_another_site(request, public_base_url)
     ):
         raise Forbidden("CSRF check failed")
+
+
+def _from_another_site(request: Request, public_base_url: str) -> bool:
+    """What the browser says about where the request comes from: its Origin, when it sends
+    one, must be this site's (as requested or as published); Sec-Fetch-Site must not say
+    cross-site."""
+    origin = request.headers.get("origin")
+    own_origins = {_origin(str(request.base_url)), _origin(public_base_url)}
+    return (origin is not None and origin.lower() not in own_origins) or request.headers.get(
+        "sec-fetch-site", ""
+    ).lower() == "cross-site"
 
 
 def _origin(url: str) -> str:

@@ -1,9 +1,10 @@
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth import service
-from inkwell.auth.cookies import clear_sign_in_cookies, set_sign_in_cookies
+from inkwell.auth.cookies import clear_sign_in_cookies, refuse_cross_site, set_sign_in_cookies
 from inkwell.auth.dependencies import (
     AppSettings,
     ClientAddress,
@@ -15,24 +16,32 @@ from inkwell.auth.dependencies import (
 from inkwell.auth.ratelimit import Action
 from inkwell.auth.schemas import AccessToken, ForgotPassword, LoginForm, Message, ResetPassword
 from inkwell.body_limits import BodyLimitRoute
-from inkwell.dependencies import DbSession, Passwords
+from inkwell.dependencies import DbSession, Passwords, app_state
 from inkwell.errors import responses
 from inkwell.mail.dependencies import MailerDep
-from inkwell.mail.service import deliver
 from inkwell.users import service as users
 from inkwell.users.schemas import UserPrivate
 
 router = APIRouter(prefix="/api/users", tags=["auth"], route_class=BodyLimitRoute)
+
+Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(app_state("sessionmaker"))]
 
 FORGOT_PASSWORD_ANSWER = Message(
     detail="If an account uses this email, a link to reset its password is on its way."
 )
 
 
+async def _no_store(response: Response) -> None:
+    """For answers that carry a token or private data: no cache, shared or the browser's,
+    may keep them (RFC 6749, section 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+
+
 @router.post(
     "/token",
-    responses=responses(401, 429),
+    responses=responses(401, 403, 429),
     summary="Sign in with the username or email and the password",
+    dependencies=[Depends(_no_store)],
 )
 async def login(
     *,
@@ -42,15 +51,26 @@ async def login(
     session: DbSession,
     guard: PasswordChecks,
     tokens: Tokens,
+    settings: AppSettings,
 ) -> AccessToken:
-    """Answers the token and also sets it as an HttpOnly cookie, with a CSRF cookie beside it."""
+    """Answers the token and also sets it as an HttpOnly cookie, with a CSRF cookie beside it.
+
+    Refused (403) when a browser says another site sent the request (login CSRF).
+    """
+    refuse_cross_site(request, settings.public_base_url)
     user = await service.authenticate(session, guard, form.username, form.password)
     token = tokens.issue(user)
-    set_sign_in_cookies(request, response, token, int(tokens.lifetime.total_seconds()))
+    lifetime = int(tokens.lifetime.total_seconds())
+    set_sign_in_cookies(request, response, settings.public_base_url, token, lifetime)
     return AccessToken(access_token=token)
 
 
-@router.get("/me", responses=responses(401, 403), summary="The signed-in user's own profile")
+@router.get(
+    "/me",
+    responses=responses(401, 403),
+    summary="The signed-in user's own profile",
+    dependencies=[Depends(_no_store)],
+)
 async def me(user: CurrentUser) -> UserPrivate:
     return UserPrivate.model_validate(user)
 
@@ -61,9 +81,11 @@ async def me(user: CurrentUser) -> UserPrivate:
     responses=responses(401, 403),
     summary="Sign out: void the token (and every other one of this user) and clear the cookies",
 )
-async def logout(user: CurrentUser, request: Request, response: Response) -> None:
+async def logout(
+    user: CurrentUser, request: Request, response: Response, settings: AppSettings
+) -> None:
     users.end_sessions(user)
-    clear_sign_in_cookies(request, response)
+    clear_sign_in_cookies(request, response, settings.public_base_url)
 
 
 @router.post(
@@ -75,22 +97,20 @@ async def logout(user: CurrentUser, request: Request, response: Response) -> Non
 async def forgot_password(
     *,
     data: ForgotPassword,
-    session: DbSession,
+    sessions: Sessions,
     settings: AppSettings,
     limiter: RateLimits,
     address: ClientAddress,
     mailer: MailerDep,
     background: BackgroundTasks,
 ) -> Message:
-    """The same answer whether or not the email is known; the email goes out afterwards."""
+    """The same answer, after the same work, whether or not the email is known: the lookup,
+    the token and the email all happen after the response."""
     await limiter.spend(Action.FORGOT_PASSWORD, address=address)
     # Past the account's budget a stranger must not deny its owner: nothing is sent, and
     # the link last sent stays valid (see Settings).
-    if not await limiter.spend_quietly(Action.FORGOT_PASSWORD, account=data.email):
-        return FORGOT_PASSWORD_ANSWER
-    email = await service.password_reset_email(session, settings, data.email)
-    if email is not None:
-        background.add_task(deliver, mailer, email)
+    if await limiter.spend_quietly(Action.FORGOT_PASSWORD, account=data.email):
+        background.add_task(service.send_password_reset, sessions, settings, mailer, data.email)
     return FORGOT_PASSWORD_ANSWER
 
 

@@ -1,23 +1,28 @@
-"""Sign-in and password reset; nothing here commits."""
+"""Sign-in and password reset; nothing here commits, except the reset link's own session
+(send_password_reset), which runs after the response."""
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import urlencode
 
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth.models import PasswordResetToken
 from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.config import Settings
 from inkwell.db import utcnow
 from inkwell.errors import BadRequest, Unauthorized
-from inkwell.mail.service import compose
+from inkwell.mail.service import Mailer, compose, deliver
 from inkwell.security import PasswordHasher
 from inkwell.users import service as users
 from inkwell.users.models import User
+
+logger = logging.getLogger(__name__)
 
 
 async def authenticate(
@@ -36,6 +41,25 @@ async def authenticate(
     if user is None or not matches:
         raise Unauthorized("Incorrect username or password")
     return user
+
+
+async def send_password_reset(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, mailer: Mailer, email: str
+) -> None:
+    """Runs after the response, in a session of its own: the request does the same work for a
+    known and an unknown email (none at all with the database), so its timing tells nothing.
+
+    The token is committed before its link goes out. Nobody waits for this, so a failure is
+    only logged.
+    """
+    try:
+        async with sessions.begin() as session:
+            message = await password_reset_email(session, settings, email)
+    except (SQLAlchemyError, OSError):
+        logger.exception("could not issue a password reset link")
+        return
+    if message is not None:
+        await deliver(mailer, message)
 
 
 async def password_reset_email(

@@ -13,6 +13,8 @@ DEFAULT_AVATAR_PATH = "/static/img/default-avatar.svg"
 MEDIA_URL_PREFIX = "/media/"
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 128
+# A signed token naming the new email (up to 254 characters) with its claims and signature.
+CONFIRM_TOKEN_MAX_LENGTH = 2048
 
 Username = Annotated[
     str,
@@ -63,8 +65,13 @@ class UserCreate(Input):
 
 
 class UserUpdate(
-    Patch, json_schema_extra={"dependentRequired": {"password": ["current_password"]}}
+    Patch,
+    json_schema_extra={
+        "dependentRequired": {"password": ["current_password"], "email": ["current_password"]}
+    },
 ):
+    """A new email takes effect once confirmed through the link sent to it."""
+
     username: Username | SkipJsonSchema[None] = None
     email: Email | SkipJsonSchema[None] = None
     password: Password | SkipJsonSchema[None] = None
@@ -73,10 +80,17 @@ class UserUpdate(
     ) = None
 
     @model_validator(mode="after")
-    def new_password_needs_the_current_one(self) -> "UserUpdate":
-        if self.password is not None and self.current_password is None:
-            raise ValueError("current_password is required to change the password")
+    def new_password_or_email_needs_the_current_password(self) -> "UserUpdate":
+        for field in ("password", "email"):
+            if getattr(self, field) is not None and self.current_password is None:
+                raise ValueError(f"current_password is required to change the {field}")
         return self
+
+
+class ConfirmEmail(Input):
+    token: Annotated[
+        str, StringConstraints(min_length=1, max_length=CONFIRM_TOKEN_MAX_LENGTH), NoNul
+    ]
 
 
 class UserPublic(Schema):

@@ -1,8 +1,10 @@
 """Users: every query and rule about accounts lives here; nothing here commits."""
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +13,8 @@ from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.db import Reader
 from inkwell.errors import BadRequest, Conflict, NotFound
 from inkwell.security import PasswordHasher
+from inkwell.users.email_change import INVALID as INVALID_CONFIRMATION
+from inkwell.users.email_change import EmailChangeClaims
 from inkwell.users.models import User, new_security_stamp
 from inkwell.users.schemas import UserCreate, UserPrivate, UserPublic, UserUpdate
 
@@ -66,28 +70,61 @@ async def update_user(
     guard: PasswordGuard,
     user: User,
     data: UserUpdate,
-) -> User:
+) -> str | None:
+    """Changes the username and the password at once; a new email only once confirmed
+    (confirm_email), so it is returned, checked, for a confirmation link to be sent.
+
+    The username needs no password: it is no way into the account, whereas the email
+    receives the password reset links. UserUpdate refuses a new email or password without
+    current_password.
+    """
+    if data.password is not None or data.email is not None:
+        await _check_current_password(guard, user, data.current_password)
     if data.password is not None:
-        # UserUpdate refuses a new password without the current one.
-        await _confirm_current_password(guard, user, data.current_password)
         await set_password(session, passwords, user, data.password)
     changed_username = data.username if data.username not in (None, user.username) else None
-    changed_email = data.email if data.email not in (None, user.email) else None
+    new_email = data.email if data.email not in (None, user.email) else None
     await _ensure_available(
-        session, username=changed_username, email=changed_email, except_user_id=user.id
+        session, username=changed_username, email=new_email, except_user_id=user.id
     )
     if data.username is not None:
         user.username = data.username
-    if data.email is not None:
-        user.email = data.email
     await _flush_unique(session)
-    return user
+    return new_email
 
 
-async def _confirm_current_password(
+async def confirm_email(session: AsyncSession, claims: EmailChangeClaims) -> tuple[User, str]:
+    """Applies a confirmed email change; answers the user and the email they had before.
+
+    One conditional statement consumes the token (its stamp must still be the user's), so
+    two racing uses cannot both succeed. It ends every session and voids any reset link
+    that was sent to the old address.
+    """
+    user = await session.get(User, claims.user_id)
+    if user is None:
+        raise BadRequest(INVALID_CONFIRMATION)
+    old_email = user.email
+    await _ensure_available(session, username=None, email=claims.new_email, except_user_id=user.id)
+    with _taken_names_conflict():
+        consumed = await session.execute(
+            update(User)
+            .where(User.id == user.id, User.security_stamp == claims.security_stamp)
+            .values(email=claims.new_email, security_stamp=new_security_stamp())
+            .returning(User.id)
+            .execution_options(synchronize_session=False)
+        )
+    if consumed.one_or_none() is None:
+        raise BadRequest(INVALID_CONFIRMATION)
+    await session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    await session.refresh(user)
+    return user, old_email
+
+
+async def _check_current_password(
     guard: PasswordGuard, user: User, current_password: str | None
 ) -> None:
-    """Guessed through the sign-in limits, like any password a client sends."""
+    """What a stolen session lacks: asked before the password or the email changes, and
+    guessed only within the sign-in limits, like any password a client sends."""
     if not await guard.verify(user, current_password or ""):
         raise BadRequest("current_password is incorrect")
 
@@ -137,10 +174,11 @@ async def _ensure_available(
             raise Conflict("This email is already registered")
 
 
-async def _flush_unique(session: AsyncSession) -> None:
+@contextmanager
+def _taken_names_conflict() -> Iterator[None]:
     """Turns the loser of a race for the same username or email into a 409."""
     try:
-        await session.flush()
+        yield
     except IntegrityError as exc:
         message = str(exc.orig)
         if "username" in message:
@@ -148,3 +186,8 @@ async def _flush_unique(session: AsyncSession) -> None:
         if "email" in message:
             raise Conflict("This email is already registered") from exc
         raise
+
+
+async def _flush_unique(session: AsyncSession) -> None:
+    with _taken_names_conflict():
+        await session.flush()

@@ -98,7 +98,13 @@ def render(
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
-    """Every page knows who is looking at it: the navbar switches on `current_user`."""
+    """Every page knows who is looking at it: the navbar switches on `current_user`.
+
+    A page rendered for a signed-in viewer shows their name and more, so no cache may keep it
+    (a shared one would serve it to others, the browser's one after they sign out).
+    """
+    if current_user is not None:
+        headers = {**(headers or {}), "Cache-Control": "no-store"}
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(
         request,

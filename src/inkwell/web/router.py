@@ -12,7 +12,7 @@ from inkwell.auth.dependencies import optional_user
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.posts import service as posts
 from inkwell.users import service as users
-from inkwell.users.schemas import UserPrivate
+from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH, UserPrivate
 from inkwell.web.rendering import remember_viewer, render
 
 
@@ -34,6 +34,7 @@ router = APIRouter(
 _LOGIN_NOTICES = {
     "password-changed": "Your password is changed and every session has ended. "
     "Sign in with the new password.",
+    "email-changed": "Your email is changed and every session has ended. Sign in again.",
 }
 
 
@@ -133,3 +134,13 @@ async def reset_password(
     request: Request, viewer: Viewer, token: Annotated[str, Query(max_length=1000)] = ""
 ) -> HTMLResponse:
     return render(request, "reset_password.html", {"token": token}, current_user=viewer)
+
+
+@router.get("/confirm-email")
+async def confirm_email(
+    request: Request,
+    viewer: Viewer,
+    token: Annotated[str, Query(max_length=CONFIRM_TOKEN_MAX_LENGTH)] = "",
+) -> HTMLResponse:
+    """A button that posts the token: opening the link (a mail scanner may) changes nothing."""
+    return render(request, "confirm_email.html", {"token": token}, current_user=viewer)

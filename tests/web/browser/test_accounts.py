@@ -19,13 +19,13 @@ async def fill_sign_in_form(page: Page, username: str, password: str) -> None:
     await page.get_by_role("button", name="Sign in").click()
 
 
-async def emailed_link(inbox: Inbox) -> str:
-    """The link in the email the server sends after answering (a background task)."""
+async def emailed_link(inbox: Inbox, to: str = "author@example.com") -> str:
+    """The link in the email the server sends to `to` after answering (a background task)."""
     for _ in range(150):
-        if inbox.messages:
+        if inbox.sent_to(to):
             break
         await asyncio.sleep(0.1)
-    [email] = inbox.messages
+    [email] = inbox.sent_to(to)
     body = email.get_body(("plain",))
     assert body is not None
     link = re.search(r"https?://\S+", body.get_content())
@@ -145,3 +145,27 @@ async def test_a_used_reset_link_says_it_no_longer_works(
     await expect(page.locator("#reset-password-form [data-feedback]")).to_have_text(
         "This password reset link is invalid, used or expired"
     )
+
+
+async def test_a_new_email_applies_once_confirmed_through_the_emailed_link(
+    page: Page, context: BrowserContext, inbox: Inbox, author: Account
+) -> None:
+    await sign_in(context, "author")
+    await page.goto("/account")
+    await page.get_by_label("New email").fill("new.home@example.com")
+    await page.get_by_label("Your password").fill(PASSWORD)
+    await page.get_by_role("button", name="Change email").click()
+    await expect(page.locator("#email-form [data-feedback]")).to_contain_text(
+        "A link to confirm it is on its way to the new address."
+    )
+    await expect(page.locator("header")).to_contain_text("author@example.com")
+    link = await emailed_link(inbox, "new.home@example.com")
+
+    await page.goto(link)
+    await page.get_by_role("button", name="Confirm the new email").click()
+    await page.wait_for_url("/login?notice=email-changed")
+    await expect(page.get_by_test_id("login-notice")).to_contain_text("Your email is changed")
+    await expect(navbar_account(page)).to_contain_text("Sign in")
+    await fill_sign_in_form(page, "new.home@example.com", PASSWORD)
+    await page.wait_for_url("/")
+    await expect(navbar_account(page)).to_contain_text("author")

@@ -1,0 +1,83 @@
+"""What carries a token or a signed-in person's data is kept by no cache, and the session
+cookies never travel over plain HTTP when the site is published over HTTPS."""
+
+import pytest
+from httpx import AsyncClient, Response
+
+from inkwell.config import Settings
+from tests.conftest import PASSWORD, Account, Api
+
+
+async def sign_in(client: AsyncClient) -> Response:
+    """The client keeps the cookies, as a browser does."""
+    response = await client.post(
+        "/api/users/token", data={"username": "author", "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
+async def test_the_token_answer_is_never_cached(client: AsyncClient, author: Account) -> None:
+    assert (await sign_in(client)).headers["cache-control"] == "no-store"
+
+
+async def test_the_private_profile_is_never_cached(client: AsyncClient, author: Account) -> None:
+    response = await client.get("/api/users/me", headers=author.headers)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/account", "/posts/new", "/users/{id}/posts", "/posts/4242"]
+)
+async def test_a_page_for_a_signed_in_viewer_is_never_cached(
+    client: AsyncClient, author: Account, path: str
+) -> None:
+    await sign_in(client)
+    response = await client.get(path.format(id=author.id))
+    assert "<span>author</span>" in response.text
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_a_page_for_a_visitor_leaves_caching_alone(client: AsyncClient) -> None:
+    assert "cache-control" not in (await client.get("/")).headers
+
+
+def cookie_lines(response: Response) -> list[str]:
+    lines = response.headers.get_list("set-cookie")
+    assert {line.split("=")[0] for line in lines} == {"inkwell_session", "inkwell_csrf"}
+    return lines
+
+
+class TestBehindAnHttpsAddress:
+    """A proxy that does not pass the scheme on makes the request look like plain HTTP."""
+
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"public_base_url": "https://blog.example.org"})
+
+    async def test_signing_in_sets_secure_cookies(self, client: AsyncClient, api: Api) -> None:
+        await api.register("author")
+        for line in cookie_lines(await sign_in(client)):
+            assert "; secure" in line.lower()
+
+    async def test_signing_out_clears_them_as_secure_cookies(
+        self, client: AsyncClient, api: Api
+    ) -> None:
+        await api.register("author")
+        token = (await sign_in(client)).json()["access_token"]
+        response = await client.post(
+            "/api/users/logout", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 204
+        for line in cookie_lines(response):
+            assert "; secure" in line.lower()
+
+
+async def test_cookies_over_plain_http_for_a_plain_http_address_are_not_secure(
+    client: AsyncClient, api: Api
+) -> None:
+    """Otherwise a browser would drop them, and nobody could sign in on a local server."""
+    await api.register("author")
+    for line in cookie_lines(await sign_in(client)):
+        assert "secure" not in line.lower()
