@@ -41,6 +41,14 @@ async def change_password(
     )
 
 
+async def change_email(client: AsyncClient, account: Account) -> Response:
+    return await client.patch(
+        f"/api/users/{account.id}",
+        json={"email": "new@example.com", "current_password": WRONG_PASSWORD},
+        headers=account.headers,
+    )
+
+
 async def forgot_password(client: AsyncClient, email: str) -> Response:
     return await client.post("/api/users/forgot-password", json={"email": email})
 
@@ -288,6 +296,14 @@ class TestPasswordChecksShareTheSignInLimits:
         for _ in range(3):
             assert (await change_password(client, account)).status_code == 400
         assert_rate_limited(await change_password(client, account), retry_after=60)
+
+    async def test_wrong_current_passwords_for_a_new_email_wait_like_failed_sign_ins(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        account = await api.sign_up("ada")
+        for _ in range(3):
+            assert (await change_email(client, account)).status_code == 400
+        assert_rate_limited(await change_email(client, account), retry_after=60)
 
     async def test_parallel_wrong_current_passwords_get_no_more_than_the_free_failures(
         self, api: Api, client: AsyncClient
