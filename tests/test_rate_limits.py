@@ -13,12 +13,14 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import jwt
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.app import create_app
+from inkwell.auth.devices import DEVICE_COOKIE
 from inkwell.config import Settings
 from tests.conftest import IN_CI, PASSWORD, Account, Api
 
@@ -47,6 +49,10 @@ async def change_email(client: AsyncClient, account: Account) -> Response:
         json={"email": "new@example.com", "current_password": WRONG_PASSWORD},
         headers=account.headers,
     )
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def forgot_password(client: AsyncClient, email: str) -> Response:
@@ -124,6 +130,90 @@ class TestAStrangerCannotLockTheOwnerOut:
             "/api/users/reset-password", json={"token": last_sent, "password": "a new passphrase"}
         )
         assert response.status_code == 200, response.text
+
+
+class TestKnownDevices:
+    """A client that signed in to the account before counts its own failures, so a stranger
+    who keeps the account waiting, one failure per delay, does not keep its owner waiting."""
+
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={"rate_limit_login_failures": 3, "rate_limit_login_first_delay": 60}
+        )
+
+    @pytest.fixture
+    async def owner(self, api: Api, client: AsyncClient) -> AsyncClient:
+        """The owner's client: it signed in once and kept its cookies."""
+        await api.register("ada")
+        assert (await login(client, "ada", PASSWORD)).status_code == 200
+        return client
+
+    async def lock_out(self, stranger: AsyncClient) -> None:
+        for _ in range(3):
+            assert (await login(stranger, "ada")).status_code == 401
+        assert_rate_limited(await login(stranger, "ada"), retry_after=60)
+
+    async def test_signing_in_makes_the_client_a_known_device(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        await api.register("ada")
+        response = await login(client, "ada", PASSWORD)
+        [cookie] = [
+            c for c in response.headers.get_list("set-cookie") if c.startswith(DEVICE_COOKIE)
+        ]
+        attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+        assert {"httponly", "path=/api/users", "samesite=strict", "max-age=31536000"} <= attributes
+
+    async def test_the_owners_known_device_signs_in_while_a_stranger_must_wait(
+        self, owner: AsyncClient, stranger: AsyncClient
+    ) -> None:
+        await self.lock_out(stranger)
+        assert (await login(owner, "ada", PASSWORD)).status_code == 200
+
+    async def test_the_owners_known_device_changes_the_password_while_a_stranger_must_wait(
+        self, owner: AsyncClient, stranger: AsyncClient
+    ) -> None:
+        signed_in = (await login(owner, "ada", PASSWORD)).json()
+        await self.lock_out(stranger)
+        me = await owner.get("/api/users/me", headers=bearer(signed_in["access_token"]))
+        response = await owner.patch(
+            f"/api/users/{me.json()['id']}",
+            json={"password": "a brand new passphrase", "current_password": PASSWORD},
+            headers=bearer(signed_in["access_token"]),
+        )
+        assert response.status_code == 200, response.text
+
+    async def test_a_known_devices_own_wrong_passwords_make_it_wait(
+        self, owner: AsyncClient
+    ) -> None:
+        for _ in range(3):
+            assert (await login(owner, "ada")).status_code == 401
+        assert_rate_limited(await login(owner, "ada", PASSWORD), retry_after=60)
+
+    async def test_a_device_known_to_another_account_is_a_stranger_here(
+        self, api: Api, owner: AsyncClient, stranger: AsyncClient
+    ) -> None:
+        await api.register("bob")
+        await self.lock_out(stranger)
+        assert (await login(owner, "bob", PASSWORD)).status_code == 200
+        assert_rate_limited(await login(owner, "ada", PASSWORD), retry_after=60)
+
+    async def test_a_forged_device_cookie_is_a_stranger(
+        self, api: Api, stranger: AsyncClient
+    ) -> None:
+        user = await api.register("ada")
+        await self.lock_out(stranger)
+        forged = jwt.encode(
+            {"sub": str(user["id"]), "aud": "inkwell:device", "jti": "mine", "exp": 2**40},
+            "not the server's key, though long enough for HS256",
+        )
+        response = await stranger.post(
+            "/api/users/token",
+            data={"username": "ada", "password": PASSWORD},
+            headers={"Cookie": f"{DEVICE_COOKIE}={forged}"},
+        )
+        assert_rate_limited(response, retry_after=60)
 
 
 class TestFailedPasswordsPerAccount:

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 
 from inkwell import __version__
+from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.router import router as auth_router
 from inkwell.auth.tokens import AccessTokens
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.access_tokens = AccessTokens.from_settings(settings)
+    app.state.known_devices = KnownDevices.from_settings(settings)
     app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.mailer = create_mailer(settings)
     app.state.templates = page_templates(auto_reload=settings.environment == "development")

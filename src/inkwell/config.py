@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     # the login limits: a hard one per client address, and per account its failures, after
     # which each attempt waits a delay doubling from the first to the longest (in seconds).
     rate_limit_login_per_address: RateLimit = "20/minute;200/hour"
+    # A client that signed in to an account is its known device this long: strangers'
+    # failed passwords for the account do not slow it down (auth/devices.py).
+    known_device_days: int = Field(default=365, ge=1)
     rate_limit_login_failures: int = Field(default=5, ge=1)
     rate_limit_login_first_delay: int = Field(default=1, ge=1)
     rate_limit_login_longest_delay: int = Field(default=900, ge=1)

@@ -23,7 +23,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def set_sign_in_cookies(
     request: Request, response: Response, public_base_url: str, token: str, max_age: int
 ) -> None:
-    secure = _secure(request, public_base_url)
+    secure = secure_cookies(request, public_base_url)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -45,12 +45,12 @@ def set_sign_in_cookies(
 
 
 def clear_sign_in_cookies(request: Request, response: Response, public_base_url: str) -> None:
-    secure = _secure(request, public_base_url)
+    secure = secure_cookies(request, public_base_url)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
     response.delete_cookie(CSRF_COOKIE, path="/", secure=secure, httponly=False, samesite="lax")
 
 
-def _secure(request: Request, public_base_url: str) -> bool:
+def secure_cookies(request: Request, public_base_url: str) -> bool:
     """Behind a proxy that does not say it terminated TLS, the request looks like plain HTTP:
     an https PUBLIC_BASE_URL still keeps the cookies off any plain-HTTP connection."""
     return request.url.scheme == "https" or urlsplit(public_base_url).scheme.lower() == "https"

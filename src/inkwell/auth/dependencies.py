@@ -1,12 +1,14 @@
 """Who is calling: `CurrentUser` and `SelfUser` for the API, `optional_user` for pages."""
 
 import secrets
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 
 from inkwell.auth.cookies import SESSION_COOKIE, check_csrf
+from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import PasswordGuard, RateLimiter
 from inkwell.auth.tokens import AccessTokens
 from inkwell.config import Settings
@@ -37,10 +39,17 @@ RateLimits = Annotated[RateLimiter, Depends(app_state("rate_limiter"))]
 ClientAddress = Annotated[str, Depends(_client_address)]
 
 
+Devices = Annotated[KnownDevices, Depends(app_state("known_devices"))]
+
+
 async def _password_guard(
-    limiter: RateLimits, passwords: Passwords, address: ClientAddress
+    request: Request,
+    limiter: RateLimits,
+    passwords: Passwords,
+    address: ClientAddress,
+    devices: Devices,
 ) -> PasswordGuard:
-    return PasswordGuard(limiter, passwords, address)
+    return PasswordGuard(limiter, passwords, address, partial(devices.device_of, request))
 
 
 # What every route that checks a password the client sent checks it with.

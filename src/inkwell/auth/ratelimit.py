@@ -204,13 +204,20 @@ class PasswordGuard:
     """The one way to check a password a client sends: sign-in, password or email change.
 
     All of them share the sign-in limits: the hard budget of the client's address, and the
-    account's failures, whichever way the account was named.
+    account's failures, whichever way the account was named (a known device's apart).
     """
 
-    def __init__(self, limiter: RateLimiter, passwords: PasswordHasher, address: str) -> None:
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        passwords: PasswordHasher,
+        address: str,
+        known_device: Callable[[int], str | None],
+    ) -> None:
         self._limiter = limiter
         self._passwords = passwords
         self._address = address
+        self._known_device = known_device
 
     async def verify(self, account: User | str, password: str) -> bool:
         """Whether `password` is the account's: 429 (TooManyRequests) while it must wait.
@@ -221,6 +228,9 @@ class PasswordGuard:
         """
         if isinstance(account, User):
             key, password_hash = f"user:{account.id}", account.password_hash
+            # A device that signed in before counts its own failures (auth/devices.py).
+            if (device := self._known_device(account.id)) is not None:
+                key += f"/device:{device}"
         else:
             key, password_hash = f"name:{account.lower()}", None
 

@@ -9,6 +9,7 @@ from inkwell.auth.dependencies import (
     AppSettings,
     ClientAddress,
     CurrentUser,
+    Devices,
     PasswordChecks,
     RateLimits,
     Tokens,
@@ -52,13 +53,16 @@ async def login(
     guard: PasswordChecks,
     tokens: Tokens,
     settings: AppSettings,
+    devices: Devices,
 ) -> AccessToken:
-    """Answers the token and also sets it as an HttpOnly cookie, with a CSRF cookie beside it.
+    """Answers the token and also sets it as an HttpOnly cookie, with a CSRF cookie beside it
+    and a known-device cookie (auth/devices.py).
 
     Refused (403) when a browser says another site sent the request (login CSRF).
     """
     refuse_cross_site(request, settings.public_base_url)
     user = await service.authenticate(session, guard, form.username, form.password)
+    devices.remember(request, response, settings.public_base_url, user.id)
     token = tokens.issue(user)
     lifetime = int(tokens.lifetime.total_seconds())
     set_sign_in_cookies(request, response, settings.public_base_url, token, lifetime)

@@ -1,0 +1,82 @@
+"""Known devices: a client that signed in to an account before is not slowed down by a
+stranger's wrong passwords for that account (OWASP's "device cookies").
+
+Per account, failed password checks make the next attempts wait (ratelimit.FailureDelays).
+A stranger who spends one failure each time the delay runs out could keep the owner
+waiting for good. So sign-in hands the client a signed cookie naming the account and a
+random device id; a password check that presents it is counted on that device's own
+failures, apart from everyone else's. A cookie proves only that its bearer once knew the
+password: it opens nothing by itself, and the per-address limits hold for it as for all.
+"""
+
+import secrets
+from datetime import timedelta
+
+import jwt
+from fastapi import Request, Response
+
+from inkwell.auth.cookies import secure_cookies
+from inkwell.config import Settings
+from inkwell.db import utcnow
+
+DEVICE_COOKIE = "inkwell_device"
+# Sent only where passwords are checked: sign-in and account changes.
+DEVICE_COOKIE_PATH = "/api/users"
+AUDIENCE = "inkwell:device"
+
+
+class KnownDevices:
+    def __init__(self, *, key: str, algorithm: str, lifetime: timedelta) -> None:
+        self._key = key
+        self._algorithm = algorithm
+        self.lifetime = lifetime
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "KnownDevices":
+        return cls(
+            key=settings.signing_key,
+            algorithm=settings.jwt_algorithm,
+            lifetime=timedelta(days=settings.known_device_days),
+        )
+
+    def remember(
+        self, request: Request, response: Response, public_base_url: str, user_id: int
+    ) -> None:
+        """After a right password: this client is now a known device of the account."""
+        now = utcnow()
+        claims = {
+            "sub": str(user_id),
+            "aud": AUDIENCE,
+            "jti": secrets.token_urlsafe(16),
+            "iat": now,
+            "exp": now + self.lifetime,
+        }
+        response.set_cookie(
+            DEVICE_COOKIE,
+            jwt.encode(claims, self._key, algorithm=self._algorithm),
+            max_age=int(self.lifetime.total_seconds()),
+            path=DEVICE_COOKIE_PATH,
+            secure=secure_cookies(request, public_base_url),
+            httponly=True,
+            samesite="strict",
+        )
+
+    def device_of(self, request: Request, user_id: int) -> str | None:
+        """The id of the device the request's cookie names for this account, if it does."""
+        cookie = request.cookies.get(DEVICE_COOKIE)
+        if cookie is None:
+            return None
+        try:
+            claims = jwt.decode(
+                cookie,
+                self._key,
+                algorithms=[self._algorithm],
+                audience=AUDIENCE,
+                options={"require": ["sub", "aud", "jti", "exp"]},
+            )
+        except jwt.InvalidTokenError:
+            return None
+        device = claims["jti"]
+        if claims["sub"] != str(user_id) or not isinstance(device, str):
+            return None
+        return device
