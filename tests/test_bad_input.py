@@ -310,23 +310,33 @@ async def test_an_unknown_field_named_by_a_lone_surrogate_is_refused(
     await assert_nothing_stored(session, users=0)
 
 
+def multipart(fields: dict[str, str]) -> bytes:
+    parts = [
+        f'--b\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    return "".join([*parts, "--b--\r\n"]).encode()
+
+
 @pytest.mark.parametrize(
-    "form",
+    ("form", "content_type"),
     [
-        b"username=%ED%A0%80&password=x",
-        b"username=ada&password=%ED%A0%80%ED%A0%80",
-        b"username=NaN&password=",
-        b"username=%E2%80%8B&password=x",
+        (b"username=%ED%A0%80&password=x", "application/x-www-form-urlencoded"),
+        (b"username=ada&password=%ED%A0%80%ED%A0%80", "application/x-www-form-urlencoded"),
+        (b"username=NaN&password=", "application/x-www-form-urlencoded"),
+        (b"username=%E2%80%8B&password=x", "application/x-www-form-urlencoded"),
+        # UTF-7 can spell a lone surrogate (+2AA- is U+D800), and multipart takes the charset.
+        (multipart({"username": "+2AA-", "password": "x"}), "multipart/form-data; boundary=b"),
+        (multipart({"username": "ada", "password": "+3/8-"}), "multipart/form-data; boundary=b"),
     ],
-    ids=str,
+    ids=["urlencoded-username", "urlencoded-password", "nan", "zero-width", "utf7-1", "utf7-2"],
 )
 async def test_a_login_form_field_that_cannot_be_echoed_is_refused(
-    client: AsyncClient, form: bytes
+    client: AsyncClient, form: bytes, content_type: str
 ) -> None:
+    charset = "; charset=utf-7" if content_type.startswith("multipart") else ""
     response = await client.post(
-        "/api/users/token",
-        content=form,
-        headers={"content-type": "application/x-www-form-urlencoded"},
+        "/api/users/token", content=form, headers={"content-type": content_type + charset}
     )
     assert response.status_code in {401, 422}, response.text
     assert "detail" in response.json()
