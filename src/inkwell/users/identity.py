@@ -34,3 +34,12 @@ def refuse_mixed_scripts(username: str) -> str:
             "(such as Latin and Cyrillic) can imitate other names"
         )
     return username
+
+
+def user_keys(username: str, email: str) -> dict[str, str]:
+    """A user's stored keys, for inserts that bypass the model (bulk seeding, migrations)."""
+    return {
+        "username_key": lookup_key(username),
+        "username_skeleton": confusable_skeleton(username),
+        "email_key": lookup_key(email),
+    }

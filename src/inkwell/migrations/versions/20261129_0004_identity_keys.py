@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from inkwell.users.identity import confusable_skeleton, lookup_key
+from inkwell.users.identity import user_keys
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -40,12 +40,7 @@ def _keys_of_existing_users() -> list[dict[str, object]]:
     """Refuses to go on, before changing anything, when two accounts share a key: which one
     keeps the name or address is for an operator to decide (rename one, migrate again)."""
     rows = [
-        {
-            "user_id": user.id,
-            "username_key": lookup_key(user.username),
-            "username_skeleton": confusable_skeleton(user.username),
-            "email_key": lookup_key(user.email),
-        }
+        {"user_id": user.id} | user_keys(user.username, user.email)
         for user in op.get_bind().execute(sa.select(users.c.id, users.c.username, users.c.email))
     ]
     for key in ("username_key", "email_key"):
