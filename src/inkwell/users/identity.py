@@ -24,14 +24,15 @@ def confusable_skeleton(text: str) -> str:
     return skeleton_key(lookup_key(text), digit_policy="tr39")
 
 
-def refuse_mixed_scripts(username: str) -> str:
-    """A name is written in one writing system (TR39 §5.1: Japanese may mix Han and kana),
-    since letters borrowed from another one are how a name imitates someone else's.
-    Digits, `_`, `.` and `-` belong to every script."""
-    if is_mixed_script(username):
+def refuse_confusable_mixed_scripts(username: str) -> str:
+    """Letters of several writing systems may share a name (`東京tower`), unless one of them
+    looks like another's letter (`alice` with a Cyrillic a): that is how a name imitates
+    someone else's. Digits, `_`, `.` and `-` belong to every script."""
+    key = lookup_key(username)
+    if is_mixed_script(username) and skeleton_key(key) != key:
         raise ValueError(
-            "must be written in one script: letters from different alphabets "
-            "(such as Latin and Cyrillic) can imitate other names"
+            "mixes scripts with letters that look like letters of another script "
+            "(such as a Cyrillic a among Latin letters); write it in one script"
         )
     return username
 

@@ -15,7 +15,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.auth.passwords import refuse_common
 from inkwell.schemas import Input, NoNul, Patch, Schema
-from inkwell.users.identity import refuse_mixed_scripts
+from inkwell.users.identity import refuse_confusable_mixed_scripts
 from inkwell.users.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
 
 DEFAULT_AVATAR_PATH = "/static/img/default-avatar.svg"
@@ -40,11 +40,12 @@ Username = Annotated[
     ),
     # Validators wrap what is annotated before them: NFKC runs first, the mixed-script check last.
     BeforeValidator(nfkc),
-    AfterValidator(refuse_mixed_scripts),
+    AfterValidator(refuse_confusable_mixed_scripts),
     Field(
         description=(
-            "Letters of one script, digits, `_`, `.` and `-`; unique regardless of case, "
-            "and refused when it looks like an existing username."
+            "Letters, digits, `_`, `.` and `-`, with no letter looking like another script's "
+            "among that script's letters; unique regardless of case, and refused when it "
+            "looks like an existing username."
         )
     ),
 ]
