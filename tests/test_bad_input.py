@@ -1,6 +1,7 @@
 """Bad input always gets a clear 4xx and changes nothing; run on PostgreSQL too, which turns
 NUL characters and out-of-range integers into server errors unless the schemas refuse them."""
 
+import json
 from typing import Any
 
 import pytest
@@ -51,6 +52,14 @@ async def assert_nothing_stored(session: AsyncSession, users: int = 1, posts: in
         {"title": None},
         {"title": "nul\x00byte"},
         {"content": "nul\x00byte"},
+        {"title": "\u200b\u200b"},
+        {"title": "\u2060"},
+        {"title": "\ufeff"},
+        {"title": " \u200b \ufeff\u200d "},
+        {"content": "\u200b\u200b"},
+        {"content": "\u2060"},
+        {"content": "\ufeff"},
+        {"content": "\n\u200b\t\u2060 "},
         {"user_id": "one"},
         {"user_id": BEYOND_INT32},
         {"user_id": 0},
@@ -94,7 +103,15 @@ async def test_invalid_registrations_are_refused(
 
 @pytest.mark.parametrize(
     "fields",
-    [{"title": None}, {"title": "x" * 101}, {"content": "\x00"}, {"user_id": 2}, {"id": 3}],
+    [
+        {"title": None},
+        {"title": "x" * 101},
+        {"content": "\x00"},
+        {"title": "\u200b \u2060"},
+        {"content": "\ufeff"},
+        {"user_id": 2},
+        {"id": 3},
+    ],
     ids=str,
 )
 async def test_invalid_patches_leave_the_post_unchanged(
@@ -198,3 +215,137 @@ async def test_validation_errors_say_which_field_is_wrong(client: AsyncClient) -
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "password"]
+
+
+@pytest.mark.parametrize(
+    "fields", [{"title": "\u200b\u200b"}, {"content": " \u2060\ufeff "}], ids=str
+)
+async def test_a_replacement_saying_nothing_visible_leaves_the_post_unchanged(
+    api: Api, client: AsyncClient, author: Author, fields: dict[str, str]
+) -> None:
+    post = await api.post(author)
+    body = {"title": "A title", "content": "Content"} | fields
+    response = await client.put(f"/api/posts/{post['id']}", json=body, headers=author.headers)
+    assert_client_error(response)
+    assert (await client.get(f"/api/posts/{post['id']}")).json() == post
+
+
+# What Python's JSON parser accepts and a JSON response cannot carry: JSON has no NaN or
+# infinity, and UTF-8 has no lone surrogate.
+UNENCODABLE = ["NaN", "Infinity", "-Infinity", "1e999", '"\\ud800"', '"a\\udfffb"']
+
+
+def json_body(fields: dict[str, str], name: str, literal: str) -> bytes:
+    """`fields` as a JSON object, with `name` set to `literal` written as is."""
+    members = [f"{json.dumps(key)}: {json.dumps(value)}" for key, value in fields.items()]
+    return ("{" + ", ".join([*members, f"{json.dumps(name)}: {literal}"]) + "}").encode()
+
+
+def assert_refused_without_echo(response: Response, loc: list[str]) -> None:
+    """A 422 naming the field, never repeating an input that cannot be encoded."""
+    assert response.status_code == 422, response.text
+    errors = response.json()["detail"]
+    assert errors, response.text
+    for error in errors:
+        assert error["loc"][: len(loc)] == loc, response.text
+        assert "input" not in error, response.text
+
+
+@pytest.mark.parametrize("literal", UNENCODABLE)
+@pytest.mark.parametrize("field", ["username", "email", "password"])
+async def test_a_registration_field_json_cannot_echo_is_refused(
+    client: AsyncClient, session: AsyncSession, field: str, literal: str
+) -> None:
+    fields = {"username": "ada", "email": "ada@example.com", "password": PASSWORD}
+    del fields[field]
+    response = await client.post(
+        "/api/users",
+        content=json_body(fields, field, literal),
+        headers={"content-type": "application/json"},
+    )
+    assert_refused_without_echo(response, ["body", field])
+    await assert_nothing_stored(session, users=0)
+
+
+@pytest.mark.parametrize("literal", UNENCODABLE)
+@pytest.mark.parametrize("field", ["title", "content"])
+async def test_a_post_field_json_cannot_echo_is_refused(
+    client: AsyncClient, author: Author, session: AsyncSession, field: str, literal: str
+) -> None:
+    fields = {"title": "A title", "content": "Content"}
+    del fields[field]
+    response = await client.post(
+        "/api/posts",
+        content=json_body(fields, field, literal),
+        headers={"content-type": "application/json"} | author.headers,
+    )
+    assert_refused_without_echo(response, ["body", field])
+    await assert_nothing_stored(session)
+
+
+@pytest.mark.parametrize("literal", UNENCODABLE)
+async def test_a_post_patch_json_cannot_echo_leaves_the_post_unchanged(
+    api: Api, client: AsyncClient, author: Author, literal: str
+) -> None:
+    post = await api.post(author)
+    response = await client.patch(
+        f"/api/posts/{post['id']}",
+        content=json_body({}, "title", literal),
+        headers={"content-type": "application/json"} | author.headers,
+    )
+    assert_refused_without_echo(response, ["body", "title"])
+    assert (await client.get(f"/api/posts/{post['id']}")).json() == post
+
+
+async def test_an_unknown_field_named_by_a_lone_surrogate_is_refused(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    fields = {"username": "ada", "email": "ada@example.com", "password": PASSWORD}
+    response = await client.post(
+        "/api/users",
+        content=json_body(fields, "\ud800", "1"),
+        headers={"content-type": "application/json"},
+    )
+    assert_refused_without_echo(response, ["body"])
+    await assert_nothing_stored(session, users=0)
+
+
+def multipart(fields: dict[str, str]) -> bytes:
+    parts = [
+        f'--b\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    return "".join([*parts, "--b--\r\n"]).encode()
+
+
+@pytest.mark.parametrize(
+    ("form", "content_type"),
+    [
+        (b"username=%ED%A0%80&password=x", "application/x-www-form-urlencoded"),
+        (b"username=ada&password=%ED%A0%80%ED%A0%80", "application/x-www-form-urlencoded"),
+        (b"username=NaN&password=", "application/x-www-form-urlencoded"),
+        (b"username=%E2%80%8B&password=x", "application/x-www-form-urlencoded"),
+        # UTF-7 can spell a lone surrogate (+2AA- is U+D800), and multipart takes the charset.
+        (multipart({"username": "+2AA-", "password": "x"}), "multipart/form-data; boundary=b"),
+        (multipart({"username": "ada", "password": "+3/8-"}), "multipart/form-data; boundary=b"),
+    ],
+    ids=["urlencoded-username", "urlencoded-password", "nan", "zero-width", "utf7-1", "utf7-2"],
+)
+async def test_a_login_form_field_that_cannot_be_echoed_is_refused(
+    client: AsyncClient, form: bytes, content_type: str
+) -> None:
+    charset = "; charset=utf-7" if content_type.startswith("multipart") else ""
+    response = await client.post(
+        "/api/users/token", content=form, headers={"content-type": content_type + charset}
+    )
+    assert response.status_code in {401, 422}, response.text
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=NaN", "limit=Infinity", "skip=-Infinity", "limit=1e999", "skip=%ED%A0%80"]
+)
+async def test_a_query_parameter_that_cannot_be_echoed_is_refused(
+    client: AsyncClient, query: str
+) -> None:
+    assert_client_error(await client.get(f"/api/posts?{query}"))

@@ -106,6 +106,13 @@ async def test_the_link_changes_the_email(
     assert await email_of(client, signed_in) == NEW_EMAIL
 
 
+async def test_the_old_address_is_free_for_another_account_once_changed(
+    api: Api, client: AsyncClient, link: str
+) -> None:
+    assert (await confirm(client, link)).status_code == 200
+    await api.register("newcomer", email="AUTHOR@example.com")
+
+
 async def test_confirming_ends_every_session(
     client: AsyncClient, author: Account, link: str
 ) -> None:

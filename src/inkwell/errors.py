@@ -4,12 +4,16 @@ That is the answer under `/api` (and `/health`); everywhere else a person is loo
 page, so the same handlers answer with the HTML error page given to `install_error_handlers`.
 """
 
+import json
 import logging
+import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
@@ -124,11 +128,49 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _encodable(value: Any) -> bool:
+    """Whether a JSON response can carry `value`: JSON has no NaN or infinity, and UTF-8 no
+    lone surrogates, yet Python's JSON parser accepts all three (`NaN`, `1e999`, `"\\ud800"`)."""
+    try:
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return False
+    return True
+
+
+def _encodable_copy(value: Any) -> Any:
+    """`value` with lone surrogates as U+FFFD and non-finite numbers as their names."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {_encodable_copy(key): _encodable_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_encodable_copy(item) for item in value]
+    return value
+
+
+def _encodable_error(error: dict[str, Any]) -> dict[str, Any]:
+    """One of FastAPI's validation errors, less what JSON cannot carry: an input that cannot
+    be encoded is left out rather than echoed, and the rest (field names, messages quoting
+    the input) is mended. The input is only checked: it may nest as deep as the parser went."""
+    return {
+        name: value if name == "input" else _encodable_copy(value)
+        for name, value in error.items()
+        if name != "input" or _encodable(value)
+    }
+
+
 async def _invalid_request(request: Request, exc: Exception) -> Response:
     """A page's only input is its URL, and a URL that does not parse names no page: 404."""
     assert isinstance(exc, RequestValidationError)
     if wants_json(request):
-        return await request_validation_exception_handler(request, exc)
+        errors = [_encodable_error(error) for error in jsonable_encoder(exc.errors())]
+        return JSONResponse({"detail": errors}, 422)
     return _respond(request, 404, None)
 
 

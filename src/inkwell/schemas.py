@@ -11,8 +11,16 @@ MAX_ID = 2**31 - 1
 # Patterns rather than validators, so the OpenAPI document says what is refused.
 # PostgreSQL cannot store NUL in text; refuse it everywhere so both backends agree.
 NoNul = Field(pattern=r"^[^\x00]*$")
-# No NUL, and something besides whitespace (what str.strip removes, \x1c-\x1f included).
-SaysSomething = Field(pattern=r"^[^\x00]*[^\x00\s\x1c-\x1f][^\x00]*$")
+# Unicode's Default_Ignorable_Code_Point: zero-width spaces and joiners, word joiner, byte
+# order mark, soft hyphen, variation selectors, tags... invisible wherever they appear.
+INVISIBLE = (
+    r"\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+# No NUL, and something visible: not only whitespace (what str.strip removes, \x1c-\x1f
+# included) and invisible characters, which a title made of "\u200b" would be.
+SaysSomething = Field(pattern=rf"^[^\x00]*[^\x00\s\x1c-\x1f{INVISIBLE}][^\x00]*$")
 
 
 class Schema(BaseModel):

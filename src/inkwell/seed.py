@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inkwell.db import utcnow
 from inkwell.posts.models import Post
 from inkwell.security import PasswordHasher
+from inkwell.users.identity import user_keys
 from inkwell.users.models import User
 
 DEMO_PASSWORD = "inkwell-demo-password"  # noqa: S105  (documented demo credential)
@@ -75,8 +76,10 @@ async def seed(
     user_rows = []
     for _ in range(users):
         name = f"writer-{secrets.token_hex(4)}"
+        email = f"{name}@example.com"
         user_rows.append(
-            {"username": name, "email": f"{name}@example.com", "password_hash": password_hash}
+            {"username": name, "email": email, "password_hash": password_hash}
+            | user_keys(name, email)
         )
     user_ids = list(await session.scalars(insert(User).returning(User.id), user_rows))
     advance(users)

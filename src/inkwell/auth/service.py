@@ -8,7 +8,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import urlencode
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,6 +20,7 @@ from inkwell.errors import BadRequest, Unauthorized
 from inkwell.mail.service import Mailer, compose, deliver
 from inkwell.security import PasswordHasher
 from inkwell.users import service as users
+from inkwell.users.identity import lookup_key
 from inkwell.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -33,9 +34,9 @@ async def authenticate(
     An unknown login still costs a full password check, so timing does not tell which
     accounts exist. The account is limited as one whichever name the client gave.
     """
-    login = login.lower()
+    key = lookup_key(login)
     user = await session.scalar(
-        select(User).where(or_(func.lower(User.username) == login, User.email == login))
+        select(User).where(or_(User.username_key == key, User.email_key == key))
     )
     matches = await guard.verify(user or login, password)
     if user is None or not matches:
@@ -69,7 +70,7 @@ async def password_reset_email(
 
     Only the token's hash is stored, and it replaces any token issued before.
     """
-    user = await session.scalar(select(User).where(User.email == email))
+    user = await session.scalar(select(User).where(User.email_key == lookup_key(email)))
     if user is None:
         return None
     token = secrets.token_urlsafe(32)

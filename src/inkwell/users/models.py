@@ -4,10 +4,11 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Index, String, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from inkwell.db import Base, utcnow
+from inkwell.users.identity import confusable_skeleton, lookup_key
 
 if TYPE_CHECKING:
     from inkwell.posts.models import Post
@@ -25,8 +26,13 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What the user typed (NFKC), shown as is; every comparison uses the keys below,
+    # which follow whatever username and email are set to (see `_derive_keys`).
     username: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH))
+    username_key: Mapped[str] = mapped_column(String())
+    username_skeleton: Mapped[str] = mapped_column(String(), index=True)
     email: Mapped[str] = mapped_column(String(EMAIL_MAX_LENGTH), unique=True)
+    email_key: Mapped[str] = mapped_column(String())
     password_hash: Mapped[str] = mapped_column(String(255))
     image_file: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -49,9 +55,21 @@ class User(Base):
         passive_deletes=True,
     )
 
+    @validates("username", "email")
+    def _derive_keys(self, field: str, value: str) -> str:
+        if field == "username":
+            self.username_key = lookup_key(value)
+            self.username_skeleton = confusable_skeleton(value)
+        else:
+            self.email_key = lookup_key(value)
+        return value
+
     def __repr__(self) -> str:
         return f"User(id={self.id!r}, username={self.username!r})"
 
 
-# Usernames are unique regardless of case, so "Alice" cannot pass for "alice".
-Index("uq_users_username_lower", func.lower(User.username), unique=True)
+# Unique regardless of case and of Unicode's ways to write one text, so "Alice" cannot pass
+# for "alice". Look-alike names (same skeleton) are refused when a name is chosen rather
+# than by an index, so accounts that predate the rule keep their names.
+Index("uq_users_username_key", User.username_key, unique=True)
+Index("uq_users_email_key", User.email_key, unique=True)

@@ -1,12 +1,21 @@
+import unicodedata
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field, StringConstraints, computed_field, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    computed_field,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.auth.passwords import refuse_common
 from inkwell.schemas import Input, NoNul, Patch, Schema
+from inkwell.users.identity import refuse_confusable_mixed_scripts
 from inkwell.users.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
 
 DEFAULT_AVATAR_PATH = "/static/img/default-avatar.svg"
@@ -16,6 +25,13 @@ PASSWORD_MAX_LENGTH = 128
 # A signed token naming the new email (up to 254 characters) with its claims and signature.
 CONFIRM_TOKEN_MAX_LENGTH = 2048
 
+
+def nfkc(value: Any) -> Any:
+    """One way to write each name (ligature U+FB01 is `fi`, full-width letters are ASCII
+    ones), settled before the length and the pattern are checked: NFKC can change both."""
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+
+
 Username = Annotated[
     str,
     StringConstraints(
@@ -24,7 +40,16 @@ Username = Annotated[
         max_length=USERNAME_MAX_LENGTH,
         pattern=r"^[\w.-]+$",
     ),
-    Field(description="Letters, digits, `_`, `.` and `-`; unique regardless of case."),
+    # Validators wrap what is annotated before them: NFKC runs first, the mixed-script check last.
+    BeforeValidator(nfkc),
+    AfterValidator(refuse_confusable_mixed_scripts),
+    Field(
+        description=(
+            "Letters, digits, `_`, `.` and `-`, with no letter looking like another script's "
+            "among that script's letters; unique regardless of case, and refused when it "
+            "looks like an existing username."
+        )
+    ),
 ]
 
 

@@ -4,7 +4,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ from inkwell.errors import BadRequest, Conflict, NotFound
 from inkwell.security import PasswordHasher
 from inkwell.users.email_change import INVALID as INVALID_CONFIRMATION
 from inkwell.users.email_change import EmailChangeClaims
+from inkwell.users.identity import confusable_skeleton, lookup_key
 from inkwell.users.models import User, new_security_stamp
 from inkwell.users.schemas import UserCreate, UserPrivate, UserPublic, UserUpdate
 
@@ -109,7 +110,11 @@ async def confirm_email(session: AsyncSession, claims: EmailChangeClaims) -> tup
         consumed = await session.execute(
             update(User)
             .where(User.id == user.id, User.security_stamp == claims.security_stamp)
-            .values(email=claims.new_email, security_stamp=new_security_stamp())
+            .values(
+                email=claims.new_email,
+                email_key=lookup_key(claims.new_email),
+                security_stamp=new_security_stamp(),
+            )
             .returning(User.id)
             .execution_options(synchronize_session=False)
         )
@@ -156,22 +161,29 @@ async def _ensure_available(
     email: str | None,
     except_user_id: int | None = None,
 ) -> None:
-    """Answers which name is taken; the unique indexes still decide races (see _flush_unique)."""
+    """Answers which name is taken, or too like a taken one; the unique indexes still decide
+    races for the same key (see _flush_unique)."""
+    username_key = username_skeleton = email_key = None
     clauses = []
     if username is not None:
-        clauses.append(func.lower(User.username) == username.lower())
+        username_key, username_skeleton = lookup_key(username), confusable_skeleton(username)
+        clauses.append(User.username_key == username_key)
+        clauses.append(User.username_skeleton == username_skeleton)
     if email is not None:
-        clauses.append(User.email == email)
+        email_key = lookup_key(email)
+        clauses.append(User.email_key == email_key)
     if not clauses:
         return
-    query = select(User.username, User.email).where(or_(*clauses))
+    query = select(User.username_key, User.username_skeleton, User.email_key).where(or_(*clauses))
     if except_user_id is not None:
         query = query.where(User.id != except_user_id)
-    for taken_username, taken_email in await session.execute(query):
-        if username is not None and taken_username.lower() == username.lower():
-            raise Conflict("This username is already taken")
-        if email is not None and taken_email == email:
-            raise Conflict("This email is already registered")
+    taken = (await session.execute(query)).all()
+    if any(row.username_key == username_key for row in taken):
+        raise Conflict("This username is already taken")
+    if any(row.username_skeleton == username_skeleton for row in taken):
+        raise Conflict("This username looks too much like an existing one")
+    if any(row.email_key == email_key for row in taken):
+        raise Conflict("This email is already registered")
 
 
 @contextmanager
