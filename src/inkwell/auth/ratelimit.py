@@ -29,6 +29,7 @@ from limits.errors import StorageError
 from inkwell.config import Settings
 from inkwell.errors import ServiceUnavailable, TooManyRequests
 from inkwell.security import PasswordHasher
+from inkwell.users.identity import lookup_key
 from inkwell.users.models import User
 
 logger = logging.getLogger(__name__)
@@ -126,17 +127,17 @@ class RateLimiter:
     async def spend(self, action: Action, *, address: str, accounts: Iterable[str] = ()) -> None:
         """One attempt from `address` at each of `accounts`, or 429 if any budget is spent.
 
-        Accounts are named as the client named them (lower-cased), so names that do not
+        Accounts are named as the client named them (by their lookup key), so names that do not
         exist are limited too.
         """
         budget = self._budgets[action]
         await self._spend(budget.per_address, action, "address", address_key(address))
         for account in accounts:
-            await self._spend(budget.per_account, action, "account", account.lower())
+            await self._spend(budget.per_account, action, "account", lookup_key(account))
 
     async def spend_quietly(self, action: Action, *, account: str) -> bool:
         """One attempt at the account for `action`: False, not an error, past its budget."""
-        identity = (action, "account", account.lower())
+        identity = (action, "account", lookup_key(account))
         async with _failing_closed():
             return await self._refused(self._budgets[action].per_account, *identity) is None
 
@@ -232,7 +233,7 @@ class PasswordGuard:
             if (device := self._known_device(account.id)) is not None:
                 key += f"/device:{device}"
         else:
-            key, password_hash = f"name:{account.lower()}", None
+            key, password_hash = f"name:{lookup_key(account)}", None
 
         async def check() -> bool:
             return await self._passwords.verify(password, password_hash)
