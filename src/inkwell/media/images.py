@@ -87,11 +87,14 @@ class PictureProcessor:
         if _looks_like_a_path(upload.filename):
             raise InvalidUpload("The file name must be a plain name, without a path")
         # The header alone, before taking a decoder's place: bombs and fakes are refused at
-        # once, however busy the decoders are.
-        image = await anyio.to_thread.run_sync(self._open, upload.file, upload.content_type)
+        # once, however busy the decoders are. The image is opened again to be decoded: an
+        # open WebP already holds its canvas, which a waiting upload must not.
+        await anyio.to_thread.run_sync(self._check_header, upload.file, upload.content_type)
         with self._admission():
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._decoders, self._square_picture, image)
+            return await loop.run_in_executor(
+                self._decoders, self._square_picture, upload.file, upload.content_type
+            )
 
     @contextmanager
     def _admission(self) -> Iterator[None]:
@@ -105,28 +108,35 @@ class PictureProcessor:
         finally:
             self._admitted -= 1
 
+    def _check_header(self, source: BinaryIO, declared_type: str | None) -> None:
+        with self._open(source, declared_type):
+            pass  # dropped: the decoder opens it again
+
     def _open(self, source: BinaryIO, declared_type: str | None) -> Image.Image:
         """Reads only the header: refuses bombs and spoofed types before any decoding."""
         source.seek(0)
         with self._refusing_bad_images():
             image = Image.open(source, formats=list(ACCEPTED_FORMATS))
-            if max(image.size) > self.max_side:
-                raise self._too_large()
-            actual_type = ACCEPTED_FORMATS[str(image.format)]
-            if declared_type not in UNSPECIFIC_TYPES and declared_type != actual_type:
-                raise UnsupportedImage(
-                    f"The file was sent as {declared_type} but its content is {actual_type}"
-                )
-            # JPEG decodes straight to a fraction of its size, still at least size by size.
-            image.draft(image.mode, (self.size, self.size))
-            # The pixels to decode: for a JPEG, its draft's (a phone's 48 megapixels decode
-            # as 0.75), for the other formats all of them.
-            if image.width * image.height > self.max_pixels:
-                raise self._too_large()
+            self._check(image, declared_type)
         return image
 
-    def _square_picture(self, image: Image.Image) -> bytes:
-        with self._refusing_bad_images(), image:
+    def _check(self, image: Image.Image, declared_type: str | None) -> None:
+        if max(image.size) > self.max_side:
+            raise self._too_large()
+        actual_type = ACCEPTED_FORMATS[str(image.format)]
+        if declared_type not in UNSPECIFIC_TYPES and declared_type != actual_type:
+            raise UnsupportedImage(
+                f"The file was sent as {declared_type} but its content is {actual_type}"
+            )
+        # JPEG decodes straight to a fraction of its size, still at least size by size.
+        image.draft(image.mode, (self.size, self.size))
+        # The pixels to decode: for a JPEG, its draft's (a phone's 48 megapixels decode as
+        # 0.75), for the other formats all of them.
+        if image.width * image.height > self.max_pixels:
+            raise self._too_large()
+
+    def _square_picture(self, source: BinaryIO, declared_type: str | None) -> bytes:
+        with self._refusing_bad_images(), self._open(source, declared_type) as image:
             ImageOps.exif_transpose(image, in_place=True)  # decodes the first frame
             square = self._square(image)
         output = io.BytesIO()
