@@ -23,6 +23,7 @@ from inkwell.errors import Conflict
 from inkwell.media.pending import PendingMedia
 from inkwell.media.service import replace_picture
 from inkwell.media.storage import S3Storage
+from inkwell.users.schemas import UserPrivate
 from inkwell.users.service import get_user
 from tests.conftest import Account, Api
 from tests.pictures import image_file, key_of, stored_files, upload
@@ -123,7 +124,7 @@ async def test_of_two_racing_changes_the_later_gets_409_and_its_file_is_removed(
         headers=Headers({"content-type": "image/jpeg"}),
     )
     async with create_sessionmaker(engine)() as session:
-        stale_user = await get_user(session, user["id"])
+        stale_user = UserPrivate.model_validate(await get_user(session, user["id"]))
         winner = (await upload(client, user["id"], image_file())).json()
         changes = PendingMedia(app.state.storage)
         with pytest.raises(Conflict):

@@ -198,7 +198,8 @@ async def test_nobody_changes_another_users_picture(
 @pytest.fixture
 async def roomy_client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[AsyncClient]:
     """Takes images of up to 90 megapixels."""
-    app = create_app(settings.model_copy(update={"max_image_pixels": 90_000_000}))
+    roomy = {"max_image_pixels": 90_000_000, "max_image_side": 9_500}
+    app = create_app(settings.model_copy(update=roomy))
     transport = ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),

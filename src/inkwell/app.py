@@ -20,6 +20,7 @@ from inkwell.db import Reader, create_engine, create_sessionmaker
 from inkwell.errors import install_error_handlers
 from inkwell.mail.service import create_mailer
 from inkwell.media.images import PictureProcessor
+from inkwell.media.limits import UploadLimits
 from inkwell.media.router import router as media_router
 from inkwell.media.storage import create_storage
 from inkwell.migrations import upgrade_database
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.picture_processor.close()
             await reader.dispose()
             await engine.dispose()
 
@@ -97,11 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.mailer = create_mailer(settings)
     app.state.templates = page_templates(auto_reload=settings.environment == "development")
     app.state.storage = storage
-    app.state.picture_processor = PictureProcessor(
-        size=settings.profile_image_size,
-        max_pixels=settings.max_image_pixels,
-        concurrency=settings.image_processing_concurrency,
-    )
+    app.state.picture_processor = PictureProcessor.from_settings(settings)
+    app.state.upload_limits = UploadLimits.from_settings(settings)
     install_error_handlers(app, error_page)
     # Routes are matched in order: the busiest (listings and pages) come first, and auth
     # before users, whose /api/users/{user_id} would otherwise catch /api/users/me.

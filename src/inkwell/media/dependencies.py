@@ -1,18 +1,53 @@
-"""The media domain's dependencies: the storage backend, the image processor and the
-storage changes tied to the request's transaction."""
+"""The media domain's dependencies: the storage backend, the image processor, the upload
+limits, the uploader and the storage changes tied to the request's transaction."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends
 
-from inkwell.dependencies import app_state
+from inkwell.auth.dependencies import PresentedToken, Tokens
+from inkwell.dependencies import DbReader, ResourceId, app_state
+from inkwell.errors import Forbidden, Unauthorized
 from inkwell.media.images import PictureProcessor
+from inkwell.media.limits import UploadLimits
 from inkwell.media.pending import PendingMedia
 from inkwell.media.storage import Storage
+from inkwell.users import service as users
+from inkwell.users.schemas import UserPrivate
 
 MediaStorage = Annotated[Storage, Depends(app_state("storage"))]
 Pictures = Annotated[PictureProcessor, Depends(app_state("picture_processor"))]
+UploadBudget = Annotated[UploadLimits, Depends(app_state("upload_limits"))]
+
+
+async def _uploader(
+    user_id: ResourceId, token: PresentedToken, tokens: Tokens, reader: DbReader
+) -> UserPrivate:
+    """SelfUser's answers (401, 404, 403), read in one short statement each: SelfUser loads
+    the user into the request's session, whose connection would then stay checked out while
+    the picture waits for a decoder and is decoded, and a storm of uploads drains the pool."""
+    if token is None:
+        raise Unauthorized("Not authenticated")
+    claims = tokens.read(token)
+    user = await users.get_account(reader, claims.user_id, claims.security_stamp)
+    if user is None:
+        raise Unauthorized("Invalid or expired token")
+    if user.id != user_id:
+        await users.get_profile(reader, user_id)
+        raise Forbidden("You may only change your own account")
+    return user
+
+
+async def _uploading(
+    user: Annotated[UserPrivate, Depends(_uploader)], limits: UploadBudget
+) -> AsyncIterator[UserPrivate]:
+    """The user, holding their one upload until the request's session has committed."""
+    async with limits.upload(user.id):
+        yield user
+
+
+Uploader = Annotated[UserPrivate, Depends(_uploading, scope="function")]
 
 
 async def _pending_media(storage: MediaStorage) -> AsyncIterator[PendingMedia]:

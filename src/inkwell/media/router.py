@@ -6,7 +6,7 @@ from inkwell.auth.dependencies import SelfUser
 from inkwell.dependencies import DbSession
 from inkwell.errors import responses
 from inkwell.media import service
-from inkwell.media.dependencies import MediaChanges, Pictures
+from inkwell.media.dependencies import MediaChanges, Pictures, Uploader
 from inkwell.media.uploads import UploadLimitRoute
 from inkwell.users.schemas import UserPrivate
 
@@ -15,18 +15,17 @@ router = APIRouter(prefix="/api/users", tags=["pictures"], route_class=UploadLim
 
 @router.put(
     "/{user_id:int}/picture",
-    responses=responses(401, 403, 404, 409, 413, 415, 503),
+    responses=responses(401, 403, 404, 409, 413, 415, 429, 503),
     summary="Upload a profile picture (JPEG, PNG, WebP or GIF; multipart field `file`)",
 )
 async def upload_picture(
-    user: SelfUser,
+    user: Uploader,
     file: Annotated[UploadFile, File(description="A JPEG, PNG, WebP or GIF image")],
     session: DbSession,
     pictures: Pictures,
     changes: MediaChanges,
 ) -> UserPrivate:
-    user = await service.replace_picture(session, pictures, changes, user, file)
-    return UserPrivate.model_validate(user)
+    return await service.replace_picture(session, pictures, changes, user, file)
 
 
 @router.delete(

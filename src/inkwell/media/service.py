@@ -1,8 +1,9 @@
 """Profile pictures: process, store, then point the user at the new object; nothing commits here."""
 
 import secrets
+from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import Row, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from starlette.datastructures import UploadFile
@@ -11,6 +12,7 @@ from inkwell.errors import Conflict
 from inkwell.media.images import OUTPUT_CONTENT_TYPE, OUTPUT_EXTENSION, PictureProcessor
 from inkwell.media.pending import PendingMedia
 from inkwell.users.models import User
+from inkwell.users.schemas import UserPrivate
 
 PROFILE_PICTURES = "profile_pics"
 
@@ -24,44 +26,57 @@ async def replace_picture(
     session: AsyncSession,
     pictures: PictureProcessor,
     changes: PendingMedia,
-    user: User,
+    user: UserPrivate,
     upload: UploadFile,
-) -> User:
-    """If storing fails the user keeps the old picture; the old one goes only after commit."""
+) -> UserPrivate:
+    """`user` as read before the upload; `session` is first used for the swap, so no
+    connection is held while the picture is processed. If storing fails the user keeps
+    the old picture; the old one goes only after commit."""
     picture = await pictures.profile_picture(upload)
     key = new_picture_key()
     changes.follow(session)
     await changes.save(key, picture, OUTPUT_CONTENT_TYPE)
-    await _swap_picture(session, changes, user, key)
-    return user
+    updated = await _swap_picture(session, changes, user.id, user.image_file, key)
+    return UserPrivate.model_validate(updated)
 
 
 async def remove_picture(session: AsyncSession, changes: PendingMedia, user: User) -> User:
     if user.image_file is not None:
-        await _swap_picture(session, changes, user, None)
+        await _swap_picture(session, changes, user.id, user.image_file, None)
+        set_committed_value(user, "image_file", None)
     return user
 
 
 def forget_picture(session: AsyncSession, changes: PendingMedia, user: User) -> None:
     """The user's picture goes once `session` commits (replaced, removed, or user deleted)."""
-    if user.image_file is not None:
+    _forget(session, changes, user.image_file)
+
+
+def _forget(session: AsyncSession, changes: PendingMedia, key: str | None) -> None:
+    if key is not None:
         changes.follow(session)
-        changes.supersede(user.image_file)
+        changes.supersede(key)
+
+
+_ACCOUNT_COLUMNS = (User.id, User.username, User.email, User.image_file, User.created_at)
 
 
 async def _swap_picture(
-    session: AsyncSession, changes: PendingMedia, user: User, key: str | None
-) -> None:
+    session: AsyncSession, changes: PendingMedia, user_id: int, current: str | None, new: str | None
+) -> Row[int, str, str, str | None, datetime]:
     """Compare-and-swap: of two requests that replace the same picture at once, one wins and
-    the other gets 409, instead of both superseding it and leaving one new picture orphaned."""
-    swapped = await session.scalar(
-        update(User)
-        .where(User.id == user.id, User.image_file.is_not_distinct_from(user.image_file))
-        .values(image_file=key)
-        .returning(User.id)
-        .execution_options(synchronize_session=False)
-    )
+    the other gets 409, instead of both superseding it and leaving one new picture orphaned.
+    Answers the account as it now is."""
+    swapped = (
+        await session.execute(
+            update(User)
+            .where(User.id == user_id, User.image_file.is_not_distinct_from(current))
+            .values(image_file=new)
+            .returning(*_ACCOUNT_COLUMNS)
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
     if swapped is None:
         raise Conflict("The picture was changed by another request at the same time; try again")
-    forget_picture(session, changes, user)
-    set_committed_value(user, "image_file", key)
+    _forget(session, changes, current)
+    return swapped
