@@ -42,9 +42,13 @@ def declared_triggers(dialect: Dialect) -> dict[str, str]:
 
 @pytest.fixture
 async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A transaction rolled back at the end, so a test may drop what it likes."""
+    """A transaction rolled back at the end, so a test may drop what it likes. Python's
+    sqlite3 opens transactions only for data changes and would run a DROP TRIGGER in
+    autocommit, outliving the rollback: on SQLite the transaction is begun explicitly."""
     async with engine.connect() as connection:
         transaction = await connection.begin()
+        if connection.dialect.name == "sqlite":
+            await connection.exec_driver_sql("BEGIN")
         yield connection
         await transaction.rollback()
 
