@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format lock clean bench fuzz soak
+.PHONY: help install run test test-fast lint format lock clean bench fuzz soak
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -27,8 +27,14 @@ install: $(INSTALLED) ## Create .venv and install the pinned dependencies
 run: $(INSTALLED) ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
 	$(BIN)/inkwell serve --host $(HOST) --port $(PORT)
 
+# The measured load tests time a server against bounds: they run alone, after the rest, so
+# that no other test competes with them for the two cores.
 test: $(INSTALLED) ## Run the whole test suite (SQLite and PostgreSQL)
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 -m "not measured"
+	$(BIN)/pytest -m measured
+
+test-fast: $(INSTALLED) ## The inner loop: everything but browsers, servers and load tests
+	$(BIN)/pytest -n 2 -m "not slow and not browser and not measured"
 
 # BENCH_DURATION=2s BENCH_WARMUP=1s makes a smoke run of about two minutes; see bench/runner.py.
 bench: $(INSTALLED) ## Benchmark Inkwell against the sync, tutorial and raw designs (~15 min)

@@ -5,6 +5,8 @@ import pytest
 
 from tests.fuzz.run import fuzz
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_schemathesis_finds_no_server_error_undocumented_status_or_schema_break(

@@ -43,7 +43,7 @@ PLACEHOLDER = re.compile(r"\$\{(INKWELL_[A-Z_]+)\}")
 
 FORGOT_PASSWORD_LIMIT = 3
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def render_site(values: dict[str, str]) -> str:

@@ -208,6 +208,7 @@ async def roomy_client(settings: Settings, engine: AsyncEngine) -> AsyncIterator
         yield client
 
 
+@pytest.mark.slow
 async def test_the_event_loop_keeps_answering_while_large_images_are_processed(
     roomy_client: AsyncClient, media_dir: Path
 ) -> None:

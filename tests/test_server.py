@@ -23,6 +23,8 @@ from tests.servers import (
     wait_until_answering,
 )
 
+pytestmark = pytest.mark.slow
+
 ENTRYPOINT = ROOT / "deploy" / "docker-entrypoint.sh"
 IN_FLIGHT = 5
 

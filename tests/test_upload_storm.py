@@ -32,7 +32,7 @@ from tests.conftest import PASSWORD, postgres_database
 from tests.pictures import lossless_webp
 from tests.servers import free_port, running, server_env, wait_until_answering
 
-pytestmark = pytest.mark.measured
+pytestmark = [pytest.mark.measured, pytest.mark.slow]
 
 UPLOADERS = 32
 LATENCY_BOUND = 0.5  # seconds, for the post page while the storm lasts

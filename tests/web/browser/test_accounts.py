@@ -3,12 +3,15 @@
 import asyncio
 import re
 
+import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
 from tests.conftest import PASSWORD, Account
 from tests.mail_server import Inbox
 from tests.web.browser.conftest import PageProblems
 from tests.web.browser.signing_in import navbar_account, sign_in
+
+pytestmark = pytest.mark.browser
 
 NEW_PASSWORD = "a fresh and long passphrase"
 

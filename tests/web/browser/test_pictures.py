@@ -11,6 +11,8 @@ from tests.pictures import image_file
 from tests.web.browser.conftest import loaded_width
 from tests.web.browser.signing_in import navbar_account, sign_in
 
+pytestmark = pytest.mark.browser
+
 STORED_PICTURE = re.compile(r"^/media/profile_pics/[\w-]+\.(webp|jpg)$")
 CHOSEN = {"name": "me.png", "mimeType": "image/png", "buffer": image_file("PNG", (640, 480))}
 

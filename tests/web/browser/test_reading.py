@@ -8,6 +8,8 @@ from playwright.async_api import Dialog, Page, expect
 from tests.conftest import Account, Api
 from tests.web.browser.conftest import SCREENSHOTS, PageProblems
 
+pytestmark = pytest.mark.browser
+
 Post = dict[str, object]
 XSS_TITLE = "<script>alert(1)</script>"
 PHONE = {"width": 375, "height": 740}

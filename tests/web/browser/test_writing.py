@@ -9,6 +9,8 @@ from tests.conftest import PASSWORD, Account, Api
 from tests.web.browser.conftest import PageProblems
 from tests.web.browser.signing_in import navbar_account, sign_in
 
+pytestmark = pytest.mark.browser
+
 Post = dict[str, object]
 
 
