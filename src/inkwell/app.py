@@ -30,8 +30,11 @@ from inkwell.operations.health import router as health_router
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
 from inkwell.users.router import router as users_router
-from inkwell.web.rendering import error_page, page_templates
-from inkwell.web.router import router as web_router
+from inkwell.web import accounts as account_pages
+from inkwell.web import posts as post_pages
+from inkwell.web import profiles as profile_pages
+from inkwell.web.common import error_page
+from inkwell.web.rendering import page_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
 YOUNG_GENERATION_THRESHOLD = 10_000
@@ -105,7 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Routes are matched in order: the busiest (listings and pages) come first, and auth
     # before users, whose /api/users/{user_id} would otherwise catch /api/users/me.
     app.include_router(posts_router)
-    app.include_router(web_router)
+    app.include_router(post_pages.router)
+    app.include_router(profile_pages.router)
+    app.include_router(account_pages.router)
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(health_router)

@@ -7,12 +7,14 @@ from html.parser import HTMLParser
 
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from httpx import ASGITransport, AsyncClient
 
 from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.posts.models import Post
 from inkwell.users.models import User
+from inkwell.web.common import PageRoute
 from inkwell.web.rendering import page_templates, readable_date
 from tests.conftest import PASSWORD, Account, Api
 
@@ -230,6 +232,23 @@ async def test_a_page_answers_head_as_it_answers_get_without_the_body(
     assert head.headers["content-type"] == got.headers["content-type"]
     assert head.headers["content-security-policy"] == got.headers["content-security-policy"]
     assert head.content == b""
+
+
+def test_every_page_module_serves_its_pages_as_page_routes(settings: Settings) -> None:
+    """Each area's module makes its router with `page_router()`: its pages answer HEAD, stay
+    out of the API's document, and are told from API endpoints by their route class."""
+    routes = [
+        context.original_route for context in iter_route_contexts(create_app(settings).routes)
+    ]
+    pages = [
+        route
+        for route in routes
+        if isinstance(route, APIRoute) and route.endpoint.__module__.startswith("inkwell.web.")
+    ]
+    paths = {route.path for route in pages}
+    assert {"/", "/posts/{post_id}", "/users/{user_id}/posts", "/account", "/login"} <= paths
+    assert [route.path for route in pages if not isinstance(route, PageRoute)] == []
+    assert [route.path for route in pages if route.include_in_schema] == []
 
 
 async def test_the_reset_page_carries_its_token_escaped(client: AsyncClient) -> None:

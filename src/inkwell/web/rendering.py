@@ -1,23 +1,16 @@
-"""Jinja2 templates for the pages: autoescaped, with filters for what the pages show."""
+"""Jinja2 templates for the pages: autoescaped, with filters for what the pages show.
 
-from collections.abc import Mapping
+The environment is built once, by `create_app`; rendering a page with it is `common.render`."""
+
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.templating import Jinja2Templates
 
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
 from inkwell.users.models import USERNAME_MAX_LENGTH, User
-from inkwell.users.schemas import (
-    PASSWORD_MAX_LENGTH,
-    PASSWORD_MIN_LENGTH,
-    UserPrivate,
-    UserPublic,
-)
+from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, UserPublic
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Post previews on the lists; the Load more script cuts appended posts at the same length.
@@ -30,22 +23,6 @@ FORM_LIMITS = {
     "title": TITLE_MAX_LENGTH,
     "content": CONTENT_MAX_LENGTH,
 }
-
-_ERROR_TITLES = {
-    400: "That request did not work",
-    403: "That is not yours",
-    404: "Page not found",
-    405: "That is not something this page does",
-    500: "Something went wrong",
-    503: "Back in a moment",
-}
-_ERROR_MESSAGES = {
-    403: "You are signed in as someone who may not do this.",
-    404: "There is nothing at this address. It may have been deleted, or the link is mistyped.",
-    500: "An unexpected error happened on our side. It has been logged; please try again.",
-    503: "Inkwell cannot reach its database right now. Please try again in a few seconds.",
-}
-
 
 # What load-more.js's Intl.DateTimeFormat("en-US") writes, whatever the server's locale.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -87,52 +64,3 @@ def page_templates(*, auto_reload: bool) -> Jinja2Templates:
         "limits": FORM_LIMITS,
     }
     return Jinja2Templates(env=environment)
-
-
-def render(
-    request: Request,
-    name: str,
-    context: Mapping[str, Any] | None = None,
-    *,
-    current_user: User | UserPublic | None = None,
-    status_code: int = 200,
-    headers: Mapping[str, str] | None = None,
-) -> HTMLResponse:
-    """Every page knows who is looking at it: the navbar switches on `current_user`.
-
-    A page rendered for a signed-in viewer shows their name and more, so no cache may keep it
-    (a shared one would serve it to others, the browser's one after they sign out).
-    """
-    if current_user is not None:
-        headers = {**(headers or {}), "Cache-Control": "no-store"}
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(
-        request,
-        name,
-        {"current_user": current_user, **(context or {})},
-        status_code=status_code,
-        headers=headers,
-    )
-
-
-def remember_viewer(request: Request, viewer: UserPrivate | None) -> None:
-    """Lets an error page raised later in the request (a missing post, say) show who is signed
-    in."""
-    request.state.viewer = viewer
-
-
-def error_page(
-    request: Request, status: int, detail: str | None, headers: Mapping[str, str] | None
-) -> HTMLResponse:
-    """The friendly page for an error on a page route; server errors never show their detail."""
-    if status >= 500 or detail is None:
-        detail = _ERROR_MESSAGES.get(status, "")
-    context = {
-        "status": status,
-        "title": _ERROR_TITLES.get(status, "That did not work"),
-        "message": detail,
-    }
-    viewer: UserPrivate | None = getattr(request.state, "viewer", None)
-    return render(
-        request, "error.html", context, current_user=viewer, status_code=status, headers=headers
-    )

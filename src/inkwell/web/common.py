@@ -1,0 +1,109 @@
+"""What every page module shares: the route class, the viewer, rendering a page, and the
+error page (it reads the viewer the `Viewer` dependency left on the request)."""
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.status import HTTP_303_SEE_OTHER
+from starlette.templating import Jinja2Templates
+
+from inkwell.auth.dependencies import optional_user
+from inkwell.users.models import User
+from inkwell.users.schemas import UserPrivate, UserPublic
+
+_ERROR_TITLES = {
+    400: "That request did not work",
+    403: "That is not yours",
+    404: "Page not found",
+    405: "That is not something this page does",
+    500: "Something went wrong",
+    503: "Back in a moment",
+}
+_ERROR_MESSAGES = {
+    403: "You are signed in as someone who may not do this.",
+    404: "There is nothing at this address. It may have been deleted, or the link is mistyped.",
+    500: "An unexpected error happened on our side. It has been logged; please try again.",
+    503: "Inkwell cannot reach its database right now. Please try again in a few seconds.",
+}
+
+
+class PageRoute(APIRoute):
+    """The route class of every page. A page answers HEAD as it answers GET (uptime checks
+    and `curl -I` send HEAD); the server sends the headers without the body."""
+
+    def __init__(self, path: str, endpoint: Any, *, methods: Any = None, **kwargs: Any) -> None:
+        if methods is not None and "GET" in methods:
+            methods = {*methods, "HEAD"}
+        super().__init__(path, endpoint, methods=methods, **kwargs)
+
+
+def page_router() -> APIRouter:
+    """A router for one area's pages: HTML, out of the API's OpenAPI document, and made of
+    `PageRoute`s, so that a route's class alone tells a page from an API endpoint."""
+    return APIRouter(
+        include_in_schema=False, default_response_class=HTMLResponse, route_class=PageRoute
+    )
+
+
+async def _viewer(request: Request) -> UserPrivate | None:
+    viewer = await optional_user(request)
+    # An error page raised later in the request (a missing post, say) shows them signed in too.
+    request.state.viewer = viewer
+    return viewer
+
+
+# Who is looking at the page: the navbar, and its error page too, show them signed in.
+Viewer = Annotated[UserPrivate | None, Depends(_viewer)]
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    current_user: User | UserPublic | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """Every page knows who is looking at it: the navbar switches on `current_user`.
+
+    A page rendered for a signed-in viewer shows their name and more, so no cache may keep it
+    (a shared one would serve it to others, the browser's one after they sign out).
+    """
+    if current_user is not None:
+        headers = {**(headers or {}), "Cache-Control": "no-store"}
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"current_user": current_user, **(context or {})},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+def sign_in_first(request: Request) -> RedirectResponse:
+    """Sends a visitor to the login page, which brings them back here once signed in."""
+    query = urlencode({"next": request.url.path})
+    return RedirectResponse(f"/login?{query}", status_code=HTTP_303_SEE_OTHER)
+
+
+def error_page(
+    request: Request, status: int, detail: str | None, headers: Mapping[str, str] | None
+) -> HTMLResponse:
+    """The friendly page for an error on a page route; server errors never show their detail."""
+    if status >= 500 or detail is None:
+        detail = _ERROR_MESSAGES.get(status, "")
+    context = {
+        "status": status,
+        "title": _ERROR_TITLES.get(status, "That did not work"),
+        "message": detail,
+    }
+    viewer: UserPrivate | None = getattr(request.state, "viewer", None)
+    return render(
+        request, "error.html", context, current_user=viewer, status_code=status, headers=headers
+    )
