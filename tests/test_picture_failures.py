@@ -23,6 +23,7 @@ from inkwell.errors import Conflict
 from inkwell.media.pending import PendingMedia
 from inkwell.media.service import replace_picture
 from inkwell.media.storage import S3Storage
+from inkwell.transactions import settled_hooks
 from inkwell.users.schemas import UserPrivate
 from inkwell.users.service import get_user
 from tests.conftest import Account, Api
@@ -127,12 +128,12 @@ async def test_of_two_racing_changes_the_later_gets_409_and_its_file_is_removed(
         stale_user = UserPrivate.model_validate(await get_user(session, user["id"]))
         winner = (await upload(client, user["id"], image_file())).json()
         changes = PendingMedia(app.state.storage)
-        with pytest.raises(Conflict):
-            await replace_picture(
-                session, app.state.picture_processor, changes, stale_user, racing_upload
-            )
-        await session.rollback()
-        await changes.settle()
+        async with settled_hooks(session):
+            with pytest.raises(Conflict):
+                await replace_picture(
+                    session, app.state.picture_processor, changes, stale_user, racing_upload
+                )
+            await session.rollback()
     assert stored_files(media_dir) == {key_of(winner)}
     profile = (await client.get(f"/api/users/{user['id']}")).json()
     assert profile["image_path"] == winner["image_path"]

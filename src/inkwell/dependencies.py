@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inkwell.db import Reader, reads_through
 from inkwell.schemas import MAX_ID
 from inkwell.security import PasswordHasher
+from inkwell.transactions import TransactionHooks
 
 
 def app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
@@ -22,10 +23,25 @@ def app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
     return from_app_state
 
 
-async def _db_session(request: Request) -> AsyncIterator[AsyncSession]:
+async def _transaction_hooks() -> AsyncIterator[TransactionHooks]:
+    """Request scope: the hooks run once the response is sent (like BackgroundTasks), after
+    the function-scoped DbSession has committed or not; on an error, before the error page."""
+    hooks = TransactionHooks()
+    try:
+        yield hooks
+    finally:
+        await hooks.run_due()
+
+
+async def _db_session(
+    request: Request,
+    hooks: Annotated[TransactionHooks, Depends(_transaction_hooks, scope="request")],
+) -> AsyncIterator[AsyncSession]:
     """One session per request: services only flush, the request commits once or rolls back.
-    Once it has begun a transaction, the request's reads go through it (read-your-writes)."""
+    Once it has begun a transaction, the request's reads go through it (read-your-writes).
+    Services register work to follow the COMMIT on it (inkwell.transactions)."""
     async with request.app.state.sessionmaker() as session:
+        hooks.follow(session)
         with reads_through(session):
             try:
                 yield session

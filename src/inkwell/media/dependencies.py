@@ -50,14 +50,8 @@ async def _uploading(
 Uploader = Annotated[UserPrivate, Depends(_uploading, scope="function")]
 
 
-async def _pending_media(storage: MediaStorage) -> AsyncIterator[PendingMedia]:
-    """Request scope: it settles after the function-scoped DbSession committed or rolled back
-    (after the response was sent, on success), whatever happened."""
-    pending = PendingMedia(storage)
-    try:
-        yield pending
-    finally:
-        await pending.settle()
+async def _pending_media(storage: MediaStorage) -> PendingMedia:
+    return PendingMedia(storage)
 
 
-MediaChanges = Annotated[PendingMedia, Depends(_pending_media, scope="request")]
+MediaChanges = Annotated[PendingMedia, Depends(_pending_media)]

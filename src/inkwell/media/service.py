@@ -34,8 +34,7 @@ async def replace_picture(
     the old picture; the old one goes only after commit."""
     picture = await pictures.profile_picture(upload)
     key = new_picture_key()
-    changes.follow(session)
-    await changes.save(key, picture, OUTPUT_CONTENT_TYPE)
+    await changes.save(session, key, picture, OUTPUT_CONTENT_TYPE)
     updated = await _swap_picture(session, changes, user.id, user.image_file, key)
     return UserPrivate.model_validate(updated)
 
@@ -54,8 +53,7 @@ def forget_picture(session: AsyncSession, changes: PendingMedia, user: User) -> 
 
 def _forget(session: AsyncSession, changes: PendingMedia, key: str | None) -> None:
     if key is not None:
-        changes.follow(session)
-        changes.supersede(key)
+        changes.supersede(session, key)
 
 
 _ACCOUNT_COLUMNS = (User.id, User.username, User.email, User.image_file, User.created_at)
