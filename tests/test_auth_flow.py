@@ -5,6 +5,7 @@ from fastapi import FastAPI, Request
 from httpx import ASGITransport, AsyncClient
 
 from inkwell.auth.dependencies import optional_user
+from inkwell.config import Settings
 from inkwell.security import PasswordHasher
 from tests.conftest import PASSWORD, Account, Api
 
@@ -129,6 +130,28 @@ async def test_cookies_are_secure_over_https(api: Api, app: FastAPI) -> None:
     assert all("secure" in header.lower() for header in response.headers.get_list("set-cookie"))
 
 
+async def test_the_sign_in_cookies_last_as_long_as_the_token(
+    api: Api, client: AsyncClient, settings: Settings
+) -> None:
+    await api.register("ada")
+    response = await client.post("/api/users/token", data={"username": "ada", "password": PASSWORD})
+    lifetime = f"max-age={settings.access_token_expire_minutes * 60}"
+    cookies = response.headers.get_list("set-cookie")
+    assert len(cookies) == 2
+    assert all(lifetime in header.lower() for header in cookies)
+
+
+async def test_logout_over_https_clears_the_cookies_as_secure_ones(api: Api, app: FastAPI) -> None:
+    account = await api.sign_up("ada")
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="https://test") as https:
+        response = await https.post("/api/users/logout", headers=account.headers)
+    assert response.status_code == 204
+    cleared = response.headers.get_list("set-cookie")
+    assert len(cleared) == 2
+    assert all("secure" in header.lower() for header in cleared)
+
+
 async def test_a_post_body_cannot_name_another_author(client: AsyncClient, author: Account) -> None:
     response = await client.post(
         "/api/posts", json={"title": "t", "content": "c", "user_id": 999}, headers=author.headers
@@ -149,6 +172,7 @@ async def test_only_the_author_may_change_a_post(
         method, f"/api/posts/{post['id']}", json=body, headers=intruder.headers
     )
     assert response.status_code == 403
+    assert response.json() == {"detail": "You may only change your own posts"}
     assert (await client.get(f"/api/posts/{post['id']}")).json()["title"] == "Mine"
 
 
@@ -161,6 +185,7 @@ async def test_only_the_user_may_change_or_delete_their_account(
         method, f"/api/users/{author.id}", json=body, headers=intruder.headers
     )
     assert response.status_code == 403
+    assert response.json() == {"detail": "You may only change your own account"}
     assert (await client.get(f"/api/users/{author.id}")).json()["username"] == "author"
 
 
