@@ -273,6 +273,14 @@ async def test_optional_user_is_the_signed_in_user(
     assert (await client.get(whoami, headers=author.headers)).json() == "author"
 
 
+async def test_optional_user_is_the_user_signed_in_by_cookie(
+    api: Api, client: AsyncClient, whoami: str
+) -> None:
+    await api.register("ada")
+    await client.post("/api/users/token", data={"username": "ada", "password": PASSWORD})
+    assert (await client.get(whoami)).json() == "ada"
+
+
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer expired.or.forged"}], ids=str)
 async def test_optional_user_is_none_for_anonymous_or_bad_credentials(
     client: AsyncClient, whoami: str, headers: dict[str, str]

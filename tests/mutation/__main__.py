@@ -54,7 +54,7 @@ TARGETS = (
     Target(
         "posts/service.py",
         ("src/inkwell/posts/service.py",),
-        ("tests/test_posts_api.py", "tests/test_post_counts.py"),
+        ("tests/test_posts_api.py", "tests/test_post_counts.py", "tests/test_data_layer.py"),
     ),
     Target("auth/ratelimit.py", ("src/inkwell/auth/ratelimit.py",), ("tests/test_rate_limits.py",)),
     Target(
