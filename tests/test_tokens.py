@@ -175,7 +175,9 @@ def test_every_id_a_user_can_have_is_read_back_from_a_token(user_id: int) -> Non
 
 
 @pytest.mark.parametrize(
-    "subject", ["0", str(MAX_ID + 1), "-1", "\N{FULLWIDTH DIGIT ONE}"], ids=str
+    "subject",
+    ["0", str(MAX_ID + 1), "-1", "\N{FULLWIDTH DIGIT ONE}"],
+    ids=["zero", "past the largest id", "negative", "a non-ASCII digit"],
 )
 def test_a_subject_outside_the_id_range_is_refused_before_any_lookup(subject: str) -> None:
     with pytest.raises(Unauthorized, match="Invalid or expired token"):
