@@ -3,7 +3,9 @@
 import pytest
 from fastapi import FastAPI, Request
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.app import create_app
 from inkwell.auth.dependencies import optional_user
 from inkwell.config import Settings
 from inkwell.security import PasswordHasher
@@ -150,6 +152,20 @@ async def test_logout_over_https_clears_the_cookies_as_secure_ones(api: Api, app
     cleared = response.headers.get_list("set-cookie")
     assert len(cleared) == 2
     assert all("secure" in header.lower() for header in cleared)
+
+
+async def test_each_client_address_has_its_own_login_budget(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    app = create_app(settings.model_copy(update={"rate_limit_login_per_address": "1/minute"}))
+    form = {"username": "nobody", "password": PASSWORD}
+    statuses = []
+    async with app.router.lifespan_context(app):
+        for address in ("192.0.2.1", "192.0.2.2", "192.0.2.1"):
+            transport = ASGITransport(app=app, client=(address, 40000))
+            async with AsyncClient(transport=transport, base_url="http://test") as client:
+                statuses.append((await client.post("/api/users/token", data=form)).status_code)
+    assert statuses == [401, 401, 429]
 
 
 async def test_a_post_body_cannot_name_another_author(client: AsyncClient, author: Account) -> None:
