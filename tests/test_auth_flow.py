@@ -240,7 +240,9 @@ async def test_logout_ends_every_session_of_the_user(api: Api, client: AsyncClie
     account = await api.sign_up("ada")
     other_device = await api.login("ada")
     await client.post("/api/users/logout", headers=account.headers)
-    assert (await client.get("/api/users/me", headers=other_device)).status_code == 401
+    ended = await client.get("/api/users/me", headers=other_device)
+    assert ended.status_code == 401
+    assert ended.json() == {"detail": "Invalid or expired token"}
     fresh = await api.login("ada")
     assert (await client.get("/api/users/me", headers=fresh)).status_code == 200
 
