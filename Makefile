@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format lock clean bench fuzz soak
+.PHONY: help install run test test-fast lint format lock clean bench fuzz soak mutation
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -50,6 +50,11 @@ SOAK_SECONDS ?= 600
 soak: $(INSTALLED) ## Mixed traffic at 64 connections on PostgreSQL for SOAK_SECONDS, then a report
 	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m tests.soak
 
+# MUTATION_MODULES="auth/tokens.py posts/service.py" measures only those; see tests/mutation.
+mutation: $(INSTALLED) ## Mutation-test the security-critical modules, one worker; print scores
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements-mutation.txt
+	$(BIN)/python -m tests.mutation $(MUTATION_MODULES)
+
 lint: $(INSTALLED) ## ruff check, ruff format --check and mypy
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
@@ -63,6 +68,7 @@ lock: $(UV) ## Re-pin requirements*.txt from pyproject.toml
 	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml -o requirements.txt
 	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra dev -o requirements-dev.txt
 	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra bench -o requirements-bench.txt
+	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra mutation -o requirements-mutation.txt
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants

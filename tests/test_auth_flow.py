@@ -3,8 +3,11 @@
 import pytest
 from fastapi import FastAPI, Request
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.app import create_app
 from inkwell.auth.dependencies import optional_user
+from inkwell.config import Settings
 from inkwell.security import PasswordHasher
 from tests.conftest import PASSWORD, Account, Api
 
@@ -95,7 +98,15 @@ async def test_an_unknown_user_costs_a_full_password_check(
         {"username": "ada", "password": "x" * 129},
         {"username": "ada", "password": PASSWORD, "grant_type": "client_credentials"},
     ],
-    ids=str,
+    # Plain ids: make mutation hands node ids back to pytest, and an escaped NUL would not match.
+    ids=[
+        "no password",
+        "no username",
+        "a NUL in the username",
+        "a username too long",
+        "a password too long",
+        "another grant type",
+    ],
 )
 async def test_malformed_login_forms_are_refused(
     api: Api, client: AsyncClient, form: dict[str, str]
@@ -129,6 +140,46 @@ async def test_cookies_are_secure_over_https(api: Api, app: FastAPI) -> None:
     assert all("secure" in header.lower() for header in response.headers.get_list("set-cookie"))
 
 
+async def test_the_sign_in_cookies_last_as_long_as_the_token(
+    api: Api, client: AsyncClient, settings: Settings
+) -> None:
+    await api.register("ada")
+    response = await client.post("/api/users/token", data={"username": "ada", "password": PASSWORD})
+    lifetime = f"max-age={settings.access_token_expire_minutes * 60}"
+    cookies = [
+        header
+        for header in response.headers.get_list("set-cookie")
+        if header.startswith(("inkwell_session=", "inkwell_csrf="))
+    ]
+    assert len(cookies) == 2
+    assert all(lifetime in header.lower() for header in cookies)
+
+
+async def test_logout_over_https_clears_the_cookies_as_secure_ones(api: Api, app: FastAPI) -> None:
+    account = await api.sign_up("ada")
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="https://test") as https:
+        response = await https.post("/api/users/logout", headers=account.headers)
+    assert response.status_code == 204
+    cleared = response.headers.get_list("set-cookie")
+    assert len(cleared) == 2
+    assert all("secure" in header.lower() for header in cleared)
+
+
+async def test_each_client_address_has_its_own_login_budget(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    app = create_app(settings.model_copy(update={"rate_limit_login_per_address": "1/minute"}))
+    form = {"username": "nobody", "password": PASSWORD}
+    statuses = []
+    async with app.router.lifespan_context(app):
+        for address in ("192.0.2.1", "192.0.2.2", "192.0.2.1"):
+            transport = ASGITransport(app=app, client=(address, 40000))
+            async with AsyncClient(transport=transport, base_url="http://test") as client:
+                statuses.append((await client.post("/api/users/token", data=form)).status_code)
+    assert statuses == [401, 401, 429]
+
+
 async def test_a_post_body_cannot_name_another_author(client: AsyncClient, author: Account) -> None:
     response = await client.post(
         "/api/posts", json={"title": "t", "content": "c", "user_id": 999}, headers=author.headers
@@ -149,6 +200,7 @@ async def test_only_the_author_may_change_a_post(
         method, f"/api/posts/{post['id']}", json=body, headers=intruder.headers
     )
     assert response.status_code == 403
+    assert response.json() == {"detail": "You may only change your own posts"}
     assert (await client.get(f"/api/posts/{post['id']}")).json()["title"] == "Mine"
 
 
@@ -161,6 +213,7 @@ async def test_only_the_user_may_change_or_delete_their_account(
         method, f"/api/users/{author.id}", json=body, headers=intruder.headers
     )
     assert response.status_code == 403
+    assert response.json() == {"detail": "You may only change your own account"}
     assert (await client.get(f"/api/users/{author.id}")).json()["username"] == "author"
 
 
@@ -199,7 +252,9 @@ async def test_logout_ends_every_session_of_the_user(api: Api, client: AsyncClie
     account = await api.sign_up("ada")
     other_device = await api.login("ada")
     await client.post("/api/users/logout", headers=account.headers)
-    assert (await client.get("/api/users/me", headers=other_device)).status_code == 401
+    ended = await client.get("/api/users/me", headers=other_device)
+    assert ended.status_code == 401
+    assert ended.json() == {"detail": "Invalid or expired token"}
     fresh = await api.login("ada")
     assert (await client.get("/api/users/me", headers=fresh)).status_code == 200
 
@@ -246,6 +301,14 @@ async def test_optional_user_is_the_signed_in_user(
     client: AsyncClient, author: Account, whoami: str
 ) -> None:
     assert (await client.get(whoami, headers=author.headers)).json() == "author"
+
+
+async def test_optional_user_is_the_user_signed_in_by_cookie(
+    api: Api, client: AsyncClient, whoami: str
+) -> None:
+    await api.register("ada")
+    await client.post("/api/users/token", data={"username": "ada", "password": PASSWORD})
+    assert (await client.get(whoami)).json() == "ada"
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer expired.or.forged"}], ids=str)

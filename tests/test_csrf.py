@@ -1,20 +1,46 @@
 """Cookie-authenticated writes need the CSRF header and a same-site Origin; bearer ones do not."""
 
-import pytest
-from httpx import AsyncClient, Response
+from collections.abc import AsyncIterator
 
+import pytest
+from httpx import ASGITransport, AsyncClient, Response
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from inkwell.app import create_app
+from inkwell.config import Settings
 from tests.conftest import PASSWORD, Api
 
 NEW_POST = {"title": "t", "content": "c"}
 
 
-@pytest.fixture
-async def browser(api: Api, client: AsyncClient) -> AsyncClient:
-    """The client signed in the way a browser is: it keeps the cookies login sets."""
-    await api.register("ada")
+async def sign_in(client: AsyncClient) -> AsyncClient:
+    await Api(client).register("ada")
     response = await client.post("/api/users/token", data={"username": "ada", "password": PASSWORD})
     assert response.status_code == 200
     return client
+
+
+@pytest.fixture
+async def browser(client: AsyncClient) -> AsyncClient:
+    """The client signed in the way a browser is: it keeps the cookies login sets."""
+    return await sign_in(client)
+
+
+# As an operator may write it. The app itself is reached as https://test, as behind a proxy
+# that terminates TLS under another name (the cookies are Secure: an https PUBLIC_BASE_URL).
+PUBLIC_BASE_URL = "https://Blog.Example.org/"
+
+
+@pytest.fixture
+async def proxied_browser(settings: Settings, engine: AsyncEngine) -> AsyncIterator[AsyncClient]:
+    """A signed-in browser of an app served behind a proxy at PUBLIC_BASE_URL."""
+    app = create_app(settings.model_copy(update={"public_base_url": PUBLIC_BASE_URL}))
+    transport = ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=transport, base_url="https://test") as client,
+    ):
+        yield await sign_in(client)
 
 
 def csrf_header(client: AsyncClient) -> dict[str, str]:
@@ -35,6 +61,27 @@ async def test_a_cookie_write_with_the_csrf_header_is_accepted(browser: AsyncCli
 async def test_a_cookie_write_from_its_own_origin_is_accepted(browser: AsyncClient) -> None:
     headers = csrf_header(browser) | {"Origin": "http://test"}
     assert (await browser.post("/api/posts", json=NEW_POST, headers=headers)).status_code == 201
+
+
+@pytest.mark.parametrize("origin", ["https://blog.example.org", "HTTPS://BLOG.EXAMPLE.ORG"])
+async def test_a_cookie_write_from_the_public_base_url_is_accepted_behind_a_proxy(
+    proxied_browser: AsyncClient, origin: str
+) -> None:
+    """Scheme and host compare without regard to case, as URLs define them."""
+    headers = csrf_header(proxied_browser) | {"Origin": origin}
+    response = await proxied_browser.post("/api/posts", json=NEW_POST, headers=headers)
+    assert response.status_code == 201
+
+
+async def test_each_sign_in_gets_a_fresh_random_csrf_token(browser: AsyncClient) -> None:
+    first = browser.cookies["inkwell_csrf"]
+    response = await browser.post(
+        "/api/users/token", data={"username": "ada", "password": PASSWORD}
+    )
+    second = response.cookies["inkwell_csrf"]
+    assert first != second
+    assert len(first) >= 43  # 32 random bytes, base64url
+    assert first not in response.cookies["inkwell_session"]
 
 
 @pytest.mark.parametrize(
@@ -80,6 +127,13 @@ async def test_logout_by_cookie_needs_the_csrf_header_too(browser: AsyncClient) 
     assert (await browser.get("/api/users/me")).status_code == 401
 
 
+async def test_logout_leaves_neither_sign_in_cookie_in_the_browser(browser: AsyncClient) -> None:
+    response = await browser.post("/api/users/logout", headers=csrf_header(browser))
+    assert response.status_code == 204
+    assert "inkwell_session" not in browser.cookies
+    assert "inkwell_csrf" not in browser.cookies
+
+
 async def test_a_bearer_request_needs_no_csrf_header_even_from_another_origin(
     api: Api, client: AsyncClient
 ) -> None:
@@ -88,7 +142,7 @@ async def test_a_bearer_request_needs_no_csrf_header_even_from_another_origin(
     assert (await client.post("/api/posts", json=NEW_POST, headers=headers)).status_code == 201
 
 
-async def sign_in(client: AsyncClient, headers: dict[str, str]) -> Response:
+async def sign_in_with(client: AsyncClient, headers: dict[str, str]) -> Response:
     form = {"username": "ada", "password": PASSWORD}
     return await client.post("/api/users/token", data=form, headers=headers)
 
@@ -108,7 +162,7 @@ async def test_signing_in_from_another_site_is_refused_and_sets_no_cookie(
 ) -> None:
     """A foreign form could otherwise sign the victim's browser into the attacker's account."""
     await api.register("ada")
-    response = await sign_in(client, headers)
+    response = await sign_in_with(client, headers)
     assert response.status_code == 403
     assert response.json() == {"detail": "Cross-site request refused"}
     assert "set-cookie" not in response.headers
@@ -128,7 +182,7 @@ async def test_signing_in_from_the_site_itself_or_an_api_client_works(
     api: Api, client: AsyncClient, headers: dict[str, str]
 ) -> None:
     await api.register("ada")
-    response = await sign_in(client, headers)
+    response = await sign_in_with(client, headers)
     assert response.status_code == 200
     assert "inkwell_session" in client.cookies
 

@@ -1,11 +1,13 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from httpx import AsyncClient
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.posts.models import Post
-from tests.conftest import Account, Api
+from inkwell.users.models import User
+from tests.conftest import Account, Api, StatementCounter
 
 Author = Account
 
@@ -157,6 +159,73 @@ async def test_posts_with_the_same_timestamp_page_without_overlap_or_gaps(
         seen += [post["id"] for post in page["posts"]]
     assert len(seen) == 7
     assert seen == sorted(seen, reverse=True)
+
+
+async def add_posts_posted_at(
+    session: AsyncSession, author: Author, *moments: datetime
+) -> list[int]:
+    """Posts written in this order (so with rising ids) but dated as given; their ids."""
+    ids = []
+    for moment in moments:
+        row = {"title": "t", "content": "c", "user_id": author.id}
+        dates = {"date_posted": moment, "updated_at": moment}
+        ids.append(await session.scalar(insert(Post).values(row | dates).returning(Post.id)))
+    await session.commit()
+    return ids
+
+
+@pytest.mark.parametrize("listing", ["/api/posts", "/api/users/{author}/posts"])
+async def test_listings_follow_the_date_posted_even_where_it_disagrees_with_the_ids(
+    client: AsyncClient, author: Author, session: AsyncSession, listing: str
+) -> None:
+    """An import or a migrated blog writes old posts after new ones."""
+    day = datetime(2026, 1, 1, tzinfo=UTC)
+    middle, newest, oldest = await add_posts_posted_at(
+        session, author, day, day + timedelta(days=1), day - timedelta(days=1)
+    )
+    page = (await client.get(listing.format(author=author.id))).json()
+    assert [post["id"] for post in page["posts"]] == [newest, middle, oldest]
+
+
+@pytest.mark.parametrize("listing", ["/api/posts", "/api/users/{author}/posts"])
+async def test_posts_posted_at_the_same_moment_are_listed_latest_written_first(
+    client: AsyncClient, author: Author, session: AsyncSession, listing: str
+) -> None:
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    later = moment + timedelta(days=1)
+    ids = await add_posts_posted_at(session, author, moment, later, moment, later)
+    page = (await client.get(listing.format(author=author.id))).json()
+    assert [post["id"] for post in page["posts"]] == [ids[3], ids[1], ids[2], ids[0]]
+
+
+@pytest.mark.parametrize("listing", ["/api/posts", "/api/users/{author}/posts"])
+async def test_the_listing_order_is_total_in_the_query_not_left_to_the_plan(
+    client: AsyncClient, author: Author, count_statements: StatementCounter, listing: str
+) -> None:
+    """The index on (date_posted, id) happens to hand over ties in id order; a plan that does
+    not use it would not, so the statement itself names the id as the tie-breaker."""
+    await client.get(listing.format(author=author.id))
+    (page,) = [sql for sql in count_statements.statements if "ORDER BY" in sql]
+    assert " ".join(page.split("ORDER BY")[1].split()).startswith(
+        "posts.date_posted DESC, posts.id DESC LIMIT"
+    )
+
+
+@pytest.mark.parametrize("listing", ["/api/posts", "/api/users/{author}/posts"])
+async def test_listings_show_each_authors_picture(
+    api: Api, client: AsyncClient, author: Author, session: AsyncSession, listing: str
+) -> None:
+    await api.post(author)
+    await session.execute(
+        update(User).where(User.id == author.id).values(image_file="profile_pics/ab12.webp")
+    )
+    await session.commit()
+    (post,) = (await client.get(listing.format(author=author.id))).json()["posts"]
+    assert post["author"] == {
+        "id": author.id,
+        "username": "author",
+        "image_path": "/media/profile_pics/ab12.webp",
+    }
 
 
 async def test_a_users_posts_are_listed_on_their_own(

@@ -1,13 +1,18 @@
 """Every kind of bad access token gets 401 with a Bearer challenge, never a 500."""
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from inkwell.auth.tokens import AUDIENCE
+from inkwell.app import create_app
+from inkwell.auth.tokens import AUDIENCE, AccessClaims, AccessTokens
+from inkwell.config import Settings
+from inkwell.errors import Unauthorized
+from inkwell.schemas import MAX_ID
 from tests.conftest import SECRET_KEY, Account, Api
 
 
@@ -31,6 +36,7 @@ async def assert_refused(client: AsyncClient, token: str) -> None:
     response = await client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401, response.text
     assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json() == {"detail": "Invalid or expired token"}
 
 
 async def stamp_of(client: AsyncClient, account: Account) -> str:
@@ -127,3 +133,60 @@ async def test_tokens_issued_before_a_password_change_are_refused(
 async def test_a_token_used_after_logout_is_refused(client: AsyncClient, author: Account) -> None:
     assert (await client.post("/api/users/logout", headers=author.headers)).status_code == 204
     assert (await client.get("/api/users/me", headers=author.headers)).status_code == 401
+
+
+@pytest.fixture
+async def hs512_client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[AsyncClient]:
+    """A client of an app configured with JWT_ALGORITHM=HS512 rather than the default."""
+    app = create_app(settings.model_copy(update={"jwt_algorithm": "HS512"}))
+    transport = ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=transport, base_url="http://test") as client,
+    ):
+        yield client
+
+
+async def test_tokens_are_signed_and_checked_with_the_configured_algorithm(
+    hs512_client: AsyncClient,
+) -> None:
+    account = await Api(hs512_client).sign_up("ada")
+    token = account.headers["Authorization"].removeprefix("Bearer ")
+    assert jwt.get_unverified_header(token)["alg"] == "HS512"
+    assert (await hs512_client.get("/api/users/me", headers=account.headers)).status_code == 200
+
+
+async def test_a_token_signed_with_the_default_algorithm_is_refused_when_another_is_configured(
+    hs512_client: AsyncClient,
+) -> None:
+    account = await Api(hs512_client).sign_up("ada")
+    stamp = await stamp_of(hs512_client, account)
+    await assert_refused(hs512_client, forge(account.id, stp=stamp, algorithm="HS256"))
+
+
+def local_tokens() -> AccessTokens:
+    return AccessTokens(key=SECRET_KEY, algorithm="HS256", lifetime=timedelta(minutes=5))
+
+
+@pytest.mark.parametrize("user_id", [1, MAX_ID], ids=["the first id", "the largest id"])
+def test_every_id_a_user_can_have_is_read_back_from_a_token(user_id: int) -> None:
+    token = forge(user_id, stp="a stamp")
+    assert local_tokens().read(token) == AccessClaims(user_id=user_id, security_stamp="a stamp")
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["0", str(MAX_ID + 1), "-1", "\N{FULLWIDTH DIGIT ONE}"],
+    ids=["zero", "past the largest id", "negative", "a non-ASCII digit"],
+)
+def test_a_subject_outside_the_id_range_is_refused_before_any_lookup(subject: str) -> None:
+    with pytest.raises(Unauthorized, match="Invalid or expired token"):
+        local_tokens().read(forge(subject, stp="a stamp"))
+
+
+async def test_a_token_lives_as_long_as_access_token_expire_minutes(
+    client: AsyncClient, author: Account, settings: Settings
+) -> None:
+    token = author.headers["Authorization"].removeprefix("Bearer ")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == settings.access_token_expire_minutes * 60

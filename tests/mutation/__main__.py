@@ -1,0 +1,153 @@
+"""`make mutation`: how much of the security- and correctness-critical code the tests pin down.
+
+mutmut (configured in pyproject's [tool.mutmut]) mutates each module below, one worker, and
+runs each mutant against the module's targeted tests that reached the mutated function. The
+score is killed / (mutants - equivalent): equivalent mutants, which no test can tell from the
+original, are listed with the reason in equivalent.toml beside this file.
+
+    python -m tests.mutation                    # every module, from a fresh mutants/
+    python -m tests.mutation auth/tokens.py     # only the modules named
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.mutation.plugin import SELECTION
+
+WORKSPACE = Path("mutants")
+EQUIVALENT = Path(__file__).with_name("equivalent.toml")
+# mutmut's exit codes: a failing test run kills; so does one stopped for its CPU time. Not
+# 255 (mutmut files it under timeouts): that is a test run that could not start at all.
+KILLED = {1, 3, 24, -24, 152, 36}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    sources: tuple[str, ...]
+    tests: tuple[str, ...]
+
+    @property
+    def modules(self) -> set[str]:
+        return set(self.name.split(" + "))
+
+    @property
+    def mutant_patterns(self) -> list[str]:
+        return [f"{_module(source)}.*" for source in self.sources]
+
+
+TARGETS = (
+    Target("auth/tokens.py", ("src/inkwell/auth/tokens.py",), ("tests/test_tokens.py",)),
+    Target(
+        "auth/cookies.py + auth/dependencies.py",
+        ("src/inkwell/auth/cookies.py", "src/inkwell/auth/dependencies.py"),
+        ("tests/test_csrf.py", "tests/test_auth_flow.py"),
+    ),
+    Target(
+        "posts/service.py",
+        ("src/inkwell/posts/service.py",),
+        ("tests/test_posts_api.py", "tests/test_post_counts.py", "tests/test_data_layer.py"),
+    ),
+    Target("auth/ratelimit.py", ("src/inkwell/auth/ratelimit.py",), ("tests/test_rate_limits.py",)),
+    Target(
+        "media/images.py",
+        ("src/inkwell/media/images.py",),
+        (
+            "tests/test_pictures_api.py",
+            "tests/test_picture_bad_uploads.py",
+            "tests/test_picture_failures.py",
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Score:
+    target: Target
+    killed: int
+    total: int
+    equivalent: list[str]
+    survivors: list[str]
+    stale: list[str]
+    seconds: float
+
+    @property
+    def percent(self) -> float:
+        relevant = self.total - len(self.equivalent)
+        return 100.0 * self.killed / relevant if relevant else 100.0
+
+
+def _module(source: str) -> str:
+    return source.removeprefix("src/").removesuffix(".py").replace("/", ".")
+
+
+def _results(target: Target) -> dict[str, int | None]:
+    results: dict[str, int | None] = {}
+    for source in target.sources:
+        meta = json.loads((WORKSPACE / f"{source}.meta").read_text())
+        results |= meta["exit_code_by_key"]
+    return results
+
+
+def mutate(target: Target, equivalent: dict[str, str]) -> Score:
+    # Stats are taken with the target's own selection, so each module is mapped to its tests.
+    (WORKSPACE / "mutmut-stats.json").unlink(missing_ok=True)
+    mutmut = Path(sys.executable).with_name("mutmut")
+    started = time.monotonic()
+    # The tests run inside mutants/, on its copy of tests/ (the plugin lives there too).
+    environment = {SELECTION: ",".join(target.tests), "PYTHONPATH": str(WORKSPACE.resolve())}
+    subprocess.run(
+        [mutmut, "run", "--max-children", "1", *target.mutant_patterns],
+        env=os.environ | environment,
+        check=True,
+    )
+    seconds = time.monotonic() - started
+    results = _results(target)
+    survivors = {name for name, code in results.items() if code not in KILLED}
+    return Score(
+        target=target,
+        killed=len(results) - len(survivors),
+        total=len(results),
+        equivalent=sorted(survivors & equivalent.keys()),
+        survivors=sorted(survivors - equivalent.keys()),
+        stale=sorted((equivalent.keys() & results.keys()) - survivors),
+        seconds=seconds,
+    )
+
+
+def report(scores: Iterable[Score]) -> None:
+    print("\nMutation scores (killed / (mutants - equivalent)):")
+    for score in scores:
+        print(
+            f"  {score.target.name:40} {score.killed:4} / ({score.total:4} -"
+            f" {len(score.equivalent):2} equivalent) = {score.percent:5.1f}%"
+            f"   in {score.seconds / 60:.1f} min"
+        )
+        for name in score.survivors:
+            print(f"      survived: {name}")
+        for name in score.stale:
+            print(f"      listed as equivalent but killed (remove it): {name}")
+
+
+def main(names: list[str]) -> None:
+    chosen = [target for target in TARGETS if not names or set(names) & target.modules]
+    unknown = set(names) - {module for target in TARGETS for module in target.modules}
+    if unknown:
+        sys.exit(f"unknown modules: {', '.join(sorted(unknown))}")
+    # A fresh copy of the project: mutmut copies a source it does not mutate only once.
+    shutil.rmtree(WORKSPACE, ignore_errors=True)
+    WORKSPACE.mkdir()  # before mutmut starts, whose sys.path (PYTHONPATH) names it
+    equivalent = tomllib.loads(EQUIVALENT.read_text())
+    report([mutate(target, equivalent) for target in chosen])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
