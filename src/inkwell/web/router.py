@@ -6,17 +6,17 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
 
 from inkwell.auth.dependencies import optional_user
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
+from inkwell.errors import ErrorPageRoute
 from inkwell.posts import service as posts
 from inkwell.users import service as users
 from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH, UserPrivate
 from inkwell.web.rendering import remember_viewer, render
 
 
-class PageRoute(APIRoute):
+class PageRoute(ErrorPageRoute):
     """A page answers HEAD as it answers GET (uptime checks and `curl -I` send HEAD); the
     server sends the headers without the body."""
 
