@@ -133,7 +133,7 @@ def _route_path(request: Request) -> str:
 
 
 def _area(path: str) -> str:
-    return path.split("/", 2)[1]
+    return path.lstrip("/").split("/", 1)[0]
 
 
 def shows_error_page(request: Request) -> bool:
