@@ -62,6 +62,9 @@ async def test_the_loser_of_a_race_learns_which_name_was_taken(
 async def test_a_write_that_breaks_no_unique_key_is_not_taken_for_a_race(
     session: AsyncSession,
 ) -> None:
-    session.add(User(username="username", email="username@example.com", password_hash=None))
+    """A missing email key names the column as a taken email would, but takes no email."""
+    user = User(username="someone", email="someone@example.com", password_hash="x")
+    user.email_key = None  # type: ignore[assignment]
+    session.add(user)
     with pytest.raises(IntegrityError):
         await _flush_unique(session)
