@@ -89,6 +89,36 @@ async def test_every_error_body_carries_its_code(
     assert set(body) == {"detail", "code"}
 
 
+async def documented_codes(client: AsyncClient, status: int) -> str:
+    """The descriptions of every documented answer with this status, run together."""
+    document = (await client.get("/openapi.json")).json()
+    return " ".join(
+        operation["responses"][str(status)]["description"]
+        for operations in document["paths"].values()
+        for operation in operations.values()
+        if str(status) in operation["responses"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (400, "reset_link_invalid"), (400, "current_password_incorrect"),
+        (400, "confirmation_link_invalid"), (401, "not_authenticated"), (401, "token_invalid"),
+        (401, "invalid_credentials"), (403, "forbidden"), (403, "csrf_failed"),
+        (403, "cross_site_refused"), (404, "post_not_found"), (404, "user_not_found"),
+        (404, "not_found"), (409, "username_taken"), (409, "username_too_similar"),
+        (409, "email_taken"), (409, "changed_concurrently"), (413, "body_too_large"),
+        (415, "unsupported_media_type"), (429, "rate_limited"), (503, "database_unavailable"),
+        (503, "storage_unavailable"), (503, "service_unavailable"),
+    ],
+)  # fmt: skip
+async def test_the_api_document_lists_the_codes_of_each_status(
+    client: AsyncClient, status: int, code: str
+) -> None:
+    assert f"`{code}`" in await documented_codes(client, status)
+
+
 async def test_the_api_document_names_every_error_code(client: AsyncClient) -> None:
     schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
     assert schemas["ErrorBody"]["required"] == ["detail", "code"]

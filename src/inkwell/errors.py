@@ -343,7 +343,7 @@ def _document_validation_code(app: FastAPI) -> None:
 _DESCRIPTIONS = {
     400: "The request cannot be carried out as asked",
     401: "Missing, expired or invalid credentials",
-    403: "The resource belongs to someone else",
+    403: "The resource belongs to someone else, or a browser's request came from another site",
     404: "No such resource",
     409: "The username or email is already taken, or the resource changed concurrently",
     413: "The request body or upload is over its size limit",
@@ -351,10 +351,41 @@ _DESCRIPTIONS = {
     429: "Too many requests; retry after the given delay",
     503: "A backing service is temporarily unavailable",
 }
+# The codes each status may carry, listed in its description.
+_CODES = {
+    400: [
+        ErrorCode.BAD_REQUEST,
+        ErrorCode.CURRENT_PASSWORD_INCORRECT,
+        ErrorCode.CONFIRMATION_LINK_INVALID,
+        ErrorCode.RESET_LINK_INVALID,
+    ],
+    401: [ErrorCode.NOT_AUTHENTICATED, ErrorCode.INVALID_CREDENTIALS, ErrorCode.TOKEN_INVALID],
+    403: [ErrorCode.FORBIDDEN, ErrorCode.CSRF_FAILED, ErrorCode.CROSS_SITE_REFUSED],
+    404: [ErrorCode.NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.POST_NOT_FOUND],
+    409: [
+        ErrorCode.USERNAME_TAKEN,
+        ErrorCode.USERNAME_TOO_SIMILAR,
+        ErrorCode.EMAIL_TAKEN,
+        ErrorCode.CHANGED_CONCURRENTLY,
+    ],
+    413: [ErrorCode.BODY_TOO_LARGE],
+    415: [ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+    429: [ErrorCode.RATE_LIMITED],
+    503: [
+        ErrorCode.SERVICE_UNAVAILABLE,
+        ErrorCode.DATABASE_UNAVAILABLE,
+        ErrorCode.STORAGE_UNAVAILABLE,
+    ],
+}
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route can answer with."""
     return {
-        status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses
+        status: {
+            "model": ErrorBody,
+            "description": f"{_DESCRIPTIONS[status]}. Codes: "
+            + ", ".join(f"`{code}`" for code in _CODES[status]),
+        }
+        for status in statuses
     }
