@@ -136,7 +136,7 @@ def _area(path: str) -> str:
     return path.lstrip("/").split("/", 1)[0]
 
 
-def shows_error_page(request: Request) -> bool:
+def _shows_error_page(request: Request) -> bool:
     """The one place that decides whether an error is answered as a page or as JSON.
 
     The route that failed decides. A request no route answers (an unknown path, or a file
@@ -164,7 +164,7 @@ def _respond(
     code: ErrorCode,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    if shows_error_page(request):
+    if _shows_error_page(request):
         return _error_page(request, status, detail, headers)
     return JSONResponse({"detail": detail, "code": code}, status, headers=headers)
 
@@ -219,7 +219,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     headers = exc.headers
     if exc.status_code == 405 and (allowed := _allowed_methods(request)):
         headers = {**(headers or {}), "Allow": allowed}
-    if shows_error_page(request):
+    if _shows_error_page(request):
         return _error_page(request, exc.status_code, None, headers)
     if exc.status_code == 400:
         # FastAPI's own 400s: a body that is not UTF-8, nested too deep for the JSON parser,
@@ -270,7 +270,7 @@ def _encodable_error(error: dict[str, Any]) -> dict[str, Any]:
 async def _invalid_request(request: Request, exc: Exception) -> Response:
     """A page's only input is its URL, and a URL that does not parse names no page: 404."""
     assert isinstance(exc, RequestValidationError)
-    if shows_error_page(request):
+    if _shows_error_page(request):
         return _error_page(request, 404, None)
     errors = [_encodable_error(error) for error in jsonable_encoder(exc.errors())]
     return _validation_failed(errors, ErrorCode.VALIDATION_FAILED)
