@@ -64,7 +64,11 @@ async def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(
         "/api/users/token", data={"username": "nobody", "password": PASSWORD}
     )
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json() == unknown.json() == {"detail": "Incorrect username or password"}
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {"detail": "Incorrect username or password", "code": "invalid_credentials"}
+    )
     assert wrong.headers["www-authenticate"] == unknown.headers["www-authenticate"] == "Bearer"
     assert "set-cookie" not in wrong.headers
 
@@ -236,7 +240,7 @@ async def test_anonymous_requests_to_signed_in_routes_get_401_with_a_bearer_chal
     response = await client.request(method, path, json={"title": "t", "content": "c"})
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
-    assert response.json() == {"detail": "Not authenticated"}
+    assert response.json() == {"detail": "Not authenticated", "code": "not_authenticated"}
 
 
 async def test_logout_clears_both_cookies(api: Api, client: AsyncClient) -> None:

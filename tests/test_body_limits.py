@@ -19,7 +19,7 @@ LIMIT_DETAIL = f"The request body is larger than the limit of {MAX_JSON_BODY_BYT
 
 def assert_too_large(response: Response) -> None:
     assert response.status_code == 413
-    assert response.json() == {"detail": LIMIT_DETAIL}
+    assert response.json() == {"detail": LIMIT_DETAIL, "code": "body_too_large"}
 
 
 async def in_chunks(body: bytes, size: int = 64 * 1024) -> AsyncIterator[bytes]:

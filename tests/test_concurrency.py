@@ -41,7 +41,7 @@ async def test_of_twenty_racing_registrations_for_one_name_exactly_one_wins(
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [409] * 19
     assert all(
-        response.json() == {"detail": "This username is already taken"}
+        response.json() == {"detail": "This username is already taken", "code": "username_taken"}
         for response in responses
         if response.status_code == 409
     )

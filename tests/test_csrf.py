@@ -98,7 +98,7 @@ async def test_a_cookie_write_without_the_right_csrf_header_is_refused(
 ) -> None:
     response = await browser.post("/api/posts", json=NEW_POST, headers=headers)
     assert response.status_code == 403
-    assert response.json() == {"detail": "CSRF check failed"}
+    assert response.json() == {"detail": "CSRF check failed", "code": "csrf_failed"}
     assert (await browser.get("/api/posts")).json()["total"] == 0
 
 
@@ -109,7 +109,7 @@ async def test_a_cookie_write_from_a_foreign_origin_is_refused_even_with_the_tok
     headers = csrf_header(browser) | {"Origin": origin}
     response = await browser.post("/api/posts", json=NEW_POST, headers=headers)
     assert response.status_code == 403
-    assert response.json() == {"detail": "CSRF check failed"}
+    assert response.json() == {"detail": "CSRF check failed", "code": "csrf_failed"}
 
 
 async def test_a_cookie_write_without_the_csrf_cookie_is_refused(browser: AsyncClient) -> None:
@@ -164,7 +164,7 @@ async def test_signing_in_from_another_site_is_refused_and_sets_no_cookie(
     await api.register("ada")
     response = await sign_in_with(client, headers)
     assert response.status_code == 403
-    assert response.json() == {"detail": "Cross-site request refused"}
+    assert response.json() == {"detail": "Cross-site request refused", "code": "cross_site_refused"}
     assert "set-cookie" not in response.headers
 
 

@@ -66,7 +66,10 @@ async def test_an_email_change_with_a_wrong_password_is_refused(
 ) -> None:
     response = await change_email(client, author, current_password="not the password")
     assert response.status_code == 400
-    assert response.json() == {"detail": "current_password is incorrect"}
+    assert response.json() == {
+        "detail": "current_password is incorrect",
+        "code": "current_password_incorrect",
+    }
     assert inbox.messages == []
 
 
@@ -146,7 +149,10 @@ async def test_a_link_works_once(client: AsyncClient, link: str) -> None:
     assert (await confirm(client, link)).status_code == 200
     second = await confirm(client, link)
     assert second.status_code == 400
-    assert second.json() == {"detail": "This confirmation link is invalid, used or expired"}
+    assert second.json() == {
+        "detail": "This confirmation link is invalid, used or expired",
+        "code": "confirmation_link_invalid",
+    }
 
 
 async def test_two_racing_uses_of_one_link_let_exactly_one_through(
@@ -222,7 +228,7 @@ async def test_an_email_taken_before_confirming_is_a_conflict(
     await api.register("other", email=NEW_EMAIL)
     response = await confirm(client, link)
     assert response.status_code == 409
-    assert response.json() == {"detail": "This email is already registered"}
+    assert response.json() == {"detail": "This email is already registered", "code": "email_taken"}
     assert await email_of(client, author) == "author@example.com"
 
 

@@ -30,7 +30,10 @@ async def test_readiness_answers_503_while_the_database_is_down_and_200_once_it_
     await database_proxy.stop()
     down = await proxied_client.get("/health/ready")
     assert down.status_code == 503
-    assert down.json() == {"detail": "the database is unreachable (ConnectionRefusedError)"}
+    assert down.json() == {
+        "detail": "the database is unreachable (ConnectionRefusedError)",
+        "code": "database_unavailable",
+    }
     assert down.headers["Retry-After"] == "5"
     assert (await proxied_client.get("/health")).status_code == 200
 
@@ -49,7 +52,10 @@ async def test_readiness_answers_503_when_the_database_hangs_and_200_once_it_ans
     await database_proxy.stall()
     hung = await proxied_client.get("/health/ready")
     assert hung.status_code == 503
-    assert hung.json() == {"detail": "the database did not answer within 0.5 s"}
+    assert hung.json() == {
+        "detail": "the database did not answer within 0.5 s",
+        "code": "database_unavailable",
+    }
 
     await database_proxy.start()
     assert (await proxied_client.get("/health/ready")).status_code == 200

@@ -44,7 +44,7 @@ async def test_a_username_differing_only_in_the_case_of_an_accent_is_taken(
     await api.register("ÉMILE", email="emile@example.com")
     response = await register(client, "émile")
     assert response.status_code == 409
-    assert response.json() == {"detail": "This username is already taken"}
+    assert response.json() == {"detail": "This username is already taken", "code": "username_taken"}
 
 
 async def test_a_username_written_in_compatibility_characters_is_taken(
@@ -53,7 +53,7 @@ async def test_a_username_written_in_compatibility_characters_is_taken(
     await api.register("ada")
     response = await register(client, "\uff21\uff24\uff21")  # full-width ADA
     assert response.status_code == 409
-    assert response.json() == {"detail": "This username is already taken"}
+    assert response.json() == {"detail": "This username is already taken", "code": "username_taken"}
 
 
 async def test_a_username_is_shown_as_typed_after_nfkc(api: Api) -> None:
@@ -85,7 +85,10 @@ async def test_a_whole_script_look_alike_of_an_existing_username_is_a_conflict(
     await api.register("copa")
     response = await register(client, "\u0441\u043e\u0440\u0430")  # Cyrillic es, o, er, a
     assert response.status_code == 409
-    assert response.json() == {"detail": "This username looks too much like an existing one"}
+    assert response.json() == {
+        "detail": "This username looks too much like an existing one",
+        "code": "username_too_similar",
+    }
 
 
 async def test_a_username_with_a_digit_for_a_letter_is_a_conflict(
@@ -94,7 +97,10 @@ async def test_a_username_with_a_digit_for_a_letter_is_a_conflict(
     await api.register("alice")
     response = await register(client, "a1ice")
     assert response.status_code == 409
-    assert response.json() == {"detail": "This username looks too much like an existing one"}
+    assert response.json() == {
+        "detail": "This username looks too much like an existing one",
+        "code": "username_too_similar",
+    }
 
 
 async def test_renaming_to_a_look_alike_of_another_username_is_a_conflict(
@@ -142,7 +148,7 @@ async def test_an_email_equal_under_unicode_case_folding_is_taken(
     await api.register("gross", email="straße@example.com")
     response = await register(client, "other", email="STRASSE@example.com")
     assert response.status_code == 409
-    assert response.json() == {"detail": "This email is already registered"}
+    assert response.json() == {"detail": "This email is already registered", "code": "email_taken"}
 
 
 @pytest.mark.parametrize(

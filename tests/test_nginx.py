@@ -361,7 +361,7 @@ async def test_an_upload_over_the_limit_gets_a_json_413_from_nginx(site: Site) -
             "/api/users/1/picture", files={"file": ("big.png", b"\0" * (7 * 1024 * 1024))}
         )
     assert response.status_code == 413
-    assert response.json() == {"detail": "The upload is too large"}
+    assert response.json() == {"detail": "The upload is too large", "code": "body_too_large"}
     assert "x-upstream" not in response.headers
 
 

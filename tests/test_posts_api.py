@@ -100,7 +100,7 @@ async def test_a_deleted_post_is_gone(api: Api, client: AsyncClient, author: Aut
     assert deleted.status_code == 204
     response = await client.get(f"/api/posts/{post['id']}")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Post not found"}
+    assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
 
 
 async def test_the_empty_blog_lists_an_empty_page(client: AsyncClient) -> None:

@@ -61,7 +61,10 @@ async def forgot_password(client: AsyncClient, email: str) -> Response:
 
 def assert_rate_limited(response: Response, retry_after: int) -> None:
     assert response.status_code == 429, response.text
-    assert response.json() == {"detail": "Too many attempts; try again later"}
+    assert response.json() == {
+        "detail": "Too many attempts; try again later",
+        "code": "rate_limited",
+    }
     assert response.headers["retry-after"] == str(retry_after)
 
 

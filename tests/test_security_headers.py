@@ -75,7 +75,7 @@ async def test_an_unexpected_error_carries_the_security_headers(
 
     response = await lenient_client.get("/api/boom")
     assert response.status_code == 500
-    assert response.json() == {"detail": "Internal server error"}
+    assert response.json() == {"detail": "Internal server error", "code": "internal_error"}
     assert_security_headers(response)
 
 

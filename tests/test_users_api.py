@@ -43,7 +43,7 @@ async def test_a_taken_username_is_a_conflict_whatever_its_case(
         "/api/users", json={"username": "ADA", "email": "other@example.com", "password": PASSWORD}
     )
     assert response.status_code == 409
-    assert response.json() == {"detail": "This username is already taken"}
+    assert response.json() == {"detail": "This username is already taken", "code": "username_taken"}
 
 
 async def test_a_taken_email_is_a_conflict_whatever_its_case(api: Api, client: AsyncClient) -> None:
@@ -52,7 +52,7 @@ async def test_a_taken_email_is_a_conflict_whatever_its_case(api: Api, client: A
         "/api/users", json={"username": "bob", "email": "ADA@example.com", "password": PASSWORD}
     )
     assert response.status_code == 409
-    assert response.json() == {"detail": "This email is already registered"}
+    assert response.json() == {"detail": "This email is already registered", "code": "email_taken"}
 
 
 async def test_public_profile_never_shows_the_email(api: Api, client: AsyncClient) -> None:
@@ -69,7 +69,7 @@ async def test_public_profile_never_shows_the_email(api: Api, client: AsyncClien
 async def test_unknown_user_is_not_found(client: AsyncClient) -> None:
     response = await client.get("/api/users/999")
     assert response.status_code == 404
-    assert response.json() == {"detail": "User not found"}
+    assert response.json() == {"detail": "User not found", "code": "user_not_found"}
 
 
 async def test_the_username_can_be_changed(api: Api, client: AsyncClient) -> None:

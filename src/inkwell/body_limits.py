@@ -2,7 +2,7 @@
 
 FastAPI reads a whole JSON body into memory before validating it, whatever its size, so
 every API route that reads a body has a ceiling. FastAPI's own `max_body_size` would answer
-a too-large Content-Length in plain text; this keeps the API's `{"detail": ...}` JSON errors.
+a too-large Content-Length in plain text; this keeps the API's JSON errors (`body_too_large`).
 A limit counts the whole request body, as nginx's `client_max_body_size` does.
 """
 

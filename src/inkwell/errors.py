@@ -1,7 +1,8 @@
-"""Domain errors carry their own HTTP status; one handler turns them into `{"detail": ...}`.
+"""Domain errors carry their own HTTP status and code; one handler turns them into
+`{"detail": ..., "code": ...}`, where `code` is stable and `detail` is for people.
 
-That is the answer under `/api` (and `/health`); everywhere else a person is looking at a
-page, so the same handlers answer with the HTML error page given to `install_error_handlers`.
+The route that failed decides the shape: a page route (`ErrorPageRoute`) answers with the
+HTML error page given to `install_error_handlers`, any other route with JSON.
 """
 
 import json
@@ -9,91 +10,189 @@ import logging
 import math
 import re
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Mount
+from starlette.routing import BaseRoute, Match, Mount
 
 logger = logging.getLogger(__name__)
 
 
+class ErrorCode(StrEnum):
+    """What went wrong, for a program: stable, unlike the `detail` people read."""
+
+    BAD_REQUEST = "bad_request"
+    VALIDATION_FAILED = "validation_failed"
+    BODY_UNREADABLE = "body_unreadable"
+    CURRENT_PASSWORD_INCORRECT = "current_password_incorrect"  # noqa: S105  (a code)
+    CONFIRMATION_LINK_INVALID = "confirmation_link_invalid"
+    RESET_LINK_INVALID = "reset_link_invalid"
+    UPLOAD_INVALID = "upload_invalid"
+    IMAGE_UNREADABLE = "image_unreadable"
+    NOT_AUTHENTICATED = "not_authenticated"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    TOKEN_INVALID = "token_invalid"  # noqa: S105  (a code, not a token)
+    FORBIDDEN = "forbidden"
+    CSRF_FAILED = "csrf_failed"
+    CROSS_SITE_REFUSED = "cross_site_refused"
+    NOT_FOUND = "not_found"
+    USER_NOT_FOUND = "user_not_found"
+    POST_NOT_FOUND = "post_not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"
+    USERNAME_TAKEN = "username_taken"
+    USERNAME_TOO_SIMILAR = "username_too_similar"
+    EMAIL_TAKEN = "email_taken"
+    CHANGED_CONCURRENTLY = "changed_concurrently"
+    BODY_TOO_LARGE = "body_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    RATE_LIMITED = "rate_limited"
+    INTERNAL_ERROR = "internal_error"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    DATABASE_UNAVAILABLE = "database_unavailable"
+    STORAGE_UNAVAILABLE = "storage_unavailable"
+    HTTP_ERROR = "http_error"
+
+
 class DomainError(Exception):
+    """A subclass declares its status and its code; a raise may name a more specific code
+    where one class serves several cases (`NotFound(..., code=ErrorCode.POST_NOT_FOUND)`)."""
+
     status_code: ClassVar[int] = 400
+    code: ErrorCode = ErrorCode.BAD_REQUEST
     headers: dict[str, str] | None = None
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, code: ErrorCode | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        if code is not None:
+            self.code = code
 
 
 class NotFound(DomainError):
     status_code = 404
+    code = ErrorCode.NOT_FOUND
 
 
 class Conflict(DomainError):
     status_code = 409
+    code = ErrorCode.CONFLICT
 
 
 class Forbidden(DomainError):
     status_code = 403
+    code = ErrorCode.FORBIDDEN
 
 
 class BadRequest(DomainError):
     status_code = 400
+    code = ErrorCode.BAD_REQUEST
 
 
 class Unauthorized(DomainError):
     status_code = 401
+    code = ErrorCode.NOT_AUTHENTICATED
     headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  (never mutated)
 
 
 class ServiceUnavailable(DomainError):
     status_code = 503
+    code = ErrorCode.SERVICE_UNAVAILABLE
     headers = {"Retry-After": "5"}  # noqa: RUF012  (never mutated)
 
 
 class TooManyRequests(DomainError):
     status_code = 429
+    code = ErrorCode.RATE_LIMITED
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class ErrorPageRoute(APIRoute):
+    """A route a person looks at: its errors are answered with the HTML error page."""
+
+
 # Renders the HTML error page from the status code and the message (None: the status's own).
 ErrorPage = Callable[[Request, int, str | None, Mapping[str, str] | None], Response]
-_JSON_PREFIXES = ("/api", "/health")
 
 
-def wants_json(request: Request) -> bool:
-    """The one place that decides whether an error is answered as JSON or as a page."""
-    path = request.url.path
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in _JSON_PREFIXES)
+def _route_path(request: Request) -> str:
+    path: str = request.scope["path"]
+    return path.removeprefix(request.scope.get("root_path", ""))
+
+
+def _area(path: str) -> str:
+    return path.lstrip("/").split("/", 1)[0]
+
+
+def _shows_error_page(request: Request) -> bool:
+    """The one place that decides whether an error is answered as a page or as JSON.
+
+    The route that failed decides. A request no route answers (an unknown path, or a file
+    missing from a mount such as /static) asks the routes of its area, the first path
+    segment: /api/nope is JSON like the API, /nope a page like the site. Where no route
+    shares the area, or a page route does, it is a page: a person following a link is the
+    likeliest to be there. A mounted application (a second API) answers its own errors.
+    """
+    route = request.scope.get("route")
+    if isinstance(route, BaseRoute) and not isinstance(route, Mount):
+        return isinstance(route, ErrorPageRoute)
+    area = _area(_route_path(request))
+    neighbours = [
+        context.original_route
+        for context in iter_route_contexts(request.app.router.routes)
+        if isinstance(context.original_route, APIRoute) and _area(context.path or "/") == area
+    ]
+    return not neighbours or any(isinstance(route, ErrorPageRoute) for route in neighbours)
 
 
 def _respond(
+    request: Request,
+    status: int,
+    detail: str | None,
+    code: ErrorCode,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    if _shows_error_page(request):
+        return _error_page(request, status, detail, headers)
+    return JSONResponse({"detail": detail, "code": code}, status, headers=headers)
+
+
+def _error_page(
     request: Request, status: int, detail: str | None, headers: Mapping[str, str] | None = None
 ) -> Response:
-    if wants_json(request):
-        return JSONResponse({"detail": detail}, status, headers=headers)
     error_page: ErrorPage = request.app.state.error_page
     return error_page(request, status, detail, headers)
 
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    return _respond(request, exc.status_code, exc.detail, exc.headers)
+    return _respond(request, exc.status_code, exc.detail, exc.code, exc.headers)
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_HTTP_ERROR_CODES = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.NOT_AUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.BODY_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    429: ErrorCode.RATE_LIMITED,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
+}
 
 
 def _allowed_methods(request: Request) -> str:
@@ -109,23 +208,26 @@ def _allowed_methods(request: Request) -> str:
     )
 
 
+def _validation_failed(errors: list[dict[str, Any]], code: ErrorCode) -> JSONResponse:
+    return JSONResponse({"detail": errors, "code": code}, 422)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """Unknown URLs, wrong methods and bodies that cannot be read; a page shows the status's
-    own message."""
+    """Unknown URLs, wrong methods and bodies that cannot be read or are too large; a page
+    shows the status's own message."""
     assert isinstance(exc, StarletteHTTPException)
     headers = exc.headers
     if exc.status_code == 405 and (allowed := _allowed_methods(request)):
         headers = {**(headers or {}), "Allow": allowed}
-    if not wants_json(request):
-        return _respond(request, exc.status_code, None, headers)
+    if _shows_error_page(request):
+        return _error_page(request, exc.status_code, None, headers)
     if exc.status_code == 400:
         # FastAPI's own 400s: a body that is not UTF-8, nested too deep for the JSON parser,
         # or malformed multipart. The API documents unreadable input as a validation error.
         error = {"type": "body_unreadable", "loc": ["body"], "msg": exc.detail}
-        return JSONResponse({"detail": [error]}, 422)
-    return await http_exception_handler(
-        request, StarletteHTTPException(exc.status_code, exc.detail, headers)
-    )
+        return _validation_failed([error], ErrorCode.BODY_UNREADABLE)
+    code = _HTTP_ERROR_CODES.get(exc.status_code, ErrorCode.HTTP_ERROR)
+    return _respond(request, exc.status_code, exc.detail, code, headers)
 
 
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -168,10 +270,10 @@ def _encodable_error(error: dict[str, Any]) -> dict[str, Any]:
 async def _invalid_request(request: Request, exc: Exception) -> Response:
     """A page's only input is its URL, and a URL that does not parse names no page: 404."""
     assert isinstance(exc, RequestValidationError)
-    if wants_json(request):
-        errors = [_encodable_error(error) for error in jsonable_encoder(exc.errors())]
-        return JSONResponse({"detail": errors}, 422)
-    return _respond(request, 404, None)
+    if _shows_error_page(request):
+        return _error_page(request, 404, None)
+    errors = [_encodable_error(error) for error in jsonable_encoder(exc.errors())]
+    return _validation_failed(errors, ErrorCode.VALIDATION_FAILED)
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
@@ -185,13 +287,14 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
         request,
         503,
         "The database is temporarily unavailable; try again shortly.",
+        ErrorCode.DATABASE_UNAVAILABLE,
         headers={"Retry-After": "5"},
     )
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error", exc_info=exc)
-    return _respond(request, 500, "Internal server error")
+    return _respond(request, 500, "Internal server error", ErrorCode.INTERNAL_ERROR)
 
 
 def install_error_handlers(app: FastAPI, error_page: ErrorPage) -> None:
@@ -205,16 +308,42 @@ def install_error_handlers(app: FastAPI, error_page: ErrorPage) -> None:
     # What asyncpg raises when connecting or a statement outlasts DATABASE_TIMEOUT.
     app.add_exception_handler(TimeoutError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
+    _document_validation_code(app)
 
 
 class ErrorBody(BaseModel):
-    detail: str
+    detail: str = Field(description="What went wrong, for a person; its wording may change")
+    code: ErrorCode = Field(description="What went wrong, for a program; stable")
+
+
+_VALIDATION_CODES = [ErrorCode.VALIDATION_FAILED, ErrorCode.BODY_UNREADABLE]
+
+
+def _document_validation_code(app: FastAPI) -> None:
+    """FastAPI documents its 422 answer as `{"detail": [...]}` itself; this adds the `code`
+    its handler here sends beside the list, the way FastAPI's docs extend the schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        body = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
+        if body is not None and "code" not in body["properties"]:
+            body["properties"]["code"] = {
+                "type": "string",
+                "enum": _VALIDATION_CODES,
+                "title": "Code",
+                "description": "What went wrong, for a program; stable",
+            }
+            body.setdefault("required", []).append("code")
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 _DESCRIPTIONS = {
     400: "The request cannot be carried out as asked",
     401: "Missing, expired or invalid credentials",
-    403: "The resource belongs to someone else",
+    403: "The resource belongs to someone else, or a browser's request came from another site",
     404: "No such resource",
     409: "The username or email is already taken, or the resource changed concurrently",
     413: "The request body or upload is over its size limit",
@@ -222,8 +351,41 @@ _DESCRIPTIONS = {
     429: "Too many requests; retry after the given delay",
     503: "A backing service is temporarily unavailable",
 }
+# The codes each status may carry, listed in its description.
+_CODES = {
+    400: [
+        ErrorCode.BAD_REQUEST,
+        ErrorCode.CURRENT_PASSWORD_INCORRECT,
+        ErrorCode.CONFIRMATION_LINK_INVALID,
+        ErrorCode.RESET_LINK_INVALID,
+    ],
+    401: [ErrorCode.NOT_AUTHENTICATED, ErrorCode.INVALID_CREDENTIALS, ErrorCode.TOKEN_INVALID],
+    403: [ErrorCode.FORBIDDEN, ErrorCode.CSRF_FAILED, ErrorCode.CROSS_SITE_REFUSED],
+    404: [ErrorCode.NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.POST_NOT_FOUND],
+    409: [
+        ErrorCode.USERNAME_TAKEN,
+        ErrorCode.USERNAME_TOO_SIMILAR,
+        ErrorCode.EMAIL_TAKEN,
+        ErrorCode.CHANGED_CONCURRENTLY,
+    ],
+    413: [ErrorCode.BODY_TOO_LARGE],
+    415: [ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+    429: [ErrorCode.RATE_LIMITED],
+    503: [
+        ErrorCode.SERVICE_UNAVAILABLE,
+        ErrorCode.DATABASE_UNAVAILABLE,
+        ErrorCode.STORAGE_UNAVAILABLE,
+    ],
+}
 
 
-def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route can answer with."""
-    return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in codes}
+    return {
+        status: {
+            "model": ErrorBody,
+            "description": f"{_DESCRIPTIONS[status]}. Codes: "
+            + ", ".join(f"`{code}`" for code in _CODES[status]),
+        }
+        for status in statuses
+    }

@@ -180,7 +180,7 @@ async def failing_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     async def fail() -> None:
         raise RuntimeError("a bug")
 
-    app.add_api_route("/broken-page", fail)
+    app.router.add_api_route("/broken-page", fail, route_class_override=PageRoute)
     app.add_api_route("/api/broken", fail)
     transport = ASGITransport(app=app, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url="http://test") as client:
@@ -199,7 +199,7 @@ async def test_an_unexpected_error_on_a_page_is_the_friendly_500_page(
 async def test_an_unexpected_error_in_the_api_stays_json(failing_client: AsyncClient) -> None:
     response = await failing_client.get("/api/broken")
     assert response.status_code == 500
-    assert response.json() == {"detail": "Internal server error"}
+    assert response.json() == {"detail": "Internal server error", "code": "internal_error"}
 
 
 @pytest.mark.parametrize("path", ["/account", "/posts/new"])

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 
-from inkwell.errors import Forbidden
+from inkwell.errors import ErrorCode, Forbidden
 
 SESSION_COOKIE = "inkwell_session"
 CSRF_COOKIE = "inkwell_csrf"
@@ -60,7 +60,7 @@ def refuse_cross_site(request: Request, public_base_url: str) -> None:
     """For the requests that set the session cookie. Clients that send neither header (curl,
     API clients) are no browser carrying someone else's intent, and pass."""
     if _from_another_site(request, public_base_url):
-        raise Forbidden("Cross-site request refused")
+        raise Forbidden("Cross-site request refused", code=ErrorCode.CROSS_SITE_REFUSED)
 
 
 def check_csrf(request: Request, public_base_url: str) -> None:
@@ -74,7 +74,7 @@ def check_csrf(request: Request, public_base_url: str) -> None:
         or not secrets.compare_digest(expected.encode(), sent.encode())
         or _from_another_site(request, public_base_url)
     ):
-        raise Forbidden("CSRF check failed")
+        raise Forbidden("CSRF check failed", code=ErrorCode.CSRF_FAILED)
 
 
 def _from_another_site(request: Request, public_base_url: str) -> bool:

@@ -10,7 +10,7 @@ from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 from inkwell.auth.cookies import SESSION_COOKIE, check_csrf
 from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import PasswordGuard, RateLimiter
-from inkwell.auth.tokens import AccessTokens
+from inkwell.auth.tokens import AccessTokens, InvalidToken
 from inkwell.config import Settings
 from inkwell.dependencies import DbSession, Passwords, ResourceId, app_state
 from inkwell.errors import Forbidden, Unauthorized
@@ -83,7 +83,7 @@ async def _token_owner(session: DbSession, tokens: Tokens, token: str) -> User:
     claims = tokens.read(token)
     user = await session.get(User, claims.user_id)
     if user is None or not secrets.compare_digest(user.security_stamp, claims.security_stamp):
-        raise Unauthorized("Invalid or expired token")
+        raise InvalidToken()
     return user
 
 

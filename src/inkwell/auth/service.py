@@ -16,7 +16,7 @@ from inkwell.auth.models import PasswordResetToken
 from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.config import Settings
 from inkwell.db import utcnow
-from inkwell.errors import BadRequest, Unauthorized
+from inkwell.errors import BadRequest, ErrorCode, Unauthorized
 from inkwell.mail.service import Mailer, compose, deliver
 from inkwell.security import PasswordHasher
 from inkwell.users import service as users
@@ -40,7 +40,7 @@ async def authenticate(
     )
     matches = await guard.verify(user or login, password)
     if user is None or not matches:
-        raise Unauthorized("Incorrect username or password")
+        raise Unauthorized("Incorrect username or password", code=ErrorCode.INVALID_CREDENTIALS)
     return user
 
 
@@ -111,7 +111,10 @@ async def reset_password(
         )
     ).one_or_none()
     if consumed is None or consumed.expires_at <= utcnow():
-        raise BadRequest("This password reset link is invalid, used or expired")
+        raise BadRequest(
+            "This password reset link is invalid, used or expired",
+            code=ErrorCode.RESET_LINK_INVALID,
+        )
     user = await users.get_user(session, consumed.user_id)
     await users.set_password(session, passwords, user, password)
     await session.flush()

@@ -7,12 +7,19 @@ import jwt
 
 from inkwell.config import Settings
 from inkwell.db import utcnow
-from inkwell.errors import Unauthorized
+from inkwell.errors import ErrorCode, Unauthorized
 from inkwell.schemas import MAX_ID
 from inkwell.users.models import User
 
 AUDIENCE = "inkwell"
 ACCESS_TOKEN_TYPE = "access"  # noqa: S105  (a claim value, not a password)
+
+
+class InvalidToken(Unauthorized):
+    code = ErrorCode.TOKEN_INVALID
+
+    def __init__(self) -> None:
+        super().__init__("Invalid or expired token")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +65,14 @@ class AccessTokens:
                 options={"require": ["sub", "aud", "iat", "exp", "typ", "stp"]},
             )
         except jwt.InvalidTokenError as exc:
-            raise Unauthorized("Invalid or expired token") from exc
+            raise InvalidToken() from exc
         subject, stamp = claims["sub"], claims["stp"]
         if claims["typ"] != ACCESS_TOKEN_TYPE or not isinstance(stamp, str):
-            raise Unauthorized("Invalid or expired token")
+            raise InvalidToken()
         return AccessClaims(user_id=_user_id(subject), security_stamp=stamp)
 
 
 def _user_id(subject: str) -> int:
     if not (subject.isascii() and subject.isdigit() and 1 <= int(subject) <= MAX_ID):
-        raise Unauthorized("Invalid or expired token")
+        raise InvalidToken()
     return int(subject)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from inkwell.auth.dependencies import PresentedToken, Tokens
+from inkwell.auth.tokens import InvalidToken
 from inkwell.dependencies import DbReader, ResourceId, app_state
 from inkwell.errors import Forbidden, Unauthorized
 from inkwell.media.images import PictureProcessor
@@ -32,7 +33,7 @@ async def _uploader(
     claims = tokens.read(token)
     user = await users.get_account(reader, claims.user_id, claims.security_stamp)
     if user is None:
-        raise Unauthorized("Invalid or expired token")
+        raise InvalidToken()
     if user.id != user_id:
         await users.get_profile(reader, user_id)
         raise Forbidden("You may only change your own account")

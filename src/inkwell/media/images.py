@@ -16,7 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from starlette.datastructures import UploadFile
 
 from inkwell.config import Settings
-from inkwell.errors import DomainError, ServiceUnavailable
+from inkwell.errors import DomainError, ErrorCode, ServiceUnavailable
 
 # Pillow format name → the content type a client may declare for it.
 ACCEPTED_FORMATS = {
@@ -36,14 +36,17 @@ DECODER_NICENESS = 10
 
 class InvalidUpload(DomainError):
     status_code = 422
+    code = ErrorCode.UPLOAD_INVALID
 
 
 class UnsupportedImage(DomainError):
     status_code = 415
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
 
 
 class UnreadableImage(DomainError):
     status_code = 422
+    code = ErrorCode.IMAGE_UNREADABLE
 
 
 class PictureProcessorBusy(ServiceUnavailable):

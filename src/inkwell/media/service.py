@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from starlette.datastructures import UploadFile
 
-from inkwell.errors import Conflict
+from inkwell.errors import Conflict, ErrorCode
 from inkwell.media.images import OUTPUT_CONTENT_TYPE, OUTPUT_EXTENSION, PictureProcessor
 from inkwell.media.pending import PendingMedia
 from inkwell.users.models import User
@@ -75,6 +75,9 @@ async def _swap_picture(
         )
     ).one_or_none()
     if swapped is None:
-        raise Conflict("The picture was changed by another request at the same time; try again")
+        raise Conflict(
+            "The picture was changed by another request at the same time; try again",
+            code=ErrorCode.CHANGED_CONCURRENTLY,
+        )
     _forget(session, changes, current)
     return swapped

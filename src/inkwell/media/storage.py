@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from inkwell.config import Settings
-from inkwell.errors import DomainError
+from inkwell.errors import DomainError, ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ S3_CONNECTIONS = 10
 
 class StorageUnavailable(DomainError):
     status_code = 503
+    code = ErrorCode.STORAGE_UNAVAILABLE
     headers = {"Retry-After": "5"}  # noqa: RUF012  (read-only class default of DomainError)
 
     def __init__(self) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.config import Settings
-from inkwell.errors import ServiceUnavailable, responses
+from inkwell.errors import ErrorCode, ServiceUnavailable, responses
 
 logger = logging.getLogger(__name__)
 
@@ -62,4 +62,4 @@ async def ready(request: Request) -> Status:
         return Status(status="ready")
     # Probes repeat every few seconds during an outage: one line each, no traceback.
     logger.warning("not ready: %s", reason)
-    raise ServiceUnavailable(reason)
+    raise ServiceUnavailable(reason, code=ErrorCode.DATABASE_UNAVAILABLE)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from inkwell.db import Reader
-from inkwell.errors import NotFound
+from inkwell.errors import ErrorCode, NotFound
 from inkwell.posts.models import Post, PostStats
 from inkwell.posts.schemas import PostPage, PostPatch, PostReplace
 from inkwell.users.models import User
@@ -102,7 +102,7 @@ async def list_posts(
 async def get_post(session: AsyncSession, post_id: int) -> Post:
     post = await session.scalar(_with_author().where(Post.id == post_id))
     if post is None:
-        raise NotFound("Post not found")
+        raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
     return post
 
 

@@ -17,14 +17,20 @@ from pydantic import BaseModel, Field, ValidationError
 
 from inkwell.config import Settings
 from inkwell.db import utcnow
-from inkwell.errors import BadRequest
+from inkwell.errors import BadRequest, ErrorCode
 from inkwell.mail.service import compose
 from inkwell.schemas import MAX_ID
 from inkwell.users.models import User
 
 AUDIENCE = "inkwell:email-change"
 TOKEN_TYPE: Literal["email-change"] = "email-change"  # noqa: S105  (a claim, not a password)
-INVALID = "This confirmation link is invalid, used or expired"
+
+
+class InvalidConfirmation(BadRequest):
+    code = ErrorCode.CONFIRMATION_LINK_INVALID
+
+    def __init__(self) -> None:
+        super().__init__("This confirmation link is invalid, used or expired")
 
 
 class EmailChangeClaims(BaseModel):
@@ -75,7 +81,7 @@ class EmailChangeTokens:
             )
             return EmailChangeClaims.model_validate(claims)
         except (jwt.InvalidTokenError, ValidationError) as exc:
-            raise BadRequest(INVALID) from exc
+            raise InvalidConfirmation from exc
 
 
 def requested_emails(

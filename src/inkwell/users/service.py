@@ -10,20 +10,43 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.auth.models import PasswordResetToken
 from inkwell.auth.ratelimit import PasswordGuard
+from inkwell.constraints import violated_unique
 from inkwell.db import Reader
-from inkwell.errors import BadRequest, Conflict, NotFound
+from inkwell.errors import BadRequest, Conflict, ErrorCode, NotFound
 from inkwell.security import PasswordHasher
-from inkwell.users.email_change import INVALID as INVALID_CONFIRMATION
-from inkwell.users.email_change import EmailChangeClaims
+from inkwell.users.email_change import EmailChangeClaims, InvalidConfirmation
 from inkwell.users.identity import confusable_skeleton, lookup_key
 from inkwell.users.models import User, new_security_stamp
 from inkwell.users.schemas import UserCreate, UserPrivate, UserPublic, UserUpdate
 
 
+class UsernameTaken(Conflict):
+    code = ErrorCode.USERNAME_TAKEN
+
+    def __init__(self) -> None:
+        super().__init__("This username is already taken")
+
+
+class EmailTaken(Conflict):
+    code = ErrorCode.EMAIL_TAKEN
+
+    def __init__(self) -> None:
+        super().__init__("This email is already registered")
+
+
+# The unique keys of `users` a race for the same name can break, by the names the migrations
+# give them; `uq_users_email` is the email column's own older constraint.
+_TAKEN_BY_CONSTRAINT: dict[str, type[Conflict]] = {
+    "uq_users_username_key": UsernameTaken,
+    "uq_users_email_key": EmailTaken,
+    "uq_users_email": EmailTaken,
+}
+
+
 async def get_user(session: AsyncSession, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:
-        raise NotFound("User not found")
+        raise NotFound("User not found", code=ErrorCode.USER_NOT_FOUND)
     return user
 
 
@@ -35,7 +58,7 @@ async def get_profile(reader: Reader, user_id: int) -> UserPublic:
     async with reader.connect() as connection:
         row = (await connection.execute(_PROFILE, {"user_id": user_id})).one_or_none()
     if row is None:
-        raise NotFound("User not found")
+        raise NotFound("User not found", code=ErrorCode.USER_NOT_FOUND)
     return UserPublic.model_validate(row)
 
 
@@ -103,7 +126,7 @@ async def confirm_email(session: AsyncSession, claims: EmailChangeClaims) -> tup
     """
     user = await session.get(User, claims.user_id)
     if user is None:
-        raise BadRequest(INVALID_CONFIRMATION)
+        raise InvalidConfirmation
     old_email = user.email
     await _ensure_available(session, username=None, email=claims.new_email, except_user_id=user.id)
     with _taken_names_conflict():
@@ -119,7 +142,7 @@ async def confirm_email(session: AsyncSession, claims: EmailChangeClaims) -> tup
             .execution_options(synchronize_session=False)
         )
     if consumed.one_or_none() is None:
-        raise BadRequest(INVALID_CONFIRMATION)
+        raise InvalidConfirmation
     await session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
     await session.refresh(user)
     return user, old_email
@@ -131,7 +154,7 @@ async def _check_current_password(
     """What a stolen session lacks: asked before the password or the email changes, and
     guessed only within the sign-in limits, like any password a client sends."""
     if not await guard.verify(user, current_password or ""):
-        raise BadRequest("current_password is incorrect")
+        raise BadRequest("current_password is incorrect", code=ErrorCode.CURRENT_PASSWORD_INCORRECT)
 
 
 async def set_password(
@@ -179,11 +202,14 @@ async def _ensure_available(
         query = query.where(User.id != except_user_id)
     taken = (await session.execute(query)).all()
     if any(row.username_key == username_key for row in taken):
-        raise Conflict("This username is already taken")
+        raise UsernameTaken
     if any(row.username_skeleton == username_skeleton for row in taken):
-        raise Conflict("This username looks too much like an existing one")
+        raise Conflict(
+            "This username looks too much like an existing one",
+            code=ErrorCode.USERNAME_TOO_SIMILAR,
+        )
     if any(row.email_key == email_key for row in taken):
-        raise Conflict("This email is already registered")
+        raise EmailTaken
 
 
 @contextmanager
@@ -192,12 +218,10 @@ def _taken_names_conflict() -> Iterator[None]:
     try:
         yield
     except IntegrityError as exc:
-        message = str(exc.orig)
-        if "username" in message:
-            raise Conflict("This username is already taken") from exc
-        if "email" in message:
-            raise Conflict("This email is already registered") from exc
-        raise
+        constraint = violated_unique(exc, User.metadata.tables[User.__tablename__])
+        if constraint not in _TAKEN_BY_CONSTRAINT:
+            raise
+        raise _TAKEN_BY_CONSTRAINT[constraint] from exc
 
 
 async def _flush_unique(session: AsyncSession) -> None:

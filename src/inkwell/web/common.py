@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from starlette.status import HTTP_303_SEE_OTHER
 from starlette.templating import Jinja2Templates
 
 from inkwell.auth.dependencies import optional_user
+from inkwell.errors import ErrorPageRoute
 from inkwell.users.models import User
 from inkwell.users.schemas import UserPrivate, UserPublic
 
@@ -31,7 +31,7 @@ _ERROR_MESSAGES = {
 }
 
 
-class PageRoute(APIRoute):
+class PageRoute(ErrorPageRoute):
     """The route class of every page. A page answers HEAD as it answers GET (uptime checks
     and `curl -I` send HEAD); the server sends the headers without the body."""
 
