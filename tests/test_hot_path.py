@@ -13,7 +13,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from httpx import ASGITransport, AsyncClient
 from opentelemetry import trace
 
-from inkwell.app import YOUNG_GENERATION_THRESHOLD, create_app
+from inkwell.app import create_app
+from inkwell.cli import YOUNG_GENERATION_THRESHOLD, with_process_policy
 from inkwell.config import Settings
 
 
@@ -50,13 +51,37 @@ def test_no_route_or_dependency_is_sent_to_the_thread_pool(settings: Settings) -
     assert sync == set()
 
 
-def test_starting_the_app_freezes_what_it_made_and_collects_young_objects_less_often(
-    app: FastAPI,
+@pytest.fixture
+def pythons_own_collector() -> Iterator[None]:
+    """Gives the test process back the collector's own settings afterwards."""
+    threshold = gc.get_threshold()
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.mark.usefixtures("pythons_own_collector")
+async def test_a_served_app_freezes_what_it_made_and_collects_young_objects_less_often(
+    settings: Settings,
 ) -> None:
-    """Frozen objects are never walked again, and the youngest generation is collected
-    every YOUNG_GENERATION_THRESHOLD allocations, not 700."""
-    assert gc.get_freeze_count() > 0
-    assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
+    """What `inkwell serve` runs: once started, frozen objects are never walked again, and
+    the youngest generation is collected every YOUNG_GENERATION_THRESHOLD allocations."""
+    app = with_process_policy(create_app(settings))
+    async with app.router.lifespan_context(app):
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
+
+
+@pytest.mark.usefixtures("pythons_own_collector")
+async def test_the_app_alone_leaves_the_collector_as_the_process_has_it(
+    settings: Settings,
+) -> None:
+    threshold = gc.get_threshold()
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        assert gc.get_freeze_count() == 0
+        assert gc.get_threshold() == threshold
 
 
 @pytest.mark.parametrize("telemetry", [False, True])

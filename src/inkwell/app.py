@@ -1,9 +1,7 @@
 """The application factory: everything the app needs comes from one `Settings` object."""
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -34,24 +32,7 @@ from inkwell.web.rendering import error_page, page_templates
 from inkwell.web.router import router as web_router
 
 STATIC_DIR = Path(__file__).parent / "static"
-YOUNG_GENERATION_THRESHOLD = 10_000
 TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
-
-
-@cache
-def _tune_garbage_collector() -> None:
-    """Once per process, when the app has started.
-
-    Everything alive by then (modules, routes, mappers, compiled templates) lives as long
-    as the process: frozen, the collector stops walking it on every full collection. And a
-    request allocates thousands of objects, nearly all freed by reference counting, so the
-    youngest generation is collected every 10,000 allocations rather than every 700.
-    Measured with `make bench`, this is a tenth or more of the CPU a listing costs.
-    """
-    gc.collect()
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, older, oldest)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,7 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             memory_cost_kib=settings.argon2_memory_cost_kib,
             max_concurrent=settings.password_hash_concurrency,
         )
-        _tune_garbage_collector()
         try:
             yield
         finally:
@@ -102,8 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.picture_processor = PictureProcessor.from_settings(settings)
     app.state.upload_limits = UploadLimits.from_settings(settings)
     install_error_handlers(app, error_page)
-    # Routes are matched in order: the busiest (listings and pages) come first, and auth
-    # before users, whose /api/users/{user_id} would otherwise catch /api/users/me.
+    # Routes are matched in order: the busiest (listings and pages) come first.
     app.include_router(posts_router)
     app.include_router(web_router)
     app.include_router(auth_router)
