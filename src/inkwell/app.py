@@ -27,6 +27,7 @@ from inkwell.operations.docs import install_api_docs
 from inkwell.operations.health import router as health_router
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
+from inkwell.state import State
 from inkwell.users.router import router as users_router
 from inkwell.web.rendering import error_page, page_templates
 from inkwell.web.router import router as web_router
@@ -38,27 +39,41 @@ TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fa
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
+    # Made before the app: its security headers name the storage's origin, and /media is its.
+    storage = create_storage(settings)
+
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[State]:
         engine = create_engine(settings)
         if settings.is_sqlite:
             await upgrade_database(engine)
-        app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.reader = reader = Reader.from_settings(settings)
-        app.state.password_hasher = PasswordHasher(
-            time_cost=settings.argon2_time_cost,
-            memory_cost_kib=settings.argon2_memory_cost_kib,
-            max_concurrent=settings.password_hash_concurrency,
-        )
+        reader = Reader.from_settings(settings)
+        picture_processor = PictureProcessor.from_settings(settings)
         try:
-            yield
+            yield State(
+                settings=settings,
+                engine=engine,
+                sessionmaker=create_sessionmaker(engine),
+                reader=reader,
+                password_hasher=PasswordHasher(
+                    time_cost=settings.argon2_time_cost,
+                    memory_cost_kib=settings.argon2_memory_cost_kib,
+                    max_concurrent=settings.password_hash_concurrency,
+                ),
+                access_tokens=AccessTokens.from_settings(settings),
+                known_devices=KnownDevices.from_settings(settings),
+                rate_limiter=RateLimiter.from_settings(settings),
+                mailer=create_mailer(settings),
+                templates=page_templates(auto_reload=settings.environment == "development"),
+                storage=storage,
+                picture_processor=picture_processor,
+                upload_limits=UploadLimits.from_settings(settings),
+            )
         finally:
-            app.state.picture_processor.close()
+            picture_processor.close()
             await reader.dispose()
             await engine.dispose()
 
-    storage = create_storage(settings)
     app = InkwellFastAPI(
         title="Inkwell",
         version=__version__,
@@ -72,15 +87,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         media_origin=storage.public_origin,
         telemetry=None if settings.telemetry else TELEMETRY_OFF,
     )
-    app.state.settings = settings
-    app.state.access_tokens = AccessTokens.from_settings(settings)
-    app.state.known_devices = KnownDevices.from_settings(settings)
-    app.state.rate_limiter = RateLimiter.from_settings(settings)
-    app.state.mailer = create_mailer(settings)
-    app.state.templates = page_templates(auto_reload=settings.environment == "development")
-    app.state.storage = storage
-    app.state.picture_processor = PictureProcessor.from_settings(settings)
-    app.state.upload_limits = UploadLimits.from_settings(settings)
     install_error_handlers(app, error_page)
     # Routes are matched in order: the busiest (listings and pages) come first.
     app.include_router(posts_router)
@@ -92,5 +98,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.api_docs:
         install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.mount("/media", app.state.storage.media_app(), name="media")
+    app.mount("/media", storage.media_app(), name="media")
     return app

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.templating import Jinja2Templates
 
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
+from inkwell.state import state_of
 from inkwell.users.models import USERNAME_MAX_LENGTH, User
 from inkwell.users.schemas import (
     PASSWORD_MAX_LENGTH,
@@ -105,8 +106,7 @@ def render(
     """
     if current_user is not None:
         headers = {**(headers or {}), "Cache-Control": "no-store"}
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(
+    return state_of(request)["templates"].TemplateResponse(
         request,
         name,
         {"current_user": current_user, **(context or {})},
