@@ -357,10 +357,10 @@ def servers(postgres: URL, sqlite_url: str, upstream: str) -> list[Server]:
     posts = [Load(INKWELL, "/api/posts"), Load(HOME, "/", optional=True)]
     wrapped = "bench.apps.upstream:create_app"
     return [
-        Server(POSTS_SCENARIO, "inkwell.app:create_app", tuple(posts), inkwell_pg),
+        Server(POSTS_SCENARIO, "inkwell.cli:served_app", tuple(posts), inkwell_pg),
         Server(
             POSTS_SCENARIO,
-            "inkwell.app:create_app",
+            "inkwell.cli:served_app",
             (Load("Inkwell SQLite", "/api/posts"),),
             inkwell_pg | {"DATABASE_URL": sqlite_url},
         ),
@@ -384,7 +384,7 @@ def servers(postgres: URL, sqlite_url: str, upstream: str) -> list[Server]:
             SLOW_SCENARIO,
             wrapped,
             (Load(INKWELL, "/api/posts"),),
-            inkwell_pg | slow | {"BENCH_WRAPPED_APP": "inkwell.app:create_app"},
+            inkwell_pg | slow | {"BENCH_WRAPPED_APP": "inkwell.cli:served_app"},
         ),
         Server(
             SLOW_SCENARIO,

@@ -8,7 +8,7 @@ database, migrated once; tables are emptied after every test, so tests can commi
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -18,11 +18,13 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.types import Receive, Scope, Send
 
 from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
 from inkwell.migrations import upgrade_database
+from inkwell.state import State
 
 pytest_plugins = ("tests.s3", "tests.database_proxy", "tests.mail_server")
 
@@ -127,16 +129,41 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-@pytest.fixture
-async def app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[FastAPI]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield app
+@dataclass
+class StartedApp:
+    """An app whose lifespan has started, called the way a server calls it: each request gets
+    its own copy of the State the lifespan yielded (httpx's ASGITransport runs no lifespan).
+    A test may swap a resource in `state`; the requests that follow see it."""
+
+    app: FastAPI
+    state: State = field(repr=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app({**scope, "state": self.state.copy()}, receive, send)
+
+
+@asynccontextmanager
+async def started(app: FastAPI) -> AsyncIterator[StartedApp]:
+    async with app.router.lifespan_context(app) as state:
+        yield StartedApp(app, state)
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+def app(settings: Settings, engine: AsyncEngine) -> FastAPI:
+    """The app, not started: a test may add routes to it first."""
+    return create_app(settings)
+
+
+@pytest.fixture
+async def started_app(app: FastAPI) -> AsyncIterator[StartedApp]:
+    async with started(app) as started_app:
+        yield started_app
+
+
+@pytest.fixture
+async def client(started_app: StartedApp) -> AsyncIterator[AsyncClient]:
+    transport = ASGITransport(app=started_app)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 
 
@@ -149,10 +176,11 @@ class StatementCounter:
 
 
 @pytest.fixture
-def count_statements(app: FastAPI) -> Iterator[StatementCounter]:
+def count_statements(started_app: StartedApp) -> Iterator[StatementCounter]:
     """Records every SQL statement the app's engine sends."""
     counter = StatementCounter()
-    engines = (app.state.engine.sync_engine, app.state.reader.engine.sync_engine)
+    state = started_app.state
+    engines = (state["engine"].sync_engine, state["reader"].engine.sync_engine)
 
     def record(*args: object) -> None:
         counter.statements.append(str(args[2]))

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from inkwell.app import create_app
 from inkwell.config import Settings
+from tests.conftest import started
 from tests.servers import TcpProxy
 
 
@@ -41,7 +42,7 @@ async def proxied_client(proxied_settings: dict[str, Any]) -> AsyncIterator[Asyn
     """A client of an app that reaches its database only through `database_proxy`."""
     app: FastAPI = create_app(Settings(**proxied_settings))
     async with (
-        app.router.lifespan_context(app),
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+        started(app) as served,
+        AsyncClient(transport=ASGITransport(app=served), base_url="http://test") as client,
     ):
         yield client

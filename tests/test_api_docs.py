@@ -9,6 +9,7 @@ from httpx import ASGITransport, AsyncClient
 
 from inkwell.app import create_app
 from inkwell.config import Settings
+from tests.conftest import started
 
 DOCS_PATHS = ["/docs", "/docs/oauth2-redirect", "/docs/assets/swagger-ui.css", "/openapi.json"]
 
@@ -17,10 +18,9 @@ DOCS_PATHS = ["/docs", "/docs/oauth2-redirect", "/docs/assets/swagger-ui.css", "
 async def client_without_docs(settings: Settings) -> AsyncIterator[AsyncClient]:
     """The app as production may run it: API_DOCS=false."""
     app = create_app(settings.model_copy(update={"api_docs": False}))
-    transport = ASGITransport(app=app)
     async with (
-        app.router.lifespan_context(app),
-        AsyncClient(transport=transport, base_url="http://test") as client,
+        started(app) as served,
+        AsyncClient(transport=ASGITransport(app=served), base_url="http://test") as client,
     ):
         yield client
 

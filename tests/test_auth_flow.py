@@ -9,7 +9,7 @@ from inkwell.app import create_app
 from inkwell.auth.dependencies import optional_user
 from inkwell.config import Settings
 from inkwell.security import PasswordHasher
-from tests.conftest import PASSWORD, Account, Api
+from tests.conftest import PASSWORD, Account, Api, StartedApp
 
 
 async def test_the_whole_flow_from_registration_to_a_forbidden_edit(
@@ -134,9 +134,9 @@ async def test_login_sets_the_session_and_csrf_cookies(api: Api, client: AsyncCl
     assert all(part in csrf for part in ("samesite=lax", "path=/"))
 
 
-async def test_cookies_are_secure_over_https(api: Api, app: FastAPI) -> None:
+async def test_cookies_are_secure_over_https(api: Api, started_app: StartedApp) -> None:
     await api.register("ada")
-    transport = ASGITransport(app=app)
+    transport = ASGITransport(app=started_app)
     async with AsyncClient(transport=transport, base_url="https://test") as https:
         response = await https.post(
             "/api/users/token", data={"username": "ada", "password": PASSWORD}

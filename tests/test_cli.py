@@ -1,11 +1,13 @@
 import asyncio
 
 import pytest
+import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner
+from uvicorn.importer import import_from_string
 
-from inkwell.cli import app
+from inkwell.cli import app, served_app
 from inkwell.config import Settings
 from inkwell.posts.models import Post
 from inkwell.users.models import User
@@ -43,3 +45,14 @@ async def test_db_upgrade_on_an_up_to_date_database_changes_nothing() -> None:
 def test_seed_refuses_a_nonsensical_count() -> None:
     result = runner.invoke(app, ["seed", "--users", "0"])
     assert result.exit_code == 2
+
+
+def test_serve_hands_each_worker_the_app_with_the_process_policy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Workers import the app themselves; the factory they are given tunes the collector."""
+    served: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **_: served.append(target))
+    result = runner.invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert [import_from_string(factory) for factory in served] == [served_app]

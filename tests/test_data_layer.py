@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
 import pytest
-from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import Connection, event, insert, select
 from sqlalchemy.exc import InvalidRequestError
@@ -9,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.posts.models import Post
 from inkwell.users.models import User
-from tests.conftest import Account, StatementCounter
+from tests.conftest import Account, StartedApp, StatementCounter
 
 Author = Account
 
@@ -53,7 +52,7 @@ async def test_listing_costs_the_same_statements_for_10_or_100_posts(
 
 @pytest.mark.parametrize("path", ["/api/posts", "/"])
 async def test_a_listing_is_one_statement_outside_any_transaction(
-    app: FastAPI, client: AsyncClient, author: Author, path: str
+    started_app: StartedApp, client: AsyncClient, author: Author, path: str
 ) -> None:
     """BEGIN and COMMIT would be two more round trips; one statement is one snapshot anyway."""
     await client.post("/api/posts", json={"title": "t", "content": "c"}, headers=author.headers)
@@ -63,7 +62,8 @@ async def test_a_listing_is_one_statement_outside_any_transaction(
         driver_connection = connection.connection.dbapi_connection
         autocommits.append(connection.dialect.detect_autocommit_setting(driver_connection))
 
-    engines = (app.state.engine.sync_engine, app.state.reader.engine.sync_engine)
+    state = started_app.state
+    engines = (state["engine"].sync_engine, state["reader"].engine.sync_engine)
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
     try:

@@ -13,8 +13,10 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from httpx import ASGITransport, AsyncClient
 from opentelemetry import trace
 
-from inkwell.app import YOUNG_GENERATION_THRESHOLD, create_app
+from inkwell.app import create_app
+from inkwell.cli import YOUNG_GENERATION_THRESHOLD, with_process_policy
 from inkwell.config import Settings
+from tests.conftest import started
 
 
 def _dependencies(dependant: Dependant) -> Iterator[Dependant]:
@@ -32,7 +34,7 @@ def _runs_on_the_event_loop(call: object) -> bool:
 
 def test_no_route_or_dependency_is_sent_to_the_thread_pool(settings: Settings) -> None:
     """FastAPI runs a plain `def` in a worker thread on every request: for a dependency that
-    only reads app.state, that hop costs more than the work. Blocking work goes to a thread
+    only reads the State, that hop costs more than the work. Blocking work goes to a thread
     on purpose (argon2, Pillow, boto3) from inside async code, never by being a `def`."""
     app: FastAPI = create_app(settings)
     routes = [
@@ -50,13 +52,35 @@ def test_no_route_or_dependency_is_sent_to_the_thread_pool(settings: Settings) -
     assert sync == set()
 
 
-def test_starting_the_app_freezes_what_it_made_and_collects_young_objects_less_often(
-    app: FastAPI,
+@pytest.fixture
+def pythons_own_collector() -> Iterator[None]:
+    """Gives the test process back the collector's own settings afterwards."""
+    threshold = gc.get_threshold()
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.mark.usefixtures("pythons_own_collector")
+async def test_a_served_app_freezes_what_it_made_and_collects_young_objects_less_often(
+    settings: Settings,
 ) -> None:
-    """Frozen objects are never walked again, and the youngest generation is collected
-    every YOUNG_GENERATION_THRESHOLD allocations, not 700."""
-    assert gc.get_freeze_count() > 0
-    assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
+    """What `inkwell serve` runs: once started, frozen objects are never walked again, and
+    the youngest generation is collected every YOUNG_GENERATION_THRESHOLD allocations."""
+    async with started(with_process_policy(create_app(settings))):
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
+
+
+@pytest.mark.usefixtures("pythons_own_collector")
+async def test_the_app_alone_leaves_the_collector_as_the_process_has_it(
+    settings: Settings,
+) -> None:
+    threshold = gc.get_threshold()
+    async with started(create_app(settings)):
+        assert gc.get_freeze_count() == 0
+        assert gc.get_threshold() == threshold
 
 
 @pytest.mark.parametrize("telemetry", [False, True])
@@ -73,8 +97,8 @@ async def test_fastapi_looks_for_an_opentelemetry_provider_only_with_telemetry_o
     monkeypatch.setattr(trace, "get_tracer_provider", counted_provider)
     app = create_app(settings.model_copy(update={"telemetry": telemetry}))
     async with (
-        app.router.lifespan_context(app),
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+        started(app) as served,
+        AsyncClient(transport=ASGITransport(app=served), base_url="http://test") as client,
     ):
         assert (await client.get("/health")).status_code == 200
 

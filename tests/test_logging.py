@@ -21,6 +21,7 @@ from inkwell.operations.logs import (
     RequestIdFilter,
     logging_config,
 )
+from tests.conftest import StartedApp
 from tests.test_production_settings import production
 
 LogLines = Callable[[], list[dict[str, Any]]]
@@ -74,8 +75,8 @@ def chatty_app(app: FastAPI) -> FastAPI:
 
 
 @pytest.fixture
-async def lenient_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
+async def lenient_client(started_app: StartedApp) -> AsyncIterator[AsyncClient]:
+    transport = ASGITransport(app=started_app, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 

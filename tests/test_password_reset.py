@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 from inkwell.auth.models import PasswordResetToken
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
-from tests.conftest import PASSWORD, Account, Api, StatementCounter
+from tests.conftest import PASSWORD, Account, Api, StartedApp, StatementCounter
 from tests.mail_server import PUBLIC_BASE_URL, Inbox, free_port, sending_to
 
 NEW_PASSWORD = "a fresh and long passphrase"
@@ -200,7 +199,7 @@ async def test_two_racing_uses_of_one_token_let_exactly_one_through(
 
 
 async def statements_before_the_answer(
-    app: FastAPI, counter: StatementCounter, client: AsyncClient, email: str
+    app: StartedApp, counter: StatementCounter, client: AsyncClient, email: str
 ) -> list[str]:
     """The SQL the app sent before it started its answer to a forgot-password request."""
     counter.statements.clear()
@@ -222,7 +221,7 @@ async def statements_before_the_answer(
 
 @pytest.mark.parametrize("email", ["author@example.com", "nobody@example.com"])
 async def test_the_answer_comes_before_any_database_work_known_email_or_not(
-    app: FastAPI,
+    started_app: StartedApp,
     count_statements: StatementCounter,
     client: AsyncClient,
     author: Account,
@@ -230,12 +229,12 @@ async def test_the_answer_comes_before_any_database_work_known_email_or_not(
 ) -> None:
     """So a known and an unknown email take the request the same time: the lookup, the token
     and its write all happen after the answer."""
-    assert await statements_before_the_answer(app, count_statements, client, email) == []
+    assert await statements_before_the_answer(started_app, count_statements, client, email) == []
     assert count_statements.statements
 
 
 async def test_a_database_failure_after_the_answer_is_logged_not_raised(
-    app: FastAPI,
+    started_app: StartedApp,
     client: AsyncClient,
     tmp_path: Path,
     author: Account,
@@ -244,7 +243,7 @@ async def test_a_database_failure_after_the_answer_is_logged_not_raised(
     unreachable = create_engine(
         Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'inkwell.db'}")
     )
-    app.state.sessionmaker = create_sessionmaker(unreachable)
+    started_app.state["sessionmaker"] = create_sessionmaker(unreachable)
     with caplog.at_level(logging.ERROR, logger="inkwell.auth.service"):
         await forgot(client, "author@example.com")
     await unreachable.dispose()

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
@@ -26,7 +25,7 @@ from inkwell.media.storage import S3Storage
 from inkwell.transactions import settled_hooks
 from inkwell.users.schemas import UserPrivate
 from inkwell.users.service import get_user
-from tests.conftest import Account, Api
+from tests.conftest import Account, Api, StartedApp
 from tests.pictures import image_file, key_of, stored_files, upload
 from tests.s3 import REGION
 
@@ -53,9 +52,10 @@ async def assert_unchanged(client: AsyncClient, user: User, media_dir: Path) -> 
 
 @pytest.mark.usefixtures("aws_credentials")
 async def test_a_storage_outage_answers_503_and_keeps_the_old_picture(
-    app: FastAPI, client: AsyncClient, user: User, media_dir: Path, closed_port_url: str
+    started_app: StartedApp, client: AsyncClient, user: User, media_dir: Path, closed_port_url: str
 ) -> None:
-    app.state.storage = S3Storage(bucket="down", region=REGION, endpoint_url=closed_port_url)
+    down = S3Storage(bucket="down", region=REGION, endpoint_url=closed_port_url)
+    started_app.state["storage"] = down
     response = await upload(client, user["id"], image_file("JPEG"), "new.jpg", "image/jpeg")
     assert response.status_code == 503
     assert "try again" in response.json()["detail"]
@@ -72,10 +72,12 @@ def _fail_committing(_session: object) -> None:
 
 
 @pytest.fixture(params=["update fails", "commit fails"])
-def failing_database(app: FastAPI, request: pytest.FixtureRequest) -> Iterator[Callable[[], None]]:
+def failing_database(
+    started_app: StartedApp, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], None]]:
     """The UPDATE of the user's row is rejected, or the flush goes through and COMMIT fails,
     until the test calls the function it is given."""
-    engine = app.state.engine.sync_engine
+    engine = started_app.state["engine"].sync_engine
     target, name, failure = {
         "update fails": (engine, "before_cursor_execute", _fail_updating_users),
         "commit fails": (Session, "before_commit", _fail_committing),
@@ -113,7 +115,11 @@ async def test_a_replaced_file_that_cannot_be_deleted_is_logged_and_the_upload_s
 
 
 async def test_of_two_racing_changes_the_later_gets_409_and_its_file_is_removed(
-    app: FastAPI, client: AsyncClient, engine: AsyncEngine, user: User, media_dir: Path
+    started_app: StartedApp,
+    client: AsyncClient,
+    engine: AsyncEngine,
+    user: User,
+    media_dir: Path,
 ) -> None:
     """The loser read the user before the winner committed: it must not supersede a picture
     that is no longer the current one, which would leave the winner's file orphaned."""
@@ -127,11 +133,12 @@ async def test_of_two_racing_changes_the_later_gets_409_and_its_file_is_removed(
     async with create_sessionmaker(engine)() as session:
         stale_user = UserPrivate.model_validate(await get_user(session, user["id"]))
         winner = (await upload(client, user["id"], image_file())).json()
-        changes = PendingMedia(app.state.storage)
+        state = started_app.state
+        changes = PendingMedia(state["storage"])
         async with settled_hooks(session):
             with pytest.raises(Conflict):
                 await replace_picture(
-                    session, app.state.picture_processor, changes, stale_user, racing_upload
+                    session, state["picture_processor"], changes, stale_user, racing_upload
                 )
             await session.rollback()
     assert stored_files(media_dir) == {key_of(winner)}

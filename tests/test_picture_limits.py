@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.app import create_app
 from inkwell.config import Settings
-from tests.conftest import Account, Api
+from tests.conftest import Account, Api, StartedApp, started
 from tests.pictures import RED, decode, encode, image_file, key_of, lossless_webp, upload
 
 AppWith = Callable[..., Awaitable[tuple[FastAPI, AsyncClient]]]
@@ -30,8 +30,7 @@ async def app_with(settings: Settings, engine: AsyncEngine) -> AsyncIterator[App
 
         async def start(**changes: object) -> tuple[FastAPI, AsyncClient]:
             app = create_app(settings.model_copy(update=changes))
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            transport = ASGITransport(app=app)
+            transport = ASGITransport(app=await stack.enter_async_context(started(app)))
             client = AsyncClient(transport=transport, base_url="http://test")
             return app, await stack.enter_async_context(client)
 
@@ -207,13 +206,13 @@ async def test_uploads_beyond_the_rate_per_user_answer_429_with_the_time_to_wait
 
 
 async def test_no_database_connection_is_held_while_a_picture_waits_or_is_decoded(
-    app: FastAPI, client: AsyncClient, painter: Account, held_decoders: HeldDecoders
+    started_app: StartedApp, client: AsyncClient, painter: Account, held_decoders: HeldDecoders
 ) -> None:
     """Finding 4: uploads waiting for a decoder each held a connection of the pool that
     pages use, and a storm of them kept pages waiting for seconds."""
     uploading = upload_as(client, painter)
     await held_decoders.until_running(1)
-    assert app.state.engine.pool.checkedout() == 0
+    assert started_app.state["engine"].pool.checkedout() == 0
     held_decoders.release()
     assert (await uploading).status_code == 200
 

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.users.schemas import DEFAULT_AVATAR_PATH
-from tests.conftest import Account, Api
+from tests.conftest import Account, Api, StartedApp, started
 from tests.pictures import (
     BLUE,
     RED,
@@ -200,10 +199,9 @@ async def roomy_client(settings: Settings, engine: AsyncEngine) -> AsyncIterator
     """Takes images of up to 90 megapixels."""
     roomy = {"max_image_pixels": 90_000_000, "max_image_side": 9_500}
     app = create_app(settings.model_copy(update=roomy))
-    transport = ASGITransport(app=app)
     async with (
-        app.router.lifespan_context(app),
-        AsyncClient(transport=transport, base_url="http://test") as client,
+        started(app) as served,
+        AsyncClient(transport=ASGITransport(app=served), base_url="http://test") as client,
     ):
         yield client
 
@@ -235,19 +233,18 @@ async def test_the_event_loop_keeps_answering_while_large_images_are_processed(
 @pytest.fixture
 async def s3_app(
     settings: Settings, engine: AsyncEngine, in_process_s3: None
-) -> AsyncIterator[FastAPI]:
+) -> AsyncIterator[StartedApp]:
     s3_settings = settings.model_copy(
         update={"storage_backend": "s3", "s3_bucket": new_bucket(None), "s3_region": REGION}
     )
-    app = create_app(s3_settings)
-    async with app.router.lifespan_context(app):
-        yield app
+    async with started(create_app(s3_settings)) as served:
+        yield served
 
 
 async def test_with_s3_the_picture_goes_to_the_bucket_and_media_redirects_there(
-    s3_app: FastAPI,
+    s3_app: StartedApp,
 ) -> None:
-    bucket = s3_app.state.settings.s3_bucket
+    bucket = s3_app.state["settings"].s3_bucket
     async with AsyncClient(transport=ASGITransport(app=s3_app), base_url="http://test") as client:
         account = await Api(client).sign_up("cloudy")
         client.headers.update(account.headers)
@@ -260,6 +257,6 @@ async def test_with_s3_the_picture_goes_to_the_bucket_and_media_redirects_there(
     objects = s3_client(None).list_objects_v2(Bucket=bucket)["Contents"]
     assert [item["Key"] for item in objects] == [second]  # the first one is gone
     assert redirect.status_code == 307
-    assert redirect.headers["location"] == s3_app.state.storage.url(second)
+    assert redirect.headers["location"] == s3_app.state["storage"].url(second)
     stored = s3_client(None).get_object(Bucket=bucket, Key=second)["Body"].read()
     assert decode(stored).size == (300, 300)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.app import create_app
 from inkwell.auth.devices import DEVICE_COOKIE
 from inkwell.config import Settings
-from tests.conftest import IN_CI, PASSWORD, Account, Api
+from tests.conftest import IN_CI, PASSWORD, Account, Api, StartedApp, started
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 WRONG_PASSWORD = "wrong password"
@@ -69,7 +69,7 @@ def assert_rate_limited(response: Response, retry_after: int) -> None:
 
 
 @asynccontextmanager
-async def client_at(app: FastAPI, address: str) -> AsyncIterator[AsyncClient]:
+async def client_at(app: StartedApp, address: str) -> AsyncIterator[AsyncClient]:
     """A client calling from `address` (request.client), as a reverse proxy would report it."""
     transport = ASGITransport(app=app, client=(address, 51_234))
     async with AsyncClient(transport=transport, base_url="http://test") as client:
@@ -77,8 +77,8 @@ async def client_at(app: FastAPI, address: str) -> AsyncIterator[AsyncClient]:
 
 
 @pytest.fixture
-async def stranger(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    async with client_at(app, STRANGER) as client:
+async def stranger(started_app: StartedApp) -> AsyncIterator[AsyncClient]:
+    async with client_at(started_app, STRANGER) as client:
         yield client
 
 
@@ -453,12 +453,14 @@ class TestPerAddressLimits:
         assert (await login(stranger, "ada")).status_code == 401
         assert_rate_limited(await login(stranger, "bob"), retry_after=60)
 
-    async def test_an_ipv6_client_is_limited_by_its_64_network(self, app: FastAPI) -> None:
-        async with client_at(app, "2001:db8:1:2::1") as first:
+    async def test_an_ipv6_client_is_limited_by_its_64_network(
+        self, started_app: StartedApp
+    ) -> None:
+        async with client_at(started_app, "2001:db8:1:2::1") as first:
             assert (await login(first, "ada")).status_code == 401
-        async with client_at(app, "2001:db8:1:2:ffff::9") as same_network:
+        async with client_at(started_app, "2001:db8:1:2:ffff::9") as same_network:
             assert_rate_limited(await login(same_network, "bob"), retry_after=60)
-        async with client_at(app, "2001:db8:1:3::1") as next_network:
+        async with client_at(started_app, "2001:db8:1:3::1") as next_network:
             assert (await login(next_network, "cy")).status_code == 401
 
     async def test_password_changes_spend_the_sign_in_budget_of_the_address(
@@ -546,8 +548,8 @@ def redis_settings(settings: Settings, engine: AsyncEngine) -> Settings:
 async def instance(settings: Settings) -> AsyncIterator[AsyncClient]:
     app: FastAPI = create_app(settings)
     async with (
-        app.router.lifespan_context(app),
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+        started(app) as served,
+        AsyncClient(transport=ASGITransport(app=served), base_url="http://test") as client,
     ):
         yield client
 

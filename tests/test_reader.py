@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import select, text
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from inkwell.config import Settings
 from inkwell.db import Reader, create_engine, reads_through
 from inkwell.users.models import User
+from tests.conftest import StartedApp
 
 
 class BargingPool:
@@ -247,9 +247,9 @@ class TestAnExhaustedReader:
         return settings.model_copy(update={"database_connections": 2, "database_pool_timeout": 0.2})
 
     async def test_a_listing_answers_503_with_retry_after(
-        self, app: FastAPI, client: AsyncClient
+        self, started_app: StartedApp, client: AsyncClient
     ) -> None:
-        release, holders = await hold_every_turn(app.state.reader, 1)
+        release, holders = await hold_every_turn(started_app.state["reader"], 1)
         try:
             response = await client.get("/api/posts")
         finally:

@@ -10,7 +10,7 @@ from starlette.types import Receive, Scope, Send
 from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.operations.headers import SecurityHeadersMiddleware
-from tests.conftest import SECRET_KEY
+from tests.conftest import SECRET_KEY, StartedApp
 from tests.s3 import REGION
 
 EXPECTED = {
@@ -35,9 +35,9 @@ def assert_security_headers(response: Response) -> None:
 
 
 @pytest.fixture
-async def lenient_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+async def lenient_client(started_app: StartedApp) -> AsyncIterator[AsyncClient]:
     """A client that receives the app's 500 answer instead of the exception behind it."""
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    transport = ASGITransport(app=started_app, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 
@@ -97,14 +97,15 @@ async def test_hsts_is_sent_when_a_trusted_proxy_forwarded_https(client: AsyncCl
     assert response.headers["strict-transport-security"] == HSTS
 
 
-async def test_hsts_is_sent_on_a_direct_https_request(app: FastAPI) -> None:
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="https://test") as client:
+async def test_hsts_is_sent_on_a_direct_https_request(started_app: StartedApp) -> None:
+    transport = ASGITransport(app=started_app)
+    async with AsyncClient(transport=transport, base_url="https://test") as client:
         response = await client.get("/health")
     assert response.headers["strict-transport-security"] == HSTS
 
 
-async def test_an_untrusted_peer_cannot_claim_https(app: FastAPI) -> None:
-    transport = ASGITransport(app=app, client=("203.0.113.7", 40000))
+async def test_an_untrusted_peer_cannot_claim_https(started_app: StartedApp) -> None:
+    transport = ASGITransport(app=started_app, client=("203.0.113.7", 40000))
     async with AsyncClient(transport=transport, base_url="http://test") as client:
         response = await client.get("/health", headers={"X-Forwarded-Proto": "https"})
     assert response.status_code == 200

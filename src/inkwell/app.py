@@ -1,9 +1,7 @@
 """The application factory: everything the app needs comes from one `Settings` object."""
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -29,6 +27,7 @@ from inkwell.operations.docs import install_api_docs
 from inkwell.operations.health import router as health_router
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
+from inkwell.state import State
 from inkwell.users.router import router as users_router
 from inkwell.web import accounts as account_pages
 from inkwell.web import posts as post_pages
@@ -37,51 +36,47 @@ from inkwell.web.common import error_page
 from inkwell.web.rendering import page_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
-YOUNG_GENERATION_THRESHOLD = 10_000
 TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
-
-
-@cache
-def _tune_garbage_collector() -> None:
-    """Once per process, when the app has started.
-
-    Everything alive by then (modules, routes, mappers, compiled templates) lives as long
-    as the process: frozen, the collector stops walking it on every full collection. And a
-    request allocates thousands of objects, nearly all freed by reference counting, so the
-    youngest generation is collected every 10,000 allocations rather than every 700.
-    Measured with `make bench`, this is a tenth or more of the CPU a listing costs.
-    """
-    gc.collect()
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, older, oldest)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
+    # Made before the app: its security headers name the storage's origin, and /media is its.
+    storage = create_storage(settings)
+
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[State]:
         engine = create_engine(settings)
         if settings.is_sqlite:
             await upgrade_database(engine)
-        app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.reader = reader = Reader.from_settings(settings)
-        app.state.password_hasher = PasswordHasher(
-            time_cost=settings.argon2_time_cost,
-            memory_cost_kib=settings.argon2_memory_cost_kib,
-            max_concurrent=settings.password_hash_concurrency,
-        )
-        _tune_garbage_collector()
+        reader = Reader.from_settings(settings)
+        picture_processor = PictureProcessor.from_settings(settings)
         try:
-            yield
+            yield State(
+                settings=settings,
+                engine=engine,
+                sessionmaker=create_sessionmaker(engine),
+                reader=reader,
+                password_hasher=PasswordHasher(
+                    time_cost=settings.argon2_time_cost,
+                    memory_cost_kib=settings.argon2_memory_cost_kib,
+                    max_concurrent=settings.password_hash_concurrency,
+                ),
+                access_tokens=AccessTokens.from_settings(settings),
+                known_devices=KnownDevices.from_settings(settings),
+                rate_limiter=RateLimiter.from_settings(settings),
+                mailer=create_mailer(settings),
+                templates=page_templates(auto_reload=settings.environment == "development"),
+                storage=storage,
+                picture_processor=picture_processor,
+                upload_limits=UploadLimits.from_settings(settings),
+            )
         finally:
-            app.state.picture_processor.close()
+            picture_processor.close()
             await reader.dispose()
             await engine.dispose()
 
-    storage = create_storage(settings)
     app = InkwellFastAPI(
         title="Inkwell",
         version=__version__,
@@ -95,18 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         media_origin=storage.public_origin,
         telemetry=None if settings.telemetry else TELEMETRY_OFF,
     )
-    app.state.settings = settings
-    app.state.access_tokens = AccessTokens.from_settings(settings)
-    app.state.known_devices = KnownDevices.from_settings(settings)
-    app.state.rate_limiter = RateLimiter.from_settings(settings)
-    app.state.mailer = create_mailer(settings)
-    app.state.templates = page_templates(auto_reload=settings.environment == "development")
-    app.state.storage = storage
-    app.state.picture_processor = PictureProcessor.from_settings(settings)
-    app.state.upload_limits = UploadLimits.from_settings(settings)
     install_error_handlers(app, error_page)
-    # Routes are matched in order: the busiest (listings and pages) come first, and auth
-    # before users, whose /api/users/{user_id} would otherwise catch /api/users/me.
+    # Routes are matched in order: the busiest (listings and pages) come first.
     app.include_router(posts_router)
     app.include_router(post_pages.router)
     app.include_router(profile_pages.router)
@@ -118,5 +103,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.api_docs:
         install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.mount("/media", app.state.storage.media_app(), name="media")
+    app.mount("/media", storage.media_app(), name="media")
     return app

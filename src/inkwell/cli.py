@@ -1,16 +1,20 @@
 """The `inkwell` command: serve the app, migrate the database, fill it with demo data."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import gc
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
+from fastapi import APIRouter, FastAPI
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from rich.progress import Progress
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
 from inkwell.migrations import downgrade_database, upgrade_database
@@ -18,9 +22,40 @@ from inkwell.operations.logs import logging_config
 from inkwell.security import PasswordHasher
 from inkwell.seed import seed as seed_data
 
+YOUNG_GENERATION_THRESHOLD = 10_000
+
 app = typer.Typer(help="Inkwell, an async blog platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+
+@asynccontextmanager
+async def _tuned_garbage_collector(app: FastAPI) -> AsyncIterator[None]:
+    """Once the app has started in this process (it runs after the app's own lifespan).
+
+    Everything alive by then (modules, routes, mappers, compiled templates, pools) lives as
+    long as the process: frozen, the collector stops walking it on every full collection.
+    And a request allocates thousands of objects, nearly all freed by reference counting, so
+    the youngest generation is collected every 10,000 allocations rather than every 700.
+    Measured with `make bench`, this is a tenth or more of the CPU a listing costs.
+    """
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, older, oldest)
+    yield
+
+
+def with_process_policy(app: FastAPI) -> FastAPI:
+    """The app as a server process runs it: the garbage collector is the process's, so its
+    tuning belongs to the server, not to the app (tests and embedders keep Python's)."""
+    app.include_router(APIRouter(lifespan=_tuned_garbage_collector))
+    return app
+
+
+def served_app() -> FastAPI:
+    """The factory `inkwell serve` hands uvicorn: each worker process builds its own app."""
+    return with_process_policy(create_app())
 
 
 @app.command()
@@ -39,7 +74,7 @@ def serve(
     if reload and settings.environment == "production":
         _exit_with("ENVIRONMENT=production refuses --reload")
     uvicorn.run(
-        "inkwell.app:create_app",
+        "inkwell.cli:served_app",
         factory=True,
         host=host,
         port=port,

@@ -1,7 +1,10 @@
-"""Dependencies shared by the routers: the request's database access and pagination."""
+"""Dependencies shared by the routers: the request's database access and pagination.
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any
+Each resource of the application's `State` has a small async dependency (async, so FastAPI
+does not send it to a thread) whose return type is the resource's."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, Field
@@ -10,17 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inkwell.db import Reader, reads_through
 from inkwell.schemas import MAX_ID
 from inkwell.security import PasswordHasher
+from inkwell.state import state_of
 from inkwell.transactions import TransactionHooks
-
-
-def app_state(name: str) -> Callable[[Request], Awaitable[Any]]:
-    """A dependency for what create_app keeps on app.state under `name`; the Annotated
-    alias that uses it gives the type. Async, so FastAPI does not send it to a thread."""
-
-    async def from_app_state(request: Request) -> Any:
-        return getattr(request.app.state, name)
-
-    return from_app_state
 
 
 async def _transaction_hooks() -> AsyncIterator[TransactionHooks]:
@@ -40,7 +34,7 @@ async def _db_session(
     """One session per request: services only flush, the request commits once or rolls back.
     Once it has begun a transaction, the request's reads go through it (read-your-writes).
     Services register work to follow the COMMIT on it (inkwell.transactions)."""
-    async with request.app.state.sessionmaker() as session:
+    async with state_of(request)["sessionmaker"]() as session:
         hooks.follow(session)
         with reads_through(session):
             try:
@@ -55,12 +49,20 @@ async def _db_session(
 DbSession = Annotated[AsyncSession, Depends(_db_session, scope="function")]
 
 
+async def _reader(request: Request) -> Reader:
+    return state_of(request)["reader"]
+
+
 # For requests that only read: no ORM session, no transaction, and a connection held only
 # while each read runs (see db.Reader). Listings, the busiest routes, read this way.
-DbReader = Annotated[Reader, Depends(app_state("reader"))]
+DbReader = Annotated[Reader, Depends(_reader)]
 
 
-Passwords = Annotated[PasswordHasher, Depends(app_state("password_hasher"))]
+async def _password_hasher(request: Request) -> PasswordHasher:
+    return state_of(request)["password_hasher"]
+
+
+Passwords = Annotated[PasswordHasher, Depends(_password_hasher)]
 
 ResourceId = Annotated[int, Path(ge=1, le=MAX_ID)]
 

@@ -16,7 +16,7 @@ from inkwell.posts.models import Post
 from inkwell.users.models import User
 from inkwell.web.common import PageRoute
 from inkwell.web.rendering import page_templates, readable_date
-from tests.conftest import PASSWORD, Account, Api
+from tests.conftest import PASSWORD, Account, Api, StartedApp, started
 
 XSS = "<script>alert(1)</script>"
 ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -174,7 +174,7 @@ async def test_a_wrong_method_on_a_page_is_an_html_page_that_says_so(client: Asy
 
 
 @pytest.fixture
-async def failing_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+async def failing_client(app: FastAPI, started_app: StartedApp) -> AsyncIterator[AsyncClient]:
     """A client for an app with a page and an API route that fail unexpectedly."""
 
     async def fail() -> None:
@@ -182,7 +182,7 @@ async def failing_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
 
     app.router.add_api_route("/broken-page", fail, route_class_override=PageRoute)
     app.add_api_route("/api/broken", fail)
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    transport = ASGITransport(app=started_app, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 
@@ -272,11 +272,12 @@ def render(name: str, current_user: User | None, **context: object) -> str:
 @pytest.mark.parametrize(
     ("environment", "reloads"), [("development", True), ("test", False), ("production", False)]
 )
-def test_templates_reload_from_disk_only_in_development(
+async def test_templates_reload_from_disk_only_in_development(
     settings: Settings, environment: str, reloads: bool
 ) -> None:
     app = create_app(settings.model_copy(update={"environment": environment}))
-    assert app.state.templates.env.auto_reload is reloads
+    async with started(app) as served:
+        assert served.state["templates"].env.auto_reload is reloads
 
 
 WRITER = User(id=7, username="writer", email="writer@example.com", image_file=None)

@@ -12,8 +12,9 @@ from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import PasswordGuard, RateLimiter
 from inkwell.auth.tokens import AccessTokens, InvalidToken
 from inkwell.config import Settings
-from inkwell.dependencies import DbSession, Passwords, ResourceId, app_state
+from inkwell.dependencies import DbSession, Passwords, ResourceId
 from inkwell.errors import Forbidden, Unauthorized
+from inkwell.state import state_of
 from inkwell.users import service as users
 from inkwell.users.models import User
 from inkwell.users.schemas import UserPrivate
@@ -33,13 +34,27 @@ async def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-AppSettings = Annotated[Settings, Depends(app_state("settings"))]
-Tokens = Annotated[AccessTokens, Depends(app_state("access_tokens"))]
-RateLimits = Annotated[RateLimiter, Depends(app_state("rate_limiter"))]
+async def _settings(request: Request) -> Settings:
+    return state_of(request)["settings"]
+
+
+async def _access_tokens(request: Request) -> AccessTokens:
+    return state_of(request)["access_tokens"]
+
+
+async def _rate_limiter(request: Request) -> RateLimiter:
+    return state_of(request)["rate_limiter"]
+
+
+async def _known_devices(request: Request) -> KnownDevices:
+    return state_of(request)["known_devices"]
+
+
+AppSettings = Annotated[Settings, Depends(_settings)]
+Tokens = Annotated[AccessTokens, Depends(_access_tokens)]
+RateLimits = Annotated[RateLimiter, Depends(_rate_limiter)]
 ClientAddress = Annotated[str, Depends(_client_address)]
-
-
-Devices = Annotated[KnownDevices, Depends(app_state("known_devices"))]
+Devices = Annotated[KnownDevices, Depends(_known_devices)]
 
 
 async def _password_guard(
@@ -102,19 +117,19 @@ async def optional_user(request: Request) -> UserPrivate | None:
 
     A read-only snapshot, read without a session: pages show who is signed in, and every
     change goes through the API, which loads its CurrentUser into the request's session.
-    Every page asks for it, so it takes what it needs from app.state itself: solving the
+    Every page asks for it, so it takes what it needs from the State itself: solving the
     six dependencies that would otherwise feed it cost FastAPI a tenth of a page's CPU.
     """
-    state = request.app.state
+    state = state_of(request)
     bearer_token, cookie_token = await _bearer(request), await _session_cookie(request)
-    token = _chosen_token(request, state.settings, bearer_token, cookie_token)
+    token = _chosen_token(request, state["settings"], bearer_token, cookie_token)
     if token is None:
         return None
     try:
-        claims = state.access_tokens.read(token)
+        claims = state["access_tokens"].read(token)
     except Unauthorized:
         return None
-    return await users.get_account(state.reader, claims.user_id, claims.security_stamp)
+    return await users.get_account(state["reader"], claims.user_id, claims.security_stamp)
 
 
 async def _self_user(user_id: ResourceId, user: CurrentUser, session: DbSession) -> User:

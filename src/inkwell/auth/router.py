@@ -17,15 +17,21 @@ from inkwell.auth.dependencies import (
 from inkwell.auth.ratelimit import Action
 from inkwell.auth.schemas import AccessToken, ForgotPassword, LoginForm, Message, ResetPassword
 from inkwell.body_limits import BodyLimitRoute
-from inkwell.dependencies import DbSession, Passwords, app_state
+from inkwell.dependencies import DbSession, Passwords
 from inkwell.errors import responses
 from inkwell.mail.dependencies import MailerDep
+from inkwell.state import state_of
 from inkwell.users import service as users
 from inkwell.users.schemas import UserPrivate
 
 router = APIRouter(prefix="/api/users", tags=["auth"], route_class=BodyLimitRoute)
 
-Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(app_state("sessionmaker"))]
+
+async def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    return state_of(request)["sessionmaker"]
+
+
+Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessionmaker)]
 
 FORGOT_PASSWORD_ANSWER = Message(
     detail="If an account uses this email, a link to reset its password is on its way."

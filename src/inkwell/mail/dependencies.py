@@ -1,8 +1,13 @@
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
-from inkwell.dependencies import app_state
 from inkwell.mail.service import Mailer
+from inkwell.state import state_of
 
-MailerDep = Annotated[Mailer, Depends(app_state("mailer"))]
+
+async def _mailer(request: Request) -> Mailer:
+    return state_of(request)["mailer"]
+
+
+MailerDep = Annotated[Mailer, Depends(_mailer)]

@@ -4,22 +4,36 @@ limits, the uploader and the storage changes tied to the request's transaction."
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from inkwell.auth.dependencies import PresentedToken, Tokens
 from inkwell.auth.tokens import InvalidToken
-from inkwell.dependencies import DbReader, ResourceId, app_state
+from inkwell.dependencies import DbReader, ResourceId
 from inkwell.errors import Forbidden, Unauthorized
 from inkwell.media.images import PictureProcessor
 from inkwell.media.limits import UploadLimits
 from inkwell.media.pending import PendingMedia
 from inkwell.media.storage import Storage
+from inkwell.state import state_of
 from inkwell.users import service as users
 from inkwell.users.schemas import UserPrivate
 
-MediaStorage = Annotated[Storage, Depends(app_state("storage"))]
-Pictures = Annotated[PictureProcessor, Depends(app_state("picture_processor"))]
-UploadBudget = Annotated[UploadLimits, Depends(app_state("upload_limits"))]
+
+async def _storage(request: Request) -> Storage:
+    return state_of(request)["storage"]
+
+
+async def _picture_processor(request: Request) -> PictureProcessor:
+    return state_of(request)["picture_processor"]
+
+
+async def _upload_limits(request: Request) -> UploadLimits:
+    return state_of(request)["upload_limits"]
+
+
+MediaStorage = Annotated[Storage, Depends(_storage)]
+Pictures = Annotated[PictureProcessor, Depends(_picture_processor)]
+UploadBudget = Annotated[UploadLimits, Depends(_upload_limits)]
 
 
 async def _uploader(

@@ -3,12 +3,11 @@
 from fastapi import Request
 
 from inkwell.body_limits import BodyLimitRoute
-from inkwell.config import Settings
+from inkwell.state import state_of
 
 
 class UploadLimitRoute(BodyLimitRoute):
     what = "upload"
 
     def limit(self, request: Request) -> int:
-        settings: Settings = request.app.state.settings
-        return settings.max_upload_bytes
+        return state_of(request)["settings"].max_upload_bytes

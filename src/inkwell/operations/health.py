@@ -9,8 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from inkwell.config import Settings
 from inkwell.errors import ErrorCode, ServiceUnavailable, responses
+from inkwell.state import state_of
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +48,8 @@ async def live() -> Status:
     responses=responses(503),
 )
 async def ready(request: Request) -> Status:
-    engine: AsyncEngine = request.app.state.engine
-    settings: Settings = request.app.state.settings
+    state = state_of(request)
+    engine, settings = state["engine"], state["settings"]
     try:
         async with asyncio.timeout(settings.readiness_timeout):
             await _probe(engine)

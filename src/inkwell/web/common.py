@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.status import HTTP_303_SEE_OTHER
-from starlette.templating import Jinja2Templates
 
 from inkwell.auth.dependencies import optional_user
 from inkwell.errors import ErrorPageRoute
+from inkwell.state import state_of
 from inkwell.users.models import User
 from inkwell.users.schemas import UserPrivate, UserPublic
 
@@ -76,8 +76,7 @@ def render(
     """
     if current_user is not None:
         headers = {**(headers or {}), "Cache-Control": "no-store"}
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(
+    return state_of(request)["templates"].TemplateResponse(
         request,
         name,
         {"current_user": current_user, **(context or {})},
