@@ -19,6 +19,7 @@ from inkwell.dependencies import DbSession
 from inkwell.errors import Conflict
 from inkwell.transactions import after_commit, after_rollback, settled_hooks
 from inkwell.users.models import User
+from tests.conftest import StartedApp
 
 FAILING = "failing"
 # Temporary tables, so the other tests never see them.
@@ -102,7 +103,7 @@ def journal(app: FastAPI, engine: AsyncEngine) -> Journal:
 
 
 @pytest.fixture
-async def client(app: FastAPI, journal: Journal) -> AsyncIterator[AsyncClient]:
+async def client(journal: Journal, started_app: StartedApp) -> AsyncIterator[AsyncClient]:
     """The app's client, noting in the journal when a response has been sent whole."""
 
     async def noting_responses(scope: Scope, receive: Receive, send: Send) -> None:
@@ -111,7 +112,7 @@ async def client(app: FastAPI, journal: Journal) -> AsyncIterator[AsyncClient]:
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 journal.entries.append("response sent")
 
-        await app(scope, receive, sending)
+        await started_app(scope, receive, sending)
 
     transport = ASGITransport(app=noting_responses)
     async with AsyncClient(transport=transport, base_url="http://test") as client:

@@ -9,7 +9,7 @@ from inkwell.app import create_app
 from inkwell.auth.dependencies import optional_user
 from inkwell.config import Settings
 from inkwell.security import PasswordHasher
-from tests.conftest import PASSWORD, Account, Api, StartedApp
+from tests.conftest import PASSWORD, Account, Api, StartedApp, started
 
 
 async def test_the_whole_flow_from_registration_to_a_forbidden_edit(
@@ -159,9 +159,11 @@ async def test_the_sign_in_cookies_last_as_long_as_the_token(
     assert all(lifetime in header.lower() for header in cookies)
 
 
-async def test_logout_over_https_clears_the_cookies_as_secure_ones(api: Api, app: FastAPI) -> None:
+async def test_logout_over_https_clears_the_cookies_as_secure_ones(
+    api: Api, started_app: StartedApp
+) -> None:
     account = await api.sign_up("ada")
-    transport = ASGITransport(app=app)
+    transport = ASGITransport(app=started_app)
     async with AsyncClient(transport=transport, base_url="https://test") as https:
         response = await https.post("/api/users/logout", headers=account.headers)
     assert response.status_code == 204
@@ -176,9 +178,9 @@ async def test_each_client_address_has_its_own_login_budget(
     app = create_app(settings.model_copy(update={"rate_limit_login_per_address": "1/minute"}))
     form = {"username": "nobody", "password": PASSWORD}
     statuses = []
-    async with app.router.lifespan_context(app):
+    async with started(app) as started_app:
         for address in ("192.0.2.1", "192.0.2.2", "192.0.2.1"):
-            transport = ASGITransport(app=app, client=(address, 40000))
+            transport = ASGITransport(app=started_app, client=(address, 40000))
             async with AsyncClient(transport=transport, base_url="http://test") as client:
                 statuses.append((await client.post("/api/users/token", data=form)).status_code)
     assert statuses == [401, 401, 429]
@@ -204,7 +206,7 @@ async def test_only_the_author_may_change_a_post(
         method, f"/api/posts/{post['id']}", json=body, headers=intruder.headers
     )
     assert response.status_code == 403
-    assert response.json() == {"detail": "You may only change your own posts"}
+    assert response.json() == {"detail": "You may only change your own posts", "code": "forbidden"}
     assert (await client.get(f"/api/posts/{post['id']}")).json()["title"] == "Mine"
 
 
@@ -217,7 +219,10 @@ async def test_only_the_user_may_change_or_delete_their_account(
         method, f"/api/users/{author.id}", json=body, headers=intruder.headers
     )
     assert response.status_code == 403
-    assert response.json() == {"detail": "You may only change your own account"}
+    assert response.json() == {
+        "detail": "You may only change your own account",
+        "code": "forbidden",
+    }
     assert (await client.get(f"/api/users/{author.id}")).json()["username"] == "author"
 
 
@@ -258,7 +263,7 @@ async def test_logout_ends_every_session_of_the_user(api: Api, client: AsyncClie
     await client.post("/api/users/logout", headers=account.headers)
     ended = await client.get("/api/users/me", headers=other_device)
     assert ended.status_code == 401
-    assert ended.json() == {"detail": "Invalid or expired token"}
+    assert ended.json() == {"detail": "Invalid or expired token", "code": "token_invalid"}
     fresh = await api.login("ada")
     assert (await client.get("/api/users/me", headers=fresh)).status_code == 200
 

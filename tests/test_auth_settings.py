@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from inkwell.app import create_app
 from inkwell.config import Settings
+from tests.conftest import started
 
 STRONG_KEY = "k" * 32
 
@@ -40,12 +41,16 @@ def test_production_takes_a_strong_secret_key() -> None:
     assert settings.signing_key == STRONG_KEY
 
 
-def test_development_generates_a_key_once_keeps_it_private_and_warns(
+async def test_development_generates_a_key_once_keeps_it_private_and_warns(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     key_file = tmp_path / ".secret_key"
+    settings = make_settings(
+        secret_key_file=key_file, database_url=f"sqlite+aiosqlite:///{tmp_path / 'i.db'}"
+    )
     with caplog.at_level(logging.WARNING, logger="inkwell.config"):
-        create_app(make_settings(secret_key_file=key_file))
+        async with started(create_app(settings)):
+            pass
     assert "SECRET_KEY is not set" in caplog.text
     generated = key_file.read_text().strip()
     assert len(generated) >= 32

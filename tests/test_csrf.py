@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.app import create_app
 from inkwell.config import Settings
-from tests.conftest import PASSWORD, Api
+from tests.conftest import PASSWORD, Api, started
 
 NEW_POST = {"title": "t", "content": "c"}
 
@@ -35,10 +35,9 @@ PUBLIC_BASE_URL = "https://Blog.Example.org/"
 async def proxied_browser(settings: Settings, engine: AsyncEngine) -> AsyncIterator[AsyncClient]:
     """A signed-in browser of an app served behind a proxy at PUBLIC_BASE_URL."""
     app = create_app(settings.model_copy(update={"public_base_url": PUBLIC_BASE_URL}))
-    transport = ASGITransport(app=app)
     async with (
-        app.router.lifespan_context(app),
-        AsyncClient(transport=transport, base_url="https://test") as client,
+        started(app) as started_app,
+        AsyncClient(transport=ASGITransport(app=started_app), base_url="https://test") as client,
     ):
         yield await sign_in(client)
 

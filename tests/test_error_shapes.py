@@ -11,6 +11,7 @@ from httpx import ASGITransport, AsyncClient
 
 from inkwell.errors import DomainError, NotFound
 from inkwell.web.common import PageRoute
+from tests.conftest import started
 
 
 async def missing() -> None:
@@ -32,7 +33,10 @@ async def shapes_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
 
     second_api.add_exception_handler(DomainError, own_shape)
     app.mount("/second/api", second_api)
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+    async with (
+        started(app) as started_app,
+        AsyncClient(transport=ASGITransport(app=started_app), base_url="http://test") as client,
+    ):
         yield client
 
 

@@ -13,7 +13,7 @@ from inkwell.auth.tokens import AUDIENCE, AccessClaims, AccessTokens
 from inkwell.config import Settings
 from inkwell.errors import Unauthorized
 from inkwell.schemas import MAX_ID
-from tests.conftest import SECRET_KEY, Account, Api
+from tests.conftest import SECRET_KEY, Account, Api, started
 
 
 def forge(user_id: object, **changes: object) -> str:
@@ -36,7 +36,7 @@ async def assert_refused(client: AsyncClient, token: str) -> None:
     response = await client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401, response.text
     assert response.headers["www-authenticate"] == "Bearer"
-    assert response.json() == {"detail": "Invalid or expired token"}
+    assert response.json() == {"detail": "Invalid or expired token", "code": "token_invalid"}
 
 
 async def stamp_of(client: AsyncClient, account: Account) -> str:
@@ -139,10 +139,9 @@ async def test_a_token_used_after_logout_is_refused(client: AsyncClient, author:
 async def hs512_client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[AsyncClient]:
     """A client of an app configured with JWT_ALGORITHM=HS512 rather than the default."""
     app = create_app(settings.model_copy(update={"jwt_algorithm": "HS512"}))
-    transport = ASGITransport(app=app)
     async with (
-        app.router.lifespan_context(app),
-        AsyncClient(transport=transport, base_url="http://test") as client,
+        started(app) as started_app,
+        AsyncClient(transport=ASGITransport(app=started_app), base_url="http://test") as client,
     ):
         yield client
 
