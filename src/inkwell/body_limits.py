@@ -14,11 +14,9 @@ from fastapi.routing import APIRoute
 from starlette.types import Message, Receive
 
 from inkwell.errors import responses
-from inkwell.posts.models import CONTENT_MAX_LENGTH
 
-# The largest valid body is a post of CONTENT_MAX_LENGTH characters, each escaped as \uXXXX
-# (6 bytes) at worst, plus its title: 1 MiB holds it with room.
-MAX_JSON_BODY_BYTES = max(1024 * 1024, 2 * 6 * CONTENT_MAX_LENGTH)
+# The ceiling of a JSON body, unless a router's route class sets its own (`max_bytes`).
+MAX_JSON_BODY_BYTES = 1024 * 1024
 _BODILESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
 
@@ -37,6 +35,7 @@ class BodyLimitRoute(APIRoute):
     """
 
     what = "request body"
+    max_bytes = MAX_JSON_BODY_BYTES
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
@@ -48,7 +47,7 @@ class BodyLimitRoute(APIRoute):
         return not (self.methods or set()) <= _BODILESS_METHODS
 
     def limit(self, request: Request) -> int:
-        return MAX_JSON_BODY_BYTES
+        return self.max_bytes
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

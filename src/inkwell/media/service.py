@@ -1,9 +1,7 @@
 """Profile pictures: process, store, then point the user at the new object; nothing commits here."""
 
 import secrets
-from datetime import datetime
 
-from sqlalchemy import Row, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from starlette.datastructures import UploadFile
@@ -11,6 +9,7 @@ from starlette.datastructures import UploadFile
 from inkwell.errors import Conflict, ErrorCode
 from inkwell.media.images import OUTPUT_CONTENT_TYPE, OUTPUT_EXTENSION, PictureProcessor
 from inkwell.media.pending import PendingMedia
+from inkwell.users import service as users
 from inkwell.users.models import User
 from inkwell.users.schemas import UserPrivate
 
@@ -35,8 +34,7 @@ async def replace_picture(
     picture = await pictures.profile_picture(upload)
     key = new_picture_key()
     await changes.save(session, key, picture, OUTPUT_CONTENT_TYPE)
-    updated = await _swap_picture(session, changes, user.id, user.image_file, key)
-    return UserPrivate.model_validate(updated)
+    return await _swap_picture(session, changes, user.id, user.image_file, key)
 
 
 async def remove_picture(session: AsyncSession, changes: PendingMedia, user: User) -> User:
@@ -56,24 +54,12 @@ def _forget(session: AsyncSession, changes: PendingMedia, key: str | None) -> No
         changes.supersede(session, key)
 
 
-_ACCOUNT_COLUMNS = (User.id, User.username, User.email, User.image_file, User.created_at)
-
-
 async def _swap_picture(
     session: AsyncSession, changes: PendingMedia, user_id: int, current: str | None, new: str | None
-) -> Row[int, str, str, str | None, datetime]:
-    """Compare-and-swap: of two requests that replace the same picture at once, one wins and
-    the other gets 409, instead of both superseding it and leaving one new picture orphaned.
-    Answers the account as it now is."""
-    swapped = (
-        await session.execute(
-            update(User)
-            .where(User.id == user_id, User.image_file.is_not_distinct_from(current))
-            .values(image_file=new)
-            .returning(*_ACCOUNT_COLUMNS)
-            .execution_options(synchronize_session=False)
-        )
-    ).one_or_none()
+) -> UserPrivate:
+    """Of two requests that replace the same picture at once, one wins and the other gets
+    409, instead of both superseding it and leaving one new picture orphaned."""
+    swapped = await users.swap_picture(session, user_id, current=current, new=new)
     if swapped is None:
         raise Conflict(
             "The picture was changed by another request at the same time; try again",

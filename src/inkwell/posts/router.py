@@ -3,15 +3,23 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from inkwell.auth.dependencies import CurrentUser
-from inkwell.body_limits import BodyLimitRoute
+from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import Forbidden, responses
 from inkwell.posts import service
-from inkwell.posts.models import Post
+from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Post
 from inkwell.posts.schemas import PostCreate, PostPage, PostPatch, PostRead, PostReplace
 from inkwell.users import service as users
 
-router = APIRouter(prefix="/api", tags=["posts"], route_class=BodyLimitRoute)
+
+class PostBodyRoute(BodyLimitRoute):
+    """Posts own their body limit: the largest valid post, every character of its content
+    and title escaped as \\uXXXX (6 bytes), must always get through."""
+
+    max_bytes = max(MAX_JSON_BODY_BYTES, 6 * (CONTENT_MAX_LENGTH + TITLE_MAX_LENGTH) + 1024)
+
+
+router = APIRouter(prefix="/api", tags=["posts"], route_class=PostBodyRoute)
 
 
 async def _own_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> Post:

@@ -62,9 +62,9 @@ async def get_profile(reader: Reader, user_id: int) -> UserPublic:
     return UserPublic.model_validate(row)
 
 
-_ACCOUNT = select(
-    User.id, User.username, User.email, User.image_file, User.created_at, User.security_stamp
-).where(User.id == bindparam("user_id"))
+# What UserPrivate shows of an account.
+_ACCOUNT_COLUMNS = (User.id, User.username, User.email, User.image_file, User.created_at)
+_ACCOUNT = select(*_ACCOUNT_COLUMNS, User.security_stamp).where(User.id == bindparam("user_id"))
 
 
 async def get_account(reader: Reader, user_id: int, security_stamp: str) -> UserPrivate | None:
@@ -155,6 +155,23 @@ async def _check_current_password(
     guessed only within the sign-in limits, like any password a client sends."""
     if not await guard.verify(user, current_password or ""):
         raise BadRequest("current_password is incorrect", code=ErrorCode.CURRENT_PASSWORD_INCORRECT)
+
+
+async def swap_picture(
+    session: AsyncSession, user_id: int, *, current: str | None, new: str | None
+) -> UserPrivate | None:
+    """Points the account at picture `new` if it still has `current` (compare-and-swap): the
+    account as it now is, or None when another change came first."""
+    swapped = (
+        await session.execute(
+            update(User)
+            .where(User.id == user_id, User.image_file.is_not_distinct_from(current))
+            .values(image_file=new)
+            .returning(*_ACCOUNT_COLUMNS)
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
+    return None if swapped is None else UserPrivate.model_validate(swapped)
 
 
 async def set_password(
