@@ -191,6 +191,16 @@ class TestKnownDevices:
             assert (await login(owner, "ada")).status_code == 401
         assert_rate_limited(await login(owner, "ada", PASSWORD), retry_after=60)
 
+    async def test_each_known_device_counts_its_own_failures(
+        self, app: FastAPI, owner: AsyncClient
+    ) -> None:
+        async with client_at(app, "203.0.113.9") as laptop:
+            assert (await login(laptop, "ada", PASSWORD)).status_code == 200
+            for _ in range(3):
+                assert (await login(owner, "ada")).status_code == 401
+            assert_rate_limited(await login(owner, "ada"), retry_after=60)
+            assert (await login(laptop, "ada", PASSWORD)).status_code == 200
+
     async def test_a_device_known_to_another_account_is_a_stranger_here(
         self, api: Api, owner: AsyncClient, stranger: AsyncClient
     ) -> None:
@@ -260,6 +270,17 @@ class TestFailedPasswordsPerAccount:
         assert (await login(client, "ada", PASSWORD)).status_code == 200
         for _ in range(3):
             assert (await login(client, "ada")).status_code == 401
+
+    async def test_a_right_password_that_took_the_accounts_turn_gives_it_back(
+        self, api: Api, client: AsyncClient, stranger: AsyncClient
+    ) -> None:
+        """The stranger, unlike the now known client, tries the account's own failures."""
+        await api.register("ada")
+        for _ in range(2):
+            await login(client, "ada")
+        assert (await login(client, "ada", PASSWORD)).status_code == 200  # the third: a turn
+        for _ in range(3):
+            assert (await login(stranger, "ada")).status_code == 401
 
     async def test_the_account_is_one_whether_named_by_username_or_email_in_any_case(
         self, api: Api, client: AsyncClient
@@ -449,6 +470,14 @@ class TestPerAddressLimits:
         assert (await login(client, "ada")).status_code == 401
         assert (await login(stranger, "ada")).status_code == 401
         assert_rate_limited(await login(stranger, "bob"), retry_after=60)
+
+    async def test_each_address_has_its_own_registration_budget(
+        self, client: AsyncClient, stranger: AsyncClient
+    ) -> None:
+        body = {"username": "bob", "email": "bob@example.com", "password": PASSWORD}
+        assert (await client.post("/api/users", json=body)).status_code == 201
+        body = {"username": "cy", "email": "cy@example.com", "password": PASSWORD}
+        assert (await stranger.post("/api/users", json=body)).status_code == 201
 
     async def test_an_ipv6_client_is_limited_by_its_64_network(self, app: FastAPI) -> None:
         async with client_at(app, "2001:db8:1:2::1") as first:
