@@ -508,6 +508,19 @@ class TestRegistrationLimits:
         assert_rate_limited(await client.post("/api/users", json=body), retry_after=3600)
 
 
+class TestRegistrationLimitsPerName:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"rate_limit_register_per_account": "1/hour"})
+
+    async def test_each_name_and_email_has_its_own_registration_budget(
+        self, client: AsyncClient
+    ) -> None:
+        for name in ("ada", "bob"):
+            body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+            assert (await client.post("/api/users", json=body)).status_code == 201
+
+
 class TestResetEmailsPerAccount:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
