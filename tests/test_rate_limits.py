@@ -487,6 +487,13 @@ class TestPerAddressLimits:
         async with client_at(app, "2001:db8:1:3::1") as next_network:
             assert (await login(next_network, "cy")).status_code == 401
 
+    async def test_an_ipv4_mapped_ipv6_client_is_limited_as_its_ipv4_address(
+        self, app: FastAPI, stranger: AsyncClient
+    ) -> None:
+        async with client_at(app, f"::ffff:{STRANGER}") as mapped:
+            assert (await login(mapped, "ada")).status_code == 401
+        assert_rate_limited(await login(stranger, "bob"), retry_after=60)
+
     async def test_password_changes_spend_the_sign_in_budget_of_the_address(
         self, api: Api, client: AsyncClient
     ) -> None:
