@@ -457,6 +457,15 @@ class TestPerAddressLimits:
         assert (await login(client, "ada")).status_code == 401
         assert_rate_limited(await login(client, "bob"), retry_after=60)
 
+    async def test_a_spent_address_waits_only_what_is_left_of_its_window(
+        self, client: AsyncClient
+    ) -> None:
+        assert (await login(client, "ada")).status_code == 401
+        await asyncio.sleep(1.5)
+        response = await login(client, "bob")
+        assert response.status_code == 429
+        assert 50 <= int(response.headers["retry-after"]) <= 59
+
     async def test_each_action_has_its_own_budget(self, client: AsyncClient) -> None:
         assert (await login(client, "ada")).status_code == 401
         body = {"username": "bob", "email": "bob@example.com", "password": PASSWORD}
