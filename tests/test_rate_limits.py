@@ -194,6 +194,16 @@ class TestKnownDevices:
             assert (await login(owner, "ada")).status_code == 401
         assert_rate_limited(await login(owner, "ada", PASSWORD), retry_after=60)
 
+    async def test_each_known_device_counts_its_own_failures(
+        self, started_app: StartedApp, owner: AsyncClient
+    ) -> None:
+        async with client_at(started_app, "203.0.113.9") as laptop:
+            assert (await login(laptop, "ada", PASSWORD)).status_code == 200
+            for _ in range(3):
+                assert (await login(owner, "ada")).status_code == 401
+            assert_rate_limited(await login(owner, "ada"), retry_after=60)
+            assert (await login(laptop, "ada", PASSWORD)).status_code == 200
+
     async def test_a_device_known_to_another_account_is_a_stranger_here(
         self, api: Api, owner: AsyncClient, stranger: AsyncClient
     ) -> None:
@@ -263,6 +273,17 @@ class TestFailedPasswordsPerAccount:
         assert (await login(client, "ada", PASSWORD)).status_code == 200
         for _ in range(3):
             assert (await login(client, "ada")).status_code == 401
+
+    async def test_a_right_password_that_took_the_accounts_turn_gives_it_back(
+        self, api: Api, client: AsyncClient, stranger: AsyncClient
+    ) -> None:
+        """The stranger, unlike the now known client, tries the account's own failures."""
+        await api.register("ada")
+        for _ in range(2):
+            await login(client, "ada")
+        assert (await login(client, "ada", PASSWORD)).status_code == 200  # the third: a turn
+        for _ in range(3):
+            assert (await login(stranger, "ada")).status_code == 401
 
     async def test_the_account_is_one_whether_named_by_username_or_email_in_any_case(
         self, api: Api, client: AsyncClient
@@ -439,6 +460,15 @@ class TestPerAddressLimits:
         assert (await login(client, "ada")).status_code == 401
         assert_rate_limited(await login(client, "bob"), retry_after=60)
 
+    async def test_a_spent_address_waits_only_what_is_left_of_its_window(
+        self, client: AsyncClient
+    ) -> None:
+        assert (await login(client, "ada")).status_code == 401
+        await asyncio.sleep(1.5)
+        response = await login(client, "bob")
+        assert response.status_code == 429
+        assert 50 <= int(response.headers["retry-after"]) <= 59
+
     async def test_each_action_has_its_own_budget(self, client: AsyncClient) -> None:
         assert (await login(client, "ada")).status_code == 401
         body = {"username": "bob", "email": "bob@example.com", "password": PASSWORD}
@@ -453,6 +483,14 @@ class TestPerAddressLimits:
         assert (await login(stranger, "ada")).status_code == 401
         assert_rate_limited(await login(stranger, "bob"), retry_after=60)
 
+    async def test_each_address_has_its_own_registration_budget(
+        self, client: AsyncClient, stranger: AsyncClient
+    ) -> None:
+        body = {"username": "bob", "email": "bob@example.com", "password": PASSWORD}
+        assert (await client.post("/api/users", json=body)).status_code == 201
+        body = {"username": "cy", "email": "cy@example.com", "password": PASSWORD}
+        assert (await stranger.post("/api/users", json=body)).status_code == 201
+
     async def test_an_ipv6_client_is_limited_by_its_64_network(
         self, started_app: StartedApp
     ) -> None:
@@ -462,6 +500,13 @@ class TestPerAddressLimits:
             assert_rate_limited(await login(same_network, "bob"), retry_after=60)
         async with client_at(started_app, "2001:db8:1:3::1") as next_network:
             assert (await login(next_network, "cy")).status_code == 401
+
+    async def test_an_ipv4_mapped_ipv6_client_is_limited_as_its_ipv4_address(
+        self, started_app: StartedApp, stranger: AsyncClient
+    ) -> None:
+        async with client_at(started_app, f"::ffff:{STRANGER}") as mapped:
+            assert (await login(mapped, "ada")).status_code == 401
+        assert_rate_limited(await login(stranger, "bob"), retry_after=60)
 
     async def test_password_changes_spend_the_sign_in_budget_of_the_address(
         self, api: Api, client: AsyncClient
@@ -482,6 +527,19 @@ class TestRegistrationLimits:
         await api.register("bob")
         body = {"username": "cy", "email": "cy@example.com", "password": PASSWORD}
         assert_rate_limited(await client.post("/api/users", json=body), retry_after=3600)
+
+
+class TestRegistrationLimitsPerName:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"rate_limit_register_per_account": "1/hour"})
+
+    async def test_each_name_and_email_has_its_own_registration_budget(
+        self, client: AsyncClient
+    ) -> None:
+        for name in ("ada", "bob"):
+            body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+            assert (await client.post("/api/users", json=body)).status_code == 201
 
 
 class TestResetEmailsPerAccount:

@@ -64,6 +64,7 @@ TARGETS = (
             "tests/test_pictures_api.py",
             "tests/test_picture_bad_uploads.py",
             "tests/test_picture_failures.py",
+            "tests/test_picture_limits.py",
         ),
     ),
 )
