@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI
-from tests.test_production_settings import STRONG_SECRET
+from tests.operations.test_production_settings import STRONG_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent

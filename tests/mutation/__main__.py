@@ -45,26 +45,26 @@ class Target:
 
 
 TARGETS = (
-    Target("auth/tokens.py", ("src/inkwell/auth/tokens.py",), ("tests/test_tokens.py",)),
+    Target("auth/tokens.py", ("src/inkwell/auth/tokens.py",), ("tests/auth/test_tokens.py",)),
     Target(
         "auth/cookies.py + auth/dependencies.py",
         ("src/inkwell/auth/cookies.py", "src/inkwell/auth/dependencies.py"),
-        ("tests/test_csrf.py", "tests/test_auth_flow.py"),
+        ("tests/auth/test_csrf.py", "tests/auth/test_auth_flow.py"),
     ),
     Target(
         "posts/service.py",
         ("src/inkwell/posts/service.py",),
-        ("tests/test_posts_api.py", "tests/test_post_counts.py", "tests/test_data_layer.py"),
+        ("tests/posts/test_posts_api.py", "tests/posts/test_post_counts.py", "tests/test_data_layer.py"),
     ),
-    Target("auth/ratelimit.py", ("src/inkwell/auth/ratelimit.py",), ("tests/test_rate_limits.py",)),
+    Target("auth/ratelimit.py", ("src/inkwell/auth/ratelimit.py",), ("tests/auth/test_rate_limits.py",)),
     Target(
         "media/images.py",
         ("src/inkwell/media/images.py",),
         (
-            "tests/test_pictures_api.py",
-            "tests/test_picture_bad_uploads.py",
-            "tests/test_picture_failures.py",
-            "tests/test_picture_limits.py",
+            "tests/media/test_pictures_api.py",
+            "tests/media/test_picture_bad_uploads.py",
+            "tests/media/test_picture_failures.py",
+            "tests/media/test_picture_limits.py",
         ),
     ),
 )

@@ -35,7 +35,7 @@ from tests.servers import (
     server_env,
     wait_until_answering,
 )
-from tests.test_security_headers import EXPECTED, HSTS
+from tests.operations.test_security_headers import EXPECTED, HSTS
 from tests.web.browser.conftest import PageProblems, chromium, loaded_width, watched_page
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "inkwell.conf.template"

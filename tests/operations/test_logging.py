@@ -22,7 +22,7 @@ from inkwell.operations.logs import (
     logging_config,
 )
 from tests.conftest import StartedApp
-from tests.test_production_settings import production
+from tests.operations.test_production_settings import production
 
 LogLines = Callable[[], list[dict[str, Any]]]
 
