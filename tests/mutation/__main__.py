@@ -54,9 +54,15 @@ TARGETS = (
     Target(
         "posts/service.py",
         ("src/inkwell/posts/service.py",),
-        ("tests/posts/test_posts_api.py", "tests/posts/test_post_counts.py", "tests/test_data_layer.py"),
+        (
+            "tests/posts/test_posts_api.py",
+            "tests/posts/test_post_counts.py",
+            "tests/test_data_layer.py",
+        ),
     ),
-    Target("auth/ratelimit.py", ("src/inkwell/auth/ratelimit.py",), ("tests/auth/test_rate_limits.py",)),
+    Target(
+        "auth/ratelimit.py", ("src/inkwell/auth/ratelimit.py",), ("tests/auth/test_rate_limits.py",)
+    ),
     Target(
         "media/images.py",
         ("src/inkwell/media/images.py",),

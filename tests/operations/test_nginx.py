@@ -24,6 +24,7 @@ from playwright.async_api import expect
 
 from inkwell.app import STATIC_DIR
 from tests.conftest import PASSWORD, postgres_database
+from tests.operations.test_security_headers import EXPECTED, HSTS
 from tests.pictures import decode, image_file, upload
 from tests.s3 import REGION, new_bucket, use_fake_aws_credentials
 from tests.servers import (
@@ -35,7 +36,6 @@ from tests.servers import (
     server_env,
     wait_until_answering,
 )
-from tests.operations.test_security_headers import EXPECTED, HSTS
 from tests.web.browser.conftest import PageProblems, chromium, loaded_width, watched_page
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "inkwell.conf.template"
