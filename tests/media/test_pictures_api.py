@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.app import create_app
 from inkwell.config import Settings
-from inkwell.users.schemas import DEFAULT_AVATAR_PATH
+from inkwell.users.rows import DEFAULT_AVATAR_PATH
 from tests.conftest import Account, Api, StartedApp, started
 from tests.pictures import (
     BLUE,

@@ -17,7 +17,7 @@ from inkwell.errors import Forbidden, Unauthorized
 from inkwell.state import state_of
 from inkwell.users import service as users
 from inkwell.users.models import User
-from inkwell.users.schemas import UserPrivate
+from inkwell.users.rows import Account
 
 TOKEN_URL = "/api/users/token"  # noqa: S105  (a path, not a password)
 
@@ -111,7 +111,7 @@ async def _current_user(token: PresentedToken, session: DbSession, tokens: Token
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-async def optional_user(request: Request) -> UserPrivate | None:
+async def optional_user(request: Request) -> Account | None:
     """Who is signed in; None when the credentials are missing, expired or invalid (a CSRF
     failure still raises).
 

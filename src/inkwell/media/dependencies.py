@@ -16,7 +16,7 @@ from inkwell.media.pending import PendingMedia
 from inkwell.media.storage import Storage
 from inkwell.state import state_of
 from inkwell.users import service as users
-from inkwell.users.schemas import UserPrivate
+from inkwell.users.rows import Account
 
 
 async def _storage(request: Request) -> Storage:
@@ -38,7 +38,7 @@ UploadBudget = Annotated[UploadLimits, Depends(_upload_limits)]
 
 async def _uploader(
     user_id: ResourceId, token: PresentedToken, tokens: Tokens, reader: DbReader
-) -> UserPrivate:
+) -> Account:
     """SelfUser's answers (401, 404, 403), read in one short statement each: SelfUser loads
     the user into the request's session, whose connection would then stay checked out while
     the picture waits for a decoder and is decoded, and a storm of uploads drains the pool."""
@@ -55,14 +55,14 @@ async def _uploader(
 
 
 async def _uploading(
-    user: Annotated[UserPrivate, Depends(_uploader)], limits: UploadBudget
-) -> AsyncIterator[UserPrivate]:
+    user: Annotated[Account, Depends(_uploader)], limits: UploadBudget
+) -> AsyncIterator[Account]:
     """The user, holding their one upload until the request's session has committed."""
     async with limits.upload(user.id):
         yield user
 
 
-Uploader = Annotated[UserPrivate, Depends(_uploading, scope="function")]
+Uploader = Annotated[Account, Depends(_uploading, scope="function")]
 
 
 async def _pending_media(storage: MediaStorage) -> PendingMedia:

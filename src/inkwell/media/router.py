@@ -25,7 +25,8 @@ async def upload_picture(
     pictures: Pictures,
     changes: MediaChanges,
 ) -> UserPrivate:
-    return await service.replace_picture(session, pictures, changes, user, file)
+    account = await service.replace_picture(session, pictures, changes, user, file)
+    return UserPrivate.model_validate(account)
 
 
 @router.delete(

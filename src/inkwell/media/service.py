@@ -11,7 +11,7 @@ from inkwell.media.images import OUTPUT_CONTENT_TYPE, OUTPUT_EXTENSION, PictureP
 from inkwell.media.pending import PendingMedia
 from inkwell.users import service as users
 from inkwell.users.models import User
-from inkwell.users.schemas import UserPrivate
+from inkwell.users.rows import Account
 
 PROFILE_PICTURES = "profile_pics"
 
@@ -25,9 +25,9 @@ async def replace_picture(
     session: AsyncSession,
     pictures: PictureProcessor,
     changes: PendingMedia,
-    user: UserPrivate,
+    user: Account,
     upload: UploadFile,
-) -> UserPrivate:
+) -> Account:
     """`user` as read before the upload; `session` is first used for the swap, so no
     connection is held while the picture is processed. If storing fails the user keeps
     the old picture; the old one goes only after commit."""
@@ -56,7 +56,7 @@ def _forget(session: AsyncSession, changes: PendingMedia, key: str | None) -> No
 
 async def _swap_picture(
     session: AsyncSession, changes: PendingMedia, user_id: int, current: str | None, new: str | None
-) -> UserPrivate:
+) -> Account:
     """Of two requests that replace the same picture at once, one wins and the other gets
     409, instead of both superseding it and leaving one new picture orphaned."""
     swapped = await users.swap_picture(session, user_id, current=current, new=new)

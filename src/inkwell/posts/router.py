@@ -35,7 +35,9 @@ OwnPost = Annotated[Post, Depends(_own_post)]
 
 @router.get("/posts", summary="Newest posts first, a page at a time")
 async def list_posts(reader: DbReader, page: PageParams) -> PostPage:
-    return await service.list_posts(reader, skip=page.skip, limit=page.limit)
+    return PostPage.model_validate(
+        await service.list_posts(reader, skip=page.skip, limit=page.limit)
+    )
 
 
 @router.get(
@@ -43,7 +45,10 @@ async def list_posts(reader: DbReader, page: PageParams) -> PostPage:
 )
 async def list_user_posts(user_id: ResourceId, reader: DbReader, page: PageParams) -> PostPage:
     author = await users.get_profile(reader, user_id)
-    return await service.list_posts(reader, skip=page.skip, limit=page.limit, author_id=author.id)
+    listing = await service.list_posts(
+        reader, skip=page.skip, limit=page.limit, author_id=author.id
+    )
+    return PostPage.model_validate(listing)
 
 
 @router.post(
@@ -64,14 +69,16 @@ async def get_post(post_id: ResourceId, session: DbSession) -> PostRead:
 
 @router.put("/posts/{post_id:int}", responses=responses(401, 403, 404), summary="Replace your post")
 async def replace_post(post: OwnPost, data: PostReplace, session: DbSession) -> PostRead:
-    return PostRead.model_validate(await service.update_post(session, post, data))
+    post = await service.update_post(session, post, title=data.title, content=data.content)
+    return PostRead.model_validate(post)
 
 
 @router.patch(
     "/posts/{post_id:int}", responses=responses(401, 403, 404), summary="Change part of your post"
 )
 async def patch_post(post: OwnPost, data: PostPatch, session: DbSession) -> PostRead:
-    return PostRead.model_validate(await service.update_post(session, post, data))
+    post = await service.update_post(session, post, **data.model_dump(exclude_unset=True))
+    return PostRead.model_validate(post)
 
 
 @router.delete(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from inkwell.db import Reader
 from inkwell.errors import ErrorCode, NotFound
 from inkwell.posts.models import Post, PostStats
-from inkwell.posts.schemas import PostPage, PostPatch, PostReplace
+from inkwell.posts.rows import ListedPost, PostListing
 from inkwell.users.models import User
 
 
@@ -30,9 +30,11 @@ def _total(*, by_author: bool) -> Select[Any]:
 def _page(*, by_author: bool) -> Select[Any]:
     """Newest first; the id breaks ties so pages never overlap or skip a post.
 
-    Columns, not ORM objects: rows go straight into the page's schema, with no session or
-    identity map on the way. The total rides along (the author's count from the joined
-    row, or the total as a scalar subquery): one round trip, one snapshot.
+    Columns, not ORM objects: rows become plain dicts, with no session or identity map on
+    the way. The total rides along (the author's count from the joined row, or the total as
+    a scalar subquery): one round trip, one snapshot. What a reader adds (whether they liked
+    a post, follow its author) joins as `EXISTS` columns, aggregates (tags) as correlated
+    subqueries: still one statement, whatever the page holds.
     """
     total = User.post_count if by_author else _total(by_author=False).scalar_subquery()
     query = select(
@@ -65,8 +67,8 @@ def _listing(by_author: bool) -> tuple[Select[Any], Select[Any]]:
     return _page(by_author=by_author), _total(by_author=by_author)
 
 
-def _listed(row: Sequence[Any]) -> dict[str, Any]:
-    """A page's row as PostRead takes it: the author's columns nested under `author`."""
+def _listed(row: Sequence[Any]) -> ListedPost:
+    """A page's row, the author's columns nested under `author`."""
     post_id, title, content, date_posted, updated_at, user_id, username, image_file, _ = row
     return {
         "id": post_id,
@@ -81,22 +83,14 @@ def _listed(row: Sequence[Any]) -> dict[str, Any]:
 
 async def list_posts(
     reader: Reader, *, skip: int, limit: int, author_id: int | None = None
-) -> PostPage:
+) -> PostListing:
     page, total_only = _listing(author_id is not None)
     parameters = {"skip": skip, "limit": limit, "author_id": author_id}
     async with reader.connect() as connection:
         rows = (await connection.execute(page, parameters)).all()
         # Past the last page no row carries the total, so it is asked for on its own.
         total = rows[0].total if rows else await connection.scalar(total_only, parameters) or 0
-    return PostPage.model_validate(
-        {
-            "posts": [_listed(row) for row in rows],
-            "total": total,
-            "skip": skip,
-            "limit": limit,
-            "has_more": skip + len(rows) < total,
-        }
-    )
+    return PostListing([_listed(row) for row in rows], total, skip, limit)
 
 
 async def get_post(session: AsyncSession, post_id: int) -> Post:
@@ -113,9 +107,14 @@ async def create_post(session: AsyncSession, author: User, title: str, content: 
     return post
 
 
-async def update_post(session: AsyncSession, post: Post, changes: PostReplace | PostPatch) -> Post:
-    for field, value in changes.model_dump(exclude_unset=True).items():
-        setattr(post, field, value)
+async def update_post(
+    session: AsyncSession, post: Post, *, title: str | None = None, content: str | None = None
+) -> Post:
+    """Changes what is given; None leaves a field as it is."""
+    if title is not None:
+        post.title = title
+    if content is not None:
+        post.content = content
     await session.flush()
     return post
 

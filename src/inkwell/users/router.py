@@ -46,13 +46,15 @@ async def register(
     address: ClientAddress,
 ) -> UserPrivate:
     await limiter.spend(Action.REGISTER, address=address, accounts=[data.username, data.email])
-    user = await service.register(session, passwords, data)
+    user = await service.register(
+        session, passwords, username=data.username, email=data.email, password=data.password
+    )
     return UserPrivate.model_validate(user)
 
 
 @router.get("/{user_id:int}", responses=responses(404), summary="A user's public profile")
 async def get_user(user_id: ResourceId, reader: DbReader) -> UserPublic:
-    return await service.get_profile(reader, user_id)
+    return UserPublic.model_validate(await service.get_profile(reader, user_id))
 
 
 @router.patch(
@@ -82,7 +84,8 @@ async def update_user(
     response: Response,
 ) -> UserPrivate:
     """A new email needs the current password; the current address is told of the request."""
-    new_email = await service.update_user(session, passwords, guard, user, data)
+    changes = data.model_dump(exclude_unset=True)
+    new_email = await service.update_user(session, passwords, guard, user, **changes)
     if new_email is not None:
         for message in requested_emails(settings, email_changes, user, new_email):
             background.add_task(deliver, mailer, message)

@@ -17,9 +17,8 @@ from inkwell.auth.passwords import refuse_common
 from inkwell.schemas import Input, NoNul, Patch, Schema
 from inkwell.users.identity import refuse_confusable_mixed_scripts
 from inkwell.users.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
+from inkwell.users.rows import picture_path
 
-DEFAULT_AVATAR_PATH = "/static/img/default-avatar.svg"
-MEDIA_URL_PREFIX = "/media/"
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 128
 # A signed token naming the new email (up to 254 characters) with its claims and signature.
@@ -126,9 +125,7 @@ class UserPublic(Schema):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def image_path(self) -> str:
-        if self.image_file is None:
-            return DEFAULT_AVATAR_PATH
-        return MEDIA_URL_PREFIX + self.image_file
+        return picture_path(self.image_file)
 
 
 class UserPrivate(UserPublic):

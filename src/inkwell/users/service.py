@@ -17,7 +17,7 @@ from inkwell.security import PasswordHasher
 from inkwell.users.email_change import EmailChangeClaims, InvalidConfirmation
 from inkwell.users.identity import confusable_skeleton, lookup_key
 from inkwell.users.models import User, new_security_stamp
-from inkwell.users.schemas import UserCreate, UserPrivate, UserPublic, UserUpdate
+from inkwell.users.rows import Account, Profile
 
 
 class UsernameTaken(Conflict):
@@ -53,36 +53,40 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 _PROFILE = select(User.id, User.username, User.image_file).where(User.id == bindparam("user_id"))
 
 
-async def get_profile(reader: Reader, user_id: int) -> UserPublic:
+async def get_profile(reader: Reader, user_id: int) -> Profile:
     """What anyone may see of a user, read without a session (see DbReader)."""
     async with reader.connect() as connection:
         row = (await connection.execute(_PROFILE, {"user_id": user_id})).one_or_none()
     if row is None:
         raise NotFound("User not found", code=ErrorCode.USER_NOT_FOUND)
-    return UserPublic.model_validate(row)
+    return Profile(*row)
 
 
-# What UserPrivate shows of an account.
-_ACCOUNT_COLUMNS = (User.id, User.username, User.email, User.image_file, User.created_at)
+# An Account's fields, in its order.
+_ACCOUNT_COLUMNS = (User.id, User.username, User.image_file, User.email, User.created_at)
 _ACCOUNT = select(*_ACCOUNT_COLUMNS, User.security_stamp).where(User.id == bindparam("user_id"))
 
 
-async def get_account(reader: Reader, user_id: int, security_stamp: str) -> UserPrivate | None:
+async def get_account(reader: Reader, user_id: int, security_stamp: str) -> Account | None:
     """The account an access token names, while the token's security stamp still matches."""
     async with reader.connect() as connection:
         row = (await connection.execute(_ACCOUNT, {"user_id": user_id})).one_or_none()
     if row is None or not secrets.compare_digest(row.security_stamp, security_stamp):
         return None
-    return UserPrivate.model_validate(row)
-
-
-async def register(session: AsyncSession, passwords: PasswordHasher, data: UserCreate) -> User:
-    await _ensure_available(session, username=data.username, email=data.email)
-    user = User(
-        username=data.username,
-        email=data.email,
-        password_hash=await passwords.hash(data.password),
+    return Account(
+        id=row.id,
+        username=row.username,
+        image_file=row.image_file,
+        email=row.email,
+        created_at=row.created_at,
     )
+
+
+async def register(
+    session: AsyncSession, passwords: PasswordHasher, *, username: str, email: str, password: str
+) -> User:
+    await _ensure_available(session, username=username, email=email)
+    user = User(username=username, email=email, password_hash=await passwords.hash(password))
     session.add(user)
     await _flush_unique(session)
     return user
@@ -93,26 +97,30 @@ async def update_user(
     passwords: PasswordHasher,
     guard: PasswordGuard,
     user: User,
-    data: UserUpdate,
+    *,
+    username: str | None = None,
+    email: str | None = None,
+    password: str | None = None,
+    current_password: str | None = None,
 ) -> str | None:
     """Changes the username and the password at once; a new email only once confirmed
     (confirm_email), so it is returned, checked, for a confirmation link to be sent.
 
     The username needs no password: it is no way into the account, whereas the email
-    receives the password reset links. UserUpdate refuses a new email or password without
-    current_password.
+    receives the password reset links: a new email or password without the right
+    current_password is refused.
     """
-    if data.password is not None or data.email is not None:
-        await _check_current_password(guard, user, data.current_password)
-    if data.password is not None:
-        await set_password(session, passwords, user, data.password)
-    changed_username = data.username if data.username not in (None, user.username) else None
-    new_email = data.email if data.email not in (None, user.email) else None
+    if password is not None or email is not None:
+        await _check_current_password(guard, user, current_password)
+    if password is not None:
+        await set_password(session, passwords, user, password)
+    changed_username = username if username not in (None, user.username) else None
+    new_email = email if email not in (None, user.email) else None
     await _ensure_available(
         session, username=changed_username, email=new_email, except_user_id=user.id
     )
-    if data.username is not None:
-        user.username = data.username
+    if username is not None:
+        user.username = username
     await _flush_unique(session)
     return new_email
 
@@ -159,7 +167,7 @@ async def _check_current_password(
 
 async def swap_picture(
     session: AsyncSession, user_id: int, *, current: str | None, new: str | None
-) -> UserPrivate | None:
+) -> Account | None:
     """Points the account at picture `new` if it still has `current` (compare-and-swap): the
     account as it now is, or None when another change came first."""
     swapped = (
@@ -171,7 +179,7 @@ async def swap_picture(
             .execution_options(synchronize_session=False)
         )
     ).one_or_none()
-    return None if swapped is None else UserPrivate.model_validate(swapped)
+    return None if swapped is None else Account(*swapped)
 
 
 async def set_password(

@@ -13,7 +13,7 @@ from inkwell.auth.dependencies import optional_user
 from inkwell.errors import ErrorPageRoute
 from inkwell.state import state_of
 from inkwell.users.models import User
-from inkwell.users.schemas import UserPrivate, UserPublic
+from inkwell.users.rows import Account, Profile
 
 _ERROR_TITLES = {
     400: "That request did not work",
@@ -49,7 +49,7 @@ def page_router() -> APIRouter:
     )
 
 
-async def _viewer(request: Request) -> UserPrivate | None:
+async def _viewer(request: Request) -> Account | None:
     viewer = await optional_user(request)
     # An error page raised later in the request (a missing post, say) shows them signed in too.
     request.state.viewer = viewer
@@ -57,7 +57,7 @@ async def _viewer(request: Request) -> UserPrivate | None:
 
 
 # Who is looking at the page: the navbar, and its error page too, show them signed in.
-Viewer = Annotated[UserPrivate | None, Depends(_viewer)]
+Viewer = Annotated[Account | None, Depends(_viewer)]
 
 
 def render(
@@ -65,7 +65,7 @@ def render(
     name: str,
     context: Mapping[str, Any] | None = None,
     *,
-    current_user: User | UserPublic | None = None,
+    current_user: User | Profile | None = None,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
@@ -102,7 +102,7 @@ def error_page(
         "title": _ERROR_TITLES.get(status, "That did not work"),
         "message": detail,
     }
-    viewer: UserPrivate | None = getattr(request.state, "viewer", None)
+    viewer: Account | None = getattr(request.state, "viewer", None)
     return render(
         request, "error.html", context, current_user=viewer, status_code=status, headers=headers
     )

@@ -9,8 +9,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.templating import Jinja2Templates
 
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
-from inkwell.users.models import USERNAME_MAX_LENGTH, User
-from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, UserPublic
+from inkwell.users.models import USERNAME_MAX_LENGTH
+from inkwell.users.rows import picture_path
+from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Post previews on the lists; the Load more script cuts appended posts at the same length.
@@ -33,10 +34,6 @@ def readable_date(moment: datetime) -> str:
     return f"{_MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
 
 
-def avatar_url(user: User | UserPublic) -> str:
-    return UserPublic.model_validate(user).image_path
-
-
 def excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS].rstrip() + "…"
 
@@ -57,9 +54,9 @@ def page_templates(*, auto_reload: bool) -> Jinja2Templates:
         "readable_date": readable_date,
         "isoformat": datetime.isoformat,
         "excerpt": excerpt,
+        "picture_path": picture_path,
     }
     environment.globals |= {
-        "avatar_url": avatar_url,
         "EXCERPT_CHARS": EXCERPT_CHARS,
         "limits": FORM_LIMITS,
     }

@@ -1,0 +1,39 @@
+"""What the posts service answers: rows no façade has shaped. The Inkwell API validates them
+into its schemas, the pages render them, and a second API (Conduit) builds its own."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypedDict
+
+
+class ListedAuthor(TypedDict):
+    id: int
+    username: str
+    image_file: str | None
+
+
+class ListedPost(TypedDict):
+    """A post as a listing reads it: plain dicts, because a page of them is built on every
+    listing request and a dict costs nothing a schema would not build again anyway."""
+
+    id: int
+    title: str
+    content: str
+    date_posted: datetime
+    updated_at: datetime
+    user_id: int
+    author: ListedAuthor
+
+
+@dataclass(frozen=True, slots=True)
+class PostListing:
+    """One page of a listing and the total it is a page of."""
+
+    posts: list[ListedPost]
+    total: int
+    skip: int
+    limit: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.skip + len(self.posts) < self.total

@@ -1,0 +1,30 @@
+"""What the users service answers: plain rows that no façade has shaped yet. The Inkwell API
+turns them into its schemas, the pages render them, and a second API builds its own."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+DEFAULT_AVATAR_PATH = "/static/img/default-avatar.svg"
+MEDIA_URL_PREFIX = "/media/"
+
+
+def picture_path(image_file: str | None) -> str:
+    """Where a user's picture is served from: their upload, or the default avatar."""
+    return DEFAULT_AVATAR_PATH if image_file is None else MEDIA_URL_PREFIX + image_file
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What anyone may see of a user."""
+
+    id: int
+    username: str
+    image_file: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Account(Profile):
+    """What the user themselves may see: a read-only snapshot, detached from any session."""
+
+    email: str
+    created_at: datetime

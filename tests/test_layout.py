@@ -1,0 +1,32 @@
+"""The layout ARCHITECTURE.md describes, held by the code itself."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parents[1] / "src" / "inkwell"
+SERVICES = sorted(PACKAGE.glob("*/service.py"))
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+    return imported
+
+
+def test_every_domain_has_a_service() -> None:
+    assert {path.parent.name for path in SERVICES} >= {"auth", "users", "posts", "media", "mail"}
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda path: path.parent.name)
+def test_services_answer_in_rows_not_in_an_apis_schemas(service: Path) -> None:
+    """A service serves every façade (the API, the pages, Conduit): it returns its domain's
+    rows, and each façade shapes them into its own schemas."""
+    schemas = {name for name in _imported_modules(service) if name.endswith(".schemas")}
+    assert schemas == set()
