@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.type_api import _ResultProcessorType
 
-from inkwell.config import Settings
+from inkwell.config import DatabaseSettings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -67,7 +67,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def create_engine(settings: Settings, *, autocommit: bool = False) -> AsyncEngine:
+def create_engine(settings: DatabaseSettings, *, autocommit: bool = False) -> AsyncEngine:
     """The writes' engine, or with `autocommit` the Reader's: every connection is in autocommit
     from the moment it opens. Each takes its share of DATABASE_CONNECTIONS, on both backends."""
     # No pre-ping: it costs a round trip per request. A connection lost to a database
@@ -137,7 +137,7 @@ class Reader:
         self._idle: list[tuple[float, AsyncConnection]] = []
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Reader":
+    def from_settings(cls, settings: DatabaseSettings) -> "Reader":
         return cls(
             create_engine(settings, autocommit=True),
             turns=settings.read_connections,

@@ -15,8 +15,8 @@ from datetime import timedelta
 import jwt
 from fastapi import Request, Response
 
+from inkwell.auth.config import AuthSettings
 from inkwell.auth.cookies import secure_cookies
-from inkwell.config import Settings
 from inkwell.db import utcnow
 
 DEVICE_COOKIE = "inkwell_device"
@@ -32,7 +32,7 @@ class KnownDevices:
         self.lifetime = lifetime
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "KnownDevices":
+    def from_settings(cls, settings: AuthSettings) -> "KnownDevices":
         return cls(
             key=settings.signing_key,
             algorithm=settings.jwt_algorithm,

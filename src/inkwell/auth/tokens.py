@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import jwt
 
-from inkwell.config import Settings
+from inkwell.auth.config import AuthSettings
 from inkwell.db import utcnow
 from inkwell.errors import ErrorCode, Unauthorized
 from inkwell.schemas import MAX_ID
@@ -35,7 +35,7 @@ class AccessTokens:
         self.lifetime = lifetime
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "AccessTokens":
+    def from_settings(cls, settings: AuthSettings) -> "AccessTokens":
         return cls(
             key=settings.signing_key,
             algorithm=settings.jwt_algorithm,

@@ -6,7 +6,7 @@ from typing import Protocol
 
 import aiosmtplib
 
-from inkwell.config import Settings
+from inkwell.mail.config import MailSettings
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ class Mailer(Protocol):
 
 
 class SmtpMailer:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: MailSettings) -> None:
         self._settings = settings
 
     async def send(self, message: EmailMessage) -> None:
@@ -46,7 +46,7 @@ class LogMailer:
         )
 
 
-def create_mailer(settings: Settings) -> Mailer:
+def create_mailer(settings: MailSettings) -> Mailer:
     return SmtpMailer(settings) if settings.smtp_host is not None else LogMailer()
 
 

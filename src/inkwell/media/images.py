@@ -15,8 +15,8 @@ import anyio
 from PIL import Image, ImageOps, UnidentifiedImageError
 from starlette.datastructures import UploadFile
 
-from inkwell.config import Settings
 from inkwell.errors import DomainError, ErrorCode, ServiceUnavailable
+from inkwell.media.config import MediaSettings
 
 # Pillow format name → the content type a client may declare for it.
 ACCEPTED_FORMATS = {
@@ -71,7 +71,7 @@ class PictureProcessor:
         self._admitted = 0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
+    def from_settings(cls, settings: MediaSettings) -> Self:
         return cls(
             size=settings.profile_image_size,
             max_pixels=settings.max_image_pixels,

@@ -25,8 +25,8 @@ from starlette.routing import Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from inkwell.config import Settings
 from inkwell.errors import DomainError, ErrorCode
+from inkwell.media.config import MediaSettings
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ class S3Storage:
         return RedirectResponse(url, status_code=307)
 
 
-def create_storage(settings: Settings) -> Storage:
+def create_storage(settings: MediaSettings) -> Storage:
     if settings.storage_backend == "s3":
         assert settings.s3_bucket is not None  # Settings refuses s3 without a bucket
         return S3Storage(
