@@ -11,10 +11,11 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy import select, text
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from inkwell.config import Settings
 from inkwell.db import Reader, create_engine, reads_through
+from inkwell.posts import service as posts
 from inkwell.users.models import User
 from tests.conftest import StartedApp
 
@@ -312,3 +313,70 @@ def test_one_setting_budgets_both_pools_of_a_process() -> None:
     assert (settings.write_connections, settings.read_connections) == (21, 20)
     assert create_engine(settings).pool.size() == 21  # type: ignore[attr-defined]
     assert create_engine(settings, autocommit=True).pool.size() == 20  # type: ignore[attr-defined]
+
+
+on_postgresql = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+@on_postgresql
+async def test_deep_pages_do_not_leave_a_connection_planning_by_a_generic_plan(
+    settings: Settings,
+) -> None:
+    """PostgreSQL may switch a prepared statement to a generic plan after five runs and keep
+    it; every run of the listing must be planned for its own parameters."""
+    reader = Reader.from_settings(settings.model_copy(update={"database_connections": 2}))
+    try:
+        for _ in range(8):
+            await posts.list_posts(reader, skip=100_000, limit=100)
+        await posts.list_posts(reader, skip=0, limit=10)
+        async with reader.connect() as connection:
+            plans = (
+                await connection.execute(
+                    text(
+                        "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                        " WHERE cardinality(parameter_types) > 0"
+                    )
+                )
+            ).all()
+    finally:
+        await reader.dispose()
+
+    assert sum(custom for _, custom in plans) >= 9
+    assert sum(generic for generic, _ in plans) == 0
+
+
+@on_postgresql
+async def test_only_reads_are_cut_off_by_the_read_timeout(settings: Settings) -> None:
+    settings = settings.model_copy(update={"database_read_timeout": 0.25})
+    reader, writes = Reader.from_settings(settings), create_engine(settings)
+    try:
+        async with reader.connect() as connection:
+            read_limit = await connection.scalar(text("SHOW statement_timeout"))
+        async with writes.connect() as connection:
+            write_limit = await connection.scalar(text("SHOW statement_timeout"))
+    finally:
+        await reader.dispose()
+        await writes.dispose()
+
+    assert (read_limit, write_limit) == ("250ms", "0")
+
+
+class TestASlowRead:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"database_read_timeout": 0.25})
+
+    @on_postgresql
+    async def test_is_cancelled_and_answers_503_with_retry_after(
+        self, engine: AsyncEngine, client: AsyncClient
+    ) -> None:
+        """A listing stuck behind a lock stands for any read that runs too long."""
+        async with engine.connect() as locker:
+            await locker.execute(text("LOCK TABLE posts IN ACCESS EXCLUSIVE MODE"))
+            response = await client.get("/api/posts")
+            await locker.rollback()
+
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "5"
+        assert response.json()["code"] == "database_unavailable"
+        assert (await client.get("/api/posts")).status_code == 200

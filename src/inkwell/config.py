@@ -39,6 +39,10 @@ class DatabaseSettings(BaseModel):
     # PostgreSQL: how long connecting, and then any one statement, may take. A frozen
     # database or a half-open socket fails the request with a 503 instead of hanging it.
     database_timeout: float = Field(default=30.0, gt=0)
+    # PostgreSQL: the longest a read through db.Reader (listings, profiles, pages) may run on
+    # the server before it is cancelled and answers 503, so that no slow read holds one of
+    # the few read connections. Writes and migrations keep DATABASE_TIMEOUT.
+    database_read_timeout: float = Field(default=5.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
 
     @model_validator(mode="after")

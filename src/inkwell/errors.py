@@ -276,10 +276,16 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     return _validation_failed(errors, ErrorCode.VALIDATION_FAILED)
 
 
+# PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout (DATABASE_READ_TIMEOUT).
+QUERY_CANCELED = "57014"
+
+
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
     """A lost or exhausted database is a temporary outage (503), not a server bug (500)."""
     if isinstance(exc, DBAPIError) and not (
-        isinstance(exc, OperationalError) or exc.connection_invalidated
+        isinstance(exc, OperationalError)
+        or exc.connection_invalidated
+        or getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED
     ):
         return await _unexpected(request, exc)
     logger.warning("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
