@@ -17,7 +17,7 @@ from fastapi import Request, Response
 
 from inkwell.auth.config import AuthSettings
 from inkwell.auth.cookies import secure_cookies
-from inkwell.db import utcnow
+from inkwell.auth.signing import Signer
 
 DEVICE_COOKIE = "inkwell_device"
 # Sent only where passwords are checked: sign-in and account changes.
@@ -27,8 +27,7 @@ AUDIENCE = "inkwell:device"
 
 class KnownDevices:
     def __init__(self, *, key: str, algorithm: str, lifetime: timedelta) -> None:
-        self._key = key
-        self._algorithm = algorithm
+        self._signer = Signer(key, algorithm, AUDIENCE, lifetime)
         self.lifetime = lifetime
 
     @classmethod
@@ -43,17 +42,9 @@ class KnownDevices:
         self, request: Request, response: Response, public_base_url: str, user_id: int
     ) -> None:
         """After a right password: this client is now a known device of the account."""
-        now = utcnow()
-        claims = {
-            "sub": str(user_id),
-            "aud": AUDIENCE,
-            "jti": secrets.token_urlsafe(16),
-            "iat": now,
-            "exp": now + self.lifetime,
-        }
         response.set_cookie(
             DEVICE_COOKIE,
-            jwt.encode(claims, self._key, algorithm=self._algorithm),
+            self._signer.sign(user_id, {"jti": secrets.token_urlsafe(16)}),
             max_age=int(self.lifetime.total_seconds()),
             path=DEVICE_COOKIE_PATH,
             secure=secure_cookies(request, public_base_url),
@@ -67,13 +58,7 @@ class KnownDevices:
         if cookie is None:
             return None
         try:
-            claims = jwt.decode(
-                cookie,
-                self._key,
-                algorithms=[self._algorithm],
-                audience=AUDIENCE,
-                options={"require": ["sub", "aud", "jti", "exp"]},
-            )
+            claims = self._signer.verify(cookie, requires=("jti",))
         except jwt.InvalidTokenError:
             return None
         device = claims["jti"]

@@ -6,7 +6,7 @@ from datetime import timedelta
 import jwt
 
 from inkwell.auth.config import AuthSettings
-from inkwell.db import utcnow
+from inkwell.auth.signing import Signer
 from inkwell.errors import ErrorCode, Unauthorized
 from inkwell.schemas import MAX_ID
 from inkwell.users.models import User
@@ -30,8 +30,7 @@ class AccessClaims:
 
 class AccessTokens:
     def __init__(self, *, key: str, algorithm: str, lifetime: timedelta) -> None:
-        self._key = key
-        self._algorithm = algorithm
+        self._signer = Signer(key, algorithm, AUDIENCE, lifetime)
         self.lifetime = lifetime
 
     @classmethod
@@ -43,27 +42,12 @@ class AccessTokens:
         )
 
     def issue(self, user: User) -> str:
-        now = utcnow()
-        claims = {
-            "sub": str(user.id),
-            "aud": AUDIENCE,
-            "iat": now,
-            "exp": now + self.lifetime,
-            "typ": ACCESS_TOKEN_TYPE,
-            "stp": user.security_stamp,
-        }
-        return jwt.encode(claims, self._key, algorithm=self._algorithm)
+        return self._signer.sign(user.id, {"typ": ACCESS_TOKEN_TYPE, "stp": user.security_stamp})
 
     def read(self, token: str) -> AccessClaims:
-        """Only the configured algorithm is accepted (never `none`), and only access tokens."""
+        """Only access tokens: none of another audience or type."""
         try:
-            claims = jwt.decode(
-                token,
-                self._key,
-                algorithms=[self._algorithm],
-                audience=AUDIENCE,
-                options={"require": ["sub", "aud", "iat", "exp", "typ", "stp"]},
-            )
+            claims = self._signer.verify(token, requires=("typ", "stp"))
         except jwt.InvalidTokenError as exc:
             raise InvalidToken() from exc
         subject, stamp = claims["sub"], claims["stp"]

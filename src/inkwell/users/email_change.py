@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 import jwt
 from pydantic import BaseModel, Field, ValidationError
 
+from inkwell.auth.signing import Signer
 from inkwell.config import Settings
-from inkwell.db import utcnow
 from inkwell.errors import BadRequest, ErrorCode
 from inkwell.mail.service import compose
 from inkwell.schemas import MAX_ID
@@ -44,8 +44,7 @@ class EmailChangeClaims(BaseModel):
 
 class EmailChangeTokens:
     def __init__(self, *, key: str, algorithm: str, lifetime: timedelta) -> None:
-        self._key = key
-        self._algorithm = algorithm
+        self._signer = Signer(key, algorithm, AUDIENCE, lifetime)
         self.lifetime = lifetime
 
     @classmethod
@@ -57,28 +56,13 @@ class EmailChangeTokens:
         )
 
     def issue(self, user: User, new_email: str) -> str:
-        now = utcnow()
-        claims = {
-            "sub": str(user.id),
-            "aud": AUDIENCE,
-            "iat": now,
-            "exp": now + self.lifetime,
-            "typ": TOKEN_TYPE,
-            "eml": new_email,
-            "stp": user.security_stamp,
-        }
-        return jwt.encode(claims, self._key, algorithm=self._algorithm)
+        claims = {"typ": TOKEN_TYPE, "eml": new_email, "stp": user.security_stamp}
+        return self._signer.sign(user.id, claims)
 
     def read(self, token: str) -> EmailChangeClaims:
         """A forged, expired or foreign token is a bad request (400), like a used one."""
         try:
-            claims = jwt.decode(
-                token,
-                self._key,
-                algorithms=[self._algorithm],
-                audience=AUDIENCE,
-                options={"require": ["sub", "aud", "iat", "exp", "typ", "eml", "stp"]},
-            )
+            claims = self._signer.verify(token, requires=("typ", "eml", "stp"))
             return EmailChangeClaims.model_validate(claims)
         except (jwt.InvalidTokenError, ValidationError) as exc:
             raise InvalidConfirmation from exc
