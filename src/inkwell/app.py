@@ -16,6 +16,7 @@ from inkwell.auth.tokens import AccessTokens
 from inkwell.config import Settings
 from inkwell.db import Reader, create_engine, create_sessionmaker
 from inkwell.errors import install_error_handlers
+from inkwell.likes.router import router as likes_router
 from inkwell.mail.service import create_mailer
 from inkwell.media.images import PictureProcessor
 from inkwell.media.limits import UploadLimits
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(post_pages.router)
     app.include_router(profile_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(likes_router)
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(health_router)
