@@ -13,6 +13,7 @@ from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.router import router as auth_router
 from inkwell.auth.tokens import AccessTokens
+from inkwell.comments.router import router as comments_router
 from inkwell.config import Settings
 from inkwell.db import Reader, create_engine, create_sessionmaker
 from inkwell.errors import install_error_handlers
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(profile_pages.router)
     app.include_router(account_pages.router)
     app.include_router(likes_router)
+    app.include_router(comments_router)
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(health_router)
