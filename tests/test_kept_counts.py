@@ -8,12 +8,19 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from inkwell.comments.counters import COMMENT_COUNTS
+from inkwell.follows.counters import FOLLOW_COUNTS
 from inkwell.kept_counts import Dialect, KeptCounts, PerParent, Total, normalized
+from inkwell.likes.counters import LIKE_COUNTS
 from inkwell.posts.counters import POST_COUNTS
 
 frozen = importlib.import_module("inkwell.migrations.versions.20261125_0003_post_counts")
+frozen_conversation = importlib.import_module(
+    "inkwell.migrations.versions.20261201_0007_conversation"
+)
 
-ALL_COUNTS = (POST_COUNTS,)
+ALL_COUNTS = (POST_COUNTS, LIKE_COUNTS, COMMENT_COUNTS, FOLLOW_COUNTS)
+CONVERSATION_COUNTS = (LIKE_COUNTS, COMMENT_COUNTS, FOLLOW_COUNTS)
 
 
 async def database_triggers(connection: AsyncConnection) -> dict[str, str]:
@@ -107,6 +114,38 @@ def test_the_declaration_makes_what_the_migration_froze(dialect: Dialect) -> Non
     assert list(map(normalized, POST_COUNTS.drop_statements(dialect))) == list(
         map(normalized, dropped)
     )
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_the_conversation_declarations_make_what_0007_froze(dialect: Dialect) -> None:
+    ran = (
+        frozen_conversation.POSTGRESQL_TRIGGERS
+        if dialect == "postgresql"
+        else frozen_conversation.SQLITE_TRIGGERS
+    )
+    dropped = (
+        frozen_conversation.POSTGRESQL_DROPS
+        if dialect == "postgresql"
+        else frozen_conversation.SQLITE_DROPS
+    )
+    created = [s for counts in CONVERSATION_COUNTS for s in counts.create_statements(dialect)]
+    drops = [s for counts in CONVERSATION_COUNTS[::-1] for s in counts.drop_statements(dialect)]
+
+    assert sorted(map(normalized, created)) == sorted(map(normalized, ran))
+    assert list(map(normalized, drops)) == list(map(normalized, dropped))
+
+
+def test_a_parent_counting_a_row_twice_has_its_rows_locked_in_id_order_first() -> None:
+    """A follows B while B follows A: both lock A, then B, so neither waits on the other."""
+    inserted, deleted, truncated = FOLLOW_COUNTS.triggers("postgresql")
+    for trigger, rows in ((inserted, "inserted"), (deleted, "deleted")):
+        first = normalized(trigger.function_body or "").split(";")[0]
+        assert first == (
+            f"BEGIN PERFORM 1 FROM users WHERE id IN (SELECT followed_id FROM {rows} UNION "
+            f"SELECT follower_id FROM {rows}) ORDER BY id FOR NO KEY UPDATE"
+        )
+    assert "PERFORM" not in (truncated.function_body or "")
+    assert all("PERFORM" not in (t.function_body or "") for t in POST_COUNTS.triggers("postgresql"))
 
 
 def test_a_new_count_is_one_declaration_on_both_dialects() -> None:

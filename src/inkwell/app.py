@@ -13,9 +13,13 @@ from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.router import router as auth_router
 from inkwell.auth.tokens import AccessTokens
+from inkwell.comments.router import router as comments_router
 from inkwell.config import Settings
 from inkwell.db import Reader, create_engine, create_sessionmaker
 from inkwell.errors import install_error_handlers
+from inkwell.feeds.router import router as feeds_router
+from inkwell.follows.router import router as follows_router
+from inkwell.likes.router import router as likes_router
 from inkwell.mail.service import create_mailer
 from inkwell.media.images import PictureProcessor
 from inkwell.media.limits import UploadLimits
@@ -93,9 +97,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app, error_page)
     # Routes are matched in order: the busiest (listings and pages) come first.
     app.include_router(posts_router)
+    app.include_router(feeds_router)
     app.include_router(post_pages.router)
     app.include_router(profile_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(likes_router)
+    app.include_router(comments_router)
+    app.include_router(follows_router)
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(health_router)

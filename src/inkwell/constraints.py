@@ -1,4 +1,5 @@
-"""Which unique index or constraint a write broke, by its name, on both databases.
+"""Which unique index or constraint a write broke, by its name, on both databases; and
+inserts that a taken key turns into nothing rather than an error.
 
 PostgreSQL names it (asyncpg's `UniqueViolationError.constraint_name`). SQLite names only
 the columns ("UNIQUE constraint failed: users.username_key"), so those are matched to the
@@ -8,10 +9,15 @@ names (a test compares them).
 """
 
 import re
+from typing import Any
 
 from asyncpg.exceptions import UniqueViolationError
-from sqlalchemy import Index, Table, UniqueConstraint
+from sqlalchemy import Index, Select, Table, UniqueConstraint
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.db import Base
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w.]+(?:, [\w.]+)*)")
 
@@ -36,3 +42,18 @@ def _unique_keys(table: Table) -> dict[frozenset[str], str]:
     keys: list[Index | UniqueConstraint] = [index for index in table.indexes if index.unique]
     keys += [key for key in table.constraints if isinstance(key, UniqueConstraint)]
     return {frozenset(column.name for column in key.columns): str(key.name) for key in keys}
+
+
+async def insert_once(
+    session: AsyncSession,
+    model: type[Base],
+    columns: list[str],
+    rows: Select[*tuple[Any, ...]],
+) -> None:
+    """INSERT … SELECT that does nothing for a row whose key is already there, on both
+    databases: an idempotent PUT (a like, a follow) is one statement, and two racing ones
+    leave one row and no error. The SELECT's WHERE also keeps SQLite's parser from reading
+    ON CONFLICT as a join's ON."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(insert(model).from_select(columns, rows).on_conflict_do_nothing())

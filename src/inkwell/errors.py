@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     VALIDATION_FAILED = "validation_failed"
     BODY_UNREADABLE = "body_unreadable"
     CURRENT_PASSWORD_INCORRECT = "current_password_incorrect"  # noqa: S105  (a code)
+    CANNOT_FOLLOW_YOURSELF = "cannot_follow_yourself"
     CONFIRMATION_LINK_INVALID = "confirmation_link_invalid"
     RESET_LINK_INVALID = "reset_link_invalid"
     UPLOAD_INVALID = "upload_invalid"
@@ -47,6 +48,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     USER_NOT_FOUND = "user_not_found"
     POST_NOT_FOUND = "post_not_found"
+    COMMENT_NOT_FOUND = "comment_not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     CONFLICT = "conflict"
     USERNAME_TAKEN = "username_taken"
@@ -364,10 +366,16 @@ _CODES = {
         ErrorCode.CURRENT_PASSWORD_INCORRECT,
         ErrorCode.CONFIRMATION_LINK_INVALID,
         ErrorCode.RESET_LINK_INVALID,
+        ErrorCode.CANNOT_FOLLOW_YOURSELF,
     ],
     401: [ErrorCode.NOT_AUTHENTICATED, ErrorCode.INVALID_CREDENTIALS, ErrorCode.TOKEN_INVALID],
     403: [ErrorCode.FORBIDDEN, ErrorCode.CSRF_FAILED, ErrorCode.CROSS_SITE_REFUSED],
-    404: [ErrorCode.NOT_FOUND, ErrorCode.USER_NOT_FOUND, ErrorCode.POST_NOT_FOUND],
+    404: [
+        ErrorCode.NOT_FOUND,
+        ErrorCode.USER_NOT_FOUND,
+        ErrorCode.POST_NOT_FOUND,
+        ErrorCode.COMMENT_NOT_FOUND,
+    ],
     409: [
         ErrorCode.USERNAME_TAKEN,
         ErrorCode.USERNAME_TOO_SIMILAR,

@@ -8,7 +8,8 @@ module turns a declaration into the triggers of each dialect:
 - PostgreSQL: statement-level triggers over transition tables, so a statement touching
   10,000 rows updates each count once; TRUNCATE skips row triggers, so it has its own.
   Per-parent counts come before totals in every trigger: concurrent writers take the locks
-  in one order.
+  in one order; a parent table holding two counts of one row (follower and followed) has
+  its rows locked in id order first.
 - SQLite: row triggers, which also fire for the rows a foreign key's cascade deletes.
 
 Migrations keep frozen copies of the statements they ran (a migration never changes with
@@ -107,6 +108,7 @@ class KeptCounts:
 
     def _statement_trigger(self, event: str) -> Trigger:
         rows, _, sign, changed = _EVENTS[event]
+        locks = self._parents_locked_in_order(rows)
         updates = [
             f"UPDATE {count.parent} SET {count.column} = {count.parent}.{count.column} {sign} "
             f"{changed}.{self.child} FROM (SELECT {count.foreign_key}, count(*) AS {self.child} "
@@ -127,8 +129,25 @@ class KeptCounts:
                 f"EXECUTE FUNCTION count_{rows}_{self.child}()"
             ),
             function=f"count_{rows}_{self.child}",
-            function_body=_plpgsql(updates),
+            function_body=_plpgsql(locks + updates),
         )
+
+    def _parents_locked_in_order(self, rows: str) -> list[str]:
+        """Where one parent table holds several counts of a row (a follow counts for the
+        follower and for the followed), the rows to change are locked first, in id order:
+        A following B while B follows A would otherwise lock A and B in opposite orders and
+        deadlock. The lock is FOR NO KEY UPDATE, the one an UPDATE of a count takes, which
+        the foreign keys' KEY SHARE locks on the same rows do not block."""
+        by_parent: dict[str, list[str]] = {}
+        for count in self.per_parent:
+            by_parent.setdefault(count.parent, []).append(count.foreign_key)
+        return [
+            f"PERFORM 1 FROM {parent} WHERE id IN ("
+            + " UNION ".join(f"SELECT {key} FROM {rows}" for key in keys)
+            + ") ORDER BY id FOR NO KEY UPDATE;"
+            for parent, keys in by_parent.items()
+            if len(keys) > 1
+        ]
 
     def _truncate_trigger(self) -> Trigger:
         updates = [

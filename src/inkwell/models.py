@@ -1,7 +1,10 @@
 """Imports every domain's models so that `Base.metadata` knows all tables (Alembic, tests)."""
 
 from inkwell.auth.models import PasswordResetToken
+from inkwell.comments.models import Comment
+from inkwell.follows.models import Follow
+from inkwell.likes.models import Like
 from inkwell.posts.models import Post
 from inkwell.users.models import User
 
-__all__ = ["PasswordResetToken", "Post", "User"]
+__all__ = ["Comment", "Follow", "Like", "PasswordResetToken", "Post", "User"]

@@ -154,7 +154,8 @@ async def test_truncating_the_posts_resets_the_counts(
     await api.post(author)
 
     async with engine.begin() as connection:
-        await connection.execute(text("TRUNCATE posts"))
+        # CASCADE: likes and comments (0007) refer to posts.
+        await connection.execute(text("TRUNCATE posts CASCADE"))
 
     assert await kept_counts(engine) == (0, {author.id: 0})
 

@@ -63,6 +63,9 @@ async def test_public_profile_never_shows_the_email(api: Api, client: AsyncClien
         "id": user["id"],
         "username": "ada",
         "image_path": "/static/img/default-avatar.svg",
+        "follower_count": 0,
+        "following_count": 0,
+        "following": False,
     }
 
 

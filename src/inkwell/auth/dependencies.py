@@ -132,6 +132,17 @@ async def optional_user(request: Request) -> Account | None:
     return await users.get_account(state["reader"], claims.user_id, claims.security_stamp)
 
 
+async def _viewer_id(request: Request) -> int | None:
+    """Who reads an API listing, for what only they see in it (whether they like a post):
+    None when anonymous, and when the credentials are missing, expired or invalid, so a
+    stale token never turns a public read into an error."""
+    account = await optional_user(request)
+    return None if account is None else account.id
+
+
+ViewerId = Annotated[int | None, Depends(_viewer_id)]
+
+
 async def _self_user(user_id: ResourceId, user: CurrentUser, session: DbSession) -> User:
     if user.id == user_id:
         return user

@@ -29,6 +29,15 @@ class Post(Base):
     date_posted: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Conversation: kept by the triggers on likes and comments (likes/counters.py,
+    # comments/counters.py, migration 0007); read by queries only, never loaded, like
+    # users.post_count.
+    like_count: Mapped[int] = mapped_column(
+        server_default="0", deferred=True, deferred_raiseload=True
+    )
+    comment_count: Mapped[int] = mapped_column(
+        server_default="0", deferred=True, deferred_raiseload=True
+    )
 
     author: Mapped[User] = relationship(back_populates="posts", lazy="raise")
 

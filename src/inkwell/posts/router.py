@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from inkwell.auth.dependencies import CurrentUser
+from inkwell.auth.dependencies import CurrentUser, ViewerId
 from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import Forbidden, responses
@@ -34,19 +34,21 @@ OwnPost = Annotated[Post, Depends(_own_post)]
 
 
 @router.get("/posts", summary="Newest posts first, a page at a time")
-async def list_posts(reader: DbReader, page: PageParams) -> PostPage:
+async def list_posts(reader: DbReader, page: PageParams, viewer_id: ViewerId) -> PostPage:
     return PostPage.model_validate(
-        await service.list_posts(reader, skip=page.skip, limit=page.limit)
+        await service.list_posts(reader, skip=page.skip, limit=page.limit, viewer_id=viewer_id)
     )
 
 
 @router.get(
     "/users/{user_id:int}/posts", responses=responses(404), summary="A user's posts, newest first"
 )
-async def list_user_posts(user_id: ResourceId, reader: DbReader, page: PageParams) -> PostPage:
+async def list_user_posts(
+    user_id: ResourceId, reader: DbReader, page: PageParams, viewer_id: ViewerId
+) -> PostPage:
     author = await users.get_profile(reader, user_id)
     listing = await service.list_posts(
-        reader, skip=page.skip, limit=page.limit, author_id=author.id
+        reader, skip=page.skip, limit=page.limit, author_id=author.id, viewer_id=viewer_id
     )
     return PostPage.model_validate(listing)
 
@@ -57,28 +59,40 @@ async def list_user_posts(user_id: ResourceId, reader: DbReader, page: PageParam
     responses=responses(401, 403),
     summary="Write a post as the signed-in user",
 )
-async def create_post(data: PostCreate, user: CurrentUser, session: DbSession) -> PostRead:
+async def create_post(
+    data: PostCreate, user: CurrentUser, session: DbSession, reader: DbReader
+) -> PostRead:
     post = await service.create_post(session, user, data.title, data.content)
-    return PostRead.model_validate(post)
+    return await _read(reader, post, user.id)
 
 
 @router.get("/posts/{post_id:int}", responses=responses(404), summary="One post with its author")
-async def get_post(post_id: ResourceId, session: DbSession) -> PostRead:
-    return PostRead.model_validate(await service.get_post(session, post_id))
+async def get_post(post_id: ResourceId, reader: DbReader, viewer_id: ViewerId) -> PostRead:
+    return PostRead.model_validate(await service.get_listed_post(reader, post_id, viewer_id))
 
 
 @router.put("/posts/{post_id:int}", responses=responses(401, 403, 404), summary="Replace your post")
-async def replace_post(post: OwnPost, data: PostReplace, session: DbSession) -> PostRead:
+async def replace_post(
+    post: OwnPost, data: PostReplace, session: DbSession, reader: DbReader
+) -> PostRead:
     post = await service.update_post(session, post, title=data.title, content=data.content)
-    return PostRead.model_validate(post)
+    return await _read(reader, post, post.user_id)
 
 
 @router.patch(
     "/posts/{post_id:int}", responses=responses(401, 403, 404), summary="Change part of your post"
 )
-async def patch_post(post: OwnPost, data: PostPatch, session: DbSession) -> PostRead:
+async def patch_post(
+    post: OwnPost, data: PostPatch, session: DbSession, reader: DbReader
+) -> PostRead:
     post = await service.update_post(session, post, **data.model_dump(exclude_unset=True))
-    return PostRead.model_validate(post)
+    return await _read(reader, post, post.user_id)
+
+
+async def _read(reader: DbReader, post: Post, viewer_id: int) -> PostRead:
+    """A post just written, as every read shows it (its counts, whether its author likes
+    it): read through the request's transaction, which sees the write."""
+    return PostRead.model_validate(await service.get_listed_post(reader, post.id, viewer_id))
 
 
 @router.delete(

@@ -23,6 +23,11 @@ class ListedPost(TypedDict):
     updated_at: datetime
     user_id: int
     author: ListedAuthor
+    # Conversation: the counts the database keeps, and whether the reader likes it (always
+    # False for an anonymous reader).
+    like_count: int
+    comment_count: int
+    liked: bool
 
 
 @dataclass(frozen=True, slots=True)

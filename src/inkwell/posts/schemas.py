@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
@@ -43,6 +43,11 @@ class PostRead(Schema):
     updated_at: datetime
     user_id: int
     author: UserPublic
+    like_count: int = Field(description="How many readers like the post")
+    comment_count: int = Field(description="How many comments the post has")
+    liked: bool = Field(
+        description="Whether the signed-in reader likes the post; false for anonymous readers"
+    )
 
 
 class PostPage(Schema):

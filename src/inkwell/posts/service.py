@@ -4,12 +4,13 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from inkwell.db import Reader
 from inkwell.errors import ErrorCode, NotFound
+from inkwell.likes.columns import liked_by
 from inkwell.posts.models import Post, PostStats
 from inkwell.posts.rows import ListedPost, PostListing
 from inkwell.users.models import User
@@ -27,17 +28,20 @@ def _total(*, by_author: bool) -> Select[Any]:
     return select(PostStats.total)
 
 
-def _page(*, by_author: bool) -> Select[Any]:
-    """Newest first; the id breaks ties so pages never overlap or skip a post.
+def listed_columns(
+    total: ColumnElement[Any] | InstrumentedAttribute[int] | None, *, signed_in: bool
+) -> Select[Any]:
+    """A listed post's columns, its author's, and the total a page is part of, for every
+    listing of posts (these, the feed). Columns, not ORM objects: rows become plain dicts,
+    with no session or identity map on the way.
 
-    Columns, not ORM objects: rows become plain dicts, with no session or identity map on
-    the way. The total rides along (the author's count from the joined row, or the total as
-    a scalar subquery): one round trip, one snapshot. What a reader adds (whether they liked
-    a post, follow its author) joins as `EXISTS` columns, aggregates (tags) as correlated
-    subqueries: still one statement, whatever the page holds.
+    Conversation: the like and comment counts are the ones the database keeps on the row;
+    whether the reader likes the post is an `EXISTS` column (one primary-key probe a row),
+    bound to `viewer_id`. Still one statement, whatever the page holds.
     """
-    total = User.post_count if by_author else _total(by_author=False).scalar_subquery()
-    query = select(
+    liked = liked_by(bindparam("viewer_id"), Post.id) if signed_in else false()
+    totals = [] if total is None else [total.label("total")]
+    columns: list[Any] = [
         Post.id,
         Post.title,
         Post.content,
@@ -46,10 +50,16 @@ def _page(*, by_author: bool) -> Select[Any]:
         Post.user_id,
         User.username,
         User.image_file,
-        total.label("total"),
-    ).join(Post.author)
-    if by_author:
-        query = query.where(Post.user_id == bindparam("author_id"))
+        Post.like_count,
+        Post.comment_count,
+        liked.label("liked"),
+        *totals,
+    ]
+    return select(*columns).join(Post.author)
+
+
+def newest_first(query: Select[Any]) -> Select[Any]:
+    """Newest first; the id breaks ties so pages never overlap or skip a post."""
     return (
         query.order_by(Post.date_posted.desc(), Post.id.desc())
         .offset(bindparam("skip"))
@@ -57,19 +67,33 @@ def _page(*, by_author: bool) -> Select[Any]:
     )
 
 
+def _page(*, by_author: bool, signed_in: bool) -> Select[Any]:
+    """The total rides along (the author's count from the joined row, or the total as a
+    scalar subquery): one round trip, one snapshot. What a reader adds (whether they liked
+    a post, follow its author) joins as `EXISTS` columns, aggregates (tags) as correlated
+    subqueries: still one statement, whatever the page holds.
+    """
+    total = User.post_count if by_author else _total(by_author=False).scalar_subquery()
+    query = listed_columns(total, signed_in=signed_in)
+    if by_author:
+        query = query.where(Post.user_id == bindparam("author_id"))
+    return newest_first(query)
+
+
 @cache
-def _listing(by_author: bool) -> tuple[Select[Any], Select[Any]]:
+def _listing(by_author: bool, signed_in: bool) -> tuple[Select[Any], Select[Any]]:
     """The page and the total-only statements, built once, with the page as parameters:
     composing a statement costs more CPU than running it, and SQLAlchemy compiles each of
     these once, then takes it from its cache. Built at first use rather than at import, so
     `make mutation` reaches the builders' mutants (mutmut switches a mutant on per call).
     """
-    return _page(by_author=by_author), _total(by_author=by_author)
+    return _page(by_author=by_author, signed_in=signed_in), _total(by_author=by_author)
 
 
 def _listed(row: Sequence[Any]) -> ListedPost:
     """A page's row, the author's columns nested under `author`."""
-    post_id, title, content, date_posted, updated_at, user_id, username, image_file, _ = row
+    post_id, title, content, date_posted, updated_at, user_id, username, image_file = row[:8]
+    like_count, comment_count, liked = row[8:11]
     return {
         "id": post_id,
         "title": title,
@@ -78,19 +102,51 @@ def _listed(row: Sequence[Any]) -> ListedPost:
         "updated_at": updated_at,
         "user_id": user_id,
         "author": {"id": user_id, "username": username, "image_file": image_file},
+        "like_count": like_count,
+        "comment_count": comment_count,
+        "liked": bool(liked),
     }
 
 
-async def list_posts(
-    reader: Reader, *, skip: int, limit: int, author_id: int | None = None
+async def read_listing(
+    reader: Reader, page: Select[Any], total_only: Select[Any], parameters: dict[str, Any]
 ) -> PostListing:
-    page, total_only = _listing(author_id is not None)
-    parameters = {"skip": skip, "limit": limit, "author_id": author_id}
+    """Runs a listing's page (`listed_columns` with a total, `newest_first`) for `parameters`
+    (skip, limit and what the statements name)."""
     async with reader.connect() as connection:
         rows = (await connection.execute(page, parameters)).all()
         # Past the last page no row carries the total, so it is asked for on its own.
         total = rows[0].total if rows else await connection.scalar(total_only, parameters) or 0
+    skip, limit = parameters["skip"], parameters["limit"]
     return PostListing([_listed(row) for row in rows], total, skip, limit)
+
+
+async def list_posts(
+    reader: Reader,
+    *,
+    skip: int,
+    limit: int,
+    author_id: int | None = None,
+    viewer_id: int | None = None,
+) -> PostListing:
+    page, total_only = _listing(author_id is not None, viewer_id is not None)
+    parameters = {"skip": skip, "limit": limit, "author_id": author_id, "viewer_id": viewer_id}
+    return await read_listing(reader, page, total_only, parameters)
+
+
+@cache
+def _one(signed_in: bool) -> Select[Any]:
+    return listed_columns(None, signed_in=signed_in).where(Post.id == bindparam("post_id"))
+
+
+async def get_listed_post(reader: Reader, post_id: int, viewer_id: int | None) -> ListedPost:
+    """One post as listings show it (its counts, whether the viewer likes it): one statement."""
+    parameters = {"post_id": post_id, "viewer_id": viewer_id}
+    async with reader.connect() as connection:
+        row = (await connection.execute(_one(viewer_id is not None), parameters)).one_or_none()
+    if row is None:
+        raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
+    return _listed(row)
 
 
 async def get_post(session: AsyncSession, post_id: int) -> Post:

@@ -48,6 +48,14 @@ class User(Base):
         server_default="0", deferred=True, deferred_raiseload=True
     )
 
+    # Kept by the triggers on follows (follows/counters.py, migration 0007), the same way.
+    follower_count: Mapped[int] = mapped_column(
+        server_default="0", deferred=True, deferred_raiseload=True
+    )
+    following_count: Mapped[int] = mapped_column(
+        server_default="0", deferred=True, deferred_raiseload=True
+    )
+
     posts: Mapped[list[Post]] = relationship(
         back_populates="author",
         lazy="raise",

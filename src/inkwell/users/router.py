@@ -8,6 +8,7 @@ from inkwell.auth.dependencies import (
     PasswordChecks,
     RateLimits,
     SelfUser,
+    ViewerId,
 )
 from inkwell.auth.ratelimit import Action
 from inkwell.auth.schemas import Message
@@ -20,7 +21,7 @@ from inkwell.media.dependencies import MediaChanges
 from inkwell.media.service import forget_picture
 from inkwell.users import service
 from inkwell.users.email_change import EmailChangeTokens, changed_email, requested_emails
-from inkwell.users.schemas import ConfirmEmail, UserCreate, UserPrivate, UserPublic, UserUpdate
+from inkwell.users.schemas import ConfirmEmail, UserCreate, UserPrivate, UserProfile, UserUpdate
 
 router = APIRouter(prefix="/api/users", tags=["users"], route_class=BodyLimitRoute)
 
@@ -53,8 +54,8 @@ async def register(
 
 
 @router.get("/{user_id:int}", responses=responses(404), summary="A user's public profile")
-async def get_user(user_id: ResourceId, reader: DbReader) -> UserPublic:
-    return UserPublic.model_validate(await service.get_profile(reader, user_id))
+async def get_user(user_id: ResourceId, reader: DbReader, viewer_id: ViewerId) -> UserProfile:
+    return UserProfile.model_validate(await service.get_profile(reader, user_id, viewer_id))
 
 
 @router.patch(

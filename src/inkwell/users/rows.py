@@ -23,6 +23,16 @@ class Profile:
 
 
 @dataclass(frozen=True, slots=True)
+class PublicProfile(Profile):
+    """A profile as anyone reads it: with the follow counts the database keeps, and whether
+    the reader follows them (False for an anonymous reader)."""
+
+    follower_count: int
+    following_count: int
+    following: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Account(Profile):
     """What the user themselves may see: a read-only snapshot, detached from any session."""
 

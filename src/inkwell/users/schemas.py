@@ -128,6 +128,16 @@ class UserPublic(Schema):
         return picture_path(self.image_file)
 
 
+class UserProfile(UserPublic):
+    """A user's public profile as their page shows it."""
+
+    follower_count: int = Field(description="How many follow the user")
+    following_count: int = Field(description="How many the user follows")
+    following: bool = Field(
+        description="Whether the signed-in reader follows the user; false for anonymous readers"
+    )
+
+
 class UserPrivate(UserPublic):
     email: str
     created_at: datetime

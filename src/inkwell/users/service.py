@@ -3,8 +3,10 @@
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import Select, bindparam, delete, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,11 +15,12 @@ from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.constraints import violated_unique
 from inkwell.db import Reader
 from inkwell.errors import BadRequest, Conflict, ErrorCode, NotFound
+from inkwell.follows.columns import followed_by
 from inkwell.security import PasswordHasher
 from inkwell.users.email_change import EmailChangeClaims, InvalidConfirmation
 from inkwell.users.identity import confusable_skeleton, lookup_key
 from inkwell.users.models import User, new_security_stamp
-from inkwell.users.rows import Account, Profile
+from inkwell.users.rows import Account, PublicProfile
 
 
 class UsernameTaken(Conflict):
@@ -50,16 +53,36 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-_PROFILE = select(User.id, User.username, User.image_file).where(User.id == bindparam("user_id"))
+@cache
+def _profile(signed_in: bool) -> Select[*tuple[Any, ...]]:
+    """Follows: the counts the database keeps on the row, whether the reader follows them as
+    an `EXISTS` column (a primary-key probe) bound to `viewer_id`."""
+    following = followed_by(bindparam("viewer_id"), User.id) if signed_in else false()
+    return select(
+        User.id,
+        User.username,
+        User.image_file,
+        User.follower_count,
+        User.following_count,
+        following.label("following"),
+    ).where(User.id == bindparam("user_id"))
 
 
-async def get_profile(reader: Reader, user_id: int) -> Profile:
+async def get_profile(reader: Reader, user_id: int, viewer_id: int | None = None) -> PublicProfile:
     """What anyone may see of a user, read without a session (see DbReader)."""
+    parameters = {"user_id": user_id, "viewer_id": viewer_id}
     async with reader.connect() as connection:
-        row = (await connection.execute(_PROFILE, {"user_id": user_id})).one_or_none()
+        row = (await connection.execute(_profile(viewer_id is not None), parameters)).one_or_none()
     if row is None:
         raise NotFound("User not found", code=ErrorCode.USER_NOT_FOUND)
-    return Profile(*row)
+    return PublicProfile(
+        id=row.id,
+        username=row.username,
+        image_file=row.image_file,
+        follower_count=row.follower_count,
+        following_count=row.following_count,
+        following=bool(row.following),
+    )
 
 
 # An Account's fields, in its order.

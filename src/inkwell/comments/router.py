@@ -1,0 +1,54 @@
+from fastapi import APIRouter, status
+
+from inkwell.auth.dependencies import CurrentUser
+from inkwell.body_limits import BodyLimitRoute
+from inkwell.comments import service
+from inkwell.comments.schemas import CommentPage, CommentRead, CommentWrite
+from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
+from inkwell.errors import responses
+
+router = APIRouter(prefix="/api", tags=["comments"], route_class=BodyLimitRoute)
+
+
+@router.get(
+    "/posts/{post_id:int}/comments",
+    responses=responses(404),
+    summary="A post's comments, oldest first, a page at a time",
+)
+async def list_comments(post_id: ResourceId, reader: DbReader, page: PageParams) -> CommentPage:
+    listing = await service.list_comments(reader, post_id, skip=page.skip, limit=page.limit)
+    return CommentPage.model_validate(listing)
+
+
+@router.post(
+    "/posts/{post_id:int}/comments",
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403, 404),
+    summary="Comment on a post as the signed-in user",
+)
+async def add_comment(
+    post_id: ResourceId, data: CommentWrite, user: CurrentUser, session: DbSession
+) -> CommentRead:
+    return CommentRead.model_validate(await service.add_comment(session, user, post_id, data.body))
+
+
+@router.patch(
+    "/comments/{comment_id:int}",
+    responses=responses(401, 403, 404),
+    summary="Change what your comment says",
+)
+async def edit_comment(
+    comment_id: ResourceId, data: CommentWrite, user: CurrentUser, session: DbSession
+) -> CommentRead:
+    comment = await service.edit_comment(session, user, comment_id, data.body)
+    return CommentRead.model_validate(comment)
+
+
+@router.delete(
+    "/comments/{comment_id:int}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(401, 403, 404),
+    summary="Delete your comment, or one under your post",
+)
+async def delete_comment(comment_id: ResourceId, user: CurrentUser, session: DbSession) -> None:
+    await service.delete_comment(session, user, comment_id)

@@ -1,0 +1,40 @@
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from inkwell.comments.models import BODY_MAX_LENGTH
+from inkwell.schemas import Input, SaysSomething, Schema
+from inkwell.users.schemas import UserPublic
+
+# Like a post's content: whitespace kept (Markdown may need it), but something must be said.
+Body = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=BODY_MAX_LENGTH),
+    SaysSomething,
+    Field(description="Markdown, without headings or images; raw HTML is shown as text"),
+]
+
+
+class CommentWrite(Input):
+    """A new comment, or the new text of one: the author is the signed-in user."""
+
+    body: Body
+
+
+class CommentRead(Schema):
+    id: int
+    post_id: int
+    body: str
+    body_html: str = Field(description="The body rendered to safe HTML when it was written")
+    created_at: datetime
+    updated_at: datetime
+    author: UserPublic
+
+
+class CommentPage(Schema):
+    comments: list[CommentRead]
+    total: int
+    skip: int
+    limit: int
+    has_more: bool

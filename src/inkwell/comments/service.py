@@ -1,0 +1,124 @@
+"""Comments: every query and rule about comments lives here; nothing here commits.
+
+Who may do what: a comment's author may edit and delete it; the author of the post it is
+under may delete it (moderating their own conversation), not edit it."""
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from inkwell.comments.markdown import render
+from inkwell.comments.models import Comment
+from inkwell.comments.rows import CommentListing, ListedComment
+from inkwell.db import Reader
+from inkwell.errors import ErrorCode, Forbidden, NotFound
+from inkwell.posts.models import Post
+from inkwell.users.models import User
+
+
+def _post_not_found() -> NotFound:
+    return NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
+
+
+@cache
+def _listing() -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
+    """Oldest first from the (post_id, created_at, id) index, each comment with its author
+    and the post's kept comment count: one statement, whatever the page holds. Past the
+    last page (or on a post with none) the count alone says whether the post exists."""
+    page = (
+        select(
+            Comment.id,
+            Comment.post_id,
+            Comment.body,
+            Comment.body_html,
+            Comment.created_at,
+            Comment.updated_at,
+            Comment.user_id,
+            User.username,
+            User.image_file,
+            Post.comment_count.label("total"),
+        )
+        .join(User, User.id == Comment.user_id)
+        .join(Post, Post.id == Comment.post_id)
+        .where(Comment.post_id == bindparam("post_id"))
+        .order_by(Comment.created_at, Comment.id)
+        .offset(bindparam("skip"))
+        .limit(bindparam("limit"))
+    )
+    total_only = select(Post.comment_count).where(Post.id == bindparam("post_id"))
+    return page, total_only
+
+
+def _listed(row: Sequence[Any]) -> ListedComment:
+    comment_id, post_id, body, body_html, created_at, updated_at = row[:6]
+    user_id, username, image_file = row[6:9]
+    return {
+        "id": comment_id,
+        "post_id": post_id,
+        "body": body,
+        "body_html": body_html,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "author": {"id": user_id, "username": username, "image_file": image_file},
+    }
+
+
+async def list_comments(reader: Reader, post_id: int, *, skip: int, limit: int) -> CommentListing:
+    page, total_only = _listing()
+    parameters = {"post_id": post_id, "skip": skip, "limit": limit}
+    async with reader.connect() as connection:
+        rows = (await connection.execute(page, parameters)).all()
+        total = rows[0].total if rows else await connection.scalar(total_only, parameters)
+    if total is None:
+        raise _post_not_found()
+    return CommentListing([_listed(row) for row in rows], total, skip, limit)
+
+
+async def add_comment(session: AsyncSession, author: User, post_id: int, body: str) -> Comment:
+    if await session.scalar(select(Post.id).where(Post.id == post_id)) is None:
+        raise _post_not_found()
+    comment = Comment(post_id=post_id, author=author, body=body, body_html=render(body))
+    session.add(comment)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the post was deleted meanwhile
+        raise _post_not_found() from exc
+    return comment
+
+
+async def _comment_and_post_author(session: AsyncSession, comment_id: int) -> tuple[Comment, int]:
+    row = (
+        await session.execute(
+            select(Comment, Post.user_id)
+            .join(Post, Post.id == Comment.post_id)
+            .options(joinedload(Comment.author, innerjoin=True))
+            .where(Comment.id == comment_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
+    return row[0], row[1]
+
+
+async def edit_comment(session: AsyncSession, user: User, comment_id: int, body: str) -> Comment:
+    """Only its author may change what a comment says."""
+    comment, _ = await _comment_and_post_author(session, comment_id)
+    if comment.user_id != user.id:
+        raise Forbidden("You may only edit your own comments")
+    comment.body, comment.body_html = body, render(body)
+    await session.flush()
+    return comment
+
+
+async def delete_comment(session: AsyncSession, user: User, comment_id: int) -> None:
+    """Its author may delete a comment, and so may the author of the post it is under."""
+    comment, post_author_id = await _comment_and_post_author(session, comment_id)
+    if user.id not in (comment.user_id, post_author_id):
+        raise Forbidden("You may only delete your own comments or those under your posts")
+    await session.delete(comment)
+    await session.flush()

@@ -1,0 +1,23 @@
+from fastapi import APIRouter
+
+from inkwell.auth.dependencies import ViewerId
+from inkwell.dependencies import DbReader, PageParams
+from inkwell.errors import Unauthorized, responses
+from inkwell.feeds import service
+from inkwell.posts.schemas import PostPage
+
+router = APIRouter(prefix="/api", tags=["feeds"])
+
+
+@router.get(
+    "/feed",
+    responses=responses(401),
+    summary="The posts of the writers you follow, newest first, a page at a time",
+)
+async def feed(viewer_id: ViewerId, reader: DbReader, page: PageParams) -> PostPage:
+    """Read like the other listings, outside any transaction: the token is checked through
+    the Reader (as pages check it), so a missing, stale or invalid one is a 401."""
+    if viewer_id is None:
+        raise Unauthorized("Not authenticated")
+    listing = await service.list_feed(reader, viewer_id, skip=page.skip, limit=page.limit)
+    return PostPage.model_validate(listing)

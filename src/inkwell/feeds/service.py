@@ -1,0 +1,40 @@
+"""The personal feed: the posts of the writers a reader follows, newest first. A read model
+of its own (ARCHITECTURE.md, rule 2) over posts, users and follows, in one statement, with
+the columns and order every listing of posts has."""
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import BindParameter, Select, bindparam, func, select
+
+from inkwell.db import Reader
+from inkwell.follows.columns import followed_ids
+from inkwell.posts import service as posts
+from inkwell.posts.models import Post
+from inkwell.posts.rows import PostListing
+from inkwell.users.models import User
+
+
+@cache
+def _feed() -> tuple[Select[Any], Select[Any]]:
+    """The reader's follows (a range of their primary key) pick the authors; each author's
+    newest posts come from the (user_id, date_posted, id) index, or PostgreSQL walks the
+    (date_posted, id) index filtering by the followed set, whichever it judges cheaper.
+    The total is the sum of the followed authors' kept post counts: it grows with how many
+    one follows, never with how many posts they wrote."""
+    viewer: BindParameter[int] = bindparam("viewer_id")
+    total = select(func.coalesce(func.sum(User.post_count), 0)).where(
+        User.id.in_(followed_ids(viewer))
+    )
+    page = posts.newest_first(
+        posts.listed_columns(total.scalar_subquery(), signed_in=True).where(
+            Post.user_id.in_(followed_ids(viewer))
+        )
+    )
+    return page, total
+
+
+async def list_feed(reader: Reader, viewer_id: int, *, skip: int, limit: int) -> PostListing:
+    page, total_only = _feed()
+    parameters = {"viewer_id": viewer_id, "skip": skip, "limit": limit}
+    return await posts.read_listing(reader, page, total_only, parameters)

@@ -1,0 +1,56 @@
+"""Follows: a reader follows a writer at most once, never themselves; nothing here commits.
+Whether a reader follows someone is read by the reads that show it (`follows.columns`)."""
+
+from sqlalchemy import delete, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.constraints import insert_once
+from inkwell.db import UTCDateTime, utcnow
+from inkwell.errors import BadRequest, ErrorCode, NotFound
+from inkwell.follows.models import Follow
+from inkwell.follows.rows import FollowState
+from inkwell.users.models import User
+
+
+class CannotFollowYourself(BadRequest):
+    code = ErrorCode.CANNOT_FOLLOW_YOURSELF
+
+    def __init__(self) -> None:
+        super().__init__("You cannot follow yourself")
+
+
+def _user_not_found() -> NotFound:
+    return NotFound("User not found", code=ErrorCode.USER_NOT_FOUND)
+
+
+async def follow(session: AsyncSession, follower_id: int, followed_id: int) -> FollowState:
+    """Idempotent: following someone again changes nothing. An unknown user is a 404."""
+    if follower_id == followed_id:
+        raise CannotFollowYourself
+    rows = select(literal(follower_id), User.id, literal(utcnow(), UTCDateTime())).where(
+        User.id == followed_id
+    )
+    try:
+        await insert_once(session, Follow, ["follower_id", "followed_id", "created_at"], rows)
+    except IntegrityError as exc:  # one of the two was deleted meanwhile
+        raise _user_not_found() from exc
+    return await _state(session, followed_id, following=True)
+
+
+async def unfollow(session: AsyncSession, follower_id: int, followed_id: int) -> FollowState:
+    """Idempotent: unfollowing someone one does not follow changes nothing."""
+    if follower_id == followed_id:
+        raise CannotFollowYourself
+    await session.execute(
+        delete(Follow).where(Follow.follower_id == follower_id, Follow.followed_id == followed_id)
+    )
+    return await _state(session, followed_id, following=False)
+
+
+async def _state(session: AsyncSession, user_id: int, *, following: bool) -> FollowState:
+    """The count the triggers just kept, read in the same transaction."""
+    follower_count = await session.scalar(select(User.follower_count).where(User.id == user_id))
+    if follower_count is None:
+        raise _user_not_found()
+    return FollowState(user_id=user_id, following=following, follower_count=follower_count)

@@ -1,0 +1,316 @@
+"""Comments under posts: oldest first with their authors, Markdown rendered safely when
+written, counted exactly by the database, and changed only by those allowed to."""
+
+import asyncio
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from inkwell.comments.models import BODY_MAX_LENGTH, Comment
+from inkwell.db import utcnow
+from inkwell.posts.models import Post
+from tests.conftest import Account, Api, StatementCounter
+
+
+async def kept_and_real(engine: AsyncEngine, post_id: object) -> tuple[int | None, int]:
+    async with engine.connect() as connection:
+        kept = await connection.scalar(select(Post.comment_count).where(Post.id == post_id))
+        real = await connection.scalar(
+            select(func.count()).select_from(Comment).where(Comment.post_id == post_id)
+        )
+    return kept, real or 0
+
+
+async def comment(
+    client: AsyncClient, post_id: object, who: Account, body: str = "Well said."
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/api/posts/{post_id}/comments", json={"body": body}, headers=who.headers
+    )
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+@pytest.fixture
+async def post(api: Api, author: Account) -> dict[str, object]:
+    return await api.post(author)
+
+
+@pytest.fixture
+async def reader(api: Api) -> Account:
+    return await api.sign_up("reader")
+
+
+async def test_a_comment_is_stored_rendered_and_answered_with_its_author(
+    client: AsyncClient, post: dict[str, object], reader: Account
+) -> None:
+    answer = await comment(client, post["id"], reader, "**Yes**, <b>and</b> [see](javascript:x)")
+
+    assert answer["post_id"] == post["id"]
+    assert answer["body"] == "**Yes**, <b>and</b> [see](javascript:x)"
+    assert answer["body_html"] == (
+        "<p><strong>Yes</strong>, &lt;b&gt;and&lt;/b&gt; [see](javascript:x)</p>\n"
+    )
+    assert answer["author"] == {
+        "id": reader.id,
+        "username": "reader",
+        "image_path": "/static/img/default-avatar.svg",
+    }
+    listed = (await client.get(f"/api/posts/{post['id']}/comments")).json()
+    assert listed["comments"] == [answer]
+
+
+async def test_comments_render_without_headings_or_images_and_links_are_marked_ugc(
+    client: AsyncClient, post: dict[str, object], reader: Account
+) -> None:
+    answer = await comment(
+        client, post["id"], reader, "# Title\n\n![x](/a.png) [a](https://a.example)"
+    )
+
+    html = answer["body_html"]
+    assert "<h1>" not in html
+    assert "<img" not in html
+    assert '<a href="https://a.example" rel="ugc nofollow noopener">a</a>' in html
+
+
+async def test_comments_are_listed_oldest_first_a_page_at_a_time(
+    client: AsyncClient, post: dict[str, object], reader: Account, author: Account
+) -> None:
+    for i in range(5):
+        await comment(client, post["id"], reader if i % 2 else author, f"Comment {i}")
+
+    first = (await client.get(f"/api/posts/{post['id']}/comments", params={"limit": 3})).json()
+    rest = (
+        await client.get(f"/api/posts/{post['id']}/comments", params={"skip": 3, "limit": 3})
+    ).json()
+    past = (await client.get(f"/api/posts/{post['id']}/comments", params={"skip": 9})).json()
+
+    assert [c["body"] for c in first["comments"]] == ["Comment 0", "Comment 1", "Comment 2"]
+    assert (first["total"], first["has_more"]) == (5, True)
+    assert [c["body"] for c in rest["comments"]] == ["Comment 3", "Comment 4"]
+    assert (rest["total"], rest["has_more"]) == (5, False)
+    assert (past["comments"], past["total"], past["has_more"]) == ([], 5, False)
+    assert (await client.get(f"/api/posts/{post['id']}")).json()["comment_count"] == 5
+
+
+async def test_a_post_without_comments_lists_none_and_an_unknown_post_is_a_404(
+    client: AsyncClient, post: dict[str, object]
+) -> None:
+    empty = await client.get(f"/api/posts/{post['id']}/comments")
+    unknown = await client.get("/api/posts/4242/comments")
+
+    assert empty.json() == {"comments": [], "total": 0, "skip": 0, "limit": 10, "has_more": False}
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "post_not_found")
+
+
+async def test_commenting_on_an_unknown_post_is_a_404_and_stores_nothing(
+    client: AsyncClient, reader: Account, engine: AsyncEngine
+) -> None:
+    response = await client.post(
+        "/api/posts/4242/comments", json={"body": "Hello"}, headers=reader.headers
+    )
+
+    assert (response.status_code, response.json()["code"]) == (404, "post_not_found")
+    async with engine.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"body": ""},
+        {"body": " \n\t"},
+        {"body": "\u200b"},
+        {"body": "nul \x00 inside"},
+        {"body": None},
+        {"body": 42},
+        {"body": "x" * (BODY_MAX_LENGTH + 1)},
+        {"body": "fine", "post_id": 1},
+        {"body": "fine", "user_id": 1},
+    ],
+)
+async def test_a_bad_comment_is_a_422_and_nothing_is_stored_or_changed(
+    client: AsyncClient, post: dict[str, object], reader: Account, engine: AsyncEngine,
+    body: dict[str, object],
+) -> None:  # fmt: skip
+    existing = await comment(client, post["id"], reader, "Kept")
+
+    created = await client.post(
+        f"/api/posts/{post['id']}/comments", json=body, headers=reader.headers
+    )
+    edited = await client.patch(
+        f"/api/comments/{existing['id']}", json=body, headers=reader.headers
+    )
+
+    assert (created.status_code, edited.status_code) == (422, 422)
+    assert created.json()["code"] == edited.json()["code"] == "validation_failed"
+    assert await kept_and_real(engine, post["id"]) == (1, 1)
+    listed = (await client.get(f"/api/posts/{post['id']}/comments")).json()["comments"]
+    assert [c["body"] for c in listed] == ["Kept"]
+
+
+async def test_the_longest_comment_is_taken(
+    client: AsyncClient, post: dict[str, object], reader: Account
+) -> None:
+    answer = await comment(client, post["id"], reader, "é" * BODY_MAX_LENGTH)
+    assert len(answer["body"]) == BODY_MAX_LENGTH
+
+
+async def test_an_edit_changes_the_body_and_its_html_and_keeps_the_rest(
+    client: AsyncClient, post: dict[str, object], reader: Account
+) -> None:
+    before = await comment(client, post["id"], reader, "First")
+
+    response = await client.patch(
+        f"/api/comments/{before['id']}", json={"body": "*Second*"}, headers=reader.headers
+    )
+
+    after = response.json()
+    assert response.status_code == 200
+    assert (after["body"], after["body_html"]) == ("*Second*", "<p><em>Second</em></p>\n")
+    assert (after["id"], after["created_at"], after["author"]) == (
+        before["id"], before["created_at"], before["author"],
+    )  # fmt: skip
+    assert after["updated_at"] >= before["updated_at"]
+
+
+# Who may do what to a comment. Actors: no one signed in, the comment's author, the author of
+# the post it is under, and a stranger. (Admins come with moderation.)
+EDIT, DELETE = "edit", "delete"
+MATRIX = [
+    (EDIT, "anonymous", 401),
+    (EDIT, "commenter", 200),
+    (EDIT, "post author", 403),
+    (EDIT, "stranger", 403),
+    (DELETE, "anonymous", 401),
+    (DELETE, "commenter", 204),
+    (DELETE, "post author", 204),
+    (DELETE, "stranger", 403),
+]
+
+
+@pytest.mark.parametrize(("action", "actor", "status"), MATRIX)
+async def test_who_may_do_what_to_a_comment(
+    *,
+    api: Api, client: AsyncClient, post: dict[str, object], author: Account, reader: Account,
+    engine: AsyncEngine, action: str, actor: str, status: int,
+) -> None:  # fmt: skip
+    stranger = await api.sign_up("stranger")
+    actors = {"anonymous": {}, "commenter": reader.headers, "post author": author.headers}
+    headers = actors.get(actor, stranger.headers)
+    target = await comment(client, post["id"], reader, "Original")
+    url = f"/api/comments/{target['id']}"
+
+    if action == EDIT:
+        response = await client.patch(url, json={"body": "Changed"}, headers=headers)
+    else:
+        response = await client.delete(url, headers=headers)
+
+    assert response.status_code == status, response.text
+    listed = (await client.get(f"/api/posts/{post['id']}/comments")).json()["comments"]
+    if status == 204:
+        assert listed == []
+        assert await kept_and_real(engine, post["id"]) == (0, 0)
+    else:
+        assert [c["body"] for c in listed] == ["Changed" if status == 200 else "Original"]
+        assert await kept_and_real(engine, post["id"]) == (1, 1)
+    if status in (401, 403):
+        code = "not_authenticated" if status == 401 else "forbidden"
+        assert response.json()["code"] == code
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+async def test_an_unknown_comment_is_a_404(
+    client: AsyncClient, reader: Account, method: str
+) -> None:
+    response = await client.request(
+        method, "/api/comments/4242", json={"body": "x"}, headers=reader.headers
+    )
+    assert (response.status_code, response.json()["code"]) == (404, "comment_not_found")
+
+
+async def test_deleting_a_post_deletes_its_comments(
+    client: AsyncClient, post: dict[str, object], author: Account, reader: Account,
+    engine: AsyncEngine,
+) -> None:  # fmt: skip
+    await comment(client, post["id"], reader)
+    await comment(client, post["id"], author)
+
+    assert (
+        await client.delete(f"/api/posts/{post['id']}", headers=author.headers)
+    ).status_code == 204
+
+    assert await kept_and_real(engine, post["id"]) == (None, 0)
+
+
+async def test_deleting_a_commenter_takes_their_comments_out_of_the_count(
+    client: AsyncClient, post: dict[str, object], author: Account, reader: Account,
+    engine: AsyncEngine,
+) -> None:  # fmt: skip
+    await comment(client, post["id"], reader)
+    await comment(client, post["id"], reader)
+    await comment(client, post["id"], author)
+
+    await client.delete(f"/api/users/{reader.id}", headers=reader.headers)
+
+    assert await kept_and_real(engine, post["id"]) == (1, 1)
+
+
+async def test_concurrent_comments_and_deletions_are_counted_exactly(
+    api: Api, client: AsyncClient, post: dict[str, object], author: Account,
+    engine: AsyncEngine,
+) -> None:  # fmt: skip
+    writers = [await api.sign_up(f"writer{i}") for i in range(10)]
+    first = [await comment(client, post["id"], writer) for writer in writers]
+
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/posts/{post['id']}/comments",
+                json={"body": f"Comment {i}"},
+                headers=writers[i % len(writers)].headers,
+            )
+            for i in range(30)
+        ),
+        *(client.delete(f"/api/comments/{c['id']}", headers=author.headers) for c in first),
+    )
+
+    assert sorted({response.status_code for response in responses}) == [201, 204]
+    assert await kept_and_real(engine, post["id"]) == (30, 30)
+
+
+async def test_a_comment_listing_costs_the_same_statements_for_10_or_100_comments(
+    api: Api, client: AsyncClient, post: dict[str, object], session: AsyncSession,
+    count_statements: StatementCounter,
+) -> None:  # fmt: skip
+    writers = [await api.sign_up(f"writer{i}") for i in range(20)]
+    now = utcnow()
+    rows = [
+        {
+            "post_id": post["id"],
+            "user_id": writers[i % 20].id,
+            "body": f"c{i}",
+            "body_html": f"<p>c{i}</p>",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(120)
+    ]
+    await session.execute(insert(Comment), rows)
+    await session.commit()
+    count_statements.statements.clear()
+
+    await client.get(f"/api/posts/{post['id']}/comments", params={"limit": 10})
+    small_page = len(count_statements)
+    count_statements.statements.clear()
+    page = (await client.get(f"/api/posts/{post['id']}/comments", params={"limit": 100})).json()
+
+    assert len(page["comments"]) == 100
+    assert len({c["author"]["id"] for c in page["comments"]}) == 20
+    assert page["total"] == 120
+    assert len(count_statements) == small_page == 1, count_statements.statements
