@@ -31,7 +31,7 @@ pytest_plugins = ("tests.s3", "tests.database_proxy", "tests.mail_server")
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TABLES = ("password_reset_tokens", "posts", "users")
+TABLES = ("password_reset_tokens", "post_tags", "tags", "posts", "users")
 SECRET_KEY = "a test secret key, long enough for HS256 and even for HS512 signing"
 # Generous enough that no test but the rate-limit ones ever meets them.
 NO_RATE_LIMITS: dict[str, object] = {

@@ -62,7 +62,12 @@ async def test_public_profile_never_shows_the_email(api: Api, client: AsyncClien
     assert response.json() == {
         "id": user["id"],
         "username": "ada",
+        "display_name": None,
         "image_path": "/static/img/default-avatar.svg",
+        "url": "/@ada",
+        "bio": None,
+        "created_at": user["created_at"],
+        "post_count": 0,
     }
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -24,7 +24,10 @@ TAGS_PER_POST = 5
 # What the listings' partial indexes hold: the statement says it as a literal, not a bound
 # parameter, so both planners can prove a listing's rows are in the index.
 _PUBLISHED_SQL = f"status = '{PUBLISHED}'"
-_PUBLISHED_INDEX = {"postgresql_where": text(_PUBLISHED_SQL), "sqlite_where": text(_PUBLISHED_SQL)}
+_PUBLISHED_INDEX: dict[str, Any] = {
+    "postgresql_where": text(_PUBLISHED_SQL),
+    "sqlite_where": text(_PUBLISHED_SQL),
+}
 # A draft has no publication date, a published post always has one.
 _STATUS_CHECK = (
     f"status IN ('{DRAFT}', '{PUBLISHED}') AND "
@@ -34,7 +37,8 @@ _STATUS_CHECK = (
 
 def _slug_of_title(context: DefaultExecutionContext) -> str:
     """The slug of an insert that bypasses the model (bulk imports, seeding)."""
-    return slugify(context.get_current_parameters()["title"])
+    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return slugify(parameters["title"])
 
 
 class Post(Base):

@@ -10,6 +10,7 @@ class ListedAuthor(TypedDict):
     id: int
     username: str
     image_file: str | None
+    display_name: str | None
 
 
 class ListedPost(TypedDict):
@@ -22,7 +23,18 @@ class ListedPost(TypedDict):
     date_posted: datetime
     updated_at: datetime
     user_id: int
+    status: str
+    published_at: datetime | None
+    slug: str
+    tags: list[str]
     author: ListedAuthor
+
+
+class ListedTag(TypedDict):
+    """A tag and how many published posts carry it."""
+
+    name: str
+    posts: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,13 @@ from inkwell.media.dependencies import MediaChanges
 from inkwell.media.service import forget_picture
 from inkwell.users import service
 from inkwell.users.email_change import EmailChangeTokens, changed_email, requested_emails
-from inkwell.users.schemas import ConfirmEmail, UserCreate, UserPrivate, UserPublic, UserUpdate
+from inkwell.users.schemas import (
+    ConfirmEmail,
+    UserCreate,
+    UserPrivate,
+    UserProfile,
+    UserUpdate,
+)
 
 router = APIRouter(prefix="/api/users", tags=["users"], route_class=BodyLimitRoute)
 
@@ -53,8 +59,8 @@ async def register(
 
 
 @router.get("/{user_id:int}", responses=responses(404), summary="A user's public profile")
-async def get_user(user_id: ResourceId, reader: DbReader) -> UserPublic:
-    return UserPublic.model_validate(await service.get_profile(reader, user_id))
+async def get_user(user_id: ResourceId, reader: DbReader) -> UserProfile:
+    return UserProfile.model_validate(await service.get_profile(reader, user_id))
 
 
 @router.patch(
@@ -67,8 +73,8 @@ async def get_user(user_id: ResourceId, reader: DbReader) -> UserPublic:
         },
         **responses(400, 401, 403, 404, 409, 429),
     },
-    summary="Change your username, password or email (a new password signs you out everywhere; "
-    "a new email is confirmed by a link sent to it)",
+    summary="Change your username, display name, bio, password or email (a new password signs "
+    "you out everywhere; a new email is confirmed by a link sent to it)",
 )
 async def update_user(
     *,

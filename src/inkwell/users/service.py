@@ -3,6 +3,7 @@
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +18,7 @@ from inkwell.security import PasswordHasher
 from inkwell.users.email_change import EmailChangeClaims, InvalidConfirmation
 from inkwell.users.identity import confusable_skeleton, lookup_key
 from inkwell.users.models import User, new_security_stamp
-from inkwell.users.rows import Account, Profile
+from inkwell.users.rows import Account, AuthorProfile
 
 
 class UsernameTaken(Conflict):
@@ -50,20 +51,49 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-_PROFILE = select(User.id, User.username, User.image_file).where(User.id == bindparam("user_id"))
+# An AuthorProfile's fields, in its order.
+_PROFILE = select(
+    User.id,
+    User.username,
+    User.image_file,
+    User.display_name,
+    User.bio,
+    User.created_at,
+    User.post_count,
+)
+_PROFILE_BY_ID = _PROFILE.where(User.id == bindparam("user_id"))
+_PROFILE_BY_KEY = _PROFILE.where(User.username_key == bindparam("username_key"))
 
 
-async def get_profile(reader: Reader, user_id: int) -> Profile:
+async def get_profile(reader: Reader, user_id: int) -> AuthorProfile:
     """What anyone may see of a user, read without a session (see DbReader)."""
+    return await _profile(reader, _PROFILE_BY_ID, {"user_id": user_id})
+
+
+async def get_profile_by_username(reader: Reader, username: str) -> AuthorProfile:
+    """The user whose name is `username` by the rules names are compared by (case and
+    Unicode's ways to write it aside): their page answers `/@Alice` as well as `/@alice`."""
+    return await _profile(reader, _PROFILE_BY_KEY, {"username_key": lookup_key(username)})
+
+
+async def _profile(reader: Reader, query: Any, parameters: dict[str, Any]) -> AuthorProfile:
     async with reader.connect() as connection:
-        row = (await connection.execute(_PROFILE, {"user_id": user_id})).one_or_none()
+        row = (await connection.execute(query, parameters)).one_or_none()
     if row is None:
         raise NotFound("User not found", code=ErrorCode.USER_NOT_FOUND)
-    return Profile(*row)
+    return AuthorProfile(*row)
 
 
 # An Account's fields, in its order.
-_ACCOUNT_COLUMNS = (User.id, User.username, User.image_file, User.email, User.created_at)
+_ACCOUNT_COLUMNS = (
+    User.id,
+    User.username,
+    User.image_file,
+    User.display_name,
+    User.email,
+    User.created_at,
+    User.bio,
+)
 _ACCOUNT = select(*_ACCOUNT_COLUMNS, User.security_stamp).where(User.id == bindparam("user_id"))
 
 
@@ -77,8 +107,10 @@ async def get_account(reader: Reader, user_id: int, security_stamp: str) -> Acco
         id=row.id,
         username=row.username,
         image_file=row.image_file,
+        display_name=row.display_name,
         email=row.email,
         created_at=row.created_at,
+        bio=row.bio,
     )
 
 
@@ -102,13 +134,15 @@ async def update_user(
     email: str | None = None,
     password: str | None = None,
     current_password: str | None = None,
+    display_name: str | None = None,
+    bio: str | None = None,
 ) -> str | None:
     """Changes the username and the password at once; a new email only once confirmed
     (confirm_email), so it is returned, checked, for a confirmation link to be sent.
 
     The username needs no password: it is no way into the account, whereas the email
     receives the password reset links: a new email or password without the right
-    current_password is refused.
+    current_password is refused. An empty display name or bio clears it.
     """
     if password is not None or email is not None:
         await _check_current_password(guard, user, current_password)
@@ -121,6 +155,10 @@ async def update_user(
     )
     if username is not None:
         user.username = username
+    if display_name is not None:
+        user.display_name = display_name or None
+    if bio is not None:
+        user.bio = bio or None
     await _flush_unique(session)
     return new_email
 
