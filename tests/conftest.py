@@ -246,7 +246,7 @@ class Api:
         )
         assert response.status_code == 200, response.text
 
-    async def post(self, author: Account, **fields: str) -> dict[str, object]:
+    async def post(self, author: Account, **fields: object) -> dict[str, object]:
         self._count += 1
         body = {"title": f"Post {self._count}", "content": "Some words."}
         response = await self.client.post("/api/posts", json=body | fields, headers=author.headers)

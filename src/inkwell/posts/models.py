@@ -41,6 +41,12 @@ def _slug_of_title(context: DefaultExecutionContext) -> str:
     return slugify(parameters["title"])
 
 
+def _published_now(context: DefaultExecutionContext) -> datetime | None:
+    """An insert that bypasses the model publishes its post now, unless it is a draft."""
+    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return utcnow() if parameters.get("status", PUBLISHED) == PUBLISHED else None
+
+
 class Post(Base):
     __tablename__ = "posts"
     __table_args__ = (
@@ -66,7 +72,7 @@ class Post(Base):
     status: Mapped[str] = mapped_column(
         String(STATUS_MAX_LENGTH), default=PUBLISHED, server_default=PUBLISHED
     )
-    published_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(default=_published_now)
     # Made from the title on every write (see `_derive_slug`), so reads never transliterate.
     slug: Mapped[str] = mapped_column(String(SLUG_MAX_LENGTH), default=_slug_of_title)
 

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from inkwell.db import Reader, utcnow
 from inkwell.errors import ErrorCode, NotFound
@@ -103,13 +104,16 @@ def _page(listing: Listing) -> Select[Any]:
         total.label("total"),
     )
     if listing == "tag":
-        # The tag's own index, in the listings' order, from post_tags' copy of the dates.
+        # The tag's own index, in the listings' order, from post_tags' copy of the dates:
+        # the tag's id is found first (a subquery, not a join), so the index is walked for
+        # that one id, already in order.
+        tag_id = select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()
         return (
             query.select_from(PostTag)
             .join(Tag, Tag.id == PostTag.tag_id)
             .join(Post, Post.id == PostTag.post_id)
             .join(Post.author)
-            .where(Tag.name == bindparam("tag"), _TAG_PUBLISHED)
+            .where(PostTag.tag_id == tag_id, _TAG_PUBLISHED)
             .order_by(PostTag.published_at.desc(), PostTag.post_id.desc())
             .offset(bindparam("skip"))
             .limit(bindparam("limit"))
@@ -229,9 +233,15 @@ async def create_post(
     status: str = PUBLISHED,
     tags: Sequence[str] = (),
 ) -> Post:
-    published_at = utcnow() if status == PUBLISHED else None
+    now = utcnow()
     post = Post(
-        title=title, content=content, author=author, status=status, published_at=published_at
+        title=title,
+        content=content,
+        author=author,
+        status=status,
+        date_posted=now,
+        updated_at=now,
+        published_at=now if status == PUBLISHED else None,
     )
     session.add(post)
     await session.flush()
@@ -258,7 +268,11 @@ async def update_post(
     if republished:
         post.status = str(status)
         post.published_at = utcnow() if status == PUBLISHED else None
-    await session.flush()
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        # Deleted by a request that committed after this one read it: gone, not a 500.
+        raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND) from exc
     if republished:
         await session.execute(
             update(PostTag)
@@ -288,29 +302,22 @@ async def _reloaded(session: AsyncSession, post: Post) -> Post:
 async def _set_tags(session: AsyncSession, post: Post, names: Sequence[str]) -> None:
     """Makes `names` (normalised, distinct) the post's tags: new tags are created (a race for
     the same new name is settled by its unique index), dropped ones leave it."""
+    wanted: set[int] = set()
     if names:
         dialect = (await session.connection()).dialect.name
         make = postgresql_insert if dialect == "postgresql" else sqlite_insert
         await session.execute(
             make(Tag).values([{"name": name} for name in names]).on_conflict_do_nothing()
         )
-    wanted = (
-        dict(
-            (await session.execute(select(Tag.id, Tag.name).where(Tag.name.in_(names))))
-            .tuples()
-            .all()
-        )
-        if names
-        else {}
-    )
+        wanted = set((await session.scalars(select(Tag.id).where(Tag.name.in_(names)))).all())
     current = set(
         (await session.scalars(select(PostTag.tag_id).where(PostTag.post_id == post.id))).all()
     )
-    if gone := current - wanted.keys():
+    if gone := current - wanted:
         await session.execute(
             delete(PostTag).where(PostTag.post_id == post.id, PostTag.tag_id.in_(gone))
         )
-    if added := wanted.keys() - current:
+    if added := wanted - current:
         await session.execute(
             insert(PostTag),
             [
