@@ -1,6 +1,7 @@
 """Reading Inkwell in Chromium: the pages, Load more, escaping, errors and a phone screen."""
 
 import asyncio
+import re
 
 import pytest
 from playwright.async_api import Dialog, Page, expect
@@ -101,13 +102,13 @@ async def test_appended_posts_link_to_their_page_and_author(
     await page.locator("#load-more").click()
     appended = page.locator("#posts article").nth(10)
     oldest_on_page_two = many_posts[12]
-    await expect(appended.locator("h2 a")).to_have_attribute(
-        "href", f"/posts/{oldest_on_page_two['id']}"
-    )
+    await expect(appended.locator("h2 a")).to_have_attribute("href", str(oldest_on_page_two["url"]))
     await expect(appended.locator('[data-field="author"]')).to_have_text("author")
-    await expect(appended.locator('[data-field="author"]')).to_have_attribute(
-        "href", f"/users/{author.id}/posts"
+    await expect(appended.locator('[data-field="author"]')).to_have_attribute("href", "/@author")
+    await expect(appended.locator('[data-field="date"]')).to_have_text(
+        re.compile(r" ago$|^just now$")
     )
+    await expect(appended.locator('[data-field="reading-time"]')).to_have_text("1 min read")
 
 
 async def test_a_post_page_shows_title_content_and_author(page: Page, articles: list[Post]) -> None:
