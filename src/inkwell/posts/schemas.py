@@ -80,7 +80,7 @@ class PostRead(Schema):
     updated_at: datetime
     user_id: int
     author: UserPublic
-    status: str
+    status: Literal["draft", "published"]
     published_at: datetime | None
     slug: str
     tags: list[str]
