@@ -193,3 +193,22 @@ async def test_the_tag_limit_is_documented(client: AsyncClient) -> None:
 
     assert schema["properties"]["tags"]["maxItems"] == 5
     assert schema["properties"]["status"]["enum"] == ["draft", "published"]
+
+
+async def test_concurrent_changes_to_one_posts_tags_take_turns(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    post = await api.post(author, tags=["start"])
+    choices = [["a", "b"], ["b", "c"], ["c", "a"], ["d"], ["a", "d"], ["b"]]
+
+    responses = await asyncio.gather(
+        *(
+            client.patch(f"/api/posts/{post['id']}", json={"tags": tags}, headers=author.headers)
+            for tags in choices
+        )
+    )
+
+    assert {response.status_code for response in responses} == {200}
+    final = (await client.get(f"/api/posts/{post['id']}")).json()["tags"]
+    assert final in [sorted(tags) for tags in choices]
+    assert await tag_counts(client) == dict.fromkeys(final, 1)

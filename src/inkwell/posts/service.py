@@ -264,6 +264,10 @@ async def update_post(
         post.title = title
     if content is not None:
         post.content = content
+    if tags is not None:
+        # An edit like any other; and the post's row is written (so locked) before its tags,
+        # so two requests changing one post's tags take turns instead of racing.
+        post.updated_at = utcnow()
     republished = status is not None and status != post.status
     if republished:
         post.status = str(status)
