@@ -42,14 +42,16 @@ ARTICLES = [
     ),
 ]
 
+ARTICLE_TAGS = [["async", "python"], ["sqlalchemy", "python"], ["css", "security"]]
+
 
 @pytest.fixture
 async def articles(api: Api) -> list[Post]:
     """Three posts by three authors, oldest first (so the last one is on top of the home page)."""
     posts = []
-    for username, title, content in ARTICLES:
+    for (username, title, content), tags in zip(ARTICLES, ARTICLE_TAGS, strict=True):
         author = await api.sign_up(username)
-        posts.append(await api.post(author, title=title, content=content))
+        posts.append(await api.post(author, title=title, content=content, tags=tags))
     return posts
 
 
@@ -117,6 +119,9 @@ async def test_a_post_page_shows_title_content_and_author(page: Page, articles: 
     await expect(page.get_by_test_id("post-title")).to_have_text(ARTICLES[0][1])
     await expect(page.get_by_test_id("post-content")).to_have_text(ARTICLES[0][2])
     await expect(page.get_by_test_id("post-author")).to_have_text("ada")
+    await expect(page.get_by_test_id("post-tags").get_by_role("link")).to_have_text(
+        ["#async", "#python"]
+    )
     await expect(page).to_have_title(f"{ARTICLES[0][1]} · Inkwell")
     await page.screenshot(path=SCREENSHOTS / "post.png")
 
