@@ -229,6 +229,13 @@ def _add_slugs() -> None:
         op.alter_column("posts", "slug", server_default=None)
 
 
+def _create_published_index(name: str, table: str, columns: list[str]) -> None:
+    """An index of the published rows only, which the listings read."""
+    op.create_index(
+        name, table, columns, postgresql_where=PUBLISHED_ONLY, sqlite_where=PUBLISHED_ONLY
+    )
+
+
 def upgrade() -> None:
     for statement in before.POSTGRESQL_DROPS if _is_postgresql() else before.SQLITE_DROPS:
         op.execute(statement)
@@ -238,19 +245,9 @@ def upgrade() -> None:
     _add_slugs()
     op.drop_index("ix_posts_user_id_date_posted_id", table_name="posts")
     op.drop_index("ix_posts_date_posted_id", table_name="posts")
-    op.create_index(
-        "ix_posts_published_at_id",
-        "posts",
-        ["published_at", "id"],
-        postgresql_where=PUBLISHED_ONLY,
-        sqlite_where=PUBLISHED_ONLY,
-    )
-    op.create_index(
-        "ix_posts_user_id_published_at_id",
-        "posts",
-        ["user_id", "published_at", "id"],
-        postgresql_where=PUBLISHED_ONLY,
-        sqlite_where=PUBLISHED_ONLY,
+    _create_published_index("ix_posts_published_at_id", "posts", ["published_at", "id"])
+    _create_published_index(
+        "ix_posts_user_id_published_at_id", "posts", ["user_id", "published_at", "id"]
     )
     op.create_index("ix_posts_user_id_updated_at_id", "posts", ["user_id", "updated_at", "id"])
     op.create_table(
@@ -275,12 +272,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("post_id", "tag_id", name=op.f("pk_post_tags")),
     )
-    op.create_index(
+    _create_published_index(
         "ix_post_tags_tag_id_published_at_post_id",
         "post_tags",
         ["tag_id", "published_at", "post_id"],
-        postgresql_where=PUBLISHED_ONLY,
-        sqlite_where=PUBLISHED_ONLY,
     )
     for statement in POSTGRESQL_TRIGGERS if _is_postgresql() else SQLITE_TRIGGERS:
         op.execute(statement)
