@@ -31,7 +31,16 @@ pytest_plugins = ("tests.s3", "tests.database_proxy", "tests.mail_server")
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TABLES = ("likes", "comments", "follows", "password_reset_tokens", "posts", "users")
+TABLES = (
+    "likes",
+    "comments",
+    "follows",
+    "password_reset_tokens",
+    "post_tags",
+    "tags",
+    "posts",
+    "users",
+)
 SECRET_KEY = "a test secret key, long enough for HS256 and even for HS512 signing"
 # Generous enough that no test but the rate-limit ones ever meets them.
 NO_RATE_LIMITS: dict[str, object] = {
@@ -246,7 +255,7 @@ class Api:
         )
         assert response.status_code == 200, response.text
 
-    async def post(self, author: Account, **fields: str) -> dict[str, object]:
+    async def post(self, author: Account, **fields: object) -> dict[str, object]:
         self._count += 1
         body = {"title": f"Post {self._count}", "content": "Some words."}
         response = await self.client.post("/api/posts", json=body | fields, headers=author.headers)

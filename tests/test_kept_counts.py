@@ -10,17 +10,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from inkwell.comments.counters import COMMENT_COUNTS
 from inkwell.follows.counters import FOLLOW_COUNTS
-from inkwell.kept_counts import Dialect, KeptCounts, PerParent, Total, normalized
+from inkwell.kept_counts import Counted, Dialect, KeptCounts, PerParent, Total, normalized
 from inkwell.likes.counters import LIKE_COUNTS
-from inkwell.posts.counters import POST_COUNTS
+from inkwell.posts.counters import POST_COUNTS, TAG_COUNTS
 
-frozen = importlib.import_module("inkwell.migrations.versions.20261125_0003_post_counts")
+# The latest migrations to have (re)created each domain's triggers, with the copies they froze.
+frozen = importlib.import_module(
+    "inkwell.migrations.versions.20261130_0006_drafts_slugs_tags_profiles"
+)
 frozen_conversation = importlib.import_module(
     "inkwell.migrations.versions.20261201_0007_conversation"
 )
 
-ALL_COUNTS = (POST_COUNTS, LIKE_COUNTS, COMMENT_COUNTS, FOLLOW_COUNTS)
+POSTS_COUNTS = (POST_COUNTS, TAG_COUNTS)
 CONVERSATION_COUNTS = (LIKE_COUNTS, COMMENT_COUNTS, FOLLOW_COUNTS)
+ALL_COUNTS = POSTS_COUNTS + CONVERSATION_COUNTS
 
 
 async def database_triggers(connection: AsyncConnection) -> dict[str, str]:
@@ -104,16 +108,14 @@ async def test_a_changed_trigger_is_told_apart_from_the_declaration(
 
 @pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
 def test_the_declaration_makes_what_the_migration_froze(dialect: Dialect) -> None:
-    """0003 keeps its own copy; the declaration, rendered, must not have drifted from it."""
+    """0006 keeps its own copy; the declarations, rendered, must not have drifted from it."""
     ran = frozen.POSTGRESQL_TRIGGERS if dialect == "postgresql" else frozen.SQLITE_TRIGGERS
     dropped = frozen.POSTGRESQL_DROPS if dialect == "postgresql" else frozen.SQLITE_DROPS
+    created = [sql for counts in POSTS_COUNTS for sql in counts.create_statements(dialect)]
+    drops = [sql for counts in POSTS_COUNTS[::-1] for sql in counts.drop_statements(dialect)]
 
-    assert sorted(map(normalized, POST_COUNTS.create_statements(dialect))) == sorted(
-        map(normalized, ran)
-    )
-    assert list(map(normalized, POST_COUNTS.drop_statements(dialect))) == list(
-        map(normalized, dropped)
-    )
+    assert sorted(map(normalized, created)) == sorted(map(normalized, ran))
+    assert list(map(normalized, drops)) == list(map(normalized, dropped))
 
 
 @pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
@@ -175,4 +177,36 @@ def test_a_declaration_names_only_plain_identifiers() -> None:
         KeptCounts(
             child="likes; DROP TABLE users",
             per_parent=(PerParent(parent="posts", column="like_count", foreign_key="post_id"),),
+        )
+
+
+def test_a_count_of_rows_in_one_state_follows_them_in_and_out_of_it() -> None:
+    published = KeptCounts(
+        child="posts",
+        per_parent=(PerParent(parent="users", column="post_count", foreign_key="user_id"),),
+        counted=Counted(column="status", value="published"),
+    )
+
+    insert, _, update = published.triggers("sqlite")
+    assert "WHEN NEW.status = 'published' BEGIN" in normalized(insert.create)
+    assert normalized(update.create).startswith(
+        "CREATE TRIGGER posts_counted_on_update AFTER UPDATE OF status, user_id ON posts "
+        "WHEN OLD.status IS NOT NEW.status OR OLD.user_id IS NOT NEW.user_id BEGIN"
+    )
+    postgresql = published.triggers("postgresql")
+    assert [trigger.function for trigger in postgresql] == [
+        "count_inserted_posts",
+        "count_deleted_posts",
+        "count_updated_posts",
+        "count_truncated_posts",
+    ]
+    assert "changed.posts <> 0" in normalized(postgresql[2].function_body or "")
+
+
+def test_a_counted_state_is_a_plain_word() -> None:
+    with pytest.raises(ValueError, match="plain identifiers"):
+        KeptCounts(
+            child="posts",
+            per_parent=(),
+            counted=Counted(column="status", value="x' OR '1"),
         )

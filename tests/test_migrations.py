@@ -6,11 +6,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, DateTime, column, insert, inspect, table, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.config import Settings
 from inkwell.db import Base, create_engine, utcnow
 from inkwell.migrations import downgrade_database, upgrade_database
+from inkwell.users.identity import user_keys
 from tests.conftest import postgres_database
 
 
@@ -129,3 +131,93 @@ async def test_going_below_the_key_migration_keeps_the_users_and_drops_the_keys(
         assert names.all() == ["ΟΔΟΣ", "Alice"]
         columns = await connection.run_sync(lambda c: inspect(c).get_columns("users"))
     assert not {"username_key", "username_skeleton", "email_key"} & {c["name"] for c in columns}
+
+
+USERS_WITH_KEYS = table(
+    "users",
+    *(column(name) for name in ("username", "email", "password_hash", "security_stamp")),
+    column("created_at", DateTime(timezone=True)),
+    *(column(name) for name in ("username_key", "username_skeleton", "email_key")),
+)
+POSTS_BEFORE_DRAFTS = table(
+    "posts",
+    column("title"),
+    column("content"),
+    column("user_id"),
+    column("date_posted", DateTime(timezone=True)),
+    column("updated_at", DateTime(timezone=True)),
+)
+
+
+@pytest.fixture
+async def engine_before_drafts(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database migrated to the revision before drafts, slugs and tags, with posts."""
+    engine = create_engine(Settings(database_url=empty_database_url))
+    await upgrade_database(engine, "0004")
+    async with engine.begin() as connection:
+        for name in ("Ada", "Grace"):
+            email = f"{name}@example.com"
+            await connection.execute(
+                insert(USERS_WITH_KEYS).values(
+                    username=name, email=email, password_hash="x", created_at=utcnow(),
+                    security_stamp="0" * 32, **user_keys(name, email),
+                )
+            )  # fmt: skip
+        for user_id, title in ((1, "Hello, Wörld!"), (1, "東京"), (2, "!!!")):
+            await connection.execute(
+                insert(POSTS_BEFORE_DRAFTS).values(
+                    title=title, content="c", user_id=user_id, date_posted=utcnow(),
+                    updated_at=utcnow(),
+                )
+            )  # fmt: skip
+    yield engine
+    await engine.dispose()
+
+
+async def test_the_drafts_migration_publishes_existing_posts_at_their_date_with_slugs(
+    engine_before_drafts: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_drafts)
+
+    async with engine_before_drafts.connect() as connection:
+        posts = await connection.execute(
+            text("SELECT slug, status, published_at = date_posted FROM posts ORDER BY id")
+        )
+        assert [tuple(row) for row in posts] == [
+            ("hello-world", "published", True),
+            ("dongjing", "published", True),
+            ("post", "published", True),
+        ]
+        counts = await connection.execute(text("SELECT post_count FROM users ORDER BY id"))
+        assert counts.scalars().all() == [2, 1]
+        assert await connection.scalar(text("SELECT total FROM post_stats")) == 3
+
+
+async def test_a_post_cannot_be_a_draft_with_a_publication_date(
+    engine_before_drafts: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_drafts)
+
+    with pytest.raises(IntegrityError):
+        async with engine_before_drafts.begin() as connection:
+            await connection.execute(text("UPDATE posts SET status = 'draft' WHERE id = 1"))
+
+
+async def test_going_below_the_drafts_migration_counts_the_drafts_as_posts(
+    engine_before_drafts: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_drafts)
+    async with engine_before_drafts.begin() as connection:
+        await connection.execute(
+            text("UPDATE posts SET status = 'draft', published_at = NULL WHERE id = 1")
+        )
+        assert await connection.scalar(text("SELECT total FROM post_stats")) == 2
+
+    await downgrade_database(engine_before_drafts, "0004")
+
+    async with engine_before_drafts.connect() as connection:
+        assert await connection.scalar(text("SELECT total FROM post_stats")) == 3
+        counts = await connection.execute(text("SELECT post_count FROM users ORDER BY id"))
+        assert counts.scalars().all() == [2, 1]
+        columns = await connection.run_sync(lambda c: inspect(c).get_columns("posts"))
+    assert not {"status", "published_at", "slug"} & {column["name"] for column in columns}

@@ -12,6 +12,11 @@ module turns a declaration into the triggers of each dialect:
   its rows locked in id order first.
 - SQLite: row triggers, which also fire for the rows a foreign key's cascade deletes.
 
+A count may count only the rows in a given state (`Counted`: published posts, not drafts);
+then an update trigger follows the rows into and out of that state (and from one parent to
+another), from the rows as they were and as they are, so concurrent writers changing the
+same row count each change once: the second sees the first's row as its old row.
+
 Migrations keep frozen copies of the statements they ran (a migration never changes with
 the code); `tests/test_kept_counts.py` compares the database's triggers with these
 declarations, so a drift between the two fails.
@@ -46,6 +51,18 @@ class Total:
 
 
 @dataclass(frozen=True, slots=True)
+class Counted:
+    """Only child rows whose `column` holds `value` (a plain word) are counted."""
+
+    column: str
+    value: str
+
+    def holds(self, row: str = "") -> str:
+        """The condition on a row variable (`NEW.`), or on a transition table's columns."""
+        return f"{row}{self.column} = '{self.value}'"
+
+
+@dataclass(frozen=True, slots=True)
 class Trigger:
     """One trigger as the database should hold it, and on PostgreSQL the function it runs."""
 
@@ -72,12 +89,14 @@ class KeptCounts:
     child: str
     per_parent: tuple[PerParent, ...]
     totals: tuple[Total, ...] = ()
+    counted: Counted | None = None
 
     def __post_init__(self) -> None:
         """The statements are built from these names: only plain identifiers are accepted."""
         names = [self.child]
         names += [name for count in self.per_parent for name in _names(count)]
         names += [name for total in self.totals for name in _names(total)]
+        names += _names(self.counted) if self.counted is not None else ()
         if not all(name.isidentifier() and name.isascii() for name in names):
             raise ValueError(f"kept counts are declared with plain identifiers: {names}")
 
@@ -85,9 +104,13 @@ class KeptCounts:
         if dialect == "postgresql":
             return (
                 *(self._statement_trigger(event) for event in _EVENTS),
+                *((self._statement_update_trigger(),) if self.counted else ()),
                 self._truncate_trigger(),
             )
-        return tuple(self._row_trigger(event) for event in _EVENTS)
+        return (
+            *(self._row_trigger(event) for event in _EVENTS),
+            *((self._row_update_trigger(),) if self.counted else ()),
+        )
 
     def create_statements(self, dialect: Dialect) -> tuple[str, ...]:
         return tuple(
@@ -106,18 +129,22 @@ class KeptCounts:
     def _trigger_name(self, event: str) -> str:
         return f"{self.child}_counted_on_{event}"
 
+    def _where(self, row: str = "", keyword: str = "WHERE") -> str:
+        return f" {keyword} {self.counted.holds(row)}" if self.counted else ""
+
     def _statement_trigger(self, event: str) -> Trigger:
         rows, _, sign, changed = _EVENTS[event]
         locks = self._parents_locked_in_order(rows)
+        where = self._where()
         updates = [
             f"UPDATE {count.parent} SET {count.column} = {count.parent}.{count.column} {sign} "
             f"{changed}.{self.child} FROM (SELECT {count.foreign_key}, count(*) AS {self.child} "
-            f"FROM {rows} GROUP BY {count.foreign_key}) AS {changed} "
+            f"FROM {rows}{where} GROUP BY {count.foreign_key}) AS {changed} "
             f"WHERE {count.parent}.id = {changed}.{count.foreign_key};"
             for count in self.per_parent
         ] + [
             f"UPDATE {total.table} SET {total.column} = {total.column} {sign} "
-            f"(SELECT count(*) FROM {rows});"
+            f"(SELECT count(*) FROM {rows}{where});"
             for total in self.totals
         ]
         transition = "NEW" if event == "insert" else "OLD"
@@ -149,6 +176,36 @@ class KeptCounts:
             if len(keys) > 1
         ]
 
+    def _statement_update_trigger(self) -> Trigger:
+        """Rows counted after the statement, less those counted before, per parent; a count
+        that does not change is not written (an edit of a post's title locks no count)."""
+        where = self._where()
+        updates = [
+            f"UPDATE {count.parent} SET {count.column} = {count.parent}.{count.column} + "
+            f"changed.{self.child} FROM (SELECT {count.foreign_key}, sum(change) AS {self.child} "
+            f"FROM (SELECT {count.foreign_key}, 1 AS change FROM inserted{where} UNION ALL "
+            f"SELECT {count.foreign_key}, -1 AS change FROM deleted{where}) AS changes "
+            f"GROUP BY {count.foreign_key}) AS changed WHERE {count.parent}.id = "
+            f"changed.{count.foreign_key} AND changed.{self.child} <> 0;"
+            for count in self.per_parent
+        ] + [
+            f"UPDATE {total.table} SET {total.column} = {total.column} + changed.{self.child} "
+            f"FROM (SELECT (SELECT count(*) FROM inserted{where}) - "
+            f"(SELECT count(*) FROM deleted{where}) AS {self.child}) AS changed "
+            f"WHERE changed.{self.child} <> 0;"
+            for total in self.totals
+        ]
+        return Trigger(
+            name=self._trigger_name("update"),
+            create=(
+                f"CREATE TRIGGER {self._trigger_name('update')} AFTER UPDATE ON {self.child} "
+                "REFERENCING OLD TABLE AS deleted NEW TABLE AS inserted FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION count_updated_{self.child}()"
+            ),
+            function=f"count_updated_{self.child}",
+            function_body=_plpgsql(updates),
+        )
+
     def _truncate_trigger(self) -> Trigger:
         updates = [
             f"UPDATE {count.parent} SET {count.column} = 0 WHERE {count.column} <> 0;"
@@ -165,26 +222,52 @@ class KeptCounts:
             function_body=_plpgsql(updates),
         )
 
-    def _row_trigger(self, event: str) -> Trigger:
+    def _row_updates(self, event: str, *, guarded: bool = False) -> list[str]:
+        """One row's count going up (insert) or down (delete); `guarded` names the counted
+        state in each statement, where the trigger's WHEN cannot (an update's two rows)."""
         _, row, sign, _ = _EVENTS[event]
-        updates = [
+        guard = self._where(f"{row}.", "AND") if guarded else ""
+        return [
             f"UPDATE {count.parent} SET {count.column} = {count.column} {sign} 1 "
-            f"WHERE id = {row}.{count.foreign_key};"
+            f"WHERE id = {row}.{count.foreign_key}{guard};"
             for count in self.per_parent
         ] + [
-            f"UPDATE {total.table} SET {total.column} = {total.column} {sign} 1;"
+            f"UPDATE {total.table} SET {total.column} = {total.column} {sign} 1"
+            f"{self._where(f'{row}.') if guarded else ''};"
             for total in self.totals
         ]
+
+    def _row_trigger(self, event: str) -> Trigger:
+        _, row, _, _ = _EVENTS[event]
         return Trigger(
             name=self._trigger_name(event),
             create=(
                 f"CREATE TRIGGER {self._trigger_name(event)} AFTER {event.upper()} ON "
-                f"{self.child} BEGIN {' '.join(updates)} END"
+                f"{self.child}{self._where(f'{row}.', 'WHEN')} BEGIN "
+                f"{' '.join(self._row_updates(event))} END"
+            ),
+        )
+
+    def _row_update_trigger(self) -> Trigger:
+        """The old row uncounted if it was counted, the new one counted if it is: moving
+        from one state or one parent to another."""
+        assert self.counted is not None
+        columns = [self.counted.column, *(count.foreign_key for count in self.per_parent)]
+        changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in columns)
+        updates = self._row_updates("delete", guarded=True) + self._row_updates(
+            "insert", guarded=True
+        )
+        return Trigger(
+            name=self._trigger_name("update"),
+            create=(
+                f"CREATE TRIGGER {self._trigger_name('update')} AFTER UPDATE OF "
+                f"{', '.join(columns)} ON {self.child} WHEN {changed} BEGIN "
+                f"{' '.join(updates)} END"
             ),
         )
 
 
-def _names(declaration: PerParent | Total) -> tuple[str, ...]:
+def _names(declaration: PerParent | Total | Counted) -> tuple[str, ...]:
     return tuple(getattr(declaration, field) for field in declaration.__slots__)
 
 

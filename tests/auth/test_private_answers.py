@@ -28,7 +28,7 @@ async def test_the_private_profile_is_never_cached(client: AsyncClient, author: 
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/account", "/posts/new", "/users/{id}/posts", "/posts/4242"]
+    "path", ["/", "/account", "/posts/new", "/@author", "/drafts", "/posts/4242"]
 )
 async def test_a_page_for_a_signed_in_viewer_is_never_cached(
     client: AsyncClient, author: Account, path: str

@@ -58,7 +58,9 @@ async def test_a_comment_is_stored_rendered_and_answered_with_its_author(
     assert answer["author"] == {
         "id": reader.id,
         "username": "reader",
+        "display_name": None,
         "image_path": "/static/img/default-avatar.svg",
+        "url": "/@reader",
     }
     listed = (await client.get(f"/api/posts/{post['id']}/comments")).json()
     assert listed["comments"] == [answer]

@@ -112,11 +112,11 @@ async def test_the_feed_can_be_served_from_indexes_alone(
 
     page, _ = _feed()
     compiled = page.compile(dialect=engine.dialect)
-    bound = compiled.construct_params({"viewer_id": reader.id, "skip": 0, "limit": 10})
-    arguments = tuple(bound[name] for name in compiled.positiontup or ())
+    expanded = compiled.construct_expanded_state({"viewer_id": reader.id, "skip": 0, "limit": 10})
+    arguments = tuple(expanded.parameters[name] for name in expanded.positiontup or ())
     async with engine.connect() as connection:
         await connection.execute(text("SET enable_seqscan = off"))
-        plan = await connection.exec_driver_sql(f"EXPLAIN {compiled.string}", arguments)
+        plan = await connection.exec_driver_sql(f"EXPLAIN {expanded.statement}", arguments)
         lines = "\n".join(row[0] for row in plan)
     assert "Seq Scan" not in lines, lines
     assert "pk_follows" in lines, lines

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -32,11 +32,14 @@ async def kept_counts(engine: AsyncEngine) -> tuple[int, dict[int, int]]:
 
 
 async def real_counts(engine: AsyncEngine) -> tuple[int, dict[int, int]]:
-    """The same figures, counted from the rows."""
+    """The same figures, counted from the rows: published posts only."""
+    published = Post.status == "published"
     async with engine.connect() as connection:
-        total = await connection.scalar(select(func.count()).select_from(Post))
+        total = await connection.scalar(select(func.count()).select_from(Post).where(published))
         authors = await connection.execute(
-            select(User.id, func.count(Post.id)).outerjoin(Post).group_by(User.id)
+            select(User.id, func.count(Post.id))
+            .outerjoin(Post, (Post.user_id == User.id) & published)
+            .group_by(User.id)
         )
     return total or 0, dict(authors.all())
 
@@ -154,7 +157,7 @@ async def test_truncating_the_posts_resets_the_counts(
     await api.post(author)
 
     async with engine.begin() as connection:
-        # CASCADE: likes and comments (0007) refer to posts.
+        # CASCADE: likes, comments and tags refer to posts.
         await connection.execute(text("TRUNCATE posts CASCADE"))
 
     assert await kept_counts(engine) == (0, {author.id: 0})
@@ -194,3 +197,74 @@ async def test_the_migration_counts_the_posts_already_written(tmp_path: Path) ->
 
     assert await kept_counts(engine) == (3, {1: 2, 2: 0, 3: 1})
     await engine.dispose()
+
+
+async def test_drafts_are_counted_once_published_and_no_longer_once_unpublished(
+    api: Api, author: Account, client: AsyncClient, engine: AsyncEngine
+) -> None:
+    post = await api.post(author, status="draft")
+    await api.post(author)
+    assert await kept_counts(engine) == (1, {author.id: 1})
+
+    url = f"/api/posts/{post['id']}"
+    await client.patch(url, json={"status": "published"}, headers=author.headers)
+    assert await kept_counts(engine) == (2, {author.id: 2})
+
+    await client.patch(url, json={"status": "draft"}, headers=author.headers)
+    assert await kept_counts(engine) == (1, {author.id: 1})
+
+    await client.patch(url, json={"title": "Still a draft"}, headers=author.headers)
+    await client.delete(url, headers=author.headers)
+    assert await kept_counts(engine) == (1, {author.id: 1})
+    assert await kept_counts(engine) == await real_counts(engine)
+
+
+async def test_an_edit_that_keeps_the_status_changes_no_count(
+    api: Api, author: Account, client: AsyncClient, engine: AsyncEngine
+) -> None:
+    post = await api.post(author)
+
+    await client.patch(
+        f"/api/posts/{post['id']}",
+        json={"title": "New", "status": "published"},
+        headers=author.headers,
+    )
+
+    assert await kept_counts(engine) == (1, {author.id: 1})
+
+
+async def test_a_bulk_status_change_counts_every_row(
+    author: Account, session: AsyncSession, engine: AsyncEngine
+) -> None:
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [{"title": f"Post {i}", "content": "c", "user_id": author.id} for i in range(30)]
+    await session.execute(insert(Post), [row | {"published_at": when} for row in rows])
+    await session.execute(
+        update(Post).where(Post.id % 3 == 0).values(status="draft", published_at=None)
+    )
+    await session.commit()
+
+    assert await kept_counts(engine) == (20, {author.id: 20})
+
+
+async def test_concurrent_publishing_unpublishing_and_deleting_keep_the_counts_exact(
+    client: AsyncClient, api: Api, engine: AsyncEngine
+) -> None:
+    """Each post is toggled by several requests at once, in both directions: whichever wins,
+    each change is counted once (the second writer's old row is the first one's new row)."""
+    writers = [await api.sign_up(f"writer{i}") for i in range(2)]
+    posts = [await api.post(writers[i % 2], status="draft") for i in range(8)]
+
+    def change(i: int) -> object:
+        post = posts[i % len(posts)]
+        writer = writers[posts.index(post) % 2]
+        url = f"/api/posts/{post['id']}"
+        if i == 37:
+            return client.delete(url, headers=writer.headers)
+        status = "published" if i % 3 else "draft"
+        return client.patch(url, json={"status": status}, headers=writer.headers)
+
+    responses = await asyncio.gather(*(change(i) for i in range(40)))  # type: ignore[arg-type]
+
+    assert {response.status_code for response in responses} <= {200, 204, 404}
+    assert await kept_counts(engine) == await real_counts(engine)

@@ -26,7 +26,9 @@ async def test_creating_a_post_returns_it_with_its_author(
     assert post["author"] == {
         "id": author.id,
         "username": "author",
+        "display_name": None,
         "image_path": "/static/img/default-avatar.svg",
+        "url": "/@author",
     }
 
 
@@ -148,6 +150,7 @@ async def test_posts_with_the_same_timestamp_page_without_overlap_or_gaps(
             "user_id": author.id,
             "date_posted": same_moment,
             "updated_at": same_moment,
+            "published_at": same_moment,
         }
         for i in range(7)
     ]
@@ -164,18 +167,18 @@ async def test_posts_with_the_same_timestamp_page_without_overlap_or_gaps(
 async def add_posts_posted_at(
     session: AsyncSession, author: Author, *moments: datetime
 ) -> list[int]:
-    """Posts written in this order (so with rising ids) but dated as given; their ids."""
+    """Posts written in this order (so with rising ids) but published as given; their ids."""
     ids = []
     for moment in moments:
         row = {"title": "t", "content": "c", "user_id": author.id}
-        dates = {"date_posted": moment, "updated_at": moment}
+        dates = {"date_posted": moment, "updated_at": moment, "published_at": moment}
         ids.append(await session.scalar(insert(Post).values(row | dates).returning(Post.id)))
     await session.commit()
     return ids
 
 
 @pytest.mark.parametrize("listing", ["/api/posts", "/api/users/{author}/posts"])
-async def test_listings_follow_the_date_posted_even_where_it_disagrees_with_the_ids(
+async def test_listings_follow_the_publication_date_even_where_it_disagrees_with_the_ids(
     client: AsyncClient, author: Author, session: AsyncSession, listing: str
 ) -> None:
     """An import or a migrated blog writes old posts after new ones."""
@@ -202,12 +205,12 @@ async def test_posts_posted_at_the_same_moment_are_listed_latest_written_first(
 async def test_the_listing_order_is_total_in_the_query_not_left_to_the_plan(
     client: AsyncClient, author: Author, count_statements: StatementCounter, listing: str
 ) -> None:
-    """The index on (date_posted, id) happens to hand over ties in id order; a plan that does
+    """The index on (published_at, id) happens to hand over ties in id order; a plan that does
     not use it would not, so the statement itself names the id as the tie-breaker."""
     await client.get(listing.format(author=author.id))
     (page,) = [sql for sql in count_statements.statements if "ORDER BY" in sql]
     assert " ".join(page.split("ORDER BY")[1].split()).startswith(
-        "posts.date_posted DESC, posts.id DESC LIMIT"
+        "posts.published_at DESC, posts.id DESC LIMIT"
     )
 
 
@@ -224,7 +227,9 @@ async def test_listings_show_each_authors_picture(
     assert post["author"] == {
         "id": author.id,
         "username": "author",
+        "display_name": None,
         "image_path": "/media/profile_pics/ab12.webp",
+        "url": "/@author",
     }
 
 

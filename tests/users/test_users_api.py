@@ -62,10 +62,15 @@ async def test_public_profile_never_shows_the_email(api: Api, client: AsyncClien
     assert response.json() == {
         "id": user["id"],
         "username": "ada",
+        "display_name": None,
         "image_path": "/static/img/default-avatar.svg",
         "follower_count": 0,
         "following_count": 0,
         "following": False,
+        "url": "/@ada",
+        "bio": None,
+        "created_at": user["created_at"],
+        "post_count": 0,
     }
 
 

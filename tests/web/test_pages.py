@@ -62,20 +62,22 @@ async def test_the_home_page_lists_posts_newest_first(
 async def test_dates_are_shown_in_a_readable_form(
     client: AsyncClient, api: Api, author: Account
 ) -> None:
+    """How long ago, and the exact date and time in the title, rendered by the server."""
     post = await api.post(author)
-    html = (await client.get(f"/posts/{post['id']}")).text
-    match = re.search(r'<time datetime="([^"]+)">([^<]+)</time>', html)
+    html = (await client.get(str(post["url"]))).text
+    match = re.search(r'<time datetime="([^"]+)" title="([^"]+)">([^<]+)</time>', html)
     assert match is not None
-    posted = datetime.fromisoformat(str(post["date_posted"]))
-    assert datetime.fromisoformat(match[1]) == posted
-    assert match[2] == posted.strftime("%b %-d, %Y")
+    published = datetime.fromisoformat(str(post["published_at"]))
+    assert datetime.fromisoformat(match[1]) == published
+    assert match[2] == published.strftime("%b %-d, %Y, %H:%M UTC")
+    assert match[3] == "just now"
 
 
 async def test_a_script_written_by_a_user_is_escaped_everywhere(
     client: AsyncClient, api: Api, author: Account
 ) -> None:
     post = await api.post(author, title=XSS, content=XSS)
-    for path in ("/", f"/posts/{post['id']}", f"/users/{author.id}/posts"):
+    for path in ("/", str(post["url"]), "/@author"):
         html = (await client.get(path)).text
         assert XSS not in html, path
         assert ESCAPED_XSS in html, path
@@ -99,7 +101,7 @@ async def test_a_users_page_loads_more_from_that_users_posts(
     other = await api.sign_up("other")
     for writer in (author, author, other):
         await api.post(writer, title=f"By {writer.user['username']}")
-    html = (await client.get(f"/users/{author.id}/posts?limit=1")).text
+    html = (await client.get("/@author?limit=1")).text
     assert f'data-api="/api/users/{author.id}/posts"' in html
     assert "By author" in html
     assert "By other" not in html
@@ -107,7 +109,7 @@ async def test_a_users_page_loads_more_from_that_users_posts(
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/posts/{id}", "/users/{user_id}/posts", "/login", "/register", "/forgot-password",
+    ["/", "{url}", "/@author", "/login", "/register", "/forgot-password",
      "/reset-password?token=abc", "/reset-password", "/confirm-email?token=abc",
      "/confirm-email", "/no-such-page"],
 )  # fmt: skip
@@ -246,7 +248,16 @@ def test_every_page_module_serves_its_pages_as_page_routes(settings: Settings) -
         if isinstance(route, APIRoute) and route.endpoint.__module__.startswith("inkwell.web.")
     ]
     paths = {route.path for route in pages}
-    assert {"/", "/posts/{post_id}", "/users/{user_id}/posts", "/account", "/login"} <= paths
+    assert {
+        "/",
+        "/posts/{address}",
+        "/@{username}",
+        "/tags/{tag}",
+        "/drafts",
+        "/users/{user_id}/posts",
+        "/account",
+        "/login",
+    } <= paths
     assert [route.path for route in pages if not isinstance(route, PageRoute)] == []
     assert [route.path for route in pages if route.include_in_schema] == []
 
@@ -323,14 +334,15 @@ def a_post_by(author: User) -> Post:
     now = datetime.now(UTC)
     return Post(
         id=3, title="Mine", content="Words", date_posted=now, updated_at=now,
-        user_id=author.id, author=author,
+        user_id=author.id, author=author, status="published", published_at=now, tags=[],
     )  # fmt: skip
 
 
 def test_the_author_of_a_post_can_edit_and_delete_it_from_its_page() -> None:
     html = render("post.html", WRITER, post=a_post_by(WRITER))
     assert 'id="edit-post"' in html
-    assert html.count('data-endpoint="/api/posts/3"') == 2
+    # Edit, publish or unpublish, delete.
+    assert html.count('data-endpoint="/api/posts/3"') == 3
     assert 'data-method="PATCH"' in html
     assert 'data-method="DELETE"' in html
     assert inline_code(html) == []
@@ -361,7 +373,7 @@ async def signed_in(client: AsyncClient, author: Account) -> Account:
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/users/{id}/posts", "/account", "/posts/new", "/login", "/register"]
+    "path", ["/", "/@author", "/drafts", "/account", "/posts/new", "/login", "/register"]
 )
 async def test_every_page_shows_the_signed_in_user_in_the_navbar(
     client: AsyncClient, signed_in: Account, path: str
@@ -391,7 +403,7 @@ async def test_the_post_page_gives_its_author_the_edit_tools(
     client: AsyncClient, api: Api, signed_in: Account
 ) -> None:
     post = await api.post(signed_in)
-    html = (await client.get(f"/posts/{post['id']}")).text
+    html = (await client.get(str(post["url"]))).text
     assert 'id="author-tools"' in html
 
 
@@ -400,7 +412,7 @@ async def test_the_post_page_gives_another_signed_in_user_no_edit_tools(
 ) -> None:
     post = await api.post(await api.sign_up("other"))
     await sign_in(client, "author")
-    html = (await client.get(f"/posts/{post['id']}")).text
+    html = (await client.get(str(post["url"]))).text
     assert 'id="author-tools"' not in html
     assert "<span>author</span>" in html
 
@@ -455,7 +467,7 @@ async def test_an_error_on_a_page_still_shows_who_is_signed_in(
 @pytest.mark.parametrize(
     "path",
     ["/login", "/register", "/forgot-password", "/reset-password?token=abc", "/account",
-     "/posts/new", "/posts/{id}", "/confirm-email?token=abc"],
+     "/posts/new", "{url}", "/confirm-email?token=abc"],
 )  # fmt: skip
 async def test_a_form_sent_without_its_script_keeps_its_fields_out_of_the_address(
     client: AsyncClient, api: Api, signed_in: Account, path: str

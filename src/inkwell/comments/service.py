@@ -17,7 +17,7 @@ from inkwell.comments.models import Comment
 from inkwell.comments.rows import CommentListing, ListedComment
 from inkwell.db import Reader
 from inkwell.errors import ErrorCode, Forbidden, NotFound
-from inkwell.posts.models import Post
+from inkwell.posts.models import Post, is_published
 from inkwell.users.models import User
 
 
@@ -41,22 +41,23 @@ def _listing() -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
             Comment.user_id,
             User.username,
             User.image_file,
+            User.display_name,
             Post.comment_count.label("total"),
         )
         .join(User, User.id == Comment.user_id)
         .join(Post, Post.id == Comment.post_id)
-        .where(Comment.post_id == bindparam("post_id"))
+        .where(Comment.post_id == bindparam("post_id"), is_published)
         .order_by(Comment.created_at, Comment.id)
         .offset(bindparam("skip"))
         .limit(bindparam("limit"))
     )
-    total_only = select(Post.comment_count).where(Post.id == bindparam("post_id"))
+    total_only = select(Post.comment_count).where(Post.id == bindparam("post_id"), is_published)
     return page, total_only
 
 
 def _listed(row: Sequence[Any]) -> ListedComment:
     comment_id, post_id, body, body_html, created_at, updated_at = row[:6]
-    user_id, username, image_file = row[6:9]
+    user_id, username, image_file, display_name = row[6:10]
     return {
         "id": comment_id,
         "post_id": post_id,
@@ -64,7 +65,12 @@ def _listed(row: Sequence[Any]) -> ListedComment:
         "body_html": body_html,
         "created_at": created_at,
         "updated_at": updated_at,
-        "author": {"id": user_id, "username": username, "image_file": image_file},
+        "author": {
+            "id": user_id,
+            "username": username,
+            "image_file": image_file,
+            "display_name": display_name,
+        },
     }
 
 
@@ -80,7 +86,8 @@ async def list_comments(reader: Reader, post_id: int, *, skip: int, limit: int) 
 
 
 async def add_comment(session: AsyncSession, author: User, post_id: int, body: str) -> Comment:
-    if await session.scalar(select(Post.id).where(Post.id == post_id)) is None:
+    """Only under a published post: a draft has no readers to answer it."""
+    if await session.scalar(select(Post.id).where(Post.id == post_id, is_published)) is None:
         raise _post_not_found()
     comment = Comment(post_id=post_id, author=author, body=body, body_html=render(body))
     session.add(comment)

@@ -18,8 +18,9 @@ from inkwell.users.models import User
 @cache
 def _feed() -> tuple[Select[Any], Select[Any]]:
     """The reader's follows (a range of their primary key) pick the authors; each author's
-    newest posts come from the (user_id, date_posted, id) index, or PostgreSQL walks the
-    (date_posted, id) index filtering by the followed set, whichever it judges cheaper.
+    newest published posts come from the (user_id, published_at, id) index of published
+    posts, or PostgreSQL walks the (published_at, id) one filtering by the followed set,
+    whichever it judges cheaper.
     The total is the sum of the followed authors' kept post counts: it grows with how many
     one follows, never with how many posts they wrote."""
     viewer: BindParameter[int] = bindparam("viewer_id")
@@ -27,9 +28,9 @@ def _feed() -> tuple[Select[Any], Select[Any]]:
         User.id.in_(followed_ids(viewer))
     )
     page = posts.newest_first(
-        posts.listed_columns(total.scalar_subquery(), signed_in=True).where(
-            Post.user_id.in_(followed_ids(viewer))
-        )
+        posts.listed_columns(total.scalar_subquery(), signed_in=True)
+        .join(Post.author)
+        .where(Post.user_id.in_(followed_ids(viewer)))
     )
     return page, total
 

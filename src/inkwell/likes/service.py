@@ -10,7 +10,7 @@ from inkwell.db import UTCDateTime, utcnow
 from inkwell.errors import ErrorCode, NotFound
 from inkwell.likes.models import Like
 from inkwell.likes.rows import LikeState
-from inkwell.posts.models import Post
+from inkwell.posts.models import Post, is_published
 
 
 def _post_not_found() -> NotFound:
@@ -18,9 +18,10 @@ def _post_not_found() -> NotFound:
 
 
 async def like(session: AsyncSession, user_id: int, post_id: int) -> LikeState:
-    """Idempotent: liking a liked post changes nothing. An unknown post is a 404."""
+    """Idempotent: liking a liked post changes nothing. An unknown post, or a draft (which
+    no one but its author sees), is a 404."""
     rows = select(literal(user_id), Post.id, literal(utcnow(), UTCDateTime())).where(
-        Post.id == post_id
+        Post.id == post_id, is_published
     )
     try:
         await insert_once(session, Like, ["user_id", "post_id", "created_at"], rows)
@@ -37,7 +38,9 @@ async def unlike(session: AsyncSession, user_id: int, post_id: int) -> LikeState
 
 async def _state(session: AsyncSession, post_id: int, *, liked: bool) -> LikeState:
     """The count the triggers just kept, read in the same transaction."""
-    like_count = await session.scalar(select(Post.like_count).where(Post.id == post_id))
+    like_count = await session.scalar(
+        select(Post.like_count).where(Post.id == post_id, is_published)
+    )
     if like_count is None:
         raise _post_not_found()
     return LikeState(post_id=post_id, liked=liked, like_count=like_count)

@@ -1,9 +1,17 @@
-"""The counts kept of posts: each author's (`users.post_count`) and all (`post_stats.total`)."""
+"""The counts kept of posts, of published ones only: each author's (`users.post_count`), all
+(`post_stats.total`), and each tag's (`tags.post_count`, from post_tags' copy of the status)."""
 
-from inkwell.kept_counts import KeptCounts, PerParent, Total
+from inkwell.kept_counts import Counted, KeptCounts, PerParent, Total
+from inkwell.posts.models import PUBLISHED
 
 POST_COUNTS = KeptCounts(
     child="posts",
     per_parent=(PerParent(parent="users", column="post_count", foreign_key="user_id"),),
     totals=(Total(table="post_stats", column="total"),),
+    counted=Counted(column="status", value=PUBLISHED),
+)
+TAG_COUNTS = KeptCounts(
+    child="post_tags",
+    per_parent=(PerParent(parent="tags", column="post_count", foreign_key="tag_id"),),
+    counted=Counted(column="status", value=PUBLISHED),
 )

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 
 from inkwell.auth.dependencies import CurrentUser, ViewerId
 from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
@@ -8,7 +8,17 @@ from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import Forbidden, responses
 from inkwell.posts import service
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Post
-from inkwell.posts.schemas import PostCreate, PostPage, PostPatch, PostRead, PostReplace
+from inkwell.posts.schemas import (
+    TAG_INPUT_MAX_LENGTH,
+    PostCreate,
+    PostPage,
+    PostPatch,
+    PostRead,
+    PostReplace,
+    TagList,
+    TagRead,
+)
+from inkwell.posts.slugs import tag_name
 from inkwell.users import service as users
 
 
@@ -23,8 +33,9 @@ router = APIRouter(prefix="/api", tags=["posts"], route_class=PostBodyRoute)
 
 
 async def _own_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> Post:
-    """The post, if the caller wrote it: 401 anonymous, 404 unknown, 403 someone else's."""
-    post = await service.get_post(session, post_id)
+    """The post, if the caller wrote it: 401 anonymous, 404 unknown or someone else's draft,
+    403 someone else's published post."""
+    post = await service.get_post(session, post_id, viewer_id=user.id)
     if post.user_id != user.id:
         raise Forbidden("You may only change your own posts")
     return post
@@ -33,15 +44,57 @@ async def _own_post(post_id: ResourceId, user: CurrentUser, session: DbSession) 
 OwnPost = Annotated[Post, Depends(_own_post)]
 
 
-@router.get("/posts", summary="Newest posts first, a page at a time")
-async def list_posts(reader: DbReader, page: PageParams, viewer_id: ViewerId) -> PostPage:
-    return PostPage.model_validate(
-        await service.list_posts(reader, skip=page.skip, limit=page.limit, viewer_id=viewer_id)
+def _tag_filter(tag: str | None) -> str | None:
+    """`?tag=Python` names the tag `python`; a tag no post could carry lists nothing."""
+    if tag is None:
+        return None
+    try:
+        return tag_name(tag)
+    except ValueError:
+        return ""
+
+
+@router.get("/posts", summary="Newest published posts first, a page at a time")
+async def list_posts(
+    reader: DbReader,
+    page: PageParams,
+    viewer_id: ViewerId,
+    tag: Annotated[
+        str | None,
+        Query(max_length=TAG_INPUT_MAX_LENGTH, description="Only the posts with this tag"),
+    ] = None,
+) -> PostPage:
+    listing = await service.list_posts(
+        reader, skip=page.skip, limit=page.limit, tag=_tag_filter(tag), viewer_id=viewer_id
     )
+    return PostPage.model_validate(listing)
 
 
 @router.get(
-    "/users/{user_id:int}/posts", responses=responses(404), summary="A user's posts, newest first"
+    "/users/me/drafts",
+    responses=responses(401),
+    summary="Your drafts, last edited first; no one else sees them",
+)
+async def list_drafts(user: CurrentUser, reader: DbReader, page: PageParams) -> PostPage:
+    listing = await service.list_posts(
+        reader, skip=page.skip, limit=page.limit, author_id=user.id, drafts=True, viewer_id=user.id
+    )
+    return PostPage.model_validate(listing)
+
+
+@router.get("/tags", summary="The most used tags first, with their published posts' counts")
+async def list_tags(
+    reader: DbReader,
+    limit: Annotated[int, Query(ge=1, le=100, description="How many tags")] = 20,
+) -> TagList:
+    tags = await service.list_tags(reader, limit=limit)
+    return TagList(tags=[TagRead.model_validate(tag) for tag in tags])
+
+
+@router.get(
+    "/users/{user_id:int}/posts",
+    responses=responses(404),
+    summary="A user's published posts, newest first",
 )
 async def list_user_posts(
     user_id: ResourceId, reader: DbReader, page: PageParams, viewer_id: ViewerId
@@ -62,20 +115,30 @@ async def list_user_posts(
 async def create_post(
     data: PostCreate, user: CurrentUser, session: DbSession, reader: DbReader
 ) -> PostRead:
-    post = await service.create_post(session, user, data.title, data.content)
+    post = await service.create_post(
+        session, user, data.title, data.content, status=data.status, tags=data.tags
+    )
     return await _read(reader, post, user.id)
 
 
-@router.get("/posts/{post_id:int}", responses=responses(404), summary="One post with its author")
+@router.get(
+    "/posts/{post_id:int}",
+    responses=responses(404),
+    summary="One post with its author (a draft for its author only)",
+)
 async def get_post(post_id: ResourceId, reader: DbReader, viewer_id: ViewerId) -> PostRead:
     return PostRead.model_validate(await service.get_listed_post(reader, post_id, viewer_id))
 
 
-@router.put("/posts/{post_id:int}", responses=responses(401, 403, 404), summary="Replace your post")
+@router.put(
+    "/posts/{post_id:int}",
+    responses=responses(401, 403, 404),
+    summary="Replace your post's title and content (and its status and tags, when given)",
+)
 async def replace_post(
     post: OwnPost, data: PostReplace, session: DbSession, reader: DbReader
 ) -> PostRead:
-    post = await service.update_post(session, post, title=data.title, content=data.content)
+    post = await service.update_post(session, post, **data.model_dump(exclude_none=True))
     return await _read(reader, post, post.user_id)
 
 

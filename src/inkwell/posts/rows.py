@@ -10,6 +10,7 @@ class ListedAuthor(TypedDict):
     id: int
     username: str
     image_file: str | None
+    display_name: str | None
 
 
 class ListedPost(TypedDict):
@@ -22,12 +23,23 @@ class ListedPost(TypedDict):
     date_posted: datetime
     updated_at: datetime
     user_id: int
+    status: str
+    published_at: datetime | None
+    slug: str
+    tags: list[str]
     author: ListedAuthor
     # Conversation: the counts the database keeps, and whether the reader likes it (always
     # False for an anonymous reader).
     like_count: int
     comment_count: int
     liked: bool
+
+
+class ListedTag(TypedDict):
+    """A tag and how many published posts carry it."""
+
+    name: str
+    posts: int
 
 
 @dataclass(frozen=True, slots=True)

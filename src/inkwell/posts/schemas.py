@@ -1,10 +1,11 @@
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, computed_field
 from pydantic.json_schema import SkipJsonSchema
 
-from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
+from inkwell.posts.models import CONTENT_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, post_path
+from inkwell.posts.slugs import TAG_MAX_LENGTH, tag_name
 from inkwell.schemas import Input, Patch, SaysSomething, Schema
 from inkwell.users.schemas import UserPublic
 
@@ -17,6 +18,33 @@ Title = Annotated[
 Content = Annotated[
     str, StringConstraints(min_length=1, max_length=CONTENT_MAX_LENGTH), SaysSomething
 ]
+Status = Annotated[
+    Literal["draft", "published"],
+    Field(description="A draft is seen by its author alone; publishing makes it public"),
+]
+# What a writer types, before normalisation: generous, since `C++ ` and `Async IO` shrink.
+TAG_INPUT_MAX_LENGTH = 4 * TAG_MAX_LENGTH
+TagName = Annotated[
+    str, StringConstraints(max_length=TAG_INPUT_MAX_LENGTH), AfterValidator(tag_name)
+]
+
+
+def _merged(tags: list[str]) -> list[str]:
+    """The same tag written twice (`Python`, `python`) is one tag."""
+    return list(dict.fromkeys(tags))
+
+
+Tags = Annotated[
+    list[TagName],
+    Field(
+        max_length=TAGS_PER_POST,
+        description=(
+            f"At most {TAGS_PER_POST}; each made a lower case ASCII slug of at most "
+            f"{TAG_MAX_LENGTH} characters (`Async IO` is `async-io`), duplicates merged"
+        ),
+    ),
+    AfterValidator(_merged),
+]
 
 
 class PostCreate(Input):
@@ -24,15 +52,24 @@ class PostCreate(Input):
 
     title: Title
     content: Content
+    status: Status = "published"
+    tags: Tags = Field(default_factory=list)
 
 
-class PostReplace(PostCreate):
-    pass
+class PostReplace(Input):
+    """Title and content are replaced; status and tags only when given."""
+
+    title: Title
+    content: Content
+    status: Status | SkipJsonSchema[None] = None
+    tags: Tags | SkipJsonSchema[None] = None
 
 
 class PostPatch(Patch):
     title: Title | SkipJsonSchema[None] = None
     content: Content | SkipJsonSchema[None] = None
+    status: Status | SkipJsonSchema[None] = None
+    tags: Tags | SkipJsonSchema[None] = None
 
 
 class PostRead(Schema):
@@ -48,6 +85,16 @@ class PostRead(Schema):
     liked: bool = Field(
         description="Whether the signed-in reader likes the post; false for anonymous readers"
     )
+    status: Literal["draft", "published"]
+    published_at: datetime | None
+    slug: str
+    tags: list[str]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def url(self) -> str:
+        """The post's page, at its canonical address."""
+        return post_path(self.id, self.slug)
 
 
 class PostPage(Schema):
@@ -56,3 +103,12 @@ class PostPage(Schema):
     skip: int
     limit: int
     has_more: bool
+
+
+class TagRead(Schema):
+    name: str
+    posts: int = Field(description="How many published posts carry it")
+
+
+class TagList(Schema):
+    tags: list[TagRead]

@@ -2,98 +2,184 @@
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, joinedload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
-from inkwell.db import Reader
+from inkwell.db import Reader, utcnow
 from inkwell.errors import ErrorCode, NotFound
 from inkwell.likes.columns import liked_by
-from inkwell.posts.models import Post, PostStats
-from inkwell.posts.rows import ListedPost, PostListing
+from inkwell.posts.models import (
+    DRAFT,
+    PUBLISHED,
+    Post,
+    PostStats,
+    PostTag,
+    Tag,
+    is_published,
+)
+from inkwell.posts.rows import ListedPost, ListedTag, PostListing
 from inkwell.users.models import User
+
+# Which posts a listing reads: everyone's, one author's, one tag's (all published, newest
+# published first), or one author's drafts (last edited first).
+Listing = Literal["all", "author", "tag", "drafts"]
+# A listing's rows as they say it, matching the partial indexes' predicates (literals).
+_TAG_PUBLISHED = PostTag.status == literal_column(f"'{PUBLISHED}'")
+_IS_DRAFT = Post.status == literal_column(f"'{DRAFT}'")
+TAG_SEPARATOR = ","  # never in a tag's name (a slug)
 
 
 def _with_author() -> Select[Post]:
-    """Every read of posts as objects returns them with their author, in the same query."""
-    return select(Post).options(joinedload(Post.author, innerjoin=True))
+    """Every read of posts as objects returns them with their author, in the same query,
+    and their tags (one more, whatever the number of posts)."""
+    return select(Post).options(joinedload(Post.author, innerjoin=True), selectinload(Post.tags))
 
 
-def _total(*, by_author: bool) -> Select[Any]:
-    """The count the database keeps (migration 0003): one row read, however many posts."""
-    if by_author:
+def _drafts_count() -> Any:
+    return (
+        select(func.count())
+        .select_from(Post)
+        .where(Post.user_id == bindparam("author_id"), _IS_DRAFT)
+        .scalar_subquery()
+    )
+
+
+def _total(listing: Listing) -> Select[Any]:
+    """The count the database keeps: one row read, however many posts (drafts, an author's
+    few, are counted)."""
+    if listing == "author":
         return select(User.post_count).where(User.id == bindparam("author_id"))
+    if listing == "tag":
+        return select(Tag.post_count).where(Tag.name == bindparam("tag"))
+    if listing == "drafts":
+        return select(_drafts_count())
     return select(PostStats.total)
 
 
-def listed_columns(
-    total: ColumnElement[Any] | InstrumentedAttribute[int] | None, *, signed_in: bool
-) -> Select[Any]:
-    """A listed post's columns, its author's, and the total a page is part of, for every
-    listing of posts (these, the feed). Columns, not ORM objects: rows become plain dicts,
-    with no session or identity map on the way.
+def _tag_names() -> Any:
+    """The post's tags, one string per row: an aggregate in the page's own statement."""
+    return (
+        select(func.aggregate_strings(Tag.name, TAG_SEPARATOR))
+        .select_from(PostTag)
+        .join(Tag, Tag.id == PostTag.tag_id)
+        .where(PostTag.post_id == Post.id)
+        .scalar_subquery()
+    )
 
-    Conversation: the like and comment counts are the ones the database keeps on the row;
-    whether the reader likes the post is an `EXISTS` column (one primary-key probe a row),
-    bound to `viewer_id`. Still one statement, whatever the page holds.
+
+def listed_columns(total: ColumnElement[Any] | Any | None, *, signed_in: bool) -> Select[Any]:
+    """A listed post's columns, its author's, and the total a page is part of, for every
+    listing of posts (these, the feed); the caller joins the author (`Post.author`).
+
+    Columns, not ORM objects: rows become plain dicts, with no session or identity map on
+    the way. Aggregates (the tags) are correlated subqueries; whether the reader likes the
+    post is an `EXISTS` column (one primary-key probe a row) bound to `viewer_id`; the like
+    and comment counts are those the database keeps on the row. One statement, whatever
+    the page holds.
     """
     liked = liked_by(bindparam("viewer_id"), Post.id) if signed_in else false()
     totals = [] if total is None else [total.label("total")]
-    columns: list[Any] = [
+    return select(
         Post.id,
         Post.title,
         Post.content,
         Post.date_posted,
         Post.updated_at,
         Post.user_id,
+        Post.status,
+        Post.published_at,
+        Post.slug,
+        _tag_names().label("tags"),
         User.username,
         User.image_file,
+        User.display_name,
         Post.like_count,
         Post.comment_count,
         liked.label("liked"),
         *totals,
-    ]
-    return select(*columns).join(Post.author)
+    )
 
 
 def newest_first(query: Select[Any]) -> Select[Any]:
-    """Newest first; the id breaks ties so pages never overlap or skip a post."""
+    """Newest published first; the id breaks ties so pages never overlap or skip a post."""
     return (
-        query.order_by(Post.date_posted.desc(), Post.id.desc())
+        query.where(is_published)
+        .order_by(Post.published_at.desc(), Post.id.desc())
         .offset(bindparam("skip"))
         .limit(bindparam("limit"))
     )
 
 
-def _page(*, by_author: bool, signed_in: bool) -> Select[Any]:
-    """The total rides along (the author's count from the joined row, or the total as a
-    scalar subquery): one round trip, one snapshot. What a reader adds (whether they liked
-    a post, follow its author) joins as `EXISTS` columns, aggregates (tags) as correlated
-    subqueries: still one statement, whatever the page holds.
-    """
-    total = User.post_count if by_author else _total(by_author=False).scalar_subquery()
+def _page(listing: Listing, *, signed_in: bool) -> Select[Any]:
+    """The total rides along (the author's or the tag's count from the joined row, or the
+    total as a scalar subquery): one round trip, one snapshot."""
+    total: Any = {
+        "all": _total("all").scalar_subquery(),
+        "author": User.post_count,
+        "tag": Tag.post_count,
+        "drafts": _drafts_count(),
+    }[listing]
     query = listed_columns(total, signed_in=signed_in)
-    if by_author:
+    if listing == "tag":
+        # The tag's own index, in the listings' order, from post_tags' copy of the dates:
+        # the tag's id is found first (a subquery, not a join), so the index is walked for
+        # that one id, already in order.
+        tag_id = select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()
+        return (
+            query.select_from(PostTag)
+            .join(Tag, Tag.id == PostTag.tag_id)
+            .join(Post, Post.id == PostTag.post_id)
+            .join(Post.author)
+            .where(PostTag.tag_id == tag_id, _TAG_PUBLISHED)
+            .order_by(PostTag.published_at.desc(), PostTag.post_id.desc())
+            .offset(bindparam("skip"))
+            .limit(bindparam("limit"))
+        )
+    query = query.join(Post.author)
+    if listing == "drafts":
+        return (
+            query.where(Post.user_id == bindparam("author_id"), _IS_DRAFT)
+            .order_by(Post.updated_at.desc(), Post.id.desc())
+            .offset(bindparam("skip"))
+            .limit(bindparam("limit"))
+        )
+    if listing == "author":
         query = query.where(Post.user_id == bindparam("author_id"))
     return newest_first(query)
 
 
 @cache
-def _listing(by_author: bool, signed_in: bool) -> tuple[Select[Any], Select[Any]]:
+def _listing(listing: Listing, signed_in: bool) -> tuple[Select[Any], Select[Any]]:
     """The page and the total-only statements, built once, with the page as parameters:
     composing a statement costs more CPU than running it, and SQLAlchemy compiles each of
     these once, then takes it from its cache. Built at first use rather than at import, so
     `make mutation` reaches the builders' mutants (mutmut switches a mutant on per call).
     """
-    return _page(by_author=by_author, signed_in=signed_in), _total(by_author=by_author)
+    return _page(listing, signed_in=signed_in), _total(listing)
 
 
 def _listed(row: Sequence[Any]) -> ListedPost:
-    """A page's row, the author's columns nested under `author`."""
-    post_id, title, content, date_posted, updated_at, user_id, username, image_file = row[:8]
-    like_count, comment_count, liked = row[8:11]
+    """A page's row, the author's columns nested under `author`, the tags a sorted list."""
+    post_id, title, content, date_posted, updated_at, user_id, status, published_at = row[:8]
+    slug, tags, username, image_file, display_name, like_count, comment_count, liked = row[8:16]
     return {
         "id": post_id,
         "title": title,
@@ -101,7 +187,16 @@ def _listed(row: Sequence[Any]) -> ListedPost:
         "date_posted": date_posted,
         "updated_at": updated_at,
         "user_id": user_id,
-        "author": {"id": user_id, "username": username, "image_file": image_file},
+        "status": status,
+        "published_at": published_at,
+        "slug": slug,
+        "tags": sorted(tags.split(TAG_SEPARATOR)) if tags else [],
+        "author": {
+            "id": user_id,
+            "username": username,
+            "image_file": image_file,
+            "display_name": display_name,
+        },
         "like_count": like_count,
         "comment_count": comment_count,
         "liked": bool(liked),
@@ -111,8 +206,8 @@ def _listed(row: Sequence[Any]) -> ListedPost:
 async def read_listing(
     reader: Reader, page: Select[Any], total_only: Select[Any], parameters: dict[str, Any]
 ) -> PostListing:
-    """Runs a listing's page (`listed_columns` with a total, `newest_first`) for `parameters`
-    (skip, limit and what the statements name)."""
+    """Runs a listing's page (`listed_columns` with a total, in the listing's order) for
+    `parameters` (skip, limit and what the statements name)."""
     async with reader.connect() as connection:
         rows = (await connection.execute(page, parameters)).all()
         # Past the last page no row carries the total, so it is asked for on its own.
@@ -127,20 +222,41 @@ async def list_posts(
     skip: int,
     limit: int,
     author_id: int | None = None,
+    tag: str | None = None,
+    drafts: bool = False,
     viewer_id: int | None = None,
 ) -> PostListing:
-    page, total_only = _listing(author_id is not None, viewer_id is not None)
-    parameters = {"skip": skip, "limit": limit, "author_id": author_id, "viewer_id": viewer_id}
+    """Published posts, everyone's or one author's or one tag's; or, with `drafts`, the
+    drafts of `author_id` (for them alone: the caller checks who asks). `viewer_id` is the
+    signed-in reader, for whom each post says whether they like it."""
+    listing: Listing = (
+        "drafts" if drafts else "tag" if tag is not None else "author" if author_id else "all"
+    )
+    page, total_only = _listing(listing, viewer_id is not None)
+    parameters = {
+        "skip": skip,
+        "limit": limit,
+        "author_id": author_id,
+        "tag": tag,
+        "viewer_id": viewer_id,
+    }
     return await read_listing(reader, page, total_only, parameters)
 
 
 @cache
 def _one(signed_in: bool) -> Select[Any]:
-    return listed_columns(None, signed_in=signed_in).where(Post.id == bindparam("post_id"))
+    """A published post, or a draft for its author (`viewer_id`) only."""
+    visible = or_(is_published, Post.user_id == bindparam("viewer_id"))
+    return (
+        listed_columns(None, signed_in=signed_in)
+        .join(Post.author)
+        .where(Post.id == bindparam("post_id"), visible)
+    )
 
 
 async def get_listed_post(reader: Reader, post_id: int, viewer_id: int | None) -> ListedPost:
-    """One post as listings show it (its counts, whether the viewer likes it): one statement."""
+    """One post as listings show it (its counts, whether the viewer likes it): one statement.
+    To anyone but its author a draft does not exist."""
     parameters = {"post_id": post_id, "viewer_id": viewer_id}
     async with reader.connect() as connection:
         row = (await connection.execute(_one(viewer_id is not None), parameters)).one_or_none()
@@ -149,32 +265,127 @@ async def get_listed_post(reader: Reader, post_id: int, viewer_id: int | None) -
     return _listed(row)
 
 
-async def get_post(session: AsyncSession, post_id: int) -> Post:
+_TAGS = (
+    select(Tag.name, Tag.post_count)
+    .where(Tag.post_count > 0)
+    .order_by(Tag.post_count.desc(), Tag.name)
+    .limit(bindparam("limit"))
+)
+
+
+async def list_tags(reader: Reader, *, limit: int) -> list[ListedTag]:
+    """The most used tags first, with how many published posts carry each."""
+    async with reader.connect() as connection:
+        rows = await connection.execute(_TAGS, {"limit": limit})
+    return [{"name": name, "posts": posts} for name, posts in rows]
+
+
+async def get_post(session: AsyncSession, post_id: int, *, viewer_id: int | None = None) -> Post:
+    """A published post, or a draft for its author: to anyone else a draft does not exist."""
     post = await session.scalar(_with_author().where(Post.id == post_id))
-    if post is None:
+    if post is None or (post.status == DRAFT and post.user_id != viewer_id):
         raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
     return post
 
 
-async def create_post(session: AsyncSession, author: User, title: str, content: str) -> Post:
-    post = Post(title=title, content=content, author=author)
+async def create_post(
+    session: AsyncSession,
+    author: User,
+    title: str,
+    content: str,
+    *,
+    status: str = PUBLISHED,
+    tags: Sequence[str] = (),
+) -> Post:
+    now = utcnow()
+    post = Post(
+        title=title,
+        content=content,
+        author=author,
+        status=status,
+        date_posted=now,
+        updated_at=now,
+        published_at=now if status == PUBLISHED else None,
+    )
     session.add(post)
     await session.flush()
+    await _set_tags(session, post, tags)
     return post
 
 
 async def update_post(
-    session: AsyncSession, post: Post, *, title: str | None = None, content: str | None = None
+    session: AsyncSession,
+    post: Post,
+    *,
+    title: str | None = None,
+    content: str | None = None,
+    status: str | None = None,
+    tags: Sequence[str] | None = None,
 ) -> Post:
-    """Changes what is given; None leaves a field as it is."""
+    """Changes what is given; None leaves a field as it is. Publishing stamps published_at
+    with the moment, each time: a post published again is new again; unpublishing clears it."""
     if title is not None:
         post.title = title
     if content is not None:
         post.content = content
-    await session.flush()
+    if tags is not None:
+        # An edit like any other; and the post's row is written (so locked) before its tags,
+        # so two requests changing one post's tags take turns instead of racing.
+        post.updated_at = utcnow()
+    republished = status is not None and status != post.status
+    if republished:
+        post.status = str(status)
+        post.published_at = utcnow() if status == PUBLISHED else None
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        # Deleted by a request that committed after this one read it: gone, not a 500.
+        raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND) from exc
+    if republished:
+        await session.execute(
+            update(PostTag)
+            .where(PostTag.post_id == post.id)
+            .values(status=post.status, published_at=post.published_at)
+        )
+    if tags is not None:
+        await _set_tags(session, post, tags)
     return post
 
 
 async def delete_post(session: AsyncSession, post: Post) -> None:
+    """Its tags go with it (ON DELETE CASCADE), and out of their tags' counts."""
     await session.delete(post)
     await session.flush()
+
+
+async def _set_tags(session: AsyncSession, post: Post, names: Sequence[str]) -> None:
+    """Makes `names` (normalised, distinct) the post's tags: new tags are created (a race for
+    the same new name is settled by its unique index), dropped ones leave it."""
+    wanted: set[int] = set()
+    if names:
+        dialect = (await session.connection()).dialect.name
+        make = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        await session.execute(
+            make(Tag).values([{"name": name} for name in names]).on_conflict_do_nothing()
+        )
+        wanted = set((await session.scalars(select(Tag.id).where(Tag.name.in_(names)))).all())
+    current = set(
+        (await session.scalars(select(PostTag.tag_id).where(PostTag.post_id == post.id))).all()
+    )
+    if gone := current - wanted:
+        await session.execute(
+            delete(PostTag).where(PostTag.post_id == post.id, PostTag.tag_id.in_(gone))
+        )
+    if added := wanted - current:
+        await session.execute(
+            insert(PostTag),
+            [
+                {
+                    "post_id": post.id,
+                    "tag_id": tag_id,
+                    "status": post.status,
+                    "published_at": post.published_at,
+                }
+                for tag_id in sorted(added)
+            ],
+        )

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from inkwell.posts.models import Post
 
 USERNAME_MAX_LENGTH = 50
+DISPLAY_NAME_MAX_LENGTH = 50
+BIO_MAX_LENGTH = 300
 EMAIL_MAX_LENGTH = 254
 SECURITY_STAMP_LENGTH = 32
 
@@ -35,6 +37,10 @@ class User(Base):
     email_key: Mapped[str] = mapped_column(String())
     password_hash: Mapped[str] = mapped_column(String(255))
     image_file: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Shown instead of the username where set; the bio is plain text (pages escape it and
+    # make its links clickable).
+    display_name: Mapped[str | None] = mapped_column(String(DISPLAY_NAME_MAX_LENGTH), default=None)
+    bio: Mapped[str | None] = mapped_column(String(BIO_MAX_LENGTH), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Every access token carries the stamp it was issued with; a new stamp (logout, new
     # password) voids all older tokens, and a new user reusing a deleted user's id (SQLite

@@ -68,8 +68,8 @@ async def get_user(user_id: ResourceId, reader: DbReader, viewer_id: ViewerId) -
         },
         **responses(400, 401, 403, 404, 409, 429),
     },
-    summary="Change your username, password or email (a new password signs you out everywhere; "
-    "a new email is confirmed by a link sent to it)",
+    summary="Change your username, display name, bio, password or email (a new password signs "
+    "you out everywhere; a new email is confirmed by a link sent to it)",
 )
 async def update_user(
     *,

@@ -3,6 +3,7 @@ turns them into its schemas, the pages render them, and a second API builds its 
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 DEFAULT_AVATAR_PATH = "/static/img/default-avatar.svg"
 MEDIA_URL_PREFIX = "/media/"
@@ -13,20 +14,31 @@ def picture_path(image_file: str | None) -> str:
     return DEFAULT_AVATAR_PATH if image_file is None else MEDIA_URL_PREFIX + image_file
 
 
+def author_path(username: str) -> str:
+    """A user's page: `/@name`, every character outside ASCII's unreserved ones
+    percent-encoded (UTF-8), so `/@ΟΔΟΣ` is a valid link in any page or header."""
+    return "/@" + quote(username, safe="")
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """What anyone may see of a user."""
+    """What anyone may see of a user wherever their name appears (a post's byline)."""
 
     id: int
     username: str
     image_file: str | None
+    display_name: str | None
 
 
 @dataclass(frozen=True, slots=True)
-class PublicProfile(Profile):
-    """A profile as anyone reads it: with the follow counts the database keeps, and whether
-    the reader follows them (False for an anonymous reader)."""
+class AuthorProfile(Profile):
+    """What their own page shows: the bio (plain text), when they joined, the counts the
+    database keeps (published posts, followers, follows), and whether the reader follows
+    them (False for an anonymous reader)."""
 
+    bio: str | None
+    created_at: datetime
+    post_count: int
     follower_count: int
     following_count: int
     following: bool
@@ -38,3 +50,4 @@ class Account(Profile):
 
     email: str
     created_at: datetime
+    bio: str | None

@@ -14,10 +14,15 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.auth.passwords import refuse_common
-from inkwell.schemas import Input, NoNul, Patch, Schema
+from inkwell.schemas import INVISIBLE, Input, NoNul, Patch, Schema
 from inkwell.users.identity import refuse_confusable_mixed_scripts
-from inkwell.users.models import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
-from inkwell.users.rows import picture_path
+from inkwell.users.models import (
+    BIO_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+)
+from inkwell.users.rows import author_path, picture_path
 
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 128
@@ -49,6 +54,48 @@ Username = Annotated[
             "looks like an existing username."
         )
     ),
+]
+
+
+# Characters that reorder or hide text around them (bidirectional overrides and isolates):
+# a display name could show as another's or run over what follows it.
+_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def clean_display_name(value: str) -> str:
+    """Spaces folded to one, none at either end; control characters and bidirectional
+    overrides refused; an empty name (clearing it) stays empty."""
+    value = " ".join(value.split())
+    if any(unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS for char in value):
+        raise ValueError("control characters and direction overrides are not allowed")
+    return value
+
+
+DisplayName = Annotated[
+    str,
+    BeforeValidator(nfkc),
+    StringConstraints(max_length=DISPLAY_NAME_MAX_LENGTH),
+    AfterValidator(clean_display_name),
+    # Empty (to clear it), or something visible: not only invisible characters.
+    Field(
+        pattern=rf"^$|[^\s{INVISIBLE}]",
+        description="Shown instead of the username; empty to clear it",
+    ),
+]
+
+
+def clean_bio(value: str) -> str:
+    """Plain text; line breaks kept, other control characters refused, ends trimmed."""
+    if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in value):
+        raise ValueError("control characters other than line breaks are not allowed")
+    return value.replace("\r\n", "\n").strip()
+
+
+Bio = Annotated[
+    str,
+    StringConstraints(max_length=BIO_MAX_LENGTH),
+    AfterValidator(clean_bio),
+    Field(description="Plain text; links in it are made clickable; empty to clear it"),
 ]
 
 
@@ -102,6 +149,8 @@ class UserUpdate(
     current_password: (
         Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)] | SkipJsonSchema[None]
     ) = None
+    display_name: DisplayName | SkipJsonSchema[None] = None
+    bio: Bio | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def new_password_or_email_needs_the_current_password(self) -> "UserUpdate":
@@ -121,16 +170,26 @@ class UserPublic(Schema):
     id: int
     username: str
     image_file: Annotated[str | None, Field(exclude=True)] = None
+    display_name: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def image_path(self) -> str:
         return picture_path(self.image_file)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def url(self) -> str:
+        """Their page, `/@username`, percent-encoded."""
+        return author_path(self.username)
+
 
 class UserProfile(UserPublic):
-    """A user's public profile as their page shows it."""
+    """A user's public profile: what their page shows."""
 
+    bio: str | None
+    created_at: datetime
+    post_count: int = Field(description="How many posts they have published")
     follower_count: int = Field(description="How many follow the user")
     following_count: int = Field(description="How many the user follows")
     following: bool = Field(
@@ -141,3 +200,4 @@ class UserProfile(UserPublic):
 class UserPrivate(UserPublic):
     email: str
     created_at: datetime
+    bio: str | None = None

@@ -4,7 +4,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, bindparam, delete, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from inkwell.security import PasswordHasher
 from inkwell.users.email_change import EmailChangeClaims, InvalidConfirmation
 from inkwell.users.identity import confusable_skeleton, lookup_key
 from inkwell.users.models import User, new_security_stamp
-from inkwell.users.rows import Account, PublicProfile
+from inkwell.users.rows import Account, AuthorProfile
 
 
 class UsernameTaken(Conflict):
@@ -54,31 +54,58 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 
 
 @cache
-def _profile(signed_in: bool) -> Select[*tuple[Any, ...]]:
-    """Follows: the counts the database keeps on the row, whether the reader follows them as
-    an `EXISTS` column (a primary-key probe) bound to `viewer_id`."""
+def _profile(by: Literal["id", "username"], signed_in: bool) -> Select[*tuple[Any, ...]]:
+    """An AuthorProfile's fields, in its order. Follows: the counts the database keeps on the
+    row, and whether the reader follows them, an `EXISTS` column (a primary-key probe)
+    bound to `viewer_id`."""
     following = followed_by(bindparam("viewer_id"), User.id) if signed_in else false()
-    return select(
+    query = select(
         User.id,
         User.username,
         User.image_file,
+        User.display_name,
+        User.bio,
+        User.created_at,
+        User.post_count,
         User.follower_count,
         User.following_count,
         following.label("following"),
-    ).where(User.id == bindparam("user_id"))
+    )
+    if by == "id":
+        return query.where(User.id == bindparam("user_id"))
+    return query.where(User.username_key == bindparam("username_key"))
 
 
-async def get_profile(reader: Reader, user_id: int, viewer_id: int | None = None) -> PublicProfile:
+async def get_profile(reader: Reader, user_id: int, viewer_id: int | None = None) -> AuthorProfile:
     """What anyone may see of a user, read without a session (see DbReader)."""
     parameters = {"user_id": user_id, "viewer_id": viewer_id}
+    return await _read_profile(reader, _profile("id", viewer_id is not None), parameters)
+
+
+async def get_profile_by_username(
+    reader: Reader, username: str, viewer_id: int | None = None
+) -> AuthorProfile:
+    """The user whose name is `username` by the rules names are compared by (case and
+    Unicode's ways to write it aside): their page answers `/@Alice` as well as `/@alice`."""
+    parameters = {"username_key": lookup_key(username), "viewer_id": viewer_id}
+    return await _read_profile(reader, _profile("username", viewer_id is not None), parameters)
+
+
+async def _read_profile(
+    reader: Reader, query: Select[*tuple[Any, ...]], parameters: dict[str, Any]
+) -> AuthorProfile:
     async with reader.connect() as connection:
-        row = (await connection.execute(_profile(viewer_id is not None), parameters)).one_or_none()
+        row = (await connection.execute(query, parameters)).one_or_none()
     if row is None:
         raise NotFound("User not found", code=ErrorCode.USER_NOT_FOUND)
-    return PublicProfile(
+    return AuthorProfile(
         id=row.id,
         username=row.username,
         image_file=row.image_file,
+        display_name=row.display_name,
+        bio=row.bio,
+        created_at=row.created_at,
+        post_count=row.post_count,
         follower_count=row.follower_count,
         following_count=row.following_count,
         following=bool(row.following),
@@ -86,7 +113,15 @@ async def get_profile(reader: Reader, user_id: int, viewer_id: int | None = None
 
 
 # An Account's fields, in its order.
-_ACCOUNT_COLUMNS = (User.id, User.username, User.image_file, User.email, User.created_at)
+_ACCOUNT_COLUMNS = (
+    User.id,
+    User.username,
+    User.image_file,
+    User.display_name,
+    User.email,
+    User.created_at,
+    User.bio,
+)
 _ACCOUNT = select(*_ACCOUNT_COLUMNS, User.security_stamp).where(User.id == bindparam("user_id"))
 
 
@@ -100,8 +135,10 @@ async def get_account(reader: Reader, user_id: int, security_stamp: str) -> Acco
         id=row.id,
         username=row.username,
         image_file=row.image_file,
+        display_name=row.display_name,
         email=row.email,
         created_at=row.created_at,
+        bio=row.bio,
     )
 
 
@@ -125,13 +162,15 @@ async def update_user(
     email: str | None = None,
     password: str | None = None,
     current_password: str | None = None,
+    display_name: str | None = None,
+    bio: str | None = None,
 ) -> str | None:
     """Changes the username and the password at once; a new email only once confirmed
     (confirm_email), so it is returned, checked, for a confirmation link to be sent.
 
     The username needs no password: it is no way into the account, whereas the email
     receives the password reset links: a new email or password without the right
-    current_password is refused.
+    current_password is refused. An empty display name or bio clears it.
     """
     if password is not None or email is not None:
         await _check_current_password(guard, user, current_password)
@@ -144,6 +183,10 @@ async def update_user(
     )
     if username is not None:
         user.username = username
+    if display_name is not None:
+        user.display_name = display_name or None
+    if bio is not None:
+        user.bio = bio or None
     await _flush_unique(session)
     return new_email
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.status import HTTP_303_SEE_OTHER
+from starlette.status import HTTP_301_MOVED_PERMANENTLY, HTTP_303_SEE_OTHER
 
 from inkwell.auth.dependencies import optional_user
 from inkwell.errors import ErrorPageRoute
@@ -89,6 +89,15 @@ def sign_in_first(request: Request) -> RedirectResponse:
     """Sends a visitor to the login page, which brings them back here once signed in."""
     query = urlencode({"next": request.url.path})
     return RedirectResponse(f"/login?{query}", status_code=HTTP_303_SEE_OTHER)
+
+
+def moved_permanently(request: Request, path: str) -> RedirectResponse:
+    """To a page's canonical address (a post's slug, a user's name as they write it), the
+    query (which page of a listing) kept."""
+    query = request.url.query
+    return RedirectResponse(
+        f"{path}?{query}" if query else path, status_code=HTTP_301_MOVED_PERMANENTLY
+    )
 
 
 def error_page(

@@ -1,14 +1,32 @@
-"""Pages for reading and writing posts: the home page's list, a post's page (with its
-author's edit and delete forms) and the new post form."""
+"""Pages for reading and writing posts: the home page's list, a post's page at its readable
+address (with its author's edit and delete forms), the new post form, the author's drafts
+and a tag's posts."""
 
-from fastapi import Request
+import re
+
+from fastapi import Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.exceptions import HTTPException
 
-from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
+from inkwell.dependencies import DbReader, DbSession, PageParams
+from inkwell.errors import NotFound
 from inkwell.posts import service as posts
-from inkwell.web.common import Viewer, page_router, render, sign_in_first
+from inkwell.posts.slugs import tag_name
+from inkwell.schemas import MAX_ID
+from inkwell.web.common import (
+    Viewer,
+    moved_permanently,
+    page_router,
+    render,
+    sign_in_first,
+)
 
 router = page_router()
+
+# The tags the home page shows, most used first.
+HOME_TAGS = 12
+# `42-a-readable-title`, or the bare id: what a post's page may be asked by.
+_POST_ADDRESS = re.compile(r"(?P<id>[0-9]{1,10})(?:-(?P<slug>.*))?")
 
 
 @router.get("/")
@@ -16,22 +34,65 @@ async def home(
     request: Request, viewer: Viewer, reader: DbReader, page: PageParams
 ) -> HTMLResponse:
     found = await posts.list_posts(reader, skip=page.skip, limit=page.limit)
-    context = {"page": found, "api_url": "/api/posts"}
+    tags = await posts.list_tags(reader, limit=HOME_TAGS)
+    context = {"page": found, "api_url": "/api/posts", "tags": tags}
     return render(request, "post_list.html", context, current_user=viewer)
 
 
 @router.get("/posts/new", response_model=None)
 async def new_post(request: Request, viewer: Viewer) -> HTMLResponse | RedirectResponse:
-    """The form sends only title and content: the API takes the author from the session."""
+    """The form sends title, content, tags and status: the API takes the author from the
+    session."""
     if viewer is None:
         return sign_in_first(request)
     return render(request, "new_post.html", current_user=viewer)
 
 
-@router.get("/posts/{post_id}")
+@router.get("/drafts", response_model=None)
+async def drafts(
+    request: Request, viewer: Viewer, reader: DbReader, page: PageParams
+) -> HTMLResponse | RedirectResponse:
+    """The signed-in author's drafts, last edited first; no one else's, ever."""
+    if viewer is None:
+        return sign_in_first(request)
+    found = await posts.list_posts(
+        reader, skip=page.skip, limit=page.limit, author_id=viewer.id, drafts=True
+    )
+    context = {"page": found, "api_url": "/api/users/me/drafts", "drafts": True}
+    return render(request, "post_list.html", context, current_user=viewer)
+
+
+@router.get("/posts/{address}", response_model=None)
 async def post_page(
-    request: Request, post_id: ResourceId, viewer: Viewer, session: DbSession
-) -> HTMLResponse:
-    """Its author also gets the edit and delete forms."""
-    post = await posts.get_post(session, post_id)
+    request: Request, address: str, viewer: Viewer, session: DbSession
+) -> HTMLResponse | RedirectResponse:
+    """At `/posts/{id}-{slug}`; the bare id or a stale slug moves there for good. A draft is
+    its author's alone: anyone else finds nothing, at any address. Its author also gets
+    the edit, publish and delete forms."""
+    match = _POST_ADDRESS.fullmatch(address)
+    if match is None or not 1 <= int(match["id"]) <= MAX_ID:
+        raise HTTPException(status.HTTP_404_NOT_FOUND)  # no post's address: the plain 404
+    post = await posts.get_post(
+        session, int(match["id"]), viewer_id=viewer.id if viewer is not None else None
+    )
+    if match["slug"] != post.slug:
+        return moved_permanently(request, post.url)
     return render(request, "post.html", {"post": post}, current_user=viewer)
+
+
+@router.get("/tags/{tag}", response_model=None)
+async def tag_page(
+    request: Request, tag: str, viewer: Viewer, reader: DbReader, page: PageParams
+) -> HTMLResponse | RedirectResponse:
+    """A tag's published posts; `/tags/Python` moves to `/tags/python`."""
+    try:
+        name = tag_name(tag)
+    except ValueError:
+        raise NotFound("No posts have this tag") from None
+    if name != tag:
+        return moved_permanently(request, f"/tags/{name}")
+    found = await posts.list_posts(reader, skip=page.skip, limit=page.limit, tag=name)
+    if found.total == 0:
+        raise NotFound("No posts have this tag")
+    context = {"page": found, "api_url": f"/api/posts?tag={name}", "tag": name}
+    return render(request, "post_list.html", context, current_user=viewer)

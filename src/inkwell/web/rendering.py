@@ -2,15 +2,19 @@
 
 The environment is built once, by `create_app`; rendering a page with it is `common.render`."""
 
+import math
+import re
 from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
-from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
-from inkwell.users.models import USERNAME_MAX_LENGTH
-from inkwell.users.rows import picture_path
+from inkwell.db import utcnow
+from inkwell.posts.models import CONTENT_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, post_path
+from inkwell.users.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH
+from inkwell.users.rows import author_path, picture_path
 from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -23,7 +27,12 @@ FORM_LIMITS = {
     "password_max": PASSWORD_MAX_LENGTH,
     "title": TITLE_MAX_LENGTH,
     "content": CONTENT_MAX_LENGTH,
+    "display_name": DISPLAY_NAME_MAX_LENGTH,
+    "bio": BIO_MAX_LENGTH,
+    "tags": TAGS_PER_POST,
 }
+# Reading time: an adult reads about 200 to 250 words a minute; the lower end, rounded up.
+WORDS_PER_MINUTE = 200
 
 # What load-more.js's Intl.DateTimeFormat("en-US") writes, whatever the server's locale.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -32,6 +41,61 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def readable_date(moment: datetime) -> str:
     """'Nov 25, 2026': the format the Load more script uses for the posts it appends."""
     return f"{_MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
+
+
+def exact_time(moment: datetime) -> str:
+    """'Nov 25, 2026, 14:03 UTC': the title of a friendly date."""
+    return f"{readable_date(moment)}, {moment:%H:%M} UTC"
+
+
+def time_ago(moment: datetime, now: datetime | None = None) -> str:
+    """'just now', '5 minutes ago', '3 hours ago', 'yesterday', '4 days ago', then the date:
+    what load-more.js's timeAgo writes for the posts it appends."""
+    seconds = ((now or utcnow()) - moment).total_seconds()
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if minutes < 1:
+        return "just now"
+    if hours < 1:
+        return _ago(int(minutes), "minute")
+    if days < 1:
+        return _ago(int(hours), "hour")
+    if days < 2:
+        return "yesterday"
+    if days < 30:
+        return _ago(int(days), "day")
+    return readable_date(moment)
+
+
+def _ago(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'} ago"
+
+
+def reading_time(text: str) -> str:
+    """'4 min read', from the word count; a few words are still a minute's reading."""
+    return f"{max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))} min read"
+
+
+# A web address in plain text: http(s) only (no `javascript:`), up to white space or a
+# character that cannot end one; trailing punctuation is the sentence's, not the link's.
+_LINK = re.compile(r"\bhttps?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\""
+
+
+def linkify(text: str | None) -> Markup:
+    """Plain text with its web addresses made links: every piece, the addresses included,
+    is escaped, so what the user wrote can only ever be text and links."""
+    if not text:
+        return Markup("")
+    pieces: list[str] = []
+    position = 0
+    for match in _LINK.finditer(text):
+        address = match[0].rstrip(_TRAILING)
+        end = match.start() + len(address)
+        pieces.append(escape(text[position : match.start()]))
+        pieces.append(Markup('<a href="{0}" rel="nofollow ugc noopener">{0}</a>').format(address))
+        position = end
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)
 
 
 def excerpt(text: str) -> str:
@@ -55,9 +119,16 @@ def page_templates(*, auto_reload: bool) -> Jinja2Templates:
         "isoformat": datetime.isoformat,
         "excerpt": excerpt,
         "picture_path": picture_path,
+        "author_path": author_path,
+        "time_ago": time_ago,
+        "exact_time": exact_time,
+        "reading_time": reading_time,
+        "linkify": linkify,
     }
     environment.globals |= {
+        "post_path": post_path,
         "EXCERPT_CHARS": EXCERPT_CHARS,
+        "WORDS_PER_MINUTE": WORDS_PER_MINUTE,
         "limits": FORM_LIMITS,
     }
     return Jinja2Templates(env=environment)

@@ -172,3 +172,23 @@ async def test_a_new_email_applies_once_confirmed_through_the_emailed_link(
     await fill_sign_in_form(page, "new.home@example.com", PASSWORD)
     await page.wait_for_url("/")
     await expect(navbar_account(page)).to_contain_text("author")
+
+
+async def test_a_display_name_and_bio_show_on_the_authors_page(
+    page: Page, context: BrowserContext, author: Account
+) -> None:
+    await sign_in(context, "author")
+    await page.goto("/account")
+    form = page.locator("#profile-form")
+    await form.get_by_label("Display name").fill("Ada Lovelace")
+    await form.get_by_label("Bio").fill("Notes on engines: https://ada.example/notes <b>bold</b>")
+    await form.get_by_role("button", name="Save").click()
+    await expect(form.locator("[data-feedback]")).to_have_text("Your profile is saved.")
+
+    await page.get_by_role("link", name="Your page").click()
+    await page.wait_for_url("/@author")
+    await expect(page.locator("h1")).to_have_text("Ada Lovelace")
+    bio = page.get_by_test_id("author-bio")
+    await expect(bio).to_have_text("Notes on engines: https://ada.example/notes <b>bold</b>")
+    await expect(bio.get_by_role("link")).to_have_attribute("href", "https://ada.example/notes")
+    await expect(page.get_by_test_id("author-profile")).to_contain_text("0 posts · Joined")

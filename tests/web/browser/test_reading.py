@@ -1,6 +1,7 @@
 """Reading Inkwell in Chromium: the pages, Load more, escaping, errors and a phone screen."""
 
 import asyncio
+import re
 
 import pytest
 from playwright.async_api import Dialog, Page, expect
@@ -41,14 +42,16 @@ ARTICLES = [
     ),
 ]
 
+ARTICLE_TAGS = [["async", "python"], ["sqlalchemy", "python"], ["css", "security"]]
+
 
 @pytest.fixture
 async def articles(api: Api) -> list[Post]:
     """Three posts by three authors, oldest first (so the last one is on top of the home page)."""
     posts = []
-    for username, title, content in ARTICLES:
+    for (username, title, content), tags in zip(ARTICLES, ARTICLE_TAGS, strict=True):
         author = await api.sign_up(username)
-        posts.append(await api.post(author, title=title, content=content))
+        posts.append(await api.post(author, title=title, content=content, tags=tags))
     return posts
 
 
@@ -101,13 +104,13 @@ async def test_appended_posts_link_to_their_page_and_author(
     await page.locator("#load-more").click()
     appended = page.locator("#posts article").nth(10)
     oldest_on_page_two = many_posts[12]
-    await expect(appended.locator("h2 a")).to_have_attribute(
-        "href", f"/posts/{oldest_on_page_two['id']}"
-    )
+    await expect(appended.locator("h2 a")).to_have_attribute("href", str(oldest_on_page_two["url"]))
     await expect(appended.locator('[data-field="author"]')).to_have_text("author")
-    await expect(appended.locator('[data-field="author"]')).to_have_attribute(
-        "href", f"/users/{author.id}/posts"
+    await expect(appended.locator('[data-field="author"]')).to_have_attribute("href", "/@author")
+    await expect(appended.locator('[data-field="date"]')).to_have_text(
+        re.compile(r" ago$|^just now$")
     )
+    await expect(appended.locator('[data-field="reading-time"]')).to_have_text("1 min read")
 
 
 async def test_a_post_page_shows_title_content_and_author(page: Page, articles: list[Post]) -> None:
@@ -116,6 +119,9 @@ async def test_a_post_page_shows_title_content_and_author(page: Page, articles: 
     await expect(page.get_by_test_id("post-title")).to_have_text(ARTICLES[0][1])
     await expect(page.get_by_test_id("post-content")).to_have_text(ARTICLES[0][2])
     await expect(page.get_by_test_id("post-author")).to_have_text("ada")
+    await expect(page.get_by_test_id("post-tags").get_by_role("link")).to_have_text(
+        ["#async", "#python"]
+    )
     await expect(page).to_have_title(f"{ARTICLES[0][1]} · Inkwell")
     await page.screenshot(path=SCREENSHOTS / "post.png")
 

@@ -117,3 +117,31 @@ async def test_a_visitor_who_wants_to_write_is_asked_to_sign_in_first(
     await page.get_by_role("button", name="Sign in").click()
     await page.wait_for_url("/posts/new")
     await expect(page.locator("h1")).to_have_text("New post")
+
+
+async def test_a_draft_is_kept_on_the_drafts_page_until_it_is_published(
+    page: Page, signed_in: Account, others_post: Post
+) -> None:
+    await page.goto("/posts/new")
+    await page.get_by_label("Title").fill("Work in progress")
+    await page.get_by_label("Content").fill("Not ready yet.")
+    await page.get_by_label("Tags").fill("Python, Async IO")
+    await page.get_by_role("button", name="Save as draft").click()
+    await page.wait_for_url(re.compile(r"/posts/\d+-work-in-progress$"))
+    await expect(page.get_by_test_id("draft-badge")).to_be_visible()
+    await page.goto("/")
+    await expect(page.locator("#posts")).not_to_contain_text("Work in progress")
+
+    await navbar_account(page).get_by_role("link", name="Drafts").click()
+    await page.wait_for_url("/drafts")
+    await page.get_by_role("link", name="Work in progress").click()
+    await page.get_by_role("button", name="Publish", exact=True).click()
+    await expect(page.get_by_test_id("draft-badge")).to_have_count(0)
+    await expect(page.get_by_role("button", name="Unpublish")).to_be_visible()
+
+    await page.goto("/")
+    await expect(page.locator("#posts article h2")).to_have_text(["Work in progress", "Not yours"])
+    await page.locator("#posts article").first.get_by_role("link", name="#async-io").click()
+    await page.wait_for_url("/tags/async-io")
+    await expect(page.locator("h1")).to_have_text("#async-io")
+    await expect(page.locator("#posts article h2")).to_have_text(["Work in progress"])

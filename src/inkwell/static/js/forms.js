@@ -1,7 +1,9 @@
 // Sends every form marked data-api-form to the JSON API and shows the answer next to it.
 //   data-endpoint        the API URL          data-method    POST (default), PUT, PATCH, DELETE
 //   data-encoding        json (default), form (urlencoded, the OAuth2 token form), multipart
-//   data-redirect        where to go after success; "{id}" takes the answer's id
+//   data-redirect        where to go after success; "{id}" and "{url}" take the answer's
+// A field marked data-list is sent as a list of its comma-separated values (tags). The
+// button that sent the form sends its name and value too (Publish or Save as draft).
 //   data-success         the message to show after success instead
 //   data-reset-on-success  empty the form after success
 //   data-sign-in-after   after success, sign in with the form's username and password
@@ -23,8 +25,8 @@ function checkLocalFields(form) {
   return form.reportValidity();
 }
 
-function body(form) {
-  const data = new FormData(form);
+function body(form, submitter) {
+  const data = new FormData(form, submitter?.name ? submitter : undefined);
   for (const input of form.querySelectorAll("[data-local]")) {
     data.delete(input.name);
   }
@@ -35,7 +37,14 @@ function body(form) {
   if (encoding === "form") {
     return new URLSearchParams(data);
   }
-  return Object.fromEntries(data);
+  const fields = Object.fromEntries(data);
+  for (const input of form.querySelectorAll("[data-list]")) {
+    fields[input.name] = input.value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+  }
+  return fields;
 }
 
 function signIn(form) {
@@ -53,17 +62,22 @@ async function submit(event) {
   const box = form.querySelector("[data-feedback]");
   const button = form.querySelector('[type="submit"]');
   const method = form.dataset.method ?? "POST";
+  // Read before the button is disabled: a disabled button would send no name and value.
+  const payload = method === "DELETE" ? undefined : body(form, event.submitter);
   button.disabled = true;
   try {
     const answer = await api(form.dataset.endpoint, {
       method,
-      body: method === "DELETE" ? undefined : body(form),
+      body: payload,
     });
     if ("signInAfter" in form.dataset) {
       await signIn(form);
     }
     if (form.dataset.redirect !== undefined) {
-      window.location.assign(form.dataset.redirect.replace("{id}", answer?.id ?? ""));
+      const redirect = form.dataset.redirect
+        .replace("{id}", answer?.id ?? "")
+        .replace("{url}", answer?.url ?? "/");
+      window.location.assign(redirect);
       return;
     }
     if ("resetOnSuccess" in form.dataset) {

@@ -1,5 +1,6 @@
 // "Load more": fetches the next page of posts from the API and appends it, built from the
-// page's own card <template> with textContent, so whatever a user wrote stays text.
+// page's own card <template> with textContent, so whatever a user wrote stays text. Dates
+// and reading times are written the way the server writes them (web/rendering.py).
 import { api } from "./api.js";
 
 const button = document.getElementById("load-more");
@@ -7,10 +8,17 @@ const list = document.getElementById("posts");
 const template = document.getElementById("post-card-template");
 const errorBox = document.getElementById("load-more-error");
 const excerptChars = Number(list?.dataset.excerptChars);
+const wordsPerMinute = Number(list?.dataset.wordsPerMinute);
 const dateFormat = new Intl.DateTimeFormat("en-US", {
   month: "short",
   day: "numeric",
   year: "numeric",
+  timeZone: "UTC",
+});
+const timeFormat = new Intl.DateTimeFormat("en-GB", {
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
   timeZone: "UTC",
 });
 
@@ -18,17 +26,50 @@ function excerpt(text) {
   return text.length <= excerptChars ? text : `${text.slice(0, excerptChars).trimEnd()}…`;
 }
 
+function ago(count, unit) {
+  return `${count} ${unit}${count === 1 ? "" : "s"} ago`;
+}
+
+// "3 hours ago", as rendering.time_ago says it.
+export function timeAgo(moment, now = new Date()) {
+  const seconds = (now - moment) / 1000;
+  const [minutes, hours, days] = [60, 3600, 86400].map((unit) => Math.floor(seconds / unit));
+  if (minutes < 1) return "just now";
+  if (hours < 1) return ago(minutes, "minute");
+  if (days < 1) return ago(hours, "hour");
+  if (days < 2) return "yesterday";
+  if (days < 30) return ago(days, "day");
+  return dateFormat.format(moment);
+}
+
+function readingTime(text) {
+  const words = text.split(/\s+/).filter((word) => word !== "").length;
+  return `${Math.max(1, Math.ceil(words / wordsPerMinute))} min read`;
+}
+
+function tagChip(name) {
+  const chip = document.createElement("a");
+  chip.className = "tag-chip";
+  chip.href = `/tags/${encodeURIComponent(name)}`;
+  chip.textContent = `#${name}`;
+  return chip;
+}
+
 function card(post) {
   const node = template.content.firstElementChild.cloneNode(true);
   const field = (name) => node.querySelector(`[data-field="${name}"]`);
+  const moment = new Date(post.published_at ?? post.updated_at);
   field("avatar").src = post.author.image_path;
-  field("author").href = `/users/${post.author.id}/posts`;
-  field("author").textContent = post.author.username;
-  field("date").dateTime = post.date_posted;
-  field("date").textContent = dateFormat.format(new Date(post.date_posted));
-  field("title").href = `/posts/${post.id}`;
+  field("author").href = post.author.url;
+  field("author").textContent = post.author.display_name ?? post.author.username;
+  field("date").dateTime = post.published_at ?? post.updated_at;
+  field("date").title = `${dateFormat.format(moment)}, ${timeFormat.format(moment)} UTC`;
+  field("date").textContent = timeAgo(moment);
+  field("reading-time").textContent = readingTime(post.content);
+  field("title").href = post.url;
   field("title").textContent = post.title;
   field("excerpt").textContent = excerpt(post.content);
+  field("tags").replaceChildren(...post.tags.map(tagChip));
   return node;
 }
 
@@ -39,7 +80,11 @@ async function loadMore(event) {
   button.setAttribute("aria-disabled", "true");
   errorBox.hidden = true;
   try {
-    const page = await api(`${url}?${new URLSearchParams({ skip, limit })}`);
+    // The listing's own address may carry a query already (?tag=python).
+    const address = new URL(url, window.location.origin);
+    address.searchParams.set("skip", skip);
+    address.searchParams.set("limit", limit);
+    const page = await api(`${address.pathname}${address.search}`);
     list.append(...page.posts.map(card));
     button.dataset.skip = String(page.skip + page.posts.length);
     button.href = `?${new URLSearchParams({ skip: button.dataset.skip, limit })}`;

@@ -1,0 +1,85 @@
+"""Author profiles: a display name and a short plain-text bio, edited by their user, shown to
+everyone with the join date and the count of published posts."""
+
+import pytest
+from httpx import AsyncClient
+
+from tests.conftest import Account, Api
+
+
+async def test_a_user_sets_a_display_name_and_a_bio(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    response = await client.patch(
+        f"/api/users/{author.id}",
+        json={"display_name": "  Ada   Lovelace ", "bio": "Writes about engines.\nhttps://x.org"},
+        headers=author.headers,
+    )
+
+    assert response.status_code == 200
+    assert response.json()["display_name"] == "Ada Lovelace"
+    assert response.json()["bio"] == "Writes about engines.\nhttps://x.org"
+    await api.post(author)
+    public = (await client.get(f"/api/users/{author.id}")).json()
+    assert (public["display_name"], public["bio"], public["post_count"]) == (
+        "Ada Lovelace",
+        "Writes about engines.\nhttps://x.org",
+        1,
+    )
+    assert "email" not in public
+    listed = (await client.get("/api/posts")).json()["posts"][0]["author"]
+    assert listed["display_name"] == "Ada Lovelace"
+    assert "bio" not in listed
+
+
+async def test_an_empty_display_name_or_bio_clears_it(client: AsyncClient, author: Account) -> None:
+    await client.patch(
+        f"/api/users/{author.id}",
+        json={"display_name": "Ada", "bio": "Hello"},
+        headers=author.headers,
+    )
+
+    response = await client.patch(
+        f"/api/users/{author.id}", json={"display_name": "", "bio": "  "}, headers=author.headers
+    )
+
+    assert (response.json()["display_name"], response.json()["bio"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"display_name": "x" * 51},
+        {"display_name": "Ada\x00"},
+        {"display_name": "Ada\u202eecalevol"},
+        {"display_name": "\u200b\u200b"},
+        {"display_name": None},
+        {"bio": "x" * 301},
+        {"bio": "bell\x07"},
+        {"bio": "nul\x00"},
+    ],
+)
+async def test_a_bad_display_name_or_bio_is_refused_and_nothing_changes(
+    client: AsyncClient, author: Account, fields: dict[str, object]
+) -> None:
+    response = await client.patch(
+        f"/api/users/{author.id}", json={"username": "renamed", **fields}, headers=author.headers
+    )
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_failed"
+    public = (await client.get(f"/api/users/{author.id}")).json()
+    assert (public["username"], public["display_name"], public["bio"]) == ("author", None, None)
+
+
+async def test_only_the_user_changes_their_profile(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    other = await api.sign_up("other")
+
+    response = await client.patch(
+        f"/api/users/{author.id}", json={"display_name": "Impostor"}, headers=other.headers
+    )
+
+    assert response.status_code == 403
+    assert (await client.get(f"/api/users/{author.id}")).json()["display_name"] is None
