@@ -316,3 +316,18 @@ async def test_a_comment_listing_costs_the_same_statements_for_10_or_100_comment
     assert len({c["author"]["id"] for c in page["comments"]}) == 20
     assert page["total"] == 120
     assert len(count_statements) == small_page == 1, count_statements.statements
+
+
+async def test_a_draft_takes_no_comments_and_lists_none(
+    client: AsyncClient, api: Api, author: Account, reader: Account
+) -> None:
+    draft = await api.post(author, status="draft")
+
+    for who in (reader, author):
+        response = await client.post(
+            f"/api/posts/{draft['id']}/comments", json={"body": "Early!"}, headers=who.headers
+        )
+        assert response.status_code == 404
+        assert response.json()["code"] == "post_not_found"
+    listed = await client.get(f"/api/posts/{draft['id']}/comments", headers=author.headers)
+    assert listed.status_code == 404

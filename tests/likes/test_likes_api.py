@@ -211,3 +211,16 @@ async def test_a_signed_in_listing_costs_the_same_statements_for_10_or_100_liked
     assert len(count_statements) == small_page
     # The reader's account (their token's stamp checked), then the page.
     assert small_page == 2, count_statements.statements
+
+
+async def test_a_draft_cannot_be_liked_even_by_its_author(
+    client: AsyncClient, api: Api, author: Account, reader: Account, engine: AsyncEngine
+) -> None:
+    """To everyone but its author a draft does not exist; and no one reads it to like it."""
+    draft = await api.post(author, status="draft")
+
+    for liker in (reader, author):
+        response = await client.put(f"/api/posts/{draft['id']}/like", headers=liker.headers)
+        assert response.status_code == 404
+        assert response.json()["code"] == "post_not_found"
+    assert await kept_and_real(engine, draft["id"]) == (0, 0)
