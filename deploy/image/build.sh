@@ -42,6 +42,12 @@ args=(--build-arg "PYTHON_IMAGE=$base")
 [ "$engine" = podman ] && args+=(--format docker)
 
 echo "== $engine build $image from $base"
+previous=$("$engine" image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
 "$engine" build "${args[@]}" --network host -f deploy/Dockerfile --target runtime -t "$image" .
+# The image this build replaced would stay behind untagged, ~200 MB of its own each time.
+current=$("$engine" image inspect --format '{{.Id}}' "$image")
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then
+  "$engine" rmi "$previous" >/dev/null 2>&1 || true
+fi
 "$engine" image inspect --format '{{.Size}}' "$image" \
   | awk -v image="$image" '{ printf "== %s: %.0f MB\n", image, $1 / 1e6 }'
