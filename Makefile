@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format lock clean bench fuzz soak mutation
+.PHONY: help install run test test-fast lint format lock clean bench fuzz soak mutation image image-test
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -30,11 +30,11 @@ run: $(INSTALLED) ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
 # The measured load tests time a server against bounds: they run alone, after the rest, so
 # that no other test competes with them for the two cores.
 test: $(INSTALLED) ## Run the whole test suite (SQLite and PostgreSQL)
-	$(BIN)/pytest -n 2 -m "not measured"
+	$(BIN)/pytest -n 2 -m "not measured and not image"
 	$(BIN)/pytest -m measured
 
 test-fast: $(INSTALLED) ## The inner loop: everything but browsers, servers and load tests
-	$(BIN)/pytest -n 2 -m "not slow and not browser and not measured"
+	$(BIN)/pytest -n 2 -m "not slow and not browser and not measured and not image"
 
 # BENCH_DURATION=2s BENCH_WARMUP=1s makes a smoke run of about two minutes; see bench/runner.py.
 bench: $(INSTALLED) ## Benchmark Inkwell against the sync, tutorial and raw designs (~15 min)
@@ -70,5 +70,24 @@ lock: $(UV) ## Re-pin requirements*.txt from pyproject.toml
 	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra bench -o requirements-bench.txt
 	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml --extra mutation -o requirements-mutation.txt
 
+# The production image (deploy/Dockerfile, docs/deployment.md): podman, or docker where a
+# Docker daemon answers. podman reads the settings this machine needs (limits within its
+# hard limits, runc, cgroupfs) from .image/containers.conf, written fresh by each target.
+IMAGE ?= inkwell:latest
+CONTAINER_ENGINE ?= $(shell command -v podman >/dev/null 2>&1 && echo podman || echo docker)
+CONTAINERS_CONF ?= $(CURDIR)/.image/containers.conf
+export IMAGE CONTAINER_ENGINE CONTAINERS_CONF
+
+.image/containers.conf: FORCE
+	@mkdir -p .image && deploy/image/containers-conf.sh > $@
+FORCE:
+
+image: .image/containers.conf ## Build the production image (IMAGE, default inkwell:latest) with podman or docker
+	deploy/image/build.sh
+
+# Real containers against the host's PostgreSQL and Redis; one at a time (they share ports).
+image-test: $(INSTALLED) .image/containers.conf ## Check the built image: serve, migrate, read-only, SIGTERM, health
+	$(BIN)/pytest -n 0 -m image tests/image
+
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants .image
