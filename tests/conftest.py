@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.types import Receive, Scope, Send
 
+from inkwell.abuse.config import WriteLimitSettings
 from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
@@ -31,7 +32,15 @@ pytest_plugins = ("tests.s3", "tests.database_proxy", "tests.mail_server")
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TABLES = ("likes", "comments", "follows", "password_reset_tokens", "posts", "users")
+TABLES = (
+    "notifications",
+    "likes",
+    "comments",
+    "follows",
+    "password_reset_tokens",
+    "posts",
+    "users",
+)
 SECRET_KEY = "a test secret key, long enough for HS256 and even for HS512 signing"
 # Generous enough that no test but the rate-limit ones ever meets them.
 NO_RATE_LIMITS: dict[str, object] = {
@@ -44,6 +53,8 @@ NO_RATE_LIMITS: dict[str, object] = {
         for action in ("register", "forgot_password")
     },
     "rate_limit_login_failures": 10_000,
+    # Every per-account write limit (abuse/config.py), those added later included.
+    **dict.fromkeys(WriteLimitSettings.model_fields, "10000/minute"),
 }
 
 

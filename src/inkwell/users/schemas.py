@@ -102,6 +102,10 @@ class UserUpdate(
     current_password: (
         Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)] | SkipJsonSchema[None]
     ) = None
+    email_notifications: Annotated[
+        bool | SkipJsonSchema[None],
+        Field(description="Whether comment notifications are also emailed"),
+    ] = None
 
     @model_validator(mode="after")
     def new_password_or_email_needs_the_current_password(self) -> "UserUpdate":
@@ -141,3 +145,6 @@ class UserProfile(UserPublic):
 class UserPrivate(UserPublic):
     email: str
     created_at: datetime
+    email_notifications: bool = Field(
+        description="Whether comment notifications are also emailed (on by default)"
+    )
