@@ -17,6 +17,7 @@ its body and in the List-Unsubscribe header (RFC 8058's one-click POST is answer
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 from email.message import EmailMessage
@@ -111,10 +112,14 @@ class Outbox:
     async def deliver(self, notification_ids: Sequence[int]) -> None:
         async with self._sessionmaker() as session, session.begin():
             emails = await service.claim_emails(session, notification_ids)
+        if not emails:
+            return
+        outcomes: dict[EmailStatus, list[int]] = defaultdict(list)
         for email in emails:
             status = await self._send(email) if email.wants_email else EmailStatus.SKIPPED
-            async with self._sessionmaker() as session, session.begin():
-                await service.settle_email(session, email.notification_id, status)
+            outcomes[status].append(email.notification_id)
+        async with self._sessionmaker() as session, session.begin():
+            await service.settle_emails(session, outcomes)
 
     async def _send(self, email: CommentEmail) -> EmailStatus:
         message = self.compose(email)

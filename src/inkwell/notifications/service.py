@@ -13,7 +13,7 @@ A comment's notifications whose recipient wants email are created `pending`; the
 given sends them once the transaction has committed (notifications/emails.py).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from functools import cache, partial
 from typing import Any, Protocol
@@ -263,11 +263,13 @@ async def claim_emails(session: AsyncSession, ids: Sequence[int]) -> list[Commen
     return [CommentEmail(*row) for row in rows]
 
 
-async def settle_email(session: AsyncSession, notification_id: int, status: EmailStatus) -> None:
-    """Where a claimed email ended: sent, failed, or skipped."""
-    await session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id)
-        .values(email_status=status.value)
-        .execution_options(synchronize_session=False)
-    )
+async def settle_emails(session: AsyncSession, outcomes: Mapping[EmailStatus, list[int]]) -> None:
+    """Where claimed emails ended (sent, failed, skipped): one statement per outcome."""
+    for status, ids in outcomes.items():
+        if ids:
+            await session.execute(
+                update(Notification)
+                .where(Notification.id.in_(ids))
+                .values(email_status=status.value)
+                .execution_options(synchronize_session=False)
+            )
