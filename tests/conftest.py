@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from starlette.types import Receive, Scope, Send
 
+from inkwell.abuse.config import WriteLimitSettings
 from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
@@ -32,6 +33,7 @@ DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TABLES = (
+    "notifications",
     "likes",
     "comments",
     "follows",
@@ -53,6 +55,8 @@ NO_RATE_LIMITS: dict[str, object] = {
         for action in ("register", "forgot_password")
     },
     "rate_limit_login_failures": 10_000,
+    # Every per-account write limit (abuse/config.py), those added later included.
+    **dict.fromkeys(WriteLimitSettings.model_fields, "10000/minute"),
 }
 
 

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 
 from inkwell import __version__
+from inkwell.abuse.limits import WriteLimits
 from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.router import router as auth_router
@@ -26,6 +27,8 @@ from inkwell.media.limits import UploadLimits
 from inkwell.media.router import router as media_router
 from inkwell.media.storage import create_storage
 from inkwell.migrations import upgrade_database
+from inkwell.notifications.emails import Outbox
+from inkwell.notifications.router import router as notifications_router
 from inkwell.operations.application import InkwellFastAPI
 from inkwell.operations.docs import install_api_docs
 from inkwell.operations.health import router as health_router
@@ -34,6 +37,7 @@ from inkwell.security import PasswordHasher
 from inkwell.state import State
 from inkwell.users.router import router as users_router
 from inkwell.web import accounts as account_pages
+from inkwell.web import notifications as notification_pages
 from inkwell.web import posts as post_pages
 from inkwell.web import profiles as profile_pages
 from inkwell.web.common import error_page
@@ -56,11 +60,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await upgrade_database(engine)
         reader = Reader.from_settings(settings)
         picture_processor = PictureProcessor.from_settings(settings)
+        sessionmaker = create_sessionmaker(engine)
+        mailer = create_mailer(settings)
         try:
             yield State(
                 settings=settings,
                 engine=engine,
-                sessionmaker=create_sessionmaker(engine),
+                sessionmaker=sessionmaker,
                 reader=reader,
                 password_hasher=PasswordHasher(
                     time_cost=settings.argon2_time_cost,
@@ -70,11 +76,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 access_tokens=AccessTokens.from_settings(settings),
                 known_devices=KnownDevices.from_settings(settings),
                 rate_limiter=RateLimiter.from_settings(settings),
-                mailer=create_mailer(settings),
+                mailer=mailer,
                 templates=page_templates(auto_reload=settings.environment == "development"),
                 storage=storage,
                 picture_processor=picture_processor,
                 upload_limits=UploadLimits.from_settings(settings),
+                write_limits=WriteLimits.from_settings(settings),
+                outbox=Outbox(settings, sessionmaker, mailer),
             )
         finally:
             picture_processor.close()
@@ -101,9 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(post_pages.router)
     app.include_router(profile_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(notification_pages.router)
     app.include_router(likes_router)
     app.include_router(comments_router)
     app.include_router(follows_router)
+    app.include_router(notifications_router)
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(health_router)

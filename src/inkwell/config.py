@@ -1,7 +1,8 @@
 """Settings read from the environment and an optional `.env` file.
 
 Each domain declares the settings it reads in its own `config.py` (`auth.config.AuthSettings`,
-`media.config.MediaSettings`, `mail.config.MailSettings`, `operations.config.OperationsSettings`),
+`media.config.MediaSettings`, `mail.config.MailSettings`, `operations.config.OperationsSettings`,
+`notifications.config.NotificationSettings`, `abuse.config.WriteLimitSettings`),
 the database's are below, and `Settings` composes them into the one frozen object the app is
 built from. The environment's names stay flat (`DATABASE_URL`, `SMTP_HOST`, `MAX_UPLOAD_BYTES`)
 so deployments keep working, and a domain's code can ask for its own group only
@@ -15,9 +16,11 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
+from inkwell.abuse.config import WriteLimitSettings
 from inkwell.auth.config import AuthSettings
 from inkwell.mail.config import MailSettings
 from inkwell.media.config import MediaSettings
+from inkwell.notifications.config import NotificationSettings
 from inkwell.operations.config import OperationsSettings
 
 SECRET_KEY_MIN_LENGTH = 32
@@ -87,6 +90,8 @@ class Settings(
     MediaSettings,
     MailSettings,
     OperationsSettings,
+    NotificationSettings,
+    WriteLimitSettings,
 ):
     # An empty variable counts as unset: compose.yaml passes optional ones as `${SMTP_HOST:-}`.
     model_config = SettingsConfigDict(

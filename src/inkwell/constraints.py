@@ -49,11 +49,14 @@ async def insert_once(
     model: type[Base],
     columns: list[str],
     rows: Select[*tuple[Any, ...]],
-) -> None:
+) -> int:
     """INSERT … SELECT that does nothing for a row whose key is already there, on both
     databases: an idempotent PUT (a like, a follow) is one statement, and two racing ones
     leave one row and no error. The SELECT's WHERE also keeps SQLite's parser from reading
-    ON CONFLICT as a join's ON."""
+    ON CONFLICT as a join's ON. Answers how many rows it inserted."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(insert(model).from_select(columns, rows).on_conflict_do_nothing())
+    result = await session.execute(
+        insert(model).from_select(columns, rows).on_conflict_do_nothing()
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     CANNOT_FOLLOW_YOURSELF = "cannot_follow_yourself"
     CONFIRMATION_LINK_INVALID = "confirmation_link_invalid"
     RESET_LINK_INVALID = "reset_link_invalid"
+    UNSUBSCRIBE_LINK_INVALID = "unsubscribe_link_invalid"
     UPLOAD_INVALID = "upload_invalid"
     IMAGE_UNREADABLE = "image_unreadable"
     NOT_AUTHENTICATED = "not_authenticated"
@@ -366,6 +367,7 @@ _CODES = {
         ErrorCode.CURRENT_PASSWORD_INCORRECT,
         ErrorCode.CONFIRMATION_LINK_INVALID,
         ErrorCode.RESET_LINK_INVALID,
+        ErrorCode.UNSUBSCRIBE_LINK_INVALID,
         ErrorCode.CANNOT_FOLLOW_YOURSELF,
     ],
     401: [ErrorCode.NOT_AUTHENTICATED, ErrorCode.INVALID_CREDENTIALS, ErrorCode.TOKEN_INVALID],

@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
+from inkwell.abuse.limits import WriteLimits
 from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.tokens import AccessTokens
@@ -20,6 +21,7 @@ from inkwell.mail.service import Mailer
 from inkwell.media.images import PictureProcessor
 from inkwell.media.limits import UploadLimits
 from inkwell.media.storage import Storage
+from inkwell.notifications.emails import Outbox
 from inkwell.security import PasswordHasher
 
 
@@ -37,6 +39,8 @@ class State(TypedDict):
     storage: Storage
     picture_processor: PictureProcessor
     upload_limits: UploadLimits
+    write_limits: WriteLimits
+    outbox: Outbox
 
 
 def state_of(connection: HTTPConnection) -> State:

@@ -17,6 +17,7 @@ from inkwell.errors import ErrorCode, Forbidden
 SESSION_COOKIE = "inkwell_session"
 CSRF_COOKIE = "inkwell_csrf"
 CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -67,8 +68,23 @@ def check_csrf(request: Request, public_base_url: str) -> None:
     """For a request authenticated by the session cookie; bearer requests need no check."""
     if request.method in SAFE_METHODS:
         return
+    _check_double_submit(request, request.headers.get(CSRF_HEADER, ""), public_base_url)
+
+
+def check_form_csrf(request: Request, sent: str, public_base_url: str) -> None:
+    """For a plain HTML form, one that works without JavaScript: the page that holds it
+    puts the CSRF cookie's value in a hidden field (CSRF_FIELD), which comes back in the
+    form's body instead of the header. A foreign site can read neither."""
+    _check_double_submit(request, sent, public_base_url)
+
+
+def csrf_field_value(request: Request) -> str:
+    """What a page puts in its forms' CSRF_FIELD: the CSRF cookie it was sent with."""
+    return request.cookies.get(CSRF_COOKIE, "")
+
+
+def _check_double_submit(request: Request, sent: str, public_base_url: str) -> None:
     expected = request.cookies.get(CSRF_COOKIE, "")
-    sent = request.headers.get(CSRF_HEADER, "")
     if (
         not expected
         or not secrets.compare_digest(expected.encode(), sent.encode())

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 
-from inkwell.auth.cookies import SESSION_COOKIE, check_csrf
+from inkwell.auth.cookies import SESSION_COOKIE, check_csrf, check_form_csrf
 from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import PasswordGuard, RateLimiter
 from inkwell.auth.tokens import AccessTokens, InvalidToken
@@ -125,6 +125,22 @@ async def optional_user(request: Request) -> Account | None:
     token = _chosen_token(request, state["settings"], bearer_token, cookie_token)
     if token is None:
         return None
+    try:
+        claims = state["access_tokens"].read(token)
+    except Unauthorized:
+        return None
+    return await users.get_account(state["reader"], claims.user_id, claims.security_stamp)
+
+
+async def form_user(request: Request, csrf_token: str) -> Account | None:
+    """Who sent a plain HTML form (one that works without JavaScript): the session cookie,
+    with the CSRF cookie's value in the form's `csrf_token` field (a failure raises 403).
+    None when the session is missing, expired or invalid. Forms carry no bearer token."""
+    state = state_of(request)
+    token = await _session_cookie(request)
+    if token is None:
+        return None
+    check_form_csrf(request, csrf_token, state["settings"].public_base_url)
     try:
         claims = state["access_tokens"].read(token)
     except Unauthorized:

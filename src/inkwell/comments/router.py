@@ -1,11 +1,13 @@
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
+from inkwell.abuse.dependencies import write_limit
 from inkwell.auth.dependencies import CurrentUser
 from inkwell.body_limits import BodyLimitRoute
 from inkwell.comments import service
 from inkwell.comments.schemas import CommentPage, CommentRead, CommentWrite
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import responses
+from inkwell.notifications.dependencies import NotificationOutbox
 
 router = APIRouter(prefix="/api", tags=["comments"], route_class=BodyLimitRoute)
 
@@ -23,13 +25,20 @@ async def list_comments(post_id: ResourceId, reader: DbReader, page: PageParams)
 @router.post(
     "/posts/{post_id:int}/comments",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403, 404),
-    summary="Comment on a post as the signed-in user",
+    responses=responses(401, 403, 404, 429),
+    dependencies=[Depends(write_limit("comments"))],
+    summary="Comment on a post as the signed-in user; its author and the post's other "
+    "commenters are notified",
 )
 async def add_comment(
-    post_id: ResourceId, data: CommentWrite, user: CurrentUser, session: DbSession
+    post_id: ResourceId,
+    data: CommentWrite,
+    user: CurrentUser,
+    session: DbSession,
+    outbox: NotificationOutbox,
 ) -> CommentRead:
-    return CommentRead.model_validate(await service.add_comment(session, user, post_id, data.body))
+    comment = await service.add_comment(session, user, post_id, data.body, outbox=outbox)
+    return CommentRead.model_validate(comment)
 
 
 @router.patch(

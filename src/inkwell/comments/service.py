@@ -17,6 +17,7 @@ from inkwell.comments.models import Comment
 from inkwell.comments.rows import CommentListing, ListedComment
 from inkwell.db import Reader
 from inkwell.errors import ErrorCode, Forbidden, NotFound
+from inkwell.notifications import service as notifications
 from inkwell.posts.models import Post, is_published
 from inkwell.users.models import User
 
@@ -85,8 +86,17 @@ async def list_comments(reader: Reader, post_id: int, *, skip: int, limit: int) 
     return CommentListing([_listed(row) for row in rows], total, skip, limit)
 
 
-async def add_comment(session: AsyncSession, author: User, post_id: int, body: str) -> Comment:
-    """Only under a published post: a draft has no readers to answer it."""
+async def add_comment(
+    session: AsyncSession,
+    author: User,
+    post_id: int,
+    body: str,
+    *,
+    outbox: notifications.Outbox | None = None,
+) -> Comment:
+    """Only under a published post: a draft has no readers to answer it. The post's author
+    and its other commenters are notified in the same transaction; the emails go through
+    `outbox` once it has committed."""
     if await session.scalar(select(Post.id).where(Post.id == post_id, is_published)) is None:
         raise _post_not_found()
     comment = Comment(post_id=post_id, author=author, body=body, body_html=render(body))
@@ -95,6 +105,7 @@ async def add_comment(session: AsyncSession, author: User, post_id: int, body: s
         await session.flush()
     except IntegrityError as exc:  # the post was deleted meanwhile
         raise _post_not_found() from exc
+    await notifications.comment_added(session, comment, outbox)
     return comment
 
 

@@ -1,9 +1,12 @@
 """Following is a PUT of a fact (idempotent) and unfollowing its DELETE; both answer 200
 with the user's follower count after the change, as liking does."""
 
-from fastapi import APIRouter
+from datetime import timedelta
 
-from inkwell.auth.dependencies import CurrentUser
+from fastapi import APIRouter, Depends
+
+from inkwell.abuse.dependencies import write_limit
+from inkwell.auth.dependencies import AppSettings, CurrentUser
 from inkwell.body_limits import BodyLimitRoute
 from inkwell.dependencies import DbSession, ResourceId
 from inkwell.errors import responses
@@ -15,11 +18,17 @@ router = APIRouter(prefix="/api/users", tags=["follows"], route_class=BodyLimitR
 
 @router.put(
     "/{user_id:int}/follow",
-    responses=responses(400, 401, 403, 404),
+    responses=responses(400, 401, 403, 404, 429),
+    dependencies=[Depends(write_limit("follows"))],
     summary="Follow a user (not yourself; again changes nothing); answers their follower count",
 )
-async def follow_user(user_id: ResourceId, user: CurrentUser, session: DbSession) -> FollowRead:
-    return FollowRead.model_validate(await service.follow(session, user.id, user_id))
+async def follow_user(
+    user_id: ResourceId, user: CurrentUser, session: DbSession, settings: AppSettings
+) -> FollowRead:
+    quiet = timedelta(hours=settings.follow_notification_quiet_hours)
+    return FollowRead.model_validate(
+        await service.follow(session, user.id, user_id, notification_quiet=quiet)
+    )
 
 
 @router.delete(

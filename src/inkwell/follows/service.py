@@ -1,6 +1,8 @@
 """Follows: a reader follows a writer at most once, never themselves; nothing here commits.
 Whether a reader follows someone is read by the reads that show it (`follows.columns`)."""
 
+from datetime import timedelta
+
 from sqlalchemy import delete, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +12,7 @@ from inkwell.db import UTCDateTime, utcnow
 from inkwell.errors import BadRequest, ErrorCode, NotFound
 from inkwell.follows.models import Follow
 from inkwell.follows.rows import FollowState
+from inkwell.notifications import service as notifications
 from inkwell.users.models import User
 
 
@@ -20,21 +23,36 @@ class CannotFollowYourself(BadRequest):
         super().__init__("You cannot follow yourself")
 
 
+DEFAULT_NOTIFICATION_QUIET = timedelta(hours=24)
+
+
 def _user_not_found() -> NotFound:
     return NotFound("User not found", code=ErrorCode.USER_NOT_FOUND)
 
 
-async def follow(session: AsyncSession, follower_id: int, followed_id: int) -> FollowState:
-    """Idempotent: following someone again changes nothing. An unknown user is a 404."""
+async def follow(
+    session: AsyncSession,
+    follower_id: int,
+    followed_id: int,
+    *,
+    notification_quiet: timedelta = DEFAULT_NOTIFICATION_QUIET,
+) -> FollowState:
+    """Idempotent: following someone again changes nothing. An unknown user is a 404. A new
+    follow notifies the one followed (not again within `notification_quiet`, see
+    notifications.service)."""
     if follower_id == followed_id:
         raise CannotFollowYourself
     rows = select(literal(follower_id), User.id, literal(utcnow(), UTCDateTime())).where(
         User.id == followed_id
     )
     try:
-        await insert_once(session, Follow, ["follower_id", "followed_id", "created_at"], rows)
+        inserted = await insert_once(
+            session, Follow, ["follower_id", "followed_id", "created_at"], rows
+        )
     except IntegrityError as exc:  # one of the two was deleted meanwhile
         raise _user_not_found() from exc
+    if inserted:
+        await notifications.followed(session, follower_id, followed_id, quiet=notification_quiet)
     return await _state(session, followed_id, following=True)
 
 

@@ -2,8 +2,9 @@
 Both answer 200 with the post's like count after the change rather than 204: the client
 that pressed a heart shows the new count without a second request."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from inkwell.abuse.dependencies import write_limit
 from inkwell.auth.dependencies import CurrentUser
 from inkwell.body_limits import BodyLimitRoute
 from inkwell.dependencies import DbSession, ResourceId
@@ -16,7 +17,8 @@ router = APIRouter(prefix="/api/posts", tags=["likes"], route_class=BodyLimitRou
 
 @router.put(
     "/{post_id:int}/like",
-    responses=responses(401, 403, 404),
+    responses=responses(401, 403, 404, 429),
+    dependencies=[Depends(write_limit("likes"))],
     summary="Like a post (liking it again changes nothing); answers its like count",
 )
 async def like_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> LikeRead:

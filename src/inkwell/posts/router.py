@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from inkwell.abuse.dependencies import write_limit
 from inkwell.auth.dependencies import CurrentUser, ViewerId
 from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
@@ -109,7 +110,8 @@ async def list_user_posts(
 @router.post(
     "/posts",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 403),
+    responses=responses(401, 403, 429),
+    dependencies=[Depends(write_limit("posts"))],
     summary="Write a post as the signed-in user",
 )
 async def create_post(

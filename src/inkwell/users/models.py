@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from inkwell.db import Base, utcnow
@@ -61,6 +61,10 @@ class User(Base):
     following_count: Mapped[int] = mapped_column(
         server_default="0", deferred=True, deferred_raiseload=True
     )
+
+    # Whether comment notifications are also emailed (notifications/emails.py); every email
+    # carries a link that turns it off.
+    email_notifications: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     posts: Mapped[list[Post]] = relationship(
         back_populates="author",

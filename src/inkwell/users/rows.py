@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
+from inkwell.notifications.columns import UNREAD_SHOWN_AT_MOST
+
 DEFAULT_AVATAR_PATH = "/static/img/default-avatar.svg"
 MEDIA_URL_PREFIX = "/media/"
 
@@ -51,3 +53,14 @@ class Account(Profile):
     email: str
     created_at: datetime
     bio: str | None
+    # Whether comment notifications are emailed; how many notifications are unread, counted
+    # up to notifications.columns.UNREAD_SHOWN_AT_MOST + 1 (what the navbar shows).
+    email_notifications: bool = True
+    unread_notifications: int = 0
+
+    @property
+    def unread_badge(self) -> str:
+        """The navbar's badge: the count, or "99+" past what it counts."""
+        if self.unread_notifications > UNREAD_SHOWN_AT_MOST:
+            return f"{UNREAD_SHOWN_AT_MOST}+"
+        return str(self.unread_notifications)

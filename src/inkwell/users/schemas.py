@@ -151,6 +151,10 @@ class UserUpdate(
     ) = None
     display_name: DisplayName | SkipJsonSchema[None] = None
     bio: Bio | SkipJsonSchema[None] = None
+    email_notifications: Annotated[
+        bool | SkipJsonSchema[None],
+        Field(description="Whether comment notifications are also emailed"),
+    ] = None
 
     @model_validator(mode="after")
     def new_password_or_email_needs_the_current_password(self) -> "UserUpdate":
@@ -201,3 +205,6 @@ class UserPrivate(UserPublic):
     email: str
     created_at: datetime
     bio: str | None = None
+    email_notifications: bool = Field(
+        description="Whether comment notifications are also emailed (on by default)"
+    )

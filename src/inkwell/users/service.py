@@ -16,6 +16,7 @@ from inkwell.constraints import violated_unique
 from inkwell.db import Reader
 from inkwell.errors import BadRequest, Conflict, ErrorCode, NotFound
 from inkwell.follows.columns import followed_by
+from inkwell.notifications.columns import unread_count
 from inkwell.security import PasswordHasher
 from inkwell.users.email_change import EmailChangeClaims, InvalidConfirmation
 from inkwell.users.identity import confusable_skeleton, lookup_key
@@ -121,8 +122,14 @@ _ACCOUNT_COLUMNS = (
     User.email,
     User.created_at,
     User.bio,
+    User.email_notifications,
 )
-_ACCOUNT = select(*_ACCOUNT_COLUMNS, User.security_stamp).where(User.id == bindparam("user_id"))
+# Every page reads it for its navbar, with the unread notifications' badge: one statement.
+_ACCOUNT = select(
+    *_ACCOUNT_COLUMNS,
+    unread_count(bindparam("user_id")).label("unread_notifications"),
+    User.security_stamp,
+).where(User.id == bindparam("user_id"))
 
 
 async def get_account(reader: Reader, user_id: int, security_stamp: str) -> Account | None:
@@ -139,6 +146,8 @@ async def get_account(reader: Reader, user_id: int, security_stamp: str) -> Acco
         email=row.email,
         created_at=row.created_at,
         bio=row.bio,
+        email_notifications=row.email_notifications,
+        unread_notifications=row.unread_notifications,
     )
 
 
@@ -164,6 +173,7 @@ async def update_user(
     current_password: str | None = None,
     display_name: str | None = None,
     bio: str | None = None,
+    email_notifications: bool | None = None,
 ) -> str | None:
     """Changes the username and the password at once; a new email only once confirmed
     (confirm_email), so it is returned, checked, for a confirmation link to be sent.
@@ -187,8 +197,22 @@ async def update_user(
         user.display_name = display_name or None
     if bio is not None:
         user.bio = bio or None
+    if email_notifications is not None:
+        user.email_notifications = email_notifications
     await _flush_unique(session)
     return new_email
+
+
+async def stop_notification_emails(session: AsyncSession, user_id: int) -> bool:
+    """What an unsubscribe link does: idempotent; False when the user no longer exists."""
+    stopped = await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(email_notifications=False)
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    )
+    return stopped.one_or_none() is not None
 
 
 async def confirm_email(session: AsyncSession, claims: EmailChangeClaims) -> tuple[User, str]:

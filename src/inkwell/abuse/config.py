@@ -1,0 +1,31 @@
+"""How much each account may write. Part of `inkwell.config.Settings`.
+
+Each field named `rate_limit_<write>_per_account` declares a limited write: a route takes
+it with `Depends(write_limit("<write>"))` (abuse/dependencies.py), and the tests' settings
+lift every one of them. Adding a limited write (reports, say) is one field here.
+
+The defaults let a person write as fast as a person writes, and stop a script: a burst
+limit per minute or hour and a daily one.
+"""
+
+from pydantic import BaseModel
+
+from inkwell.auth.config import RateLimit
+
+
+class WriteLimitSettings(BaseModel):
+    rate_limit_posts_per_account: RateLimit = "10/hour;50/day"
+    rate_limit_comments_per_account: RateLimit = "10/minute;300/day"
+    rate_limit_likes_per_account: RateLimit = "60/minute;1000/day"
+    rate_limit_follows_per_account: RateLimit = "30/minute;500/day"
+
+
+PREFIX, SUFFIX = "rate_limit_", "_per_account"
+# The writes declared above: "posts", "comments", "likes", "follows".
+WRITES = frozenset(
+    name.removeprefix(PREFIX).removesuffix(SUFFIX) for name in WriteLimitSettings.model_fields
+)
+
+
+def setting_of(write: str) -> str:
+    return f"{PREFIX}{write}{SUFFIX}"

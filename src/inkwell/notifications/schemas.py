@@ -1,0 +1,47 @@
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
+
+from inkwell.schemas import MAX_ID, Input, Schema
+from inkwell.users.schemas import UserPublic
+
+# A page of notifications holds at most 100: marking more at once is marking all.
+MAX_IDS = 100
+
+
+class NotificationRead(Schema):
+    id: int
+    kind: Literal["comment", "reply", "follow"] = Field(
+        description="`comment`: on your post; `reply`: on a post you commented on; "
+        "`follow`: a new follower"
+    )
+    read: bool
+    created_at: datetime
+    actor: UserPublic = Field(description="Who commented or followed")
+    post_id: int | None = Field(description="The post commented on; null for a follow")
+    comment_id: int | None = Field(description="The comment; null for a follow")
+    link: str = Field(description="The page it is about, as a path on this site")
+
+
+class NotificationPage(Schema):
+    notifications: list[NotificationRead]
+    total: int
+    unread: int = Field(description="How many of all the user's notifications are unread")
+    skip: int
+    limit: int
+    has_more: bool
+
+
+class MarkRead(Input):
+    """Which notifications to mark read: `ids`, or all of them when it is left out."""
+
+    ids: (
+        Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(max_length=MAX_IDS)]
+        | SkipJsonSchema[None]
+    ) = None
+
+
+class UnreadCount(Schema):
+    unread: int = Field(description="How many of the user's notifications are unread")

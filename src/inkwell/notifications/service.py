@@ -1,0 +1,281 @@
+"""Notifications: who is told of what, their pages and what is read; nothing here commits.
+
+The domains where things happen call in here, in their own transaction, so a notification
+exists exactly when what it tells of was stored:
+
+- a comment tells the post's author ("comment") and everyone else who commented on the
+  post before ("reply"), never its own author;
+- a follow tells the one followed ("follow"). Unfollowing and following again within the
+  quiet period (FOLLOW_NOTIFICATION_QUIET_HOURS, a day) makes no new notification: the one
+  already there tells it, read or not, so a follow button pressed on and off spams no one.
+
+A comment's notifications whose recipient wants email are created `pending`; the outbox
+given sends them once the transaction has committed (notifications/emails.py).
+"""
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from functools import cache, partial
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    Select,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from inkwell.comments.models import Comment
+from inkwell.db import Reader, UTCDateTime, utcnow
+from inkwell.notifications.models import EmailStatus, Kind, Notification
+from inkwell.notifications.rows import CommentEmail, ListedNotification, NotificationListing
+from inkwell.posts.models import Post
+from inkwell.transactions import after_commit
+from inkwell.users.models import User
+
+
+class Outbox(Protocol):
+    """What sends the emails of notifications once they are committed (emails.Outbox)."""
+
+    async def deliver(self, notification_ids: Sequence[int]) -> None: ...
+
+
+def comment_link(post_id: int, comment_id: int) -> str:
+    return f"/posts/{post_id}#comment-{comment_id}"
+
+
+def link(actor_id: int, post_id: int | None, comment_id: int | None) -> str:
+    """Where a notification takes its reader: the comment under the post, or the follower."""
+    if post_id is None or comment_id is None:
+        return f"/users/{actor_id}/posts"
+    return comment_link(post_id, comment_id)
+
+
+def _wants_email() -> Any:
+    return case((User.email_notifications, literal(EmailStatus.PENDING.value)), else_=null())
+
+
+async def comment_added(
+    session: AsyncSession, comment: Comment, outbox: Outbox | None
+) -> list[int]:
+    """Tells the post's author and the thread's other commenters of `comment`, in one
+    statement whatever their number; their emails follow the COMMIT through `outbox`.
+    Answers the new notifications' ids."""
+    actor, post_id, now = comment.user_id, comment.post_id, utcnow()
+    common = (
+        literal(actor),
+        literal(post_id),
+        literal(comment.id),
+        literal(now, UTCDateTime()),
+        _wants_email(),
+    )
+    to_author = (
+        select(Post.user_id, literal(Kind.COMMENT.value), *common)
+        .join(User, User.id == Post.user_id)
+        .where(Post.id == post_id, Post.user_id != actor)
+    )
+    to_thread = (
+        select(Comment.user_id, literal(Kind.REPLY.value), *common)
+        .distinct()
+        .join(Post, Post.id == Comment.post_id)
+        .join(User, User.id == Comment.user_id)
+        .where(
+            Comment.post_id == post_id,
+            Comment.user_id != actor,
+            Comment.user_id != Post.user_id,
+        )
+    )
+    columns = ["user_id", "kind", "actor_id", "post_id", "comment_id", "created_at", "email_status"]
+    created = await session.execute(
+        insert(Notification)
+        .from_select(columns, union_all(to_author, to_thread))
+        .returning(Notification.id, Notification.email_status)
+    )
+    rows = created.all()
+    to_email = [row.id for row in rows if row.email_status == EmailStatus.PENDING]
+    if to_email and outbox is not None:
+        after_commit(session, partial(outbox.deliver, to_email))
+    return [row.id for row in rows]
+
+
+async def followed(
+    session: AsyncSession, follower_id: int, followed_id: int, *, quiet: timedelta
+) -> None:
+    """Tells `followed_id` of a new follower, unless this follower already did within the
+    quiet period (see the module's docstring)."""
+    now = utcnow()
+    recent = exists().where(
+        Notification.user_id == followed_id,
+        Notification.actor_id == follower_id,
+        Notification.kind == Kind.FOLLOW.value,
+        Notification.created_at > now - quiet,
+    )
+    rows = select(
+        literal(followed_id), literal(follower_id), literal(Kind.FOLLOW.value),
+        literal(now, UTCDateTime()),
+    ).where(~recent)  # fmt: skip
+    await session.execute(
+        insert(Notification).from_select(["user_id", "actor_id", "kind", "created_at"], rows)
+    )
+
+
+def _counts() -> tuple[Any, Any]:
+    mine = aliased(Notification)
+    total = (
+        select(func.count()).select_from(mine).where(mine.user_id == bindparam("user_id"))
+    ).scalar_subquery()
+    unread = (
+        select(func.count())
+        .select_from(mine)
+        .where(mine.user_id == bindparam("user_id"), mine.read_at.is_(None))
+    ).scalar_subquery()
+    return total.label("total"), unread.label("unread")
+
+
+@cache
+def _listing() -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
+    """Newest first from the (user_id, id) index, each with its actor and the user's two
+    counts: one statement, whatever the page holds. Past the last page the counts alone."""
+    total, unread = _counts()
+    page = (
+        select(
+            Notification.id,
+            Notification.kind,
+            Notification.read_at,
+            Notification.created_at,
+            Notification.post_id,
+            Notification.comment_id,
+            User.id.label("actor_id"),
+            User.username,
+            User.image_file,
+            User.display_name,
+            total,
+            unread,
+        )
+        .join(User, User.id == Notification.actor_id)
+        .where(Notification.user_id == bindparam("user_id"))
+        .order_by(Notification.id.desc())
+        .offset(bindparam("skip"))
+        .limit(bindparam("limit"))
+    )
+    return page, select(total, unread)
+
+
+def _listed(row: Any) -> ListedNotification:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "read": row.read_at is not None,
+        "created_at": row.created_at,
+        "actor": {
+            "id": row.actor_id,
+            "username": row.username,
+            "image_file": row.image_file,
+            "display_name": row.display_name,
+        },
+        "post_id": row.post_id,
+        "comment_id": row.comment_id,
+        "link": link(row.actor_id, row.post_id, row.comment_id),
+    }
+
+
+async def list_notifications(
+    reader: Reader, user_id: int, *, skip: int, limit: int
+) -> NotificationListing:
+    page, counts_only = _listing()
+    parameters = {"user_id": user_id, "skip": skip, "limit": limit}
+    async with reader.connect() as connection:
+        rows = (await connection.execute(page, parameters)).all()
+        counts = rows[0] if rows else (await connection.execute(counts_only, parameters)).one()
+    return NotificationListing(
+        [_listed(row) for row in rows], counts.total, counts.unread, skip, limit
+    )
+
+
+async def unread_count(reader: Reader, user_id: int) -> int:
+    """Exact, from the unread index."""
+    _, unread = _counts()
+    async with reader.connect() as connection:
+        count = await connection.scalar(select(unread), {"user_id": user_id})
+    return int(count or 0)
+
+
+async def mark_read(session: AsyncSession, user_id: int, ids: Sequence[int] | None) -> int:
+    """Marks the user's notifications read: all of them, or those of `ids` (others' ids and
+    unknown ones are passed over). Idempotent. Answers how many are still unread."""
+    condition = [Notification.user_id == user_id, Notification.read_at.is_(None)]
+    if ids is not None:
+        condition.append(Notification.id.in_(ids))
+    await session.execute(
+        update(Notification)
+        .where(*condition)
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    _, unread = _counts()
+    return int(await session.scalar(select(unread), {"user_id": user_id}) or 0)
+
+
+async def claim_emails(session: AsyncSession, ids: Sequence[int]) -> list[CommentEmail]:
+    """Takes the pending emails of `ids` for this sender, in one conditional UPDATE: an
+    email another sender (or an earlier try) already took is not answered, so it is sent
+    once at most. Answers what each email says, read now."""
+    claimed = (
+        (
+            await session.execute(
+                update(Notification)
+                .where(Notification.id.in_(ids), Notification.email_status == EmailStatus.PENDING)
+                .values(email_status=EmailStatus.SENDING.value)
+                .returning(Notification.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not claimed:
+        return []
+    recipient, actor = aliased(User), aliased(User)
+    rows = await session.execute(
+        select(
+            Notification.id,
+            Notification.kind,
+            recipient.id,
+            recipient.email,
+            recipient.username,
+            recipient.email_notifications,
+            actor.username,
+            Post.id,
+            Post.title,
+            Comment.id,
+            Comment.body,
+        )
+        .join(recipient, recipient.id == Notification.user_id)
+        .join(actor, actor.id == Notification.actor_id)
+        .join(Post, Post.id == Notification.post_id)
+        .join(Comment, Comment.id == Notification.comment_id)
+        .where(Notification.id.in_(claimed))
+        .order_by(Notification.id)
+    )
+    return [CommentEmail(*row) for row in rows]
+
+
+async def settle_emails(session: AsyncSession, outcomes: Mapping[EmailStatus, list[int]]) -> None:
+    """Where claimed emails ended (sent, failed, skipped): one statement per outcome."""
+    for status, ids in outcomes.items():
+        if ids:
+            await session.execute(
+                update(Notification)
+                .where(Notification.id.in_(ids))
+                .values(email_status=status.value)
+                .execution_options(synchronize_session=False)
+            )

@@ -1,0 +1,194 @@
+"""Per-account limits on writes: posts, comments, likes and follows each have their own
+budget per account, answered 429 with Retry-After and `rate_limited` once spent; other
+accounts and other writes are unaffected; with Redis every instance shares the budget.
+Run on both databases."""
+
+import socket
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from httpx import ASGITransport, AsyncClient, Response
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from inkwell.abuse.config import WRITES, WriteLimitSettings, setting_of
+from inkwell.abuse.dependencies import write_limit
+from inkwell.abuse.limits import WriteLimits
+from inkwell.app import create_app
+from inkwell.config import Settings
+from inkwell.errors import ServiceUnavailable
+from tests.auth.test_rate_limits import REDIS_HOST, REDIS_PORT, redis_error
+from tests.conftest import IN_CI, NO_RATE_LIMITS, Account, Api, started
+
+LIMITED = {setting_of(write): "2/minute" for write in WRITES}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update=LIMITED)
+
+
+@pytest.fixture
+async def post(api: Api, author: Account) -> dict[str, object]:
+    return await api.post(author)
+
+
+@pytest.fixture
+async def reader(api: Api) -> Account:
+    return await api.sign_up("reader")
+
+
+def assert_rate_limited(response: Response, write: str) -> None:
+    assert response.status_code == 429, response.text
+    assert response.json() == {
+        "detail": f"Too many {write} from your account; try again later",
+        "code": "rate_limited",
+    }
+    assert 1 <= int(response.headers["retry-after"]) <= 60
+
+
+def writes(client: AsyncClient, post: dict[str, object], author: Account) -> dict[str, object]:
+    """One request of each limited write, by whoever's headers are given."""
+
+    async def posts(headers: dict[str, str]) -> Response:
+        return await client.post("/api/posts", json={"title": "t", "content": "c"}, headers=headers)
+
+    async def comments(headers: dict[str, str]) -> Response:
+        url = f"/api/posts/{post['id']}/comments"
+        return await client.post(url, json={"body": "hi"}, headers=headers)
+
+    async def likes(headers: dict[str, str]) -> Response:
+        return await client.put(f"/api/posts/{post['id']}/like", headers=headers)
+
+    async def follows(headers: dict[str, str]) -> Response:
+        return await client.put(f"/api/users/{author.id}/follow", headers=headers)
+
+    return {"posts": posts, "comments": comments, "likes": likes, "follows": follows}
+
+
+def test_every_declared_write_is_limited_by_a_route() -> None:
+    assert set(WRITES) == {"posts", "comments", "likes", "follows"}
+
+
+@pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows"])
+async def test_a_spent_write_is_a_429_for_that_account_only(
+    *,
+    client: AsyncClient,
+    author: Account,
+    reader: Account,
+    api: Api,
+    post: dict[str, object],
+    write: str,
+) -> None:
+    send = writes(client, post, author)[write]
+    assert callable(send)
+    for _ in range(2):
+        assert (await send(reader.headers)).status_code in {200, 201}
+
+    assert_rate_limited(await send(reader.headers), write)
+    other = await api.sign_up("other")
+    assert (await send(other.headers)).status_code in {200, 201}
+    # The other writes keep their own budgets.
+    for name, other_write in writes(client, post, author).items():
+        if name not in {write, "follows"}:
+            assert callable(other_write)
+            assert (await other_write(reader.headers)).status_code in {200, 201}
+
+
+async def test_an_anonymous_write_is_a_401_and_spends_nothing(
+    client: AsyncClient, reader: Account, post: dict[str, object]
+) -> None:
+    for _ in range(3):
+        response = await client.post(f"/api/posts/{post['id']}/comments", json={"body": "x"})
+        assert response.status_code == 401
+    comments = writes(client, post, reader)["comments"]
+    assert callable(comments)
+    assert (await comments(reader.headers)).status_code == 201
+
+
+def test_a_route_cannot_name_a_limit_that_is_not_declared() -> None:
+    with pytest.raises(ValueError, match="no rate_limit_reports_per_account"):
+        write_limit("reports")
+
+
+def test_the_tests_settings_lift_every_declared_limit() -> None:
+    assert {setting_of(write) for write in WRITES} <= set(NO_RATE_LIMITS)
+
+
+def test_a_new_limit_is_one_declaration(settings: Settings) -> None:
+    """What adding reports takes: a field in abuse/config.py; the route then names it."""
+
+    class WithReports(WriteLimitSettings):
+        rate_limit_reports_per_account: str = "5/hour"
+
+    assert "reports" in {
+        name.removeprefix("rate_limit_").removesuffix("_per_account")
+        for name in WithReports.model_fields
+    }
+
+
+def test_the_defaults_let_a_person_write(settings: Settings) -> None:
+    defaults = WriteLimitSettings()
+    assert defaults.rate_limit_comments_per_account.startswith("10/minute")
+    assert defaults.rate_limit_likes_per_account.startswith("60/minute")
+
+
+@pytest.fixture
+def redis_settings(settings: Settings, engine: AsyncEngine) -> Settings:
+    error = redis_error()
+    if error is not None:
+        message = f"Redis at {REDIS_HOST}:{REDIS_PORT} is unreachable ({error})"
+        if IN_CI:
+            pytest.fail(f"{message}; in CI the Redis tests must run.", pytrace=False)
+        pytest.skip(message)
+    return settings.model_copy(
+        update={
+            "redis_url": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
+            "rate_limit_key_prefix": f"inkwell-test-{uuid.uuid4().hex}",
+        }
+    )
+
+
+async def instance(settings: Settings) -> AsyncIterator[AsyncClient]:
+    app = create_app(settings)
+    async with (
+        started(app) as served,
+        AsyncClient(transport=ASGITransport(app=served), base_url="http://test") as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+async def first(redis_settings: Settings) -> AsyncIterator[AsyncClient]:
+    async for client in instance(redis_settings):
+        yield client
+
+
+@pytest.fixture
+async def second(redis_settings: Settings) -> AsyncIterator[AsyncClient]:
+    async for client in instance(redis_settings):
+        yield client
+
+
+async def test_two_instances_sharing_redis_share_an_accounts_budget(
+    first: AsyncClient, second: AsyncClient
+) -> None:
+    writer = await Api(first).sign_up("writer")
+    body = {"title": "t", "content": "c"}
+
+    assert (await first.post("/api/posts", json=body, headers=writer.headers)).status_code == 201
+    assert (await second.post("/api/posts", json=body, headers=writer.headers)).status_code == 201
+    assert_rate_limited(await first.post("/api/posts", json=body, headers=writer.headers), "posts")
+
+
+async def test_with_redis_down_a_limited_write_answers_503_rather_than_go_unlimited(
+    settings: Settings,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port}/0"})
+    limits = WriteLimits.from_settings(down)
+
+    with pytest.raises(ServiceUnavailable):
+        await limits.spend("likes", 1)

@@ -1,0 +1,346 @@
+"""The emails of comment notifications, through a real SMTP server: sent once the comment
+is committed, never on a rollback, never twice (a slow or once-failing mailer, a second
+sender), only while the recipient's switch is on, each with a one-click unsubscribe link.
+Run on both databases."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from email.message import EmailMessage
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from inkwell.comments import service as comments
+from inkwell.config import Settings
+from inkwell.db import create_sessionmaker
+from inkwell.mail.service import Mailer, SmtpMailer
+from inkwell.notifications.emails import Outbox, UnsubscribeTokens
+from inkwell.notifications.models import Notification
+from inkwell.transactions import settled_hooks
+from inkwell.users.email_change import EmailChangeTokens
+from inkwell.users.models import User
+from tests.conftest import Account, Api, StartedApp
+from tests.mail_server import PUBLIC_BASE_URL, Inbox, sending_to
+from tests.notifications.helpers import comment, follow
+
+
+@pytest.fixture
+def settings(settings: Settings, inbox: Inbox, smtp_port: int) -> Settings:
+    return sending_to(settings, smtp_port).model_copy(
+        update={"notification_email_retry_seconds": 0}
+    )
+
+
+@pytest.fixture
+async def post(api: Api, author: Account) -> dict[str, object]:
+    return await api.post(author, title="On\r\nink")
+
+
+@pytest.fixture
+async def reader(api: Api) -> Account:
+    return await api.sign_up("reader")
+
+
+class FailingFirst:
+    """A mailer whose first `failures` sends fail (the relay dropped the connection)."""
+
+    def __init__(self, mailer: Mailer, failures: int = 1, delay: float = 0) -> None:
+        self._mailer = mailer
+        self.failures = failures
+        self.delay = delay
+        self.calls = 0
+
+    async def send(self, message: EmailMessage) -> None:
+        self.calls += 1
+        await asyncio.sleep(self.delay)
+        if self.calls <= self.failures:
+            raise ConnectionResetError("the relay hung up")
+        await self._mailer.send(message)
+
+
+def outbox_with(started_app: StartedApp, mailer: Mailer) -> Outbox:
+    """The app's outbox, sending through `mailer` from now on."""
+    state = started_app.state
+    outbox = Outbox(state["settings"], state["sessionmaker"], mailer)
+    state["outbox"] = outbox
+    return outbox
+
+
+async def email_statuses(engine: AsyncEngine) -> list[str | None]:
+    async with engine.connect() as connection:
+        rows = await connection.scalars(select(Notification.email_status).order_by(Notification.id))
+        return list(rows)
+
+
+def unsubscribe_token(message: EmailMessage) -> str:
+    link = message["List-Unsubscribe"].strip("<>")
+    assert link.startswith(f"{PUBLIC_BASE_URL}/unsubscribe?")
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+async def switch(client: AsyncClient, who: Account) -> object:
+    return (await client.get("/api/users/me", headers=who.headers)).json()["email_notifications"]
+
+
+async def test_a_comment_emails_the_posts_author_once_with_the_comment_and_a_way_out(
+    client: AsyncClient, inbox: Inbox, author: Account, reader: Account, post: dict[str, object]
+) -> None:
+    said = await comment(client, post["id"], reader, "Lovely *ink*.\nSecond line.")
+
+    [message] = inbox.messages
+    assert message["To"] == "author@example.com"
+    assert message["Subject"] == "reader commented on your post “On ink”"
+    body = message.get_content().replace("\r\n", "\n")
+    assert "> Lovely *ink*.\n> Second line." in body
+    assert f"{PUBLIC_BASE_URL}/posts/{post['id']}#comment-{said['id']}" in body
+    assert f"{PUBLIC_BASE_URL}/unsubscribe?token={unsubscribe_token(message)}" in body
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Message-ID"] == "<notification-1@blog.example.org>"
+
+
+async def test_a_reply_emails_the_earlier_commenters_and_a_follow_emails_no_one(
+    *,
+    api: Api, client: AsyncClient, inbox: Inbox, author: Account, reader: Account,
+    post: dict[str, object], engine: AsyncEngine,
+) -> None:  # fmt: skip
+    await comment(client, post["id"], reader)
+    other = await api.sign_up("other")
+    inbox.messages.clear()
+
+    await comment(client, post["id"], other)
+    await follow(client, other, reader)
+
+    assert sorted(message["To"] for message in inbox.messages) == [
+        "author@example.com", "reader@example.com",
+    ]  # fmt: skip
+    [reply] = inbox.sent_to("reader@example.com")
+    assert reply["Subject"] == "other also commented on “On ink”"
+    assert await email_statuses(engine) == ["sent", "sent", "sent", None]
+
+
+async def test_the_switch_stops_and_restarts_the_emails(
+    client: AsyncClient, inbox: Inbox, author: Account, reader: Account, post: dict[str, object]
+) -> None:
+    off = await client.patch(
+        f"/api/users/{author.id}", json={"email_notifications": False}, headers=author.headers
+    )
+    assert (off.status_code, off.json()["email_notifications"]) == (200, False)
+    await comment(client, post["id"], reader)
+    assert inbox.messages == []
+
+    on = await client.patch(
+        f"/api/users/{author.id}", json={"email_notifications": True}, headers=author.headers
+    )
+    assert on.json()["email_notifications"] is True
+    await comment(client, post["id"], reader)
+    assert [message["To"] for message in inbox.messages] == ["author@example.com"]
+
+
+async def test_the_switch_is_on_for_a_new_account(client: AsyncClient, reader: Account) -> None:
+    assert await switch(client, reader) is True
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with create_sessionmaker(engine)() as session:
+        yield session
+
+
+async def test_nothing_is_emailed_or_kept_when_the_comment_is_rolled_back(
+    *,
+    started_app: StartedApp,
+    session: AsyncSession,
+    inbox: Inbox,
+    author: Account,
+    reader: Account,
+    post: dict[str, object],
+    engine: AsyncEngine,
+) -> None:
+    outbox = started_app.state["outbox"]
+    user = await session.get(User, reader.id)
+    assert user is not None
+    async with settled_hooks(session):
+        await comments.add_comment(session, user, int(str(post["id"])), "Hi", outbox=outbox)
+        await session.rollback()
+    assert inbox.messages == []
+    assert await email_statuses(engine) == []
+
+    async with settled_hooks(session):
+        user = await session.get(User, reader.id)
+        assert user is not None
+        await comments.add_comment(session, user, int(str(post["id"])), "Hi", outbox=outbox)
+        await session.commit()
+    assert [message["To"] for message in inbox.messages] == ["author@example.com"]
+
+
+async def test_a_mailer_that_fails_once_still_sends_exactly_one_email(
+    *,
+    client: AsyncClient,
+    started_app: StartedApp,
+    inbox: Inbox,
+    reader: Account,
+    post: dict[str, object],
+    engine: AsyncEngine,
+) -> None:
+    flaky = FailingFirst(SmtpMailer(started_app.state["settings"]))
+    outbox = outbox_with(started_app, flaky)
+
+    await comment(client, post["id"], reader)
+    [notification] = await client_notification_ids(engine)
+    notification_id = notification.id
+    await outbox.deliver([notification_id])  # a second sender, after the first
+
+    assert flaky.calls == 2
+    assert len(inbox.messages) == 1
+    assert await email_statuses(engine) == ["sent"]
+
+
+async def client_notification_ids(engine: AsyncEngine) -> list[Notification]:
+    async with AsyncSession(engine) as session:
+        return list(await session.scalars(select(Notification)))
+
+
+async def test_a_slow_mailer_and_a_second_sender_at_once_send_exactly_one_email(
+    *,
+    started_app: StartedApp,
+    session: AsyncSession,
+    inbox: Inbox,
+    reader: Account,
+    post: dict[str, object],
+    engine: AsyncEngine,
+) -> None:
+    slow = FailingFirst(SmtpMailer(started_app.state["settings"]), failures=0, delay=0.3)
+    outbox = Outbox(started_app.state["settings"], create_sessionmaker(engine), slow)
+    user = await session.get(User, reader.id)
+    assert user is not None
+    async with settled_hooks(session):
+        comment_row = await comments.add_comment(session, user, int(str(post["id"])), "Hi")
+        await session.commit()
+    ids = list(
+        await session.scalars(
+            select(Notification.id).where(Notification.comment_id == comment_row.id)
+        )
+    )
+
+    await asyncio.gather(outbox.deliver(ids), outbox.deliver(ids), outbox.deliver(ids))
+
+    assert slow.calls == 1
+    assert len(inbox.messages) == 1
+    assert await email_statuses(engine) == ["sent"]
+
+
+async def test_a_mailer_that_always_fails_gives_up_and_the_comment_stands(
+    *,
+    client: AsyncClient,
+    started_app: StartedApp,
+    inbox: Inbox,
+    reader: Account,
+    post: dict[str, object],
+    engine: AsyncEngine,
+) -> None:
+    broken = FailingFirst(SmtpMailer(started_app.state["settings"]), failures=100)
+    outbox_with(started_app, broken)
+
+    await comment(client, post["id"], reader)
+
+    assert broken.calls == started_app.state["settings"].notification_email_attempts
+    assert inbox.messages == []
+    assert await email_statuses(engine) == ["failed"]
+
+
+async def test_an_email_turned_off_before_it_is_sent_is_skipped(
+    *,
+    started_app: StartedApp,
+    session: AsyncSession,
+    inbox: Inbox,
+    author: Account,
+    reader: Account,
+    post: dict[str, object],
+    engine: AsyncEngine,
+) -> None:
+    user = await session.get(User, reader.id)
+    assert user is not None
+    async with settled_hooks(session):
+        await comments.add_comment(session, user, int(str(post["id"])), "Hi")
+        await session.commit()
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(User).where(User.id == author.id).values(email_notifications=False)
+        )
+    ids = [notification.id for notification in await client_notification_ids(engine)]
+
+    await started_app.state["outbox"].deliver(ids)
+
+    assert inbox.messages == []
+    assert await email_statuses(engine) == ["skipped"]
+
+
+async def test_the_unsubscribe_link_turns_the_emails_off_in_one_click(
+    client: AsyncClient, inbox: Inbox, author: Account, reader: Account, post: dict[str, object]
+) -> None:
+    await comment(client, post["id"], reader)
+    token = unsubscribe_token(inbox.messages[-1])
+
+    first = await client.get("/unsubscribe", params={"token": token})
+    again = await client.get("/unsubscribe", params={"token": token})
+
+    assert first.status_code == again.status_code == 200
+    assert "You will get no more notification emails" in first.text
+    assert await switch(client, author) is False
+    await comment(client, post["id"], reader)
+    assert len(inbox.messages) == 1
+
+
+async def test_a_mail_clients_one_click_post_turns_the_emails_off(
+    client: AsyncClient, inbox: Inbox, author: Account, reader: Account, post: dict[str, object]
+) -> None:
+    await comment(client, post["id"], reader)
+    link = inbox.messages[-1]["List-Unsubscribe"].strip("<>").removeprefix(PUBLIC_BASE_URL)
+
+    response = await client.post(link, data={"List-Unsubscribe": "One-Click"})
+
+    assert response.status_code == 200
+    assert await switch(client, author) is False
+
+
+def expired_token(settings: Settings, user_id: int) -> str:
+    tokens = UnsubscribeTokens(
+        key=settings.signing_key, algorithm=settings.jwt_algorithm, lifetime=timedelta(seconds=-1)
+    )
+    return tokens.issue(user_id)
+
+
+def foreign_token(settings: Settings, user_id: int) -> str:
+    """A real token of this site, made for another use (an email change)."""
+    tokens = EmailChangeTokens(
+        key=settings.signing_key, algorithm=settings.jwt_algorithm, lifetime=timedelta(hours=1)
+    )
+    user = User(id=user_id, username="x", email="x@example.com", security_stamp="s" * 32)
+    return tokens.issue(user, "y@example.com")
+
+
+@pytest.mark.parametrize("make", ["forged", "expired", "foreign", "missing"])
+async def test_a_forged_expired_or_foreign_unsubscribe_link_is_a_clear_400_page(
+    client: AsyncClient, settings: Settings, author: Account, make: str
+) -> None:
+    tokens = {
+        "forged": UnsubscribeTokens(
+            key="another key, of someone else's site, long enough",
+            algorithm=settings.jwt_algorithm,
+            lifetime=timedelta(days=1),
+        ).issue(int(str(author.id))),
+        "expired": expired_token(settings, int(str(author.id))),
+        "foreign": foreign_token(settings, int(str(author.id))),
+        "missing": "",
+    }
+
+    response = await client.get("/unsubscribe", params={"token": tokens[make]})
+
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert "This unsubscribe link is invalid or has expired" in response.text
+    assert await switch(client, author) is True
