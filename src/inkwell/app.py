@@ -25,6 +25,7 @@ from inkwell.migrations import upgrade_database
 from inkwell.operations.application import InkwellFastAPI
 from inkwell.operations.docs import install_api_docs
 from inkwell.operations.health import router as health_router
+from inkwell.posts.markdown import POST, MarkdownRenderer
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
 from inkwell.state import State
@@ -44,6 +45,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Made before the app: its security headers name the storage's origin, and /media is its.
     storage = create_storage(settings)
+    # Posts show as pictures only the site's own: /media/, and the same by its full address.
+    markdown = MarkdownRenderer(
+        POST,
+        own_media=(
+            f"{settings.public_base_url.rstrip('/')}/media/",
+            f"{storage.public_url}/" if storage.public_url else "",
+        ),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
@@ -71,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 storage=storage,
                 picture_processor=picture_processor,
                 upload_limits=UploadLimits.from_settings(settings),
+                markdown=markdown,
             )
         finally:
             picture_processor.close()

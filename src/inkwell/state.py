@@ -20,6 +20,7 @@ from inkwell.mail.service import Mailer
 from inkwell.media.images import PictureProcessor
 from inkwell.media.limits import UploadLimits
 from inkwell.media.storage import Storage
+from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.security import PasswordHasher
 
 
@@ -37,6 +38,7 @@ class State(TypedDict):
     storage: Storage
     picture_processor: PictureProcessor
     upload_limits: UploadLimits
+    markdown: MarkdownRenderer
 
 
 def state_of(connection: HTTPConnection) -> State:

@@ -2,13 +2,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from inkwell.auth.dependencies import CurrentUser
+from inkwell.auth.dependencies import CurrentUser, SignedIn
 from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import Forbidden, responses
 from inkwell.posts import service
+from inkwell.posts.dependencies import Markdown
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Post
-from inkwell.posts.schemas import PostCreate, PostPage, PostPatch, PostRead, PostReplace
+from inkwell.posts.schemas import (
+    MarkdownSource,
+    PostCreate,
+    PostPage,
+    PostPatch,
+    PostRead,
+    PostReplace,
+    RenderedMarkdown,
+)
 from inkwell.users import service as users
 
 
@@ -57,8 +66,10 @@ async def list_user_posts(user_id: ResourceId, reader: DbReader, page: PageParam
     responses=responses(401, 403),
     summary="Write a post as the signed-in user",
 )
-async def create_post(data: PostCreate, user: CurrentUser, session: DbSession) -> PostRead:
-    post = await service.create_post(session, user, data.title, data.content)
+async def create_post(
+    data: PostCreate, user: CurrentUser, session: DbSession, markdown: Markdown
+) -> PostRead:
+    post = await service.create_post(session, user, data.title, data.content, markdown=markdown)
     return PostRead.model_validate(post)
 
 
@@ -68,16 +79,23 @@ async def get_post(post_id: ResourceId, session: DbSession) -> PostRead:
 
 
 @router.put("/posts/{post_id:int}", responses=responses(401, 403, 404), summary="Replace your post")
-async def replace_post(post: OwnPost, data: PostReplace, session: DbSession) -> PostRead:
-    post = await service.update_post(session, post, title=data.title, content=data.content)
+async def replace_post(
+    post: OwnPost, data: PostReplace, session: DbSession, markdown: Markdown
+) -> PostRead:
+    post = await service.update_post(
+        session, post, markdown=markdown, title=data.title, content=data.content
+    )
     return PostRead.model_validate(post)
 
 
 @router.patch(
     "/posts/{post_id:int}", responses=responses(401, 403, 404), summary="Change part of your post"
 )
-async def patch_post(post: OwnPost, data: PostPatch, session: DbSession) -> PostRead:
-    post = await service.update_post(session, post, **data.model_dump(exclude_unset=True))
+async def patch_post(
+    post: OwnPost, data: PostPatch, session: DbSession, markdown: Markdown
+) -> PostRead:
+    changes = data.model_dump(exclude_unset=True)
+    post = await service.update_post(session, post, markdown=markdown, **changes)
     return PostRead.model_validate(post)
 
 
@@ -89,3 +107,18 @@ async def patch_post(post: OwnPost, data: PostPatch, session: DbSession) -> Post
 )
 async def delete_post(post: OwnPost, session: DbSession) -> None:
     await service.delete_post(session, post)
+
+
+@router.post(
+    "/markdown/preview",
+    tags=["writing"],
+    responses=responses(401),
+    summary="Render Markdown as a post would show it, without saving anything",
+)
+async def preview_markdown(
+    data: MarkdownSource, user: SignedIn, markdown: Markdown
+) -> RenderedMarkdown:
+    """The same renderer and limits as writing a post; signed in, so strangers cannot spend
+    the rendering threads."""
+    rendered = await markdown.render_in_thread(data.content)
+    return RenderedMarkdown(html=rendered.html)

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH
@@ -38,7 +38,9 @@ class PostPatch(Patch):
 class PostRead(Schema):
     id: int
     title: str
-    content: str
+    content: str = Field(description="The Markdown the author wrote")
+    content_html: str = Field(description="`content` rendered to sanitized HTML when written")
+    excerpt: str = Field(description="The start of the rendered text, about 200 characters")
     date_posted: datetime
     updated_at: datetime
     user_id: int
@@ -51,3 +53,13 @@ class PostPage(Schema):
     skip: int
     limit: int
     has_more: bool
+
+
+class MarkdownSource(Input):
+    """What a post's content may be."""
+
+    content: Content
+
+
+class RenderedMarkdown(Schema):
+    html: str = Field(description="The sanitized HTML a post with this content would show")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from inkwell.db import Reader
 from inkwell.errors import ErrorCode, NotFound
+from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.posts.models import Post, PostStats
 from inkwell.posts.rows import ListedPost, PostListing
 from inkwell.users.models import User
@@ -27,7 +28,7 @@ def _total(*, by_author: bool) -> Select[Any]:
     return select(PostStats.total)
 
 
-def _page(*, by_author: bool) -> Select[Any]:
+def _page(*, by_author: bool) -> Select[*tuple[Any, ...]]:
     """Newest first; the id breaks ties so pages never overlap or skip a post.
 
     Columns, not ORM objects: rows become plain dicts, with no session or identity map on
@@ -41,6 +42,8 @@ def _page(*, by_author: bool) -> Select[Any]:
         Post.id,
         Post.title,
         Post.content,
+        Post.content_html,
+        Post.excerpt,
         Post.date_posted,
         Post.updated_at,
         Post.user_id,
@@ -69,11 +72,25 @@ def _listing(by_author: bool) -> tuple[Select[Any], Select[Any]]:
 
 def _listed(row: Sequence[Any]) -> ListedPost:
     """A page's row, the author's columns nested under `author`."""
-    post_id, title, content, date_posted, updated_at, user_id, username, image_file, _ = row
+    (
+        post_id,
+        title,
+        content,
+        content_html,
+        excerpt,
+        date_posted,
+        updated_at,
+        user_id,
+        username,
+        image_file,
+        _,
+    ) = row
     return {
         "id": post_id,
         "title": title,
         "content": content,
+        "content_html": content_html,
+        "excerpt": excerpt,
         "date_posted": date_posted,
         "updated_at": updated_at,
         "user_id": user_id,
@@ -100,23 +117,37 @@ async def get_post(session: AsyncSession, post_id: int) -> Post:
     return post
 
 
-async def create_post(session: AsyncSession, author: User, title: str, content: str) -> Post:
-    post = Post(title=title, content=content, author=author)
+async def create_post(
+    session: AsyncSession, author: User, title: str, content: str, *, markdown: MarkdownRenderer
+) -> Post:
+    post = Post(title=title, author=author)
+    await _write_content(post, content, markdown)
     session.add(post)
     await session.flush()
     return post
 
 
 async def update_post(
-    session: AsyncSession, post: Post, *, title: str | None = None, content: str | None = None
+    session: AsyncSession,
+    post: Post,
+    *,
+    markdown: MarkdownRenderer,
+    title: str | None = None,
+    content: str | None = None,
 ) -> Post:
     """Changes what is given; None leaves a field as it is."""
     if title is not None:
         post.title = title
     if content is not None:
-        post.content = content
+        await _write_content(post, content, markdown)
     await session.flush()
     return post
+
+
+async def _write_content(post: Post, content: str, markdown: MarkdownRenderer) -> None:
+    """The source and what it renders to, stored together: reads never parse Markdown."""
+    rendered = await markdown.render_in_thread(content)
+    post.content, post.content_html, post.excerpt = content, rendered.html, rendered.excerpt
 
 
 async def delete_post(session: AsyncSession, post: Post) -> None:
