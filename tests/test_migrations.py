@@ -129,3 +129,63 @@ async def test_going_below_the_key_migration_keeps_the_users_and_drops_the_keys(
         assert names.all() == ["ΟΔΟΣ", "Alice"]
         columns = await connection.run_sync(lambda c: inspect(c).get_columns("users"))
     assert not {"username_key", "username_skeleton", "email_key"} & {c["name"] for c in columns}
+
+
+@pytest.fixture
+async def engine_before_rendering(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database migrated to the revision before posts kept their rendered HTML."""
+    engine = create_engine(Settings(database_url=empty_database_url))
+    await upgrade_database(engine, "0004")
+    yield engine
+    await engine.dispose()
+
+
+async def add_plain_posts(engine: AsyncEngine, *contents: str) -> None:
+    """Posts as 0004 knew them, with more than one batch of the migration's."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO users (username, email, password_hash, created_at, security_stamp, "
+                "username_key, username_skeleton, email_key) "
+                "VALUES ('w', 'w@example.com', 'x', '2026-01-01', '', 'w', 'w', 'w@example.com')"
+            )
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO posts (title, content, date_posted, updated_at, user_id) "
+                "VALUES ('t', :content, '2026-01-01', '2026-01-01', 1)"
+            ),
+            [{"content": content} for content in contents],
+        )
+
+
+async def test_the_rendering_migration_renders_every_existing_post(
+    engine_before_rendering: AsyncEngine,
+) -> None:
+    contents = ["# Hi\n\n**bold** <script>x</script>", *(f"post {n}" for n in range(600))]
+    await add_plain_posts(engine_before_rendering, *contents)
+    await upgrade_database(engine_before_rendering)
+    async with engine_before_rendering.connect() as connection:
+        rows = (
+            await connection.execute(text("SELECT content_html, excerpt FROM posts ORDER BY id"))
+        ).all()
+    assert len(rows) == 601
+    assert tuple(rows[0]) == (
+        '<h2 id="section-hi">Hi <a class="heading-anchor" href="#section-hi" '
+        'aria-label="Link to this section" rel="nofollow ugc noopener">#</a></h2>\n'
+        "<p><strong>bold</strong> &lt;script&gt;x&lt;/script&gt;</p>\n",
+        "Hi bold <script>x</script>",
+    )
+    assert tuple(rows[-1]) == ("<p>post 599</p>\n", "post 599")
+
+
+async def test_going_below_the_rendering_migration_keeps_the_posts(
+    engine_before_rendering: AsyncEngine,
+) -> None:
+    await add_plain_posts(engine_before_rendering, "*kept*")
+    await upgrade_database(engine_before_rendering)
+    await downgrade_database(engine_before_rendering, "0004")
+    async with engine_before_rendering.connect() as connection:
+        assert (await connection.scalars(text("SELECT content FROM posts"))).all() == ["*kept*"]
+        columns = await connection.run_sync(lambda c: inspect(c).get_columns("posts"))
+    assert not {"content_html", "excerpt"} & {column["name"] for column in columns}

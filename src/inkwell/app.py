@@ -20,6 +20,7 @@ from inkwell.mail.service import create_mailer
 from inkwell.media.images import PictureProcessor
 from inkwell.media.limits import UploadLimits
 from inkwell.media.router import router as media_router
+from inkwell.media.router import uploads_router
 from inkwell.media.storage import create_storage
 from inkwell.migrations import upgrade_database
 from inkwell.operations.application import InkwellFastAPI
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(health_router)
     app.include_router(media_router)
+    app.include_router(uploads_router)
     if settings.api_docs:
         install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

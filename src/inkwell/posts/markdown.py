@@ -116,7 +116,11 @@ class MarkdownRenderer:
         env: dict[str, Any] = {}
         tokens = self._parser.parse(source, env)
         made = self._parser.renderer.render(tokens, self._parser.options, env)
-        return Rendered(self._cleaner.clean(made), excerpt(_plain_text(tokens)))
+        return Rendered(self.sanitize(made), excerpt(_plain_text(tokens)))
+
+    def sanitize(self, made: str) -> str:
+        """The allowlist alone: what remains of any HTML, whoever made it."""
+        return self._cleaner.clean(made)
 
     async def render_in_thread(self, source: str) -> Rendered:
         """`render` off the event loop: a long post with much code takes tens of ms."""

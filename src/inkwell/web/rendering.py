@@ -14,8 +14,6 @@ from inkwell.users.rows import picture_path
 from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-# Post previews on the lists; the Load more script cuts appended posts at the same length.
-EXCERPT_CHARS = 300
 # The forms' limits come from the same constants as the API's validation.
 FORM_LIMITS = {
     "username": USERNAME_MAX_LENGTH,
@@ -34,10 +32,6 @@ def readable_date(moment: datetime) -> str:
     return f"{_MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
 
 
-def excerpt(text: str) -> str:
-    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS].rstrip() + "…"
-
-
 def page_templates(*, auto_reload: bool) -> Jinja2Templates:
     """The pages' templates. `auto_reload` picks up edits without a restart, at the cost of
     a stat of every template file on every render (a twentieth of the home page's CPU):
@@ -53,11 +47,9 @@ def page_templates(*, auto_reload: bool) -> Jinja2Templates:
     environment.filters |= {
         "readable_date": readable_date,
         "isoformat": datetime.isoformat,
-        "excerpt": excerpt,
         "picture_path": picture_path,
     }
     environment.globals |= {
-        "EXCERPT_CHARS": EXCERPT_CHARS,
         "limits": FORM_LIMITS,
     }
     return Jinja2Templates(env=environment)

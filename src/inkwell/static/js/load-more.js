@@ -6,17 +6,12 @@ const button = document.getElementById("load-more");
 const list = document.getElementById("posts");
 const template = document.getElementById("post-card-template");
 const errorBox = document.getElementById("load-more-error");
-const excerptChars = Number(list?.dataset.excerptChars);
 const dateFormat = new Intl.DateTimeFormat("en-US", {
   month: "short",
   day: "numeric",
   year: "numeric",
   timeZone: "UTC",
 });
-
-function excerpt(text) {
-  return text.length <= excerptChars ? text : `${text.slice(0, excerptChars).trimEnd()}…`;
-}
 
 function card(post) {
   const node = template.content.firstElementChild.cloneNode(true);
@@ -28,7 +23,7 @@ function card(post) {
   field("date").textContent = dateFormat.format(new Date(post.date_posted));
   field("title").href = `/posts/${post.id}`;
   field("title").textContent = post.title;
-  field("excerpt").textContent = excerpt(post.content);
+  field("excerpt").textContent = post.excerpt; // plain text, cut when the post was written
   return node;
 }
 
