@@ -1,5 +1,6 @@
 import warnings
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -66,13 +67,19 @@ USERS_BEFORE_KEYS = table(
 )
 
 
+@asynccontextmanager
+async def migrated_to(url: str, revision: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(Settings(database_url=url))
+    await upgrade_database(engine, revision)
+    yield engine
+    await engine.dispose()
+
+
 @pytest.fixture
 async def engine_before_keys(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
     """A database migrated to the revision before the lookup keys."""
-    engine = create_engine(Settings(database_url=empty_database_url))
-    await upgrade_database(engine, "0003")
-    yield engine
-    await engine.dispose()
+    async with migrated_to(empty_database_url, "0003") as engine:
+        yield engine
 
 
 async def add_users_before_keys(engine: AsyncEngine, *names: str) -> None:
@@ -134,10 +141,8 @@ async def test_going_below_the_key_migration_keeps_the_users_and_drops_the_keys(
 @pytest.fixture
 async def engine_before_rendering(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
     """A database migrated to the revision before posts kept their rendered HTML."""
-    engine = create_engine(Settings(database_url=empty_database_url))
-    await upgrade_database(engine, "0004")
-    yield engine
-    await engine.dispose()
+    async with migrated_to(empty_database_url, "0004") as engine:
+        yield engine
 
 
 async def add_plain_posts(engine: AsyncEngine, *contents: str) -> None:

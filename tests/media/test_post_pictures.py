@@ -27,7 +27,7 @@ from tests.pictures import (
     stored_files,
     upload,
 )
-from tests.s3 import REGION, new_bucket, s3_client
+from tests.s3 import s3_client
 
 POST_PICTURE = re.compile(r"/media/(posts/[0-9a-f]{32}\.webp)")
 EXIF_ARTIST, EXIF_GPS_INFO = 0x013B, 0x8825
@@ -44,11 +44,6 @@ def stored_key(response: Response) -> str:
     match = POST_PICTURE.fullmatch(response.json()["url"])
     assert match, response.json()
     return match[1]
-
-
-@pytest.fixture
-def media_dir(settings: Settings) -> Path:
-    return settings.media_dir
 
 
 async def test_a_wide_picture_is_stored_1600_pixels_wide_keeping_its_shape(
@@ -152,17 +147,6 @@ async def test_pictures_for_posts_and_profiles_share_each_users_upload_budget(
     assert int(refused.headers["retry-after"]) > 0
     stingy_client.headers.update(other.headers)
     assert (await upload_for_a_post(stingy_client, image_file())).status_code == 201
-
-
-@pytest.fixture
-async def s3_app(
-    settings: Settings, engine: AsyncEngine, in_process_s3: None
-) -> AsyncIterator[StartedApp]:
-    s3_settings = settings.model_copy(
-        update={"storage_backend": "s3", "s3_bucket": new_bucket(None), "s3_region": REGION}
-    )
-    async with started(create_app(s3_settings)) as served:
-        yield served
 
 
 async def test_with_s3_a_picture_for_a_post_goes_to_the_bucket(s3_app: StartedApp) -> None:

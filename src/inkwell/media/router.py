@@ -14,6 +14,7 @@ from inkwell.users.schemas import UserPrivate
 
 router = APIRouter(prefix="/api/users", tags=["pictures"], route_class=UploadLimitRoute)
 uploads_router = APIRouter(prefix="/api", tags=["pictures"], route_class=UploadLimitRoute)
+PictureFile = Annotated[UploadFile, File(description="A JPEG, PNG, WebP or GIF image")]
 
 
 @router.put(
@@ -23,7 +24,7 @@ uploads_router = APIRouter(prefix="/api", tags=["pictures"], route_class=UploadL
 )
 async def upload_picture(
     user: Uploader,
-    file: Annotated[UploadFile, File(description="A JPEG, PNG, WebP or GIF image")],
+    file: PictureFile,
     session: DbSession,
     pictures: Pictures,
     changes: MediaChanges,
@@ -50,7 +51,7 @@ async def delete_picture(user: SelfUser, session: DbSession, changes: MediaChang
 )
 async def upload_post_picture(
     user: PostPictureUploader,
-    file: Annotated[UploadFile, File(description="A JPEG, PNG, WebP or GIF image")],
+    file: PictureFile,
     session: DbSession,
     pictures: Pictures,
     changes: MediaChanges,

@@ -4,12 +4,11 @@ previewed as the server renders it, published, and shown highlighted, under the 
 import re
 
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import Page, expect
 
 from tests.conftest import Account
 from tests.pictures import encode, left_red_right_blue
 from tests.web.browser.conftest import SCREENSHOTS, loaded_width
-from tests.web.browser.signing_in import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,12 +31,6 @@ PHOTO = {
 }
 INSERTED = re.compile(r"!\[red and blue\]\(/media/posts/[0-9a-f]{32}\.webp\)$")
 KEYWORD_GREEN = "rgb(0, 128, 0)"  # Pygments' default style for keywords (`.highlight .k`)
-
-
-@pytest.fixture
-async def signed_in(context: BrowserContext, author: Account) -> Account:
-    await sign_in(context, "author")
-    return author
 
 
 async def test_a_markdown_post_is_previewed_published_and_shown_highlighted(
