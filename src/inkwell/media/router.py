@@ -19,7 +19,7 @@ PictureFile = Annotated[UploadFile, File(description="A JPEG, PNG, WebP or GIF i
 
 @router.put(
     "/{user_id:int}/picture",
-    responses=responses(401, 403, 404, 409, 413, 415, 429, 503),
+    responses=responses(401, 403, 404, 409, 413, 415, 422, 429, 503),
     summary="Upload a profile picture (JPEG, PNG, WebP or GIF; multipart field `file`)",
 )
 async def upload_picture(
@@ -46,7 +46,7 @@ async def delete_picture(user: SelfUser, session: DbSession, changes: MediaChang
 @uploads_router.post(
     "/uploads",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 413, 415, 429, 503),
+    responses=responses(401, 413, 415, 422, 429, 503),
     summary="Upload a picture for a post (JPEG, PNG, WebP or GIF; multipart field `file`)",
 )
 async def upload_post_picture(
