@@ -14,7 +14,8 @@ CPU time of every local `postgres` process over the same run (the database of `m
 is on this machine): it showed that counting the posts cost more than the rest of a listing.
 `--calls` counts the
 Python calls one request makes instead (in-process, no server, no load): exact, so it
-shows a change too small for any timing to see.
+shows a change too small for any timing to see. `--in-process` times the process's CPU per
+request the same way (median and best of 30 batches), with the answer's size.
 """
 
 import argparse
@@ -26,6 +27,8 @@ import pstats
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +82,11 @@ def find_server(app: str, settings: Settings) -> Server:
     return candidates[app]
 
 
-async def _calls_per_request(factory: str, path: str) -> float:
-    """Python calls of one request, from two batches whose difference cancels start-up."""
+def _requests_in_process(
+    factory: str, path: str
+) -> tuple[Any, Callable[[int, dict[str, Any]], Awaitable[None]], Callable[[], int]]:
+    """The app, a coroutine that sends it `count` requests for `path` as a server would, and
+    the bytes of body they were answered with so far."""
     module, name = factory.split(":")
     app = getattr(importlib.import_module(module), name)()
     scope: dict[str, Any] = {
@@ -98,19 +104,32 @@ async def _calls_per_request(factory: str, path: str) -> float:
         "server": ("127.0.0.1", 80),
     }
 
+    sent = [0]
+
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start" and message["status"] != 200:
             raise SystemExit(f"{path} answers {message['status']}")
+        sent[0] += len(message.get("body", b""))
+
+    async def requests(count: int, state: dict[str, Any]) -> None:
+        for _ in range(count):
+            # What a server does: each request gets a copy of the lifespan's state.
+            await app({**scope, "state": state.copy()}, receive, send)
+
+    return app, requests, lambda: sent[0]
+
+
+async def _calls_per_request(factory: str, path: str) -> float:
+    """Python calls of one request, from two batches whose difference cancels start-up."""
+    app, send_requests, _ = _requests_in_process(factory, path)
 
     async def requests(count: int, state: dict[str, Any]) -> int:
         profile = cProfile.Profile()
         profile.enable()
-        for _ in range(count):
-            # What a server does: each request gets a copy of the lifespan's state.
-            await app({**scope, "state": state.copy()}, receive, send)
+        await send_requests(count, state)
         profile.disable()
         return pstats.Stats(profile).total_calls  # type: ignore[attr-defined, no-any-return]
 
@@ -118,6 +137,22 @@ async def _calls_per_request(factory: str, path: str) -> float:
         state = dict(started or {})
         await requests(100, state)  # warm-up: statements compiled and prepared
         return (await requests(1100, state) - await requests(100, state)) / 1000
+
+
+async def _cpu_per_request(factory: str, path: str) -> tuple[float, float, int]:
+    """The median and the best of 30 batches of 200 requests' process CPU time per request
+    (seconds), and the bytes of one answer: no wrk and no server competing for the cores."""
+    app, requests, sent = _requests_in_process(factory, path)
+    async with app.router.lifespan_context(app) as started:
+        state = dict(started or {})
+        await requests(300, state)  # warm-up: statements compiled and prepared
+        batches = []
+        for _ in range(30):
+            before = time.process_time()
+            await requests(200, state)
+            batches.append((time.process_time() - before) / 200)
+    batches.sort()
+    return batches[len(batches) // 2], batches[0], sent() // (300 + 30 * 200)
 
 
 def main(argv: list[str]) -> None:
@@ -128,6 +163,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--duration", default="8s")
     parser.add_argument("--py-spy", metavar="FILE", help="also record a py-spy profile")
     parser.add_argument("--calls", action="store_true", help="count Python calls instead")
+    parser.add_argument(
+        "--in-process", action="store_true", help="time CPU per request in-process instead"
+    )
     arguments = parser.parse_args(argv)
     settings = Settings.from_environment()
     server = find_server(arguments.app, settings)
@@ -135,6 +173,14 @@ def main(argv: list[str]) -> None:
         os.environ.update(server.env)
         calls = asyncio.run(_calls_per_request(server.factory, arguments.path))
         print(f"{arguments.app} {arguments.path}: {calls:,.0f} Python calls per request")
+        return
+    if arguments.in_process:
+        os.environ.update(server.env)
+        median, best, size = asyncio.run(_cpu_per_request(server.factory, arguments.path))
+        print(
+            f"{arguments.app} {arguments.path}: {1e6 * median:,.0f} µs CPU per request "
+            f"(median of 30 batches; best {1e6 * best:,.0f} µs), {size:,} bytes"
+        )
         return
     port = free_port()
     url = f"http://127.0.0.1:{port}{arguments.path}"

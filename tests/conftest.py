@@ -206,6 +206,8 @@ def count_statements(started_app: StartedApp) -> Iterator[StatementCounter]:
 
 
 PASSWORD = "correct horse battery staple"
+# What the posts service stores beside the content "c", for tests that insert posts directly.
+RENDERED = {"content_html": "<p>c</p>\n", "excerpt": "c"}
 
 
 @dataclass(frozen=True)

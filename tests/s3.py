@@ -72,6 +72,6 @@ def public_read_policy(bucket: str) -> str:
         "Effect": "Allow",
         "Principal": "*",
         "Action": "s3:GetObject",
-        "Resource": f"arn:aws:s3:::{bucket}/profile_pics/*",
+        "Resource": [f"arn:aws:s3:::{bucket}/{folder}/*" for folder in ("profile_pics", "posts")],
     }
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.posts.models import Post
 from inkwell.users.models import User
-from tests.conftest import Account, StartedApp, StatementCounter
+from tests.conftest import RENDERED, Account, StartedApp, StatementCounter
 
 Author = Account
 
@@ -23,6 +23,7 @@ async def add_posts(session: AsyncSession, user_ids: list[int], count: int) -> N
             "date_posted": when,
             "updated_at": when,
         }
+        | RENDERED
         for i in range(count)
     ]
     await session.execute(insert(Post), rows)

@@ -1,5 +1,6 @@
 import warnings
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -68,13 +69,19 @@ USERS_BEFORE_KEYS = table(
 )
 
 
+@asynccontextmanager
+async def migrated_to(url: str, revision: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(Settings(database_url=url))
+    await upgrade_database(engine, revision)
+    yield engine
+    await engine.dispose()
+
+
 @pytest.fixture
 async def engine_before_keys(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
     """A database migrated to the revision before the lookup keys."""
-    engine = create_engine(Settings(database_url=empty_database_url))
-    await upgrade_database(engine, "0003")
-    yield engine
-    await engine.dispose()
+    async with migrated_to(empty_database_url, "0003") as engine:
+        yield engine
 
 
 async def add_users_before_keys(engine: AsyncEngine, *names: str) -> None:
@@ -213,7 +220,7 @@ async def test_going_below_the_drafts_migration_counts_the_drafts_as_posts(
         )
         assert await connection.scalar(text("SELECT total FROM post_stats")) == 2
 
-    await downgrade_database(engine_before_drafts, "0004")
+    await downgrade_database(engine_before_drafts, "0005")
 
     async with engine_before_drafts.connect() as connection:
         assert await connection.scalar(text("SELECT total FROM post_stats")) == 3
@@ -221,3 +228,61 @@ async def test_going_below_the_drafts_migration_counts_the_drafts_as_posts(
         assert counts.scalars().all() == [2, 1]
         columns = await connection.run_sync(lambda c: inspect(c).get_columns("posts"))
     assert not {"status", "published_at", "slug"} & {column["name"] for column in columns}
+
+
+@pytest.fixture
+async def engine_before_rendering(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database migrated to the revision before posts kept their rendered HTML."""
+    async with migrated_to(empty_database_url, "0004") as engine:
+        yield engine
+
+
+async def add_plain_posts(engine: AsyncEngine, *contents: str) -> None:
+    """Posts as 0004 knew them, with more than one batch of the migration's."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO users (username, email, password_hash, created_at, security_stamp, "
+                "username_key, username_skeleton, email_key) "
+                "VALUES ('w', 'w@example.com', 'x', '2026-01-01', '', 'w', 'w', 'w@example.com')"
+            )
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO posts (title, content, date_posted, updated_at, user_id) "
+                "VALUES ('t', :content, '2026-01-01', '2026-01-01', 1)"
+            ),
+            [{"content": content} for content in contents],
+        )
+
+
+async def test_the_rendering_migration_renders_every_existing_post(
+    engine_before_rendering: AsyncEngine,
+) -> None:
+    contents = ["# Hi\n\n**bold** <script>x</script>", *(f"post {n}" for n in range(600))]
+    await add_plain_posts(engine_before_rendering, *contents)
+    await upgrade_database(engine_before_rendering)
+    async with engine_before_rendering.connect() as connection:
+        rows = (
+            await connection.execute(text("SELECT content_html, excerpt FROM posts ORDER BY id"))
+        ).all()
+    assert len(rows) == 601
+    assert tuple(rows[0]) == (
+        '<h2 id="section-hi">Hi <a class="heading-anchor" href="#section-hi" '
+        'aria-label="Link to this section" rel="nofollow ugc noopener">#</a></h2>\n'
+        "<p><strong>bold</strong> &lt;script&gt;x&lt;/script&gt;</p>\n",
+        "Hi bold <script>x</script>",
+    )
+    assert tuple(rows[-1]) == ("<p>post 599</p>\n", "post 599")
+
+
+async def test_going_below_the_rendering_migration_keeps_the_posts(
+    engine_before_rendering: AsyncEngine,
+) -> None:
+    await add_plain_posts(engine_before_rendering, "*kept*")
+    await upgrade_database(engine_before_rendering)
+    await downgrade_database(engine_before_rendering, "0004")
+    async with engine_before_rendering.connect() as connection:
+        assert (await connection.scalars(text("SELECT content FROM posts"))).all() == ["*kept*"]
+        columns = await connection.run_sync(lambda c: inspect(c).get_columns("posts"))
+    assert not {"content_html", "excerpt"} & {column["name"] for column in columns}

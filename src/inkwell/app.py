@@ -25,6 +25,7 @@ from inkwell.mail.service import create_mailer
 from inkwell.media.images import PictureProcessor
 from inkwell.media.limits import UploadLimits
 from inkwell.media.router import router as media_router
+from inkwell.media.router import uploads_router
 from inkwell.media.storage import create_storage
 from inkwell.migrations import upgrade_database
 from inkwell.notifications.emails import Outbox
@@ -32,6 +33,7 @@ from inkwell.notifications.router import router as notifications_router
 from inkwell.operations.application import InkwellFastAPI
 from inkwell.operations.docs import install_api_docs
 from inkwell.operations.health import router as health_router
+from inkwell.posts.markdown import POST, MarkdownRenderer
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
 from inkwell.state import State
@@ -52,6 +54,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Made before the app: its security headers name the storage's origin, and /media is its.
     storage = create_storage(settings)
+    # Posts show as pictures only the site's own: /media/, and the same by its full address.
+    markdown = MarkdownRenderer(
+        POST,
+        own_media=(
+            f"{settings.public_base_url.rstrip('/')}/media/",
+            f"{storage.public_url}/" if storage.public_url else "",
+        ),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
@@ -83,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 upload_limits=UploadLimits.from_settings(settings),
                 write_limits=WriteLimits.from_settings(settings),
                 outbox=Outbox(settings, sessionmaker, mailer),
+                markdown=markdown,
             )
         finally:
             picture_processor.close()
@@ -118,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_router)
     app.include_router(health_router)
     app.include_router(media_router)
+    app.include_router(uploads_router)
     if settings.api_docs:
         install_api_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -357,6 +357,8 @@ _DESCRIPTIONS = {
     409: "The username or email is already taken, or the resource changed concurrently",
     413: "The request body or upload is over its size limit",
     415: "Unsupported media type",
+    422: "The request does not validate (a list of problems), or the uploaded file is empty, "
+    "damaged or too large to decode (`detail` is then a message)",
     429: "Too many requests; retry after the given delay",
     503: "A backing service is temporarily unavailable",
 }
@@ -386,6 +388,7 @@ _CODES = {
     ],
     413: [ErrorCode.BODY_TOO_LARGE],
     415: [ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+    422: [*_VALIDATION_CODES, ErrorCode.UPLOAD_INVALID, ErrorCode.IMAGE_UNREADABLE],
     429: [ErrorCode.RATE_LIMITED],
     503: [
         ErrorCode.SERVICE_UNAVAILABLE,
@@ -395,11 +398,26 @@ _CODES = {
 }
 
 
+# A route that judges an uploaded file answers 422 both ways: FastAPI's list of validation
+# problems, or a domain error about the file. The schemas are the components FastAPI adds.
+_EITHER_422 = {
+    "application/json": {
+        "schema": {
+            "anyOf": [
+                {"$ref": "#/components/schemas/HTTPValidationError"},
+                {"$ref": "#/components/schemas/ErrorBody"},
+            ]
+        }
+    }
+}
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the error statuses a route can answer with."""
+    """OpenAPI entries for the error statuses a route can answer with (422: for a route whose
+    service answers it too; FastAPI documents its own validation 422 by itself)."""
     return {
         status: {
-            "model": ErrorBody,
+            **({"content": _EITHER_422} if status == 422 else {"model": ErrorBody}),
             "description": f"{_DESCRIPTIONS[status]}. Codes: "
             + ", ".join(f"`{code}`" for code in _CODES[status]),
         }

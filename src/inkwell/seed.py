@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.db import utcnow
+from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.posts.models import Post
 from inkwell.security import PasswordHasher
 from inkwell.users.identity import user_keys
@@ -60,6 +61,10 @@ def _sentence(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(_WORDS) for _ in range(words)).capitalize()
 
 
+def _content(rng: random.Random) -> str:
+    return "\n\n".join(_sentence(rng, rng.randint(20, 60)) + "." for _ in range(3))
+
+
 async def seed(
     session: AsyncSession,
     passwords: PasswordHasher,
@@ -83,11 +88,14 @@ async def seed(
         )
     user_ids = list(await session.scalars(insert(User).returning(User.id), user_rows))
     advance(users)
+    markdown = MarkdownRenderer()
     for start in range(0, posts, BATCH_SIZE):
         batch = [
             {
                 "title": _sentence(rng, rng.randint(3, 8)),
-                "content": "\n\n".join(_sentence(rng, rng.randint(20, 60)) + "." for _ in range(3)),
+                "content": (content := _content(rng)),
+                "content_html": (rendered := markdown.render(content)).html,
+                "excerpt": rendered.excerpt,
                 "date_posted": (posted := now - timedelta(minutes=rng.randint(0, 525_600))),
                 "updated_at": posted,
                 "user_id": rng.choice(user_ids),

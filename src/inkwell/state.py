@@ -22,6 +22,7 @@ from inkwell.media.images import PictureProcessor
 from inkwell.media.limits import UploadLimits
 from inkwell.media.storage import Storage
 from inkwell.notifications.emails import Outbox
+from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.security import PasswordHasher
 
 
@@ -41,6 +42,7 @@ class State(TypedDict):
     upload_limits: UploadLimits
     write_limits: WriteLimits
     outbox: Outbox
+    markdown: MarkdownRenderer
 
 
 def state_of(connection: HTTPConnection) -> State:

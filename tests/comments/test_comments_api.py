@@ -76,7 +76,7 @@ async def test_comments_render_without_headings_or_images_and_links_are_marked_u
     html = answer["body_html"]
     assert "<h1>" not in html
     assert "<img" not in html
-    assert '<a href="https://a.example" rel="ugc nofollow noopener">a</a>' in html
+    assert '<a href="https://a.example" rel="nofollow ugc noopener">a</a>' in html
 
 
 async def test_comments_are_listed_oldest_first_a_page_at_a_time(

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from starlette.datastructures import Headers, UploadFile
 
-from inkwell.config import Settings
 from inkwell.db import create_sessionmaker
 from inkwell.errors import Conflict
 from inkwell.media.pending import PendingMedia
@@ -37,11 +36,6 @@ async def user(api: Api, painter: Account) -> User:
     """A user with a picture already."""
     picture: User = (await upload(api.client, painter.id, image_file())).json()
     return picture
-
-
-@pytest.fixture
-def media_dir(settings: Settings) -> Path:
-    return settings.media_dir
 
 
 async def assert_unchanged(client: AsyncClient, user: User, media_dir: Path) -> None:

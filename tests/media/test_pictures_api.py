@@ -29,7 +29,7 @@ from tests.pictures import (
     two_frame_gif,
     upload,
 )
-from tests.s3 import REGION, new_bucket, s3_client
+from tests.s3 import s3_client
 
 User = dict[str, Any]
 
@@ -37,11 +37,6 @@ User = dict[str, Any]
 @pytest.fixture
 def user(painter: Account) -> User:
     return painter.user
-
-
-@pytest.fixture
-def media_dir(settings: Settings) -> Path:
-    return settings.media_dir
 
 
 async def test_an_upload_becomes_a_square_webp_served_under_media(
@@ -228,17 +223,6 @@ async def test_the_event_loop_keeps_answering_while_large_images_are_processed(
     assert len(answered) > 4, "the uploads ended before /health was asked enough to tell"
     gaps = [later - earlier for earlier, later in itertools.pairwise(answered)]
     assert max(gaps) < 2.0, gaps
-
-
-@pytest.fixture
-async def s3_app(
-    settings: Settings, engine: AsyncEngine, in_process_s3: None
-) -> AsyncIterator[StartedApp]:
-    s3_settings = settings.model_copy(
-        update={"storage_backend": "s3", "s3_bucket": new_bucket(None), "s3_region": REGION}
-    )
-    async with started(create_app(s3_settings)) as served:
-        yield served
 
 
 async def test_with_s3_the_picture_goes_to_the_bucket_and_media_redirects_there(

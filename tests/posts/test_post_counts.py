@@ -20,7 +20,7 @@ from inkwell.db import create_engine
 from inkwell.migrations import upgrade_database
 from inkwell.posts.models import Post, PostStats
 from inkwell.users.models import User
-from tests.conftest import Account, Api
+from tests.conftest import RENDERED, Account, Api
 
 
 async def kept_counts(engine: AsyncEngine) -> tuple[int, dict[int, int]]:
@@ -111,7 +111,7 @@ async def test_a_bulk_insert_counts_every_row(
         {"title": f"Post {i}", "content": "c", "user_id": author.id, "date_posted": when}
         for i in range(250)
     ]
-    await session.execute(insert(Post), [row | {"updated_at": when} for row in rows])
+    await session.execute(insert(Post), [row | {"updated_at": when} | RENDERED for row in rows])
     await session.commit()
 
     assert await kept_counts(engine) == (250, {author.id: 250})
@@ -122,7 +122,7 @@ async def test_a_rolled_back_post_leaves_the_counts_alone(
 ) -> None:
     await api.post(author)
     user = await session.get_one(User, author.id)
-    session.add(Post(title="t", content="c", author=user))
+    session.add(Post(title="t", content="c", author=user, **RENDERED))
     await session.flush()
     await session.rollback()
 
@@ -238,7 +238,7 @@ async def test_a_bulk_status_change_counts_every_row(
 ) -> None:
     when = datetime(2026, 1, 1, tzinfo=UTC)
     rows = [{"title": f"Post {i}", "content": "c", "user_id": author.id} for i in range(30)]
-    await session.execute(insert(Post), [row | {"published_at": when} for row in rows])
+    await session.execute(insert(Post), [row | {"published_at": when} | RENDERED for row in rows])
     await session.execute(
         update(Post).where(Post.id % 3 == 0).values(status="draft", published_at=None)
     )

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.posts.models import Post
 from inkwell.users.models import User
-from tests.conftest import Account, Api, StatementCounter
+from tests.conftest import RENDERED, Account, Api, StatementCounter
 
 Author = Account
 
@@ -152,6 +152,7 @@ async def test_posts_with_the_same_timestamp_page_without_overlap_or_gaps(
             "updated_at": same_moment,
             "published_at": same_moment,
         }
+        | RENDERED
         for i in range(7)
     ]
     await session.execute(insert(Post), rows)
@@ -170,7 +171,7 @@ async def add_posts_posted_at(
     """Posts written in this order (so with rising ids) but published as given; their ids."""
     ids = []
     for moment in moments:
-        row = {"title": "t", "content": "c", "user_id": author.id}
+        row = {"title": "t", "content": "c", "user_id": author.id} | RENDERED
         dates = {"date_posted": moment, "updated_at": moment, "published_at": moment}
         ids.append(await session.scalar(insert(Post).values(row | dates).returning(Post.id)))
     await session.commit()

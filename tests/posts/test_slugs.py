@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.posts.models import Post
 from inkwell.posts.slugs import SLUG_MAX_LENGTH, slugify, tag_name
-from tests.conftest import Account, Api
+from tests.conftest import RENDERED, Account, Api
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ async def test_a_post_inserted_without_the_model_still_gets_its_slug(
     author: Account, session: AsyncSession
 ) -> None:
     await session.execute(
-        insert(Post), [{"title": "Bulk Import", "content": "c", "user_id": author.id}]
+        insert(Post), [{"title": "Bulk Import", "content": "c", "user_id": author.id} | RENDERED]
     )
     await session.commit()
 

@@ -333,8 +333,9 @@ def test_the_account_page_edits_and_deletes_its_users_account() -> None:
 def a_post_by(author: User) -> Post:
     now = datetime.now(UTC)
     return Post(
-        id=3, title="Mine", content="Words", date_posted=now, updated_at=now,
-        user_id=author.id, author=author, status="published", published_at=now, tags=[],
+        id=3, title="Mine", content="Words", content_html="<p>Words</p>\n", excerpt="Words",
+        date_posted=now, updated_at=now, user_id=author.id, author=author,
+        status="published", published_at=now, tags=[],
     )  # fmt: skip
 
 

@@ -99,7 +99,7 @@ async def add_comment(
     `outbox` once it has committed."""
     if await session.scalar(select(Post.id).where(Post.id == post_id, is_published)) is None:
         raise _post_not_found()
-    comment = Comment(post_id=post_id, author=author, body=body, body_html=render(body))
+    comment = Comment(post_id=post_id, author=author, body=body, body_html=await render(body))
     session.add(comment)
     try:
         await session.flush()
@@ -128,7 +128,7 @@ async def edit_comment(session: AsyncSession, user: User, comment_id: int, body:
     comment, _ = await _comment_and_post_author(session, comment_id)
     if comment.user_id != user.id:
         raise Forbidden("You may only edit your own comments")
-    comment.body, comment.body_html = body, render(body)
+    comment.body, comment.body_html = body, await render(body)
     await session.flush()
     return comment
 

@@ -19,6 +19,8 @@ class MediaSettings(BaseModel):
     s3_public_url: str | None = None
     max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
     profile_image_size: int = Field(default=300, ge=16, le=2048)
+    # Pictures in posts keep their shape, at most this wide (a smaller one is not enlarged).
+    post_image_max_width: int = Field(default=1600, ge=16, le=4096)
     # Both read from the header, before decoding. The pixels count those decoded: a JPEG
     # decodes at a fraction of its size (a 48-megapixel phone photo as 0.75), a PNG, WebP
     # or GIF cannot. 4096x4096 takes a 5K screenshot and 50 times a 300-pixel avatar; while

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from inkwell.auth.dependencies import PresentedToken, Tokens
-from inkwell.auth.tokens import InvalidToken
+from inkwell.auth.dependencies import SignedIn
 from inkwell.dependencies import DbReader, ResourceId
-from inkwell.errors import Forbidden, Unauthorized
+from inkwell.errors import Forbidden
 from inkwell.media.images import PictureProcessor
 from inkwell.media.limits import UploadLimits
 from inkwell.media.pending import PendingMedia
@@ -36,18 +35,10 @@ Pictures = Annotated[PictureProcessor, Depends(_picture_processor)]
 UploadBudget = Annotated[UploadLimits, Depends(_upload_limits)]
 
 
-async def _uploader(
-    user_id: ResourceId, token: PresentedToken, tokens: Tokens, reader: DbReader
-) -> Account:
+async def _uploader(user_id: ResourceId, user: SignedIn, reader: DbReader) -> Account:
     """SelfUser's answers (401, 404, 403), read in one short statement each: SelfUser loads
     the user into the request's session, whose connection would then stay checked out while
     the picture waits for a decoder and is decoded, and a storm of uploads drains the pool."""
-    if token is None:
-        raise Unauthorized("Not authenticated")
-    claims = tokens.read(token)
-    user = await users.get_account(reader, claims.user_id, claims.security_stamp)
-    if user is None:
-        raise InvalidToken()
     if user.id != user_id:
         await users.get_profile(reader, user_id)
         raise Forbidden("You may only change your own account")
@@ -62,7 +53,14 @@ async def _uploading(
         yield user
 
 
+async def _uploading_for_posts(user: SignedIn, limits: UploadBudget) -> AsyncIterator[Account]:
+    """The same budget and one-at-a-time as profile pictures: the decoders are the same."""
+    async with limits.upload(user.id):
+        yield user
+
+
 Uploader = Annotated[Account, Depends(_uploading, scope="function")]
+PostPictureUploader = Annotated[Account, Depends(_uploading_for_posts, scope="function")]
 
 
 async def _pending_media(storage: MediaStorage) -> PendingMedia:

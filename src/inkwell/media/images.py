@@ -1,6 +1,6 @@
-"""Uploaded file → square profile picture. Decoding is CPU- and memory-hungry, so it runs in
-worker threads, a few at a time, with a short queue in front of them, and trusts only the
-file's bytes, never its name."""
+"""Uploaded file → square profile picture, or a post's picture at most so wide. Decoding is
+CPU- and memory-hungry, so it runs in worker threads, a few at a time, with a short queue in
+front of them, and trusts only the file's bytes, never its name."""
 
 import asyncio
 import io
@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import BinaryIO, Self
 
 import anyio
@@ -54,16 +55,58 @@ class PictureProcessorBusy(ServiceUnavailable):
         super().__init__("Too many pictures are being processed; try again shortly")
 
 
+@dataclass(frozen=True, slots=True)
+class _Square:
+    """A profile picture: center-cropped and resized to `side` by `side`."""
+
+    side: int
+
+    def draft_size(self, width: int, height: int) -> tuple[int, int]:
+        return self.side, self.side
+
+    def fit(self, image: Image.Image) -> Image.Image:
+        return ImageOps.fit(image, (self.side, self.side), Image.Resampling.LANCZOS)
+
+
+@dataclass(frozen=True, slots=True)
+class _AtMostWide:
+    """A post's picture: its shape kept, at most `width` wide; a smaller one is not enlarged."""
+
+    width: int
+
+    def draft_size(self, width: int, height: int) -> tuple[int, int]:
+        # Either side may end up the width once the EXIF orientation is applied.
+        return min(width, self.width), min(height, self.width)
+
+    def fit(self, image: Image.Image) -> Image.Image:
+        if image.width <= self.width:
+            return image
+        height = max(1, round(image.height * self.width / image.width))
+        return image.resize((self.width, height), Image.Resampling.LANCZOS)
+
+
+_Shape = _Square | _AtMostWide
+
+
 class PictureProcessor:
     """Decodes on `concurrency` threads of its own, at a lower CPU priority than the event
     loop's: when uploads pile up, they wait for the CPU rather than the pages."""
 
     def __init__(
-        self, *, size: int, max_pixels: int, max_side: int, concurrency: int, queue: int
+        self,
+        *,
+        size: int,
+        max_pixels: int,
+        max_side: int,
+        concurrency: int,
+        queue: int,
+        post_width: int = 1600,
     ) -> None:
         self.size = size
         self.max_pixels = max_pixels
         self.max_side = max_side
+        self._square = _Square(size)
+        self._post_shape = _AtMostWide(post_width)
         self._decoders = ThreadPoolExecutor(
             concurrency, thread_name_prefix="picture", initializer=_yield_cpu_to_requests
         )
@@ -78,6 +121,7 @@ class PictureProcessor:
             max_side=settings.max_image_side,
             concurrency=settings.image_processing_concurrency,
             queue=settings.image_processing_queue,
+            post_width=settings.post_image_max_width,
         )
 
     def close(self) -> None:
@@ -85,6 +129,13 @@ class PictureProcessor:
 
     async def profile_picture(self, upload: UploadFile) -> bytes:
         """The upload as a square WebP of `size` pixels, without metadata (GPS and the like)."""
+        return await self._picture(upload, self._square)
+
+    async def post_picture(self, upload: UploadFile) -> bytes:
+        """The upload as a WebP at most `post_width` pixels wide, without metadata."""
+        return await self._picture(upload, self._post_shape)
+
+    async def _picture(self, upload: UploadFile, shape: _Shape) -> bytes:
         if not upload.size:
             raise InvalidUpload("The file is empty")
         if _looks_like_a_path(upload.filename):
@@ -92,11 +143,11 @@ class PictureProcessor:
         # The header alone, before taking a decoder's place: bombs and fakes are refused at
         # once, however busy the decoders are. The image is opened again to be decoded: an
         # open WebP already holds its canvas, which a waiting upload must not.
-        await anyio.to_thread.run_sync(self._check_header, upload.file, upload.content_type)
+        await anyio.to_thread.run_sync(self._check_header, upload.file, upload.content_type, shape)
         with self._admission():
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(
-                self._decoders, self._square_picture, upload.file, upload.content_type
+                self._decoders, self._reshaped, upload.file, upload.content_type, shape
             )
 
     @contextmanager
@@ -111,19 +162,19 @@ class PictureProcessor:
         finally:
             self._admitted -= 1
 
-    def _check_header(self, source: BinaryIO, declared_type: str | None) -> None:
-        with self._open(source, declared_type):
+    def _check_header(self, source: BinaryIO, declared_type: str | None, shape: _Shape) -> None:
+        with self._open(source, declared_type, shape):
             pass  # dropped: the decoder opens it again
 
-    def _open(self, source: BinaryIO, declared_type: str | None) -> Image.Image:
+    def _open(self, source: BinaryIO, declared_type: str | None, shape: _Shape) -> Image.Image:
         """Reads only the header: refuses bombs and spoofed types before any decoding."""
         source.seek(0)
         with self._refusing_bad_images():
             image = Image.open(source, formats=list(ACCEPTED_FORMATS))
-            self._check(image, declared_type)
+            self._check(image, declared_type, shape)
         return image
 
-    def _check(self, image: Image.Image, declared_type: str | None) -> None:
+    def _check(self, image: Image.Image, declared_type: str | None, shape: _Shape) -> None:
         if max(image.size) > self.max_side:
             raise self._too_large()
         actual_type = ACCEPTED_FORMATS[str(image.format)]
@@ -131,19 +182,20 @@ class PictureProcessor:
             raise UnsupportedImage(
                 f"The file was sent as {declared_type} but its content is {actual_type}"
             )
-        # JPEG decodes straight to a fraction of its size, still at least size by size.
-        image.draft(image.mode, (self.size, self.size))
+        # JPEG decodes straight to a fraction of its size, still at least the shape's.
+        image.draft(image.mode, shape.draft_size(image.width, image.height))
         # The pixels to decode: for a JPEG, its draft's (a phone's 48 megapixels decode as
         # 0.75), for the other formats all of them.
         if image.width * image.height > self.max_pixels:
             raise self._too_large()
 
-    def _square_picture(self, source: BinaryIO, declared_type: str | None) -> bytes:
-        with self._refusing_bad_images(), self._open(source, declared_type) as image:
+    def _reshaped(self, source: BinaryIO, declared_type: str | None, shape: _Shape) -> bytes:
+        """Saved without the original's EXIF, XMP or ICC profile: none is passed on."""
+        with self._refusing_bad_images(), self._open(source, declared_type, shape) as image:
             ImageOps.exif_transpose(image, in_place=True)  # decodes the first frame
-            square = self._square(image)
+            reshaped = shape.fit(_upright(image))
         output = io.BytesIO()
-        square.save(output, "WEBP", quality=WEBP_QUALITY)
+        reshaped.save(output, "WEBP", quality=WEBP_QUALITY)
         return output.getvalue()
 
     @contextmanager
@@ -157,17 +209,17 @@ class PictureProcessor:
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise UnreadableImage("The image is damaged or truncated") from exc
 
-    def _square(self, image: Image.Image) -> Image.Image:
-        """Center-cropped and resized; converted only when needed: a copy costs a whole image."""
-        mode = "RGBA" if image.has_transparency_data else "RGB"
-        upright = image if image.mode == mode else image.convert(mode)
-        return ImageOps.fit(upright, (self.size, self.size), Image.Resampling.LANCZOS)
-
     def _too_large(self) -> UnreadableImage:
         return UnreadableImage(
             f"The image is too large: at most {self.max_side} pixels wide and high, "
             f"and {self.max_pixels} pixels in all"
         )
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """RGB, or RGBA with transparency; converted only when needed: a copy costs a whole image."""
+    mode = "RGBA" if image.has_transparency_data else "RGB"
+    return image if image.mode == mode else image.convert(mode)
 
 
 def _yield_cpu_to_requests() -> None:

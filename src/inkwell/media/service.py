@@ -1,4 +1,5 @@
-"""Profile pictures: process, store, then point the user at the new object; nothing commits here."""
+"""Pictures: a profile picture is processed, stored, then the user pointed at it; a post's is
+processed and stored for its author to link to. Nothing commits here."""
 
 import secrets
 
@@ -14,11 +15,23 @@ from inkwell.users.models import User
 from inkwell.users.rows import Account
 
 PROFILE_PICTURES = "profile_pics"
+POST_PICTURES = "posts"
 
 
-def new_picture_key() -> str:
+def new_picture_key(folder: str = PROFILE_PICTURES) -> str:
     """Random, so the uploaded file's name never reaches the store and URLs never repeat."""
-    return f"{PROFILE_PICTURES}/{secrets.token_hex(16)}.{OUTPUT_EXTENSION}"
+    return f"{folder}/{secrets.token_hex(16)}.{OUTPUT_EXTENSION}"
+
+
+async def store_post_picture(
+    session: AsyncSession, pictures: PictureProcessor, changes: PendingMedia, upload: UploadFile
+) -> str:
+    """The stored picture's key. No row points at it: the author's post links to it. It is
+    removed again if the request fails, like any picture stored for a failed request."""
+    picture = await pictures.post_picture(upload)
+    key = new_picture_key(POST_PICTURES)
+    await changes.save(session, key, picture, OUTPUT_CONTENT_TYPE)
+    return key
 
 
 async def replace_picture(

@@ -61,6 +61,10 @@ class Storage(Protocol):
     def public_origin(self) -> str | None:
         """Where /media sends browsers for pictures (the pages' CSP allows it); None: here."""
 
+    @property
+    def public_url(self) -> str | None:
+        """The URL under which browsers fetch `<key>` when not from /media; None: none."""
+
     async def save(self, key: str, data: bytes, content_type: str) -> None:
         """Stores `data` under `key` whole or not at all; raises StorageUnavailable."""
 
@@ -75,6 +79,7 @@ class LocalStorage:
     """Files under one directory, written atomically; StaticFiles serves them."""
 
     public_origin = None
+    public_url = None
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()

@@ -64,6 +64,9 @@ class Post(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
     content: Mapped[str] = mapped_column(Text)
+    # Rendered from `content` when it is written (posts.markdown), so reads never parse it.
+    content_html: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str] = mapped_column(Text)
     date_posted: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

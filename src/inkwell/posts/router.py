@@ -3,19 +3,22 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from inkwell.abuse.dependencies import write_limit
-from inkwell.auth.dependencies import CurrentUser, ViewerId
+from inkwell.auth.dependencies import CurrentUser, SignedIn, ViewerId
 from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import Forbidden, responses
 from inkwell.posts import service
+from inkwell.posts.dependencies import Markdown
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Post
 from inkwell.posts.schemas import (
     TAG_INPUT_MAX_LENGTH,
+    MarkdownSource,
     PostCreate,
     PostPage,
     PostPatch,
     PostRead,
     PostReplace,
+    RenderedMarkdown,
     TagList,
     TagRead,
 )
@@ -115,10 +118,16 @@ async def list_user_posts(
     summary="Write a post as the signed-in user",
 )
 async def create_post(
-    data: PostCreate, user: CurrentUser, session: DbSession, reader: DbReader
+    data: PostCreate, user: CurrentUser, session: DbSession, reader: DbReader, markdown: Markdown
 ) -> PostRead:
     post = await service.create_post(
-        session, user, data.title, data.content, status=data.status, tags=data.tags
+        session,
+        user,
+        data.title,
+        data.content,
+        markdown=markdown,
+        status=data.status,
+        tags=data.tags,
     )
     return await _read(reader, post, user.id)
 
@@ -138,9 +147,10 @@ async def get_post(post_id: ResourceId, reader: DbReader, viewer_id: ViewerId) -
     summary="Replace your post's title and content (and its status and tags, when given)",
 )
 async def replace_post(
-    post: OwnPost, data: PostReplace, session: DbSession, reader: DbReader
+    post: OwnPost, data: PostReplace, session: DbSession, reader: DbReader, markdown: Markdown
 ) -> PostRead:
-    post = await service.update_post(session, post, **data.model_dump(exclude_none=True))
+    changes = data.model_dump(exclude_none=True)
+    post = await service.update_post(session, post, markdown=markdown, **changes)
     return await _read(reader, post, post.user_id)
 
 
@@ -148,9 +158,10 @@ async def replace_post(
     "/posts/{post_id:int}", responses=responses(401, 403, 404), summary="Change part of your post"
 )
 async def patch_post(
-    post: OwnPost, data: PostPatch, session: DbSession, reader: DbReader
+    post: OwnPost, data: PostPatch, session: DbSession, reader: DbReader, markdown: Markdown
 ) -> PostRead:
-    post = await service.update_post(session, post, **data.model_dump(exclude_unset=True))
+    changes = data.model_dump(exclude_unset=True)
+    post = await service.update_post(session, post, markdown=markdown, **changes)
     return await _read(reader, post, post.user_id)
 
 
@@ -168,3 +179,18 @@ async def _read(reader: DbReader, post: Post, viewer_id: int) -> PostRead:
 )
 async def delete_post(post: OwnPost, session: DbSession) -> None:
     await service.delete_post(session, post)
+
+
+@router.post(
+    "/markdown/preview",
+    tags=["writing"],
+    responses=responses(401),
+    summary="Render Markdown as a post would show it, without saving anything",
+)
+async def preview_markdown(
+    data: MarkdownSource, user: SignedIn, markdown: Markdown
+) -> RenderedMarkdown:
+    """The same renderer and limits as writing a post; signed in, so strangers cannot spend
+    the rendering threads."""
+    rendered = await markdown.render_in_thread(data.content)
+    return RenderedMarkdown(html=rendered.html)

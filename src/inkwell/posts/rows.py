@@ -20,6 +20,8 @@ class ListedPost(TypedDict):
     id: int
     title: str
     content: str
+    content_html: str
+    excerpt: str
     date_posted: datetime
     updated_at: datetime
     user_id: int

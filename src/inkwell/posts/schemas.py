@@ -75,7 +75,9 @@ class PostPatch(Patch):
 class PostRead(Schema):
     id: int
     title: str
-    content: str
+    content: str = Field(description="The Markdown the author wrote")
+    content_html: str = Field(description="`content` rendered to sanitized HTML when written")
+    excerpt: str = Field(description="The start of the rendered text, about 200 characters")
     date_posted: datetime
     updated_at: datetime
     user_id: int
@@ -112,3 +114,13 @@ class TagRead(Schema):
 
 class TagList(Schema):
     tags: list[TagRead]
+
+
+class MarkdownSource(Input):
+    """What a post's content may be."""
+
+    content: Content
+
+
+class RenderedMarkdown(Schema):
+    html: str = Field(description="The sanitized HTML a post with this content would show")

@@ -26,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from inkwell.db import Reader, utcnow
 from inkwell.errors import ErrorCode, NotFound
 from inkwell.likes.columns import liked_by
+from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.posts.models import (
     DRAFT,
     PUBLISHED,
@@ -85,7 +86,9 @@ def _tag_names() -> Any:
     )
 
 
-def listed_columns(total: ColumnElement[Any] | Any | None, *, signed_in: bool) -> Select[Any]:
+def listed_columns(
+    total: ColumnElement[Any] | Any | None, *, signed_in: bool
+) -> Select[*tuple[Any, ...]]:
     """A listed post's columns, its author's, and the total a page is part of, for every
     listing of posts (these, the feed); the caller joins the author (`Post.author`).
 
@@ -101,6 +104,8 @@ def listed_columns(total: ColumnElement[Any] | Any | None, *, signed_in: bool) -
         Post.id,
         Post.title,
         Post.content,
+        Post.content_html,
+        Post.excerpt,
         Post.date_posted,
         Post.updated_at,
         Post.user_id,
@@ -178,12 +183,15 @@ def _listing(listing: Listing, signed_in: bool) -> tuple[Select[Any], Select[Any
 
 def _listed(row: Sequence[Any]) -> ListedPost:
     """A page's row, the author's columns nested under `author`, the tags a sorted list."""
-    post_id, title, content, date_posted, updated_at, user_id, status, published_at = row[:8]
-    slug, tags, username, image_file, display_name, like_count, comment_count, liked = row[8:16]
+    post_id, title, content, content_html, excerpt, date_posted, updated_at, user_id = row[:8]
+    status, published_at, slug, tags, username, image_file, display_name = row[8:15]
+    like_count, comment_count, liked = row[15:18]
     return {
         "id": post_id,
         "title": title,
         "content": content,
+        "content_html": content_html,
+        "excerpt": excerpt,
         "date_posted": date_posted,
         "updated_at": updated_at,
         "user_id": user_id,
@@ -294,19 +302,20 @@ async def create_post(
     title: str,
     content: str,
     *,
+    markdown: MarkdownRenderer,
     status: str = PUBLISHED,
     tags: Sequence[str] = (),
 ) -> Post:
     now = utcnow()
     post = Post(
         title=title,
-        content=content,
         author=author,
         status=status,
         date_posted=now,
         updated_at=now,
         published_at=now if status == PUBLISHED else None,
     )
+    await _write_content(post, content, markdown)
     session.add(post)
     await session.flush()
     await _set_tags(session, post, tags)
@@ -317,6 +326,7 @@ async def update_post(
     session: AsyncSession,
     post: Post,
     *,
+    markdown: MarkdownRenderer,
     title: str | None = None,
     content: str | None = None,
     status: str | None = None,
@@ -327,7 +337,7 @@ async def update_post(
     if title is not None:
         post.title = title
     if content is not None:
-        post.content = content
+        await _write_content(post, content, markdown)
     if tags is not None:
         # An edit like any other; and the post's row is written (so locked) before its tags,
         # so two requests changing one post's tags take turns instead of racing.
@@ -350,6 +360,12 @@ async def update_post(
     if tags is not None:
         await _set_tags(session, post, tags)
     return post
+
+
+async def _write_content(post: Post, content: str, markdown: MarkdownRenderer) -> None:
+    """The source and what it renders to, stored together: reads never parse Markdown."""
+    rendered = await markdown.render_in_thread(content)
+    post.content, post.content_html, post.excerpt = content, rendered.html, rendered.excerpt
 
 
 async def delete_post(session: AsyncSession, post: Post) -> None:

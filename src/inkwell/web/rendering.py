@@ -18,8 +18,6 @@ from inkwell.users.rows import author_path, picture_path
 from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-# Post previews on the lists; the Load more script cuts appended posts at the same length.
-EXCERPT_CHARS = 300
 # The forms' limits come from the same constants as the API's validation.
 FORM_LIMITS = {
     "username": USERNAME_MAX_LENGTH,
@@ -98,10 +96,6 @@ def linkify(text: str | None) -> Markup:
     return Markup("").join(pieces)
 
 
-def excerpt(text: str) -> str:
-    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS].rstrip() + "…"
-
-
 def page_templates(*, auto_reload: bool) -> Jinja2Templates:
     """The pages' templates. `auto_reload` picks up edits without a restart, at the cost of
     a stat of every template file on every render (a twentieth of the home page's CPU):
@@ -117,7 +111,6 @@ def page_templates(*, auto_reload: bool) -> Jinja2Templates:
     environment.filters |= {
         "readable_date": readable_date,
         "isoformat": datetime.isoformat,
-        "excerpt": excerpt,
         "picture_path": picture_path,
         "author_path": author_path,
         "time_ago": time_ago,
@@ -127,7 +120,6 @@ def page_templates(*, auto_reload: bool) -> Jinja2Templates:
     }
     environment.globals |= {
         "post_path": post_path,
-        "EXCERPT_CHARS": EXCERPT_CHARS,
         "WORDS_PER_MINUTE": WORDS_PER_MINUTE,
         "limits": FORM_LIMITS,
     }

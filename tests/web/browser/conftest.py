@@ -35,8 +35,9 @@ from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.db import create_engine
 from inkwell.migrations import upgrade_database
-from tests.conftest import NO_RATE_LIMITS, SECRET_KEY
+from tests.conftest import NO_RATE_LIMITS, SECRET_KEY, Account
 from tests.mail_server import Inbox, free_port
+from tests.web.browser.signing_in import sign_in
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -191,6 +192,13 @@ async def context(
     context = await browser.new_context(base_url=live_server, viewport=DESKTOP)
     yield context
     await context.close()
+
+
+@pytest.fixture
+async def signed_in(context: BrowserContext, author: Account) -> Account:
+    """The `author` of the root conftest, signed in in this test's browser."""
+    await sign_in(context, "author")
+    return author
 
 
 @pytest.fixture

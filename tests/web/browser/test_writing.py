@@ -3,11 +3,11 @@
 import re
 
 import pytest
-from playwright.async_api import BrowserContext, Locator, Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.conftest import PASSWORD, Account, Api
 from tests.web.browser.conftest import PageProblems
-from tests.web.browser.signing_in import navbar_account, sign_in
+from tests.web.browser.signing_in import navbar_account
 
 pytestmark = pytest.mark.browser
 
@@ -21,12 +21,6 @@ async def open_panel(page: Page, button: str, panel_id: str) -> Locator:
     panel = page.locator(f"#{panel_id}")
     await expect(panel).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     return panel
-
-
-@pytest.fixture
-async def signed_in(context: BrowserContext, author: Account) -> Account:
-    await sign_in(context, "author")
-    return author
 
 
 @pytest.fixture

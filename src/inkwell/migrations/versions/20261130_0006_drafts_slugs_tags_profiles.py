@@ -13,7 +13,7 @@ unpublishing; tags get theirs. This migration freezes the statements it ran (bel
 declarations are posts/counters.py, and tests/test_kept_counts.py holds the two together.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-30
 """
 
@@ -26,7 +26,7 @@ from alembic import op
 from inkwell.posts.slugs import slugify
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

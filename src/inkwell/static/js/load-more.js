@@ -7,7 +7,6 @@ const button = document.getElementById("load-more");
 const list = document.getElementById("posts");
 const template = document.getElementById("post-card-template");
 const errorBox = document.getElementById("load-more-error");
-const excerptChars = Number(list?.dataset.excerptChars);
 const wordsPerMinute = Number(list?.dataset.wordsPerMinute);
 const dateFormat = new Intl.DateTimeFormat("en-US", {
   month: "short",
@@ -21,10 +20,6 @@ const timeFormat = new Intl.DateTimeFormat("en-GB", {
   hourCycle: "h23",
   timeZone: "UTC",
 });
-
-function excerpt(text) {
-  return text.length <= excerptChars ? text : `${text.slice(0, excerptChars).trimEnd()}…`;
-}
 
 function ago(count, unit) {
   return `${count} ${unit}${count === 1 ? "" : "s"} ago`;
@@ -68,7 +63,7 @@ function card(post) {
   field("reading-time").textContent = readingTime(post.content);
   field("title").href = post.url;
   field("title").textContent = post.title;
-  field("excerpt").textContent = excerpt(post.content);
+  field("excerpt").textContent = post.excerpt; // plain text, cut when the post was written
   field("tags").replaceChildren(...post.tags.map(tagChip));
   return node;
 }

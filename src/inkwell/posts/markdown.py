@@ -1,0 +1,330 @@
+"""Markdown → sanitized HTML and a plain-text excerpt: run once, when something is written.
+
+CommonMark with GitHub's extensions (tables, strikethrough, task lists, bare URLs made links,
+fenced code), parsed by markdown-it-py. Raw HTML in the source is escaped (`html=False`), and
+the HTML made is cleaned all the same by nh3 against an explicit allowlist: whatever a parser
+bug or a plugin lets through, only these tags, attributes, classes and URL schemes remain.
+
+- Links get `rel="nofollow ugc noopener"`; only http, https, mailto and relative URLs stay.
+- Headings sit under the page's own title (`#` is an h2) and carry an id for their anchor
+  (`section-<slug>`, unique within the text; the prefix keeps them off the page's own ids).
+- Code blocks are highlighted by Pygments into CSS classes: `highlight_stylesheet()` is the
+  static stylesheet they need (`static/css/pygments.css`), since the CSP forbids inline styles.
+- Only pictures of the site's own media become `<img loading="lazy">`; any other picture is
+  a link to it (the CSP would block it anyway, and a remote picture tracks its readers).
+
+A `Profile` says what a kind of text may hold: posts all of it, comments neither headings
+nor pictures. The renderer is pure CPU and imports nothing of the app: callers on the event
+loop run it in a worker thread (`render_in_thread`), and migrations call it as it is.
+"""
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import anyio
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.tasklists import tasklists_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
+
+EXCERPT_LENGTH = 200
+HEADING_ID_PREFIX = "section-"
+OWN_MEDIA_PATH = "/media/"
+LINK_REL = "nofollow ugc noopener"
+PYGMENTS_STYLE = "default"
+CODE_CLASS = "highlight"
+# Texts rendered at once, in worker threads: the worst 50,000 characters take about a second
+# and a half of CPU, and a queue of them must leave the event loop its share.
+RENDERING_THREADS = 2
+# A stored picture's key under the media prefix: plain segments, no dot-segments, an image.
+_MEDIA_KEY = re.compile(r"[\w-]+(?:/[\w-]+)*\.(?:webp|jpe?g|png|gif)", re.ASCII)
+# Generic top-level domains a bare name must end with to become a link: `example.com` does,
+# `main.py` and `README.md` (Paraguay's and Moldova's) do not. Schemes and `www.` always do.
+_BARE_LINK_DOMAINS = ["com", "org", "net", "edu", "gov", "info", "io", "dev", "app", "blog"]
+_NOT_IN_SLUG = re.compile(r"[^\w\- ]")
+_SPACES = re.compile(r"\s+")
+_ALIGNMENT_CLASSES = {
+    "text-align:left": "text-start",
+    "text-align:center": "text-center",
+    "text-align:right": "text-end",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What a kind of writing may contain beyond paragraphs, lists, quotes, links and code."""
+
+    headings: bool
+    images: bool
+
+
+POST = Profile(headings=True, images=True)
+COMMENT = Profile(headings=False, images=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    html: str
+    excerpt: str
+
+
+def highlight_stylesheet() -> str:
+    """The CSS for the highlighted code, as committed in static/css/pygments.css."""
+    formatter = HtmlFormatter(style=PYGMENTS_STYLE)
+    stylesheet: str = formatter.get_style_defs(f".{CODE_CLASS}")  # type: ignore[no-untyped-call]
+    return stylesheet + "\n"
+
+
+class MarkdownRenderer:
+    """One profile's parser and sanitizer, built once and shared: rendering keeps its state
+    per call, so threads may render at the same time.
+
+    `own_media`: the URL prefixes of the site's own pictures (`/media/` always; the public
+    base URL's and the S3 bucket's too when the app knows them).
+    """
+
+    def __init__(self, profile: Profile = POST, *, own_media: Sequence[str] = ()) -> None:
+        self.profile = profile
+        self._own_media = (OWN_MEDIA_PATH, *(prefix for prefix in own_media if prefix))
+        self._parser = _parser(profile, self._is_own_media)
+        self._threads = anyio.CapacityLimiter(RENDERING_THREADS)
+        self._cleaner = nh3.Cleaner(
+            tags=_allowed_tags(profile),
+            attributes=_ALLOWED_ATTRIBUTES,
+            tag_attribute_values=_ALLOWED_VALUES,
+            allowed_classes=_ALLOWED_CLASSES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel=LINK_REL,
+            id_prefix=HEADING_ID_PREFIX,
+            attribute_filter=self._filter_attribute,
+            strip_comments=True,
+        )
+
+    def render(self, source: str) -> Rendered:
+        env: dict[str, Any] = {}
+        tokens = self._parser.parse(source, env)
+        made = self._parser.renderer.render(tokens, self._parser.options, env)
+        return Rendered(self.sanitize(made), excerpt(_plain_text(tokens)))
+
+    def sanitize(self, made: str) -> str:
+        """The allowlist alone: what remains of any HTML, whoever made it."""
+        return self._cleaner.clean(made)
+
+    async def render_in_thread(self, source: str) -> Rendered:
+        """`render` off the event loop: a long post with much code takes tens of ms."""
+        return await anyio.to_thread.run_sync(self.render, source, limiter=self._threads)
+
+    def _is_own_media(self, url: str) -> bool:
+        return any(
+            url.startswith(prefix) and _MEDIA_KEY.fullmatch(url.removeprefix(prefix))
+            for prefix in self._own_media
+        )
+
+    def _filter_attribute(self, tag: str, attribute: str, value: str) -> str | None:
+        """The sanitizer's own check of pictures, whatever made the HTML."""
+        if tag == "img" and attribute == "src" and not self._is_own_media(value):
+            return None
+        return value
+
+
+def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
+    """`text` with its whitespace collapsed, cut after the last whole word within `length`
+    characters (a single longer word is cut), with an ellipsis when anything was left out."""
+    text = _SPACES.sub(" ", text).strip()
+    if len(text) <= length:
+        return text
+    cut = text[: length + 1].rsplit(" ", 1)[0] if " " in text[:length] else text[:length]
+    return cut.rstrip(" ,;:.-\u2013\u2014") + "…"
+
+
+def slug(text: str) -> str:
+    """GitHub's way: lower case, punctuation dropped, spaces as hyphens; letters of any script."""
+    return _NOT_IN_SLUG.sub("", text.lower()).strip().replace(" ", "-")
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def _parser(profile: Profile, is_own_media: Any) -> MarkdownIt:
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    parser.enable(["table", "strikethrough", "linkify"])
+    parser.use(tasklists_plugin)
+    assert parser.linkify is not None  # linkify-it-py is installed, so linkify is on
+    parser.linkify.tlds(_BARE_LINK_DOMAINS)
+    if profile.headings:
+        parser.core.ruler.push("heading_ids", _heading_ids)
+    else:
+        parser.disable(["heading", "lheading"])
+    rules: dict[str, Any] = {
+        "fence": _code_block,
+        "code_block": _code_block,
+        "th_open": _aligned_cell,
+        "td_open": _aligned_cell,
+        "heading_close": _heading_close,
+        "image": _image_rule(profile, is_own_media),
+    }
+    for name, rule in rules.items():
+        parser.add_render_rule(name, rule)
+    return parser
+
+
+def _heading_ids(state: Any) -> None:
+    """Each heading one level under the page's title, with a unique id from its text."""
+    used: set[str] = set()
+    tried: dict[str, int] = {}  # the last number tried after each base: no quadratic search
+    tokens: list[Token] = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type not in ("heading_open", "heading_close"):
+            continue
+        token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+        if token.type == "heading_open":
+            base = HEADING_ID_PREFIX + (slug(_inline_text(tokens[index + 1])) or "heading")
+            candidate, number = base, tried.get(base, 0)
+            while candidate in used:
+                number += 1
+                candidate = f"{base}-{number}"
+            tried[base] = number
+            used.add(candidate)
+            token.attrSet("id", candidate)
+            tokens[index + 2].meta["anchor"] = candidate
+
+
+def _heading_close(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    anchor = html.escape(tokens[idx].meta["anchor"])
+    return (
+        f' <a class="heading-anchor" href="#{anchor}" aria-label="Link to this section">#</a>'
+        f"</{tokens[idx].tag}>\n"
+    )
+
+
+def _code_block(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    language = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    lexer = _lexer(language)
+    code = (
+        html.escape(token.content, quote=False)
+        if lexer is None
+        else highlight(token.content, lexer, _FORMATTER)
+    )
+    return f'<pre class="{CODE_CLASS}"><code>{code}</code></pre>\n'
+
+
+@lru_cache(maxsize=256)
+def _lexer(language: str) -> Lexer | None:
+    """Pygments' lexer for a fence's language name; none (plain text) for a name it lacks."""
+    if not language:
+        return None
+    try:
+        return get_lexer_by_name(language, stripnl=False, ensurenl=True)
+    except ClassNotFound:
+        return None
+
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def _aligned_cell(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A column's alignment as a class: the CSP refuses markdown-it's `style` attribute."""
+    token = tokens[idx]
+    alignment = _ALIGNMENT_CLASSES.get(str(token.attrs.pop("style", "")))
+    if alignment is not None:
+        token.attrSet("class", alignment)
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _image_rule(profile: Profile, is_own_media: Any) -> Any:
+    def image(
+        self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        token = tokens[idx]
+        source = str(token.attrGet("src") or "")
+        alt = self.renderInlineAsText(token.children or [], options, env)
+        if profile.images and is_own_media(source):
+            title = token.attrGet("title")
+            titled = f' title="{html.escape(str(title))}"' if title else ""
+            return (
+                f'<img src="{html.escape(source)}" alt="{html.escape(alt)}"{titled} loading="lazy">'
+            )
+        if source.startswith("data:"):  # markdown-it lets pictures have data: URLs; no link
+            return html.escape(alt, quote=False)
+        return f'<a href="{html.escape(source)}">{html.escape(alt or source, quote=False)}</a>'
+
+    return image
+
+
+# --- the excerpt's text ----------------------------------------------------------------------
+
+
+def _inline_text(token: Token) -> str:
+    """What a reader sees of an inline run: its text, code and pictures' descriptions."""
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(_inline_text(child))
+    return "".join(parts)
+
+
+def _plain_text(tokens: Sequence[Token]) -> str:
+    """The text of the paragraphs, headings, lists and tables; code blocks are left out."""
+    return " ".join(_inline_text(token) for token in tokens if token.type == "inline")
+
+
+# --- the allowlist -------------------------------------------------------------------------
+
+
+_TEXT_TAGS = {"p", "br", "hr", "strong", "em", "s", "code", "pre", "blockquote", "span", "a"}
+_LIST_TAGS = {"ul", "ol", "li", "input"}
+_TABLE_TAGS = {"table", "thead", "tbody", "tr", "th", "td"}
+_HEADING_TAGS = {"h2", "h3", "h4", "h5", "h6"}
+
+
+def _allowed_tags(profile: Profile) -> set[str]:
+    return (
+        _TEXT_TAGS
+        | _LIST_TAGS
+        | _TABLE_TAGS
+        | (_HEADING_TAGS if profile.headings else set())
+        | ({"img"} if profile.images else set())
+    )
+
+
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "aria-label"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "input": {"checked", "disabled"},
+    **{tag: {"id"} for tag in _HEADING_TAGS},
+}
+_ALLOWED_VALUES = {"img": {"loading": {"lazy"}}, "input": {"type": {"checkbox"}}}
+_ALLOWED_CLASSES = {
+    "pre": {CODE_CLASS},
+    "span": {name for name in STANDARD_TYPES.values() if name},
+    "th": set(_ALIGNMENT_CLASSES.values()),
+    "td": set(_ALIGNMENT_CLASSES.values()),
+    "ul": {"contains-task-list"},
+    "li": {"task-list-item"},
+    "input": {"task-list-item-checkbox"},
+    "a": {"heading-anchor"},
+}

@@ -1,0 +1,167 @@
+"""Pictures for posts: `POST /api/uploads` stores a WebP at most 1600 pixels wide, without
+its metadata, with the limits of profile pictures; on SQLite and PostgreSQL, locally and on S3."""
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from httpx import ASGITransport, AsyncClient, Response
+from PIL import Image
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from inkwell.app import create_app
+from inkwell.config import Settings
+from tests.conftest import Account, Api, StartedApp, started
+from tests.media.test_picture_bad_uploads import BAD_UPLOADS
+from tests.pictures import (
+    BLUE,
+    RED,
+    decode,
+    encode,
+    image_file,
+    is_close,
+    left_red_right_blue,
+    sideways_jpeg,
+    stored_files,
+    upload,
+)
+from tests.s3 import s3_client
+
+POST_PICTURE = re.compile(r"/media/(posts/[0-9a-f]{32}\.webp)")
+EXIF_ARTIST, EXIF_GPS_INFO = 0x013B, 0x8825
+
+
+async def upload_for_a_post(
+    client: AsyncClient, data: bytes, filename: str = "photo.png", content_type: str = "image/png"
+) -> Response:
+    return await client.post("/api/uploads", files={"file": (filename, data, content_type)})
+
+
+def stored_key(response: Response) -> str:
+    assert response.status_code == 201, response.text
+    match = POST_PICTURE.fullmatch(response.json()["url"])
+    assert match, response.json()
+    return match[1]
+
+
+async def test_a_wide_picture_is_stored_1600_pixels_wide_keeping_its_shape(
+    client: AsyncClient, painter: Account, media_dir: Path
+) -> None:
+    response = await upload_for_a_post(client, encode(left_red_right_blue(3000, 1500), "PNG"))
+    key = stored_key(response)
+    assert response.json() == {"url": f"/media/{key}"}
+    assert stored_files(media_dir) == {key}
+    served = await client.get(f"/media/{key}")
+    assert served.headers["content-type"] == "image/webp"
+    picture = decode(served.content)
+    assert (picture.format, picture.size) == ("WEBP", (1600, 800))
+    rgb = picture.convert("RGB")
+    assert is_close(rgb.getpixel((10, 400)), RED)
+    assert is_close(rgb.getpixel((1590, 400)), BLUE)
+
+
+@pytest.mark.parametrize("size", [(640, 480), (1600, 300), (900, 3000)])
+async def test_a_picture_no_wider_than_1600_keeps_its_size(
+    client: AsyncClient, painter: Account, media_dir: Path, size: tuple[int, int]
+) -> None:
+    key = stored_key(await upload_for_a_post(client, image_file("PNG", size)))
+    assert Image.open(media_dir / key).size == size
+
+
+async def test_the_picture_is_turned_upright_and_loses_its_metadata(
+    client: AsyncClient, painter: Account, media_dir: Path
+) -> None:
+    exif = Image.Exif()
+    exif[EXIF_ARTIST] = "Someone Private"
+    exif[EXIF_GPS_INFO] = {1: "N", 2: (48.0, 51.0, 29.0)}
+    tagged = encode(left_red_right_blue(2400, 1200), "JPEG", exif=exif, quality=95)
+    assert decode(tagged).getexif()
+
+    key = stored_key(await upload_for_a_post(client, tagged, "photo.jpg", "image/jpeg"))
+    stored = (media_dir / key).read_bytes()
+    picture = decode(stored)
+    assert picture.size == (1600, 800)
+    assert not picture.getexif()
+    assert not {"exif", "xmp", "icc_profile"} & set(picture.info)
+    assert b"Someone Private" not in stored
+
+    upright = decode((media_dir / stored_key(await upload_for_a_post(
+        client, sideways_jpeg(), "sideways.jpg", "image/jpeg"
+    ))).read_bytes()).convert("RGB")  # fmt: skip
+    assert upright.size == (200, 400)
+    assert is_close(upright.getpixel((100, 10)), RED)
+    assert is_close(upright.getpixel((100, 390)), BLUE)
+
+
+async def test_an_uploaded_picture_shows_in_a_post_as_a_picture(
+    client: AsyncClient, api: Api, painter: Account
+) -> None:
+    url = (await upload_for_a_post(client, image_file())).json()["url"]
+    post = await api.post(painter, content=f"![a red square]({url})")
+    assert post["content_html"] == (f'<p><img src="{url}" alt="a red square" loading="lazy"></p>\n')
+
+
+async def test_uploading_a_picture_for_a_post_needs_a_signed_in_user(
+    client: AsyncClient, media_dir: Path
+) -> None:
+    response = await upload_for_a_post(client, image_file())
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert stored_files(media_dir) == set()
+
+
+@pytest.mark.parametrize("case", BAD_UPLOADS)
+async def test_a_bad_picture_for_a_post_is_refused_as_a_bad_profile_picture_is(
+    client: AsyncClient, painter: Account, media_dir: Path, case: str
+) -> None:
+    request, status = BAD_UPLOADS[case]
+    response = await client.post("/api/uploads", **request())
+    assert response.status_code == status, response.text
+    assert response.json()["detail"]
+    assert stored_files(media_dir) == set()
+
+
+@pytest.fixture
+async def stingy_client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[AsyncClient]:
+    stingy = settings.model_copy(update={"rate_limit_picture_uploads_per_user": "2/hour"})
+    async with (
+        started(create_app(stingy)) as served,
+        AsyncClient(transport=ASGITransport(app=served), base_url="http://test") as client,
+    ):
+        yield client
+
+
+async def test_pictures_for_posts_and_profiles_share_each_users_upload_budget(
+    stingy_client: AsyncClient,
+) -> None:
+    api = Api(stingy_client)
+    spender, other = await api.sign_up("spender"), await api.sign_up("other")
+    stingy_client.headers.update(spender.headers)
+    assert (await upload(stingy_client, spender.id, image_file())).status_code == 200
+    assert (await upload_for_a_post(stingy_client, image_file())).status_code == 201
+    refused = await upload_for_a_post(stingy_client, image_file())
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    stingy_client.headers.update(other.headers)
+    assert (await upload_for_a_post(stingy_client, image_file())).status_code == 201
+
+
+async def test_with_s3_a_picture_for_a_post_goes_to_the_bucket(s3_app: StartedApp) -> None:
+    bucket = s3_app.state["settings"].s3_bucket
+    storage: Any = s3_app.state["storage"]
+    async with AsyncClient(transport=ASGITransport(app=s3_app), base_url="http://test") as client:
+        account = await Api(client).sign_up("cloudy")
+        client.headers.update(account.headers)
+        key = stored_key(await upload_for_a_post(client, image_file("PNG", (2000, 500))))
+        redirect = await client.get(f"/media/{key}")
+        post = await Api(client).post(account, content=f"![x]({storage.url(key)})")
+    assert redirect.status_code == 307
+    assert redirect.headers["location"] == storage.url(key)
+    stored = s3_client(None).get_object(Bucket=bucket, Key=key)
+    assert stored["ContentType"] == "image/webp"
+    assert decode(stored["Body"].read()).size == (1600, 400)
+    # The bucket's own address counts as the site's media too.
+    assert post["content_html"].startswith(f'<p><img src="{storage.url(key)}"')

@@ -1,0 +1,229 @@
+"""The Markdown renderer: Markdown in, the exact sanitized HTML out. No database involved."""
+
+from pathlib import Path
+
+import pytest
+
+from inkwell.posts.markdown import COMMENT, MarkdownRenderer, excerpt, highlight_stylesheet
+
+STYLESHEET = Path(__file__).parents[2] / "src/inkwell/static/css/pygments.css"
+S3_MEDIA = "https://cdn.example.net/bucket/"
+REL = 'rel="nofollow ugc noopener"'
+
+
+def anchor(section: str) -> str:
+    return (
+        f'<a class="heading-anchor" href="#section-{section}" '
+        f'aria-label="Link to this section" {REL}>#</a>'
+    )
+
+
+CASES = [
+    # What writers write.
+    (
+        "**bold** _em_ ~~gone~~ `code`",
+        "<p><strong>bold</strong> <em>em</em> <s>gone</s> <code>code</code></p>\n",
+    ),
+    (
+        '[a link](https://example.com/a?b=1&c=2 "Title")',
+        f'<p><a href="https://example.com/a?b=1&amp;c=2" title="Title" {REL}>a link</a></p>\n',
+    ),
+    (
+        "see https://example.com/x and www.example.org, not main.py or README.md",
+        f'<p>see <a href="https://example.com/x" {REL}>https://example.com/x</a> and '
+        f'<a href="http://www.example.org" {REL}>www.example.org</a>, '
+        "not main.py or README.md</p>\n",
+    ),
+    (
+        "mail me@example.com",
+        f'<p>mail <a href="mailto:me@example.com" {REL}>me@example.com</a></p>\n',
+    ),
+    (
+        "| a | b | c |\n|:--|--:|:-:|\n| 1 | 2 | 3 |",
+        "<table>\n<thead>\n<tr>\n"
+        '<th class="text-start">a</th>\n<th class="text-end">b</th>\n'
+        '<th class="text-center">c</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n'
+        '<td class="text-start">1</td>\n<td class="text-end">2</td>\n'
+        '<td class="text-center">3</td>\n</tr>\n</tbody>\n</table>\n',
+    ),
+    (
+        "- [ ] todo\n- [x] done",
+        '<ul class="contains-task-list">\n'
+        '<li class="task-list-item"><input class="task-list-item-checkbox" disabled="disabled" '
+        'type="checkbox"> todo</li>\n'
+        '<li class="task-list-item"><input class="task-list-item-checkbox" checked="checked" '
+        'disabled="disabled" type="checkbox"> done</li>\n</ul>\n',
+    ),
+    ("3. three\n4. four", '<ol start="3">\n<li>three</li>\n<li>four</li>\n</ol>\n'),
+    ("> quoted\n\n---", "<blockquote>\n<p>quoted</p>\n</blockquote>\n<hr>\n"),
+    ("hard  \nbreak", "<p>hard<br>\nbreak</p>\n"),
+    # Code: highlighted into classes, never inline styles; unknown languages stay plain.
+    (
+        '```python\nprint("hi")\n```',
+        '<pre class="highlight"><code><span class="nb">print</span><span class="p">(</span>'
+        '<span class="s2">"hi"</span><span class="p">)</span>\n</code></pre>\n',
+    ),
+    (
+        "```\n<b>raw</b>\n```",
+        '<pre class="highlight"><code>&lt;b&gt;raw&lt;/b&gt;\n</code></pre>\n',
+    ),
+    ("```not-a-language\nx < y\n```", '<pre class="highlight"><code>x &lt; y\n</code></pre>\n'),
+    ("    indented", '<pre class="highlight"><code>indented\n</code></pre>\n'),
+    # Headings: one level under the page's title, unique anchors, any script.
+    (
+        "# Title\n## Title\n### Ünïcode & <b>\n# !!!",
+        f'<h2 id="section-title">Title {anchor("title")}</h2>\n'
+        f'<h3 id="section-title-1">Title {anchor("title-1")}</h3>\n'
+        f'<h4 id="section-ünïcode--b">Ünïcode &amp; &lt;b&gt; {anchor("ünïcode--b")}</h4>\n'
+        f'<h2 id="section-heading">!!! {anchor("heading")}</h2>\n',
+    ),
+    (
+        "# A\n# A-1\n# A",
+        f'<h2 id="section-a">A {anchor("a")}</h2>\n'
+        f'<h2 id="section-a-1">A-1 {anchor("a-1")}</h2>\n'
+        f'<h2 id="section-a-2">A {anchor("a-2")}</h2>\n',
+    ),
+    # Pictures: only the site's own are pictures; others become links, data: URLs text.
+    (
+        "![a cat](/media/posts/0123abcd.webp)",
+        '<p><img src="/media/posts/0123abcd.webp" alt="a cat" loading="lazy"></p>\n',
+    ),
+    (
+        '![a cat](/media/posts/0123abcd.webp "Cat")',
+        '<p><img src="/media/posts/0123abcd.webp" alt="a cat" title="Cat" loading="lazy"></p>\n',
+    ),
+    (
+        f"![a cat]({S3_MEDIA}posts/0123abcd.webp)",
+        f'<p><img src="{S3_MEDIA}posts/0123abcd.webp" alt="a cat" loading="lazy"></p>\n',
+    ),
+    (
+        "![tracker](https://evil.example/pixel.gif)",
+        f'<p><a href="https://evil.example/pixel.gif" {REL}>tracker</a></p>\n',
+    ),
+    (
+        "![](https://evil.example/pixel.gif)",
+        f'<p><a href="https://evil.example/pixel.gif" {REL}>https://evil.example/pixel.gif</a></p>\n',
+    ),
+    (
+        f"![lookalike]({S3_MEDIA[:-1]}-evil/x.webp)",
+        f'<p><a href="{S3_MEDIA[:-1]}-evil/x.webp" {REL}>lookalike</a></p>\n',
+    ),
+    ("![up](/media/../secrets.png)", f'<p><a href="/media/../secrets.png" {REL}>up</a></p>\n'),
+    ("![x](data:image/png;base64,iVBORw0KGgo=)", "<p>x</p>\n"),
+    # XSS through links: markdown-it refuses the schemes, entity-encoded or not.
+    ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>\n"),
+    ("[x](JaVaScRiPt:alert(1))", "<p>[x](JaVaScRiPt:alert(1))</p>\n"),
+    ("[x](&#106;avascript:alert(1))", "<p>[x](javascript:alert(1))</p>\n"),
+    ("[x](&#x6A;avascript&colon;alert(1))", "<p>[x](javascript:alert(1))</p>\n"),
+    ("[x](vbscript:msgbox(1))", "<p>[x](vbscript:msgbox(1))</p>\n"),
+    ("[x](data:text/html;base64,PHNjcmlwdD4=)", "<p>[x](data:text/html;base64,PHNjcmlwdD4=)</p>\n"),
+    ("<javascript:alert(1)>", "<p>&lt;javascript:alert(1)&gt;</p>\n"),
+    ("![x](javascript:alert(1))", "<p>![x](javascript:alert(1))</p>\n"),
+    # A percent-encoded break makes no scheme: a relative link, harmless.
+    ("[x](java%0Ascript:alert(1))", f'<p><a href="java%0Ascript:alert(1)" {REL}>x</a></p>\n'),
+    # Raw HTML is text, event handlers and all.
+    ("<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"),
+    ("<img src=x onerror=alert(1)>", "<p>&lt;img src=x onerror=alert(1)&gt;</p>\n"),
+    (
+        '<a href="javascript:alert(1)">x</a>',
+        '<p>&lt;a href="javascript:alert(1)"&gt;x&lt;/a&gt;</p>\n',
+    ),
+    (
+        '<div onclick="alert(1)">x</div>',
+        '<p>&lt;div onclick="alert(1)"&gt;x&lt;/div&gt;</p>\n',
+    ),
+    # Breaking out of an attribute: quotes stay inside it.
+    (
+        '[t](https://example.com "a\\" onmouseover=\\"alert(1)")',
+        '<p><a href="https://example.com" title="a&quot; onmouseover=&quot;alert(1)" '
+        f"{REL}>t</a></p>\n",
+    ),
+    (
+        '![x](https://example.com/x.png" onerror="alert(1))',
+        f'<p>![x](<a href="https://example.com/x.png" {REL}>https://example.com/x.png</a>'
+        '" onerror="alert(1))</p>\n',
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def renderer() -> MarkdownRenderer:
+    return MarkdownRenderer(own_media=(S3_MEDIA,))
+
+
+@pytest.mark.parametrize(("markdown", "expected"), CASES)
+def test_markdown_renders_to_exactly_this_sanitized_html(
+    renderer: MarkdownRenderer, markdown: str, expected: str
+) -> None:
+    assert renderer.render(markdown).html == expected
+
+
+@pytest.mark.parametrize(
+    ("made", "expected"),
+    [
+        ('<img src="https://evil.example/x.png" onerror="alert(1)">', "<img>"),
+        ('<img src="/media/posts/a.webp" loading="eager">', '<img src="/media/posts/a.webp">'),
+        ('<a href="javascript:alert(1)" onclick="x()">x</a>', f"<a {REL}>x</a>"),
+        ('<a href="https://example.com" rel="opener" target="_blank">x</a>',
+         f'<a href="https://example.com" {REL}>x</a>'),
+        ('<p style="color:red" class="btn">x</p>', "<p>x</p>"),
+        ('<span class="k evil">x</span>', '<span class="k">x</span>'),
+        ('<h2 id="load-more">x</h2>', '<h2 id="section-load-more">x</h2>'),
+        ('<input type="text" name="csrf" value="x">', "<input>"),
+        ("<iframe src=https://evil.example></iframe><form><svg><math><style>", ""),
+        ("<script>alert(1)</script><!-- hidden -->", ""),
+    ],
+)  # fmt: skip
+def test_the_allowlist_holds_whatever_made_the_html(
+    renderer: MarkdownRenderer, made: str, expected: str
+) -> None:
+    """If markdown-it or a plugin ever let something through, nh3 still removes it."""
+    assert renderer.sanitize(made) == expected
+
+
+def test_comments_have_neither_headings_nor_pictures() -> None:
+    comments = MarkdownRenderer(COMMENT)
+    rendered = comments.render("# Not a heading\n\n![cat](/media/posts/0123abcd.webp)")
+    assert rendered.html == (
+        f'<p># Not a heading</p>\n<p><a href="/media/posts/0123abcd.webp" {REL}>cat</a></p>\n'
+    )
+    assert comments.sanitize('<h2 id="section-x">x</h2><img src="/media/a.webp">') == "x"
+
+
+def test_the_excerpt_is_the_rendered_text_without_code() -> None:
+    rendered = MarkdownRenderer().render(
+        "# Intro\n\nSome **bold** [link](https://example.com) and `code`.\n\n"
+        "```python\nsecret = 1\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "![a cat](/media/posts/0123abcd.webp) <b>raw</b>"
+    )
+    assert rendered.excerpt == "Intro Some bold link and code. a b 1 2 a cat <b>raw</b>"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("short", "short"),
+        ("  spaced \n\n out  ", "spaced out"),
+        ("word " * 39 + "end", "word " * 39 + "end"),  # 199 characters: whole
+        ("word " * 50, "word " * 39 + "word…"),
+        ("a, " * 100, "a, " * 66 + "a…"),  # no dangling comma before the ellipsis
+        ("x" * 250, "x" * 200 + "…"),  # one long word is cut
+    ],
+)
+def test_an_excerpt_keeps_whole_words_within_200_characters(text: str, expected: str) -> None:
+    assert excerpt(text) == expected
+    assert len(excerpt(text)) <= 201
+
+
+def test_the_committed_pygments_stylesheet_is_current() -> None:
+    """Regenerate: `.venv/bin/python -c "from inkwell.posts.markdown import
+    highlight_stylesheet as h; print(h(), end='')"` below the file's first line."""
+    assert STYLESHEET.read_text().endswith(highlight_stylesheet())
+    assert "style=" not in MarkdownRenderer().render("```python\nx = 1\n```").html
+
+
+def test_many_identical_headings_render_in_linear_time() -> None:
+    """Finding a unique id must not search from 1 for every heading (12,000 took 43 s)."""
+    rendered = MarkdownRenderer().render("# h\n" * 5_000)
+    assert rendered.html.count('id="section-h-') == 4_999
+    assert 'id="section-h-4999"' in rendered.html
