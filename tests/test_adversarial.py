@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inkwell.posts.models import Post
 from inkwell.users.models import User
 from tests.conftest import PASSWORD, Account, Api
+from tests.factories import Factory
 
 SQL_INJECTIONS = [
     "' OR '1'='1",
@@ -60,9 +61,9 @@ async def test_post_text_is_stored_and_returned_exactly_as_sent(
 @pytest.mark.parametrize("text", XSS)
 @pytest.mark.parametrize("page", ["/", "{url}", "/@author", "/tags/tag"])
 async def test_pages_escape_what_a_user_wrote(
-    api: Api, client: AsyncClient, author: Account, text: str, page: str
+    factory: Factory, client: AsyncClient, author: Account, text: str, page: str
 ) -> None:
-    post = await api.post(author, title=text, content=text, tags=["tag"])
+    post = await factory.post(author, title=text, content=text, tags=["tag"])
     body = (await client.get(page.format(url=post["url"]))).text
     assert text not in body or text == escape(text)
     assert escape(text) in body
@@ -200,9 +201,9 @@ async def test_json_sent_to_the_sign_in_form_is_refused(api: Api, client: AsyncC
     ids=lambda field: next(iter(field)),
 )
 async def test_account_fields_cannot_be_set_through_the_api(
-    api: Api, client: AsyncClient, session: AsyncSession, field: dict[str, str]
+    factory: Factory, client: AsyncClient, session: AsyncSession, field: dict[str, str]
 ) -> None:
-    victim = await api.sign_up("victim")
+    victim = await factory.account("victim")
     before = await session.get(User, victim.id)
     assert before is not None
     snapshot = (before.password_hash, before.security_stamp, before.image_file, before.created_at)
@@ -219,9 +220,11 @@ async def test_account_fields_cannot_be_set_through_the_api(
     assert (await client.get("/api/users/me", headers=victim.headers)).status_code == 200
 
 
-async def test_taking_another_users_email_is_a_conflict(api: Api, client: AsyncClient) -> None:
-    victim = await api.sign_up("victim")
-    mallory = await api.sign_up("mallory")
+async def test_taking_another_users_email_is_a_conflict(
+    factory: Factory, client: AsyncClient
+) -> None:
+    victim = await factory.account("victim")
+    mallory = await factory.account("mallory")
     response = await client.patch(
         f"/api/users/{mallory.id}",
         json={"email": str(victim.user["email"]).upper(), "current_password": PASSWORD},
@@ -237,9 +240,9 @@ async def test_taking_another_users_email_is_a_conflict(api: Api, client: AsyncC
     "field", [{"date_posted": "2000-01-01T00:00:00Z"}, {"author": {"id": 1}}, {"updated_at": "x"}]
 )
 async def test_post_metadata_cannot_be_set_through_the_api(
-    api: Api, client: AsyncClient, author: Account, field: dict[str, Any]
+    factory: Factory, client: AsyncClient, author: Account, field: dict[str, Any]
 ) -> None:
-    post = await api.post(author)
+    post = await factory.post(author)
     body = {"title": "t", "content": "c"} | field
     assert (await client.post("/api/posts", json=body, headers=author.headers)).status_code == 422
     response = await client.put(f"/api/posts/{post['id']}", json=body, headers=author.headers)

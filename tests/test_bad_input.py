@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.posts.models import Post
 from inkwell.users.models import User
-from tests.conftest import PASSWORD, Account, Api
+from tests.conftest import PASSWORD, Account
+from tests.factories import Factory
 
 BEYOND_INT32 = 2**31
 Author = Account
@@ -115,9 +116,9 @@ async def test_invalid_registrations_are_refused(
     ids=str,
 )
 async def test_invalid_patches_leave_the_post_unchanged(
-    api: Api, client: AsyncClient, author: Author, fields: dict[str, Any]
+    factory: Factory, client: AsyncClient, author: Author, fields: dict[str, Any]
 ) -> None:
-    post = await api.post(author)
+    post = await factory.post(author)
     response = await client.patch(f"/api/posts/{post['id']}", json=fields, headers=author.headers)
     assert_client_error(response)
     assert (await client.get(f"/api/posts/{post['id']}")).json() == post
@@ -221,9 +222,9 @@ async def test_validation_errors_say_which_field_is_wrong(client: AsyncClient) -
     "fields", [{"title": "\u200b\u200b"}, {"content": " \u2060\ufeff "}], ids=str
 )
 async def test_a_replacement_saying_nothing_visible_leaves_the_post_unchanged(
-    api: Api, client: AsyncClient, author: Author, fields: dict[str, str]
+    factory: Factory, client: AsyncClient, author: Author, fields: dict[str, str]
 ) -> None:
-    post = await api.post(author)
+    post = await factory.post(author)
     body = {"title": "A title", "content": "Content"} | fields
     response = await client.put(f"/api/posts/{post['id']}", json=body, headers=author.headers)
     assert_client_error(response)
@@ -285,9 +286,9 @@ async def test_a_post_field_json_cannot_echo_is_refused(
 
 @pytest.mark.parametrize("literal", UNENCODABLE)
 async def test_a_post_patch_json_cannot_echo_leaves_the_post_unchanged(
-    api: Api, client: AsyncClient, author: Author, literal: str
+    factory: Factory, client: AsyncClient, author: Author, literal: str
 ) -> None:
-    post = await api.post(author)
+    post = await factory.post(author)
     response = await client.patch(
         f"/api/posts/{post['id']}",
         content=json_body({}, "title", literal),

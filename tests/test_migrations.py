@@ -4,6 +4,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, DateTime, column, insert, inspect, table, text
@@ -56,6 +57,18 @@ async def test_migrations_go_down_to_nothing_and_back_up(empty_database_url: str
     await upgrade_database(engine)
     assert {"users", "posts"} <= await tables()
     await engine.dispose()
+
+
+async def test_a_database_at_the_heads_is_left_alone_without_running_alembic(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An embedded-SQLite app migrates at every start: a current database costs one query."""
+    ran: list[str] = []
+    monkeypatch.setattr(command, "upgrade", lambda config, revision: ran.append(revision))
+    await upgrade_database(engine)
+    assert ran == []
+    await upgrade_database(engine, "0004")
+    assert ran == ["0004"]
 
 
 # The users table as revision 0003 left it, before the lookup keys.

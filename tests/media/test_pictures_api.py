@@ -16,6 +16,7 @@ from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.users.rows import DEFAULT_AVATAR_PATH
 from tests.conftest import Account, Api, StartedApp, started
+from tests.factories import Factory
 from tests.pictures import (
     BLUE,
     RED,
@@ -179,9 +180,9 @@ async def test_anonymous_picture_changes_are_unauthorized(
 
 
 async def test_nobody_changes_another_users_picture(
-    client: AsyncClient, api: Api, user: User, media_dir: Path
+    client: AsyncClient, factory: Factory, user: User, media_dir: Path
 ) -> None:
-    victim = await api.sign_up("victim")
+    victim = await factory.account("victim")
     key = key_of((await upload(client, victim.id, image_file(), headers=victim.headers)).json())
     assert (await upload(client, victim.id, image_file())).status_code == 403
     assert (await client.delete(f"/api/users/{victim.id}/picture")).status_code == 403

@@ -78,7 +78,10 @@ def s3_backend(endpoint_url: str | None) -> Backend:
     return Backend(storage, keys, read, lambda: client.delete_bucket(Bucket=bucket), follow)
 
 
-@pytest.fixture(params=["local", "s3-in-process", "s3-server"])
+# Against moto's standalone server, a real one started once per worker: seconds, slow tier.
+@pytest.fixture(
+    params=["local", "s3-in-process", pytest.param("s3-server", marks=pytest.mark.slow)]
+)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "local":
         return local_backend(tmp_path / "media")

@@ -17,6 +17,7 @@ from inkwell.users.models import User
 from inkwell.web.common import PageRoute
 from inkwell.web.rendering import page_templates, readable_date
 from tests.conftest import PASSWORD, Account, Api, StartedApp, started
+from tests.factories import Factory
 
 XSS = "<script>alert(1)</script>"
 ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -48,10 +49,10 @@ def inline_code(html: str) -> list[str]:
 
 
 async def test_the_home_page_lists_posts_newest_first(
-    client: AsyncClient, api: Api, author: Account
+    client: AsyncClient, factory: Factory, author: Account
 ) -> None:
     for title in ("First", "Second", "Third"):
-        await api.post(author, title=title)
+        await factory.post(author, title=title)
     response = await client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
@@ -60,10 +61,10 @@ async def test_the_home_page_lists_posts_newest_first(
 
 
 async def test_dates_are_shown_in_a_readable_form(
-    client: AsyncClient, api: Api, author: Account
+    client: AsyncClient, factory: Factory, author: Account
 ) -> None:
     """How long ago, and the exact date and time in the title, rendered by the server."""
-    post = await api.post(author)
+    post = await factory.post(author)
     html = (await client.get(str(post["url"]))).text
     match = re.search(r'<time datetime="([^"]+)" title="([^"]+)">([^<]+)</time>', html)
     assert match is not None
@@ -74,9 +75,9 @@ async def test_dates_are_shown_in_a_readable_form(
 
 
 async def test_a_script_written_by_a_user_is_escaped_everywhere(
-    client: AsyncClient, api: Api, author: Account
+    client: AsyncClient, factory: Factory, author: Account
 ) -> None:
-    post = await api.post(author, title=XSS, content=XSS)
+    post = await factory.post(author, title=XSS, content=XSS)
     for path in ("/", str(post["url"]), "/@author"):
         html = (await client.get(path)).text
         assert XSS not in html, path
@@ -84,10 +85,10 @@ async def test_a_script_written_by_a_user_is_escaped_everywhere(
 
 
 async def test_load_more_points_at_the_next_page_while_there_is_one(
-    client: AsyncClient, api: Api, author: Account
+    client: AsyncClient, factory: Factory, author: Account
 ) -> None:
     for _ in range(3):
-        await api.post(author)
+        await factory.post(author)
     first = (await client.get("/?limit=2")).text
     assert 'href="?skip=2&amp;limit=2"' in first
     assert 'data-api="/api/posts" data-skip="2" data-limit="2"' in first
@@ -96,11 +97,11 @@ async def test_load_more_points_at_the_next_page_while_there_is_one(
 
 
 async def test_a_users_page_loads_more_from_that_users_posts(
-    client: AsyncClient, api: Api, author: Account
+    client: AsyncClient, factory: Factory, author: Account
 ) -> None:
-    other = await api.sign_up("other")
+    other = await factory.account("other")
     for writer in (author, author, other):
-        await api.post(writer, title=f"By {writer.user['username']}")
+        await factory.post(writer, title=f"By {writer.user['username']}")
     html = (await client.get("/@author?limit=1")).text
     assert f'data-api="/api/users/{author.id}/posts"' in html
     assert "By author" in html
@@ -114,9 +115,9 @@ async def test_a_users_page_loads_more_from_that_users_posts(
      "/confirm-email", "/no-such-page"],
 )  # fmt: skip
 async def test_pages_carry_no_inline_code_that_a_strict_csp_would_block(
-    client: AsyncClient, api: Api, author: Account, path: str
+    client: AsyncClient, factory: Factory, author: Account, path: str
 ) -> None:
-    post = await api.post(author)
+    post = await factory.post(author)
     html = (await client.get(path.format(**post))).text
     assert inline_code(html) == []
 
@@ -401,17 +402,17 @@ async def test_a_signed_in_user_gets_the_new_post_form(
 
 
 async def test_the_post_page_gives_its_author_the_edit_tools(
-    client: AsyncClient, api: Api, signed_in: Account
+    client: AsyncClient, factory: Factory, signed_in: Account
 ) -> None:
-    post = await api.post(signed_in)
+    post = await factory.post(signed_in)
     html = (await client.get(str(post["url"]))).text
     assert 'id="author-tools"' in html
 
 
 async def test_the_post_page_gives_another_signed_in_user_no_edit_tools(
-    client: AsyncClient, api: Api, author: Account
+    client: AsyncClient, factory: Factory, author: Account
 ) -> None:
-    post = await api.post(await api.sign_up("other"))
+    post = await factory.post(await factory.account("other"))
     await sign_in(client, "author")
     html = (await client.get(str(post["url"]))).text
     assert 'id="author-tools"' not in html
@@ -471,11 +472,11 @@ async def test_an_error_on_a_page_still_shows_who_is_signed_in(
      "/posts/new", "{url}", "/confirm-email?token=abc"],
 )  # fmt: skip
 async def test_a_form_sent_without_its_script_keeps_its_fields_out_of_the_address(
-    client: AsyncClient, api: Api, signed_in: Account, path: str
+    client: AsyncClient, factory: Factory, signed_in: Account, path: str
 ) -> None:
     """Before forms.js runs (or without JavaScript) a browser sends a form itself: as a POST,
     so no password ends up in the address bar, the history or an access log."""
-    post = await api.post(signed_in)
+    post = await factory.post(signed_in)
     html = (await client.get(path.format(**post))).text
     forms = re.findall(r"<form\b[^>]*>", html)
     assert forms
