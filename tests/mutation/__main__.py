@@ -66,12 +66,7 @@ TARGETS = (
     Target(
         "media/images.py",
         ("src/inkwell/media/images.py",),
-        (
-            "tests/media/test_pictures_api.py",
-            "tests/media/test_picture_bad_uploads.py",
-            "tests/media/test_picture_failures.py",
-            "tests/media/test_picture_limits.py",
-        ),
+        ("tests/media/test_images.py",),
     ),
 )
 
