@@ -49,7 +49,12 @@ TARGETS = (
     Target(
         "auth/cookies.py + auth/dependencies.py",
         ("src/inkwell/auth/cookies.py", "src/inkwell/auth/dependencies.py"),
-        ("tests/auth/test_csrf.py", "tests/auth/test_auth_flow.py"),
+        (
+            "tests/auth/test_csrf.py",
+            "tests/auth/test_auth_flow.py",
+            "tests/auth/test_private_answers.py",
+            "tests/auth/test_rate_limits.py",
+        ),
     ),
     Target(
         "posts/service.py",
