@@ -1,6 +1,9 @@
 """Image files for the picture tests, made in memory: real ones, damaged ones, hostile ones."""
 
+import asyncio
 import io
+import threading
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -109,3 +112,37 @@ def key_of(user: dict[str, Any]) -> str:
     image_path = str(user["image_path"])
     assert image_path.startswith("/media/"), image_path
     return image_path.removeprefix("/media/")
+
+
+class HeldDecoders:
+    """Every decode blocks at its resize until `release()` (or, failing that, `wait` seconds,
+    then fails); counts those running at once."""
+
+    def __init__(self, wait: float = 30) -> None:
+        self.released = threading.Event()
+        self.running = 0
+        self.most_at_once = 0
+        self.wait = wait
+        self._lock = threading.Lock()
+
+    def wrap(self, fit: Callable[..., Image.Image]) -> Callable[..., Image.Image]:
+        def held_fit(*args: Any, **kwargs: Any) -> Image.Image:
+            with self._lock:
+                self.running += 1
+                self.most_at_once = max(self.most_at_once, self.running)
+            try:
+                assert self.released.wait(self.wait), "the test never released the decoders"
+                return fit(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self.running -= 1
+
+        return held_fit
+
+    async def until_running(self, count: int) -> None:
+        async with asyncio.timeout(10):
+            while self.running < count:
+                await asyncio.sleep(0.01)
+
+    def release(self) -> None:
+        self.released.set()

@@ -4,7 +4,6 @@ and a rate per user, no database connection held while a picture is processed; a
 stored picture's format, size, mode and quality. Run on SQLite and PostgreSQL."""
 
 import asyncio
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
@@ -18,7 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.app import create_app
 from inkwell.config import Settings
 from tests.conftest import Account, Api, StartedApp, started
-from tests.pictures import RED, decode, encode, image_file, key_of, lossless_webp, upload
+from tests.pictures import (
+    RED,
+    HeldDecoders,
+    decode,
+    encode,
+    image_file,
+    key_of,
+    lossless_webp,
+    upload,
+)
 
 AppWith = Callable[..., Awaitable[tuple[FastAPI, AsyncClient]]]
 
@@ -35,38 +43,6 @@ async def app_with(settings: Settings, engine: AsyncEngine) -> AsyncIterator[App
             return app, await stack.enter_async_context(client)
 
         yield start
-
-
-class HeldDecoders:
-    """Every decode blocks at its resize until `release()`; counts those running at once."""
-
-    def __init__(self) -> None:
-        self.released = threading.Event()
-        self.running = 0
-        self.most_at_once = 0
-        self._lock = threading.Lock()
-
-    def wrap(self, fit: Callable[..., Image.Image]) -> Callable[..., Image.Image]:
-        def held_fit(*args: Any, **kwargs: Any) -> Image.Image:
-            with self._lock:
-                self.running += 1
-                self.most_at_once = max(self.most_at_once, self.running)
-            try:
-                assert self.released.wait(timeout=30), "the test never released the decoders"
-                return fit(*args, **kwargs)
-            finally:
-                with self._lock:
-                    self.running -= 1
-
-        return held_fit
-
-    async def until_running(self, count: int) -> None:
-        async with asyncio.timeout(10):
-            while self.running < count:
-                await asyncio.sleep(0.01)
-
-    def release(self) -> None:
-        self.released.set()
 
 
 @pytest.fixture

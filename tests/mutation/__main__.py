@@ -49,7 +49,12 @@ TARGETS = (
     Target(
         "auth/cookies.py + auth/dependencies.py",
         ("src/inkwell/auth/cookies.py", "src/inkwell/auth/dependencies.py"),
-        ("tests/auth/test_csrf.py", "tests/auth/test_auth_flow.py"),
+        (
+            "tests/auth/test_csrf.py",
+            "tests/auth/test_auth_flow.py",
+            "tests/auth/test_private_answers.py",
+            "tests/auth/test_rate_limits.py",
+        ),
     ),
     Target(
         "posts/service.py",
@@ -66,12 +71,7 @@ TARGETS = (
     Target(
         "media/images.py",
         ("src/inkwell/media/images.py",),
-        (
-            "tests/media/test_pictures_api.py",
-            "tests/media/test_picture_bad_uploads.py",
-            "tests/media/test_picture_failures.py",
-            "tests/media/test_picture_limits.py",
-        ),
+        ("tests/media/test_images.py",),
     ),
 )
 
