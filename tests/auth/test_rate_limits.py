@@ -60,12 +60,14 @@ async def forgot_password(client: AsyncClient, email: str) -> Response:
 
 
 def assert_rate_limited(response: Response, retry_after: int) -> None:
+    """Retry-After counts down from the window's first attempt: a test that took over a
+    second to get here (a loaded machine) is told one second less, never more."""
     assert response.status_code == 429, response.text
     assert response.json() == {
         "detail": "Too many attempts; try again later",
         "code": "rate_limited",
     }
-    assert response.headers["retry-after"] == str(retry_after)
+    assert int(response.headers["retry-after"]) in (retry_after, retry_after - 1)
 
 
 @asynccontextmanager

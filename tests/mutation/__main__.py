@@ -45,7 +45,11 @@ class Target:
 
 
 TARGETS = (
-    Target("auth/tokens.py", ("src/inkwell/auth/tokens.py",), ("tests/auth/test_tokens.py",)),
+    Target(
+        "auth/tokens.py + auth/signing.py",
+        ("src/inkwell/auth/tokens.py", "src/inkwell/auth/signing.py"),
+        ("tests/auth/test_tokens.py",),
+    ),
     Target(
         "auth/cookies.py + auth/dependencies.py",
         ("src/inkwell/auth/cookies.py", "src/inkwell/auth/dependencies.py"),
