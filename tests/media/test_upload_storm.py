@@ -129,7 +129,7 @@ async def test_a_post_page_keeps_answering_and_memory_stays_bounded_during_an_up
             "/api/posts", json={"title": "Still here", "content": "Read me."}, headers=headers
         )
         assert post.status_code == 201, post.text
-        page = f"/posts/{post.json()['id']}"
+        page = post.json()["url"]
         assert (await client.get(page)).status_code == 200  # warm: templates are compiled
 
         latencies = []

@@ -62,7 +62,7 @@ async def test_a_markdown_post_is_previewed_published_and_shown_highlighted(
     await page.get_by_role("button", name="Write").click()
     await expect(content).to_be_visible()
     await page.get_by_role("button", name="Publish").click()
-    await page.wait_for_url(re.compile(r"/posts/\d+$"))
+    await page.wait_for_url(re.compile(r"/posts/\d+-[\w-]+$"))
 
     body = page.get_by_test_id("post-content")
     await expect(body.locator("strong")).to_have_text("Markdown")
