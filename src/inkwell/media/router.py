@@ -46,7 +46,7 @@ async def delete_picture(user: SelfUser, session: DbSession, changes: MediaChang
 @uploads_router.post(
     "/uploads",
     status_code=status.HTTP_201_CREATED,
-    responses=responses(401, 413, 415, 422, 429, 503),
+    responses=responses(401, 403, 413, 415, 422, 429, 503),
     summary="Upload a picture for a post (JPEG, PNG, WebP or GIF; multipart field `file`)",
 )
 async def upload_post_picture(

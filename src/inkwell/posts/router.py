@@ -184,7 +184,7 @@ async def delete_post(post: OwnPost, session: DbSession) -> None:
 @router.post(
     "/markdown/preview",
     tags=["writing"],
-    responses=responses(401),
+    responses=responses(401, 403),
     summary="Render Markdown as a post would show it, without saving anything",
 )
 async def preview_markdown(

@@ -24,8 +24,16 @@ Status = Annotated[
 ]
 # What a writer types, before normalisation: generous, since `C++ ` and `Async IO` shrink.
 TAG_INPUT_MAX_LENGTH = 4 * TAG_MAX_LENGTH
+# The pattern documents what tag_name refuses (a tag needs a letter or a digit); tag_name
+# itself decides, from the ASCII its letters transliterate to.
 TagName = Annotated[
-    str, StringConstraints(max_length=TAG_INPUT_MAX_LENGTH), AfterValidator(tag_name)
+    str,
+    StringConstraints(max_length=TAG_INPUT_MAX_LENGTH),
+    AfterValidator(tag_name),
+    Field(
+        json_schema_extra={"pattern": r"[^\W_]"},
+        description="Made a lower-case ASCII slug of up to 30 characters; needs a letter or digit",
+    ),
 ]
 
 
