@@ -2,7 +2,6 @@
 written, counted exactly by the database, and changed only by those allowed to."""
 
 import asyncio
-from typing import Any
 
 import pytest
 from httpx import AsyncClient
@@ -13,6 +12,7 @@ from inkwell.comments.models import BODY_MAX_LENGTH, Comment
 from inkwell.db import utcnow
 from inkwell.posts.models import Post
 from tests.conftest import Account, Api, StatementCounter
+from tests.conversation import comment
 
 
 async def kept_and_real(engine: AsyncEngine, post_id: object) -> tuple[int | None, int]:
@@ -22,17 +22,6 @@ async def kept_and_real(engine: AsyncEngine, post_id: object) -> tuple[int | Non
             select(func.count()).select_from(Comment).where(Comment.post_id == post_id)
         )
     return kept, real or 0
-
-
-async def comment(
-    client: AsyncClient, post_id: object, who: Account, body: str = "Well said."
-) -> dict[str, Any]:
-    response = await client.post(
-        f"/api/posts/{post_id}/comments", json={"body": body}, headers=who.headers
-    )
-    assert response.status_code == 201, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
 
 
 @pytest.fixture

@@ -7,27 +7,6 @@ from httpx import AsyncClient
 from tests.conftest import Account
 
 
-async def comment(
-    client: AsyncClient, post_id: object, who: Account, body: str = "Well said."
-) -> dict[str, Any]:
-    response = await client.post(
-        f"/api/posts/{post_id}/comments", json={"body": body}, headers=who.headers
-    )
-    assert response.status_code == 201, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
-
-
-async def follow(client: AsyncClient, who: Account, whom: Account) -> None:
-    response = await client.put(f"/api/users/{whom.id}/follow", headers=who.headers)
-    assert response.status_code == 200, response.text
-
-
-async def unfollow(client: AsyncClient, who: Account, whom: Account) -> None:
-    response = await client.delete(f"/api/users/{whom.id}/follow", headers=who.headers)
-    assert response.status_code == 200, response.text
-
-
 async def notifications_of(client: AsyncClient, who: Account, **params: int) -> dict[str, Any]:
     response = await client.get("/api/notifications", params=params, headers=who.headers)
     assert response.status_code == 200, response.text

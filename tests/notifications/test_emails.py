@@ -24,8 +24,8 @@ from inkwell.transactions import settled_hooks
 from inkwell.users.email_change import EmailChangeTokens
 from inkwell.users.models import User
 from tests.conftest import Account, Api, StartedApp
+from tests.conversation import comment, follow
 from tests.mail_server import PUBLIC_BASE_URL, Inbox, sending_to
-from tests.notifications.helpers import comment, follow
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from inkwell.auth.cookies import CSRF_COOKIE
 from inkwell.db import utcnow
 from inkwell.notifications.models import Notification
 from tests.conftest import Account, Api
-from tests.notifications.helpers import comment, follow
+from tests.conversation import comment, follow
 from tests.web.test_pages import inline_code, sign_in
 
 SWITCHED_ON = re.compile(r'<input[^>]*id="email_notifications"[^>]*checked>')

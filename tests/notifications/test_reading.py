@@ -6,7 +6,8 @@ import pytest
 from httpx import AsyncClient
 
 from tests.conftest import Account, Api, StatementCounter
-from tests.notifications.helpers import comment, notifications_of
+from tests.conversation import comment
+from tests.notifications.helpers import notifications_of
 
 
 @pytest.fixture

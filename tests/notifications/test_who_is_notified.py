@@ -5,7 +5,8 @@ import pytest
 from httpx import AsyncClient
 
 from tests.conftest import Account, Api, StartedApp
-from tests.notifications.helpers import comment, follow, kinds_of, notifications_of, unfollow
+from tests.conversation import comment, follow, unfollow
+from tests.notifications.helpers import kinds_of, notifications_of
 
 
 @pytest.fixture

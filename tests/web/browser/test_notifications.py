@@ -6,7 +6,7 @@ from httpx import AsyncClient
 from playwright.async_api import Browser, Page, expect
 
 from tests.conftest import Account, Api
-from tests.notifications.helpers import comment, follow
+from tests.conversation import comment, follow
 from tests.web.browser.conftest import DESKTOP, PageProblems, watched_page
 from tests.web.browser.signing_in import sign_in
 
