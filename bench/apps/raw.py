@@ -1,12 +1,14 @@
 """The raw ceiling: a bare Starlette route, hand-written SQL through an asyncpg pool, orjson.
 
-It produces the document Inkwell's `GET /api/posts` does (posts with their authors, total,
+It produces the document Inkwell's `GET /api/posts` does for an anonymous reader (posts with
+their rendered HTML, excerpt, tags, kept like and comment counts and authors; total,
 has_more) in one round trip to the database, with nothing between the socket and the SQL.
 Like Inkwell, it reads the total from the count the database keeps (migration 0003).
 """
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 import asyncpg
 import orjson
@@ -19,13 +21,18 @@ from bench.apps import MAX_OVERFLOW, POOL_SIZE, database_url
 from bench.apps.schemas import DEFAULT_AVATAR_PATH
 
 PAGE_SQL = """
-SELECT p.id, p.title, p.content, p.date_posted, p.updated_at, p.user_id,
-       u.username, u.image_file, (SELECT total FROM post_stats) AS total
+SELECT p.id, p.title, p.content, p.content_html, p.excerpt, p.date_posted, p.updated_at,
+       p.user_id, p.status, p.published_at, p.slug, p.like_count, p.comment_count,
+       (SELECT string_agg(t.name, ',') FROM post_tags AS pt JOIN tags AS t ON t.id = pt.tag_id
+        WHERE pt.post_id = p.id) AS tags,
+       u.username, u.display_name, u.image_file,
+       (SELECT total FROM post_stats WHERE id = 1) AS total
 FROM posts AS p JOIN users AS u ON u.id = p.user_id
-ORDER BY p.date_posted DESC, p.id DESC
+WHERE p.status = 'published'
+ORDER BY p.published_at DESC, p.id DESC
 LIMIT $1 OFFSET $2
 """
-COUNT_SQL = "SELECT total FROM post_stats"
+COUNT_SQL = "SELECT total FROM post_stats WHERE id = 1"
 MAX_LIMIT = 100
 INVALID_PAGE = b'{"detail":"skip must be >= 0 and limit within 1..100"}'
 
@@ -63,16 +70,28 @@ def create_app() -> Starlette:
                 "id": row["id"],
                 "title": row["title"],
                 "content": row["content"],
+                "content_html": row["content_html"],
+                "excerpt": row["excerpt"],
                 "date_posted": row["date_posted"],
                 "updated_at": row["updated_at"],
                 "user_id": row["user_id"],
                 "author": {
                     "id": row["user_id"],
                     "username": row["username"],
+                    "display_name": row["display_name"],
                     "image_path": f"/media/{row['image_file']}"
                     if row["image_file"]
                     else DEFAULT_AVATAR_PATH,
+                    "url": "/@" + quote(row["username"], safe=""),
                 },
+                "like_count": row["like_count"],
+                "comment_count": row["comment_count"],
+                "liked": False,
+                "status": row["status"],
+                "published_at": row["published_at"],
+                "slug": row["slug"],
+                "tags": sorted(row["tags"].split(",")) if row["tags"] else [],
+                "url": f"/posts/{row['id']}-{row['slug']}",
             }
             for row in rows
         ]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload, sessionmaker
 from bench.apps import database_url, upstream_url
 from bench.apps.schemas import PaginatedPostsResponse
 from inkwell.models import Post
+from inkwell.posts.models import is_published
 
 # One connection for each of the thread pool's 40 threads, so no thread waits for one.
 THREADS = 40
@@ -49,14 +50,15 @@ def create_app() -> FastAPI:
             call_upstream(http, upstream)
         query = (
             select(Post)
+            .where(is_published)
             .options(selectinload(Post.author))
-            .order_by(Post.date_posted.desc(), Post.id.desc())
+            .order_by(Post.published_at.desc(), Post.id.desc())
             .offset(skip)
             .limit(limit)
         )
         with session_local() as db:
             posts = db.scalars(query).all()
-            total = db.scalar(select(func.count()).select_from(Post)) or 0
+            total = db.scalar(select(func.count()).select_from(Post).where(is_published)) or 0
         return {
             "posts": posts,
             "total": total,
