@@ -1,7 +1,7 @@
-"""Per-account limits on writes: posts, comments, likes and follows each have their own
-budget per account, answered 429 with Retry-After and `rate_limited` once spent; other
-accounts and other writes are unaffected; with Redis every instance shares the budget.
-Run on both databases."""
+"""Per-account limits on writes: posts, comments, likes, follows and Markdown previews (each
+takes a rendering thread) have their own budget per account, answered 429 with Retry-After
+and `rate_limited` once spent; other accounts and other writes are unaffected; with Redis
+every instance shares the budget. Run on both databases."""
 
 import socket
 import uuid
@@ -63,14 +63,23 @@ def writes(client: AsyncClient, post: dict[str, object], author: Account) -> dic
     async def follows(headers: dict[str, str]) -> Response:
         return await client.put(f"/api/users/{author.id}/follow", headers=headers)
 
-    return {"posts": posts, "comments": comments, "likes": likes, "follows": follows}
+    async def previews(headers: dict[str, str]) -> Response:
+        return await client.post("/api/markdown/preview", json={"content": "*c*"}, headers=headers)
+
+    return {
+        "posts": posts,
+        "comments": comments,
+        "likes": likes,
+        "follows": follows,
+        "previews": previews,
+    }
 
 
 def test_every_declared_write_is_limited_by_a_route() -> None:
-    assert set(WRITES) == {"posts", "comments", "likes", "follows"}
+    assert set(WRITES) == {"posts", "comments", "likes", "follows", "previews"}
 
 
-@pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows"])
+@pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows", "previews"])
 async def test_a_spent_write_is_a_429_for_that_account_only(
     *,
     client: AsyncClient,

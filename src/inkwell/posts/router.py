@@ -184,13 +184,14 @@ async def delete_post(post: OwnPost, session: DbSession) -> None:
 @router.post(
     "/markdown/preview",
     tags=["writing"],
-    responses=responses(401, 403),
+    responses=responses(401, 403, 429),
+    dependencies=[Depends(write_limit("previews"))],
     summary="Render Markdown as a post would show it, without saving anything",
 )
 async def preview_markdown(
     data: MarkdownSource, user: SignedIn, markdown: Markdown
 ) -> RenderedMarkdown:
-    """The same renderer and limits as writing a post; signed in, so strangers cannot spend
-    the rendering threads."""
+    """The same renderer and limits as writing a post; signed in and limited per account,
+    so neither strangers nor a script spend the rendering threads."""
     rendered = await markdown.render_in_thread(data.content)
     return RenderedMarkdown(html=rendered.html)
