@@ -128,6 +128,8 @@ def settings(database_url: str, shared_media_dir: Path) -> Iterator[Settings]:
         argon2_time_cost=1,
         argon2_memory_cost_kib=64,
         secret_key=SECRET_KEY,
+        # Tests sweep the outbox when they mean to (tests/notifications/test_emails.py).
+        notification_email_sweep_seconds=0,
         **NO_RATE_LIMITS,
     )
     for entry in list(shared_media_dir.iterdir()):

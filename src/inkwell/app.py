@@ -72,29 +72,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         picture_processor = PictureProcessor.from_settings(settings)
         sessionmaker = create_sessionmaker(engine)
         mailer = create_mailer(settings)
+        outbox = Outbox(settings, sessionmaker, mailer)
         try:
-            yield State(
-                settings=settings,
-                engine=engine,
-                sessionmaker=sessionmaker,
-                reader=reader,
-                password_hasher=PasswordHasher(
-                    time_cost=settings.argon2_time_cost,
-                    memory_cost_kib=settings.argon2_memory_cost_kib,
-                    max_concurrent=settings.password_hash_concurrency,
-                ),
-                access_tokens=AccessTokens.from_settings(settings),
-                known_devices=KnownDevices.from_settings(settings),
-                rate_limiter=RateLimiter.from_settings(settings),
-                mailer=mailer,
-                templates=page_templates(auto_reload=settings.environment == "development"),
-                storage=storage,
-                picture_processor=picture_processor,
-                upload_limits=UploadLimits.from_settings(settings),
-                write_limits=WriteLimits.from_settings(settings),
-                outbox=Outbox(settings, sessionmaker, mailer),
-                markdown=markdown,
-            )
+            async with outbox.sweeping():
+                yield State(
+                    settings=settings,
+                    engine=engine,
+                    sessionmaker=sessionmaker,
+                    reader=reader,
+                    password_hasher=PasswordHasher(
+                        time_cost=settings.argon2_time_cost,
+                        memory_cost_kib=settings.argon2_memory_cost_kib,
+                        max_concurrent=settings.password_hash_concurrency,
+                    ),
+                    access_tokens=AccessTokens.from_settings(settings),
+                    known_devices=KnownDevices.from_settings(settings),
+                    rate_limiter=RateLimiter.from_settings(settings),
+                    mailer=mailer,
+                    templates=page_templates(auto_reload=settings.environment == "development"),
+                    storage=storage,
+                    picture_processor=picture_processor,
+                    upload_limits=UploadLimits.from_settings(settings),
+                    write_limits=WriteLimits.from_settings(settings),
+                    outbox=outbox,
+                    markdown=markdown,
+                )
         finally:
             picture_processor.close()
             await reader.dispose()

@@ -1,12 +1,13 @@
 """The emails of comment notifications, through a real SMTP server: sent once the comment
 is committed, never on a rollback, never twice (a slow or once-failing mailer, a second
-sender), only while the recipient's switch is on, each with a one-click unsubscribe link.
-Run on both databases."""
+sender, the sweep), swept up when their sender stopped after the COMMIT, only while the
+recipient's switch is on, each with a one-click unsubscribe link. Run on both databases."""
 
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,16 +15,19 @@ from httpx import AsyncClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from inkwell.app import create_app
 from inkwell.comments import service as comments
 from inkwell.config import Settings
 from inkwell.db import create_sessionmaker
 from inkwell.mail.service import Mailer, SmtpMailer
+from inkwell.notifications import emails
+from inkwell.notifications import service as notifications
 from inkwell.notifications.emails import Outbox, UnsubscribeTokens
 from inkwell.notifications.models import Notification
 from inkwell.transactions import settled_hooks
 from inkwell.users.email_change import EmailChangeTokens
 from inkwell.users.models import User
-from tests.conftest import Account, Api, StartedApp
+from tests.conftest import Account, Api, StartedApp, started
 from tests.conversation import comment, follow
 from tests.mail_server import PUBLIC_BASE_URL, Inbox, sending_to
 
@@ -74,6 +78,31 @@ async def email_statuses(engine: AsyncEngine) -> list[str | None]:
     async with engine.connect() as connection:
         rows = await connection.scalars(select(Notification.email_status).order_by(Notification.id))
         return list(rows)
+
+
+async def lost_email(session: AsyncSession, reader: Account, post: dict[str, object]) -> int:
+    """A comment committed by a process that stopped before sending its email: the
+    notification's id, its email pending."""
+    user = await session.get(User, reader.id)
+    assert user is not None
+    async with settled_hooks(session):
+        made = await comments.add_comment(session, user, int(str(post["id"])), "Hi")
+        await session.commit()
+    return int(
+        await session.scalar(select(Notification.id).where(Notification.comment_id == made.id)) or 0
+    )
+
+
+async def age(engine: AsyncEngine, seconds: float) -> None:
+    """Every notification made `seconds` earlier than it was."""
+    async with engine.begin() as connection:
+        rows = (await connection.execute(select(Notification.id, Notification.created_at))).all()
+        for notification_id, created_at in rows:
+            await connection.execute(
+                update(Notification)
+                .where(Notification.id == notification_id)
+                .values(created_at=created_at - timedelta(seconds=seconds))
+            )
 
 
 def unsubscribe_token(message: EmailMessage) -> str:
@@ -344,3 +373,114 @@ async def test_a_forged_expired_or_foreign_unsubscribe_link_is_a_clear_400_page(
     assert response.headers["content-type"].startswith("text/html")
     assert "This unsubscribe link is invalid or has expired" in response.text
     assert await switch(client, author) is True
+
+
+# The sweep: emails whose sender stopped between the COMMIT and the send
+
+
+async def test_the_sweep_sends_an_email_left_pending_past_the_stale_age(
+    *, started_app: StartedApp, session: AsyncSession, inbox: Inbox, reader: Account,
+    post: dict[str, object], engine: AsyncEngine,
+) -> None:  # fmt: skip
+    await lost_email(session, reader, post)
+    await age(engine, started_app.state["settings"].notification_email_stale_seconds + 1)
+
+    assert await started_app.state["outbox"].sweep() == 1
+
+    assert [message["To"] for message in inbox.messages] == ["author@example.com"]
+    assert await email_statuses(engine) == ["sent"]
+    assert await started_app.state["outbox"].sweep() == 0
+    assert len(inbox.messages) == 1
+
+
+async def test_the_sweep_leaves_a_fresh_pending_email_to_its_own_sender(
+    *, started_app: StartedApp, session: AsyncSession, inbox: Inbox, reader: Account,
+    post: dict[str, object], engine: AsyncEngine,
+) -> None:  # fmt: skip
+    notification_id = await lost_email(session, reader, post)
+
+    assert await started_app.state["outbox"].sweep() == 0
+    assert inbox.messages == []
+    await started_app.state["outbox"].deliver([notification_id])
+    assert len(inbox.messages) == 1
+
+
+async def test_the_sweep_and_a_late_first_sender_send_exactly_one_email(
+    *, started_app: StartedApp, session: AsyncSession, inbox: Inbox, reader: Account,
+    post: dict[str, object], engine: AsyncEngine,
+) -> None:  # fmt: skip
+    slow = FailingFirst(SmtpMailer(started_app.state["settings"]), failures=0, delay=0.2)
+    outbox = Outbox(started_app.state["settings"], create_sessionmaker(engine), slow)
+    notification_id = await lost_email(session, reader, post)
+    await age(engine, started_app.state["settings"].notification_email_stale_seconds + 1)
+
+    await asyncio.gather(outbox.sweep(), outbox.deliver([notification_id]), outbox.sweep())
+
+    assert slow.calls == 1
+    assert len(inbox.messages) == 1
+    assert await email_statuses(engine) == ["sent"]
+
+
+async def test_the_sweep_never_sends_again_an_email_another_sender_has_claimed(
+    *, started_app: StartedApp, session: AsyncSession, inbox: Inbox, reader: Account,
+    post: dict[str, object], engine: AsyncEngine,
+) -> None:  # fmt: skip
+    """A sender that claimed the email and died: lost, at most once, never twice."""
+    await lost_email(session, reader, post)
+    async with engine.begin() as connection:
+        await connection.execute(update(Notification).values(email_status="sending"))
+    await age(engine, 3600)
+
+    assert await started_app.state["outbox"].sweep() == 0
+    assert inbox.messages == []
+    assert await email_statuses(engine) == ["sending"]
+
+
+async def test_the_sweep_takes_a_backlog_a_batch_at_a_time_until_it_is_done(
+    *, started_app: StartedApp, session: AsyncSession, inbox: Inbox, api: Api,
+    post: dict[str, object], engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(emails, "SWEEP_BATCH", 2)
+    for name in ("ann", "bob", "cyd", "dee", "eve"):
+        await lost_email(session, await api.sign_up(name), post)
+    await age(engine, started_app.state["settings"].notification_email_stale_seconds + 1)
+
+    pending = len(await email_statuses(engine))  # the author's five, the earlier commenters'
+
+    assert await started_app.state["outbox"].sweep() == pending
+
+    assert len(inbox.messages) == pending
+    assert len(inbox.sent_to("author@example.com")) == 5
+    assert set(await email_statuses(engine)) == {"sent"}
+
+
+@pytest.fixture
+def sweeping_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"notification_email_sweep_seconds": 0.05, "notification_email_stale_seconds": 1}
+    )
+
+
+async def test_a_running_app_sweeps_on_its_own_and_a_failed_sweep_is_retried(
+    *, sweeping_settings: Settings, session: AsyncSession, inbox: Inbox, reader: Account,
+    post: dict[str, object], engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    await lost_email(session, reader, post)
+    await age(engine, 2)
+    find = notifications.stale_pending_emails
+    failures = [ConnectionResetError("the database went away")]
+
+    async def failing_once(*args: object, **kwargs: Any) -> list[int]:
+        if failures:
+            raise failures.pop()
+        return await find(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(notifications, "stale_pending_emails", failing_once)
+    async with started(create_app(sweeping_settings)):
+        async with asyncio.timeout(10):
+            while not inbox.messages:
+                await asyncio.sleep(0.05)
+
+    assert [message["To"] for message in inbox.messages] == ["author@example.com"]
+    assert "the sweep of pending notification emails failed" in caplog.text

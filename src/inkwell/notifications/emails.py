@@ -9,7 +9,11 @@ Each email is claimed before it is sent (one conditional UPDATE, see
 another instance, finds it taken. Failed tries are retried by the sender holding the claim,
 so a mailer that is slow or fails once still delivers exactly one email. The notification's
 id is the email's idempotency key, also given to the relay as its Message-ID. A process
-that dies between the claim and the send loses that email (at most once, never twice).
+that stops between the COMMIT and the claim leaves its emails pending: every instance
+sweeps them up, every NOTIFICATION_EMAIL_SWEEP_SECONDS, once they are
+NOTIFICATION_EMAIL_STALE_SECONDS old (`Outbox.sweep`; the claim keeps that to one email too).
+A process that dies between the claim and the send loses that email (at most once, never
+twice).
 
 Every email carries a one-click unsubscribe link (a signed token of its own audience) in
 its body and in the List-Unsubscribe header (RFC 8058's one-click POST is answered too).
@@ -18,7 +22,8 @@ its body and in the List-Unsubscribe header (RFC 8058's one-click POST is answer
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Annotated, Literal, Self
@@ -30,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth.signing import Signer
 from inkwell.config import Settings
+from inkwell.db import utcnow
 from inkwell.errors import BadRequest, ErrorCode
 from inkwell.mail.service import Mailer, compose
 from inkwell.notifications import service
@@ -44,6 +50,8 @@ TOKEN_TYPE: Literal["unsubscribe"] = "unsubscribe"  # noqa: S105  (a claim, not 
 # A signed token naming a user id: a few hundred characters; more is no token of ours.
 UNSUBSCRIBE_TOKEN_MAX_LENGTH = 1000
 QUOTED_CHARS = 500
+# Stale emails claimed and sent per turn of a sweep, so a backlog never becomes one huge claim.
+SWEEP_BATCH = 100
 
 
 class InvalidUnsubscribeLink(BadRequest):
@@ -120,6 +128,49 @@ class Outbox:
             outcomes[status].append(email.notification_id)
         async with self._sessionmaker() as session, session.begin():
             await service.settle_emails(session, outcomes)
+
+    async def sweep(self) -> int:
+        """Sends the emails still pending NOTIFICATION_EMAIL_STALE_SECONDS after they were
+        made, a batch at a time; answers how many were found."""
+        created_before = utcnow() - timedelta(
+            seconds=self._settings.notification_email_stale_seconds
+        )
+        found = 0
+        while True:
+            async with self._sessionmaker() as session:
+                ids = await service.stale_pending_emails(
+                    session, created_before=created_before, limit=SWEEP_BATCH
+                )
+            if ids:
+                await self.deliver(ids)
+            found += len(ids)
+            if len(ids) < SWEEP_BATCH:
+                return found
+
+    @asynccontextmanager
+    async def sweeping(self) -> AsyncIterator[None]:
+        """Sweeps every NOTIFICATION_EMAIL_SWEEP_SECONDS (unless 0) while the app runs."""
+        seconds = self._settings.notification_email_sweep_seconds
+        if not seconds:
+            yield
+            return
+        sweeper = asyncio.create_task(self._sweep_every(seconds))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweeper
+
+    async def _sweep_every(self, seconds: float) -> None:
+        """A failed sweep (the database or the relay away) is logged and tried again at the
+        next turn."""
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.sweep()
+            except Exception:
+                logger.exception("the sweep of pending notification emails failed")
 
     async def _send(self, email: CommentEmail) -> EmailStatus:
         message = self.compose(email)

@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inkwell.db import Base, utcnow
@@ -24,6 +24,10 @@ class EmailStatus(StrEnum):
     SKIPPED = "skipped"  # the recipient turned emails off before it was sent
 
 
+# Said as a literal, so both planners can prove a query's rows are in the partial index.
+PENDING_EMAIL_SQL = f"email_status = '{EmailStatus.PENDING.value}'"
+
+
 class Notification(Base):
     """Something `actor_id` did that `user_id` is told of; gone with either of them, and
     with the post or comment it is about."""
@@ -41,6 +45,14 @@ class Notification(Base):
         ),
         # The quiet period of follow notifications looks up the actor's latest one.
         Index("ix_notifications_actor_id_user_id", "actor_id", "user_id"),
+        # The emails still pending: the outbox's sweep finds the stale ones here (rare rows,
+        # a small index, however many notifications there are).
+        Index(
+            "ix_notifications_pending_email_created_at",
+            "created_at",
+            postgresql_where=text(PENDING_EMAIL_SQL),
+            sqlite_where=text(PENDING_EMAIL_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,3 +68,7 @@ class Notification(Base):
 
     def __repr__(self) -> str:
         return f"Notification(id={self.id!r}, kind={self.kind!r}, user_id={self.user_id!r})"
+
+
+# The sweep filters with this clause, matching the partial index's predicate.
+has_pending_email = Notification.email_status == literal_column(f"'{EmailStatus.PENDING.value}'")

@@ -14,7 +14,7 @@ given sends them once the transaction has committed (notifications/emails.py).
 """
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache, partial
 from typing import Any, Protocol
 
@@ -36,7 +36,7 @@ from sqlalchemy.orm import aliased
 
 from inkwell.comments.models import Comment
 from inkwell.db import Reader, UTCDateTime, utcnow
-from inkwell.notifications.models import EmailStatus, Kind, Notification
+from inkwell.notifications.models import EmailStatus, Kind, Notification, has_pending_email
 from inkwell.notifications.rows import CommentEmail, ListedNotification, NotificationListing
 from inkwell.posts.models import Post
 from inkwell.transactions import after_commit
@@ -223,6 +223,21 @@ async def mark_read(session: AsyncSession, user_id: int, ids: Sequence[int] | No
     )
     _, unread = _counts()
     return int(await session.scalar(select(unread), {"user_id": user_id}) or 0)
+
+
+async def stale_pending_emails(
+    session: AsyncSession, *, created_before: datetime, limit: int
+) -> list[int]:
+    """The emails still pending that were created before `created_before`, oldest first:
+    their after-commit send never began (a send claims its emails first), so the process
+    that should have sent them stopped between the COMMIT and the send."""
+    ids = await session.scalars(
+        select(Notification.id)
+        .where(has_pending_email, Notification.created_at < created_before)
+        .order_by(Notification.created_at, Notification.id)
+        .limit(limit)
+    )
+    return list(ids)
 
 
 async def claim_emails(session: AsyncSession, ids: Sequence[int]) -> list[CommentEmail]:
