@@ -37,6 +37,7 @@ from inkwell.posts.markdown import POST, MarkdownRenderer
 from inkwell.posts.router import router as posts_router
 from inkwell.security import PasswordHasher
 from inkwell.state import State
+from inkwell.syndication.router import router as syndication_router
 from inkwell.users.router import router as users_router
 from inkwell.web import accounts as account_pages
 from inkwell.web import notifications as notification_pages
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(profile_pages.router)
     app.include_router(account_pages.router)
     app.include_router(notification_pages.router)
+    app.include_router(syndication_router)
     app.include_router(likes_router)
     app.include_router(comments_router)
     app.include_router(follows_router)

@@ -99,8 +99,14 @@ class Settings(
     )
 
     environment: Literal["development", "test", "production"] = "development"
-    # The site's address as browsers see it: links in emails, the Origin CSRF accepts.
+    # The site's address as browsers see it: links in emails and feeds, the Origin CSRF
+    # accepts.
     public_base_url: str = "http://127.0.0.1:8000"
+    # What feeds, link previews and search engines call the site and say of it.
+    site_name: str = Field(default="Inkwell", min_length=1, max_length=100)
+    site_description: str = Field(
+        default="Writing worth reading, from writers you can follow.", max_length=300
+    )
     # Shared state between processes (rate limits); unset: each process keeps its own.
     redis_url: str | None = None
 

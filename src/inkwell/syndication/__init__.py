@@ -1,0 +1,1 @@
+"""What the site offers machines: Atom feeds, the sitemap and robots.txt."""

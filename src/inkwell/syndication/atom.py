@@ -1,0 +1,68 @@
+"""Atom 1.0 documents (RFC 4287) of published posts, built with feedgen.
+
+Entries carry the post's sanitized HTML as written (rendered once, at write time), its
+excerpt as the summary, its tags as categories. An entry's id is the post's numeric
+address, which outlives a renamed title; its link is the canonical address.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from feedgen.feed import FeedGenerator
+
+from inkwell.posts.models import post_path
+from inkwell.posts.rows import ListedPost
+from inkwell.users.rows import author_path
+
+FEED_LENGTH = 20
+# The `updated` of a feed that has no entry yet: it must have one.
+NOTHING_YET = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """What a feed is about: its page (`alternate`), its own address (`self`), the words."""
+
+    title: str
+    subtitle: str
+    page: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class AtomDocument:
+    body: bytes
+    updated: datetime
+
+
+def atom_document(
+    feed: Feed, posts: Sequence[ListedPost], *, base_url: str, site_name: str
+) -> AtomDocument:
+    """`posts` newest first; the feed's `updated` is the latest change of any of them."""
+    updated = max((post["updated_at"] for post in posts), default=NOTHING_YET)
+    generator = FeedGenerator()
+    generator.id(base_url + feed.page)
+    generator.title(feed.title)
+    generator.subtitle(feed.subtitle)
+    generator.link(href=base_url + feed.address, rel="self", type="application/atom+xml")
+    generator.link(href=base_url + feed.page, rel="alternate", type="text/html")
+    generator.updated(updated)
+    generator.generator(site_name)
+    for post in posts:
+        author = post["author"]
+        entry = generator.add_entry(order="append")
+        entry.id(f"{base_url}/posts/{post['id']}")
+        entry.title(post["title"])
+        entry.link(href=base_url + post_path(post["id"], post["slug"]), rel="alternate")
+        entry.author(
+            name=author["display_name"] or author["username"],
+            uri=base_url + author_path(author["username"]),
+        )
+        entry.published(post["published_at"])
+        entry.updated(post["updated_at"])
+        entry.summary(post["excerpt"])
+        entry.content(post["content_html"], type="html")
+        for tag in post["tags"]:
+            entry.category(term=tag, label=tag)
+    return AtomDocument(generator.atom_str(pretty=False), updated)

@@ -1,0 +1,190 @@
+"""Feeds, the sitemap and robots.txt: documents for feed readers and crawlers.
+
+Feeds answer `ETag` and `Last-Modified`, and 304 to a reader that already has this version:
+feed readers poll, most of the time for nothing new.
+"""
+
+import hashlib
+from collections.abc import AsyncIterator
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, StreamingResponse
+from starlette.status import HTTP_304_NOT_MODIFIED
+
+from inkwell.config import Settings
+from inkwell.dependencies import DbReader
+from inkwell.errors import NotFound
+from inkwell.posts import service as posts
+from inkwell.posts.models import post_path
+from inkwell.posts.rows import ListedPost
+from inkwell.posts.slugs import tag_name
+from inkwell.state import state_of
+from inkwell.syndication import service
+from inkwell.syndication.atom import FEED_LENGTH, AtomDocument, Feed, atom_document
+from inkwell.syndication.sitemaps import Address, sitemap_index, url_set
+from inkwell.users import service as users
+from inkwell.users.rows import author_path
+from inkwell.web.common import PageRoute, moved_permanently
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+ATOM = "application/atom+xml; charset=utf-8"
+XML = "application/xml; charset=utf-8"
+# Feed readers poll; a few minutes of staleness saves the server their polls.
+FEED_CACHE = "public, max-age=300"
+SITEMAP_CACHE = "public, max-age=3600"
+# What crawlers need not visit: the API, and pages that are someone's own.
+PRIVATE_PATHS = ("/api/", "/account", "/drafts", "/notifications", "/posts/new", "/login")
+
+
+async def _settings(request: Request) -> Settings:
+    return state_of(request)["settings"]
+
+
+SiteSettings = Annotated[Settings, Depends(_settings)]
+
+
+def _base(settings: Settings) -> str:
+    return settings.public_base_url.rstrip("/")
+
+
+def _not_modified(request: Request, etag: str, document: AtomDocument) -> bool:
+    """RFC 9110: If-None-Match decides when sent (weak comparison); else If-Modified-Since."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or etag in tags
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_modified_since is None:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False  # unreadable: as if not sent
+    return since.tzinfo is not None and document.updated.replace(microsecond=0) <= since
+
+
+def _atom_response(
+    request: Request, settings: Settings, feed: Feed, listed: list[ListedPost]
+) -> Response:
+    document = atom_document(feed, listed, base_url=_base(settings), site_name=settings.site_name)
+    etag = f'"{hashlib.sha256(document.body).hexdigest()[:32]}"'
+    headers = {
+        "ETag": etag,
+        "Last-Modified": format_datetime(document.updated, usegmt=True),
+        "Cache-Control": FEED_CACHE,
+    }
+    if _not_modified(request, etag, document):
+        return Response(status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(document.body, media_type=ATOM, headers=headers)
+
+
+@router.get("/feed.atom")
+async def site_feed(request: Request, reader: DbReader, settings: SiteSettings) -> Response:
+    listing = await posts.list_posts(reader, skip=0, limit=FEED_LENGTH)
+    feed = Feed(settings.site_name, settings.site_description, "/", "/feed.atom")
+    return _atom_response(request, settings, feed, listing.posts)
+
+
+@router.get("/@{username}/feed.atom", response_model=None)
+async def author_feed(
+    request: Request, username: str, reader: DbReader, settings: SiteSettings
+) -> Response:
+    author = await users.get_profile_by_username(reader, username)
+    page = author_path(author.username)
+    if username != author.username:
+        return moved_permanently(request, f"{page}/feed.atom")
+    listing = await posts.list_posts(reader, skip=0, limit=FEED_LENGTH, author_id=author.id)
+    name = author.display_name or author.username
+    feed = Feed(
+        f"{name} on {settings.site_name}",
+        author.bio or f"The posts of {name}",
+        page,
+        f"{page}/feed.atom",
+    )
+    return _atom_response(request, settings, feed, listing.posts)
+
+
+@router.get("/tags/{tag}/feed.atom", response_model=None)
+async def tag_feed(
+    request: Request, tag: str, reader: DbReader, settings: SiteSettings
+) -> Response | RedirectResponse:
+    try:
+        name = tag_name(tag)
+    except ValueError:
+        raise NotFound("No posts have this tag") from None
+    if name != tag:
+        return moved_permanently(request, f"/tags/{name}/feed.atom")
+    listing = await posts.list_posts(reader, skip=0, limit=FEED_LENGTH, tag=name)
+    if listing.total == 0:
+        raise NotFound("No posts have this tag")
+    feed = Feed(
+        f"#{name} on {settings.site_name}",
+        f"Posts tagged {name}",
+        f"/tags/{name}",
+        f"/tags/{name}/feed.atom",
+    )
+    return _atom_response(request, settings, feed, listing.posts)
+
+
+@router.get("/robots.txt")
+async def robots(settings: SiteSettings) -> PlainTextResponse:
+    lines = [
+        "User-agent: *",
+        *(f"Disallow: {path}" for path in PRIVATE_PATHS),
+        "Disallow: /posts/*/edit",
+        "",
+        f"Sitemap: {_base(settings)}/sitemap.xml",
+    ]
+    return PlainTextResponse("\n".join(lines) + "\n", headers={"Cache-Control": SITEMAP_CACHE})
+
+
+@router.get("/sitemap.xml")
+async def sitemap(reader: DbReader, settings: SiteSettings) -> Response:
+    """The index of the sitemap's files: posts, then authors."""
+    files = await service.sitemap_files(reader)
+    base = _base(settings)
+    locations = [
+        *(f"{base}/sitemaps/posts-{n}.xml" for n in range(1, files.posts + 1)),
+        *(f"{base}/sitemaps/authors-{n}.xml" for n in range(1, files.authors + 1)),
+    ]
+    return Response(
+        sitemap_index(locations), media_type=XML, headers={"Cache-Control": SITEMAP_CACHE}
+    )
+
+
+def _check_file(number: int, files: int) -> None:
+    if not 1 <= number <= files:
+        raise NotFound("There is no such sitemap file")
+
+
+@router.get("/sitemaps/posts-{number:int}.xml")
+async def posts_sitemap(number: int, reader: DbReader, settings: SiteSettings) -> Response:
+    _check_file(number, (await service.sitemap_files(reader)).posts)
+    base = _base(settings)
+
+    async def addresses() -> AsyncIterator[list[Address]]:
+        async for batch in service.sitemap_posts(reader, number):
+            yield [(base + post_path(post.id, post.slug), post.updated_at) for post in batch]
+
+    return StreamingResponse(
+        url_set(addresses()), media_type=XML, headers={"Cache-Control": SITEMAP_CACHE}
+    )
+
+
+@router.get("/sitemaps/authors-{number:int}.xml")
+async def authors_sitemap(number: int, reader: DbReader, settings: SiteSettings) -> Response:
+    _check_file(number, (await service.sitemap_files(reader)).authors)
+    base = _base(settings)
+
+    async def addresses() -> AsyncIterator[list[Address]]:
+        async for batch in service.sitemap_authors(reader, number):
+            yield [
+                (base + author_path(author.username), author.last_published_at) for author in batch
+            ]
+
+    return StreamingResponse(
+        url_set(addresses()), media_type=XML, headers={"Cache-Control": SITEMAP_CACHE}
+    )

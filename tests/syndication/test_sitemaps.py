@@ -1,0 +1,171 @@
+"""The sitemap (an index of files of at most 50,000 addresses: published posts at their
+canonical address, authors who have published) and robots.txt pointing to it; files
+streamed a batch at a time, so 100,000 posts never sit in memory. Run on both databases."""
+
+import tracemalloc
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import Insert, String, bindparam, cast, insert, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.posts.models import Post
+from inkwell.syndication import service
+from inkwell.syndication.sitemaps import Address, url_set
+from tests.conftest import RENDERED, Account, Api, StartedApp
+
+BASE = "http://127.0.0.1:8000"
+NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+async def locations(client: AsyncClient, path: str) -> list[str]:
+    response = await client.get(path)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/xml; charset=utf-8"
+    return [loc.text or "" for loc in ET.fromstring(response.content).iterfind(".//s:loc", NS)]
+
+
+async def test_the_index_lists_a_file_of_posts_and_one_of_authors(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    await api.post(author)
+
+    assert await locations(client, "/sitemap.xml") == [
+        f"{BASE}/sitemaps/posts-1.xml",
+        f"{BASE}/sitemaps/authors-1.xml",
+    ]
+
+
+async def test_an_empty_site_has_an_empty_index(client: AsyncClient) -> None:
+    assert await locations(client, "/sitemap.xml") == []
+
+
+async def test_the_posts_file_lists_published_posts_at_their_canonical_address(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    first = await api.post(author, title="First words")
+    second = await api.post(author, title="Second words")
+    await api.post(author, title="Unfinished", status="draft")
+
+    response = await client.get("/sitemaps/posts-1.xml")
+
+    urls = ET.fromstring(response.content).findall("s:url", NS)
+    assert [url.findtext("s:loc", namespaces=NS) for url in urls] == [
+        f"{BASE}{first['url']}",
+        f"{BASE}{second['url']}",
+    ]
+    modified = datetime.fromisoformat(urls[0].findtext("s:lastmod", namespaces=NS) or "")
+    assert modified == datetime.fromisoformat(str(first["updated_at"])).replace(microsecond=0)
+
+
+async def test_the_authors_file_lists_those_who_have_published(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    await api.post(author)
+    drafter = await api.sign_up("drafter")
+    await api.post(drafter, status="draft")
+    await api.sign_up("reader")
+
+    assert await locations(client, "/sitemaps/authors-1.xml") == [f"{BASE}/@author"]
+
+
+async def test_files_split_by_ranges_of_ids(
+    api: Api, client: AsyncClient, author: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "URLS_PER_FILE", 2)
+    posts = [await api.post(author) for _ in range(5)]
+
+    index = await locations(client, "/sitemap.xml")
+    files = [await locations(client, f"/sitemaps/posts-{n}.xml") for n in (1, 2, 3)]
+
+    assert index[:3] == [f"{BASE}/sitemaps/posts-{n}.xml" for n in (1, 2, 3)]
+    assert files == [
+        [f"{BASE}{post['url']}" for post in posts[0:2]],
+        [f"{BASE}{post['url']}" for post in posts[2:4]],
+        [f"{BASE}{posts[4]['url']}"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sitemaps/posts-0.xml",
+        "/sitemaps/posts-2.xml",
+        "/sitemaps/authors-2.xml",
+        "/sitemaps/posts-x.xml",
+    ],
+)
+async def test_a_file_the_index_does_not_list_is_a_404(
+    api: Api, client: AsyncClient, author: Account, path: str
+) -> None:
+    await api.post(author)
+
+    assert (await client.get(path)).status_code == 404
+
+
+async def test_robots_keep_crawlers_off_private_pages_and_point_to_the_sitemap(
+    client: AsyncClient,
+) -> None:
+    response = await client.get("/robots.txt")
+
+    assert response.status_code == 200
+    lines = response.text.splitlines()
+    assert lines[0] == "User-agent: *"
+    assert {"Disallow: /api/", "Disallow: /account", "Disallow: /drafts"} <= set(lines)
+    assert lines[-1] == f"Sitemap: {BASE}/sitemap.xml"
+
+
+POSTS = 100_000
+
+
+def many_posts(author_id: int, count: int) -> Insert:
+    """`count` published posts in one statement the database fills from a counter: an
+    INSERT of 100,000 rows sent from here takes minutes on a loaded machine."""
+    counter = select(literal(1).label("n")).cte("counter", recursive=True)
+    counter = counter.union_all(select(counter.c.n + 1).where(counter.c.n < count))
+    when = bindparam("when", datetime(2026, 1, 1, tzinfo=UTC), type_=Post.published_at.type)
+    number = cast(counter.c.n, String)
+    columns = {
+        "title": literal("Post ") + number,
+        "slug": literal("post-") + number,
+        "content": literal("c"),
+        "content_html": literal(RENDERED["content_html"]),
+        "excerpt": literal(RENDERED["excerpt"]),
+        "user_id": literal(author_id),
+        "status": literal("published"),
+        "date_posted": when,
+        "updated_at": when,
+        "published_at": when,
+    }
+    return insert(Post).from_select(list(columns), select(*columns.values()))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # the scale's database
+async def test_a_file_of_50000_posts_streams_in_bounded_memory(
+    session: AsyncSession, started_app: StartedApp, author: Account
+) -> None:
+    reader = started_app.state["reader"]
+    await session.execute(many_posts(author.id, POSTS))
+    await session.commit()
+    assert (await service.sitemap_files(reader)).posts == 2
+
+    async def addresses(number: int) -> AsyncIterator[list[Address]]:
+        async for batch in service.sitemap_posts(reader, number):
+            yield [(f"{BASE}/posts/{post.id}-{post.slug}", post.updated_at) for post in batch]
+
+    tracemalloc.start()
+    try:
+        written = 0
+        for number in (1, 2):
+            async for chunk in url_set(addresses(number)):
+                written += len(chunk)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert written > 8_000_000  # 100,000 addresses, ~90 bytes each
+    assert peak < 3_000_000, f"peak {peak:,} bytes for {written:,} written"
