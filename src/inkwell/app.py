@@ -44,7 +44,7 @@ from inkwell.web import notifications as notification_pages
 from inkwell.web import posts as post_pages
 from inkwell.web import profiles as profile_pages
 from inkwell.web.common import error_page
-from inkwell.web.rendering import page_templates
+from inkwell.web.rendering import Site, page_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
 TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             f"{storage.public_url}/" if storage.public_url else "",
         ),
     )
+
+    site = Site(settings.site_name, settings.site_description, settings.public_base_url.rstrip("/"))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
@@ -90,7 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     known_devices=KnownDevices.from_settings(settings),
                     rate_limiter=RateLimiter.from_settings(settings),
                     mailer=mailer,
-                    templates=page_templates(auto_reload=settings.environment == "development"),
+                    templates=page_templates(
+                        auto_reload=settings.environment == "development", site=site
+                    ),
                     storage=storage,
                     picture_processor=picture_processor,
                     upload_limits=UploadLimits.from_settings(settings),

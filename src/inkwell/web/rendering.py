@@ -2,8 +2,10 @@
 
 The environment is built once, by `create_app`; rendering a page with it is `common.render`."""
 
+import json
 import math
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +14,13 @@ from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
 from inkwell.db import utcnow
-from inkwell.posts.models import CONTENT_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, post_path
+from inkwell.posts.models import (
+    CONTENT_MAX_LENGTH,
+    TAGS_PER_POST,
+    TITLE_MAX_LENGTH,
+    Post,
+    post_path,
+)
 from inkwell.users.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH
 from inkwell.users.rows import author_path, picture_path
 from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
@@ -96,7 +104,45 @@ def linkify(text: str | None) -> Markup:
     return Markup("").join(pieces)
 
 
-def page_templates(*, auto_reload: bool) -> Jinja2Templates:
+@dataclass(frozen=True, slots=True)
+class Site:
+    """What the pages' head says of the site (link previews, search engines)."""
+
+    name: str
+    description: str
+    base_url: str  # PUBLIC_BASE_URL without a trailing slash: previews need absolute links
+
+
+def blog_posting(post: Post, site: Site) -> Markup:
+    """The post as schema.org's BlogPosting, for a JSON-LD data block: `<`, `>` and `&` are
+    written as JSON escapes, so no text of the post can close the block."""
+    author = post.author
+    address = site.base_url + post.url
+    document = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "description": post.excerpt,
+        "url": address,
+        "mainEntityOfPage": address,
+        "datePublished": post.published_at.isoformat() if post.published_at else None,
+        "dateModified": post.updated_at.isoformat(),
+        "keywords": [tag.name for tag in post.tags],
+        "image": site.base_url + picture_path(author.image_file),
+        "author": {
+            "@type": "Person",
+            "name": author.display_name or author.username,
+            "url": site.base_url + author_path(author.username),
+        },
+    }
+    encoded = json.dumps(document, ensure_ascii=False)
+    return Markup(encoded.translate(_JSON_IN_HTML))  # noqa: S704  (escaped just above)
+
+
+_JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def page_templates(*, auto_reload: bool, site: Site) -> Jinja2Templates:
     """The pages' templates. `auto_reload` picks up edits without a restart, at the cost of
     a stat of every template file on every render (a twentieth of the home page's CPU):
     create_app turns it on in development only."""
@@ -119,7 +165,9 @@ def page_templates(*, auto_reload: bool) -> Jinja2Templates:
         "linkify": linkify,
     }
     environment.globals |= {
+        "site": site,
         "post_path": post_path,
+        "blog_posting": blog_posting,
         "WORDS_PER_MINUTE": WORDS_PER_MINUTE,
         "limits": FORM_LIMITS,
     }

@@ -1,0 +1,183 @@
+"""What a shared link shows and search engines read: every page's title and description,
+the canonical address, Open Graph and Twitter card tags, and on posts schema.org
+BlogPosting JSON-LD in a data block no text of the post can close. Run on both databases."""
+
+import json
+from datetime import datetime
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from inkwell.app import create_app
+from inkwell.config import Settings
+from tests.conftest import Account, Api, started
+
+BASE = "http://127.0.0.1:8000"
+
+
+class Head(HTMLParser):
+    """The head's title, meta tags (by name or property), canonical link and JSON-LD."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = ""
+        self.meta: dict[str, list[str]] = {}
+        self.canonical: list[str] = []
+        self.json_ld: list[Any] = []
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "meta" and ("name" in found or "property" in found):
+            key = found.get("property") or found["name"]
+            self.meta.setdefault(key, []).append(found.get("content", ""))
+        elif tag == "link" and found.get("rel") == "canonical":
+            self.canonical.append(found["href"])
+        elif tag == "title" or (tag == "script" and found.get("type") == "application/ld+json"):
+            self._in = tag
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "title":
+            self.title += data
+        elif self._in == "script":
+            self.json_ld.append(json.loads(data))
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in = None
+
+
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+async def head_of(client: AsyncClient, path: str) -> Head:
+    response = await client.get(path)
+    assert response.status_code == 200, response.text
+    head = Head()
+    head.feed(response.text)
+    return head
+
+
+@pytest.fixture
+async def post(api: Api, author: Account) -> dict[str, Any]:
+    return await api.post(
+        author, title="Ink & paper", content="The **first** words of a post.", tags=["ink"]
+    )
+
+
+async def test_a_post_previews_as_an_article_at_its_canonical_address(
+    client: AsyncClient, post: dict[str, Any]
+) -> None:
+    head = await head_of(client, f"/posts/{post['id']}-{post['slug']}?ref=elsewhere")
+
+    assert head.title == "Ink & paper · Inkwell"
+    assert head.canonical == [f"{BASE}{post['url']}"]
+    assert head.meta["description"] == [post["excerpt"]]
+    assert head.meta["og:title"] == ["Ink & paper"]
+    assert head.meta["og:description"] == [post["excerpt"]]
+    assert head.meta["og:url"] == [f"{BASE}{post['url']}"]
+    assert head.meta["og:type"] == ["article"]
+    assert head.meta["og:site_name"] == ["Inkwell"]
+    assert head.meta["og:image"] == [f"{BASE}/static/img/default-avatar.svg"]
+    assert head.meta["twitter:card"] == ["summary"]
+    assert head.meta["article:author"] == [f"{BASE}/@author"]
+    [published] = head.meta["article:published_time"]
+    assert moment(published) == moment(post["published_at"])
+    assert head.meta["article:tag"] == ["ink"]
+
+
+async def test_a_post_carries_its_blog_posting_for_search_engines(
+    client: AsyncClient, post: dict[str, Any]
+) -> None:
+    [posting] = (await head_of(client, post["url"])).json_ld
+
+    assert moment(posting.pop("datePublished")) == moment(post["published_at"])
+    assert moment(posting.pop("dateModified")) == moment(post["updated_at"])
+    assert posting == {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": "Ink & paper",
+        "description": post["excerpt"],
+        "url": f"{BASE}{post['url']}",
+        "mainEntityOfPage": f"{BASE}{post['url']}",
+        "keywords": ["ink"],
+        "image": f"{BASE}/static/img/default-avatar.svg",
+        "author": {"@type": "Person", "name": "author", "url": f"{BASE}/@author"},
+    }
+
+
+async def test_no_text_of_a_post_can_close_its_json_ld_block(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    title = "</script><script>alert(1)</script> & <!--"
+    post = await api.post(author, title=title)
+
+    html = (await client.get(str(post["url"]))).text
+    block = html[html.index('<script type="application/ld+json">') :]
+    block = block[: block.index("</script>")]
+
+    assert "<" not in block.removeprefix('<script type="application/ld+json">')
+    assert json.loads(block.split(">", 1)[1])["headline"] == title
+
+
+async def test_the_home_page_previews_as_the_site(
+    client: AsyncClient, post: dict[str, Any]
+) -> None:
+    head = await head_of(client, "/")
+
+    assert head.canonical == [f"{BASE}/"]
+    assert head.meta["og:type"] == ["website"]
+    assert head.meta["description"] == [Settings.model_fields["site_description"].default]
+    assert head.json_ld == []
+
+
+async def test_an_authors_page_previews_as_their_profile(
+    api: Api, client: AsyncClient, author: Account, post: dict[str, Any]
+) -> None:
+    await client.patch(
+        f"/api/users/{author.id}", json={"bio": "I write about ink."}, headers=author.headers
+    )
+
+    head = await head_of(client, "/@author")
+
+    assert head.canonical == [f"{BASE}/@author"]
+    assert head.meta["og:type"] == ["profile"]
+    assert head.meta["description"] == ["I write about ink."]
+    assert head.meta["og:image"] == [f"{BASE}/static/img/default-avatar.svg"]
+
+
+async def test_a_tags_page_previews_at_its_canonical_address(
+    client: AsyncClient, post: dict[str, Any]
+) -> None:
+    head = await head_of(client, "/tags/ink?skip=0")
+
+    assert head.canonical == [f"{BASE}/tags/ink"]
+    assert head.meta["description"] == ["Posts tagged ink on Inkwell"]
+
+
+@pytest.mark.parametrize("path", ["/login", "/register", "/forgot-password"])
+async def test_a_page_that_is_no_content_has_a_title_and_description_but_no_canonical(
+    client: AsyncClient, path: str
+) -> None:
+    head = await head_of(client, path)
+
+    assert head.title.endswith(" · Inkwell")
+    assert head.meta["description"]
+    assert head.canonical == []
+
+
+async def test_the_site_is_named_and_described_by_its_settings(settings: Settings) -> None:
+    named = settings.model_copy(
+        update={"site_name": "Quill & Co", "site_description": "Notes from the workshop."}
+    )
+    async with (
+        started(create_app(named)) as app,
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        head = await head_of(client, "/")
+
+    assert head.title == "Latest posts · Quill & Co"
+    assert head.meta["og:site_name"] == ["Quill & Co"]
+    assert head.meta["description"] == ["Notes from the workshop."]
