@@ -39,6 +39,7 @@ from inkwell.security import PasswordHasher
 from inkwell.state import State
 from inkwell.users.router import router as users_router
 from inkwell.web import accounts as account_pages
+from inkwell.web import conversation as conversation_forms
 from inkwell.web import notifications as notification_pages
 from inkwell.web import posts as post_pages
 from inkwell.web import profiles as profile_pages
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(profile_pages.router)
     app.include_router(account_pages.router)
     app.include_router(notification_pages.router)
+    app.include_router(conversation_forms.router)
     app.include_router(likes_router)
     app.include_router(comments_router)
     app.include_router(follows_router)

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
+from inkwell.comments.models import BODY_MAX_LENGTH as COMMENT_MAX_LENGTH
 from inkwell.db import utcnow
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, post_path
 from inkwell.users.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH
@@ -28,6 +29,7 @@ FORM_LIMITS = {
     "display_name": DISPLAY_NAME_MAX_LENGTH,
     "bio": BIO_MAX_LENGTH,
     "tags": TAGS_PER_POST,
+    "comment": COMMENT_MAX_LENGTH,
 }
 # Reading time: an adult reads about 200 to 250 words a minute; the lower end, rounded up.
 WORDS_PER_MINUTE = 200
