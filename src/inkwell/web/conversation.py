@@ -1,5 +1,5 @@
 """The conversation's plain forms, so that liking, commenting and following work without
-JavaScript. Each checks the form's CSRF field, spends from the account's write budget as the
+JavaScript. Each checks the form's CSRF field (a visitor's page has none to send), spends from the account's write budget as the
 API does, calls the service the API calls, and sends the browser back (303) to the page the
 form was on (its `next` field, a path on this site) or to the comment it wrote.
 conversation.js sends the same actions to the JSON API instead, without a reload.
@@ -71,9 +71,9 @@ async def _to_comment(session: DbSession, comment: Comment) -> RedirectResponse:
 async def like(
     request: Request,
     post_id: ResourceId,
-    csrf_token: CsrfField,
     session: DbSession,
     back: BackField = "/",
+    csrf_token: CsrfField = "",
 ) -> RedirectResponse:
     account = await _writer(request, csrf_token, "likes")
     if account is None:
@@ -86,9 +86,9 @@ async def like(
 async def unlike(
     request: Request,
     post_id: ResourceId,
-    csrf_token: CsrfField,
     session: DbSession,
     back: BackField = "/",
+    csrf_token: CsrfField = "",
 ) -> RedirectResponse:
     account = await form_user(request, csrf_token)
     if account is None:
@@ -101,11 +101,11 @@ async def unlike(
 async def add_comment(
     request: Request,
     post_id: ResourceId,
-    csrf_token: CsrfField,
     body: CommentField,
     session: DbSession,
     outbox: NotificationOutbox,
     back: BackField = "/",
+    csrf_token: CsrfField = "",
 ) -> RedirectResponse:
     account = await _writer(request, csrf_token, "comments")
     if account is None:
@@ -119,10 +119,10 @@ async def add_comment(
 async def edit_comment(
     request: Request,
     comment_id: ResourceId,
-    csrf_token: CsrfField,
     body: CommentField,
     session: DbSession,
     back: BackField = "/",
+    csrf_token: CsrfField = "",
 ) -> RedirectResponse:
     account = await form_user(request, csrf_token)
     if account is None:
@@ -136,9 +136,9 @@ async def edit_comment(
 async def delete_comment(
     request: Request,
     comment_id: ResourceId,
-    csrf_token: CsrfField,
     session: DbSession,
     back: BackField = "/",
+    csrf_token: CsrfField = "",
 ) -> RedirectResponse:
     account = await form_user(request, csrf_token)
     if account is None:
@@ -152,10 +152,10 @@ async def delete_comment(
 async def follow(
     request: Request,
     user_id: ResourceId,
-    csrf_token: CsrfField,
     session: DbSession,
     settings: AppSettings,
     back: BackField = "/",
+    csrf_token: CsrfField = "",
 ) -> RedirectResponse:
     account = await _writer(request, csrf_token, "follows")
     if account is None:
@@ -169,9 +169,9 @@ async def follow(
 async def unfollow(
     request: Request,
     user_id: ResourceId,
-    csrf_token: CsrfField,
     session: DbSession,
     back: BackField = "/",
+    csrf_token: CsrfField = "",
 ) -> RedirectResponse:
     account = await form_user(request, csrf_token)
     if account is None:
