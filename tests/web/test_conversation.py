@@ -20,7 +20,9 @@ from tests.conversation import comment, follow
 from tests.factories import Factory
 from tests.web.test_pages import XSS, inline_code, sign_in
 
-HEART = re.compile(r'<button class="btn[^"]*btn-like"[^>]*aria-pressed="(\w+)" aria-label="([^"]*)"')
+HEART = re.compile(
+    r'<button class="btn[^"]*btn-like"[^>]*aria-pressed="(\w+)" aria-label="([^"]*)"'
+)
 TEMPLATE = re.compile(r"<template.*?</template>", re.DOTALL)
 COMMENT_IDS = re.compile(r'<li class="comment[^"]*" id="comment-(\d+)"')
 
@@ -46,9 +48,7 @@ def token(client: AsyncClient) -> str:
     return client.cookies[CSRF_COOKIE]
 
 
-async def send(
-    client: AsyncClient, path: str, back: str = "/", **fields: str
-) -> tuple[int, str]:
+async def send(client: AsyncClient, path: str, back: str = "/", **fields: str) -> tuple[int, str]:
     """A plain form as the page sends it: its CSRF field and the page to come back to."""
     data = {"csrf_token": token(client), "next": back, **fields}
     response = await client.post(path, data=data)
@@ -129,9 +129,7 @@ async def test_a_form_never_sends_the_browser_to_another_site(
     assert location == f"/#post-{post['id']}"
 
 
-async def test_drafts_show_no_heart(
-    client: AsyncClient, factory: Factory, author: Account
-) -> None:
+async def test_drafts_show_no_heart(client: AsyncClient, factory: Factory, author: Account) -> None:
     draft = await factory.post(author, status="draft")
     await sign_in(client, "author")
     assert hearts((await client.get("/drafts")).text) == []
@@ -228,7 +226,7 @@ async def test_comments_show_under_the_post_oldest_first_with_their_authors(
 
     assert COMMENT_IDS.findall(html) == [str(first["id"]), str(second["id"])]
     assert "<p>First <em>words</em>.</p>" in html
-    assert '>2 comments</h2>' in html
+    assert ">2 comments</h2>" in html
     assert 'href="/@reader"' in html
     # A visitor is asked to sign in, and gets no form.
     assert 'id="comment-form"' not in html
@@ -377,7 +375,7 @@ async def test_following_with_the_plain_form_turns_the_button_into_unfollow(
     html = (await client.get("/@author")).text
     assert "1 follower<" in html
     assert f'action="/users/{author.id}/unfollow"' in html
-    assert re.search(r'data-follow-button>Unfollow<', html)
+    assert re.search(r"data-follow-button>Unfollow<", html)
 
     await send(client, f"/users/{author.id}/unfollow", back="/@author")
     assert "0 followers<" in (await client.get("/@author")).text
@@ -407,8 +405,10 @@ async def test_signed_in_the_home_page_has_everyone_and_following_tabs(
     assert '<a class="nav-link active" href="/" aria-current="page">Everyone</a>' in home
     assert '<a class="nav-link" href="/following">Following</a>' in home
     assert 'href="/following" aria-current="page">Following</a>' in following
-    assert "Other writing" in home and "Followed writing" in home
-    assert "Followed writing" in following and "Other writing" not in following
+    assert "Other writing" in home
+    assert "Followed writing" in home
+    assert "Followed writing" in following
+    assert "Other writing" not in following
     assert f'href="{followed["url"]}"' in following
     assert 'data-api="/api/feed"' not in following  # one page: no Load more
 

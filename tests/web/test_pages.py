@@ -333,7 +333,12 @@ def test_the_account_page_edits_and_deletes_its_users_account() -> None:
 
 def a_post_by(author: User) -> ListedPost:
     now = datetime.now(UTC)
-    byline = {"id": author.id, "username": author.username, "image_file": None, "display_name": None}
+    byline = {
+        "id": author.id,
+        "username": author.username,
+        "image_file": None,
+        "display_name": None,
+    }
     return {
         "id": 3, "title": "Mine", "content": "Words", "content_html": "<p>Words</p>\n",
         "excerpt": "Words", "date_posted": now, "updated_at": now, "user_id": author.id,

@@ -272,7 +272,7 @@ async def claim_emails(session: AsyncSession, ids: Sequence[int]) -> list[Commen
         .where(Notification.id.in_(claimed))
         .order_by(Notification.id)
     )
-    return [CommentEmail(*row) for row in rows]
+    return [CommentEmail(*tuple(row)) for row in rows]
 
 
 async def settle_emails(session: AsyncSession, outcomes: Mapping[EmailStatus, list[int]]) -> None:

@@ -20,7 +20,6 @@ _LOGIN_NOTICES = {
 }
 
 
-
 @router.get("/account", response_model=None)
 async def account(request: Request, viewer: Viewer) -> HTMLResponse | RedirectResponse:
     if viewer is None:

@@ -1,10 +1,11 @@
 """The conversation's plain forms, so that liking, commenting and following work without
-JavaScript. Each checks the form's CSRF field (a visitor's page has none to send), spends from the account's write budget as the
+JavaScript. Each checks the form's CSRF field, spends from the account's write budget as the
 API does, calls the service the API calls, and sends the browser back (303) to the page the
 form was on (its `next` field, a path on this site) or to the comment it wrote.
 conversation.js sends the same actions to the JSON API instead, without a reload.
 
-A visitor who is not signed in goes to the login page, which brings them back to that page.
+A visitor who is not signed in (their page has no CSRF token to send) goes to the login
+page, which brings them back to that page.
 """
 
 from datetime import timedelta
@@ -70,6 +71,7 @@ async def _to_comment(session: DbSession, comment: Comment) -> RedirectResponse:
 @router.post("/posts/{post_id:int}/like", response_model=None)
 async def like(
     request: Request,
+    *,
     post_id: ResourceId,
     session: DbSession,
     back: BackField = "/",
@@ -85,6 +87,7 @@ async def like(
 @router.post("/posts/{post_id:int}/unlike", response_model=None)
 async def unlike(
     request: Request,
+    *,
     post_id: ResourceId,
     session: DbSession,
     back: BackField = "/",
@@ -100,6 +103,7 @@ async def unlike(
 @router.post("/posts/{post_id:int}/comments", response_model=None)
 async def add_comment(
     request: Request,
+    *,
     post_id: ResourceId,
     body: CommentField,
     session: DbSession,
@@ -118,6 +122,7 @@ async def add_comment(
 @router.post("/comments/{comment_id:int}/edit", response_model=None)
 async def edit_comment(
     request: Request,
+    *,
     comment_id: ResourceId,
     body: CommentField,
     session: DbSession,
@@ -135,6 +140,7 @@ async def edit_comment(
 @router.post("/comments/{comment_id:int}/delete", response_model=None)
 async def delete_comment(
     request: Request,
+    *,
     comment_id: ResourceId,
     session: DbSession,
     back: BackField = "/",
@@ -151,6 +157,7 @@ async def delete_comment(
 @router.post("/users/{user_id:int}/follow", response_model=None)
 async def follow(
     request: Request,
+    *,
     user_id: ResourceId,
     session: DbSession,
     settings: AppSettings,
@@ -168,6 +175,7 @@ async def follow(
 @router.post("/users/{user_id:int}/unfollow", response_model=None)
 async def unfollow(
     request: Request,
+    *,
     user_id: ResourceId,
     session: DbSession,
     back: BackField = "/",

@@ -101,9 +101,7 @@ async def post_page(
         return moved_permanently(request, post_path(post["id"], post["slug"]))
     listing = None
     if post["status"] == PUBLISHED:  # a draft takes no comments
-        listing = await comments.list_comments(
-            reader, post["id"], skip=page.skip, limit=page.limit
-        )
+        listing = await comments.list_comments(reader, post["id"], skip=page.skip, limit=page.limit)
     context = {"post": post, "comments": listing}
     return render(request, "post.html", context, current_user=viewer)
 
