@@ -62,7 +62,7 @@ POST_PAGE_SCENARIO = "post page"
 SLOW_SCENARIO = "slow I/O"
 INKWELL = "Inkwell PG"
 HOME = "Inkwell home /"
-POST_PAGE = f"Inkwell post, {COMMENTS} comments"
+POST_PAGE = f"Inkwell post page ({COMMENTS} comments)"
 SYNC = "sync"
 TUTORIAL = "tutorial async"
 
