@@ -72,12 +72,7 @@ async def drafts(
     if viewer is None:
         return sign_in_first(request)
     found = await posts.list_posts(
-        reader,
-        skip=page.skip,
-        limit=page.limit,
-        author_id=viewer.id,
-        drafts=True,
-        viewer_id=viewer.id,
+        reader, skip=page.skip, limit=page.limit, author_id=viewer.id, drafts=True
     )
     context = {"page": found, "api_url": "/api/users/me/drafts", "drafts": True}
     return render(request, "post_list.html", context, current_user=viewer)
