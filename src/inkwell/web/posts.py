@@ -9,13 +9,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
 from inkwell.comments import service as comments
+from inkwell.comments.rows import ListedComment
+from inkwell.db import utcnow
 from inkwell.dependencies import DbReader, PageParams
 from inkwell.errors import NotFound
 from inkwell.feeds import service as feeds
 from inkwell.posts import service as posts
 from inkwell.posts.models import PUBLISHED, post_path
+from inkwell.posts.rows import ListedAuthor
 from inkwell.posts.slugs import tag_name
 from inkwell.schemas import MAX_ID
+from inkwell.users.rows import Account
 from inkwell.web.common import (
     Viewer,
     moved_permanently,
@@ -94,11 +98,34 @@ async def post_page(
     post = await posts.get_listed_post(reader, int(match["id"]), viewer_id)
     if match["slug"] != post["slug"]:
         return moved_permanently(request, post_path(post["id"], post["slug"]))
-    listing = None
+    listing, blank = None, None
     if post["status"] == PUBLISHED:  # a draft takes no comments
         listing = await comments.list_comments(reader, post["id"], skip=page.skip, limit=page.limit)
-    context = {"post": post, "comments": listing}
+        if viewer is not None and not listing.has_more:
+            blank = _blank_comment(viewer)
+    context = {"post": post, "comments": listing, "blank_comment": blank}
     return render(request, "post.html", context, current_user=viewer)
+
+
+def _blank_comment(viewer: Account) -> ListedComment:
+    """The viewer's next comment, numbered 0 and saying nothing: what conversation.js clones
+    and fills for a comment added on the last page of comments, where it shows."""
+    now = utcnow()
+    byline: ListedAuthor = {
+        "id": viewer.id,
+        "username": viewer.username,
+        "image_file": viewer.image_file,
+        "display_name": viewer.display_name,
+    }
+    return {
+        "id": 0,
+        "post_id": 0,
+        "body": "",
+        "body_html": "",
+        "created_at": now,
+        "updated_at": now,
+        "author": byline,
+    }
 
 
 @router.get("/tags/{tag}", response_model=None)

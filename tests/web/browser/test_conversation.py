@@ -1,5 +1,5 @@
-"""The conversation in Chromium: commenting, editing and deleting a comment; liking and
-unliking without a reload; following a writer and finding their post under Following; and
+"""The conversation in Chromium: commenting, editing and deleting a comment in place;
+liking and unliking without a reload; following a writer and finding their post under Following; and
 each of them again without JavaScript, through the plain forms. No console errors, no CSP
 violations, and axe-core finds nothing against WCAG 2.2 AA on the pages."""
 
@@ -54,8 +54,10 @@ def heart(scope: Page | Locator) -> Locator:
     return scope.get_by_role("button", name=re.compile(r"^Like, \d+ likes?$"))
 
 
-async def comment_edit_and_delete(page: Page, post: Post) -> None:
+async def comment_edit_and_delete(page: Page, post: Post, *, in_place: bool) -> None:
     await page.goto(str(post["url"]))
+    if in_place:
+        await page.evaluate(MARK_WINDOW)
     await page.get_by_label("Add a comment").fill("What *lovely* ink.")
     await page.get_by_role("button", name="Comment", exact=True).click()
     mine = page.get_by_test_id("comment")
@@ -73,18 +75,19 @@ async def comment_edit_and_delete(page: Page, post: Post) -> None:
     await mine.get_by_role("button", name="Yes, delete it").click()
     await expect(page.get_by_test_id("comment")).to_have_count(0)
     await expect(page.get_by_test_id("comment-count")).to_have_text("0 comments")
+    assert await page.evaluate(STILL_MARKED) is in_place
     await page.reload()
     await expect(page.get_by_test_id("comment")).to_have_count(0)
 
 
-async def test_comment_then_edit_and_delete_it_in_place(
+async def test_comment_then_edit_and_delete_it_without_a_reload(
     page: Page, signed_in: Account, post: Post
 ) -> None:
-    await comment_edit_and_delete(page, post)
+    await comment_edit_and_delete(page, post, in_place=True)
 
 
 async def test_comment_edit_and_delete_without_javascript(no_js_page: Page, post: Post) -> None:
-    await comment_edit_and_delete(no_js_page, post)
+    await comment_edit_and_delete(no_js_page, post, in_place=False)
 
 
 async def test_the_posts_author_deletes_a_readers_comment_but_cannot_edit_it(

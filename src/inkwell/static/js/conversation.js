@@ -1,6 +1,6 @@
 // The conversation without page reloads: the heart (like / unlike), Follow / Unfollow, and
-// editing and deleting a comment in place, sent to the JSON API (api.js adds the CSRF
-// header). Each is a plain form that works without JavaScript; when the API cannot do it
+// adding, editing and deleting a comment in place, sent to the JSON API (api.js adds the
+// CSRF header). Each is a plain form that works without JavaScript; when the API cannot do it
 // here (signed out, a limit reached), the form is sent as it is and its page says why.
 import { api } from "./api.js";
 
@@ -50,6 +50,50 @@ function commentOf(form) {
   return form.closest("[data-comment-id]");
 }
 
+function showCommentCount(change) {
+  const heading = document.getElementById("comments-heading");
+  const total = Number.parseInt(heading.textContent, 10) + change;
+  heading.textContent = plural(total, "comment");
+  return heading;
+}
+
+// A new comment from the page's copy of one (numbered 0): what the server would render.
+function renderComment(template, said) {
+  const node = template.content.firstElementChild.cloneNode(true);
+  const anchor = `comment-${said.id}`;
+  node.id = anchor;
+  node.dataset.commentId = String(said.id);
+  node.querySelector("[data-comment-anchor]").href = `#${anchor}`;
+  const time = node.querySelector("time");
+  time.dateTime = said.created_at;
+  // body_html was rendered and sanitized by the server when the comment was written.
+  node.querySelector("[data-comment-body]").innerHTML = said.body_html;
+  const edit = node.querySelector("[data-comment-edit]");
+  edit.action = `/comments/${said.id}/edit`;
+  edit.elements.body.id = `${anchor}-body`;
+  edit.elements.body.value = said.body;
+  node.querySelector("[data-comment-label]").htmlFor = `${anchor}-body`;
+  node.querySelector("[data-comment-delete]").action = `/comments/${said.id}/delete`;
+  return node;
+}
+
+async function addComment(form) {
+  const template = document.getElementById("comment-template");
+  if (template === null) {
+    // Not the last page of comments: the form shows the page the new one lands on.
+    form.submit();
+    return;
+  }
+  const said = await api(`/api/posts/${form.dataset.postId}/comments`, {
+    method: "POST",
+    body: { body: form.elements.body.value },
+  });
+  document.getElementById("comment-list").append(renderComment(template, said));
+  showCommentCount(1);
+  form.reset();
+  form.querySelector("[data-comment-error]").hidden = true;
+}
+
 async function editComment(form) {
   const comment = commentOf(form);
   const answer = await api(`/api/comments/${comment.dataset.commentId}`, {
@@ -64,10 +108,7 @@ async function editComment(form) {
 async function deleteComment(form) {
   const comment = commentOf(form);
   await api(`/api/comments/${comment.dataset.commentId}`, { method: "DELETE" });
-  const heading = document.getElementById("comments-heading");
-  const total = Number.parseInt(heading.textContent, 10) - 1;
-  heading.textContent = plural(total, "comment");
-  heading.focus();
+  showCommentCount(-1).focus();
   comment.remove();
 }
 
@@ -81,6 +122,7 @@ function showError(form, error) {
 const ACTIONS = [
   ["[data-like-form]", like, null],
   ["[data-follow-form]", follow, null],
+  ["[data-comment-add]", addComment, showError],
   ["[data-comment-edit]", editComment, showError],
   ["[data-comment-delete]", deleteComment, showError],
 ];
