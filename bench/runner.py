@@ -26,8 +26,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,12 +53,16 @@ RESULTS_DIR = ROOT / "bench" / "results"
 RAW_RESULTS = RESULTS_DIR / "latest.raw"
 SUMMARY_LUA = ROOT / "bench" / "summary.lua"
 USERS, POSTS = 100, 10_000
+# The post page scenario: the first post, with this many comments, all on its one page.
+COMMENTS = 100
 READY_TIMEOUT_SECONDS = 30
 WRK_TIMEOUT = "5s"
 POSTS_SCENARIO = "posts"
+POST_PAGE_SCENARIO = "post page"
 SLOW_SCENARIO = "slow I/O"
 INKWELL = "Inkwell PG"
 HOME = "Inkwell home /"
+POST_PAGE = f"Inkwell post page ({COMMENTS} comments)"
 SYNC = "sync"
 TUTORIAL = "tutorial async"
 
@@ -142,7 +146,8 @@ async def recreate_database(url: URL) -> None:
         await admin.close()
 
 
-async def analyze(url: URL) -> None:
+@asynccontextmanager
+async def connected(url: URL) -> AsyncIterator[asyncpg.Connection]:
     connection = await asyncpg.connect(
         host=url.host,
         port=url.port,
@@ -151,16 +156,33 @@ async def analyze(url: URL) -> None:
         database=url.database,
     )
     try:
-        await connection.execute("VACUUM ANALYZE")
+        yield connection
     finally:
         await connection.close()
 
 
+async def analyze(url: URL) -> None:
+    async with connected(url) as connection:
+        await connection.execute("VACUUM ANALYZE")
+
+
+async def commented_post_path(url: URL) -> str:
+    """The canonical address of the post the seed commented on, its comments on one page."""
+    async with connected(url) as connection:
+        post = await connection.fetchrow(
+            "SELECT id, slug FROM posts ORDER BY comment_count DESC, id LIMIT 1"
+        )
+    assert post is not None, "the seed wrote no posts"
+    return f"/posts/{post['id']}-{post['slug']}?limit={COMMENTS}"
+
+
 def seed(database_url: str) -> None:
-    """Inkwell's own `seed` command: the same 100 users and 10,000 posts on every backend."""
+    """Inkwell's own `seed` command: the same 100 users, 10,000 posts and 100 comments under
+    the first post on every backend."""
     print(f"seeding {database_url}", flush=True)
+    command = ["seed", "--users", str(USERS), "--posts", str(POSTS), "--comments", str(COMMENTS)]
     subprocess.run(
-        [sys.executable, "-m", "inkwell", "seed", "--users", str(USERS), "--posts", str(POSTS)],
+        [sys.executable, "-m", "inkwell", *command],
         env=os.environ | {"DATABASE_URL": database_url},
         check=True,
         stdout=subprocess.DEVNULL,
@@ -294,6 +316,8 @@ def check_document(path: str, status: int, body: bytes) -> str | None:
         return f"answers {status}"
     if path == "/api/posts" and b'"has_more"' not in body:
         return "not the posts page document"
+    if path.startswith("/posts/") and body.count(b'data-testid="comment"') != COMMENTS:
+        return f"not a post page with its {COMMENTS} comments"
     return None
 
 
@@ -343,7 +367,7 @@ def measure(server: Server, settings: Settings) -> list[Result]:
     return results
 
 
-def servers(postgres: URL, sqlite_url: str, upstream: str) -> list[Server]:
+def servers(postgres: URL, sqlite_url: str, upstream: str, post_page: str) -> list[Server]:
     plain = postgres.set(drivername="postgresql").render_as_string(hide_password=False)
     # Inkwell as deployed: production settings, only warnings logged (no app has an access log).
     inkwell_pg = {
@@ -380,6 +404,9 @@ def servers(postgres: URL, sqlite_url: str, upstream: str) -> list[Server]:
             reference,
         ),
         Server(POSTS_SCENARIO, "bench.apps.hello:create_app", (Load("hello", "/hello"),)),
+        Server(
+            POST_PAGE_SCENARIO, "inkwell.cli:served_app", (Load(POST_PAGE, post_page),), inkwell_pg
+        ),
         Server(
             SLOW_SCENARIO,
             wrapped,
@@ -448,12 +475,14 @@ def main(argv: Sequence[str]) -> None:
         asyncio.run(recreate_database(settings.postgres))
         seed(settings.postgres.set(drivername="postgresql+asyncpg").render_as_string(False))
         asyncio.run(analyze(settings.postgres))
+        post_page = asyncio.run(commented_post_path(settings.postgres))
         seed(sqlite_url)
         stub_port = free_port()
         stub = [sys.executable, "-m", "bench.apps.upstream", str(stub_port)]
         results: list[Result] = []
         with running(stub, {}):
-            for server in servers(settings.postgres, sqlite_url, f"http://127.0.0.1:{stub_port}/"):
+            upstream = f"http://127.0.0.1:{stub_port}/"
+            for server in servers(settings.postgres, sqlite_url, upstream, post_page):
                 results += measure(server, settings)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     save_results(results, RAW_RESULTS)

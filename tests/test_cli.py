@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from uvicorn.importer import import_from_string
 
 from inkwell.cli import app, served_app
+from inkwell.comments.models import Comment
 from inkwell.config import Settings
 from inkwell.posts.models import Post
 from inkwell.users.models import User
@@ -25,14 +26,18 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("cli_env")
 async def test_seed_adds_the_users_and_posts_asked_for(session: AsyncSession) -> None:
     result = await asyncio.to_thread(
-        runner.invoke, app, ["seed", "--users", "7", "--posts", "2500"]
+        runner.invoke, app, ["seed", "--users", "7", "--posts", "2500", "--comments", "12"]
     )
     assert result.exit_code == 0, result.output
-    assert "Added 7 users and 2500 posts" in result.output
+    assert "Added 7 users, 2500 posts and 12 comments" in result.output
     assert await session.scalar(select(func.count()).select_from(User)) == 7
     assert await session.scalar(select(func.count()).select_from(Post)) == 2500
     authors = await session.scalar(select(func.count(func.distinct(Post.user_id))))
     assert authors == 7
+    first = await session.scalar(select(func.min(Post.id)))
+    commented = select(Post.id, Post.comment_count).where(Post.comment_count > 0)
+    assert (await session.execute(commented)).all() == [(first, 12)]
+    assert await session.scalar(select(func.count()).select_from(Comment)) == 12
 
 
 @pytest.mark.usefixtures("cli_env")

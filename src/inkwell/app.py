@@ -40,6 +40,7 @@ from inkwell.state import State
 from inkwell.syndication.router import router as syndication_router
 from inkwell.users.router import router as users_router
 from inkwell.web import accounts as account_pages
+from inkwell.web import conversation as conversation_forms
 from inkwell.web import notifications as notification_pages
 from inkwell.web import posts as post_pages
 from inkwell.web import profiles as profile_pages
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(account_pages.router)
     app.include_router(notification_pages.router)
     app.include_router(syndication_router)
+    app.include_router(conversation_forms.router)
     app.include_router(likes_router)
     app.include_router(comments_router)
     app.include_router(follows_router)

@@ -142,12 +142,13 @@ def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
 def seed(
     users: Annotated[int, typer.Option(min=1, help="Users to create")] = 100,
     posts: Annotated[int, typer.Option(min=0, help="Posts to create")] = 10_000,
+    comments: Annotated[int, typer.Option(min=0, help="Comments under the first post")] = 0,
 ) -> None:
-    """Fill the database with demo users and posts."""
+    """Fill the database with demo users and posts (and comments under the first post)."""
     settings = Settings()
 
     async def run(progress: Progress) -> None:
-        task = progress.add_task("Seeding", total=users + posts)
+        task = progress.add_task("Seeding", total=users + posts + comments)
         engine = create_engine(settings)
         try:
             await upgrade_database(engine)
@@ -162,6 +163,7 @@ def seed(
                     hasher,
                     users=users,
                     posts=posts,
+                    comments=comments,
                     advance=lambda n: progress.advance(task, n),
                 )
         finally:
@@ -169,4 +171,4 @@ def seed(
 
     with Progress() as progress:
         asyncio.run(run(progress))
-    typer.echo(f"Added {users} users and {posts} posts.")
+    typer.echo(f"Added {users} users, {posts} posts and {comments} comments.")

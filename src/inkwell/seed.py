@@ -1,15 +1,17 @@
-"""Demo data: many users and posts, inserted in batches so thousands take seconds."""
+"""Demo data: many users and posts, inserted in batches so thousands take seconds, and a
+conversation under the first post (the post page's benchmark)."""
 
 import random
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inkwell.comments.models import Comment
 from inkwell.db import utcnow
-from inkwell.posts.markdown import MarkdownRenderer
+from inkwell.posts.markdown import COMMENT, MarkdownRenderer
 from inkwell.posts.models import Post
 from inkwell.security import PasswordHasher
 from inkwell.users.identity import user_keys
@@ -71,10 +73,12 @@ async def seed(
     *,
     users: int,
     posts: int,
+    comments: int = 0,
     advance: Callable[[int], None] = lambda _: None,
     rng: random.Random | None = None,
 ) -> None:
-    """Adds `users` users (all with DEMO_PASSWORD) and `posts` posts spread among them."""
+    """Adds `users` users (all with DEMO_PASSWORD), `posts` posts spread among them, and
+    `comments` comments by them under the first post, a minute apart."""
     rng = rng or random.Random()  # noqa: S311  (demo text, not secrets)
     password_hash = await passwords.hash(DEMO_PASSWORD)
     now = utcnow()
@@ -104,3 +108,29 @@ async def seed(
         ]
         await session.execute(insert(Post), batch)
         advance(len(batch))
+    if comments and posts:
+        await _seed_comments(session, rng, user_ids, comments, now)
+        advance(comments)
+
+
+async def _seed_comments(
+    session: AsyncSession, rng: random.Random, user_ids: list[int], count: int, now: datetime
+) -> None:
+    """Rendered as a comment is, counted by the post's kept count (the triggers)."""
+    post_id = await session.scalar(select(func.min(Post.id)))
+    markdown = MarkdownRenderer(COMMENT)
+    rows = []
+    for index in range(count):
+        body = _sentence(rng, rng.randint(8, 40)) + "."
+        written = now - timedelta(minutes=count - index)
+        rows.append(
+            {
+                "post_id": post_id,
+                "user_id": user_ids[index % len(user_ids)],
+                "body": body,
+                "body_html": markdown.render(body).html,
+                "created_at": written,
+                "updated_at": written,
+            }
+        )
+    await session.execute(insert(Comment), rows)

@@ -125,7 +125,7 @@ async def test_a_comment_emails_the_posts_author_once_with_the_comment_and_a_way
     assert message["Subject"] == "reader commented on your post “On ink”"
     body = message.get_content().replace("\r\n", "\n")
     assert "> Lovely *ink*.\n> Second line." in body
-    assert f"{PUBLIC_BASE_URL}/posts/{post['id']}#comment-{said['id']}" in body
+    assert f"{PUBLIC_BASE_URL}{post['url']}#comment-{said['id']}" in body
     assert f"{PUBLIC_BASE_URL}/unsubscribe?token={unsubscribe_token(message)}" in body
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["Message-ID"] == "<notification-1@blog.example.org>"

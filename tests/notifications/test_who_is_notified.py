@@ -45,7 +45,7 @@ async def test_a_comment_tells_the_posts_author_with_the_actor_and_a_link(
         },
         "post_id": post["id"],
         "comment_id": said["id"],
-        "link": f"/posts/{post['id']}#comment-{said['id']}",
+        "link": f"{post['url']}#comment-{said['id']}",
     }
     assert (page["total"], page["unread"], page["has_more"]) == (1, 1, False)
     assert await kinds_of(client, reader) == []
@@ -115,7 +115,7 @@ async def test_a_new_follower_tells_the_one_followed(
     assert notification["kind"] == "follow"
     assert notification["actor"]["id"] == reader.id
     assert (notification["post_id"], notification["comment_id"]) == (None, None)
-    assert notification["link"] == f"/users/{reader.id}/posts"
+    assert notification["link"] == "/@reader"
     assert await kinds_of(client, reader) == []
 
 

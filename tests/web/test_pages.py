@@ -12,7 +12,7 @@ from httpx import ASGITransport, AsyncClient
 
 from inkwell.app import create_app
 from inkwell.config import Settings
-from inkwell.posts.models import Post
+from inkwell.posts.rows import ListedPost
 from inkwell.users.models import User
 from inkwell.web.common import PageRoute
 from inkwell.web.rendering import Site, page_templates, readable_date
@@ -338,17 +338,29 @@ def test_the_account_page_edits_and_deletes_its_users_account() -> None:
     assert inline_code(html) == []
 
 
-def a_post_by(author: User) -> Post:
+def a_post_by(author: User) -> ListedPost:
     now = datetime.now(UTC)
-    return Post(
-        id=3, title="Mine", content="Words", content_html="<p>Words</p>\n", excerpt="Words",
-        date_posted=now, updated_at=now, user_id=author.id, author=author,
-        status="published", published_at=now, tags=[],
-    )  # fmt: skip
+    byline = {
+        "id": author.id,
+        "username": author.username,
+        "image_file": None,
+        "display_name": None,
+    }
+    return {
+        "id": 3, "title": "Mine", "content": "Words", "content_html": "<p>Words</p>\n",
+        "excerpt": "Words", "date_posted": now, "updated_at": now, "user_id": author.id,
+        "status": "published", "published_at": now, "slug": "mine", "tags": [],
+        "author": byline, "like_count": 0, "comment_count": 0, "liked": False,
+    }  # fmt: skip
+
+
+def render_post(viewer: User | None) -> str:
+    page = {"post": a_post_by(WRITER), "comments": None, "csrf_token": "", "back": "/posts/3-mine"}
+    return render("post.html", viewer, **page)
 
 
 def test_the_author_of_a_post_can_edit_and_delete_it_from_its_page() -> None:
-    html = render("post.html", WRITER, post=a_post_by(WRITER))
+    html = render_post(WRITER)
     assert 'id="edit-post"' in html
     # Edit, publish or unpublish, delete.
     assert html.count('data-endpoint="/api/posts/3"') == 3
@@ -359,7 +371,7 @@ def test_the_author_of_a_post_can_edit_and_delete_it_from_its_page() -> None:
 
 @pytest.mark.parametrize("viewer", [None, User(id=8, username="reader", email="r@example.com")])
 def test_nobody_else_sees_the_edit_and_delete_tools(viewer: User | None) -> None:
-    html = render("post.html", viewer, post=a_post_by(WRITER))
+    html = render_post(viewer)
     assert 'id="author-tools"' not in html
     assert "/static/js/forms.js" not in html
 

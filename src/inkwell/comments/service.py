@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -84,6 +84,19 @@ async def list_comments(reader: Reader, post_id: int, *, skip: int, limit: int) 
     if total is None:
         raise _post_not_found()
     return CommentListing([_listed(row) for row in rows], total, skip, limit)
+
+
+async def comments_before(session: AsyncSession, comment: Comment) -> int:
+    """How many of its post's comments come before `comment`, oldest first: which page of
+    the post's comments shows it. Counted from the (post_id, created_at, id) index."""
+    earlier = or_(
+        Comment.created_at < comment.created_at,
+        and_(Comment.created_at == comment.created_at, Comment.id < comment.id),
+    )
+    count = await session.scalar(
+        select(func.count()).where(Comment.post_id == comment.post_id, earlier)
+    )
+    return int(count or 0)
 
 
 async def add_comment(

@@ -205,7 +205,7 @@ class Outbox:
         else:
             subject = f"{email.actor_username} also commented on “{title}”"
         unsubscribe = self.unsubscribe_link(email.recipient_id)
-        link = f"{base}{service.comment_link(email.post_id, email.comment_id)}"
+        link = f"{base}{service.comment_link(email.post_id, email.post_slug, email.comment_id)}"
         message = compose(
             sender=settings.mail_from,
             to=email.recipient_email,

@@ -47,5 +47,6 @@ class CommentEmail:
     actor_username: str
     post_id: int
     post_title: str
+    post_slug: str
     comment_id: int
     comment_body: str

@@ -38,9 +38,10 @@ from inkwell.comments.models import Comment
 from inkwell.db import Reader, UTCDateTime, utcnow
 from inkwell.notifications.models import EmailStatus, Kind, Notification, has_pending_email
 from inkwell.notifications.rows import CommentEmail, ListedNotification, NotificationListing
-from inkwell.posts.models import Post
+from inkwell.posts.models import Post, post_path
 from inkwell.transactions import after_commit
 from inkwell.users.models import User
+from inkwell.users.rows import author_path
 
 
 class Outbox(Protocol):
@@ -49,15 +50,17 @@ class Outbox(Protocol):
     async def deliver(self, notification_ids: Sequence[int]) -> None: ...
 
 
-def comment_link(post_id: int, comment_id: int) -> str:
-    return f"/posts/{post_id}#comment-{comment_id}"
+def comment_link(post_id: int, slug: str, comment_id: int) -> str:
+    """The comment under the post, at the post's canonical address (no redirect on the way)."""
+    return f"{post_path(post_id, slug)}#comment-{comment_id}"
 
 
-def link(actor_id: int, post_id: int | None, comment_id: int | None) -> str:
-    """Where a notification takes its reader: the comment under the post, or the follower."""
-    if post_id is None or comment_id is None:
-        return f"/users/{actor_id}/posts"
-    return comment_link(post_id, comment_id)
+def link(actor_username: str, post_id: int | None, slug: str | None, comment_id: int | None) -> str:
+    """Where a notification takes its reader: the comment under the post, or the follower's
+    page."""
+    if post_id is None or slug is None or comment_id is None:
+        return author_path(actor_username)
+    return comment_link(post_id, slug, comment_id)
 
 
 def _wants_email() -> Any:
@@ -158,10 +161,12 @@ def _listing() -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
             User.username,
             User.image_file,
             User.display_name,
+            Post.slug,
             total,
             unread,
         )
         .join(User, User.id == Notification.actor_id)
+        .outerjoin(Post, Post.id == Notification.post_id)
         .where(Notification.user_id == bindparam("user_id"))
         .order_by(Notification.id.desc())
         .offset(bindparam("skip"))
@@ -184,7 +189,7 @@ def _listed(row: Any) -> ListedNotification:
         },
         "post_id": row.post_id,
         "comment_id": row.comment_id,
-        "link": link(row.actor_id, row.post_id, row.comment_id),
+        "link": link(row.username, row.post_id, row.slug, row.comment_id),
     }
 
 
@@ -271,6 +276,7 @@ async def claim_emails(session: AsyncSession, ids: Sequence[int]) -> list[Commen
             actor.username,
             Post.id,
             Post.title,
+            Post.slug,
             Comment.id,
             Comment.body,
         )
@@ -281,7 +287,7 @@ async def claim_emails(session: AsyncSession, ids: Sequence[int]) -> list[Commen
         .where(Notification.id.in_(claimed))
         .order_by(Notification.id)
     )
-    return [CommentEmail(*row) for row in rows]
+    return [CommentEmail(*tuple(row)) for row in rows]
 
 
 async def settle_emails(session: AsyncSession, outcomes: Mapping[EmailStatus, list[int]]) -> None:

@@ -8,7 +8,7 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH
-from inkwell.web.common import Viewer, page_router, render, sign_in_first
+from inkwell.web.common import Viewer, local_path, page_router, render, sign_in_first
 
 router = page_router()
 
@@ -18,14 +18,6 @@ _LOGIN_NOTICES = {
     "Sign in with the new password.",
     "email-changed": "Your email is changed and every session has ended. Sign in again.",
 }
-
-
-def _local_path(target: str) -> str:
-    """Only a path on this site may follow a sign-in, never another site (open redirect),
-    and never one with control characters (a CR or LF could split a header)."""
-    if target.startswith("/") and not target.startswith(("//", "/\\")) and target.isprintable():
-        return target
-    return "/"
 
 
 @router.get("/account", response_model=None)
@@ -42,7 +34,7 @@ async def login(
     next_path: Annotated[str, Query(alias="next", max_length=2000)] = "/",
     notice: Annotated[str, Query(max_length=100)] = "",
 ) -> HTMLResponse:
-    context = {"next": _local_path(next_path), "notice": _LOGIN_NOTICES.get(notice)}
+    context = {"next": local_path(next_path), "notice": _LOGIN_NOTICES.get(notice)}
     return render(request, "login.html", context, current_user=viewer)
 
 

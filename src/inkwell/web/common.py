@@ -5,10 +5,11 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.status import HTTP_301_MOVED_PERMANENTLY, HTTP_303_SEE_OTHER
 
+from inkwell.auth.cookies import CSRF_FIELD, csrf_field_value
 from inkwell.auth.dependencies import optional_user
 from inkwell.errors import ErrorPageRoute
 from inkwell.state import state_of
@@ -49,6 +50,20 @@ def page_router() -> APIRouter:
     )
 
 
+# The hidden field of a plain form (one that works without JavaScript) carrying the CSRF
+# cookie's value, and the page the form sends its user back to.
+CsrfField = Annotated[str, Form(alias=CSRF_FIELD, max_length=200)]
+BackField = Annotated[str, Form(alias="next", max_length=2000)]
+
+
+def local_path(target: str, default: str = "/") -> str:
+    """Only a path on this site may follow a sign-in or a form, never another site (open
+    redirect), and never one with control characters (a CR or LF could split a header)."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")) and target.isprintable():
+        return target
+    return default
+
+
 async def _viewer(request: Request) -> Account | None:
     viewer = await optional_user(request)
     # An error page raised later in the request (a missing post, say) shows them signed in too.
@@ -69,25 +84,40 @@ def render(
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
-    """Every page knows who is looking at it: the navbar switches on `current_user`.
+    """Every page knows who is looking at it: the navbar switches on `current_user`, and a
+    signed-in viewer's plain forms carry the CSRF field (`csrf_token`) and the page to come
+    back to (`back`: this page's path and query).
 
     A page rendered for a signed-in viewer shows their name and more, so no cache may keep it
     (a shared one would serve it to others, the browser's one after they sign out).
     """
+    csrf_token = ""
     if current_user is not None:
         headers = {**(headers or {}), "Cache-Control": "no-store"}
+        csrf_token = csrf_field_value(request)
     return state_of(request)["templates"].TemplateResponse(
         request,
         name,
-        {"current_user": current_user, **(context or {})},
+        {
+            "current_user": current_user,
+            "csrf_token": csrf_token,
+            "back": _this_page(request),
+            **(context or {}),
+        },
         status_code=status_code,
         headers=headers,
     )
 
 
-def sign_in_first(request: Request) -> RedirectResponse:
-    """Sends a visitor to the login page, which brings them back here once signed in."""
-    query = urlencode({"next": request.url.path})
+def _this_page(request: Request) -> str:
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
+def sign_in_first(request: Request, back: str | None = None) -> RedirectResponse:
+    """Sends a visitor to the login page, which brings them back here (or, from a form, to
+    the page `back` that held it) once signed in."""
+    query = urlencode({"next": request.url.path if back is None else local_path(back)})
     return RedirectResponse(f"/login?{query}", status_code=HTTP_303_SEE_OTHER)
 
 

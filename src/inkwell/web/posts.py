@@ -1,6 +1,6 @@
-"""Pages for reading and writing posts: the home page's list, a post's page at its readable
-address (with its author's edit and delete forms), the new post form, the author's drafts
-and a tag's posts."""
+"""Pages for reading and writing posts: the home page's list (everyone's, or the writers the
+reader follows), a post's page at its readable address (with its comments, and its author's
+edit and delete forms), the new post form, the author's drafts and a tag's posts."""
 
 import re
 
@@ -8,11 +8,18 @@ from fastapi import Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
-from inkwell.dependencies import DbReader, DbSession, PageParams
+from inkwell.comments import service as comments
+from inkwell.comments.rows import ListedComment
+from inkwell.db import utcnow
+from inkwell.dependencies import DbReader, PageParams
 from inkwell.errors import NotFound
+from inkwell.feeds import service as feeds
 from inkwell.posts import service as posts
+from inkwell.posts.models import PUBLISHED, post_path
+from inkwell.posts.rows import ListedAuthor
 from inkwell.posts.slugs import tag_name
 from inkwell.schemas import MAX_ID
+from inkwell.users.rows import Account
 from inkwell.web.common import (
     Viewer,
     moved_permanently,
@@ -33,9 +40,22 @@ _POST_ADDRESS = re.compile(r"(?P<id>[0-9]{1,10})(?:-(?P<slug>.*))?")
 async def home(
     request: Request, viewer: Viewer, reader: DbReader, page: PageParams
 ) -> HTMLResponse:
-    found = await posts.list_posts(reader, skip=page.skip, limit=page.limit)
+    viewer_id = viewer.id if viewer is not None else None
+    found = await posts.list_posts(reader, skip=page.skip, limit=page.limit, viewer_id=viewer_id)
     tags = await posts.list_tags(reader, limit=HOME_TAGS)
-    context = {"page": found, "api_url": "/api/posts", "tags": tags}
+    context = {"page": found, "api_url": "/api/posts", "tags": tags, "home": "everyone"}
+    return render(request, "post_list.html", context, current_user=viewer)
+
+
+@router.get("/following", response_model=None)
+async def following(
+    request: Request, viewer: Viewer, reader: DbReader, page: PageParams
+) -> HTMLResponse | RedirectResponse:
+    """The home page's other tab: the posts of the writers the reader follows."""
+    if viewer is None:
+        return sign_in_first(request)
+    found = await feeds.list_feed(reader, viewer.id, skip=page.skip, limit=page.limit)
+    context = {"page": found, "api_url": "/api/feed", "tags": [], "home": "following"}
     return render(request, "post_list.html", context, current_user=viewer)
 
 
@@ -64,20 +84,48 @@ async def drafts(
 
 @router.get("/posts/{address}", response_model=None)
 async def post_page(
-    request: Request, address: str, viewer: Viewer, session: DbSession
+    request: Request, address: str, viewer: Viewer, reader: DbReader, page: PageParams
 ) -> HTMLResponse | RedirectResponse:
     """At `/posts/{id}-{slug}`; the bare id or a stale slug moves there for good. A draft is
     its author's alone: anyone else finds nothing, at any address. Its author also gets
-    the edit, publish and delete forms."""
+    the edit, publish and delete forms. Under a published post, its comments, oldest first,
+    a page at a time (`?skip=`): two statements, the post and the page of comments,
+    however many comments and likes it has."""
     match = _POST_ADDRESS.fullmatch(address)
     if match is None or not 1 <= int(match["id"]) <= MAX_ID:
         raise HTTPException(status.HTTP_404_NOT_FOUND)  # no post's address: the plain 404
-    post = await posts.get_post(
-        session, int(match["id"]), viewer_id=viewer.id if viewer is not None else None
-    )
-    if match["slug"] != post.slug:
-        return moved_permanently(request, post.url)
-    return render(request, "post.html", {"post": post}, current_user=viewer)
+    viewer_id = viewer.id if viewer is not None else None
+    post = await posts.get_listed_post(reader, int(match["id"]), viewer_id)
+    if match["slug"] != post["slug"]:
+        return moved_permanently(request, post_path(post["id"], post["slug"]))
+    listing, blank = None, None
+    if post["status"] == PUBLISHED:  # a draft takes no comments
+        listing = await comments.list_comments(reader, post["id"], skip=page.skip, limit=page.limit)
+        if viewer is not None and not listing.has_more:
+            blank = _blank_comment(viewer)
+    context = {"post": post, "comments": listing, "blank_comment": blank}
+    return render(request, "post.html", context, current_user=viewer)
+
+
+def _blank_comment(viewer: Account) -> ListedComment:
+    """The viewer's next comment, numbered 0 and saying nothing: what conversation.js clones
+    and fills for a comment added on the last page of comments, where it shows."""
+    now = utcnow()
+    byline: ListedAuthor = {
+        "id": viewer.id,
+        "username": viewer.username,
+        "image_file": viewer.image_file,
+        "display_name": viewer.display_name,
+    }
+    return {
+        "id": 0,
+        "post_id": 0,
+        "body": "",
+        "body_html": "",
+        "created_at": now,
+        "updated_at": now,
+        "author": byline,
+    }
 
 
 @router.get("/tags/{tag}", response_model=None)
@@ -91,7 +139,10 @@ async def tag_page(
         raise NotFound("No posts have this tag") from None
     if name != tag:
         return moved_permanently(request, f"/tags/{name}")
-    found = await posts.list_posts(reader, skip=page.skip, limit=page.limit, tag=name)
+    viewer_id = viewer.id if viewer is not None else None
+    found = await posts.list_posts(
+        reader, skip=page.skip, limit=page.limit, tag=name, viewer_id=viewer_id
+    )
     if found.total == 0:
         raise NotFound("No posts have this tag")
     context = {"page": found, "api_url": f"/api/posts?tag={name}", "tag": name}

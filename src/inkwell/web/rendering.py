@@ -13,14 +13,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
+from inkwell.comments.models import BODY_MAX_LENGTH as COMMENT_MAX_LENGTH
 from inkwell.db import utcnow
-from inkwell.posts.models import (
-    CONTENT_MAX_LENGTH,
-    TAGS_PER_POST,
-    TITLE_MAX_LENGTH,
-    Post,
-    post_path,
-)
+from inkwell.posts.models import CONTENT_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, post_path
+from inkwell.posts.rows import ListedPost
 from inkwell.users.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH
 from inkwell.users.rows import author_path, picture_path
 from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
@@ -36,6 +32,7 @@ FORM_LIMITS = {
     "display_name": DISPLAY_NAME_MAX_LENGTH,
     "bio": BIO_MAX_LENGTH,
     "tags": TAGS_PER_POST,
+    "comment": COMMENT_MAX_LENGTH,
 }
 # Reading time: an adult reads about 200 to 250 words a minute; the lower end, rounded up.
 WORDS_PER_MINUTE = 200
@@ -113,26 +110,27 @@ class Site:
     base_url: str  # PUBLIC_BASE_URL without a trailing slash: previews need absolute links
 
 
-def blog_posting(post: Post, site: Site) -> Markup:
+def blog_posting(post: ListedPost, site: Site) -> Markup:
     """The post as schema.org's BlogPosting, for a JSON-LD data block: `<`, `>` and `&` are
     written as JSON escapes, so no text of the post can close the block."""
-    author = post.author
-    address = site.base_url + post.url
+    author = post["author"]
+    address = site.base_url + post_path(post["id"], post["slug"])
+    published = post["published_at"]
     document = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
-        "headline": post.title,
-        "description": post.excerpt,
+        "headline": post["title"],
+        "description": post["excerpt"],
         "url": address,
         "mainEntityOfPage": address,
-        "datePublished": post.published_at.isoformat() if post.published_at else None,
-        "dateModified": post.updated_at.isoformat(),
-        "keywords": [tag.name for tag in post.tags],
-        "image": site.base_url + picture_path(author.image_file),
+        "datePublished": published.isoformat() if published else None,
+        "dateModified": post["updated_at"].isoformat(),
+        "keywords": post["tags"],
+        "image": site.base_url + picture_path(author["image_file"]),
         "author": {
             "@type": "Person",
-            "name": author.display_name or author.username,
-            "url": site.base_url + author_path(author.username),
+            "name": author["display_name"] or author["username"],
+            "url": site.base_url + author_path(author["username"]),
         },
     }
     encoded = json.dumps(document, ensure_ascii=False)

@@ -191,4 +191,6 @@ async def test_a_display_name_and_bio_show_on_the_authors_page(
     bio = page.get_by_test_id("author-bio")
     await expect(bio).to_have_text("Notes on engines: https://ada.example/notes <b>bold</b>")
     await expect(bio.get_by_role("link")).to_have_attribute("href", "https://ada.example/notes")
-    await expect(page.get_by_test_id("author-profile")).to_contain_text("0 posts · Joined")
+    await expect(page.get_by_test_id("author-profile")).to_contain_text(
+        "0 posts · 0 followers · 0 following · Joined"
+    )

@@ -2,6 +2,7 @@
 // page's own card <template> with textContent, so whatever a user wrote stays text. Dates
 // and reading times are written the way the server writes them (web/rendering.py).
 import { api } from "./api.js";
+import { showLike } from "./conversation.js";
 
 const button = document.getElementById("load-more");
 const list = document.getElementById("posts");
@@ -65,6 +66,14 @@ function card(post) {
   field("title").textContent = post.title;
   field("excerpt").textContent = post.excerpt; // plain text, cut when the post was written
   field("tags").replaceChildren(...post.tags.map(tagChip));
+  node.id = `post-${post.id}`;
+  const likeForm = field("like-form");
+  if (likeForm !== null) {
+    likeForm.dataset.postId = String(post.id);
+    showLike(likeForm, post.liked, post.like_count);
+    field("comments").href = `${post.url}#comments`;
+    field("comments").textContent = `${post.comment_count} comment${post.comment_count === 1 ? "" : "s"}`;
+  }
   return node;
 }
 
