@@ -146,7 +146,8 @@ async def test_a_list_is_one_statement_after_the_token_whatever_the_page_holds(
     conduit: Conduit, writer: ConduitUser, reader: ConduitUser, count_statements: StatementCounter
 ) -> None:
     for _ in range(3):
-        await conduit.article(writer, tagList=["a", "b"])
+        article = await conduit.article(writer, tagList=["a", "b"])
+        await conduit.post(f"/articles/{article['slug']}/favorite", reader)
     count_statements.statements.clear()
     await conduit.get("/articles", reader, favorited="reader", author="writer")
     filtered = len(count_statements)
