@@ -54,7 +54,9 @@ class Conduit:
         headers = user.headers if user else {}
         return await self.client.post(API + path, headers=headers, json=body)
 
-    async def put(self, path: str, user: ConduitUser | None = None, body: object = None) -> Response:
+    async def put(
+        self, path: str, user: ConduitUser | None = None, body: object = None
+    ) -> Response:
         headers = user.headers if user else {}
         return await self.client.put(API + path, headers=headers, json=body)
 

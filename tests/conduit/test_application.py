@@ -1,8 +1,6 @@
 """The Conduit application as mounted: its own OpenAPI document, CORS on its prefix only,
 its error shape on its routes only, and the subtitle it added to Inkwell's posts."""
 
-from collections.abc import Iterator
-
 import pytest
 from httpx import AsyncClient
 
@@ -14,8 +12,8 @@ FRONTEND = "https://frontend.example"
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Iterator[Settings]:
-    yield settings.model_copy(update={"conduit_cors_origins": (FRONTEND,)})
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"conduit_cors_origins": (FRONTEND,)})
 
 
 async def test_the_conduit_document_lists_every_operation(client: AsyncClient) -> None:
@@ -128,7 +126,9 @@ async def test_an_inkwell_post_gets_an_optional_subtitle(
 ) -> None:
     body = {"title": "T", "content": "C", "subtitle": "Under it"}
     created = await client.post("/api/posts", json=body, headers=author.headers)
-    plain = await client.post("/api/posts", json={"title": "T", "content": "C"}, headers=author.headers)
+    plain = await client.post(
+        "/api/posts", json={"title": "T", "content": "C"}, headers=author.headers
+    )
 
     assert created.status_code == plain.status_code == 201
     assert created.json()["subtitle"] == "Under it"

@@ -10,9 +10,7 @@ from tests.factories import Factory
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
 
-async def test_creating_answers_201_with_the_article(
-    conduit: Conduit, writer: ConduitUser
-) -> None:
+async def test_creating_answers_201_with_the_article(conduit: Conduit, writer: ConduitUser) -> None:
     body = {
         "title": "How to train your dragon",
         "description": "Ever wonder how?",
@@ -178,7 +176,9 @@ async def test_an_update_changes_the_description(conduit: Conduit, writer: Condu
 async def test_an_empty_tag_list_clears_the_tags(conduit: Conduit, writer: ConduitUser) -> None:
     created = await conduit.article(writer, tagList=["one", "two"])
 
-    response = await conduit.put(f"/articles/{created['slug']}", writer, {"article": {"tagList": []}})
+    response = await conduit.put(
+        f"/articles/{created['slug']}", writer, {"article": {"tagList": []}}
+    )
 
     assert response.status_code == 200
     assert response.json()["article"]["tagList"] == []

@@ -16,7 +16,7 @@ async def test_commenting_answers_201_with_the_comment(
     comment = response.json()["comment"]
     assert isinstance(comment["id"], int)
     assert comment["body"] == "Nice!"
-    assert comment["createdAt"] and comment["updatedAt"]
+    assert comment["createdAt"] <= comment["updatedAt"]
     assert comment["author"] == {
         "username": "reader",
         "bio": None,

@@ -107,9 +107,7 @@ async def test_by_favorited_lists_what_that_user_favorited(
     assert response.json()["articles"][0]["favoritesCount"] == 1
 
 
-async def test_filters_combine(
-    conduit: Conduit, writer: ConduitUser, reader: ConduitUser
-) -> None:
+async def test_filters_combine(conduit: Conduit, writer: ConduitUser, reader: ConduitUser) -> None:
     wanted = await conduit.article(writer, tagList=["dragons"])
     others = [
         await conduit.article(writer, tagList=["cats"]),

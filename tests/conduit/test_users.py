@@ -31,9 +31,7 @@ async def test_registering_answers_201_with_a_token_and_no_bio_or_image(
 async def test_the_registered_token_reads_the_current_user(conduit: Conduit) -> None:
     token = (await conduit.post("/users", body=new_user())).json()["user"]["token"]
 
-    response = await conduit.client.get(
-        f"{API}/user", headers={"Authorization": f"Token {token}"}
-    )
+    response = await conduit.client.get(f"{API}/user", headers={"Authorization": f"Token {token}"})
 
     assert response.status_code == 200
     assert response.json()["user"]["username"] == "jake"
@@ -53,9 +51,7 @@ async def test_a_taken_username_or_email_is_a_409_naming_it(
 
 
 @pytest.mark.parametrize("field", ["username", "email", "password"])
-async def test_a_blank_field_is_a_422_saying_it_cant_be_blank(
-    conduit: Conduit, field: str
-) -> None:
+async def test_a_blank_field_is_a_422_saying_it_cant_be_blank(conduit: Conduit, field: str) -> None:
     response = await conduit.post("/users", body=new_user(**{field: ""}))
 
     assert response.status_code == 422
@@ -118,9 +114,7 @@ async def test_a_bad_authorization_header_is_a_401_token_is_invalid(
     assert response.json() == {"errors": {"token": ["is invalid"]}}
 
 
-async def test_updating_the_bio_answers_and_keeps_it(
-    conduit: Conduit, writer: ConduitUser
-) -> None:
+async def test_updating_the_bio_answers_and_keeps_it(conduit: Conduit, writer: ConduitUser) -> None:
     response = await conduit.put("/user", writer, {"user": {"bio": "I write."}})
 
     assert response.status_code == 200

@@ -103,6 +103,7 @@ def _tag(tag: str | None) -> str | None:
     summary="Get recent articles globally",
 )
 async def list_articles(
+    *,
     reader: DbReader,
     viewer_id: ConduitViewerId,
     settings: AppSettings,
@@ -153,6 +154,7 @@ async def feed(
     summary="Create an article",
 )
 async def create_article(
+    *,
     data: NewArticleRequest,
     user: ConduitUser,
     session: DbSession,
@@ -192,6 +194,7 @@ async def get_article(
     summary="Update an article",
 )
 async def update_article(
+    *,
     slug: Slug,
     data: UpdateArticleRequest,
     user: ConduitUser,
@@ -303,6 +306,7 @@ async def list_comments(
     summary="Create a comment for an article",
 )
 async def add_comment(
+    *,
     slug: Slug,
     data: NewCommentRequest,
     user: ConduitUser,

@@ -73,9 +73,7 @@ async def _conduit_error(request: Request, exc: Exception) -> Response:
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    status, field, message = _BY_CODE.get(
-        exc.code, (exc.status_code, str(exc.code), exc.detail)
-    )
+    status, field, message = _BY_CODE.get(exc.code, (exc.status_code, str(exc.code), exc.detail))
     headers = {key: value for key, value in (exc.headers or {}).items() if key == "Retry-After"}
     return errors_response(status, {field: [message]}, headers)
 
@@ -123,9 +121,7 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     if not is_database_outage(exc):
         return await _unexpected(request, exc)
     logger.warning("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
-    return errors_response(
-        503, {"database": ["is temporarily unavailable"]}, {"Retry-After": "5"}
-    )
+    return errors_response(503, {"database": ["is temporarily unavailable"]}, {"Retry-After": "5"})
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

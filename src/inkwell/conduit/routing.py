@@ -19,9 +19,7 @@ _DESCRIPTIONS = {
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error statuses a route answers, all `{"errors": {...}}`."""
-    return {
-        status: {"model": Errors, "description": _DESCRIPTIONS[status]} for status in statuses
-    }
+    return {status: {"model": Errors, "description": _DESCRIPTIONS[status]} for status in statuses}
 
 
 class ConduitRoute(PostBodyRoute):

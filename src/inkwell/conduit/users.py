@@ -76,6 +76,7 @@ async def login(
     summary="Register a new user",
 )
 async def register(
+    *,
     data: NewUserRequest,
     session: DbSession,
     passwords: Passwords,
@@ -109,6 +110,7 @@ async def current_user(user: ConduitUser, tokens: Tokens, settings: AppSettings)
     summary="Update current user",
 )
 async def update_user(
+    *,
     data: UpdateUserRequest,
     user: ConduitUser,
     session: DbSession,

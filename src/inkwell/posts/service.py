@@ -183,9 +183,7 @@ def _page(listing: Listing, *, signed_in: bool, profiles: bool) -> Select[Any]:
 
 
 @cache
-def _listing(
-    listing: Listing, signed_in: bool, profiles: bool
-) -> tuple[Select[Any], Select[Any]]:
+def _listing(listing: Listing, signed_in: bool, profiles: bool) -> tuple[Select[Any], Select[Any]]:
     """The page and the total-only statements, built once, with the page as parameters:
     composing a statement costs more CPU than running it, and SQLAlchemy compiles each of
     these once, then takes it from its cache. Built at first use rather than at import, so
@@ -209,9 +207,7 @@ def _user_named(parameter: str) -> Any:
 
 
 @cache
-def _filtered(
-    filters: Filters, signed_in: bool, profiles: bool
-) -> tuple[Select[Any], Select[Any]]:
+def _filtered(filters: Filters, signed_in: bool, profiles: bool) -> tuple[Select[Any], Select[Any]]:
     """Published posts matching every filter given, newest first; the total counts the same
     rows (a scalar subquery riding along, as the other listings' do). A name no user has
     lists nothing."""
