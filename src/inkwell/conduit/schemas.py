@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.comments.schemas import Body as CommentBody
 from inkwell.posts.schemas import Content, Subtitle, Tags, Title
@@ -45,14 +46,18 @@ class NewUserRequest(ConduitInput):
 
 
 class UpdateUser(ConduitInput):
-    """`bio` and `image`: null or "" clear them. The email and the password change only in
-    Inkwell's account settings (with the current password, the email once confirmed)."""
+    """`bio`: null or "" clear it. The email and the password change only in Inkwell's
+    account settings (with the current password, the email once confirmed), the image by
+    uploading a picture there: frontends send the whole user back, so `email`, `image` and
+    an empty `password` are taken unchanged, and left out of this schema."""
 
-    email: Email | None = None
-    password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)] | None = None
-    username: Username | None = None
+    email: SkipJsonSchema[Email | None] = None
+    password: SkipJsonSchema[
+        Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)] | None
+    ] = None
+    username: Username | SkipJsonSchema[None] = None
     bio: Bio | None = None
-    image: Annotated[str, StringConstraints(max_length=2048)] | None = None
+    image: SkipJsonSchema[Annotated[str, StringConstraints(max_length=2048)] | None] = None
 
     _not_null = field_validator("username", mode="before")(_refuse_null)
 
@@ -78,10 +83,10 @@ class NewArticleRequest(ConduitInput):
 class UpdateArticle(ConduitInput):
     """Any field may be left out, none may be null; `tagList: []` removes every tag."""
 
-    title: Title | None = None
-    description: Description | None = None
-    body: Content | None = None
-    tagList: Tags | None = None  # noqa: N815  (the spec's name)
+    title: Title | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
+    body: Content | SkipJsonSchema[None] = None
+    tagList: Tags | SkipJsonSchema[None] = None  # noqa: N815  (the spec's name)
 
     _not_null = field_validator("title", "description", "body", "tagList", mode="before")(
         _refuse_null

@@ -16,7 +16,7 @@ from inkwell.users.models import User
 
 
 @cache
-def _feed(profiles: bool) -> tuple[Select[Any], Select[Any]]:
+def _feed(profiles: bool = False) -> tuple[Select[Any], Select[Any]]:
     """The reader's follows (a range of their primary key) pick the authors; each author's
     newest published posts come from the (user_id, published_at, id) index of published
     posts, or PostgreSQL walks the (published_at, id) one filtering by the followed set,
