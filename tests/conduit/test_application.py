@@ -145,3 +145,21 @@ async def test_an_inkwell_post_without_a_subtitle_is_an_article_with_an_empty_de
     response = await conduit.get(f"/articles/t-{created['id']}")
 
     assert response.json()["article"]["description"] == ""
+
+
+async def test_a_wrong_method_is_a_405_allowing_every_method_of_the_path(
+    client: AsyncClient,
+) -> None:
+    response = await client.request("OPTIONS", f"{API}/user")
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, PUT"
+    assert list(response.json()) == ["errors"]
+
+
+async def test_reads_open_to_anyone_document_no_required_token(client: AsyncClient) -> None:
+    paths = (await client.get(f"{API}/openapi.json")).json()["paths"]
+
+    assert "security" not in paths["/articles"]["get"]
+    assert "security" not in paths["/profiles/{username}"]["get"]
+    assert paths["/articles"]["post"]["security"] == [{"Token": []}]

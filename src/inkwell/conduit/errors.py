@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from inkwell.errors import DomainError, ErrorCode, is_database_outage
+from inkwell.errors import DomainError, ErrorCode, allowed_methods, is_database_outage
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = 422 if exc.status_code == 400 else exc.status_code
     field = _HTTP_FIELDS.get(status, "body" if status == 422 else "request")
-    return errors_response(status, {field: [str(exc.detail).lower()]}, exc.headers)
+    headers = exc.headers
+    if status == 405 and (allowed := allowed_methods(request)):
+        headers = {**(headers or {}), "Allow": allowed}
+    return errors_response(status, {field: [str(exc.detail).lower()]}, headers)
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> Response:
