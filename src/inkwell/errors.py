@@ -198,7 +198,7 @@ _HTTP_ERROR_CODES = {
 }
 
 
-def allowed_methods(request: Request) -> str:
+def _allowed_methods(request: Request) -> str:
     """The methods some route answers at this path: FastAPI makes one route per method, so the
     405 it raises names only the methods of the first route whose path matched."""
     routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
@@ -220,7 +220,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     shows the status's own message."""
     assert isinstance(exc, StarletteHTTPException)
     headers = exc.headers
-    if exc.status_code == 405 and (allowed := allowed_methods(request)):
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
         headers = {**(headers or {}), "Allow": allowed}
     if _shows_error_page(request):
         return _error_page(request, exc.status_code, None, headers)

@@ -163,3 +163,10 @@ async def test_reads_open_to_anyone_document_no_required_token(client: AsyncClie
     assert "security" not in paths["/articles"]["get"]
     assert "security" not in paths["/profiles/{username}"]["get"]
     assert paths["/articles"]["post"]["security"] == [{"Token": []}]
+
+
+async def test_the_feeds_405_allows_only_what_the_feed_answers(client: AsyncClient) -> None:
+    response = await client.request("OPTIONS", f"{API}/articles/feed")
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"

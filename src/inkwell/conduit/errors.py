@@ -9,12 +9,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
-from inkwell.errors import DomainError, ErrorCode, allowed_methods, is_database_outage
+from inkwell.errors import DomainError, ErrorCode, is_database_outage
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +108,27 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
 
 
 _HTTP_FIELDS = {404: "resource", 405: "method", 413: "body", 415: "body"}
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> str:
+    """The methods of the path as documented: of the routes whose path matches, those with
+    the fewest parameters (`/articles/feed` is GET only, though `/articles/{slug}` would
+    match it for PUT and DELETE)."""
+    path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+    routes = [
+        context.original_route
+        for context in iter_route_contexts(request.app.router.routes)
+        if isinstance(context.original_route, Route)
+        and context.original_route.path_regex.match(path)
+    ]
+    if not routes:
+        return ""
+    fewest = min(len(route.param_convertors) for route in routes)
+    methods = set().union(
+        *(route.methods or () for route in routes if len(route.param_convertors) == fewest)
+    )
+    return ", ".join(method for method in _METHODS if method in methods)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -114,7 +137,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     status = 422 if exc.status_code == 400 else exc.status_code
     field = _HTTP_FIELDS.get(status, "body" if status == 422 else "request")
     headers = exc.headers
-    if status == 405 and (allowed := allowed_methods(request)):
+    if status == 405 and (allowed := _allowed_methods(request)):
         headers = {**(headers or {}), "Allow": allowed}
     return errors_response(status, {field: [str(exc.detail).lower()]}, headers)
 
