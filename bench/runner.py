@@ -63,6 +63,8 @@ SLOW_SCENARIO = "slow I/O"
 INKWELL = "Inkwell PG"
 HOME = "Inkwell home /"
 POST_PAGE = f"Inkwell post page ({COMMENTS} comments)"
+CONDUIT = "Conduit articles"
+CONDUIT_ARTICLES = "/conduit/api/articles"
 SYNC = "sync"
 TUTORIAL = "tutorial async"
 
@@ -73,6 +75,8 @@ TARGETS = (
     Target("Inkwell PG >= 3x tutorial async @64", POSTS_SCENARIO, INKWELL, TUTORIAL, 64, 3),
     Target("Inkwell PG >= 5x sync @64", POSTS_SCENARIO, INKWELL, SYNC, 64, 5),
     Target("home page >= 70% of Inkwell's JSON @64", POSTS_SCENARIO, HOME, INKWELL, 64, 0.7),
+    Target("Conduit >= 0.9x Inkwell's JSON @64", POSTS_SCENARIO, CONDUIT, INKWELL, 64, 0.9),
+    Target("Conduit >= 0.9x Inkwell's JSON @256", POSTS_SCENARIO, CONDUIT, INKWELL, 256, 0.9),
     Target("slow I/O: Inkwell PG >= 5x sync @256", SLOW_SCENARIO, INKWELL, SYNC, 256, 5),
     Target("slow I/O: tutorial async >= 5x sync @256", SLOW_SCENARIO, TUTORIAL, SYNC, 256, 5),
 )
@@ -318,6 +322,8 @@ def check_document(path: str, status: int, body: bytes) -> str | None:
         return "not the posts page document"
     if path.startswith("/posts/") and body.count(b'data-testid="comment"') != COMMENTS:
         return f"not a post page with its {COMMENTS} comments"
+    if path == CONDUIT_ARTICLES and b'"articlesCount"' not in body:
+        return "not the Conduit articles document"
     return None
 
 
@@ -378,7 +384,12 @@ def servers(postgres: URL, sqlite_url: str, upstream: str, post_page: str) -> li
     }
     reference = {"BENCH_DATABASE_URL": plain}
     slow = {"BENCH_UPSTREAM_URL": upstream}
-    posts = [Load(INKWELL, "/api/posts"), Load(HOME, "/", optional=True)]
+    # Conduit's default page (20 articles) against Inkwell's (10 posts), on the same server.
+    posts = [
+        Load(INKWELL, "/api/posts"),
+        Load(HOME, "/", optional=True),
+        Load(CONDUIT, CONDUIT_ARTICLES),
+    ]
     wrapped = "bench.apps.upstream:create_app"
     return [
         Server(POSTS_SCENARIO, "inkwell.cli:served_app", tuple(posts), inkwell_pg),

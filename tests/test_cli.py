@@ -10,7 +10,9 @@ from uvicorn.importer import import_from_string
 from inkwell.cli import app, served_app
 from inkwell.comments.models import Comment
 from inkwell.config import Settings
-from inkwell.posts.models import Post
+from inkwell.likes.models import Like
+from inkwell.posts.models import Post, PostTag, Tag
+from inkwell.seed import LIKES_PER_USER
 from inkwell.users.models import User
 
 runner = CliRunner()
@@ -38,6 +40,20 @@ async def test_seed_adds_the_users_and_posts_asked_for(session: AsyncSession) ->
     commented = select(Post.id, Post.comment_count).where(Post.comment_count > 0)
     assert (await session.execute(commented)).all() == [(first, 12)]
     assert await session.scalar(select(func.count()).select_from(Comment)) == 12
+
+
+@pytest.mark.usefixtures("cli_env")
+async def test_seed_tags_the_posts_and_likes_them_with_exact_counts(
+    session: AsyncSession,
+) -> None:
+    result = await asyncio.to_thread(runner.invoke, app, ["seed", "--users", "3", "--posts", "50"])
+
+    assert result.exit_code == 0, result.output
+    assert await session.scalar(select(func.count()).select_from(Like)) == 3 * LIKES_PER_USER
+    assert await session.scalar(select(func.sum(Post.like_count))) == 3 * LIKES_PER_USER
+    tagged = await session.scalar(select(func.count()).select_from(PostTag))
+    assert tagged == await session.scalar(select(func.sum(Tag.post_count)))
+    assert tagged
 
 
 @pytest.mark.usefixtures("cli_env")

@@ -15,6 +15,8 @@ from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.router import router as auth_router
 from inkwell.auth.tokens import AccessTokens
 from inkwell.comments.router import router as comments_router
+from inkwell.conduit.app import PREFIX as CONDUIT_PREFIX
+from inkwell.conduit.app import create_conduit_app
 from inkwell.config import Settings
 from inkwell.db import Reader, create_engine, create_sessionmaker
 from inkwell.errors import install_error_handlers
@@ -142,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads_router)
     if settings.api_docs:
         install_api_docs(app)
+    app.mount(CONDUIT_PREFIX, create_conduit_app(settings), name="conduit")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/media", storage.media_app(), name="media")
     return app

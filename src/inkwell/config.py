@@ -2,7 +2,8 @@
 
 Each domain declares the settings it reads in its own `config.py` (`auth.config.AuthSettings`,
 `media.config.MediaSettings`, `mail.config.MailSettings`, `operations.config.OperationsSettings`,
-`notifications.config.NotificationSettings`, `abuse.config.WriteLimitSettings`),
+`notifications.config.NotificationSettings`, `abuse.config.WriteLimitSettings`,
+`conduit.config.ConduitSettings`),
 the database's are below, and `Settings` composes them into the one frozen object the app is
 built from. The environment's names stay flat (`DATABASE_URL`, `SMTP_HOST`, `MAX_UPLOAD_BYTES`)
 so deployments keep working, and a domain's code can ask for its own group only
@@ -18,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 
 from inkwell.abuse.config import WriteLimitSettings
 from inkwell.auth.config import AuthSettings
+from inkwell.conduit.config import ConduitSettings
 from inkwell.mail.config import MailSettings
 from inkwell.media.config import MediaSettings
 from inkwell.notifications.config import NotificationSettings
@@ -92,6 +94,7 @@ class Settings(
     OperationsSettings,
     NotificationSettings,
     WriteLimitSettings,
+    ConduitSettings,
 ):
     # An empty variable counts as unset: compose.yaml passes optional ones as `${SMTP_HOST:-}`.
     model_config = SettingsConfigDict(

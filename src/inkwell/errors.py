@@ -283,13 +283,19 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
 QUERY_CANCELED = "57014"
 
 
-async def _database_unavailable(request: Request, exc: Exception) -> Response:
-    """A lost or exhausted database is a temporary outage (503), not a server bug (500)."""
-    if isinstance(exc, DBAPIError) and not (
+def is_database_outage(exc: Exception) -> bool:
+    """Whether a database error is a lost or exhausted database (a temporary outage, 503)
+    rather than a server bug (500)."""
+    return not isinstance(exc, DBAPIError) or (
         isinstance(exc, OperationalError)
         or exc.connection_invalidated
         or getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED
-    ):
+    )
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """A lost or exhausted database is a temporary outage (503), not a server bug (500)."""
+    if not is_database_outage(exc):
         return await _unexpected(request, exc)
     logger.warning("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
     return _respond(

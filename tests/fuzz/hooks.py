@@ -1,6 +1,7 @@
 """Schemathesis hooks (SCHEMATHESIS_HOOKS=tests.fuzz.hooks): every generated request carries
-the bearer token of a user registered for the run, and schemathesis's own auth checks send
-the same operations without it (or with a broken one)."""
+the bearer token of a user registered for the run (the Conduit API takes `Bearer` as well as
+`Token`), and schemathesis's own auth checks send the same operations without it (or with a
+broken one)."""
 
 import os
 import secrets

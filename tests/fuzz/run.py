@@ -1,5 +1,7 @@
-"""Schemathesis against a real `inkwell serve` on a free loopback port: one pass signed in
-(tests/fuzz/hooks.py registers a user and sends its token), one anonymous pass."""
+"""Schemathesis against a real `inkwell serve` on a free loopback port, over each of its
+documents (Inkwell's API, and the Conduit API's at /conduit/api): one pass signed in
+(tests/fuzz/hooks.py registers a user and sends its token, which both APIs take), one
+anonymous pass."""
 
 import os
 import subprocess
@@ -11,6 +13,8 @@ import httpx
 
 from tests.servers import ROOT, VENV_BIN, free_port, server_env
 
+# The documents fuzzed, by the base URL of their operations.
+DOCUMENTS = ("", "/conduit/api")
 GENEROUS_RATE_LIMITS = {
     f"RATE_LIMIT_{action}_PER_{key}": "100000/minute"
     for action in ("LOGIN", "REGISTER", "FORGOT_PASSWORD")
@@ -30,7 +34,8 @@ def _wait_until_answering(url: str, server: subprocess.Popen[bytes], timeout: fl
 
 
 def fuzz(max_seconds: int, database_url: str | None = None, workers: int = 2) -> int:
-    """Runs both passes for `max_seconds` each; the exit code is schemathesis's worst."""
+    """Runs both passes over each document for `max_seconds` each; the exit code is
+    schemathesis's worst."""
     with tempfile.TemporaryDirectory(prefix="inkwell-fuzz-") as tmp:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
@@ -47,7 +52,8 @@ def fuzz(max_seconds: int, database_url: str | None = None, workers: int = 2) ->
         try:
             _wait_until_answering(f"{base_url}/health", server, timeout=120)
             codes = [
-                _schemathesis(base_url, max_seconds, workers, signed_in=signed_in)
+                _schemathesis(base_url, api, max_seconds, workers, signed_in=signed_in)
+                for api in DOCUMENTS
                 for signed_in in (True, False)
             ]
         finally:
@@ -56,15 +62,19 @@ def fuzz(max_seconds: int, database_url: str | None = None, workers: int = 2) ->
         return max(codes)
 
 
-def _schemathesis(base_url: str, max_seconds: int, workers: int, *, signed_in: bool) -> int:
+def _schemathesis(
+    base_url: str, api: str, max_seconds: int, workers: int, *, signed_in: bool
+) -> int:
     env = os.environ | {"INKWELL_FUZZ_URL": base_url, "PYTHONPATH": str(ROOT)}
     if signed_in:
         env["SCHEMATHESIS_HOOKS"] = "tests.fuzz.hooks"
-    print(f"== schemathesis, {'signed in' if signed_in else 'anonymous'}", flush=True)
+    who = "signed in" if signed_in else "anonymous"
+    print(f"== schemathesis, {base_url}{api}/openapi.json, {who}", flush=True)
     command = [
         VENV_BIN / "schemathesis",
         "run",
-        f"{base_url}/openapi.json",
+        f"{base_url}{api}/openapi.json",
+        f"--url={base_url}{api}",
         "--checks=all",
         "--exclude-checks=ignored_auth,object_level_authorization",
         f"--max-time={max_seconds}",

@@ -94,7 +94,9 @@ async def _presented_token(
 PresentedToken = Annotated[str | None, Depends(_presented_token)]
 
 
-async def _token_owner(session: DbSession, tokens: Tokens, token: str) -> User:
+async def token_owner(session: DbSession, tokens: Tokens, token: str) -> User:
+    """The user an access token names, loaded into the request's session, while the token's
+    security stamp is still theirs (a second API reads its own header with this)."""
     claims = tokens.read(token)
     user = await session.get(User, claims.user_id)
     if user is None or not secrets.compare_digest(user.security_stamp, claims.security_stamp):
@@ -105,7 +107,7 @@ async def _token_owner(session: DbSession, tokens: Tokens, token: str) -> User:
 async def _current_user(token: PresentedToken, session: DbSession, tokens: Tokens) -> User:
     if token is None:
         raise Unauthorized("Not authenticated")
-    return await _token_owner(session, tokens, token)
+    return await token_owner(session, tokens, token)
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]

@@ -146,9 +146,14 @@ async def edit_comment(session: AsyncSession, user: User, comment_id: int, body:
     return comment
 
 
-async def delete_comment(session: AsyncSession, user: User, comment_id: int) -> None:
-    """Its author may delete a comment, and so may the author of the post it is under."""
+async def delete_comment(
+    session: AsyncSession, user: User, comment_id: int, *, post_id: int | None = None
+) -> None:
+    """Its author may delete a comment, and so may the author of the post it is under.
+    With `post_id`, a comment under another post is not found (an address naming both)."""
     comment, post_author_id = await _comment_and_post_author(session, comment_id)
+    if post_id is not None and comment.post_id != post_id:
+        raise NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
     if user.id not in (comment.user_id, post_author_id):
         raise Forbidden("You may only delete your own comments or those under your posts")
     await session.delete(comment)

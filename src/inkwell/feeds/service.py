@@ -16,7 +16,7 @@ from inkwell.users.models import User
 
 
 @cache
-def _feed() -> tuple[Select[Any], Select[Any]]:
+def _feed(profiles: bool = False) -> tuple[Select[Any], Select[Any]]:
     """The reader's follows (a range of their primary key) pick the authors; each author's
     newest published posts come from the (user_id, published_at, id) index of published
     posts, or PostgreSQL walks the (published_at, id) one filtering by the followed set,
@@ -28,14 +28,17 @@ def _feed() -> tuple[Select[Any], Select[Any]]:
         User.id.in_(followed_ids(viewer))
     )
     page = posts.newest_first(
-        posts.listed_columns(total.scalar_subquery(), signed_in=True)
+        posts.listed_columns(total.scalar_subquery(), signed_in=True, profiles=profiles)
         .join(Post.author)
         .where(Post.user_id.in_(followed_ids(viewer)))
     )
     return page, total
 
 
-async def list_feed(reader: Reader, viewer_id: int, *, skip: int, limit: int) -> PostListing:
-    page, total_only = _feed()
+async def list_feed(
+    reader: Reader, viewer_id: int, *, skip: int, limit: int, profiles: bool = False
+) -> PostListing:
+    """`profiles`: each author with their bio and whether the reader follows them."""
+    page, total_only = _feed(profiles)
     parameters = {"viewer_id": viewer_id, "skip": skip, "limit": limit}
     return await posts.read_listing(reader, page, total_only, parameters)

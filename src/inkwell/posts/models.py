@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from inkwell.users.models import User
 
 TITLE_MAX_LENGTH = 100
+SUBTITLE_MAX_LENGTH = 300
 CONTENT_MAX_LENGTH = 50_000
 DRAFT = "draft"
 PUBLISHED = "published"
@@ -63,6 +64,8 @@ class Post(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
+    # A short line under the title, plain text; optional (the Conduit API's `description`).
+    subtitle: Mapped[str | None] = mapped_column(String(SUBTITLE_MAX_LENGTH), default=None)
     content: Mapped[str] = mapped_column(Text)
     # Rendered from `content` when it is written (posts.markdown), so reads never parse it.
     content_html: Mapped[str] = mapped_column(Text)

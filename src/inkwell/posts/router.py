@@ -128,6 +128,7 @@ async def create_post(
         markdown=markdown,
         status=data.status,
         tags=data.tags,
+        subtitle=data.subtitle,
     )
     return await _read(reader, post, user.id)
 

@@ -3,7 +3,7 @@ into its schemas, the pages render them, and a second API (Conduit) builds its o
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class ListedAuthor(TypedDict):
@@ -11,6 +11,10 @@ class ListedAuthor(TypedDict):
     username: str
     image_file: str | None
     display_name: str | None
+    # Read by the listings asked for profiles only (Conduit's): the bio, and whether the
+    # reader follows the author.
+    bio: NotRequired[str | None]
+    following: NotRequired[bool]
 
 
 class ListedPost(TypedDict):
@@ -19,6 +23,7 @@ class ListedPost(TypedDict):
 
     id: int
     title: str
+    subtitle: str | None
     content: str
     content_html: str
     excerpt: str

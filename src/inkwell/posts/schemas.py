@@ -4,7 +4,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StringConstraints, computed_field
 from pydantic.json_schema import SkipJsonSchema
 
-from inkwell.posts.models import CONTENT_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, post_path
+from inkwell.posts.models import (
+    CONTENT_MAX_LENGTH,
+    SUBTITLE_MAX_LENGTH,
+    TAGS_PER_POST,
+    TITLE_MAX_LENGTH,
+    post_path,
+)
 from inkwell.posts.slugs import TAG_MAX_LENGTH, tag_name
 from inkwell.schemas import Input, Patch, SaysSomething, Schema
 from inkwell.users.schemas import UserPublic
@@ -17,6 +23,12 @@ Title = Annotated[
 # Content keeps its whitespace (indentation can matter) but must say something.
 Content = Annotated[
     str, StringConstraints(min_length=1, max_length=CONTENT_MAX_LENGTH), SaysSomething
+]
+# Optional; plain text on one line; empty clears it.
+Subtitle = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=SUBTITLE_MAX_LENGTH),
+    Field(pattern=r"^[^\x00-\x1f\x7f]*$", description="A short line under the title"),
 ]
 Status = Annotated[
     Literal["draft", "published"],
@@ -62,6 +74,7 @@ class PostCreate(Input):
     content: Content
     status: Status = "published"
     tags: Tags = Field(default_factory=list)
+    subtitle: Subtitle | SkipJsonSchema[None] = None
 
 
 class PostReplace(Input):
@@ -71,6 +84,7 @@ class PostReplace(Input):
     content: Content
     status: Status | SkipJsonSchema[None] = None
     tags: Tags | SkipJsonSchema[None] = None
+    subtitle: Subtitle | SkipJsonSchema[None] = None
 
 
 class PostPatch(Patch):
@@ -78,11 +92,13 @@ class PostPatch(Patch):
     content: Content | SkipJsonSchema[None] = None
     status: Status | SkipJsonSchema[None] = None
     tags: Tags | SkipJsonSchema[None] = None
+    subtitle: Subtitle | SkipJsonSchema[None] = None
 
 
 class PostRead(Schema):
     id: int
     title: str
+    subtitle: str | None = Field(default=None, description="A short line under the title")
     content: str = Field(description="The Markdown the author wrote")
     content_html: str = Field(description="`content` rendered to sanitized HTML when written")
     excerpt: str = Field(description="The start of the rendered text, about 200 characters")

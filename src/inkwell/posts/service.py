@@ -2,13 +2,14 @@
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     bindparam,
     delete,
+    exists,
     false,
     func,
     insert,
@@ -25,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from inkwell.db import Reader, utcnow
 from inkwell.errors import ErrorCode, NotFound
+from inkwell.follows.columns import followed_by
 from inkwell.likes.columns import liked_by
 from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.posts.models import (
@@ -36,7 +38,8 @@ from inkwell.posts.models import (
     Tag,
     is_published,
 )
-from inkwell.posts.rows import ListedPost, ListedTag, PostListing
+from inkwell.posts.rows import ListedAuthor, ListedPost, ListedTag, PostListing
+from inkwell.users.identity import lookup_key
 from inkwell.users.models import User
 
 # Which posts a listing reads: everyone's, one author's, one tag's (all published, newest
@@ -88,7 +91,7 @@ def _tag_names() -> Any:
 
 
 def listed_columns(
-    total: ColumnElement[Any] | Any | None, *, signed_in: bool
+    total: ColumnElement[Any] | Any | None, *, signed_in: bool, profiles: bool = False
 ) -> Select[*tuple[Any, ...]]:
     """A listed post's columns, its author's, and the total a page is part of, for every
     listing of posts (these, the feed); the caller joins the author (`Post.author`).
@@ -97,13 +100,19 @@ def listed_columns(
     the way. Aggregates (the tags) are correlated subqueries; whether the reader likes the
     post is an `EXISTS` column (one primary-key probe a row) bound to `viewer_id`; the like
     and comment counts are those the database keeps on the row. One statement, whatever
-    the page holds.
+    the page holds. With `profiles`, the author also comes with their bio and whether the
+    reader follows them (another primary-key probe a row): what a Conduit profile shows.
     """
     liked = liked_by(bindparam("viewer_id"), Post.id) if signed_in else false()
     totals = [] if total is None else [total.label("total")]
+    following = followed_by(bindparam("viewer_id"), User.id) if signed_in else false()
+    authors: list[ColumnElement[Any]] = (
+        [User.bio.label("author_bio"), following.label("author_following")] if profiles else []
+    )
     return select(
         Post.id,
         Post.title,
+        Post.subtitle,
         Post.content,
         Post.content_html,
         Post.excerpt,
@@ -120,6 +129,7 @@ def listed_columns(
         Post.like_count,
         Post.comment_count,
         liked.label("liked"),
+        *authors,
         *totals,
     )
 
@@ -134,7 +144,7 @@ def newest_first(query: Select[Any]) -> Select[Any]:
     )
 
 
-def _page(listing: Listing, *, signed_in: bool) -> Select[Any]:
+def _page(listing: Listing, *, signed_in: bool, profiles: bool) -> Select[Any]:
     """The total rides along (the author's or the tag's count from the joined row, or the
     total as a scalar subquery): one round trip, one snapshot."""
     total: Any = {
@@ -143,7 +153,7 @@ def _page(listing: Listing, *, signed_in: bool) -> Select[Any]:
         "tag": Tag.post_count,
         "drafts": _drafts_count(),
     }[listing]
-    query = listed_columns(total, signed_in=signed_in)
+    query = listed_columns(total, signed_in=signed_in, profiles=profiles)
     if listing == "tag":
         # The tag's own index, in the listings' order, from post_tags' copy of the dates:
         # the tag's id is found first (a subquery, not a join), so the index is walked for
@@ -173,23 +183,72 @@ def _page(listing: Listing, *, signed_in: bool) -> Select[Any]:
 
 
 @cache
-def _listing(listing: Listing, signed_in: bool) -> tuple[Select[Any], Select[Any]]:
+def _listing(listing: Listing, signed_in: bool, profiles: bool) -> tuple[Select[Any], Select[Any]]:
     """The page and the total-only statements, built once, with the page as parameters:
     composing a statement costs more CPU than running it, and SQLAlchemy compiles each of
     these once, then takes it from its cache. Built at first use rather than at import, so
     `make mutation` reaches the builders' mutants (mutmut switches a mutant on per call).
     """
-    return _page(listing, signed_in=signed_in), _total(listing)
+    return _page(listing, signed_in=signed_in, profiles=profiles), _total(listing)
+
+
+class Filters(NamedTuple):
+    """Which filters a listing by names combines: the author's username, a tag, and the
+    username of a reader who likes the posts."""
+
+    author: bool
+    tag: bool
+    liked_by: bool
+
+
+def _user_named(parameter: str) -> Any:
+    """The id of the user whose name's lookup key is bound to `parameter` (NULL if none)."""
+    return select(User.id).where(User.username_key == bindparam(parameter)).scalar_subquery()
+
+
+@cache
+def _filtered(filters: Filters, signed_in: bool, profiles: bool) -> tuple[Select[Any], Select[Any]]:
+    """Published posts matching every filter given, newest first; the total counts the same
+    rows (a scalar subquery riding along, as the other listings' do). A name no user has
+    lists nothing."""
+    clauses: list[ColumnElement[bool]] = []
+    if filters.author:
+        clauses.append(Post.user_id == _user_named("author_key"))
+    if filters.tag:
+        tag_id = select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()
+        clauses.append(exists().where(PostTag.post_id == Post.id, PostTag.tag_id == tag_id))
+    if filters.liked_by:
+        clauses.append(liked_by(_user_named("liked_by_key"), Post.id))
+    total = select(func.count()).select_from(Post).where(is_published, *clauses)
+    page = newest_first(
+        listed_columns(total.scalar_subquery(), signed_in=signed_in, profiles=profiles)
+        .join(Post.author)
+        .where(*clauses)
+    )
+    return page, total
+
+
+# Where a listing's row has the author's profile columns, when it has them.
+_AUTHOR_BIO = 19
 
 
 def _listed(row: Sequence[Any]) -> ListedPost:
     """A page's row, the author's columns nested under `author`, the tags a sorted list."""
-    post_id, title, content, content_html, excerpt, date_posted, updated_at, user_id = row[:8]
-    status, published_at, slug, tags, username, image_file, display_name = row[8:15]
-    like_count, comment_count, liked = row[15:18]
+    post_id, title, subtitle, content, content_html, excerpt, date_posted, updated_at = row[:8]
+    user_id, status, published_at, slug, tags, username, image_file, display_name = row[8:16]
+    like_count, comment_count, liked = row[16:19]
+    author: ListedAuthor = {
+        "id": user_id,
+        "username": username,
+        "image_file": image_file,
+        "display_name": display_name,
+    }
+    if len(row) > _AUTHOR_BIO and row._fields[_AUTHOR_BIO] == "author_bio":  # type: ignore[attr-defined]
+        author["bio"], author["following"] = row[_AUTHOR_BIO], bool(row[_AUTHOR_BIO + 1])
     return {
         "id": post_id,
         "title": title,
+        "subtitle": subtitle,
         "content": content,
         "content_html": content_html,
         "excerpt": excerpt,
@@ -200,12 +259,7 @@ def _listed(row: Sequence[Any]) -> ListedPost:
         "published_at": published_at,
         "slug": slug,
         "tags": sorted(tags.split(TAG_SEPARATOR)) if tags else [],
-        "author": {
-            "id": user_id,
-            "username": username,
-            "image_file": image_file,
-            "display_name": display_name,
-        },
+        "author": author,
         "like_count": like_count,
         "comment_count": comment_count,
         "liked": bool(liked),
@@ -234,41 +288,58 @@ async def list_posts(
     tag: str | None = None,
     drafts: bool = False,
     viewer_id: int | None = None,
+    author_name: str | None = None,
+    liked_by_name: str | None = None,
+    profiles: bool = False,
 ) -> PostListing:
     """Published posts, everyone's or one author's or one tag's; or, with `drafts`, the
     drafts of `author_id` (for them alone: the caller checks who asks). `viewer_id` is the
-    signed-in reader, for whom each post says whether they like it."""
-    listing: Listing = (
-        "drafts" if drafts else "tag" if tag is not None else "author" if author_id else "all"
-    )
-    page, total_only = _listing(listing, viewer_id is not None)
+    signed-in reader, for whom each post says whether they like it.
+
+    By names instead (`author_name`, `liked_by_name`, combined with `tag` if given): the
+    posts of the author so named, liked by the reader so named. `profiles` adds each
+    author's bio and whether the reader follows them (see listed_columns)."""
+    signed_in = viewer_id is not None
     parameters = {
         "skip": skip,
         "limit": limit,
         "author_id": author_id,
         "tag": tag,
         "viewer_id": viewer_id,
+        "author_key": None if author_name is None else lookup_key(author_name),
+        "liked_by_key": None if liked_by_name is None else lookup_key(liked_by_name),
     }
+    if author_name is not None or liked_by_name is not None:
+        filters = Filters(author_name is not None, tag is not None, liked_by_name is not None)
+        page, total_only = _filtered(filters, signed_in, profiles)
+        return await read_listing(reader, page, total_only, parameters)
+    listing: Listing = (
+        "drafts" if drafts else "tag" if tag is not None else "author" if author_id else "all"
+    )
+    page, total_only = _listing(listing, signed_in, profiles)
     return await read_listing(reader, page, total_only, parameters)
 
 
 @cache
-def _one(signed_in: bool) -> Select[Any]:
+def _one(signed_in: bool, profiles: bool) -> Select[Any]:
     """A published post, or a draft for its author (`viewer_id`) only."""
     visible = or_(is_published, Post.user_id == bindparam("viewer_id"))
     return (
-        listed_columns(None, signed_in=signed_in)
+        listed_columns(None, signed_in=signed_in, profiles=profiles)
         .join(Post.author)
         .where(Post.id == bindparam("post_id"), visible)
     )
 
 
-async def get_listed_post(reader: Reader, post_id: int, viewer_id: int | None) -> ListedPost:
+async def get_listed_post(
+    reader: Reader, post_id: int, viewer_id: int | None, *, profiles: bool = False
+) -> ListedPost:
     """One post as listings show it (its counts, whether the viewer likes it): one statement.
     To anyone but its author a draft does not exist."""
     parameters = {"post_id": post_id, "viewer_id": viewer_id}
+    query = _one(viewer_id is not None, profiles)
     async with reader.connect() as connection:
-        row = (await connection.execute(_one(viewer_id is not None), parameters)).one_or_none()
+        row = (await connection.execute(query, parameters)).one_or_none()
     if row is None:
         raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
     return _listed(row)
@@ -306,10 +377,12 @@ async def create_post(
     markdown: MarkdownRenderer,
     status: str = PUBLISHED,
     tags: Sequence[str] = (),
+    subtitle: str | None = None,
 ) -> Post:
     now = utcnow()
     post = Post(
         title=title,
+        subtitle=subtitle,
         author=author,
         status=status,
         date_posted=now,
@@ -332,11 +405,15 @@ async def update_post(
     content: str | None = None,
     status: str | None = None,
     tags: Sequence[str] | None = None,
+    subtitle: str | None = None,
 ) -> Post:
-    """Changes what is given; None leaves a field as it is. Publishing stamps published_at
-    with the moment, each time: a post published again is new again; unpublishing clears it."""
+    """Changes what is given; None leaves a field as it is (an empty subtitle clears it).
+    Publishing stamps published_at with the moment, each time: a post published again is
+    new again; unpublishing clears it."""
     if title is not None:
         post.title = title
+    if subtitle is not None:
+        post.subtitle = subtitle or None
     if content is not None:
         await _write_content(post, content, markdown)
     if tags is not None:

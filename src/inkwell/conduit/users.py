@@ -1,0 +1,188 @@
+"""Conduit's users, the current user and profiles: Inkwell's accounts and follows."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, status
+
+from inkwell.auth import service as auth
+from inkwell.auth.dependencies import (
+    AppSettings,
+    ClientAddress,
+    PasswordChecks,
+    RateLimits,
+    Tokens,
+)
+from inkwell.auth.ratelimit import Action
+from inkwell.conduit.dependencies import ConduitUser, ConduitViewerId, conduit_write_limit
+from inkwell.conduit.errors import ConduitError
+from inkwell.conduit.routing import ConduitRoute, documented
+from inkwell.conduit.schemas import (
+    LoginRequest,
+    NewUserRequest,
+    ProfileResponse,
+    UpdateUserRequest,
+    UserResponse,
+)
+from inkwell.conduit.shapes import image_url, profile
+from inkwell.dependencies import DbReader, DbSession, Passwords
+from inkwell.follows import service as follows
+from inkwell.users import service as users
+from inkwell.users.models import USERNAME_MAX_LENGTH, User
+
+router = APIRouter(route_class=ConduitRoute)
+
+# What a frontend sends as a username in a path, before NFKC and the lookup key.
+ProfileName = Annotated[str, Path(min_length=1, max_length=4 * USERNAME_MAX_LENGTH)]
+
+
+def _user(settings: AppSettings, user: User, token: str) -> UserResponse:
+    return UserResponse.model_validate(
+        {
+            "user": {
+                "email": user.email,
+                "token": token,
+                "username": user.username,
+                "bio": user.bio,
+                "image": image_url(settings.public_base_url, user.image_file),
+            }
+        }
+    )
+
+
+@router.post(
+    "/users/login",
+    tags=["User and Authentication"],
+    responses=documented(401, 422, 429),
+    summary="Existing user login",
+)
+async def login(
+    data: LoginRequest,
+    session: DbSession,
+    guard: PasswordChecks,
+    tokens: Tokens,
+    settings: AppSettings,
+) -> UserResponse:
+    """By email (Inkwell also takes the username), within Inkwell's sign-in limits."""
+    user = await auth.authenticate(session, guard, data.user.email, data.user.password)
+    return _user(settings, user, tokens.issue(user))
+
+
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    tags=["User and Authentication"],
+    responses=documented(409, 422, 429),
+    summary="Register a new user",
+)
+async def register(
+    *,
+    data: NewUserRequest,
+    session: DbSession,
+    passwords: Passwords,
+    limiter: RateLimits,
+    address: ClientAddress,
+    tokens: Tokens,
+    settings: AppSettings,
+) -> UserResponse:
+    new = data.user
+    await limiter.spend(Action.REGISTER, address=address, accounts=[new.username, new.email])
+    user = await users.register(
+        session, passwords, username=new.username, email=new.email, password=new.password
+    )
+    return _user(settings, user, tokens.issue(user))
+
+
+@router.get(
+    "/user",
+    tags=["User and Authentication"],
+    responses=documented(401, 422),
+    summary="Get current user",
+)
+async def current_user(user: ConduitUser, tokens: Tokens, settings: AppSettings) -> UserResponse:
+    return _user(settings, user, tokens.issue(user))
+
+
+@router.put(
+    "/user",
+    tags=["User and Authentication"],
+    responses=documented(401, 409, 422),
+    summary="Update current user",
+)
+async def update_user(
+    *,
+    data: UpdateUserRequest,
+    user: ConduitUser,
+    session: DbSession,
+    passwords: Passwords,
+    guard: PasswordChecks,
+    tokens: Tokens,
+    settings: AppSettings,
+) -> UserResponse:
+    """The username and bio change here; `bio: null` or `""` clears it. The email and the
+    password change in Inkwell's settings (with the current password), the picture by an
+    upload: sending them unchanged (or empty) is fine, sending new ones is a 422."""
+    changes = data.user
+    if changes.email is not None and changes.email != user.email:
+        raise ConduitError(422, "email", "can only be changed in Inkwell's account settings")
+    if changes.password:
+        raise ConduitError(422, "password", "can only be changed in Inkwell's account settings")
+    current_image = image_url(settings.public_base_url, user.image_file)
+    if (changes.image or None) != current_image:
+        raise ConduitError(422, "image", "is set by uploading a picture to Inkwell")
+    bio = (changes.bio or "") if "bio" in changes.model_fields_set else None
+    await users.update_user(session, passwords, guard, user, username=changes.username, bio=bio)
+    return _user(settings, user, tokens.issue(user))
+
+
+@router.get(
+    "/profiles/{username}",
+    tags=["Profile"],
+    responses=documented(401, 404, 422),
+    summary="Get a profile",
+)
+async def get_profile(
+    username: ProfileName, reader: DbReader, viewer_id: ConduitViewerId, settings: AppSettings
+) -> ProfileResponse:
+    found = await users.get_profile_by_username(reader, username, viewer_id)
+    return ProfileResponse.model_validate({"profile": profile(settings.public_base_url, found)})
+
+
+@router.post(
+    "/profiles/{username}/follow",
+    tags=["Profile"],
+    responses=documented(401, 404, 422, 429),
+    dependencies=[Depends(conduit_write_limit("follows"))],
+    summary="Follow a user",
+)
+async def follow(
+    username: ProfileName,
+    user: ConduitUser,
+    session: DbSession,
+    reader: DbReader,
+    settings: AppSettings,
+) -> ProfileResponse:
+    found = await users.get_profile_by_username(reader, username, user.id)
+    quiet = timedelta(hours=settings.follow_notification_quiet_hours)
+    await follows.follow(session, user.id, found.id, notification_quiet=quiet)
+    followed = {**profile(settings.public_base_url, found), "following": True}
+    return ProfileResponse.model_validate({"profile": followed})
+
+
+@router.delete(
+    "/profiles/{username}/follow",
+    tags=["Profile"],
+    responses=documented(401, 404, 422),
+    summary="Unfollow a user",
+)
+async def unfollow(
+    username: ProfileName,
+    user: ConduitUser,
+    session: DbSession,
+    reader: DbReader,
+    settings: AppSettings,
+) -> ProfileResponse:
+    found = await users.get_profile_by_username(reader, username, user.id)
+    await follows.unfollow(session, user.id, found.id)
+    unfollowed = {**profile(settings.public_base_url, found), "following": False}
+    return ProfileResponse.model_validate({"profile": unfollowed})

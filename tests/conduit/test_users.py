@@ -1,0 +1,229 @@
+"""Conduit's users: registering, logging in, the current user, and its tokens being
+Inkwell's own."""
+
+import pytest
+from httpx import AsyncClient
+
+from tests.conduit.conftest import API, STRONG_PASSWORD, Conduit, ConduitUser
+from tests.factories import PASSWORD
+
+
+def new_user(name: str = "jake", **fields: str) -> dict[str, object]:
+    user = {"username": name, "email": f"{name}@example.com", "password": STRONG_PASSWORD}
+    return {"user": user | fields}
+
+
+async def test_registering_answers_201_with_a_token_and_no_bio_or_image(
+    conduit: Conduit,
+) -> None:
+    response = await conduit.post("/users", body=new_user())
+
+    assert response.status_code == 201
+    user = response.json()["user"]
+    assert user["username"] == "jake"
+    assert user["email"] == "jake@example.com"
+    assert user["bio"] is None
+    assert user["image"] is None
+    assert isinstance(user["token"], str)
+    assert user["token"]
+
+
+async def test_the_registered_token_reads_the_current_user(conduit: Conduit) -> None:
+    token = (await conduit.post("/users", body=new_user())).json()["user"]["token"]
+
+    response = await conduit.client.get(f"{API}/user", headers={"Authorization": f"Token {token}"})
+
+    assert response.status_code == 200
+    assert response.json()["user"]["username"] == "jake"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({"username": "Writer"}, "username"), ({"email": "writer@example.com"}, "email")],
+)
+async def test_a_taken_username_or_email_is_a_409_naming_it(
+    conduit: Conduit, writer: ConduitUser, fields: dict[str, str], field: str
+) -> None:
+    response = await conduit.post("/users", body=new_user("other", **fields))
+
+    assert response.status_code == 409
+    assert response.json() == {"errors": {field: ["has already been taken"]}}
+
+
+@pytest.mark.parametrize("field", ["username", "email", "password"])
+async def test_a_blank_field_is_a_422_saying_it_cant_be_blank(conduit: Conduit, field: str) -> None:
+    response = await conduit.post("/users", body=new_user(**{field: ""}))
+
+    assert response.status_code == 422
+    assert response.json()["errors"][field] == ["can't be blank"]
+
+
+async def test_a_missing_user_object_is_a_422_in_the_errors_shape(conduit: Conduit) -> None:
+    response = await conduit.post("/users", body={})
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"user": ["can't be blank"]}}
+
+
+async def test_an_invalid_email_is_a_422_naming_the_email(conduit: Conduit) -> None:
+    response = await conduit.post("/users", body=new_user(email="not-an-email"))
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["email"]
+
+
+async def test_logging_in_by_email_answers_the_user_with_a_token(
+    conduit: Conduit, writer: ConduitUser
+) -> None:
+    body = {"user": {"email": "writer@example.com", "password": PASSWORD}}
+    response = await conduit.post("/users/login", body=body)
+
+    assert response.status_code == 200
+    user = response.json()["user"]
+    assert (user["username"], user["bio"], user["image"]) == ("writer", None, None)
+    assert user["token"]
+
+
+async def test_a_wrong_password_is_a_401_in_the_errors_shape(
+    conduit: Conduit, writer: ConduitUser
+) -> None:
+    body = {"user": {"email": "writer@example.com", "password": "not the password"}}
+    response = await conduit.post("/users/login", body=body)
+
+    assert response.status_code == 401
+    assert response.json() == {"errors": {"email or password": ["is invalid"]}}
+
+
+async def test_the_current_user_without_a_token_is_a_401_token_is_missing(
+    conduit: Conduit,
+) -> None:
+    response = await conduit.get("/user")
+
+    assert response.status_code == 401
+    assert response.json() == {"errors": {"token": ["is missing"]}}
+    assert response.headers["WWW-Authenticate"] == "Token"
+
+
+@pytest.mark.parametrize("header", ["Token not-a-jwt", "Token", "Basic abc"])
+async def test_a_bad_authorization_header_is_a_401_token_is_invalid(
+    client: AsyncClient, header: str
+) -> None:
+    response = await client.get(f"{API}/user", headers={"Authorization": header})
+
+    assert response.status_code == 401
+    assert response.json() == {"errors": {"token": ["is invalid"]}}
+
+
+async def test_updating_the_bio_answers_and_keeps_it(conduit: Conduit, writer: ConduitUser) -> None:
+    response = await conduit.put("/user", writer, {"user": {"bio": "I write."}})
+
+    assert response.status_code == 200
+    assert response.json()["user"]["bio"] == "I write."
+    assert (await conduit.get("/user", writer)).json()["user"]["bio"] == "I write."
+
+
+@pytest.mark.parametrize("cleared", ["", None])
+async def test_an_empty_or_null_bio_is_stored_as_null(
+    conduit: Conduit, writer: ConduitUser, cleared: str | None
+) -> None:
+    await conduit.put("/user", writer, {"user": {"bio": "I write."}})
+
+    response = await conduit.put("/user", writer, {"user": {"bio": cleared}})
+
+    assert response.status_code == 200
+    assert (await conduit.get("/user", writer)).json()["user"]["bio"] is None
+
+
+async def test_an_empty_image_without_a_picture_stays_null(
+    conduit: Conduit, writer: ConduitUser
+) -> None:
+    response = await conduit.put("/user", writer, {"user": {"image": ""}})
+
+    assert response.status_code == 200
+    assert response.json()["user"]["image"] is None
+
+
+async def test_a_new_image_url_is_a_422_naming_the_image(
+    conduit: Conduit, writer: ConduitUser
+) -> None:
+    body = {"user": {"image": "https://example.com/me.png"}}
+    response = await conduit.put("/user", writer, body)
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["image"]
+
+
+async def test_the_username_changes_and_the_token_still_works(
+    conduit: Conduit, writer: ConduitUser
+) -> None:
+    response = await conduit.put("/user", writer, {"user": {"username": "author"}})
+
+    assert response.status_code == 200
+    assert (await conduit.get("/user", writer)).json()["user"]["username"] == "author"
+
+
+async def test_sending_the_whole_user_back_unchanged_is_accepted(
+    conduit: Conduit, writer: ConduitUser
+) -> None:
+    current = (await conduit.get("/user", writer)).json()["user"]
+
+    response = await conduit.put("/user", writer, {"user": current | {"password": ""}})
+
+    assert response.status_code == 200
+    assert response.json()["user"]["email"] == current["email"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({"email": "new@example.com"}, "email"), ({"password": STRONG_PASSWORD}, "password")],
+)
+async def test_a_new_email_or_password_is_a_422_sending_to_inkwells_settings(
+    conduit: Conduit, writer: ConduitUser, fields: dict[str, str], field: str
+) -> None:
+    response = await conduit.put("/user", writer, {"user": fields})
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == [field]
+
+
+async def test_a_taken_username_on_update_is_a_409(
+    conduit: Conduit, writer: ConduitUser, reader: ConduitUser
+) -> None:
+    response = await conduit.put("/user", writer, {"user": {"username": "reader"}})
+
+    assert response.status_code == 409
+    assert response.json() == {"errors": {"username": ["has already been taken"]}}
+
+
+async def test_an_inkwell_bearer_token_works_as_a_conduit_token(
+    client: AsyncClient, writer: ConduitUser
+) -> None:
+    token = writer.bearer["Authorization"].removeprefix("Bearer ")
+
+    inkwell = await client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
+    conduit = await client.get(f"{API}/user", headers={"Authorization": f"Token {token}"})
+
+    assert inkwell.status_code == conduit.status_code == 200
+
+
+async def test_a_conduit_token_signs_in_to_inkwells_api(
+    client: AsyncClient, conduit: Conduit
+) -> None:
+    token = (await conduit.post("/users", body=new_user())).json()["user"]["token"]
+
+    response = await client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 200
+    assert response.json()["username"] == "jake"
+
+
+async def test_logging_out_of_inkwell_ends_the_conduit_token(
+    client: AsyncClient, conduit: Conduit, writer: ConduitUser
+) -> None:
+    logout = await client.post("/api/users/logout", headers=writer.bearer)
+
+    response = await conduit.get("/user", writer)
+
+    assert logout.status_code == 204
+    assert response.status_code == 401
+    assert response.json() == {"errors": {"token": ["is invalid"]}}
