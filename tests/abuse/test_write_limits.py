@@ -1,4 +1,4 @@
-"""Per-account limits on writes: posts, comments, likes and follows each have their own
+"""Per-account limits on writes: posts, comments, likes, follows and reports each have their own
 budget per account, answered 429 with Retry-After and `rate_limited` once spent; other
 accounts and other writes are unaffected; with Redis every instance shares the budget.
 Run on both databases."""
@@ -63,14 +63,24 @@ def writes(client: AsyncClient, post: dict[str, object], author: Account) -> dic
     async def follows(headers: dict[str, str]) -> Response:
         return await client.put(f"/api/users/{author.id}/follow", headers=headers)
 
-    return {"posts": posts, "comments": comments, "likes": likes, "follows": follows}
+    async def reports(headers: dict[str, str]) -> Response:
+        body = {"post_id": post["id"], "reason": "spam"}
+        return await client.post("/api/reports", json=body, headers=headers)
+
+    return {
+        "posts": posts,
+        "comments": comments,
+        "likes": likes,
+        "follows": follows,
+        "reports": reports,
+    }
 
 
 def test_every_declared_write_is_limited_by_a_route() -> None:
-    assert set(WRITES) == {"posts", "comments", "likes", "follows"}
+    assert set(WRITES) == {"posts", "comments", "likes", "follows", "reports"}
 
 
-@pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows"])
+@pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows", "reports"])
 async def test_a_spent_write_is_a_429_for_that_account_only(
     *,
     client: AsyncClient,
@@ -107,8 +117,8 @@ async def test_an_anonymous_write_is_a_401_and_spends_nothing(
 
 
 def test_a_route_cannot_name_a_limit_that_is_not_declared() -> None:
-    with pytest.raises(ValueError, match="no rate_limit_reports_per_account"):
-        write_limit("reports")
+    with pytest.raises(ValueError, match="no rate_limit_shares_per_account"):
+        write_limit("shares")
 
 
 def test_the_tests_settings_lift_every_declared_limit() -> None:
@@ -116,14 +126,14 @@ def test_the_tests_settings_lift_every_declared_limit() -> None:
 
 
 def test_a_new_limit_is_one_declaration(settings: Settings) -> None:
-    """What adding reports takes: a field in abuse/config.py; the route then names it."""
+    """What adding shares would take: a field in abuse/config.py; the route then names it."""
 
-    class WithReports(WriteLimitSettings):
-        rate_limit_reports_per_account: str = "5/hour"
+    class WithShares(WriteLimitSettings):
+        rate_limit_shares_per_account: str = "5/hour"
 
-    assert "reports" in {
+    assert "shares" in {
         name.removeprefix("rate_limit_").removesuffix("_per_account")
-        for name in WithReports.model_fields
+        for name in WithShares.model_fields
     }
 
 
