@@ -45,9 +45,7 @@ async def world(factory: Factory, client: AsyncClient) -> World:
         assert liked.status_code == 200, liked.text
     await follow(client, reader, villain)
     await follow(client, reader, writer)
-    return World(
-        admin=admin, villain=villain, writer=writer, reader=reader, spam=spam, essay=essay
-    )
+    return World(admin=admin, villain=villain, writer=writer, reader=reader, spam=spam, essay=essay)
 
 
 async def change(client: AsyncClient, world: World, what: str, whom: Account) -> Any:
@@ -180,7 +178,9 @@ async def test_what_a_suspended_user_wrote_cannot_be_liked_commented_reported_or
     refused = [
         await client.put(f"/api/posts/{spam}/like", headers=headers),
         await client.post(f"/api/posts/{spam}/comments", json={"body": "x"}, headers=headers),
-        await client.post("/api/reports", json={"post_id": spam, "reason": "spam"}, headers=headers),
+        await client.post(
+            "/api/reports", json={"post_id": spam, "reason": "spam"}, headers=headers
+        ),
         await client.delete(f"/api/posts/{spam}", headers=world.admin.headers),
     ]
     assert [response.status_code for response in refused] == [404] * 4
@@ -230,7 +230,9 @@ async def test_others_writing_meanwhile_is_counted_once_the_suspension_is_lifted
 async def test_a_suspended_user_cannot_sign_in(client: AsyncClient, world: World) -> None:
     await change(client, world, "suspend", world.villain)
 
-    right = await client.post("/api/users/token", data={"username": "villain", "password": PASSWORD})
+    right = await client.post(
+        "/api/users/token", data={"username": "villain", "password": PASSWORD}
+    )
     wrong = await client.post("/api/users/token", data={"username": "villain", "password": "no"})
     assert right.status_code == 403
     assert right.json()["code"] == "account_suspended"
