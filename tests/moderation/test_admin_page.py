@@ -61,6 +61,7 @@ async def test_the_page_does_not_exist_for_anyone_but_admins(
 
 
 async def test_the_page_reads_the_same_statements_however_many_reports(
+    *,
     client: AsyncClient,
     factory: Factory,
     admin: Account,

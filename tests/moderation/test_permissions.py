@@ -1,4 +1,4 @@
-"""Who may do what, as a matrix of actor × action × whose resource: a plain user, the
+"""Who may do what, as a matrix of actor by action by whose resource: a plain user, the
 resource's owner and an admin deleting a post or a comment, suspending or unsuspending a
 user and resolving a report; on both databases."""
 
@@ -73,7 +73,7 @@ MATRIX = [
 
 @pytest.mark.parametrize(("action", "actor", "status", "code"), MATRIX)
 async def test_who_may_do_what(
-    client: AsyncClient, scene: Scene, action: str, actor: str, status: int, code: str | None
+    *, client: AsyncClient, scene: Scene, action: str, actor: str, status: int, code: str | None
 ) -> None:
     method, path = _request(scene, action)
     response = await client.request(method, path, headers=scene.accounts[actor].headers)

@@ -42,6 +42,7 @@ async def test_an_admin_suspends_a_user_and_their_post_leaves_the_home_page(
 
 
 async def test_an_admin_resolves_a_report_and_the_audit_log_lists_it(
+    *,
     page: Page,
     client: AsyncClient,
     factory: Factory,
