@@ -58,6 +58,8 @@ async def test_reporting_needs_a_signed_in_reader(
     [
         {"reason": "Spam"},
         {"post_id": 1, "comment_id": 1, "reason": "Spam"},
+        {"post_id": None, "comment_id": 1, "reason": "Spam"},
+        {"post_id": None, "reason": "Spam"},
         {"post_id": 1},
         {"post_id": 1, "reason": "  "},
         {"post_id": 1, "reason": "x" * (REASON_MAX_LENGTH + 1)},
@@ -68,6 +70,8 @@ async def test_reporting_needs_a_signed_in_reader(
     ids=[
         "no target",
         "both targets",
+        "a null beside",
+        "a null target",
         "no reason",
         "blank reason",
         "long reason",

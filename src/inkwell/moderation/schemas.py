@@ -3,7 +3,8 @@
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.moderation.models import REASON_MAX_LENGTH, REASON_MIN_LENGTH
 from inkwell.schemas import MAX_ID, Input, NoNul, Schema
@@ -14,8 +15,13 @@ TargetId = Annotated[int, Field(ge=1, le=MAX_ID)]
 class ReportCreate(Input):
     """What is reported (exactly one of `post_id` and `comment_id`), and why."""
 
-    post_id: TargetId | None = None
-    comment_id: TargetId | None = None
+    # The schema says "exactly one" too: a body naming both matches both branches.
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["post_id"]}, {"required": ["comment_id"]}]}
+    )
+
+    post_id: TargetId | SkipJsonSchema[None] = None
+    comment_id: TargetId | SkipJsonSchema[None] = None
     reason: Annotated[
         str,
         StringConstraints(
@@ -27,7 +33,8 @@ class ReportCreate(Input):
 
     @model_validator(mode="after")
     def exactly_one_target(self) -> Self:
-        if (self.post_id is None) == (self.comment_id is None):
+        given = self.model_fields_set & {"post_id", "comment_id"}
+        if len(given) != 1 or getattr(self, given.pop()) is None:
             raise ValueError("give exactly one of post_id and comment_id")
         return self
 
