@@ -3,6 +3,7 @@ comments and likes leave every public listing, page, count and feed (nothing is 
 and lifting the suspension restores everything exactly; on both databases. The counts the
 database keeps are compared with `count(*)` of what is shown."""
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.comments.models import Comment
 from inkwell.likes.models import Like
+from inkwell.moderation.models import AuditEntry
 from inkwell.posts.models import PUBLISHED, Post, PostStats, PostTag, Tag
 from inkwell.users.models import User
 from tests.conftest import PASSWORD, Account, Api
@@ -270,3 +272,26 @@ async def test_the_answer_says_who_is_suspended_since_when(
     assert suspended["suspended_at"] is not None
     assert again["suspended_at"] == suspended["suspended_at"]
     assert lifted["suspended_at"] is None
+
+
+async def test_two_admins_suspending_at_once_take_the_user_out_once(
+    client: AsyncClient, engine: AsyncEngine, factory: Factory, world: World
+) -> None:
+    other_admin = await factory.account("moderator", role="admin")
+    path = f"/api/users/{world.villain.id}/suspend"
+    answers = await asyncio.gather(
+        client.post(path, headers=world.admin.headers),
+        client.post(path, headers=other_admin.headers),
+    )
+    assert [answer.status_code for answer in answers] == [200, 200]
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+    async with engine.connect() as connection:
+        recorded = await connection.scalar(select(func.count()).select_from(AuditEntry))
+    assert recorded == 1
+
+
+async def test_the_signed_in_user_is_told_their_role(client: AsyncClient, world: World) -> None:
+    admin = await client.get("/api/users/me", headers=world.admin.headers)
+    reader = await client.get("/api/users/me", headers=world.reader.headers)
+    assert (admin.json()["role"], reader.json()["role"]) == ("admin", "user")
