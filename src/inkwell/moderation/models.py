@@ -4,6 +4,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inkwell.db import Base, utcnow
+from inkwell.users.models import USERNAME_MAX_LENGTH
 
 REASON_MIN_LENGTH = 3
 REASON_MAX_LENGTH = 500
@@ -54,7 +55,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    actor_name: Mapped[str] = mapped_column(String(50))
+    actor_name: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH))
     action: Mapped[str] = mapped_column(String(ACTION_MAX_LENGTH))
     target_type: Mapped[str] = mapped_column(String(TARGET_TYPE_MAX_LENGTH))
     target_id: Mapped[int]
