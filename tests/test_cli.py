@@ -14,6 +14,7 @@ from inkwell.likes.models import Like
 from inkwell.posts.models import Post, PostTag, Tag
 from inkwell.seed import LIKES_PER_USER
 from inkwell.users.models import User
+from tests.factories import Factory
 
 runner = CliRunner()
 
@@ -77,3 +78,26 @@ def test_serve_hands_each_worker_the_app_with_the_process_policy(
     result = runner.invoke(app, ["serve", "--workers", "2"])
     assert result.exit_code == 0, result.output
     assert [import_from_string(factory) for factory in served] == [served_app]
+
+
+@pytest.mark.usefixtures("cli_env")
+async def test_users_promote_and_demote_change_the_role(
+    session: AsyncSession, factory: Factory
+) -> None:
+    user = await factory.user("Alice")
+    promoted = await asyncio.to_thread(runner.invoke, app, ["users", "promote", "alice"])
+    assert promoted.exit_code == 0, promoted.output
+    assert "alice is now an admin" in promoted.output
+    assert await session.scalar(select(User.role).where(User.id == user.id)) == "admin"
+    demoted = await asyncio.to_thread(runner.invoke, app, ["users", "demote", "Alice"])
+    assert demoted.exit_code == 0, demoted.output
+    session.expire_all()
+    assert await session.scalar(select(User.role).where(User.id == user.id)) == "user"
+
+
+@pytest.mark.usefixtures("cli_env")
+@pytest.mark.parametrize("command", ["promote", "demote"])
+async def test_users_promote_or_demote_of_an_unknown_name_fails_clearly(command: str) -> None:
+    result = await asyncio.to_thread(runner.invoke, app, ["users", command, "nobody"])
+    assert result.exit_code == 1
+    assert "No user is named 'nobody'" in result.output

@@ -30,6 +30,7 @@ from inkwell.media.router import router as media_router
 from inkwell.media.router import uploads_router
 from inkwell.media.storage import create_storage
 from inkwell.migrations import upgrade_database
+from inkwell.moderation.router import router as moderation_router
 from inkwell.notifications.emails import Outbox
 from inkwell.notifications.router import router as notifications_router
 from inkwell.operations.application import InkwellFastAPI
@@ -43,6 +44,7 @@ from inkwell.syndication.router import router as syndication_router
 from inkwell.users.router import router as users_router
 from inkwell.web import accounts as account_pages
 from inkwell.web import conversation as conversation_forms
+from inkwell.web import moderation as moderation_pages
 from inkwell.web import notifications as notification_pages
 from inkwell.web import posts as post_pages
 from inkwell.web import profiles as profile_pages
@@ -133,10 +135,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notification_pages.router)
     app.include_router(syndication_router)
     app.include_router(conversation_forms.router)
+    app.include_router(moderation_pages.router)
     app.include_router(likes_router)
     app.include_router(comments_router)
     app.include_router(follows_router)
     app.include_router(notifications_router)
+    app.include_router(moderation_router)
     app.include_router(auth_router)
     app.include_router(users_router)
     app.include_router(health_router)

@@ -17,16 +17,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
+from inkwell.errors import NotFound
 from inkwell.migrations import downgrade_database, upgrade_database
 from inkwell.operations.logs import logging_config
 from inkwell.security import PasswordHasher
 from inkwell.seed import seed as seed_data
+from inkwell.users import service as users
+from inkwell.users.models import ADMIN, USER
 
 YOUNG_GENERATION_THRESHOLD = 10_000
 
 app = typer.Typer(help="Inkwell, an async blog platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+users_app = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 
 @asynccontextmanager
@@ -172,3 +177,34 @@ def seed(
     with Progress() as progress:
         asyncio.run(run(progress))
     typer.echo(f"Added {users} users, {posts} posts and {comments} comments.")
+
+
+def _set_role(username: str, role: str) -> None:
+    async def run() -> None:
+        engine = create_engine(Settings())
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                user = await users.get_user_by_username(session, username)
+                user.role = role
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except NotFound as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{username} is now {'an admin' if role == ADMIN else 'a user'}.")
+
+
+@users_app.command("promote")
+def users_promote(username: Annotated[str, typer.Argument(help="Their username")]) -> None:
+    """Make NAME an admin: they may delete any post or comment, suspend users and resolve
+    reports."""
+    _set_role(username, ADMIN)
+
+
+@users_app.command("demote")
+def users_demote(username: Annotated[str, typer.Argument(help="Their username")]) -> None:
+    """Make NAME a plain user again."""
+    _set_role(username, USER)

@@ -44,18 +44,22 @@ class ErrorCode(StrEnum):
     INVALID_CREDENTIALS = "invalid_credentials"
     TOKEN_INVALID = "token_invalid"  # noqa: S105  (a code, not a token)
     FORBIDDEN = "forbidden"
+    ADMINS_ONLY = "admins_only"
+    ACCOUNT_SUSPENDED = "account_suspended"
     CSRF_FAILED = "csrf_failed"
     CROSS_SITE_REFUSED = "cross_site_refused"
     NOT_FOUND = "not_found"
     USER_NOT_FOUND = "user_not_found"
     POST_NOT_FOUND = "post_not_found"
     COMMENT_NOT_FOUND = "comment_not_found"
+    REPORT_NOT_FOUND = "report_not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     CONFLICT = "conflict"
     USERNAME_TAKEN = "username_taken"
     USERNAME_TOO_SIMILAR = "username_too_similar"
     EMAIL_TAKEN = "email_taken"
     CHANGED_CONCURRENTLY = "changed_concurrently"
+    ADMIN_NOT_SUSPENDABLE = "admin_not_suspendable"
     BODY_TOO_LARGE = "body_too_large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     RATE_LIMITED = "rate_limited"
@@ -358,9 +362,11 @@ def _document_validation_code(app: FastAPI) -> None:
 _DESCRIPTIONS = {
     400: "The request cannot be carried out as asked",
     401: "Missing, expired or invalid credentials",
-    403: "The resource belongs to someone else, or a browser's request came from another site",
+    403: "The resource belongs to someone else, the action is for admins, the account is "
+    "suspended, or a browser's request came from another site",
     404: "No such resource",
-    409: "The username or email is already taken, or the resource changed concurrently",
+    409: "The username or email is already taken, the resource changed concurrently, or an "
+    "admin cannot be suspended",
     413: "The request body or upload is over its size limit",
     415: "Unsupported media type",
     422: "The request does not validate (a list of problems), or the uploaded file is empty, "
@@ -379,18 +385,26 @@ _CODES = {
         ErrorCode.CANNOT_FOLLOW_YOURSELF,
     ],
     401: [ErrorCode.NOT_AUTHENTICATED, ErrorCode.INVALID_CREDENTIALS, ErrorCode.TOKEN_INVALID],
-    403: [ErrorCode.FORBIDDEN, ErrorCode.CSRF_FAILED, ErrorCode.CROSS_SITE_REFUSED],
+    403: [
+        ErrorCode.FORBIDDEN,
+        ErrorCode.ADMINS_ONLY,
+        ErrorCode.ACCOUNT_SUSPENDED,
+        ErrorCode.CSRF_FAILED,
+        ErrorCode.CROSS_SITE_REFUSED,
+    ],
     404: [
         ErrorCode.NOT_FOUND,
         ErrorCode.USER_NOT_FOUND,
         ErrorCode.POST_NOT_FOUND,
         ErrorCode.COMMENT_NOT_FOUND,
+        ErrorCode.REPORT_NOT_FOUND,
     ],
     409: [
         ErrorCode.USERNAME_TAKEN,
         ErrorCode.USERNAME_TOO_SIMILAR,
         ErrorCode.EMAIL_TAKEN,
         ErrorCode.CHANGED_CONCURRENTLY,
+        ErrorCode.ADMIN_NOT_SUSPENDABLE,
     ],
     413: [ErrorCode.BODY_TOO_LARGE],
     415: [ErrorCode.UNSUPPORTED_MEDIA_TYPE],

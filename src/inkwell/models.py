@@ -4,8 +4,19 @@ from inkwell.auth.models import PasswordResetToken
 from inkwell.comments.models import Comment
 from inkwell.follows.models import Follow
 from inkwell.likes.models import Like
+from inkwell.moderation.models import AuditEntry, Report
 from inkwell.notifications.models import Notification
 from inkwell.posts.models import Post
 from inkwell.users.models import User
 
-__all__ = ["Comment", "Follow", "Like", "Notification", "PasswordResetToken", "Post", "User"]
+__all__ = [
+    "AuditEntry",
+    "Comment",
+    "Follow",
+    "Like",
+    "Notification",
+    "PasswordResetToken",
+    "Post",
+    "Report",
+    "User",
+]

@@ -1,7 +1,7 @@
-"""Per-account limits on writes: posts, comments, likes, follows and Markdown previews (each
-takes a rendering thread) have their own budget per account, answered 429 with Retry-After
-and `rate_limited` once spent; other accounts and other writes are unaffected; with Redis
-every instance shares the budget. Run on both databases."""
+"""Per-account limits on writes: posts, comments, likes, follows, reports and Markdown
+previews (each takes a rendering thread) have their own budget per account, answered 429
+with Retry-After and `rate_limited` once spent; other accounts and other writes are
+unaffected; with Redis every instance shares the budget. Run on both databases."""
 
 import socket
 import uuid
@@ -66,20 +66,25 @@ def writes(client: AsyncClient, post: dict[str, object], author: Account) -> dic
     async def previews(headers: dict[str, str]) -> Response:
         return await client.post("/api/markdown/preview", json={"content": "*c*"}, headers=headers)
 
+    async def reports(headers: dict[str, str]) -> Response:
+        body = {"post_id": post["id"], "reason": "spam"}
+        return await client.post("/api/reports", json=body, headers=headers)
+
     return {
         "posts": posts,
         "comments": comments,
         "likes": likes,
         "follows": follows,
+        "reports": reports,
         "previews": previews,
     }
 
 
 def test_every_declared_write_is_limited_by_a_route() -> None:
-    assert set(WRITES) == {"posts", "comments", "likes", "follows", "previews"}
+    assert set(WRITES) == {"posts", "comments", "likes", "follows", "reports", "previews"}
 
 
-@pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows", "previews"])
+@pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows", "reports", "previews"])
 async def test_a_spent_write_is_a_429_for_that_account_only(
     *,
     client: AsyncClient,
@@ -116,8 +121,8 @@ async def test_an_anonymous_write_is_a_401_and_spends_nothing(
 
 
 def test_a_route_cannot_name_a_limit_that_is_not_declared() -> None:
-    with pytest.raises(ValueError, match="no rate_limit_reports_per_account"):
-        write_limit("reports")
+    with pytest.raises(ValueError, match="no rate_limit_shares_per_account"):
+        write_limit("shares")
 
 
 def test_the_tests_settings_lift_every_declared_limit() -> None:
@@ -125,14 +130,14 @@ def test_the_tests_settings_lift_every_declared_limit() -> None:
 
 
 def test_a_new_limit_is_one_declaration(settings: Settings) -> None:
-    """What adding reports takes: a field in abuse/config.py; the route then names it."""
+    """What adding shares would take: a field in abuse/config.py; the route then names it."""
 
-    class WithReports(WriteLimitSettings):
-        rate_limit_reports_per_account: str = "5/hour"
+    class WithShares(WriteLimitSettings):
+        rate_limit_shares_per_account: str = "5/hour"
 
-    assert "reports" in {
+    assert "shares" in {
         name.removeprefix("rate_limit_").removesuffix("_per_account")
-        for name in WithReports.model_fields
+        for name in WithShares.model_fields
     }
 
 

@@ -13,6 +13,7 @@ from httpx import AsyncClient, Response
 
 from inkwell.syndication.atom import FEED_LENGTH
 from tests.conftest import Account, Api
+from tests.factories import Factory
 
 BASE = "http://127.0.0.1:8000"  # the test settings' PUBLIC_BASE_URL
 
@@ -70,6 +71,22 @@ async def test_the_site_feed_holds_the_newest_published_posts_and_no_draft(
 
     newest = [post["title"] for post in reversed(posts)][:FEED_LENGTH]
     assert [entry.title for entry in feed.entries] == newest
+
+
+async def test_a_suspended_authors_posts_leave_the_feeds(
+    api: Api, client: AsyncClient, factory: Factory, writing: dict[str, Any]
+) -> None:
+    writer = await api.sign_up("writer")
+    await api.post(writer, title="Soon hidden", tags=["python"])
+    admin = await factory.account("admin", role="admin")
+
+    await client.post(f"/api/users/{writer.id}/suspend", headers=admin.headers)
+
+    for address in ("/feed.atom", "/tags/python/feed.atom"):
+        assert [entry.title for entry in parsed(await client.get(address)).entries] == [
+            writing["title"]
+        ]
+    assert (await client.get("/@writer/feed.atom")).status_code == 404
 
 
 async def test_an_empty_site_feed_is_still_a_valid_feed(client: AsyncClient) -> None:

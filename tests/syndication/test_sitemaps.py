@@ -16,6 +16,7 @@ from inkwell.posts.models import Post
 from inkwell.syndication import service
 from inkwell.syndication.sitemaps import Address, url_set
 from tests.conftest import RENDERED, Account, Api, StartedApp
+from tests.factories import Factory
 
 BASE = "http://127.0.0.1:8000"
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -69,6 +70,21 @@ async def test_the_authors_file_lists_those_who_have_published(
     await api.post(drafter, status="draft")
     await api.sign_up("reader")
 
+    assert await locations(client, "/sitemaps/authors-1.xml") == [f"{BASE}/@author"]
+
+
+async def test_a_suspended_authors_posts_and_page_leave_the_sitemap(
+    api: Api, client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    kept = await api.post(author)
+    writer = await api.sign_up("writer")
+    await api.post(writer)
+    admin = await factory.account("admin", role="admin")
+
+    suspended = await client.post(f"/api/users/{writer.id}/suspend", headers=admin.headers)
+
+    assert suspended.status_code == 200, suspended.text
+    assert await locations(client, "/sitemaps/posts-1.xml") == [f"{BASE}{kept['url']}"]
     assert await locations(client, "/sitemaps/authors-1.xml") == [f"{BASE}/@author"]
 
 

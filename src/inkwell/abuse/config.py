@@ -18,12 +18,13 @@ class WriteLimitSettings(BaseModel):
     rate_limit_comments_per_account: RateLimit = "10/minute;300/day"
     rate_limit_likes_per_account: RateLimit = "60/minute;1000/day"
     rate_limit_follows_per_account: RateLimit = "30/minute;500/day"
+    rate_limit_reports_per_account: RateLimit = "10/hour;30/day"
     # Not a write, but each one takes a rendering thread: a script must not hold them all.
     rate_limit_previews_per_account: RateLimit = "30/minute;1000/day"
 
 
 PREFIX, SUFFIX = "rate_limit_", "_per_account"
-# The writes declared above: "posts", "comments", "likes", "follows", "previews".
+# The writes declared above: "posts", "comments", "likes", "follows", "reports", "previews".
 WRITES = frozenset(
     name.removeprefix(PREFIX).removesuffix(SUFFIX) for name in WriteLimitSettings.model_fields
 )

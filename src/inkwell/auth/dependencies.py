@@ -101,6 +101,8 @@ async def token_owner(session: DbSession, tokens: Tokens, token: str) -> User:
     user = await session.get(User, claims.user_id)
     if user is None or not secrets.compare_digest(user.security_stamp, claims.security_stamp):
         raise InvalidToken()
+    if user.suspended_at is not None:  # suspending ends every session; this makes sure
+        raise InvalidToken()
     return user
 
 

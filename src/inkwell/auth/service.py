@@ -16,7 +16,7 @@ from inkwell.auth.models import PasswordResetToken
 from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.config import Settings
 from inkwell.db import utcnow
-from inkwell.errors import BadRequest, ErrorCode, Unauthorized
+from inkwell.errors import BadRequest, ErrorCode, Forbidden, Unauthorized
 from inkwell.mail.service import Mailer, compose, deliver
 from inkwell.security import PasswordHasher
 from inkwell.users import service as users
@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 async def authenticate(
     session: AsyncSession, guard: PasswordGuard, login: str, password: str
 ) -> User:
-    """`login` is the username or the email, in any case.
+    """`login` is the username or the email, in any case. A suspended account is refused
+    (403) once the password is right.
 
     An unknown login still costs a full password check, so timing does not tell which
     accounts exist. The account is limited as one whichever name the client gave.
@@ -41,6 +42,11 @@ async def authenticate(
     matches = await guard.verify(user or login, password)
     if user is None or not matches:
         raise Unauthorized("Incorrect username or password", code=ErrorCode.INVALID_CREDENTIALS)
+    if user.suspended_at is not None:
+        # Told only to whoever knows the password: it tells a guesser nothing.
+        raise Forbidden(
+            "This account is suspended by the moderators", code=ErrorCode.ACCOUNT_SUSPENDED
+        )
     return user
 
 

@@ -57,7 +57,7 @@ async def edit_comment(
     "/comments/{comment_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 403, 404),
-    summary="Delete your comment, or one under your post",
+    summary="Delete your comment, or one under your post (an admin may delete any)",
 )
 async def delete_comment(comment_id: ResourceId, user: CurrentUser, session: DbSession) -> None:
     await service.delete_comment(session, user, comment_id)

@@ -1,7 +1,8 @@
 """Comments: every query and rule about comments lives here; nothing here commits.
 
 Who may do what: a comment's author may edit and delete it; the author of the post it is
-under may delete it (moderating their own conversation), not edit it."""
+under may delete it (moderating their own conversation), not edit it; so may an admin.
+While its author (or the post's) is suspended, a comment does not exist to anyone."""
 
 from collections.abc import Sequence
 from functools import cache
@@ -17,9 +18,10 @@ from inkwell.comments.models import Comment
 from inkwell.comments.rows import CommentListing, ListedComment
 from inkwell.db import Reader
 from inkwell.errors import ErrorCode, Forbidden, NotFound
+from inkwell.moderation import service as moderation
 from inkwell.notifications import service as notifications
 from inkwell.posts.models import Post, is_published
-from inkwell.users.models import User
+from inkwell.users.models import User, is_active, not_suspended
 
 
 def _post_not_found() -> NotFound:
@@ -30,7 +32,9 @@ def _post_not_found() -> NotFound:
 def _listing() -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
     """Oldest first from the (post_id, created_at, id) index, each comment with its author
     and the post's kept comment count: one statement, whatever the page holds. Past the
-    last page (or on a post with none) the count alone says whether the post exists."""
+    last page (or on a post with none) the count alone says whether the post exists.
+    Suspended users' comments are left out (and out of the count), and a suspended user's
+    post has no comments to show: to the public it does not exist."""
     page = (
         select(
             Comment.id,
@@ -47,12 +51,19 @@ def _listing() -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
         )
         .join(User, User.id == Comment.user_id)
         .join(Post, Post.id == Comment.post_id)
-        .where(Comment.post_id == bindparam("post_id"), is_published)
+        .where(
+            Comment.post_id == bindparam("post_id"),
+            is_published,
+            not_suspended,
+            is_active(Post.user_id),
+        )
         .order_by(Comment.created_at, Comment.id)
         .offset(bindparam("skip"))
         .limit(bindparam("limit"))
     )
-    total_only = select(Post.comment_count).where(Post.id == bindparam("post_id"), is_published)
+    total_only = select(Post.comment_count).where(
+        Post.id == bindparam("post_id"), is_published, is_active(Post.user_id)
+    )
     return page, total_only
 
 
@@ -110,7 +121,8 @@ async def add_comment(
     """Only under a published post: a draft has no readers to answer it. The post's author
     and its other commenters are notified in the same transaction; the emails go through
     `outbox` once it has committed."""
-    if await session.scalar(select(Post.id).where(Post.id == post_id, is_published)) is None:
+    visible = (Post.id == post_id, is_published, is_active(Post.user_id))
+    if await session.scalar(select(Post.id).where(*visible)) is None:
         raise _post_not_found()
     comment = Comment(post_id=post_id, author=author, body=body, body_html=await render(body))
     session.add(comment)
@@ -128,7 +140,7 @@ async def _comment_and_post_author(session: AsyncSession, comment_id: int) -> tu
             select(Comment, Post.user_id)
             .join(Post, Post.id == Comment.post_id)
             .options(joinedload(Comment.author, innerjoin=True))
-            .where(Comment.id == comment_id)
+            .where(Comment.id == comment_id, is_active(Comment.user_id), is_active(Post.user_id))
         )
     ).one_or_none()
     if row is None:
@@ -149,12 +161,15 @@ async def edit_comment(session: AsyncSession, user: User, comment_id: int, body:
 async def delete_comment(
     session: AsyncSession, user: User, comment_id: int, *, post_id: int | None = None
 ) -> None:
-    """Its author may delete a comment, and so may the author of the post it is under.
-    With `post_id`, a comment under another post is not found (an address naming both)."""
+    """Its author may delete a comment, and so may the author of the post it is under, and
+    any admin (which the audit log records). With `post_id`, a comment under another post
+    is not found (an address naming both)."""
     comment, post_author_id = await _comment_and_post_author(session, comment_id)
     if post_id is not None and comment.post_id != post_id:
         raise NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
     if user.id not in (comment.user_id, post_author_id):
-        raise Forbidden("You may only delete your own comments or those under your posts")
+        if not user.is_admin:
+            raise Forbidden("You may only delete your own comments or those under your posts")
+        moderation.record(session, user, "delete_comment", ("comment", comment.id), comment.body)
     await session.delete(comment)
     await session.flush()

@@ -12,7 +12,7 @@ from inkwell.follows.columns import followed_ids
 from inkwell.posts import service as posts
 from inkwell.posts.models import Post
 from inkwell.posts.rows import PostListing
-from inkwell.users.models import User
+from inkwell.users.models import User, not_suspended
 
 
 @cache
@@ -22,15 +22,15 @@ def _feed(profiles: bool = False) -> tuple[Select[Any], Select[Any]]:
     posts, or PostgreSQL walks the (published_at, id) one filtering by the followed set,
     whichever it judges cheaper.
     The total is the sum of the followed authors' kept post counts: it grows with how many
-    one follows, never with how many posts they wrote."""
+    one follows, never with how many posts they wrote. Suspended authors are left out."""
     viewer: BindParameter[int] = bindparam("viewer_id")
     total = select(func.coalesce(func.sum(User.post_count), 0)).where(
-        User.id.in_(followed_ids(viewer))
+        User.id.in_(followed_ids(viewer)), not_suspended
     )
     page = posts.newest_first(
         posts.listed_columns(total.scalar_subquery(), signed_in=True, profiles=profiles)
         .join(Post.author)
-        .where(Post.user_id.in_(followed_ids(viewer)))
+        .where(Post.user_id.in_(followed_ids(viewer)), not_suspended)
     )
     return page, total
 

@@ -11,6 +11,7 @@ from inkwell.errors import ErrorCode, NotFound
 from inkwell.likes.models import Like
 from inkwell.likes.rows import LikeState
 from inkwell.posts.models import Post, is_published
+from inkwell.users.models import is_active
 
 
 def _post_not_found() -> NotFound:
@@ -18,10 +19,10 @@ def _post_not_found() -> NotFound:
 
 
 async def like(session: AsyncSession, user_id: int, post_id: int) -> LikeState:
-    """Idempotent: liking a liked post changes nothing. An unknown post, or a draft (which
-    no one but its author sees), is a 404."""
+    """Idempotent: liking a liked post changes nothing. An unknown post, a draft (which
+    no one but its author sees) or a suspended author's post is a 404."""
     rows = select(literal(user_id), Post.id, literal(utcnow(), UTCDateTime())).where(
-        Post.id == post_id, is_published
+        Post.id == post_id, is_published, is_active(Post.user_id)
     )
     try:
         await insert_once(session, Like, ["user_id", "post_id", "created_at"], rows)
@@ -39,7 +40,7 @@ async def unlike(session: AsyncSession, user_id: int, post_id: int) -> LikeState
 async def _state(session: AsyncSession, post_id: int, *, liked: bool) -> LikeState:
     """The count the triggers just kept, read in the same transaction."""
     like_count = await session.scalar(
-        select(Post.like_count).where(Post.id == post_id, is_published)
+        select(Post.like_count).where(Post.id == post_id, is_published, is_active(Post.user_id))
     )
     if like_count is None:
         raise _post_not_found()

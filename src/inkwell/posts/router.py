@@ -7,6 +7,7 @@ from inkwell.auth.dependencies import CurrentUser, SignedIn, ViewerId
 from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import Forbidden, responses
+from inkwell.moderation import service as moderation
 from inkwell.posts import service
 from inkwell.posts.dependencies import Markdown
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Post
@@ -46,6 +47,20 @@ async def _own_post(post_id: ResourceId, user: CurrentUser, session: DbSession) 
 
 
 OwnPost = Annotated[Post, Depends(_own_post)]
+
+
+async def _deletable_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> Post:
+    """The post, if the caller wrote it or is an admin (whose deletion the audit log
+    records): otherwise as `_own_post` answers."""
+    post = await service.get_post(session, post_id, viewer_id=user.id)
+    if post.user_id != user.id:
+        if not user.is_admin:
+            raise Forbidden("You may only change your own posts")
+        moderation.record(session, user, "delete_post", ("post", post.id), post.title)
+    return post
+
+
+DeletablePost = Annotated[Post, Depends(_deletable_post)]
 
 
 def _tag_filter(tag: str | None) -> str | None:
@@ -176,9 +191,9 @@ async def _read(reader: DbReader, post: Post, viewer_id: int) -> PostRead:
     "/posts/{post_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 403, 404),
-    summary="Delete your post",
+    summary="Delete your post (an admin may delete anyone's)",
 )
-async def delete_post(post: OwnPost, session: DbSession) -> None:
+async def delete_post(post: DeletablePost, session: DbSession) -> None:
     await service.delete_post(session, post)
 
 

@@ -1,5 +1,6 @@
 """Posts: every query and rule about posts lives here; nothing here commits."""
 
+import operator
 from collections.abc import Sequence
 from functools import cache
 from typing import Any, Literal, NamedTuple
@@ -24,10 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from inkwell.comments.models import Comment
 from inkwell.db import Reader, utcnow
 from inkwell.errors import ErrorCode, NotFound
 from inkwell.follows.columns import followed_by
 from inkwell.likes.columns import liked_by
+from inkwell.likes.models import Like
 from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.posts.models import (
     DRAFT,
@@ -40,7 +43,7 @@ from inkwell.posts.models import (
 )
 from inkwell.posts.rows import ListedAuthor, ListedPost, ListedTag, PostListing
 from inkwell.users.identity import lookup_key
-from inkwell.users.models import User
+from inkwell.users.models import User, not_suspended
 
 # Which posts a listing reads: everyone's, one author's, one tag's (all published, newest
 # published first), or one author's drafts (last edited first).
@@ -164,12 +167,12 @@ def _page(listing: Listing, *, signed_in: bool, profiles: bool) -> Select[Any]:
             .join(Tag, Tag.id == PostTag.tag_id)
             .join(Post, Post.id == PostTag.post_id)
             .join(Post.author)
-            .where(PostTag.tag_id == tag_id, _TAG_PUBLISHED)
+            .where(PostTag.tag_id == tag_id, _TAG_PUBLISHED, not_suspended)
             .order_by(PostTag.published_at.desc(), PostTag.post_id.desc())
             .offset(bindparam("skip"))
             .limit(bindparam("limit"))
         )
-    query = query.join(Post.author)
+    query = query.join(Post.author).where(not_suspended)
     if listing == "drafts":
         return (
             query.where(Post.user_id == bindparam("author_id"), _IS_DRAFT)
@@ -210,7 +213,7 @@ def _user_named(parameter: str) -> Any:
 def _filtered(filters: Filters, signed_in: bool, profiles: bool) -> tuple[Select[Any], Select[Any]]:
     """Published posts matching every filter given, newest first; the total counts the same
     rows (a scalar subquery riding along, as the other listings' do). A name no user has
-    lists nothing."""
+    lists nothing; a suspended author's posts are not listed."""
     clauses: list[ColumnElement[bool]] = []
     if filters.author:
         clauses.append(Post.user_id == _user_named("author_key"))
@@ -219,7 +222,8 @@ def _filtered(filters: Filters, signed_in: bool, profiles: bool) -> tuple[Select
         clauses.append(exists().where(PostTag.post_id == Post.id, PostTag.tag_id == tag_id))
     if filters.liked_by:
         clauses.append(liked_by(_user_named("liked_by_key"), Post.id))
-    total = select(func.count()).select_from(Post).where(is_published, *clauses)
+    clauses.append(not_suspended)
+    total = select(func.count()).select_from(Post).join(Post.author).where(is_published, *clauses)
     page = newest_first(
         listed_columns(total.scalar_subquery(), signed_in=signed_in, profiles=profiles)
         .join(Post.author)
@@ -322,12 +326,13 @@ async def list_posts(
 
 @cache
 def _one(signed_in: bool, profiles: bool) -> Select[Any]:
-    """A published post, or a draft for its author (`viewer_id`) only."""
+    """A published post, or a draft for its author (`viewer_id`) only; nobody's while its
+    author is suspended."""
     visible = or_(is_published, Post.user_id == bindparam("viewer_id"))
     return (
         listed_columns(None, signed_in=signed_in, profiles=profiles)
         .join(Post.author)
-        .where(Post.id == bindparam("post_id"), visible)
+        .where(Post.id == bindparam("post_id"), visible, not_suspended)
     )
 
 
@@ -361,9 +366,14 @@ async def list_tags(reader: Reader, *, limit: int) -> list[ListedTag]:
 
 
 async def get_post(session: AsyncSession, post_id: int, *, viewer_id: int | None = None) -> Post:
-    """A published post, or a draft for its author: to anyone else a draft does not exist."""
+    """A published post, or a draft for its author: to anyone else a draft does not exist.
+    Nor, while its author is suspended, does the post."""
     post = await session.scalar(_with_author().where(Post.id == post_id))
-    if post is None or (post.status == DRAFT and post.user_id != viewer_id):
+    if (
+        post is None
+        or post.author.suspended_at is not None
+        or (post.status == DRAFT and post.user_id != viewer_id)
+    ):
         raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
     return post
 
@@ -482,4 +492,54 @@ async def _set_tags(session: AsyncSession, post: Post, names: Sequence[str]) -> 
                 }
                 for tag_id in sorted(added)
             ],
+        )
+
+
+async def count_author(session: AsyncSession, user_id: int, *, counted: bool) -> None:
+    """Takes a user's rows out of the counts the database keeps (`counted=False`, when they
+    are suspended) or puts them back (`counted=True`, when that is lifted): their published
+    posts out of the total and of their tags' counts, their comments and likes out of the
+    posts' counts. Their own `post_count` stays: no one reads it while they are suspended.
+
+    Set-based and relative (each count moves by the user's share, computed in the same
+    statement), so the writes of others that the triggers count meanwhile are kept. While
+    suspended, the user's rows do not change: they cannot sign in, and to everyone else
+    their posts and comments do not exist (the services answer 404), so putting them back
+    adds exactly what was taken out.
+    """
+    change = operator.add if counted else operator.sub
+    published = (
+        select(func.count())
+        .select_from(Post)
+        .where(Post.user_id == user_id, is_published)
+        .scalar_subquery()
+    )
+    await session.execute(update(PostStats).values(total=change(PostStats.total, published)))
+    theirs = select(PostTag.tag_id).join(Post, Post.id == PostTag.post_id)
+    theirs = theirs.where(Post.user_id == user_id, _TAG_PUBLISHED)
+    per_tag = (
+        select(func.count())
+        .select_from(PostTag)
+        .join(Post, Post.id == PostTag.post_id)
+        .where(PostTag.tag_id == Tag.id, Post.user_id == user_id, _TAG_PUBLISHED)
+        .correlate(Tag)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(Tag).where(Tag.id.in_(theirs)).values(post_count=change(Tag.post_count, per_tag))
+    )
+    for child, count in ((Comment, Post.comment_count), (Like, Post.like_count)):
+        per_post = (
+            select(func.count())
+            .select_from(child)
+            .where(child.post_id == Post.id, child.user_id == user_id)
+            .correlate(Post)
+            .scalar_subquery()
+        )
+        await session.execute(
+            update(Post)
+            .where(Post.id.in_(select(child.post_id).where(child.user_id == user_id)))
+            # updated_at named as it is: a count is no edit of the post.
+            .values({count: change(count, per_post), Post.updated_at: Post.updated_at})
+            .execution_options(synchronize_session=False)
         )

@@ -1,4 +1,5 @@
-"""What the sitemap reads: published posts and their authors, by ranges of ids.
+"""What the sitemap reads: published posts and their authors, by ranges of ids; nothing of
+a suspended user.
 
 A sitemap file holds at most 50,000 addresses (sitemaps.org). File n of posts lists the
 published posts whose id falls in the n-th range of 50,000 ids, so a file's contents never
@@ -16,7 +17,7 @@ from sqlalchemy import Select, func, select
 
 from inkwell.db import Reader
 from inkwell.posts.models import Post, is_published
-from inkwell.users.models import User
+from inkwell.users.models import User, is_active, not_suspended
 
 URLS_PER_FILE = 50_000
 BATCH = 1_000
@@ -82,7 +83,7 @@ async def _batches(
 async def sitemap_posts(reader: Reader, number: int) -> AsyncIterator[list[SitemapPost]]:
     """The published posts of file `number` (from 1), in batches."""
     query = select(Post.id, Post.slug, Post.updated_at).where(
-        is_published, _in_file(Post.id, number)
+        is_published, is_active(Post.user_id), _in_file(Post.id, number)
     )
     async for rows in _batches(reader, query, Post.id):
         yield [SitemapPost(*row) for row in rows]
@@ -97,7 +98,7 @@ async def sitemap_authors(reader: Reader, number: int) -> AsyncIterator[list[Sit
         .scalar_subquery()
     )
     query = select(User.id, User.username, last_published).where(
-        User.post_count > 0, _in_file(User.id, number)
+        User.post_count > 0, not_suspended, _in_file(User.id, number)
     )
     async for rows in _batches(reader, query, User.id):
         yield [SitemapAuthor(*row) for row in rows]

@@ -4,8 +4,15 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Index, String, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import ColumnElement, Index, String, exists, true
+from sqlalchemy.orm import (
+    InstrumentedAttribute,
+    Mapped,
+    aliased,
+    mapped_column,
+    relationship,
+    validates,
+)
 
 from inkwell.db import Base, utcnow
 from inkwell.users.identity import confusable_skeleton, lookup_key
@@ -18,6 +25,12 @@ DISPLAY_NAME_MAX_LENGTH = 50
 BIO_MAX_LENGTH = 300
 EMAIL_MAX_LENGTH = 254
 SECURITY_STAMP_LENGTH = 32
+# What a user may do: every user writes and reports; an admin also deletes anyone's posts
+# and comments, suspends users and resolves reports (moderation/). Set by `inkwell users
+# promote` and `demote`.
+USER, ADMIN = "user", "admin"
+ROLES = (USER, ADMIN)
+ROLE_MAX_LENGTH = 5
 
 
 def new_security_stamp() -> str:
@@ -66,12 +79,21 @@ class User(Base):
     # carries a link that turns it off.
     email_notifications: Mapped[bool] = mapped_column(default=True, server_default=true())
 
+    role: Mapped[str] = mapped_column(String(ROLE_MAX_LENGTH), default=USER, server_default=USER)
+    # Set while an admin has suspended the user: they cannot sign in, and their posts,
+    # comments and likes are out of every public read and count (moderation/service.py).
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
+
     posts: Mapped[list[Post]] = relationship(
         back_populates="author",
         lazy="raise",
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
 
     @validates("username", "email")
     def _derive_keys(self, field: str, value: str) -> str:
@@ -84,6 +106,17 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"User(id={self.id!r}, username={self.username!r})"
+
+
+# For a statement that joins the user: they are not suspended.
+not_suspended = User.suspended_at.is_(None)
+
+
+def is_active(user_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """The user `user_id` names is not suspended: for a statement that does not join them
+    (one that does reads `User.suspended_at` from the joined row)."""
+    suspended = aliased(User)  # never correlated with the statement's own users, if any
+    return ~exists().where(suspended.id == user_id, suspended.suspended_at.is_not(None))
 
 
 # Unique regardless of case and of Unicode's ways to write one text, so "Alice" cannot pass

@@ -6,6 +6,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from inkwell.notifications.columns import UNREAD_SHOWN_AT_MOST
+from inkwell.users.models import ADMIN, USER
 
 DEFAULT_AVATAR_PATH = "/static/img/default-avatar.svg"
 MEDIA_URL_PREFIX = "/media/"
@@ -44,6 +45,8 @@ class AuthorProfile(Profile):
     follower_count: int
     following_count: int
     following: bool
+    # Set while an admin has suspended them (only admins ever read a suspended profile).
+    suspended_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,12 @@ class Account(Profile):
     # Whether comment notifications are emailed; how many notifications are unread, counted
     # up to notifications.columns.UNREAD_SHOWN_AT_MOST + 1 (what the navbar shows).
     email_notifications: bool = True
+    role: str = USER
     unread_notifications: int = 0
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
 
     @property
     def unread_badge(self) -> str:

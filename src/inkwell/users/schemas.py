@@ -20,6 +20,7 @@ from inkwell.users.models import (
     BIO_MAX_LENGTH,
     DISPLAY_NAME_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
+    USER,
     USERNAME_MAX_LENGTH,
 )
 from inkwell.users.rows import author_path, picture_path
@@ -207,4 +208,9 @@ class UserPrivate(UserPublic):
     bio: str | None = None
     email_notifications: bool = Field(
         description="Whether comment notifications are also emailed (on by default)"
+    )
+    role: str = Field(
+        default=USER,
+        description="`user`, or `admin` (who may delete any post or comment, suspend users "
+        "and resolve reports)",
     )

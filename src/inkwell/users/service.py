@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inkwell.auth.models import PasswordResetToken
 from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.constraints import violated_unique
-from inkwell.db import Reader
+from inkwell.db import Reader, utcnow
 from inkwell.errors import BadRequest, Conflict, ErrorCode, NotFound
 from inkwell.follows.columns import followed_by
 from inkwell.notifications.columns import unread_count
@@ -55,10 +55,12 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 
 
 @cache
-def _profile(by: Literal["id", "ids", "username"], signed_in: bool) -> Select[*tuple[Any, ...]]:
+def _profile(
+    by: Literal["id", "ids", "username"], signed_in: bool, suspended: bool = False
+) -> Select[*tuple[Any, ...]]:
     """An AuthorProfile's fields, in its order. Follows: the counts the database keeps on the
     row, and whether the reader follows them, an `EXISTS` column (a primary-key probe)
-    bound to `viewer_id`."""
+    bound to `viewer_id`. A suspended user is not found, unless `suspended` (for admins)."""
     following = followed_by(bindparam("viewer_id"), User.id) if signed_in else false()
     query = select(
         User.id,
@@ -71,7 +73,10 @@ def _profile(by: Literal["id", "ids", "username"], signed_in: bool) -> Select[*t
         User.follower_count,
         User.following_count,
         following.label("following"),
+        User.suspended_at,
     )
+    if not suspended:
+        query = query.where(User.suspended_at.is_(None))
     if by == "id":
         return query.where(User.id == bindparam("user_id"))
     if by == "ids":
@@ -86,12 +91,14 @@ async def get_profile(reader: Reader, user_id: int, viewer_id: int | None = None
 
 
 async def get_profile_by_username(
-    reader: Reader, username: str, viewer_id: int | None = None
+    reader: Reader, username: str, viewer_id: int | None = None, *, suspended: bool = False
 ) -> AuthorProfile:
     """The user whose name is `username` by the rules names are compared by (case and
-    Unicode's ways to write it aside): their page answers `/@Alice` as well as `/@alice`."""
+    Unicode's ways to write it aside): their page answers `/@Alice` as well as `/@alice`.
+    A suspended user is found only with `suspended` (their page, for admins)."""
     parameters = {"username_key": lookup_key(username), "viewer_id": viewer_id}
-    return await _read_profile(reader, _profile("username", viewer_id is not None), parameters)
+    query = _profile("username", viewer_id is not None, suspended)
+    return await _read_profile(reader, query, parameters)
 
 
 async def list_profiles(
@@ -128,6 +135,7 @@ def _author_profile(row: Row[Any]) -> AuthorProfile:
         follower_count=row.follower_count,
         following_count=row.following_count,
         following=bool(row.following),
+        suspended_at=row.suspended_at,
     )
 
 
@@ -141,17 +149,19 @@ _ACCOUNT_COLUMNS = (
     User.created_at,
     User.bio,
     User.email_notifications,
+    User.role,
 )
 # Every page reads it for its navbar, with the unread notifications' badge: one statement.
 _ACCOUNT = select(
     *_ACCOUNT_COLUMNS,
     unread_count(bindparam("user_id")).label("unread_notifications"),
     User.security_stamp,
-).where(User.id == bindparam("user_id"))
+).where(User.id == bindparam("user_id"), User.suspended_at.is_(None))
 
 
 async def get_account(reader: Reader, user_id: int, security_stamp: str) -> Account | None:
-    """The account an access token names, while the token's security stamp still matches."""
+    """The account an access token names, while the token's security stamp still matches
+    and the account is not suspended."""
     async with reader.connect() as connection:
         row = (await connection.execute(_ACCOUNT, {"user_id": user_id})).one_or_none()
     if row is None or not secrets.compare_digest(row.security_stamp, security_stamp):
@@ -165,6 +175,7 @@ async def get_account(reader: Reader, user_id: int, security_stamp: str) -> Acco
         created_at=row.created_at,
         bio=row.bio,
         email_notifications=row.email_notifications,
+        role=row.role,
         unread_notifications=row.unread_notifications,
     )
 
@@ -297,6 +308,35 @@ async def set_password(
     user.password_hash = await passwords.hash(password)
     end_sessions(user)
     await session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+
+
+async def get_user_by_username(session: AsyncSession, username: str) -> User:
+    """The user whose name is `username`, compared as names are (case and Unicode aside)."""
+    user = await session.scalar(select(User).where(User.username_key == lookup_key(username)))
+    if user is None:
+        raise NotFound(f"No user is named {username!r}", code=ErrorCode.USER_NOT_FOUND)
+    return user
+
+
+async def set_suspended(session: AsyncSession, user: User, *, suspended: bool) -> bool:
+    """Suspends the user (or lifts it); False when they already were (or were not), so that
+    a repeated or concurrent request changes nothing twice: one conditional statement, which
+    a concurrent one waits for and then finds already done."""
+    if suspended:
+        condition, value = User.suspended_at.is_(None), utcnow()
+    else:
+        condition, value = User.suspended_at.is_not(None), None
+    changed = await session.execute(
+        update(User)
+        .where(User.id == user.id, condition)
+        .values(suspended_at=value)
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.one_or_none() is None:
+        return False
+    await session.refresh(user, ["suspended_at"])
+    return True
 
 
 def end_sessions(user: User) -> None:

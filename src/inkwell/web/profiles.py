@@ -3,6 +3,7 @@
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from inkwell.auth.cookies import csrf_field_value
 from inkwell.dependencies import DbReader, PageParams, ResourceId
 from inkwell.posts import service as posts
 from inkwell.users import service as users
@@ -18,15 +19,23 @@ async def author_page(
 ) -> HTMLResponse | RedirectResponse:
     """The path arrives percent-decoded (`/@%CE%9F%CE%94` is `/@ΟΔ`); a name written
     another way (`/@Alice` for alice) moves to the one the user chose. Their follower and
-    following counts, and for a signed-in reader a Follow or Unfollow button."""
-    viewer_id = viewer.id if viewer is not None else None
-    author = await users.get_profile_by_username(reader, username, viewer_id)
+    following counts, and for a signed-in reader a Follow or Unfollow button. A suspended
+    user's page does not exist, but to admins, who find the Suspend (or Unsuspend) button
+    here."""
+    viewer_id = None if viewer is None else viewer.id
+    admin = viewer is not None and viewer.is_admin
+    author = await users.get_profile_by_username(reader, username, viewer_id, suspended=admin)
     if username != author.username:
         return moved_permanently(request, author_path(author.username))
     found = await posts.list_posts(
         reader, skip=page.skip, limit=page.limit, author_id=author.id, viewer_id=viewer_id
     )
-    context = {"page": found, "api_url": f"/api/users/{author.id}/posts", "author": author}
+    context = {
+        "page": found,
+        "api_url": f"/api/users/{author.id}/posts",
+        "author": author,
+        "admin_csrf": csrf_field_value(request) if admin and author.id != viewer_id else None,
+    }
     return render(request, "post_list.html", context, current_user=viewer)
 
 

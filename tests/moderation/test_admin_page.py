@@ -1,0 +1,182 @@
+"""The admins' page, `/admin/reports`: the open reports and the audit log, for admins only
+(a 404 to everyone else), its forms to resolve a report and to suspend a user, and every
+admin action recorded (who, what, when, to what); on both databases."""
+
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+
+from tests.conftest import PASSWORD, Account, StatementCounter
+from tests.conversation import comment
+from tests.factories import Factory
+
+FORM_HEADERS = {"Origin": "http://test"}
+
+
+@pytest.fixture
+async def admin(factory: Factory) -> Account:
+    return await factory.account("admin", role="admin")
+
+
+@pytest.fixture
+async def post(factory: Factory, author: Account) -> dict[str, Any]:
+    return await factory.post(author, title="Cheap pens")
+
+
+async def file_reports(client: AsyncClient, post: dict[str, Any], who: Account, count: int) -> None:
+    for i in range(count):
+        response = await client.post(
+            "/api/reports", json={"post_id": post["id"], "reason": f"spam {i}"}, headers=who.headers
+        )
+        assert response.status_code == 201, response.text
+
+
+async def audit_entries(client: AsyncClient, admin: Account) -> list[tuple[str, str]]:
+    """The audit log's rows as the page lists them: each action and the row's text."""
+    page = (await client.get("/admin/reports", headers=admin.headers)).text
+    entries = [entry.split("</tr>")[0] for entry in page.split('data-testid="audit-entry"')[1:]]
+    return [(entry.split('data-action="')[1].split('"')[0], entry) for entry in entries]
+
+
+async def test_admins_see_the_open_reports(
+    client: AsyncClient, admin: Account, author: Account, post: dict[str, Any]
+) -> None:
+    await file_reports(client, post, author, 1)
+    page = await client.get("/admin/reports", headers=admin.headers)
+    assert page.status_code == 200
+    assert page.text.count('data-testid="report"') == 1
+    assert "Cheap pens" in page.text
+    assert "spam 0" in page.text
+
+
+@pytest.mark.parametrize("who", ["anonymous", "user"])
+async def test_the_page_does_not_exist_for_anyone_but_admins(
+    client: AsyncClient, author: Account, who: str
+) -> None:
+    headers = author.headers if who == "user" else {}
+    page = await client.get("/admin/reports", headers=headers)
+    assert page.status_code == 404
+    assert "text/html" in page.headers["content-type"]
+
+
+async def test_the_page_reads_the_same_statements_however_many_reports(
+    *,
+    client: AsyncClient,
+    factory: Factory,
+    admin: Account,
+    author: Account,
+    post: dict[str, Any],
+    count_statements: StatementCounter,
+) -> None:
+    remark = await comment(client, post["id"], author)
+    await client.post(
+        "/api/reports", json={"comment_id": remark["id"], "reason": "rude"}, headers=author.headers
+    )
+    await file_reports(client, post, author, 1)
+    count_statements.statements.clear()
+    await client.get("/admin/reports", headers=admin.headers)
+    few = len(count_statements)
+    other = await factory.post(await factory.account("other"))
+    await file_reports(client, other, author, 8)
+    count_statements.statements.clear()
+    page = await client.get("/admin/reports", headers=admin.headers)
+    assert page.text.count('data-testid="report"') == 10
+    assert len(count_statements) == few
+
+
+async def test_the_resolve_form_closes_a_report_and_the_log_says_so(
+    client: AsyncClient, admin: Account, author: Account, post: dict[str, Any]
+) -> None:
+    await file_reports(client, post, author, 1)
+    report_id = (await client.get("/api/reports", headers=admin.headers)).json()["reports"][0]["id"]
+    await sign_in_with_cookie(client, "admin")
+    csrf = client.cookies["inkwell_csrf"]
+    response = await client.post(
+        f"/admin/reports/{report_id}/resolve", data={"csrf_token": csrf}, headers=FORM_HEADERS
+    )
+    assert response.status_code == 303
+    page = (await client.get("/admin/reports")).text
+    assert 'data-testid="no-reports"' in page
+    assert 'data-action="resolve_report"' in page
+
+
+async def test_the_suspend_form_on_the_users_page_suspends_them(
+    client: AsyncClient, admin: Account, author: Account, post: dict[str, Any]
+) -> None:
+    await sign_in_with_cookie(client, "admin")
+    profile = await client.get("/@author")
+    assert 'data-testid="suspension"' in profile.text
+    response = await client.post(
+        f"/admin/users/{author.id}/suspend",
+        data={"csrf_token": client.cookies["inkwell_csrf"], "back_to": "/@author"},
+        headers=FORM_HEADERS,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/@author"
+    assert "Unsuspend" in (await client.get("/@author")).text  # admins still see the page
+    client.cookies.clear()
+    assert (await client.get("/@author")).status_code == 404
+    assert (await client.get("/api/posts")).json()["total"] == 0
+
+
+async def test_a_form_from_someone_not_an_admin_finds_no_page(
+    client: AsyncClient, author: Account
+) -> None:
+    await sign_in_with_cookie(client, "author")
+    response = await client.post(
+        f"/admin/users/{author.id}/suspend",
+        data={"csrf_token": client.cookies["inkwell_csrf"]},
+        headers=FORM_HEADERS,
+    )
+    assert response.status_code == 404
+    assert (await client.get("/api/posts")).status_code == 200
+
+
+async def test_every_admin_action_is_recorded_newest_first(
+    client: AsyncClient, admin: Account, author: Account, post: dict[str, Any]
+) -> None:
+    remark = await comment(client, post["id"], author, "Nasty words")
+    await file_reports(client, post, author, 1)
+    report_id = (await client.get("/api/reports", headers=admin.headers)).json()["reports"][0]["id"]
+    steps = [
+        ("POST", f"/api/reports/{report_id}/resolve"),
+        ("DELETE", f"/api/comments/{remark['id']}"),
+        ("POST", f"/api/users/{author.id}/suspend"),
+        ("POST", f"/api/users/{author.id}/suspend"),  # changes nothing: not recorded
+        ("POST", f"/api/users/{author.id}/unsuspend"),
+        ("DELETE", f"/api/posts/{post['id']}"),
+    ]
+    for method, path in steps:
+        response = await client.request(method, path, headers=admin.headers)
+        assert response.status_code in {200, 204}, response.text
+
+    entries = await audit_entries(client, admin)
+    assert [action for action, _ in entries] == [
+        "delete_post",
+        "unsuspend_user",
+        "suspend_user",
+        "delete_comment",
+        "resolve_report",
+    ]
+    assert all("<td>admin</td>" in entry for _, entry in entries)
+    assert all("<time datetime=" in entry for _, entry in entries)
+    assert f"post {post['id']}: Cheap pens" in entries[0][1]
+    assert f"user {author.id}: author" in entries[2][1]
+    assert f"comment {remark['id']}: Nasty words" in entries[3][1]
+
+
+async def test_deleting_ones_own_writing_is_no_admin_action(
+    client: AsyncClient, admin: Account, factory: Factory
+) -> None:
+    own = await factory.post(admin)
+    await client.delete(f"/api/posts/{own['id']}", headers=admin.headers)
+    assert await audit_entries(client, admin) == []
+
+
+async def sign_in_with_cookie(client: AsyncClient, username: str) -> None:
+    """Signs in as a browser does: the client keeps the session and CSRF cookies."""
+    response = await client.post(
+        "/api/users/token", data={"username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text

@@ -1,0 +1,297 @@
+"""Suspending a user: they cannot sign in and every session of theirs ends; their posts,
+comments and likes leave every public listing, page, count and feed (nothing is deleted),
+and lifting the suspension restores everything exactly; on both databases. The counts the
+database keeps are compared with `count(*)` of what is shown."""
+
+import asyncio
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from inkwell.comments.models import Comment
+from inkwell.likes.models import Like
+from inkwell.moderation.models import AuditEntry
+from inkwell.posts.models import PUBLISHED, Post, PostStats, PostTag, Tag
+from inkwell.users.models import User
+from tests.conftest import PASSWORD, Account, Api
+from tests.conversation import comment, follow
+from tests.factories import Factory
+
+
+class World:
+    """A villain (to be suspended) and a writer, each with published posts tagged `ink`,
+    commented on and liked by each other and by a reader who follows them both."""
+
+    def __init__(self, **people: Any) -> None:
+        self.__dict__.update(people)
+
+
+@pytest.fixture
+async def world(factory: Factory, client: AsyncClient) -> World:
+    admin = await factory.account("admin", role="admin")
+    villain = await factory.account("villain")
+    writer = await factory.account("writer")
+    reader = await factory.account("reader")
+    spam = await factory.post(villain, title="Spam", tags=["ink", "paper"])
+    more_spam = await factory.post(villain, title="More spam", tags=["paper"])
+    await factory.post(villain, title="Draft spam", status="draft", tags=["ink"])
+    essay = await factory.post(writer, title="Essay", tags=["ink"])
+    await comment(client, essay["id"], villain, "Buy now")
+    await comment(client, essay["id"], reader, "Lovely")
+    await comment(client, spam["id"], reader, "Is this spam?")
+    for who, post in ((villain, essay), (reader, spam), (reader, essay), (villain, more_spam)):
+        liked = await client.put(f"/api/posts/{post['id']}/like", headers=who.headers)
+        assert liked.status_code == 200, liked.text
+    await follow(client, reader, villain)
+    await follow(client, reader, writer)
+    return World(admin=admin, villain=villain, writer=writer, reader=reader, spam=spam, essay=essay)
+
+
+async def change(client: AsyncClient, world: World, what: str, whom: Account) -> Any:
+    response = await client.post(f"/api/users/{whom.id}/{what}", headers=world.admin.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def public_view(client: AsyncClient, world: World) -> dict[str, Any]:
+    """Everything the public (and the reader's feed) shows."""
+    views: dict[str, Any] = {}
+    for path in ("/api/posts", "/api/tags", "/api/posts?tag=ink", "/api/posts?tag=paper"):
+        views[path] = (await client.get(path)).json()
+    views["feed"] = (await client.get("/api/feed", headers=world.reader.headers)).json()
+    for post in (world.spam, world.essay):
+        for path in (f"/api/posts/{post['id']}", f"/api/posts/{post['id']}/comments"):
+            response = await client.get(path)
+            views[path] = (response.status_code, response.json())
+    for user in (world.villain, world.writer):
+        for path in (f"/api/users/{user.id}", f"/api/users/{user.id}/posts"):
+            response = await client.get(path)
+            views[path] = (response.status_code, response.json())
+    return views
+
+
+async def kept_and_counted(engine: AsyncEngine) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every count the database keeps, and the same counted with count(*) over what is
+    shown: published posts, comments and likes of users who are not suspended."""
+    active = User.suspended_at.is_(None)
+    async with engine.connect() as connection:
+        kept = {
+            "total": await connection.scalar(select(PostStats.total)),
+            "tags": dict((await connection.execute(select(Tag.name, Tag.post_count))).all()),
+            "posts": {
+                row.id: (row.comment_count, row.like_count)
+                for row in await connection.execute(
+                    select(Post.id, Post.comment_count, Post.like_count)
+                )
+            },
+        }
+        published = (
+            select(func.count())
+            .select_from(Post)
+            .join(User, User.id == Post.user_id)
+            .where(Post.status == PUBLISHED, active)
+        )
+        tagged = (
+            select(func.count())
+            .select_from(PostTag)
+            .join(Post, Post.id == PostTag.post_id)
+            .join(User, User.id == Post.user_id)
+            .where(PostTag.tag_id == Tag.id, PostTag.status == PUBLISHED, active)
+            .scalar_subquery()
+        )
+        per_tag = select(Tag.name, tagged)
+
+        def per_post(child: type[Comment] | type[Like]) -> Any:
+            return (
+                select(func.count())
+                .select_from(child)
+                .join(User, User.id == child.user_id)
+                .where(child.post_id == Post.id, active)
+                .scalar_subquery()
+            )
+
+        counted = {
+            "total": await connection.scalar(published),
+            "tags": dict((await connection.execute(per_tag)).all()),
+            "posts": {
+                row[0]: (row[1], row[2])
+                for row in await connection.execute(
+                    select(Post.id, per_post(Comment), per_post(Like))
+                )
+            },
+        }
+    return kept, counted
+
+
+async def test_a_suspended_users_posts_leave_every_listing_and_count(
+    client: AsyncClient, world: World
+) -> None:
+    await change(client, world, "suspend", world.villain)
+
+    listed = (await client.get("/api/posts")).json()
+    assert [post["title"] for post in listed["posts"]] == ["Essay"]
+    assert listed["total"] == 1
+    tags = (await client.get("/api/tags")).json()["tags"]
+    assert tags == [{"name": "ink", "posts": 1}]
+    assert (await client.get("/api/posts?tag=paper")).json()["total"] == 0
+    feed = (await client.get("/api/feed", headers=world.reader.headers)).json()
+    assert [post["title"] for post in feed["posts"]] == ["Essay"]
+    assert feed["total"] == 1
+
+
+async def test_a_suspended_users_comments_and_likes_leave_the_posts_and_their_counts(
+    client: AsyncClient, world: World
+) -> None:
+    await change(client, world, "suspend", world.villain)
+
+    essay = (await client.get(f"/api/posts/{world.essay['id']}")).json()
+    comments = (await client.get(f"/api/posts/{world.essay['id']}/comments")).json()
+    assert (essay["comment_count"], essay["like_count"]) == (1, 1)
+    assert [remark["body"] for remark in comments["comments"]] == ["Lovely"]
+    assert comments["total"] == 1
+
+
+async def test_a_suspended_users_profile_and_posts_answer_404(
+    client: AsyncClient, world: World
+) -> None:
+    await change(client, world, "suspend", world.villain)
+
+    spam = world.spam["id"]
+    for path in (
+        f"/api/posts/{spam}",
+        f"/api/posts/{spam}/comments",
+        f"/api/users/{world.villain.id}",
+        f"/api/users/{world.villain.id}/posts",
+        "/@villain",
+        f"/posts/{spam}",
+    ):
+        assert (await client.get(path)).status_code == 404, path
+
+
+async def test_what_a_suspended_user_wrote_cannot_be_liked_commented_reported_or_deleted(
+    client: AsyncClient, world: World
+) -> None:
+    await change(client, world, "suspend", world.villain)
+
+    spam, headers = world.spam["id"], world.reader.headers
+    refused = [
+        await client.put(f"/api/posts/{spam}/like", headers=headers),
+        await client.post(f"/api/posts/{spam}/comments", json={"body": "x"}, headers=headers),
+        await client.post(
+            "/api/reports", json={"post_id": spam, "reason": "spam"}, headers=headers
+        ),
+        await client.delete(f"/api/posts/{spam}", headers=world.admin.headers),
+    ]
+    assert [response.status_code for response in refused] == [404] * 4
+
+
+async def test_lifting_a_suspension_restores_everything_exactly(
+    client: AsyncClient, world: World
+) -> None:
+    before = await public_view(client, world)
+    await change(client, world, "suspend", world.villain)
+    await change(client, world, "unsuspend", world.villain)
+    assert await public_view(client, world) == before
+
+
+@pytest.mark.parametrize("steps", [["suspend"], ["suspend", "unsuspend"], ["suspend"] * 2])
+async def test_kept_counts_match_what_is_shown(
+    client: AsyncClient, engine: AsyncEngine, world: World, steps: list[str]
+) -> None:
+    """Suspending twice changes nothing twice; a second suspended user (the reader, who
+    commented on and liked the villain's post) is taken out on top of the first."""
+    for step in steps:
+        await change(client, world, step, world.villain)
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+    await change(client, world, "suspend", world.reader)
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+    await change(client, world, "unsuspend", world.villain)
+    await change(client, world, "unsuspend", world.reader)
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+
+
+async def test_others_writing_meanwhile_is_counted_once_the_suspension_is_lifted(
+    client: AsyncClient, engine: AsyncEngine, world: World
+) -> None:
+    await change(client, world, "suspend", world.villain)
+    await comment(client, world.essay["id"], world.reader, "Still here")
+    await client.delete(f"/api/posts/{world.essay['id']}/like", headers=world.reader.headers)
+    await change(client, world, "unsuspend", world.villain)
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+    essay = (await client.get(f"/api/posts/{world.essay['id']}")).json()
+    assert (essay["comment_count"], essay["like_count"]) == (3, 1)
+
+
+async def test_a_suspended_user_cannot_sign_in(client: AsyncClient, world: World) -> None:
+    await change(client, world, "suspend", world.villain)
+
+    right = await client.post(
+        "/api/users/token", data={"username": "villain", "password": PASSWORD}
+    )
+    wrong = await client.post("/api/users/token", data={"username": "villain", "password": "no"})
+    assert right.status_code == 403
+    assert right.json()["code"] == "account_suspended"
+    assert wrong.status_code == 401  # a guesser learns nothing of the suspension
+    assert "inkwell_session" not in right.cookies
+
+
+async def test_suspending_ends_every_session_and_lifting_it_lets_them_sign_in_again(
+    client: AsyncClient, api: Api, world: World
+) -> None:
+    signed_in = await client.post(
+        "/api/users/token", data={"username": "villain", "password": PASSWORD}
+    )
+    assert (await client.get("/api/users/me")).status_code == 200  # the session cookie
+    await change(client, world, "suspend", world.villain)
+
+    assert (await client.get("/api/users/me")).status_code == 401
+    bearer = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    assert (await client.get("/api/users/me", headers=bearer)).status_code == 401
+    assert (await client.get("/api/users/me", headers=world.villain.headers)).status_code == 401
+    client.cookies.clear()
+    await change(client, world, "unsuspend", world.villain)
+    headers = await api.login("villain")
+    assert (await client.get("/api/users/me", headers=headers)).status_code == 200
+
+
+async def test_the_answer_says_who_is_suspended_since_when(
+    client: AsyncClient, world: World
+) -> None:
+    suspended = await change(client, world, "suspend", world.villain)
+    again = await change(client, world, "suspend", world.villain)
+    lifted = await change(client, world, "unsuspend", world.villain)
+    assert suspended["username"] == "villain"
+    assert suspended["role"] == "user"
+    assert suspended["suspended_at"] is not None
+    assert again["suspended_at"] == suspended["suspended_at"]
+    assert lifted["suspended_at"] is None
+
+
+async def test_two_admins_suspending_at_once_take_the_user_out_once(
+    client: AsyncClient, engine: AsyncEngine, factory: Factory, world: World
+) -> None:
+    other_admin = await factory.account("moderator", role="admin")
+    path = f"/api/users/{world.villain.id}/suspend"
+    answers = await asyncio.gather(
+        client.post(path, headers=world.admin.headers),
+        client.post(path, headers=other_admin.headers),
+    )
+    assert [answer.status_code for answer in answers] == [200, 200]
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+    async with engine.connect() as connection:
+        recorded = await connection.scalar(select(func.count()).select_from(AuditEntry))
+    assert recorded == 1
+
+
+async def test_the_signed_in_user_is_told_their_role(client: AsyncClient, world: World) -> None:
+    admin = await client.get("/api/users/me", headers=world.admin.headers)
+    reader = await client.get("/api/users/me", headers=world.reader.headers)
+    assert (admin.json()["role"], reader.json()["role"]) == ("admin", "user")

@@ -1,0 +1,69 @@
+"""Moderation in Chromium: an admin suspends a user from their page and the user's post
+disappears from the home page; unsuspending brings it back. An admin resolves a report on
+/admin/reports. No console errors or CSP violations."""
+
+import pytest
+from httpx import AsyncClient
+from playwright.async_api import Page, expect
+
+from tests.conftest import Account
+from tests.factories import Factory
+from tests.web.browser.conftest import PageProblems
+from tests.web.browser.signing_in import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+async def admin(factory: Factory) -> Account:
+    return await factory.account("admin", role="admin")
+
+
+async def test_an_admin_suspends_a_user_and_their_post_leaves_the_home_page(
+    page: Page, factory: Factory, admin: Account, author: Account, problems: PageProblems
+) -> None:
+    await factory.post(author, title="Cheap pens, buy now")
+    await sign_in(page.context, "admin")
+    await page.goto("/")
+    await expect(page.get_by_role("link", name="Cheap pens, buy now")).to_be_visible()
+
+    await page.goto("/@author")
+    await page.get_by_test_id("suspension").get_by_role("button", name="Suspend").click()
+    await page.wait_for_url("/@author")
+    await expect(page.get_by_test_id("suspension")).to_contain_text("suspended")
+    await page.goto("/")
+    await expect(page.get_by_role("link", name="Cheap pens, buy now")).to_have_count(0)
+
+    await page.goto("/@author")
+    await page.get_by_test_id("suspension").get_by_role("button", name="Unsuspend").click()
+    await page.wait_for_url("/@author")
+    await page.goto("/")
+    await expect(page.get_by_role("link", name="Cheap pens, buy now")).to_be_visible()
+
+
+async def test_an_admin_resolves_a_report_and_the_audit_log_lists_it(
+    *,
+    page: Page,
+    client: AsyncClient,
+    factory: Factory,
+    admin: Account,
+    author: Account,
+    problems: PageProblems,
+) -> None:
+    post = await factory.post(author, title="Questionable")
+    reported = await client.post(
+        "/api/reports",
+        json={"post_id": post["id"], "reason": "Looks like spam"},
+        headers=author.headers,
+    )
+    assert reported.status_code == 201, reported.text
+    await sign_in(page.context, "admin")
+    await page.goto("/")
+    await page.get_by_test_id("nav-reports").click()
+    await page.wait_for_url("/admin/reports")
+    report = page.get_by_test_id("report")
+    await expect(report).to_contain_text("Looks like spam")
+    await report.get_by_role("button", name="Resolve").click()
+    await page.wait_for_url("/admin/reports")
+    await expect(page.get_by_test_id("no-reports")).to_be_visible()
+    await expect(page.get_by_test_id("audit-entry")).to_contain_text("resolve report")
