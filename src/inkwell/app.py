@@ -12,7 +12,9 @@ from inkwell import __version__
 from inkwell.abuse.limits import WriteLimits
 from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import RateLimiter
+from inkwell.auth.renewal import RenewedCookiesMiddleware
 from inkwell.auth.router import router as auth_router
+from inkwell.auth.router import sessions_router
 from inkwell.auth.tokens import AccessTokens
 from inkwell.comments.router import router as comments_router
 from inkwell.config import Settings
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=None if settings.telemetry else TELEMETRY_OFF,
     )
     install_error_handlers(app, error_page)
+    app.add_middleware(RenewedCookiesMiddleware)
     # Routes are matched in order: the busiest (listings and pages) come first.
     app.include_router(posts_router)
     app.include_router(feeds_router)
@@ -127,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications_router)
     app.include_router(auth_router)
     app.include_router(users_router)
+    app.include_router(sessions_router)
     app.include_router(health_router)
     app.include_router(media_router)
     app.include_router(uploads_router)

@@ -50,6 +50,7 @@ class ErrorCode(StrEnum):
     USER_NOT_FOUND = "user_not_found"
     POST_NOT_FOUND = "post_not_found"
     COMMENT_NOT_FOUND = "comment_not_found"
+    SESSION_NOT_FOUND = "session_not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     CONFLICT = "conflict"
     USERNAME_TAKEN = "username_taken"
@@ -379,6 +380,7 @@ _CODES = {
         ErrorCode.USER_NOT_FOUND,
         ErrorCode.POST_NOT_FOUND,
         ErrorCode.COMMENT_NOT_FOUND,
+        ErrorCode.SESSION_NOT_FOUND,
     ],
     409: [
         ErrorCode.USERNAME_TAKEN,

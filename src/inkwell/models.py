@@ -1,6 +1,6 @@
 """Imports every domain's models so that `Base.metadata` knows all tables (Alembic, tests)."""
 
-from inkwell.auth.models import PasswordResetToken
+from inkwell.auth.models import PasswordResetToken, SignInSession
 from inkwell.comments.models import Comment
 from inkwell.follows.models import Follow
 from inkwell.likes.models import Like
@@ -8,4 +8,13 @@ from inkwell.notifications.models import Notification
 from inkwell.posts.models import Post
 from inkwell.users.models import User
 
-__all__ = ["Comment", "Follow", "Like", "Notification", "PasswordResetToken", "Post", "User"]
+__all__ = [
+    "Comment",
+    "Follow",
+    "Like",
+    "Notification",
+    "PasswordResetToken",
+    "Post",
+    "SignInSession",
+    "User",
+]

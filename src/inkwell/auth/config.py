@@ -28,6 +28,14 @@ class AuthSettings(BaseModel):
     secret_key_file: Path = Path(".secret_key")
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     access_token_expire_minutes: int = Field(default=30, ge=1)
+    # A cookie sign-in lasts this long after its last renewal: its access token (the
+    # lifetime above) is renewed from a rotating refresh secret while it is used.
+    session_days: int = Field(default=14, ge=1)
+    # The refresh secret a renewal just replaced still renews this long, so that requests
+    # sent at once with it all stay signed in; later, it proves a copy and ends the session.
+    session_renewal_grace_seconds: int = Field(default=30, ge=0)
+    # The oldest of a user's sessions ends when one more than this starts.
+    sessions_per_user: int = Field(default=30, ge=1)
     password_reset_expire_minutes: int = Field(default=60, ge=1)
     email_change_expire_minutes: int = Field(default=60, ge=1)
     argon2_time_cost: int = Field(default=3, ge=1)
