@@ -477,3 +477,48 @@ async def test_a_user_keeps_at_most_the_configured_number_of_sessions(
     async with engine.connect() as connection:
         kept = set((await connection.scalars(select(SignInSession.id))).all())
     assert kept == set(started[1:])
+
+
+async def test_the_grace_period_does_not_outlive_a_password_change(
+    api: Api, browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    client, slower_tab = browser(FIREFOX), browser(FIREFOX)
+    await sign_in(client)
+    let_access_token_expire(client)
+    replaced = client.cookies["inkwell_refresh"]
+    assert (await client.get(ME)).status_code == 200
+    await api.change_password(ada, "a brand new long passphrase")
+    with_cookies(slower_tab, inkwell_refresh=replaced)
+    assert (await slower_tab.get(ME)).status_code == 401
+
+
+async def test_a_signed_in_page_view_costs_what_it_costs_with_a_bearer_token(
+    browser: Callable[[str], AsyncClient],
+    ada: Account,
+    client: AsyncClient,
+    count_statements: StatementCounter,
+) -> None:
+    """The session is checked in the statement that reads the viewer: no statement more."""
+    cookies = browser(FIREFOX)
+    await sign_in(cookies)
+    count_statements.statements.clear()
+    assert (await client.get("/", headers=ada.headers)).status_code == 200
+    with_bearer = len(count_statements)
+    count_statements.statements.clear()
+    assert (await cookies.get("/")).status_code == 200
+    assert len(count_statements) == with_bearer
+
+
+async def test_a_renewal_costs_one_statement(
+    browser: Callable[[str], AsyncClient], ada: Account, count_statements: StatementCounter
+) -> None:
+    client = browser(FIREFOX)
+    await sign_in(client)
+    count_statements.statements.clear()
+    assert (await client.get("/")).status_code == 200
+    signed_in = len(count_statements)
+    let_access_token_expire(client)
+    count_statements.statements.clear()
+    assert (await client.get("/")).status_code == 200
+    assert len(count_statements) == signed_in + 1
+    assert count_statements.statements[0].startswith("UPDATE sign_in_sessions")
