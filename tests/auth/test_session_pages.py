@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 import pytest
 from httpx import ASGITransport, AsyncClient
 
-from tests.auth.test_sessions import FIREFOX, IPHONE, ME, sign_in
+from tests.auth.signing_in import FIREFOX, IPHONE, ME, sign_in
 from tests.conftest import Account, StartedApp
 from tests.factories import Factory
 

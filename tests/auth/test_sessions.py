@@ -15,18 +15,11 @@ from inkwell.auth.models import SignInSession
 from inkwell.db import create_sessionmaker, utcnow
 from inkwell.users import service as users
 from inkwell.users.models import User
-from tests.conftest import PASSWORD, Account, Api, StartedApp, StatementCounter
+from tests.auth.signing_in import FIREFOX, IPHONE, ME, sign_in
+from tests.conftest import Account, Api, StartedApp, StatementCounter
 from tests.factories import Factory
 
-FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0"
-IPHONE = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
-)
 GRACE = timedelta(seconds=30)  # SESSION_RENEWAL_GRACE_SECONDS's default
-ME = "/api/users/me"
-
-Browsers = Callable[..., AsyncIterator[AsyncClient]]
 
 
 @pytest.fixture
@@ -53,11 +46,12 @@ async def ada(factory: Factory) -> Account:
     return await factory.account("ada")
 
 
-async def sign_in(client: AsyncClient, username: str = "ada") -> None:
-    response = await client.post(
-        "/api/users/token", data={"username": username, "password": PASSWORD}
-    )
-    assert response.status_code == 200, response.text
+@pytest.fixture
+async def firefox(browser: Callable[[str], AsyncClient], ada: Account) -> AsyncClient:
+    """A browser where ada is signed in."""
+    client = browser(FIREFOX)
+    await sign_in(client)
+    return client
 
 
 def let_access_token_expire(client: AsyncClient) -> None:
@@ -88,14 +82,10 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[timedelta], None]:
     return move
 
 
-async def test_an_expired_access_token_is_renewed_transparently(
-    browser: Callable[[str], AsyncClient], ada: Account
-) -> None:
-    client = browser(FIREFOX)
-    await sign_in(client)
-    before = dict(client.cookies)
-    let_access_token_expire(client)
-    response = await client.get(ME)
+async def test_an_expired_access_token_is_renewed_transparently(firefox: AsyncClient) -> None:
+    before = dict(firefox.cookies)
+    let_access_token_expire(firefox)
+    response = await firefox.get(ME)
     assert response.status_code == 200
     assert response.json()["username"] == "ada"
     renewed = set_cookies(response)
@@ -105,25 +95,19 @@ async def test_an_expired_access_token_is_renewed_transparently(
     assert response.headers["cache-control"] == "no-store"
 
 
-async def test_a_page_renews_the_sign_in_too(
-    browser: Callable[[str], AsyncClient], ada: Account
-) -> None:
-    client = browser(FIREFOX)
-    await sign_in(client)
-    let_access_token_expire(client)
-    response = await client.get("/account")
+async def test_a_page_renews_the_sign_in_too(firefox: AsyncClient) -> None:
+    let_access_token_expire(firefox)
+    response = await firefox.get("/account")
     assert response.status_code == 200
     assert "inkwell_session" in set_cookies(response)
     assert 'data-testid="current-session"' in response.text
 
 
 async def test_a_valid_access_token_renews_nothing_and_costs_one_statement(
-    browser: Callable[[str], AsyncClient], ada: Account, count_statements: StatementCounter
+    firefox: AsyncClient, count_statements: StatementCounter
 ) -> None:
-    client = browser(FIREFOX)
-    await sign_in(client)
     count_statements.statements.clear()
-    response = await client.get(ME)
+    response = await firefox.get(ME)
     assert response.status_code == 200
     assert "set-cookie" not in response.headers
     assert len(count_statements) == 1, count_statements.statements
@@ -177,13 +161,11 @@ async def test_a_thief_who_renews_first_is_signed_out_when_the_owner_comes_back(
 
 
 async def test_a_session_that_does_not_renew_has_its_cookies_cleared(
-    browser: Callable[[str], AsyncClient], ada: Account, clock: Callable[[timedelta], None]
+    firefox: AsyncClient, clock: Callable[[timedelta], None]
 ) -> None:
-    client = browser(FIREFOX)
-    await sign_in(client)
-    let_access_token_expire(client)
+    let_access_token_expire(firefox)
     clock(timedelta(days=15))
-    response = await client.get(ME)
+    response = await firefox.get(ME)
     assert response.status_code == 401
     assert all("max-age=0" in line.lower() for line in response.headers.get_list("set-cookie"))
     assert set_cookies(response).keys() == {"inkwell_session", "inkwell_refresh", "inkwell_csrf"}
@@ -221,18 +203,16 @@ async def test_the_replaced_secret_renews_within_the_grace_period_without_a_new_
 
 
 async def test_an_unsafe_request_renews_only_with_a_passing_csrf_check(
-    browser: Callable[[str], AsyncClient], ada: Account, engine: AsyncEngine
+    firefox: AsyncClient, engine: AsyncEngine
 ) -> None:
-    client = browser(FIREFOX)
-    await sign_in(client)
-    let_access_token_expire(client)
-    refused = await client.post("/api/posts", json={"title": "t", "content": "c"})
+    let_access_token_expire(firefox)
+    refused = await firefox.post("/api/posts", json={"title": "t", "content": "c"})
     assert refused.status_code == 403
     assert refused.json()["code"] == "csrf_failed"
     async with engine.connect() as connection:
         assert await connection.scalar(select(SignInSession.rotated_at)) is None
-    headers = {"X-CSRF-Token": client.cookies["inkwell_csrf"]}
-    created = await client.post("/api/posts", json={"title": "t", "content": "c"}, headers=headers)
+    headers = {"X-CSRF-Token": firefox.cookies["inkwell_csrf"]}
+    created = await firefox.post("/api/posts", json={"title": "t", "content": "c"}, headers=headers)
     assert created.status_code == 201
 
 
@@ -325,24 +305,20 @@ async def test_ending_a_users_sessions_voids_their_refresh_secrets(
 
 
 async def test_a_session_unused_for_14_days_ends(
-    browser: Callable[[str], AsyncClient], ada: Account, clock: Callable[[timedelta], None]
+    firefox: AsyncClient, clock: Callable[[timedelta], None]
 ) -> None:
-    client = browser(FIREFOX)
-    await sign_in(client)
-    let_access_token_expire(client)
+    let_access_token_expire(firefox)
     clock(timedelta(days=14, seconds=1))
-    assert (await client.get(ME)).status_code == 401
+    assert (await firefox.get(ME)).status_code == 401
 
 
 async def test_a_session_used_within_14_days_lasts_14_more(
-    browser: Callable[[str], AsyncClient], ada: Account, clock: Callable[[timedelta], None]
+    firefox: AsyncClient, clock: Callable[[timedelta], None]
 ) -> None:
-    client = browser(FIREFOX)
-    await sign_in(client)
     for days in (13, 26, 39):
-        let_access_token_expire(client)
+        let_access_token_expire(firefox)
         clock(timedelta(days=days))
-        assert (await client.get(ME)).status_code == 200, f"day {days}"
+        assert (await firefox.get(ME)).status_code == 200, f"day {days}"
 
 
 async def test_the_list_shows_each_session_with_its_device_and_marks_the_current_one(
@@ -363,14 +339,12 @@ async def test_the_list_shows_each_session_with_its_device_and_marks_the_current
 
 
 async def test_a_renewal_is_when_a_session_was_last_seen(
-    browser: Callable[[str], AsyncClient], ada: Account, clock: Callable[[timedelta], None]
+    firefox: AsyncClient, clock: Callable[[timedelta], None]
 ) -> None:
-    client = browser(FIREFOX)
-    await sign_in(client)
-    [before] = (await client.get("/api/sessions")).json()
-    let_access_token_expire(client)
+    [before] = (await firefox.get("/api/sessions")).json()
+    let_access_token_expire(firefox)
     clock(timedelta(days=3))
-    [after] = (await client.get("/api/sessions")).json()
+    [after] = (await firefox.get("/api/sessions")).json()
     assert after["created_at"] == before["created_at"]
     assert after["last_seen_at"] > before["last_seen_at"]
     assert after["expires_at"] > before["expires_at"]
@@ -510,15 +484,13 @@ async def test_a_signed_in_page_view_costs_what_it_costs_with_a_bearer_token(
 
 
 async def test_a_renewal_costs_one_statement(
-    browser: Callable[[str], AsyncClient], ada: Account, count_statements: StatementCounter
+    firefox: AsyncClient, count_statements: StatementCounter
 ) -> None:
-    client = browser(FIREFOX)
-    await sign_in(client)
     count_statements.statements.clear()
-    assert (await client.get("/")).status_code == 200
+    assert (await firefox.get("/")).status_code == 200
     signed_in = len(count_statements)
-    let_access_token_expire(client)
+    let_access_token_expire(firefox)
     count_statements.statements.clear()
-    assert (await client.get("/")).status_code == 200
+    assert (await firefox.get("/")).status_code == 200
     assert len(count_statements) == signed_in + 1
     assert count_statements.statements[0].startswith("UPDATE sign_in_sessions")

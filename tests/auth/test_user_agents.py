@@ -3,7 +3,7 @@
 import pytest
 
 from inkwell.auth.user_agents import device_of, summarise
-from tests.auth.test_sessions import FIREFOX, IPHONE
+from tests.auth.signing_in import FIREFOX, IPHONE
 
 CHROME_ON_ANDROID = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -7,22 +7,18 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from tests.auth.signing_in import IPHONE
 from tests.conftest import Account
 from tests.web.browser.conftest import DESKTOP, PageProblems, watched_page
 from tests.web.browser.signing_in import navbar_account, sign_in
 
 pytestmark = pytest.mark.browser
 
-PHONE = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
-)
-
 
 @pytest.fixture
 async def phone(browser: Browser, live_server: str, author: Account) -> AsyncIterator[Page]:
     """Another browser, an iPhone's by its User-Agent, where the author is signed in too."""
-    context = await browser.new_context(base_url=live_server, user_agent=PHONE)
+    context = await browser.new_context(base_url=live_server, user_agent=IPHONE)
     await sign_in(context, "author")
     yield await context.new_page()
     await context.close()
