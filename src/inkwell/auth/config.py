@@ -75,6 +75,14 @@ class AuthSettings(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _sessions_outlive_their_access_tokens(self) -> Self:
+        """A cookie's access token is checked against its session's existence, not its end:
+        it must never outlast the session that issued it."""
+        if self.access_token_expire_minutes >= self.session_days * 24 * 60:
+            raise ValueError("ACCESS_TOKEN_EXPIRE_MINUTES must be shorter than SESSION_DAYS")
+        return self
+
     @cached_property
     def signing_key(self) -> str:
         """SECRET_KEY, or outside production a key generated once and kept in SECRET_KEY_FILE."""
