@@ -5,12 +5,12 @@ work without JavaScript) posted here."""
 
 from typing import Annotated
 
-from fastapi import Form, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.status import HTTP_303_SEE_OTHER
 
 from inkwell.auth import service as auth
-from inkwell.auth.cookies import CSRF_FIELD, clear_sign_in_cookies, csrf_field_value
+from inkwell.auth.cookies import clear_sign_in_cookies, csrf_field_value
 from inkwell.auth.dependencies import form_claims, page_session_id
 from inkwell.auth.schemas import SessionId
 from inkwell.dependencies import DbReader, DbSession
@@ -18,11 +18,10 @@ from inkwell.state import state_of
 from inkwell.users import service as users
 from inkwell.users.models import User
 from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH
-from inkwell.web.common import Viewer, page_router, render, sign_in_first
+from inkwell.web.common import CsrfField, Viewer, page_router, render, sign_in_first
 
 router = page_router()
 
-CsrfField = Annotated[str, Form(alias=CSRF_FIELD, max_length=200)]
 
 # Messages the login page shows for the reason it was sent there (`?notice=`); others are ignored.
 _LOGIN_NOTICES = {

@@ -5,10 +5,11 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.status import HTTP_301_MOVED_PERMANENTLY, HTTP_303_SEE_OTHER
 
+from inkwell.auth.cookies import CSRF_FIELD
 from inkwell.auth.dependencies import optional_user
 from inkwell.errors import ErrorPageRoute
 from inkwell.state import state_of
@@ -58,6 +59,9 @@ async def _viewer(request: Request) -> Account | None:
 
 # Who is looking at the page: the navbar, and its error page too, show them signed in.
 Viewer = Annotated[Account | None, Depends(_viewer)]
+
+# What a plain form (one that works without JavaScript) sends for the CSRF check.
+CsrfField = Annotated[str, Form(alias=CSRF_FIELD, max_length=200)]
 
 
 def render(

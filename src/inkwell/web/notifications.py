@@ -3,22 +3,21 @@ works without JavaScript), and the page an email's unsubscribe link opens."""
 
 from typing import Annotated
 
-from fastapi import Form, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.status import HTTP_303_SEE_OTHER
 
-from inkwell.auth.cookies import CSRF_FIELD, csrf_field_value
+from inkwell.auth.cookies import csrf_field_value
 from inkwell.auth.dependencies import form_user
 from inkwell.dependencies import DbReader, DbSession, PageParams
 from inkwell.notifications import service as notifications
 from inkwell.notifications.dependencies import NotificationOutbox
 from inkwell.notifications.emails import UNSUBSCRIBE_TOKEN_MAX_LENGTH
 from inkwell.users import service as users
-from inkwell.web.common import Viewer, page_router, render, sign_in_first
+from inkwell.web.common import CsrfField, Viewer, page_router, render, sign_in_first
 
 router = page_router()
 
-CsrfField = Annotated[str, Form(alias=CSRF_FIELD, max_length=200)]
 UnsubscribeToken = Annotated[str, Query(max_length=UNSUBSCRIBE_TOKEN_MAX_LENGTH)]
 
 
