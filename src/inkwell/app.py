@@ -12,7 +12,6 @@ from inkwell import __version__
 from inkwell.abuse.limits import WriteLimits
 from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import RateLimiter
-from inkwell.auth.renewal import RenewedCookiesMiddleware
 from inkwell.auth.router import router as auth_router
 from inkwell.auth.router import sessions_router
 from inkwell.auth.tokens import AccessTokens
@@ -116,7 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=None if settings.telemetry else TELEMETRY_OFF,
     )
     install_error_handlers(app, error_page)
-    app.add_middleware(RenewedCookiesMiddleware)
     # Routes are matched in order: the busiest (listings and pages) come first.
     app.include_router(posts_router)
     app.include_router(feeds_router)

@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 import pytest
+from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.auth import service
+from inkwell.auth.dependencies import CurrentUser
 from inkwell.auth.models import SignInSession
 from inkwell.db import create_sessionmaker, utcnow
 from inkwell.users import service as users
@@ -494,3 +496,22 @@ async def test_a_renewal_costs_one_statement(
     assert (await firefox.get("/")).status_code == 200
     assert len(count_statements) == signed_in + 1
     assert count_statements.statements[0].startswith("UPDATE sign_in_sessions")
+
+
+async def test_a_renewal_reaches_the_browser_even_with_a_server_error(
+    app: FastAPI, started_app: StartedApp, ada: Account
+) -> None:
+    """The refresh secret rotated; without the new one the browser would end its session by
+    presenting the replaced one after the grace period."""
+
+    @app.get("/fails-after-signing-in")
+    async def fails(user: CurrentUser) -> None:
+        raise RuntimeError(user.username)
+
+    transport = ASGITransport(app=started_app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        await sign_in(client)
+        let_access_token_expire(client)
+        response = await client.get("/fails-after-signing-in")
+    assert response.status_code == 500
+    assert set_cookies(response).keys() == {"inkwell_session", "inkwell_refresh", "inkwell_csrf"}
