@@ -13,6 +13,7 @@ from inkwell.abuse.limits import WriteLimits
 from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.router import router as auth_router
+from inkwell.auth.router import sessions_router
 from inkwell.auth.tokens import AccessTokens
 from inkwell.comments.router import router as comments_router
 from inkwell.conduit.app import PREFIX as CONDUIT_PREFIX
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(moderation_router)
     app.include_router(auth_router)
     app.include_router(users_router)
+    app.include_router(sessions_router)
     app.include_router(health_router)
     app.include_router(media_router)
     app.include_router(uploads_router)

@@ -53,6 +53,7 @@ class ErrorCode(StrEnum):
     POST_NOT_FOUND = "post_not_found"
     COMMENT_NOT_FOUND = "comment_not_found"
     REPORT_NOT_FOUND = "report_not_found"
+    SESSION_NOT_FOUND = "session_not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     CONFLICT = "conflict"
     USERNAME_TAKEN = "username_taken"
@@ -398,6 +399,7 @@ _CODES = {
         ErrorCode.POST_NOT_FOUND,
         ErrorCode.COMMENT_NOT_FOUND,
         ErrorCode.REPORT_NOT_FOUND,
+        ErrorCode.SESSION_NOT_FOUND,
     ],
     409: [
         ErrorCode.USERNAME_TAKEN,

@@ -1,6 +1,6 @@
 """Imports every domain's models so that `Base.metadata` knows all tables (Alembic, tests)."""
 
-from inkwell.auth.models import PasswordResetToken
+from inkwell.auth.models import PasswordResetToken, SignInSession
 from inkwell.comments.models import Comment
 from inkwell.follows.models import Follow
 from inkwell.likes.models import Like
@@ -18,5 +18,6 @@ __all__ = [
     "PasswordResetToken",
     "Post",
     "Report",
+    "SignInSession",
     "User",
 ]

@@ -119,19 +119,35 @@ async def test_malformed_login_forms_are_refused(
     assert (await client.post("/api/users/token", data=form)).status_code == 422
 
 
-async def test_login_sets_the_session_and_csrf_cookies(api: Api, client: AsyncClient) -> None:
+async def test_login_sets_the_session_refresh_and_csrf_cookies(
+    api: Api, client: AsyncClient
+) -> None:
     await api.register("ada")
     response = await client.post("/api/users/token", data={"username": "ada", "password": PASSWORD})
     cookies = {
-        header.split("=", 1)[0]: header for header in response.headers.get_list("set-cookie")
+        header.split("=", 1)[0]: header.lower()
+        for header in response.headers.get_list("set-cookie")
     }
-    session = cookies["inkwell_session"].lower()
-    csrf = cookies["inkwell_csrf"].lower()
-    assert response.cookies["inkwell_session"] == response.json()["access_token"]
-    assert all(part in session for part in ("httponly", "samesite=lax", "path=/"))
-    assert "secure" not in session
+    session, refresh, csrf = (
+        cookies["inkwell_session"],
+        cookies["inkwell_refresh"],
+        cookies["inkwell_csrf"],
+    )
+    for cookie in (session, refresh):
+        assert all(part in cookie for part in ("httponly", "samesite=lax", "path=/"))
+        assert "secure" not in cookie
     assert "httponly" not in csrf
     assert all(part in csrf for part in ("samesite=lax", "path=/"))
+
+
+async def test_the_session_cookie_holds_a_token_of_its_own_beside_the_bearer_one(
+    api: Api, client: AsyncClient
+) -> None:
+    """The answer's bearer token belongs to no session: ending the cookies' session (the
+    account page's list) leaves an API client signed in, and logging out with it does not."""
+    await api.register("ada")
+    response = await client.post("/api/users/token", data={"username": "ada", "password": PASSWORD})
+    assert response.cookies["inkwell_session"] != response.json()["access_token"]
 
 
 async def test_cookies_are_secure_over_https(api: Api, started_app: StartedApp) -> None:
@@ -144,19 +160,17 @@ async def test_cookies_are_secure_over_https(api: Api, started_app: StartedApp) 
     assert all("secure" in header.lower() for header in response.headers.get_list("set-cookie"))
 
 
-async def test_the_sign_in_cookies_last_as_long_as_the_token(
+async def test_the_access_cookie_lasts_as_long_as_its_token_and_the_others_14_days(
     api: Api, client: AsyncClient, settings: Settings
 ) -> None:
     await api.register("ada")
     response = await client.post("/api/users/token", data={"username": "ada", "password": PASSWORD})
-    lifetime = f"max-age={settings.access_token_expire_minutes * 60}"
-    cookies = [
-        header
+    max_ages = {
+        header.split("=", 1)[0]: int(header.lower().split("max-age=")[1].split(";")[0])
         for header in response.headers.get_list("set-cookie")
-        if header.startswith(("inkwell_session=", "inkwell_csrf="))
-    ]
-    assert len(cookies) == 2
-    assert all(lifetime in header.lower() for header in cookies)
+    }
+    assert max_ages["inkwell_session"] == settings.access_token_expire_minutes * 60
+    assert max_ages["inkwell_refresh"] == max_ages["inkwell_csrf"] == 14 * 24 * 3600
 
 
 async def test_logout_over_https_clears_the_cookies_as_secure_ones(
@@ -168,7 +182,7 @@ async def test_logout_over_https_clears_the_cookies_as_secure_ones(
         response = await https.post("/api/users/logout", headers=account.headers)
     assert response.status_code == 204
     cleared = response.headers.get_list("set-cookie")
-    assert len(cleared) == 2
+    assert len(cleared) == 3
     assert all("secure" in header.lower() for header in cleared)
 
 
@@ -248,16 +262,22 @@ async def test_anonymous_requests_to_signed_in_routes_get_401_with_a_bearer_chal
     assert response.json() == {"detail": "Not authenticated", "code": "not_authenticated"}
 
 
-async def test_logout_clears_both_cookies(api: Api, client: AsyncClient) -> None:
+async def test_logout_clears_the_sign_in_cookies(api: Api, client: AsyncClient) -> None:
     account = await api.sign_up("ada")
     response = await client.post("/api/users/logout", headers=account.headers)
     assert response.status_code == 204
     cleared = response.headers.get_list("set-cookie")
-    assert {header.split("=", 1)[0] for header in cleared} == {"inkwell_session", "inkwell_csrf"}
+    assert {header.split("=", 1)[0] for header in cleared} == {
+        "inkwell_session",
+        "inkwell_refresh",
+        "inkwell_csrf",
+    }
     assert all("max-age=0" in header.lower() for header in cleared)
 
 
-async def test_logout_ends_every_session_of_the_user(api: Api, client: AsyncClient) -> None:
+async def test_logout_with_a_bearer_token_voids_every_token_of_the_user(
+    api: Api, client: AsyncClient
+) -> None:
     account = await api.sign_up("ada")
     other_device = await api.login("ada")
     await client.post("/api/users/logout", headers=account.headers)

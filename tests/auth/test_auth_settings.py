@@ -90,3 +90,9 @@ async def test_the_openapi_document_describes_sign_in_and_its_errors(client: Asy
     assert "429" in paths["/api/users"]["post"]["responses"]
     assert "429" in paths["/api/users/forgot-password"]["post"]["responses"]
     assert "security" in paths["/api/posts"]["post"]
+
+
+def test_an_access_token_may_not_outlast_the_session_that_issued_it() -> None:
+    with pytest.raises(ValidationError, match="must be shorter than SESSION_DAYS"):
+        make_settings(access_token_expire_minutes=24 * 60, session_days=1)
+    assert make_settings(access_token_expire_minutes=24 * 60 - 1, session_days=1).session_days == 1

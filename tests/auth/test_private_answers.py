@@ -43,7 +43,7 @@ async def test_a_page_for_a_visitor_leaves_caching_alone(client: AsyncClient) ->
     assert "cache-control" not in (await client.get("/")).headers
 
 
-SESSION_COOKIES = {"inkwell_session", "inkwell_csrf"}
+SESSION_COOKIES = {"inkwell_session", "inkwell_refresh", "inkwell_csrf"}
 # Signing in also makes the client a known device of the account (auth/devices.py); signing
 # out leaves it one.
 SIGN_IN_COOKIES = SESSION_COOKIES | {"inkwell_device"}

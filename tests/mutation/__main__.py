@@ -58,7 +58,13 @@ TARGETS = (
             "tests/auth/test_auth_flow.py",
             "tests/auth/test_private_answers.py",
             "tests/auth/test_rate_limits.py",
+            "tests/auth/test_sessions.py",
         ),
+    ),
+    Target(
+        "auth/renewal.py",
+        ("src/inkwell/auth/renewal.py",),
+        ("tests/auth/test_sessions.py", "tests/auth/test_session_pages.py"),
     ),
     Target(
         "posts/service.py",

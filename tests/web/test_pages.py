@@ -330,8 +330,13 @@ async def test_the_confirm_page_without_a_token_sends_to_the_account_page(
     assert 'href="/account"' in html
 
 
+def account_page() -> str:
+    """The account page of a user with no cookie session (signed in with a bearer token)."""
+    return render("account.html", WRITER, sessions=[], current_session=None, csrf_token="t")
+
+
 def test_the_account_page_edits_and_deletes_its_users_account() -> None:
-    html = signed_in_page("account.html")
+    html = account_page()
     assert 'data-endpoint="/api/users/7"' in html
     assert 'data-endpoint="/api/users/7/picture"' in html
     assert 'data-must-equal="writer"' in html
@@ -459,7 +464,7 @@ async def test_the_login_page_says_why_after_an_email_change(client: AsyncClient
 
 
 def test_the_account_page_asks_for_the_password_to_change_the_email() -> None:
-    html = signed_in_page("account.html")
+    html = account_page()
     form = html[html.index('<form method="post" id="email-form"') :]
     form = form[: form.index("</form>")]
     assert 'name="email"' in form

@@ -28,6 +28,14 @@ class AuthSettings(BaseModel):
     secret_key_file: Path = Path(".secret_key")
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     access_token_expire_minutes: int = Field(default=30, ge=1)
+    # A cookie sign-in lasts this long after its last renewal: its access token (the
+    # lifetime above) is renewed from a rotating refresh secret while it is used.
+    session_days: int = Field(default=14, ge=1)
+    # The refresh secret a renewal just replaced still renews this long, so that requests
+    # sent at once with it all stay signed in; later, it proves a copy and ends the session.
+    session_renewal_grace_seconds: int = Field(default=30, ge=0)
+    # The oldest of a user's sessions ends when one more than this starts.
+    sessions_per_user: int = Field(default=30, ge=1)
     password_reset_expire_minutes: int = Field(default=60, ge=1)
     email_change_expire_minutes: int = Field(default=60, ge=1)
     argon2_time_cost: int = Field(default=3, ge=1)
@@ -65,6 +73,14 @@ class AuthSettings(BaseModel):
                 "PASSWORD_RESET_EXPIRE_MINUTES must be at least the longest period of "
                 "RATE_LIMIT_FORGOT_PASSWORD_PER_ACCOUNT"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _sessions_outlive_their_access_tokens(self) -> Self:
+        """A cookie's access token is checked against its session's existence, not its end:
+        it must never outlast the session that issued it."""
+        if self.access_token_expire_minutes >= self.session_days * 24 * 60:
+            raise ValueError("ACCESS_TOKEN_EXPIRE_MINUTES must be shorter than SESSION_DAYS")
         return self
 
     @cached_property

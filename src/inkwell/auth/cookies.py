@@ -1,13 +1,21 @@
 """The sign-in cookies and the checks that keep other sites from using them.
 
-The session cookie is HttpOnly; the CSRF cookie is readable by the site's JavaScript,
-which echoes it in the X-CSRF-Token header (double-submit). A foreign site can neither
-read the cookie nor set the header, and its Origin is refused when the browser sends one.
+A cookie sign-in is a short-lived access token in the session cookie and, beside it, the
+refresh cookie: the sign-in session's id and its current refresh secret, which renews the
+access token when it has expired (auth/renewal.py). Both are HttpOnly. The CSRF cookie
+is readable by the site's JavaScript, which echoes it in the X-CSRF-Token header
+(double-submit); it lasts as long as the session and keeps its value when the session
+renews, so that pages open for days still send the right one. A foreign site can neither
+read the cookies nor set the header, and its Origin is refused when the browser sends one.
 Signing in is refused from a foreign site too (login CSRF): its form could otherwise
 sign the victim's browser into the attacker's account.
+
+The refresh cookie's path is `/`, as the others': any page or API request may be the one
+that finds the access token expired, and it renews it then, without a round trip.
 """
 
 import secrets
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
@@ -15,29 +23,56 @@ from fastapi import Request, Response
 from inkwell.errors import ErrorCode, Forbidden
 
 SESSION_COOKIE = "inkwell_session"
+REFRESH_COOKIE = "inkwell_refresh"
 CSRF_COOKIE = "inkwell_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+@dataclass(frozen=True, slots=True)
+class SignInCookies:
+    """What a sign-in or a renewal sets: the access token for its lifetime; the refresh
+    cookie (None: the client keeps the one it has) and the CSRF token for the session's."""
+
+    access_token: str
+    access_max_age: int
+    refresh: str | None
+    csrf: str
+    session_max_age: int
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def set_sign_in_cookies(
-    request: Request, response: Response, public_base_url: str, token: str, max_age: int
+    request: Request, response: Response, public_base_url: str, cookies: SignInCookies
 ) -> None:
     secure = secure_cookies(request, public_base_url)
     response.set_cookie(
         SESSION_COOKIE,
-        token,
-        max_age=max_age,
+        cookies.access_token,
+        max_age=cookies.access_max_age,
         path="/",
         secure=secure,
         httponly=True,
         samesite="lax",
     )
+    if cookies.refresh is not None:
+        response.set_cookie(
+            REFRESH_COOKIE,
+            cookies.refresh,
+            max_age=cookies.session_max_age,
+            path="/",
+            secure=secure,
+            httponly=True,
+            samesite="lax",
+        )
     response.set_cookie(
         CSRF_COOKIE,
-        secrets.token_urlsafe(32),
-        max_age=max_age,
+        cookies.csrf,
+        max_age=cookies.session_max_age,
         path="/",
         secure=secure,
         httponly=False,
@@ -47,8 +82,15 @@ def set_sign_in_cookies(
 
 def clear_sign_in_cookies(request: Request, response: Response, public_base_url: str) -> None:
     secure = secure_cookies(request, public_base_url)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
+    for name in (SESSION_COOKIE, REFRESH_COOKIE):
+        response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="lax")
     response.delete_cookie(CSRF_COOKIE, path="/", secure=secure, httponly=False, samesite="lax")
+
+
+def has_sign_in_cookies(request: Request) -> bool:
+    """Whether the request says it is signed in with cookies (a valid sign-in or not)."""
+    cookies = request.cookies
+    return SESSION_COOKIE in cookies or REFRESH_COOKIE in cookies
 
 
 def secure_cookies(request: Request, public_base_url: str) -> bool:

@@ -1,17 +1,23 @@
 """Who is calling: `CurrentUser` and `SelfUser` for the API, `optional_user` for pages."""
 
-import secrets
 from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
 
-from inkwell.auth.cookies import SESSION_COOKIE, check_csrf, check_form_csrf
+from inkwell.auth.cookies import (
+    SESSION_COOKIE,
+    check_csrf,
+    check_form_csrf,
+    has_sign_in_cookies,
+)
 from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import PasswordGuard, RateLimiter
-from inkwell.auth.tokens import AccessTokens, InvalidToken
+from inkwell.auth.renewal import session_claims
+from inkwell.auth.tokens import AccessClaims, AccessTokens, InvalidToken
 from inkwell.config import Settings
+from inkwell.db import Reader
 from inkwell.dependencies import DbReader, DbSession, Passwords, ResourceId
 from inkwell.errors import Forbidden, Unauthorized
 from inkwell.state import state_of
@@ -26,7 +32,8 @@ _session_cookie = APIKeyCookie(
     name=SESSION_COOKIE,
     scheme_name="SessionCookie",
     auto_error=False,
-    description="Set by sign-in; writes must also send X-CSRF-Token (the inkwell_csrf cookie).",
+    description="Set by sign-in, and renewed for 14 days of use from the inkwell_refresh "
+    "cookie; writes must also send X-CSRF-Token (the inkwell_csrf cookie).",
 )
 
 
@@ -71,64 +78,79 @@ async def _password_guard(
 PasswordChecks = Annotated[PasswordGuard, Depends(_password_guard)]
 
 
-def _chosen_token(
-    request: Request, settings: Settings, bearer_token: str | None, cookie_token: str | None
-) -> str | None:
-    """The bearer header wins; the cookie is taken only with a passing CSRF check."""
+async def _claims_of(
+    request: Request, settings: Settings, tokens: AccessTokens, bearer_token: str | None
+) -> AccessClaims | None:
+    """The bearer header wins; the cookies are taken only with a passing CSRF check, and
+    renewed when the access token has expired (auth/renewal.py). None when the request
+    carries neither; InvalidToken when what it carries signs no one in."""
     if bearer_token is not None:
-        return bearer_token
-    if cookie_token is not None:
-        check_csrf(request, settings.public_base_url)
-    return cookie_token
+        return tokens.read(bearer_token)
+    if not has_sign_in_cookies(request):
+        return None
+    check_csrf(request, settings.public_base_url)
+    return await session_claims(request)
 
 
-async def _presented_token(
+async def _presented_claims(
     request: Request,
     settings: AppSettings,
+    tokens: Tokens,
     bearer_token: Annotated[str | None, Depends(_bearer)],
-    cookie_token: Annotated[str | None, Depends(_session_cookie)],
-) -> str | None:
-    return _chosen_token(request, settings, bearer_token, cookie_token)
+    # Read by session_claims with the refresh cookie; declared here for the OpenAPI document.
+    _cookie_token: Annotated[str | None, Depends(_session_cookie)],
+) -> AccessClaims | None:
+    return await _claims_of(request, settings, tokens, bearer_token)
 
 
-PresentedToken = Annotated[str | None, Depends(_presented_token)]
+# What the request signs in with: a token's claims, None when anonymous.
+PresentedClaims = Annotated[AccessClaims | None, Depends(_presented_claims)]
 
 
-async def token_owner(session: DbSession, tokens: Tokens, token: str) -> User:
-    """The user an access token names, loaded into the request's session, while the token's
-    security stamp is still theirs (a second API reads its own header with this)."""
-    claims = tokens.read(token)
-    user = await session.get(User, claims.user_id)
-    if user is None or not secrets.compare_digest(user.security_stamp, claims.security_stamp):
+async def _owner(session: DbSession, claims: AccessClaims) -> User:
+    """The user `claims` name, loaded into the request's session, while the token's security
+    stamp (and, for a cookie's, its session) is still theirs and they are not suspended."""
+    user = await users.get_signed_in_user(
+        session, claims.user_id, claims.security_stamp, claims.session_id
+    )
+    if user is None:
         raise InvalidToken()
     if user.suspended_at is not None:  # suspending ends every session; this makes sure
         raise InvalidToken()
     return user
 
 
-async def _current_user(token: PresentedToken, session: DbSession, tokens: Tokens) -> User:
-    if token is None:
+async def token_owner(session: DbSession, tokens: Tokens, token: str) -> User:
+    """The user a bearer access token names (a second API reads its own header with this)."""
+    return await _owner(session, tokens.read(token))
+
+
+async def _current_user(claims: PresentedClaims, session: DbSession) -> User:
+    if claims is None:
         raise Unauthorized("Not authenticated")
-    return await token_owner(session, tokens, token)
+    return await _owner(session, claims)
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-async def _signed_in(token: PresentedToken, tokens: Tokens, reader: DbReader) -> Account:
+async def _signed_in(claims: PresentedClaims, reader: DbReader) -> Account:
     """CurrentUser's answers (401), read in one short statement: CurrentUser loads the user
     into the request's session, whose connection then stays checked out until the response,
     and a route that works long without the database (a picture, a preview) keeps none."""
-    if token is None:
+    if claims is None:
         raise Unauthorized("Not authenticated")
-    claims = tokens.read(token)
-    account = await users.get_account(reader, claims.user_id, claims.security_stamp)
+    account = await _account(reader, claims)
     if account is None:
         raise InvalidToken()
     return account
 
 
 SignedIn = Annotated[Account, Depends(_signed_in)]
+
+
+async def _account(reader: Reader, claims: AccessClaims) -> Account | None:
+    return await users.get_account(reader, claims.user_id, claims.security_stamp, claims.session_id)
 
 
 async def optional_user(request: Request) -> Account | None:
@@ -141,31 +163,42 @@ async def optional_user(request: Request) -> Account | None:
     six dependencies that would otherwise feed it cost FastAPI a tenth of a page's CPU.
     """
     state = state_of(request)
-    bearer_token, cookie_token = await _bearer(request), await _session_cookie(request)
-    token = _chosen_token(request, state["settings"], bearer_token, cookie_token)
-    if token is None:
-        return None
     try:
-        claims = state["access_tokens"].read(token)
+        claims = await _claims_of(
+            request, state["settings"], state["access_tokens"], await _bearer(request)
+        )
     except Unauthorized:
         return None
-    return await users.get_account(state["reader"], claims.user_id, claims.security_stamp)
+    return None if claims is None else await _account(state["reader"], claims)
 
 
 async def form_user(request: Request, csrf_token: str) -> Account | None:
-    """Who sent a plain HTML form (one that works without JavaScript): the session cookie,
+    """Who sent a plain HTML form (one that works without JavaScript): the sign-in cookies,
     with the CSRF cookie's value in the form's `csrf_token` field (a failure raises 403).
     None when the session is missing, expired or invalid. Forms carry no bearer token."""
-    state = state_of(request)
-    token = await _session_cookie(request)
-    if token is None:
+    claims = await form_claims(request, csrf_token)
+    return None if claims is None else await _account(state_of(request)["reader"], claims)
+
+
+async def form_claims(request: Request, csrf_token: str) -> AccessClaims | None:
+    """form_user's claims, for a form that needs the session too (ending sessions)."""
+    if not has_sign_in_cookies(request):
         return None
-    check_form_csrf(request, csrf_token, state["settings"].public_base_url)
+    check_form_csrf(request, csrf_token, state_of(request)["settings"].public_base_url)
     try:
-        claims = state["access_tokens"].read(token)
+        return await session_claims(request)
     except Unauthorized:
         return None
-    return await users.get_account(state["reader"], claims.user_id, claims.security_stamp)
+
+
+async def page_session_id(request: Request) -> str | None:
+    """The sign-in session a page was asked for with (its viewer already known)."""
+    if not has_sign_in_cookies(request):
+        return None
+    try:
+        return (await session_claims(request)).session_id
+    except Unauthorized:
+        return None
 
 
 async def _viewer_id(request: Request) -> int | None:

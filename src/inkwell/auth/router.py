@@ -4,20 +4,37 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth import service
-from inkwell.auth.cookies import clear_sign_in_cookies, refuse_cross_site, set_sign_in_cookies
+from inkwell.auth.cookies import (
+    clear_sign_in_cookies,
+    new_csrf_token,
+    refuse_cross_site,
+    set_sign_in_cookies,
+)
 from inkwell.auth.dependencies import (
     AppSettings,
     ClientAddress,
     CurrentUser,
     Devices,
     PasswordChecks,
+    PresentedClaims,
     RateLimits,
+    SignedIn,
     Tokens,
 )
 from inkwell.auth.ratelimit import Action
-from inkwell.auth.schemas import AccessToken, ForgotPassword, LoginForm, Message, ResetPassword
+from inkwell.auth.renewal import sign_in_cookies
+from inkwell.auth.schemas import (
+    AccessToken,
+    ForgotPassword,
+    LoginForm,
+    Message,
+    ResetPassword,
+    SessionId,
+    SessionRead,
+)
+from inkwell.auth.user_agents import device_of
 from inkwell.body_limits import BodyLimitRoute
-from inkwell.dependencies import DbSession, Passwords
+from inkwell.dependencies import DbReader, DbSession, Passwords
 from inkwell.errors import responses
 from inkwell.mail.dependencies import MailerDep
 from inkwell.state import state_of
@@ -25,6 +42,7 @@ from inkwell.users import service as users
 from inkwell.users.schemas import UserPrivate
 
 router = APIRouter(prefix="/api/users", tags=["auth"], route_class=BodyLimitRoute)
+sessions_router = APIRouter(prefix="/api/sessions", tags=["auth"], route_class=BodyLimitRoute)
 
 
 async def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -61,18 +79,23 @@ async def login(
     settings: AppSettings,
     devices: Devices,
 ) -> AccessToken:
-    """Answers the token and also sets it as an HttpOnly cookie, with a CSRF cookie beside it
-    and a known-device cookie (auth/devices.py).
+    """Answers a bearer token, valid for ACCESS_TOKEN_EXPIRE_MINUTES, and also starts a
+    sign-in session for browsers: HttpOnly cookies with a short access token and the
+    session's refresh secret, which renews it for 14 days after each use, a CSRF cookie
+    beside them, and a known-device cookie (auth/devices.py).
 
     Refused (403) when a browser says another site sent the request (login CSRF).
     """
     refuse_cross_site(request, settings.public_base_url)
     user = await service.authenticate(session, guard, form.username, form.password)
     devices.remember(request, response, settings.public_base_url, user.id)
-    token = tokens.issue(user)
-    lifetime = int(tokens.lifetime.total_seconds())
-    set_sign_in_cookies(request, response, settings.public_base_url, token, lifetime)
-    return AccessToken(access_token=token)
+    device = await device_of(request.headers.get("user-agent"))
+    grant = await service.start_session(
+        session, user, device, service.SessionTerms.from_settings(settings)
+    )
+    cookies = sign_in_cookies(state_of(request), grant, new_csrf_token())
+    set_sign_in_cookies(request, response, settings.public_base_url, cookies)
+    return AccessToken(access_token=tokens.issue(user))
 
 
 @router.get(
@@ -89,12 +112,24 @@ async def me(user: CurrentUser) -> UserPrivate:
     "/logout",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 403),
-    summary="Sign out: void the token (and every other one of this user) and clear the cookies",
+    summary="Sign out: end this sign-in session, or void every token of a bearer's user",
 )
 async def logout(
-    user: CurrentUser, request: Request, response: Response, settings: AppSettings
+    *,
+    user: CurrentUser,
+    claims: PresentedClaims,
+    session: DbSession,
+    request: Request,
+    response: Response,
+    settings: AppSettings,
 ) -> None:
-    users.end_sessions(user)
+    """Signed in with the cookies, ends their session (the others go on) and clears them.
+    A bearer token belongs to no session: every token of the user is voided, and with them
+    every session (as `POST /api/sessions/revoke-all`)."""
+    if claims is None or claims.session_id is None:
+        users.end_sessions(user)
+    else:
+        await service.end_session(session, user.id, claims.session_id)
     clear_sign_in_cookies(request, response, settings.public_base_url)
 
 
@@ -133,3 +168,62 @@ async def reset_password(data: ResetPassword, session: DbSession, passwords: Pas
     """Signs the user out everywhere: all tokens issued before are void."""
     await service.reset_password(session, passwords, data.token, data.password)
     return Message(detail="Your password has been changed; sign in with the new one.")
+
+
+@sessions_router.get(
+    "",
+    responses=responses(401, 403),
+    summary="The signed-in user's sign-in sessions, the most recently seen first",
+    dependencies=[Depends(_no_store)],
+)
+async def list_sessions(
+    account: SignedIn, claims: PresentedClaims, reader: DbReader
+) -> list[SessionRead]:
+    """Each cookie sign-in that may still renew: the device it signed in from, when, when it
+    was last seen (renewed) and when it ends unless used. `current` marks the session the
+    request signed in with (none for a bearer token)."""
+    current = None if claims is None else claims.session_id
+    rows = await service.list_sessions(reader, account.id)
+    return [SessionRead.of(row, current=row.id == current) for row in rows]
+
+
+@sessions_router.delete(
+    "/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(401, 403, 404),
+    summary="End one of the signed-in user's sessions",
+)
+async def end_session(
+    *,
+    session_id: SessionId,
+    account: SignedIn,
+    claims: PresentedClaims,
+    session: DbSession,
+    request: Request,
+    response: Response,
+    settings: AppSettings,
+) -> None:
+    """Its refresh secret and its access token stop working at once. Ending the session the
+    request signed in with signs it out: its cookies are cleared."""
+    await service.end_session(session, account.id, session_id)
+    if claims is not None and claims.session_id == session_id:
+        clear_sign_in_cookies(request, response, settings.public_base_url)
+
+
+@sessions_router.post(
+    "/revoke-all",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(401, 403),
+    summary="Sign out everywhere: end every session and void every token of the user",
+)
+async def revoke_all_sessions(
+    *,
+    user: CurrentUser,
+    session: DbSession,
+    request: Request,
+    response: Response,
+    settings: AppSettings,
+) -> None:
+    """This session's too (its cookies are cleared), and bearer tokens issued before."""
+    await service.end_every_session(session, user)
+    clear_sign_in_cookies(request, response, settings.public_base_url)

@@ -1,22 +1,24 @@
-"""Sign-in and password reset; nothing here commits, except the reset link's own session
-(send_password_reset), which runs after the response."""
+"""Sign-in, sign-in sessions and password reset; nothing here commits, except the reset
+link's own session (send_password_reset), which runs after the response."""
 
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import urlencode
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from inkwell.auth.models import PasswordResetToken
+from inkwell.auth.models import PasswordResetToken, SignInSession
 from inkwell.auth.ratelimit import PasswordGuard
+from inkwell.auth.rows import ActiveSession, SessionGrant
 from inkwell.config import Settings
-from inkwell.db import utcnow
-from inkwell.errors import BadRequest, ErrorCode, Forbidden, Unauthorized
+from inkwell.db import Reader, utcnow
+from inkwell.errors import BadRequest, ErrorCode, Forbidden, NotFound, Unauthorized
 from inkwell.mail.service import Mailer, compose, deliver
 from inkwell.security import PasswordHasher
 from inkwell.users import service as users
@@ -129,3 +131,163 @@ async def reset_password(
 def _digest(token: str) -> str:
     """Tokens carry 256 random bits, so a fast hash is enough to keep them unusable at rest."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTerms:
+    """How long a session lasts after each renewal, how long a replaced refresh secret still
+    renews, and how many sessions a user keeps (auth/config.py)."""
+
+    lifetime: timedelta
+    grace: timedelta
+    per_user: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "SessionTerms":
+        return cls(
+            lifetime=timedelta(days=settings.session_days),
+            grace=timedelta(seconds=settings.session_renewal_grace_seconds),
+            per_user=settings.sessions_per_user,
+        )
+
+
+async def start_session(
+    session: AsyncSession, user: User, device: str, terms: SessionTerms
+) -> SessionGrant:
+    """A cookie sign-in. The user's sessions that can no longer renew go (expired, or voided
+    by a new security stamp), and the least recently used past `terms.per_user`."""
+    now = utcnow()
+    await session.execute(
+        delete(SignInSession).where(
+            SignInSession.user_id == user.id,
+            or_(
+                SignInSession.expires_at <= now,
+                SignInSession.security_stamp != user.security_stamp,
+                SignInSession.id.not_in(
+                    select(SignInSession.id)
+                    .where(SignInSession.user_id == user.id)
+                    .order_by(SignInSession.last_seen_at.desc(), SignInSession.id)
+                    .limit(terms.per_user - 1)
+                ),
+            ),
+        )
+    )
+    secret = secrets.token_urlsafe(32)
+    started = SignInSession(
+        id=secrets.token_urlsafe(16),
+        user_id=user.id,
+        security_stamp=user.security_stamp,
+        secret_hash=_digest(secret),
+        device=device,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + terms.lifetime,
+    )
+    session.add(started)
+    await session.flush()
+    return SessionGrant(started.id, user.id, user.security_stamp, secret)
+
+
+async def renew_session(
+    session: AsyncSession, session_id: str, secret: str, terms: SessionTerms
+) -> SessionGrant | None:
+    """Rotates the session's refresh secret: the one presented must be its current one, the
+    session unexpired and the user's stamp still the one it was started with. It is seen
+    now and lasts `terms.lifetime` from now.
+
+    The compare-and-swap is one statement, so of two requests renewing with one secret only
+    one rotates it; the other, within the grace period, is granted the session without a
+    new secret (the client keeps the one the first was given). Any other secret of the
+    session, the replaced one after the grace period included, was copied: the session
+    ends, for whoever holds it (reuse detection). None when the session does not renew.
+    """
+    now, digest, new_secret = utcnow(), _digest(secret), secrets.token_urlsafe(32)
+    user_stamp = select(User.security_stamp).where(User.id == SignInSession.user_id)
+    rotated = (
+        await session.execute(
+            update(SignInSession)
+            .where(
+                SignInSession.id == session_id,
+                SignInSession.secret_hash == digest,
+                SignInSession.expires_at > now,
+                SignInSession.security_stamp == user_stamp.scalar_subquery(),
+            )
+            .values(
+                secret_hash=_digest(new_secret),
+                previous_secret_hash=digest,
+                rotated_at=now,
+                last_seen_at=now,
+                expires_at=now + terms.lifetime,
+            )
+            .returning(SignInSession.user_id, SignInSession.security_stamp)
+            .execution_options(synchronize_session=False)
+        )
+    ).one_or_none()
+    if rotated is not None:
+        return SessionGrant(session_id, rotated.user_id, rotated.security_stamp, new_secret)
+    found = (
+        await session.execute(
+            select(SignInSession, user_stamp.label("user_stamp")).where(
+                SignInSession.id == session_id
+            )
+        )
+    ).one_or_none()
+    if found is None:
+        return None
+    record: SignInSession = found[0]
+    if (
+        record.previous_secret_hash is not None
+        and secrets.compare_digest(record.previous_secret_hash, digest)
+        and record.rotated_at is not None
+        and now - record.rotated_at <= terms.grace
+        and record.expires_at > now
+        and record.security_stamp == found.user_stamp
+    ):
+        return SessionGrant(session_id, record.user_id, record.security_stamp, None)
+    await session.delete(record)
+    await session.flush()
+    return None
+
+
+async def list_sessions(reader: Reader, user_id: int) -> list[ActiveSession]:
+    """The user's sessions that may still renew, the most recently seen first."""
+    user_stamp = select(User.security_stamp).where(User.id == user_id).scalar_subquery()
+    query = (
+        select(
+            SignInSession.id,
+            SignInSession.device,
+            SignInSession.created_at,
+            SignInSession.last_seen_at,
+            SignInSession.expires_at,
+        )
+        .where(
+            SignInSession.user_id == user_id,
+            SignInSession.security_stamp == user_stamp,
+            SignInSession.expires_at > utcnow(),
+        )
+        .order_by(SignInSession.last_seen_at.desc(), SignInSession.id)
+    )
+    async with reader.connect() as connection:
+        rows = (await connection.execute(query)).all()
+    return [ActiveSession(*row) for row in rows]
+
+
+async def end_session(session: AsyncSession, user_id: int, session_id: str) -> None:
+    """Ends one of the user's sessions: its refresh secret and access token stop working at
+    once. Another user's session is answered as one that does not exist."""
+    ended = await session.execute(
+        delete(SignInSession)
+        .where(SignInSession.id == session_id, SignInSession.user_id == user_id)
+        .returning(SignInSession.id)
+        .execution_options(synchronize_session=False)
+    )
+    if ended.one_or_none() is None:
+        raise NotFound("Session not found", code=ErrorCode.SESSION_NOT_FOUND)
+
+
+async def end_every_session(session: AsyncSession, user: User) -> None:
+    """Sign out everywhere: a new security stamp voids every token and session (this one's
+    too); the sessions' rows go with it."""
+    users.end_sessions(user)
+    await session.execute(delete(SignInSession).where(SignInSession.user_id == user.id))
+    await session.flush()

@@ -26,6 +26,9 @@ class InvalidToken(Unauthorized):
 class AccessClaims:
     user_id: int
     security_stamp: str
+    # The sign-in session (auth/models.SignInSession) a cookie's token belongs to, which
+    # must still exist; None for a bearer token, which only its lifetime and stamp limit.
+    session_id: str | None = None
 
 
 class AccessTokens:
@@ -42,7 +45,15 @@ class AccessTokens:
         )
 
     def issue(self, user: User) -> str:
+        """A bearer token: valid for its lifetime, while the user's stamp stays the same."""
         return self._signer.sign(user.id, {"typ": ACCESS_TOKEN_TYPE, "stp": user.security_stamp})
+
+    def issue_in_session(self, claims: AccessClaims) -> str:
+        """A cookie's token: valid also only while its sign-in session exists."""
+        return self._signer.sign(
+            claims.user_id,
+            {"typ": ACCESS_TOKEN_TYPE, "stp": claims.security_stamp, "sid": claims.session_id},
+        )
 
     def read(self, token: str) -> AccessClaims:
         """Only access tokens: none of another audience or type."""
@@ -50,10 +61,14 @@ class AccessTokens:
             claims = self._signer.verify(token, requires=("typ", "stp"))
         except jwt.InvalidTokenError as exc:
             raise InvalidToken() from exc
-        subject, stamp = claims["sub"], claims["stp"]
-        if claims["typ"] != ACCESS_TOKEN_TYPE or not isinstance(stamp, str):
+        subject, stamp, session_id = claims["sub"], claims["stp"], claims.get("sid")
+        if (
+            claims["typ"] != ACCESS_TOKEN_TYPE
+            or not isinstance(stamp, str)
+            or not isinstance(session_id, str | None)
+        ):
             raise InvalidToken()
-        return AccessClaims(user_id=_user_id(subject), security_stamp=stamp)
+        return AccessClaims(user_id=_user_id(subject), security_stamp=stamp, session_id=session_id)
 
 
 def _user_id(subject: str) -> int:

@@ -5,14 +5,15 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
+from inkwell.auth.renewal import RenewedCookiesMiddleware
 from inkwell.operations.headers import SecurityHeadersMiddleware
 from inkwell.operations.logs import RequestContextMiddleware
 from inkwell.operations.proxies import ProxyHeadersMiddleware, TrustedProxies
 
 
 class InkwellFastAPI(FastAPI):
-    """FastAPI whose proxy-header, request-id/access-log and security-header layers sit
-    outside Starlette's server-error handler.
+    """FastAPI whose proxy-header, request-id/access-log, security-header and renewed
+    sign-in cookie layers sit outside Starlette's server-error handler.
 
     `add_middleware` places middleware inside that handler, so a 500 would leave without
     a request id, an access-log line or security headers. These wrap the whole stack, and
@@ -25,8 +26,9 @@ class InkwellFastAPI(FastAPI):
         self.media_origin = media_origin
 
     def build_middleware_stack(self) -> ASGIApp:
-        app: ASGIApp = SecurityHeadersMiddleware(
-            super().build_middleware_stack(), media_origin=self.media_origin
-        )
+        # A sign-in renewed before a server error still reaches the browser: its refresh
+        # secret has rotated, and the replaced one would end the session after the grace.
+        app: ASGIApp = RenewedCookiesMiddleware(super().build_middleware_stack())
+        app = SecurityHeadersMiddleware(app, media_origin=self.media_origin)
         app = RequestContextMiddleware(app)
         return ProxyHeadersMiddleware(app, trusted=self.trusted_proxies)

@@ -6,10 +6,11 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import Row, Select, bindparam, delete, false, or_, select, update
+from sqlalchemy import Row, Select, bindparam, delete, false, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inkwell.auth.columns import session_exists
 from inkwell.auth.models import PasswordResetToken
 from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.constraints import violated_unique
@@ -51,6 +52,21 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound("User not found", code=ErrorCode.USER_NOT_FOUND)
+    return user
+
+
+async def get_signed_in_user(
+    session: AsyncSession, user_id: int, security_stamp: str, session_id: str | None
+) -> User | None:
+    """The user an access token names, loaded into the session, on get_account's terms."""
+    if session_id is None:
+        user = await session.get(User, user_id)
+    else:
+        user = await session.scalar(
+            select(User).where(User.id == user_id, session_exists(User.id, literal(session_id)))
+        )
+    if user is None or not secrets.compare_digest(user.security_stamp, security_stamp):
+        return None
     return user
 
 
@@ -157,13 +173,21 @@ _ACCOUNT = select(
     unread_count(bindparam("user_id")).label("unread_notifications"),
     User.security_stamp,
 ).where(User.id == bindparam("user_id"), User.suspended_at.is_(None))
+# The same for a cookie's token: only while its sign-in session exists.
+_ACCOUNT_IN_SESSION = _ACCOUNT.where(session_exists(User.id, bindparam("session_id")))
 
 
-async def get_account(reader: Reader, user_id: int, security_stamp: str) -> Account | None:
-    """The account an access token names, while the token's security stamp still matches
-    and the account is not suspended."""
+async def get_account(
+    reader: Reader, user_id: int, security_stamp: str, session_id: str | None = None
+) -> Account | None:
+    """The account an access token names, while the token's security stamp still matches,
+    the account is not suspended and, for a cookie's token, its sign-in session exists (in
+    the same statement)."""
+    query, parameters = _ACCOUNT, dict[str, object](user_id=user_id)
+    if session_id is not None:
+        query, parameters = _ACCOUNT_IN_SESSION, {**parameters, "session_id": session_id}
     async with reader.connect() as connection:
-        row = (await connection.execute(_ACCOUNT, {"user_id": user_id})).one_or_none()
+        row = (await connection.execute(query, parameters)).one_or_none()
     if row is None or not secrets.compare_digest(row.security_stamp, security_stamp):
         return None
     return Account(
@@ -340,7 +364,8 @@ async def set_suspended(session: AsyncSession, user: User, *, suspended: bool) -
 
 
 def end_sessions(user: User) -> None:
-    """Every access token carries the stamp it was issued with; this voids them all."""
+    """Every access token carries the stamp it was issued with, and every sign-in session
+    the stamp it was started with (auth/models.SignInSession): this voids them all."""
     user.security_stamp = new_security_stamp()
 
 

@@ -1,0 +1,517 @@
+"""Cookie sign-in sessions: 14 days renewed while used, rotation of the refresh secret and
+what a copy of it can do, ending one session, all of them, and the list of them."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from inkwell.auth import service
+from inkwell.auth.dependencies import CurrentUser
+from inkwell.auth.models import SignInSession
+from inkwell.db import create_sessionmaker, utcnow
+from inkwell.users import service as users
+from inkwell.users.models import User
+from tests.auth.signing_in import FIREFOX, IPHONE, ME, sign_in
+from tests.conftest import Account, Api, StartedApp, StatementCounter
+from tests.factories import Factory
+
+GRACE = timedelta(seconds=30)  # SESSION_RENEWAL_GRACE_SECONDS's default
+
+
+@pytest.fixture
+async def browser(started_app: StartedApp) -> AsyncIterator[Callable[[str], AsyncClient]]:
+    """Opens clients that keep their cookies, as browsers do, each with its User-Agent."""
+    opened: list[AsyncClient] = []
+
+    def open_browser(user_agent: str = FIREFOX) -> AsyncClient:
+        client = AsyncClient(
+            transport=ASGITransport(app=started_app),
+            base_url="http://test",
+            headers={"User-Agent": user_agent},
+        )
+        opened.append(client)
+        return client
+
+    yield open_browser
+    for client in opened:
+        await client.aclose()
+
+
+@pytest.fixture
+async def ada(factory: Factory) -> Account:
+    return await factory.account("ada")
+
+
+@pytest.fixture
+async def firefox(browser: Callable[[str], AsyncClient], ada: Account) -> AsyncClient:
+    """A browser where ada is signed in."""
+    client = browser(FIREFOX)
+    await sign_in(client)
+    return client
+
+
+def let_access_token_expire(client: AsyncClient) -> None:
+    """What the browser does once the access cookie's max-age has passed."""
+    client.cookies.delete("inkwell_session")
+
+
+def with_cookies(client: AsyncClient, **cookies: str) -> None:
+    client.cookies.clear()
+    for name, value in cookies.items():
+        client.cookies.set(name, value)
+
+
+def set_cookies(response: Response) -> dict[str, str]:
+    return {
+        header.split("=", 1)[0]: header.split("=", 1)[1].split(";", 1)[0]
+        for header in response.headers.get_list("set-cookie")
+    }
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[timedelta], None]:
+    """Moves the sessions' clock (renewals, expiry) forward from now."""
+
+    def move(by: timedelta) -> None:
+        monkeypatch.setattr(service, "utcnow", lambda: utcnow() + by)
+
+    return move
+
+
+async def test_an_expired_access_token_is_renewed_transparently(firefox: AsyncClient) -> None:
+    before = dict(firefox.cookies)
+    let_access_token_expire(firefox)
+    response = await firefox.get(ME)
+    assert response.status_code == 200
+    assert response.json()["username"] == "ada"
+    renewed = set_cookies(response)
+    assert renewed.keys() == {"inkwell_session", "inkwell_refresh", "inkwell_csrf"}
+    assert renewed["inkwell_refresh"] != before["inkwell_refresh"]
+    assert renewed["inkwell_csrf"] == before["inkwell_csrf"]
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_a_page_renews_the_sign_in_too(firefox: AsyncClient) -> None:
+    let_access_token_expire(firefox)
+    response = await firefox.get("/account")
+    assert response.status_code == 200
+    assert "inkwell_session" in set_cookies(response)
+    assert 'data-testid="current-session"' in response.text
+
+
+async def test_a_valid_access_token_renews_nothing_and_costs_one_statement(
+    firefox: AsyncClient, count_statements: StatementCounter
+) -> None:
+    count_statements.statements.clear()
+    response = await firefox.get(ME)
+    assert response.status_code == 200
+    assert "set-cookie" not in response.headers
+    assert len(count_statements) == 1, count_statements.statements
+
+
+async def test_the_old_refresh_secret_is_useless_after_rotation(
+    browser: Callable[[str], AsyncClient], ada: Account, clock: Callable[[timedelta], None]
+) -> None:
+    victim, thief = browser(FIREFOX), browser(IPHONE)
+    await sign_in(victim)
+    stolen = victim.cookies["inkwell_refresh"]
+    let_access_token_expire(victim)
+    assert (await victim.get(ME)).status_code == 200
+    clock(GRACE + timedelta(seconds=1))
+    with_cookies(thief, inkwell_refresh=stolen)
+    refused = await thief.get(ME)
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "token_invalid"
+
+
+async def test_reusing_a_rotated_secret_ends_the_session_for_its_holder_too(
+    browser: Callable[[str], AsyncClient], ada: Account, clock: Callable[[timedelta], None]
+) -> None:
+    """Reuse detection: someone holds a copy. The victim's renewed cookies stop working."""
+    victim, thief = browser(FIREFOX), browser(IPHONE)
+    await sign_in(victim)
+    stolen = victim.cookies["inkwell_refresh"]
+    let_access_token_expire(victim)
+    assert (await victim.get(ME)).status_code == 200
+    clock(GRACE + timedelta(seconds=1))
+    with_cookies(thief, inkwell_refresh=stolen)
+    assert (await thief.get(ME)).status_code == 401
+    assert (await victim.get(ME)).status_code == 401  # its access token, at once
+    let_access_token_expire(victim)
+    assert (await victim.get(ME)).status_code == 401  # and its refresh secret
+
+
+async def test_a_thief_who_renews_first_is_signed_out_when_the_owner_comes_back(
+    browser: Callable[[str], AsyncClient], ada: Account, clock: Callable[[timedelta], None]
+) -> None:
+    owner, thief = browser(FIREFOX), browser(IPHONE)
+    await sign_in(owner)
+    with_cookies(thief, inkwell_refresh=owner.cookies["inkwell_refresh"])
+    assert (await thief.get(ME)).status_code == 200
+    clock(GRACE + timedelta(seconds=1))
+    let_access_token_expire(owner)
+    assert (await owner.get(ME)).status_code == 401
+    assert (await thief.get(ME)).status_code == 401
+    let_access_token_expire(thief)
+    assert (await thief.get(ME)).status_code == 401
+
+
+async def test_a_session_that_does_not_renew_has_its_cookies_cleared(
+    firefox: AsyncClient, clock: Callable[[timedelta], None]
+) -> None:
+    let_access_token_expire(firefox)
+    clock(timedelta(days=15))
+    response = await firefox.get(ME)
+    assert response.status_code == 401
+    assert all("max-age=0" in line.lower() for line in response.headers.get_list("set-cookie"))
+    assert set_cookies(response).keys() == {"inkwell_session", "inkwell_refresh", "inkwell_csrf"}
+
+
+async def test_two_requests_renewing_at_once_both_stay_signed_in(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    client, tab = browser(FIREFOX), browser(FIREFOX)
+    await sign_in(client)
+    let_access_token_expire(client)
+    with_cookies(tab, **dict(client.cookies))
+    first, second = await asyncio.gather(client.get(ME), tab.get("/account"))
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert 'data-testid="current-session"' in second.text
+
+
+async def test_the_replaced_secret_renews_within_the_grace_period_without_a_new_one(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    """The slower of two parallel requests: signed in, and the browser keeps the secret the
+    faster one was given."""
+    client, slower_tab = browser(FIREFOX), browser(FIREFOX)
+    await sign_in(client)
+    let_access_token_expire(client)
+    replaced = client.cookies["inkwell_refresh"]
+    first = await client.get(ME)
+    rotated = set_cookies(first)["inkwell_refresh"]
+    with_cookies(slower_tab, inkwell_refresh=replaced)
+    slower = await slower_tab.get(ME)
+    assert slower.status_code == 200
+    assert "inkwell_refresh" not in set_cookies(slower)
+    with_cookies(client, inkwell_refresh=rotated)
+    assert (await client.get(ME)).status_code == 200
+
+
+async def test_an_unsafe_request_renews_only_with_a_passing_csrf_check(
+    firefox: AsyncClient, engine: AsyncEngine
+) -> None:
+    let_access_token_expire(firefox)
+    refused = await firefox.post("/api/posts", json={"title": "t", "content": "c"})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "csrf_failed"
+    async with engine.connect() as connection:
+        assert await connection.scalar(select(SignInSession.rotated_at)) is None
+    headers = {"X-CSRF-Token": firefox.cookies["inkwell_csrf"]}
+    created = await firefox.post("/api/posts", json={"title": "t", "content": "c"}, headers=headers)
+    assert created.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "refresh",
+    ["", "no-dot", ".secret", "id.", "x" * 23 + ".secret", "id." + "s" * 65, "unknown.secret"],
+    ids=["empty", "no dot", "no id", "no secret", "id too long", "secret too long", "unknown"],
+)
+async def test_a_malformed_or_unknown_refresh_cookie_signs_no_one_in(
+    browser: Callable[[str], AsyncClient], ada: Account, refresh: str
+) -> None:
+    client = browser(FIREFOX)
+    with_cookies(client, inkwell_refresh=refresh)
+    response = await client.get(ME)
+    assert response.status_code == 401
+    assert (await client.get("/")).status_code == 200
+
+
+async def test_logout_ends_the_session_on_the_server(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    client, copy = browser(FIREFOX), browser(FIREFOX)
+    await sign_in(client)
+    cookies = dict(client.cookies)
+    response = await client.post(
+        "/api/users/logout", headers={"X-CSRF-Token": cookies["inkwell_csrf"]}
+    )
+    assert response.status_code == 204
+    with_cookies(copy, inkwell_session=cookies["inkwell_session"])
+    assert (await copy.get(ME)).status_code == 401
+    with_cookies(copy, inkwell_refresh=cookies["inkwell_refresh"])
+    assert (await copy.get(ME)).status_code == 401
+
+
+async def test_logout_leaves_the_other_sessions_and_bearer_tokens_signed_in(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    laptop, phone = browser(FIREFOX), browser(IPHONE)
+    await sign_in(laptop)
+    await sign_in(phone)
+    response = await laptop.post(
+        "/api/users/logout", headers={"X-CSRF-Token": laptop.cookies["inkwell_csrf"]}
+    )
+    assert response.status_code == 204
+    assert (await phone.get(ME)).status_code == 200
+    assert (await phone.get(ME, headers=ada.headers)).status_code == 200
+
+
+async def test_signing_out_everywhere_ends_every_session_and_token(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    laptop, phone = browser(FIREFOX), browser(IPHONE)
+    await sign_in(laptop)
+    await sign_in(phone)
+    phone_cookies = dict(phone.cookies)
+    response = await laptop.post(
+        "/api/sessions/revoke-all", headers={"X-CSRF-Token": laptop.cookies["inkwell_csrf"]}
+    )
+    assert response.status_code == 204
+    assert (await laptop.get(ME)).status_code == 401
+    assert (await phone.get(ME)).status_code == 401
+    with_cookies(phone, inkwell_refresh=phone_cookies["inkwell_refresh"])
+    assert (await phone.get(ME)).status_code == 401
+    assert (await phone.get(ME, headers=ada.headers)).status_code == 401
+
+
+async def test_a_password_change_ends_every_session(
+    api: Api, browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    laptop = browser(FIREFOX)
+    await sign_in(laptop)
+    await api.change_password(ada, "a brand new long passphrase")
+    assert (await laptop.get(ME)).status_code == 401
+    let_access_token_expire(laptop)
+    assert (await laptop.get(ME)).status_code == 401
+
+
+async def test_ending_a_users_sessions_voids_their_refresh_secrets(
+    browser: Callable[[str], AsyncClient], ada: Account, engine: AsyncEngine
+) -> None:
+    """What suspending a user does (users.end_sessions): their browsers cannot renew."""
+    laptop = browser(FIREFOX)
+    await sign_in(laptop)
+    async with create_sessionmaker(engine).begin() as session:
+        user = await session.scalar(select(User).where(User.username == "ada"))
+        assert user is not None
+        users.end_sessions(user)
+    let_access_token_expire(laptop)
+    assert (await laptop.get(ME)).status_code == 401
+
+
+async def test_a_session_unused_for_14_days_ends(
+    firefox: AsyncClient, clock: Callable[[timedelta], None]
+) -> None:
+    let_access_token_expire(firefox)
+    clock(timedelta(days=14, seconds=1))
+    assert (await firefox.get(ME)).status_code == 401
+
+
+async def test_a_session_used_within_14_days_lasts_14_more(
+    firefox: AsyncClient, clock: Callable[[timedelta], None]
+) -> None:
+    for days in (13, 26, 39):
+        let_access_token_expire(firefox)
+        clock(timedelta(days=days))
+        assert (await firefox.get(ME)).status_code == 200, f"day {days}"
+
+
+async def test_the_list_shows_each_session_with_its_device_and_marks_the_current_one(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    laptop, phone = browser(FIREFOX), browser(IPHONE)
+    await sign_in(phone)
+    await sign_in(laptop)
+    response = await laptop.get("/api/sessions")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    listed = response.json()
+    assert [(item["device"], item["current"]) for item in listed] == [
+        ("Firefox on Windows", True),
+        ("Mobile Safari on iOS", False),
+    ]
+    assert set(listed[0]) == {"id", "device", "created_at", "last_seen_at", "expires_at", "current"}
+
+
+async def test_a_renewal_is_when_a_session_was_last_seen(
+    firefox: AsyncClient, clock: Callable[[timedelta], None]
+) -> None:
+    [before] = (await firefox.get("/api/sessions")).json()
+    let_access_token_expire(firefox)
+    clock(timedelta(days=3))
+    [after] = (await firefox.get("/api/sessions")).json()
+    assert after["created_at"] == before["created_at"]
+    assert after["last_seen_at"] > before["last_seen_at"]
+    assert after["expires_at"] > before["expires_at"]
+
+
+async def test_a_bearer_token_lists_the_sessions_none_of_them_current(
+    client: AsyncClient, browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    await sign_in(browser(FIREFOX))
+    response = await client.get("/api/sessions", headers=ada.headers)
+    assert [item["current"] for item in response.json()] == [False]
+
+
+async def test_the_list_leaves_out_ended_and_voided_sessions(
+    api: Api, browser: Callable[[str], AsyncClient], ada: Account, client: AsyncClient
+) -> None:
+    await sign_in(browser(FIREFOX))
+    await api.change_password(ada, "a brand new long passphrase")
+    fresh = await api.login("ada", "a brand new long passphrase")
+    listed = (await client.get("/api/sessions", headers=fresh)).json()
+    assert [item["device"] for item in listed] == ["python-httpx"]  # that sign-in's own
+
+
+async def test_ending_one_session_signs_that_browser_out_at_once(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    laptop, phone = browser(FIREFOX), browser(IPHONE)
+    await sign_in(phone)
+    await sign_in(laptop)
+    [_, phones] = (await laptop.get("/api/sessions")).json()
+    response = await laptop.delete(
+        f"/api/sessions/{phones['id']}", headers={"X-CSRF-Token": laptop.cookies["inkwell_csrf"]}
+    )
+    assert response.status_code == 204
+    assert "set-cookie" not in response.headers
+    assert (await phone.get(ME)).status_code == 401
+    let_access_token_expire(phone)
+    assert (await phone.get(ME)).status_code == 401
+    assert (await laptop.get(ME)).status_code == 200
+    assert [item["device"] for item in (await laptop.get("/api/sessions")).json()] == [
+        "Firefox on Windows"
+    ]
+
+
+async def test_ending_ones_own_session_from_the_list_clears_its_cookies(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    laptop = browser(FIREFOX)
+    await sign_in(laptop)
+    [own] = (await laptop.get("/api/sessions")).json()
+    response = await laptop.delete(
+        f"/api/sessions/{own['id']}", headers={"X-CSRF-Token": laptop.cookies["inkwell_csrf"]}
+    )
+    assert response.status_code == 204
+    assert set_cookies(response).keys() == {"inkwell_session", "inkwell_refresh", "inkwell_csrf"}
+
+
+async def test_another_users_session_cannot_be_ended(
+    browser: Callable[[str], AsyncClient], ada: Account, factory: Factory, client: AsyncClient
+) -> None:
+    laptop = browser(FIREFOX)
+    await sign_in(laptop)
+    [adas] = (await laptop.get("/api/sessions")).json()
+    mallory = await factory.account("mallory")
+    response = await client.delete(f"/api/sessions/{adas['id']}", headers=mallory.headers)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Session not found", "code": "session_not_found"}
+    assert (await laptop.get(ME)).status_code == 200
+
+
+@pytest.mark.parametrize(("session_id", "status"), [("a" * 23, 422), ("a.b", 422), ("nope", 404)])
+async def test_ending_a_malformed_or_unknown_session_is_refused(
+    client: AsyncClient, ada: Account, session_id: str, status: int
+) -> None:
+    response = await client.delete(f"/api/sessions/{session_id}", headers=ada.headers)
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/sessions"),
+        ("DELETE", "/api/sessions/abc"),
+        ("POST", "/api/sessions/revoke-all"),
+    ],
+)
+async def test_the_sessions_api_is_for_the_signed_in(
+    client: AsyncClient, method: str, path: str
+) -> None:
+    assert (await client.request(method, path)).status_code == 401
+
+
+async def test_a_user_keeps_at_most_the_configured_number_of_sessions(
+    factory: Factory, engine: AsyncEngine
+) -> None:
+    """The least recently used goes (an API client signing in again and again)."""
+    terms = service.SessionTerms(lifetime=timedelta(days=14), grace=GRACE, per_user=2)
+    user = await factory.user("ada")
+    started = []
+    for _ in range(3):
+        async with create_sessionmaker(engine).begin() as session:
+            user = await session.get_one(User, user.id)
+            started.append((await service.start_session(session, user, "curl", terms)).session_id)
+    async with engine.connect() as connection:
+        kept = set((await connection.scalars(select(SignInSession.id))).all())
+    assert kept == set(started[1:])
+
+
+async def test_the_grace_period_does_not_outlive_a_password_change(
+    api: Api, browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    client, slower_tab = browser(FIREFOX), browser(FIREFOX)
+    await sign_in(client)
+    let_access_token_expire(client)
+    replaced = client.cookies["inkwell_refresh"]
+    assert (await client.get(ME)).status_code == 200
+    await api.change_password(ada, "a brand new long passphrase")
+    with_cookies(slower_tab, inkwell_refresh=replaced)
+    assert (await slower_tab.get(ME)).status_code == 401
+
+
+async def test_a_signed_in_page_view_costs_what_it_costs_with_a_bearer_token(
+    browser: Callable[[str], AsyncClient],
+    ada: Account,
+    client: AsyncClient,
+    count_statements: StatementCounter,
+) -> None:
+    """The session is checked in the statement that reads the viewer: no statement more."""
+    cookies = browser(FIREFOX)
+    await sign_in(cookies)
+    count_statements.statements.clear()
+    assert (await client.get("/", headers=ada.headers)).status_code == 200
+    with_bearer = len(count_statements)
+    count_statements.statements.clear()
+    assert (await cookies.get("/")).status_code == 200
+    assert len(count_statements) == with_bearer
+
+
+async def test_a_renewal_costs_one_statement(
+    firefox: AsyncClient, count_statements: StatementCounter
+) -> None:
+    count_statements.statements.clear()
+    assert (await firefox.get("/")).status_code == 200
+    signed_in = len(count_statements)
+    let_access_token_expire(firefox)
+    count_statements.statements.clear()
+    assert (await firefox.get("/")).status_code == 200
+    assert len(count_statements) == signed_in + 1
+    assert count_statements.statements[0].startswith("UPDATE sign_in_sessions")
+
+
+async def test_a_renewal_reaches_the_browser_even_with_a_server_error(
+    app: FastAPI, started_app: StartedApp, ada: Account
+) -> None:
+    """The refresh secret rotated; without the new one the browser would end its session by
+    presenting the replaced one after the grace period."""
+
+    @app.get("/fails-after-signing-in")
+    async def fails(user: CurrentUser) -> None:
+        raise RuntimeError(user.username)
+
+    transport = ASGITransport(app=started_app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        await sign_in(client)
+        let_access_token_expire(client)
+        response = await client.get("/fails-after-signing-in")
+    assert response.status_code == 500
+    assert set_cookies(response).keys() == {"inkwell_session", "inkwell_refresh", "inkwell_csrf"}
