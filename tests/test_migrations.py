@@ -14,13 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.config import Settings
 from inkwell.db import Base, create_engine, utcnow
 from inkwell.migrations import downgrade_database, upgrade_database
+from inkwell.search.models import mapped
 from inkwell.users.identity import user_keys
 from tests.conftest import postgres_database
 
 
 async def test_the_migrated_schema_matches_the_models(engine: AsyncEngine) -> None:
     def differences(connection: Connection) -> list[object]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": mapped}
+        )
         with warnings.catch_warnings():
             # SQLite cannot reflect expression indexes; PostgreSQL compares them.
             warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified")

@@ -35,6 +35,7 @@ from inkwell.operations.docs import install_api_docs
 from inkwell.operations.health import router as health_router
 from inkwell.posts.markdown import POST, MarkdownRenderer
 from inkwell.posts.router import router as posts_router
+from inkwell.search.router import router as search_router
 from inkwell.security import PasswordHasher
 from inkwell.state import State
 from inkwell.syndication.router import router as syndication_router
@@ -129,6 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(account_pages.router)
     app.include_router(notification_pages.router)
     app.include_router(syndication_router)
+    app.include_router(search_router)
+    app.include_router(search_router)
     app.include_router(likes_router)
     app.include_router(comments_router)
     app.include_router(follows_router)
