@@ -97,3 +97,9 @@ def to_fts5(query: SearchQuery) -> str:
     for phrase in query.excluded:
         expression = f"({expression}) NOT {_quoted(phrase)}"
     return expression
+
+
+def looked_for(query: SearchQuery) -> str:
+    """What `query` looks for, in its own syntax, without the exclusions: PostgreSQL ranks by
+    it (`ts_rank` of a query with negations ranks the posts lacking a word oddly)."""
+    return " ".join(" or ".join(_quoted(phrase) for phrase in group) for group in query.groups)

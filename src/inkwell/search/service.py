@@ -34,7 +34,7 @@ from sqlalchemy import (
 from inkwell.db import Reader
 from inkwell.posts.models import Post, is_published
 from inkwell.posts.rows import ListedAuthor
-from inkwell.search.query import SearchQuery, clean, parse, to_fts5
+from inkwell.search.query import SearchQuery, clean, looked_for, parse, to_fts5
 from inkwell.search.rows import Found, PostHit
 from inkwell.users.identity import lookup_key
 from inkwell.users.models import User
@@ -83,12 +83,12 @@ def _order(rank: ColumnElement[Any]) -> tuple[ColumnElement[Any], ...]:
 def _post_hits(dialect: Dialect) -> Select[*tuple[Any, ...]]:
     """A page of posts found, with their snippets and how many are found, in one statement
     (parameters: the query, `skip`, `limit`, and the markers: `start` and `stop` for
-    SQLite, `options` for PostgreSQL)."""
+    SQLite, `options` for PostgreSQL, which also ranks by what is `ranked`)."""
     total = func.count().over().label("total")
     if dialect == "postgresql":
         query = func.websearch_to_tsquery(_ENGLISH, bindparam("query"))
         vector: ColumnElement[Any] = literal_column("posts.search_vector")
-        rank = func.ts_rank(vector, query)
+        rank = func.ts_rank(vector, func.websearch_to_tsquery(_ENGLISH, bindparam("ranked")))
         hits = (
             select(Post.id.label("id"), rank.label("rank"), total)
             .join(Post.author)
@@ -135,22 +135,13 @@ def _highlighted(snippet: str, start: str, stop: str) -> str:
     return html.escape(snippet).replace(start, "<mark>").replace(stop, "</mark>")
 
 
-def _escaped_like(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _users(query: SearchQuery) -> Select[*tuple[Any, ...]]:
     """Users one of whose names (username or display name) holds every word of a phrase of
     each group; the username matching the words first, then one starting with them, then
-    the newest."""
+    the newest. Words are letters and digits (`query`): no LIKE wildcard is ever in one."""
     names = func.lower(func.coalesce(User.display_name, "")) + " " + User.username_key
     groups = [
-        or_(
-            *(
-                and_(*(names.like(_escaped_like(lookup_key(word)), escape="\\") for word in phrase))
-                for phrase in group
-            )
-        )
+        or_(*(and_(*(names.contains(lookup_key(word)) for word in phrase)) for phrase in group))
         for group in query.groups
     ]
     words = lookup_key(" ".join(query.words))
@@ -199,7 +190,11 @@ async def search(reader: Reader, text: str, *, skip: int, limit: int) -> Found:
         found = {"query": to_fts5(query), "start": start, "stop": stop}
         if dialect == "postgresql":
             words = f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}"
-            found = {"query": clean(text), "options": f"{words}, StartSel={start}, StopSel={stop}"}
+            found = {
+                "query": clean(text),
+                "ranked": looked_for(query),
+                "options": f"{words}, StartSel={start}, StopSel={stop}",
+            }
         posts = (await connection.execute(_post_hits(dialect), found | page)).all()
         users = (await connection.execute(_users(query), page)).all()
         # Past the last page no row carries the totals, so the first row is asked for.
