@@ -44,6 +44,7 @@ from inkwell.web import accounts as account_pages
 from inkwell.web import notifications as notification_pages
 from inkwell.web import posts as post_pages
 from inkwell.web import profiles as profile_pages
+from inkwell.web import search as search_pages
 from inkwell.web.common import error_page
 from inkwell.web.rendering import Site, page_templates
 
@@ -129,8 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(profile_pages.router)
     app.include_router(account_pages.router)
     app.include_router(notification_pages.router)
+    app.include_router(search_pages.router)
     app.include_router(syndication_router)
-    app.include_router(search_router)
     app.include_router(search_router)
     app.include_router(likes_router)
     app.include_router(comments_router)

@@ -21,6 +21,7 @@ from inkwell.posts.models import (
     Post,
     post_path,
 )
+from inkwell.search.schemas import QUERY_MAX_LENGTH
 from inkwell.users.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH
 from inkwell.users.rows import author_path, picture_path
 from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
@@ -36,6 +37,7 @@ FORM_LIMITS = {
     "display_name": DISPLAY_NAME_MAX_LENGTH,
     "bio": BIO_MAX_LENGTH,
     "tags": TAGS_PER_POST,
+    "search": QUERY_MAX_LENGTH,
 }
 # Reading time: an adult reads about 200 to 250 words a minute; the lower end, rounded up.
 WORDS_PER_MINUTE = 200
