@@ -57,6 +57,12 @@ READY_TIMEOUT_SECONDS = 30
 WRK_TIMEOUT = "5s"
 POSTS_SCENARIO = "posts"
 SLOW_SCENARIO = "slow I/O"
+SEARCH_SCENARIO = "search"
+# Two of the seeded words (inkwell.seed): nearly every post holds both, so the search ranks
+# and counts all 10,000 and highlights a page of them.
+SEARCH_PATH = "/api/search?q=database+index"
+INKWELL_SEARCH = "Inkwell PG search"
+INKWELL_LISTING = "Inkwell PG listing"
 INKWELL = "Inkwell PG"
 HOME = "Inkwell home /"
 SYNC = "sync"
@@ -294,6 +300,8 @@ def check_document(path: str, status: int, body: bytes) -> str | None:
         return f"answers {status}"
     if path == "/api/posts" and b'"has_more"' not in body:
         return "not the posts page document"
+    if path == SEARCH_PATH and b"<mark>" not in body:
+        return "no highlighted hit"
     return None
 
 
@@ -380,6 +388,13 @@ def servers(postgres: URL, sqlite_url: str, upstream: str) -> list[Server]:
             reference,
         ),
         Server(POSTS_SCENARIO, "bench.apps.hello:create_app", (Load("hello", "/hello"),)),
+        # The search beside the listing, on the same server.
+        Server(
+            SEARCH_SCENARIO,
+            "inkwell.cli:served_app",
+            (Load(INKWELL_SEARCH, SEARCH_PATH), Load(INKWELL_LISTING, "/api/posts")),
+            inkwell_pg,
+        ),
         Server(
             SLOW_SCENARIO,
             wrapped,
