@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, DateTime, column, insert, inspect, table, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from inkwell.config import Settings
 from inkwell.db import Base, Reader, create_engine, utcnow
@@ -254,16 +254,21 @@ async def engine_before_rendering(empty_database_url: str) -> AsyncIterator[Asyn
         yield engine
 
 
+async def add_writer(connection: AsyncConnection) -> None:
+    """User 1, as every revision since the keys knows users."""
+    await connection.execute(
+        text(
+            "INSERT INTO users (username, email, password_hash, created_at, security_stamp, "
+            "username_key, username_skeleton, email_key) "
+            "VALUES ('w', 'w@example.com', 'x', '2026-01-01', '', 'w', 'w', 'w@example.com')"
+        )
+    )
+
+
 async def add_plain_posts(engine: AsyncEngine, *contents: str) -> None:
     """Posts as 0004 knew them, with more than one batch of the migration's."""
     async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO users (username, email, password_hash, created_at, security_stamp, "
-                "username_key, username_skeleton, email_key) "
-                "VALUES ('w', 'w@example.com', 'x', '2026-01-01', '', 'w', 'w', 'w@example.com')"
-            )
-        )
+        await add_writer(connection)
         await connection.execute(
             text(
                 "INSERT INTO posts (title, content, date_posted, updated_at, user_id) "
@@ -309,13 +314,7 @@ async def test_the_search_migration_indexes_the_existing_published_posts_and_the
     empty_database_url: str,
 ) -> None:
     async with migrated_to(empty_database_url, "0012") as engine, engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO users (username, email, password_hash, created_at, security_stamp, "
-                "username_key, username_skeleton, email_key) "
-                "VALUES ('w', 'w@example.com', 'x', '2026-01-01', '', 'w', 'w', 'w@example.com')"
-            )
-        )
+        await add_writer(connection)
         await connection.execute(
             text(
                 "INSERT INTO posts (title, content, content_html, excerpt, date_posted, "
