@@ -60,6 +60,12 @@ WRK_TIMEOUT = "5s"
 POSTS_SCENARIO = "posts"
 POST_PAGE_SCENARIO = "post page"
 SLOW_SCENARIO = "slow I/O"
+SEARCH_SCENARIO = "search"
+# Two of the seeded words (inkwell.seed): nearly every post holds both, so the search ranks
+# and counts all 10,000 and highlights a page of them.
+SEARCH_PATH = "/api/search?q=database+index"
+INKWELL_SEARCH = "Inkwell PG search"
+INKWELL_LISTING = "Inkwell PG listing"
 INKWELL = "Inkwell PG"
 HOME = "Inkwell home /"
 POST_PAGE = f"Inkwell post page ({COMMENTS} comments)"
@@ -324,6 +330,8 @@ def check_document(path: str, status: int, body: bytes) -> str | None:
         return f"not a post page with its {COMMENTS} comments"
     if path == CONDUIT_ARTICLES and b'"articlesCount"' not in body:
         return "not the Conduit articles document"
+    if path == SEARCH_PATH and b"<mark>" not in body:
+        return "no highlighted hit"
     return None
 
 
@@ -415,6 +423,13 @@ def servers(postgres: URL, sqlite_url: str, upstream: str, post_page: str) -> li
             reference,
         ),
         Server(POSTS_SCENARIO, "bench.apps.hello:create_app", (Load("hello", "/hello"),)),
+        # The search beside the listing, on the same server.
+        Server(
+            SEARCH_SCENARIO,
+            "inkwell.cli:served_app",
+            (Load(INKWELL_SEARCH, SEARCH_PATH), Load(INKWELL_LISTING, "/api/posts")),
+            inkwell_pg,
+        ),
         Server(
             POST_PAGE_SCENARIO, "inkwell.cli:served_app", (Load(POST_PAGE, post_page),), inkwell_pg
         ),

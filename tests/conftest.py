@@ -37,6 +37,7 @@ from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
 from inkwell.migrations import upgrade_database
+from inkwell.search.models import mapped
 from inkwell.state import State
 from tests.factories import PASSWORD, Account, Factory
 
@@ -164,7 +165,8 @@ async def note_pristine(engine: AsyncEngine) -> Pristine:
         await connection.run_sync(metadata.reflect)
         emptied, seeded = [], []
         for table in reversed(metadata.sorted_tables):
-            if table.name == "alembic_version":
+            # The search index follows the rows it indexes (their triggers empty it).
+            if table.name == "alembic_version" or not mapped(table.name, "table", {}):
                 continue
             rows = (await connection.execute(select(table))).mappings().all()
             if rows:

@@ -9,18 +9,22 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, DateTime, column, insert, inspect, table, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from inkwell.config import Settings
-from inkwell.db import Base, create_engine, utcnow
+from inkwell.db import Base, Reader, create_engine, utcnow
 from inkwell.migrations import downgrade_database, upgrade_database
+from inkwell.search.models import mapped
+from inkwell.search.service import search
 from inkwell.users.identity import user_keys
 from tests.conftest import postgres_database
 
 
 async def test_the_migrated_schema_matches_the_models(engine: AsyncEngine) -> None:
     def differences(connection: Connection) -> list[object]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": mapped}
+        )
         with warnings.catch_warnings():
             # SQLite cannot reflect expression indexes; PostgreSQL compares them.
             warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified")
@@ -250,16 +254,21 @@ async def engine_before_rendering(empty_database_url: str) -> AsyncIterator[Asyn
         yield engine
 
 
+async def add_writer(connection: AsyncConnection) -> None:
+    """User 1, as every revision since the keys knows users."""
+    await connection.execute(
+        text(
+            "INSERT INTO users (username, email, password_hash, created_at, security_stamp, "
+            "username_key, username_skeleton, email_key) "
+            "VALUES ('w', 'w@example.com', 'x', '2026-01-01', '', 'w', 'w', 'w@example.com')"
+        )
+    )
+
+
 async def add_plain_posts(engine: AsyncEngine, *contents: str) -> None:
     """Posts as 0004 knew them, with more than one batch of the migration's."""
     async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO users (username, email, password_hash, created_at, security_stamp, "
-                "username_key, username_skeleton, email_key) "
-                "VALUES ('w', 'w@example.com', 'x', '2026-01-01', '', 'w', 'w', 'w@example.com')"
-            )
-        )
+        await add_writer(connection)
         await connection.execute(
             text(
                 "INSERT INTO posts (title, content, date_posted, updated_at, user_id) "
@@ -299,3 +308,41 @@ async def test_going_below_the_rendering_migration_keeps_the_posts(
         assert (await connection.scalars(text("SELECT content FROM posts"))).all() == ["*kept*"]
         columns = await connection.run_sync(lambda c: inspect(c).get_columns("posts"))
     assert not {"content_html", "excerpt"} & {column["name"] for column in columns}
+
+
+async def test_the_search_migration_indexes_the_existing_published_posts_and_their_tags(
+    empty_database_url: str,
+) -> None:
+    async with migrated_to(empty_database_url, "0012") as engine, engine.begin() as connection:
+        await add_writer(connection)
+        await connection.execute(
+            text(
+                "INSERT INTO posts (title, content, content_html, excerpt, date_posted, "
+                "updated_at, user_id, status, published_at, slug) VALUES (:title, :content, "
+                "'', '', '2026-01-01', '2026-01-01', 1, :status, :published_at, 's')"
+            ),
+            [
+                {"title": "Old quince", "content": "Jelly.", "status": "published",
+                 "published_at": utcnow()},
+                {"title": "Draft quince", "content": "Jelly.", "status": "draft",
+                 "published_at": None},
+            ],
+        )  # fmt: skip
+        await connection.execute(text("INSERT INTO tags (name) VALUES ('preserves')"))
+        await connection.execute(
+            text(
+                "INSERT INTO post_tags (post_id, tag_id, status, published_at) "
+                "VALUES (1, 1, 'published', '2026-01-01')"
+            )
+        )
+    settings = Settings(database_url=empty_database_url)
+    async with migrated_to(empty_database_url, "heads"):
+        reader = Reader.from_settings(settings)
+        by_title = await search(reader, "quince", skip=0, limit=10)
+        by_tag = await search(reader, "preserves", skip=0, limit=10)
+        await reader.dispose()
+
+    assert [post["title"] for post in by_title.posts] == ["Old quince"]
+    assert [(post["title"], post["tags"]) for post in by_tag.posts] == [
+        ("Old quince", ["preserves"])
+    ]

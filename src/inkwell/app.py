@@ -39,6 +39,7 @@ from inkwell.operations.docs import install_api_docs
 from inkwell.operations.health import router as health_router
 from inkwell.posts.markdown import POST, MarkdownRenderer
 from inkwell.posts.router import router as posts_router
+from inkwell.search.router import router as search_router
 from inkwell.security import PasswordHasher
 from inkwell.state import State
 from inkwell.syndication.router import router as syndication_router
@@ -49,6 +50,7 @@ from inkwell.web import moderation as moderation_pages
 from inkwell.web import notifications as notification_pages
 from inkwell.web import posts as post_pages
 from inkwell.web import profiles as profile_pages
+from inkwell.web import search as search_pages
 from inkwell.web.common import error_page
 from inkwell.web.rendering import Site, page_templates
 
@@ -134,9 +136,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(profile_pages.router)
     app.include_router(account_pages.router)
     app.include_router(notification_pages.router)
+    app.include_router(search_pages.router)
     app.include_router(syndication_router)
     app.include_router(conversation_forms.router)
     app.include_router(moderation_pages.router)
+    app.include_router(search_router)
     app.include_router(likes_router)
     app.include_router(comments_router)
     app.include_router(follows_router)

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from inkwell.config import Settings
 from inkwell.db import Base, create_engine
 from inkwell.models import __all__ as _models  # noqa: F401  (registers every table)
+from inkwell.search.models import mapped
 
 target_metadata = Base.metadata
 
@@ -18,6 +19,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=mapped,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -88,6 +88,11 @@ class Post(Base):
         String(STATUS_MAX_LENGTH), default=PUBLISHED, server_default=PUBLISHED
     )
     published_at: Mapped[datetime | None] = mapped_column(default=_published_now)
+    # Its tags' names in name order, for the search index (search/, migration 0013): kept by
+    # the database's trigger on post_tags, so, like the counts, read by queries only.
+    search_tags: Mapped[str] = mapped_column(
+        Text, server_default="", deferred=True, deferred_raiseload=True
+    )
     # Made from the title on every write (see `_derive_slug`), so reads never transliterate.
     slug: Mapped[str] = mapped_column(String(SLUG_MAX_LENGTH), default=_slug_of_title)
 

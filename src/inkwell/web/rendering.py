@@ -17,6 +17,7 @@ from inkwell.comments.models import BODY_MAX_LENGTH as COMMENT_MAX_LENGTH
 from inkwell.db import utcnow
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, post_path
 from inkwell.posts.rows import ListedPost
+from inkwell.search.schemas import QUERY_MAX_LENGTH
 from inkwell.users.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH
 from inkwell.users.rows import author_path, picture_path
 from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
@@ -33,6 +34,7 @@ FORM_LIMITS = {
     "bio": BIO_MAX_LENGTH,
     "tags": TAGS_PER_POST,
     "comment": COMMENT_MAX_LENGTH,
+    "search": QUERY_MAX_LENGTH,
 }
 # Reading time: an adult reads about 200 to 250 words a minute; the lower end, rounded up.
 WORDS_PER_MINUTE = 200

@@ -1,0 +1,1 @@
+"""Search: published posts and users found by words, ranked, with highlighted snippets."""

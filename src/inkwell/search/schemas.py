@@ -1,0 +1,53 @@
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Query
+from pydantic import Field, computed_field
+
+from inkwell.posts.models import post_path
+from inkwell.schemas import Schema
+from inkwell.users.schemas import UserPublic
+
+QUERY_MAX_LENGTH = 200
+
+SearchText = Annotated[
+    str,
+    Query(
+        max_length=QUERY_MAX_LENGTH,
+        description=(
+            'Words, all required; `"a phrase"` in that order; `-word` excluded; `a or b` '
+            f"either. At most {QUERY_MAX_LENGTH} characters; a query with nothing to look "
+            "for (only operators or stop words) finds nothing."
+        ),
+    ),
+]
+
+
+class PostHitRead(Schema):
+    id: int
+    title: str
+    slug: str
+    excerpt: str
+    published_at: datetime
+    tags: list[str]
+    author: UserPublic
+    snippet: str = Field(
+        description="Sanitized HTML: the content around the words found, each in `<mark>`; "
+        "nothing else is markup"
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def url(self) -> str:
+        """The post's page, at its canonical address."""
+        return post_path(self.id, self.slug)
+
+
+class SearchResults(Schema):
+    posts: list[PostHitRead] = Field(description="Most relevant first, then newest")
+    total: int = Field(description="How many published posts match")
+    users: list[UserPublic] = Field(description="The page's users whose names match")
+    user_total: int = Field(description="How many users match")
+    skip: int
+    limit: int
+    has_more: bool

@@ -1,0 +1,152 @@
+"""GET /api/search: published posts ranked by relevance (title above tags above content),
+then newest; users by their names; snippets in which only `<mark>` is markup. The corpus is
+fixed and both databases answer it the same."""
+
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+
+from tests.conftest import Account
+from tests.factories import Factory
+
+FILLER = "Notes from the allotment, written down before the frost came back again."
+
+
+async def search(client: AsyncClient, q: str, **params: object) -> dict[str, Any]:
+    response = await client.get("/api/search", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+def titles(found: dict[str, Any]) -> list[str]:
+    return [post["title"] for post in found["posts"]]
+
+
+@pytest.fixture
+async def corpus(factory: Factory, author: Account) -> None:
+    """Oldest first: each post says `tomato` in one place, or not at all."""
+    await factory.post(author, title="Kitchen diary", content=f"{FILLER} Tomatoes ripened.")
+    await factory.post(author, title="Summer salad", content=FILLER, tags=["tomatoes"])
+    await factory.post(
+        author, title="Growing tomatoes in pots", content=f"{FILLER} Rain fell all night."
+    )
+    await factory.post(author, title="Pantry list", content=f"{FILLER} Tomatoes ripened.")
+    await factory.post(author, title="Basil and onions", content=f"{FILLER} Basil grew tall.")
+    await factory.post(
+        author, title="Green tomato chutney jars", content=f"{FILLER} Red onions and basil."
+    )
+
+
+@pytest.mark.usefixtures("corpus")
+async def test_a_title_ranks_above_a_tag_above_the_content_then_the_newest_first(
+    client: AsyncClient,
+) -> None:
+    found = await search(client, "tomato")
+
+    assert titles(found) == [
+        "Green tomato chutney jars",
+        "Growing tomatoes in pots",
+        "Summer salad",
+        "Pantry list",
+        "Kitchen diary",
+    ]
+    assert found["total"] == 5
+
+
+@pytest.mark.usefixtures("corpus")
+async def test_every_word_is_required(client: AsyncClient) -> None:
+    assert titles(await search(client, "onions basil")) == [
+        "Basil and onions",
+        "Green tomato chutney jars",
+    ]
+
+
+@pytest.mark.usefixtures("corpus")
+async def test_a_quoted_phrase_needs_its_words_in_order(client: AsyncClient) -> None:
+    assert titles(await search(client, '"red onions"')) == ["Green tomato chutney jars"]
+    assert titles(await search(client, '"onions red"')) == []
+
+
+@pytest.mark.usefixtures("corpus")
+async def test_a_minus_excludes(client: AsyncClient) -> None:
+    assert titles(await search(client, "tomato -basil -pots")) == [
+        "Summer salad",
+        "Pantry list",
+        "Kitchen diary",
+    ]
+
+
+@pytest.mark.usefixtures("corpus")
+async def test_or_finds_either(client: AsyncClient) -> None:
+    assert titles(await search(client, "pantry or kitchen")) == ["Pantry list", "Kitchen diary"]
+
+
+@pytest.mark.usefixtures("corpus")
+async def test_pages_follow_one_another_and_say_whether_more_follow(client: AsyncClient) -> None:
+    first = await search(client, "tomato", limit=2)
+    last = await search(client, "tomato", skip=4, limit=2)
+    beyond = await search(client, "tomato", skip=10, limit=2)
+
+    assert (titles(first), first["has_more"]) == (
+        ["Green tomato chutney jars", "Growing tomatoes in pots"],
+        True,
+    )
+    assert (titles(last), last["total"], last["has_more"]) == (["Kitchen diary"], 5, False)
+    assert (titles(beyond), beyond["total"]) == ([], 5)
+
+
+@pytest.mark.usefixtures("corpus")
+async def test_a_hit_says_its_post_author_tags_and_address(
+    client: AsyncClient, author: Account
+) -> None:
+    (hit,) = (await search(client, "salad"))["posts"]
+
+    assert hit["url"] == f"/posts/{hit['id']}-summer-salad"
+    assert hit["tags"] == ["tomatoes"]
+    assert hit["author"]["username"] == author.user["username"]
+    assert hit["excerpt"].startswith("Notes from the allotment")
+
+
+@pytest.mark.usefixtures("corpus")
+async def test_the_snippet_marks_the_words_found(client: AsyncClient) -> None:
+    (hit,) = (await search(client, "basil grew"))["posts"]
+
+    assert "<mark>Basil</mark> <mark>grew</mark> tall" in hit["snippet"]
+
+
+async def test_the_snippet_escapes_everything_but_its_marks(
+    client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    content = 'Tomato <script>alert(1)</script> & <mark class="x">jam</mark> <img src=x>'
+    await factory.post(author, title="Jam", content=content)
+
+    (hit,) = (await search(client, "tomato"))["posts"]
+
+    snippet = hit["snippet"].replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in snippet
+    assert ">" not in snippet
+    assert hit["snippet"].startswith("<mark>Tomato</mark>")
+
+
+async def test_users_are_found_by_username_or_display_name_the_closest_username_first(
+    client: AsyncClient, factory: Factory
+) -> None:
+    await factory.user("gardener", display_name="Ann Weeds")
+    await factory.user("tomatolover", display_name="Ben")
+    await factory.user("tomato", display_name="Cleo")
+    await factory.user("cook", display_name="Tomato Queen")
+
+    found = await search(client, "TOMATO")
+
+    assert [user["username"] for user in found["users"]] == ["tomato", "tomatolover", "cook"]
+    assert found["user_total"] == 3
+    assert [user["username"] for user in (await search(client, "weeds"))["users"]] == ["gardener"]
+
+
+@pytest.mark.parametrize("q", ["%", "_", "%_%"])
+async def test_wildcards_find_no_one(client: AsyncClient, factory: Factory, q: str) -> None:
+    await factory.user("with_underscore")
+
+    assert (await search(client, q))["users"] == []

@@ -1,0 +1,76 @@
+"""The search page and the navbar's search box, at the HTTP level, on both databases."""
+
+import pytest
+from httpx import AsyncClient
+
+from inkwell.search.schemas import QUERY_MAX_LENGTH
+from tests.conftest import Account
+from tests.factories import Factory
+
+
+async def test_every_page_has_a_labelled_search_box_that_works_without_javascript(
+    client: AsyncClient,
+) -> None:
+    page = (await client.get("/")).text
+
+    assert (
+        '<form class="d-flex my-2 my-sm-0 me-sm-2" role="search" action="/search" method="get"'
+        in page
+    )
+    assert (
+        '<label class="visually-hidden" for="nav-search-q">Search posts and people</label>' in page
+    )
+    assert 'id="nav-search-q" name="q"' in page
+
+
+async def test_the_page_lists_the_posts_found_with_marked_snippets_and_the_people_found(
+    client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    await factory.user("jamfan", display_name="Jam Fan")
+    post = await factory.post(author, title="Jam", content="Plum jam <script>x()</script> today.")
+
+    response = await client.get("/search", params={"q": "jam"})
+
+    assert response.status_code == 200
+    assert f'href="{post["url"]}">Jam</a>' in response.text
+    assert "Plum <mark>jam</mark>" in response.text
+    assert "<script>x()" not in response.text
+    assert "<span>Jam Fan</span>" in response.text
+    assert "1 post and 1 person found" in response.text
+
+
+async def test_a_page_with_nothing_found_says_so(client: AsyncClient) -> None:
+    response = await client.get("/search", params={"q": "nothing-here"})
+
+    assert response.status_code == 200
+    assert "Nothing found" in response.text
+
+
+async def test_the_page_without_a_query_shows_the_search_form(client: AsyncClient) -> None:
+    response = await client.get("/search")
+
+    assert response.status_code == 200
+    assert 'id="search-page-q"' in response.text
+    assert "found" not in response.text
+
+
+async def test_the_next_page_link_keeps_the_query(
+    client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    for _ in range(3):
+        await factory.post(author, content="Same & words.")
+
+    response = await client.get("/search", params={"q": "same & words", "limit": 2})
+
+    assert 'href="/search?q=same+%26+words&amp;skip=2&amp;limit=2">Next page</a>' in response.text
+
+
+@pytest.mark.parametrize("length", [QUERY_MAX_LENGTH + 1, 1_000])
+async def test_a_query_too_long_is_not_found_as_any_address_that_does_not_parse(
+    client: AsyncClient, length: int
+) -> None:
+    """The box's `maxlength` keeps a query from being longer; only a hand-made URL is."""
+    response = await client.get("/search", params={"q": "x" * length})
+
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
