@@ -119,6 +119,34 @@ async def test_a_new_follower_tells_the_one_followed(
     assert await kinds_of(client, reader) == []
 
 
+async def test_each_new_follower_tells_the_one_followed(
+    client: AsyncClient, author: Account, reader: Account, other: Account
+) -> None:
+    await follow(client, reader, author)
+    await follow(client, other, author)
+
+    assert await kinds_of(client, author) == [("follow", "other"), ("follow", "reader")]
+
+
+async def test_a_reader_following_two_writers_tells_each(
+    client: AsyncClient, author: Account, reader: Account, other: Account
+) -> None:
+    await follow(client, reader, author)
+    await follow(client, reader, other)
+
+    assert await kinds_of(client, author) == [("follow", "reader")]
+    assert await kinds_of(client, other) == [("follow", "reader")]
+
+
+async def test_a_follow_soon_after_a_comment_from_the_same_reader_is_told(
+    client: AsyncClient, author: Account, reader: Account, post: dict[str, object]
+) -> None:
+    await comment(client, post["id"], reader)
+    await follow(client, reader, author)
+
+    assert await kinds_of(client, author) == [("follow", "reader"), ("comment", "reader")]
+
+
 async def test_following_again_unfollowing_and_refollowing_soon_after_tell_only_once(
     client: AsyncClient, author: Account, reader: Account
 ) -> None:
