@@ -5,12 +5,13 @@ import asyncio
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from inkwell.comments.models import BODY_MAX_LENGTH, Comment
 from inkwell.db import utcnow
 from inkwell.posts.models import Post
+from inkwell.users.models import User
 from tests.conftest import Account, Api, StatementCounter
 from tests.conversation import comment
 
@@ -53,6 +54,28 @@ async def test_a_comment_is_stored_rendered_and_answered_with_its_author(
     }
     listed = (await client.get(f"/api/posts/{post['id']}/comments")).json()
     assert listed["comments"] == [answer]
+
+
+async def test_comments_are_listed_with_their_authors_name_and_picture(
+    client: AsyncClient, post: dict[str, object], reader: Account, session: AsyncSession
+) -> None:
+    await session.execute(
+        update(User)
+        .where(User.id == reader.id)
+        .values(display_name="Ada L.", image_file="profile_pics/ab12.webp")
+    )
+    await session.commit()
+    await comment(client, post["id"], reader)
+
+    [listed] = (await client.get(f"/api/posts/{post['id']}/comments")).json()["comments"]
+
+    assert listed["author"] == {
+        "id": reader.id,
+        "username": "reader",
+        "display_name": "Ada L.",
+        "image_path": "/media/profile_pics/ab12.webp",
+        "url": "/@reader",
+    }
 
 
 async def test_comments_render_without_headings_or_images_and_links_are_marked_ugc(
@@ -330,8 +353,9 @@ async def test_a_comment_listing_costs_the_same_statements_for_10_or_100_comment
 
 
 async def test_a_draft_takes_no_comments_and_lists_none(
-    client: AsyncClient, api: Api, author: Account, reader: Account
+    client: AsyncClient, api: Api, author: Account, reader: Account, post: dict[str, object]
 ) -> None:
+    """Even beside a published post (which takes comments)."""
     draft = await api.post(author, status="draft")
 
     for who in (reader, author):

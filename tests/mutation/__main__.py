@@ -66,6 +66,8 @@ TARGETS = (
         (
             "tests/posts/test_posts_api.py",
             "tests/posts/test_post_counts.py",
+            "tests/posts/test_tags.py",
+            "tests/posts/test_drafts.py",
             "tests/test_data_layer.py",
         ),
     ),
@@ -83,7 +85,11 @@ TARGETS = (
     Target(
         "comments/service.py",
         ("src/inkwell/comments/service.py",),
-        ("tests/comments/test_comments_api.py", "tests/notifications/test_who_is_notified.py"),
+        (
+            "tests/comments/test_comments_api.py",
+            "tests/notifications/test_who_is_notified.py",
+            "tests/notifications/test_emails.py",
+        ),
     ),
     Target(
         "follows/service.py",
