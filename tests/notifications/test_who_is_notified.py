@@ -51,6 +51,19 @@ async def test_a_comment_tells_the_posts_author_with_the_actor_and_a_link(
     assert await kinds_of(client, reader) == []
 
 
+async def test_a_notification_shows_its_actors_display_name(
+    client: AsyncClient, author: Account, reader: Account, post: dict[str, object]
+) -> None:
+    named = await client.patch(
+        f"/api/users/{reader.id}", json={"display_name": "Ada L."}, headers=reader.headers
+    )
+    assert named.status_code == 200, named.text
+    await comment(client, post["id"], reader)
+
+    [notification] = (await notifications_of(client, author))["notifications"]
+    assert notification["actor"]["display_name"] == "Ada L."
+
+
 async def test_a_comment_on_ones_own_post_tells_no_one_but_the_threads_commenters(
     client: AsyncClient, author: Account, reader: Account, post: dict[str, object]
 ) -> None:
