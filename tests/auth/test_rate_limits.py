@@ -523,6 +523,23 @@ class TestPerAddressLimits:
         assert_rate_limited(await change_password(client, account, PASSWORD), retry_after=60)
 
 
+class TestRetryAfterIsNeverEarly:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"rate_limit_login_per_address": "1/2 seconds"})
+
+    async def test_a_client_that_waits_its_retry_after_is_let_through(
+        self, client: AsyncClient
+    ) -> None:
+        """Refused within the window's first second, with under two seconds left: rounded up
+        to 2 (a client told 1 would come back too early and be refused again)."""
+        assert (await login(client, "ada")).status_code == 401
+        refused = await login(client, "bob")
+        assert refused.status_code == 429
+        await asyncio.sleep(int(refused.headers["retry-after"]))
+        assert (await login(client, "cy")).status_code == 401
+
+
 class TestRegistrationLimits:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:

@@ -63,6 +63,8 @@ BAD_CLAIMS: dict[str, Callable[[], dict[str, object]]] = {
     "another audience": lambda: {"aud": "someone-else"},
     "no expiry": lambda: {"exp": None},
     "no type": lambda: {"typ": None},
+    "no issue time": lambda: {"iat": None},
+    "no audience": lambda: {"aud": None},
     "a subject that is not an id": lambda: {"sub": "ada"},
     "a subject beyond the id range": lambda: {"sub": str(2**31)},
     "a stale security stamp": lambda: {"stp": "0" * 32},

@@ -72,6 +72,20 @@ async def test_unfollowing_answers_the_new_count_and_unfollowing_again_changes_n
     assert await kept_counts(engine) == {author.id: (0, 0), reader.id: (0, 0)}
 
 
+async def test_unfollowing_someone_leaves_their_other_followers_and_ones_other_follows(
+    api: Api, client: AsyncClient, author: Account, reader: Account, engine: AsyncEngine
+) -> None:
+    other = await api.sign_up("other")
+    for who, whom in ((reader, author), (other, author), (reader, other)):
+        await client.put(f"/api/users/{whom.id}/follow", headers=who.headers)
+
+    response = await client.delete(f"/api/users/{author.id}/follow", headers=reader.headers)
+
+    assert response.json() == {"user_id": author.id, "following": False, "follower_count": 1}
+    assert await kept_counts(engine) == {author.id: (1, 0), reader.id: (0, 1), other.id: (1, 1)}
+    assert await kept_counts(engine) == await real_counts(engine)
+
+
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 async def test_no_one_follows_themselves(
     client: AsyncClient, reader: Account, engine: AsyncEngine, method: str
@@ -93,7 +107,8 @@ async def test_an_unknown_user_is_a_404_and_nothing_is_stored(
 ) -> None:
     response = await client.request(method, "/api/users/4242/follow", headers=reader.headers)
 
-    assert (response.status_code, response.json()["code"]) == (404, "user_not_found")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "User not found", "code": "user_not_found"}
     assert await real_counts(engine) == {reader.id: (0, 0)}
 
 

@@ -58,6 +58,20 @@ async def test_unliking_answers_the_new_count_and_unliking_again_changes_nothing
     assert await kept_and_real(engine, post["id"]) == (0, 0)
 
 
+async def test_unliking_a_post_answers_its_own_count_and_keeps_the_readers_other_likes(
+    api: Api, client: AsyncClient, author: Account, reader: Account, engine: AsyncEngine
+) -> None:
+    first, second = await api.post(author), await api.post(author)
+    for post in (first, second):
+        await client.put(f"/api/posts/{post['id']}/like", headers=reader.headers)
+
+    response = await client.delete(f"/api/posts/{second['id']}/like", headers=reader.headers)
+
+    assert response.json() == {"post_id": second["id"], "liked": False, "like_count": 0}
+    assert await kept_and_real(engine, first["id"]) == (1, 1)
+    assert await kept_and_real(engine, second["id"]) == (0, 0)
+
+
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 async def test_an_unknown_post_is_a_404_and_nothing_is_stored(
     client: AsyncClient, reader: Account, engine: AsyncEngine, method: str
@@ -65,7 +79,7 @@ async def test_an_unknown_post_is_a_404_and_nothing_is_stored(
     response = await client.request(method, "/api/posts/4242/like", headers=reader.headers)
 
     assert response.status_code == 404
-    assert response.json()["code"] == "post_not_found"
+    assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
     async with engine.connect() as connection:
         assert await connection.scalar(select(func.count()).select_from(Like)) == 0
 

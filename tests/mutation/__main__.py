@@ -72,6 +72,8 @@ TARGETS = (
         (
             "tests/posts/test_posts_api.py",
             "tests/posts/test_post_counts.py",
+            "tests/posts/test_tags.py",
+            "tests/posts/test_drafts.py",
             "tests/test_data_layer.py",
         ),
     ),
@@ -82,6 +84,41 @@ TARGETS = (
         "media/images.py",
         ("src/inkwell/media/images.py",),
         ("tests/media/test_images.py",),
+    ),
+    Target(
+        "likes/service.py", ("src/inkwell/likes/service.py",), ("tests/likes/test_likes_api.py",)
+    ),
+    Target(
+        "comments/service.py",
+        ("src/inkwell/comments/service.py",),
+        (
+            "tests/comments/test_comments_api.py",
+            "tests/notifications/test_who_is_notified.py",
+            "tests/notifications/test_emails.py",
+        ),
+    ),
+    Target(
+        "follows/service.py",
+        ("src/inkwell/follows/service.py",),
+        ("tests/follows/test_follows_api.py", "tests/notifications/test_who_is_notified.py"),
+    ),
+    Target(
+        "feeds/service.py", ("src/inkwell/feeds/service.py",), ("tests/feeds/test_feed_api.py",)
+    ),
+    Target(
+        "notifications/service.py",
+        ("src/inkwell/notifications/service.py",),
+        (
+            "tests/notifications/test_who_is_notified.py",
+            "tests/notifications/test_reading.py",
+            "tests/notifications/test_emails.py",
+            "tests/notifications/test_pages.py",
+        ),
+    ),
+    Target(
+        "notifications/emails.py",
+        ("src/inkwell/notifications/emails.py",),
+        ("tests/notifications/test_emails.py",),
     ),
 )
 
@@ -159,6 +196,12 @@ def main(names: list[str]) -> None:
     unknown = set(names) - {module for target in TARGETS for module in target.modules}
     if unknown:
         sys.exit(f"unknown modules: {', '.join(sorted(unknown))}")
+    mutated = set(
+        tomllib.loads(Path("pyproject.toml").read_text())["tool"]["mutmut"]["only_mutate"]
+    )
+    unlisted = {source for target in chosen for source in target.sources} - mutated
+    if unlisted:
+        sys.exit(f"not in [tool.mutmut] only_mutate: {', '.join(sorted(unlisted))}")
     # A fresh copy of the project: mutmut copies a source it does not mutate only once.
     shutil.rmtree(WORKSPACE, ignore_errors=True)
     WORKSPACE.mkdir()  # before mutmut starts, whose sys.path (PYTHONPATH) names it

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from inkwell.app import create_app
 from inkwell.comments import service as comments
@@ -22,8 +22,9 @@ from inkwell.db import create_sessionmaker
 from inkwell.mail.service import Mailer, SmtpMailer
 from inkwell.notifications import emails
 from inkwell.notifications import service as notifications
-from inkwell.notifications.emails import Outbox, UnsubscribeTokens
-from inkwell.notifications.models import Notification
+from inkwell.notifications.emails import QUOTED_CHARS, Outbox, UnsubscribeTokens
+from inkwell.notifications.models import EmailStatus, Kind, Notification
+from inkwell.notifications.rows import CommentEmail
 from inkwell.transactions import settled_hooks
 from inkwell.users.email_change import EmailChangeTokens
 from inkwell.users.models import User
@@ -129,6 +130,72 @@ async def test_a_comment_emails_the_posts_author_once_with_the_comment_and_a_way
     assert f"{PUBLIC_BASE_URL}/unsubscribe?token={unsubscribe_token(message)}" in body
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["Message-ID"] == "<notification-1@blog.example.org>"
+    assert message["Auto-Submitted"] == "auto-generated"  # no vacation autoreply (RFC 3834)
+
+
+def comment_email(comment_body: str = "Well said.") -> CommentEmail:
+    return CommentEmail(
+        notification_id=7, kind=Kind.COMMENT, recipient_id=1, recipient_email="a@example.com",
+        recipient_username="author", wants_email=True, actor_username="reader", post_id=3,
+        post_title="On ink", post_slug="on-ink", comment_id=5, comment_body=comment_body,
+    )  # fmt: skip
+
+
+def composed(settings: Settings, comment_body: str = "Well said.") -> str:
+    """The body of the email a comment notification would send, as the recipient reads it."""
+    outbox = Outbox(settings, async_sessionmaker(), SmtpMailer(settings))
+    return str(outbox.compose(comment_email(comment_body)).get_content()).replace("\r\n", "\n")
+
+
+class Unreachable:
+    """A mailer whose relay never answers."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def send(self, message: EmailMessage) -> None:
+        self.calls += 1
+        raise ConnectionRefusedError("no relay")
+
+
+async def test_a_failing_send_is_tried_again_after_delays_that_double_then_given_up(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings.model_copy(
+        update={"notification_email_attempts": 3, "notification_email_retry_seconds": 5}
+    )
+    mailer, waits = Unreachable(), []
+
+    async def wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    outbox = Outbox(settings, async_sessionmaker(), mailer)
+    with monkeypatch.context() as patch:
+        patch.setattr(asyncio, "sleep", wait)
+        status = await outbox._send(comment_email())
+
+    assert (status, mailer.calls, waits) == (EmailStatus.FAILED, 3, [5, 10])
+    assert [r.getMessage() for r in caplog.records if r.name == "inkwell.notifications.emails"] == [
+        f"could not send the email of notification 7 (try {n} of 3)" for n in (1, 2, 3)
+    ]
+
+
+def test_a_comment_is_quoted_whole_up_to_its_500th_character(settings: Settings) -> None:
+    body = "x" * (QUOTED_CHARS - 1) + "y"
+    assert f"\n> {body}\n" in composed(settings, body)
+
+
+def test_a_longer_comment_is_quoted_cut_at_a_word_with_an_ellipsis(settings: Settings) -> None:
+    body = "x" * (QUOTED_CHARS - 1) + " and the rest"
+    assert f"\n> {'x' * (QUOTED_CHARS - 1)}…\n" in composed(settings, body)
+
+
+def test_the_links_of_an_email_have_one_slash_after_a_public_base_url_ending_in_one(
+    settings: Settings,
+) -> None:
+    text = composed(settings.model_copy(update={"public_base_url": f"{PUBLIC_BASE_URL}/"}))
+    assert f" {PUBLIC_BASE_URL}/posts/3-on-ink#comment-5\n" in text
+    assert f" {PUBLIC_BASE_URL}/unsubscribe?token=" in text
 
 
 async def test_a_reply_emails_the_earlier_commenters_and_a_follow_emails_no_one(

@@ -51,6 +51,19 @@ async def test_a_comment_tells_the_posts_author_with_the_actor_and_a_link(
     assert await kinds_of(client, reader) == []
 
 
+async def test_a_notification_shows_its_actors_display_name(
+    client: AsyncClient, author: Account, reader: Account, post: dict[str, object]
+) -> None:
+    named = await client.patch(
+        f"/api/users/{reader.id}", json={"display_name": "Ada L."}, headers=reader.headers
+    )
+    assert named.status_code == 200, named.text
+    await comment(client, post["id"], reader)
+
+    [notification] = (await notifications_of(client, author))["notifications"]
+    assert notification["actor"]["display_name"] == "Ada L."
+
+
 async def test_a_comment_on_ones_own_post_tells_no_one_but_the_threads_commenters(
     client: AsyncClient, author: Account, reader: Account, post: dict[str, object]
 ) -> None:
@@ -117,6 +130,34 @@ async def test_a_new_follower_tells_the_one_followed(
     assert (notification["post_id"], notification["comment_id"]) == (None, None)
     assert notification["link"] == "/@reader"
     assert await kinds_of(client, reader) == []
+
+
+async def test_each_new_follower_tells_the_one_followed(
+    client: AsyncClient, author: Account, reader: Account, other: Account
+) -> None:
+    await follow(client, reader, author)
+    await follow(client, other, author)
+
+    assert await kinds_of(client, author) == [("follow", "other"), ("follow", "reader")]
+
+
+async def test_a_reader_following_two_writers_tells_each(
+    client: AsyncClient, author: Account, reader: Account, other: Account
+) -> None:
+    await follow(client, reader, author)
+    await follow(client, reader, other)
+
+    assert await kinds_of(client, author) == [("follow", "reader")]
+    assert await kinds_of(client, other) == [("follow", "reader")]
+
+
+async def test_a_follow_soon_after_a_comment_from_the_same_reader_is_told(
+    client: AsyncClient, author: Account, reader: Account, post: dict[str, object]
+) -> None:
+    await comment(client, post["id"], reader)
+    await follow(client, reader, author)
+
+    assert await kinds_of(client, author) == [("follow", "reader"), ("comment", "reader")]
 
 
 async def test_following_again_unfollowing_and_refollowing_soon_after_tell_only_once(
