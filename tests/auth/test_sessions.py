@@ -270,8 +270,8 @@ async def test_signing_out_everywhere_ends_every_session_and_token(
     await sign_in(laptop)
     await sign_in(phone)
     phone_cookies = dict(phone.cookies)
-    response = await laptop.post(
-        "/api/sessions/revoke-all", headers={"X-CSRF-Token": laptop.cookies["inkwell_csrf"]}
+    response = await laptop.delete(
+        "/api/sessions", headers={"X-CSRF-Token": laptop.cookies["inkwell_csrf"]}
     )
     assert response.status_code == 204
     assert (await laptop.get(ME)).status_code == 401
@@ -430,7 +430,7 @@ async def test_ending_a_malformed_or_unknown_session_is_refused(
     [
         ("GET", "/api/sessions"),
         ("DELETE", "/api/sessions/abc"),
-        ("POST", "/api/sessions/revoke-all"),
+        ("DELETE", "/api/sessions"),
     ],
 )
 async def test_the_sessions_api_is_for_the_signed_in(

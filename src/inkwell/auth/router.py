@@ -125,7 +125,7 @@ async def logout(
 ) -> None:
     """Signed in with the cookies, ends their session (the others go on) and clears them.
     A bearer token belongs to no session: every token of the user is voided, and with them
-    every session (as `POST /api/sessions/revoke-all`)."""
+    every session (as `DELETE /api/sessions`)."""
     if claims is None or claims.session_id is None:
         users.end_sessions(user)
     else:
@@ -210,8 +210,8 @@ async def end_session(
         clear_sign_in_cookies(request, response, settings.public_base_url)
 
 
-@sessions_router.post(
-    "/revoke-all",
+@sessions_router.delete(
+    "",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 403),
     summary="Sign out everywhere: end every session and void every token of the user",
