@@ -1,5 +1,6 @@
 """The application factory: everything the app needs comes from one `Settings` object."""
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
+from starlette.routing import Mount
 
 from inkwell import __version__
 from inkwell.abuse.limits import WriteLimits
@@ -154,7 +156,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads_router)
     if settings.api_docs:
         install_api_docs(app)
-    app.mount(CONDUIT_PREFIX, create_conduit_app(settings), name="conduit")
+    app.router.routes.append(_conduit_mount(settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/media", storage.media_app(), name="media")
     return app
+
+
+def _conduit_mount(settings: Settings) -> Mount:
+    """Starlette's pattern stops at a line break; every path under the prefix, a
+    percent-encoded one in a slug included, is Conduit's to answer (in its error shape)."""
+    conduit = Mount(CONDUIT_PREFIX, app=create_conduit_app(settings), name="conduit")
+    conduit.path_regex = re.compile(conduit.path_regex.pattern, re.DOTALL)
+    return conduit

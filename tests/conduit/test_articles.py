@@ -62,7 +62,8 @@ async def test_reading_by_slug_answers_the_article_with_its_body(
 
 
 @pytest.mark.parametrize(
-    "slug", ["unknown-slug", "unknown-slug-4242", "article-1-0", "article-99999999999"]
+    "slug",
+    ["unknown-slug", "unknown-slug-4242", "article-1-0", "article-99999999999", "a%0Ab-1"],
 )
 async def test_an_unknown_slug_is_a_404_article_not_found(
     conduit: Conduit, writer: ConduitUser, slug: str
