@@ -2,6 +2,11 @@
 // Preview asks the server to render the text (the renderer that publishing uses, so what
 // shows is what will be published), and Insert picture uploads one and puts
 // ![description](url) at the cursor.
+//
+// It never loses text: what is typed is kept in this browser (localStorage, per form) until
+// the server has it, and put back if the page is left, closed or reloaded first; leaving
+// with unsaved text asks first; a save refused because the session has ended keeps the
+// text and offers to sign in in another tab, then to save again from here.
 import { api } from "./api.js";
 
 function message(text) {
@@ -91,6 +96,123 @@ function setUp(editor) {
   source.form?.querySelector('[type="submit"]')?.addEventListener("click", () => show("write"));
 }
 
+const KEPT_PREFIX = "inkwell:unsaved:";
+const KEPT_FIELDS = ["title", "content", "tags"];
+const KEEP_AFTER_MS = 500;
+
+// The browser's storage may be off or full: the text then stays in the page only.
+const kept = {
+  read(key) {
+    try {
+      return JSON.parse(window.localStorage.getItem(key) ?? "null");
+    } catch {
+      return null;
+    }
+  },
+  write(key, values) {
+    try {
+      window.localStorage.setItem(key, JSON.stringify(values));
+    } catch {
+      // Nothing more to do: the page still holds the text.
+    }
+  },
+  forget(key) {
+    try {
+      window.localStorage.removeItem(key);
+    } catch {
+      // As above.
+    }
+  },
+};
+
+function notice(form, text, action) {
+  const box = document.createElement("div");
+  box.className = "alert alert-info d-flex flex-wrap align-items-center gap-2 py-2";
+  box.setAttribute("role", "status");
+  box.dataset.editorNotice = "";
+  const words = document.createElement("span");
+  words.textContent = text;
+  box.append(words);
+  if (action) {
+    box.append(action);
+  }
+  form.querySelector("[data-editor-notice]")?.remove();
+  form.prepend(box);
+  return box;
+}
+
+function signInLink() {
+  const link = document.createElement("a");
+  link.href = "/login";
+  link.target = "_blank";
+  link.rel = "noopener";
+  link.textContent = "Sign in (in a new tab)";
+  return link;
+}
+
+function keepUnsaved(form) {
+  const key = `${KEPT_PREFIX}${form.dataset.method ?? "POST"} ${form.dataset.endpoint}`;
+  const fields = KEPT_FIELDS.map((name) => form.elements[name]).filter(Boolean);
+  const values = () => Object.fromEntries(fields.map((field) => [field.name, field.value]));
+  const fill = (from) => {
+    for (const field of fields) {
+      field.value = from[field.name] ?? field.value;
+    }
+  };
+  const saved = values();
+  let unsaved = false;
+  let timer;
+
+  const earlier = kept.read(key);
+  if (earlier && fields.some((field) => (earlier[field.name] ?? field.value) !== field.value)) {
+    fill(earlier);
+    unsaved = true;
+    form.classList.add("show"); // an edit form folded away on the post's page unfolds
+    const discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "btn btn-sm btn-outline-secondary";
+    discard.textContent = "Discard it";
+    const box = notice(form, "Your text from before, not yet saved, is back.", discard);
+    discard.addEventListener("click", () => {
+      fill(saved);
+      kept.forget(key);
+      unsaved = false;
+      box.remove();
+    });
+  }
+
+  form.addEventListener("input", () => {
+    unsaved = true;
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => kept.write(key, values()), KEEP_AFTER_MS);
+  });
+  form.addEventListener("api-form:saved", () => {
+    window.clearTimeout(timer);
+    kept.forget(key);
+    unsaved = false;
+  });
+  form.addEventListener("api-form:failed", (event) => {
+    kept.write(key, values());
+    if (event.detail.status === 401) {
+      notice(
+        form,
+        "Your session has ended. Your text is kept here and in this browser: sign in, then save again.",
+        signInLink(),
+      );
+    }
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (unsaved) {
+      kept.write(key, values());
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+}
+
 for (const editor of document.querySelectorAll("[data-markdown-editor]")) {
   setUp(editor);
+  if (editor.closest("form[data-api-form]")) {
+    keepUnsaved(editor.closest("form[data-api-form]"));
+  }
 }

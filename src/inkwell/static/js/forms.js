@@ -7,6 +7,8 @@
 //   data-success         the message to show after success instead
 //   data-reset-on-success  empty the form after success
 //   data-sign-in-after   after success, sign in with the form's username and password
+// The form then fires "api-form:saved" (before any redirect) or "api-form:failed" (with the
+// answer's status in `detail.status`), for scripts that keep what the form holds.
 // Fields marked data-local stay in the page: data-must-match="other-field" or
 // data-must-equal="text" check them before anything is sent.
 import { api, showFeedback } from "./api.js";
@@ -73,6 +75,7 @@ async function submit(event) {
     if ("signInAfter" in form.dataset) {
       await signIn(form);
     }
+    form.dispatchEvent(new CustomEvent("api-form:saved"));
     if (form.dataset.redirect !== undefined) {
       const redirect = form.dataset.redirect
         .replace("{id}", answer?.id ?? "")
@@ -86,6 +89,7 @@ async function submit(event) {
     showFeedback(box, "success", form.dataset.success ?? "Saved.");
   } catch (error) {
     showFeedback(box, "error", error.detail ?? error.message);
+    form.dispatchEvent(new CustomEvent("api-form:failed", { detail: { status: error.status } }));
   } finally {
     button.disabled = false;
   }
