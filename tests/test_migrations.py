@@ -1,3 +1,4 @@
+import asyncio
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from inkwell.config import Settings
 from inkwell.db import Base, Reader, create_engine, utcnow
-from inkwell.migrations import downgrade_database, upgrade_database
+from inkwell.migrations import downgrade_database, head_revisions, upgrade_database
 from inkwell.search.models import mapped
 from inkwell.search.service import search
 from inkwell.users.identity import user_keys
@@ -346,3 +347,20 @@ async def test_the_search_migration_indexes_the_existing_published_posts_and_the
     assert [(post["title"], post["tags"]) for post in by_tag.posts] == [
         ("Old quince", ["preserves"])
     ]
+
+
+async def test_two_processes_starting_on_a_new_sqlite_database_migrate_it_once(
+    tmp_path: Path,
+) -> None:
+    """What two workers of `inkwell serve` do: each its own engine, upgrading at once."""
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    engines = [create_engine(settings), create_engine(settings)]
+    try:
+        await asyncio.gather(*(upgrade_database(engine) for engine in engines))
+        async with engines[0].connect() as connection:
+            versions = (await connection.exec_driver_sql("SELECT * FROM alembic_version")).all()
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+    assert [version for (version,) in versions] == sorted(head_revisions())

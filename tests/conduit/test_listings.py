@@ -3,6 +3,7 @@ with `favorited` and `following` as the reader sees them."""
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -105,6 +106,19 @@ async def test_by_favorited_lists_what_that_user_favorited(
     assert slugs(response) == [liked["slug"]]
     assert response.json()["articlesCount"] == 1
     assert response.json()["articles"][0]["favoritesCount"] == 1
+
+
+@pytest.mark.parametrize("name", ["author", "favorited"])
+async def test_a_name_no_user_could_have_lists_nothing(
+    conduit: Conduit, writer: ConduitUser, name: str
+) -> None:
+    """A NUL, which PostgreSQL's text cannot hold, is looked up like any other character."""
+    await conduit.article(writer)
+
+    response = await conduit.get("/articles", **{name: "wri\x00ter"})
+
+    assert response.status_code == 200
+    assert response.json() == {"articles": [], "articlesCount": 0}
 
 
 async def test_filters_combine(conduit: Conduit, writer: ConduitUser, reader: ConduitUser) -> None:

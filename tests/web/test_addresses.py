@@ -203,3 +203,8 @@ async def test_the_drafts_page_asks_a_visitor_to_sign_in(client: AsyncClient) ->
 
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=%2Fdrafts"
+
+
+async def test_a_name_with_a_nul_is_no_ones_page(client: AsyncClient) -> None:
+    """PostgreSQL's text cannot hold a NUL; the lookup finds no one rather than failing."""
+    assert (await client.get("/@ada%00")).status_code == 404

@@ -49,12 +49,17 @@ async def downgrade_database(engine: AsyncEngine, revision: str) -> None:
 async def _run(engine: AsyncEngine, step: Callable[[Config, str], None], revision: str) -> None:
     """Alembic is synchronous: it runs inside one of the engine's connections via run_sync.
 
-    On PostgreSQL a transaction-scoped advisory lock makes instances that start together
-    migrate one after the other; the later ones find the schema current and do nothing.
+    Instances that start together migrate one after the other; the later ones find the
+    schema current and do nothing. On PostgreSQL a transaction-scoped advisory lock orders
+    them; on SQLite the transaction takes the write lock before it reads the version (the
+    driver would run each DDL statement on its own, and two workers of `inkwell serve` on a
+    new database would both create the same tables).
     """
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             await connection.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
             )
+        else:
+            await connection.exec_driver_sql("BEGIN IMMEDIATE")
         await connection.run_sync(lambda sync: step(alembic_config(sync), revision))

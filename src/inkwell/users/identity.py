@@ -13,8 +13,11 @@ from disarm import is_mixed_script, skeleton_key
 
 def lookup_key(text: str) -> str:
     """NFKC, case-folded, NFKC again (folding can leave text unnormalised): `ΟΔΟΣ`, `οδος`
-    and `οδοσ` share one key, as do `İSTANBUL` and `i̇stanbul`, `ÉMILE` and `émile`."""
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    and `οδοσ` share one key, as do `İSTANBUL` and `i̇stanbul`, `ÉMILE` and `émile`. A NUL,
+    which no name holds and PostgreSQL's text cannot, becomes U+FFFD: looking up a name
+    with one finds no one instead of failing."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return folded.replace("\x00", "\ufffd")
 
 
 def confusable_skeleton(text: str) -> str:
