@@ -73,7 +73,7 @@ NO_SQLITE = "sqlite+aiosqlite:///:memory:"
 def find_server(app: str, settings: Settings) -> Server:
     candidates = {
         load.app: server
-        for server in servers(settings.postgres, NO_SQLITE, upstream="")
+        for server in servers(settings.postgres, NO_SQLITE, upstream="", post_page="/")
         if server.scenario == POSTS_SCENARIO and server.env.get("DATABASE_URL") != NO_SQLITE
         for load in server.loads
     }

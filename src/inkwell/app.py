@@ -131,7 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=None if settings.telemetry else TELEMETRY_OFF,
     )
     install_error_handlers(app, error_page)
-    # Routes are matched in order: the busiest (listings and pages) come first.
+    # Routes are matched in order: Conduit's whole prefix first (one pattern for every path
+    # under it, instead of all of Inkwell's before it), then the busiest listings and pages.
+    app.router.routes.append(_conduit_mount(settings))
     app.include_router(posts_router)
     app.include_router(feeds_router)
     app.include_router(post_pages.router)
@@ -156,7 +158,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads_router)
     if settings.api_docs:
         install_api_docs(app)
-    app.router.routes.append(_conduit_mount(settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/media", storage.media_app(), name="media")
     return app
