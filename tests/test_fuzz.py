@@ -12,6 +12,4 @@ pytestmark = pytest.mark.slow
 def test_schemathesis_finds_no_server_error_undocumented_status_or_schema_break(
     database_url: str,
 ) -> None:
-    """One schemathesis worker: beside pytest's own workers, two of its threads sometimes
-    crashed its coverage phase (a KeyError inside schemathesis, not an API failure)."""
-    assert fuzz(max_seconds=25, database_url=database_url, workers=1) == 0
+    assert fuzz(max_seconds=25, database_url=database_url) == 0
