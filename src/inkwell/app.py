@@ -48,7 +48,6 @@ from inkwell.syndication.router import router as syndication_router
 from inkwell.users.router import router as users_router
 from inkwell.web import accounts as account_pages
 from inkwell.web import conversation as conversation_forms
-from inkwell.web import icons
 from inkwell.web import moderation as moderation_pages
 from inkwell.web import notifications as notification_pages
 from inkwell.web import posts as post_pages
@@ -141,7 +140,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notification_pages.router)
     app.include_router(search_pages.router)
     app.include_router(syndication_router)
-    app.include_router(icons.router)
     app.include_router(conversation_forms.router)
     app.include_router(moderation_pages.router)
     app.include_router(search_router)

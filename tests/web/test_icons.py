@@ -1,5 +1,6 @@
-"""The site's icons: /favicon.ico and /apple-touch-icon.png are served at the root, where
-browsers and phones look for them unasked, and every page links them."""
+"""The site's icons (syndication/router.py): /favicon.ico and /apple-touch-icon.png are
+served at the root, where browsers and phones look for them unasked, and every page links
+them."""
 
 import io
 import re
