@@ -35,13 +35,18 @@ async def long_named_post(factory: Factory, client: AsyncClient, long_named: Acc
     return str(post["url"])
 
 
-async def test_a_50_character_name_keeps_the_phone_menu_within_the_screen(
-    page: Page, long_named: Account
-) -> None:
+async def open_the_phone_menu_signed_in(page: Page) -> None:
+    """The long-named user's home page on a phone, the menu open."""
     await sign_in(page.context, LONGEST)
     await page.set_viewport_size(PHONE)
     await page.goto("/")
     await page.get_by_role("button", name="Toggle navigation").click()
+
+
+async def test_a_50_character_name_keeps_the_phone_menu_within_the_screen(
+    page: Page, long_named: Account
+) -> None:
+    await open_the_phone_menu_signed_in(page)
     account = page.get_by_role("link", name=LONGEST)
     await expect(account).to_be_visible()
     box = await page.locator("#nav-links").bounding_box()
@@ -55,10 +60,7 @@ async def test_a_50_character_name_is_cut_short_in_the_navbar_and_read_whole(
     page: Page, long_named: Account
 ) -> None:
     """The ellipsis is the eye's; the link's accessible name is the whole name."""
-    await sign_in(page.context, LONGEST)
-    await page.set_viewport_size(PHONE)
-    await page.goto("/")
-    await page.get_by_role("button", name="Toggle navigation").click()
+    await open_the_phone_menu_signed_in(page)
     name = page.get_by_role("link", name=LONGEST).locator("span")
     assert await name.evaluate("(span) => span.scrollWidth > span.clientWidth")
     await expect(page.get_by_role("link", name=LONGEST)).to_have_count(1)
