@@ -4,9 +4,11 @@ Tab reaches shows a focus ring of at least 2 px whose colour is at least 3:1 aga
 sits on, in light and dark mode, the navbar's links on the dark bar included."""
 
 import pytest
+from httpx import AsyncClient
 from playwright.async_api import Page, expect
 
 from tests.conftest import Account
+from tests.conversation import comment
 from tests.factories import Factory
 from tests.web.browser.accessibility import focus_ring
 from tests.web.browser.signing_in import sign_in
@@ -104,14 +106,22 @@ async def test_the_current_page_is_marked_in_the_navbar(page: Page, author: Acco
     await expect(current).to_have_text("Drafts")
 
 
+@pytest.fixture
+async def commented_post(factory: Factory, client: AsyncClient, author: Account) -> str:
+    """The author's post with their comment under it: author's tools, heart, comment tools."""
+    post = await factory.post(author, title="A post", content="Words, [a link](/).")
+    await comment(client, post["id"], author, "A comment.")
+    return str(post["url"])
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("path", ["/", "/account", "/posts/new"])
+@pytest.mark.parametrize("path", ["/", "/account", "/posts/new", "post"])
 async def test_every_control_tab_reaches_shows_a_focus_ring_of_3_to_1(
-    page: Page, author: Account, two_pages_of_posts: None, scheme: str, path: str
+    page: Page, two_pages_of_posts: None, commented_post: str, scheme: str, path: str
 ) -> None:
     await sign_in(page.context, "author")
     await page.emulate_media(color_scheme=scheme, reduced_motion="reduce")  # type: ignore[arg-type]
-    await page.goto(path)
+    await page.goto(commented_post if path == "post" else path)
     problems, seen = [], 0
     # Round the page once (from an autofocused field, if any), back to the first one seen.
     for _ in range(MOST_TABS):
