@@ -44,6 +44,8 @@ HEADING_ID_PREFIX = "section-"
 OWN_MEDIA_PATH = "/media/"
 LINK_REL = "nofollow ugc noopener"
 PYGMENTS_STYLE = "default"
+# In dark mode: each of its colours is at least 4.5:1 on its background (WCAG AA).
+DARK_PYGMENTS_STYLE = "lightbulb"
 CODE_CLASS = "highlight"
 # Texts rendered at once, in worker threads: the worst 50,000 characters take about a second
 # and a half of CPU, and a queue of them must leave the event loop its share.
@@ -82,9 +84,19 @@ class Rendered:
 
 def highlight_stylesheet() -> str:
     """The CSS for the highlighted code, as committed in static/css/pygments.css."""
+    selector = f".{CODE_CLASS}"
     formatter = HtmlFormatter(style=PYGMENTS_STYLE)
-    stylesheet: str = formatter.get_style_defs(f".{CODE_CLASS}")  # type: ignore[no-untyped-call]
-    return stylesheet + "\n"
+    stylesheet: str = formatter.get_style_defs(selector)  # type: ignore[no-untyped-call]
+    # Dark mode: the light style's token colours give way first, for the tokens the dark
+    # style leaves plain.
+    dark = HtmlFormatter(style=DARK_PYGMENTS_STYLE)
+    dark_rules = [
+        f"{selector} [class] {{ color: inherit; }}",
+        *dark.get_background_style_defs(selector),  # type: ignore[no-untyped-call]
+        *dark.get_token_style_defs(selector),  # type: ignore[no-untyped-call]
+    ]
+    indented = "".join(f"  {rule}\n" for rule in dark_rules)
+    return f"{stylesheet}\n@media (prefers-color-scheme: dark) {{\n{indented}}}\n"
 
 
 class MarkdownRenderer:

@@ -1,4 +1,5 @@
-"""Feeds, the sitemap and robots.txt: documents for feed readers and crawlers.
+"""Feeds, the sitemap, robots.txt and the icons: documents for feed readers, crawlers, and
+the browsers and phones that ask for /favicon.ico and /apple-touch-icon.png unlinked.
 
 Feeds answer `ETag` and `Last-Modified`, and 304 to a reader that already has this version:
 feed readers poll, most of the time for nothing new.
@@ -7,10 +8,16 @@ feed readers poll, most of the time for nothing new.
 import hashlib
 from collections.abc import AsyncIterator
 from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import PlainTextResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import (
+    FileResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    StreamingResponse,
+)
 from starlette.status import HTTP_304_NOT_MODIFIED
 
 from inkwell.config import Settings
@@ -35,6 +42,9 @@ XML = "application/xml; charset=utf-8"
 # Feed readers poll; a few minutes of staleness saves the server their polls.
 FEED_CACHE = "public, max-age=300"
 SITEMAP_CACHE = "public, max-age=3600"
+# The icons, drawn from the logo by scripts/make_icons.py: a day in any cache.
+ICONS = Path(__file__).parents[1] / "static" / "img"
+ICON_CACHE = "public, max-age=86400"
 # What crawlers need not visit: the API, and pages that are someone's own.
 PRIVATE_PATHS = ("/api/", "/account", "/drafts", "/notifications", "/posts/new", "/login")
 
@@ -139,6 +149,20 @@ async def robots(settings: SiteSettings) -> PlainTextResponse:
         f"Sitemap: {_base(settings)}/sitemap.xml",
     ]
     return PlainTextResponse("\n".join(lines) + "\n", headers={"Cache-Control": SITEMAP_CACHE})
+
+
+@router.get("/favicon.ico")
+async def favicon() -> FileResponse:
+    """16, 32 and 48 px."""
+    headers = {"Cache-Control": ICON_CACHE}
+    return FileResponse(ICONS / "favicon.ico", media_type="image/x-icon", headers=headers)
+
+
+@router.get("/apple-touch-icon.png")
+async def apple_touch_icon() -> FileResponse:
+    """180 px, opaque: iOS rounds the corners itself, and fills transparency with black."""
+    headers = {"Cache-Control": ICON_CACHE}
+    return FileResponse(ICONS / "apple-touch-icon.png", media_type="image/png", headers=headers)
 
 
 @router.get("/sitemap.xml")

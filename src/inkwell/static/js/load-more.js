@@ -103,3 +103,11 @@ async function loadMore(event) {
 }
 
 button?.addEventListener("click", loadMore);
+// With this script the link acts in place, as a button: it says so and answers Space too.
+button?.setAttribute("role", "button");
+button?.addEventListener("keydown", (event) => {
+  if (event.key === " ") {
+    event.preventDefault(); // not the page's scrolling
+    button.click();
+  }
+});

@@ -1,0 +1,83 @@
+"""The longest name there may be (50 characters, no space to break at) on a phone: the menu
+stays within the screen, and the dates beside the name stay whole, on one line."""
+
+import pytest
+from httpx import AsyncClient
+from playwright.async_api import Page, expect
+
+from tests.conftest import Account
+from tests.conversation import comment
+from tests.factories import Factory
+from tests.web.browser.accessibility import PHONE
+from tests.web.browser.signing_in import sign_in
+
+pytestmark = pytest.mark.browser
+
+LONGEST = "w" * 50
+# How far the page reaches past the right edge of the screen, in CSS pixels.
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# A date squeezed by its neighbours breaks over lines ("3 / hours / ago") or is cut.
+SQUEEZED_DATES = """() => [...document.querySelectorAll("main time")]
+  .filter((time) => time.getClientRects().length > 1 || time.scrollWidth > time.clientWidth)
+  .map((time) => time.textContent)"""
+
+
+@pytest.fixture
+async def long_named(factory: Factory) -> Account:
+    return await factory.account(LONGEST)
+
+
+@pytest.fixture
+async def long_named_post(factory: Factory, client: AsyncClient, long_named: Account) -> str:
+    """A post by the long-named user, with their comment under it: its address."""
+    post = await factory.post(long_named, title="A title", content="A few words.")
+    await comment(client, post["id"], long_named, "And a comment.")
+    return str(post["url"])
+
+
+async def open_the_phone_menu_signed_in(page: Page) -> None:
+    """The long-named user's home page on a phone, the menu open."""
+    await sign_in(page.context, LONGEST)
+    await page.set_viewport_size(PHONE)
+    await page.goto("/")
+    await page.get_by_role("button", name="Toggle navigation").click()
+
+
+async def test_a_50_character_name_keeps_the_phone_menu_within_the_screen(
+    page: Page, long_named: Account
+) -> None:
+    await open_the_phone_menu_signed_in(page)
+    account = page.get_by_role("link", name=LONGEST)
+    await expect(account).to_be_visible()
+    box = await page.locator("#nav-links").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= PHONE["width"]
+    assert await page.evaluate(OVERFLOW) == 0
+
+
+async def test_a_50_character_name_is_cut_short_in_the_navbar_and_read_whole(
+    page: Page, long_named: Account
+) -> None:
+    """The ellipsis is the eye's; the link's accessible name is the whole name."""
+    await open_the_phone_menu_signed_in(page)
+    name = page.get_by_role("link", name=LONGEST).locator("span")
+    assert await name.evaluate("(span) => span.scrollWidth > span.clientWidth")
+    await expect(page.get_by_role("link", name=LONGEST)).to_have_count(1)
+
+
+@pytest.mark.parametrize("where", ["home", "post", "search", "author"])
+async def test_a_50_character_name_leaves_the_dates_beside_it_whole(
+    page: Page, long_named_post: str, where: str
+) -> None:
+    path = {
+        "home": "/",
+        "post": long_named_post,
+        "search": "/search?q=title",
+        "author": f"/@{LONGEST}",
+    }[where]
+    await page.set_viewport_size(PHONE)
+    await page.goto(path)
+    await expect(page.locator("main time").first).to_be_visible()
+    assert await page.evaluate(SQUEEZED_DATES) == []
+    assert await page.evaluate(OVERFLOW) == 0
