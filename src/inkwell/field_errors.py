@@ -11,7 +11,7 @@ pydantic's `detail` is the same as before) with the code, the plain message, and
 when a model-level check speaks about one of its fields.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -143,5 +143,5 @@ def field_error(error: Mapping[str, Any]) -> FieldError:
     return FieldError(field=field, code=code, message=_message(code, field, ctx, error["msg"]))
 
 
-def field_errors(errors: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [field_error(error).model_dump(mode="json") for error in errors]
