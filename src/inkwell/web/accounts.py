@@ -189,7 +189,7 @@ async def sign_in(
     the browser says another site sent it."""
     refuse_cross_site(request, settings.public_base_url)
     target = local_path(next_path)
-    context = {"next": target, "values": {"username": username}}
+    context = {"next": target, "notice": None, "values": {"username": username}}
     try:
         form = LoginForm.model_validate({"username": username, "password": password})
         user = await auth.authenticate(session, guard, form.username, form.password)
