@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI
+from tests.connection_budget import TEST_DATABASE_CONNECTIONS
 from tests.operations.test_production_settings import STRONG_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,11 +40,13 @@ def free_port() -> int:
 
 
 def server_env(**settings: str) -> dict[str, str]:
-    """The environment for server subprocesses: this venv first on PATH, and one strong
-    SECRET_KEY that every instance started with it shares."""
+    """The environment for server subprocesses: this venv first on PATH, one strong
+    SECRET_KEY that every instance started with it shares, and few database connections
+    (tests/connection_budget.py) unless the test asks for more."""
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
     env["SECRET_KEY"] = STRONG_SECRET
+    env["DATABASE_CONNECTIONS"] = str(TEST_DATABASE_CONNECTIONS)
     return env | settings
 
 

@@ -69,7 +69,12 @@ async def refuses_connections(port: int) -> bool:
 
 def production_entrypoint(database_url: str, port: int) -> AbstractAsyncContextManager[Process]:
     """The container's way in: the entrypoint migrates, then execs `inkwell serve`."""
-    env = server_env(DATABASE_URL=database_url, ENVIRONMENT="production")
+    # Each request held in flight waits on a read connection of its own.
+    env = server_env(
+        DATABASE_URL=database_url,
+        ENVIRONMENT="production",
+        DATABASE_CONNECTIONS=str(2 * IN_FLIGHT),
+    )
     command = (ENTRYPOINT, "inkwell", "serve", "--host", "127.0.0.1", "--port", str(port))
     return running(*command, env=env)
 
