@@ -195,11 +195,7 @@ async def sign_in(
         user = await auth.authenticate(session, guard, form.username, form.password)
     except (ValidationError, DomainError) as exc:
         return _form_again(request, "login.html", exc, context)
-    response = RedirectResponse(target, status_code=HTTP_303_SEE_OTHER)
-    await start_browser_session(
-        request, response, session=session, settings=settings, devices=devices, user=user
-    )
-    return response
+    return await _signed_in(request, target, session, settings, devices, user)
 
 
 @router.get("/register", response_model=None)
@@ -239,7 +235,19 @@ async def create_account(
     except (ValidationError, DomainError) as exc:
         await session.rollback()
         return _form_again(request, "register.html", exc, context)
-    response = RedirectResponse("/", status_code=HTTP_303_SEE_OTHER)
+    return await _signed_in(request, "/", session, settings, devices, user)
+
+
+async def _signed_in(  # noqa: PLR0917  (what a sign-in session is made of)
+    request: Request,
+    target: str,
+    session: DbSession,
+    settings: AppSettings,
+    devices: Devices,
+    user: User,
+) -> RedirectResponse:
+    """To `target`, with the cookies of a new sign-in session for `user`."""
+    response = RedirectResponse(target, status_code=HTTP_303_SEE_OTHER)
     await start_browser_session(
         request, response, session=session, settings=settings, devices=devices, user=user
     )

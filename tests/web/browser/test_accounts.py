@@ -4,12 +4,12 @@ import asyncio
 import re
 
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Locator, Page, expect
 
 from tests.conftest import PASSWORD, Account
 from tests.mail_server import Inbox
 from tests.web.browser.conftest import PageProblems
-from tests.web.browser.signing_in import navbar_account, sign_in
+from tests.web.browser.signing_in import fill_registration, navbar_account, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +38,7 @@ async def emailed_link(inbox: Inbox, to: str = "author@example.com") -> str:
 
 async def test_registering_signs_the_new_user_in(page: Page) -> None:
     await page.goto("/register")
-    await page.get_by_label("Username").fill("newcomer")
-    await page.get_by_label("Email").fill("newcomer@example.com")
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Create account").click()
+    await fill_registration(page, PASSWORD)
     await page.wait_for_url("/")
     await expect(navbar_account(page)).to_contain_text("newcomer")
     await expect(navbar_account(page).get_by_role("button", name="Sign out")).to_be_visible()
@@ -197,17 +194,20 @@ async def test_a_display_name_and_bio_show_on_the_authors_page(
     )
 
 
+async def refused_password(page: Page, problems: PageProblems) -> Locator:
+    """The password field of a registration the API refused for a common password."""
+    problems.expect_api_error(422)
+    await page.goto("/register")
+    await fill_registration(page, "password123")
+    password = page.get_by_label("Password")
+    await expect(password).to_have_attribute("aria-invalid", "true")
+    return password
+
+
 async def test_a_refused_field_is_marked_and_described_in_plain_words(
     page: Page, problems: PageProblems
 ) -> None:
-    problems.expect_api_error(422)
-    await page.goto("/register")
-    await page.get_by_label("Username").fill("newcomer")
-    await page.get_by_label("Email").fill("newcomer@example.com")
-    await page.get_by_label("Password").fill("password123")
-    await page.get_by_role("button", name="Create account").click()
-    password = page.get_by_label("Password")
-    await expect(password).to_have_attribute("aria-invalid", "true")
+    password = await refused_password(page, problems)
     await expect(password).to_have_accessible_description(
         "At least 8 characters. "
         "Choose a less common password: this one is among the first that attackers try."
@@ -219,14 +219,7 @@ async def test_a_refused_field_is_marked_and_described_in_plain_words(
 async def test_an_old_problem_goes_when_the_browser_flags_another_field(
     page: Page, problems: PageProblems
 ) -> None:
-    problems.expect_api_error(422)
-    await page.goto("/register")
-    await page.get_by_label("Username").fill("newcomer")
-    await page.get_by_label("Email").fill("newcomer@example.com")
-    await page.get_by_label("Password").fill("password123")
-    await page.get_by_role("button", name="Create account").click()
-    password = page.get_by_label("Password")
-    await expect(password).to_have_attribute("aria-invalid", "true")
+    password = await refused_password(page, problems)
     await page.get_by_label("Username").fill("")
     await page.get_by_role("button", name="Create account").click()
     await expect(password).not_to_have_attribute("aria-invalid", "true")
@@ -234,14 +227,7 @@ async def test_an_old_problem_goes_when_the_browser_flags_another_field(
 
 
 async def test_a_corrected_field_loses_its_problem(page: Page, problems: PageProblems) -> None:
-    problems.expect_api_error(422)
-    await page.goto("/register")
-    await page.get_by_label("Username").fill("newcomer")
-    await page.get_by_label("Email").fill("newcomer@example.com")
-    await page.get_by_label("Password").fill("password123")
-    await page.get_by_role("button", name="Create account").click()
-    password = page.get_by_label("Password")
-    await expect(password).to_have_attribute("aria-invalid", "true")
+    password = await refused_password(page, problems)
     await password.fill("a much less common passphrase")
     await expect(password).not_to_have_attribute("aria-invalid", "true")
     await expect(password).to_have_accessible_description("At least 8 characters.")

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.conftest import PASSWORD, Account
 from tests.factories import Factory
 from tests.web.browser.conftest import DESKTOP
-from tests.web.browser.signing_in import navbar_account
+from tests.web.browser.signing_in import fill_registration, navbar_account
 
 pytestmark = pytest.mark.browser
 
@@ -67,20 +67,14 @@ async def test_a_reader_pages_through_the_posts_and_back_and_opens_one(
 
 async def test_a_visitor_creates_an_account_and_is_signed_in(page: Page) -> None:
     await page.goto("/register")
-    await page.get_by_label("Username").fill("newcomer")
-    await page.get_by_label("Email").fill("newcomer@example.com")
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Create account").click()
+    await fill_registration(page, PASSWORD)
     await page.wait_for_url("/")
     await expect(navbar_account(page)).to_contain_text("newcomer")
 
 
 async def test_a_refused_registration_shows_the_problem_at_its_field(page: Page) -> None:
     await page.goto("/register")
-    await page.get_by_label("Username").fill("newcomer")
-    await page.get_by_label("Email").fill("newcomer@example.com")
-    await page.get_by_label("Password").fill("password123")
-    await page.get_by_role("button", name="Create account").click()
+    await fill_registration(page, "password123")
     password = page.get_by_label("Password")
     await expect(password).to_have_attribute("aria-invalid", "true")
     await expect(password).to_have_accessible_description(
