@@ -16,6 +16,7 @@ What keeps a test fast (the inner loop, `make test-fast`, runs some 1,800 of the
   hash and given a token, where registering and signing in cost two requests and argon2.
 """
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -39,6 +40,11 @@ from inkwell.db import create_engine, create_sessionmaker
 from inkwell.migrations import upgrade_database
 from inkwell.search.models import mapped
 from inkwell.state import State
+from tests.connection_budget import (
+    CONNECTIONS_PER_WORKER,
+    TEST_DATABASE_CONNECTIONS,
+    ConnectionPeak,
+)
 from tests.factories import PASSWORD, Account, Factory
 
 pytest_plugins = ("tests.s3", "tests.database_proxy", "tests.mail_server")
@@ -90,6 +96,26 @@ async def postgres_database(name: str) -> AsyncIterator[str]:
         await admin.close()
 
 
+@asynccontextmanager
+async def within_the_connection_budget(url: str) -> AsyncIterator[None]:
+    """Fails the worker's last test if its database ever held more than
+    CONNECTIONS_PER_WORKER connections at once (tests/connection_budget.py)."""
+    database = make_url(url).database
+    assert database is not None
+    peak = ConnectionPeak(make_url(POSTGRES_URL), database)
+    await asyncio.to_thread(peak.start)
+    try:
+        yield
+    finally:
+        most = await asyncio.to_thread(peak.stop)
+    if most > CONNECTIONS_PER_WORKER:
+        pytest.fail(
+            f"this worker held {most} PostgreSQL connections at once, over its budget of "
+            f"{CONNECTIONS_PER_WORKER} (tests/connection_budget.py)",
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 async def database_url(
     request: pytest.FixtureRequest,
@@ -105,6 +131,7 @@ async def database_url(
             url = await stack.enter_async_context(
                 postgres_database(f"inkwell_test_{testrun_uid[:8]}_{worker_id}")
             )
+            await stack.enter_async_context(within_the_connection_budget(url))
         engine = create_engine(Settings(database_url=url))
         await upgrade_database(engine)
         await note_pristine(engine)
@@ -129,6 +156,8 @@ def settings(database_url: str, shared_media_dir: Path) -> Iterator[Settings]:
         argon2_time_cost=1,
         argon2_memory_cost_kib=64,
         secret_key=SECRET_KEY,
+        # Few, so that the suite holds few on a shared server (tests/connection_budget.py).
+        database_connections=TEST_DATABASE_CONNECTIONS,
         # Tests sweep the outbox when they mean to (tests/notifications/test_emails.py).
         notification_email_sweep_seconds=0,
         **NO_RATE_LIMITS,

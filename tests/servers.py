@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI
+from tests.connection_budget import TEST_DATABASE_CONNECTIONS
 from tests.operations.test_production_settings import STRONG_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,11 +40,13 @@ def free_port() -> int:
 
 
 def server_env(**settings: str) -> dict[str, str]:
-    """The environment for server subprocesses: this venv first on PATH, and one strong
-    SECRET_KEY that every instance started with it shares."""
+    """The environment for server subprocesses: this venv first on PATH, one strong
+    SECRET_KEY that every instance started with it shares, and few database connections
+    (tests/connection_budget.py) unless the test asks for more."""
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
     env["SECRET_KEY"] = STRONG_SECRET
+    env["DATABASE_CONNECTIONS"] = str(TEST_DATABASE_CONNECTIONS)
     return env | settings
 
 
@@ -121,19 +124,93 @@ async def running(
                 await handle.wait(timeout=10)
 
 
-async def wait_until_answering(process: Process, url: str, timeout: float = 120) -> None:
-    """Polls `url` until it answers 200; fails with the output if the process dies first or
-    it does not answer within `timeout` (generous: CI machines can be very busy)."""
-    try:
-        async with asyncio.timeout(timeout), httpx.AsyncClient(verify=False) as client:
-            while process.process.returncode is None:
-                with suppress(httpx.TransportError):
-                    if (await client.get(url)).status_code == 200:
-                        return
-                await asyncio.sleep(0.1)
-    except TimeoutError:
-        raise AssertionError(f"{url} did not answer; output:\n{process.output}") from None
-    raise AssertionError(f"server exited early; output:\n{process.output}")
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PROC = Path("/proc")
+
+
+def tree_cpu_seconds(root: int) -> float | None:
+    """The CPU time a process and its descendants (uvicorn's workers, the entrypoint's
+    migration) have used, their reaped children's included; None where /proc is missing."""
+    if not _PROC.is_dir():
+        return None
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # it ended meanwhile
+            continue
+        # After "(command)": state, ppid, ... utime, stime, cutime, cstime (fields 14-17).
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = sum(int(value) for value in fields[11:15]) / _CLOCK_TICKS
+    tree = {root}
+    grew = True
+    while grew:
+        children = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= children
+        grew = bool(children)
+    return sum(used.get(pid, 0.0) for pid in tree)
+
+
+# Starting up on a busy machine: past `patience` seconds a server is still waited for as long
+# as it keeps working (a `WORKING` share of a core over each `IDLE_WINDOW`), up to
+# `STARTUP_CAP`. A server
+# that has stopped working (a hang, a deadlock) fails soon after `patience`; one that exits,
+# at once; one that spins, once it has used `STARTUP_CPU_BUDGET` without getting there.
+IDLE_WINDOW = 10.0
+WORKING = 0.02
+STARTUP_CAP = 900.0
+STARTUP_CPU_BUDGET = 300.0
+
+
+async def wait_until(
+    process: Process, ready: Callable[[], Awaitable[bool]], what: str, patience: float = 120
+) -> None:
+    """Polls `ready` until it is true, patient with a slow machine but not with a server
+    that died, hangs or spins (see STARTUP_CAP); failures carry the server's output."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    window: tuple[float, float | None] = (started, tree_cpu_seconds(process.pid))
+    while process.process.returncode is None:
+        if await ready():
+            return
+        await asyncio.sleep(0.1)
+        now = loop.time()
+        if now - window[0] < IDLE_WINDOW:
+            continue
+        cpu = tree_cpu_seconds(process.pid)
+        previous = window[1]
+        working = (
+            cpu is not None
+            and previous is not None
+            and cpu - previous >= WORKING * (now - window[0])
+        )
+        window = (now, cpu)
+        if now - started < patience:
+            continue
+        if not working or now - started > STARTUP_CAP:
+            state = "is still working" if working else "stopped working"
+            raise AssertionError(
+                f"{what} after {now - started:.0f} s; the server {state}; output:\n{process.output}"
+            )
+        if cpu is not None and cpu > STARTUP_CPU_BUDGET:
+            raise AssertionError(f"{what} after {cpu:.0f} CPU-s; output:\n{process.output}")
+    raise AssertionError(f"server exited before: {what}; output:\n{process.output}")
+
+
+async def wait_until_answering(process: Process, url: str, patience: float = 120) -> None:
+    """Polls `url` until it answers 200 (see `wait_until`)."""
+    async with httpx.AsyncClient(verify=False) as client:
+
+        async def answers() -> bool:
+            with suppress(httpx.TransportError):
+                return (await client.get(url, timeout=10)).status_code == 200
+            return False
+
+        await wait_until(process, answers, f"{url} did not answer", patience)
 
 
 class TcpProxy:

@@ -2,9 +2,11 @@
 
 import asyncio
 import gc
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, NoReturn
+from urllib.parse import urlsplit
 
 import typer
 import uvicorn
@@ -78,6 +80,7 @@ def serve(
     settings = _settings_or_exit()
     if reload and settings.environment == "production":
         _exit_with("ENVIRONMENT=production refuses --reload")
+    _agree_on_the_address(settings, host, port)
     uvicorn.run(
         "inkwell.cli:served_app",
         factory=True,
@@ -99,6 +102,36 @@ def serve(
         # replaced; uvicorn's 5 s kill a worker still importing on a busy machine, forever.
         timeout_worker_healthcheck=30,
     )
+
+
+def served_address(host: str, port: int) -> str:
+    """The address a browser on this machine opens for a server bound to `host`."""
+    if host in {"0.0.0.0", ""}:  # noqa: S104  (naming the wildcard, not binding it)
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "[::1]"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _agree_on_the_address(settings: Settings, host: str, port: int) -> None:
+    """In development PUBLIC_BASE_URL follows --host and --port unless it is set, so emailed
+    links and the CSRF origin check name the address the site runs at; set, and naming
+    another port, it is kept with a warning. Workers read it from the environment."""
+    if settings.environment != "development":
+        return
+    if "public_base_url" not in settings.model_fields_set:
+        os.environ["PUBLIC_BASE_URL"] = served_address(host, port)
+        return
+    published = urlsplit(settings.public_base_url)
+    published_port = published.port or (443 if published.scheme == "https" else 80)
+    if published_port != port:
+        typer.echo(
+            f"Warning: PUBLIC_BASE_URL is {settings.public_base_url}, but the server listens "
+            f"on port {port}: emailed links and the site's own origin name the former.",
+            err=True,
+        )
 
 
 def _settings_or_exit() -> Settings:

@@ -67,9 +67,13 @@ Passwords = Annotated[PasswordHasher, Depends(_password_hasher)]
 ResourceId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+PAGE_SIZE = 10
+MAX_PAGE_SIZE = 100
+
+
 class Pagination(BaseModel):
     skip: int = Field(default=0, ge=0, le=MAX_ID, description="Posts to skip")
-    limit: int = Field(default=10, ge=1, le=100, description="Page size")
+    limit: int = Field(default=PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Page size")
 
 
 PageParams = Annotated[Pagination, Query()]

@@ -24,6 +24,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match, Mount
 
+from inkwell.field_errors import FieldError, field_errors
+
 logger = logging.getLogger(__name__)
 
 
@@ -216,8 +218,12 @@ def _allowed_methods(request: Request) -> str:
     )
 
 
-def _validation_failed(errors: list[dict[str, Any]], code: ErrorCode) -> JSONResponse:
-    return JSONResponse({"detail": errors, "code": code}, 422)
+def _validation_failed(
+    errors: list[dict[str, Any]], code: ErrorCode, fields: list[dict[str, Any]]
+) -> JSONResponse:
+    """pydantic's list under `detail`, as ever, and the same problems field by field in
+    plain words under `errors` (inkwell.field_errors)."""
+    return JSONResponse({"detail": errors, "code": code, "errors": fields}, 422)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -233,7 +239,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         # FastAPI's own 400s: a body that is not UTF-8, nested too deep for the JSON parser,
         # or malformed multipart. The API documents unreadable input as a validation error.
         error = {"type": "body_unreadable", "loc": ["body"], "msg": exc.detail}
-        return _validation_failed([error], ErrorCode.BODY_UNREADABLE)
+        return _validation_failed([error], ErrorCode.BODY_UNREADABLE, field_errors([error]))
     code = _HTTP_ERROR_CODES.get(exc.status_code, ErrorCode.HTTP_ERROR)
     return _respond(request, exc.status_code, exc.detail, code, headers)
 
@@ -281,7 +287,8 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     if _shows_error_page(request):
         return _error_page(request, 404, None)
     errors = [_encodable_error(error) for error in jsonable_encoder(exc.errors())]
-    return _validation_failed(errors, ErrorCode.VALIDATION_FAILED)
+    fields = _encodable_copy(field_errors(exc.errors()))
+    return _validation_failed(errors, ErrorCode.VALIDATION_FAILED, fields)
 
 
 # PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout (DATABASE_READ_TIMEOUT).
@@ -341,12 +348,14 @@ _VALIDATION_CODES = [ErrorCode.VALIDATION_FAILED, ErrorCode.BODY_UNREADABLE]
 
 def _document_validation_code(app: FastAPI) -> None:
     """FastAPI documents its 422 answer as `{"detail": [...]}` itself; this adds the `code`
-    its handler here sends beside the list, the way FastAPI's docs extend the schema."""
+    and the `errors` its handler here sends beside the list, the way FastAPI's docs extend
+    the schema."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         schema = generate()
-        body = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
+        components = schema.get("components", {}).get("schemas", {})
+        body = components.get("HTTPValidationError")
         if body is not None and "code" not in body["properties"]:
             body["properties"]["code"] = {
                 "type": "string",
@@ -354,7 +363,17 @@ def _document_validation_code(app: FastAPI) -> None:
                 "title": "Code",
                 "description": "What went wrong, for a program; stable",
             }
-            body.setdefault("required", []).append("code")
+            body["properties"]["errors"] = {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/FieldError"},
+                "title": "Errors",
+                "description": "The same problems, one per field, in plain words to show at "
+                "the field; `code` is stable",
+            }
+            body.setdefault("required", []).extend(["code", "errors"])
+            field_error = FieldError.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(field_error.pop("$defs", {}))
+            components["FieldError"] = field_error
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -40,6 +40,13 @@ async def reset(client: AsyncClient, token: str, password: str = NEW_PASSWORD) -
     return response.status_code
 
 
+async def expire_reset_links(session: AsyncSession) -> None:
+    await session.execute(
+        update(PasswordResetToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    )
+    await session.commit()
+
+
 async def test_the_emailed_link_resets_the_password_once(
     api: Api, client: AsyncClient, inbox: Inbox, author: Account
 ) -> None:
@@ -79,10 +86,7 @@ async def test_an_expired_token_is_refused(
     client: AsyncClient, inbox: Inbox, author: Account, session: AsyncSession
 ) -> None:
     await forgot(client, "author@example.com")
-    await session.execute(
-        update(PasswordResetToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
-    )
-    await session.commit()
+    await expire_reset_links(session)
     assert await reset(client, inbox.reset_token()) == 400
 
 
@@ -248,3 +252,40 @@ async def test_a_database_failure_after_the_answer_is_logged_not_raised(
         await forgot(client, "author@example.com")
     await unreachable.dispose()
     assert "could not issue a password reset link" in caplog.text
+
+
+async def test_the_reset_page_of_an_unused_link_shows_the_form(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    await forgot(client, "author@example.com")
+    html = (await client.get("/reset-password", params={"token": inbox.reset_token()})).text
+    assert 'id="reset-password-form"' in html
+    assert 'data-done="reset-password-done"' in html
+
+
+async def test_the_reset_page_of_a_used_link_says_so_at_once_and_offers_a_new_one(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    await forgot(client, "author@example.com")
+    token = inbox.reset_token()
+    assert await reset(client, token) == 200
+    html = (await client.get("/reset-password", params={"token": token})).text
+    assert 'id="reset-password-form"' not in html
+    assert "This link has been used or has expired" in html
+    assert '<a class="btn btn-primary w-100" href="/forgot-password">Ask for a new link</a>' in html
+
+
+async def test_the_reset_page_of_an_expired_link_says_so_at_once(
+    client: AsyncClient, inbox: Inbox, author: Account, session: AsyncSession
+) -> None:
+    await forgot(client, "author@example.com")
+    await expire_reset_links(session)
+    html = (await client.get("/reset-password", params={"token": inbox.reset_token()})).text
+    assert 'id="reset-password-form"' not in html
+    assert "This link has been used or has expired" in html
+
+
+async def test_the_reset_page_of_a_forged_link_says_so_at_once(client: AsyncClient) -> None:
+    html = (await client.get("/reset-password", params={"token": "forged"})).text
+    assert 'id="reset-password-form"' not in html
+    assert 'data-testid="reset-link-spent"' in html

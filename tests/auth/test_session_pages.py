@@ -57,7 +57,8 @@ async def test_each_session_has_a_plain_sign_out_form_with_the_csrf_token(
     for session_id in (await session_ids(laptop)).values():
         assert f'<form method="post" action="/account/sessions/{session_id}/end">' in html
     assert '<form method="post" action="/account/sessions/end-all"' in html
-    assert html.count(f'name="csrf_token" value="{token}"') == 3
+    # Each session's form, "Sign out everywhere", and the navbar's Sign out.
+    assert html.count(f'name="csrf_token" value="{token}"') == 4
 
 
 async def test_signing_a_session_out_from_the_page_ends_it_and_returns_to_the_list(

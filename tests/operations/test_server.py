@@ -20,6 +20,7 @@ from tests.servers import (
     free_port,
     running,
     server_env,
+    wait_until,
     wait_until_answering,
 )
 
@@ -68,7 +69,12 @@ async def refuses_connections(port: int) -> bool:
 
 def production_entrypoint(database_url: str, port: int) -> AbstractAsyncContextManager[Process]:
     """The container's way in: the entrypoint migrates, then execs `inkwell serve`."""
-    env = server_env(DATABASE_URL=database_url, ENVIRONMENT="production")
+    # Each request held in flight waits on a read connection of its own.
+    env = server_env(
+        DATABASE_URL=database_url,
+        ENVIRONMENT="production",
+        DATABASE_CONNECTIONS=str(2 * IN_FLIGHT),
+    )
     command = (ENTRYPOINT, "inkwell", "serve", "--host", "127.0.0.1", "--port", str(port))
     return running(*command, env=env)
 
@@ -134,16 +140,18 @@ async def test_serve_with_two_workers_starts_both_and_answers_with_json_logs(
     command = ("inkwell", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2")
     async with running(*command, env=env) as server:
         await wait_until_answering(server, f"http://127.0.0.1:{port}/health")
-        workers = set()
-        async with asyncio.timeout(120):
-            while len(workers) < 2:
-                lines = [json.loads(line) for line in server.lines if line.startswith("{")]
-                workers = {
-                    line["pid"]
-                    for line in lines
-                    if line["message"] == "Application startup complete."
-                }
-                await asyncio.sleep(0.1)
+        workers: set[int] = set()
+
+        async def both_started() -> bool:
+            lines = [json.loads(line) for line in server.lines if line.startswith("{")]
+            workers.update(
+                line["pid"] for line in lines if line["message"] == "Application startup complete."
+            )
+            return len(workers) >= 2
+
+        # On a busy machine the second worker may start long after the first: the wait
+        # lasts while the server works, and fails if it dies or stops working.
+        await wait_until(server, both_started, "the two workers did not both start")
         async with httpx.AsyncClient() as client:
             response = await client.get(
                 f"http://127.0.0.1:{port}/api/posts", headers={"X-Request-ID": "two-workers"}

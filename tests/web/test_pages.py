@@ -145,7 +145,7 @@ def test_the_inline_code_check_finds_what_it_looks_for() -> None:
         ("/users/4242/posts", "User not found"),
         ("/posts/not-a-number", "There is nothing at this address"),
         ("/posts/99999999999", "There is nothing at this address"),
-        ("/?skip=-1", "There is nothing at this address"),
+        ("/?skip=many", "There is nothing at this address"),
     ],
 )
 async def test_a_page_that_does_not_exist_is_the_html_404_page(
@@ -268,8 +268,8 @@ def test_every_page_module_serves_its_pages_as_page_routes(settings: Settings) -
     assert [route.path for route in pages if route.include_in_schema] == []
 
 
-async def test_the_reset_page_carries_its_token_escaped(client: AsyncClient) -> None:
-    html = (await client.get("/reset-password", params={"token": 'a"b<c'})).text
+def test_the_reset_page_carries_its_token_escaped() -> None:
+    html = render("reset_password.html", None, token='a"b<c', usable=True, back="/")
     assert 'name="token" value="a&#34;b&lt;c"' in html
 
 
@@ -285,7 +285,9 @@ TEMPLATES = page_templates(
 
 
 def render(name: str, current_user: User | None, **context: object) -> str:
-    return TEMPLATES.get_template(name).render(current_user=current_user, **context)
+    return TEMPLATES.get_template(name).render(
+        current_user=current_user, **{"csrf_token": "", "notices": {}, **context}
+    )
 
 
 @pytest.mark.parametrize(
@@ -398,9 +400,7 @@ async def signed_in(client: AsyncClient, author: Account) -> Account:
     return author
 
 
-@pytest.mark.parametrize(
-    "path", ["/", "/@author", "/drafts", "/account", "/posts/new", "/login", "/register"]
-)
+@pytest.mark.parametrize("path", ["/", "/@author", "/drafts", "/account", "/posts/new"])
 async def test_every_page_shows_the_signed_in_user_in_the_navbar(
     client: AsyncClient, signed_in: Account, path: str
 ) -> None:
@@ -469,7 +469,7 @@ def test_the_account_page_asks_for_the_password_to_change_the_email() -> None:
     form = form[: form.index("</form>")]
     assert 'name="email"' in form
     assert 'name="current_password" type="password" required' in form
-    assert "A link to confirm it is on its way to the new address." in form
+    assert 'data-redirect="/account?saved=email#email-heading"' in form
     assert (
         'name="email"' not in html[html.index('id="profile-form"') : html.index('id="email-form"')]
     )
@@ -492,7 +492,7 @@ async def test_an_error_on_a_page_still_shows_who_is_signed_in(
 
 @pytest.mark.parametrize(
     "path",
-    ["/login", "/register", "/forgot-password", "/reset-password?token=abc", "/account",
+    ["/forgot-password", "/reset-password?token=abc", "/account",
      "/posts/new", "{url}", "/confirm-email?token=abc"],
 )  # fmt: skip
 async def test_a_form_sent_without_its_script_keeps_its_fields_out_of_the_address(

@@ -9,6 +9,8 @@ from functools import cache
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from inkwell.field_errors import FieldCode, FieldProblem
+
 
 @cache
 def _common_passwords() -> frozenset[str]:
@@ -17,5 +19,10 @@ def _common_passwords() -> frozenset[str]:
 
 def refuse_common(password: str) -> str:
     if password.lower() in _common_passwords():
-        raise ValueError("is one of the most common passwords; choose another")
+        raise FieldProblem(
+            "is one of the most common passwords; choose another",
+            code=FieldCode.COMMON_PASSWORD,
+            message="Choose a less common password: this one is among the first that "
+            "attackers try.",
+        )
     return password

@@ -4,12 +4,8 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth import service
-from inkwell.auth.cookies import (
-    clear_sign_in_cookies,
-    new_csrf_token,
-    refuse_cross_site,
-    set_sign_in_cookies,
-)
+from inkwell.auth.browser import start_browser_session
+from inkwell.auth.cookies import clear_sign_in_cookies, refuse_cross_site
 from inkwell.auth.dependencies import (
     AppSettings,
     ClientAddress,
@@ -22,7 +18,6 @@ from inkwell.auth.dependencies import (
     Tokens,
 )
 from inkwell.auth.ratelimit import Action
-from inkwell.auth.renewal import sign_in_cookies
 from inkwell.auth.schemas import (
     AccessToken,
     ForgotPassword,
@@ -32,7 +27,6 @@ from inkwell.auth.schemas import (
     SessionId,
     SessionRead,
 )
-from inkwell.auth.user_agents import device_of
 from inkwell.body_limits import BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, Passwords
 from inkwell.errors import responses
@@ -88,13 +82,9 @@ async def login(
     """
     refuse_cross_site(request, settings.public_base_url)
     user = await service.authenticate(session, guard, form.username, form.password)
-    devices.remember(request, response, settings.public_base_url, user.id)
-    device = await device_of(request.headers.get("user-agent"))
-    grant = await service.start_session(
-        session, user, device, service.SessionTerms.from_settings(settings)
+    await start_browser_session(
+        request, response, session=session, settings=settings, devices=devices, user=user
     )
-    cookies = sign_in_cookies(state_of(request), grant, new_csrf_token())
-    set_sign_in_cookies(request, response, settings.public_base_url, cookies)
     return AccessToken(access_token=tokens.issue(user))
 
 

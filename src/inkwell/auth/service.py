@@ -128,6 +128,17 @@ async def reset_password(
     await session.flush()
 
 
+async def reset_token_is_valid(reader: Reader, token: str) -> bool:
+    """Whether a reset link still works (unused, unexpired), so its page can say so before
+    the new password is typed; reset_password decides, when it consumes the token."""
+    query = select(PasswordResetToken.expires_at).where(
+        PasswordResetToken.token_hash == _digest(token)
+    )
+    async with reader.connect() as connection:
+        expires_at = await connection.scalar(query)
+    return expires_at is not None and expires_at > utcnow()
+
+
 def _digest(token: str) -> str:
     """Tokens carry 256 random bits, so a fast hash is enough to keep them unusable at rest."""
     return hashlib.sha256(token.encode()).hexdigest()

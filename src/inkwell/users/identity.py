@@ -10,6 +10,8 @@ import unicodedata
 
 from disarm import is_mixed_script, skeleton_key
 
+from inkwell.field_errors import FieldCode, FieldProblem
+
 
 def lookup_key(text: str) -> str:
     """NFKC, case-folded, NFKC again (folding can leave text unnormalised): `ΟΔΟΣ`, `οδος`
@@ -33,9 +35,12 @@ def refuse_confusable_mixed_scripts(username: str) -> str:
     someone else's. Digits, `_`, `.` and `-` belong to every script."""
     key = lookup_key(username)
     if is_mixed_script(username) and skeleton_key(key) != key:
-        raise ValueError(
+        raise FieldProblem(
             "mixes scripts with letters that look like letters of another script "
-            "(such as a Cyrillic a among Latin letters); write it in one script"
+            "(such as a Cyrillic a among Latin letters); write it in one script",
+            code=FieldCode.MIXED_SCRIPTS,
+            message="Write the name in one alphabet: some of its letters look like "
+            "letters of another.",
         )
     return username
 

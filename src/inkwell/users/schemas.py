@@ -14,6 +14,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.auth.passwords import refuse_common
+from inkwell.field_errors import FieldCode, FieldProblem
 from inkwell.schemas import INVISIBLE, Input, NoNul, Patch, Schema
 from inkwell.users.identity import refuse_confusable_mixed_scripts
 from inkwell.users.models import (
@@ -68,7 +69,11 @@ def clean_display_name(value: str) -> str:
     overrides refused; an empty name (clearing it) stays empty."""
     value = " ".join(value.split())
     if any(unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS for char in value):
-        raise ValueError("control characters and direction overrides are not allowed")
+        raise FieldProblem(
+            "control characters and direction overrides are not allowed",
+            code=FieldCode.CONTROL_CHARACTERS,
+            message="Remove the invisible control characters from the name.",
+        )
     return value
 
 
@@ -88,7 +93,11 @@ DisplayName = Annotated[
 def clean_bio(value: str) -> str:
     """Plain text; line breaks kept, other control characters refused, ends trimmed."""
     if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in value):
-        raise ValueError("control characters other than line breaks are not allowed")
+        raise FieldProblem(
+            "control characters other than line breaks are not allowed",
+            code=FieldCode.CONTROL_CHARACTERS,
+            message="Remove the invisible control characters from the text.",
+        )
     return value.replace("\r\n", "\n").strip()
 
 
@@ -111,7 +120,11 @@ def normalize_email(value: str) -> str:
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValueError(f"not a valid email address: {exc}") from exc
+        raise FieldProblem(
+            f"not a valid email address: {exc}",
+            code=FieldCode.EMAIL_INVALID,
+            message="Enter a valid email address, such as name@example.com.",
+        ) from exc
     return checked.normalized.lower()
 
 
@@ -161,7 +174,12 @@ class UserUpdate(
     def new_password_or_email_needs_the_current_password(self) -> "UserUpdate":
         for field in ("password", "email"):
             if getattr(self, field) is not None and self.current_password is None:
-                raise ValueError(f"current_password is required to change the {field}")
+                raise FieldProblem(
+                    f"current_password is required to change the {field}",
+                    code=FieldCode.CURRENT_PASSWORD_REQUIRED,
+                    message=f"Enter your current password to change your {field}.",
+                    field="current_password",
+                )
         return self
 
 

@@ -1,26 +1,83 @@
 """Pages about one's own account: signing in and registering, the account page, the
-forgotten and reset password forms, and confirming an email address. Their forms post to
-the JSON API; these pages only serve them, except ending sessions: plain forms (they
-work without JavaScript) posted here."""
+forgotten and reset password forms, and confirming an email address.
 
+With JavaScript their forms post to the JSON API (forms.js). Signing in, registering and
+signing out also work without it: the forms post here, are checked as the API checks them
+(signing in is refused from another site, signing out needs the CSRF field), and answer a
+303 to the next page, or the form again with each problem at its field. Ending sessions
+are plain forms posted here too.
+"""
+
+from collections.abc import Mapping
 from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
 from starlette.status import HTTP_303_SEE_OTHER
 
 from inkwell.auth import service as auth
-from inkwell.auth.cookies import clear_sign_in_cookies, csrf_field_value
-from inkwell.auth.dependencies import form_claims, page_session_id
-from inkwell.auth.schemas import SessionId
-from inkwell.dependencies import DbReader, DbSession
+from inkwell.auth.browser import start_browser_session
+from inkwell.auth.cookies import clear_sign_in_cookies, csrf_field_value, refuse_cross_site
+from inkwell.auth.dependencies import (
+    AppSettings,
+    ClientAddress,
+    Devices,
+    PasswordChecks,
+    RateLimits,
+    form_claims,
+    page_session_id,
+)
+from inkwell.auth.ratelimit import Action
+from inkwell.auth.schemas import LoginForm, SessionId
+from inkwell.dependencies import DbReader, DbSession, Passwords
+from inkwell.errors import DomainError, ErrorCode
+from inkwell.field_errors import field_error
 from inkwell.state import state_of
 from inkwell.users import service as users
 from inkwell.users.models import User
-from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH
-from inkwell.web.common import CsrfField, Viewer, local_path, page_router, render, sign_in_first
+from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH, UserCreate
+from inkwell.web.common import (
+    BackField,
+    CsrfField,
+    Viewer,
+    local_path,
+    page_router,
+    render,
+    sign_in_first,
+)
 
 router = page_router()
+
+# A field of a form posted without JavaScript: missing or too long, it is the form's own
+# check that says so at the field (a page route's validation error would be a 404 page).
+FormText = Annotated[str, Form()]
+
+# Where a refusal of the service is shown on the form: at a field, or (None) above the form.
+_PROBLEM_FIELDS = {
+    ErrorCode.USERNAME_TAKEN: "username",
+    ErrorCode.USERNAME_TOO_SIMILAR: "username",
+    ErrorCode.EMAIL_TAKEN: "email",
+}
+_PROBLEM_MESSAGES = {
+    ErrorCode.USERNAME_TAKEN: "This username is taken. Choose another.",
+    ErrorCode.USERNAME_TOO_SIMILAR: "This username looks too much like an existing one. "
+    "Choose another.",
+    ErrorCode.EMAIL_TAKEN: "An account already uses this email. Sign in, or reset its "
+    "password from the sign-in page.",
+}
+
+# The account page's message after a form saved (`?saved=`), shown in the form's section.
+_SAVED_NOTICES = {
+    "picture": ("picture", "Your new picture is saved."),
+    "picture-removed": ("picture", "Your picture is removed."),
+    "profile": ("profile", "Your profile is saved."),
+    "email": (
+        "email",
+        "A link to confirm the new address is on its way to it. Your email stays the one "
+        "above until you open the link.",
+    ),
+}
 
 
 # Messages the login page shows for the reason it was sent there (`?notice=`); others are ignored.
@@ -34,16 +91,22 @@ _LOGIN_NOTICES = {
 
 @router.get("/account", response_model=None)
 async def account(
-    request: Request, viewer: Viewer, reader: DbReader
+    request: Request,
+    viewer: Viewer,
+    reader: DbReader,
+    saved: Annotated[str, Query(max_length=100)] = "",
 ) -> HTMLResponse | RedirectResponse:
-    """With the list of sessions, the viewer's own marked."""
+    """With the list of sessions, the viewer's own marked. The forms come back here after
+    saving (`?saved=`): the page, its header and the navbar show what is now stored."""
     if viewer is None:
         return sign_in_first(request)
     sessions = await auth.list_sessions(reader, viewer.id)
+    section, notice = _SAVED_NOTICES.get(saved, ("", ""))
     context = {
         "sessions": sessions,
         "current_session": await page_session_id(request),
         "csrf_token": csrf_field_value(request),
+        "notices": {section: notice} if section else {},
     }
     return render(request, "account.html", context, current_user=viewer)
 
@@ -96,20 +159,138 @@ def _signed_out(request: Request, target: str) -> RedirectResponse:
     return response
 
 
-@router.get("/login")
+@router.get("/login", response_model=None)
 async def login(
     request: Request,
     viewer: Viewer,
     next_path: Annotated[str, Query(alias="next", max_length=2000)] = "/",
     notice: Annotated[str, Query(max_length=100)] = "",
-) -> HTMLResponse:
+) -> HTMLResponse | RedirectResponse:
+    """Someone already signed in goes where signing in would have taken them."""
+    if viewer is not None:
+        return RedirectResponse(local_path(next_path), status_code=HTTP_303_SEE_OTHER)
     context = {"next": local_path(next_path), "notice": _LOGIN_NOTICES.get(notice)}
-    return render(request, "login.html", context, current_user=viewer)
+    return render(request, "login.html", context)
 
 
-@router.get("/register")
-async def register(request: Request, viewer: Viewer) -> HTMLResponse:
-    return render(request, "register.html", current_user=viewer)
+@router.post("/login", response_model=None)
+async def sign_in(
+    *,
+    request: Request,
+    session: DbSession,
+    guard: PasswordChecks,
+    settings: AppSettings,
+    devices: Devices,
+    username: FormText = "",
+    password: FormText = "",
+    next_path: BackField = "/",
+) -> HTMLResponse | RedirectResponse:
+    """The sign-in form without JavaScript: as `POST /api/users/token`, refused (403) when
+    the browser says another site sent it."""
+    refuse_cross_site(request, settings.public_base_url)
+    target = local_path(next_path)
+    context = {"next": target, "notice": None, "values": {"username": username}}
+    try:
+        form = LoginForm.model_validate({"username": username, "password": password})
+        user = await auth.authenticate(session, guard, form.username, form.password)
+    except (ValidationError, DomainError) as exc:
+        return _form_again(request, "login.html", exc, context)
+    return await _signed_in(request, target, session, settings, devices, user)
+
+
+@router.get("/register", response_model=None)
+async def register(request: Request, viewer: Viewer) -> HTMLResponse | RedirectResponse:
+    """Someone already signed in has an account: the home page."""
+    if viewer is not None:
+        return RedirectResponse("/", status_code=HTTP_303_SEE_OTHER)
+    return render(request, "register.html")
+
+
+@router.post("/register", response_model=None)
+async def create_account(
+    *,
+    request: Request,
+    session: DbSession,
+    passwords: Passwords,
+    limiter: RateLimits,
+    address: ClientAddress,
+    settings: AppSettings,
+    devices: Devices,
+    username: FormText = "",
+    email: FormText = "",
+    password: FormText = "",
+) -> HTMLResponse | RedirectResponse:
+    """The registration form without JavaScript: as `POST /api/users`, then signed in (as
+    forms.js does with JavaScript), from this site only."""
+    refuse_cross_site(request, settings.public_base_url)
+    context = {"values": {"username": username, "email": email}}
+    try:
+        data = UserCreate.model_validate(
+            {"username": username, "email": email, "password": password}
+        )
+        await limiter.spend(Action.REGISTER, address=address, accounts=[data.username, data.email])
+        user = await users.register(
+            session, passwords, username=data.username, email=data.email, password=data.password
+        )
+    except (ValidationError, DomainError) as exc:
+        await session.rollback()
+        return _form_again(request, "register.html", exc, context)
+    return await _signed_in(request, "/", session, settings, devices, user)
+
+
+async def _signed_in(  # noqa: PLR0917  (what a sign-in session is made of)
+    request: Request,
+    target: str,
+    session: DbSession,
+    settings: AppSettings,
+    devices: Devices,
+    user: User,
+) -> RedirectResponse:
+    """To `target`, with the cookies of a new sign-in session for `user`."""
+    response = RedirectResponse(target, status_code=HTTP_303_SEE_OTHER)
+    await start_browser_session(
+        request, response, session=session, settings=settings, devices=devices, user=user
+    )
+    return response
+
+
+@router.post("/logout", response_model=None)
+async def sign_out(request: Request, csrf_token: CsrfField, session: DbSession) -> RedirectResponse:
+    """The navbar's Sign out: ends this browser's session (the others go on) and clears its
+    cookies, then the home page."""
+    signed_in = await _form_sender(request, csrf_token, session)
+    if signed_in is not None and signed_in[1] is not None:
+        await auth.end_session(session, signed_in[0].id, signed_in[1])
+    return _signed_out(request, "/")
+
+
+def _form_again(
+    request: Request,
+    template: str,
+    refusal: ValidationError | DomainError,
+    context: Mapping[str, object],
+) -> HTMLResponse:
+    """The form again, what was typed in it kept (never a password), each problem at its
+    field and the others above the form."""
+    errors: dict[str, str] = {}
+    problems: list[str] = []
+    headers = None
+    if isinstance(refusal, ValidationError):
+        status = 422
+        for problem in map(field_error, refusal.errors()):
+            if problem.field is None:
+                problems.append(problem.message)
+            else:
+                errors.setdefault(problem.field, problem.message)
+    else:
+        status, headers = refusal.status_code, refusal.headers
+        message = _PROBLEM_MESSAGES.get(refusal.code, refusal.detail)
+        if (name := _PROBLEM_FIELDS.get(refusal.code)) is not None:
+            errors[name] = message
+        else:
+            problems.append(message)
+    page = {**context, "errors": errors, "problems": problems}
+    return render(request, template, page, status_code=status, headers=headers)
 
 
 @router.get("/forgot-password")
@@ -119,9 +300,15 @@ async def forgot_password(request: Request, viewer: Viewer) -> HTMLResponse:
 
 @router.get("/reset-password")
 async def reset_password(
-    request: Request, viewer: Viewer, token: Annotated[str, Query(max_length=1000)] = ""
+    request: Request,
+    viewer: Viewer,
+    reader: DbReader,
+    token: Annotated[str, Query(max_length=1000)] = "",
 ) -> HTMLResponse:
-    return render(request, "reset_password.html", {"token": token}, current_user=viewer)
+    """Says at once when the link is used or expired, and offers a new one."""
+    usable = bool(token) and await auth.reset_token_is_valid(reader, token)
+    context = {"token": token, "usable": usable}
+    return render(request, "reset_password.html", context, current_user=viewer)
 
 
 @router.get("/confirm-email")

@@ -11,7 +11,9 @@ from starlette.status import HTTP_301_MOVED_PERMANENTLY, HTTP_303_SEE_OTHER
 
 from inkwell.auth.cookies import CSRF_FIELD, csrf_field_value
 from inkwell.auth.dependencies import optional_user
+from inkwell.dependencies import MAX_PAGE_SIZE, PAGE_SIZE, Pagination
 from inkwell.errors import ErrorPageRoute
+from inkwell.schemas import MAX_ID
 from inkwell.state import state_of
 from inkwell.users.models import User
 from inkwell.users.rows import Account, Profile
@@ -54,6 +56,16 @@ def page_router() -> APIRouter:
 # cookie's value, and the page the form sends its user back to.
 CsrfField = Annotated[str, Form(alias=CSRF_FIELD, max_length=200)]
 BackField = Annotated[str, Form(alias="next", max_length=2000)]
+
+
+async def _page(skip: int = 0, limit: int = PAGE_SIZE) -> Pagination:
+    """A page's `?skip=` and `?limit=` brought within bounds: a person who edits the address
+    (`?limit=101`, `?skip=-1`) gets the nearest page, not an error. The API refuses them."""
+    return Pagination(skip=min(max(skip, 0), MAX_ID), limit=min(max(limit, 1), MAX_PAGE_SIZE))
+
+
+# Which page of a listing a page shows.
+PageQuery = Annotated[Pagination, Depends(_page)]
 
 
 def local_path(target: str, default: str = "/") -> str:

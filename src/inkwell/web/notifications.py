@@ -8,12 +8,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.status import HTTP_303_SEE_OTHER
 
 from inkwell.auth.dependencies import form_user
-from inkwell.dependencies import DbReader, DbSession, PageParams
+from inkwell.dependencies import DbReader, DbSession
 from inkwell.notifications import service as notifications
 from inkwell.notifications.dependencies import NotificationOutbox
 from inkwell.notifications.emails import UNSUBSCRIBE_TOKEN_MAX_LENGTH
 from inkwell.users import service as users
-from inkwell.web.common import CsrfField, Viewer, page_router, render, sign_in_first
+from inkwell.web.common import CsrfField, PageQuery, Viewer, page_router, render, sign_in_first
 
 router = page_router()
 
@@ -22,7 +22,7 @@ UnsubscribeToken = Annotated[str, Query(max_length=UNSUBSCRIBE_TOKEN_MAX_LENGTH)
 
 @router.get("/notifications", response_model=None)
 async def notifications_page(
-    request: Request, viewer: Viewer, reader: DbReader, page: PageParams
+    request: Request, viewer: Viewer, reader: DbReader, page: PageQuery
 ) -> HTMLResponse | RedirectResponse:
     if viewer is None:
         return sign_in_first(request)

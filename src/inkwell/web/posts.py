@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from inkwell.comments import service as comments
 from inkwell.comments.rows import ListedComment
 from inkwell.db import utcnow
-from inkwell.dependencies import DbReader, PageParams
+from inkwell.dependencies import DbReader
 from inkwell.errors import NotFound
 from inkwell.feeds import service as feeds
 from inkwell.posts import service as posts
@@ -21,6 +21,7 @@ from inkwell.posts.slugs import tag_name
 from inkwell.schemas import MAX_ID
 from inkwell.users.rows import Account
 from inkwell.web.common import (
+    PageQuery,
     Viewer,
     moved_permanently,
     page_router,
@@ -37,9 +38,7 @@ _POST_ADDRESS = re.compile(r"(?P<id>[0-9]{1,10})(?:-(?P<slug>.*))?")
 
 
 @router.get("/")
-async def home(
-    request: Request, viewer: Viewer, reader: DbReader, page: PageParams
-) -> HTMLResponse:
+async def home(request: Request, viewer: Viewer, reader: DbReader, page: PageQuery) -> HTMLResponse:
     viewer_id = viewer.id if viewer is not None else None
     found = await posts.list_posts(reader, skip=page.skip, limit=page.limit, viewer_id=viewer_id)
     tags = await posts.list_tags(reader, limit=HOME_TAGS)
@@ -49,7 +48,7 @@ async def home(
 
 @router.get("/following", response_model=None)
 async def following(
-    request: Request, viewer: Viewer, reader: DbReader, page: PageParams
+    request: Request, viewer: Viewer, reader: DbReader, page: PageQuery
 ) -> HTMLResponse | RedirectResponse:
     """The home page's other tab: the posts of the writers the reader follows."""
     if viewer is None:
@@ -70,7 +69,7 @@ async def new_post(request: Request, viewer: Viewer) -> HTMLResponse | RedirectR
 
 @router.get("/drafts", response_model=None)
 async def drafts(
-    request: Request, viewer: Viewer, reader: DbReader, page: PageParams
+    request: Request, viewer: Viewer, reader: DbReader, page: PageQuery
 ) -> HTMLResponse | RedirectResponse:
     """The signed-in author's drafts, last edited first; no one else's, ever."""
     if viewer is None:
@@ -84,7 +83,7 @@ async def drafts(
 
 @router.get("/posts/{address}", response_model=None)
 async def post_page(
-    request: Request, address: str, viewer: Viewer, reader: DbReader, page: PageParams
+    request: Request, address: str, viewer: Viewer, reader: DbReader, page: PageQuery
 ) -> HTMLResponse | RedirectResponse:
     """At `/posts/{id}-{slug}`; the bare id or a stale slug moves there for good. A draft is
     its author's alone: anyone else finds nothing, at any address. Its author also gets
@@ -130,7 +129,7 @@ def _blank_comment(viewer: Account) -> ListedComment:
 
 @router.get("/tags/{tag}", response_model=None)
 async def tag_page(
-    request: Request, tag: str, viewer: Viewer, reader: DbReader, page: PageParams
+    request: Request, tag: str, viewer: Viewer, reader: DbReader, page: PageQuery
 ) -> HTMLResponse | RedirectResponse:
     """A tag's published posts; `/tags/Python` moves to `/tags/python`."""
     try:

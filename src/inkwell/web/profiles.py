@@ -4,18 +4,18 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from inkwell.auth.cookies import csrf_field_value
-from inkwell.dependencies import DbReader, PageParams, ResourceId
+from inkwell.dependencies import DbReader, ResourceId
 from inkwell.posts import service as posts
 from inkwell.users import service as users
 from inkwell.users.rows import author_path
-from inkwell.web.common import Viewer, moved_permanently, page_router, render
+from inkwell.web.common import PageQuery, Viewer, moved_permanently, page_router, render
 
 router = page_router()
 
 
 @router.get("/@{username}", response_model=None)
 async def author_page(
-    request: Request, username: str, viewer: Viewer, reader: DbReader, page: PageParams
+    request: Request, username: str, viewer: Viewer, reader: DbReader, page: PageQuery
 ) -> HTMLResponse | RedirectResponse:
     """The path arrives percent-decoded (`/@%CE%9F%CE%94` is `/@ΟΔ`); a name written
     another way (`/@Alice` for alice) moves to the one the user chose. Their follower and

@@ -4,12 +4,12 @@ import asyncio
 import re
 
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Locator, Page, expect
 
 from tests.conftest import PASSWORD, Account
 from tests.mail_server import Inbox
 from tests.web.browser.conftest import PageProblems
-from tests.web.browser.signing_in import navbar_account, sign_in
+from tests.web.browser.signing_in import fill_registration, navbar_account, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +38,7 @@ async def emailed_link(inbox: Inbox, to: str = "author@example.com") -> str:
 
 async def test_registering_signs_the_new_user_in(page: Page) -> None:
     await page.goto("/register")
-    await page.get_by_label("Username").fill("newcomer")
-    await page.get_by_label("Email").fill("newcomer@example.com")
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Create account").click()
+    await fill_registration(page, PASSWORD)
     await page.wait_for_url("/")
     await expect(navbar_account(page)).to_contain_text("newcomer")
     await expect(navbar_account(page).get_by_role("button", name="Sign out")).to_be_visible()
@@ -117,20 +114,20 @@ async def test_a_password_is_reset_through_the_emailed_link(
     await page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     await page.get_by_label("New password again").fill(NEW_PASSWORD)
     await page.get_by_role("button", name="Change password").click()
-    await expect(page.locator("#reset-password-form [data-feedback]")).to_have_text(
-        "Your password is changed. You can sign in with it now."
-    )
-    await page.locator("main").get_by_role("link", name="Sign in", exact=True).click()
+    done = page.get_by_test_id("reset-done")
+    await expect(done).to_contain_text("Your password is changed")
+    await expect(done).to_be_focused()
+    await expect(page.locator("#reset-password-form")).to_be_hidden()
+    await done.get_by_role("link", name="Sign in", exact=True).click()
     await page.wait_for_url("/login")
     await fill_sign_in_form(page, "author", NEW_PASSWORD)
     await page.wait_for_url("/")
     await expect(navbar_account(page)).to_contain_text("author")
 
 
-async def test_a_used_reset_link_says_it_no_longer_works(
-    page: Page, problems: PageProblems, inbox: Inbox, context: BrowserContext, author: Account
+async def test_a_used_reset_link_says_at_once_it_no_longer_works(
+    page: Page, inbox: Inbox, context: BrowserContext, author: Account
 ) -> None:
-    problems.expect_api_error(400)
     response = await context.request.post(
         "/api/users/forgot-password", data={"email": "author@example.com"}
     )
@@ -142,12 +139,10 @@ async def test_a_used_reset_link_says_it_no_longer_works(
     )
     assert used.ok
     await page.goto(link)
-    await page.get_by_label("New password", exact=True).fill("yet another passphrase")
-    await page.get_by_label("New password again").fill("yet another passphrase")
-    await page.get_by_role("button", name="Change password").click()
-    await expect(page.locator("#reset-password-form [data-feedback]")).to_have_text(
-        "This password reset link is invalid, used or expired"
-    )
+    await expect(page.get_by_test_id("reset-link-spent")).to_contain_text("used or has expired")
+    await expect(page.get_by_label("New password", exact=True)).to_have_count(0)
+    await page.get_by_role("link", name="Ask for a new link").click()
+    await page.wait_for_url("/forgot-password")
 
 
 async def test_a_new_email_applies_once_confirmed_through_the_emailed_link(
@@ -158,8 +153,8 @@ async def test_a_new_email_applies_once_confirmed_through_the_emailed_link(
     await page.get_by_label("New email").fill("new.home@example.com")
     await page.get_by_label("Your password").fill(PASSWORD)
     await page.get_by_role("button", name="Change email").click()
-    await expect(page.locator("#email-form [data-feedback]")).to_contain_text(
-        "A link to confirm it is on its way to the new address."
+    await expect(page.get_by_test_id("saved-notice")).to_contain_text(
+        "A link to confirm the new address is on its way to it."
     )
     await expect(page.locator("header")).to_contain_text("author@example.com")
     link = await emailed_link(inbox, "new.home@example.com")
@@ -183,7 +178,10 @@ async def test_a_display_name_and_bio_show_on_the_authors_page(
     await form.get_by_label("Display name").fill("Ada Lovelace")
     await form.get_by_label("Bio").fill("Notes on engines: https://ada.example/notes <b>bold</b>")
     await form.get_by_role("button", name="Save").click()
-    await expect(form.locator("[data-feedback]")).to_have_text("Your profile is saved.")
+    await expect(page.get_by_test_id("saved-notice")).to_have_text("Your profile is saved.")
+    # The page came back with what is stored: the navbar and the header show the new name.
+    await expect(navbar_account(page)).to_contain_text("Ada Lovelace")
+    await expect(page.locator("header h1")).to_have_text("Ada Lovelace")
 
     await page.get_by_role("link", name="Your page").click()
     await page.wait_for_url("/@author")
@@ -194,3 +192,42 @@ async def test_a_display_name_and_bio_show_on_the_authors_page(
     await expect(page.get_by_test_id("author-profile")).to_contain_text(
         "0 posts · 0 followers · 0 following · Joined"
     )
+
+
+async def refused_password(page: Page, problems: PageProblems) -> Locator:
+    """The password field of a registration the API refused for a common password."""
+    problems.expect_api_error(422)
+    await page.goto("/register")
+    await fill_registration(page, "password123")
+    password = page.get_by_label("Password")
+    await expect(password).to_have_attribute("aria-invalid", "true")
+    return password
+
+
+async def test_a_refused_field_is_marked_and_described_in_plain_words(
+    page: Page, problems: PageProblems
+) -> None:
+    password = await refused_password(page, problems)
+    await expect(password).to_have_accessible_description(
+        "At least 8 characters. "
+        "Choose a less common password: this one is among the first that attackers try."
+    )
+    await expect(password).to_be_focused()
+    await expect(page.locator("#register-form [data-feedback]")).to_be_hidden()
+
+
+async def test_an_old_problem_goes_when_the_browser_flags_another_field(
+    page: Page, problems: PageProblems
+) -> None:
+    password = await refused_password(page, problems)
+    await page.get_by_label("Username").fill("")
+    await page.get_by_role("button", name="Create account").click()
+    await expect(password).not_to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#password-error")).to_have_count(0)
+
+
+async def test_a_corrected_field_loses_its_problem(page: Page, problems: PageProblems) -> None:
+    password = await refused_password(page, problems)
+    await password.fill("a much less common passphrase")
+    await expect(password).not_to_have_attribute("aria-invalid", "true")
+    await expect(password).to_have_accessible_description("At least 8 characters.")

@@ -41,6 +41,7 @@ async def test_an_uploaded_picture_shows_in_the_navbar_the_account_and_on_the_po
     await page.goto("/account")
     await page.get_by_label("Choose an image").set_input_files(CHOSEN)
     await page.get_by_role("button", name="Upload").click()
+    await expect(page.get_by_test_id("saved-notice")).to_have_text("Your new picture is saved.")
 
     pictures = [
         navbar_account(page).locator("img.avatar"),

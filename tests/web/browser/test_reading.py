@@ -205,8 +205,15 @@ async def test_the_navbar_collapses_behind_a_menu_button_on_a_phone(page: Page) 
     await page.goto("/")
     sign_in = page.get_by_role("link", name="Sign in")
     await expect(sign_in).to_be_hidden()
-    await page.get_by_role("button", name="Toggle navigation").click()
+    menu = page.get_by_role("link", name="Menu")
+    await menu.click()
     await expect(sign_in).to_be_visible()
+    await expect(menu).to_have_attribute("aria-expanded", "true")
+    # With JavaScript the menu folds away again with the same button, once it has opened.
+    await expect(page.locator("#nav-links")).to_have_class("navbar-collapse collapse show")
+    await menu.click()
+    await expect(sign_in).to_be_hidden()
+    await expect(menu).to_have_attribute("aria-expanded", "false")
 
 
 async def test_the_register_form_shows_the_apis_answer_next_to_it(

@@ -10,11 +10,13 @@ function cookie(name) {
   return found === undefined ? null : decodeURIComponent(found.slice(prefix.length));
 }
 
+// `errors`: a 422's problems field by field, [{field, code, message}] in plain words.
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, errors = []) {
     super(typeof detail === "string" ? detail : `The request failed (${status}).`);
     this.status = status;
     this.detail = detail;
+    this.errors = errors;
   }
 }
 
@@ -38,13 +40,18 @@ export async function api(url, { method = "GET", body } = {}) {
   }
   const data = await response.json().catch(() => null);
   if (!response.ok) {
-    throw new ApiError(response.status, data?.detail ?? `The request failed (${response.status}).`);
+    const detail = data?.detail ?? `The request failed (${response.status}).`;
+    throw new ApiError(response.status, detail, Array.isArray(data?.errors) ? data.errors : []);
   }
   return data;
 }
 
-// A 422's detail is a list of {loc, msg}: "password: String should have at least 8 characters".
+// A problem no field of the form shows: {field, message} from a 422's `errors`, or an old
+// {loc, msg} from its `detail`.
 function describe(problem) {
+  if (problem.message !== undefined) {
+    return problem.message;
+  }
   const where = (problem.loc ?? []).filter((part) => part !== "body" && part !== "query");
   return where.length ? `${where.join(".")}: ${problem.msg}` : problem.msg;
 }

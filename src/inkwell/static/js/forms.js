@@ -6,12 +6,89 @@
 // button that sent the form sends its name and value too (Publish or Save as draft).
 //   data-success         the message to show after success instead
 //   data-reset-on-success  empty the form after success
+//   data-done            after success, hide the form and show (and focus) the element of this id
 //   data-sign-in-after   after success, sign in with the form's username and password
 // The form then fires "api-form:saved" (before any redirect) or "api-form:failed" (with the
 // answer's status in `detail.status`), for scripts that keep what the form holds.
 // Fields marked data-local stay in the page: data-must-match="other-field" or
 // data-must-equal="text" check them before anything is sent.
+// A 422's problems show at their fields (aria-invalid, described by the message under the
+// field: the markup the server renders when it answers a form itself, without JavaScript);
+// the rest show in the form's feedback box. They go when the form is sent again, when the
+// browser flags a field, and each one when its field is changed.
 import { api, showFeedback } from "./api.js";
+
+function errorId(input) {
+  return `${input.id}-error`;
+}
+
+function unmark(input) {
+  document.getElementById(errorId(input))?.remove();
+  input.classList.remove("is-invalid");
+  input.removeAttribute("aria-invalid");
+  const described = (input.getAttribute("aria-describedby") ?? "")
+    .split(" ")
+    .filter((id) => id !== "" && id !== errorId(input));
+  if (described.length) {
+    input.setAttribute("aria-describedby", described.join(" "));
+  } else {
+    input.removeAttribute("aria-describedby");
+  }
+}
+
+function mark(input, text) {
+  let message = document.getElementById(errorId(input));
+  if (message === null) {
+    message = document.createElement("div");
+    message.id = errorId(input);
+    message.className = "invalid-feedback";
+    message.dataset.fieldError = "";
+    input.after(message);
+    const described = input.getAttribute("aria-describedby");
+    input.setAttribute("aria-describedby", described ? `${described} ${message.id}` : message.id);
+  }
+  message.textContent = message.textContent ? `${message.textContent} ${text}` : text;
+  input.classList.add("is-invalid");
+  input.setAttribute("aria-invalid", "true");
+}
+
+function clearProblems(form) {
+  for (const input of form.querySelectorAll('[aria-invalid="true"]')) {
+    unmark(input);
+  }
+  const box = form.querySelector("[data-feedback]");
+  box.replaceChildren();
+  box.classList.add("d-none");
+}
+
+// Marks the fields named by `errors`; answers the problems no visible field of the form shows.
+function showAtFields(form, errors) {
+  const elsewhere = [];
+  for (const problem of errors) {
+    const input = problem.field ? form.elements.namedItem(problem.field) : null;
+    if (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement) {
+      if (input.type !== "hidden" && input.id) {
+        mark(input, problem.message);
+        continue;
+      }
+    }
+    elsewhere.push(problem);
+  }
+  form.querySelector('[aria-invalid="true"]')?.focus();
+  return elsewhere;
+}
+
+function showFailure(form, error) {
+  const box = form.querySelector("[data-feedback]");
+  if (!error.errors?.length) {
+    showFeedback(box, "error", error.detail ?? error.message);
+    return;
+  }
+  const elsewhere = showAtFields(form, error.errors);
+  if (elsewhere.length) {
+    showFeedback(box, "error", elsewhere);
+  }
+}
 
 function checkLocalFields(form) {
   for (const input of form.querySelectorAll("[data-local]")) {
@@ -58,6 +135,7 @@ function signIn(form) {
 async function submit(event) {
   const form = event.currentTarget;
   event.preventDefault();
+  clearProblems(form);
   if (!checkLocalFields(form)) {
     return;
   }
@@ -83,12 +161,19 @@ async function submit(event) {
       window.location.assign(redirect);
       return;
     }
+    if (form.dataset.done !== undefined) {
+      const done = document.getElementById(form.dataset.done);
+      form.hidden = true;
+      done.hidden = false;
+      done.focus();
+      return;
+    }
     if ("resetOnSuccess" in form.dataset) {
       form.reset();
     }
     showFeedback(box, "success", form.dataset.success ?? "Saved.");
   } catch (error) {
-    showFeedback(box, "error", error.detail ?? error.message);
+    showFailure(form, error);
     form.dispatchEvent(new CustomEvent("api-form:failed", { detail: { status: error.status } }));
   } finally {
     button.disabled = false;
@@ -97,6 +182,13 @@ async function submit(event) {
 
 for (const form of document.querySelectorAll("form[data-api-form]")) {
   form.addEventListener("submit", submit);
-  // A corrected field must be able to pass again.
-  form.addEventListener("input", (event) => event.target.setCustomValidity?.(""));
+  // A corrected field must be able to pass again, and its old message goes.
+  form.addEventListener("input", (event) => {
+    event.target.setCustomValidity?.("");
+    if (event.target.getAttribute?.("aria-invalid") === "true") {
+      unmark(event.target);
+    }
+  });
+  // The browser flags a field (`invalid` does not bubble): the server's old messages go.
+  form.addEventListener("invalid", () => clearProblems(form), true);
 }

@@ -1,0 +1,147 @@
+"""A request that does not validate, told field by field in plain words.
+
+FastAPI's 422 lists pydantic's problems under `detail` (`"Value error, is one of the most
+common passwords; choose another"`), which programs read by position and people cannot
+read at all. Beside it the answer carries `errors`: one `{field, code, message}` per
+problem, where `field` names the input as the form or the JSON body names it, `code` is
+stable for a program, and `message` is what a person reads next to the field.
+
+A validator whose refusal deserves its own code raises `FieldProblem` (a ValueError, so
+pydantic's `detail` is the same as before) with the code, the plain message, and the field
+when a model-level check speaks about one of its fields.
+"""
+
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class FieldCode(StrEnum):
+    """What is wrong with one field, for a program: stable, unlike the message."""
+
+    REQUIRED = "required"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    INVALID_FORMAT = "invalid_format"
+    INVALID_TYPE = "invalid_type"
+    TOO_SMALL = "too_small"
+    TOO_LARGE = "too_large"
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN_FIELD = "unknown_field"
+    EMAIL_INVALID = "email_invalid"
+    COMMON_PASSWORD = "common_password"  # noqa: S105  (a code)
+    MIXED_SCRIPTS = "mixed_scripts"
+    CONTROL_CHARACTERS = "control_characters"
+    CURRENT_PASSWORD_REQUIRED = "current_password_required"  # noqa: S105  (a code)
+    BODY_UNREADABLE = "body_unreadable"
+    INVALID = "invalid"
+
+
+class FieldProblem(ValueError):
+    """A validator's refusal with its own code and plain message. Its `str()` stays the
+    technical wording pydantic has always put in `detail`."""
+
+    def __init__(
+        self, detail: str, *, code: FieldCode, message: str, field: str | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class FieldError(BaseModel):
+    field: str | None = Field(
+        description="The field, as the body or the query names it (`a.b` when nested, `0` "
+        "for a list's first item); null when the problem is the request as a whole"
+    )
+    code: FieldCode = Field(description="What is wrong, for a program; stable")
+    message: str = Field(description="What is wrong, in plain words to show at the field")
+
+
+# pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/).
+_CODES = {
+    "missing": FieldCode.REQUIRED,
+    "string_too_short": FieldCode.TOO_SHORT,
+    "too_short": FieldCode.TOO_SHORT,
+    "string_too_long": FieldCode.TOO_LONG,
+    "too_long": FieldCode.TOO_LONG,
+    "string_pattern_mismatch": FieldCode.INVALID_FORMAT,
+    "greater_than_equal": FieldCode.TOO_SMALL,
+    "greater_than": FieldCode.TOO_SMALL,
+    "less_than_equal": FieldCode.TOO_LARGE,
+    "less_than": FieldCode.TOO_LARGE,
+    "literal_error": FieldCode.NOT_ALLOWED,
+    "enum": FieldCode.NOT_ALLOWED,
+    "extra_forbidden": FieldCode.UNKNOWN_FIELD,
+    "json_invalid": FieldCode.BODY_UNREADABLE,
+    "body_unreadable": FieldCode.BODY_UNREADABLE,
+}
+_TYPE_SUFFIXES = ("_type", "_parsing")
+
+# Plain words for a pattern a field is held to, where "not in the expected form" says too little.
+_PATTERN_MESSAGES = {
+    "username": "Use only letters, digits, “_”, “.” and “-”.",
+    "display_name": "Write something visible, or leave it empty.",
+}
+_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def _field(loc: list[Any]) -> str | None:
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in _LOCATIONS:
+        parts = parts[1:]
+    return ".".join(parts) or None
+
+
+def _code(kind: str) -> FieldCode:
+    if kind in _CODES:
+        return _CODES[kind]
+    if kind.endswith(_TYPE_SUFFIXES):
+        return FieldCode.INVALID_TYPE
+    return FieldCode.INVALID
+
+
+_MESSAGES = {
+    FieldCode.REQUIRED: "Fill in this field.",
+    FieldCode.TOO_SHORT: "Use at least {min_length} characters.",
+    FieldCode.TOO_LONG: "Use at most {max_length} characters.",
+    FieldCode.TOO_SMALL: "Use a number of at least {least}.",
+    FieldCode.TOO_LARGE: "Use a number of at most {most}.",
+    FieldCode.INVALID_TYPE: "This is not the kind of value expected here.",
+    FieldCode.NOT_ALLOWED: "Choose one of {expected}.",
+    FieldCode.UNKNOWN_FIELD: "This field is not accepted here.",
+    FieldCode.BODY_UNREADABLE: "The request could not be read. Send it again.",
+}
+
+
+def _message(code: FieldCode, field: str | None, ctx: Mapping[str, Any], msg: str) -> str:
+    if code is FieldCode.TOO_SHORT and ctx.get("min_length", 1) == 1:
+        return _MESSAGES[FieldCode.REQUIRED]
+    if code is FieldCode.INVALID_FORMAT:
+        return _PATTERN_MESSAGES.get(field or "", "Write something here, in the expected form.")
+    if code in _MESSAGES:
+        limits = {"least": ctx.get("ge", ctx.get("gt")), "most": ctx.get("le", ctx.get("lt"))}
+        return _MESSAGES[code].format_map({"expected": "the listed values", **ctx, **limits})
+    plain = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return plain[:1].upper() + plain[1:] + ("" if plain.endswith(".") else ".")
+
+
+def field_error(error: Mapping[str, Any]) -> FieldError:
+    """One of pydantic's (or FastAPI's) errors, as read before JSON encoding: `ctx["error"]`
+    is then still the exception a validator raised."""
+    ctx = error.get("ctx") or {}
+    raised = ctx.get("error")
+    field = _field(list(error.get("loc", [])))
+    if isinstance(raised, FieldProblem):
+        return FieldError(field=raised.field or field, code=raised.code, message=raised.message)
+    code = _code(str(error.get("type", "")))
+    if code is FieldCode.BODY_UNREADABLE:
+        field = None  # a JSON body's `loc` then holds the offset where reading stopped
+    return FieldError(field=field, code=code, message=_message(code, field, ctx, error["msg"]))
+
+
+def field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [field_error(error).model_dump(mode="json") for error in errors]

@@ -1,0 +1,137 @@
+"""A 422 says what is wrong field by field in plain words (`errors`), beside the list of
+pydantic's problems (`detail`) and the `code` that today's clients read."""
+
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from pydantic import ValidationError
+
+from inkwell.field_errors import FieldCode, field_error
+from inkwell.users.schemas import UserUpdate
+from tests.conftest import PASSWORD
+
+
+async def _register(client: AsyncClient, **fields: Any) -> dict[str, Any]:
+    body = {"username": "ada", "email": "ada@example.com", "password": PASSWORD, **fields}
+    response = await client.post("/api/users", json=body)
+    assert response.status_code == 422
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def test_a_common_password_is_refused_in_plain_words_at_its_field(
+    client: AsyncClient,
+) -> None:
+    answer = await _register(client, password="password123")
+    assert answer["errors"] == [
+        {
+            "field": "password",
+            "code": "common_password",
+            "message": "Choose a less common password: this one is among the first that "
+            "attackers try.",
+        }
+    ]
+
+
+async def test_an_invalid_email_is_refused_in_plain_words_at_its_field(
+    client: AsyncClient,
+) -> None:
+    answer = await _register(client, email="ada@")
+    assert answer["errors"] == [
+        {
+            "field": "email",
+            "code": "email_invalid",
+            "message": "Enter a valid email address, such as name@example.com.",
+        }
+    ]
+
+
+async def test_the_old_fields_of_a_422_remain(client: AsyncClient) -> None:
+    answer = await _register(client, password="password123")
+    assert answer["code"] == "validation_failed"
+    [problem] = answer["detail"]
+    assert problem["loc"] == ["body", "password"]
+    assert problem["type"] == "value_error"
+    assert problem["msg"] == "Value error, is one of the most common passwords; choose another"
+
+
+async def test_every_problem_of_a_request_has_its_own_entry(client: AsyncClient) -> None:
+    answer = await _register(client, username="", email="nope", password="short")
+    assert {(error["field"], error["code"]) for error in answer["errors"]} == {
+        ("username", "too_short"),
+        ("email", "email_invalid"),
+        ("password", "too_short"),
+    }
+    assert len(answer["errors"]) == len(answer["detail"])
+
+
+async def test_a_too_short_password_says_how_long_it_must_be(client: AsyncClient) -> None:
+    answer = await _register(client, password="short")
+    assert answer["errors"][0]["message"] == "Use at least 8 characters."
+
+
+async def test_a_missing_field_asks_to_fill_it_in(client: AsyncClient) -> None:
+    response = await client.post("/api/users", json={"username": "ada", "password": PASSWORD})
+    assert response.json()["errors"] == [
+        {"field": "email", "code": "required", "message": "Fill in this field."}
+    ]
+
+
+async def test_a_username_of_other_characters_names_the_allowed_ones(client: AsyncClient) -> None:
+    answer = await _register(client, username="ada lovelace")
+    assert answer["errors"] == [
+        {
+            "field": "username",
+            "code": "invalid_format",
+            "message": "Use only letters, digits, “_”, “.” and “-”.",
+        }
+    ]
+
+
+async def test_a_query_parameter_is_named_without_its_location(client: AsyncClient) -> None:
+    response = await client.get("/api/posts", params={"limit": "1000"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "limit", "code": "too_large", "message": "Use a number of at most 100."}
+    ]
+
+
+async def test_an_unreadable_body_is_one_error_about_the_whole_request(
+    client: AsyncClient,
+) -> None:
+    response = await client.post(
+        "/api/users", content=b"\xff\xfe", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] is None
+    assert error["code"] == "body_unreadable"
+
+
+def test_the_current_password_check_of_an_update_speaks_about_that_field() -> None:
+    with pytest.raises(ValidationError) as raised:
+        UserUpdate.model_validate({"email": "new@example.com"})
+    [error] = raised.value.errors()
+    assert field_error(error).model_dump() == {
+        "field": "current_password",
+        "code": FieldCode.CURRENT_PASSWORD_REQUIRED,
+        "message": "Enter your current password to change your email.",
+    }
+
+
+async def test_the_openapi_document_describes_the_field_errors(client: AsyncClient) -> None:
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    validation = schemas["HTTPValidationError"]
+    assert {"code", "errors"} <= set(validation["required"])
+    items = validation["properties"]["errors"]["items"]
+    assert items == {"$ref": "#/components/schemas/FieldError"}
+    assert set(schemas["FieldError"]["properties"]) == {"field", "code", "message"}
+    assert "common_password" in schemas["FieldCode"]["enum"]
+
+
+async def test_the_conduit_api_keeps_its_own_error_shape(client: AsyncClient) -> None:
+    response = await client.post("/conduit/api/users", json={"user": {"username": "ada"}})
+    assert response.status_code == 422
+    assert set(response.json()) == {"errors"}
+    assert isinstance(response.json()["errors"], dict)

@@ -1,0 +1,118 @@
+"""The site in Chromium with JavaScript turned off: reading, paging both ways, opening a
+post, creating an account, signing in and out, and the phone menu all work."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.conftest import PASSWORD, Account
+from tests.factories import Factory
+from tests.web.browser.conftest import DESKTOP
+from tests.web.browser.signing_in import fill_registration, navbar_account
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+async def _page_without_script(
+    browser: Browser, live_server: str, viewport: dict[str, int]
+) -> AsyncIterator[Page]:
+    context = await browser.new_context(
+        base_url=live_server, viewport=viewport, java_script_enabled=False
+    )
+    yield await context.new_page()
+    await context.close()
+
+
+@pytest.fixture
+async def page(browser: Browser, live_server: str, engine: AsyncEngine) -> AsyncIterator[Page]:
+    """A desktop tab with JavaScript off; `engine` empties the tables after."""
+    async for page in _page_without_script(browser, live_server, DESKTOP):
+        yield page
+
+
+@pytest.fixture
+async def phone(browser: Browser, live_server: str, engine: AsyncEngine) -> AsyncIterator[Page]:
+    async for page in _page_without_script(browser, live_server, PHONE):
+        yield page
+
+
+async def test_the_banner_says_what_works_without_javascript(page: Page) -> None:
+    await page.goto("/")
+    await expect(page.get_by_test_id("no-script")).to_contain_text("writing needs it")
+
+
+async def test_a_reader_pages_through_the_posts_and_back_and_opens_one(
+    page: Page, factory: Factory, author: Account
+) -> None:
+    await factory.posts(author, 12)  # Post 1 ... Post 12, the newest first on the home page
+    await page.goto("/")
+    cards = page.locator("#posts article.post-card")
+    await expect(cards).to_have_count(10)
+    await expect(cards.first).to_contain_text("Post 12")
+    await page.locator("#load-more").click()
+    await page.wait_for_url("/?skip=10&limit=10")
+    await expect(cards).to_have_count(2)
+    await expect(cards.first).to_contain_text("Post 2")
+    await page.get_by_role("link", name="Newer posts").click()
+    await page.wait_for_url("/?skip=0&limit=10")
+    await expect(cards.first).to_contain_text("Post 12")
+    await cards.first.get_by_role("link", name="Post 12").click()
+    await page.wait_for_url("/posts/*")
+    await expect(page.locator("h1")).to_have_text("Post 12")
+
+
+async def test_a_visitor_creates_an_account_and_is_signed_in(page: Page) -> None:
+    await page.goto("/register")
+    await fill_registration(page, PASSWORD)
+    await page.wait_for_url("/")
+    await expect(navbar_account(page)).to_contain_text("newcomer")
+
+
+async def test_a_refused_registration_shows_the_problem_at_its_field(page: Page) -> None:
+    await page.goto("/register")
+    await fill_registration(page, "password123")
+    password = page.get_by_label("Password")
+    await expect(password).to_have_attribute("aria-invalid", "true")
+    await expect(password).to_have_accessible_description(
+        "At least 8 characters. "
+        "Choose a less common password: this one is among the first that attackers try."
+    )
+    await expect(page.get_by_label("Username")).to_have_value("newcomer")
+
+
+async def test_a_user_signs_in_and_out(page: Page, author: Account) -> None:
+    await page.goto("/login?next=/drafts")
+    await page.get_by_label("Email or username").fill("author")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("/drafts")
+    await expect(navbar_account(page)).to_contain_text("author")
+    await navbar_account(page).get_by_role("button", name="Sign out").click()
+    await page.wait_for_url("/")
+    await expect(navbar_account(page)).to_contain_text("Sign in")
+    await expect(navbar_account(page)).not_to_contain_text("author")
+
+
+async def test_a_wrong_password_is_said_above_the_sign_in_form(page: Page, author: Account) -> None:
+    await page.goto("/login")
+    await page.get_by_label("Email or username").fill("author")
+    await page.get_by_label("Password").fill("not the password")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.locator("#login-form [data-feedback]")).to_have_text(
+        "Incorrect username or password"
+    )
+    await expect(page.get_by_label("Email or username")).to_have_value("author")
+
+
+async def test_the_phone_menu_opens_and_reaches_sign_in(phone: Page) -> None:
+    await phone.goto("/")
+    sign_in = navbar_account(phone).get_by_role("link", name="Sign in")
+    await expect(sign_in).to_be_hidden()
+    await phone.get_by_test_id("menu-toggle").click()
+    await expect(sign_in).to_be_visible()
+    await sign_in.click()
+    await phone.wait_for_url("/login")
