@@ -20,11 +20,12 @@ from inkwell.auth.dependencies import AppSettings, form_user
 from inkwell.comments import service as comments
 from inkwell.comments.models import BODY_MAX_LENGTH, Comment
 from inkwell.comments.schemas import CommentWrite
-from inkwell.dependencies import DbSession, Pagination, ResourceId
+from inkwell.dependencies import DbSession, ResourceId
 from inkwell.errors import BadRequest
 from inkwell.follows import service as follows
 from inkwell.likes import service as likes
 from inkwell.notifications.dependencies import NotificationOutbox
+from inkwell.pagination import Pagination
 from inkwell.posts import service as posts
 from inkwell.state import state_of
 from inkwell.users import service as users
