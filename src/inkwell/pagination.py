@@ -55,6 +55,20 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Where a listing of rows by (a moment, an id) stands: after the row with these two.
 TimeAndId = tuple[AwareDatetime, Id]
 TIME_AND_ID: TypeAdapter[tuple[datetime, int]] = TypeAdapter(TimeAndId)
+# Where a search stands: in the posts found (rank, published_at, id) and in the users found
+# (rank, created_at, id); None for a kind that has no more (but not both).
+_Ranked = tuple[Annotated[float, Field(allow_inf_nan=False)], AwareDatetime, Id]
+_Place = tuple[float, datetime, int] | None
+SEARCH_POSITION: TypeAdapter[tuple[_Place, _Place]] = TypeAdapter(
+    tuple[_Ranked | None, _Ranked | None]
+)
+# Where a listing by id alone stands.
+ID: TypeAdapter[tuple[int]] = TypeAdapter(tuple[Id])
+
+
+def after_id(after: int | None) -> tuple[int] | None:
+    """The position of a listing by id alone, as its cursor holds it."""
+    return None if after is None else (after,)
 
 
 def next_cursor_field() -> Any:
