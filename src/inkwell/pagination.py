@@ -172,17 +172,17 @@ class Cursors:
             )
         try:
             found, position = json.loads(signed[1:])
-            valid = shape.validate_json(json.dumps(position), strict=True)
-        except (ValueError, TypeError, ValidationError):
-            found, valid = None, None
+        except (ValueError, TypeError):
+            found, position = None, None
         if found != name:
             raise InvalidCursor(
                 "`cursor` belongs to another listing: a cursor only continues the listing "
                 "(and the filters, or the search) that answered it"
             )
-        if valid is None:
-            raise InvalidCursor("`cursor` holds no position of this listing")
-        return valid
+        try:
+            return shape.validate_json(json.dumps(position), strict=True)
+        except ValidationError:
+            raise InvalidCursor("`cursor` holds no position of this listing") from None
 
 
 @lru_cache(maxsize=8)
