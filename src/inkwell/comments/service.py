@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -121,6 +121,24 @@ async def comments_before(session: AsyncSession, comment: Comment) -> int:
         select(func.count()).where(Comment.post_id == comment.post_id, earlier)
     )
     return int(count or 0)
+
+
+async def position_before(session: AsyncSession, comment: Comment) -> tuple[datetime, int]:
+    """Where the page that starts with `comment` starts: the (created_at, id) of the comment
+    before it, from the (post_id, created_at, id) index (a comment with none before it
+    is on the first page, which needs no position)."""
+    row = (
+        await session.execute(
+            select(Comment.created_at, Comment.id)
+            .where(
+                Comment.post_id == comment.post_id,
+                tuple_(Comment.created_at, Comment.id) < (comment.created_at, comment.id),
+            )
+            .order_by(Comment.created_at.desc(), Comment.id.desc())
+            .limit(1)
+        )
+    ).one()
+    return (row.created_at, row.id)
 
 
 async def add_comment(
