@@ -67,6 +67,7 @@ async def bystander(api: Api) -> dict[str, object]:
         ("POST", "/api/posts", AS_AUTHOR | {"json": POST | {"title": ""}}, 422,
          "validation_failed"),
         ("POST", "/api/posts", AS_AUTHOR | NOT_UTF8, 422, "body_unreadable"),
+        ("GET", "/api/posts?cursor=forged", {}, 422, "cursor_invalid"),
     ],
 )  # fmt: skip
 async def test_every_error_body_carries_its_code(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -17,7 +17,8 @@ from inkwell.config import Settings
 from inkwell.db import Reader, create_engine, reads_through
 from inkwell.posts import service as posts
 from inkwell.users.models import User
-from tests.conftest import StartedApp
+from tests.conftest import Account, StartedApp
+from tests.factories import Factory
 
 
 class BargingPool:
@@ -379,4 +380,99 @@ class TestASlowRead:
         assert response.status_code == 503
         assert response.headers["retry-after"] == "5"
         assert response.json()["code"] == "database_unavailable"
+        assert (await client.get("/api/posts")).status_code == 200
+
+
+def sql_literal(value: object) -> str:
+    """A parameter of a prepared statement, written into `EXPLAIN EXECUTE`."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int | float):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class TestOneReadConnection:
+    """With one read connection, every read of the app runs on the same connection."""
+
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(
+            update={
+                "database_connections": 2,
+                "database_read_timeout": 0.25,
+                "database_pool_timeout": 2.0,
+            }
+        )
+
+    @on_postgresql
+    async def test_deep_pages_leave_the_first_page_planned_on_its_index(
+        self, started_app: StartedApp, client: AsyncClient, factory: Factory, author: Account
+    ) -> None:
+        """The issue's sticky plan: a connection warmed by deep pages (offsets and cursors)
+        kept planning the first page for depth. On that same connection the first page's
+        own prepared statement is planned for its parameters: its index, no generic plan."""
+        for _ in range(3):
+            await factory.post(author)
+        first = (await client.get("/api/posts", params={"limit": 1})).json()
+        for _ in range(8):
+            assert (await client.get("/api/posts", params={"skip": 10_000})).status_code == 200
+            deep = {"cursor": first["next_cursor"]}
+            assert (await client.get("/api/posts", params=deep)).status_code == 200
+        sent: list[Any] = []
+        reader = started_app.state["reader"]
+
+        def record(*args: Any) -> None:
+            sent.append(args[3])
+
+        event.listen(reader.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            assert (await client.get("/api/posts")).status_code == 200
+        finally:
+            event.remove(reader.engine.sync_engine, "before_cursor_execute", record)
+        (parameters,) = sent
+
+        async with reader.connect() as connection:
+            settings = (
+                await connection.execute(
+                    text("SELECT current_setting('plan_cache_mode'), current_setting('jit')")
+                )
+            ).one()
+            statements = (
+                await connection.execute(
+                    text(
+                        "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements"
+                        " WHERE statement LIKE '%OFFSET%' AND statement LIKE '%published_at DESC%'"
+                        " AND cardinality(parameter_types) > 0"
+                    )
+                )
+            ).all()
+            (name, generic, custom) = statements[0]
+            arguments = ", ".join(sql_literal(value) for value in parameters)
+            plan = "\n".join(
+                row[0]
+                for row in await connection.exec_driver_sql(f"EXPLAIN EXECUTE {name}({arguments})")
+            )
+
+        assert tuple(settings) == ("force_custom_plan", "off")
+        assert len(statements) == 1
+        assert (generic, custom) == (0, 1 + 8 + 1)  # first, deep skips, first
+        assert "ix_posts_published_at_id" in plan, plan
+        assert "Gather" not in plan, plan
+        assert "JIT" not in plan, plan
+
+    @on_postgresql
+    async def test_a_read_cut_off_by_the_timeout_gives_its_connection_back(
+        self, engine: AsyncEngine, client: AsyncClient
+    ) -> None:
+        async with engine.connect() as locker:
+            await locker.execute(text("LOCK TABLE posts IN ACCESS EXCLUSIVE MODE"))
+            started = asyncio.get_running_loop().time()
+            response = await client.get("/api/posts")
+            waited = asyncio.get_running_loop().time() - started
+            await locker.rollback()
+
+        assert response.status_code == 503
+        assert waited < 2.0
+        # The one read connection is free again: the next read does not wait for a turn.
         assert (await client.get("/api/posts")).status_code == 200

@@ -3,14 +3,16 @@
 Each resource of the application's `State` has a small async dependency (async, so FastAPI
 does not send it to a thread) whose return type is the resource's."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.db import Reader, reads_through
+from inkwell.pagination import Cursors, Pagination
 from inkwell.schemas import MAX_ID
 from inkwell.security import PasswordHasher
 from inkwell.state import state_of
@@ -66,14 +68,34 @@ Passwords = Annotated[PasswordHasher, Depends(_password_hasher)]
 
 ResourceId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-
-PAGE_SIZE = 10
-MAX_PAGE_SIZE = 100
+T = TypeVar("T")
 
 
-class Pagination(BaseModel):
-    skip: int = Field(default=0, ge=0, le=MAX_ID, description="Posts to skip")
-    limit: int = Field(default=PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Page size")
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which page a listing is asked for: by `skip` (as ever) or after a `cursor`, and
+    the cursors its answer points on with."""
+
+    skip: int
+    limit: int
+    cursor: str | None
+    cursors: Cursors
+
+    def after(self, listing: str, shape: TypeAdapter[T]) -> T | None:
+        """The position the page starts after; None from the start (or at `skip`). A cursor
+        that is not this listing's is a 422 (pagination.InvalidCursor)."""
+        if self.cursor is None:
+            return None
+        return self.cursors.decode(self.cursor, listing, shape)
+
+    def next_cursor(self, listing: str, position: Sequence[Any] | None) -> str | None:
+        """The cursor of the page after this one: None when this one is the last."""
+        return None if position is None else self.cursors.encode(listing, position)
 
 
-PageParams = Annotated[Pagination, Query()]
+async def _page(request: Request, query: Annotated[Pagination, Query()]) -> Page:
+    cursors = Cursors.from_secret(state_of(request)["settings"].signing_key)
+    return Page(query.skip, query.limit, query.cursor, cursors)
+
+
+PageParams = Annotated[Page, Depends(_page)]

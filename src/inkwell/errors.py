@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
 
     BAD_REQUEST = "bad_request"
     VALIDATION_FAILED = "validation_failed"
+    CURSOR_INVALID = "cursor_invalid"
     BODY_UNREADABLE = "body_unreadable"
     CURRENT_PASSWORD_INCORRECT = "current_password_incorrect"  # noqa: S105  (a code)
     CANNOT_FOLLOW_YOURSELF = "cannot_follow_yourself"
@@ -390,7 +391,8 @@ _DESCRIPTIONS = {
     413: "The request body or upload is over its size limit",
     415: "Unsupported media type",
     422: "The request does not validate (a list of problems), or the uploaded file is empty, "
-    "damaged or too large to decode (`detail` is then a message)",
+    "damaged or too large to decode, or the `cursor` is not one this listing answered "
+    "(`detail` is then a message)",
     429: "Too many requests; retry after the given delay",
     503: "A backing service is temporarily unavailable",
 }
@@ -429,7 +431,12 @@ _CODES = {
     ],
     413: [ErrorCode.BODY_TOO_LARGE],
     415: [ErrorCode.UNSUPPORTED_MEDIA_TYPE],
-    422: [*_VALIDATION_CODES, ErrorCode.UPLOAD_INVALID, ErrorCode.IMAGE_UNREADABLE],
+    422: [
+        *_VALIDATION_CODES,
+        ErrorCode.UPLOAD_INVALID,
+        ErrorCode.IMAGE_UNREADABLE,
+        ErrorCode.CURSOR_INVALID,
+    ],
     429: [ErrorCode.RATE_LIMITED],
     503: [
         ErrorCode.SERVICE_UNAVAILABLE,

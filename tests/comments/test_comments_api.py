@@ -130,7 +130,14 @@ async def test_a_post_without_comments_lists_none_and_an_unknown_post_is_a_404(
     empty = await client.get(f"/api/posts/{post['id']}/comments")
     unknown = await client.get("/api/posts/4242/comments")
 
-    assert empty.json() == {"comments": [], "total": 0, "skip": 0, "limit": 10, "has_more": False}
+    assert empty.json() == {
+        "comments": [],
+        "total": 0,
+        "skip": 0,
+        "limit": 10,
+        "has_more": False,
+        "next_cursor": None,
+    }
     assert unknown.status_code == 404
     assert unknown.json() == {"detail": "Post not found", "code": "post_not_found"}
 

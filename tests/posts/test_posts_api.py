@@ -108,7 +108,14 @@ async def test_a_deleted_post_is_gone(api: Api, client: AsyncClient, author: Aut
 async def test_the_empty_blog_lists_an_empty_page(client: AsyncClient) -> None:
     response = await client.get("/api/posts")
     assert response.status_code == 200
-    assert response.json() == {"posts": [], "total": 0, "skip": 0, "limit": 10, "has_more": False}
+    assert response.json() == {
+        "posts": [],
+        "total": 0,
+        "skip": 0,
+        "limit": 10,
+        "has_more": False,
+        "next_cursor": None,
+    }
 
 
 async def test_posts_are_listed_newest_first(api: Api, client: AsyncClient, author: Author) -> None:

@@ -50,6 +50,7 @@ async def test_a_query_with_nothing_to_look_for_finds_nothing(client: AsyncClien
         "skip": 0,
         "limit": 10,
         "has_more": False,
+        "next_cursor": None,
     }
 
 

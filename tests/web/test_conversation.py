@@ -15,6 +15,7 @@ from inkwell.auth.cookies import CSRF_COOKIE
 from inkwell.comments.models import Comment
 from inkwell.db import utcnow
 from inkwell.likes.models import Like
+from inkwell.web import conversation
 from tests.conftest import Account, StatementCounter
 from tests.conversation import comment, follow
 from tests.factories import Factory
@@ -496,3 +497,25 @@ async def test_the_home_following_and_author_pages_cost_the_same_for_many_likers
         after, html = await statements_of(client, count_statements, path)
         assert hearts(html) == [("true", "Like, 20 likes")] * 10, path
         assert after == count, (path, count_statements.statements)
+
+
+async def test_a_comment_past_the_deepest_offset_is_shown_on_a_page_by_cursor(
+    *,
+    client: AsyncClient,
+    engine: AsyncEngine,
+    post: dict[str, Any],
+    reader: Account,
+    signed_in_reader: Account,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past MAX_SKIP comments (10,000; here 5) the page a new comment is on is not asked by
+    `skip`: it is the page by cursor that starts with the comment."""
+    monkeypatch.setattr(conversation, "MAX_SKIP", 5)
+    await insert_comments(engine, post["id"], [reader], 12)
+
+    _, location = await send(client, f"/posts/{post['id']}/comments", body="Thirteenth.")
+
+    assert location.startswith(f"{post['url']}?cursor=")
+    html = (await client.get(location.split("#")[0])).text
+    assert comment_ids(html) == ["13"]
+    assert "<p>Thirteenth.</p>" in html

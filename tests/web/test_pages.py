@@ -95,9 +95,10 @@ async def test_load_more_points_at_the_next_page_while_there_is_one(
     for _ in range(3):
         await factory.post(author)
     first = (await client.get("/?limit=2")).text
-    assert 'href="?skip=2&amp;limit=2"' in first
-    assert 'data-api="/api/posts" data-skip="2" data-limit="2"' in first
-    last = (await client.get("/?skip=2&limit=2")).text
+    older = re.search(r'href="\?cursor=([\w-]+)&amp;limit=2"', first)
+    assert older is not None, first
+    assert f'data-api="/api/posts" data-cursor="{older[1]}" data-limit="2"' in first
+    last = (await client.get("/", params={"cursor": older[1], "limit": 2})).text
     assert 'id="load-more"' not in last
 
 

@@ -8,18 +8,22 @@ from inkwell.comments.schemas import CommentPage, CommentRead, CommentWrite
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import responses
 from inkwell.notifications.dependencies import NotificationOutbox
+from inkwell.pagination import TIME_AND_ID, comments_listing
 
 router = APIRouter(prefix="/api", tags=["comments"], route_class=BodyLimitRoute)
 
 
 @router.get(
     "/posts/{post_id:int}/comments",
-    responses=responses(404),
+    responses=responses(404, 422),
     summary="A post's comments, oldest first, a page at a time",
 )
 async def list_comments(post_id: ResourceId, reader: DbReader, page: PageParams) -> CommentPage:
-    listing = await service.list_comments(reader, post_id, skip=page.skip, limit=page.limit)
-    return CommentPage.model_validate(listing)
+    name = comments_listing(post_id)
+    listing = await service.list_comments(
+        reader, post_id, skip=page.skip, limit=page.limit, after=page.after(name, TIME_AND_ID)
+    )
+    return CommentPage.of(listing, page.next_cursor(name, listing.after))
 
 
 @router.post(

@@ -25,7 +25,9 @@ class CommentListing:
     total: int
     skip: int
     limit: int
+    # Where the next page starts (the last comment's created_at and id), while one follows.
+    after: tuple[datetime, int] | None = None
 
     @property
     def has_more(self) -> bool:
-        return self.skip + len(self.comments) < self.total
+        return self.after is not None

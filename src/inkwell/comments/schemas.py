@@ -4,6 +4,8 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from inkwell.comments.models import BODY_MAX_LENGTH
+from inkwell.comments.rows import CommentListing
+from inkwell.pagination import next_cursor_field, skip_field
 from inkwell.schemas import Input, SaysSomething, Schema
 from inkwell.users.schemas import UserPublic
 
@@ -35,6 +37,20 @@ class CommentRead(Schema):
 class CommentPage(Schema):
     comments: list[CommentRead]
     total: int
-    skip: int
+    skip: int = skip_field()
     limit: int
     has_more: bool
+    next_cursor: str | None = next_cursor_field()
+
+    @classmethod
+    def of(cls, listing: CommentListing, next_cursor: str | None) -> "CommentPage":
+        return cls.model_validate(
+            {
+                "comments": listing.comments,
+                "total": listing.total,
+                "skip": listing.skip,
+                "limit": listing.limit,
+                "has_more": listing.has_more,
+                "next_cursor": next_cursor,
+            }
+        )

@@ -5,10 +5,11 @@ under may delete it (moderating their own conversation), not edit it; so may an 
 While its author (or the post's) is suspended, a comment does not exist to anyone."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -20,6 +21,7 @@ from inkwell.db import Reader
 from inkwell.errors import ErrorCode, Forbidden, NotFound
 from inkwell.moderation import service as moderation
 from inkwell.notifications import service as notifications
+from inkwell.pagination import keyset_page, page_parameters
 from inkwell.posts.models import Post, is_published
 from inkwell.users.models import User, is_active, not_suspended
 
@@ -29,13 +31,14 @@ def _post_not_found() -> NotFound:
 
 
 @cache
-def _listing() -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
+def _listing(after: bool = False) -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
     """Oldest first from the (post_id, created_at, id) index, each comment with its author
     and the post's kept comment count: one statement, whatever the page holds. Past the
     last page (or on a post with none) the count alone says whether the post exists.
     Suspended users' comments are left out (and out of the count), and a suspended user's
-    post has no comments to show: to the public it does not exist."""
-    page = (
+    post has no comments to show: to the public it does not exist. From `skip`, or `after`
+    a comment's (created_at, id)."""
+    comments = (
         select(
             Comment.id,
             Comment.post_id,
@@ -57,10 +60,8 @@ def _listing() -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
             not_suspended,
             is_active(Post.user_id),
         )
-        .order_by(Comment.created_at, Comment.id)
-        .offset(bindparam("skip"))
-        .limit(bindparam("limit"))
     )
+    page = keyset_page(comments, Comment.created_at, Comment.id, after=after, newest_first=False)
     total_only = select(Post.comment_count).where(
         Post.id == bindparam("post_id"), is_published, is_active(Post.user_id)
     )
@@ -86,15 +87,27 @@ def _listed(row: Sequence[Any]) -> ListedComment:
     }
 
 
-async def list_comments(reader: Reader, post_id: int, *, skip: int, limit: int) -> CommentListing:
-    page, total_only = _listing()
-    parameters = {"post_id": post_id, "skip": skip, "limit": limit}
+async def list_comments(
+    reader: Reader,
+    post_id: int,
+    *,
+    skip: int,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+) -> CommentListing:
+    """A page of the post's comments, from `skip` or `after` a comment's (created_at, id);
+    the listing says where the next page starts (`after`), None on the last."""
+    page, total_only = _listing(after is not None)
+    parameters = {"post_id": post_id, **page_parameters(skip, limit, after)}
     async with reader.connect() as connection:
         rows = (await connection.execute(page, parameters)).all()
         total = rows[0].total if rows else await connection.scalar(total_only, parameters)
     if total is None:
         raise _post_not_found()
-    return CommentListing([_listed(row) for row in rows], total, skip, limit)
+    comments = [_listed(row) for row in rows[:limit]]
+    last = comments[-1] if len(rows) > limit else None
+    next_after = None if last is None else (last["created_at"], last["id"])
+    return CommentListing(comments, total, skip, limit, next_after)
 
 
 async def comments_before(session: AsyncSession, comment: Comment) -> int:
@@ -108,6 +121,24 @@ async def comments_before(session: AsyncSession, comment: Comment) -> int:
         select(func.count()).where(Comment.post_id == comment.post_id, earlier)
     )
     return int(count or 0)
+
+
+async def position_before(session: AsyncSession, comment: Comment) -> tuple[datetime, int]:
+    """Where the page that starts with `comment` starts: the (created_at, id) of the comment
+    before it, from the (post_id, created_at, id) index (a comment with none before it
+    is on the first page, which needs no position)."""
+    row = (
+        await session.execute(
+            select(Comment.created_at, Comment.id)
+            .where(
+                Comment.post_id == comment.post_id,
+                tuple_(Comment.created_at, Comment.id) < (comment.created_at, comment.id),
+            )
+            .order_by(Comment.created_at.desc(), Comment.id.desc())
+            .limit(1)
+        )
+    ).one()
+    return (row.created_at, row.id)
 
 
 async def add_comment(

@@ -26,6 +26,7 @@ from inkwell.dependencies import DbReader, DbSession
 from inkwell.feeds import service as feeds
 from inkwell.likes import service as likes
 from inkwell.notifications.dependencies import NotificationOutbox
+from inkwell.pagination import MAX_SKIP
 from inkwell.posts import service as posts
 from inkwell.posts.dependencies import Markdown
 from inkwell.posts.models import PUBLISHED, Post
@@ -41,7 +42,10 @@ router = APIRouter(route_class=ConduitRoute)
 # A Conduit slug: the post's slug, a hyphen, its id.
 Slug = Annotated[str, Path(min_length=1, max_length=SLUG_MAX_LENGTH + 12)]
 CommentId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Articles to skip")]
+# An offset reads every row it skips: deeper than this it is a 422 (Conduit has no cursor).
+Offset = Annotated[
+    int, Query(ge=0, le=MAX_SKIP, description=f"Articles to skip, at most {MAX_SKIP:,}")
+]
 Limit = Annotated[int, Query(ge=1, le=100, description="How many articles")]
 NameFilter = Annotated[str | None, Query(max_length=4 * USERNAME_MAX_LENGTH)]
 # GET /tags answers every tag in use: up to this many, the most used first.

@@ -4,6 +4,7 @@ from inkwell.auth.dependencies import ViewerId
 from inkwell.dependencies import DbReader, PageParams
 from inkwell.errors import Unauthorized, responses
 from inkwell.feeds import service
+from inkwell.pagination import TIME_AND_ID, feed_listing
 from inkwell.posts.schemas import PostPage
 
 router = APIRouter(prefix="/api", tags=["feeds"])
@@ -11,7 +12,7 @@ router = APIRouter(prefix="/api", tags=["feeds"])
 
 @router.get(
     "/feed",
-    responses=responses(401),
+    responses=responses(401, 422),
     summary="The posts of the writers you follow, newest first, a page at a time",
 )
 async def feed(viewer_id: ViewerId, reader: DbReader, page: PageParams) -> PostPage:
@@ -19,5 +20,9 @@ async def feed(viewer_id: ViewerId, reader: DbReader, page: PageParams) -> PostP
     the Reader (as pages check it), so a missing, stale or invalid one is a 401."""
     if viewer_id is None:
         raise Unauthorized("Not authenticated")
-    listing = await service.list_feed(reader, viewer_id, skip=page.skip, limit=page.limit)
-    return PostPage.model_validate(listing)
+    name = feed_listing(viewer_id)
+    after = page.after(name, TIME_AND_ID)
+    listing = await service.list_feed(
+        reader, viewer_id, skip=page.skip, limit=page.limit, after=after
+    )
+    return PostPage.of(listing, page.next_cursor(name, listing.after))

@@ -9,6 +9,7 @@ from sqlalchemy import BindParameter, Select, bindparam, func, select
 
 from inkwell.db import Reader
 from inkwell.follows.columns import followed_ids
+from inkwell.pagination import page_parameters
 from inkwell.posts import service as posts
 from inkwell.posts.models import Post
 from inkwell.posts.rows import PostListing
@@ -16,7 +17,7 @@ from inkwell.users.models import User, not_suspended
 
 
 @cache
-def _feed(profiles: bool = False) -> tuple[Select[Any], Select[Any]]:
+def _feed(profiles: bool = False, after: bool = False) -> tuple[Select[Any], Select[Any]]:
     """The reader's follows (a range of their primary key) pick the authors; each author's
     newest published posts come from the (user_id, published_at, id) index of published
     posts, or PostgreSQL walks the (published_at, id) one filtering by the followed set,
@@ -30,15 +31,23 @@ def _feed(profiles: bool = False) -> tuple[Select[Any], Select[Any]]:
     page = posts.newest_first(
         posts.listed_columns(total.scalar_subquery(), signed_in=True, profiles=profiles)
         .join(Post.author)
-        .where(Post.user_id.in_(followed_ids(viewer)), not_suspended)
+        .where(Post.user_id.in_(followed_ids(viewer)), not_suspended),
+        after=after,
     )
     return page, total
 
 
 async def list_feed(
-    reader: Reader, viewer_id: int, *, skip: int, limit: int, profiles: bool = False
+    reader: Reader,
+    viewer_id: int,
+    *,
+    skip: int,
+    limit: int,
+    profiles: bool = False,
+    after: posts.Position | None = None,
 ) -> PostListing:
-    """`profiles`: each author with their bio and whether the reader follows them."""
-    page, total_only = _feed(profiles)
-    parameters = {"viewer_id": viewer_id, "skip": skip, "limit": limit}
+    """`profiles`: each author with their bio and whether the reader follows them. From
+    `skip`, or `after` a post's (published_at, id), as every listing of posts."""
+    page, total_only = _feed(profiles, after is not None)
+    parameters = {"viewer_id": viewer_id, **page_parameters(skip, limit, after)}
     return await posts.read_listing(reader, page, total_only, parameters)

@@ -10,6 +10,7 @@ from inkwell.dependencies import DbReader, DbSession, PageParams
 from inkwell.errors import Unauthorized, responses
 from inkwell.notifications import service
 from inkwell.notifications.schemas import MarkRead, NotificationPage, UnreadCount
+from inkwell.pagination import ID, after_id, notifications_listing
 
 
 def _signed_in(viewer_id: int | None) -> int:
@@ -22,15 +23,21 @@ router = APIRouter(prefix="/api/notifications", tags=["notifications"], route_cl
 
 
 @router.get(
-    "", responses=responses(401), summary="Your notifications, newest first, a page at a time"
+    "",
+    responses=responses(401, 422),
+    summary="Your notifications, newest first, a page at a time",
 )
 async def list_notifications(
     viewer_id: ViewerId, reader: DbReader, page: PageParams
 ) -> NotificationPage:
     """Read like the listings, outside any transaction (see GET /api/feed)."""
     user_id = _signed_in(viewer_id)
-    listing = await service.list_notifications(reader, user_id, skip=page.skip, limit=page.limit)
-    return NotificationPage.model_validate(listing)
+    name = notifications_listing(user_id)
+    (after,) = page.after(name, ID) or (None,)
+    listing = await service.list_notifications(
+        reader, user_id, skip=page.skip, limit=page.limit, after=after
+    )
+    return NotificationPage.of(listing, page.next_cursor(name, after_id(listing.after)))
 
 
 @router.get("/unread-count", responses=responses(401), summary="How many are unread")

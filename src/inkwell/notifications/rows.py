@@ -28,10 +28,12 @@ class NotificationListing:
     unread: int
     skip: int
     limit: int
+    # Where the next page starts (the last notification's id), while one follows.
+    after: int | None = None
 
     @property
     def has_more(self) -> bool:
-        return self.skip + len(self.notifications) < self.total
+        return self.after is not None
 
 
 @dataclass(frozen=True, slots=True)

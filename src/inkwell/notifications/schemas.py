@@ -4,6 +4,8 @@ from typing import Annotated, Literal
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
+from inkwell.notifications.rows import NotificationListing
+from inkwell.pagination import next_cursor_field, skip_field
 from inkwell.schemas import MAX_ID, Input, Schema
 from inkwell.users.schemas import UserPublic
 
@@ -29,9 +31,24 @@ class NotificationPage(Schema):
     notifications: list[NotificationRead]
     total: int
     unread: int = Field(description="How many of all the user's notifications are unread")
-    skip: int
+    skip: int = skip_field()
     limit: int
     has_more: bool
+    next_cursor: str | None = next_cursor_field()
+
+    @classmethod
+    def of(cls, listing: NotificationListing, next_cursor: str | None) -> "NotificationPage":
+        return cls.model_validate(
+            {
+                "notifications": listing.notifications,
+                "total": listing.total,
+                "unread": listing.unread,
+                "skip": listing.skip,
+                "limit": listing.limit,
+                "has_more": listing.has_more,
+                "next_cursor": next_cursor,
+            }
+        )
 
 
 class MarkRead(Input):

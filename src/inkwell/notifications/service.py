@@ -145,9 +145,11 @@ def _counts() -> tuple[Any, Any]:
 
 
 @cache
-def _listing() -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
+def _listing(after: bool = False) -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
     """Newest first from the (user_id, id) index, each with its actor and the user's two
-    counts: one statement, whatever the page holds. Past the last page the counts alone."""
+    counts: one statement, whatever the page holds. Past the last page the counts alone.
+    From `skip`, or `after` a notification's id (newest first is by id: ids grow with
+    time, and no two share one)."""
     total, unread = _counts()
     page = (
         select(
@@ -169,9 +171,12 @@ def _listing() -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
         .outerjoin(Post, Post.id == Notification.post_id)
         .where(Notification.user_id == bindparam("user_id"))
         .order_by(Notification.id.desc())
-        .offset(bindparam("skip"))
         .limit(bindparam("limit"))
     )
+    if after:
+        page = page.where(Notification.id < bindparam("after_id"))
+    else:
+        page = page.offset(bindparam("skip"))
     return page, select(total, unread)
 
 
@@ -194,16 +199,18 @@ def _listed(row: Any) -> ListedNotification:
 
 
 async def list_notifications(
-    reader: Reader, user_id: int, *, skip: int, limit: int
+    reader: Reader, user_id: int, *, skip: int, limit: int, after: int | None = None
 ) -> NotificationListing:
-    page, counts_only = _listing()
-    parameters = {"user_id": user_id, "skip": skip, "limit": limit}
+    """A page of the user's notifications, from `skip` or `after` a notification's id; the
+    listing says where the next page starts (`after`), None on the last."""
+    page, counts_only = _listing(after is not None)
+    parameters = {"user_id": user_id, "skip": skip, "limit": limit + 1, "after_id": after}
     async with reader.connect() as connection:
         rows = (await connection.execute(page, parameters)).all()
         counts = rows[0] if rows else (await connection.execute(counts_only, parameters)).one()
-    return NotificationListing(
-        [_listed(row) for row in rows], counts.total, counts.unread, skip, limit
-    )
+    listed = [_listed(row) for row in rows[:limit]]
+    next_after = listed[-1]["id"] if len(rows) > limit else None
+    return NotificationListing(listed, counts.total, counts.unread, skip, limit, next_after)
 
 
 async def unread_count(reader: Reader, user_id: int) -> int:

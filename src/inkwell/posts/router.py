@@ -8,6 +8,7 @@ from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import Forbidden, responses
 from inkwell.moderation import service as moderation
+from inkwell.pagination import TIME_AND_ID, author_listing, drafts_listing, posts_listing
 from inkwell.posts import service
 from inkwell.posts.dependencies import Markdown
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Post
@@ -73,7 +74,11 @@ def _tag_filter(tag: str | None) -> str | None:
         return ""
 
 
-@router.get("/posts", summary="Newest published posts first, a page at a time")
+@router.get(
+    "/posts",
+    responses=responses(422),
+    summary="Newest published posts first, a page at a time (by `cursor`, or `skip`)",
+)
 async def list_posts(
     reader: DbReader,
     page: PageParams,
@@ -83,22 +88,36 @@ async def list_posts(
         Query(max_length=TAG_INPUT_MAX_LENGTH, description="Only the posts with this tag"),
     ] = None,
 ) -> PostPage:
+    name = _tag_filter(tag)
+    listing_name = posts_listing(name)
     listing = await service.list_posts(
-        reader, skip=page.skip, limit=page.limit, tag=_tag_filter(tag), viewer_id=viewer_id
+        reader,
+        skip=page.skip,
+        limit=page.limit,
+        tag=name,
+        viewer_id=viewer_id,
+        after=page.after(listing_name, TIME_AND_ID),
     )
-    return PostPage.model_validate(listing)
+    return PostPage.of(listing, page.next_cursor(listing_name, listing.after))
 
 
 @router.get(
     "/users/me/drafts",
-    responses=responses(401),
+    responses=responses(401, 422),
     summary="Your drafts, last edited first; no one else sees them",
 )
 async def list_drafts(user: CurrentUser, reader: DbReader, page: PageParams) -> PostPage:
+    listing_name = drafts_listing(user.id)
     listing = await service.list_posts(
-        reader, skip=page.skip, limit=page.limit, author_id=user.id, drafts=True, viewer_id=user.id
+        reader,
+        skip=page.skip,
+        limit=page.limit,
+        author_id=user.id,
+        drafts=True,
+        viewer_id=user.id,
+        after=page.after(listing_name, TIME_AND_ID),
     )
-    return PostPage.model_validate(listing)
+    return PostPage.of(listing, page.next_cursor(listing_name, listing.after))
 
 
 @router.get("/tags", summary="The most used tags first, with their published posts' counts")
@@ -112,17 +131,24 @@ async def list_tags(
 
 @router.get(
     "/users/{user_id:int}/posts",
-    responses=responses(404),
+    responses=responses(404, 422),
     summary="A user's published posts, newest first",
 )
 async def list_user_posts(
     user_id: ResourceId, reader: DbReader, page: PageParams, viewer_id: ViewerId
 ) -> PostPage:
+    listing_name = author_listing(user_id)
+    after = page.after(listing_name, TIME_AND_ID)
     author = await users.get_profile(reader, user_id)
     listing = await service.list_posts(
-        reader, skip=page.skip, limit=page.limit, author_id=author.id, viewer_id=viewer_id
+        reader,
+        skip=page.skip,
+        limit=page.limit,
+        author_id=author.id,
+        viewer_id=viewer_id,
+        after=after,
     )
-    return PostPage.model_validate(listing)
+    return PostPage.of(listing, page.next_cursor(listing_name, listing.after))
 
 
 @router.post(

@@ -51,13 +51,15 @@ class ListedTag(TypedDict):
 
 @dataclass(frozen=True, slots=True)
 class PostListing:
-    """One page of a listing and the total it is a page of."""
+    """One page of a listing and the total it is a page of; while another page follows,
+    `after` is where it starts (the last post's position in the listing's order)."""
 
     posts: list[ListedPost]
     total: int
     skip: int
     limit: int
+    after: tuple[datetime, int] | None = None
 
     @property
     def has_more(self) -> bool:
-        return self.skip + len(self.posts) < self.total
+        return self.after is not None

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StringConstraints, computed_field
 from pydantic.json_schema import SkipJsonSchema
 
+from inkwell.pagination import next_cursor_field, skip_field
 from inkwell.posts.models import (
     CONTENT_MAX_LENGTH,
     SUBTITLE_MAX_LENGTH,
@@ -11,6 +12,7 @@ from inkwell.posts.models import (
     TITLE_MAX_LENGTH,
     post_path,
 )
+from inkwell.posts.rows import PostListing
 from inkwell.posts.slugs import TAG_MAX_LENGTH, tag_name
 from inkwell.schemas import Input, Patch, SaysSomething, Schema
 from inkwell.users.schemas import UserPublic
@@ -126,9 +128,23 @@ class PostRead(Schema):
 class PostPage(Schema):
     posts: list[PostRead]
     total: int
-    skip: int
+    skip: int = skip_field()
     limit: int
     has_more: bool
+    next_cursor: str | None = next_cursor_field()
+
+    @classmethod
+    def of(cls, listing: PostListing, next_cursor: str | None) -> "PostPage":
+        return cls.model_validate(
+            {
+                "posts": listing.posts,
+                "total": listing.total,
+                "skip": listing.skip,
+                "limit": listing.limit,
+                "has_more": listing.has_more,
+                "next_cursor": next_cursor,
+            }
+        )
 
 
 class TagRead(Schema):

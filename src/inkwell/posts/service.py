@@ -1,7 +1,8 @@
 """Posts: every query and rule about posts lives here; nothing here commits."""
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
@@ -31,6 +32,7 @@ from inkwell.errors import ErrorCode, NotFound
 from inkwell.follows.columns import followed_by
 from inkwell.likes.columns import liked_by
 from inkwell.likes.models import Like
+from inkwell.pagination import keyset_page, page_parameters
 from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.posts.models import (
     DRAFT,
@@ -52,6 +54,8 @@ Listing = Literal["all", "author", "tag", "drafts"]
 _TAG_PUBLISHED = PostTag.status == literal_column(f"'{PUBLISHED}'")
 _IS_DRAFT = Post.status == literal_column(f"'{DRAFT}'")
 TAG_SEPARATOR = ","  # never in a tag's name (a slug)
+# Where a post stands in a listing's order: its published_at (a draft's updated_at) and id.
+Position = tuple[datetime, int]
 
 
 def _with_author() -> Select[Post]:
@@ -137,17 +141,13 @@ def listed_columns(
     )
 
 
-def newest_first(query: Select[Any]) -> Select[Any]:
-    """Newest published first; the id breaks ties so pages never overlap or skip a post."""
-    return (
-        query.where(is_published)
-        .order_by(Post.published_at.desc(), Post.id.desc())
-        .offset(bindparam("skip"))
-        .limit(bindparam("limit"))
-    )
+def newest_first(query: Select[Any], *, after: bool = False) -> Select[Any]:
+    """Newest published first; the id breaks ties so pages never overlap or skip a post.
+    From `skip`, or `after` a position (pagination.keyset_page)."""
+    return keyset_page(query.where(is_published), Post.published_at, Post.id, after=after)
 
 
-def _page(listing: Listing, *, signed_in: bool, profiles: bool) -> Select[Any]:
+def _page(listing: Listing, *, signed_in: bool, profiles: bool, after: bool) -> Select[Any]:
     """The total rides along (the author's or the tag's count from the joined row, or the
     total as a scalar subquery): one round trip, one snapshot."""
     total: Any = {
@@ -162,37 +162,35 @@ def _page(listing: Listing, *, signed_in: bool, profiles: bool) -> Select[Any]:
         # the tag's id is found first (a subquery, not a join), so the index is walked for
         # that one id, already in order.
         tag_id = select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()
-        return (
+        tagged = (
             query.select_from(PostTag)
             .join(Tag, Tag.id == PostTag.tag_id)
             .join(Post, Post.id == PostTag.post_id)
             .join(Post.author)
             .where(PostTag.tag_id == tag_id, _TAG_PUBLISHED, not_suspended)
-            .order_by(PostTag.published_at.desc(), PostTag.post_id.desc())
-            .offset(bindparam("skip"))
-            .limit(bindparam("limit"))
         )
+        return keyset_page(tagged, PostTag.published_at, PostTag.post_id, after=after)
     query = query.join(Post.author).where(not_suspended)
     if listing == "drafts":
-        return (
-            query.where(Post.user_id == bindparam("author_id"), _IS_DRAFT)
-            .order_by(Post.updated_at.desc(), Post.id.desc())
-            .offset(bindparam("skip"))
-            .limit(bindparam("limit"))
-        )
+        drafts = query.where(Post.user_id == bindparam("author_id"), _IS_DRAFT)
+        return keyset_page(drafts, Post.updated_at, Post.id, after=after)
     if listing == "author":
         query = query.where(Post.user_id == bindparam("author_id"))
-    return newest_first(query)
+    return newest_first(query, after=after)
 
 
 @cache
-def _listing(listing: Listing, signed_in: bool, profiles: bool) -> tuple[Select[Any], Select[Any]]:
+def _listing(
+    listing: Listing, signed_in: bool, profiles: bool, after: bool
+) -> tuple[Select[Any], Select[Any]]:
     """The page and the total-only statements, built once, with the page as parameters:
     composing a statement costs more CPU than running it, and SQLAlchemy compiles each of
     these once, then takes it from its cache. Built at first use rather than at import, so
     `make mutation` reaches the builders' mutants (mutmut switches a mutant on per call).
+    A page from `skip` and a page `after` a cursor's position are two statements.
     """
-    return _page(listing, signed_in=signed_in, profiles=profiles), _total(listing)
+    page = _page(listing, signed_in=signed_in, profiles=profiles, after=after)
+    return page, _total(listing)
 
 
 class Filters(NamedTuple):
@@ -270,17 +268,32 @@ def _listed(row: Sequence[Any]) -> ListedPost:
     }
 
 
+def _published_position(post: ListedPost) -> Position:
+    return (post["published_at"], post["id"])  # type: ignore[return-value]
+
+
+def _edited_position(post: ListedPost) -> Position:
+    return (post["updated_at"], post["id"])
+
+
 async def read_listing(
-    reader: Reader, page: Select[Any], total_only: Select[Any], parameters: dict[str, Any]
+    reader: Reader,
+    page: Select[Any],
+    total_only: Select[Any],
+    parameters: dict[str, Any],
+    position: Callable[[ListedPost], Position] = _published_position,
 ) -> PostListing:
     """Runs a listing's page (`listed_columns` with a total, in the listing's order) for
-    `parameters` (skip, limit and what the statements name)."""
+    `parameters` (`page_parameters`: one row more than the page, and what the statements
+    name). `position` is where a post stands in the listing's order."""
     async with reader.connect() as connection:
         rows = (await connection.execute(page, parameters)).all()
         # Past the last page no row carries the total, so it is asked for on its own.
         total = rows[0].total if rows else await connection.scalar(total_only, parameters) or 0
-    skip, limit = parameters["skip"], parameters["limit"]
-    return PostListing([_listed(row) for row in rows], total, skip, limit)
+    skip, limit = parameters["skip"], parameters["limit"] - 1
+    posts = [_listed(row) for row in rows[:limit]]
+    after = position(posts[-1]) if len(rows) > limit else None
+    return PostListing(posts, total, skip, limit, after)
 
 
 async def list_posts(
@@ -295,6 +308,7 @@ async def list_posts(
     author_name: str | None = None,
     liked_by_name: str | None = None,
     profiles: bool = False,
+    after: Position | None = None,
 ) -> PostListing:
     """Published posts, everyone's or one author's or one tag's; or, with `drafts`, the
     drafts of `author_id` (for them alone: the caller checks who asks). `viewer_id` is the
@@ -302,11 +316,14 @@ async def list_posts(
 
     By names instead (`author_name`, `liked_by_name`, combined with `tag` if given): the
     posts of the author so named, liked by the reader so named. `profiles` adds each
-    author's bio and whether the reader follows them (see listed_columns)."""
+    author's bio and whether the reader follows them (see listed_columns).
+
+    The page starts at `skip`, or `after` the position of a post in the listing's order
+    (published_at, or a draft's updated_at, and id; not with names): the listing answers
+    where its next page starts (`PostListing.after`), None on the last page."""
     signed_in = viewer_id is not None
     parameters = {
-        "skip": skip,
-        "limit": limit,
+        **page_parameters(skip, limit, after),
         "author_id": author_id,
         "tag": tag,
         "viewer_id": viewer_id,
@@ -320,8 +337,9 @@ async def list_posts(
     listing: Listing = (
         "drafts" if drafts else "tag" if tag is not None else "author" if author_id else "all"
     )
-    page, total_only = _listing(listing, signed_in, profiles)
-    return await read_listing(reader, page, total_only, parameters)
+    page, total_only = _listing(listing, signed_in, profiles, after is not None)
+    position = _edited_position if drafts else _published_position
+    return await read_listing(reader, page, total_only, parameters, position)
 
 
 @cache

@@ -21,9 +21,18 @@ class PostHit(TypedDict):
     snippet: str
 
 
+# Where a hit stands among the hits of its kind: its rank (higher first), its moment
+# (published_at, or a user's created_at; newest first) and its id.
+Ranked = tuple[float, datetime, int]
+# Where the next page of a search starts: in the posts found, in the users found; None for
+# a kind that has no more to show.
+SearchPosition = tuple[Ranked | None, Ranked | None]
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
-    """One page of each kind of hit, and how many there are of each."""
+    """One page of each kind of hit, how many there are of each, and while either kind has
+    more, where the next page of each starts."""
 
     posts: list[PostHit]
     total: int
@@ -31,7 +40,8 @@ class Found:
     user_total: int
     skip: int
     limit: int
+    after: SearchPosition | None = None
 
     @property
     def has_more(self) -> bool:
-        return self.skip + max(len(self.posts), len(self.users)) < max(self.total, self.user_total)
+        return self.after is not None

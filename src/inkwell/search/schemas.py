@@ -4,8 +4,10 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import Field, computed_field
 
+from inkwell.pagination import skip_field
 from inkwell.posts.models import post_path
 from inkwell.schemas import Schema
+from inkwell.search.rows import Found
 from inkwell.users.schemas import UserPublic
 
 QUERY_MAX_LENGTH = 200
@@ -48,6 +50,28 @@ class SearchResults(Schema):
     total: int = Field(description="How many published posts match")
     users: list[UserPublic] = Field(description="The page's users whose names match")
     user_total: int = Field(description="How many users match")
-    skip: int
+    skip: int = skip_field()
     limit: int
     has_more: bool
+    next_cursor: str | None = Field(
+        description="Where the next page of both starts (posts and users, each where its own "
+        "page ended): pass it as `cursor` with the same `q`; null when neither has more. "
+        "The order is by rank, then newest, then id, so a cursor page repeats or skips "
+        "nothing on PostgreSQL; on SQLite (bm25 weighs words by their rarity in all posts) "
+        "posts written meanwhile may move the ranks of the others"
+    )
+
+    @classmethod
+    def of(cls, found: Found, next_cursor: str | None) -> "SearchResults":
+        return cls.model_validate(
+            {
+                "posts": found.posts,
+                "total": found.total,
+                "users": found.users,
+                "user_total": found.user_total,
+                "skip": found.skip,
+                "limit": found.limit,
+                "has_more": found.has_more,
+                "next_cursor": next_cursor,
+            }
+        )

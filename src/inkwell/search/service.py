@@ -29,13 +29,14 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    tuple_,
 )
 
 from inkwell.db import Reader
 from inkwell.posts.models import Post, is_published
 from inkwell.posts.rows import ListedAuthor
 from inkwell.search.query import SearchQuery, clean, looked_for, parse, to_fts5
-from inkwell.search.rows import Found, PostHit
+from inkwell.search.rows import Found, PostHit, Ranked, SearchPosition
 from inkwell.users.identity import lookup_key
 from inkwell.users.models import User, not_suspended
 
@@ -74,16 +75,43 @@ def _hit_columns() -> Sequence[Any]:
     )
 
 
-def _order(rank: ColumnElement[Any]) -> tuple[ColumnElement[Any], ...]:
-    """Most relevant first, then newest; the id breaks ties so pages never overlap."""
-    return (rank, Post.published_at.desc(), Post.id.desc())
+def _after(
+    ranked: tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]], prefix: str
+) -> ColumnElement[bool]:
+    """Past the position bound as `{prefix}_rank`, `{prefix}_at`, `{prefix}_id` in the
+    order of `ranked` (each descending): a row-value comparison."""
+    rank, at, id_ = ranked
+    bound = tuple_(
+        bindparam(f"{prefix}_rank", type_=rank.type),
+        bindparam(f"{prefix}_at", type_=at.type),
+        bindparam(f"{prefix}_id", type_=id_.type),
+    )
+    return tuple_(rank, at, id_) < bound
+
+
+def _ranked_page(
+    query: Select[Any],
+    ranked: tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]],
+    prefix: str,
+    *,
+    after: bool,
+) -> Select[Any]:
+    """`query` most relevant first, then newest, the id breaking ties: from `skip`, or
+    `after` a position (rank, published_at or created_at, id) in that order. The count
+    beside each row is taken beneath (a window of a subquery), so it counts every row."""
+    query = query.order_by(*(column.desc() for column in ranked)).limit(bindparam("limit"))
+    if after:
+        return query.where(_after(ranked, prefix))
+    return query.offset(bindparam("skip"))
 
 
 @cache
-def _post_hits(dialect: Dialect) -> Select[*tuple[Any, ...]]:
-    """A page of posts found, with their snippets and how many are found, in one statement
-    (parameters: the query, `skip`, `limit`, and the markers: `start` and `stop` for
-    SQLite, `options` for PostgreSQL, which also ranks by what is `ranked`)."""
+def _post_hits(dialect: Dialect, after: bool = False) -> Select[*tuple[Any, ...]]:
+    """A page of posts found, with their snippets, their rank and how many are found, in
+    one statement (parameters: the query, `skip` or the position `post_rank`, `post_at`,
+    `post_id`, `limit`, and the markers: `start` and `stop` for SQLite, `options` for
+    PostgreSQL, which also ranks by what is `ranked`). The rank is higher for a better
+    match on both databases (FTS5's bm25 is lower: it is negated)."""
     total = func.count().over().label("total")
     if dialect == "postgresql":
         query = func.websearch_to_tsquery(_ENGLISH, bindparam("query"))
@@ -99,27 +127,25 @@ def _post_hits(dialect: Dialect) -> Select[*tuple[Any, ...]]:
             .offset(0)
             .subquery("matches")
         )
-        hits = (
-            select(matches.c.id, matches.c.rank, total)
-            .order_by(matches.c.rank.desc(), matches.c.published_at.desc(), matches.c.id.desc())
-            .limit(bindparam("limit"))
-            .offset(bindparam("skip"))
-            .cte("hits")
-        )
+        counted = select(matches, total).subquery("counted")
+        ranked = (counted.c.rank, counted.c.published_at, counted.c.id)
+        hits = _ranked_page(
+            select(counted.c.id, counted.c.rank, counted.c.total), ranked, "post", after=after
+        ).cte("hits")
         snippet = func.ts_headline(_ENGLISH, Post.content, query, bindparam("options"))
         return (
-            select(*_hit_columns(), snippet.label("snippet"), hits.c.total)
+            select(*_hit_columns(), snippet.label("snippet"), hits.c.rank, hits.c.total)
             .select_from(hits)
             .join(Post, Post.id == hits.c.id)
             .join(Post.author)
-            .order_by(*_order(hits.c.rank.desc()))
+            .order_by(hits.c.rank.desc(), Post.published_at.desc(), Post.id.desc())
         )
     # FTS5's functions cannot run beside a window function: the match is a subquery.
     index: ColumnElement[Any] = literal_column("post_search")
     matches = (
         select(
             _FTS.c.rowid.label("id"),
-            func.bm25(index, *_BM25_WEIGHTS).label("rank"),
+            (-func.bm25(index, *_BM25_WEIGHTS)).label("rank"),
             func.snippet(index, 2, bindparam("start"), bindparam("stop"), "…", SNIPPET_WORDS).label(
                 "snippet"
             ),
@@ -127,26 +153,27 @@ def _post_hits(dialect: Dialect) -> Select[*tuple[Any, ...]]:
         .where(index.op("MATCH")(bindparam("query")))
         .subquery("matches")
     )
-    return (
-        select(*_hit_columns(), matches.c.snippet, total)
+    found = (
+        select(*_hit_columns(), matches.c.snippet, matches.c.rank, total)
         .select_from(matches)
         .join(Post, Post.id == matches.c.id)
         .join(Post.author)
         .where(*_posts_where())
-        .order_by(*_order(matches.c.rank))
-        .limit(bindparam("limit"))
-        .offset(bindparam("skip"))
+        .subquery("found")
     )
+    ranked = (found.c.rank, found.c.published_at, found.c.id)
+    return _ranked_page(select(found), ranked, "post", after=after)
 
 
 def _highlighted(snippet: str, start: str, stop: str) -> str:
     return html.escape(snippet).replace(start, "<mark>").replace(stop, "</mark>")
 
 
-def _users(query: SearchQuery) -> Select[*tuple[Any, ...]]:
+def _users(query: SearchQuery, *, after: bool) -> Select[*tuple[Any, ...]]:
     """Users one of whose names (username or display name) holds every word of a phrase of
     each group; the username matching the words first, then one starting with them, then
-    the newest. Words are letters and digits (`query`): no LIKE wildcard is ever in one."""
+    the newest. Words are letters and digits (`query`): no LIKE wildcard is ever in one.
+    From `skip`, or after the position `user_rank`, `user_at`, `user_id`."""
     names = func.lower(func.coalesce(User.display_name, "")) + " " + User.username_key
     groups = [
         or_(*(and_(*(names.contains(lookup_key(word)) for word in phrase)) for phrase in group))
@@ -154,17 +181,25 @@ def _users(query: SearchQuery) -> Select[*tuple[Any, ...]]:
     ]
     words = lookup_key(" ".join(query.words))
     closeness = case(
-        (User.username_key == words, 0),
+        (User.username_key == words, 2),
         (User.username_key.startswith(words, autoescape=True), 1),
-        else_=2,
+        else_=0,
     )
-    return (
-        select(User.id, User.username, User.image_file, User.display_name, func.count().over())
+    found = (
+        select(
+            User.id,
+            User.username,
+            User.image_file,
+            User.display_name,
+            User.created_at,
+            closeness.label("rank"),
+            func.count().over().label("total"),
+        )
         .where(*groups, *_findable())
-        .order_by(closeness, User.created_at.desc(), User.id.desc())
-        .limit(bindparam("limit"))
-        .offset(bindparam("skip"))
+        .subquery("found")
     )
+    ranked = (found.c.rank, found.c.created_at, found.c.id)
+    return _ranked_page(select(found), ranked, "user", after=after)
 
 
 def _post_hit(row: Any, start: str, stop: str) -> PostHit:
@@ -185,16 +220,48 @@ def _post_hit(row: Any, start: str, stop: str) -> PostHit:
     }
 
 
-async def search(reader: Reader, text: str, *, skip: int, limit: int) -> Found:
-    """Published posts and users matching `text` (the syntax of `query`), a page of each."""
+def _next_after(rows: Sequence[Any], limit: int, at: str) -> Ranked | None:
+    """Where the next page of these hits starts: the last one's (rank, `at`, id), if more
+    follow (the page asked for one row more)."""
+    if len(rows) <= limit:
+        return None
+    last = rows[limit - 1]
+    return (last.rank, getattr(last, at), last.id)
+
+
+def _position(prefix: str, after: Ranked | None) -> dict[str, Any]:
+    rank, at, id_ = after if after is not None else (None, None, None)
+    return {f"{prefix}_rank": rank, f"{prefix}_at": at, f"{prefix}_id": id_}
+
+
+async def search(
+    reader: Reader,
+    text: str,
+    *,
+    skip: int,
+    limit: int,
+    after: SearchPosition | None = None,
+) -> Found:
+    """Published posts and users matching `text` (the syntax of `query`), a page of each:
+    from `skip`, or `after` a position in each (a kind whose position is None has no more
+    to show). The answer says where the next page of each starts (`Found.after`).
+
+    The cursor of a ranked listing is a keyset on (rank, published_at or created_at, id):
+    on PostgreSQL `ts_rank` depends on the post and the words alone, so a page after a
+    position neither repeats nor skips a post while others are written. FTS5's bm25 weighs
+    words by how rare they are in all posts, so on SQLite a post written meanwhile can move
+    the ranks of the others: a post may then show twice or not at all. Every page still
+    ranks all the matches, however deep (what ranking costs)."""
     query = parse(text)
     if query is None:
         return Found([], 0, [], 0, skip, limit)
     marker = secrets.token_hex(8)
     start, stop = f"{marker}s", f"{marker}e"
+    posts_after, users_after = after if after is not None else (None, None)
+    paged = after is not None
     async with reader.connect() as connection:
         dialect: Dialect = "postgresql" if connection.dialect.name == "postgresql" else "sqlite"
-        page = {"skip": skip, "limit": limit}
+        page = {"skip": skip, "limit": limit + 1}
         found = {"query": to_fts5(query), "start": start, "stop": stop}
         if dialect == "postgresql":
             words = f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}"
@@ -203,27 +270,43 @@ async def search(reader: Reader, text: str, *, skip: int, limit: int) -> Found:
                 "ranked": looked_for(query),
                 "options": f"{words}, StartSel={start}, StopSel={stop}",
             }
-        posts = (await connection.execute(_post_hits(dialect), found | page)).all()
-        users = (await connection.execute(_users(query), page)).all()
+        posts: Sequence[Any] = []
+        if not paged or posts_after is not None:
+            posts_page = page | _position("post", posts_after)
+            posts = (await connection.execute(_post_hits(dialect, paged), found | posts_page)).all()
+        users: Sequence[Any] = []
+        if not paged or users_after is not None:
+            users_page = page | _position("user", users_after)
+            users = (await connection.execute(_users(query, after=paged), users_page)).all()
         # Past the last page no row carries the totals, so the first row is asked for.
         first = {"skip": 0, "limit": 1}
-        if not posts and skip:
+        if not posts and (skip or paged):
             totals = (await connection.execute(_post_hits(dialect), found | first)).all()
             total = totals[0].total if totals else 0
         else:
             total = posts[0].total if posts else 0
-        if not users and skip:
-            user_total = (await connection.execute(_users(query), first)).all()
+        if not users and (skip or paged):
+            user_total = (await connection.execute(_users(query, after=False), first)).all()
         else:
             user_total = users
+    next_posts, next_users = (
+        _next_after(posts, limit, "published_at"),
+        _next_after(users, limit, "created_at"),
+    )
     return Found(
-        posts=[_post_hit(row, start, stop) for row in posts],
+        posts=[_post_hit(row, start, stop) for row in posts[:limit]],
         total=total,
         users=[
-            ListedAuthor(id=id_, username=username, image_file=image, display_name=display)
-            for id_, username, image, display, _ in users
+            ListedAuthor(
+                id=row.id,
+                username=row.username,
+                image_file=row.image_file,
+                display_name=row.display_name,
+            )
+            for row in users[:limit]
         ],
-        user_total=user_total[0][4] if user_total else 0,
+        user_total=user_total[0].total if user_total else 0,
         skip=skip,
         limit=limit,
+        after=None if next_posts is None and next_users is None else (next_posts, next_users),
     )

@@ -5,15 +5,15 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.status import HTTP_301_MOVED_PERMANENTLY, HTTP_303_SEE_OTHER
 
 from inkwell.auth.cookies import CSRF_FIELD, csrf_field_value
 from inkwell.auth.dependencies import optional_user
-from inkwell.dependencies import MAX_PAGE_SIZE, PAGE_SIZE, Pagination
+from inkwell.dependencies import Page
 from inkwell.errors import ErrorPageRoute
-from inkwell.schemas import MAX_ID
+from inkwell.pagination import CURSOR_MAX_LENGTH, MAX_PAGE_SIZE, MAX_SKIP, PAGE_SIZE, Cursors
 from inkwell.state import state_of
 from inkwell.users.models import User
 from inkwell.users.rows import Account, Profile
@@ -58,14 +58,22 @@ CsrfField = Annotated[str, Form(alias=CSRF_FIELD, max_length=200)]
 BackField = Annotated[str, Form(alias="next", max_length=2000)]
 
 
-async def _page(skip: int = 0, limit: int = PAGE_SIZE) -> Pagination:
+async def _page(
+    request: Request,
+    skip: int = 0,
+    limit: int = PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_MAX_LENGTH)] = None,
+) -> Page:
     """A page's `?skip=` and `?limit=` brought within bounds: a person who edits the address
-    (`?limit=101`, `?skip=-1`) gets the nearest page, not an error. The API refuses them."""
-    return Pagination(skip=min(max(skip, 0), MAX_ID), limit=min(max(limit, 1), MAX_PAGE_SIZE))
+    (`?limit=101`, `?skip=-1`) gets the nearest page, not an error (the API refuses them).
+    A `?cursor=` wins over `skip`; one that is not the listing's is refused all the same."""
+    cursors = Cursors.from_secret(state_of(request)["settings"].signing_key)
+    skip = 0 if cursor else min(max(skip, 0), MAX_SKIP)
+    return Page(skip, min(max(limit, 1), MAX_PAGE_SIZE), cursor or None, cursors)
 
 
 # Which page of a listing a page shows.
-PageQuery = Annotated[Pagination, Depends(_page)]
+PageQuery = Annotated[Page, Depends(_page)]
 
 
 def local_path(target: str, default: str = "/") -> str:

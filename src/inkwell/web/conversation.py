@@ -20,11 +20,12 @@ from inkwell.auth.dependencies import AppSettings, form_user
 from inkwell.comments import service as comments
 from inkwell.comments.models import BODY_MAX_LENGTH, Comment
 from inkwell.comments.schemas import CommentWrite
-from inkwell.dependencies import DbSession, Pagination, ResourceId
+from inkwell.dependencies import DbSession, ResourceId
 from inkwell.errors import BadRequest
 from inkwell.follows import service as follows
 from inkwell.likes import service as likes
 from inkwell.notifications.dependencies import NotificationOutbox
+from inkwell.pagination import MAX_SKIP, PAGE_SIZE, Cursors, comments_listing
 from inkwell.posts import service as posts
 from inkwell.state import state_of
 from inkwell.users import service as users
@@ -35,7 +36,7 @@ router = page_router()
 
 CommentField = Annotated[str, Form(alias="body", max_length=BODY_MAX_LENGTH)]
 # The page of a post's comments a comment is shown on: the post page's default page size.
-COMMENTS_PER_PAGE: int = Pagination.model_fields["limit"].default
+COMMENTS_PER_PAGE = PAGE_SIZE
 
 
 async def _writer(request: Request, csrf_token: str, write: str) -> Account | None:
@@ -58,11 +59,16 @@ def _said(body: str) -> str:
         raise BadRequest("A comment needs a few words (blank ones do not count).") from None
 
 
-async def _to_comment(session: DbSession, comment: Comment) -> RedirectResponse:
-    """The post's page that shows the comment, scrolled to it."""
+async def _to_comment(request: Request, session: DbSession, comment: Comment) -> RedirectResponse:
+    """The post's page that shows the comment, scrolled to it: the page of comments it is
+    on, or past MAX_SKIP comments, the page by cursor that starts with it."""
     post = await posts.get_post(session, comment.post_id)
     skip = await comments.comments_before(session, comment) // COMMENTS_PER_PAGE
     query = f"?skip={skip * COMMENTS_PER_PAGE}" if skip else ""
+    if skip * COMMENTS_PER_PAGE > MAX_SKIP:
+        cursors = Cursors.from_secret(state_of(request)["settings"].signing_key)
+        before = await comments.position_before(session, comment)
+        query = f"?cursor={cursors.encode(comments_listing(post.id), before)}"
     return RedirectResponse(
         f"{post.url}{query}#comment-{comment.id}", status_code=HTTP_303_SEE_OTHER
     )
@@ -116,7 +122,7 @@ async def add_comment(
         return sign_in_first(request, back)
     author = await users.get_user(session, account.id)
     comment = await comments.add_comment(session, author, post_id, _said(body), outbox=outbox)
-    return await _to_comment(session, comment)
+    return await _to_comment(request, session, comment)
 
 
 @router.post("/comments/{comment_id:int}/edit", response_model=None)
@@ -134,7 +140,7 @@ async def edit_comment(
         return sign_in_first(request, back)
     user = await users.get_user(session, account.id)
     comment = await comments.edit_comment(session, user, comment_id, _said(body))
-    return await _to_comment(session, comment)
+    return await _to_comment(request, session, comment)
 
 
 @router.post("/comments/{comment_id:int}/delete", response_model=None)

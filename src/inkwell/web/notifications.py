@@ -12,8 +12,10 @@ from inkwell.dependencies import DbReader, DbSession
 from inkwell.notifications import service as notifications
 from inkwell.notifications.dependencies import NotificationOutbox
 from inkwell.notifications.emails import UNSUBSCRIBE_TOKEN_MAX_LENGTH
+from inkwell.pagination import ID, after_id, notifications_listing
 from inkwell.users import service as users
 from inkwell.web.common import CsrfField, PageQuery, Viewer, page_router, render, sign_in_first
+from inkwell.web.paging import links
 
 router = page_router()
 
@@ -26,10 +28,14 @@ async def notifications_page(
 ) -> HTMLResponse | RedirectResponse:
     if viewer is None:
         return sign_in_first(request)
+    name = notifications_listing(viewer.id)
+    (after,) = page.after(name, ID) or (None,)
     listing = await notifications.list_notifications(
-        reader, viewer.id, skip=page.skip, limit=page.limit
+        reader, viewer.id, skip=page.skip, limit=page.limit, after=after
     )
-    return render(request, "notifications.html", {"page": listing}, current_user=viewer)
+    paging = links(page, name, after_id(listing.after), by_offset=True)
+    context = {"page": listing, "paging": paging}
+    return render(request, "notifications.html", context, current_user=viewer)
 
 
 @router.post("/notifications/read", response_model=None)

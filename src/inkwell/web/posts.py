@@ -14,6 +14,13 @@ from inkwell.db import utcnow
 from inkwell.dependencies import DbReader
 from inkwell.errors import NotFound
 from inkwell.feeds import service as feeds
+from inkwell.pagination import (
+    TIME_AND_ID,
+    comments_listing,
+    drafts_listing,
+    feed_listing,
+    posts_listing,
+)
 from inkwell.posts import service as posts
 from inkwell.posts.models import PUBLISHED, post_path
 from inkwell.posts.rows import ListedAuthor
@@ -28,6 +35,7 @@ from inkwell.web.common import (
     render,
     sign_in_first,
 )
+from inkwell.web.paging import links
 
 router = page_router()
 
@@ -39,10 +47,24 @@ _POST_ADDRESS = re.compile(r"(?P<id>[0-9]{1,10})(?:-(?P<slug>.*))?")
 
 @router.get("/")
 async def home(request: Request, viewer: Viewer, reader: DbReader, page: PageQuery) -> HTMLResponse:
+    """The newest posts, a page at a time: "Older posts" (or "Load more") goes by cursor."""
     viewer_id = viewer.id if viewer is not None else None
-    found = await posts.list_posts(reader, skip=page.skip, limit=page.limit, viewer_id=viewer_id)
+    name = posts_listing(None)
+    found = await posts.list_posts(
+        reader,
+        skip=page.skip,
+        limit=page.limit,
+        viewer_id=viewer_id,
+        after=page.after(name, TIME_AND_ID),
+    )
     tags = await posts.list_tags(reader, limit=HOME_TAGS)
-    context = {"page": found, "api_url": "/api/posts", "tags": tags, "home": "everyone"}
+    context = {
+        "page": found,
+        "paging": links(page, name, found.after),
+        "api_url": "/api/posts",
+        "tags": tags,
+        "home": "everyone",
+    }
     return render(request, "post_list.html", context, current_user=viewer)
 
 
@@ -53,8 +75,16 @@ async def following(
     """The home page's other tab: the posts of the writers the reader follows."""
     if viewer is None:
         return sign_in_first(request)
-    found = await feeds.list_feed(reader, viewer.id, skip=page.skip, limit=page.limit)
-    context = {"page": found, "api_url": "/api/feed", "tags": [], "home": "following"}
+    name = feed_listing(viewer.id)
+    after = page.after(name, TIME_AND_ID)
+    found = await feeds.list_feed(reader, viewer.id, skip=page.skip, limit=page.limit, after=after)
+    context = {
+        "page": found,
+        "paging": links(page, name, found.after),
+        "api_url": "/api/feed",
+        "tags": [],
+        "home": "following",
+    }
     return render(request, "post_list.html", context, current_user=viewer)
 
 
@@ -74,10 +104,21 @@ async def drafts(
     """The signed-in author's drafts, last edited first; no one else's, ever."""
     if viewer is None:
         return sign_in_first(request)
+    name = drafts_listing(viewer.id)
     found = await posts.list_posts(
-        reader, skip=page.skip, limit=page.limit, author_id=viewer.id, drafts=True
+        reader,
+        skip=page.skip,
+        limit=page.limit,
+        author_id=viewer.id,
+        drafts=True,
+        after=page.after(name, TIME_AND_ID),
     )
-    context = {"page": found, "api_url": "/api/users/me/drafts", "drafts": True}
+    context = {
+        "page": found,
+        "paging": links(page, name, found.after),
+        "api_url": "/api/users/me/drafts",
+        "drafts": True,
+    }
     return render(request, "post_list.html", context, current_user=viewer)
 
 
@@ -88,8 +129,8 @@ async def post_page(
     """At `/posts/{id}-{slug}`; the bare id or a stale slug moves there for good. A draft is
     its author's alone: anyone else finds nothing, at any address. Its author also gets
     the edit, publish and delete forms. Under a published post, its comments, oldest first,
-    a page at a time (`?skip=`): two statements, the post and the page of comments,
-    however many comments and likes it has."""
+    a page at a time (`?skip=`, deeper `?cursor=`): two statements, the post and the page
+    of comments, however many comments and likes it has."""
     match = _POST_ADDRESS.fullmatch(address)
     if match is None or not 1 <= int(match["id"]) <= MAX_ID:
         raise HTTPException(status.HTTP_404_NOT_FOUND)  # no post's address: the plain 404
@@ -97,12 +138,17 @@ async def post_page(
     post = await posts.get_listed_post(reader, int(match["id"]), viewer_id)
     if match["slug"] != post["slug"]:
         return moved_permanently(request, post_path(post["id"], post["slug"]))
-    listing, blank = None, None
+    listing, blank, paging = None, None, None
     if post["status"] == PUBLISHED:  # a draft takes no comments
-        listing = await comments.list_comments(reader, post["id"], skip=page.skip, limit=page.limit)
+        name = comments_listing(post["id"])
+        after = page.after(name, TIME_AND_ID)
+        listing = await comments.list_comments(
+            reader, post["id"], skip=page.skip, limit=page.limit, after=after
+        )
+        paging = links(page, name, listing.after, by_offset=True)
         if viewer is not None and not listing.has_more:
             blank = _blank_comment(viewer)
-    context = {"post": post, "comments": listing, "blank_comment": blank}
+    context = {"post": post, "comments": listing, "paging": paging, "blank_comment": blank}
     return render(request, "post.html", context, current_user=viewer)
 
 
@@ -139,10 +185,21 @@ async def tag_page(
     if name != tag:
         return moved_permanently(request, f"/tags/{name}")
     viewer_id = viewer.id if viewer is not None else None
+    listing = posts_listing(name)
     found = await posts.list_posts(
-        reader, skip=page.skip, limit=page.limit, tag=name, viewer_id=viewer_id
+        reader,
+        skip=page.skip,
+        limit=page.limit,
+        tag=name,
+        viewer_id=viewer_id,
+        after=page.after(listing, TIME_AND_ID),
     )
     if found.total == 0:
         raise NotFound("No posts have this tag")
-    context = {"page": found, "api_url": f"/api/posts?tag={name}", "tag": name}
+    context = {
+        "page": found,
+        "paging": links(page, listing, found.after),
+        "api_url": f"/api/posts?tag={name}",
+        "tag": name,
+    }
     return render(request, "post_list.html", context, current_user=viewer)

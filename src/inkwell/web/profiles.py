@@ -5,10 +5,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from inkwell.auth.cookies import csrf_field_value
 from inkwell.dependencies import DbReader, ResourceId
+from inkwell.pagination import TIME_AND_ID, author_listing
 from inkwell.posts import service as posts
 from inkwell.users import service as users
 from inkwell.users.rows import author_path
 from inkwell.web.common import PageQuery, Viewer, moved_permanently, page_router, render
+from inkwell.web.paging import links
 
 router = page_router()
 
@@ -27,11 +29,18 @@ async def author_page(
     author = await users.get_profile_by_username(reader, username, viewer_id, suspended=admin)
     if username != author.username:
         return moved_permanently(request, author_path(author.username))
+    name = author_listing(author.id)
     found = await posts.list_posts(
-        reader, skip=page.skip, limit=page.limit, author_id=author.id, viewer_id=viewer_id
+        reader,
+        skip=page.skip,
+        limit=page.limit,
+        author_id=author.id,
+        viewer_id=viewer_id,
+        after=page.after(name, TIME_AND_ID),
     )
     context = {
         "page": found,
+        "paging": links(page, name, found.after),
         "api_url": f"/api/users/{author.id}/posts",
         "author": author,
         "admin_csrf": csrf_field_value(request) if admin and author.id != viewer_id else None,

@@ -5,9 +5,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from inkwell.dependencies import DbReader
+from inkwell.pagination import SEARCH_POSITION, search_listing
 from inkwell.search import service as search
 from inkwell.search.schemas import SearchText
 from inkwell.web.common import PageQuery, Viewer, page_router, render
+from inkwell.web.paging import links
 
 router = page_router()
 
@@ -16,5 +18,9 @@ router = page_router()
 async def search_page(
     request: Request, viewer: Viewer, reader: DbReader, page: PageQuery, q: SearchText = ""
 ) -> HTMLResponse:
-    found = await search.search(reader, q, skip=page.skip, limit=page.limit)
-    return render(request, "search.html", {"q": q, "found": found}, current_user=viewer)
+    """The next page by cursor (`?q=...&cursor=`), the first again from any."""
+    name = search_listing(q)
+    after = page.after(name, SEARCH_POSITION)
+    found = await search.search(reader, q, skip=page.skip, limit=page.limit, after=after)
+    context = {"q": q, "found": found, "paging": links(page, name, found.after, keep={"q": q})}
+    return render(request, "search.html", context, current_user=viewer)

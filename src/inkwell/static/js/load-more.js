@@ -77,22 +77,39 @@ function card(post) {
   return node;
 }
 
+// The page's own address for the position `cursor` (its `limit` kept, if it has one).
+function addressOf(cursor) {
+  const address = new URL(window.location.href);
+  address.search = "";
+  address.hash = "";
+  address.searchParams.set("cursor", cursor);
+  const limit = new URL(window.location.href).searchParams.get("limit");
+  if (limit !== null) address.searchParams.set("limit", limit);
+  return `${address.pathname}${address.search}`;
+}
+
 async function loadMore(event) {
   event.preventDefault();
-  const { api: url, skip, limit } = button.dataset;
+  const { api: url, cursor, limit } = button.dataset;
   button.classList.add("disabled");
   button.setAttribute("aria-disabled", "true");
   errorBox.hidden = true;
   try {
     // The listing's own address may carry a query already (?tag=python).
     const address = new URL(url, window.location.origin);
-    address.searchParams.set("skip", skip);
+    address.searchParams.set("cursor", cursor);
     address.searchParams.set("limit", limit);
     const page = await api(`${address.pathname}${address.search}`);
     list.append(...page.posts.map(card));
-    button.dataset.skip = String(page.skip + page.posts.length);
-    button.href = `?${new URLSearchParams({ skip: button.dataset.skip, limit })}`;
-    button.hidden = !page.has_more;
+    // The address now says where the posts just added start: reloading it, or coming
+    // Back to it, shows them again (with a link to the newest), not the first page.
+    window.history.replaceState(window.history.state, "", addressOf(cursor));
+    if (page.next_cursor === null) {
+      button.hidden = true;
+    } else {
+      button.dataset.cursor = page.next_cursor;
+      button.href = addressOf(page.next_cursor);
+    }
   } catch (error) {
     errorBox.textContent = error.message;
     errorBox.hidden = false;
@@ -102,12 +119,16 @@ async function loadMore(event) {
   }
 }
 
-button?.addEventListener("click", loadMore);
-// With this script the link acts in place, as a button: it says so and answers Space too.
-button?.setAttribute("role", "button");
-button?.addEventListener("keydown", (event) => {
-  if (event.key === " ") {
-    event.preventDefault(); // not the page's scrolling
-    button.click();
-  }
-});
+if (button !== null) {
+  // Without JavaScript the link opens the older posts as a page of their own; here it
+  // appends them below, in place, as a button: it says so and answers Space too.
+  button.textContent = "Load more";
+  button.setAttribute("role", "button");
+  button.addEventListener("click", loadMore);
+  button.addEventListener("keydown", (event) => {
+    if (event.key === " ") {
+      event.preventDefault(); // not the page's scrolling
+      button.click();
+    }
+  });
+}
