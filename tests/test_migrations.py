@@ -279,6 +279,25 @@ async def add_plain_posts(engine: AsyncEngine, *contents: str) -> None:
         )
 
 
+async def test_the_slots_migration_keeps_the_total_and_going_below_it_sums_the_slots(
+    engine_before_drafts: AsyncEngine,
+) -> None:
+    """0014 spreads the total over 32 slots, the old total in the first; 0013 gets one row
+    holding the sum of the slots, whichever slots the writers used meanwhile."""
+    await upgrade_database(engine_before_drafts)
+    async with engine_before_drafts.connect() as connection:
+        slots = (await connection.execute(text("SELECT id, total FROM post_stats"))).all()
+    assert sorted(slots) == [(1, 3)] + [(slot, 0) for slot in range(2, 33)]
+    async with engine_before_drafts.begin() as connection:
+        await connection.execute(text("UPDATE post_stats SET total = 2 WHERE id = 7"))
+
+    await downgrade_database(engine_before_drafts, "0013")
+
+    async with engine_before_drafts.connect() as connection:
+        rows = (await connection.execute(text("SELECT id, total FROM post_stats"))).all()
+    assert rows == [(1, 5)]
+
+
 async def test_the_rendering_migration_renders_every_existing_post(
     engine_before_rendering: AsyncEngine,
 ) -> None:
