@@ -139,24 +139,8 @@ POSTGRESQL_TRIGGERS = (
     STATEMENT EXECUTE FUNCTION count_truncated_post_tags()
     """,
 )
-POSTGRESQL_DROPS = (
-    "DROP TRIGGER post_tags_counted_on_truncate ON post_tags",
-    "DROP TRIGGER post_tags_counted_on_update ON post_tags",
-    "DROP TRIGGER post_tags_counted_on_delete ON post_tags",
-    "DROP TRIGGER post_tags_counted_on_insert ON post_tags",
-    "DROP FUNCTION count_truncated_post_tags()",
-    "DROP FUNCTION count_updated_post_tags()",
-    "DROP FUNCTION count_deleted_post_tags()",
-    "DROP FUNCTION count_inserted_post_tags()",
-    "DROP TRIGGER posts_counted_on_truncate ON posts",
-    "DROP TRIGGER posts_counted_on_update ON posts",
-    "DROP TRIGGER posts_counted_on_delete ON posts",
-    "DROP TRIGGER posts_counted_on_insert ON posts",
-    "DROP FUNCTION count_truncated_posts()",
-    "DROP FUNCTION count_updated_posts()",
-    "DROP FUNCTION count_deleted_posts()",
-    "DROP FUNCTION count_inserted_posts()",
-)
+# The same triggers by name as 0006's: dropped by its statements.
+POSTGRESQL_DROPS = before.POSTGRESQL_DROPS
 SQLITE_TRIGGERS = (
     """
     CREATE TRIGGER posts_counted_on_insert AFTER INSERT ON posts WHEN NEW.status =
@@ -195,14 +179,7 @@ SQLITE_TRIGGERS = (
     NEW.status = 'published'; END
     """,
 )
-SQLITE_DROPS = (
-    "DROP TRIGGER post_tags_counted_on_update",
-    "DROP TRIGGER post_tags_counted_on_delete",
-    "DROP TRIGGER post_tags_counted_on_insert",
-    "DROP TRIGGER posts_counted_on_update",
-    "DROP TRIGGER posts_counted_on_delete",
-    "DROP TRIGGER posts_counted_on_insert",
-)
+SQLITE_DROPS = before.SQLITE_DROPS
 
 POSTGRESQL_SLOTS = (
     "ALTER TABLE post_stats DROP CONSTRAINT ck_post_stats_one_row",
@@ -272,7 +249,7 @@ def _is_postgresql() -> bool:
 
 def upgrade() -> None:
     postgresql = _is_postgresql()
-    _run(before.POSTGRESQL_DROPS if postgresql else before.SQLITE_DROPS)
+    _run(POSTGRESQL_DROPS if postgresql else SQLITE_DROPS)
     _run(POSTGRESQL_SLOTS if postgresql else SQLITE_SLOTS)
     _run(POSTGRESQL_TRIGGERS if postgresql else SQLITE_TRIGGERS)
     _run(POSTGRESQL_INDEXES if postgresql else SQLITE_INDEXES)
