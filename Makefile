@@ -36,11 +36,12 @@ test: $(INSTALLED) ## Run the whole test suite (SQLite and PostgreSQL)
 test-fast: $(INSTALLED) ## The inner loop: everything but browsers, servers and load tests
 	$(BIN)/pytest -n 2 -m "not slow and not browser and not measured and not image"
 
-# BENCH_DURATION=2s BENCH_WARMUP=1s makes a smoke run of about two minutes; see bench/runner.py.
+# BENCH_DURATION=2s BENCH_WARMUP=1s makes a smoke run of about two minutes; BENCH_DATASET=1m
+# seeds a million posts instead of 10,000; see bench/runner.py.
 bench: $(INSTALLED) ## Benchmark Inkwell against the sync, tutorial and raw designs (~15 min)
 	$(UV) pip install --quiet --python $(BIN)/python -r requirements-bench.txt
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 wrk)
-	BENCH_DURATION="$(BENCH_DURATION)" BENCH_WARMUP="$(BENCH_WARMUP)" BENCH_CONNECTIONS="$(BENCH_CONNECTIONS)" $(BIN)/python -m bench
+	BENCH_DURATION="$(BENCH_DURATION)" BENCH_WARMUP="$(BENCH_WARMUP)" BENCH_CONNECTIONS="$(BENCH_CONNECTIONS)" BENCH_DATASET="$(BENCH_DATASET)" $(BIN)/python -m bench
 
 FUZZ_SECONDS ?= 300
 fuzz: $(INSTALLED) ## Schemathesis on a real server, signed in then anonymous (FUZZ_SECONDS each)

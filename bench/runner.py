@@ -10,6 +10,8 @@ duration. Settings come from the environment:
     BENCH_POSTGRES_URL the database to create afresh and seed
                        (default postgresql://postgres@127.0.0.1:5432/inkwell_bench)
     BENCH_ONLY         comma-separated app names to run, e.g. "Inkwell PG,raw ceiling"
+    BENCH_DATASET      `10k` (default: 100 users, 10,000 posts) or `1m` (100,000 users,
+                       1,000,000 posts; seeding takes minutes on PostgreSQL, longer on SQLite)
 """
 
 import asyncio
@@ -52,7 +54,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
 RAW_RESULTS = RESULTS_DIR / "latest.raw"
 SUMMARY_LUA = ROOT / "bench" / "summary.lua"
-USERS, POSTS = 100, 10_000
+# The data sets `inkwell seed` writes for a run (BENCH_DATASET): (users, posts).
+DATASETS = {"10k": (100, 10_000), "1m": (100_000, 1_000_000)}
+USERS, POSTS = DATASETS[os.environ.get("BENCH_DATASET") or "10k"]
+# Seconds a seed may take: a million posts take minutes on a loaded machine, more on SQLite.
+SEED_TIMEOUT = 600 if POSTS <= 10_000 else 4 * 3600
 # The post page scenario: the first post, with this many comments, all on its one page.
 COMMENTS = 100
 READY_TIMEOUT_SECONDS = 30
@@ -61,9 +67,9 @@ POSTS_SCENARIO = "posts"
 POST_PAGE_SCENARIO = "post page"
 SLOW_SCENARIO = "slow I/O"
 SEARCH_SCENARIO = "search"
-# Two of the seeded words (inkwell.seed): nearly every post holds both, so the search ranks
-# and counts all 10,000 and highlights a page of them.
-SEARCH_PATH = "/api/search?q=database+index"
+# Two of the seeded words (inkwell.seed_text): about half the posts hold both, so the search
+# ranks and counts thousands and highlights a page of them.
+SEARCH_PATH = "/api/search?q=query+table"
 INKWELL_SEARCH = "Inkwell PG search"
 INKWELL_LISTING = "Inkwell PG listing"
 INKWELL = "Inkwell PG"
@@ -196,7 +202,7 @@ def seed(database_url: str) -> None:
         env=os.environ | {"DATABASE_URL": database_url},
         check=True,
         stdout=subprocess.DEVNULL,
-        timeout=600,
+        timeout=SEED_TIMEOUT,
     )
 
 

@@ -12,7 +12,7 @@ from inkwell.comments.models import Comment
 from inkwell.config import Settings
 from inkwell.likes.models import Like
 from inkwell.posts.models import Post, PostTag, Tag
-from inkwell.seed import LIKES_PER_USER
+from inkwell.seed import DEMO_PASSWORD, LIKES_PER_USER
 from inkwell.users.models import User
 from tests.factories import Factory
 
@@ -33,6 +33,7 @@ async def test_seed_adds_the_users_and_posts_asked_for(session: AsyncSession) ->
     )
     assert result.exit_code == 0, result.output
     assert "Added 7 users, 2500 posts and 12 comments" in result.output
+    assert f"Every seeded user's password is {DEMO_PASSWORD}" in result.output
     assert await session.scalar(select(func.count()).select_from(User)) == 7
     assert await session.scalar(select(func.count()).select_from(Post)) == 2500
     authors = await session.scalar(select(func.count(func.distinct(Post.user_id))))

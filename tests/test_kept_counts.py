@@ -17,7 +17,7 @@ from inkwell.search.models import TRIGGERS as SEARCH_TRIGGERS
 
 # The latest migrations to have (re)created each domain's triggers, with the copies they froze.
 frozen = importlib.import_module(
-    "inkwell.migrations.versions.20261130_0006_drafts_slugs_tags_profiles"
+    "inkwell.migrations.versions.20261205_0014_counter_slots_and_indexes"
 )
 frozen_conversation = importlib.import_module(
     "inkwell.migrations.versions.20261201_0007_conversation"
@@ -116,7 +116,7 @@ async def test_a_changed_trigger_is_told_apart_from_the_declaration(
 
 @pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
 def test_the_declaration_makes_what_the_migration_froze(dialect: Dialect) -> None:
-    """0006 keeps its own copy; the declarations, rendered, must not have drifted from it."""
+    """0014 keeps its own copy; the declarations, rendered, must not have drifted from it."""
     ran = frozen.POSTGRESQL_TRIGGERS if dialect == "postgresql" else frozen.SQLITE_TRIGGERS
     dropped = frozen.POSTGRESQL_DROPS if dialect == "postgresql" else frozen.SQLITE_DROPS
     created = [sql for counts in POSTS_COUNTS for sql in counts.create_statements(dialect)]

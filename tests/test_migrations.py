@@ -215,7 +215,7 @@ async def test_the_drafts_migration_publishes_existing_posts_at_their_date_with_
         ]
         counts = await connection.execute(text("SELECT post_count FROM users ORDER BY id"))
         assert counts.scalars().all() == [2, 1]
-        assert await connection.scalar(text("SELECT total FROM post_stats")) == 3
+        assert await connection.scalar(text("SELECT sum(total) FROM post_stats")) == 3
 
 
 async def test_a_post_cannot_be_a_draft_with_a_publication_date(
@@ -236,12 +236,12 @@ async def test_going_below_the_drafts_migration_counts_the_drafts_as_posts(
         await connection.execute(
             text("UPDATE posts SET status = 'draft', published_at = NULL WHERE id = 1")
         )
-        assert await connection.scalar(text("SELECT total FROM post_stats")) == 2
+        assert await connection.scalar(text("SELECT sum(total) FROM post_stats")) == 2
 
     await downgrade_database(engine_before_drafts, "0005")
 
     async with engine_before_drafts.connect() as connection:
-        assert await connection.scalar(text("SELECT total FROM post_stats")) == 3
+        assert await connection.scalar(text("SELECT sum(total) FROM post_stats")) == 3
         counts = await connection.execute(text("SELECT post_count FROM users ORDER BY id"))
         assert counts.scalars().all() == [2, 1]
         columns = await connection.run_sync(lambda c: inspect(c).get_columns("posts"))
@@ -277,6 +277,25 @@ async def add_plain_posts(engine: AsyncEngine, *contents: str) -> None:
             ),
             [{"content": content} for content in contents],
         )
+
+
+async def test_the_slots_migration_keeps_the_total_and_going_below_it_sums_the_slots(
+    engine_before_drafts: AsyncEngine,
+) -> None:
+    """0014 spreads the total over 32 slots, the old total in the first; 0013 gets one row
+    holding the sum of the slots, whichever slots the writers used meanwhile."""
+    await upgrade_database(engine_before_drafts)
+    async with engine_before_drafts.connect() as connection:
+        slots = (await connection.execute(text("SELECT id, total FROM post_stats"))).all()
+    assert sorted(slots) == [(1, 3)] + [(slot, 0) for slot in range(2, 33)]
+    async with engine_before_drafts.begin() as connection:
+        await connection.execute(text("UPDATE post_stats SET total = 2 WHERE id = 7"))
+
+    await downgrade_database(engine_before_drafts, "0013")
+
+    async with engine_before_drafts.connect() as connection:
+        rows = (await connection.execute(text("SELECT id, total FROM post_stats"))).all()
+    assert rows == [(1, 5)]
 
 
 async def test_the_rendering_migration_renders_every_existing_post(

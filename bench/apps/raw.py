@@ -3,7 +3,7 @@
 It produces the document Inkwell's `GET /api/posts` does for an anonymous reader (posts with
 their rendered HTML, excerpt, tags, kept like and comment counts and authors; total,
 has_more) in one round trip to the database, with nothing between the socket and the SQL.
-Like Inkwell, it reads the total from the count the database keeps (migration 0003).
+Like Inkwell, it reads the total from the count the database keeps (migrations 0003, 0014: slots summed).
 """
 
 from collections.abc import AsyncIterator
@@ -26,13 +26,13 @@ SELECT p.id, p.title, p.content, p.content_html, p.excerpt, p.date_posted, p.upd
        (SELECT string_agg(t.name, ',') FROM post_tags AS pt JOIN tags AS t ON t.id = pt.tag_id
         WHERE pt.post_id = p.id) AS tags,
        u.username, u.display_name, u.image_file,
-       (SELECT total FROM post_stats WHERE id = 1) AS total
+       (SELECT sum(total) FROM post_stats) AS total
 FROM posts AS p JOIN users AS u ON u.id = p.user_id
 WHERE p.status = 'published'
 ORDER BY p.published_at DESC, p.id DESC
 LIMIT $1 OFFSET $2
 """
-COUNT_SQL = "SELECT total FROM post_stats WHERE id = 1"
+COUNT_SQL = "SELECT sum(total) FROM post_stats"
 MAX_LIMIT = 100
 INVALID_PAGE = b'{"detail":"skip must be >= 0 and limit within 1..100"}'
 

@@ -13,7 +13,7 @@ import uvicorn
 from fastapi import APIRouter, FastAPI
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
-from rich.progress import Progress
+from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.app import create_app
@@ -23,6 +23,7 @@ from inkwell.errors import NotFound
 from inkwell.migrations import downgrade_database, upgrade_database
 from inkwell.operations.logs import logging_config
 from inkwell.security import PasswordHasher
+from inkwell.seed import DEMO_PASSWORD, work
 from inkwell.seed import seed as seed_data
 from inkwell.users import service as users
 from inkwell.users.models import ADMIN, USER
@@ -182,11 +183,14 @@ def seed(
     posts: Annotated[int, typer.Option(min=0, help="Posts to create")] = 10_000,
     comments: Annotated[int, typer.Option(min=0, help="Comments under the first post")] = 0,
 ) -> None:
-    """Fill the database with demo users and posts (and comments under the first post)."""
+    """Fill the database with demo users, posts, tags and likes (and comments under the first
+    post); every user signs in with the demo password it prints. A million posts take
+    minutes: COPY on PostgreSQL (as the role that owns the tables), large transactions on
+    SQLite."""
     settings = Settings()
 
     async def run(progress: Progress) -> None:
-        task = progress.add_task("Seeding", total=users + posts + comments)
+        task = progress.add_task("Seeding", total=work(users, posts, comments))
         engine = create_engine(settings)
         try:
             await upgrade_database(engine)
@@ -207,9 +211,11 @@ def seed(
         finally:
             await engine.dispose()
 
-    with Progress() as progress:
+    columns = (*Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns) as progress:
         asyncio.run(run(progress))
     typer.echo(f"Added {users} users, {posts} posts and {comments} comments.")
+    typer.echo(f"Every seeded user's password is {DEMO_PASSWORD}")
 
 
 def _set_role(username: str, role: str) -> None:

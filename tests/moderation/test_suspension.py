@@ -79,7 +79,7 @@ async def kept_and_counted(engine: AsyncEngine) -> tuple[dict[str, Any], dict[st
     active = User.suspended_at.is_(None)
     async with engine.connect() as connection:
         kept = {
-            "total": await connection.scalar(select(PostStats.total)),
+            "total": await connection.scalar(select(func.sum(PostStats.total))),
             "tags": dict((await connection.execute(select(Tag.name, Tag.post_count))).all()),
             "posts": {
                 row.id: (row.comment_count, row.like_count)

@@ -26,7 +26,7 @@ from tests.conftest import RENDERED, Account, Api
 async def kept_counts(engine: AsyncEngine) -> tuple[int, dict[int, int]]:
     """The total and each author's count, as the database keeps them."""
     async with engine.connect() as connection:
-        total = await connection.scalar(select(PostStats.total))
+        total = await connection.scalar(select(func.sum(PostStats.total)))
         authors = await connection.execute(select(User.id, User.post_count))
     return total or 0, dict(authors.all())
 

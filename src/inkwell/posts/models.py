@@ -21,6 +21,8 @@ DRAFT = "draft"
 PUBLISHED = "published"
 STATUS_MAX_LENGTH = 9
 TAGS_PER_POST = 5
+# The rows of post_stats (migration 0014): more than the writers that may run at once.
+STATS_SLOTS = 32
 
 # What the listings' partial indexes hold: the statement says it as a literal, not a bound
 # parameter, so both planners can prove a listing's rows are in the index.
@@ -124,11 +126,13 @@ is_published = Post.status == literal_column(f"'{PUBLISHED}'")
 
 
 class PostStats(Base):
-    """The one row holding how many published posts there are, kept by the database's
-    triggers on posts (posts/counters.py): a listing reads it instead of counting the table."""
+    """How many published posts there are, kept by the database's triggers on posts
+    (posts/counters.py) in STATS_SLOTS rows whose sum is the count: concurrent writers each
+    change a different row (kept_counts.Total). A listing sums them instead of counting
+    the table (`total_published`)."""
 
     __tablename__ = "post_stats"
-    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+    __table_args__ = (CheckConstraint(f"id BETWEEN 1 AND {STATS_SLOTS}", name="slot"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     total: Mapped[int]

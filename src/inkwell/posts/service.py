@@ -75,15 +75,14 @@ def _drafts_count() -> Any:
 
 def _total(listing: Listing) -> Select[Any]:
     """The count the database keeps: one row read, however many posts (drafts, an author's
-    few, are counted). The one row of post_stats is read by its key: every published post
-    updates it, and a scan would walk the dead versions the updates leave until vacuum."""
+    few, are counted); the total is the sum of post_stats' few slots (kept_counts.Total)."""
     if listing == "author":
         return select(User.post_count).where(User.id == bindparam("author_id"))
     if listing == "tag":
         return select(Tag.post_count).where(Tag.name == bindparam("tag"))
     if listing == "drafts":
         return select(_drafts_count())
-    return select(PostStats.total).where(PostStats.id == 1)
+    return select(func.coalesce(func.sum(PostStats.total), 0))
 
 
 def _tag_names() -> Any:
@@ -532,7 +531,10 @@ async def count_author(session: AsyncSession, user_id: int, *, counted: bool) ->
         .where(Post.user_id == user_id, is_published)
         .scalar_subquery()
     )
-    await session.execute(update(PostStats).values(total=change(PostStats.total, published)))
+    # Any one slot takes the change: the total is their sum.
+    await session.execute(
+        update(PostStats).where(PostStats.id == 1).values(total=change(PostStats.total, published))
+    )
     theirs = select(PostTag.tag_id).join(Post, Post.id == PostTag.post_id)
     theirs = theirs.where(Post.user_id == user_id, _TAG_PUBLISHED)
     per_tag = (

@@ -1,4 +1,5 @@
-"""What search keeps in the database beside the models: the index of posts.
+"""What search keeps in the database beside the models: the index of posts (and, on
+PostgreSQL, the trigram index of users' names).
 
 The database keeps it (migration 0013) in the writer's transaction; no model maps it, since
 it differs by dialect: PostgreSQL's `posts.search_vector` (generated) and its GIN index,
@@ -11,6 +12,8 @@ from typing import Any
 
 POSTGRESQL_VECTOR = "search_vector"
 POSTGRESQL_INDEX = "ix_posts_search_vector"
+# The trigrams of users' names, for the user search's `LIKE '%word%'` (migration 0014).
+POSTGRESQL_NAMES_INDEX = "ix_users_names_trigrams"
 SQLITE_INDEX = "post_search"
 # The triggers keeping the index (and posts.search_tags), by dialect: not counts, so not
 # declared with kept_counts; their statements are frozen in migration 0013.
@@ -34,4 +37,4 @@ def mapped(name: str | None, type_: str, parent_names: Mapping[Any, str | None])
         return not (name or "").startswith(SQLITE_INDEX)
     if type_ == "column":
         return not (name == POSTGRESQL_VECTOR and parent_names.get("table_name") == "posts")
-    return name != POSTGRESQL_INDEX
+    return name not in {POSTGRESQL_INDEX, POSTGRESQL_NAMES_INDEX}

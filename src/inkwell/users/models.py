@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Index, String, exists, true
+from sqlalchemy import ColumnElement, Index, String, exists, text, true
 from sqlalchemy.orm import (
     InstrumentedAttribute,
     Mapped,
@@ -124,3 +124,6 @@ def is_active(user_id: ColumnElement[int] | InstrumentedAttribute[int]) -> Colum
 # than by an index, so accounts that predate the rule keep their names.
 Index("uq_users_username_key", User.username_key, unique=True)
 Index("uq_users_email_key", User.email_key, unique=True)
+# The few suspended users (migration 0014): `is_active` probes this, not the whole table.
+_SUSPENDED = text("suspended_at IS NOT NULL")
+Index("ix_users_suspended_id", User.id, postgresql_where=_SUSPENDED, sqlite_where=_SUSPENDED)

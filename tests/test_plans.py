@@ -1,0 +1,261 @@
+"""Plans that stay indexed: at 100,000 posts, after ANALYZE, no statement a listing, a page
+or a count sends scans a table that grows with the posts or the users.
+
+The database is seeded once for the module (inkwell.seed: COPY, well under a minute on an
+idle machine), the app is started on it, every request below is made and every statement
+it sends is recorded with its parameters, then EXPLAINed as the app ran it. A sequential
+scan of a table holding BIG_TABLE rows or more fails the request's test, with the plan.
+"""
+
+import json
+import random
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from inkwell.app import create_app
+from inkwell.config import Settings
+from inkwell.db import create_engine, create_sessionmaker
+from inkwell.migrations import upgrade_database
+from inkwell.security import PasswordHasher
+from inkwell.seed import DEMO_PASSWORD, seed
+from tests.conftest import NO_RATE_LIMITS, SECRET_KEY, StartedApp, postgres_database, started
+
+pytestmark = [pytest.mark.slow, pytest.mark.measured]
+
+POSTS, USERS, COMMENTS = 100_000, 5_000, 200
+FOLLOWS_PER_USER = 10
+BIG_TABLE = 1_000
+
+
+@dataclass(frozen=True)
+class World:
+    """The seeded database, the app started on it, and who is who in it."""
+
+    engine: AsyncEngine
+    app: StartedApp
+    names: dict[str, Any]
+    reader_headers: dict[str, str]
+
+
+async def _seeded(url: str) -> None:
+    engine = create_engine(Settings(database_url=url))
+    try:
+        await upgrade_database(engine)
+        hasher = PasswordHasher(time_cost=1, memory_cost_kib=64, max_concurrent=1)
+        async with create_sessionmaker(engine).begin() as session:
+            await seed(
+                session, hasher, users=USERS, posts=POSTS, comments=COMMENTS, rng=random.Random(1)
+            )
+        async with engine.begin() as connection:
+            # Everyone follows a few others (the feed, the profiles' counts).
+            await connection.execute(
+                text(
+                    "INSERT INTO follows (follower_id, followed_id, created_at) "
+                    "SELECT DISTINCT u.id, (u.id * 7 + k * 131) % :users + 1, now() "
+                    "FROM users AS u, generate_series(1, :follows) AS k "
+                    "WHERE (u.id * 7 + k * 131) % :users + 1 <> u.id"
+                ),
+                {"users": USERS, "follows": FOLLOWS_PER_USER},
+            )
+        async with engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.exec_driver_sql("VACUUM ANALYZE")
+    finally:
+        await engine.dispose()
+
+
+async def _names(engine: AsyncEngine) -> dict[str, Any]:
+    """The subjects of the requests: the most prolific author, a light one, the reader (an
+    author with drafts), the commented post, a tag."""
+    async with engine.connect() as connection:
+        heavy = (
+            await connection.execute(
+                text("SELECT id, username FROM users ORDER BY post_count DESC, id LIMIT 1")
+            )
+        ).one()
+        light = (
+            await connection.execute(
+                text("SELECT id, username FROM users WHERE post_count = 1 ORDER BY id LIMIT 1")
+            )
+        ).one()
+        reader = (
+            await connection.execute(
+                text(
+                    "SELECT u.id, u.username FROM users AS u JOIN posts AS p ON p.user_id = u.id "
+                    "WHERE p.status = 'draft' ORDER BY u.id LIMIT 1"
+                )
+            )
+        ).one()
+        post = (
+            await connection.execute(
+                text("SELECT id, slug FROM posts ORDER BY comment_count DESC, id LIMIT 1")
+            )
+        ).one()
+    return {
+        "heavy": heavy.username,
+        "heavy_id": heavy.id,
+        "light": light.username,
+        "light_id": light.id,
+        "reader": reader.username,
+        "post": post.id,
+        "slug": post.slug,
+        "tag": "python",
+        "words": "postgresql+indexes",
+    }
+
+
+@pytest.fixture(scope="module")
+async def world(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, testrun_uid: str
+) -> AsyncIterator[World]:
+    async with postgres_database(f"inkwell_plans_{testrun_uid[:8]}_{worker_id}") as url:
+        await _seeded(url)
+        settings = Settings(
+            environment="test",
+            database_url=url,
+            media_dir=tmp_path_factory.mktemp("media"),
+            argon2_time_cost=1,
+            argon2_memory_cost_kib=64,
+            secret_key=SECRET_KEY,
+            notification_email_sweep_seconds=0,
+            **NO_RATE_LIMITS,
+        )
+        engine = create_engine(settings)
+        names = await _names(engine)
+        async with started(create_app(settings)) as app:
+            transport = ASGITransport(app=app)
+            async with AsyncClient(transport=transport, base_url="http://test") as client:
+                response = await client.post(
+                    "/api/users/token",
+                    data={"username": names["reader"], "password": DEMO_PASSWORD},
+                )
+                assert response.status_code == 200, response.text
+            token = response.json()["access_token"]
+            yield World(engine, app, names, {"Authorization": f"Bearer {token}"})
+        await engine.dispose()
+
+
+# Everything an anonymous reader asks for that lists, pages or counts.
+ANONYMOUS = (
+    "/",
+    "/?skip=40",
+    "/api/posts",
+    "/api/posts?skip=2000",
+    "/api/posts?tag={tag}",
+    "/api/users/{heavy_id}/posts",
+    "/api/users/{heavy_id}/posts?skip=2000",
+    "/api/users/{light_id}/posts",
+    "/api/users/{heavy_id}",
+    "/api/tags",
+    "/api/search?q={words}",
+    "/api/posts/{post}",
+    "/api/posts/{post}/comments",
+    "/posts/{post}-{slug}",
+    "/@{heavy}",
+    "/@{light}",
+    "/users/{heavy_id}/posts",
+    "/tags/{tag}",
+    "/search?q={words}",
+    "/feed.atom",
+    "/@{heavy}/feed.atom",
+    "/tags/{tag}/feed.atom",
+    "/sitemap.xml",
+    "/sitemaps/posts-1.xml",
+    "/sitemaps/authors-1.xml",
+    "/conduit/api/articles",
+    "/conduit/api/articles?author={heavy}",
+    "/conduit/api/articles?tag={tag}",
+    "/conduit/api/articles?favorited={light}",
+    "/conduit/api/tags",
+    "/conduit/api/profiles/{heavy}",
+)
+# And a signed-in reader.
+SIGNED_IN = (
+    "/api/feed",
+    "/api/users/me/drafts",
+    "/api/users/me",
+    "/api/notifications",
+    "/api/notifications/unread-count",
+    "/api/posts",
+    "/api/posts?tag={tag}",
+)
+
+
+@dataclass
+class Sent:
+    statement: str
+    parameters: Any
+
+
+async def statements_of(world: World, path: str, headers: dict[str, str]) -> list[Sent]:
+    """Every statement the request sends, with its parameters."""
+    sent: list[Sent] = []
+
+    def record(*args: Any) -> None:
+        sent.append(Sent(args[2], args[3]))
+
+    engines = [world.app.state["engine"].sync_engine, world.app.state["reader"].engine.sync_engine]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        transport = ASGITransport(app=world.app)
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.get(path.format(**world.names), headers=headers)
+        assert response.status_code < 400, (path, response.status_code, response.text[:500])
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+    return [s for s in sent if s.statement.lstrip().split()[0].upper() in {"SELECT", "WITH"}]
+
+
+def scans(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(node type, relation) of every node of a JSON plan."""
+    yield plan["Node Type"], plan.get("Relation Name", "")
+    for child in plan.get("Plans", ()):
+        yield from scans(child)
+
+
+async def sequential_scans_of_big_tables(world: World, sent: list[Sent]) -> list[str]:
+    async with world.engine.connect() as connection:
+        big = set(
+            await connection.scalars(
+                text(
+                    "SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples >= :rows "
+                    "AND relnamespace = 'public'::regnamespace"
+                ),
+                {"rows": BIG_TABLE},
+            )
+        )
+        assert {"posts", "users", "post_tags", "likes", "follows"} <= big
+        found = []
+        for statement in sent:
+            rows = await connection.exec_driver_sql(
+                f"EXPLAIN (FORMAT JSON) {statement.statement}", tuple(statement.parameters or ())
+            )
+            document = rows.scalar_one()
+            plan = (json.loads(document) if isinstance(document, str) else document)[0]["Plan"]
+            scanned = {relation for node, relation in scans(plan) if node == "Seq Scan"}
+            if scanned & big:
+                found.append(f"{sorted(scanned & big)} in {statement.statement}")
+    return found
+
+
+@pytest.mark.parametrize("path", ANONYMOUS)
+async def test_no_anonymous_read_scans_a_growing_table(world: World, path: str) -> None:
+    sent = await statements_of(world, path, {})
+
+    assert sent, "the request sent no statement"
+    assert await sequential_scans_of_big_tables(world, sent) == []
+
+
+@pytest.mark.parametrize("path", SIGNED_IN)
+async def test_no_signed_in_read_scans_a_growing_table(world: World, path: str) -> None:
+    sent = await statements_of(world, path, world.reader_headers)
+
+    assert await sequential_scans_of_big_tables(world, sent) == []
