@@ -56,6 +56,8 @@ async def test_an_admin_is_offered_delete_with_a_confirm_step_on_anyones_post(
     assert 'data-method="DELETE"' in form
     assert "Yes, delete it" in form
     assert 'id="author-tools"' not in html  # no editing someone else's post
+    assert 'src="/static/js/forms.js"' in html  # which sends the form
+    assert 'src="/static/js/editor.js"' not in html
 
 
 @pytest.mark.parametrize("who", ["reader", "author"])
