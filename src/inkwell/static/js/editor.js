@@ -224,7 +224,8 @@ const AUTOSAVE_AFTER_MS = 3000;
 function autosave(form) {
   const status = document.createElement("p");
   status.className = "small text-body-secondary mb-2";
-  status.setAttribute("role", "status");
+  // Announced as it changes, without being a second status beside the editor's own.
+  status.setAttribute("aria-live", "polite");
   status.dataset.autosaveStatus = "";
   form.querySelector("[data-markdown-editor]").after(status);
   const fields = KEPT_FIELDS.map((name) => form.elements[name]).filter(Boolean);
