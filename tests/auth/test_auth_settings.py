@@ -96,3 +96,9 @@ def test_an_access_token_may_not_outlast_the_session_that_issued_it() -> None:
     with pytest.raises(ValidationError, match="must be shorter than SESSION_DAYS"):
         make_settings(access_token_expire_minutes=24 * 60, session_days=1)
     assert make_settings(access_token_expire_minutes=24 * 60 - 1, session_days=1).session_days == 1
+
+
+def test_a_session_may_not_end_sooner_after_its_start_than_after_its_last_use() -> None:
+    with pytest.raises(ValidationError, match="SESSION_MAX_DAYS must be at least SESSION_DAYS"):
+        make_settings(session_days=30, session_max_days=20)
+    assert make_settings(session_days=30, session_max_days=30).session_max_days == 30

@@ -3,7 +3,7 @@ what a copy of it can do, ending one session, all of them, and the list of them.
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -321,6 +321,51 @@ async def test_a_session_used_within_14_days_lasts_14_more(
         let_access_token_expire(firefox)
         clock(timedelta(days=days))
         assert (await firefox.get(ME)).status_code == 200, f"day {days}"
+
+
+async def used_every_13_days_until(
+    browser: AsyncClient, clock: Callable[[timedelta], None], last_day: int
+) -> None:
+    """Renews the session every 13 days, and on `last_day`."""
+    for days in [*range(13, last_day, 13), last_day]:
+        let_access_token_expire(browser)
+        clock(timedelta(days=days))
+        assert (await browser.get(ME)).status_code == 200, f"day {days}"
+
+
+async def test_a_session_used_every_13_days_ends_90_days_after_its_sign_in(
+    firefox: AsyncClient, clock: Callable[[timedelta], None]
+) -> None:
+    """SESSION_MAX_DAYS: renewed within 14 days each time, it still ends at 90."""
+    await used_every_13_days_until(firefox, clock, 89)
+    let_access_token_expire(firefox)
+    clock(timedelta(days=90, seconds=1))
+    assert (await firefox.get(ME)).status_code == 401
+
+
+async def test_a_renewal_near_the_maximum_age_lasts_only_until_it(
+    firefox: AsyncClient, engine: AsyncEngine, clock: Callable[[timedelta], None]
+) -> None:
+    async with engine.connect() as connection:
+        started = await connection.scalar(select(SignInSession.created_at))
+    assert started is not None
+    await used_every_13_days_until(firefox, clock, 85)
+    async with engine.connect() as connection:
+        ends = await connection.scalar(select(SignInSession.expires_at))
+    assert ends == started + timedelta(days=90)
+    listed = (await firefox.get("/api/sessions")).json()
+    assert [datetime.fromisoformat(item["expires_at"]) for item in listed] == [ends]
+
+
+async def test_a_renewal_far_from_the_maximum_age_costs_one_statement_still(
+    firefox: AsyncClient, count_statements: StatementCounter, clock: Callable[[timedelta], None]
+) -> None:
+    await used_every_13_days_until(firefox, clock, 59)
+    let_access_token_expire(firefox)
+    clock(timedelta(days=60))
+    count_statements.statements.clear()
+    assert (await firefox.get(ME)).status_code == 200
+    assert sum(s.startswith("UPDATE sign_in_sessions") for s in count_statements.statements) == 1
 
 
 async def test_the_list_shows_each_session_with_its_device_and_marks_the_current_one(

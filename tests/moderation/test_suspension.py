@@ -9,11 +9,21 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import aliased
 
+from inkwell.comments import service as comments
 from inkwell.comments.models import Comment
+from inkwell.db import create_sessionmaker
+from inkwell.errors import DomainError
+from inkwell.follows import service as follows_service
+from inkwell.follows.models import Follow
+from inkwell.likes import service as likes
 from inkwell.likes.models import Like
+from inkwell.moderation import service as moderation
 from inkwell.moderation.models import AuditEntry
+from inkwell.posts import service as posts
+from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.posts.models import PUBLISHED, Post, PostStats, PostTag, Tag
 from inkwell.users.models import User
 from tests.conftest import PASSWORD, Account, Api
@@ -87,6 +97,12 @@ async def kept_and_counted(engine: AsyncEngine) -> tuple[dict[str, Any], dict[st
                     select(Post.id, Post.comment_count, Post.like_count)
                 )
             },
+            "follows": {
+                row.id: (row.follower_count, row.following_count)
+                for row in await connection.execute(
+                    select(User.id, User.follower_count, User.following_count)
+                )
+            },
         }
         published = (
             select(func.count())
@@ -113,6 +129,17 @@ async def kept_and_counted(engine: AsyncEngine) -> tuple[dict[str, Any], dict[st
                 .scalar_subquery()
             )
 
+        def follows(mine: Any, theirs: Any) -> Any:
+            """Everyone's follows (as the follower or the followed) with someone active."""
+            other = aliased(User)
+            return (
+                select(func.count())
+                .select_from(Follow)
+                .join(other, other.id == theirs)
+                .where(mine == User.id, other.suspended_at.is_(None))
+                .scalar_subquery()
+            )
+
         counted = {
             "total": await connection.scalar(published),
             "tags": dict((await connection.execute(per_tag)).all()),
@@ -120,6 +147,16 @@ async def kept_and_counted(engine: AsyncEngine) -> tuple[dict[str, Any], dict[st
                 row[0]: (row[1], row[2])
                 for row in await connection.execute(
                     select(Post.id, per_post(Comment), per_post(Like))
+                )
+            },
+            "follows": {
+                row[0]: (row[1], row[2])
+                for row in await connection.execute(
+                    select(
+                        User.id,
+                        follows(Follow.followed_id, Follow.follower_id),
+                        follows(Follow.follower_id, Follow.followed_id),
+                    )
                 )
             },
         }
@@ -295,3 +332,134 @@ async def test_the_signed_in_user_is_told_their_role(client: AsyncClient, world:
     admin = await client.get("/api/users/me", headers=world.admin.headers)
     reader = await client.get("/api/users/me", headers=world.reader.headers)
     assert (admin.json()["role"], reader.json()["role"]) == ("admin", "user")
+
+
+async def test_follower_counts_leave_out_a_suspended_user_until_it_is_lifted(
+    client: AsyncClient, world: World
+) -> None:
+    await follow(client, world.villain, world.writer)
+
+    async def counts(who: Account) -> tuple[int, int]:
+        user = (await client.get(f"/api/users/{who.id}")).json()
+        return user["follower_count"], user["following_count"]
+
+    before = (await counts(world.writer), await counts(world.reader))
+    await change(client, world, "suspend", world.villain)
+    assert (await counts(world.writer), await counts(world.reader)) == ((1, 0), (0, 1))
+    await change(client, world, "unsuspend", world.villain)
+    assert (await counts(world.writer), await counts(world.reader)) == before == ((2, 0), (0, 2))
+
+
+async def test_no_one_follows_or_unfollows_a_suspended_user(
+    client: AsyncClient, world: World
+) -> None:
+    await change(client, world, "suspend", world.villain)
+    path = f"/api/users/{world.villain.id}/follow"
+    for method in ("PUT", "DELETE"):
+        answer = await client.request(method, path, headers=world.writer.headers)
+        assert (answer.status_code, answer.json()["code"]) == (404, "user_not_found")
+
+
+# What the villain (or someone with them) writes while an admin suspends them: each changes
+# a count the suspension takes the villain out of.
+Write = Any
+
+
+def _writes(world: World) -> dict[str, Write]:
+    async def like(session: AsyncSession) -> None:
+        await likes.like(session, world.villain.id, world.other["id"])
+
+    async def unlike(session: AsyncSession) -> None:
+        await likes.unlike(session, world.villain.id, world.essay["id"])
+
+    async def add_comment(session: AsyncSession) -> None:
+        villain = await session.get_one(User, world.villain.id)
+        await comments.add_comment(session, villain, world.other["id"], "In flight")
+
+    async def publish(session: AsyncSession) -> None:
+        villain = await session.get_one(User, world.villain.id)
+        await posts.create_post(
+            session, villain, "In flight", "Text", markdown=MarkdownRenderer(), tags=["ink"]
+        )
+
+    async def follow_writer(session: AsyncSession) -> None:
+        await follows_service.follow(session, world.villain.id, world.writer.id)
+
+    async def unfollowed(session: AsyncSession) -> None:
+        await follows_service.unfollow(session, world.reader.id, world.villain.id)
+
+    return {
+        "like": like,
+        "unlike": unlike,
+        "comment": add_comment,
+        "publish": publish,
+        "follow": follow_writer,
+        "unfollowed": unfollowed,
+    }
+
+
+WRITES = ["like", "unlike", "comment", "publish", "follow", "unfollowed"]
+# Long enough for a statement that does not wait to have finished.
+WAITING = 0.3
+
+
+@pytest.fixture
+async def other_post(world: World, factory: Factory) -> World:
+    world.other = await factory.post(world.writer, title="Other", tags=["ink"])
+    return world
+
+
+async def _suspend(engine: AsyncEngine, world: World) -> None:
+    async with create_sessionmaker(engine)() as session:
+        admin = await session.get_one(User, world.admin.id)
+        await moderation.suspend(session, admin, world.villain.id)
+        await session.commit()
+
+
+@pytest.mark.parametrize("write", WRITES)
+async def test_a_write_under_way_when_a_suspension_begins_is_counted_out_exactly_once(
+    client: AsyncClient, engine: AsyncEngine, other_post: World, write: str
+) -> None:
+    """The suspension waits for the write to commit, then counts it out with the rest; lifting
+    it puts back exactly what was taken (no write counted twice)."""
+    world = other_post
+    async with create_sessionmaker(engine)() as writing:
+        await _writes(world)[write](writing)
+        suspension = asyncio.create_task(_suspend(engine, world))
+        await asyncio.sleep(WAITING)
+        assert not suspension.done()  # it waits for the write under way
+        await writing.commit()
+    await suspension
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+    await change(client, world, "unsuspend", world.villain)
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+
+
+@pytest.mark.parametrize("write", WRITES)
+async def test_a_write_arriving_during_a_suspension_waits_for_it_then_writes_nothing(
+    client: AsyncClient, engine: AsyncEngine, other_post: World, write: str
+) -> None:
+    world = other_post
+    before = await kept_and_counted(engine)
+
+    async def attempt() -> None:
+        async with create_sessionmaker(engine)() as writing:
+            await _writes(world)[write](writing)
+            await writing.commit()
+
+    async with create_sessionmaker(engine)() as suspending:
+        admin = await suspending.get_one(User, world.admin.id)
+        await moderation.suspend(suspending, admin, world.villain.id)
+        writer = asyncio.create_task(attempt())
+        await asyncio.sleep(WAITING)
+        assert not writer.done()  # it waits for the suspension under way
+        await suspending.commit()
+    with pytest.raises(DomainError) as refused:
+        await writer
+    assert refused.value.status_code in (403, 404)
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+    await change(client, world, "unsuspend", world.villain)
+    assert await kept_and_counted(engine) == before

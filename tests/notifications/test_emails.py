@@ -126,7 +126,7 @@ async def test_a_comment_emails_the_posts_author_once_with_the_comment_and_a_way
     assert message["Subject"] == "reader commented on your post “On ink”"
     body = message.get_content().replace("\r\n", "\n")
     assert "> Lovely *ink*.\n> Second line." in body
-    assert f"{PUBLIC_BASE_URL}{post['url']}#comment-{said['id']}" in body
+    assert f"{PUBLIC_BASE_URL}{post['url']}?comment={said['id']}#comment-{said['id']}" in body
     assert f"{PUBLIC_BASE_URL}/unsubscribe?token={unsubscribe_token(message)}" in body
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["Message-ID"] == "<notification-1@blog.example.org>"
@@ -194,7 +194,7 @@ def test_the_links_of_an_email_have_one_slash_after_a_public_base_url_ending_in_
     settings: Settings,
 ) -> None:
     text = composed(settings.model_copy(update={"public_base_url": f"{PUBLIC_BASE_URL}/"}))
-    assert f" {PUBLIC_BASE_URL}/posts/3-on-ink#comment-5\n" in text
+    assert f" {PUBLIC_BASE_URL}/posts/3-on-ink?comment=5#comment-5\n" in text
     assert f" {PUBLIC_BASE_URL}/unsubscribe?token=" in text
 
 

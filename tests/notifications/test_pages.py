@@ -88,7 +88,7 @@ async def test_the_notifications_page_lists_them_escaped_newest_first(
     html = response.text
     assert html.index('data-kind="follow"') < html.index('data-kind="comment"')
     assert "started following you" in html
-    assert f'href="{post["url"]}#comment-' in html
+    assert f'href="{post["url"]}?comment=' in html
     assert 'href="/@reader"' in html
     assert html.count('data-read="false"') == 2
     assert inline_code(html) == []

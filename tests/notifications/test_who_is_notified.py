@@ -45,7 +45,7 @@ async def test_a_comment_tells_the_posts_author_with_the_actor_and_a_link(
         },
         "post_id": post["id"],
         "comment_id": said["id"],
-        "link": f"{post['url']}#comment-{said['id']}",
+        "link": f"{post['url']}?comment={said['id']}#comment-{said['id']}",
     }
     assert (page["total"], page["unread"], page["has_more"]) == (1, 1, False)
     assert await kinds_of(client, reader) == []

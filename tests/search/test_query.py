@@ -1,9 +1,10 @@
-"""The query syntax: PostgreSQL's websearch syntax, read the same way for SQLite's FTS5, where
-every word is quoted so that no user text is ever FTS5 syntax."""
+"""The query syntax: PostgreSQL's websearch syntax, parsed once and handed to each database in
+its own syntax (FTS5's MATCH, PostgreSQL's to_tsquery), where every word is quoted so that no
+user text is ever either syntax."""
 
 import pytest
 
-from inkwell.search.query import SearchQuery, parse, to_fts5
+from inkwell.search.query import SearchQuery, parse, to_fts5, to_tsquery
 
 
 def fts5(text: str) -> str | None:
@@ -31,8 +32,8 @@ def test_a_minus_excludes_a_word_or_a_phrase() -> None:
     assert fts5('salad -onion -"red pepper"') == '((("salad")) NOT "onion") NOT "red pepper"'
 
 
-def test_stop_words_are_dropped_as_postgresql_drops_them() -> None:
-    assert fts5('"the best of tomatoes"') == '("best tomatoes")'
+def test_stop_words_are_dropped_at_a_phrases_ends_and_hold_their_place_inside() -> None:
+    assert fts5('"the best of tomatoes"') == '("best of tomatoes")'
 
 
 def test_fts5_syntax_in_the_text_is_only_words() -> None:
@@ -57,3 +58,37 @@ def test_the_words_looked_for_are_those_not_excluded_each_once() -> None:
 
     assert isinstance(query, SearchQuery)
     assert query.words == ("basil", "tomato")
+
+
+def tsquery(text: str) -> str | None:
+    query = parse(text)
+    return None if query is None else to_tsquery(query)
+
+
+@pytest.mark.parametrize(
+    ("text", "fts5_expression", "tsquery_text"),
+    [
+        ("tomato garden", '("tomato") AND ("garden")', "(('tomato')) & (('garden'))"),
+        ("tomato or basil", '("tomato" OR "basil")', "(('tomato') | ('basil'))"),
+        ("tomato or -basil", '(("tomato")) NOT "basil"', "(('tomato')) & !('basil')"),
+        (
+            '"best of tomatoes" -"red pepper"',
+            '(("best of tomatoes")) NOT "red pepper"',
+            "(('best' <2> 'tomatoes')) & !('red' <-> 'pepper')",
+        ),
+    ],
+)
+def test_both_databases_are_handed_the_same_parse(
+    text: str, fts5_expression: str, tsquery_text: str
+) -> None:
+    assert (fts5(text), tsquery(text)) == (fts5_expression, tsquery_text)
+
+
+def test_an_or_before_an_exclusion_is_dropped() -> None:
+    assert parse("tomato or -basil") == parse("tomato -basil")
+
+
+def test_the_ranked_query_leaves_the_exclusions_out() -> None:
+    query = parse('tomato -basil -"red pepper"')
+    assert query is not None
+    assert to_tsquery(query, exclusions=False) == "(('tomato'))"

@@ -31,6 +31,9 @@ class AuthSettings(BaseModel):
     # A cookie sign-in lasts this long after its last renewal: its access token (the
     # lifetime above) is renewed from a rotating refresh secret while it is used.
     session_days: int = Field(default=14, ge=1)
+    # However it is used, a cookie sign-in ends this long after it began (the password is
+    # asked again): a stolen session, however busy, does not last for ever.
+    session_max_days: int = Field(default=90, ge=1)
     # The refresh secret a renewal just replaced still renews this long, so that requests
     # sent at once with it all stay signed in; later, it proves a copy and ends the session.
     session_renewal_grace_seconds: int = Field(default=30, ge=0)
@@ -81,6 +84,8 @@ class AuthSettings(BaseModel):
         it must never outlast the session that issued it."""
         if self.access_token_expire_minutes >= self.session_days * 24 * 60:
             raise ValueError("ACCESS_TOKEN_EXPIRE_MINUTES must be shorter than SESSION_DAYS")
+        if self.session_max_days < self.session_days:
+            raise ValueError("SESSION_MAX_DAYS must be at least SESSION_DAYS")
         return self
 
     @cached_property

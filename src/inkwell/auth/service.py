@@ -5,7 +5,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from urllib.parse import urlencode
 
@@ -18,7 +18,7 @@ from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.auth.rows import ActiveSession, SessionGrant
 from inkwell.config import Settings
 from inkwell.db import Reader, utcnow
-from inkwell.errors import BadRequest, ErrorCode, Forbidden, NotFound, Unauthorized
+from inkwell.errors import BadRequest, ErrorCode, NotFound, Unauthorized
 from inkwell.mail.service import Mailer, compose, deliver
 from inkwell.security import PasswordHasher
 from inkwell.users import service as users
@@ -46,9 +46,7 @@ async def authenticate(
         raise Unauthorized("Incorrect username or password", code=ErrorCode.INVALID_CREDENTIALS)
     if user.suspended_at is not None:
         # Told only to whoever knows the password: it tells a guesser nothing.
-        raise Forbidden(
-            "This account is suspended by the moderators", code=ErrorCode.ACCOUNT_SUSPENDED
-        )
+        raise users.AccountSuspended
     return user
 
 
@@ -147,11 +145,17 @@ def _digest(token: str) -> str:
 @dataclass(frozen=True, slots=True)
 class SessionTerms:
     """How long a session lasts after each renewal, how long a replaced refresh secret still
-    renews, and how many sessions a user keeps (auth/config.py)."""
+    renews, how many sessions a user keeps, and how long after its start a session ends
+    however it is used (auth/config.py)."""
 
     lifetime: timedelta
     grace: timedelta
     per_user: int
+    max_age: timedelta = timedelta(days=90)
+
+    def expiry(self, started: datetime, now: datetime) -> datetime:
+        """When a session started at `started` and renewed `now` ends."""
+        return min(now + self.lifetime, started + self.max_age)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "SessionTerms":
@@ -159,6 +163,7 @@ class SessionTerms:
             lifetime=timedelta(days=settings.session_days),
             grace=timedelta(seconds=settings.session_renewal_grace_seconds),
             per_user=settings.sessions_per_user,
+            max_age=timedelta(days=settings.session_max_days),
         )
 
 
@@ -192,7 +197,7 @@ async def start_session(
         device=device,
         created_at=now,
         last_seen_at=now,
-        expires_at=now + terms.lifetime,
+        expires_at=terms.expiry(now, now),
     )
     session.add(started)
     await session.flush()
@@ -204,7 +209,9 @@ async def renew_session(
 ) -> SessionGrant | None:
     """Rotates the session's refresh secret: the one presented must be its current one, the
     session unexpired and the user's stamp still the one it was started with. It is seen
-    now and lasts `terms.lifetime` from now.
+    now and lasts `terms.lifetime` from now, but never past `terms.max_age` after it started:
+    then it no longer renews (and the access token it last issued lives out its minutes).
+    Only a renewal within `terms.lifetime` of that end costs a second statement, its cap.
 
     The compare-and-swap is one statement, so of two requests renewing with one secret only
     one rotates it; the other, within the grace period, is granted the session without a
@@ -221,6 +228,7 @@ async def renew_session(
                 SignInSession.id == session_id,
                 SignInSession.secret_hash == digest,
                 SignInSession.expires_at > now,
+                SignInSession.created_at > now - terms.max_age,
                 SignInSession.security_stamp == user_stamp.scalar_subquery(),
             )
             .values(
@@ -230,11 +238,20 @@ async def renew_session(
                 last_seen_at=now,
                 expires_at=now + terms.lifetime,
             )
-            .returning(SignInSession.user_id, SignInSession.security_stamp)
+            .returning(
+                SignInSession.user_id, SignInSession.security_stamp, SignInSession.created_at
+            )
             .execution_options(synchronize_session=False)
         )
     ).one_or_none()
     if rotated is not None:
+        if (capped := terms.expiry(rotated.created_at, now)) < now + terms.lifetime:
+            await session.execute(
+                update(SignInSession)
+                .where(SignInSession.id == session_id)
+                .values(expires_at=capped)
+                .execution_options(synchronize_session=False)
+            )
         return SessionGrant(session_id, rotated.user_id, rotated.security_stamp, new_secret)
     found = (
         await session.execute(

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from inkwell.comments.markdown import render
 from inkwell.comments.models import Comment
@@ -23,6 +23,7 @@ from inkwell.moderation import service as moderation
 from inkwell.notifications import service as notifications
 from inkwell.pagination import keyset_page, page_parameters
 from inkwell.posts.models import Post, is_published
+from inkwell.users import service as users
 from inkwell.users.models import User, is_active, not_suspended
 
 
@@ -110,17 +111,39 @@ async def list_comments(
     return CommentListing(comments, total, skip, limit, next_after)
 
 
-async def comments_before(session: AsyncSession, comment: Comment) -> int:
-    """How many of its post's comments come before `comment`, oldest first: which page of
-    the post's comments shows it. Counted from the (post_id, created_at, id) index."""
+def _comments_before() -> Select[Any]:
+    """How many of the post's comments come before the one `comment_id` names, as its pages
+    list them (oldest first, suspended users' left out): 0 when it is not under the post.
+    Counted from the (post_id, created_at, id) index."""
+    target = aliased(Comment)
     earlier = or_(
-        Comment.created_at < comment.created_at,
-        and_(Comment.created_at == comment.created_at, Comment.id < comment.id),
+        Comment.created_at < target.created_at,
+        and_(Comment.created_at == target.created_at, Comment.id < target.id),
     )
-    count = await session.scalar(
-        select(func.count()).where(Comment.post_id == comment.post_id, earlier)
+    return (
+        select(func.count())
+        .select_from(Comment)
+        .join(target, and_(target.id == bindparam("comment_id"), target.post_id == Comment.post_id))
+        .where(Comment.post_id == bindparam("post_id"), earlier, is_active(Comment.user_id))
     )
-    return int(count or 0)
+
+
+_COMMENTS_BEFORE = _comments_before()
+
+
+async def comments_before(session: AsyncSession, comment: Comment) -> int:
+    """Which page of the post's comments shows `comment` (see _comments_before)."""
+    parameters = {"post_id": comment.post_id, "comment_id": comment.id}
+    return int(await session.scalar(_COMMENTS_BEFORE, parameters) or 0)
+
+
+async def page_showing(reader: Reader, post_id: int, comment_id: int, *, per_page: int) -> int:
+    """Where the page of the post's comments that shows the comment `comment_id` starts (the
+    `skip` of its listing): 0, the first page, for a comment not under this post."""
+    parameters = {"post_id": post_id, "comment_id": comment_id}
+    async with reader.connect() as connection:
+        before = int(await connection.scalar(_COMMENTS_BEFORE, parameters) or 0)
+    return before // per_page * per_page
 
 
 async def position_before(session: AsyncSession, comment: Comment) -> tuple[datetime, int]:
@@ -152,6 +175,7 @@ async def add_comment(
     """Only under a published post: a draft has no readers to answer it. The post's author
     and its other commenters are notified in the same transaction; the emails go through
     `outbox` once it has committed."""
+    await users.hold_writer(session, author.id)
     visible = (Post.id == post_id, is_published, is_active(Post.user_id))
     if await session.scalar(select(Post.id).where(*visible)) is None:
         raise _post_not_found()
@@ -202,5 +226,7 @@ async def delete_comment(
         if not user.is_admin:
             raise Forbidden("You may only delete your own comments or those under your posts")
         moderation.record(session, user, "delete_comment", ("comment", comment.id), comment.body)
+    if not await users.hold_active(session, comment.user_id):  # suspended meanwhile: gone
+        raise NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
     await session.delete(comment)
     await session.flush()

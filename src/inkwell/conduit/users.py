@@ -25,10 +25,12 @@ from inkwell.conduit.schemas import (
     UserResponse,
 )
 from inkwell.conduit.shapes import image_url, profile
+from inkwell.config import Settings
 from inkwell.dependencies import DbReader, DbSession, Passwords
 from inkwell.follows import service as follows
 from inkwell.users import service as users
 from inkwell.users.models import USERNAME_MAX_LENGTH, User
+from inkwell.users.rows import AuthorProfile
 
 router = APIRouter(route_class=ConduitRoute)
 
@@ -165,8 +167,7 @@ async def follow(
     found = await users.get_profile_by_username(reader, username, user.id)
     quiet = timedelta(hours=settings.follow_notification_quiet_hours)
     await follows.follow(session, user.id, found.id, notification_quiet=quiet)
-    followed = {**profile(settings.public_base_url, found), "following": True}
-    return ProfileResponse.model_validate({"profile": followed})
+    return _followed(settings, found, following=True)
 
 
 @router.delete(
@@ -184,5 +185,10 @@ async def unfollow(
 ) -> ProfileResponse:
     found = await users.get_profile_by_username(reader, username, user.id)
     await follows.unfollow(session, user.id, found.id)
-    unfollowed = {**profile(settings.public_base_url, found), "following": False}
-    return ProfileResponse.model_validate({"profile": unfollowed})
+    return _followed(settings, found, following=False)
+
+
+def _followed(settings: Settings, found: AuthorProfile, *, following: bool) -> ProfileResponse:
+    """The profile as (un)following it left it: the read before the write, and its result."""
+    answer = {**profile(settings.public_base_url, found), "following": following}
+    return ProfileResponse.model_validate({"profile": answer})

@@ -11,6 +11,7 @@ from inkwell.errors import ErrorCode, NotFound
 from inkwell.likes.models import Like
 from inkwell.likes.rows import LikeState
 from inkwell.posts.models import Post, is_published
+from inkwell.users import service as users
 from inkwell.users.models import is_active
 
 
@@ -21,6 +22,7 @@ def _post_not_found() -> NotFound:
 async def like(session: AsyncSession, user_id: int, post_id: int) -> LikeState:
     """Idempotent: liking a liked post changes nothing. An unknown post, a draft (which
     no one but its author sees) or a suspended author's post is a 404."""
+    await users.hold_writer(session, user_id)
     rows = select(literal(user_id), Post.id, literal(utcnow(), UTCDateTime())).where(
         Post.id == post_id, is_published, is_active(Post.user_id)
     )
@@ -33,6 +35,7 @@ async def like(session: AsyncSession, user_id: int, post_id: int) -> LikeState:
 
 async def unlike(session: AsyncSession, user_id: int, post_id: int) -> LikeState:
     """Idempotent: unliking a post one does not like changes nothing."""
+    await users.hold_writer(session, user_id)
     await session.execute(delete(Like).where(Like.user_id == user_id, Like.post_id == post_id))
     return await _state(session, post_id, liked=False)
 

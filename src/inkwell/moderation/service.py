@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from inkwell.comments.models import Comment
 from inkwell.db import Reader, utcnow
 from inkwell.errors import Conflict, ErrorCode, Forbidden, NotFound
+from inkwell.follows import service as follows
 from inkwell.moderation.models import SUMMARY_MAX_LENGTH, AuditEntry, Report
 from inkwell.moderation.rows import AuditRecord, OpenReport, TargetType
 from inkwell.posts import service as posts
@@ -72,6 +73,7 @@ async def suspend(session: AsyncSession, admin: User, user_id: int) -> User:
     if await users.set_suspended(session, user, suspended=True):
         users.end_sessions(user)
         await posts.count_author(session, user.id, counted=False)
+        await follows.count_follows(session, user.id, counted=False)
         record(session, admin, "suspend_user", ("user", user.id), user.username)
         await session.flush()
     return user
@@ -82,6 +84,7 @@ async def unsuspend(session: AsyncSession, admin: User, user_id: int) -> User:
     user = await _suspendable(session, user_id)
     if await users.set_suspended(session, user, suspended=False):
         await posts.count_author(session, user.id, counted=True)
+        await follows.count_follows(session, user.id, counted=True)
         record(session, admin, "unsuspend_user", ("user", user.id), user.username)
         await session.flush()
     return user

@@ -40,7 +40,7 @@ from inkwell.notifications.models import EmailStatus, Kind, Notification, has_pe
 from inkwell.notifications.rows import CommentEmail, ListedNotification, NotificationListing
 from inkwell.posts.models import Post, post_path
 from inkwell.transactions import after_commit
-from inkwell.users.models import User
+from inkwell.users.models import User, is_active, not_suspended
 from inkwell.users.rows import author_path
 
 
@@ -51,8 +51,9 @@ class Outbox(Protocol):
 
 
 def comment_link(post_id: int, slug: str, comment_id: int) -> str:
-    """The comment under the post, at the post's canonical address (no redirect on the way)."""
-    return f"{post_path(post_id, slug)}#comment-{comment_id}"
+    """The comment under the post, at the post's canonical address (no redirect on the way):
+    `?comment=` opens the page of comments that shows it, the fragment scrolls to it."""
+    return f"{post_path(post_id, slug)}?comment={comment_id}#comment-{comment_id}"
 
 
 def link(actor_username: str, post_id: int | None, slug: str | None, comment_id: int | None) -> str:
@@ -132,14 +133,12 @@ async def followed(
 
 
 def _counts() -> tuple[Any, Any]:
+    """The user's notifications and unread ones, less those told by a suspended user."""
     mine = aliased(Notification)
-    total = (
-        select(func.count()).select_from(mine).where(mine.user_id == bindparam("user_id"))
-    ).scalar_subquery()
+    shown = (mine.user_id == bindparam("user_id"), is_active(mine.actor_id))
+    total = (select(func.count()).select_from(mine).where(*shown)).scalar_subquery()
     unread = (
-        select(func.count())
-        .select_from(mine)
-        .where(mine.user_id == bindparam("user_id"), mine.read_at.is_(None))
+        select(func.count()).select_from(mine).where(*shown, mine.read_at.is_(None))
     ).scalar_subquery()
     return total.label("total"), unread.label("unread")
 
@@ -149,7 +148,8 @@ def _listing(after: bool = False) -> tuple[Select[*tuple[Any, ...]], Select[Any]
     """Newest first from the (user_id, id) index, each with its actor and the user's two
     counts: one statement, whatever the page holds. Past the last page the counts alone.
     From `skip`, or `after` a notification's id (newest first is by id: ids grow with
-    time, and no two share one)."""
+    time, and no two share one). While their actor is suspended, notifications are neither
+    listed nor counted; lifting the suspension brings them back as they were (read or not)."""
     total, unread = _counts()
     page = (
         select(
@@ -169,7 +169,7 @@ def _listing(after: bool = False) -> tuple[Select[*tuple[Any, ...]], Select[Any]
         )
         .join(User, User.id == Notification.actor_id)
         .outerjoin(Post, Post.id == Notification.post_id)
-        .where(Notification.user_id == bindparam("user_id"))
+        .where(Notification.user_id == bindparam("user_id"), not_suspended)
         .order_by(Notification.id.desc())
         .limit(bindparam("limit"))
     )
@@ -223,8 +223,13 @@ async def unread_count(reader: Reader, user_id: int) -> int:
 
 async def mark_read(session: AsyncSession, user_id: int, ids: Sequence[int] | None) -> int:
     """Marks the user's notifications read: all of them, or those of `ids` (others' ids and
-    unknown ones are passed over). Idempotent. Answers how many are still unread."""
-    condition = [Notification.user_id == user_id, Notification.read_at.is_(None)]
+    unknown ones are passed over, and so are those of suspended users, which no one sees
+    meanwhile). Idempotent. Answers how many are still unread."""
+    condition = [
+        Notification.user_id == user_id,
+        Notification.read_at.is_(None),
+        is_active(Notification.actor_id),
+    ]
     if ids is not None:
         condition.append(Notification.id.in_(ids))
     await session.execute(

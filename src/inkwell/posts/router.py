@@ -197,13 +197,19 @@ async def replace_post(
 
 
 @router.patch(
-    "/posts/{post_id:int}", responses=responses(401, 403, 404), summary="Change part of your post"
+    "/posts/{post_id:int}",
+    responses=responses(401, 403, 404, 409),
+    summary="Change part of your post",
 )
 async def patch_post(
     post: OwnPost, data: PostPatch, session: DbSession, reader: DbReader, markdown: Markdown
 ) -> PostRead:
-    changes = data.model_dump(exclude_unset=True)
-    post = await service.update_post(session, post, markdown=markdown, **changes)
+    """The editor's autosave sends `expected_updated_at` with each save of a draft (and never
+    `status`: saving is not publishing)."""
+    changes = data.model_dump(exclude_unset=True, exclude={"expected_updated_at"})
+    post = await service.update_post(
+        session, post, markdown=markdown, unchanged_since=data.expected_updated_at, **changes
+    )
     return await _read(reader, post, post.user_id)
 
 

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, computed_field
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, computed_field
 from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.pagination import next_cursor_field, skip_field
@@ -95,6 +95,12 @@ class PostPatch(Patch):
     status: Status | SkipJsonSchema[None] = None
     tags: Tags | SkipJsonSchema[None] = None
     subtitle: Subtitle | SkipJsonSchema[None] = None
+    expected_updated_at: AwareDatetime | SkipJsonSchema[None] = Field(
+        default=None,
+        description="The post's `updated_at` as you last read it: the change is made only if "
+        "the post has not changed since (else 409 `changed_concurrently`), so that a save "
+        "never silently overwrites a newer version, written from another tab or device",
+    )
 
 
 class PostRead(Schema):

@@ -28,7 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from inkwell.comments.models import Comment
 from inkwell.db import Reader, utcnow
-from inkwell.errors import ErrorCode, NotFound
+from inkwell.errors import Conflict, ErrorCode, NotFound
 from inkwell.follows.columns import followed_by
 from inkwell.likes.columns import liked_by
 from inkwell.likes.models import Like
@@ -44,6 +44,7 @@ from inkwell.posts.models import (
     is_published,
 )
 from inkwell.posts.rows import ListedAuthor, ListedPost, ListedTag, PostListing
+from inkwell.users import service as users
 from inkwell.users.identity import lookup_key
 from inkwell.users.models import User, not_suspended
 
@@ -406,6 +407,7 @@ async def create_post(
     tags: Sequence[str] = (),
     subtitle: str | None = None,
 ) -> Post:
+    await users.hold_writer(session, author.id)
     now = utcnow()
     post = Post(
         title=title,
@@ -433,10 +435,24 @@ async def update_post(
     status: str | None = None,
     tags: Sequence[str] | None = None,
     subtitle: str | None = None,
+    unchanged_since: datetime | None = None,
 ) -> Post:
     """Changes what is given; None leaves a field as it is (an empty subtitle clears it).
     Publishing stamps published_at with the moment, each time: a post published again is
-    new again; unpublishing clears it."""
+    new again; unpublishing clears it. With `unchanged_since`, only if the post's
+    `updated_at` is still that (ChangedSince otherwise): one conditional statement claims
+    the version, so of two saves from the same version one wins and the other is told."""
+    await _hold_author(session, post)
+    if unchanged_since is not None:
+        claimed = await session.execute(
+            update(Post)
+            .where(Post.id == post.id, Post.updated_at == unchanged_since)
+            .values(updated_at=utcnow())
+            .returning(Post.id)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.one_or_none() is None:
+            raise ChangedSince
     if title is not None:
         post.title = title
     if subtitle is not None:
@@ -467,6 +483,24 @@ async def update_post(
     return post
 
 
+class ChangedSince(Conflict):
+    code = ErrorCode.CHANGED_CONCURRENTLY
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This post was changed elsewhere (another tab or device) since you opened it, so "
+            "it was not saved: nothing is overwritten. Reload the page to see the newer "
+            "version; your text is kept in this browser."
+        )
+
+
+async def _hold_author(session: AsyncSession, post: Post) -> None:
+    """A post whose author is being suspended is written after the suspension counts them
+    out, or not at all: gone, like every post of a suspended author (users.hold_active)."""
+    if not await users.hold_active(session, post.user_id):
+        raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
+
+
 async def _write_content(post: Post, content: str, markdown: MarkdownRenderer) -> None:
     """The source and what it renders to, stored together: reads never parse Markdown."""
     rendered = await markdown.render_in_thread(content)
@@ -475,6 +509,7 @@ async def _write_content(post: Post, content: str, markdown: MarkdownRenderer) -
 
 async def delete_post(session: AsyncSession, post: Post) -> None:
     """Its tags go with it (ON DELETE CASCADE), and out of their tags' counts."""
+    await _hold_author(session, post)
     await session.delete(post)
     await session.flush()
 

@@ -1,13 +1,21 @@
-"""The query syntax both databases answer: PostgreSQL's `websearch_to_tsquery`.
+"""The query syntax both databases answer, read once (`parse`) and handed to each database
+in its own syntax, so that the same text finds the same posts on both: PostgreSQL gets a
+`to_tsquery` text (`to_tsquery`), SQLite's FTS5 a MATCH expression (`to_fts5`). The syntax
+is PostgreSQL's `websearch_to_tsquery`'s, with one rule said where the two differed:
 
-Words are all required; `"a quoted phrase"` requires its words in that order; `-word` or
-`-"phrase"` excludes the posts holding it; `or` between two words (or phrases) requires
-either. A quote left open runs to the end. English stop words (`the`, `of`) are dropped, as
-PostgreSQL's `english` configuration drops them, and so is anything but letters and digits.
+- Words are all required; `"a quoted phrase"` requires its words in that order; a quote
+  left open runs to the end.
+- `-word` or `-"phrase"` excludes the posts holding it, whatever stands before it.
+- `or` between two words (or phrases) requires either. An exclusion is never a side of an
+  `or`: `a or -b` reads as `a -b` (websearch_to_tsquery read "a, or anything without b",
+  which finds nearly every post; FTS5 cannot say it at all).
+- English stop words (`the`, `of`) are not looked for, as PostgreSQL's `english`
+  configuration drops them; inside a phrase they still hold their place (`"best of
+  tomatoes"` needs one word between the two). Anything but letters and digits separates
+  words.
 
-PostgreSQL reads the text itself; SQLite's FTS5 is handed `to_fts5(parse(text))`, where
-every word is quoted, so no user text is ever read as FTS5 syntax. A query with nothing to
-look for (only operators, only stop words, only punctuation) finds nothing, on both.
+Every word is quoted in both outputs, so no user text is ever read as either syntax. A query
+with nothing to look for (only operators, only stop words, only punctuation) finds nothing.
 """
 
 import re
@@ -43,9 +51,16 @@ class SearchQuery:
 
     @property
     def words(self) -> tuple[str, ...]:
-        """The words looked for (not the excluded ones), in order, each once."""
-        seen = dict.fromkeys(word for group in self.groups for phrase in group for word in phrase)
+        """The words looked for (not the excluded ones, nor stop words), in order, each once."""
+        seen = dict.fromkeys(
+            word for group in self.groups for phrase in group for word in looked_for(phrase)
+        )
         return tuple(seen)
+
+
+def looked_for(phrase: Phrase) -> Phrase:
+    """The phrase's words but its stop words (which only hold a place)."""
+    return tuple(word for word in phrase if word not in STOP_WORDS)
 
 
 def clean(text: str) -> str:
@@ -54,9 +69,11 @@ def clean(text: str) -> str:
 
 
 def _phrase(text: str) -> Phrase:
-    return tuple(
-        word for word in (match.lower() for match in _WORD.findall(text)) if word not in STOP_WORDS
-    )
+    """Its words, lower case, without the stop words at either end (those inside stay, to
+    hold their place): empty when it holds no word but stop words."""
+    words = [match.lower() for match in _WORD.findall(text)]
+    kept = [i for i, word in enumerate(words) if word not in STOP_WORDS]
+    return tuple(words[kept[0] : kept[-1] + 1]) if kept else ()
 
 
 def parse(text: str) -> SearchQuery | None:
@@ -99,7 +116,31 @@ def to_fts5(query: SearchQuery) -> str:
     return expression
 
 
-def looked_for(query: SearchQuery) -> str:
-    """What `query` looks for, in its own syntax, without the exclusions: PostgreSQL ranks by
-    it (`ts_rank` of a query with negations ranks the posts lacking a word oddly)."""
-    return " ".join(" or ".join(_quoted(phrase) for phrase in group) for group in query.groups)
+def _tsquery_phrase(phrase: Phrase) -> str:
+    """`'a' <-> 'b'`, the distance counting the stop words between (PostgreSQL's positions
+    count them too); each word quoted, so that no text is tsquery syntax."""
+    parts: list[str] = []
+    gap = 1
+    for word in phrase:
+        if word in STOP_WORDS:
+            gap += 1
+            continue
+        if parts:
+            parts.append("<->" if gap == 1 else f"<{gap}>")
+        parts.append(f"'{word}'")
+        gap = 1
+    return "(" + " ".join(parts) + ")"
+
+
+def to_tsquery(query: SearchQuery, *, exclusions: bool = True) -> str:
+    """A `to_tsquery` text for `query` (the `english` configuration stems its words as it
+    stems the posts'): groups joined by `&`, phrases in a group by `|`, exclusions by `& !`.
+    Without `exclusions`, what it looks for alone: PostgreSQL ranks by it (`ts_rank` of a
+    query with negations ranks the posts lacking a word oddly)."""
+    parts = [
+        "(" + " | ".join(_tsquery_phrase(phrase) for phrase in group) + ")"
+        for group in query.groups
+    ]
+    if exclusions:
+        parts += [f"!{_tsquery_phrase(phrase)}" for phrase in query.excluded]
+    return " & ".join(parts)

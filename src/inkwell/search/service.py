@@ -2,8 +2,8 @@
 
 The index is the database's own, kept in the writer's transaction (migration 0013):
 PostgreSQL's `posts.search_vector` (title A, tags B, content C) read with
-`websearch_to_tsquery`, ranked by `ts_rank`, highlighted by `ts_headline`; SQLite's FTS5
-table `post_search` read with the same query translated (`query.to_fts5`), ranked by `bm25`
+`to_tsquery` (`query.to_tsquery`), ranked by `ts_rank`, highlighted by `ts_headline`; SQLite's
+FTS5 table `post_search` read with the same parse (`query.to_fts5`), ranked by `bm25`
 with the same order of weights, highlighted by `snippet`. Every statement that differs by
 dialect is in `_post_hits`; what may be found at all is said once, in `_findable`.
 
@@ -35,7 +35,7 @@ from sqlalchemy import (
 from inkwell.db import Reader
 from inkwell.posts.models import Post, is_published
 from inkwell.posts.rows import ListedAuthor
-from inkwell.search.query import SearchQuery, clean, looked_for, parse, to_fts5
+from inkwell.search.query import SearchQuery, looked_for, parse, to_fts5, to_tsquery
 from inkwell.search.rows import Found, PostHit, Ranked, SearchPosition
 from inkwell.users.identity import lookup_key
 from inkwell.users.models import User, is_active, not_suspended
@@ -121,9 +121,9 @@ def _post_hits(dialect: Dialect, after: bool = False) -> Select[*tuple[Any, ...]
     match on both databases (FTS5's bm25 is lower: it is negated)."""
     total = func.count().over().label("total")
     if dialect == "postgresql":
-        query = func.websearch_to_tsquery(_ENGLISH, bindparam("query"))
+        query = func.to_tsquery(_ENGLISH, bindparam("query"))
         vector: ColumnElement[Any] = literal_column("posts.search_vector")
-        rank = func.ts_rank(vector, func.websearch_to_tsquery(_ENGLISH, bindparam("ranked")))
+        rank = func.ts_rank(vector, func.to_tsquery(_ENGLISH, bindparam("ranked")))
         # Ranked apart (OFFSET 0 keeps PostgreSQL from merging it in), so the count's window
         # holds the narrow rows, not the vectors: on the bench's data the window spilled to
         # disk, and the search took a fifth longer.
@@ -187,7 +187,12 @@ def _users(query: SearchQuery, *, after: bool) -> Select[*tuple[Any, ...]]:
         .op("||")(User.username_key)
     )
     groups = [
-        or_(*(and_(*(names.contains(lookup_key(word)) for word in phrase)) for phrase in group))
+        or_(
+            *(
+                and_(*(names.contains(lookup_key(word)) for word in looked_for(phrase)))
+                for phrase in group
+            )
+        )
         for group in query.groups
     ]
     words = lookup_key(" ".join(query.words))
@@ -277,8 +282,8 @@ async def search(
         if dialect == "postgresql":
             words = f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}"
             found = {
-                "query": clean(text),
-                "ranked": looked_for(query),
+                "query": to_tsquery(query),
+                "ranked": to_tsquery(query, exclusions=False),
                 "options": f"{words}, StartSel={start}, StopSel={stop}",
             }
         posts: Sequence[Any] = []

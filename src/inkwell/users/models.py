@@ -8,7 +8,6 @@ from sqlalchemy import ColumnElement, Index, String, exists, text, true
 from sqlalchemy.orm import (
     InstrumentedAttribute,
     Mapped,
-    aliased,
     mapped_column,
     relationship,
     validates,
@@ -115,8 +114,10 @@ not_suspended = User.suspended_at.is_(None)
 def is_active(user_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
     """The user `user_id` names is not suspended: for a statement that does not join them
     (one that does reads `User.suspended_at` from the joined row)."""
-    suspended = aliased(User)  # never correlated with the statement's own users, if any
-    return ~exists().where(suspended.id == user_id, suspended.suspended_at.is_not(None))
+    # An alias of the table, never correlated with the statement's own users, if any (of
+    # the table, not the class: usable at import time, before every mapper is configured).
+    suspended = User.__table__.alias()
+    return ~exists().where(suspended.c.id == user_id, suspended.c.suspended_at.is_not(None))
 
 
 # Unique regardless of case and of Unicode's ways to write one text, so "Alice" cannot pass

@@ -15,13 +15,13 @@ from inkwell.auth.models import PasswordResetToken
 from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.constraints import violated_unique
 from inkwell.db import Reader, utcnow
-from inkwell.errors import BadRequest, Conflict, ErrorCode, NotFound
+from inkwell.errors import BadRequest, Conflict, ErrorCode, Forbidden, NotFound
 from inkwell.follows.columns import followed_by
 from inkwell.notifications.columns import unread_count
 from inkwell.security import PasswordHasher
 from inkwell.users.email_change import EmailChangeClaims, InvalidConfirmation
 from inkwell.users.identity import confusable_skeleton, lookup_key
-from inkwell.users.models import User, new_security_stamp
+from inkwell.users.models import User, new_security_stamp, not_suspended
 from inkwell.users.rows import Account, AuthorProfile
 
 
@@ -350,6 +350,10 @@ async def set_suspended(session: AsyncSession, user: User, *, suspended: bool) -
         condition, value = User.suspended_at.is_(None), utcnow()
     else:
         condition, value = User.suspended_at.is_not(None), None
+    # FOR UPDATE, the one lock a writer's `hold_active` (FOR KEY SHARE) waits for: a write
+    # of theirs under way is counted before the suspension counts them out, and one that
+    # comes after it is refused (SQLite: the UPDATE holds the database's write lock).
+    await session.execute(select(User.id).where(User.id == user.id).with_for_update())
     changed = await session.execute(
         update(User)
         .where(User.id == user.id, condition)
@@ -363,6 +367,50 @@ async def set_suspended(session: AsyncSession, user: User, *, suspended: bool) -
     return True
 
 
+class AccountSuspended(Forbidden):
+    code = ErrorCode.ACCOUNT_SUSPENDED
+
+    def __init__(self) -> None:
+        super().__init__("This account is suspended by the moderators")
+
+
+async def hold_writer(session: AsyncSession, user_id: int) -> None:
+    """`hold_active` for the one who writes: suspended meanwhile, they write nothing (403)."""
+    if not await hold_active(session, user_id):
+        raise AccountSuspended
+
+
+async def hold_active(session: AsyncSession, *user_ids: int) -> frozenset[int]:
+    """Which of these users are not suspended, held so until the transaction ends: called
+    before a write of rows the suspension of these users would count out (posts, comments,
+    likes, follows), so that such a write is counted exactly once. A suspension waits for
+    the writes under way to commit before it counts (it sees them), and a write waits for a
+    suspension under way, then finds the user suspended (and writes nothing).
+
+    PostgreSQL: FOR KEY SHARE on the rows, in id order, the lock a foreign key check takes:
+    writers never wait for each other, nor for the kept counts' updates, only for
+    `set_suspended`'s FOR UPDATE. SQLite: a no-op UPDATE takes the database's write lock
+    first (a SELECT would not begin the transaction), so the check and the write are one
+    turn of the single writer."""
+    ids = sorted(set(user_ids))
+    if (await session.connection()).dialect.name == "sqlite":
+        held = await session.execute(
+            update(User)
+            .where(User.id.in_(ids), not_suspended)
+            .values(suspended_at=None)
+            .returning(User.id)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        held = await session.execute(
+            select(User.id)
+            .where(User.id.in_(ids), not_suspended)
+            .order_by(User.id)
+            .with_for_update(read=True, key_share=True)
+        )
+    return frozenset(held.scalars())
+
+
 def end_sessions(user: User) -> None:
     """Every access token carries the stamp it was issued with, and every sign-in session
     the stamp it was started with (auth/models.SignInSession): this voids them all."""
@@ -370,7 +418,9 @@ def end_sessions(user: User) -> None:
 
 
 async def delete_user(session: AsyncSession, user: User) -> None:
-    """The database's ON DELETE CASCADE removes the posts in the same statement."""
+    """The database's ON DELETE CASCADE removes the posts in the same statement (the counts
+    of their rows follow, so a suspension under way waits: `hold_active`)."""
+    await hold_active(session, user.id)
     await session.delete(user)
     await session.flush()
 

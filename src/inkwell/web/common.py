@@ -1,12 +1,12 @@
 """What every page module shares: the route class, the viewer, rendering a page, and the
 error page (it reads the viewer the `Viewer` dependency left on the request)."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.status import HTTP_301_MOVED_PERMANENTLY, HTTP_303_SEE_OTHER
 
 from inkwell.auth.cookies import CSRF_FIELD, csrf_field_value
@@ -34,14 +34,35 @@ _ERROR_MESSAGES = {
 }
 
 
+class SignInFirst(Exception):
+    """Raised by a page's dependency for a visitor who must sign in first: the page answers
+    with `redirect` (sign_in_first's) instead of running."""
+
+    def __init__(self, redirect: RedirectResponse) -> None:
+        super().__init__("sign in first")
+        self.redirect = redirect
+
+
 class PageRoute(ErrorPageRoute):
     """The route class of every page. A page answers HEAD as it answers GET (uptime checks
-    and `curl -I` send HEAD); the server sends the headers without the body."""
+    and `curl -I` send HEAD); the server sends the headers without the body. A dependency
+    may send a visitor to sign in first (`SignInFirst`)."""
 
     def __init__(self, path: str, endpoint: Any, *, methods: Any = None, **kwargs: Any) -> None:
         if methods is not None and "GET" in methods:
             methods = {*methods, "HEAD"}
         super().__init__(path, endpoint, methods=methods, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInFirst as exc:
+                return exc.redirect
+
+        return route
 
 
 def page_router() -> APIRouter:

@@ -5,13 +5,14 @@ form was on (its `next` field, a path on this site) or to the comment it wrote.
 conversation.js sends the same actions to the JSON API instead, without a reload.
 
 A visitor who is not signed in (their page has no CSRF token to send) goes to the login
-page, which brings them back to that page.
+page, which brings them back to that page: the sender's dependencies (`FormSender`,
+`FormUser`, `_spends`) say so once for every route.
 """
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.status import HTTP_303_SEE_OTHER
@@ -29,8 +30,16 @@ from inkwell.pagination import MAX_SKIP, PAGE_SIZE, Cursors, comments_listing
 from inkwell.posts import service as posts
 from inkwell.state import state_of
 from inkwell.users import service as users
+from inkwell.users.models import User
 from inkwell.users.rows import Account
-from inkwell.web.common import BackField, CsrfField, local_path, page_router, sign_in_first
+from inkwell.web.common import (
+    BackField,
+    CsrfField,
+    SignInFirst,
+    local_path,
+    page_router,
+    sign_in_first,
+)
 
 router = page_router()
 
@@ -39,12 +48,35 @@ CommentField = Annotated[str, Form(alias="body", max_length=BODY_MAX_LENGTH)]
 COMMENTS_PER_PAGE = PAGE_SIZE
 
 
-async def _writer(request: Request, csrf_token: str, write: str) -> Account | None:
-    """Who sent the form (None: not signed in), once their budget for `write` allows it."""
+async def _form_sender(
+    request: Request, back: BackField = "/", csrf_token: CsrfField = ""
+) -> Account:
+    """Who sent the form (its CSRF field checked); a visitor who is not signed in is sent to
+    sign in first, then back to the form's page."""
     account = await form_user(request, csrf_token)
-    if account is not None:
-        await state_of(request)["write_limits"].spend(write, account.id)
+    if account is None:
+        raise SignInFirst(sign_in_first(request, back))
     return account
+
+
+FormSender = Annotated[Account, Depends(_form_sender)]
+
+
+async def _form_user(sender: FormSender, session: DbSession) -> User:
+    """The sender, loaded into the request's session: for the services that take a `User`."""
+    return await users.get_user(session, sender.id)
+
+
+FormUser = Annotated[User, Depends(_form_user)]
+
+
+def _spends(write: str) -> Any:
+    """The route's write budget, spent from the sender's account as the API spends it."""
+
+    async def spend(request: Request, sender: FormSender) -> None:
+        await state_of(request)["write_limits"].spend(write, sender.id)
+
+    return Depends(spend)
 
 
 def _back(path: str, fragment: str = "") -> RedirectResponse:
@@ -74,53 +106,34 @@ async def _to_comment(request: Request, session: DbSession, comment: Comment) ->
     )
 
 
-@router.post("/posts/{post_id:int}/like", response_model=None)
+@router.post("/posts/{post_id:int}/like", response_model=None, dependencies=[_spends("likes")])
 async def like(
-    request: Request,
-    *,
-    post_id: ResourceId,
-    session: DbSession,
-    back: BackField = "/",
-    csrf_token: CsrfField = "",
+    *, post_id: ResourceId, sender: FormSender, session: DbSession, back: BackField = "/"
 ) -> RedirectResponse:
-    account = await _writer(request, csrf_token, "likes")
-    if account is None:
-        return sign_in_first(request, back)
-    await likes.like(session, account.id, post_id)
+    await likes.like(session, sender.id, post_id)
     return _back(back, f"#post-{post_id}")
 
 
 @router.post("/posts/{post_id:int}/unlike", response_model=None)
 async def unlike(
-    request: Request,
-    *,
-    post_id: ResourceId,
-    session: DbSession,
-    back: BackField = "/",
-    csrf_token: CsrfField = "",
+    *, post_id: ResourceId, sender: FormSender, session: DbSession, back: BackField = "/"
 ) -> RedirectResponse:
-    account = await form_user(request, csrf_token)
-    if account is None:
-        return sign_in_first(request, back)
-    await likes.unlike(session, account.id, post_id)
+    await likes.unlike(session, sender.id, post_id)
     return _back(back, f"#post-{post_id}")
 
 
-@router.post("/posts/{post_id:int}/comments", response_model=None)
+@router.post(
+    "/posts/{post_id:int}/comments", response_model=None, dependencies=[_spends("comments")]
+)
 async def add_comment(
     request: Request,
     *,
     post_id: ResourceId,
     body: CommentField,
+    author: FormUser,
     session: DbSession,
     outbox: NotificationOutbox,
-    back: BackField = "/",
-    csrf_token: CsrfField = "",
 ) -> RedirectResponse:
-    account = await _writer(request, csrf_token, "comments")
-    if account is None:
-        return sign_in_first(request, back)
-    author = await users.get_user(session, account.id)
     comment = await comments.add_comment(session, author, post_id, _said(body), outbox=outbox)
     return await _to_comment(request, session, comment)
 
@@ -131,64 +144,38 @@ async def edit_comment(
     *,
     comment_id: ResourceId,
     body: CommentField,
+    user: FormUser,
     session: DbSession,
-    back: BackField = "/",
-    csrf_token: CsrfField = "",
 ) -> RedirectResponse:
-    account = await form_user(request, csrf_token)
-    if account is None:
-        return sign_in_first(request, back)
-    user = await users.get_user(session, account.id)
     comment = await comments.edit_comment(session, user, comment_id, _said(body))
     return await _to_comment(request, session, comment)
 
 
 @router.post("/comments/{comment_id:int}/delete", response_model=None)
 async def delete_comment(
-    request: Request,
-    *,
-    comment_id: ResourceId,
-    session: DbSession,
-    back: BackField = "/",
-    csrf_token: CsrfField = "",
+    *, comment_id: ResourceId, user: FormUser, session: DbSession, back: BackField = "/"
 ) -> RedirectResponse:
-    account = await form_user(request, csrf_token)
-    if account is None:
-        return sign_in_first(request, back)
-    user = await users.get_user(session, account.id)
     await comments.delete_comment(session, user, comment_id)
     return _back(back, "#comments")
 
 
-@router.post("/users/{user_id:int}/follow", response_model=None)
+@router.post("/users/{user_id:int}/follow", response_model=None, dependencies=[_spends("follows")])
 async def follow(
-    request: Request,
     *,
     user_id: ResourceId,
+    sender: FormSender,
     session: DbSession,
     settings: AppSettings,
     back: BackField = "/",
-    csrf_token: CsrfField = "",
 ) -> RedirectResponse:
-    account = await _writer(request, csrf_token, "follows")
-    if account is None:
-        return sign_in_first(request, back)
     quiet = timedelta(hours=settings.follow_notification_quiet_hours)
-    await follows.follow(session, account.id, user_id, notification_quiet=quiet)
+    await follows.follow(session, sender.id, user_id, notification_quiet=quiet)
     return _back(back)
 
 
 @router.post("/users/{user_id:int}/unfollow", response_model=None)
 async def unfollow(
-    request: Request,
-    *,
-    user_id: ResourceId,
-    session: DbSession,
-    back: BackField = "/",
-    csrf_token: CsrfField = "",
+    *, user_id: ResourceId, sender: FormSender, session: DbSession, back: BackField = "/"
 ) -> RedirectResponse:
-    account = await form_user(request, csrf_token)
-    if account is None:
-        return sign_in_first(request, back)
-    await follows.unfollow(session, account.id, user_id)
+    await follows.unfollow(session, sender.id, user_id)
     return _back(back)

@@ -3,8 +3,10 @@ reader follows), a post's page at its readable address (with its comments, and i
 edit and delete forms), the new post form, the author's drafts and a tag's posts."""
 
 import re
+from dataclasses import replace
+from typing import Annotated
 
-from fastapi import Request, status
+from fastapi import Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 
@@ -38,6 +40,8 @@ from inkwell.web.common import (
 from inkwell.web.paging import links
 
 router = page_router()
+# A comment's link: the post's page that shows it (see post_page).
+CommentParam = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 # The tags the home page shows, most used first.
 HOME_TAGS = 12
@@ -124,13 +128,21 @@ async def drafts(
 
 @router.get("/posts/{address}", response_model=None)
 async def post_page(
-    request: Request, address: str, viewer: Viewer, reader: DbReader, page: PageQuery
+    request: Request,
+    *,
+    address: str,
+    viewer: Viewer,
+    reader: DbReader,
+    page: PageQuery,
+    comment: CommentParam = None,
 ) -> HTMLResponse | RedirectResponse:
     """At `/posts/{id}-{slug}`; the bare id or a stale slug moves there for good. A draft is
     its author's alone: anyone else finds nothing, at any address. Its author also gets
     the edit, publish and delete forms. Under a published post, its comments, oldest first,
     a page at a time (`?skip=`, deeper `?cursor=`): two statements, the post and the page
-    of comments, however many comments and likes it has."""
+    of comments, however many comments and likes it has. `?comment=N` (a comment's link,
+    with its `#comment-N`) opens the page of comments that shows it, wherever it is: one
+    more."""
     match = _POST_ADDRESS.fullmatch(address)
     if match is None or not 1 <= int(match["id"]) <= MAX_ID:
         raise HTTPException(status.HTTP_404_NOT_FOUND)  # no post's address: the plain 404
@@ -142,6 +154,9 @@ async def post_page(
     if post["status"] == PUBLISHED:  # a draft takes no comments
         name = comments_listing(post["id"])
         after = page.after(name, TIME_AND_ID)
+        if comment is not None and after is None and "skip" not in request.query_params:
+            skip = await comments.page_showing(reader, post["id"], comment, per_page=page.limit)
+            page = replace(page, skip=skip)
         listing = await comments.list_comments(
             reader, post["id"], skip=page.skip, limit=page.limit, after=after
         )

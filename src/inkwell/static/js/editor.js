@@ -186,11 +186,13 @@ function keepUnsaved(form) {
     window.clearTimeout(timer);
     timer = window.setTimeout(() => kept.write(key, values()), KEEP_AFTER_MS);
   });
-  form.addEventListener("api-form:saved", () => {
-    window.clearTimeout(timer);
-    kept.forget(key);
-    unsaved = false;
-  });
+  for (const saved of ["api-form:saved", "editor:autosaved"]) {
+    form.addEventListener(saved, () => {
+      window.clearTimeout(timer);
+      kept.forget(key);
+      unsaved = false;
+    });
+  }
   form.addEventListener("api-form:failed", (event) => {
     kept.write(key, values());
     if (event.detail.status === 401) {
@@ -210,9 +212,134 @@ function keepUnsaved(form) {
   });
 }
 
+// Autosave, on forms marked data-autosave (a new post, a draft's edit form): a few seconds
+// after typing stops, the draft is saved to the server. A new post is created once, as a
+// draft, by the first save, and the form then edits it; every later save sends the version
+// it last saw (expected_updated_at, data-version on a draft's form), so that a newer version
+// written elsewhere is never overwritten: the server answers 409, autosave stops and says
+// so. Autosave never sends a status: it never publishes. Saves go one at a time, and a
+// Publish or Save pressed while one is under way waits for it (so nothing is created twice).
+const AUTOSAVE_AFTER_MS = 3000;
+
+function autosave(form) {
+  const status = document.createElement("p");
+  status.className = "small text-body-secondary mb-2";
+  // Announced as it changes, without being a second status beside the editor's own.
+  status.setAttribute("aria-live", "polite");
+  status.dataset.autosaveStatus = "";
+  form.querySelector("[data-markdown-editor]").after(status);
+  const fields = KEPT_FIELDS.map((name) => form.elements[name]).filter(Boolean);
+  const values = () => Object.fromEntries(fields.map((field) => [field.name, field.value]));
+  let version = null;
+  let sent = JSON.stringify(values());
+  let timer;
+  let queue = Promise.resolve();
+  let busy = false;
+  let stopped = false;
+
+  // Manual saves (forms.js) carry the version too, once there is one.
+  function haveVersion(value) {
+    version = value;
+    let field = form.elements.expected_updated_at;
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "expected_updated_at";
+      form.append(field);
+    }
+    field.value = value;
+  }
+  if (form.dataset.version) {
+    haveVersion(form.dataset.version);
+  }
+
+  function draftOf(current) {
+    const draft = { title: current.title, content: current.content };
+    if (current.tags !== undefined) {
+      draft.tags = current.tags
+        .split(",")
+        .map((tag) => tag.trim())
+        .filter((tag) => tag !== "");
+    }
+    return draft;
+  }
+
+  async function saveOnce() {
+    const current = values();
+    const snapshot = JSON.stringify(current);
+    if (stopped || snapshot === sent) {
+      return;
+    }
+    if (!current.title?.trim() || !current.content?.trim()) {
+      status.textContent = "Autosave starts once there is a title and some text.";
+      return;
+    }
+    status.textContent = "Saving…";
+    try {
+      let answer;
+      if (version === null) {
+        answer = await api("/api/posts", {
+          method: "POST",
+          body: { ...draftOf(current), status: "draft" },
+        });
+        form.dataset.endpoint = `/api/posts/${answer.id}`;
+        form.dataset.method = "PATCH";
+      } else {
+        answer = await api(form.dataset.endpoint, {
+          method: "PATCH",
+          body: { ...draftOf(current), expected_updated_at: version },
+        });
+      }
+      haveVersion(answer.updated_at);
+      sent = snapshot;
+      const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      status.textContent = `Draft saved at ${time}.`;
+      if (JSON.stringify(values()) === snapshot) {
+        form.dispatchEvent(new CustomEvent("editor:autosaved"));
+      }
+    } catch (error) {
+      if (error.status === 409) {
+        stopped = true;
+      }
+      status.textContent = `Not saved: ${error.detail ?? error.message}`;
+      form.dispatchEvent(new CustomEvent("api-form:failed", { detail: { status: error.status } }));
+    }
+  }
+
+  function save() {
+    busy = true;
+    queue = queue.then(saveOnce).finally(() => {
+      busy = false;
+    });
+    return queue;
+  }
+
+  form.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(save, AUTOSAVE_AFTER_MS);
+  });
+  form.addEventListener(
+    "submit",
+    (event) => {
+      window.clearTimeout(timer);
+      if (busy) {
+        // forms.js reads the endpoint when it sends: after the save under way, it is the draft's.
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        queue.then(() => form.requestSubmit(event.submitter));
+      }
+    },
+    { capture: true },
+  );
+}
+
 for (const editor of document.querySelectorAll("[data-markdown-editor]")) {
   setUp(editor);
-  if (editor.closest("form[data-api-form]")) {
-    keepUnsaved(editor.closest("form[data-api-form]"));
+  const form = editor.closest("form[data-api-form]");
+  if (form) {
+    keepUnsaved(form);
+    if ("autosave" in form.dataset) {
+      autosave(form);
+    }
   }
 }

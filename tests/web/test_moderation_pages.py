@@ -1,0 +1,204 @@
+"""What the post page gives admins and a comment's link, at the HTTP level, on both
+databases: an admin's Delete on anyone's post (a confirm step, the JSON API's DELETE with
+the CSRF header, as the author's) and on anyone's comment (the plain form); a comment's
+link (`?comment=N#comment-N`) opens the page of comments that shows it."""
+
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from inkwell.auth.cookies import CSRF_COOKIE, CSRF_HEADER
+from inkwell.comments.models import Comment
+from inkwell.moderation.models import AuditEntry
+from tests.conftest import Account
+from tests.conversation import comment
+from tests.factories import Factory
+from tests.web.test_conversation import comment_ids, insert_comments, send
+from tests.web.test_pages import sign_in
+
+ADMIN_TOOLS = 'data-testid="admin-tools"'
+
+
+@pytest.fixture
+async def admin(factory: Factory) -> Account:
+    return await factory.account("admin", role="admin")
+
+
+@pytest.fixture
+async def reader(factory: Factory) -> Account:
+    return await factory.account("reader")
+
+
+@pytest.fixture
+async def post(factory: Factory, author: Account) -> dict[str, Any]:
+    return await factory.post(author, title="On ink")
+
+
+async def actions(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as connection:
+        return list((await connection.scalars(select(AuditEntry.action))).all())
+
+
+@pytest.mark.usefixtures("admin")
+async def test_an_admin_is_offered_delete_with_a_confirm_step_on_anyones_post(
+    client: AsyncClient, post: dict[str, Any]
+) -> None:
+    await sign_in(client, "admin")
+    html = (await client.get(post["url"])).text
+
+    assert ADMIN_TOOLS in html
+    assert 'data-bs-target="#delete-post"' in html
+    form = html.split('id="delete-post"')[1].split("</form>")[0]
+    assert f'data-endpoint="/api/posts/{post["id"]}"' in form
+    assert 'data-method="DELETE"' in form
+    assert "Yes, delete it" in form
+    assert 'id="author-tools"' not in html  # no editing someone else's post
+    assert 'src="/static/js/forms.js"' in html  # which sends the form
+    assert 'src="/static/js/editor.js"' not in html
+
+
+@pytest.mark.parametrize("who", ["reader", "author"])
+async def test_no_one_else_is_offered_the_admins_delete(
+    client: AsyncClient, post: dict[str, Any], reader: Account, who: str
+) -> None:
+    await sign_in(client, who)
+    assert ADMIN_TOOLS not in (await client.get(post["url"])).text
+
+
+@pytest.mark.usefixtures("admin")
+async def test_the_admins_delete_removes_the_post_and_is_recorded(
+    client: AsyncClient, engine: AsyncEngine, post: dict[str, Any]
+) -> None:
+    """What forms.js sends when the confirm button is pressed: the session cookie and the
+    CSRF header."""
+    await sign_in(client, "admin")
+    headers = {CSRF_HEADER: client.cookies[CSRF_COOKIE], "Origin": "http://test"}
+
+    deleted = await client.delete(f"/api/posts/{post['id']}", headers=headers)
+
+    assert deleted.status_code == 204
+    assert (await client.get(post["url"])).status_code == 404
+    assert await actions(engine) == ["delete_post"]
+
+
+@pytest.mark.usefixtures("admin")
+async def test_the_admins_delete_without_the_csrf_header_is_refused(
+    client: AsyncClient, post: dict[str, Any]
+) -> None:
+    await sign_in(client, "admin")
+    refused = await client.delete(f"/api/posts/{post['id']}")
+    assert refused.status_code == 403
+    assert (await client.get(post["url"])).status_code == 200
+
+
+@pytest.mark.usefixtures("admin")
+async def test_an_admin_deletes_anyones_comment_from_the_page(
+    client: AsyncClient, engine: AsyncEngine, post: dict[str, Any], reader: Account
+) -> None:
+    said = await comment(client, post["id"], reader, "Buy cheap pens.")
+    await sign_in(client, "admin")
+    html = (await client.get(post["url"])).text
+    assert f'action="/comments/{said["id"]}/delete"' in html
+    assert f'action="/comments/{said["id"]}/edit"' not in html
+
+    status, location = await send(client, f"/comments/{said['id']}/delete", back=post["url"])
+
+    assert (status, location) == (303, f"{post['url']}#comments")
+    assert "Buy cheap pens." not in (await client.get(post["url"])).text
+    assert await actions(engine) == ["delete_comment"]
+
+
+@pytest.mark.usefixtures("admin")
+async def test_the_admins_comment_delete_needs_the_forms_csrf_field(
+    client: AsyncClient, post: dict[str, Any], reader: Account
+) -> None:
+    said = await comment(client, post["id"], reader, "Buy cheap pens.")
+    await sign_in(client, "admin")
+    refused = await client.post(f"/comments/{said['id']}/delete", data={"csrf_token": "forged"})
+    assert refused.status_code == 403
+    assert "Buy cheap pens." in (await client.get(post["url"])).text
+
+
+# A comment's link.
+
+
+@pytest.fixture
+async def many_comments(engine: AsyncEngine, post: dict[str, Any], reader: Account) -> list[int]:
+    """25 comments under the post (three pages of 10), their ids oldest first."""
+    await insert_comments(engine, post["id"], [reader], 25)
+    async with engine.connect() as connection:
+        ids = await connection.scalars(
+            select(Comment.id).where(Comment.post_id == post["id"]).order_by(Comment.id)
+        )
+        return list(ids)
+
+
+@pytest.mark.parametrize(("index", "page"), [(0, 0), (9, 0), (10, 1), (22, 2), (24, 2)])
+async def test_a_comments_link_opens_the_page_of_comments_that_shows_it(
+    client: AsyncClient, post: dict[str, Any], many_comments: list[int], index: int, page: int
+) -> None:
+    wanted = many_comments[index]
+    html = (await client.get(f"{post['url']}?comment={wanted}")).text
+    shown = [int(found) for found in comment_ids(html)]
+    assert shown == many_comments[page * 10 : page * 10 + 10]
+    assert f'id="comment-{wanted}"' in html
+
+
+async def test_a_link_to_a_comment_not_under_the_post_opens_the_first_page(
+    client: AsyncClient,
+    *,
+    factory: Factory,
+    author: Account,
+    reader: Account,
+    post: dict[str, Any],
+    many_comments: list[int],
+) -> None:
+    other = await factory.post(author, title="Elsewhere")
+    elsewhere = await comment(client, other["id"], reader, "Not here.")
+    for missing in (elsewhere["id"], 999_999):
+        html = (await client.get(f"{post['url']}?comment={missing}")).text
+        assert [int(found) for found in comment_ids(html)] == many_comments[:10]
+
+
+async def test_an_explicit_page_wins_over_the_comments_link(
+    client: AsyncClient, post: dict[str, Any], many_comments: list[int]
+) -> None:
+    html = (await client.get(f"{post['url']}?skip=10&comment={many_comments[24]}")).text
+    assert [int(found) for found in comment_ids(html)] == many_comments[10:20]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "x", "99999999999"])
+async def test_a_bad_comment_link_is_a_clear_4xx(
+    client: AsyncClient, post: dict[str, Any], value: str
+) -> None:
+    response = await client.get(f"{post['url']}?comment={value}")
+    assert 400 <= response.status_code < 500
+
+
+async def test_comments_of_suspended_users_do_not_count_toward_the_page(
+    client: AsyncClient,
+    *,
+    engine: AsyncEngine,
+    factory: Factory,
+    admin: Account,
+    post: dict[str, Any],
+    reader: Account,
+) -> None:
+    """The pages leave them out, so the position does too: the 11th shown is on page 2."""
+    villain = await factory.account("villain")
+    await insert_comments(engine, post["id"], [villain], 5)
+    await insert_comments(engine, post["id"], [reader], 11)
+    suspended = await client.post(f"/api/users/{villain.id}/suspend", headers=admin.headers)
+    assert suspended.status_code == 200
+    async with engine.connect() as connection:
+        theirs = await connection.scalars(
+            select(Comment.id).where(Comment.user_id == reader.id).order_by(Comment.id)
+        )
+        readers = list(theirs)
+    html = (await client.get(f"{post['url']}?comment={readers[9]}")).text
+    assert [int(found) for found in comment_ids(html)] == readers[:10]
+    html = (await client.get(f"{post['url']}?comment={readers[10]}")).text
+    assert [int(found) for found in comment_ids(html)] == readers[10:]
