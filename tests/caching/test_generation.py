@@ -1,0 +1,111 @@
+"""What changes the public generation: a COMMIT that wrote a table anonymous readers see.
+A rollback, a savepoint, or a write only to private tables (sign-in sessions,
+notifications...) does not. Run on both databases."""
+
+import math
+import time
+
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from inkwell.auth.models import SignInSession
+from inkwell.caching.generation import last_modified, watching_session_class
+from inkwell.db import create_sessionmaker
+from inkwell.users.models import User
+from tests.factories import Factory
+
+
+class Changes:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def changes() -> Changes:
+    return Changes()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine, changes: Changes):  # type: ignore[no-untyped-def]
+    return create_sessionmaker(engine, watching_session_class(changes))
+
+
+async def test_a_committed_flush_to_a_public_table_changes_it(
+    sessions, changes: Changes, factory: Factory  # type: ignore[no-untyped-def]
+) -> None:
+    user = await factory.user("ada")
+    async with sessions.begin() as session:
+        loaded = await session.get(User, user.id)
+        loaded.bio = "New words"
+
+    assert changes.count == 1
+
+
+async def test_a_committed_statement_to_a_public_table_changes_it(
+    sessions, changes: Changes, factory: Factory  # type: ignore[no-untyped-def]
+) -> None:
+    user = await factory.user("ada")
+    async with sessions.begin() as session:
+        await session.execute(update(User).where(User.id == user.id).values(bio="Hi"))
+
+    assert changes.count == 1
+
+
+async def test_a_textual_write_changes_it(sessions, changes: Changes) -> None:  # type: ignore[no-untyped-def]
+    async with sessions.begin() as session:
+        await session.execute(text("UPDATE users SET bio = 'x' WHERE id = 0"))
+
+    assert changes.count == 1
+
+
+async def test_a_rolled_back_write_does_not(
+    sessions, changes: Changes, factory: Factory  # type: ignore[no-untyped-def]
+) -> None:
+    user = await factory.user("ada")
+    async with sessions() as session:
+        await session.execute(update(User).where(User.id == user.id).values(bio="Hi"))
+        await session.rollback()
+        await session.commit()  # a new, empty transaction
+
+    assert changes.count == 0
+
+
+async def test_reads_alone_do_not(sessions, changes: Changes) -> None:  # type: ignore[no-untyped-def]
+    async with sessions.begin() as session:
+        await session.execute(select(User))
+        await session.execute(text("SELECT 1"))
+
+    assert changes.count == 0
+
+
+async def test_a_savepoint_decides_nothing_before_the_commit(
+    sessions, changes: Changes, factory: Factory  # type: ignore[no-untyped-def]
+) -> None:
+    user = await factory.user("ada")
+    async with sessions() as session:
+        async with session.begin_nested():
+            await session.execute(update(User).where(User.id == user.id).values(bio="Hi"))
+        assert changes.count == 0
+        await session.commit()
+
+    assert changes.count == 1
+
+
+async def test_a_write_to_private_tables_only_does_not(sessions, changes: Changes) -> None:  # type: ignore[no-untyped-def]
+    async with sessions.begin() as session:
+        await session.execute(
+            update(SignInSession).where(SignInSession.id == "none").values(device="d")
+        )
+
+    assert changes.count == 0
+
+
+def test_last_modified_is_the_change_rounded_up_to_its_second() -> None:
+    changed = math.floor(time.time()) - 10 + 0.25
+
+    assert last_modified(changed, time.time()) is not None
+    assert last_modified(changed, changed + 0.5) is None  # that second had not ended
