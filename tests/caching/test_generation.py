@@ -35,7 +35,9 @@ def sessions(engine: AsyncEngine, changes: Changes):  # type: ignore[no-untyped-
 
 
 async def test_a_committed_flush_to_a_public_table_changes_it(
-    sessions, changes: Changes, factory: Factory  # type: ignore[no-untyped-def]
+    sessions,
+    changes: Changes,
+    factory: Factory,  # type: ignore[no-untyped-def]
 ) -> None:
     user = await factory.user("ada")
     async with sessions.begin() as session:
@@ -46,7 +48,9 @@ async def test_a_committed_flush_to_a_public_table_changes_it(
 
 
 async def test_a_committed_statement_to_a_public_table_changes_it(
-    sessions, changes: Changes, factory: Factory  # type: ignore[no-untyped-def]
+    sessions,
+    changes: Changes,
+    factory: Factory,  # type: ignore[no-untyped-def]
 ) -> None:
     user = await factory.user("ada")
     async with sessions.begin() as session:
@@ -63,7 +67,9 @@ async def test_a_textual_write_changes_it(sessions, changes: Changes) -> None:  
 
 
 async def test_a_rolled_back_write_does_not(
-    sessions, changes: Changes, factory: Factory  # type: ignore[no-untyped-def]
+    sessions,
+    changes: Changes,
+    factory: Factory,  # type: ignore[no-untyped-def]
 ) -> None:
     user = await factory.user("ada")
     async with sessions() as session:
@@ -83,7 +89,9 @@ async def test_reads_alone_do_not(sessions, changes: Changes) -> None:  # type: 
 
 
 async def test_a_savepoint_decides_nothing_before_the_commit(
-    sessions, changes: Changes, factory: Factory  # type: ignore[no-untyped-def]
+    sessions,
+    changes: Changes,
+    factory: Factory,  # type: ignore[no-untyped-def]
 ) -> None:
     user = await factory.user("ada")
     async with sessions() as session:

@@ -8,6 +8,7 @@ from httpx import AsyncClient
 from inkwell.caching.middleware import AnonymousCache
 from tests.auth.signing_in import sign_in
 from tests.conftest import Account, StatementCounter
+from tests.factories import Factory
 
 SIGNED_IN = 'id="sign-out"'
 ANONYMOUS = 'href="/login">Sign in'
@@ -100,10 +101,11 @@ async def test_an_unrelated_cookie_still_reads_the_shared_page(
 
 
 async def test_a_signed_in_api_read_is_personal_and_kept_for_no_one(
-    client: AsyncClient, author: Account, factory: object, cache: AnonymousCache
+    client: AsyncClient, author: Account, factory: Factory
 ) -> None:
-    post = await client.post("/api/posts", json={"title": "t", "content": "c"}, headers=author.headers)
-    await client.put(f"/api/posts/{post.json()['id']}/like", headers=author.headers)
+    post = await factory.post(author)
+    await client.put(f"/api/posts/{post['id']}/like", headers=author.headers)
+    await client.get("/api/posts")  # kept
 
     mine = await client.get("/api/posts", headers=author.headers)
     anyone = await client.get("/api/posts")
