@@ -4,10 +4,12 @@ factory writes behind the app's back)."""
 import uuid
 
 import pytest
-from httpx import AsyncClient
 
 from inkwell.caching.middleware import AnonymousCache
 from inkwell.config import Settings
+
+# The settings of instances sharing the test Redis (skipped, or failed in CI, without it).
+from tests.abuse.test_write_limits import redis_settings  # noqa: F401
 from tests.conftest import StartedApp
 
 CACHE_BYTES = 4 * 1024 * 1024
@@ -26,7 +28,3 @@ def settings(settings: Settings) -> Settings:
 @pytest.fixture
 def cache(started_app: StartedApp) -> AnonymousCache:
     return started_app.state["anonymous_cache"]
-
-
-def signed_in_cookies(client: AsyncClient) -> bool:
-    return "inkwell_session" in client.cookies

@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.app import create_app
 from inkwell.caching.middleware import AnonymousCache
 from inkwell.config import Settings
-from tests.auth.test_rate_limits import REDIS_HOST, REDIS_PORT, redis_error
-from tests.conftest import IN_CI, PASSWORD, Account, StatementCounter, started
+from tests.conftest import PASSWORD, Account, StatementCounter, started
 from tests.factories import Factory
 from tests.pictures import image_file
 
@@ -161,18 +160,6 @@ async def test_a_write_shows_on_the_next_read_here(
     await _write(client, case, world)
 
     assert case.shows(await client.get(case.read(world)), world)
-
-
-@pytest.fixture
-def redis_settings(settings: Settings, engine: AsyncEngine) -> Settings:
-    """`engine` empties the database both instances write to, after the test."""
-    error = redis_error()
-    if error is not None:
-        message = f"Redis at {REDIS_HOST}:{REDIS_PORT} is unreachable ({error})"
-        if IN_CI:
-            pytest.fail(f"{message}; in CI the Redis tests must run.", pytrace=False)
-        pytest.skip(message)
-    return settings.model_copy(update={"redis_url": f"redis://{REDIS_HOST}:{REDIS_PORT}/0"})
 
 
 @dataclass
