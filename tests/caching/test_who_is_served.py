@@ -153,3 +153,14 @@ async def test_each_host_has_its_own_entries(
     await client.get("/", headers={"Host": "other.example"})
 
     assert cache.kept == 2
+
+
+async def test_a_mounted_application_s_routes_are_not_shared(
+    client: AsyncClient, author: Account, cache: AnonymousCache
+) -> None:
+    """Conduit's paths are relative to its mount: none of them is a shared route."""
+    answer = await client.get("/conduit/api/articles")
+
+    assert answer.status_code == 200
+    assert "etag" not in answer.headers
+    assert cache.kept == 0

@@ -145,9 +145,11 @@ class AnonymousCache:
             await generation.close()
 
 
-def _route_sharing(scope: Scope) -> Sharing | None:
+def _route_sharing(scope: Scope, root_path: str) -> Sharing | None:
+    """The sharing of the route that answered; a mounted application's routes (Conduit's),
+    whose paths are relative to their mount, are none of SHARED_ROUTES."""
     route = scope.get("route")
-    if not isinstance(route, BaseRoute):
+    if not isinstance(route, BaseRoute) or scope.get("root_path", "") != root_path:
         return None
     return SHARED_ROUTES.get(getattr(route, "path", ""))
 
@@ -213,13 +215,14 @@ class _Exchange:
         self.generation = cache.generation.current
         self.changed_at = cache.generation.changed_at
         self.began_at = time.time()
+        self.root_path = scope.get("root_path", "")
         self.sharing: Sharing | None = None
         self.start: Message | None = None
         self.body: list[bytes] = []
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
-            self.sharing = _route_sharing(self.scope)
+            self.sharing = _route_sharing(self.scope, self.root_path)
             if self.sharing is None or message["status"] != 200:
                 await self.downstream(message)
                 return
