@@ -103,7 +103,11 @@ class PublicGeneration:
         self._note_change()
         if self._redis is not None:
             self._unpublished += 1
-            task = asyncio.get_running_loop().create_task(self._publish())
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no loop to publish from: the next sync sends it
+                return
+            task = loop.create_task(self._publish())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -123,10 +127,11 @@ class PublicGeneration:
             self._unpublished += count
             logger.warning("could not publish a cache invalidation to Redis: %s", exc)
             return
-        # Only ours since the last read: the local count already invalidated for it.
+        # Only ours since the last read: the local count already invalidated for it. A
+        # smaller value answers a publish overtaken by a later one: nothing new.
         if value == self.shared + count:
             self.shared = value
-        else:
+        elif value > self.shared:
             self._adopt(value)
 
     def _adopt(self, shared: int) -> None:
@@ -151,7 +156,10 @@ class PublicGeneration:
 
     async def sync_forever(self) -> None:
         while True:
-            await self.sync()
+            try:
+                await self.sync()
+            except Exception:  # an unforeseen failure: the cache is bypassed, not the loop ended
+                logger.exception("reading the shared cache generation failed")
             await asyncio.sleep(self._sync_seconds)
 
     async def close(self) -> None:
