@@ -9,13 +9,15 @@ import time
 import coredis
 import pytest
 from sqlalchemy import select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from inkwell.auth.models import SignInSession
 from inkwell.caching.generation import PublicGeneration, last_modified, watching_session_class
 from inkwell.db import create_sessionmaker
 from inkwell.users.models import User
 from tests.factories import Factory
+
+Sessions = async_sessionmaker[AsyncSession]
 
 
 class Changes:
@@ -32,27 +34,27 @@ def changes() -> Changes:
 
 
 @pytest.fixture
-def sessions(engine: AsyncEngine, changes: Changes):  # type: ignore[no-untyped-def]
+def sessions(engine: AsyncEngine, changes: Changes) -> Sessions:
     return create_sessionmaker(engine, watching_session_class(changes))
 
 
 async def test_a_committed_flush_to_a_public_table_changes_it(
-    sessions,
+    sessions: Sessions,
     changes: Changes,
-    factory: Factory,  # type: ignore[no-untyped-def]
+    factory: Factory,
 ) -> None:
     user = await factory.user("ada")
     async with sessions.begin() as session:
-        loaded = await session.get(User, user.id)
+        loaded = await session.get_one(User, user.id)
         loaded.bio = "New words"
 
     assert changes.count == 1
 
 
 async def test_a_committed_statement_to_a_public_table_changes_it(
-    sessions,
+    sessions: Sessions,
     changes: Changes,
-    factory: Factory,  # type: ignore[no-untyped-def]
+    factory: Factory,
 ) -> None:
     user = await factory.user("ada")
     async with sessions.begin() as session:
@@ -61,7 +63,7 @@ async def test_a_committed_statement_to_a_public_table_changes_it(
     assert changes.count == 1
 
 
-async def test_a_textual_write_changes_it(sessions, changes: Changes) -> None:  # type: ignore[no-untyped-def]
+async def test_a_textual_write_changes_it(sessions: Sessions, changes: Changes) -> None:
     async with sessions.begin() as session:
         await session.execute(text("UPDATE users SET bio = 'x' WHERE id = 0"))
 
@@ -69,9 +71,9 @@ async def test_a_textual_write_changes_it(sessions, changes: Changes) -> None:  
 
 
 async def test_a_rolled_back_write_does_not(
-    sessions,
+    sessions: Sessions,
     changes: Changes,
-    factory: Factory,  # type: ignore[no-untyped-def]
+    factory: Factory,
 ) -> None:
     user = await factory.user("ada")
     async with sessions() as session:
@@ -82,7 +84,7 @@ async def test_a_rolled_back_write_does_not(
     assert changes.count == 0
 
 
-async def test_reads_alone_do_not(sessions, changes: Changes) -> None:  # type: ignore[no-untyped-def]
+async def test_reads_alone_do_not(sessions: Sessions, changes: Changes) -> None:
     async with sessions.begin() as session:
         await session.execute(select(User))
         await session.execute(text("SELECT 1"))
@@ -91,9 +93,9 @@ async def test_reads_alone_do_not(sessions, changes: Changes) -> None:  # type: 
 
 
 async def test_a_savepoint_decides_nothing_before_the_commit(
-    sessions,
+    sessions: Sessions,
     changes: Changes,
-    factory: Factory,  # type: ignore[no-untyped-def]
+    factory: Factory,
 ) -> None:
     user = await factory.user("ada")
     async with sessions() as session:
@@ -105,7 +107,9 @@ async def test_a_savepoint_decides_nothing_before_the_commit(
     assert changes.count == 1
 
 
-async def test_a_write_to_private_tables_only_does_not(sessions, changes: Changes) -> None:  # type: ignore[no-untyped-def]
+async def test_a_write_to_private_tables_only_does_not(
+    sessions: Sessions, changes: Changes
+) -> None:
     async with sessions.begin() as session:
         await session.execute(
             update(SignInSession).where(SignInSession.id == "none").values(device="d")
