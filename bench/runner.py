@@ -15,6 +15,7 @@ duration. Settings come from the environment:
 """
 
 import asyncio
+import json
 import os
 import platform
 import secrets
@@ -27,6 +28,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -49,6 +51,7 @@ from bench.report import (
     save_results,
     targets_table,
 )
+from inkwell.seed import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -74,6 +77,9 @@ INKWELL_SEARCH = "Inkwell PG search"
 INKWELL_LISTING = "Inkwell PG listing"
 INKWELL = "Inkwell PG"
 HOME = "Inkwell home /"
+CACHE_SCENARIO = "cached read path"
+HOME_ANONYMOUS = "Inkwell home / anonymous (cached)"
+HOME_SIGNED_IN = "Inkwell home / signed in (uncached)"
 POST_PAGE = f"Inkwell post page ({COMMENTS} comments)"
 CONDUIT = "Conduit articles"
 CONDUIT_ARTICLES = "/conduit/api/articles"
@@ -126,6 +132,8 @@ class Load:
     app: str
     path: str
     optional: bool = False  # reported as missing, not failed, when it does not answer 200
+    # Sent with a seeded writer's bearer token: what a signed-in reader costs (no cache).
+    signed_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -306,10 +314,11 @@ def peak_rss(pid: int) -> Iterator[list[float]]:
         sampler.join()
 
 
-def wrk(url: str, connections: int, duration: str) -> str:
+def wrk(url: str, connections: int, duration: str, headers: Sequence[str] = ()) -> str:
     """One bounded load run: wrk stops after `duration`, and is killed if it does not."""
     command = [
         "wrk",
+        *(f"--header={header}" for header in headers),
         f"--threads={min(2, connections)}",
         f"--connections={connections}",
         f"--duration={duration}",
@@ -341,6 +350,26 @@ def check_document(path: str, status: int, body: bytes) -> str | None:
     return None
 
 
+def signed_in_headers(port: int, postgres: URL) -> list[str]:
+    """A seeded writer's bearer token, from signing in as they would (inkwell.seed's
+    DEMO_PASSWORD); the Inkwell PG servers read the database the seed wrote."""
+
+    async def first_writer() -> str:
+        async with connected(postgres) as connection:
+            name: str = await connection.fetchval("SELECT username FROM users ORDER BY id LIMIT 1")
+            return name
+
+    form = urllib.parse.urlencode(
+        {"username": asyncio.run(first_writer()), "password": DEMO_PASSWORD}
+    )
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/users/token", data=form.encode(), method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=READY_TIMEOUT_SECONDS) as response:  # noqa: S310
+        token = json.loads(response.read())["access_token"]
+    return [f"Authorization: Bearer {token}"]
+
+
 def measure(server: Server, settings: Settings) -> list[Result]:
     loads = [load for load in server.loads if not settings.only or load.app in settings.only]
     if not loads:
@@ -361,11 +390,12 @@ def measure(server: Server, settings: Settings) -> list[Result]:
                     for c in settings.connections
                 ]
                 continue
-            wrk(url, min(settings.connections), settings.warmup)
+            headers = signed_in_headers(port, settings.postgres) if load.signed_in else []
+            wrk(url, min(settings.connections), settings.warmup, headers)
             for connections in settings.connections:
                 settle(url, process)
                 with peak_rss(process.pid) as peak:
-                    figures = parse_wrk_output(wrk(url, connections, settings.duration))
+                    figures = parse_wrk_output(wrk(url, connections, settings.duration, headers))
                 result = Result(
                     scenario=server.scenario,
                     app=load.app,
@@ -438,6 +468,13 @@ def servers(postgres: URL, sqlite_url: str, upstream: str, post_page: str) -> li
         ),
         Server(
             POST_PAGE_SCENARIO, "inkwell.cli:served_app", (Load(POST_PAGE, post_page),), inkwell_pg
+        ),
+        # The same home page from the anonymous cache and rendered for a signed-in reader.
+        Server(
+            CACHE_SCENARIO,
+            "inkwell.cli:served_app",
+            (Load(HOME_ANONYMOUS, "/"), Load(HOME_SIGNED_IN, "/", signed_in=True)),
+            inkwell_pg,
         ),
         Server(
             SLOW_SCENARIO,

@@ -160,6 +160,9 @@ def settings(database_url: str, shared_media_dir: Path) -> Iterator[Settings]:
         database_connections=TEST_DATABASE_CONNECTIONS,
         # Tests sweep the outbox when they mean to (tests/notifications/test_emails.py).
         notification_email_sweep_seconds=0,
+        # Tests insert rows behind the app's back (the factory), which no cache would see;
+        # tests/caching turns it on.
+        anonymous_cache_bytes=0,
         **NO_RATE_LIMITS,
     )
     for entry in list(shared_media_dir.iterdir()):

@@ -1,4 +1,5 @@
 import asyncio
+import os
 
 import pytest
 import uvicorn
@@ -76,9 +77,30 @@ def test_serve_hands_each_worker_the_app_with_the_process_policy(
     """Workers import the app themselves; the factory they are given tunes the collector."""
     served: list[str] = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **_: served.append(target))
+    monkeypatch.setenv("ANONYMOUS_CACHE_BYTES", "1000")  # restored after the test
     result = runner.invoke(app, ["serve", "--workers", "2"])
     assert result.exit_code == 0, result.output
     assert [import_from_string(factory) for factory in served] == [served_app]
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "kept_bytes"), [(None, "0"), ("redis://127.0.0.1/0", "1000")]
+)
+def test_serve_with_workers_keeps_the_anonymous_cache_only_with_redis(
+    monkeypatch: pytest.MonkeyPatch, redis_url: str | None, kept_bytes: str
+) -> None:
+    """Without Redis each worker would keep its own cache and miss the others' writes."""
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **__: None)
+    monkeypatch.setenv("ANONYMOUS_CACHE_BYTES", "1000")
+    if redis_url is None:
+        monkeypatch.delenv("REDIS_URL", raising=False)
+    else:
+        monkeypatch.setenv("REDIS_URL", redis_url)
+
+    result = runner.invoke(app, ["serve", "--workers", "2"])
+
+    assert result.exit_code == 0, result.output
+    assert os.environ["ANONYMOUS_CACHE_BYTES"] == kept_bytes
 
 
 @pytest.mark.usefixtures("cli_env")

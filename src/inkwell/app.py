@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 from starlette.routing import Mount
 
@@ -17,6 +16,9 @@ from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.router import router as auth_router
 from inkwell.auth.router import sessions_router
 from inkwell.auth.tokens import AccessTokens
+from inkwell.caching.generation import watching_session_class
+from inkwell.caching.middleware import AnonymousCache
+from inkwell.caching.static import HashedStaticFiles, StaticAssets
 from inkwell.comments.router import router as comments_router
 from inkwell.conduit.app import PREFIX as CONDUIT_PREFIX
 from inkwell.conduit.app import create_conduit_app
@@ -31,7 +33,7 @@ from inkwell.media.images import PictureProcessor
 from inkwell.media.limits import UploadLimits
 from inkwell.media.router import router as media_router
 from inkwell.media.router import uploads_router
-from inkwell.media.storage import create_storage
+from inkwell.media.storage import Storage, create_storage
 from inkwell.migrations import upgrade_database
 from inkwell.moderation.router import router as moderation_router
 from inkwell.notifications.emails import Outbox
@@ -75,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     site = Site(settings.site_name, settings.site_description, settings.public_base_url.rstrip("/"))
+    # Hashed once, here: pages link each file by its content's hash (caching/static.py).
+    static_assets = StaticAssets.scan(STATIC_DIR, hashed=settings.environment != "development")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
@@ -83,11 +87,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await upgrade_database(engine)
         reader = Reader.from_settings(settings)
         picture_processor = PictureProcessor.from_settings(settings)
-        sessionmaker = create_sessionmaker(engine)
+        anonymous_cache = AnonymousCache.from_settings(settings, settings.redis_url)
+        # Every session of the app tells the cache when it commits a public write.
+        sessionmaker = create_sessionmaker(
+            engine, watching_session_class(anonymous_cache.generation.changed)
+        )
         mailer = create_mailer(settings)
         outbox = Outbox(settings, sessionmaker, mailer)
         try:
-            async with outbox.sweeping():
+            async with outbox.sweeping(), anonymous_cache.syncing():
                 yield State(
                     settings=settings,
                     engine=engine,
@@ -103,7 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     rate_limiter=RateLimiter.from_settings(settings),
                     mailer=mailer,
                     templates=page_templates(
-                        auto_reload=settings.environment == "development", site=site
+                        auto_reload=settings.environment == "development",
+                        site=site,
+                        static_url=static_assets.url,
                     ),
                     storage=storage,
                     picture_processor=picture_processor,
@@ -111,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     write_limits=WriteLimits.from_settings(settings),
                     outbox=outbox,
                     markdown=markdown,
+                    anonymous_cache=anonymous_cache,
                 )
         finally:
             picture_processor.close()
@@ -156,11 +167,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(media_router)
     app.include_router(uploads_router)
+    _add_last_routes(app, settings, static_assets, storage)
+    return app
+
+
+def _add_last_routes(
+    app: FastAPI, settings: Settings, static_assets: StaticAssets, storage: Storage
+) -> None:
+    """The API docs, Conduit and the files' mounts."""
     if settings.api_docs:
         install_api_docs(app)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", HashedStaticFiles(static_assets), name="static")
     app.mount("/media", storage.media_app(), name="media")
-    return app
 
 
 def _conduit_mount(settings: Settings) -> Mount:

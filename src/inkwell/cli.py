@@ -82,6 +82,14 @@ def serve(
     if reload and settings.environment == "production":
         _exit_with("ENVIRONMENT=production refuses --reload")
     _agree_on_the_address(settings, host, port)
+    if workers > 1 and settings.redis_url is None and settings.anonymous_cache_bytes:
+        # Each worker would keep its own cache and never hear of the others' writes.
+        typer.echo(
+            "The anonymous cache is off: --workers without REDIS_URL cannot share its "
+            "invalidations between the workers",
+            err=True,
+        )
+        os.environ["ANONYMOUS_CACHE_BYTES"] = "0"
     uvicorn.run(
         "inkwell.cli:served_app",
         factory=True,

@@ -3,7 +3,7 @@
 Each domain declares the settings it reads in its own `config.py` (`auth.config.AuthSettings`,
 `media.config.MediaSettings`, `mail.config.MailSettings`, `operations.config.OperationsSettings`,
 `notifications.config.NotificationSettings`, `abuse.config.WriteLimitSettings`,
-`conduit.config.ConduitSettings`),
+`conduit.config.ConduitSettings`, `caching.config.CacheSettings`),
 the database's are below, and `Settings` composes them into the one frozen object the app is
 built from. The environment's names stay flat (`DATABASE_URL`, `SMTP_HOST`, `MAX_UPLOAD_BYTES`)
 so deployments keep working, and a domain's code can ask for its own group only
@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 
 from inkwell.abuse.config import WriteLimitSettings
 from inkwell.auth.config import AuthSettings
+from inkwell.caching.config import CacheSettings
 from inkwell.conduit.config import ConduitSettings
 from inkwell.mail.config import MailSettings
 from inkwell.media.config import MediaSettings
@@ -95,6 +96,7 @@ class Settings(
     NotificationSettings,
     WriteLimitSettings,
     ConduitSettings,
+    CacheSettings,
 ):
     # An empty variable counts as unset: compose.yaml passes optional ones as `${SMTP_HOST:-}`.
     model_config = SettingsConfigDict(
@@ -110,7 +112,8 @@ class Settings(
     site_description: str = Field(
         default="Writing worth reading, from writers you can follow.", max_length=300
     )
-    # Shared state between processes (rate limits); unset: each process keeps its own.
+    # Shared state between processes (rate limits, the anonymous cache's invalidations);
+    # unset: each process keeps its own.
     redis_url: str | None = None
 
     @model_validator(mode="after")

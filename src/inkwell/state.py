@@ -15,6 +15,7 @@ from inkwell.abuse.limits import WriteLimits
 from inkwell.auth.devices import KnownDevices
 from inkwell.auth.ratelimit import RateLimiter
 from inkwell.auth.tokens import AccessTokens
+from inkwell.caching.middleware import AnonymousCache
 from inkwell.config import Settings
 from inkwell.db import Reader
 from inkwell.mail.service import Mailer
@@ -43,6 +44,8 @@ class State(TypedDict):
     write_limits: WriteLimits
     outbox: Outbox
     markdown: MarkdownRenderer
+    # Read by caching.middleware under this name (STATE_KEY).
+    anonymous_cache: AnonymousCache
 
 
 def state_of(connection: HTTPConnection) -> State:

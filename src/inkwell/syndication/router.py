@@ -1,13 +1,15 @@
 """Feeds, the sitemap, robots.txt and the icons: documents for feed readers, crawlers, and
 the browsers and phones that ask for /favicon.ico and /apple-touch-icon.png unlinked.
 
-Feeds answer `ETag` and `Last-Modified`, and 304 to a reader that already has this version:
-feed readers poll, most of the time for nothing new.
+Feeds answer `ETag` and `Last-Modified` (the newest entry's date), and the cached read path
+(caching/middleware.py, where feeds are shared routes) answers 304 to a reader that already
+has this version and keeps the feed in memory: feed readers poll, most of the time for
+nothing new.
 """
 
 import hashlib
 from collections.abc import AsyncIterator
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +20,6 @@ from fastapi.responses import (
     RedirectResponse,
     StreamingResponse,
 )
-from starlette.status import HTTP_304_NOT_MODIFIED
 
 from inkwell.config import Settings
 from inkwell.dependencies import DbReader
@@ -29,7 +30,7 @@ from inkwell.posts.rows import ListedPost
 from inkwell.posts.slugs import tag_name
 from inkwell.state import state_of
 from inkwell.syndication import service
-from inkwell.syndication.atom import FEED_LENGTH, AtomDocument, Feed, atom_document
+from inkwell.syndication.atom import FEED_LENGTH, Feed, atom_document
 from inkwell.syndication.sitemaps import Address, sitemap_index, url_set
 from inkwell.users import service as users
 from inkwell.users.rows import author_path
@@ -60,25 +61,7 @@ def _base(settings: Settings) -> str:
     return settings.public_base_url.rstrip("/")
 
 
-def _not_modified(request: Request, etag: str, document: AtomDocument) -> bool:
-    """RFC 9110: If-None-Match decides when sent (weak comparison); else If-Modified-Since."""
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return "*" in tags or etag in tags
-    if_modified_since = request.headers.get("if-modified-since")
-    if if_modified_since is None:
-        return False
-    try:
-        since = parsedate_to_datetime(if_modified_since)
-    except (TypeError, ValueError):
-        return False  # unreadable: as if not sent
-    return since.tzinfo is not None and document.updated.replace(microsecond=0) <= since
-
-
-def _atom_response(
-    request: Request, settings: Settings, feed: Feed, listed: list[ListedPost]
-) -> Response:
+def _atom_response(settings: Settings, feed: Feed, listed: list[ListedPost]) -> Response:
     document = atom_document(feed, listed, base_url=_base(settings), site_name=settings.site_name)
     etag = f'"{hashlib.sha256(document.body).hexdigest()[:32]}"'
     headers = {
@@ -86,8 +69,6 @@ def _atom_response(
         "Last-Modified": format_datetime(document.updated, usegmt=True),
         "Cache-Control": FEED_CACHE,
     }
-    if _not_modified(request, etag, document):
-        return Response(status_code=HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(document.body, media_type=ATOM, headers=headers)
 
 
@@ -95,7 +76,7 @@ def _atom_response(
 async def site_feed(request: Request, reader: DbReader, settings: SiteSettings) -> Response:
     listing = await posts.list_posts(reader, skip=0, limit=FEED_LENGTH)
     feed = Feed(settings.site_name, settings.site_description, "/", "/feed.atom")
-    return _atom_response(request, settings, feed, listing.posts)
+    return _atom_response(settings, feed, listing.posts)
 
 
 @router.get("/@{username}/feed.atom", response_model=None)
@@ -114,7 +95,7 @@ async def author_feed(
         page,
         f"{page}/feed.atom",
     )
-    return _atom_response(request, settings, feed, listing.posts)
+    return _atom_response(settings, feed, listing.posts)
 
 
 @router.get("/tags/{tag}/feed.atom", response_model=None)
@@ -136,7 +117,7 @@ async def tag_feed(
         f"/tags/{name}",
         f"/tags/{name}/feed.atom",
     )
-    return _atom_response(request, settings, feed, listing.posts)
+    return _atom_response(settings, feed, listing.posts)
 
 
 @router.get("/robots.txt")

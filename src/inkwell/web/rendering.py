@@ -5,6 +5,7 @@ The environment is built once, by `create_app`; rendering a page with it is `com
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -139,13 +140,20 @@ def blog_posting(post: ListedPost, site: Site) -> Markup:
     return Markup(encoded.translate(_JSON_IN_HTML))  # noqa: S704  (escaped just above)
 
 
+def _plain_static_url(name: str) -> str:
+    return f"/static/{name}"
+
+
 _JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
-def page_templates(*, auto_reload: bool, site: Site) -> Jinja2Templates:
+def page_templates(
+    *, auto_reload: bool, site: Site, static_url: Callable[[str], str] = _plain_static_url
+) -> Jinja2Templates:
     """The pages' templates. `auto_reload` picks up edits without a restart, at the cost of
     a stat of every template file on every render (a twentieth of the home page's CPU):
-    create_app turns it on in development only."""
+    create_app turns it on in development only. `static_url('css/inkwell.css')` is a
+    static file's address (content-hashed: caching/static.py)."""
     # StrictUndefined: a misspelt variable fails the test that renders it instead of vanishing.
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -166,6 +174,7 @@ def page_templates(*, auto_reload: bool, site: Site) -> Jinja2Templates:
     }
     environment.globals |= {
         "site": site,
+        "static_url": static_url,
         "post_path": post_path,
         "blog_posting": blog_posting,
         "WORDS_PER_MINUTE": WORDS_PER_MINUTE,

@@ -114,6 +114,8 @@ def live_server(
         smtp_host=mail_server.hostname,
         smtp_port=mail_server.port,
         smtp_security="none",
+        # Each test empties the database behind the server's back, which no cache would see.
+        anonymous_cache_bytes=0,
         **NO_RATE_LIMITS,
     )
     config = uvicorn.Config(create_app(settings), log_level="warning")

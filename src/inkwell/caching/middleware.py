@@ -1,0 +1,305 @@
+"""The cached read path: the routes every anonymous reader shares, answered from memory.
+
+`SharedResponsesMiddleware` sits inside the security headers and the access log (they are
+added to every answer, cached or not) and outside everything else, so a hit costs no
+routing, no dependency and no database. For the routes in `SHARED_ROUTES`:
+
+- A request is anonymous when it carries no `Authorization` header and none of the sign-in
+  cookies (session, refresh, CSRF), valid or not: an expired session cookie still renews,
+  sets cookies and may show a navbar, so it is answered by the app, never from the cache,
+  and what it is answered is never kept.
+- An anonymous 200 gets a weak ETag (a hash of its bytes), a Last-Modified (the public
+  generation's last change, see `generation.last_modified`), `Cache-Control: public,
+  max-age=0, s-maxage=SHARED_CACHE_SECONDS` (unless the route says otherwise, as feeds do)
+  and `Vary: Cookie, Authorization`; a conditional request that matches is answered 304.
+- A signed-in answer gets `Cache-Control: private, no-store` and the same Vary.
+- An anonymous GET of a kept route's first page (no `cursor`, no `skip` past 0) is kept:
+  status 200, no Set-Cookie, no `private` or `no-store`, rendered wholly within the
+  generation it began in. It is served while that generation is current, for at most
+  ANONYMOUS_CACHE_SECONDS, to anonymous GETs (and HEADs where the route answers HEAD).
+"""
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from enum import Enum, auto
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from inkwell.auth.cookies import CSRF_COOKIE, REFRESH_COOKIE, SESSION_COOKIE
+from inkwell.caching.conditional import NOT_MODIFIED_HEADERS, not_modified, weak_etag
+from inkwell.caching.config import CacheSettings
+from inkwell.caching.generation import PublicGeneration, last_modified
+from inkwell.caching.store import Entry, RawHeaders, ResponseStore, entry_size
+
+STATE_KEY = "anonymous_cache"
+PRIVATE = "private, no-store"
+VARY = "Cookie, Authorization"
+# Longer queries are someone's own (or junk): answered, validated, not kept.
+KEPT_QUERY_MAX_LENGTH = 256
+
+
+class Sharing(Enum):
+    VALIDATED = auto()  # validators, 304 and a public Cache-Control; not kept in memory
+    KEPT = auto()  # and its first page kept in memory
+
+
+# Route paths, as declared. create_app checks that each one is a route of the app.
+SHARED_ROUTES: dict[str, Sharing] = {
+    "/": Sharing.KEPT,
+    "/posts/{address}": Sharing.KEPT,
+    "/@{username}": Sharing.KEPT,
+    "/tags/{tag}": Sharing.KEPT,
+    "/feed.atom": Sharing.KEPT,
+    "/@{username}/feed.atom": Sharing.KEPT,
+    "/tags/{tag}/feed.atom": Sharing.KEPT,
+    "/api/posts": Sharing.KEPT,
+    "/api/posts/{post_id:int}": Sharing.KEPT,
+    "/api/posts/{post_id:int}/comments": Sharing.KEPT,
+    "/api/users/{user_id:int}": Sharing.KEPT,
+    "/api/users/{user_id:int}/posts": Sharing.KEPT,
+    "/api/tags": Sharing.KEPT,
+    "/search": Sharing.VALIDATED,
+    "/api/search": Sharing.VALIDATED,
+}
+
+_SIGN_IN_COOKIE = re.compile(
+    rb"(?:^|;)\s*(?:%b)="
+    % b"|".join(re.escape(name.encode()) for name in (SESSION_COOKIE, REFRESH_COOKIE, CSRF_COOKIE))
+)
+
+
+def carries_credentials(scope: Scope) -> bool:
+    """An Authorization header or a sign-in cookie, whether or not it signs anyone in."""
+    for name, value in scope["headers"]:
+        if name == b"authorization" or (name == b"cookie" and _SIGN_IN_COOKIE.search(value)):
+            return True
+    return False
+
+
+def _first_page(query: bytes) -> bool:
+    if len(query) > KEPT_QUERY_MAX_LENGTH:
+        return False
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if name == "cursor" or (name == "skip" and value.strip() not in ("", "0")):
+            return False
+    return True
+
+
+def _key(scope: Scope) -> str:
+    host = next((value for name, value in scope["headers"] if name == b"host"), b"")
+    path = scope.get("raw_path") or scope["path"].encode()
+    key = b"%b://%b%b?%b" % (scope["scheme"].encode(), host, path, scope["query_string"])
+    return key.decode("latin-1")
+
+
+@dataclass(slots=True)
+class AnonymousCache:
+    """The store and the generation it is checked against, with the settings that shape
+    what the middleware answers."""
+
+    store: ResponseStore
+    generation: PublicGeneration
+    lifetime: float
+    public_cache_control: str
+    kept: int = field(default=0)  # entries kept since start (for the tests and metrics)
+
+    @classmethod
+    def from_settings(cls, settings: CacheSettings, redis_url: str | None) -> "AnonymousCache":
+        store = ResponseStore(settings.anonymous_cache_bytes)
+        generation = PublicGeneration.from_settings(
+            redis_url, f"{settings.cache_key_prefix}generation", settings.cache_sync_seconds
+        )
+        generation.on_change(store.clear)
+        return cls(
+            store,
+            generation,
+            settings.anonymous_cache_seconds,
+            f"public, max-age=0, s-maxage={settings.shared_cache_seconds}",
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.store.capacity > 0
+
+    @asynccontextmanager
+    async def syncing(self) -> AsyncIterator[None]:
+        """With Redis: reads the shared generation now, then every CACHE_SYNC_SECONDS."""
+        generation = self.generation
+        if not generation.shared_through_redis:
+            yield
+            return
+        await generation.sync()
+        task = asyncio.create_task(generation.sync_forever())
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await generation.close()
+
+
+def _route_sharing(scope: Scope, root_path: str) -> Sharing | None:
+    """The sharing of the route that answered; a mounted application's routes (Conduit's),
+    whose paths are relative to their mount, are none of SHARED_ROUTES."""
+    route = scope.get("route")
+    if not isinstance(route, BaseRoute) or scope.get("root_path", "") != root_path:
+        return None
+    return SHARED_ROUTES.get(getattr(route, "path", ""))
+
+
+def _allows_head(scope: Scope) -> bool:
+    return "HEAD" in (getattr(scope.get("route"), "methods", None) or ())
+
+
+class SharedResponsesMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        cache: AnonymousCache | None = scope.get("state", {}).get(STATE_KEY)
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or cache is None:
+            await self.app(scope, receive, send)
+            return
+        anonymous = not carries_credentials(scope)
+        key = None
+        if anonymous and cache.enabled and cache.generation.fresh():
+            key = _key(scope)
+            entry = cache.store.get(key, cache.generation.current)
+            if entry is not None and (scope["method"] == "GET" or entry.allows_head):
+                await _send_entry(scope, entry, send)
+                return
+        exchange = _Exchange(cache, scope, send, anonymous=anonymous, key=key)
+        await self.app(scope, receive, exchange.send)
+
+
+async def _send_entry(scope: Scope, entry: Entry, send: Send) -> None:
+    if not_modified(Headers(scope=scope), entry.etag, entry.last_modified):
+        await _send_not_modified(entry.headers, send)
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": list(entry.headers)})
+    body = b"" if scope["method"] == "HEAD" else entry.body
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_not_modified(headers: RawHeaders, send: Send) -> None:
+    kept = [(name, value) for name, value in headers if name.decode() in NOT_MODIFIED_HEADERS]
+    await send({"type": "http.response.start", "status": 304, "headers": kept})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _add_vary(headers: MutableHeaders) -> None:
+    present = headers.get("vary")
+    headers["vary"] = f"{present}, {VARY}" if present else VARY
+
+
+class _Exchange:
+    """One request's answer on its way out: shared routes' answers are held until their
+    body is complete, given their headers, answered 304 or sent, and kept when they may be."""
+
+    def __init__(
+        self, cache: AnonymousCache, scope: Scope, send: Send, *, anonymous: bool, key: str | None
+    ) -> None:
+        self.cache = cache
+        self.scope = scope
+        self.downstream = send
+        self.anonymous = anonymous
+        self.key = key
+        # What the answer is rendered from: read before the app reads anything.
+        self.generation = cache.generation.current
+        self.changed_at = cache.generation.changed_at
+        self.began_at = time.time()
+        self.root_path = scope.get("root_path", "")
+        self.sharing: Sharing | None = None
+        self.start: Message | None = None
+        self.body: list[bytes] = []
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.sharing = _route_sharing(self.scope, self.root_path)
+            if self.sharing is None or message["status"] != 200:
+                await self.downstream(message)
+                return
+            self.start = message
+            if not self.anonymous or self.scope["method"] == "HEAD":
+                self._headers_only()
+                await self.downstream(message)
+                self.start = None
+            return
+        if self.start is None or message["type"] != "http.response.body":
+            await self.downstream(message)
+            return
+        self.body.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            await self._finish(self.start, b"".join(self.body))
+
+    def _headers_only(self) -> None:
+        """A signed-in answer, or an anonymous HEAD the app answers itself (its body is
+        not sent, so no ETag can be computed from it)."""
+        assert self.start is not None
+        headers = MutableHeaders(scope=self.start)
+        if not self.anonymous:
+            headers["cache-control"] = PRIVATE
+        else:
+            headers.setdefault("cache-control", self.cache.public_cache_control)
+        _add_vary(headers)
+
+    async def _finish(self, start: Message, body: bytes) -> None:
+        headers = MutableHeaders(scope=start)
+        cache_control = headers.get("cache-control", "")
+        personal = "set-cookie" in headers or any(
+            word in cache_control for word in ("private", "no-store")
+        )
+        if personal:
+            headers["cache-control"] = PRIVATE
+        elif not cache_control:
+            headers["cache-control"] = self.cache.public_cache_control
+        if "etag" not in headers:
+            headers["etag"] = weak_etag(body)
+        if "last-modified" not in headers:
+            modified = last_modified(self.changed_at, self.began_at)
+            if modified is not None:
+                headers["last-modified"] = modified
+        _add_vary(headers)
+        if not personal:
+            self._keep(headers.raw, body)
+        etag, modified = headers.get("etag"), headers.get("last-modified")
+        if not_modified(Headers(scope=self.scope), etag, modified):
+            await _send_not_modified(headers.raw, self.downstream)
+            return
+        await self.downstream(start)
+        await self.downstream({"type": "http.response.body", "body": body})
+
+    def _keep(self, headers: RawHeaders, body: bytes) -> None:
+        cache = self.cache
+        if (
+            self.key is None
+            or self.sharing is not Sharing.KEPT
+            or not _first_page(self.scope["query_string"])
+            # A write committed while this was rendered: it may show the data before it.
+            or cache.generation.current != self.generation
+            or not cache.generation.fresh()
+        ):
+            return
+        kept = list(headers)
+        values = dict(kept)
+        entry = Entry(
+            generation=self.generation,
+            expires=time.monotonic() + cache.lifetime,
+            headers=kept,
+            body=body,
+            etag=values[b"etag"].decode("latin-1"),
+            last_modified=(
+                values[b"last-modified"].decode("latin-1") if b"last-modified" in values else None
+            ),
+            allows_head=_allows_head(self.scope),
+            size=entry_size(self.key, kept, body),
+        )
+        if cache.store.put(self.key, entry):
+            cache.kept += 1

@@ -1,0 +1,191 @@
+"""What changes the public generation: a COMMIT that wrote a table anonymous readers see.
+A rollback, a savepoint, or a write only to private tables (sign-in sessions,
+notifications...) does not. Run on both databases."""
+
+import asyncio
+import math
+import time
+
+import coredis
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from inkwell.auth.models import SignInSession
+from inkwell.caching.generation import PublicGeneration, last_modified, watching_session_class
+from inkwell.db import create_sessionmaker
+from inkwell.users.models import User
+from tests.factories import Factory
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+class Changes:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def changes() -> Changes:
+    return Changes()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine, changes: Changes) -> Sessions:
+    return create_sessionmaker(engine, watching_session_class(changes))
+
+
+async def test_a_committed_flush_to_a_public_table_changes_it(
+    sessions: Sessions,
+    changes: Changes,
+    factory: Factory,
+) -> None:
+    user = await factory.user("ada")
+    async with sessions.begin() as session:
+        loaded = await session.get_one(User, user.id)
+        loaded.bio = "New words"
+
+    assert changes.count == 1
+
+
+async def test_a_committed_statement_to_a_public_table_changes_it(
+    sessions: Sessions,
+    changes: Changes,
+    factory: Factory,
+) -> None:
+    user = await factory.user("ada")
+    async with sessions.begin() as session:
+        await session.execute(update(User).where(User.id == user.id).values(bio="Hi"))
+
+    assert changes.count == 1
+
+
+async def test_a_textual_write_changes_it(sessions: Sessions, changes: Changes) -> None:
+    async with sessions.begin() as session:
+        await session.execute(text("UPDATE users SET bio = 'x' WHERE id = 0"))
+
+    assert changes.count == 1
+
+
+async def test_a_rolled_back_write_does_not(
+    sessions: Sessions,
+    changes: Changes,
+    factory: Factory,
+) -> None:
+    user = await factory.user("ada")
+    async with sessions() as session:
+        await session.execute(update(User).where(User.id == user.id).values(bio="Hi"))
+        await session.rollback()
+        await session.commit()  # a new, empty transaction
+
+    assert changes.count == 0
+
+
+async def test_reads_alone_do_not(sessions: Sessions, changes: Changes) -> None:
+    async with sessions.begin() as session:
+        await session.execute(select(User))
+        await session.execute(text("SELECT 1"))
+
+    assert changes.count == 0
+
+
+async def test_a_savepoint_decides_nothing_before_the_commit(
+    sessions: Sessions,
+    changes: Changes,
+    factory: Factory,
+) -> None:
+    user = await factory.user("ada")
+    async with sessions() as session:
+        async with session.begin_nested():
+            await session.execute(update(User).where(User.id == user.id).values(bio="Hi"))
+        assert changes.count == 0
+        await session.commit()
+
+    assert changes.count == 1
+
+
+async def test_a_write_to_private_tables_only_does_not(
+    sessions: Sessions, changes: Changes
+) -> None:
+    async with sessions.begin() as session:
+        await session.execute(
+            update(SignInSession).where(SignInSession.id == "none").values(device="d")
+        )
+
+    assert changes.count == 0
+
+
+def test_last_modified_is_the_change_rounded_up_to_its_second() -> None:
+    changed = math.floor(time.time()) - 10 + 0.25
+
+    assert last_modified(changed, time.time()) is not None
+    assert last_modified(changed, changed + 0.5) is None  # that second had not ended
+
+
+class FakeRedis:
+    """A counter that can be made to fail, as coredis fails."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise coredis.exceptions.ConnectionError("down")
+
+    async def incrby(self, _: str, count: int) -> int:
+        self._check()
+        self.value += count
+        return self.value
+
+    async def get(self, _: str) -> bytes | None:
+        self._check()
+        return str(self.value).encode()
+
+
+def shared(redis: FakeRedis, sync_seconds: float = 0.25) -> PublicGeneration:
+    return PublicGeneration(redis, "key", sync_seconds)  # type: ignore[arg-type]
+
+
+async def test_another_instance_s_write_changes_the_generation_at_the_next_sync() -> None:
+    redis = FakeRedis()
+    here, there = shared(redis), shared(redis)
+    await here.sync()
+    before = here.current
+
+    there.changed()
+    await asyncio.gather(*there._tasks)
+    await here.sync()
+
+    assert here.current != before
+
+
+async def test_an_increment_that_failed_is_sent_at_the_next_sync() -> None:
+    redis = FakeRedis()
+    here = shared(redis)
+    redis.down = True
+    here.changed()
+    await asyncio.gather(*here._tasks)
+    assert redis.value == 0
+
+    redis.down = False
+    await here.sync()
+
+    assert redis.value == 1
+
+
+async def test_without_a_recent_read_of_redis_the_generation_is_not_fresh() -> None:
+    redis = FakeRedis()
+    here = shared(redis, sync_seconds=0.01)
+    assert not here.fresh()  # never read
+    await here.sync()
+    assert here.fresh()
+
+    redis.down = True
+    await asyncio.sleep(0.03)
+    await here.sync()
+
+    assert not here.fresh()
