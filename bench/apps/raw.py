@@ -3,7 +3,8 @@
 It produces the document Inkwell's `GET /api/posts` does for an anonymous reader (posts with
 their rendered HTML, excerpt, tags, kept like and comment counts and authors; total,
 has_more) in one round trip to the database, with nothing between the socket and the SQL.
-Like Inkwell, it reads the total from the count the database keeps (migrations 0003, 0014: slots summed).
+Like Inkwell, it reads the total from the count the database keeps (migrations 0003, 0014:
+slots summed).
 """
 
 from collections.abc import AsyncIterator
