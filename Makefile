@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format lock clean bench fuzz soak mutation image image-test
+.PHONY: help install run test test-fast lint format lock clean bench bench-million fuzz soak mutation image image-test
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,12 @@ bench: $(INSTALLED) ## Benchmark Inkwell against the sync, tutorial and raw desi
 	$(UV) pip install --quiet --python $(BIN)/python -r requirements-bench.txt
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 wrk)
 	BENCH_DURATION="$(BENCH_DURATION)" BENCH_WARMUP="$(BENCH_WARMUP)" BENCH_CONNECTIONS="$(BENCH_CONNECTIONS)" BENCH_DATASET="$(BENCH_DATASET)" $(BIN)/python -m bench
+
+# The database is seeded once (a million posts) and kept: BENCH_MILLION_URL names it.
+bench-million: $(INSTALLED) ## Inkwell on a million posts: deep cursor pages, authors, cache, tail latency
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements-bench.txt
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 wrk)
+	BENCH_DURATION="$(BENCH_DURATION)" BENCH_WARMUP="$(BENCH_WARMUP)" BENCH_CONNECTIONS="$(BENCH_CONNECTIONS)" BENCH_MILLION_URL="$(BENCH_MILLION_URL)" $(BIN)/python -m bench.million
 
 FUZZ_SECONDS ?= 300
 fuzz: $(INSTALLED) ## Schemathesis on a real server, signed in then anonymous (FUZZ_SECONDS each)
