@@ -97,6 +97,62 @@ async def test_an_expired_access_token_is_renewed_transparently(firefox: AsyncCl
     assert response.headers["cache-control"] == "no-store"
 
 
+def max_ages(response: Response) -> dict[str, int]:
+    return {
+        header.split("=", 1)[0]: int(header.lower().split("max-age=")[1].split(";")[0])
+        for header in response.headers.get_list("set-cookie")
+    }
+
+
+async def test_a_renewal_gives_the_access_cookie_its_tokens_lifetime_and_the_others_14_days(
+    firefox: AsyncClient,
+) -> None:
+    """The session lasts 14 days from its last use: so do the cookies that hold it."""
+    let_access_token_expire(firefox)
+    response = await firefox.get(ME)
+    assert max_ages(response) == {
+        "inkwell_session": 30 * 60,
+        "inkwell_refresh": 14 * 24 * 3600,
+        "inkwell_csrf": 14 * 24 * 3600,
+    }
+
+
+async def test_a_renewal_without_the_csrf_cookie_gives_a_fresh_random_one_that_writes_work_with(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    """A browser that lost its CSRF cookie (or never kept it) is not left unable to write."""
+    first, second = browser(FIREFOX), browser(IPHONE)
+    for client in (first, second):
+        await sign_in(client)
+        with_cookies(client, inkwell_refresh=client.cookies["inkwell_refresh"])
+    tokens = [set_cookies(await client.get(ME))["inkwell_csrf"] for client in (first, second)]
+    assert tokens[0] != tokens[1]
+    assert all(len(token) >= 43 for token in tokens)  # 32 random bytes, base64url
+    headers = {"X-CSRF-Token": first.cookies["inkwell_csrf"]}
+    created = await first.post("/api/posts", json={"title": "t", "content": "c"}, headers=headers)
+    assert created.status_code == 201
+
+
+async def test_signing_out_with_an_expired_access_token_sends_only_the_cookies_cleared(
+    firefox: AsyncClient,
+) -> None:
+    """The request renews the sign-in before it ends it: the renewed cookies must not reach
+    the browser beside the cleared ones, or it would keep them."""
+    let_access_token_expire(firefox)
+    response = await firefox.post(
+        "/api/users/logout", headers={"X-CSRF-Token": firefox.cookies["inkwell_csrf"]}
+    )
+    assert response.status_code == 204
+    cleared = response.headers.get_list("set-cookie")
+    assert sorted(header.split("=", 1)[0] for header in cleared) == [
+        "inkwell_csrf",
+        "inkwell_refresh",
+        "inkwell_session",
+    ]
+    assert all("max-age=0" in header.lower() for header in cleared)
+    assert not {"inkwell_session", "inkwell_refresh", "inkwell_csrf"} & firefox.cookies.keys()
+
+
 async def test_a_page_renews_the_sign_in_too(firefox: AsyncClient) -> None:
     let_access_token_expire(firefox)
     response = await firefox.get("/account")
