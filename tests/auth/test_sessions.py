@@ -157,8 +157,22 @@ async def test_a_page_renews_the_sign_in_too(firefox: AsyncClient) -> None:
     let_access_token_expire(firefox)
     response = await firefox.get("/account")
     assert response.status_code == 200
-    assert "inkwell_session" in set_cookies(response)
+    assert set_cookies(response).keys() == {"inkwell_session", "inkwell_refresh", "inkwell_csrf"}
     assert 'data-testid="current-session"' in response.text
+
+
+async def test_an_access_cookie_that_no_longer_reads_is_renewed_from_the_refresh_cookie(
+    firefox: AsyncClient,
+) -> None:
+    """A token expires as its cookie does: the browser may still send it in that second."""
+    with_cookies(
+        firefox,
+        inkwell_session="an-expired-or-unreadable-token",
+        inkwell_refresh=firefox.cookies["inkwell_refresh"],
+    )
+    response = await firefox.get(ME)
+    assert response.status_code == 200
+    assert "inkwell_refresh" in set_cookies(response)
 
 
 async def test_a_valid_access_token_renews_nothing_and_costs_one_statement(
