@@ -303,6 +303,22 @@ async def test_a_malformed_or_unknown_refresh_cookie_signs_no_one_in(
     assert (await client.get("/")).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "refresh",
+    ["no-dot", ".secret", "id.", "x" * 23 + ".secret", "id." + "s" * 65],
+    ids=["no dot", "no id", "no secret", "id too long", "secret too long"],
+)
+async def test_a_malformed_refresh_cookie_is_refused_without_asking_the_database(
+    browser: Callable[[str], AsyncClient], count_statements: StatementCounter, refresh: str
+) -> None:
+    """No session has such an id or secret: a client sending junk costs no statement."""
+    client = browser(FIREFOX)
+    with_cookies(client, inkwell_refresh=refresh)
+    count_statements.statements.clear()
+    assert (await client.get(ME)).status_code == 401
+    assert count_statements.statements == []
+
+
 async def test_logout_ends_the_session_on_the_server(
     browser: Callable[[str], AsyncClient], ada: Account
 ) -> None:
