@@ -477,6 +477,23 @@ async def test_ending_one_session_signs_that_browser_out_at_once(
     ]
 
 
+async def test_an_ended_sessions_access_token_no_longer_signs_in_pages_or_light_routes(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    """Pages and the routes that read the account in one short statement (SignedIn) check
+    the session as CurrentUser does: the phone is signed out everywhere at once."""
+    laptop, phone = browser(FIREFOX), browser(IPHONE)
+    await sign_in(phone)
+    await sign_in(laptop)
+    [_, phones] = (await laptop.get("/api/sessions")).json()
+    response = await laptop.delete(
+        f"/api/sessions/{phones['id']}", headers={"X-CSRF-Token": laptop.cookies["inkwell_csrf"]}
+    )
+    assert response.status_code == 204
+    assert (await phone.get("/api/sessions")).status_code == 401
+    assert 'data-testid="current-session"' not in (await phone.get("/account")).text
+
+
 async def test_ending_ones_own_session_from_the_list_clears_its_cookies(
     browser: Callable[[str], AsyncClient], ada: Account
 ) -> None:
