@@ -251,6 +251,7 @@ async def test_only_the_user_may_change_or_delete_their_account(
         ("DELETE", "/api/users/1"),
         ("GET", "/api/users/me"),
         ("POST", "/api/users/logout"),
+        ("GET", "/api/sessions"),
     ],
 )
 async def test_anonymous_requests_to_signed_in_routes_get_401_with_a_bearer_challenge(

@@ -52,6 +52,17 @@ async def test_the_session_cookie_alone_authenticates_reads(browser: AsyncClient
     assert response.json()["username"] == "ada"
 
 
+async def test_the_session_cookie_makes_a_public_read_know_its_reader(
+    browser: AsyncClient,
+) -> None:
+    """What only the reader sees in a public answer (whether they like the post) is theirs
+    with the cookie as with a bearer token."""
+    post = (await browser.post("/api/posts", json=NEW_POST, headers=csrf_header(browser))).json()
+    liked = await browser.put(f"/api/posts/{post['id']}/like", headers=csrf_header(browser))
+    assert liked.status_code == 200
+    assert (await browser.get(f"/api/posts/{post['id']}")).json()["liked"] is True
+
+
 async def test_a_cookie_write_with_the_csrf_header_is_accepted(browser: AsyncClient) -> None:
     response = await browser.post("/api/posts", json=NEW_POST, headers=csrf_header(browser))
     assert response.status_code == 201

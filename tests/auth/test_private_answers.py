@@ -85,6 +85,27 @@ class TestBehindAnHttpsAddress:
         for line in cookie_lines(response, SESSION_COOKIES):
             assert "; secure" in line.lower()
 
+    async def test_renewing_the_sign_in_sets_them_as_secure_cookies(
+        self, client: AsyncClient, api: Api
+    ) -> None:
+        await api.register("author")
+        refresh = (await sign_in(client)).cookies["inkwell_refresh"]
+        client.cookies.clear()
+        response = await client.get(
+            "/api/users/me", headers={"Cookie": f"inkwell_refresh={refresh}"}
+        )
+        assert response.status_code == 200
+        for line in cookie_lines(response, SESSION_COOKIES):
+            assert "; secure" in line.lower()
+
+    async def test_a_session_that_does_not_renew_has_them_cleared_as_secure_cookies(
+        self, client: AsyncClient
+    ) -> None:
+        response = await client.get("/api/users/me", headers={"Cookie": "inkwell_refresh=a.b"})
+        assert response.status_code == 401
+        for line in cookie_lines(response, SESSION_COOKIES):
+            assert "; secure" in line.lower()
+
 
 async def test_cookies_over_plain_http_for_a_plain_http_address_are_not_secure(
     client: AsyncClient, api: Api

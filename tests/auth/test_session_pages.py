@@ -5,9 +5,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.app import create_app
+from inkwell.config import Settings
 from tests.auth.signing_in import FIREFOX, IPHONE, ME, sign_in
-from tests.conftest import Account, StartedApp
+from tests.conftest import Account, StartedApp, started
 from tests.factories import Factory
 
 
@@ -135,6 +138,26 @@ async def test_the_session_forms_refuse_a_wrong_token_or_another_site(
     response = await laptop.post(path, data=body, headers=headers)
     assert response.status_code == 403
     assert (await phone.get(ME)).status_code == 200
+
+
+async def test_the_session_forms_work_from_the_public_base_url_behind_a_proxy(
+    settings: Settings, engine: AsyncEngine, ada: Account
+) -> None:
+    """The browser sends the published address as the form's Origin, not the one the app
+    is reached at behind the proxy; scheme and host compare without regard to case."""
+    app = create_app(settings.model_copy(update={"public_base_url": "https://Blog.Example.org/"}))
+    async with (
+        started(app) as started_app,
+        AsyncClient(transport=ASGITransport(app=started_app), base_url="https://test") as client,
+    ):
+        await sign_in(client)
+        response = await client.post(
+            "/account/sessions/end-all",
+            data={"csrf_token": client.cookies["inkwell_csrf"]},
+            headers={"Origin": "https://blog.example.org"},
+        )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?notice=signed-out-everywhere"
 
 
 @pytest.mark.parametrize("path", ["/account/sessions/end-all", "/account/sessions/abc/end"])

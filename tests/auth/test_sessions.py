@@ -97,12 +97,82 @@ async def test_an_expired_access_token_is_renewed_transparently(firefox: AsyncCl
     assert response.headers["cache-control"] == "no-store"
 
 
+def max_ages(response: Response) -> dict[str, int]:
+    return {
+        header.split("=", 1)[0]: int(header.lower().split("max-age=")[1].split(";")[0])
+        for header in response.headers.get_list("set-cookie")
+    }
+
+
+async def test_a_renewal_gives_the_access_cookie_its_tokens_lifetime_and_the_others_14_days(
+    firefox: AsyncClient,
+) -> None:
+    """The session lasts 14 days from its last use: so do the cookies that hold it."""
+    let_access_token_expire(firefox)
+    response = await firefox.get(ME)
+    assert max_ages(response) == {
+        "inkwell_session": 30 * 60,
+        "inkwell_refresh": 14 * 24 * 3600,
+        "inkwell_csrf": 14 * 24 * 3600,
+    }
+
+
+async def test_a_renewal_without_the_csrf_cookie_gives_a_fresh_random_one_that_writes_work_with(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    """A browser that lost its CSRF cookie (or never kept it) is not left unable to write."""
+    first, second = browser(FIREFOX), browser(IPHONE)
+    for client in (first, second):
+        await sign_in(client)
+        with_cookies(client, inkwell_refresh=client.cookies["inkwell_refresh"])
+    tokens = [set_cookies(await client.get(ME))["inkwell_csrf"] for client in (first, second)]
+    assert tokens[0] != tokens[1]
+    assert all(len(token) >= 43 for token in tokens)  # 32 random bytes, base64url
+    headers = {"X-CSRF-Token": first.cookies["inkwell_csrf"]}
+    created = await first.post("/api/posts", json={"title": "t", "content": "c"}, headers=headers)
+    assert created.status_code == 201
+
+
+async def test_signing_out_with_an_expired_access_token_sends_only_the_cookies_cleared(
+    firefox: AsyncClient,
+) -> None:
+    """The request renews the sign-in before it ends it: the renewed cookies must not reach
+    the browser beside the cleared ones, or it would keep them."""
+    let_access_token_expire(firefox)
+    response = await firefox.post(
+        "/api/users/logout", headers={"X-CSRF-Token": firefox.cookies["inkwell_csrf"]}
+    )
+    assert response.status_code == 204
+    cleared = response.headers.get_list("set-cookie")
+    assert sorted(header.split("=", 1)[0] for header in cleared) == [
+        "inkwell_csrf",
+        "inkwell_refresh",
+        "inkwell_session",
+    ]
+    assert all("max-age=0" in header.lower() for header in cleared)
+    assert not {"inkwell_session", "inkwell_refresh", "inkwell_csrf"} & firefox.cookies.keys()
+
+
 async def test_a_page_renews_the_sign_in_too(firefox: AsyncClient) -> None:
     let_access_token_expire(firefox)
     response = await firefox.get("/account")
     assert response.status_code == 200
-    assert "inkwell_session" in set_cookies(response)
+    assert set_cookies(response).keys() == {"inkwell_session", "inkwell_refresh", "inkwell_csrf"}
     assert 'data-testid="current-session"' in response.text
+
+
+async def test_an_access_cookie_that_no_longer_reads_is_renewed_from_the_refresh_cookie(
+    firefox: AsyncClient,
+) -> None:
+    """A token expires as its cookie does: the browser may still send it in that second."""
+    with_cookies(
+        firefox,
+        inkwell_session="an-expired-or-unreadable-token",
+        inkwell_refresh=firefox.cookies["inkwell_refresh"],
+    )
+    response = await firefox.get(ME)
+    assert response.status_code == 200
+    assert "inkwell_refresh" in set_cookies(response)
 
 
 async def test_a_valid_access_token_renews_nothing_and_costs_one_statement(
@@ -231,6 +301,22 @@ async def test_a_malformed_or_unknown_refresh_cookie_signs_no_one_in(
     response = await client.get(ME)
     assert response.status_code == 401
     assert (await client.get("/")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "refresh",
+    ["no-dot", ".secret", "id.", "x" * 23 + ".secret", "id." + "s" * 65],
+    ids=["no dot", "no id", "no secret", "id too long", "secret too long"],
+)
+async def test_a_malformed_refresh_cookie_is_refused_without_asking_the_database(
+    browser: Callable[[str], AsyncClient], count_statements: StatementCounter, refresh: str
+) -> None:
+    """No session has such an id or secret: a client sending junk costs no statement."""
+    client = browser(FIREFOX)
+    with_cookies(client, inkwell_refresh=refresh)
+    count_statements.statements.clear()
+    assert (await client.get(ME)).status_code == 401
+    assert count_statements.statements == []
 
 
 async def test_logout_ends_the_session_on_the_server(
@@ -434,6 +520,23 @@ async def test_ending_one_session_signs_that_browser_out_at_once(
     assert [item["device"] for item in (await laptop.get("/api/sessions")).json()] == [
         "Firefox on Windows"
     ]
+
+
+async def test_an_ended_sessions_access_token_no_longer_signs_in_pages_or_light_routes(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    """Pages and the routes that read the account in one short statement (SignedIn) check
+    the session as CurrentUser does: the phone is signed out everywhere at once."""
+    laptop, phone = browser(FIREFOX), browser(IPHONE)
+    await sign_in(phone)
+    await sign_in(laptop)
+    [_, phones] = (await laptop.get("/api/sessions")).json()
+    response = await laptop.delete(
+        f"/api/sessions/{phones['id']}", headers={"X-CSRF-Token": laptop.cookies["inkwell_csrf"]}
+    )
+    assert response.status_code == 204
+    assert (await phone.get("/api/sessions")).status_code == 401
+    assert 'data-testid="current-session"' not in (await phone.get("/account")).text
 
 
 async def test_ending_ones_own_session_from_the_list_clears_its_cookies(

@@ -59,12 +59,21 @@ TARGETS = (
             "tests/auth/test_private_answers.py",
             "tests/auth/test_rate_limits.py",
             "tests/auth/test_sessions.py",
+            # The plain HTML forms' CSRF check and sign-in (form_user, form_claims), and
+            # the second API's bearer tokens (token_owner).
+            "tests/auth/test_session_pages.py",
+            "tests/notifications/test_pages.py",
+            "tests/conduit/test_users.py",
         ),
     ),
     Target(
         "auth/renewal.py",
         ("src/inkwell/auth/renewal.py",),
-        ("tests/auth/test_sessions.py", "tests/auth/test_session_pages.py"),
+        (
+            "tests/auth/test_sessions.py",
+            "tests/auth/test_session_pages.py",
+            "tests/auth/test_private_answers.py",  # renewed and cleared cookies behind TLS
+        ),
     ),
     Target(
         "posts/service.py",
