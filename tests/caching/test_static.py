@@ -17,8 +17,8 @@ async def test_pages_link_static_files_at_hashed_addresses(client: AsyncClient) 
     page = (await client.get("/")).text
 
     assert re.search(r'href="/static/css/inkwell\.[0-9a-f]{12}\.css"', page)
-    assert re.search(r'src="/static/js/site\.[0-9a-f]{12}\.js"', page)
-    assert 'src="/static/js/site.js"' not in page
+    assert re.search(r'src="/static/js/load-more\.[0-9a-f]{12}\.js"', page)
+    assert 'src="/static/js/load-more.js"' not in page
 
 
 async def test_a_hashed_address_is_immutable(client: AsyncClient) -> None:
@@ -62,11 +62,11 @@ async def test_a_hashed_module_imports_the_modules_the_page_loads(client: AsyncC
 
 async def test_a_hashed_module_answers_304_to_a_reader_that_has_it(client: AsyncClient) -> None:
     page = (await client.get("/")).text
-    site = re.search(r'src="(/static/js/site\.[0-9a-f]{12}\.js)"', page)
-    assert site
-    first = await client.get(site[1])
+    module = re.search(r'src="(/static/js/load-more\.[0-9a-f]{12}\.js)"', page)
+    assert module
+    first = await client.get(module[1])
 
-    again = await client.get(site[1], headers={"If-None-Match": first.headers["etag"]})
+    again = await client.get(module[1], headers={"If-None-Match": first.headers["etag"]})
 
     assert again.status_code == 304
 

@@ -94,9 +94,9 @@ async def test_without_javascript_older_posts_open_page_after_page(
     page = no_js_page
     await page.goto("/")
     titles = page.locator("#posts article h2")
-    await page.get_by_role("button", name="Older posts").click()
+    await page.get_by_role("link", name="Older posts").click()
     await expect(titles).to_have_text(numbered(13, 4))
-    await page.get_by_role("button", name="Older posts").click()
+    await page.get_by_role("link", name="Older posts").click()
     await expect(titles).to_have_text(numbered(3, 1))
     await expect(page.locator("#load-more")).to_have_count(0)
 
@@ -112,6 +112,6 @@ async def test_without_javascript_an_authors_older_posts_stay_theirs(
     await api.post(await api.sign_up("someone-else"), title="Not theirs")
     page = no_js_page
     await page.goto("/@author")
-    await page.get_by_role("button", name="Older posts").click()
+    await page.get_by_role("link", name="Older posts").click()
     await expect(page.locator("#posts article h2")).to_have_text(numbered(13, 4))
     await expect(page.locator("#posts")).not_to_contain_text("Not theirs")

@@ -40,7 +40,7 @@ async def open_the_phone_menu_signed_in(page: Page) -> None:
     await sign_in(page.context, LONGEST)
     await page.set_viewport_size(PHONE)
     await page.goto("/")
-    await page.get_by_role("button", name="Toggle navigation").click()
+    await page.get_by_role("link", name="Menu").click()
 
 
 async def test_a_50_character_name_keeps_the_phone_menu_within_the_screen(
