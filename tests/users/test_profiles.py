@@ -46,6 +46,23 @@ async def test_an_empty_display_name_or_bio_clears_it(client: AsyncClient, autho
     assert (response.json()["display_name"], response.json()["bio"]) == (None, None)
 
 
+async def test_a_bio_keeps_its_windows_line_breaks_as_line_breaks(
+    client: AsyncClient, author: Account
+) -> None:
+    response = await client.patch(
+        f"/api/users/{author.id}", json={"bio": "One line.\r\nAnother."}, headers=author.headers
+    )
+
+    assert response.status_code == 200
+    assert response.json()["bio"] == "One line.\nAnother."
+
+
+async def test_the_api_document_states_which_characters_a_bio_refuses(client: AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).text
+
+    assert r"^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$" in document
+
+
 @pytest.mark.parametrize(
     "fields",
     [

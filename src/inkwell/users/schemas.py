@@ -91,8 +91,9 @@ DisplayName = Annotated[
 
 
 def clean_bio(value: str) -> str:
-    """Plain text; line breaks kept, other control characters refused, ends trimmed."""
-    if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in value):
+    """Plain text; line breaks (CRLF made LF) and tabs kept, other control characters
+    refused, ends trimmed."""
+    if any(unicodedata.category(char) == "Cc" and char not in "\r\n\t" for char in value):
         raise FieldProblem(
             "control characters other than line breaks are not allowed",
             code=FieldCode.CONTROL_CHARACTERS,
@@ -105,7 +106,11 @@ Bio = Annotated[
     str,
     StringConstraints(max_length=BIO_MAX_LENGTH),
     AfterValidator(clean_bio),
-    Field(description="Plain text; links in it are made clickable; empty to clear it"),
+    # The pattern documents what clean_bio refuses (its own message is the plainer one).
+    Field(
+        description="Plain text; links in it are made clickable; empty to clear it",
+        json_schema_extra={"pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"},
+    ),
 ]
 
 
