@@ -93,9 +93,13 @@ class Page:
         return None if position is None else self.cursors.encode(listing, position)
 
 
+def cursors_for(request: Request) -> Cursors:
+    """The site's cursors, under the key derived from its SECRET_KEY."""
+    return Cursors.from_secret(state_of(request)["settings"].signing_key)
+
+
 async def _page(request: Request, query: Annotated[Pagination, Query()]) -> Page:
-    cursors = Cursors.from_secret(state_of(request)["settings"].signing_key)
-    return Page(query.skip, query.limit, query.cursor, cursors)
+    return Page(query.skip, query.limit, query.cursor, cursors_for(request))
 
 
 PageParams = Annotated[Page, Depends(_page)]

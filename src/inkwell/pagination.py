@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, Protocol, Self, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -83,6 +83,30 @@ def next_cursor_field() -> Any:
 
 def skip_field() -> Any:
     return Field(description="The `skip` asked for; 0 when the page was asked by `cursor`")
+
+
+class Listed(Protocol):
+    """What every service's page of a listing holds beside its rows."""
+
+    @property
+    def total(self) -> int: ...
+    @property
+    def skip(self) -> int: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def has_more(self) -> bool: ...
+
+
+def page_fields(listing: Listed, next_cursor: str | None) -> dict[str, Any]:
+    """The fields every page schema answers beside its rows, from the service's page."""
+    return {
+        "total": listing.total,
+        "skip": listing.skip,
+        "limit": listing.limit,
+        "has_more": listing.has_more,
+        "next_cursor": next_cursor,
+    }
 
 
 class InvalidCursor(DomainError):

@@ -5,7 +5,7 @@ from pydantic import Field, StringConstraints
 
 from inkwell.comments.models import BODY_MAX_LENGTH
 from inkwell.comments.rows import CommentListing
-from inkwell.pagination import next_cursor_field, skip_field
+from inkwell.pagination import next_cursor_field, page_fields, skip_field
 from inkwell.schemas import Input, SaysSomething, Schema
 from inkwell.users.schemas import UserPublic
 
@@ -45,12 +45,5 @@ class CommentPage(Schema):
     @classmethod
     def of(cls, listing: CommentListing, next_cursor: str | None) -> "CommentPage":
         return cls.model_validate(
-            {
-                "comments": listing.comments,
-                "total": listing.total,
-                "skip": listing.skip,
-                "limit": listing.limit,
-                "has_more": listing.has_more,
-                "next_cursor": next_cursor,
-            }
+            {"comments": listing.comments, **page_fields(listing, next_cursor)}
         )

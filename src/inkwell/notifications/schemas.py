@@ -5,7 +5,7 @@ from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.notifications.rows import NotificationListing
-from inkwell.pagination import next_cursor_field, skip_field
+from inkwell.pagination import next_cursor_field, page_fields, skip_field
 from inkwell.schemas import MAX_ID, Input, Schema
 from inkwell.users.schemas import UserPublic
 
@@ -41,12 +41,8 @@ class NotificationPage(Schema):
         return cls.model_validate(
             {
                 "notifications": listing.notifications,
-                "total": listing.total,
                 "unread": listing.unread,
-                "skip": listing.skip,
-                "limit": listing.limit,
-                "has_more": listing.has_more,
-                "next_cursor": next_cursor,
+                **page_fields(listing, next_cursor),
             }
         )
 

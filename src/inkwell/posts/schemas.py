@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, computed_field
 from pydantic.json_schema import SkipJsonSchema
 
-from inkwell.pagination import next_cursor_field, skip_field
+from inkwell.pagination import next_cursor_field, page_fields, skip_field
 from inkwell.posts.models import (
     CONTENT_MAX_LENGTH,
     SUBTITLE_MAX_LENGTH,
@@ -141,16 +141,7 @@ class PostPage(Schema):
 
     @classmethod
     def of(cls, listing: PostListing, next_cursor: str | None) -> "PostPage":
-        return cls.model_validate(
-            {
-                "posts": listing.posts,
-                "total": listing.total,
-                "skip": listing.skip,
-                "limit": listing.limit,
-                "has_more": listing.has_more,
-                "next_cursor": next_cursor,
-            }
-        )
+        return cls.model_validate({"posts": listing.posts, **page_fields(listing, next_cursor)})
 
 
 class TagRead(Schema):

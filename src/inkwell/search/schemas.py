@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import Field, computed_field
 
-from inkwell.pagination import skip_field
+from inkwell.pagination import page_fields, skip_field
 from inkwell.posts.models import post_path
 from inkwell.schemas import Schema
 from inkwell.search.rows import Found
@@ -66,12 +66,8 @@ class SearchResults(Schema):
         return cls.model_validate(
             {
                 "posts": found.posts,
-                "total": found.total,
                 "users": found.users,
                 "user_total": found.user_total,
-                "skip": found.skip,
-                "limit": found.limit,
-                "has_more": found.has_more,
-                "next_cursor": next_cursor,
+                **page_fields(found, next_cursor),
             }
         )

@@ -11,9 +11,9 @@ from starlette.status import HTTP_301_MOVED_PERMANENTLY, HTTP_303_SEE_OTHER
 
 from inkwell.auth.cookies import CSRF_FIELD, csrf_field_value
 from inkwell.auth.dependencies import optional_user
-from inkwell.dependencies import Page
+from inkwell.dependencies import Page, cursors_for
 from inkwell.errors import ErrorPageRoute
-from inkwell.pagination import CURSOR_MAX_LENGTH, MAX_PAGE_SIZE, MAX_SKIP, PAGE_SIZE, Cursors
+from inkwell.pagination import CURSOR_MAX_LENGTH, MAX_PAGE_SIZE, MAX_SKIP, PAGE_SIZE
 from inkwell.state import state_of
 from inkwell.users.models import User
 from inkwell.users.rows import Account, Profile
@@ -88,9 +88,8 @@ async def _page(
     """A page's `?skip=` and `?limit=` brought within bounds: a person who edits the address
     (`?limit=101`, `?skip=-1`) gets the nearest page, not an error (the API refuses them).
     A `?cursor=` wins over `skip`; one that is not the listing's is refused all the same."""
-    cursors = Cursors.from_secret(state_of(request)["settings"].signing_key)
     skip = 0 if cursor else min(max(skip, 0), MAX_SKIP)
-    return Page(skip, min(max(limit, 1), MAX_PAGE_SIZE), cursor or None, cursors)
+    return Page(skip, min(max(limit, 1), MAX_PAGE_SIZE), cursor or None, cursors_for(request))
 
 
 # Which page of a listing a page shows.

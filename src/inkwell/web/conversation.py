@@ -21,12 +21,12 @@ from inkwell.auth.dependencies import AppSettings, form_user
 from inkwell.comments import service as comments
 from inkwell.comments.models import BODY_MAX_LENGTH, Comment
 from inkwell.comments.schemas import CommentWrite
-from inkwell.dependencies import DbSession, ResourceId
+from inkwell.dependencies import DbSession, ResourceId, cursors_for
 from inkwell.errors import BadRequest
 from inkwell.follows import service as follows
 from inkwell.likes import service as likes
 from inkwell.notifications.dependencies import NotificationOutbox
-from inkwell.pagination import MAX_SKIP, PAGE_SIZE, Cursors, comments_listing
+from inkwell.pagination import MAX_SKIP, PAGE_SIZE, comments_listing
 from inkwell.posts import service as posts
 from inkwell.state import state_of
 from inkwell.users import service as users
@@ -98,7 +98,7 @@ async def _to_comment(request: Request, session: DbSession, comment: Comment) ->
     skip = await comments.comments_before(session, comment) // COMMENTS_PER_PAGE
     query = f"?skip={skip * COMMENTS_PER_PAGE}" if skip else ""
     if skip * COMMENTS_PER_PAGE > MAX_SKIP:
-        cursors = Cursors.from_secret(state_of(request)["settings"].signing_key)
+        cursors = cursors_for(request)
         before = await comments.position_before(session, comment)
         query = f"?cursor={cursors.encode(comments_listing(post.id), before)}"
     return RedirectResponse(
