@@ -26,3 +26,21 @@ async def test_a_mounted_application_reaches_the_same_state(
     assert (await client.get("/mounted/resources")).status_code == 204
     state = started_app.state
     assert reached == [(state["reader"], state["storage"])]
+
+
+async def test_the_app_starts_and_stops_through_the_asgi_lifespan_as_a_server_runs_it(
+    app: FastAPI,
+) -> None:
+    """Servers start the app by a `lifespan` scope sent through every middleware, which
+    must hand it on whole (the tests' own start calls the lifespan directly)."""
+    events = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    sent: list[str] = []
+
+    async def receive() -> dict[str, str]:
+        return next(events)
+
+    async def send(message: dict[str, str]) -> None:
+        sent.append(message["type"])
+
+    await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
+from fastapi import Response as FastAPIResponse
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -303,10 +304,29 @@ async def test_a_malformed_or_unknown_refresh_cookie_signs_no_one_in(
     assert (await client.get("/")).status_code == 200
 
 
+ISSUED_ID, ISSUED_SECRET = "i" * 22, "s" * 43  # the lengths of what a sign-in issues
+
+
 @pytest.mark.parametrize(
     "refresh",
-    ["no-dot", ".secret", "id.", "x" * 23 + ".secret", "id." + "s" * 65],
-    ids=["no dot", "no id", "no secret", "id too long", "secret too long"],
+    [
+        "no-dot",
+        ".secret",
+        "id.",
+        f"{ISSUED_ID}i.{ISSUED_SECRET}",
+        f"{ISSUED_ID[1:]}.{ISSUED_SECRET}",
+        f"{ISSUED_ID}.{ISSUED_SECRET}s",
+        f"{ISSUED_ID}.{ISSUED_SECRET[1:]}",
+    ],
+    ids=[
+        "no dot",
+        "no id",
+        "no secret",
+        "id one too long",
+        "id one too short",
+        "secret one too long",
+        "secret one too short",
+    ],
 )
 async def test_a_malformed_refresh_cookie_is_refused_without_asking_the_database(
     browser: Callable[[str], AsyncClient], count_statements: StatementCounter, refresh: str
@@ -663,3 +683,32 @@ async def test_a_renewal_reaches_the_browser_even_with_a_server_error(
         response = await client.get("/fails-after-signing-in")
     assert response.status_code == 500
     assert set_cookies(response).keys() == {"inkwell_session", "inkwell_refresh", "inkwell_csrf"}
+
+
+async def test_issued_refresh_cookies_have_the_shape_renewal_accepts(firefox: AsyncClient) -> None:
+    session_id, _, secret = firefox.cookies["inkwell_refresh"].partition(".")
+    assert (len(session_id), len(secret)) == (len(ISSUED_ID), len(ISSUED_SECRET))
+
+
+async def test_a_renewal_keeps_the_cookies_the_response_sets_of_its_own(
+    app: FastAPI, started_app: StartedApp, ada: Account
+) -> None:
+    """Only a cookie of the same name replaces a renewal's (signing out clearing them)."""
+
+    @app.get("/sets-a-cookie-of-its-own")
+    async def sets_a_cookie(user: CurrentUser, response: FastAPIResponse) -> None:
+        response.set_cookie("theme", "dark")
+
+    async with AsyncClient(
+        transport=ASGITransport(app=started_app), base_url="http://test"
+    ) as client:
+        await sign_in(client)
+        let_access_token_expire(client)
+        response = await client.get("/sets-a-cookie-of-its-own")
+    assert response.status_code == 200
+    assert set_cookies(response).keys() == {
+        "theme",
+        "inkwell_session",
+        "inkwell_refresh",
+        "inkwell_csrf",
+    }

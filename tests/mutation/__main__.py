@@ -73,6 +73,7 @@ TARGETS = (
             "tests/auth/test_sessions.py",
             "tests/auth/test_session_pages.py",
             "tests/auth/test_private_answers.py",  # renewed and cleared cookies behind TLS
+            "tests/test_state.py",  # the lifespan through the middleware
         ),
     ),
     Target(

@@ -24,7 +24,11 @@ class PasswordResetToken(Base):
     expires_at: Mapped[datetime]
 
 
-SESSION_ID_LENGTH = 22  # secrets.token_urlsafe(16)
+# A session's id and its refresh secret: random bytes, base64url without padding.
+SESSION_ID_BYTES = 16
+SESSION_ID_LENGTH = 22
+REFRESH_SECRET_BYTES = 32
+REFRESH_SECRET_LENGTH = 43
 DEVICE_MAX_LENGTH = 100
 
 

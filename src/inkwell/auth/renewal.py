@@ -25,14 +25,13 @@ from inkwell.auth.cookies import (
     new_csrf_token,
     set_sign_in_cookies,
 )
-from inkwell.auth.models import SESSION_ID_LENGTH
+from inkwell.auth.models import REFRESH_SECRET_LENGTH, SESSION_ID_LENGTH
 from inkwell.auth.rows import SessionGrant
 from inkwell.auth.tokens import AccessClaims, InvalidToken
 from inkwell.state import State, state_of
 
 # Where a request keeps its renewal (request.state), for the middleware to send its cookies.
 RENEWAL = "sign_in_renewal"
-SECRET_MAX_LENGTH = 64  # secrets.token_urlsafe(32) is 43 characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +84,13 @@ async def session_claims(request: Request) -> AccessClaims:
 
 async def _renew(request: Request, state: State, refresh: str) -> Renewal:
     """A session that does not renew has its cookies cleared, so the browser stops sending
-    them; the CSRF token of one that does keeps its value (pages hold it in their forms)."""
+    them; the CSRF token of one that does keeps its value (pages hold it in their forms).
+    A refresh cookie not shaped as issued (an id and a secret of their exact lengths) is
+    cleared without reading the database."""
     settings = state["settings"]
     session_id, _, secret = refresh.partition(".")
     grant = None
-    if 0 < len(session_id) <= SESSION_ID_LENGTH and 0 < len(secret) <= SECRET_MAX_LENGTH:
+    if len(session_id) == SESSION_ID_LENGTH and len(secret) == REFRESH_SECRET_LENGTH:
         async with state["sessionmaker"].begin() as session:
             terms = service.SessionTerms.from_settings(settings)
             grant = await service.renew_session(session, session_id, secret, terms)

@@ -13,7 +13,12 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from inkwell.auth.models import PasswordResetToken, SignInSession
+from inkwell.auth.models import (
+    REFRESH_SECRET_BYTES,
+    SESSION_ID_BYTES,
+    PasswordResetToken,
+    SignInSession,
+)
 from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.auth.rows import ActiveSession, SessionGrant
 from inkwell.config import Settings
@@ -188,9 +193,9 @@ async def start_session(
             ),
         )
     )
-    secret = secrets.token_urlsafe(32)
+    secret = secrets.token_urlsafe(REFRESH_SECRET_BYTES)
     started = SignInSession(
-        id=secrets.token_urlsafe(16),
+        id=secrets.token_urlsafe(SESSION_ID_BYTES),
         user_id=user.id,
         security_stamp=user.security_stamp,
         secret_hash=_digest(secret),
@@ -219,7 +224,8 @@ async def renew_session(
     session, the replaced one after the grace period included, was copied: the session
     ends, for whoever holds it (reuse detection). None when the session does not renew.
     """
-    now, digest, new_secret = utcnow(), _digest(secret), secrets.token_urlsafe(32)
+    now, digest = utcnow(), _digest(secret)
+    new_secret = secrets.token_urlsafe(REFRESH_SECRET_BYTES)
     user_stamp = select(User.security_stamp).where(User.id == SignInSession.user_id)
     rotated = (
         await session.execute(
