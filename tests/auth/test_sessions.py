@@ -4,6 +4,7 @@ what a copy of it can do, ending one session, all of them, and the list of them.
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -712,3 +713,38 @@ async def test_a_renewal_keeps_the_cookies_the_response_sets_of_its_own(
         "inkwell_refresh",
         "inkwell_csrf",
     }
+
+
+async def test_a_renewals_cookies_are_sent_as_asgi_asks_with_lower_case_names(
+    started_app: StartedApp, firefox: AsyncClient
+) -> None:
+    """ASGI servers write header names as given; HTTP/2 forbids upper case."""
+    cookie = f"inkwell_refresh={firefox.cookies['inkwell_refresh']}"
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": ME,
+        "raw_path": ME.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"test"), (b"cookie", cookie.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("test", 80),
+    }
+    started: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            started.append(message)
+
+    await started_app(scope, receive, send)
+    names = [name for name, _ in started[0]["headers"]]
+    assert started[0]["status"] == 200
+    assert names.count(b"set-cookie") == 3
+    assert all(name == name.lower() for name in names)
