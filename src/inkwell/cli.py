@@ -17,6 +17,7 @@ from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.app import create_app
+from inkwell.caching.generation import PublicGeneration
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
 from inkwell.errors import NotFound
@@ -216,6 +217,7 @@ def seed(
                     comments=comments,
                     advance=lambda n: progress.advance(task, n),
                 )
+            await PublicGeneration.for_settings(settings, settings.redis_url).announce()
         finally:
             await engine.dispose()
 

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
+from typer.testing import CliRunner
 
 from inkwell.app import create_app
 from inkwell.caching.middleware import AnonymousCache
+from inkwell.cli import app as cli
 from inkwell.config import Settings
 from tests.conftest import PASSWORD, Account, StatementCounter, started
 from tests.factories import Factory
@@ -230,3 +232,28 @@ async def test_a_sign_in_writes_nothing_public_and_leaves_the_cache(
     await client.get("/")
 
     assert len(count_statements) == statements
+
+
+async def test_posts_seeded_from_the_command_line_show_on_a_serving_instance_at_its_next_sync(
+    first: Instance, redis_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line writes outside any server: it tells them through Redis."""
+    for _ in range(2):  # kept, then served from the cache
+        await first.cache.generation.sync()  # fresh now, however busy the machine
+        assert "Nothing has been written here yet" in (await first.client.get("/")).text
+    assert first.cache.kept == 1
+    for name, value in {
+        "DATABASE_URL": redis_settings.database_url,
+        "REDIS_URL": str(redis_settings.redis_url),
+        "CACHE_KEY_PREFIX": redis_settings.cache_key_prefix,
+        "ARGON2_MEMORY_COST_KIB": "64",
+        "ARGON2_TIME_COST": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    seeded = await asyncio.to_thread(
+        CliRunner().invoke, cli, ["seed", "--users", "1", "--posts", "1"]
+    )
+    assert seeded.exit_code == 0, seeded.output
+    await first.cache.generation.sync()  # as the instance does every CACHE_SYNC_SECONDS
+    assert "Nothing has been written here yet" not in (await first.client.get("/")).text

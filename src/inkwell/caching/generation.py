@@ -38,6 +38,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.elements import TextClause
 
 from inkwell.caching.conditional import http_date
+from inkwell.caching.config import CacheSettings
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,12 @@ class PublicGeneration:
                 redis_url, connect_timeout=sync_seconds, stream_timeout=sync_seconds
             )
         return cls(redis, key, sync_seconds)
+
+    @classmethod
+    def for_settings(cls, settings: CacheSettings, redis_url: str | None) -> "PublicGeneration":
+        """The generation every instance sharing `redis_url` and the key prefix counts."""
+        key = f"{settings.cache_key_prefix}generation"
+        return cls.from_settings(redis_url, key, settings.cache_sync_seconds)
 
     @property
     def current(self) -> tuple[int, int]:
@@ -161,6 +168,14 @@ class PublicGeneration:
             except Exception:  # an unforeseen failure: the cache is bypassed, not the loop ended
                 logger.exception("reading the shared cache generation failed")
             await asyncio.sleep(self._sync_seconds)
+
+    async def announce(self) -> None:
+        """A public write committed outside any server (the command line): sent at once, so
+        that the servers sharing the counter drop their cached responses at their next
+        sync. Without Redis no server can be told: their entries expire by themselves
+        (ANONYMOUS_CACHE_SECONDS)."""
+        self.changed()
+        await asyncio.gather(*self._tasks)
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -113,9 +113,7 @@ class AnonymousCache:
     @classmethod
     def from_settings(cls, settings: CacheSettings, redis_url: str | None) -> "AnonymousCache":
         store = ResponseStore(settings.anonymous_cache_bytes)
-        generation = PublicGeneration.from_settings(
-            redis_url, f"{settings.cache_key_prefix}generation", settings.cache_sync_seconds
-        )
+        generation = PublicGeneration.for_settings(settings, redis_url)
         generation.on_change(store.clear)
         return cls(
             store,
