@@ -1,6 +1,8 @@
 """The account page's sessions: the list, each session's "Sign out" and "Sign out
-everywhere", plain forms with the CSRF token that work without JavaScript."""
+everywhere", plain forms with the CSRF token that work without JavaScript; a page that
+renews the sign-in without the CSRF cookie gives its forms the token it sets."""
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -10,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.app import create_app
 from inkwell.config import Settings
 from tests.auth.signing_in import FIREFOX, IPHONE, ME, sign_in
+from tests.auth.test_sessions import set_cookies, with_cookies
 from tests.conftest import Account, StartedApp, started
 from tests.factories import Factory
 
@@ -35,6 +38,9 @@ async def laptop(client: AsyncClient, phone: AsyncClient) -> AsyncClient:
     client.headers["User-Agent"] = FIREFOX
     await sign_in(client)
     return client
+
+
+CSRF_FIELDS = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
 async def session_ids(client: AsyncClient) -> dict[str, str]:
@@ -165,3 +171,58 @@ async def test_the_session_forms_send_a_visitor_to_sign_in(client: AsyncClient, 
     response = await client.post(path, data={"csrf_token": "x"})
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login")
+
+
+# A page that renews the sign-in from the refresh cookie alone (the CSRF cookie expired or
+# was cleared): its forms carry the CSRF token its response sets, so the next form works.
+
+
+def keep_only_the_refresh_cookie(client: AsyncClient) -> None:
+    with_cookies(client, inkwell_refresh=client.cookies["inkwell_refresh"])
+
+
+async def test_a_renewing_page_without_the_csrf_cookie_puts_the_token_it_sets_in_its_forms(
+    laptop: AsyncClient, phone: AsyncClient
+) -> None:
+    phones = (await session_ids(laptop))["Mobile Safari on iOS"]
+    keep_only_the_refresh_cookie(laptop)
+
+    page = await laptop.get("/account")
+
+    issued = set_cookies(page)["inkwell_csrf"]
+    assert len(issued) >= 43  # a new random token, not an empty field
+    assert CSRF_FIELDS.findall(page.text) == [issued] * 4
+    response = await laptop.post(f"/account/sessions/{phones}/end", data={"csrf_token": issued})
+    assert response.status_code == 303
+    assert (await phone.get(ME)).status_code == 401
+
+
+async def test_a_renewing_post_page_without_the_csrf_cookie_gives_its_like_form_the_token(
+    laptop: AsyncClient, factory: Factory, ada: Account
+) -> None:
+    post = await factory.post(ada, title="On ink")
+    keep_only_the_refresh_cookie(laptop)
+
+    page = await laptop.get(post["url"])
+
+    issued = set_cookies(page)["inkwell_csrf"]
+    like_form = page.text.split(f'action="/posts/{post["id"]}/like"')[1].split("</form>")[0]
+    assert CSRF_FIELDS.findall(like_form) == [issued]
+    liked = await laptop.post(
+        f"/posts/{post['id']}/like", data={"csrf_token": issued, "next": post["url"]}
+    )
+    assert liked.status_code == 303
+    assert f'action="/posts/{post["id"]}/unlike"' in (await laptop.get(post["url"])).text
+
+
+async def test_the_token_a_renewing_page_set_is_refused_from_a_browser_without_its_cookie(
+    laptop: AsyncClient, phone: AsyncClient
+) -> None:
+    """The double-submit check is as before: the form's token must be the browser's cookie."""
+    keep_only_the_refresh_cookie(laptop)
+    issued = set_cookies(await laptop.get("/account"))["inkwell_csrf"]
+
+    response = await phone.post("/account/sessions/end-all", data={"csrf_token": issued})
+
+    assert response.status_code == 403
+    assert (await phone.get(ME)).status_code == 200

@@ -1,7 +1,8 @@
 """The emails of comment notifications, through a real SMTP server: sent once the comment
 is committed, never on a rollback, never twice (a slow or once-failing mailer, a second
 sender, the sweep), swept up when their sender stopped after the COMMIT, only while the
-recipient's switch is on, each with a one-click unsubscribe link. Run on both databases."""
+recipient's switch is on and their actor is not suspended (dropped, never sent later), each
+with a one-click unsubscribe link. Run on both databases."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from inkwell.app import create_app
 from inkwell.comments import service as comments
 from inkwell.config import Settings
-from inkwell.db import create_sessionmaker
+from inkwell.db import create_sessionmaker, utcnow
 from inkwell.mail.service import Mailer, SmtpMailer
 from inkwell.notifications import emails
 from inkwell.notifications import service as notifications
@@ -30,7 +31,9 @@ from inkwell.users.email_change import EmailChangeTokens
 from inkwell.users.models import User
 from tests.conftest import Account, Api, StartedApp, started
 from tests.conversation import comment, follow
+from tests.factories import Factory
 from tests.mail_server import PUBLIC_BASE_URL, Inbox, sending_to
+from tests.notifications.helpers import moderate
 
 
 @pytest.fixture
@@ -136,7 +139,8 @@ async def test_a_comment_emails_the_posts_author_once_with_the_comment_and_a_way
 def comment_email(comment_body: str = "Well said.") -> CommentEmail:
     return CommentEmail(
         notification_id=7, kind=Kind.COMMENT, recipient_id=1, recipient_email="a@example.com",
-        recipient_username="author", wants_email=True, actor_username="reader", post_id=3,
+        recipient_username="author", wants_email=True, actor_active=True, actor_username="reader",
+        post_id=3,
         post_title="On ink", post_slug="on-ink", comment_id=5, comment_body=comment_body,
     )  # fmt: skip
 
@@ -551,3 +555,92 @@ async def test_a_running_app_sweeps_on_its_own_and_a_failed_sweep_is_retried(
 
     assert [message["To"] for message in inbox.messages] == ["author@example.com"]
     assert "the sweep of pending notification emails failed" in caplog.text
+
+
+# A suspended actor's emails: dropped, never sent, not even once the suspension is lifted
+
+
+@pytest.fixture
+async def admin(factory: Factory) -> Account:
+    return await factory.account("admin", role="admin")
+
+
+async def test_suspending_the_commenter_drops_their_pending_emails(
+    *, client: AsyncClient, started_app: StartedApp, session: AsyncSession, inbox: Inbox,
+    admin: Account, reader: Account, post: dict[str, object], engine: AsyncEngine,
+) -> None:  # fmt: skip
+    notification_id = await lost_email(session, reader, post)
+    await moderate(client, admin, "suspend", reader)
+    await age(engine, started_app.state["settings"].notification_email_stale_seconds + 1)
+
+    assert await started_app.state["outbox"].sweep() == 0
+    await started_app.state["outbox"].deliver([notification_id])  # its late first sender
+
+    assert inbox.messages == []
+    assert await email_statuses(engine) == ["dropped"]
+
+
+async def test_lifting_the_suspension_sends_no_burst_of_the_dropped_emails(
+    *, client: AsyncClient, started_app: StartedApp, session: AsyncSession, inbox: Inbox,
+    admin: Account, reader: Account, post: dict[str, object], engine: AsyncEngine,
+) -> None:  # fmt: skip
+    for _ in range(3):
+        await lost_email(session, reader, post)
+    await moderate(client, admin, "suspend", reader)
+    await moderate(client, admin, "unsuspend", reader)
+    await age(engine, started_app.state["settings"].notification_email_stale_seconds + 1)
+
+    assert await started_app.state["outbox"].sweep() == 0
+
+    assert inbox.messages == []
+    assert await email_statuses(engine) == ["dropped"] * 3
+
+
+async def test_a_comment_after_the_suspension_is_lifted_is_emailed_again(
+    *, client: AsyncClient, api: Api, session: AsyncSession, inbox: Inbox, admin: Account,
+    reader: Account, post: dict[str, object], engine: AsyncEngine,
+) -> None:  # fmt: skip
+    await lost_email(session, reader, post)
+    await moderate(client, admin, "suspend", reader)
+    await moderate(client, admin, "unsuspend", reader)
+
+    await comment(client, post["id"], Account(reader.user, await api.login("reader")))
+
+    assert [message["To"] for message in inbox.messages] == ["author@example.com"]
+    assert await email_statuses(engine) == ["dropped", "sent"]
+
+
+async def test_a_suspension_drops_only_the_suspended_actors_emails(
+    *, client: AsyncClient, api: Api, started_app: StartedApp, session: AsyncSession,
+    inbox: Inbox, admin: Account, reader: Account, post: dict[str, object], engine: AsyncEngine,
+) -> None:  # fmt: skip
+    villain = await api.sign_up("villain")
+    await lost_email(session, reader, post)
+    await lost_email(session, villain, post)  # to the author, and a reply to the reader
+    await moderate(client, admin, "suspend", villain)
+    await age(engine, started_app.state["settings"].notification_email_stale_seconds + 1)
+
+    assert await started_app.state["outbox"].sweep() == 1
+
+    [message] = inbox.messages
+    assert (message["To"], message["Subject"]) == (
+        "author@example.com", "reader commented on your post “On ink”",
+    )  # fmt: skip
+    assert await email_statuses(engine) == ["sent", "dropped", "dropped"]
+
+
+async def test_a_sender_drops_an_email_whose_actor_is_suspended_when_it_claims_it(
+    *, started_app: StartedApp, session: AsyncSession, inbox: Inbox, reader: Account,
+    post: dict[str, object], engine: AsyncEngine,
+) -> None:  # fmt: skip
+    """A pending email the suspension did not drop (its user suspended before the rule)."""
+    notification_id = await lost_email(session, reader, post)
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(User).where(User.id == reader.id).values(suspended_at=utcnow())
+        )
+
+    await started_app.state["outbox"].deliver([notification_id])
+
+    assert inbox.messages == []
+    assert await email_statuses(engine) == ["dropped"]

@@ -10,7 +10,7 @@ from httpx import AsyncClient
 from tests.conftest import Account, Api
 from tests.conversation import comment, follow
 from tests.factories import Factory
-from tests.notifications.helpers import kinds_of, notifications_of
+from tests.notifications.helpers import kinds_of, moderate, notifications_of
 
 
 @pytest.fixture
@@ -34,11 +34,6 @@ async def told(
     await follow(client, villain, author)
     await comment(client, post["id"], await api.sign_up("reader"))
     return post
-
-
-async def moderate(client: AsyncClient, admin: Account, what: str, whom: Account) -> None:
-    response = await client.post(f"/api/users/{whom.id}/{what}", headers=admin.headers)
-    assert response.status_code == 200, response.text
 
 
 async def counts(client: AsyncClient, who: Account) -> tuple[object, ...]:

@@ -1,6 +1,6 @@
 """What the post page gives admins and a comment's link, at the HTTP level, on both
-databases: an admin's Delete on anyone's post (a confirm step, the JSON API's DELETE with
-the CSRF header, as the author's) and on anyone's comment (the plain form); a comment's
+databases: an admin's Delete on anyone's post (a confirm step in a <details>, a plain form
+with the CSRF field, as the author's) and on anyone's comment (the plain form); a comment's
 link (`?comment=N#comment-N`) opens the page of comments that shows it."""
 
 import re
@@ -21,6 +21,11 @@ from tests.web.test_conversation import comment_ids, insert_comments, send
 from tests.web.test_pages import sign_in
 
 ADMIN_TOOLS = 'data-testid="admin-tools"'
+
+
+def delete_form(post_id: object) -> re.Pattern[str]:
+    """The plain form that deletes the post: the browser sends it, JavaScript or not."""
+    return re.compile(rf'<form method="post"[^>]* action="/posts/{post_id}/delete"')
 
 
 @pytest.fixture
@@ -51,13 +56,13 @@ async def test_an_admin_is_offered_delete_with_a_confirm_step_on_anyones_post(
     html = (await client.get(post["url"])).text
 
     assert ADMIN_TOOLS in html
-    assert 'data-bs-target="#delete-post"' in html
-    form = html.split('id="delete-post"')[1].split("</form>")[0]
-    assert f'data-endpoint="/api/posts/{post["id"]}"' in form
-    assert 'data-method="DELETE"' in form
-    assert "Yes, delete it" in form
+    tools = html.split(ADMIN_TOOLS)[1].split("</details>")[0]
+    assert "<summary" in tools  # the confirm step opens without JavaScript
+    assert delete_form(post["id"]).search(tools)
+    assert f'name="csrf_token" value="{client.cookies[CSRF_COOKIE]}"' in tools
+    assert "Yes, delete it" in tools
     assert 'id="author-tools"' not in html  # no editing someone else's post
-    assert re.search(r'src="/static/js/forms\.[0-9a-f]{12}\.js"', html)  # which sends the form
+    assert 'src="/static/js/forms.' not in html  # nothing sends the form but the browser
     assert 'src="/static/js/editor.' not in html
 
 
@@ -70,29 +75,59 @@ async def test_no_one_else_is_offered_the_admins_delete(
 
 
 @pytest.mark.usefixtures("admin")
-async def test_the_admins_delete_removes_the_post_and_is_recorded(
+async def test_the_admins_delete_removes_the_post_is_recorded_and_says_so(
     client: AsyncClient, engine: AsyncEngine, post: dict[str, Any]
 ) -> None:
-    """What forms.js sends when the confirm button is pressed: the session cookie and the
-    CSRF header."""
+    await sign_in(client, "admin")
+
+    status, location = await send(client, f"/posts/{post['id']}/delete")
+
+    assert (status, location) == (303, "/@author?deleted=post")
+    page = await client.get(location)
+    assert 'data-testid="deleted-notice">The post is deleted.<' in page.text
+    assert "On ink" not in page.text
+    assert (await client.get(post["url"])).status_code == 404
+    assert await actions(engine) == ["delete_post"]
+
+
+@pytest.mark.usefixtures("admin")
+async def test_the_admins_delete_without_the_forms_csrf_field_is_refused(
+    client: AsyncClient, engine: AsyncEngine, post: dict[str, Any]
+) -> None:
+    await sign_in(client, "admin")
+    for sent in [{"csrf_token": "forged"}, {}]:
+        refused = await client.post(f"/posts/{post['id']}/delete", data=sent)
+        assert refused.status_code == 403
+    assert (await client.get(post["url"])).status_code == 200
+    assert await actions(engine) == []
+
+
+@pytest.mark.usefixtures("admin")
+async def test_the_admins_delete_from_another_site_is_refused(
+    client: AsyncClient, post: dict[str, Any]
+) -> None:
+    await sign_in(client, "admin")
+    refused = await client.post(
+        f"/posts/{post['id']}/delete",
+        data={"csrf_token": client.cookies[CSRF_COOKIE]},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert refused.status_code == 403
+    assert (await client.get(post["url"])).status_code == 200
+
+
+@pytest.mark.usefixtures("admin")
+async def test_the_apis_delete_still_takes_the_csrf_header(
+    client: AsyncClient, engine: AsyncEngine, post: dict[str, Any]
+) -> None:
+    """What a script of the admin's own sends: the session cookie and the CSRF header."""
     await sign_in(client, "admin")
     headers = {CSRF_HEADER: client.cookies[CSRF_COOKIE], "Origin": "http://test"}
 
     deleted = await client.delete(f"/api/posts/{post['id']}", headers=headers)
 
     assert deleted.status_code == 204
-    assert (await client.get(post["url"])).status_code == 404
     assert await actions(engine) == ["delete_post"]
-
-
-@pytest.mark.usefixtures("admin")
-async def test_the_admins_delete_without_the_csrf_header_is_refused(
-    client: AsyncClient, post: dict[str, Any]
-) -> None:
-    await sign_in(client, "admin")
-    refused = await client.delete(f"/api/posts/{post['id']}")
-    assert refused.status_code == 403
-    assert (await client.get(post["url"])).status_code == 200
 
 
 @pytest.mark.usefixtures("admin")

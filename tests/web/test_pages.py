@@ -370,10 +370,10 @@ def render_post(viewer: User | None) -> str:
 def test_the_author_of_a_post_can_edit_and_delete_it_from_its_page() -> None:
     html = render_post(WRITER)
     assert 'id="edit-post"' in html
-    # Edit, publish or unpublish, delete.
-    assert html.count('data-endpoint="/api/posts/3"') == 3
+    # Edit, publish or unpublish through the API; delete with a plain form (test_deleting_posts).
+    assert html.count('data-endpoint="/api/posts/3"') == 2
     assert 'data-method="PATCH"' in html
-    assert 'data-method="DELETE"' in html
+    assert 'action="/posts/3/delete"' in html
     assert inline_code(html) == []
 
 

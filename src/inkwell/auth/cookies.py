@@ -28,6 +28,8 @@ CSRF_COOKIE = "inkwell_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Where a request keeps the CSRF token its response sets (request.state), when it sets one.
+ISSUED_CSRF = "issued_csrf_token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +123,12 @@ def check_form_csrf(request: Request, sent: str, public_base_url: str) -> None:
 
 
 def csrf_field_value(request: Request) -> str:
-    """What a page puts in its forms' CSRF_FIELD: the CSRF cookie it was sent with."""
-    return request.cookies.get(CSRF_COOKIE, "")
+    """What a page puts in its forms' CSRF_FIELD: the CSRF cookie the browser will send
+    them with. That is the one the page's response sets, when it sets one (a renewal
+    without the cookie issues a new token: the request's is then none), else the one the
+    request came with. Either way the form's POST is checked against its cookie as ever."""
+    issued: str | None = getattr(request.state, ISSUED_CSRF, None)
+    return issued or request.cookies.get(CSRF_COOKIE, "")
 
 
 def _check_double_submit(request: Request, sent: str, public_base_url: str) -> None:

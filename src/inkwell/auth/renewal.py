@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from inkwell.auth import service
 from inkwell.auth.cookies import (
     CSRF_COOKIE,
+    ISSUED_CSRF,
     REFRESH_COOKIE,
     SESSION_COOKIE,
     SignInCookies,
@@ -84,9 +85,10 @@ async def session_claims(request: Request) -> AccessClaims:
 
 async def _renew(request: Request, state: State, refresh: str) -> Renewal:
     """A session that does not renew has its cookies cleared, so the browser stops sending
-    them; the CSRF token of one that does keeps its value (pages hold it in their forms).
-    A refresh cookie not shaped as issued (an id and a secret of their exact lengths) is
-    cleared without reading the database."""
+    them; the CSRF token of one that does keeps its value (pages hold it in their forms),
+    or, when the request had none, is a new one, which this request's page puts in its
+    forms. A refresh cookie not shaped as issued (an id and a secret of their exact
+    lengths) is cleared without reading the database."""
     settings = state["settings"]
     session_id, _, secret = refresh.partition(".")
     grant = None
@@ -102,6 +104,8 @@ async def _renew(request: Request, state: State, refresh: str) -> Renewal:
         csrf = request.cookies.get(CSRF_COOKIE) or new_csrf_token()
         cookies = sign_in_cookies(state, grant, csrf)
         set_sign_in_cookies(request, response, settings.public_base_url, cookies)
+        # The page this request renders puts it in its forms (csrf_field_value).
+        setattr(request.state, ISSUED_CSRF, csrf)
         claims = AccessClaims(grant.user_id, grant.security_stamp, grant.session_id)
     set_cookies = tuple(value for name, value in response.raw_headers if name == b"set-cookie")
     return Renewal(claims, set_cookies)

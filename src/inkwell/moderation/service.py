@@ -18,6 +18,7 @@ from inkwell.errors import Conflict, ErrorCode, Forbidden, NotFound
 from inkwell.follows import service as follows
 from inkwell.moderation.models import SUMMARY_MAX_LENGTH, AuditEntry, Report
 from inkwell.moderation.rows import AuditRecord, OpenReport, TargetType
+from inkwell.notifications import service as notifications
 from inkwell.posts import service as posts
 from inkwell.posts.models import Post, is_published
 from inkwell.users import service as users
@@ -66,21 +67,24 @@ def record(
 
 
 async def suspend(session: AsyncSession, admin: User, user_id: int) -> User:
-    """Suspends the user: they cannot sign in, every session of theirs ends, and their
-    posts, comments and likes leave every public read and count. Idempotent: suspending a
-    suspended user changes nothing and records nothing."""
+    """Suspends the user: they cannot sign in, every session of theirs ends, their
+    posts, comments and likes leave every public read and count, and the emails still
+    pending of what they did are dropped (notifications/emails.py). Idempotent: suspending
+    a suspended user changes nothing and records nothing."""
     user = await _suspendable(session, user_id)
     if await users.set_suspended(session, user, suspended=True):
         users.end_sessions(user)
         await posts.count_author(session, user.id, counted=False)
         await follows.count_follows(session, user.id, counted=False)
+        await notifications.drop_pending_emails(session, user.id)
         record(session, admin, "suspend_user", ("user", user.id), user.username)
         await session.flush()
     return user
 
 
 async def unsuspend(session: AsyncSession, admin: User, user_id: int) -> User:
-    """Lifts a suspension: everything of theirs is back as it was (they sign in again)."""
+    """Lifts a suspension: everything of theirs is back as it was (they sign in again), but
+    the emails dropped meanwhile, which stay dropped."""
     user = await _suspendable(session, user_id)
     if await users.set_suspended(session, user, suspended=False):
         await posts.count_author(session, user.id, counted=True)

@@ -15,6 +15,16 @@ NOTIFICATION_EMAIL_STALE_SECONDS old (`Outbox.sweep`; the claim keeps that to on
 A process that dies between the claim and the send loses that email (at most once, never
 twice).
 
+The emails of what a suspended user did are dropped, not held until the suspension is
+lifted. Suspending them drops those still pending (`service.drop_pending_emails`, in the
+suspension's transaction: an email it drops was not claimed, so it is never sent), and a
+sender drops any it claims whose actor is suspended when it reads them (the sweep finding
+one left pending). An email tells of a comment now; held through a suspension, often days
+of an admin's look at the account, they would arrive together after it as a burst of stale
+news, about comments the reader would meet anyway: the notifications themselves come back,
+as they were, on the page. An email a sender claimed before the suspension committed is
+past stopping (being handed to the relay, or retried).
+
 Every email carries a one-click unsubscribe link (a signed token of its own audience) in
 its body and in the List-Unsubscribe header (RFC 8058's one-click POST is answered too).
 """
@@ -124,7 +134,12 @@ class Outbox:
             return
         outcomes: dict[EmailStatus, list[int]] = defaultdict(list)
         for email in emails:
-            status = await self._send(email) if email.wants_email else EmailStatus.SKIPPED
+            if not email.actor_active:
+                status = EmailStatus.DROPPED
+            elif not email.wants_email:
+                status = EmailStatus.SKIPPED
+            else:
+                status = await self._send(email)
             outcomes[status].append(email.notification_id)
         async with self._sessionmaker() as session, session.begin():
             await service.settle_emails(session, outcomes)

@@ -22,6 +22,7 @@ class EmailStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # every attempt failed
     SKIPPED = "skipped"  # the recipient turned emails off before it was sent
+    DROPPED = "dropped"  # its actor was suspended before it was sent (emails.py says why)
 
 
 # Said as a literal, so both planners can prove a query's rows are in the partial index.

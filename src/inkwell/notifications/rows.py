@@ -46,6 +46,7 @@ class CommentEmail:
     recipient_email: str
     recipient_username: str
     wants_email: bool
+    actor_active: bool
     actor_username: str
     post_id: int
     post_title: str

@@ -285,6 +285,7 @@ async def claim_emails(session: AsyncSession, ids: Sequence[int]) -> list[Commen
             recipient.email,
             recipient.username,
             recipient.email_notifications,
+            actor.suspended_at.is_(None),
             actor.username,
             Post.id,
             Post.title,
@@ -300,6 +301,18 @@ async def claim_emails(session: AsyncSession, ids: Sequence[int]) -> list[Commen
         .order_by(Notification.id)
     )
     return [CommentEmail(*tuple(row)) for row in rows]
+
+
+async def drop_pending_emails(session: AsyncSession, actor_id: int) -> None:
+    """The emails still pending of what `actor_id` did are never sent (`EmailStatus.DROPPED`):
+    called by their suspension, in its transaction (see emails.py for why they are dropped,
+    not held)."""
+    await session.execute(
+        update(Notification)
+        .where(has_pending_email, Notification.actor_id == actor_id)
+        .values(email_status=EmailStatus.DROPPED.value)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def settle_emails(session: AsyncSession, outcomes: Mapping[EmailStatus, list[int]]) -> None:

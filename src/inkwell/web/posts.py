@@ -1,6 +1,7 @@
 """Pages for reading and writing posts: the home page's list (everyone's, or the writers the
 reader follows), a post's page at its readable address (with its comments, and its author's
-edit and delete forms), the new post form, the author's drafts and a tag's posts."""
+edit and delete forms), the new post form, the author's drafts and a tag's posts. Deleting
+a post is a plain form (it works without JavaScript), its author's or an admin's."""
 
 import re
 from dataclasses import replace
@@ -9,11 +10,12 @@ from typing import Annotated
 from fastapi import Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
+from starlette.status import HTTP_303_SEE_OTHER
 
 from inkwell.comments import service as comments
 from inkwell.comments.rows import ListedComment
 from inkwell.db import utcnow
-from inkwell.dependencies import DbReader
+from inkwell.dependencies import DbReader, DbSession, ResourceId
 from inkwell.errors import NotFound
 from inkwell.feeds import service as feeds
 from inkwell.pagination import (
@@ -24,11 +26,12 @@ from inkwell.pagination import (
     posts_listing,
 )
 from inkwell.posts import service as posts
+from inkwell.posts.dependencies import deletable_post
 from inkwell.posts.models import PUBLISHED, post_path
 from inkwell.posts.rows import ListedAuthor
 from inkwell.posts.slugs import tag_name
 from inkwell.schemas import MAX_ID
-from inkwell.users.rows import Account
+from inkwell.users.rows import Account, author_path
 from inkwell.web.common import (
     PageQuery,
     Viewer,
@@ -37,6 +40,7 @@ from inkwell.web.common import (
     render,
     sign_in_first,
 )
+from inkwell.web.conversation import FormUser
 from inkwell.web.paging import links
 
 router = page_router()
@@ -165,6 +169,19 @@ async def post_page(
             blank = _blank_comment(viewer)
     context = {"post": post, "comments": listing, "paging": paging, "blank_comment": blank}
     return render(request, "post.html", context, current_user=viewer)
+
+
+@router.post("/posts/{post_id:int}/delete", response_model=None)
+async def delete_post(
+    *, post_id: ResourceId, user: FormUser, session: DbSession
+) -> RedirectResponse:
+    """The post page's Delete, confirmed first in a <details> (its author's, or an admin's,
+    which the audit log records). Then to the author's page, which no longer lists the post
+    and says it is deleted (`?deleted=post`): the post's own page would be a 404."""
+    post = await deletable_post(session, user, post_id)
+    author = post.author.username
+    await posts.delete_post(session, post)
+    return RedirectResponse(f"{author_path(author)}?deleted=post", status_code=HTTP_303_SEE_OTHER)
 
 
 def _blank_comment(viewer: Account) -> ListedComment:

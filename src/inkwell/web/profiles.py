@@ -1,6 +1,8 @@
 """Pages about one user: their page at `/@username`, with their profile and posts."""
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from inkwell.auth.cookies import csrf_field_value
@@ -14,16 +16,26 @@ from inkwell.web.paging import links
 
 router = page_router()
 
+# What the page says after a form that came back to it (`?deleted=`); others are ignored.
+_DELETED_NOTICES = {"post": "The post is deleted."}
+
 
 @router.get("/@{username}", response_model=None)
 async def author_page(
-    request: Request, username: str, viewer: Viewer, reader: DbReader, page: PageQuery
+    request: Request,
+    username: str,
+    *,
+    viewer: Viewer,
+    reader: DbReader,
+    page: PageQuery,
+    deleted: Annotated[str, Query(max_length=100)] = "",
 ) -> HTMLResponse | RedirectResponse:
     """The path arrives percent-decoded (`/@%CE%9F%CE%94` is `/@ΟΔ`); a name written
     another way (`/@Alice` for alice) moves to the one the user chose. Their follower and
     following counts, and for a signed-in reader a Follow or Unfollow button. A suspended
     user's page does not exist, but to admins, who find the Suspend (or Unsuspend) button
-    here."""
+    here. After a post's deletion (`?deleted=post`) it says so to the two who may delete
+    it, the author and an admin; to anyone else the page is as ever."""
     viewer_id = None if viewer is None else viewer.id
     admin = viewer is not None and viewer.is_admin
     author = await users.get_profile_by_username(reader, username, viewer_id, suspended=admin)
@@ -44,6 +56,7 @@ async def author_page(
         "api_url": f"/api/users/{author.id}/posts",
         "author": author,
         "admin_csrf": csrf_field_value(request) if admin and author.id != viewer_id else None,
+        "notice": _DELETED_NOTICES.get(deleted) if admin or author.id == viewer_id else None,
     }
     return render(request, "post_list.html", context, current_user=viewer)
 

@@ -31,10 +31,11 @@ async def test_an_admin_deletes_someones_post_after_confirming(
     await sign_in(page.context, "admin")
     await page.goto(str(post["url"]))
 
-    await page.get_by_role("button", name="Delete as admin").click()
+    await page.locator("#admin-tools summary", has_text="Delete as admin").click()
     await page.get_by_role("button", name="Yes, delete it").click()
 
-    await page.wait_for_url("/")
+    await page.wait_for_url("/@author?deleted=post")
+    await expect(page.get_by_test_id("deleted-notice")).to_have_text("The post is deleted.")
     await expect(page.get_by_role("link", name="Cheap pens, buy now")).to_have_count(0)
 
 

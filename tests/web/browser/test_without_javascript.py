@@ -1,5 +1,6 @@
 """The site in Chromium with JavaScript turned off: reading, paging both ways, opening a
-post, creating an account, signing in and out, and the phone menu all work."""
+post, creating an account, signing in and out, deleting a post (its author's, an admin's),
+and the phone menu all work."""
 
 from collections.abc import AsyncIterator
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.conftest import PASSWORD, Account
 from tests.factories import Factory
 from tests.web.browser.conftest import DESKTOP
-from tests.web.browser.signing_in import fill_registration, navbar_account
+from tests.web.browser.signing_in import fill_registration, navbar_account, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -116,3 +117,45 @@ async def test_the_phone_menu_opens_and_reaches_sign_in(phone: Page) -> None:
     await expect(sign_in).to_be_visible()
     await sign_in.click()
     await phone.wait_for_url("/login")
+
+
+async def delete_after_confirming(page: Page, tools: str, label: str) -> None:
+    """Opens the post's Delete (a <details>: no script needed) and confirms."""
+    confirm = page.get_by_role("button", name="Yes, delete it")
+    await expect(confirm).to_be_hidden()
+    await page.locator(f"#{tools} summary", has_text=label).click()
+    await confirm.click()
+
+
+async def test_the_author_deletes_their_post_after_confirming(
+    page: Page, factory: Factory, author: Account
+) -> None:
+    post = await factory.post(author, title="Second thoughts")
+    await sign_in(page.context, "author")
+    await page.goto(str(post["url"]))
+
+    await delete_after_confirming(page, "author-tools", "Delete")
+
+    await page.wait_for_url("/@author?deleted=post")
+    await expect(page.get_by_test_id("deleted-notice")).to_have_text("The post is deleted.")
+    await expect(page.get_by_test_id("post-count")).to_have_text("0 posts")
+    gone = await page.goto(str(post["url"]))
+    assert gone is not None
+    assert gone.status == 404
+
+
+async def test_an_admin_deletes_someones_post_after_confirming(
+    page: Page, factory: Factory, author: Account
+) -> None:
+    post = await factory.post(author, title="Cheap pens, buy now")
+    await factory.account("admin", role="admin")
+    await sign_in(page.context, "admin")
+    await page.goto(str(post["url"]))
+
+    await delete_after_confirming(page, "admin-tools", "Delete as admin")
+
+    await page.wait_for_url("/@author?deleted=post")
+    await expect(page.get_by_test_id("deleted-notice")).to_have_text("The post is deleted.")
+    await expect(page.get_by_role("link", name="Cheap pens, buy now")).to_have_count(0)
+    await page.goto("/admin/reports")
+    await expect(page.get_by_test_id("audit-entry")).to_contain_text(["delete post"])

@@ -66,10 +66,11 @@ async def test_the_author_deletes_a_post_from_its_page(
     page: Page, signed_in: Account, own_post: Post, others_post: Post
 ) -> None:
     await page.goto(f"/posts/{own_post['id']}")
-    await open_panel(page, "Delete", "delete-post")
+    await page.locator("#delete-post summary").click()
     await page.get_by_role("button", name="Yes, delete it").click()
-    await page.wait_for_url("/")
-    await expect(page.locator("#posts article h2")).to_have_text(["Not yours"])
+    await page.wait_for_url("/@author?deleted=post")
+    await expect(page.get_by_test_id("deleted-notice")).to_have_text("The post is deleted.")
+    await expect(page.locator("#posts article h2")).to_have_count(0)
 
 
 async def test_someone_elses_post_offers_no_edit_tools(
