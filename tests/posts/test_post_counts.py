@@ -70,16 +70,22 @@ async def test_the_listings_report_the_kept_counts(author: Account, client: Asyn
     assert (theirs["total"], theirs["has_more"]) == (3, True)
 
 
-async def test_a_page_past_the_end_still_reports_the_total(
+@pytest.mark.usefixtures("other")
+async def test_a_page_past_the_end_still_reports_its_listings_total(
     api: Api, author: Account, client: AsyncClient
 ) -> None:
-    await api.post(author)
+    """Past the end no row carries the total: each listing asks for its own."""
+    for _ in range(2):
+        await api.post(author, status="draft")
+    past = {"skip": 10}
 
-    everyone = (await client.get("/api/posts", params={"skip": 5})).json()
-    theirs = (await client.get(f"/api/users/{author.id}/posts", params={"skip": 5})).json()
+    everyone = (await client.get("/api/posts", params=past)).json()
+    theirs = (await client.get(f"/api/users/{author.id}/posts", params=past)).json()
+    drafts = (await client.get("/api/users/me/drafts", params=past, headers=author.headers)).json()
 
-    assert (everyone["posts"], everyone["total"]) == ([], 1)
-    assert (theirs["posts"], theirs["total"]) == ([], 1)
+    assert (everyone["posts"], everyone["total"]) == ([], 4)
+    assert (theirs["posts"], theirs["total"]) == ([], 3)
+    assert (drafts["posts"], drafts["total"]) == ([], 2)
 
 
 async def test_deleting_a_post_lowers_the_total_and_the_authors_count(

@@ -105,6 +105,20 @@ async def test_a_deleted_post_is_gone(api: Api, client: AsyncClient, author: Aut
     assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
 
 
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+async def test_changing_a_post_that_is_gone_is_a_404_naming_it(
+    api: Api, client: AsyncClient, author: Author, method: str
+) -> None:
+    post = await api.post(author)
+    await client.delete(f"/api/posts/{post['id']}", headers=author.headers)
+    body = {"title": "Again"} if method == "PATCH" else None
+    response = await client.request(
+        method, f"/api/posts/{post['id']}", json=body, headers=author.headers
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
+
+
 async def test_the_empty_blog_lists_an_empty_page(client: AsyncClient) -> None:
     response = await client.get("/api/posts")
     assert response.status_code == 200

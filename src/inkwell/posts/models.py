@@ -99,9 +99,6 @@ class Post(Base):
     slug: Mapped[str] = mapped_column(String(SLUG_MAX_LENGTH), default=_slug_of_title)
 
     author: Mapped[User] = relationship(back_populates="posts", lazy="raise")
-    tags: Mapped[list[Tag]] = relationship(
-        secondary="post_tags", lazy="raise", viewonly=True, order_by="Tag.name"
-    )
 
     @validates("title")
     def _derive_slug(self, _: str, title: str) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from inkwell.comments.models import Comment
@@ -60,9 +60,9 @@ Position = tuple[datetime, int]
 
 
 def _with_author() -> Select[Post]:
-    """Every read of posts as objects returns them with their author, in the same query,
-    and their tags (one more, whatever the number of posts)."""
-    return select(Post).options(joinedload(Post.author, innerjoin=True), selectinload(Post.tags))
+    """Every read of posts as objects (for a write) returns them with their author, in the
+    same query."""
+    return select(Post).options(joinedload(Post.author, innerjoin=True))
 
 
 def _drafts_count() -> Any:
