@@ -128,6 +128,7 @@ async def list_articles(
         liked_by_name=favorited,
         viewer_id=viewer_id,
         profiles=True,
+        bodies=False,
     )
     return _articles(settings, listing)
 
@@ -145,7 +146,9 @@ async def feed(
     offset: Offset = 0,
     limit: Limit = 20,
 ) -> MultipleArticlesResponse:
-    listing = await feeds.list_feed(reader, user.id, skip=offset, limit=limit, profiles=True)
+    listing = await feeds.list_feed(
+        reader, user.id, skip=offset, limit=limit, profiles=True, bodies=False
+    )
     return _articles(settings, listing)
 
 
