@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.posts.models import Post
-from tests.conduit.conftest import Conduit, ConduitUser
+from tests.conduit.conftest import Conduit, ConduitUser, read_bodies
 from tests.conftest import StatementCounter
 
 
@@ -168,11 +168,6 @@ async def test_a_list_is_one_statement_after_the_token_whatever_the_page_holds(
 
     # The token's account, then the page.
     assert (filtered, len(count_statements)) == (2, 2)
-
-
-def read_bodies(counter: StatementCounter) -> list[str]:
-    """The statements sent that read a post's Markdown or its HTML."""
-    return [statement for statement in counter.statements if "posts.content" in statement]
 
 
 @pytest.mark.parametrize(

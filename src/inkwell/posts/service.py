@@ -392,12 +392,12 @@ async def list_posts(
 
 
 @cache
-def _one(signed_in: bool, profiles: bool) -> tuple[Select[Any], Shape]:
+def _one(signed_in: bool, profiles: bool, bodies: bool) -> tuple[Select[Any], Shape]:
     """A published post, or a draft for its author (`viewer_id`) only; nobody's while its
-    author is suspended. With its body, and the shape of its row."""
+    author is suspended. With the shape of its row."""
     visible = or_(is_published, Post.user_id == bindparam("viewer_id"))
     query = (
-        listed_columns(None, signed_in=signed_in, profiles=profiles)
+        listed_columns(None, signed_in=signed_in, profiles=profiles, bodies=bodies)
         .join(Post.author)
         .where(Post.id == bindparam("post_id"), visible, not_suspended)
     )
@@ -405,12 +405,17 @@ def _one(signed_in: bool, profiles: bool) -> tuple[Select[Any], Shape]:
 
 
 async def get_listed_post(
-    reader: Reader, post_id: int, viewer_id: int | None, *, profiles: bool = False
+    reader: Reader,
+    post_id: int,
+    viewer_id: int | None,
+    *,
+    profiles: bool = False,
+    bodies: bool = True,
 ) -> ListedPost:
     """One post as listings show it (its counts, whether the viewer likes it): one statement.
-    To anyone but its author a draft does not exist."""
+    To anyone but its author a draft does not exist. `profiles` and `bodies` as listings'."""
     parameters = {"post_id": post_id, "viewer_id": viewer_id}
-    query, shape = _one(viewer_id is not None, profiles)
+    query, shape = _one(viewer_id is not None, profiles, bodies)
     async with reader.connect() as connection:
         row = (await connection.execute(query, parameters)).one_or_none()
     if row is None:
