@@ -10,8 +10,9 @@ The app names are the report's; the database is the PostgreSQL one `make bench` 
 machine shared with wrk and PostgreSQL, requests per second swing from run to run; the
 server's own CPU time (utime + stime from /proc) divided by the requests it answered
 moves much less, so it is the figure to compare a change with. PostgreSQL's share is the
-CPU time of every local `postgres` process over the same run (the database of `make bench`
-is on this machine): it showed that counting the posts cost more than the rest of a listing.
+CPU time of the backends serving the server's connections over the same run (the database
+of `make bench` is on this machine; other work on the same PostgreSQL is not counted): it
+showed that counting the posts cost more than the rest of a listing.
 `--calls` counts the
 Python calls one request makes instead (in-process, no server, no load): exact, so it
 shows a change too small for any timing to see. `--in-process` times the process's CPU per
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +56,36 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
-def postgres_cpu_seconds() -> float:
-    """Every local PostgreSQL process, the server's backends included."""
-    total = 0.0
+def _local_ports(pid: int, remote_port: int) -> set[int]:
+    """The local ports of `pid`'s TCP connections to `remote_port` on this machine."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with suppress(OSError):
+            if (target := os.readlink(fd)).startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if inode in inodes and int(remote.rsplit(":", 1)[1], 16) == remote_port:
+                ports.add(int(local.rsplit(":", 1)[1], 16))
+    return ports
+
+
+def postgres_cpu_seconds(server_pid: int, port: int) -> dict[int, float]:
+    """The CPU time of each PostgreSQL backend serving the server's connections (their
+    process titles name the client's address and port), not of other work on the same
+    PostgreSQL."""
+    clients = {f"({client})" for client in _local_ports(server_pid, port)}
+    backends = {}
     for process in Path("/proc").glob("[0-9]*"):
-        try:
+        with suppress(OSError):
             if (process / "comm").read_text().strip() == "postgres":
-                total += cpu_seconds(int(process.name))
-        except (OSError, ValueError):
-            continue  # gone since the listing
-    return total
+                title = (process / "cmdline").read_bytes().decode(errors="replace")
+                if any(client in title for client in clients):
+                    backends[int(process.name)] = cpu_seconds(int(process.name))
+    return backends
 
 
 # The SQLite file `make bench` seeds is gone when it ends; only the PostgreSQL apps remain.
@@ -188,7 +210,8 @@ def main(argv: list[str]) -> None:
         status, _ = first_answer(url, process)
         if status != 200:
             raise SystemExit(f"{url} answers {status}")
-        wrk(url, 16, "2s")  # warm-up: pools filled, statements prepared
+        # Warm-up: pools filled for as many connections, statements prepared.
+        wrk(url, arguments.connections, "2s")
         spy = None
         if arguments.py_spy:
             py_spy = shutil.which("py-spy", path=Path(sys.executable).parent) or "py-spy"
@@ -204,10 +227,15 @@ def main(argv: list[str]) -> None:
                 ],
                 stdout=subprocess.DEVNULL,
             )
-        before, postgres_before = cpu_seconds(process.pid), postgres_cpu_seconds()
+        port = settings.postgres.port or 5432
+        before, postgres_before = cpu_seconds(process.pid), postgres_cpu_seconds(process.pid, port)
         figures = parse_wrk_output(wrk(url, arguments.connections, arguments.duration))
         spent = cpu_seconds(process.pid) - before
-        postgres_spent = postgres_cpu_seconds() - postgres_before
+        # A backend the pool opened during the run counts from its start.
+        postgres_spent = sum(
+            used - postgres_before.get(backend, 0.0)
+            for backend, used in postgres_cpu_seconds(process.pid, port).items()
+        )
         if spy is not None:
             spy.wait()
     print(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import pytest
 from httpx import AsyncClient, Response
 
+from tests.conftest import StatementCounter
 from tests.factories import Factory
 
 API = "/conduit/api"
@@ -63,6 +64,11 @@ class Conduit:
     async def delete(self, path: str, user: ConduitUser | None = None) -> Response:
         headers = user.headers if user else {}
         return await self.client.delete(API + path, headers=headers)
+
+
+def read_bodies(counter: StatementCounter) -> list[str]:
+    """The statements sent that read a post's Markdown or its HTML."""
+    return [statement for statement in counter.statements if "posts.content" in statement]
 
 
 @pytest.fixture

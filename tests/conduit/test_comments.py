@@ -1,6 +1,7 @@
 """Conduit's comments: Inkwell's comments under a post, oldest first."""
 
-from tests.conduit.conftest import Conduit, ConduitUser
+from tests.conduit.conftest import Conduit, ConduitUser, read_bodies
+from tests.conftest import StatementCounter
 
 
 async def test_commenting_answers_201_with_the_comment(
@@ -40,6 +41,20 @@ async def test_the_comments_list_oldest_first_with_authors_from_the_readers_view
     assert [comment["body"] for comment in as_reader] == ["First", "Second"]
     assert [comment["author"]["following"] for comment in as_reader] == [True, False]
     assert [comment["author"]["following"] for comment in anonymous] == [False, False]
+
+
+async def test_the_comments_list_leaves_the_articles_body_unread(
+    conduit: Conduit, writer: ConduitUser, count_statements: StatementCounter
+) -> None:
+    article = await conduit.article(writer)
+    url = f"/articles/{article['slug']}/comments"
+    await conduit.post(url, writer, {"comment": {"body": "First"}})
+    count_statements.statements.clear()
+
+    response = await conduit.get(url)
+
+    assert len(response.json()["comments"]) == 1
+    assert read_bodies(count_statements) == []
 
 
 async def test_deleting_a_comment_answers_204_and_leaves_the_others(

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.posts.models import Post
-from tests.conduit.conftest import Conduit, ConduitUser
+from tests.conduit.conftest import Conduit, ConduitUser, read_bodies
 from tests.conftest import StatementCounter
 
 
@@ -168,6 +168,38 @@ async def test_a_list_is_one_statement_after_the_token_whatever_the_page_holds(
 
     # The token's account, then the page.
     assert (filtered, len(count_statements)) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "filters", [{}, {"tag": "a"}, {"author": "writer"}], ids=["all", "tag", "by-name"]
+)
+async def test_a_list_leaves_the_bodies_it_does_not_answer_unread(
+    conduit: Conduit,
+    writer: ConduitUser,
+    reader: ConduitUser,
+    count_statements: StatementCounter,
+    filters: dict[str, str],
+) -> None:
+    await conduit.article(writer, tagList=["a"])
+    count_statements.statements.clear()
+
+    response = await conduit.get("/articles", reader, **filters)
+
+    assert len(response.json()["articles"]) == 1
+    assert read_bodies(count_statements) == []
+
+
+async def test_the_feed_leaves_the_bodies_it_does_not_answer_unread(
+    conduit: Conduit, writer: ConduitUser, reader: ConduitUser, count_statements: StatementCounter
+) -> None:
+    await conduit.article(writer)
+    await conduit.post("/profiles/writer/follow", reader)
+    count_statements.statements.clear()
+
+    response = await conduit.get("/articles/feed", reader)
+
+    assert len(response.json()["articles"]) == 1
+    assert read_bodies(count_statements) == []
 
 
 async def test_the_feed_lists_only_followed_authors(

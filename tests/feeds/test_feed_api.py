@@ -115,7 +115,7 @@ async def test_the_feed_can_be_served_from_indexes_alone(
         pytest.skip("the plan is PostgreSQL's")
     from inkwell.feeds.service import _feed  # noqa: PLC0415  (the statement under test)
 
-    page, _ = _feed()
+    page = _feed().page
     compiled = page.compile(dialect=engine.dialect)
     expanded = compiled.construct_expanded_state({"viewer_id": reader.id, "skip": 0, "limit": 10})
     arguments = tuple(expanded.parameters[name] for name in expanded.positiontup or ())

@@ -70,10 +70,13 @@ def _single(settings: AppSettings, post: ListedPost) -> SingleArticleResponse:
     )
 
 
-async def _article(reader: Reader, slug: str, viewer_id: int | None) -> ListedPost:
-    """The published post a Conduit slug names, as listings show it (one statement)."""
+async def _article(
+    reader: Reader, slug: str, viewer_id: int | None, *, whole: bool = True
+) -> ListedPost:
+    """The published post a Conduit slug names, as listings show it (one statement); not
+    `whole`, without its body and its author's profile, for the routes that only find it."""
     prefix, post_id = parse_slug(slug)
-    post = await posts.get_listed_post(reader, post_id, viewer_id, profiles=True)
+    post = await posts.get_listed_post(reader, post_id, viewer_id, profiles=whole, bodies=whole)
     if post["slug"] != prefix or post["status"] != PUBLISHED:
         raise article_not_found()
     return post
@@ -128,6 +131,7 @@ async def list_articles(
         liked_by_name=favorited,
         viewer_id=viewer_id,
         profiles=True,
+        bodies=False,
     )
     return _articles(settings, listing)
 
@@ -145,7 +149,9 @@ async def feed(
     offset: Offset = 0,
     limit: Limit = 20,
 ) -> MultipleArticlesResponse:
-    listing = await feeds.list_feed(reader, user.id, skip=offset, limit=limit, profiles=True)
+    listing = await feeds.list_feed(
+        reader, user.id, skip=offset, limit=limit, profiles=True, bodies=False
+    )
     return _articles(settings, listing)
 
 
@@ -275,7 +281,7 @@ async def list_comments(
 ) -> MultipleCommentsResponse:
     """Oldest first; three statements whatever the number: the article, its comments, and
     their authors' profiles."""
-    post = await _article(reader, slug, viewer_id)
+    post = await _article(reader, slug, viewer_id, whole=False)
     listing = await comments.list_comments(reader, post["id"], skip=0, limit=ALL_COMMENTS)
     authors = {comment["author"]["id"] for comment in listing.comments}
     profiles = await users.list_profiles(reader, authors, viewer_id)
@@ -319,7 +325,7 @@ async def add_comment(
     outbox: NotificationOutbox,
     settings: AppSettings,
 ) -> SingleCommentResponse:
-    post = await _article(reader, slug, user.id)
+    post = await _article(reader, slug, user.id, whole=False)
     comment = await comments.add_comment(
         session, user, post["id"], data.comment.body, outbox=outbox
     )
@@ -352,7 +358,7 @@ async def add_comment(
 async def delete_comment(
     slug: Slug, comment_id: CommentId, user: ConduitUser, session: DbSession, reader: DbReader
 ) -> None:
-    post = await _article(reader, slug, user.id)
+    post = await _article(reader, slug, user.id, whole=False)
     await comments.delete_comment(session, user, comment_id, post_id=post["id"])
 
 

@@ -3,9 +3,8 @@ of its own (ARCHITECTURE.md, rule 2) over posts, users and follows, in one state
 the columns and order every listing of posts has."""
 
 from functools import cache
-from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 
 from inkwell.db import Reader
 from inkwell.follows.columns import followed_ids
@@ -17,7 +16,9 @@ from inkwell.users.models import User, not_suspended
 
 
 @cache
-def _feed(profiles: bool = False, after: bool = False) -> tuple[Select[Any], Select[Any]]:
+def _feed(
+    profiles: bool = False, bodies: bool = True, after: bool = False
+) -> posts.ListingStatements:
     """The reader's follows (a range of their primary key) pick the authors; each author's
     newest published posts come from the (user_id, published_at, id) index of published
     posts, or PostgreSQL walks the (published_at, id) one filtering by the followed set,
@@ -29,12 +30,14 @@ def _feed(profiles: bool = False, after: bool = False) -> tuple[Select[Any], Sel
         User.id.in_(followed_ids(viewer)), not_suspended
     )
     page = posts.newest_first(
-        posts.listed_columns(total.scalar_subquery(), signed_in=True, profiles=profiles)
+        posts.listed_columns(
+            total.scalar_subquery(), signed_in=True, profiles=profiles, bodies=bodies
+        )
         .join(Post.author)
         .where(Post.user_id.in_(followed_ids(viewer)), not_suspended),
         after=after,
     )
-    return page, total
+    return posts.ListingStatements.of(page, total)
 
 
 async def list_feed(
@@ -44,10 +47,12 @@ async def list_feed(
     skip: int,
     limit: int,
     profiles: bool = False,
+    bodies: bool = True,
     after: posts.Position | None = None,
 ) -> PostListing:
-    """`profiles`: each author with their bio and whether the reader follows them. From
-    `skip`, or `after` a post's (published_at, id), as every listing of posts."""
-    page, total_only = _feed(profiles, after is not None)
+    """`profiles`: each author with their bio and whether the reader follows them; without
+    `bodies`, each post without its `content` and `content_html`. From `skip`, or `after` a
+    post's (published_at, id), as every listing of posts."""
+    statements = _feed(profiles, bodies, after is not None)
     parameters = {"viewer_id": viewer_id, **page_parameters(skip, limit, after)}
-    return await posts.read_listing(reader, page, total_only, parameters)
+    return await posts.read_listing(reader, statements, parameters)

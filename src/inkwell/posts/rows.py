@@ -24,8 +24,10 @@ class ListedPost(TypedDict):
     id: int
     title: str
     subtitle: str | None
-    content: str
-    content_html: str
+    # The Markdown and its HTML: absent from listings that do not answer them (Conduit's),
+    # which leave them unread (posts.service.listed_columns).
+    content: NotRequired[str]
+    content_html: NotRequired[str]
     excerpt: str
     date_posted: datetime
     updated_at: datetime

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from inkwell.comments.models import Comment
@@ -98,7 +98,11 @@ def _tag_names() -> Any:
 
 
 def listed_columns(
-    total: ColumnElement[Any] | Any | None, *, signed_in: bool, profiles: bool = False
+    total: ColumnElement[Any] | Any | None,
+    *,
+    signed_in: bool,
+    profiles: bool = False,
+    bodies: bool = True,
 ) -> Select[*tuple[Any, ...]]:
     """A listed post's columns, its author's, and the total a page is part of, for every
     listing of posts (these, the feed); the caller joins the author (`Post.author`).
@@ -109,6 +113,11 @@ def listed_columns(
     and comment counts are those the database keeps on the row. One statement, whatever
     the page holds. With `profiles`, the author also comes with their bio and whether the
     reader follows them (another primary-key probe a row): what a Conduit profile shows.
+    Without `bodies`, the post's `content` and `content_html` are not read: a listing
+    that does not answer them (Conduit's) spares PostgreSQL reading (detoasting) and
+    sending the largest columns of each row.
+
+    The order is `_shape`'s: the columns every listing reads, the bodies, the profile's.
     """
     liked = liked_by(bindparam("viewer_id"), Post.id) if signed_in else false()
     totals = [] if total is None else [total.label("total")]
@@ -116,12 +125,11 @@ def listed_columns(
     authors: list[ColumnElement[Any]] = (
         [User.bio.label("author_bio"), following.label("author_following")] if profiles else []
     )
+    texts: list[InstrumentedAttribute[str]] = [Post.content, Post.content_html] if bodies else []
     return select(
         Post.id,
         Post.title,
         Post.subtitle,
-        Post.content,
-        Post.content_html,
         Post.excerpt,
         Post.date_posted,
         Post.updated_at,
@@ -136,9 +144,78 @@ def listed_columns(
         Post.like_count,
         Post.comment_count,
         liked.label("liked"),
+        *texts,
         *authors,
         *totals,
     )
+
+
+# The columns every listed row starts with (listed_columns), before the bodies and the
+# author's profile, when the statement selects them.
+_COMMON = 17
+# A listed row made a ListedPost.
+Shape = Callable[[Sequence[Any]], ListedPost]
+
+
+@cache
+def _shape(bodies: bool, profiles: bool) -> Shape:
+    """How the rows of a statement with (or without) the bodies and the profile columns
+    become ListedPosts: the author's columns nested under `author`, the tags a sorted
+    list. Chosen once per statement (`row_shape`), so a row is only unpacked by position."""
+    bio = _COMMON + 2 if bodies else _COMMON
+
+    def listed(row: Sequence[Any]) -> ListedPost:
+        (post_id, title, subtitle, excerpt, date_posted, updated_at, user_id, status) = row[:8]
+        (published_at, slug, tags, username, image_file, display_name) = row[8:14]
+        like_count, comment_count, liked = row[14:_COMMON]
+        author: ListedAuthor = {
+            "id": user_id,
+            "username": username,
+            "image_file": image_file,
+            "display_name": display_name,
+        }
+        if profiles:
+            author["bio"], author["following"] = row[bio], bool(row[bio + 1])
+        post: ListedPost = {
+            "id": post_id,
+            "title": title,
+            "subtitle": subtitle,
+            "excerpt": excerpt,
+            "date_posted": date_posted,
+            "updated_at": updated_at,
+            "user_id": user_id,
+            "status": status,
+            "published_at": published_at,
+            "slug": slug,
+            "tags": sorted(tags.split(TAG_SEPARATOR)) if tags else [],
+            "author": author,
+            "like_count": like_count,
+            "comment_count": comment_count,
+            "liked": bool(liked),
+        }
+        if bodies:
+            post["content"], post["content_html"] = row[_COMMON], row[_COMMON + 1]
+        return post
+
+    return listed
+
+
+def row_shape(statement: Select[Any]) -> Shape:
+    """The shape of a `listed_columns` statement's rows, read from the columns it selects."""
+    names = statement.selected_columns.keys()
+    return _shape("content" in names, "author_bio" in names)
+
+
+class ListingStatements(NamedTuple):
+    """A listing's page and total-only statements, and the shape of the page's rows."""
+
+    page: Select[Any]
+    total_only: Select[Any]
+    shape: Shape
+
+    @classmethod
+    def of(cls, page: Select[Any], total_only: Select[Any]) -> "ListingStatements":
+        return cls(page, total_only, row_shape(page))
 
 
 def newest_first(query: Select[Any], *, after: bool = False) -> Select[Any]:
@@ -147,7 +224,9 @@ def newest_first(query: Select[Any], *, after: bool = False) -> Select[Any]:
     return keyset_page(query.where(is_published), Post.published_at, Post.id, after=after)
 
 
-def _page(listing: Listing, *, signed_in: bool, profiles: bool, after: bool) -> Select[Any]:
+def _page(
+    listing: Listing, *, signed_in: bool, profiles: bool, bodies: bool, after: bool
+) -> Select[Any]:
     """The total rides along (the author's or the tag's count from the joined row, or the
     total as a scalar subquery): one round trip, one snapshot."""
     total: Any = {
@@ -156,7 +235,7 @@ def _page(listing: Listing, *, signed_in: bool, profiles: bool, after: bool) -> 
         "tag": Tag.post_count,
         "drafts": _drafts_count(),
     }[listing]
-    query = listed_columns(total, signed_in=signed_in, profiles=profiles)
+    query = listed_columns(total, signed_in=signed_in, profiles=profiles, bodies=bodies)
     if listing == "tag":
         # The tag's own index, in the listings' order, from post_tags' copy of the dates:
         # the tag's id is found first (a subquery, not a join), so the index is walked for
@@ -181,16 +260,16 @@ def _page(listing: Listing, *, signed_in: bool, profiles: bool, after: bool) -> 
 
 @cache
 def _listing(
-    listing: Listing, signed_in: bool, profiles: bool, after: bool
-) -> tuple[Select[Any], Select[Any]]:
+    listing: Listing, signed_in: bool, profiles: bool, bodies: bool, after: bool
+) -> ListingStatements:
     """The page and the total-only statements, built once, with the page as parameters:
     composing a statement costs more CPU than running it, and SQLAlchemy compiles each of
     these once, then takes it from its cache. Built at first use rather than at import, so
     `make mutation` reaches the builders' mutants (mutmut switches a mutant on per call).
     A page from `skip` and a page `after` a cursor's position are two statements.
     """
-    page = _page(listing, signed_in=signed_in, profiles=profiles, after=after)
-    return page, _total(listing)
+    page = _page(listing, signed_in=signed_in, profiles=profiles, bodies=bodies, after=after)
+    return ListingStatements.of(page, _total(listing))
 
 
 class Filters(NamedTuple):
@@ -208,7 +287,7 @@ def _user_named(parameter: str) -> Any:
 
 
 @cache
-def _filtered(filters: Filters, signed_in: bool, profiles: bool) -> tuple[Select[Any], Select[Any]]:
+def _filtered(filters: Filters, signed_in: bool, profiles: bool, bodies: bool) -> ListingStatements:
     """Published posts matching every filter given, newest first; the total counts the same
     rows (a scalar subquery riding along, as the other listings' do). A name no user has
     lists nothing; a suspended author's posts are not listed."""
@@ -223,49 +302,13 @@ def _filtered(filters: Filters, signed_in: bool, profiles: bool) -> tuple[Select
     clauses.append(not_suspended)
     total = select(func.count()).select_from(Post).join(Post.author).where(is_published, *clauses)
     page = newest_first(
-        listed_columns(total.scalar_subquery(), signed_in=signed_in, profiles=profiles)
+        listed_columns(
+            total.scalar_subquery(), signed_in=signed_in, profiles=profiles, bodies=bodies
+        )
         .join(Post.author)
         .where(*clauses)
     )
-    return page, total
-
-
-# Where a listing's row has the author's profile columns, when it has them.
-_AUTHOR_BIO = 19
-
-
-def _listed(row: Sequence[Any]) -> ListedPost:
-    """A page's row, the author's columns nested under `author`, the tags a sorted list."""
-    post_id, title, subtitle, content, content_html, excerpt, date_posted, updated_at = row[:8]
-    user_id, status, published_at, slug, tags, username, image_file, display_name = row[8:16]
-    like_count, comment_count, liked = row[16:19]
-    author: ListedAuthor = {
-        "id": user_id,
-        "username": username,
-        "image_file": image_file,
-        "display_name": display_name,
-    }
-    if len(row) > _AUTHOR_BIO and row._fields[_AUTHOR_BIO] == "author_bio":  # type: ignore[attr-defined]
-        author["bio"], author["following"] = row[_AUTHOR_BIO], bool(row[_AUTHOR_BIO + 1])
-    return {
-        "id": post_id,
-        "title": title,
-        "subtitle": subtitle,
-        "content": content,
-        "content_html": content_html,
-        "excerpt": excerpt,
-        "date_posted": date_posted,
-        "updated_at": updated_at,
-        "user_id": user_id,
-        "status": status,
-        "published_at": published_at,
-        "slug": slug,
-        "tags": sorted(tags.split(TAG_SEPARATOR)) if tags else [],
-        "author": author,
-        "like_count": like_count,
-        "comment_count": comment_count,
-        "liked": bool(liked),
-    }
+    return ListingStatements.of(page, total)
 
 
 def _published_position(post: ListedPost) -> Position:
@@ -278,8 +321,7 @@ def _edited_position(post: ListedPost) -> Position:
 
 async def read_listing(
     reader: Reader,
-    page: Select[Any],
-    total_only: Select[Any],
+    statements: ListingStatements,
     parameters: dict[str, Any],
     position: Callable[[ListedPost], Position] = _published_position,
 ) -> PostListing:
@@ -287,11 +329,16 @@ async def read_listing(
     `parameters` (`page_parameters`: one row more than the page, and what the statements
     name). `position` is where a post stands in the listing's order."""
     async with reader.connect() as connection:
-        rows = (await connection.execute(page, parameters)).all()
+        rows = (await connection.execute(statements.page, parameters)).all()
         # Past the last page no row carries the total, so it is asked for on its own.
-        total = rows[0].total if rows else await connection.scalar(total_only, parameters) or 0
+        total = (
+            rows[0].total
+            if rows
+            else await connection.scalar(statements.total_only, parameters) or 0
+        )
     skip, limit = parameters["skip"], parameters["limit"] - 1
-    posts = [_listed(row) for row in rows[:limit]]
+    shape = statements.shape
+    posts = [shape(row) for row in rows[:limit]]
     after = position(posts[-1]) if len(rows) > limit else None
     return PostListing(posts, total, skip, limit, after)
 
@@ -308,6 +355,7 @@ async def list_posts(
     author_name: str | None = None,
     liked_by_name: str | None = None,
     profiles: bool = False,
+    bodies: bool = True,
     after: Position | None = None,
 ) -> PostListing:
     """Published posts, everyone's or one author's or one tag's; or, with `drafts`, the
@@ -316,7 +364,8 @@ async def list_posts(
 
     By names instead (`author_name`, `liked_by_name`, combined with `tag` if given): the
     posts of the author so named, liked by the reader so named. `profiles` adds each
-    author's bio and whether the reader follows them (see listed_columns).
+    author's bio and whether the reader follows them; without `bodies`, the posts come
+    without `content` and `content_html` (see listed_columns).
 
     The page starts at `skip`, or `after` the position of a post in the listing's order
     (published_at, or a draft's updated_at, and id; not with names): the listing answers
@@ -332,40 +381,46 @@ async def list_posts(
     }
     if author_name is not None or liked_by_name is not None:
         filters = Filters(author_name is not None, tag is not None, liked_by_name is not None)
-        page, total_only = _filtered(filters, signed_in, profiles)
-        return await read_listing(reader, page, total_only, parameters)
+        statements = _filtered(filters, signed_in, profiles, bodies)
+        return await read_listing(reader, statements, parameters)
     listing: Listing = (
         "drafts" if drafts else "tag" if tag is not None else "author" if author_id else "all"
     )
-    page, total_only = _listing(listing, signed_in, profiles, after is not None)
+    statements = _listing(listing, signed_in, profiles, bodies, after is not None)
     position = _edited_position if drafts else _published_position
-    return await read_listing(reader, page, total_only, parameters, position)
+    return await read_listing(reader, statements, parameters, position)
 
 
 @cache
-def _one(signed_in: bool, profiles: bool) -> Select[Any]:
+def _one(signed_in: bool, profiles: bool, bodies: bool) -> tuple[Select[Any], Shape]:
     """A published post, or a draft for its author (`viewer_id`) only; nobody's while its
-    author is suspended."""
+    author is suspended. With the shape of its row."""
     visible = or_(is_published, Post.user_id == bindparam("viewer_id"))
-    return (
-        listed_columns(None, signed_in=signed_in, profiles=profiles)
+    query = (
+        listed_columns(None, signed_in=signed_in, profiles=profiles, bodies=bodies)
         .join(Post.author)
         .where(Post.id == bindparam("post_id"), visible, not_suspended)
     )
+    return query, row_shape(query)
 
 
 async def get_listed_post(
-    reader: Reader, post_id: int, viewer_id: int | None, *, profiles: bool = False
+    reader: Reader,
+    post_id: int,
+    viewer_id: int | None,
+    *,
+    profiles: bool = False,
+    bodies: bool = True,
 ) -> ListedPost:
     """One post as listings show it (its counts, whether the viewer likes it): one statement.
-    To anyone but its author a draft does not exist."""
+    To anyone but its author a draft does not exist. `profiles` and `bodies` as listings'."""
     parameters = {"post_id": post_id, "viewer_id": viewer_id}
-    query = _one(viewer_id is not None, profiles)
+    query, shape = _one(viewer_id is not None, profiles, bodies)
     async with reader.connect() as connection:
         row = (await connection.execute(query, parameters)).one_or_none()
     if row is None:
         raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
-    return _listed(row)
+    return shape(row)
 
 
 _TAGS = (
