@@ -3,10 +3,14 @@ documents (Inkwell's API, and the Conduit API's at /conduit/api): one pass signe
 (tests/fuzz/hooks.py registers a user and sends its token, which both APIs take), one
 anonymous pass."""
 
+import json
 import os
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -15,6 +19,10 @@ from tests.servers import ROOT, VENV_BIN, free_port, server_env
 
 # The documents fuzzed, by the base URL of their operations.
 DOCUMENTS = ("", "/conduit/api")
+# The cases of the fuzzing phase each operation gets in the suite's smoke pass: the first is
+# the simplest valid one, the next ones are as often invalid (schemathesis's mode `all`).
+SMOKE_EXAMPLES = 3
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 GENEROUS_RATE_LIMITS = {
     f"RATE_LIMIT_{action}_PER_{key}": "100000/minute"
     for action in ("LOGIN", "REGISTER", "FORGOT_PASSWORD")
@@ -33,11 +41,10 @@ def _wait_until_answering(url: str, server: subprocess.Popen[bytes], timeout: fl
     raise RuntimeError(f"the server at {url} did not start")
 
 
-def fuzz(max_seconds: int, database_url: str | None = None) -> int:
-    """Runs both passes over each document for `max_seconds` each; the exit code is
-    schemathesis's worst. One schemathesis worker: with two, its threads sometimes crash
-    inside schemathesis and hypothesis (a KeyError in the coverage phase, an "AST constructor
-    recursion depth mismatch" in hypothesis's lambda cache), not in the API."""
+@contextmanager
+def serving(database_url: str | None = None) -> Iterator[str]:
+    """`inkwell serve` on a free loopback port (SQLite in a temporary directory unless
+    `database_url`), stopped at the end; yields its base URL."""
     with tempfile.TemporaryDirectory(prefix="inkwell-fuzz-") as tmp:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
@@ -53,18 +60,61 @@ def fuzz(max_seconds: int, database_url: str | None = None) -> int:
         server = subprocess.Popen(command, cwd=tmp, env=env, stdin=subprocess.DEVNULL)
         try:
             _wait_until_answering(f"{base_url}/health", server, timeout=120)
-            codes = [
-                _schemathesis(base_url, api, max_seconds, signed_in=signed_in)
-                for api in DOCUMENTS
-                for signed_in in (True, False)
-            ]
+            yield base_url
         finally:
             server.terminate()
             server.wait(timeout=60)
-        return max(codes)
 
 
-def _schemathesis(base_url: str, api: str, max_seconds: int, *, signed_in: bool) -> int:
+def fuzz(max_seconds: int, database_url: str | None = None) -> int:
+    """Runs both passes over each document for `max_seconds` each, every phase; the exit code
+    is schemathesis's worst. One schemathesis worker: with two, its threads sometimes crash
+    inside schemathesis and hypothesis (a KeyError in the coverage phase, an "AST constructor
+    recursion depth mismatch" in hypothesis's lambda cache), not in the API."""
+    with serving(database_url) as base_url:
+        return max(
+            _schemathesis(base_url, api, [f"--max-time={max_seconds}"], signed_in=signed_in)
+            for api in DOCUMENTS
+            for signed_in in (True, False)
+        )
+
+
+@dataclass(frozen=True)
+class Smoke:
+    """A smoke pass's exit code, and the operations of the document it did not test."""
+
+    exit_code: int
+    untested: set[str]
+
+
+def smoke(base_url: str, api: str, report: Path, *, signed_in: bool) -> Smoke:
+    """One pass over a document with a budget of cases, not of seconds (tests/test_fuzz.py):
+    SMOKE_EXAMPLES cases of the fuzzing phase, valid and invalid, for every operation, however
+    slow the machine. A time budget on a busy machine ends inside the coverage phase, with
+    operations never sent; the long runs of every phase are `make fuzz`."""
+    arguments = [
+        "--phases=fuzzing",
+        f"--max-examples={SMOKE_EXAMPLES}",
+        "--report=ndjson",
+        f"--report-ndjson-path={report}",
+    ]
+    exit_code = _schemathesis(base_url, api, arguments, signed_in=signed_in)
+    document = httpx.get(f"{base_url}{api}/openapi.json", timeout=30).json()
+    operations = {
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
+    tested = set()
+    for line in report.read_text().splitlines():
+        finished = json.loads(line).get("ScenarioFinished")
+        if finished and finished["status"] != "skip":
+            tested.add(finished["recorder"]["label"])
+    return Smoke(exit_code, operations - tested)
+
+
+def _schemathesis(base_url: str, api: str, budget: list[str], *, signed_in: bool) -> int:
     env = os.environ | {"INKWELL_FUZZ_URL": base_url, "PYTHONPATH": str(ROOT)}
     if signed_in:
         env["SCHEMATHESIS_HOOKS"] = "tests.fuzz.hooks"
@@ -77,7 +127,7 @@ def _schemathesis(base_url: str, api: str, max_seconds: int, *, signed_in: bool)
         f"--url={base_url}{api}",
         "--checks=all",
         "--exclude-checks=ignored_auth,object_level_authorization",
-        f"--max-time={max_seconds}",
+        *budget,
         "--workers=1",
         "--request-timeout=30",
         "--seed=20261125",
