@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format lock clean bench bench-million fuzz soak mutation image image-test
+.PHONY: help install run test screenshots test-fast lint format lock clean bench bench-million fuzz soak mutation image image-test
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ run: $(INSTALLED) ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
 test: $(INSTALLED) ## Run the whole test suite (SQLite and PostgreSQL)
 	$(BIN)/pytest -n 2 -m "not measured and not image"
 	$(BIN)/pytest -m measured
+
+screenshots: $(INSTALLED) ## Retake the README's screenshots (docs/screenshots) from the browser tests
+	UPDATE_SCREENSHOTS=1 $(BIN)/pytest -n 0 -q tests/web/browser/test_accessibility.py tests/web/browser/test_reading.py tests/web/browser/test_markdown_editor.py
 
 test-fast: $(INSTALLED) ## The inner loop: everything but browsers, servers and load tests
 	$(BIN)/pytest -n 2 -m "not slow and not browser and not measured and not image"

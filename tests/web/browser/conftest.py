@@ -49,7 +49,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DESKTOP = {"width": 1280, "height": 900}
+# The README's pictures are taken by the tests that show those pages, and written only when
+# asked (`make screenshots`): a test run leaves the checkout as it found it.
 SCREENSHOTS = Path(__file__).parents[3] / "docs" / "screenshots"
+UPDATE_SCREENSHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Generous: other test runs share this 2-core machine. A passing check returns at once.
 expect.set_options(timeout=15_000)
@@ -235,3 +238,9 @@ async def page(context: BrowserContext, problems: PageProblems) -> AsyncIterator
     page = await watched_page(context, problems)
     yield page
     assert problems.all() == [], "the browser console reported problems"
+
+
+async def photograph(page: Page, name: str, *, full_page: bool = False) -> None:
+    """The page as the README shows it (docs/screenshots/NAME), when asked."""
+    if UPDATE_SCREENSHOTS:
+        await page.screenshot(path=SCREENSHOTS / name, full_page=full_page)

@@ -16,7 +16,7 @@ from tests.conftest import Account
 from tests.conversation import comment, follow
 from tests.factories import Factory
 from tests.web.browser.accessibility import LOOKS, Look, accessibility_violations
-from tests.web.browser.conftest import SCREENSHOTS
+from tests.web.browser.conftest import SCREENSHOTS, UPDATE_SCREENSHOTS
 from tests.web.browser.signing_in import sign_in
 
 pytestmark = pytest.mark.browser
@@ -136,7 +136,9 @@ def admin_pages(blog: Blog) -> list[str]:
 
 
 async def screenshot(page: Page, name: str, look: Look) -> None:
-    """A small PNG for the README: the screen's colours reduced to a palette of 128."""
+    """A small PNG for the README, when asked: the screen's colours in a palette of 128."""
+    if not UPDATE_SCREENSHOTS:
+        return
     png = await page.screenshot()
     image = Image.open(io.BytesIO(png)).convert("RGB").quantize(128)
     image.save(SCREENSHOTS / f"{name}-{look.name}.png", optimize=True)

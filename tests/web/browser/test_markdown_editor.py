@@ -8,7 +8,7 @@ from playwright.async_api import Page, expect
 
 from tests.conftest import Account
 from tests.pictures import encode, left_red_right_blue
-from tests.web.browser.conftest import SCREENSHOTS, loaded_width
+from tests.web.browser.conftest import loaded_width, photograph
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ async def test_a_markdown_post_is_previewed_published_and_shown_highlighted(
         "rel", "nofollow ugc noopener"
     )
     assert await loaded_width(preview.get_by_role("img", name="red and blue")) == 1600
-    await page.screenshot(path=SCREENSHOTS / "editor-preview.png")
+    await photograph(page, "editor-preview.png")
 
     await page.get_by_role("button", name="Write").click()
     await expect(content).to_be_visible()
@@ -74,7 +74,7 @@ async def test_a_markdown_post_is_previewed_published_and_shown_highlighted(
         "href", "https://example.com/docs"
     )
     assert await loaded_width(body.get_by_role("img", name="red and blue")) == 1600
-    await page.screenshot(path=SCREENSHOTS / "post-markdown.png", full_page=True)
+    await photograph(page, "post-markdown.png", full_page=True)
 
 
 async def test_previewing_nothing_says_so_without_asking_the_server(

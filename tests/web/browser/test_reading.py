@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Dialog, Page, expect
 
 from tests.conftest import Account, Api
-from tests.web.browser.conftest import SCREENSHOTS, PageProblems
+from tests.web.browser.conftest import PageProblems, photograph
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +79,7 @@ async def test_the_home_page_shows_the_newest_posts_first(page: Page, articles: 
     await expect(titles).to_have_text([title for _, title, _ in reversed(ARTICLES)])
     await expect(page.locator("#posts article").first).to_contain_text("linus")
     await expect(page.locator("#load-more")).to_have_count(0)
-    await page.screenshot(path=SCREENSHOTS / "home.png")
+    await photograph(page, "home.png")
 
 
 async def test_load_more_appends_the_next_pages_then_disappears(
@@ -123,7 +123,7 @@ async def test_a_post_page_shows_title_content_and_author(page: Page, articles: 
         ["#async", "#python"]
     )
     await expect(page).to_have_title(f"{ARTICLES[0][1]} · Inkwell")
-    await page.screenshot(path=SCREENSHOTS / "post.png")
+    await photograph(page, "post.png")
 
 
 async def test_a_script_in_a_title_shows_as_text_on_its_page(
