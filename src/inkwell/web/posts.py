@@ -60,13 +60,13 @@ async def home(request: Request, viewer: Viewer, reader: DbReader, page: PageQue
         limit=page.limit,
         viewer_id=viewer_id,
         after=page.after(name, TIME_AND_ID),
+        popular_tags=HOME_TAGS,
     )
-    tags = await posts.list_tags(reader, limit=HOME_TAGS)
     context = {
         "page": found,
         "paging": links(page, name, found.after),
         "api_url": "/api/posts",
-        "tags": tags,
+        "tags": found.popular_tags,
         "home": "everyone",
     }
     return render(request, "post_list.html", context, current_user=viewer)
