@@ -29,6 +29,7 @@ from inkwell.posts.rows import ListedAuthor
 from inkwell.posts.slugs import tag_name
 from inkwell.schemas import MAX_ID
 from inkwell.users.rows import Account
+from inkwell.web.cards import cards
 from inkwell.web.common import (
     PageQuery,
     Viewer,
@@ -64,6 +65,7 @@ async def home(request: Request, viewer: Viewer, reader: DbReader, page: PageQue
     )
     context = {
         "page": found,
+        "cards": cards(found.posts),
         "paging": links(page, name, found.after),
         "api_url": "/api/posts",
         "tags": found.popular_tags,
@@ -84,6 +86,7 @@ async def following(
     found = await feeds.list_feed(reader, viewer.id, skip=page.skip, limit=page.limit, after=after)
     context = {
         "page": found,
+        "cards": cards(found.posts),
         "paging": links(page, name, found.after),
         "api_url": "/api/feed",
         "tags": [],
@@ -119,6 +122,7 @@ async def drafts(
     )
     context = {
         "page": found,
+        "cards": cards(found.posts),
         "paging": links(page, name, found.after),
         "api_url": "/api/users/me/drafts",
         "drafts": True,
@@ -213,6 +217,7 @@ async def tag_page(
         raise NotFound("No posts have this tag")
     context = {
         "page": found,
+        "cards": cards(found.posts),
         "paging": links(page, listing, found.after),
         "api_url": f"/api/posts?tag={name}",
         "tag": name,
