@@ -8,8 +8,9 @@ from httpx import AsyncClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.posts import service as posts
 from inkwell.posts.models import Tag
-from tests.conftest import Account, Api
+from tests.conftest import Account, Api, StartedApp, StatementCounter
 
 
 async def tag_counts(client: AsyncClient) -> dict[str, int]:
@@ -212,3 +213,23 @@ async def test_concurrent_changes_to_one_posts_tags_take_turns(
     final = (await client.get(f"/api/posts/{post['id']}")).json()["tags"]
     assert final in [sorted(tags) for tags in choices]
     assert await tag_counts(client) == dict.fromkeys(final, 1)
+
+
+async def test_a_listing_asked_for_the_popular_tags_answers_list_tags_in_its_own_statement(
+    api: Api, author: Account, started_app: StartedApp, count_statements: StatementCounter
+) -> None:
+    # Eleven tags, so ranks 10 and 11 must sort after 2; ties ordered by name.
+    for tags in (["a", "b", "c", "d", "e"], ["f", "g", "h", "i", "j"], ["k", "b"], ["k"]):
+        await api.post(author, tags=tags)
+    reader = started_app.state["reader"]
+    expected = await posts.list_tags(reader, limit=12)
+    count_statements.statements.clear()
+
+    first = await posts.list_posts(reader, skip=0, limit=2, popular_tags=12)
+
+    assert len(count_statements) == 1
+    assert first.popular_tags == expected
+    assert [tag["name"] for tag in expected] == ["b", "k", *"acdefghij"]
+    past_the_last = await posts.list_posts(reader, skip=10, limit=2, popular_tags=12)
+    assert past_the_last.popular_tags == expected
+    assert (await posts.list_posts(reader, skip=0, limit=2)).popular_tags == []

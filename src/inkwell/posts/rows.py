@@ -1,7 +1,7 @@
 """What the posts service answers: rows no façade has shaped. The Inkwell API validates them
 into its schemas, the pages render them, and a second API (Conduit) builds its own."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NotRequired, TypedDict
 
@@ -54,13 +54,15 @@ class ListedTag(TypedDict):
 @dataclass(frozen=True, slots=True)
 class PostListing:
     """One page of a listing and the total it is a page of; while another page follows,
-    `after` is where it starts (the last post's position in the listing's order)."""
+    `after` is where it starts (the last post's position in the listing's order).
+    `popular_tags`: the most used tags, when the listing was asked for them (the home page)."""
 
     posts: list[ListedPost]
     total: int
     skip: int
     limit: int
     after: tuple[datetime, int] | None = None
+    popular_tags: list[ListedTag] = field(default_factory=list)
 
     @property
     def has_more(self) -> bool:

@@ -1,7 +1,7 @@
 """Posts: every query and rule about posts lives here; nothing here commits."""
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, Literal, NamedTuple
@@ -9,7 +9,9 @@ from typing import Any, Literal, NamedTuple
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     bindparam,
+    cast,
     delete,
     exists,
     false,
@@ -225,10 +227,11 @@ def newest_first(query: Select[Any], *, after: bool = False) -> Select[Any]:
 
 
 def _page(
-    listing: Listing, *, signed_in: bool, profiles: bool, bodies: bool, after: bool
+    listing: Listing, *, signed_in: bool, profiles: bool, bodies: bool, after: bool, popular: bool
 ) -> Select[Any]:
     """The total rides along (the author's or the tag's count from the joined row, or the
-    total as a scalar subquery): one round trip, one snapshot."""
+    total as a scalar subquery): one round trip, one snapshot. So do, with `popular`, the
+    most used tags (`_popular_tags`)."""
     total: Any = {
         "all": _total("all").scalar_subquery(),
         "author": User.post_count,
@@ -236,6 +239,8 @@ def _page(
         "drafts": _drafts_count(),
     }[listing]
     query = listed_columns(total, signed_in=signed_in, profiles=profiles, bodies=bodies)
+    if popular:
+        query = query.add_columns(_popular_tags().label("popular_tags"))
     if listing == "tag":
         # The tag's own index, in the listings' order, from post_tags' copy of the dates:
         # the tag's id is found first (a subquery, not a join), so the index is walked for
@@ -260,7 +265,13 @@ def _page(
 
 @cache
 def _listing(
-    listing: Listing, signed_in: bool, profiles: bool, bodies: bool, after: bool
+    listing: Listing,
+    *,
+    signed_in: bool,
+    profiles: bool,
+    bodies: bool,
+    after: bool,
+    popular: bool = False,
 ) -> ListingStatements:
     """The page and the total-only statements, built once, with the page as parameters:
     composing a statement costs more CPU than running it, and SQLAlchemy compiles each of
@@ -268,7 +279,9 @@ def _listing(
     `make mutation` reaches the builders' mutants (mutmut switches a mutant on per call).
     A page from `skip` and a page `after` a cursor's position are two statements.
     """
-    page = _page(listing, signed_in=signed_in, profiles=profiles, bodies=bodies, after=after)
+    page = _page(
+        listing, signed_in=signed_in, profiles=profiles, bodies=bodies, after=after, popular=popular
+    )
     return ListingStatements.of(page, _total(listing))
 
 
@@ -327,20 +340,31 @@ async def read_listing(
 ) -> PostListing:
     """Runs a listing's page (`listed_columns` with a total, in the listing's order) for
     `parameters` (`page_parameters`: one row more than the page, and what the statements
-    name). `position` is where a post stands in the listing's order."""
+    name). `position` is where a post stands in the listing's order. With `tags_limit` in
+    `parameters`, the page's rows also carry the popular tags (`_listing`'s `popular`)."""
+    popular_tags: list[ListedTag] = []
     async with reader.connect() as connection:
         rows = (await connection.execute(statements.page, parameters)).all()
-        # Past the last page no row carries the total, so it is asked for on its own.
+        # Past the last page no row carries the total, so it is asked for on its own;
+        # so are the popular tags.
         total = (
             rows[0].total
             if rows
             else await connection.scalar(statements.total_only, parameters) or 0
         )
+        if "tags_limit" in parameters:
+            popular_tags = (
+                _ranked_tags(rows[0].popular_tags)
+                if rows
+                else _listed_tags(
+                    await connection.execute(_TAGS, {"limit": parameters["tags_limit"]})
+                )
+            )
     skip, limit = parameters["skip"], parameters["limit"] - 1
     shape = statements.shape
     posts = [shape(row) for row in rows[:limit]]
     after = position(posts[-1]) if len(rows) > limit else None
-    return PostListing(posts, total, skip, limit, after)
+    return PostListing(posts, total, skip, limit, after, popular_tags)
 
 
 async def list_posts(
@@ -357,6 +381,7 @@ async def list_posts(
     profiles: bool = False,
     bodies: bool = True,
     after: Position | None = None,
+    popular_tags: int = 0,
 ) -> PostListing:
     """Published posts, everyone's or one author's or one tag's; or, with `drafts`, the
     drafts of `author_id` (for them alone: the caller checks who asks). `viewer_id` is the
@@ -369,7 +394,10 @@ async def list_posts(
 
     The page starts at `skip`, or `after` the position of a post in the listing's order
     (published_at, or a draft's updated_at, and id; not with names): the listing answers
-    where its next page starts (`PostListing.after`), None on the last page."""
+    where its next page starts (`PostListing.after`), None on the last page.
+
+    With `popular_tags` (not with names), the listing also answers list_tags' first
+    `popular_tags`, read in the page's own statement: the home page is one round trip."""
     signed_in = viewer_id is not None
     parameters = {
         **page_parameters(skip, limit, after),
@@ -386,7 +414,16 @@ async def list_posts(
     listing: Listing = (
         "drafts" if drafts else "tag" if tag is not None else "author" if author_id else "all"
     )
-    statements = _listing(listing, signed_in, profiles, bodies, after is not None)
+    if popular_tags:
+        parameters["tags_limit"] = popular_tags
+    statements = _listing(
+        listing,
+        signed_in=signed_in,
+        profiles=profiles,
+        bodies=bodies,
+        after=after is not None,
+        popular=popular_tags > 0,
+    )
     position = _edited_position if drafts else _published_position
     return await read_listing(reader, statements, parameters, position)
 
@@ -423,19 +460,48 @@ async def get_listed_post(
     return shape(row)
 
 
-_TAGS = (
-    select(Tag.name, Tag.post_count)
-    .where(Tag.post_count > 0)
-    .order_by(Tag.post_count.desc(), Tag.name)
-    .limit(bindparam("limit"))
-)
+_MOST_USED_FIRST = (Tag.post_count.desc(), Tag.name)
+
+
+def _most_used(limit: Any) -> Select[str, int]:
+    return (
+        select(Tag.name, Tag.post_count)
+        .where(Tag.post_count > 0)
+        .order_by(*_MOST_USED_FIRST)
+        .limit(limit)
+    )
+
+
+_TAGS = _most_used(bindparam("limit"))
 
 
 async def list_tags(reader: Reader, *, limit: int) -> list[ListedTag]:
     """The most used tags first, with how many published posts carry each."""
     async with reader.connect() as connection:
-        rows = await connection.execute(_TAGS, {"limit": limit})
+        return _listed_tags(await connection.execute(_TAGS, {"limit": limit}))
+
+
+def _listed_tags(rows: Iterable[Sequence[Any]]) -> list[ListedTag]:
     return [{"name": name, "posts": posts} for name, posts in rows]
+
+
+def _popular_tags() -> Any:
+    """list_tags' first `tags_limit` as one string riding along a page's rows (a scalar
+    subquery the database runs once): `rank:posts:name` entries joined by TAG_SEPARATOR,
+    ranked by the database in list_tags' order (its collation orders the names)."""
+    rank = func.row_number().over(order_by=_MOST_USED_FIRST).label("rank")
+    ranked = _most_used(bindparam("tags_limit")).add_columns(rank).subquery()
+    entry = (
+        cast(ranked.c.rank, String) + ":" + cast(ranked.c.post_count, String) + ":" + ranked.c.name
+    )
+    return select(func.aggregate_strings(entry, TAG_SEPARATOR)).scalar_subquery()
+
+
+def _ranked_tags(entries: str | None) -> list[ListedTag]:
+    """_popular_tags' string, back in its ranks' order."""
+    fields = (entry.split(":", 2) for entry in entries.split(TAG_SEPARATOR)) if entries else ()
+    ranked = sorted((int(rank), name, int(posts)) for rank, posts, name in fields)
+    return [{"name": name, "posts": posts} for _, name, posts in ranked]
 
 
 async def get_post(session: AsyncSession, post_id: int, *, viewer_id: int | None = None) -> Post:

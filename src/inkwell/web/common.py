@@ -150,8 +150,12 @@ def render(
 
 
 def _this_page(request: Request) -> str:
-    query = request.url.query
-    return f"{request.url.path}?{query}" if query else request.url.path
+    """The page's path and query as `request.url` has them (`?`, `#` and `\\` in the path
+    percent-encoded), read from the scope: building `request.url` (the whole address,
+    parsed again) cost a listing page ~35 µs."""
+    path = request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    query = request.scope["query_string"].decode()
+    return f"{path}?{query}" if query else path
 
 
 def sign_in_first(request: Request, back: str | None = None) -> RedirectResponse:

@@ -32,6 +32,7 @@ from inkwell.posts.rows import ListedAuthor
 from inkwell.posts.slugs import tag_name
 from inkwell.schemas import MAX_ID
 from inkwell.users.rows import Account, author_path
+from inkwell.web.cards import cards
 from inkwell.web.common import (
     PageQuery,
     Viewer,
@@ -64,13 +65,14 @@ async def home(request: Request, viewer: Viewer, reader: DbReader, page: PageQue
         limit=page.limit,
         viewer_id=viewer_id,
         after=page.after(name, TIME_AND_ID),
+        popular_tags=HOME_TAGS,
     )
-    tags = await posts.list_tags(reader, limit=HOME_TAGS)
     context = {
         "page": found,
+        "cards": cards(found.posts),
         "paging": links(page, name, found.after),
         "api_url": "/api/posts",
-        "tags": tags,
+        "tags": found.popular_tags,
         "home": "everyone",
     }
     return render(request, "post_list.html", context, current_user=viewer)
@@ -88,6 +90,7 @@ async def following(
     found = await feeds.list_feed(reader, viewer.id, skip=page.skip, limit=page.limit, after=after)
     context = {
         "page": found,
+        "cards": cards(found.posts),
         "paging": links(page, name, found.after),
         "api_url": "/api/feed",
         "tags": [],
@@ -123,6 +126,7 @@ async def drafts(
     )
     context = {
         "page": found,
+        "cards": cards(found.posts),
         "paging": links(page, name, found.after),
         "api_url": "/api/users/me/drafts",
         "drafts": True,
@@ -230,6 +234,7 @@ async def tag_page(
         raise NotFound("No posts have this tag")
     context = {
         "page": found,
+        "cards": cards(found.posts),
         "paging": links(page, listing, found.after),
         "api_url": f"/api/posts?tag={name}",
         "tag": name,

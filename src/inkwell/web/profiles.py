@@ -11,6 +11,7 @@ from inkwell.pagination import TIME_AND_ID, author_listing
 from inkwell.posts import service as posts
 from inkwell.users import service as users
 from inkwell.users.rows import author_path
+from inkwell.web.cards import cards
 from inkwell.web.common import PageQuery, Viewer, moved_permanently, page_router, render
 from inkwell.web.paging import links
 
@@ -52,6 +53,7 @@ async def author_page(
     )
     context = {
         "page": found,
+        "cards": cards(found.posts),
         "paging": links(page, name, found.after),
         "api_url": f"/api/users/{author.id}/posts",
         "author": author,

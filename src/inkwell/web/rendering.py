@@ -8,7 +8,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -140,6 +142,63 @@ def blog_posting(post: ListedPost, site: Site) -> Markup:
     return Markup(encoded.translate(_JSON_IN_HTML))  # noqa: S704  (escaped just above)
 
 
+# The cards whose markup is kept, per process: ~3 kB of markup and the card each.
+CARDS_KEPT = 2048
+# What card_markup fills in at every render, in the order _post_card.html shows them. No
+# value the template escapes can write one: escaping turns every `<` into `&lt;`.
+_LIVE = {
+    "ago": Markup("<live:ago>"),
+    "csrf_token": Markup("<live:csrf>"),
+    "back": Markup("<live:back>"),
+}
+_LIVE_PARTS = re.compile("(" + "|".join(re.escape(mark) for mark in _LIVE.values()) + ")")
+_LIVE_NAMES = {str(mark): name for name, mark in _LIVE.items()}
+
+
+class ShownCard(Protocol):
+    """What card_markup needs of a card (web.cards.Card): hashable, and when it was posted."""
+
+    @property
+    def when(self) -> datetime: ...
+
+    def __hash__(self) -> int: ...
+
+
+def card_markup(
+    environment: Environment, *, kept: int
+) -> Callable[[ShownCard | None, bool, str, str], Markup]:
+    """`post_card(card, drafts, csrf_token, back)`: a listing's card (_post_card.html).
+
+    A card's markup is a pure function of the values it shows, so it is rendered once per
+    process and kept (the `kept` most recently used; none with 0): the key is the card
+    itself (web.cards.Card: every value it shows, whether the reader likes the post
+    included) and `drafts`. What does not come from those is filled in at every render,
+    escaped: the time ago (the clock's), the CSRF token and the page to come back to (the
+    viewer's and the page's). So a signed-in reader's cards are kept as an anonymous
+    reader's are, and no reader's token is ever kept."""
+
+    @lru_cache(maxsize=kept)
+    def parts(card: ShownCard | None, drafts: bool) -> tuple[str, ...]:
+        template = environment.get_template("_post_card.html")
+        markup = template.render(post=card, drafts=drafts, **_LIVE)
+        return tuple(_LIVE_PARTS.split(markup))
+
+    def post_card(card: ShownCard | None, drafts: bool, csrf_token: str, back: str) -> Markup:
+        live = {
+            "ago": time_ago(card.when) if card is not None else "",
+            "csrf_token": csrf_token,
+            "back": back,
+        }
+        pieces = parts(card, drafts)
+        filled = [
+            piece if index % 2 == 0 else escape(live[_LIVE_NAMES[piece]])
+            for index, piece in enumerate(pieces)
+        ]
+        return Markup("".join(filled))  # noqa: S704  (the template's, and escaped values)
+
+    return post_card
+
+
 def _plain_static_url(name: str) -> str:
     return f"/static/{name}"
 
@@ -173,6 +232,8 @@ def page_templates(
         "linkify": linkify,
     }
     environment.globals |= {
+        # In development a template's edits show at once: no card is kept.
+        "post_card": card_markup(environment, kept=0 if auto_reload else CARDS_KEPT),
         "site": site,
         "static_url": static_url,
         "post_path": post_path,
