@@ -179,6 +179,18 @@ async def test_a_suspended_users_posts_leave_every_listing_and_count(
     assert feed["total"] == 1
 
 
+async def test_a_tag_their_one_post_alone_carries_leaves_the_tags(
+    client: AsyncClient, factory: Factory, world: World
+) -> None:
+    loner = await factory.account("loner")
+    await factory.post(loner, tags=["solo", "ink"])
+
+    await change(client, world, "suspend", loner)
+
+    tags = (await client.get("/api/tags")).json()["tags"]
+    assert tags == [{"name": "ink", "posts": 2}, {"name": "paper", "posts": 2}]
+
+
 async def test_a_suspended_users_comments_and_likes_leave_the_posts_and_their_counts(
     client: AsyncClient, world: World
 ) -> None:
