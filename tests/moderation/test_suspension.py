@@ -179,6 +179,18 @@ async def test_a_suspended_users_posts_leave_every_listing_and_count(
     assert feed["total"] == 1
 
 
+async def test_a_tag_their_one_post_alone_carries_leaves_the_tags(
+    client: AsyncClient, factory: Factory, world: World
+) -> None:
+    loner = await factory.account("loner")
+    await factory.post(loner, tags=["solo", "ink"])
+
+    await change(client, world, "suspend", loner)
+
+    tags = (await client.get("/api/tags")).json()["tags"]
+    assert tags == [{"name": "ink", "posts": 2}, {"name": "paper", "posts": 2}]
+
+
 async def test_a_suspended_users_comments_and_likes_leave_the_posts_and_their_counts(
     client: AsyncClient, world: World
 ) -> None:
@@ -463,3 +475,27 @@ async def test_a_write_arriving_during_a_suspension_waits_for_it_then_writes_not
     assert kept == counted
     await change(client, world, "unsuspend", world.villain)
     assert await kept_and_counted(engine) == before
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+async def test_an_edit_or_deletion_arriving_during_a_suspension_finds_the_post_gone(
+    client: AsyncClient, engine: AsyncEngine, world: World, method: str
+) -> None:
+    """The author's request read the post before the suspension committed; then, waiting for
+    it, it finds the author suspended: the post is gone, as all of theirs are, and unchanged."""
+    url = f"/api/posts/{world.spam['id']}"
+    body = {"title": "Edited in flight"} if method == "PATCH" else None
+    async with create_sessionmaker(engine)() as suspending:
+        admin = await suspending.get_one(User, world.admin.id)
+        await moderation.suspend(suspending, admin, world.villain.id)
+        answer = asyncio.create_task(
+            client.request(method, url, json=body, headers=world.villain.headers)
+        )
+        await asyncio.sleep(WAITING)
+        assert not answer.done()  # it waits for the suspension under way
+        await suspending.commit()
+    response = await answer
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
+    await change(client, world, "unsuspend", world.villain)
+    assert (await client.get(url)).json()["title"] == "Spam"

@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from inkwell.posts.models import Post
 from tests.conftest import Account, Api
 
 
@@ -54,8 +57,12 @@ async def test_a_save_from_an_older_version_is_refused_and_changes_nothing(
     stale = await save(client, author, draft, draft["updated_at"], content="From the laptop.")
 
     assert stale.status_code == 409
-    assert stale.json()["code"] == "changed_concurrently"
-    assert "changed elsewhere" in stale.json()["detail"]
+    assert stale.json() == {
+        "detail": "This post was changed elsewhere (another tab or device) since you opened "
+        "it, so it was not saved: nothing is overwritten. Reload the page to see the newer "
+        "version; your text is kept in this browser.",
+        "code": "changed_concurrently",
+    }
     saved = await read(client, author, draft)
     assert (saved["content"], saved["updated_at"]) == (
         "From the phone.",
@@ -73,6 +80,27 @@ async def test_of_two_saves_from_one_version_exactly_one_wins(
     assert statuses == [200, 409, 409, 409]
     [winner] = [answer.json() for answer in answers if answer.status_code == 200]
     assert (await read(client, author, draft))["content"] == winner["content"]
+
+
+async def test_a_save_claims_its_own_post_alone_when_another_has_the_same_version(
+    api: Api,
+    client: AsyncClient,
+    author: Account,
+    draft: dict[str, Any],
+    session: AsyncSession,
+) -> None:
+    """Posts written in one moment (an import) share an `updated_at`."""
+    twin = await api.post(author, status="draft", title="Its twin")
+    same = select(Post.updated_at).where(Post.id == draft["id"]).scalar_subquery()
+    await session.execute(update(Post).where(Post.id == twin["id"]).values(updated_at=same))
+    await session.commit()
+    twin = await read(client, author, twin)
+
+    saved = await save(client, author, draft, draft["updated_at"], content="Only this one.")
+
+    assert saved.status_code == 200, saved.text
+    assert twin["updated_at"] == draft["updated_at"]
+    assert await read(client, author, twin) == twin
 
 
 async def test_an_autosave_never_publishes_a_draft(

@@ -1,15 +1,20 @@
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import insert, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from inkwell.db import create_sessionmaker
+from inkwell.posts import service as posts
 from inkwell.posts.models import Post
 from inkwell.users.models import User
 from tests.conftest import RENDERED, Account, Api, StatementCounter
 
 Author = Account
+# Long enough for a request that does not wait to have finished.
+WAITING = 0.3
 
 
 async def test_creating_a_post_returns_it_with_its_author(
@@ -96,6 +101,52 @@ async def test_an_edit_moves_updated_at_but_not_date_posted(
     )
 
 
+async def test_changing_only_the_tags_moves_updated_at(
+    api: Api, client: AsyncClient, author: Author
+) -> None:
+    """The tags are rows of their own, so the post's row is written for them on purpose."""
+    post = await api.post(author, tags=["before"])
+    edited = (
+        await client.patch(
+            f"/api/posts/{post['id']}", json={"tags": ["after"]}, headers=author.headers
+        )
+    ).json()
+    assert edited["tags"] == ["after"]
+    assert datetime.fromisoformat(edited["updated_at"]) > datetime.fromisoformat(
+        str(post["updated_at"])
+    )
+
+
+async def patch_subtitle(
+    api: Api, client: AsyncClient, author: Author, change: dict[str, str]
+) -> object:
+    """The subtitle a post written with one has after `change`, as a PATCH answers it and
+    as a later read finds it."""
+    post = await api.post(author, subtitle="The first line")
+    url = f"/api/posts/{post['id']}"
+    patched = await client.patch(url, json=change, headers=author.headers)
+    assert patched.status_code == 200, patched.text
+    assert (await client.get(url)).json()["subtitle"] == patched.json()["subtitle"]
+    return patched.json()["subtitle"]
+
+
+async def test_a_patch_with_a_subtitle_sets_it(
+    api: Api, client: AsyncClient, author: Author
+) -> None:
+    assert await patch_subtitle(api, client, author, {"subtitle": "A new line"}) == "A new line"
+
+
+async def test_an_empty_subtitle_clears_it(api: Api, client: AsyncClient, author: Author) -> None:
+    assert await patch_subtitle(api, client, author, {"subtitle": ""}) is None
+
+
+async def test_a_patch_without_a_subtitle_keeps_it(
+    api: Api, client: AsyncClient, author: Author
+) -> None:
+    kept = await patch_subtitle(api, client, author, {"title": "Retitled"})
+    assert kept == "The first line"
+
+
 async def test_a_deleted_post_is_gone(api: Api, client: AsyncClient, author: Author) -> None:
     post = await api.post(author)
     deleted = await client.delete(f"/api/posts/{post['id']}", headers=author.headers)
@@ -115,6 +166,25 @@ async def test_changing_a_post_that_is_gone_is_a_404_naming_it(
     response = await client.request(
         method, f"/api/posts/{post['id']}", json=body, headers=author.headers
     )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
+
+
+async def test_an_edit_racing_a_deletion_finds_the_post_gone(
+    api: Api, client: AsyncClient, author: Author, engine: AsyncEngine
+) -> None:
+    """The edit read the post before the deletion committed; its write then finds no row."""
+    post = await api.post(author)
+    url = f"/api/posts/{post['id']}"
+    async with create_sessionmaker(engine)() as deleting:
+        await posts.delete_post(deleting, await posts.get_post(deleting, int(str(post["id"]))))
+        edit = asyncio.create_task(
+            client.patch(url, json={"title": "Too late"}, headers=author.headers)
+        )
+        await asyncio.sleep(WAITING)
+        assert not edit.done()  # it waits for the deletion under way
+        await deleting.commit()
+    response = await edit
     assert response.status_code == 404
     assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
 

@@ -142,6 +142,25 @@ async def test_a_tags_listing_has_its_published_posts_newest_first(
     assert (past_the_end["posts"], past_the_end["total"]) == ([], 2)
 
 
+@pytest.mark.parametrize("listing", ["/api/posts?tag=ink", "/api/users/{author}/posts"])
+async def test_a_post_published_again_is_listed_as_new_in_its_tag_as_on_its_authors_page(
+    api: Api, client: AsyncClient, author: Account, listing: str
+) -> None:
+    """A tag's listing walks post_tags' copy of the publication date, which follows it: after
+    what was published since, before what was published before."""
+    again = await api.post(author, tags=["ink"])
+    older = await api.post(author, tags=["ink"])
+    url = f"/api/posts/{again['id']}"
+    for status in ("draft", "published"):
+        response = await client.patch(url, json={"status": status}, headers=author.headers)
+        assert response.status_code == 200, response.text
+    newer = await api.post(author, tags=["ink"])
+
+    page = (await client.get(listing.format(author=author.id))).json()
+
+    assert [post["id"] for post in page["posts"]] == [newer["id"], again["id"], older["id"]]
+
+
 @pytest.mark.parametrize("tag", ["nobody-uses-this", "!!!", ""])
 async def test_a_tag_no_post_carries_lists_nothing(
     api: Api, client: AsyncClient, author: Account, tag: str
