@@ -290,6 +290,19 @@ async def test_an_unsafe_request_renews_only_with_a_passing_csrf_check(
     assert created.status_code == 201
 
 
+async def test_an_answer_that_renews_a_sign_in_is_kept_by_no_cache_whatever_its_method(
+    firefox: AsyncClient,
+) -> None:
+    """GET and HEAD answers to a signed-in browser are private anyway (caching/); a renewal
+    says so itself for every method, as its new cookies are this browser's alone."""
+    let_access_token_expire(firefox)
+    headers = {"X-CSRF-Token": firefox.cookies["inkwell_csrf"]}
+    created = await firefox.post("/api/posts", json={"title": "t", "content": "c"}, headers=headers)
+    assert created.status_code == 201
+    assert "inkwell_refresh" in set_cookies(created)
+    assert created.headers["cache-control"] == "no-store"
+
+
 @pytest.mark.parametrize(
     "refresh",
     ["", "no-dot", ".secret", "id.", "x" * 23 + ".secret", "id." + "s" * 65, "unknown.secret"],
