@@ -5,6 +5,8 @@ recipient's switch is on and their actor is not suspended (dropped, never sent l
 with a one-click unsubscribe link. Run on both databases."""
 
 import asyncio
+import dataclasses
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.message import EmailMessage
@@ -200,6 +202,49 @@ def test_the_links_of_an_email_have_one_slash_after_a_public_base_url_ending_in_
     text = composed(settings.model_copy(update={"public_base_url": f"{PUBLIC_BASE_URL}/"}))
     assert f" {PUBLIC_BASE_URL}/posts/3-on-ink?comment=5#comment-5\n" in text
     assert f" {PUBLIC_BASE_URL}/unsubscribe?token=" in text
+
+
+def message_of(settings: Settings, email: CommentEmail | None = None) -> EmailMessage:
+    outbox = Outbox(settings, async_sessionmaker(), SmtpMailer(settings))
+    return outbox.compose(email or comment_email())
+
+
+def test_the_body_greets_quotes_links_and_says_why_it_came_and_how_to_stop(
+    settings: Settings,
+) -> None:
+    body = str(message_of(settings).get_content()).replace("\r\n", "\n")
+    assert re.sub(r"token=[\w.-]+", "token=T", body) == (
+        "Hello author,\n\n"
+        "reader commented on your post “On ink”:\n\n"
+        "> Well said.\n\n"
+        f"Read it and answer: {PUBLIC_BASE_URL}/posts/3-on-ink?comment=5#comment-5\n\n"
+        "--\n"
+        "You get this email because comment notifications are on for your Inkwell account. "
+        f"To stop them, open this link: {PUBLIC_BASE_URL}/unsubscribe?token=T\n"
+    )
+
+
+def test_the_links_keep_the_public_base_url_whole_but_its_trailing_slash(
+    settings: Settings,
+) -> None:
+    base = "https://example.com/sites/X"
+    message = message_of(settings.model_copy(update={"public_base_url": f"{base}/"}))
+    assert f" {base}/posts/3-on-ink?comment=5#comment-5\n" in str(message.get_content())
+    assert message["List-Unsubscribe"].startswith(f"<{base}/unsubscribe?token=")
+
+
+def test_the_message_id_names_localhost_when_the_public_base_url_names_no_host(
+    settings: Settings,
+) -> None:
+    message = message_of(settings.model_copy(update={"public_base_url": "/"}))
+    assert message["Message-ID"] == "<notification-7@localhost>"
+
+
+def test_a_title_with_control_characters_makes_a_one_line_subject(settings: Settings) -> None:
+    email = dataclasses.replace(comment_email(), post_title="On\x07ink,\r\n\tin  brief\x00")
+    assert (
+        message_of(settings, email)["Subject"] == "reader commented on your post “On ink, in brief”"
+    )
 
 
 async def test_a_reply_emails_the_earlier_commenters_and_a_follow_emails_no_one(
