@@ -127,7 +127,7 @@ class RenewedCookiesMiddleware:
 
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start":
-                renewal: Renewal | None = scope["state"].get(RENEWAL)
+                renewal: Renewal | None = scope.get("state", {}).get(RENEWAL)
                 if renewal is not None:
                     headers = MutableHeaders(scope=message)
                     own = {_cookie_name(value) for value in headers.getlist("set-cookie")}
