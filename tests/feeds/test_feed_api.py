@@ -126,6 +126,7 @@ async def test_the_feed_can_be_served_from_indexes_alone(
         lines = "\n".join(row[0] for row in plan)
     assert "Seq Scan" not in lines, lines
     follows = [line for line in lines.splitlines() if " on follows" in line]
-    assert follows and all("Index" in line or "Bitmap Heap" in line for line in follows), lines
+    assert follows, lines
+    assert all("Index" in line or "Bitmap Heap" in line for line in follows), lines
     assert "ix_posts_" in lines, lines
     assert Post.__tablename__ in lines
