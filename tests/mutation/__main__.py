@@ -74,6 +74,7 @@ TARGETS = (
             "tests/auth/test_session_pages.py",
             "tests/auth/test_private_answers.py",  # renewed and cleared cookies behind TLS
             "tests/test_state.py",  # the lifespan through the middleware
+            "tests/operations/test_security_headers.py",  # an app called without its lifespan
         ),
     ),
     Target(
