@@ -66,6 +66,18 @@ def record(
     )
 
 
+async def deletable_post(session: AsyncSession, user: User, post_id: int) -> Post:
+    """The post, if `user` wrote it or is an admin (whose deletion the audit log records, in
+    this transaction): 404 unknown or someone else's draft, 403 someone else's post. For the
+    API's DELETE and the post page's plain form alike."""
+    post = await posts.get_post(session, post_id, viewer_id=user.id)
+    if post.user_id != user.id:
+        if not user.is_admin:
+            raise Forbidden("You may only change your own posts")
+        record(session, user, "delete_post", ("post", post.id), post.title)
+    return post
+
+
 async def suspend(session: AsyncSession, admin: User, user_id: int) -> User:
     """Suspends the user: they cannot sign in, every session of theirs ends, their
     posts, comments and likes leave every public read and count, and the emails still

@@ -7,9 +7,10 @@ from inkwell.auth.dependencies import CurrentUser, SignedIn, ViewerId
 from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import Forbidden, responses
+from inkwell.moderation import service as moderation
 from inkwell.pagination import TIME_AND_ID, author_listing, drafts_listing, posts_listing
 from inkwell.posts import service
-from inkwell.posts.dependencies import Markdown, deletable_post
+from inkwell.posts.dependencies import Markdown
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Post
 from inkwell.posts.schemas import (
     TAG_INPUT_MAX_LENGTH,
@@ -50,7 +51,7 @@ OwnPost = Annotated[Post, Depends(_own_post)]
 
 
 async def _deletable_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> Post:
-    return await deletable_post(session, user, post_id)
+    return await moderation.deletable_post(session, user, post_id)
 
 
 DeletablePost = Annotated[Post, Depends(_deletable_post)]

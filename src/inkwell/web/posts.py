@@ -18,6 +18,7 @@ from inkwell.db import utcnow
 from inkwell.dependencies import DbReader, DbSession, ResourceId
 from inkwell.errors import NotFound
 from inkwell.feeds import service as feeds
+from inkwell.moderation import service as moderation
 from inkwell.pagination import (
     TIME_AND_ID,
     comments_listing,
@@ -26,7 +27,6 @@ from inkwell.pagination import (
     posts_listing,
 )
 from inkwell.posts import service as posts
-from inkwell.posts.dependencies import deletable_post
 from inkwell.posts.models import PUBLISHED, post_path
 from inkwell.posts.rows import ListedAuthor
 from inkwell.posts.slugs import tag_name
@@ -182,7 +182,7 @@ async def delete_post(
     """The post page's Delete, confirmed first in a <details> (its author's, or an admin's,
     which the audit log records). Then to the author's page, which no longer lists the post
     and says it is deleted (`?deleted=post`): the post's own page would be a 404."""
-    post = await deletable_post(session, user, post_id)
+    post = await moderation.deletable_post(session, user, post_id)
     author = post.author.username
     await posts.delete_post(session, post)
     return RedirectResponse(f"{author_path(author)}?deleted=post", status_code=HTTP_303_SEE_OTHER)
