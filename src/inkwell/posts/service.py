@@ -209,15 +209,18 @@ def row_shape(statement: Select[Any]) -> Shape:
 
 
 class ListingStatements(NamedTuple):
-    """A listing's page and total-only statements, and the shape of the page's rows."""
+    """A listing's page and total-only statements, the shape of the page's rows, and
+    whether they carry the popular tags (`_page`'s `popular`)."""
 
     page: Select[Any]
     total_only: Select[Any]
     shape: Shape
+    popular: bool
 
     @classmethod
     def of(cls, page: Select[Any], total_only: Select[Any]) -> "ListingStatements":
-        return cls(page, total_only, row_shape(page))
+        names = page.selected_columns.keys()
+        return cls(page, total_only, row_shape(page), "popular_tags" in names)
 
 
 def newest_first(query: Select[Any], *, after: bool = False) -> Select[Any]:
@@ -340,8 +343,8 @@ async def read_listing(
 ) -> PostListing:
     """Runs a listing's page (`listed_columns` with a total, in the listing's order) for
     `parameters` (`page_parameters`: one row more than the page, and what the statements
-    name). `position` is where a post stands in the listing's order. With `tags_limit` in
-    `parameters`, the page's rows also carry the popular tags (`_listing`'s `popular`)."""
+    name). `position` is where a post stands in the listing's order. The popular tags
+    come with the page's rows when its statement reads them (`tags_limit` of them)."""
     popular_tags: list[ListedTag] = []
     async with reader.connect() as connection:
         rows = (await connection.execute(statements.page, parameters)).all()
@@ -352,7 +355,7 @@ async def read_listing(
             if rows
             else await connection.scalar(statements.total_only, parameters) or 0
         )
-        if "tags_limit" in parameters:
+        if statements.popular:
             popular_tags = (
                 _ranked_tags(rows[0].popular_tags)
                 if rows
