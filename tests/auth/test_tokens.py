@@ -35,7 +35,7 @@ def forge(user_id: object, **changes: object) -> str:
 async def assert_refused(client: AsyncClient, token: str) -> None:
     response = await client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401, response.text
-    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
     assert response.json() == {"detail": "Invalid or expired token", "code": "token_invalid"}
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from inkwell.likes.models import Like
 from inkwell.posts.models import Post
+from tests.auth.signing_in import sign_in
 from tests.conftest import Account, Api, StatementCounter
 from tests.test_data_layer import add_posts
 
@@ -138,13 +139,27 @@ async def test_a_written_post_answers_with_its_likes(
     assert (patched.json()["like_count"], patched.json()["liked"]) == (1, True)
 
 
-async def test_a_stale_token_reads_a_listing_anonymously(
-    api: Api, client: AsyncClient, post: dict[str, object], reader: Account
+async def test_a_bearer_token_no_longer_valid_is_refused_on_a_public_listing(
+    client: AsyncClient, post: dict[str, object], reader: Account
 ) -> None:
     await client.put(f"/api/posts/{post['id']}/like", headers=reader.headers)
     await client.post("/api/users/logout", headers=reader.headers)
 
     response = await client.get("/api/posts", headers=reader.headers)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid or expired token", "code": "token_invalid"}
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+async def test_sign_in_cookies_no_longer_valid_read_a_listing_anonymously(
+    client: AsyncClient, post: dict[str, object], reader: Account
+) -> None:
+    await client.put(f"/api/posts/{post['id']}/like", headers=reader.headers)
+    await sign_in(client, str(reader.user["username"]))
+    await client.post("/api/users/logout", headers=reader.headers)  # ends every session
+
+    response = await client.get("/api/posts")
 
     assert response.status_code == 200
     assert response.json()["posts"][0]["liked"] is False

@@ -202,11 +202,23 @@ async def page_session_id(request: Request) -> str | None:
 
 
 async def _viewer_id(request: Request) -> int | None:
-    """Who reads an API listing, for what only they see in it (whether they like a post):
-    None when anonymous, and when the credentials are missing, expired or invalid, so a
-    stale token never turns a public read into an error."""
-    account = await optional_user(request)
-    return None if account is None else account.id
+    """Who reads an API listing, for what only they see in it (whether they like a post);
+    None when anonymous.
+
+    A bearer token the client chose to send must still sign someone in (401 otherwise, as
+    RFC 6750 asks): answered as anonymous, a client would take "not liked" and a missing
+    draft for facts instead of learning to sign in again. Sign-in cookies travel with every
+    request unasked, so those that no longer sign anyone in read as anonymous, as on pages.
+    """
+    bearer_token = await _bearer(request)
+    if bearer_token is None:
+        account = await optional_user(request)
+        return None if account is None else account.id
+    state = state_of(request)
+    account = await _account(state["reader"], state["access_tokens"].read(bearer_token))
+    if account is None:
+        raise InvalidToken()
+    return account.id
 
 
 ViewerId = Annotated[int | None, Depends(_viewer_id)]

@@ -17,6 +17,7 @@ ACCESS_TOKEN_TYPE = "access"  # noqa: S105  (a claim value, not a password)
 
 class InvalidToken(Unauthorized):
     code = ErrorCode.TOKEN_INVALID
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}  # noqa: RUF012  (never mutated)
 
     def __init__(self) -> None:
         super().__init__("Invalid or expired token")

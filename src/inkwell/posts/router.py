@@ -69,7 +69,7 @@ def _tag_filter(tag: str | None) -> str | None:
 
 @router.get(
     "/posts",
-    responses=responses(422),
+    responses=responses(401, 422),
     summary="Newest published posts first, a page at a time (by `cursor`, or `skip`)",
 )
 async def list_posts(
@@ -124,7 +124,7 @@ async def list_tags(
 
 @router.get(
     "/users/{user_id:int}/posts",
-    responses=responses(404, 422),
+    responses=responses(401, 404, 422),
     summary="A user's published posts, newest first",
 )
 async def list_user_posts(
@@ -169,7 +169,7 @@ async def create_post(
 
 @router.get(
     "/posts/{post_id:int}",
-    responses=responses(404),
+    responses=responses(401, 404),
     summary="One post with its author (a draft for its author only)",
 )
 async def get_post(post_id: ResourceId, reader: DbReader, viewer_id: ViewerId) -> PostRead:

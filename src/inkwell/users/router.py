@@ -53,7 +53,7 @@ async def register(
     return UserPrivate.model_validate(user)
 
 
-@router.get("/{user_id:int}", responses=responses(404), summary="A user's public profile")
+@router.get("/{user_id:int}", responses=responses(401, 404), summary="A user's public profile")
 async def get_user(user_id: ResourceId, reader: DbReader, viewer_id: ViewerId) -> UserProfile:
     return UserProfile.model_validate(await service.get_profile(reader, user_id, viewer_id))
 
