@@ -162,11 +162,13 @@ async def optional_user(request: Request) -> Account | None:
     Every page asks for it, so it takes what it needs from the State itself: solving the
     six dependencies that would otherwise feed it cost FastAPI a tenth of a page's CPU.
     """
+    return await _tolerated_account(request, await _bearer(request))
+
+
+async def _tolerated_account(request: Request, bearer_token: str | None) -> Account | None:
     state = state_of(request)
     try:
-        claims = await _claims_of(
-            request, state["settings"], state["access_tokens"], await _bearer(request)
-        )
+        claims = await _claims_of(request, state["settings"], state["access_tokens"], bearer_token)
     except Unauthorized:
         return None
     return None if claims is None else await _account(state["reader"], claims)
@@ -212,13 +214,13 @@ async def _viewer_id(request: Request) -> int | None:
     """
     bearer_token = await _bearer(request)
     if bearer_token is None:
-        account = await optional_user(request)
-        return None if account is None else account.id
-    state = state_of(request)
-    account = await _account(state["reader"], state["access_tokens"].read(bearer_token))
-    if account is None:
-        raise InvalidToken()
-    return account.id
+        account = await _tolerated_account(request, None)
+    else:
+        state = state_of(request)
+        account = await _account(state["reader"], state["access_tokens"].read(bearer_token))
+        if account is None:
+            raise InvalidToken()
+    return None if account is None else account.id
 
 
 ViewerId = Annotated[int | None, Depends(_viewer_id)]
