@@ -173,6 +173,23 @@ async def test_sending_the_whole_user_back_unchanged_is_accepted(
     assert response.json()["user"]["email"] == current["email"]
 
 
+async def test_resending_the_email_as_typed_at_registration_changes_nothing(
+    conduit: Conduit,
+) -> None:
+    # The official suite's "Update User" sends only the email it registered with, as typed.
+    typed = "Jake.Doe@Example.COM"
+    registered = await conduit.post("/users", body=new_user(email=typed))
+    token = {"Authorization": f"Token {registered.json()['user']['token']}"}
+
+    response = await conduit.client.put(
+        f"{API}/user", headers=token, json={"user": {"email": typed}}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["user"]["email"] == "jake.doe@example.com"
+    assert response.json()["user"]["username"] == "jake"
+
+
 @pytest.mark.parametrize(
     ("fields", "field"),
     [({"email": "new@example.com"}, "email"), ({"password": STRONG_PASSWORD}, "password")],
