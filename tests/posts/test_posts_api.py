@@ -140,6 +140,16 @@ async def test_an_empty_subtitle_clears_it(api: Api, client: AsyncClient, author
     assert await patch_subtitle(api, client, author, {"subtitle": ""}) is None
 
 
+@pytest.mark.parametrize("subtitle", ["", "   "], ids=["empty", "blank"])
+async def test_a_post_written_with_an_empty_subtitle_has_none(
+    api: Api, client: AsyncClient, author: Author, subtitle: str
+) -> None:
+    post = await api.post(author, subtitle=subtitle)
+
+    assert post["subtitle"] is None
+    assert (await client.get(f"/api/posts/{post['id']}")).json()["subtitle"] is None
+
+
 async def test_a_patch_without_a_subtitle_keeps_it(
     api: Api, client: AsyncClient, author: Author
 ) -> None:

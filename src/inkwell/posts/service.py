@@ -535,7 +535,7 @@ async def create_post(
     now = utcnow()
     post = Post(
         title=title,
-        subtitle=subtitle,
+        subtitle=subtitle or None,  # an empty subtitle is none, as an edit makes it
         author=author,
         status=status,
         date_posted=now,
