@@ -180,17 +180,21 @@ async def test_changing_a_post_that_is_gone_is_a_404_naming_it(
     assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
 
 
+@pytest.mark.parametrize("versioned", [False, True], ids=["plain", "since its version"])
 async def test_an_edit_racing_a_deletion_finds_the_post_gone(
-    api: Api, client: AsyncClient, author: Author, engine: AsyncEngine
+    api: Api, client: AsyncClient, author: Author, engine: AsyncEngine, versioned: bool
 ) -> None:
-    """The edit read the post before the deletion committed; its write then finds no row."""
+    """The edit read the post before the deletion committed; its write then finds no row.
+    An edit made only if the post is unchanged (autosave's) is told it is gone, not that
+    someone changed it."""
     post = await api.post(author)
     url = f"/api/posts/{post['id']}"
+    body = {"title": "Too late"} | (
+        {"expected_updated_at": post["updated_at"]} if versioned else {}
+    )
     async with create_sessionmaker(engine)() as deleting:
         await posts.delete_post(deleting, await posts.get_post(deleting, int(str(post["id"]))))
-        edit = asyncio.create_task(
-            client.patch(url, json={"title": "Too late"}, headers=author.headers)
-        )
+        edit = asyncio.create_task(client.patch(url, json=body, headers=author.headers))
         await asyncio.sleep(WAITING)
         assert not edit.done()  # it waits for the deletion under way
         await deleting.commit()

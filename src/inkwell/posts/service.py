@@ -576,6 +576,9 @@ async def update_post(
             .execution_options(synchronize_session=False)
         )
         if claimed.one_or_none() is None:
+            if await session.scalar(select(Post.id).where(Post.id == post.id)) is None:
+                # Deleted by a request that committed after this one read it: gone.
+                raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
             raise ChangedSince
     if title is not None:
         post.title = title
