@@ -100,7 +100,8 @@ TARGETS = (
     Target(
         "media/images.py",
         ("src/inkwell/media/images.py",),
-        ("tests/media/test_images.py",),
+        # A post's picture (_AtMostWide, post_picture) is uploaded by test_post_pictures.
+        ("tests/media/test_images.py", "tests/media/test_post_pictures.py"),
     ),
     Target(
         "likes/service.py", ("src/inkwell/likes/service.py",), ("tests/likes/test_likes_api.py",)
