@@ -5,7 +5,8 @@
   to what anonymous readers see, shared between instances through Redis.
 - `store.py`: rendered responses kept in memory, bounded in bytes, least recently used first out.
 - `middleware.py`: the layer that answers anonymous reads of the shared routes from the store,
-  adds validators and `Cache-Control`, and answers 304.
+  adds validators and `Cache-Control`, answers 304, and has concurrent misses of a page
+  wait for one render of it.
 - `static.py`: content-hashed addresses of the static files, served as immutable.
 
 ARCHITECTURE.md ("The cached read path") says why it is built this way.

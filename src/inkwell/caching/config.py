@@ -10,6 +10,12 @@ class CacheSettings(BaseModel):
     # The longest an entry is served, writes or not: pages say "5 minutes ago", and a
     # change made where no instance saw it (a script without REDIS_URL) shows after this.
     anonymous_cache_seconds: float = Field(default=60.0, gt=0)
+    # On a miss, concurrent anonymous reads of the same page wait for the first one's render
+    # instead of each rendering it: at most this long, then each renders for itself. As
+    # long as DATABASE_READ_TIMEOUT's default: a render slower than that is stuck, while a
+    # merely loaded server's renders (up to 2 s at 256 connections, bench/NOTES.md) are
+    # still waited for. 0 turns the waiting off.
+    anonymous_cache_wait_seconds: float = Field(default=5.0, ge=0)
     # How long a shared cache (a CDN, a proxy) may keep an anonymous page or API read
     # (`s-maxage`); browsers always revalidate (`max-age=0`), cheaply, with a 304.
     shared_cache_seconds: int = Field(default=10, ge=0)

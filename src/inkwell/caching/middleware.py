@@ -17,6 +17,15 @@ routing, no dependency and no database. For the routes in `SHARED_ROUTES`:
   status 200, no Set-Cookie, no `private` or `no-store`, rendered wholly within the
   generation it began in. It is served while that generation is current, for at most
   ANONYMOUS_CACHE_SECONDS, to anonymous GETs (and HEADs where the route answers HEAD).
+
+Misses are coalesced: an anonymous GET of a first page that misses (a cold start, or the
+first reads after a write) renders as the leader of its key, recorded in `flights` until
+its answer is known. A GET of the same key arriving meanwhile, in the same generation, once
+the leader has been routed to a KEPT route, waits for the leader's entry (at most
+ANONYMOUS_CACHE_WAIT_SECONDS) and is answered it as a hit would be, 304 included. When the
+leader's answer is not kept (not a 200, a cookie, private, a write during the render, an
+exception, a cancellation) or the wait runs out, each waiter renders for itself. Requests
+that would not be kept (credentials, HEAD, later pages) never wait, and a hit never looks.
 """
 
 import asyncio
@@ -108,7 +117,10 @@ class AnonymousCache:
     generation: PublicGeneration
     lifetime: float
     public_cache_control: str
+    wait: float = 0.0  # the longest a miss waits for the same key's render; 0: never
     kept: int = field(default=0)  # entries kept since start (for the tests and metrics)
+    # The misses being rendered, by key: one per key at most, each removed once answered.
+    flights: "dict[str, _Flight]" = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: CacheSettings, redis_url: str | None) -> "AnonymousCache":
@@ -120,6 +132,7 @@ class AnonymousCache:
             generation,
             settings.anonymous_cache_seconds,
             f"public, max-age=0, s-maxage={settings.shared_cache_seconds}",
+            settings.anonymous_cache_wait_seconds,
         )
 
     @property
@@ -156,6 +169,41 @@ def _allows_head(scope: Scope) -> bool:
     return "HEAD" in (getattr(scope.get("route"), "methods", None) or ())
 
 
+@dataclass(slots=True, eq=False)
+class _Flight:
+    """A miss being rendered by its leader, and the entry it comes to (None: not kept)."""
+
+    flights: dict[str, "_Flight"]
+    key: str
+    generation: tuple[int, int]
+    scope: Scope  # the leader's: the router notes its route there before the endpoint runs
+    root_path: str
+    outcome: "asyncio.Future[Entry | None]"
+    waiting: int = 0  # the requests waiting for it now (for the tests and metrics)
+
+    @classmethod
+    def lead(cls, cache: AnonymousCache, key: str, scope: Scope) -> "_Flight":
+        outcome: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        flight = cls(
+            cache.flights, key, cache.generation.current, scope, scope.get("root_path", ""), outcome
+        )
+        cache.flights[key] = flight  # replaces one of an older generation, if any
+        return flight
+
+    def worth_waiting_for(self) -> bool:
+        """Routed, to a route whose answers are kept: a request of the same key would be too.
+        Not routed yet (it has not been, as far as is known): not worth waiting for."""
+        return _route_sharing(self.scope, self.root_path) is Sharing.KEPT
+
+    def land(self, entry: Entry | None) -> None:
+        """The answer is known: the waiters are woken and the key is free (again and again,
+        harmlessly: the leader lands its flight once more whatever ends its request)."""
+        if self.flights.get(self.key) is self:
+            del self.flights[self.key]
+        if not self.outcome.done():
+            self.outcome.set_result(entry)
+
+
 class SharedResponsesMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -173,7 +221,41 @@ class SharedResponsesMiddleware:
             if entry is not None and (scope["method"] == "GET" or entry.allows_head):
                 await _send_entry(scope, entry, send)
                 return
+            if scope["method"] == "GET" and cache.wait > 0 and _first_page(scope["query_string"]):
+                await self._coalesced(cache, key, scope, receive, send)
+                return
         exchange = _Exchange(cache, scope, send, anonymous=anonymous, key=key)
+        await self.app(scope, receive, exchange.send)
+
+    async def _coalesced(
+        self, cache: AnonymousCache, key: str, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """An anonymous miss that may be kept: the first of its key (and generation) renders
+        it, the others wait for its entry; whatever does not come to one renders itself."""
+        flight = cache.flights.get(key)
+        if flight is None or flight.generation != cache.generation.current:
+            flight = _Flight.lead(cache, key, scope)
+            exchange = _Exchange(cache, scope, send, anonymous=True, key=key, flight=flight)
+            try:
+                await self.app(scope, receive, exchange.send)
+            finally:
+                flight.land(None)
+            return
+        if flight.worth_waiting_for():
+            flight.waiting += 1
+            try:
+                async with asyncio.timeout(cache.wait):
+                    # Shielded: a waiter timing out or cancelled leaves it to the others.
+                    entry = await asyncio.shield(flight.outcome)
+            except TimeoutError:
+                entry = None
+            finally:
+                flight.waiting -= 1
+            generation = cache.generation
+            if entry is not None and entry.generation == generation.current and generation.fresh():
+                await _send_entry(scope, entry, send)
+                return
+        exchange = _Exchange(cache, scope, send, anonymous=True, key=key)
         await self.app(scope, receive, exchange.send)
 
 
@@ -202,13 +284,21 @@ class _Exchange:
     body is complete, given their headers, answered 304 or sent, and kept when they may be."""
 
     def __init__(
-        self, cache: AnonymousCache, scope: Scope, send: Send, *, anonymous: bool, key: str | None
+        self,
+        cache: AnonymousCache,
+        scope: Scope,
+        send: Send,
+        *,
+        anonymous: bool,
+        key: str | None,
+        flight: _Flight | None = None,
     ) -> None:
         self.cache = cache
         self.scope = scope
         self.downstream = send
         self.anonymous = anonymous
         self.key = key
+        self.flight = flight  # when this request leads its key's render
         # What the answer is rendered from: read before the app reads anything.
         self.generation = cache.generation.current
         self.changed_at = cache.generation.changed_at
@@ -222,6 +312,7 @@ class _Exchange:
         if message["type"] == "http.response.start":
             self.sharing = _route_sharing(self.scope, self.root_path)
             if self.sharing is None or message["status"] != 200:
+                self._land(None)
                 await self.downstream(message)
                 return
             self.start = message
@@ -265,8 +356,7 @@ class _Exchange:
             if modified is not None:
                 headers["last-modified"] = modified
         _add_vary(headers)
-        if not personal:
-            self._keep(headers.raw, body)
+        self._land(None if personal else self._keep(headers.raw, body))
         etag, modified = headers.get("etag"), headers.get("last-modified")
         if not_modified(Headers(scope=self.scope), etag, modified):
             await _send_not_modified(headers.raw, self.downstream)
@@ -274,7 +364,13 @@ class _Exchange:
         await self.downstream(start)
         await self.downstream({"type": "http.response.body", "body": body})
 
-    def _keep(self, headers: RawHeaders, body: bytes) -> None:
+    def _land(self, entry: Entry | None) -> None:
+        if self.flight is not None:
+            self.flight.land(entry)
+
+    def _keep(self, headers: RawHeaders, body: bytes) -> Entry | None:
+        """The entry this answer makes, if it may be kept: kept, unless larger than the bound
+        (the requests waiting for it are answered it all the same)."""
         cache = self.cache
         if (
             self.key is None
@@ -284,7 +380,7 @@ class _Exchange:
             or cache.generation.current != self.generation
             or not cache.generation.fresh()
         ):
-            return
+            return None
         kept = list(headers)
         values = dict(kept)
         entry = Entry(
@@ -301,3 +397,4 @@ class _Exchange:
         )
         if cache.store.put(self.key, entry):
             cache.kept += 1
+        return entry
