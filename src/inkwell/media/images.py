@@ -100,9 +100,8 @@ class PictureProcessor:
         max_side: int,
         concurrency: int,
         queue: int,
-        post_width: int = 1600,
+        post_width: int,
     ) -> None:
-        self.size = size
         self.max_pixels = max_pixels
         self.max_side = max_side
         self._square = _Square(size)
