@@ -252,3 +252,16 @@ async def test_a_listing_asked_for_the_popular_tags_answers_list_tags_in_its_own
     past_the_last = await posts.list_posts(reader, skip=10, limit=2, popular_tags=12)
     assert past_the_last.popular_tags == expected
     assert (await posts.list_posts(reader, skip=0, limit=2)).popular_tags == []
+
+
+async def test_a_listing_answers_only_as_many_popular_tags_as_asked(
+    api: Api, author: Account, started_app: StartedApp
+) -> None:
+    await api.post(author, tags=["a", "b", "c"])
+    await api.post(author, tags=["b", "c"])
+    await api.post(author, tags=["c"])
+    reader = started_app.state["reader"]
+
+    listing = await posts.list_posts(reader, skip=0, limit=10, popular_tags=2)
+
+    assert listing.popular_tags == [{"name": "c", "posts": 3}, {"name": "b", "posts": 2}]
