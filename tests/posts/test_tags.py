@@ -265,3 +265,14 @@ async def test_a_listing_answers_only_as_many_popular_tags_as_asked(
     listing = await posts.list_posts(reader, skip=0, limit=10, popular_tags=2)
 
     assert listing.popular_tags == [{"name": "c", "posts": 3}, {"name": "b", "posts": 2}]
+
+
+async def test_a_listing_of_posts_without_tags_answers_no_popular_tags(
+    api: Api, author: Account, started_app: StartedApp
+) -> None:
+    await api.post(author)
+
+    listing = await posts.list_posts(started_app.state["reader"], skip=0, limit=10, popular_tags=3)
+
+    assert len(listing.posts) == 1  # a row, carrying no tags
+    assert listing.popular_tags == []

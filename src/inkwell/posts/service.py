@@ -360,7 +360,7 @@ async def read_listing(
                 _ranked_tags(rows[0].popular_tags)
                 if rows
                 else _listed_tags(
-                    await connection.execute(_TAGS, {"limit": parameters["tags_limit"]})
+                    await connection.execute(_tags(), {"limit": parameters["tags_limit"]})
                 )
             )
     skip, limit = parameters["skip"], parameters["limit"] - 1
@@ -475,13 +475,16 @@ def _most_used(limit: Any) -> Select[str, int]:
     )
 
 
-_TAGS = _most_used(bindparam("limit"))
+@cache
+def _tags() -> Select[str, int]:
+    """list_tags' statement, built at first use like the listings' (not at import)."""
+    return _most_used(bindparam("limit"))
 
 
 async def list_tags(reader: Reader, *, limit: int) -> list[ListedTag]:
     """The most used tags first, with how many published posts carry each."""
     async with reader.connect() as connection:
-        return _listed_tags(await connection.execute(_TAGS, {"limit": limit}))
+        return _listed_tags(await connection.execute(_tags(), {"limit": limit}))
 
 
 def _listed_tags(rows: Iterable[Sequence[Any]]) -> list[ListedTag]:
