@@ -70,6 +70,14 @@ async def test_a_picture_no_wider_than_1600_keeps_its_size(
     assert Image.open(media_dir / key).size == size
 
 
+async def test_a_thin_strip_narrowed_to_1600_keeps_one_pixel_of_height(
+    client: AsyncClient, painter: Account, media_dir: Path
+) -> None:
+    """Its height scaled would round to none; a picture keeps at least one row."""
+    key = stored_key(await upload_for_a_post(client, image_file("PNG", (4000, 1))))
+    assert Image.open(media_dir / key).size == (1600, 1)
+
+
 async def test_the_picture_is_turned_upright_and_loses_its_metadata(
     client: AsyncClient, painter: Account, media_dir: Path
 ) -> None:
