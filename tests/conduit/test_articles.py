@@ -61,6 +61,16 @@ async def test_reading_by_slug_answers_the_article_with_its_body(
     assert response.json()["article"] == created
 
 
+async def test_an_article_shows_its_authors_bio(conduit: Conduit, writer: ConduitUser) -> None:
+    await conduit.put("/user", writer, {"user": {"bio": "I write."}})
+    created = await conduit.article(writer)
+
+    response = await conduit.get(f"/articles/{created['slug']}")
+
+    assert created["author"]["bio"] == "I write."
+    assert response.json()["article"]["author"]["bio"] == "I write."
+
+
 @pytest.mark.parametrize(
     "slug",
     ["unknown-slug", "unknown-slug-4242", "article-1-0", "article-99999999999", "a%0Ab-1"],

@@ -90,6 +90,7 @@ TARGETS = (
             # count_author (the suspension's recount), and _hold_author's race with it.
             "tests/moderation/test_suspension.py",
             "tests/conduit/test_listings.py",  # _user_named: ?author= and ?favorited=
+            "tests/conduit/test_articles.py",  # get_listed_post with the author's profile
             "tests/likes/test_likes_api.py",  # whether a signed-in reader likes each post
             "tests/test_cursor_walks.py",  # the pages after a cursor's position
         ),
