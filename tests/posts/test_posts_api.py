@@ -37,6 +37,15 @@ async def test_creating_a_post_returns_it_with_its_author(
     }
 
 
+async def test_a_new_post_is_posted_published_and_last_updated_at_one_moment(
+    api: Api, author: Author
+) -> None:
+    """So no client takes a post just written for one edited since."""
+    post = await api.post(author)
+
+    assert post["date_posted"] == post["updated_at"] == post["published_at"]
+
+
 async def test_timestamps_are_iso_8601_in_utc(api: Api, author: Author) -> None:
     post = await api.post(author)
     posted = datetime.fromisoformat(str(post["date_posted"]))
