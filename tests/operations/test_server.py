@@ -102,13 +102,16 @@ async def test_sigterm_lets_in_flight_requests_finish_then_exits_cleanly(
         base = f"http://127.0.0.1:{port}"
         await wait_until_answering(server, f"{base}/health/ready")
         # The requests are slow because the posts table is locked: each one waits inside
-        # PostgreSQL until the lock is released.
+        # PostgreSQL until the lock is released. Each asks for another page size, so the
+        # anonymous cache does not have them wait for one render (caching/middleware.py).
         locker, observer = await connect(fresh_postgres_url), await connect(fresh_postgres_url)
         lock = locker.transaction()
         await lock.start()
         await locker.execute("LOCK TABLE posts IN ACCESS EXCLUSIVE MODE")
         async with httpx.AsyncClient(base_url=base, timeout=120) as client:
-            in_flight = asyncio.gather(*(client.get("/api/posts") for _ in range(IN_FLIGHT)))
+            in_flight = asyncio.gather(
+                *(client.get("/api/posts", params={"limit": n + 1}) for n in range(IN_FLIGHT))
+            )
             async with asyncio.timeout(120):
                 while await waiting_for_the_lock(observer, locker) < IN_FLIGHT:
                     await asyncio.sleep(0.05)
