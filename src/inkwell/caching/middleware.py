@@ -108,6 +108,23 @@ def _key(scope: Scope) -> str:
     return key.decode("latin-1")
 
 
+@dataclass(slots=True, eq=False)
+class _Flight:
+    """A miss being rendered by its leader, and the entry it comes to (None: not kept)."""
+
+    key: str
+    generation: tuple[int, int]
+    scope: Scope  # the leader's: the router notes its route there before the endpoint runs
+    root_path: str
+    outcome: "asyncio.Future[Entry | None]"
+    waiting: int = 0  # the requests waiting for it now (for the tests and metrics)
+
+    def worth_waiting_for(self) -> bool:
+        """Routed, to a route whose answers are kept: a request of the same key would be too.
+        Not routed yet (it has not been, as far as is known): not worth waiting for."""
+        return _route_sharing(self.scope, self.root_path) is Sharing.KEPT
+
+
 @dataclass(slots=True)
 class AnonymousCache:
     """The store and the generation it is checked against, with the settings that shape
@@ -120,7 +137,7 @@ class AnonymousCache:
     wait: float = 0.0  # the longest a miss waits for the same key's render; 0: never
     kept: int = field(default=0)  # entries kept since start (for the tests and metrics)
     # The misses being rendered, by key: one per key at most, each removed once answered.
-    flights: "dict[str, _Flight]" = field(default_factory=dict)
+    flights: dict[str, _Flight] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: CacheSettings, redis_url: str | None) -> "AnonymousCache":
@@ -138,6 +155,21 @@ class AnonymousCache:
     @property
     def enabled(self) -> bool:
         return self.store.capacity > 0
+
+    def lead(self, key: str, scope: Scope) -> _Flight:
+        """Records the request of `scope` as rendering the miss of `key`."""
+        outcome: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        flight = _Flight(key, self.generation.current, scope, scope.get("root_path", ""), outcome)
+        self.flights[key] = flight  # replaces one of an older generation, if any
+        return flight
+
+    def land(self, flight: _Flight, entry: Entry | None) -> None:
+        """The flight's answer is known: its waiters are woken and its key is free (again and
+        again, harmlessly: the leader lands its flight once more whatever ends its request)."""
+        if self.flights.get(flight.key) is flight:
+            del self.flights[flight.key]
+        if not flight.outcome.done():
+            flight.outcome.set_result(entry)
 
     @asynccontextmanager
     async def syncing(self) -> AsyncIterator[None]:
@@ -167,41 +199,6 @@ def _route_sharing(scope: Scope, root_path: str) -> Sharing | None:
 
 def _allows_head(scope: Scope) -> bool:
     return "HEAD" in (getattr(scope.get("route"), "methods", None) or ())
-
-
-@dataclass(slots=True, eq=False)
-class _Flight:
-    """A miss being rendered by its leader, and the entry it comes to (None: not kept)."""
-
-    flights: dict[str, "_Flight"]
-    key: str
-    generation: tuple[int, int]
-    scope: Scope  # the leader's: the router notes its route there before the endpoint runs
-    root_path: str
-    outcome: "asyncio.Future[Entry | None]"
-    waiting: int = 0  # the requests waiting for it now (for the tests and metrics)
-
-    @classmethod
-    def lead(cls, cache: AnonymousCache, key: str, scope: Scope) -> "_Flight":
-        outcome: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
-        flight = cls(
-            cache.flights, key, cache.generation.current, scope, scope.get("root_path", ""), outcome
-        )
-        cache.flights[key] = flight  # replaces one of an older generation, if any
-        return flight
-
-    def worth_waiting_for(self) -> bool:
-        """Routed, to a route whose answers are kept: a request of the same key would be too.
-        Not routed yet (it has not been, as far as is known): not worth waiting for."""
-        return _route_sharing(self.scope, self.root_path) is Sharing.KEPT
-
-    def land(self, entry: Entry | None) -> None:
-        """The answer is known: the waiters are woken and the key is free (again and again,
-        harmlessly: the leader lands its flight once more whatever ends its request)."""
-        if self.flights.get(self.key) is self:
-            del self.flights[self.key]
-        if not self.outcome.done():
-            self.outcome.set_result(entry)
 
 
 class SharedResponsesMiddleware:
@@ -234,12 +231,12 @@ class SharedResponsesMiddleware:
         it, the others wait for its entry; whatever does not come to one renders itself."""
         flight = cache.flights.get(key)
         if flight is None or flight.generation != cache.generation.current:
-            flight = _Flight.lead(cache, key, scope)
+            flight = cache.lead(key, scope)
             exchange = _Exchange(cache, scope, send, anonymous=True, key=key, flight=flight)
             try:
                 await self.app(scope, receive, exchange.send)
             finally:
-                flight.land(None)
+                cache.land(flight, None)
             return
         if flight.worth_waiting_for():
             flight.waiting += 1
@@ -366,7 +363,7 @@ class _Exchange:
 
     def _land(self, entry: Entry | None) -> None:
         if self.flight is not None:
-            self.flight.land(entry)
+            self.cache.land(self.flight, entry)
 
     def _keep(self, headers: RawHeaders, body: bytes) -> Entry | None:
         """The entry this answer makes, if it may be kept: kept, unless larger than the bound
