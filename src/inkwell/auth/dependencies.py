@@ -140,10 +140,7 @@ async def _signed_in(claims: PresentedClaims, reader: DbReader) -> Account:
     and a route that works long without the database (a picture, a preview) keeps none."""
     if claims is None:
         raise Unauthorized("Not authenticated")
-    account = await _account(reader, claims)
-    if account is None:
-        raise InvalidToken()
-    return account
+    return await _claimed_account(reader, claims)
 
 
 SignedIn = Annotated[Account, Depends(_signed_in)]
@@ -151,6 +148,14 @@ SignedIn = Annotated[Account, Depends(_signed_in)]
 
 async def _account(reader: Reader, claims: AccessClaims) -> Account | None:
     return await users.get_account(reader, claims.user_id, claims.security_stamp, claims.session_id)
+
+
+async def _claimed_account(reader: Reader, claims: AccessClaims) -> Account:
+    """The account the claims name, while they still sign it in (InvalidToken otherwise)."""
+    account = await _account(reader, claims)
+    if account is None:
+        raise InvalidToken()
+    return account
 
 
 async def optional_user(request: Request) -> Account | None:
@@ -217,9 +222,8 @@ async def _viewer_id(request: Request) -> int | None:
         account = await _tolerated_account(request, None)
     else:
         state = state_of(request)
-        account = await _account(state["reader"], state["access_tokens"].read(bearer_token))
-        if account is None:
-            raise InvalidToken()
+        claims = state["access_tokens"].read(bearer_token)
+        account = await _claimed_account(state["reader"], claims)
     return None if account is None else account.id
 
 
