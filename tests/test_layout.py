@@ -1,12 +1,18 @@
 """The layout ARCHITECTURE.md describes, held by the code itself."""
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).parents[1] / "src" / "inkwell"
 SERVICES = sorted(PACKAGE.glob("*/service.py"))
+PYPROJECT = tomllib.loads((PACKAGE.parents[1] / "pyproject.toml").read_text())
+# The modules `make mutation` measures (tests/mutation), and the only decorators of a
+# function whose mutants mutmut makes: it leaves every other decorated function unmutated.
+MUTATED = sorted(PYPROJECT["tool"]["mutmut"]["only_mutate"])
+MUTATED_DECORATORS = {"staticmethod", "classmethod"}
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -30,3 +36,18 @@ def test_services_answer_in_rows_not_in_an_apis_schemas(service: Path) -> None:
     rows, and each façade shapes them into its own schemas."""
     schemas = {name for name in _imported_modules(service) if name.endswith(".schemas")}
     assert schemas == set()
+
+
+@pytest.mark.parametrize("module", MUTATED, ids=lambda path: path.removeprefix("src/inkwell/"))
+def test_make_mutation_reaches_every_function_of_the_modules_it_measures(module: str) -> None:
+    """Their caches and context managers are made by assignment (`_one = cache(_one_statement)`),
+    not by decorator: a decorated function would count in no score."""
+    tree = ast.parse((PACKAGE.parents[1] / module).read_text(), filename=module)
+    decorated = [
+        f"{node.name} (@{ast.unparse(decorator)})"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for decorator in node.decorator_list
+        if ast.unparse(decorator) not in MUTATED_DECORATORS
+    ]
+    assert decorated == []

@@ -3,7 +3,9 @@
 mutmut (configured in pyproject's [tool.mutmut]) mutates each module below, one worker, and
 runs each mutant against the module's targeted tests that reached the mutated function. The
 score is killed / (mutants - equivalent): equivalent mutants, which no test can tell from the
-original, are listed with the reason in equivalent.toml beside this file.
+original, are listed with the reason in equivalent.toml beside this file. mutmut mutates no
+decorated function but static and class methods, so these modules make their caches and
+context managers by assignment (tests/test_layout.py holds them to it).
 
     python -m tests.mutation                    # every module, from a fresh mutants/
     python -m tests.mutation auth/tokens.py     # only the modules named

@@ -31,8 +31,7 @@ def _post_not_found() -> NotFound:
     return NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
 
 
-@cache
-def _listing(after: bool = False) -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
+def _listing_statements(after: bool = False) -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
     """Oldest first from the (post_id, created_at, id) index, each comment with its author
     and the post's kept comment count: one statement, whatever the page holds. Past the
     last page (or on a post with none) the count alone says whether the post exists.
@@ -67,6 +66,10 @@ def _listing(after: bool = False) -> tuple[Select[*tuple[Any, ...]], Select[Any]
         Post.id == bindparam("post_id"), is_published, is_active(Post.user_id)
     )
     return page, total_only
+
+
+# Not @cache: mutmut mutates no decorated function (make mutation).
+_listing = cache(_listing_statements)
 
 
 def _listed(row: Sequence[Any]) -> ListedComment:

@@ -149,8 +149,7 @@ class PictureProcessor:
                 self._decoders, self._reshaped, upload.file, upload.content_type, shape
             )
 
-    @contextmanager
-    def _admission(self) -> Iterator[None]:
+    def _admit(self) -> Iterator[None]:
         """A place among the decoding or the few waiting for a decoder, or 503 at once: an
         unbounded queue would only hold requests (and their files) for longer and longer."""
         if self._admitted >= self._admission_limit:
@@ -160,6 +159,9 @@ class PictureProcessor:
             yield
         finally:
             self._admitted -= 1
+
+    # Not @contextmanager: mutmut mutates no decorated function (make mutation).
+    _admission = contextmanager(_admit)
 
     def _check_header(self, source: BinaryIO, declared_type: str | None, shape: _Shape) -> None:
         with self._open(source, declared_type, shape):
@@ -197,8 +199,7 @@ class PictureProcessor:
         reshaped.save(output, "WEBP", quality=WEBP_QUALITY)
         return output.getvalue()
 
-    @contextmanager
-    def _refusing_bad_images(self) -> Iterator[None]:
+    def _refuse_bad_images(self) -> Iterator[None]:
         try:
             yield
         except UnidentifiedImageError as exc:
@@ -207,6 +208,9 @@ class PictureProcessor:
             raise self._too_large() from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise UnreadableImage("The image is damaged or truncated") from exc
+
+    # Not @contextmanager: mutmut mutates no decorated function (make mutation).
+    _refusing_bad_images = contextmanager(_refuse_bad_images)
 
     def _too_large(self) -> UnreadableImage:
         return UnreadableImage(

@@ -162,8 +162,7 @@ class Outbox:
             if len(ids) < SWEEP_BATCH:
                 return found
 
-    @asynccontextmanager
-    async def sweeping(self) -> AsyncIterator[None]:
+    async def _sweep_while_running(self) -> AsyncIterator[None]:
         """Sweeps every NOTIFICATION_EMAIL_SWEEP_SECONDS (unless 0) while the app runs."""
         seconds = self._settings.notification_email_sweep_seconds
         if not seconds:
@@ -176,6 +175,9 @@ class Outbox:
             sweeper.cancel()
             with suppress(asyncio.CancelledError):
                 await sweeper
+
+    # Not @asynccontextmanager: mutmut mutates no decorated function (make mutation).
+    sweeping = asynccontextmanager(_sweep_while_running)
 
     async def _sweep_every(self, seconds: float) -> None:
         """A failed sweep (the database or the relay away) is logged and tried again at the

@@ -159,8 +159,7 @@ _COMMON = 17
 Shape = Callable[[Sequence[Any]], ListedPost]
 
 
-@cache
-def _shape(bodies: bool, profiles: bool) -> Shape:
+def _shape_of(bodies: bool, profiles: bool) -> Shape:
     """How the rows of a statement with (or without) the bodies and the profile columns
     become ListedPosts: the author's columns nested under `author`, the tags a sorted
     list. Chosen once per statement (`row_shape`), so a row is only unpacked by position."""
@@ -200,6 +199,10 @@ def _shape(bodies: bool, profiles: bool) -> Shape:
         return post
 
     return listed
+
+
+# Not @cache: mutmut mutates no decorated function (make mutation).
+_shape = cache(_shape_of)
 
 
 def row_shape(statement: Select[Any]) -> Shape:
@@ -266,8 +269,7 @@ def _page(
     return newest_first(query, after=after)
 
 
-@cache
-def _listing(
+def _listing_statements(
     listing: Listing,
     *,
     signed_in: bool,
@@ -288,6 +290,10 @@ def _listing(
     return ListingStatements.of(page, _total(listing))
 
 
+# Not @cache: mutmut mutates no decorated function (make mutation).
+_listing = cache(_listing_statements)
+
+
 class Filters(NamedTuple):
     """Which filters a listing by names combines: the author's username, a tag, and the
     username of a reader who likes the posts."""
@@ -302,8 +308,9 @@ def _user_named(parameter: str) -> Any:
     return select(User.id).where(User.username_key == bindparam(parameter)).scalar_subquery()
 
 
-@cache
-def _filtered(filters: Filters, signed_in: bool, profiles: bool, bodies: bool) -> ListingStatements:
+def _filtered_statements(
+    filters: Filters, signed_in: bool, profiles: bool, bodies: bool
+) -> ListingStatements:
     """Published posts matching every filter given, newest first; the total counts the same
     rows (a scalar subquery riding along, as the other listings' do). A name no user has
     lists nothing; a suspended author's posts are not listed."""
@@ -325,6 +332,10 @@ def _filtered(filters: Filters, signed_in: bool, profiles: bool, bodies: bool) -
         .where(*clauses)
     )
     return ListingStatements.of(page, total)
+
+
+# Not @cache: mutmut mutates no decorated function (make mutation).
+_filtered = cache(_filtered_statements)
 
 
 def _published_position(post: ListedPost) -> Position:
@@ -431,8 +442,7 @@ async def list_posts(
     return await read_listing(reader, statements, parameters, position)
 
 
-@cache
-def _one(signed_in: bool, profiles: bool, bodies: bool) -> tuple[Select[Any], Shape]:
+def _one_statement(signed_in: bool, profiles: bool, bodies: bool) -> tuple[Select[Any], Shape]:
     """A published post, or a draft for its author (`viewer_id`) only; nobody's while its
     author is suspended. With the shape of its row."""
     visible = or_(is_published, Post.user_id == bindparam("viewer_id"))
@@ -442,6 +452,10 @@ def _one(signed_in: bool, profiles: bool, bodies: bool) -> tuple[Select[Any], Sh
         .where(Post.id == bindparam("post_id"), visible, not_suspended)
     )
     return query, row_shape(query)
+
+
+# Not @cache: mutmut mutates no decorated function (make mutation).
+_one = cache(_one_statement)
 
 
 async def get_listed_post(
@@ -475,10 +489,13 @@ def _most_used(limit: Any) -> Select[str, int]:
     )
 
 
-@cache
-def _tags() -> Select[str, int]:
+def _tags_statement() -> Select[str, int]:
     """list_tags' statement, built at first use like the listings' (not at import)."""
     return _most_used(bindparam("limit"))
+
+
+# Not @cache: mutmut mutates no decorated function (make mutation).
+_tags = cache(_tags_statement)
 
 
 async def list_tags(reader: Reader, *, limit: int) -> list[ListedTag]:
