@@ -683,4 +683,15 @@ class TestWithRedisDown:
     ) -> None:
         response = await login(client, "ada")
         assert response.status_code == 503
+        assert response.json()["detail"] == "Temporarily unavailable; try again shortly"
         assert response.headers["retry-after"] == "5"
+
+    async def test_the_outage_is_logged_with_the_storage_s_own_error(
+        self, client: AsyncClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.WARNING, logger="inkwell.auth.ratelimit"):
+            await login(client, "ada")
+        [record] = [r for r in caplog.records if r.name == "inkwell.auth.ratelimit"]
+        assert record.levelno == logging.WARNING
+        message = record.getMessage()
+        assert message.startswith("rate limit storage unavailable: [Errno 111] Connect call failed")
