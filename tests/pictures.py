@@ -146,3 +146,7 @@ class HeldDecoders:
 
     def release(self) -> None:
         self.released.set()
+
+    def hold(self) -> None:
+        """The decodes that start from now on are held again."""
+        self.released.clear()

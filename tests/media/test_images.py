@@ -6,6 +6,7 @@ how it decodes (on a few low-priority threads of its own, behind a bounded queue
 import asyncio
 import io
 import os
+import re
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -37,6 +38,8 @@ from tests.pictures import (
 )
 
 Processors = Callable[..., PictureProcessor]
+# What a file that is no picture of an accepted format is told.
+NOT_ACCEPTED = "The file is not a JPEG, PNG, WebP or GIF image"
 
 
 @pytest.fixture
@@ -247,14 +250,14 @@ async def test_an_image_in_another_format_is_refused_as_unsupported(
     processor: PictureProcessor, image_format: str
 ) -> None:
     upload = upload_of(image_file(image_format, (64, 64)), "me", "application/octet-stream")
-    with pytest.raises(UnsupportedImage):
+    with pytest.raises(UnsupportedImage, match=f"^{re.escape(NOT_ACCEPTED)}$"):
         await processor.profile_picture(upload)
 
 
 async def test_a_file_that_is_no_image_is_refused_as_unsupported(
     processor: PictureProcessor,
 ) -> None:
-    with pytest.raises(UnsupportedImage):
+    with pytest.raises(UnsupportedImage, match=f"^{re.escape(NOT_ACCEPTED)}$"):
         await processor.profile_picture(upload_of(b"Definitely not a picture.\n" * 40))
 
 
@@ -341,6 +344,26 @@ async def test_uploads_beyond_the_decoders_and_their_queue_are_refused_at_once(
         refused.result()
     held_decoders.release()
     assert len(await asyncio.gather(decoding, *waiting)) == 3
+
+
+async def test_a_finished_decode_gives_back_its_own_place_and_no_more(
+    processor_with: Processors, held_decoders: HeldDecoders
+) -> None:
+    """After one picture, the decoder and its queue still hold two uploads, not three."""
+    processor = processor_with(image_processing_concurrency=1, image_processing_queue=1)
+    finished = processing(processor)
+    await held_decoders.until_running(1)
+    held_decoders.release()
+    await finished
+    held_decoders.hold()
+    decoding = processing(processor)
+    await held_decoders.until_running(1)
+    late = [processing(processor) for _ in range(2)]
+    done, waiting = await asyncio.wait(late, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    (refused,) = done
+    assert isinstance(refused.exception(), PictureProcessorBusy)
+    held_decoders.release()
+    assert len(await asyncio.gather(decoding, *waiting)) == 2
 
 
 async def test_a_place_among_the_decoders_is_given_back_when_its_decode_fails(
