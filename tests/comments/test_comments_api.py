@@ -111,6 +111,35 @@ async def test_comments_are_listed_oldest_first_a_page_at_a_time(
     assert (await client.get(f"/api/posts/{post['id']}")).json()["comment_count"] == 5
 
 
+async def test_a_post_lists_its_own_comments_and_no_other_post_s(
+    api: Api, client: AsyncClient, author: Account, post: dict[str, object], reader: Account
+) -> None:
+    other = await api.post(author)
+    await comment(client, post["id"], reader, "On the first")
+    await comment(client, other["id"], reader, "On the other")
+
+    listed = (await client.get(f"/api/posts/{post['id']}/comments")).json()
+
+    assert [c["body"] for c in listed["comments"]] == ["On the first"]
+    assert listed["total"] == 1
+
+
+async def test_an_unpublished_post_s_comments_are_not_listed(
+    client: AsyncClient, author: Account, post: dict[str, object], reader: Account
+) -> None:
+    """They are kept (publishing again brings them back) but, like the draft, not shown."""
+    await comment(client, post["id"], reader, "Before it went back to draft")
+    unpublished = await client.patch(
+        f"/api/posts/{post['id']}", json={"status": "draft"}, headers=author.headers
+    )
+    assert unpublished.status_code == 200, unpublished.text
+
+    listed = await client.get(f"/api/posts/{post['id']}/comments", headers=author.headers)
+
+    assert listed.status_code == 404
+    assert listed.json()["code"] == "post_not_found"
+
+
 async def test_the_listing_order_is_total_in_the_query_not_left_to_the_plan(
     client: AsyncClient, post: dict[str, object], count_statements: StatementCounter
 ) -> None:

@@ -31,7 +31,7 @@ def _post_not_found() -> NotFound:
     return NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
 
 
-def _listing_statements(after: bool = False) -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
+def _listing_statements(after: bool) -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
     """Oldest first from the (post_id, created_at, id) index, each comment with its author
     and the post's kept comment count: one statement, whatever the page holds. Past the
     last page (or on a post with none) the count alone says whether the post exists.

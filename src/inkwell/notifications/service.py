@@ -143,7 +143,7 @@ def _counts() -> tuple[Any, Any]:
     return total.label("total"), unread.label("unread")
 
 
-def _listing_statements(after: bool = False) -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
+def _listing_statements(after: bool) -> tuple[Select[*tuple[Any, ...]], Select[Any]]:
     """Newest first from the (user_id, id) index, each with its actor and the user's two
     counts: one statement, whatever the page holds. Past the last page the counts alone.
     From `skip`, or `after` a notification's id (newest first is by id: ids grow with
