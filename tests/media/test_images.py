@@ -262,7 +262,7 @@ async def test_a_file_that_is_no_image_is_refused_as_unsupported(
 
 
 async def test_a_damaged_image_is_refused_as_unreadable(processor: PictureProcessor) -> None:
-    with pytest.raises(UnreadableImage, match="^The image is damaged or truncated$"):
+    with pytest.raises(UnreadableImage, match=r"^The image is damaged or truncated$"):
         await processor.profile_picture(upload_of(truncated_jpeg(), "me.jpg", "image/jpeg"))
 
 
@@ -330,20 +330,28 @@ async def test_no_more_than_image_processing_concurrency_decodes_run_at_once(
     assert held_decoders.most_at_once == 2
 
 
+async def pictures_made_with_one_refused(
+    processor: PictureProcessor, held_decoders: HeldDecoders, late: int
+) -> int:
+    """Starts a decode (held), then `late` uploads more, of which exactly one must be refused
+    at once; lets the others finish and counts the pictures made."""
+    decoding = processing(processor)
+    await held_decoders.until_running(1)
+    uploads = [processing(processor) for _ in range(late)]
+    done, waiting = await asyncio.wait(uploads, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    (refused,) = done
+    with pytest.raises(PictureProcessorBusy, match="try again"):
+        refused.result()
+    held_decoders.release()
+    return len(await asyncio.gather(decoding, *waiting))
+
+
 async def test_uploads_beyond_the_decoders_and_their_queue_are_refused_at_once(
     processor_with: Processors, held_decoders: HeldDecoders
 ) -> None:
     """Which of the late three is refused depends on whose header check ends last."""
     processor = processor_with(image_processing_concurrency=1, image_processing_queue=2)
-    decoding = processing(processor)
-    await held_decoders.until_running(1)
-    late = [processing(processor) for _ in range(3)]
-    done, waiting = await asyncio.wait(late, return_when=asyncio.FIRST_COMPLETED)
-    (refused,) = done
-    with pytest.raises(PictureProcessorBusy, match="try again"):
-        refused.result()
-    held_decoders.release()
-    assert len(await asyncio.gather(decoding, *waiting)) == 3
+    assert await pictures_made_with_one_refused(processor, held_decoders, late=3) == 3
 
 
 async def test_a_finished_decode_gives_back_its_own_place_and_no_more(
@@ -356,14 +364,7 @@ async def test_a_finished_decode_gives_back_its_own_place_and_no_more(
     held_decoders.release()
     await finished
     held_decoders.hold()
-    decoding = processing(processor)
-    await held_decoders.until_running(1)
-    late = [processing(processor) for _ in range(2)]
-    done, waiting = await asyncio.wait(late, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-    (refused,) = done
-    assert isinstance(refused.exception(), PictureProcessorBusy)
-    held_decoders.release()
-    assert len(await asyncio.gather(decoding, *waiting)) == 2
+    assert await pictures_made_with_one_refused(processor, held_decoders, late=2) == 2
 
 
 async def test_a_place_among_the_decoders_is_given_back_when_its_decode_fails(
