@@ -74,6 +74,17 @@ async def test_a_page_past_the_end_of_the_feed_still_reports_the_total(
     assert (past["posts"], past["total"]) == ([], 1)
 
 
+async def test_the_feed_of_a_reader_following_no_one_is_empty_with_a_total_of_0(
+    api: Api, client: AsyncClient, author: Account, reader: Account
+) -> None:
+    await api.post(author)
+
+    response = await client.get("/api/feed", headers=reader.headers)
+
+    assert response.status_code == 200
+    assert (response.json()["posts"], response.json()["total"]) == ([], 0)
+
+
 async def test_the_feed_is_for_signed_in_readers(client: AsyncClient) -> None:
     response = await client.get("/api/feed")
 
@@ -120,7 +131,7 @@ async def test_the_feed_can_be_served_from_indexes_alone(
         pytest.skip("the plan is PostgreSQL's")
     from inkwell.feeds.service import _feed  # noqa: PLC0415  (the statement under test)
 
-    page = _feed().page
+    page = _feed(False, True, False).page  # without profiles, with bodies, from skip
     compiled = page.compile(dialect=engine.dialect)
     expanded = compiled.construct_expanded_state({"viewer_id": reader.id, "skip": 0, "limit": 10})
     arguments = tuple(expanded.parameters[name] for name in expanded.positiontup or ())

@@ -15,17 +15,16 @@ from inkwell.posts.rows import PostListing
 from inkwell.users.models import User, not_suspended
 
 
-def _feed_statements(
-    profiles: bool = False, bodies: bool = True, after: bool = False
-) -> posts.ListingStatements:
+def _feed_statements(profiles: bool, bodies: bool, after: bool) -> posts.ListingStatements:
     """The reader's follows (a range of their primary key) pick the authors; each author's
     newest published posts come from the (user_id, published_at, id) index of published
     posts, or PostgreSQL walks the (published_at, id) one filtering by the followed set,
     whichever it judges cheaper.
     The total is the sum of the followed authors' kept post counts: it grows with how many
-    one follows, never with how many posts they wrote. Suspended authors are left out."""
+    one follows, never with how many posts they wrote. Suspended authors are left out. (Of
+    no one it is NULL, which read_listing, asking for it past the last page, reads as 0.)"""
     viewer: BindParameter[int] = bindparam("viewer_id")
-    total = select(func.coalesce(func.sum(User.post_count), 0)).where(
+    total = select(func.sum(User.post_count)).where(
         User.id.in_(followed_ids(viewer)), not_suspended
     )
     page = posts.newest_first(
