@@ -276,7 +276,7 @@ def _listing_statements(
     profiles: bool,
     bodies: bool,
     after: bool,
-    popular: bool = False,
+    popular: bool,
 ) -> ListingStatements:
     """The page and the total-only statements, built once, with the page as parameters:
     composing a statement costs more CPU than running it, and SQLAlchemy compiles each of
