@@ -51,3 +51,24 @@ def test_make_mutation_reaches_every_function_of_the_modules_it_measures(module:
         if ast.unparse(decorator) not in MUTATED_DECORATORS
     ]
     assert decorated == []
+
+
+@pytest.mark.parametrize("module", MUTATED, ids=lambda path: path.removeprefix("src/inkwell/"))
+def test_the_modules_make_mutation_measures_call_none_of_their_functions_at_import(
+    module: str,
+) -> None:
+    """A statement built at import is built before any mutant is switched on (mutmut switches
+    per call), so none of its mutants could be told apart: they build at first use."""
+    tree = ast.parse((PACKAGE.parents[1] / module).read_text(), filename=module)
+    functions = {
+        node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    called = [
+        f"line {statement.lineno}: {ast.unparse(statement)}"
+        for statement in tree.body
+        if isinstance(statement, ast.Assign | ast.AnnAssign)
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        if node.func.id in functions
+    ]
+    assert called == []

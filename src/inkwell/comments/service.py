@@ -114,7 +114,7 @@ async def list_comments(
     return CommentListing(comments, total, skip, limit, next_after)
 
 
-def _comments_before() -> Select[Any]:
+def _comments_before_statement() -> Select[Any]:
     """How many of the post's comments come before the one `comment_id` names, as its pages
     list them (oldest first, suspended users' left out): 0 when it is not under the post.
     Counted from the (post_id, created_at, id) index."""
@@ -131,13 +131,14 @@ def _comments_before() -> Select[Any]:
     )
 
 
-_COMMENTS_BEFORE = _comments_before()
+# Not @cache: mutmut mutates no decorated function (make mutation).
+_comments_before = cache(_comments_before_statement)
 
 
 async def comments_before(session: AsyncSession, comment: Comment) -> int:
-    """Which page of the post's comments shows `comment` (see _comments_before)."""
+    """Which page of the post's comments shows `comment` (see _comments_before_statement)."""
     parameters = {"post_id": comment.post_id, "comment_id": comment.id}
-    return int(await session.scalar(_COMMENTS_BEFORE, parameters) or 0)
+    return int(await session.scalar(_comments_before(), parameters) or 0)
 
 
 async def page_showing(reader: Reader, post_id: int, comment_id: int, *, per_page: int) -> int:
@@ -145,7 +146,7 @@ async def page_showing(reader: Reader, post_id: int, comment_id: int, *, per_pag
     `skip` of its listing): 0, the first page, for a comment not under this post."""
     parameters = {"post_id": post_id, "comment_id": comment_id}
     async with reader.connect() as connection:
-        before = int(await connection.scalar(_COMMENTS_BEFORE, parameters) or 0)
+        before = int(await connection.scalar(_comments_before(), parameters) or 0)
     return before // per_page * per_page
 
 
