@@ -76,6 +76,24 @@ async def test_by_author_lists_that_authors_articles_only(
     assert response.json()["articlesCount"] == 1
 
 
+async def test_by_author_counts_no_drafts(
+    conduit: Conduit, writer: ConduitUser, engine: AsyncEngine
+) -> None:
+    published = await conduit.article(writer)
+    unpublished = await conduit.article(writer)
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(Post)
+            .where(Post.title == unpublished["title"])
+            .values(status="draft", published_at=None)
+        )
+
+    response = await conduit.get("/articles", author="writer")
+
+    assert slugs(response) == [published["slug"]]
+    assert response.json()["articlesCount"] == 1
+
+
 async def test_by_an_unknown_author_lists_nothing(conduit: Conduit, writer: ConduitUser) -> None:
     await conduit.article(writer)
 
@@ -137,16 +155,17 @@ async def test_filters_combine(conduit: Conduit, writer: ConduitUser, reader: Co
     assert response.json()["articlesCount"] == 1
 
 
+@pytest.mark.parametrize("filters", [{}, {"author": "writer"}], ids=["all", "by-name"])
 async def test_favorited_and_following_are_the_readers_own(
-    conduit: Conduit, writer: ConduitUser, reader: ConduitUser
+    conduit: Conduit, writer: ConduitUser, reader: ConduitUser, filters: dict[str, str]
 ) -> None:
     article = await conduit.article(writer)
     await conduit.post(f"/articles/{article['slug']}/favorite", reader)
     await conduit.post("/profiles/writer/follow", reader)
 
-    as_reader = (await conduit.get("/articles", reader)).json()["articles"][0]
-    as_writer = (await conduit.get("/articles", writer)).json()["articles"][0]
-    anonymous = (await conduit.get("/articles")).json()["articles"][0]
+    as_reader = (await conduit.get("/articles", reader, **filters)).json()["articles"][0]
+    as_writer = (await conduit.get("/articles", writer, **filters)).json()["articles"][0]
+    anonymous = (await conduit.get("/articles", **filters)).json()["articles"][0]
 
     assert (as_reader["favorited"], as_reader["author"]["following"]) == (True, True)
     assert (as_writer["favorited"], as_writer["author"]["following"]) == (False, False)

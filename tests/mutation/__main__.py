@@ -93,6 +93,7 @@ TARGETS = (
             "tests/moderation/test_suspension.py",
             "tests/conduit/test_listings.py",  # _user_named: ?author= and ?favorited=
             "tests/conduit/test_articles.py",  # get_listed_post with the author's profile
+            "tests/conduit/test_comments.py",  # get_listed_post without the body
             "tests/likes/test_likes_api.py",  # whether a signed-in reader likes each post
             "tests/test_cursor_walks.py",  # the pages after a cursor's position
         ),
