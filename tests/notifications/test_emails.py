@@ -692,6 +692,19 @@ async def test_a_suspension_drops_only_the_suspended_actors_emails(
     assert await email_statuses(engine) == ["sent", "dropped", "dropped"]
 
 
+async def test_a_suspension_leaves_the_emails_already_sent_as_they_were(
+    *, client: AsyncClient, api: Api, inbox: Inbox, admin: Account, post: dict[str, object],
+    engine: AsyncEngine,
+) -> None:  # fmt: skip
+    villain = await api.sign_up("villain")
+    await comment(client, post["id"], villain)
+    assert len(inbox.messages) == 1
+
+    await moderate(client, admin, "suspend", villain)
+
+    assert await email_statuses(engine) == ["sent"]
+
+
 async def test_a_sender_drops_an_email_whose_actor_is_suspended_when_it_claims_it(
     *, started_app: StartedApp, session: AsyncSession, inbox: Inbox, reader: Account,
     post: dict[str, object], engine: AsyncEngine,
