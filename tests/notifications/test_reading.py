@@ -56,6 +56,15 @@ async def test_notifications_come_newest_first_a_page_at_a_time(
     assert past["notifications"] == []
 
 
+async def test_a_page_that_ends_on_the_last_notification_has_no_next_page(
+    client: AsyncClient, author: Account, notified: list[int]
+) -> None:
+    page = await notifications_of(client, author, limit=len(notified))
+
+    assert len(page["notifications"]) == len(notified)
+    assert (page["has_more"], page["next_cursor"]) == (False, None)
+
+
 async def test_marking_all_read_is_idempotent_and_answers_the_unread_count(
     client: AsyncClient, author: Account, notified: list[int]
 ) -> None:
