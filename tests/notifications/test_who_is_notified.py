@@ -107,6 +107,18 @@ async def test_commenting_on_someone_elses_post_tells_nobody_of_other_posts(
     assert await kinds_of(client, reader) == []
 
 
+async def test_a_comment_tells_the_author_of_that_post_and_no_other_author(
+    api: Api, client: AsyncClient, author: Account, reader: Account, post: dict[str, object]
+) -> None:
+    other_author = await api.sign_up("other")
+    await api.post(other_author)
+
+    await comment(client, post["id"], reader)
+
+    assert await kinds_of(client, author) == [("comment", "reader")]
+    assert await kinds_of(client, other_author) == []
+
+
 async def test_a_deleted_comment_takes_its_notifications_with_it(
     client: AsyncClient, author: Account, reader: Account, post: dict[str, object]
 ) -> None:
