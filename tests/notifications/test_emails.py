@@ -130,6 +130,7 @@ async def test_a_comment_emails_the_posts_author_once_with_the_comment_and_a_way
     assert message["To"] == "author@example.com"
     assert message["Subject"] == "reader commented on your post “On ink”"
     body = message.get_content().replace("\r\n", "\n")
+    assert body.startswith("Hello author,\n\n")
     assert "> Lovely *ink*.\n> Second line." in body
     assert f"{PUBLIC_BASE_URL}{post['url']}?comment={said['id']}#comment-{said['id']}" in body
     assert f"{PUBLIC_BASE_URL}/unsubscribe?token={unsubscribe_token(message)}" in body
