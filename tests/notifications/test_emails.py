@@ -35,7 +35,7 @@ from tests.conftest import Account, Api, StartedApp, started
 from tests.conversation import comment, follow
 from tests.factories import Factory
 from tests.mail_server import PUBLIC_BASE_URL, Inbox, sending_to
-from tests.notifications.helpers import moderate
+from tests.notifications.helpers import kinds_of, moderate
 
 
 @pytest.fixture
@@ -266,6 +266,30 @@ async def test_a_reply_emails_the_earlier_commenters_and_a_follow_emails_no_one(
     [reply] = inbox.sent_to("reader@example.com")
     assert reply["Subject"] == "other also commented on “On ink”"
     assert await email_statuses(engine) == ["sent", "sent", "sent", None]
+
+
+async def test_a_reply_emails_only_the_earlier_commenters_who_want_emails_once_each(
+    *,
+    api: Api, client: AsyncClient, inbox: Inbox, author: Account, reader: Account,
+    post: dict[str, object],
+) -> None:  # fmt: skip
+    quiet = await api.sign_up("quiet")
+    off = await client.patch(
+        f"/api/users/{quiet.id}", json={"email_notifications": False}, headers=quiet.headers
+    )
+    assert off.status_code == 200, off.text
+    await comment(client, post["id"], reader)
+    await comment(client, post["id"], quiet)
+    other = await api.sign_up("other")
+    inbox.messages.clear()
+
+    await comment(client, post["id"], other)
+
+    assert sorted(message["To"] for message in inbox.messages) == [
+        "author@example.com", "reader@example.com",
+    ]  # fmt: skip
+    assert await kinds_of(client, quiet) == [("reply", "other")]
+    assert await kinds_of(client, reader) == [("reply", "other"), ("reply", "quiet")]
 
 
 async def test_the_switch_stops_and_restarts_the_emails(
