@@ -119,7 +119,6 @@ TARGETS = (
             "tests/notifications/test_emails.py",
             # A suspended commenter's comments, and a suspended author's post's, leave it.
             "tests/moderation/test_suspension.py",
-            "tests/test_cursor_walks.py",  # the pages after a comment's position
         ),
     ),
     Target(
@@ -146,7 +145,6 @@ TARGETS = (
             "tests/notifications/test_emails.py",
             "tests/notifications/test_pages.py",
             "tests/notifications/test_suspended_actors.py",  # left out while suspended
-            "tests/test_cursor_walks.py",  # the pages after a notification's id
         ),
     ),
     Target(
