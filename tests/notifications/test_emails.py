@@ -292,6 +292,23 @@ async def test_a_reply_emails_only_the_earlier_commenters_who_want_emails_once_e
     assert await kinds_of(client, reader) == [("reply", "other"), ("reply", "quiet")]
 
 
+async def test_a_reply_email_follows_the_commenter_s_choice_not_the_post_author_s(
+    *,
+    api: Api, client: AsyncClient, inbox: Inbox, author: Account, reader: Account,
+    post: dict[str, object],
+) -> None:  # fmt: skip
+    off = await client.patch(
+        f"/api/users/{author.id}", json={"email_notifications": False}, headers=author.headers
+    )
+    assert off.status_code == 200, off.text
+    await comment(client, post["id"], reader)
+    other = await api.sign_up("other")
+
+    await comment(client, post["id"], other)
+
+    assert [message["To"] for message in inbox.messages] == ["reader@example.com"]
+
+
 async def test_the_switch_stops_and_restarts_the_emails(
     client: AsyncClient, inbox: Inbox, author: Account, reader: Account, post: dict[str, object]
 ) -> None:
