@@ -38,14 +38,21 @@ def test_services_answer_in_rows_not_in_an_apis_schemas(service: Path) -> None:
     assert schemas == set()
 
 
-@pytest.mark.parametrize("module", MUTATED, ids=lambda path: path.removeprefix("src/inkwell/"))
-def test_make_mutation_reaches_every_function_of_the_modules_it_measures(module: str) -> None:
+@pytest.fixture(params=MUTATED, ids=lambda path: path.removeprefix("src/inkwell/"))
+def measured(request: pytest.FixtureRequest) -> ast.Module:
+    """A module `make mutation` measures, parsed."""
+    module: str = request.param
+    return ast.parse((PACKAGE.parents[1] / module).read_text(), filename=module)
+
+
+def test_make_mutation_reaches_every_function_of_the_modules_it_measures(
+    measured: ast.Module,
+) -> None:
     """Their caches and context managers are made by assignment (`_one = cache(_one_statement)`),
     not by decorator: a decorated function would count in no score."""
-    tree = ast.parse((PACKAGE.parents[1] / module).read_text(), filename=module)
     decorated = [
         f"{node.name} (@{ast.unparse(decorator)})"
-        for node in ast.walk(tree)
+        for node in ast.walk(measured)
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         for decorator in node.decorator_list
         if ast.unparse(decorator) not in MUTATED_DECORATORS
@@ -53,19 +60,19 @@ def test_make_mutation_reaches_every_function_of_the_modules_it_measures(module:
     assert decorated == []
 
 
-@pytest.mark.parametrize("module", MUTATED, ids=lambda path: path.removeprefix("src/inkwell/"))
 def test_the_modules_make_mutation_measures_call_none_of_their_functions_at_import(
-    module: str,
+    measured: ast.Module,
 ) -> None:
     """A statement built at import is built before any mutant is switched on (mutmut switches
     per call), so none of its mutants could be told apart: they build at first use."""
-    tree = ast.parse((PACKAGE.parents[1] / module).read_text(), filename=module)
     functions = {
-        node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        node.name
+        for node in measured.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
     }
     called = [
         f"line {statement.lineno}: {ast.unparse(statement)}"
-        for statement in tree.body
+        for statement in measured.body
         if isinstance(statement, ast.Assign | ast.AnnAssign)
         for node in ast.walk(statement)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
