@@ -86,6 +86,13 @@ async def email_statuses(engine: AsyncEngine) -> list[str | None]:
         return list(rows)
 
 
+async def turn_emails_off(client: AsyncClient, who: Account) -> None:
+    off = await client.patch(
+        f"/api/users/{who.id}", json={"email_notifications": False}, headers=who.headers
+    )
+    assert off.status_code == 200, off.text
+
+
 async def lost_email(session: AsyncSession, reader: Account, post: dict[str, object]) -> int:
     """A comment committed by a process that stopped before sending its email: the
     notification's id, its email pending."""
@@ -274,10 +281,7 @@ async def test_a_reply_emails_only_the_earlier_commenters_who_want_emails_once_e
     post: dict[str, object],
 ) -> None:  # fmt: skip
     quiet = await api.sign_up("quiet")
-    off = await client.patch(
-        f"/api/users/{quiet.id}", json={"email_notifications": False}, headers=quiet.headers
-    )
-    assert off.status_code == 200, off.text
+    await turn_emails_off(client, quiet)
     await comment(client, post["id"], reader)
     await comment(client, post["id"], quiet)
     other = await api.sign_up("other")
@@ -297,10 +301,7 @@ async def test_a_reply_email_follows_the_commenter_s_choice_not_the_post_author_
     api: Api, client: AsyncClient, inbox: Inbox, author: Account, reader: Account,
     post: dict[str, object],
 ) -> None:  # fmt: skip
-    off = await client.patch(
-        f"/api/users/{author.id}", json={"email_notifications": False}, headers=author.headers
-    )
-    assert off.status_code == 200, off.text
+    await turn_emails_off(client, author)
     await comment(client, post["id"], reader)
     other = await api.sign_up("other")
 
