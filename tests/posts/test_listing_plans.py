@@ -37,7 +37,7 @@ async def listing_statement(
     return page
 
 
-async def posts_by_someone_else(api: Api, engine: AsyncEngine) -> None:
+async def posts_by_someone_else(api: Api, engine: AsyncEngine) -> Account:
     """Enough of another author's posts that walking everyone's index for one author's is
     the worse plan by the statistics too, not a tie the planner may break either way."""
     other = await api.sign_up("other")
@@ -46,6 +46,7 @@ async def posts_by_someone_else(api: Api, engine: AsyncEngine) -> None:
     ]
     async with engine.begin() as connection:
         await connection.execute(insert(Post), rows)
+    return other
 
 
 @pytest.mark.parametrize(("path", "index"), LISTINGS.items())
