@@ -5,10 +5,10 @@ request sends If-None-Match, it alone decides (weak comparison: `W/` is ignored 
 sides); otherwise If-Modified-Since does, when the response has a Last-Modified.
 """
 
-import hashlib
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
+import xxhash
 from starlette.datastructures import Headers
 
 # What a 304 repeats of the 200 it stands for (RFC 9110 15.4.5).
@@ -16,7 +16,9 @@ NOT_MODIFIED_HEADERS = frozenset({"cache-control", "etag", "expires", "last-modi
 
 
 def weak_etag(body: bytes) -> str:
-    return f'W/"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+    """128 bits of XXH3: an ETag needs no secrecy, only that a changed answer changes its
+    tag, and every answer pays for it (blake2b took 62 µs of a 1.2 ms listing, XXH3 1 µs)."""
+    return f'W/"{xxhash.xxh3_128_hexdigest(body)}"'
 
 
 def http_date(moment: datetime) -> str:
