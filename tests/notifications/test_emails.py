@@ -427,6 +427,34 @@ async def test_a_slow_mailer_and_a_second_sender_at_once_send_exactly_one_email(
     assert await email_statuses(engine) == ["sent"]
 
 
+async def test_an_email_is_marked_as_being_sent_while_its_mailer_sends_it(
+    *,
+    client: AsyncClient,
+    started_app: StartedApp,
+    inbox: Inbox,
+    reader: Account,
+    post: dict[str, object],
+    engine: AsyncEngine,
+) -> None:
+    """Claimed and committed before the send: no other sender takes it, and the sweep tells
+    it from one never sent."""
+    mailer = SmtpMailer(started_app.state["settings"])
+    seen_while_sending: list[list[str | None]] = []
+
+    class Watching:
+        async def send(self, message: EmailMessage) -> None:
+            seen_while_sending.append(await email_statuses(engine))
+            await mailer.send(message)
+
+    outbox_with(started_app, Watching())
+
+    await comment(client, post["id"], reader)
+
+    assert seen_while_sending == [["sending"]]
+    assert await email_statuses(engine) == ["sent"]
+    assert len(inbox.messages) == 1
+
+
 async def test_a_mailer_that_always_fails_gives_up_and_the_comment_stands(
     *,
     client: AsyncClient,
