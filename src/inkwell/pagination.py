@@ -35,7 +35,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from sqlalchemy import ColumnElement, Select, bindparam, tuple_
+from sqlalchemy import BindParameter, ColumnElement, Integer, Select, bindparam, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from inkwell.errors import DomainError, ErrorCode
@@ -258,6 +258,14 @@ Column = ColumnElement[Any] | InstrumentedAttribute[Any]
 Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 
 
+def page_bound(name: str) -> BindParameter[int]:
+    """A LIMIT or OFFSET written into the statement's text at each run (`LIMIT 11`), not sent
+    as a parameter: each prepared page then reads the same rows from the same place at every
+    run, so PostgreSQL may keep its plan (a generic plan) instead of planning every run, and a
+    deep page never shares a statement, or a plan, with the first (bench/NOTES.md)."""
+    return bindparam(name, type_=Integer(), literal_execute=True)
+
+
 def keyset_page(
     query: Query,
     at: Column,
@@ -269,8 +277,8 @@ def keyset_page(
     """`query` in the order of (`at`, `id_`), newest first or oldest first; a page of it at
     `skip` (an OFFSET), or with `after` the rows past the position (`after_at`,
     `after_id`): a row-value comparison that the index on (`at`, `id_`) serves as a range,
-    however deep the position. `limit` is bound too: the caller asks for one row more than
-    the page, which says whether another page follows."""
+    however deep the position. `limit` is bound too (both are `page_bound`): the caller asks
+    for one row more than the page, which says whether another page follows."""
     order = (at.desc(), id_.desc()) if newest_first else (at, id_)
     query = query.order_by(*order)
     if after:
@@ -278,8 +286,8 @@ def keyset_page(
         bound = tuple_(bindparam("after_at", type_=at.type), bindparam("after_id", type_=id_.type))
         query = query.where(position < bound if newest_first else position > bound)
     else:
-        query = query.offset(bindparam("skip"))
-    return query.limit(bindparam("limit"))
+        query = query.offset(page_bound("skip"))
+    return query.limit(page_bound("limit"))
 
 
 def page_parameters(skip: int, limit: int, after: tuple[Any, ...] | None) -> dict[str, Any]:

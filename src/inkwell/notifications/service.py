@@ -38,6 +38,7 @@ from inkwell.comments.models import Comment
 from inkwell.db import Reader, UTCDateTime, utcnow
 from inkwell.notifications.models import EmailStatus, Kind, Notification, has_pending_email
 from inkwell.notifications.rows import CommentEmail, ListedNotification, NotificationListing
+from inkwell.pagination import page_bound
 from inkwell.posts.models import Post, post_path
 from inkwell.transactions import after_commit
 from inkwell.users.models import User, is_active, not_suspended
@@ -170,12 +171,12 @@ def _listing_statements(after: bool) -> tuple[Select[*tuple[Any, ...]], Select[A
         .outerjoin(Post, Post.id == Notification.post_id)
         .where(Notification.user_id == bindparam("user_id"), not_suspended)
         .order_by(Notification.id.desc())
-        .limit(bindparam("limit"))
+        .limit(page_bound("limit"))
     )
     if after:
         page = page.where(Notification.id < bindparam("after_id"))
     else:
-        page = page.offset(bindparam("skip"))
+        page = page.offset(page_bound("skip"))
     return page, select(total, unread)
 
 
