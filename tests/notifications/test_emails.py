@@ -428,14 +428,9 @@ async def test_a_slow_mailer_and_a_second_sender_at_once_send_exactly_one_email(
 
 
 async def test_an_email_is_marked_as_being_sent_while_its_mailer_sends_it(
-    *,
-    client: AsyncClient,
-    started_app: StartedApp,
-    inbox: Inbox,
-    reader: Account,
-    post: dict[str, object],
-    engine: AsyncEngine,
-) -> None:
+    *, client: AsyncClient, started_app: StartedApp, inbox: Inbox, reader: Account,
+    post: dict[str, object], engine: AsyncEngine,
+) -> None:  # fmt: skip
     """Claimed and committed before the send: no other sender takes it, and the sweep tells
     it from one never sent."""
     mailer = SmtpMailer(started_app.state["settings"])
