@@ -16,11 +16,13 @@ from typing import Any
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.auth.tokens import AccessTokens
 from inkwell.config import Settings
-from inkwell.db import Reader, create_sessionmaker, reads_through
+from inkwell.db import Reader, create_sessionmaker, reads_through, utcnow
+from inkwell.notifications.models import Notification
 from inkwell.posts import service as posts
 from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.posts.schemas import PostRead
@@ -50,7 +52,8 @@ class Account:
 
 
 class Factory:
-    """Inserts users and posts on the test's database, each in a transaction of its own."""
+    """Inserts users, posts and notifications on the test's database, each in a transaction
+    of its own."""
 
     def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
         self.settings = settings
@@ -124,3 +127,15 @@ class Factory:
     async def posts(self, author: User | Account | int, count: int) -> list[dict[str, object]]:
         """`count` posts by `author`, oldest first."""
         return [await self.post(author) for _ in range(count)]
+
+    async def follow_notifications(
+        self, user: User | Account | int, actor: User | Account | int, count: int
+    ) -> None:
+        """`count` notifications telling `user` that `actor` followed them, in one insert."""
+        user_id, actor_id = (who if isinstance(who, int) else who.id for who in (user, actor))
+        rows = [
+            {"user_id": user_id, "actor_id": actor_id, "kind": "follow", "created_at": utcnow()}
+            for _ in range(count)
+        ]
+        async with self._sessions.begin() as session:
+            await session.execute(insert(Notification), rows)

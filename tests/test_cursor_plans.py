@@ -6,12 +6,11 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import event, insert
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from inkwell.db import utcnow
-from inkwell.notifications.models import Notification
 from tests.conftest import Account, Api, StartedApp
+from tests.factories import Factory
 from tests.posts.test_listing_plans import posts_by_someone_else
 
 LISTINGS = {
@@ -22,18 +21,6 @@ LISTINGS = {
     "/api/posts/{post}/comments": "ix_comments_post_id_created_at_id",
     "/api/notifications": "ix_notifications_user_id_id",
 }
-
-
-async def someone_elses_notifications(engine: AsyncEngine, other: Account, actor: Account) -> None:
-    """Another user's notifications, older than the author's: walking every notification
-    by id to the author's is then the worse plan by the statistics, not a tie the planner
-    may break either way on a table of two rows."""
-    rows = [
-        {"user_id": other.id, "actor_id": actor.id, "kind": "follow", "created_at": utcnow()}
-        for _ in range(300)
-    ]
-    async with engine.begin() as connection:
-        await connection.execute(insert(Notification), rows)
 
 
 async def listing_statement(
@@ -79,10 +66,14 @@ async def test_a_page_after_a_cursor_walks_its_index_from_the_position(
     api: Api,
     author: Account,
     engine: AsyncEngine,
+    factory: Factory,
     path: str,
     index: str,
 ) -> None:
-    await someone_elses_notifications(engine, await posts_by_someone_else(api, engine), author)
+    # Another user's notifications, older than the author's: walking every notification by
+    # id to the author's is then the worse plan by the statistics, not a tie the planner may
+    # break either way on a table of two rows.
+    await factory.follow_notifications(await posts_by_someone_else(api, engine), author, 300)
     post = await api.post(author, tags=["python"])
     await api.post(author, tags=["python"], status="draft")
     await api.post(author, tags=["python"])

@@ -6,14 +6,11 @@ import re
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.auth.cookies import CSRF_COOKIE
-from inkwell.db import utcnow
-from inkwell.notifications.models import Notification
 from tests.conftest import Account, Api
 from tests.conversation import comment, follow
+from tests.factories import Factory
 from tests.web.test_pages import inline_code, sign_in
 
 SWITCHED_ON = re.compile(r'<input[^>]*id="email_notifications"[^>]*checked>')
@@ -66,14 +63,9 @@ async def test_no_badge_without_unread_notifications_nor_for_visitors(
 
 
 async def test_past_99_unread_the_badge_says_99_plus(
-    client: AsyncClient, author: Account, reader: Account, engine: AsyncEngine
+    client: AsyncClient, author: Account, reader: Account, factory: Factory
 ) -> None:
-    rows = [
-        {"user_id": author.id, "actor_id": reader.id, "kind": "follow", "created_at": utcnow()}
-        for _ in range(120)
-    ]
-    async with engine.begin() as connection:
-        await connection.execute(insert(Notification), rows)
+    await factory.follow_notifications(author, reader, 120)
     await sign_in(client, "author")
 
     assert badge((await client.get("/")).text) == "99+"
