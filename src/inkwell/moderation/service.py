@@ -8,7 +8,7 @@ recorded in the audit log in the transaction that does it."""
 
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -19,6 +19,7 @@ from inkwell.follows import service as follows
 from inkwell.moderation.models import SUMMARY_MAX_LENGTH, AuditEntry, Report
 from inkwell.moderation.rows import AuditRecord, OpenReport, TargetType
 from inkwell.notifications import service as notifications
+from inkwell.pagination import page_bound
 from inkwell.posts import service as posts
 from inkwell.posts.models import Post, is_published
 from inkwell.users import service as users
@@ -198,7 +199,7 @@ def _open_reports() -> Select[Any]:
         .join(author, author.id == func.coalesce(Comment.user_id, Post.user_id))
         .where(Report.resolved_at.is_(None))
         .order_by(Report.id)
-        .limit(bindparam("limit"))
+        .limit(page_bound("limit"))
     )
 
 
@@ -215,7 +216,7 @@ _AUDIT_LOG = (
         AuditEntry.created_at,
     )
     .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    .limit(bindparam("limit"))
+    .limit(page_bound("limit"))
 )
 
 

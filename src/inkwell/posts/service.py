@@ -34,7 +34,7 @@ from inkwell.errors import Conflict, ErrorCode, NotFound
 from inkwell.follows.columns import followed_by
 from inkwell.likes.columns import liked_by
 from inkwell.likes.models import Like
-from inkwell.pagination import keyset_page, page_parameters
+from inkwell.pagination import keyset_page, page_bound, page_parameters
 from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.posts.models import (
     DRAFT,
@@ -491,7 +491,7 @@ def _most_used(limit: Any) -> Select[str, int]:
 
 def _tags_statement() -> Select[str, int]:
     """list_tags' statement, built at first use like the listings' (not at import)."""
-    return _most_used(bindparam("limit"))
+    return _most_used(page_bound("limit"))
 
 
 # Not @cache: mutmut mutates no decorated function (make mutation).
@@ -513,7 +513,7 @@ def _popular_tags() -> Any:
     subquery the database runs once): `rank:posts:name` entries joined by TAG_SEPARATOR,
     ranked by the database in list_tags' order (its collation orders the names)."""
     rank = func.row_number().over(order_by=_MOST_USED_FIRST).label("rank")
-    ranked = _most_used(bindparam("tags_limit")).add_columns(rank).subquery()
+    ranked = _most_used(page_bound("tags_limit")).add_columns(rank).subquery()
     entry = (
         cast(ranked.c.rank, String) + ":" + cast(ranked.c.post_count, String) + ":" + ranked.c.name
     )

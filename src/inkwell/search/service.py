@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 
 from inkwell.db import Reader
+from inkwell.pagination import page_bound
 from inkwell.posts.models import Post, is_published
 from inkwell.posts.rows import ListedAuthor
 from inkwell.search.query import SearchQuery, looked_for, parse, to_fts5, to_tsquery
@@ -106,10 +107,10 @@ def _ranked_page(
     """`query` most relevant first, then newest, the id breaking ties: from `skip`, or
     `after` a position (rank, published_at or created_at, id) in that order. The count
     beside each row is taken beneath (a window of a subquery), so it counts every row."""
-    query = query.order_by(*(column.desc() for column in ranked)).limit(bindparam("limit"))
+    query = query.order_by(*(column.desc() for column in ranked)).limit(page_bound("limit"))
     if after:
         return query.where(_after(ranked, prefix))
-    return query.offset(bindparam("skip"))
+    return query.offset(page_bound("skip"))
 
 
 @cache
