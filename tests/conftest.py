@@ -359,7 +359,7 @@ def count_statements(started_app: StartedApp) -> Iterator[StatementCounter]:
 
 
 # What the posts service stores beside the content "c", for tests that insert posts directly.
-RENDERED = {"content_html": "<p>c</p>\n", "excerpt": "c"}
+RENDERED = {"content_html": "<p>c</p>\n", "excerpt": "c", "word_count": 1}
 
 
 class Api:

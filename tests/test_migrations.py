@@ -368,6 +368,44 @@ async def test_the_search_migration_indexes_the_existing_published_posts_and_the
     ]
 
 
+@pytest.fixture
+async def engine_before_word_counts(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database migrated to the revision before posts kept their word count, with posts
+    of 0 to 600 words: more than one batch of the migration's."""
+    async with migrated_to(empty_database_url, "0014") as engine:
+        async with engine.begin() as connection:
+            await add_writer(connection)
+            await connection.execute(
+                text(
+                    "INSERT INTO posts (title, content, content_html, excerpt, date_posted, "
+                    "updated_at, user_id, status, published_at, slug) VALUES ('t', :content, "
+                    "'', '', '2026-01-01', '2026-01-01', 1, 'published', '2026-01-01', 't')"
+                ),
+                [{"content": " word\n" * words} for words in range(601)],
+            )
+        yield engine
+
+
+async def test_the_word_count_migration_counts_every_existing_post(
+    engine_before_word_counts: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_word_counts)
+    async with engine_before_word_counts.connect() as connection:
+        counts = (await connection.scalars(text("SELECT word_count FROM posts ORDER BY id"))).all()
+    assert counts == list(range(601))
+
+
+async def test_going_below_the_word_count_migration_keeps_the_posts(
+    engine_before_word_counts: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_word_counts)
+    await downgrade_database(engine_before_word_counts, "0014")
+    async with engine_before_word_counts.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM posts")) == 601
+        columns = await connection.run_sync(lambda c: inspect(c).get_columns("posts"))
+    assert "word_count" not in {column["name"] for column in columns}
+
+
 async def test_two_processes_starting_on_a_new_sqlite_database_migrate_it_once(
     tmp_path: Path,
 ) -> None:

@@ -67,9 +67,9 @@ USER_COLUMNS = (
     "password_hash", "display_name", "bio", "created_at", "security_stamp", "post_count",
 )  # fmt: skip
 POST_COLUMNS = (
-    "id", "title", "subtitle", "content", "content_html", "excerpt", "date_posted",
-    "updated_at", "user_id", "status", "published_at", "slug", "search_tags", "like_count",
-    "comment_count",
+    "id", "title", "subtitle", "content", "content_html", "excerpt", "word_count",
+    "date_posted", "updated_at", "user_id", "status", "published_at", "slug", "search_tags",
+    "like_count", "comment_count",
 )  # fmt: skip
 POST_TAG_COLUMNS = ("post_id", "tag_id", "status", "published_at")
 LIKE_COLUMNS = ("user_id", "post_id", "created_at")
@@ -371,6 +371,7 @@ class _Rows:
                 content,
                 rendered.html,
                 rendered.excerpt,
+                rendered.word_count,
                 posted,
                 posted,
                 self.first_user + plan.authors[post],

@@ -16,9 +16,9 @@ from tests.factories import Factory
 
 WRITERS = 16
 INSERT = """
-    INSERT INTO posts (title, content, content_html, excerpt, date_posted, updated_at,
-                       user_id, status, published_at, slug)
-    VALUES ('t', 'c', '<p>c</p>', 'c', $1, $1, $2, 'published', $1, 't')
+    INSERT INTO posts (title, content, content_html, excerpt, word_count, date_posted,
+                       updated_at, user_id, status, published_at, slug)
+    VALUES ('t', 'c', '<p>c</p>', 'c', 1, $1, $1, $2, 'published', $1, 't')
 """
 
 

@@ -4,7 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from inkwell.posts.markdown import COMMENT, MarkdownRenderer, excerpt, highlight_stylesheet
+from inkwell.posts.markdown import (
+    COMMENT,
+    MarkdownRenderer,
+    excerpt,
+    highlight_stylesheet,
+    word_count,
+)
 
 STYLESHEET = Path(__file__).parents[2] / "src/inkwell/static/css/pygments.css"
 S3_MEDIA = "https://cdn.example.net/bucket/"
@@ -188,6 +194,15 @@ def test_comments_have_neither_headings_nor_pictures() -> None:
         f'<p># Not a heading</p>\n<p><a href="/media/posts/0123abcd.webp" {REL}>cat</a></p>\n'
     )
     assert comments.sanitize('<h2 id="section-x">x</h2><img src="/media/a.webp">') == "x"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("", 0), ("one", 1), ("  two\n\nwords\t", 2), ("# Title\n\n```\nx = 1\n```", 7)],
+)
+def test_the_word_count_is_of_the_text_as_written(text: str, words: int) -> None:
+    assert word_count(text) == words
+    assert MarkdownRenderer().render(text).word_count == words
 
 
 def test_the_excerpt_is_the_rendered_text_without_code() -> None:

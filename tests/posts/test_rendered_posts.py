@@ -18,29 +18,28 @@ MARKDOWN = (
 )
 HTML = MarkdownRenderer().render(MARKDOWN).html
 EXCERPT = "Hello Some bold text and a link. a b 1 2"
+# Counted as written, the fences and the table's pipes too (markdown.word_count).
+WORDS = 22
 
 
-async def stored(session: AsyncSession, post_id: object) -> tuple[str, str, str]:
-    row = (
-        await session.execute(
-            select(Post.content, Post.content_html, Post.excerpt).where(Post.id == post_id)
-        )
-    ).one()
-    return row.content, row.content_html, row.excerpt
+async def stored(session: AsyncSession, post_id: object) -> tuple[str, str, str, int]:
+    columns = (Post.content, Post.content_html, Post.excerpt, Post.word_count)
+    row = (await session.execute(select(*columns).where(Post.id == post_id))).one()
+    return row.content, row.content_html, row.excerpt, row.word_count
 
 
-async def test_a_new_post_is_stored_with_its_html_and_excerpt(
+async def test_a_new_post_is_stored_with_its_html_excerpt_and_word_count(
     api: Api, author: Account, session: AsyncSession
 ) -> None:
     post = await api.post(author, content=MARKDOWN)
     assert (post["content"], post["content_html"], post["excerpt"]) == (MARKDOWN, HTML, EXCERPT)
-    assert await stored(session, post["id"]) == (MARKDOWN, HTML, EXCERPT)
+    assert await stored(session, post["id"]) == (MARKDOWN, HTML, EXCERPT, WORDS)
     assert '<pre class="highlight"><code><span class="nb">print</span>' in HTML
     assert '<a href="https://example.com" rel="nofollow ugc noopener">a link</a>' in HTML
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH"])
-async def test_changing_the_content_renders_it_again(
+async def test_changing_the_content_renders_and_counts_it_again(
     client: AsyncClient, api: Api, author: Account, session: AsyncSession, method: str
 ) -> None:
     post = await api.post(author, content="old *words*")
@@ -52,7 +51,7 @@ async def test_changing_the_content_renders_it_again(
     )
     assert response.status_code == 200, response.text
     assert (response.json()["content_html"], response.json()["excerpt"]) == (HTML, EXCERPT)
-    assert await stored(session, post["id"]) == (MARKDOWN, HTML, EXCERPT)
+    assert await stored(session, post["id"]) == (MARKDOWN, HTML, EXCERPT, WORDS)
 
 
 async def test_changing_only_the_title_keeps_the_rendered_content(
@@ -63,7 +62,7 @@ async def test_changing_only_the_title_keeps_the_rendered_content(
         f"/api/posts/{post['id']}", json={"title": "New"}, headers=author.headers
     )
     assert response.status_code == 200
-    assert await stored(session, post["id"]) == (MARKDOWN, HTML, EXCERPT)
+    assert await stored(session, post["id"]) == (MARKDOWN, HTML, EXCERPT, WORDS)
 
 
 async def test_listings_carry_the_content_its_html_and_its_excerpt(

@@ -356,8 +356,9 @@ def a_post_by(author: User) -> ListedPost:
     }
     return {
         "id": 3, "title": "Mine", "content": "Words", "content_html": "<p>Words</p>\n",
-        "excerpt": "Words", "date_posted": now, "updated_at": now, "user_id": author.id,
-        "status": "published", "published_at": now, "slug": "mine", "tags": [],
+        "excerpt": "Words", "word_count": 1, "date_posted": now, "updated_at": now,
+        "user_id": author.id, "status": "published", "published_at": now, "slug": "mine",
+        "tags": [],
         "author": byline, "like_count": 0, "comment_count": 0, "liked": False,
     }  # fmt: skip
 

@@ -80,6 +80,7 @@ COMMENT = Profile(headings=False, images=False)
 class Rendered:
     html: str
     excerpt: str
+    word_count: int
 
 
 def highlight_stylesheet() -> str:
@@ -128,7 +129,7 @@ class MarkdownRenderer:
         env: dict[str, Any] = {}
         tokens = self._parser.parse(source, env)
         made = self._parser.renderer.render(tokens, self._parser.options, env)
-        return Rendered(self.sanitize(made), excerpt(_plain_text(tokens)))
+        return Rendered(self.sanitize(made), excerpt(_plain_text(tokens)), word_count(source))
 
     def sanitize(self, made: str) -> str:
         """The allowlist alone: what remains of any HTML, whoever made it."""
@@ -159,6 +160,12 @@ def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
         return text
     cut = text[: length + 1].rsplit(" ", 1)[0] if " " in text[:length] else text[:length]
     return cut.rstrip(" ,;:.-\u2013\u2014") + "…"
+
+
+def word_count(source: str) -> int:
+    """The words of the text as written, code and addresses included: what its reading time
+    is worked out from, here as in the pages' script (load-more.js) from the API's `content`."""
+    return len(source.split())
 
 
 def slug(text: str) -> str:

@@ -72,6 +72,8 @@ class Post(Base):
     # Rendered from `content` when it is written (posts.markdown), so reads never parse it.
     content_html: Mapped[str] = mapped_column(Text)
     excerpt: Mapped[str] = mapped_column(Text)
+    # So is its length: a listing's cards show the reading time without reading `content`.
+    word_count: Mapped[int]
     date_posted: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

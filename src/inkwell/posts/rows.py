@@ -35,6 +35,7 @@ class ListedPost(TypedDict):
     status: str
     published_at: datetime | None
     slug: str
+    word_count: int
     tags: list[str]
     author: ListedAuthor
     # Conversation: the counts the database keeps, and whether the reader likes it (always

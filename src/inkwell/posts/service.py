@@ -139,6 +139,7 @@ def listed_columns(
         Post.status,
         Post.published_at,
         Post.slug,
+        Post.word_count,
         _tag_names().label("tags"),
         User.username,
         User.image_file,
@@ -154,7 +155,7 @@ def listed_columns(
 
 # The columns every listed row starts with (listed_columns), before the bodies and the
 # author's profile, when the statement selects them.
-_COMMON = 17
+_COMMON = 18
 # A listed row made a ListedPost.
 Shape = Callable[[Sequence[Any]], ListedPost]
 
@@ -167,8 +168,8 @@ def _shape_of(bodies: bool, profiles: bool) -> Shape:
 
     def listed(row: Sequence[Any]) -> ListedPost:
         (post_id, title, subtitle, excerpt, date_posted, updated_at, user_id, status) = row[:8]
-        (published_at, slug, tags, username, image_file, display_name) = row[8:14]
-        like_count, comment_count, liked = row[14:_COMMON]
+        (published_at, slug, word_count, tags, username, image_file, display_name) = row[8:15]
+        like_count, comment_count, liked = row[15:_COMMON]
         author: ListedAuthor = {
             "id": user_id,
             "username": username,
@@ -188,6 +189,7 @@ def _shape_of(bodies: bool, profiles: bool) -> Shape:
             "status": status,
             "published_at": published_at,
             "slug": slug,
+            "word_count": word_count,
             "tags": sorted(tags.split(TAG_SEPARATOR)) if tags else [],
             "author": author,
             "like_count": like_count,
@@ -652,6 +654,7 @@ async def _write_content(post: Post, content: str, markdown: MarkdownRenderer) -
     """The source and what it renders to, stored together: reads never parse Markdown."""
     rendered = await markdown.render_in_thread(content)
     post.content, post.content_html, post.excerpt = content, rendered.html, rendered.excerpt
+    post.word_count = rendered.word_count
 
 
 async def delete_post(session: AsyncSession, post: Post) -> None:

@@ -49,7 +49,7 @@ def _card(post: ListedPost) -> Card:
         author_address=author_path(author["username"]),
         avatar=picture_path(author["image_file"]),
         when=post["published_at"] or post["updated_at"],
-        reading_time=reading_time(post["content"]),
+        reading_time=reading_time(post["word_count"]),
         like_count=post["like_count"],
         comment_count=post["comment_count"],
         liked=post["liked"],

@@ -64,6 +64,7 @@ async def home(request: Request, viewer: Viewer, reader: DbReader, page: PageQue
         skip=page.skip,
         limit=page.limit,
         viewer_id=viewer_id,
+        bodies=False,
         after=page.after(name, TIME_AND_ID),
         popular_tags=HOME_TAGS,
     )
@@ -87,7 +88,9 @@ async def following(
         return sign_in_first(request)
     name = feed_listing(viewer.id)
     after = page.after(name, TIME_AND_ID)
-    found = await feeds.list_feed(reader, viewer.id, skip=page.skip, limit=page.limit, after=after)
+    found = await feeds.list_feed(
+        reader, viewer.id, skip=page.skip, limit=page.limit, bodies=False, after=after
+    )
     context = {
         "page": found,
         "cards": cards(found.posts),
@@ -122,6 +125,7 @@ async def drafts(
         limit=page.limit,
         author_id=viewer.id,
         drafts=True,
+        bodies=False,
         after=page.after(name, TIME_AND_ID),
     )
     context = {
@@ -228,6 +232,7 @@ async def tag_page(
         limit=page.limit,
         tag=name,
         viewer_id=viewer_id,
+        bodies=False,
         after=page.after(listing, TIME_AND_ID),
     )
     if found.total == 0:

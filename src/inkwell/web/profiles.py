@@ -49,6 +49,7 @@ async def author_page(
         limit=page.limit,
         author_id=author.id,
         viewer_id=viewer_id,
+        bodies=False,
         after=page.after(name, TIME_AND_ID),
     )
     context = {

@@ -78,9 +78,9 @@ def _ago(count: int, unit: str) -> str:
     return f"{count} {unit}{'' if count == 1 else 's'} ago"
 
 
-def reading_time(text: str) -> str:
-    """'4 min read', from the word count; a few words are still a minute's reading."""
-    return f"{max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))} min read"
+def reading_time(word_count: int) -> str:
+    """'4 min read', from the post's word count; a few words are still a minute's reading."""
+    return f"{max(1, math.ceil(word_count / WORDS_PER_MINUTE))} min read"
 
 
 # A web address in plain text: http(s) only (no `javascript:`), up to white space or a
