@@ -5,6 +5,7 @@ py-spy profile.
     .venv/bin/python -m bench.profile "raw ceiling" /api/posts --connections 256
     .venv/bin/python -m bench.profile "Inkwell PG" / --py-spy profile.txt
     .venv/bin/python -m bench.profile "Inkwell PG" /api/posts --calls
+    .venv/bin/python -m bench.profile "Inkwell SQLite" /api/posts --sqlite /tmp/bench.db
 
 The app names are the report's; the database is the PostgreSQL one `make bench` seeded last. On a
 machine shared with wrk and PostgreSQL, requests per second swing from run to run; the
@@ -43,6 +44,7 @@ from bench.runner import (
     free_port,
     running,
     seconds,
+    seed,
     servers,
     uvicorn_command,
     wrk,
@@ -88,14 +90,19 @@ def postgres_cpu_seconds(server_pid: int, port: int) -> dict[int, float]:
     return backends
 
 
-# The SQLite file `make bench` seeds is gone when it ends; only the PostgreSQL apps remain.
+# The SQLite file `make bench` seeds is gone when it ends: "Inkwell SQLite" needs `--sqlite`.
 NO_SQLITE = "sqlite+aiosqlite:///:memory:"
 
 
-def find_server(app: str, settings: Settings) -> Server:
+def find_server(app: str, settings: Settings, sqlite: Path | None = None) -> Server:
+    """The report's server of `app`; SQLite's on the file `sqlite`, seeded as `make bench`
+    seeds it the first time."""
+    sqlite_url = NO_SQLITE if sqlite is None else f"sqlite+aiosqlite:///{sqlite.resolve()}"
+    if sqlite is not None and not sqlite.exists():
+        seed(sqlite_url)
     candidates = {
         load.app: server
-        for server in servers(settings.postgres, NO_SQLITE, upstream="", post_page="/")
+        for server in servers(settings.postgres, sqlite_url, upstream="", post_page="/")
         if server.scenario == POSTS_SCENARIO and server.env.get("DATABASE_URL") != NO_SQLITE
         for load in server.loads
     }
@@ -184,13 +191,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--duration", default="8s")
     parser.add_argument("--py-spy", metavar="FILE", help="also record a py-spy profile")
+    parser.add_argument(
+        "--sqlite", metavar="FILE", type=Path, help="Inkwell SQLite's database (seeded if new)"
+    )
     parser.add_argument("--calls", action="store_true", help="count Python calls instead")
     parser.add_argument(
         "--in-process", action="store_true", help="time CPU per request in-process instead"
     )
     arguments = parser.parse_args(argv)
     settings = Settings.from_environment()
-    server = find_server(arguments.app, settings)
+    server = find_server(arguments.app, settings, arguments.sqlite)
     if arguments.calls:
         os.environ.update(server.env)
         calls = asyncio.run(_calls_per_request(server.factory, arguments.path))
