@@ -27,6 +27,11 @@ from inkwell.notifications.config import NotificationSettings
 from inkwell.operations.config import OperationsSettings
 
 SECRET_KEY_MIN_LENGTH = 32
+# SQLite's reads, whatever DATABASE_CONNECTIONS allows: aiosqlite runs each connection on a
+# thread of its own, and the threads take turns with the event loop on the GIL, so beyond
+# two, more reading threads only contend (bench/NOTES.md, 2026-12-01: a listing at 466-542
+# req/s on 20 of them, 681-698 on 2 or 1).
+SQLITE_READ_CONNECTIONS = 2
 
 
 class DatabaseSettings(BaseModel):
@@ -72,7 +77,8 @@ class DatabaseSettings(BaseModel):
 
     @property
     def read_connections(self) -> int:
-        return self.database_connections - self.write_connections
+        readers = self.database_connections - self.write_connections
+        return min(readers, SQLITE_READ_CONNECTIONS) if self.is_sqlite else readers
 
     @property
     def is_sqlite(self) -> bool:
