@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.type_api import _ResultProcessorType
 
+from inkwell import sqlite
 from inkwell.config import DatabaseSettings
 
 NAMING_CONVENTION = {
@@ -90,9 +91,11 @@ def create_engine(settings: DatabaseSettings, *, autocommit: bool = False) -> As
             "server_settings": _postgresql_settings(settings, reads_only=autocommit),
         }
         return create_async_engine(settings.database, connect_args=connect_args, **options)
+    # One trip to the connection's thread a statement, not aiosqlite's four (inkwell.sqlite).
+    timeout = settings.sqlite_busy_timeout_ms / 1000
     engine = create_async_engine(
         settings.database,
-        connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+        async_creator=sqlite.connector(settings.database, timeout=timeout),
         **options,
     )
     _configure_sqlite(engine, settings.sqlite_busy_timeout_ms)
