@@ -77,6 +77,7 @@ SEARCH_PATH = "/api/search?q=query+table"
 INKWELL_SEARCH = "Inkwell PG search"
 INKWELL_LISTING = "Inkwell PG listing"
 INKWELL = "Inkwell PG"
+INKWELL_SQLITE = "Inkwell SQLite"
 HOME = "Inkwell home /"
 CACHE_SCENARIO = "cached read path"
 HOME_ANONYMOUS = "Inkwell home / anonymous (cached)"
@@ -98,6 +99,7 @@ TARGETS = (
     Target("home page >= 70% of Inkwell's JSON @64", POSTS_SCENARIO, HOME, INKWELL, 64, 0.7),
     Target("Conduit >= 0.9x Inkwell's JSON @64", POSTS_SCENARIO, CONDUIT, INKWELL, 64, 0.9),
     Target("Conduit >= 0.9x Inkwell's JSON @256", POSTS_SCENARIO, CONDUIT, INKWELL, 256, 0.9),
+    Target("SQLite >= 0.7x PostgreSQL @64", POSTS_SCENARIO, INKWELL_SQLITE, INKWELL, 64, 0.7),
     Target("anonymous home page >= 0.6x hello @64", CACHE_SCENARIO, HOME_ANONYMOUS, HELLO, 64, 0.6),
     Target(
         "anonymous first API page >= 0.6x hello @64", CACHE_SCENARIO, API_ANONYMOUS, HELLO, 64, 0.6
@@ -451,7 +453,7 @@ def servers(postgres: URL, sqlite_url: str, upstream: str, post_page: str) -> li
         Server(
             POSTS_SCENARIO,
             "inkwell.cli:served_app",
-            (Load("Inkwell SQLite", "/api/posts"),),
+            (Load(INKWELL_SQLITE, "/api/posts"),),
             inkwell_pg | {"DATABASE_URL": sqlite_url},
         ),
         Server(
