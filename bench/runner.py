@@ -39,9 +39,11 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import URL, make_url
 
+from bench.apps.timed import LATENCY_PATH
 from bench.report import (
     RAW_CEILING,
     Result,
+    TailTarget,
     Target,
     errors_line,
     load_results,
@@ -78,6 +80,8 @@ INKWELL_SEARCH = "Inkwell PG search"
 INKWELL_LISTING = "Inkwell PG listing"
 INKWELL = "Inkwell PG"
 INKWELL_SQLITE = "Inkwell SQLite"
+# What every server runs: the app of its Server, timed (bench.apps.timed).
+TIMED_APP = "bench.apps.timed:create_app"
 HOME = "Inkwell home /"
 CACHE_SCENARIO = "cached read path"
 HOME_ANONYMOUS = "Inkwell home / anonymous (cached)"
@@ -106,6 +110,10 @@ TARGETS = (
     ),
     Target("slow I/O: Inkwell PG >= 5x sync @256", SLOW_SCENARIO, INKWELL, SYNC, 256, 5),
     Target("slow I/O: tutorial async >= 5x sync @256", SLOW_SCENARIO, TUTORIAL, SYNC, 256, 5),
+    TailTarget("listing p99 <= 3x p50 @256, in the app", POSTS_SCENARIO, INKWELL, 256, 3, True),
+    TailTarget("listing p99 <= 3x p50 @256, as wrk saw it", POSTS_SCENARIO, INKWELL, 256, 3, False),
+    TailTarget("home page p99 <= 3x p50 @256, in the app", POSTS_SCENARIO, HOME, 256, 3, True),
+    TailTarget("home page p99 <= 3x p50 @256, as wrk saw it", POSTS_SCENARIO, HOME, 256, 3, False),
 )
 
 
@@ -379,6 +387,15 @@ def signed_in_headers(port: int, postgres: URL) -> list[str]:
     return [f"Authorization: Bearer {token}"]
 
 
+def app_latency(port: int) -> dict[str, float]:
+    """The requests the app timed since it was last asked, and their p50 and p99 in ms
+    (bench.apps.timed); asking starts afresh."""
+    url = f"http://127.0.0.1:{port}{LATENCY_PATH}"
+    with urllib.request.urlopen(url, timeout=READY_TIMEOUT_SECONDS) as response:
+        figures: dict[str, float] = json.loads(response.read())
+        return figures
+
+
 def measure(server: Server, settings: Settings) -> list[Result]:
     loads = [load for load in server.loads if not settings.only or load.app in settings.only]
     if not loads:
@@ -386,7 +403,8 @@ def measure(server: Server, settings: Settings) -> list[Result]:
     port = free_port()
     results = []
     print(f"== {server.scenario}: {', '.join(load.app for load in loads)}", flush=True)
-    with running(uvicorn_command(server.factory, port), server.env) as process:
+    timed = server.env | {"BENCH_TIMED_APP": server.factory}
+    with running(uvicorn_command(TIMED_APP, port), timed) as process:
         for load in loads:
             url = f"http://127.0.0.1:{port}{load.path}"
             problem = check_document(load.path, *first_answer(url, process))
@@ -403,8 +421,10 @@ def measure(server: Server, settings: Settings) -> list[Result]:
             wrk(url, min(settings.connections), settings.warmup, headers)
             for connections in settings.connections:
                 settle(url, process)
+                app_latency(port)
                 with peak_rss(process.pid) as peak:
                     figures = parse_wrk_output(wrk(url, connections, settings.duration, headers))
+                timed_by_app = app_latency(port)
                 result = Result(
                     scenario=server.scenario,
                     app=load.app,
@@ -415,10 +435,13 @@ def measure(server: Server, settings: Settings) -> list[Result]:
                     errors=figures.errors,
                     peak_rss_mib=peak[0],
                     timeouts=figures.timeouts,
+                    app_p50_ms=timed_by_app["p50_ms"],
+                    app_p99_ms=timed_by_app["p99_ms"],
                 )
                 print(
                     f"   {load.app} @{connections}: {result.requests_per_second:,.0f} req/s, "
-                    f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, "
+                    f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms (in the app "
+                    f"{result.app_p50_ms:.1f}, {result.app_p99_ms:.1f}), "
                     f"{result.errors} errors, {result.peak_rss_mib:.0f} MiB",
                     flush=True,
                 )
@@ -541,7 +564,8 @@ def write_report(results: Sequence[Result], settings: Settings) -> Path:
         f"{settings.warmup} warm-up; {USERS} users and {POSTS:,} posts; every server is uvicorn "
         f"with uvloop, httptools, one worker and no access log. The slow-I/O scenario awaits a "
         f"50 ms call to a local stub before each request. Errors are HTTP >= 400, socket "
-        f"errors and timeouts (> {WRK_TIMEOUT}).\n\n"
+        f"errors and timeouts (> {WRK_TIMEOUT}). The in-app latencies are each app's own "
+        f"timing of the same requests (bench/apps/timed.py), without the wait outside it.\n\n"
         f"What the profiler found and what was changed: [bench/NOTES.md](../NOTES.md).\n\n"
         f"![throughput and p99 latency against concurrency](benchmark.png)\n\n"
         f"## Targets\n\n{targets_table(results, TARGETS)}\n"

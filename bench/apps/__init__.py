@@ -4,9 +4,18 @@ Each is served by uvicorn as a factory (`module:create_app`) and reads the datab
 serves from BENCH_DATABASE_URL, a plain `postgresql://` URL that each one gives its own driver.
 """
 
+import importlib
 import os
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 from sqlalchemy.engine import URL, make_url
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # The same pool for every app that has one: Inkwell's defaults. No overflow: overflow
 # connections are opened and closed per checkout, so under load they would measure
@@ -22,3 +31,11 @@ def database_url(driver: str) -> URL:
 def upstream_url() -> str | None:
     """Set in the slow-I/O scenario: the stub every request waits on (see bench.apps.upstream)."""
     return os.environ.get("BENCH_UPSTREAM_URL")
+
+
+def app_named_by(variable: str) -> ASGIApp:
+    """The app built by the factory that the environment `variable` names (`module:factory`):
+    how a wrapper (bench.apps.upstream, bench.apps.timed) serves the app inside it."""
+    module_name, factory_name = os.environ[variable].split(":")
+    app: ASGIApp = getattr(importlib.import_module(module_name), factory_name)()
+    return app

@@ -8,27 +8,18 @@ itself, blocking, as sync code would (see bench.apps.sync_app).
 """
 
 import asyncio
-import importlib
-import os
 import sys
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, cast
+from typing import cast
 
 import aiohttp
 import uvloop
 
-from bench.apps import upstream_url
+from bench.apps import ASGIApp, Receive, Scope, Send, app_named_by, upstream_url
 
 DELAY_SECONDS = 0.05
 RESPONSE = (
     b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}'
 )
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class _DelayedAnswers(asyncio.Protocol):
@@ -92,12 +83,10 @@ class AwaitUpstream:
 
 def create_app() -> AwaitUpstream:
     """Serves the app factory named by BENCH_WRAPPED_APP (`module:factory`) behind the stub."""
-    module_name, factory_name = os.environ["BENCH_WRAPPED_APP"].split(":")
-    factory = getattr(importlib.import_module(module_name), factory_name)
     url = upstream_url()
     if url is None:
         raise RuntimeError("BENCH_UPSTREAM_URL is not set")
-    return AwaitUpstream(factory(), url)
+    return AwaitUpstream(app_named_by("BENCH_WRAPPED_APP"), url)
 
 
 if __name__ == "__main__":
