@@ -175,6 +175,28 @@ def test_every_id_a_user_can_have_is_read_back_from_a_token(user_id: int) -> Non
     assert local_tokens().read(token) == AccessClaims(user_id=user_id, security_stamp="a stamp")
 
 
+def test_a_cookies_token_is_read_back_with_its_user_stamp_and_session() -> None:
+    claims = AccessClaims(user_id=7, security_stamp="a stamp", session_id="a session")
+    token = local_tokens().issue_in_session(claims)
+
+    assert local_tokens().read(token) == claims
+    assert jwt.decode(token, options={"verify_signature": False}) | {"iat": 0, "exp": 0} == {
+        "sub": "7",
+        "aud": AUDIENCE,
+        "iat": 0,
+        "exp": 0,
+        "typ": "access",
+        "stp": "a stamp",
+        "sid": "a session",
+    }
+
+
+@pytest.mark.parametrize("session", [7, ["a session"], {"id": "a session"}])
+def test_a_token_whose_session_is_not_a_string_is_refused(session: object) -> None:
+    with pytest.raises(Unauthorized, match="Invalid or expired token"):
+        local_tokens().read(forge(7, stp="a stamp", sid=session))
+
+
 @pytest.mark.parametrize(
     "subject",
     ["0", str(MAX_ID + 1), "-1", "\N{FULLWIDTH DIGIT ONE}"],
