@@ -150,6 +150,7 @@ def many_posts(author_id: int, count: int) -> Insert:
         "content": literal("c"),
         "content_html": literal(RENDERED["content_html"]),
         "excerpt": literal(RENDERED["excerpt"]),
+        "word_count": literal(RENDERED["word_count"]),
         "user_id": literal(author_id),
         "status": literal("published"),
         "date_posted": when,
