@@ -1,8 +1,8 @@
 """`make bench`: seed the databases, then serve and load every app in turn, then report.
 
-Every server is started the same way (uvicorn, uvloop, httptools, one worker, access log
-off) on a free port of 127.0.0.1, warmed, then loaded by wrk at each concurrency for a fixed
-duration. Settings come from the environment:
+Every server is started the same way (uvicorn, the event loop `inkwell serve` runs, httptools,
+one worker, access log off) on a free port of 127.0.0.1, warmed, then loaded by wrk at each
+concurrency for a fixed duration. Settings come from the environment:
 
     BENCH_DURATION     wrk duration of each measured run (default 20s; 2s for a smoke run)
     BENCH_WARMUP       wrk duration of the warm-up before an app's runs (default 5s)
@@ -10,6 +10,7 @@ duration. Settings come from the environment:
     BENCH_POSTGRES_URL the database to create afresh and seed
                        (default postgresql://postgres@127.0.0.1:5432/inkwell_bench)
     BENCH_ONLY         comma-separated app names to run, e.g. "Inkwell PG,raw ceiling"
+    BENCH_LOOP         uvicorn's event loop for every server (default: `inkwell serve`'s)
     BENCH_DATASET      `10k` (default: 100 users, 10,000 posts) or `1m` (100,000 users,
                        1,000,000 posts; seeding takes minutes on PostgreSQL, longer on SQLite)
 """
@@ -53,6 +54,7 @@ from bench.report import (
     save_results,
     targets_table,
 )
+from inkwell.cli import EVENT_LOOP
 from inkwell.seed import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +84,7 @@ INKWELL = "Inkwell PG"
 INKWELL_SQLITE = "Inkwell SQLite"
 # What every server runs: the app of its Server, timed (bench.apps.timed).
 TIMED_APP = "bench.apps.timed:create_app"
+LOOP = os.environ.get("BENCH_LOOP") or EVENT_LOOP
 HOME = "Inkwell home /"
 CACHE_SCENARIO = "cached read path"
 HOME_ANONYMOUS = "Inkwell home / anonymous (cached)"
@@ -258,7 +261,7 @@ def uvicorn_command(factory: str, port: int) -> list[str]:
         "--factory",
         "--host=127.0.0.1",
         f"--port={port}",
-        "--loop=uvloop",
+        f"--loop={LOOP}",
         "--http=httptools",
         "--workers=1",
         "--no-access-log",
@@ -562,10 +565,11 @@ def write_report(results: Sequence[Result], settings: Settings) -> Path:
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` on {os.cpu_count()} cores "
         f"({cpu}), Python {platform.python_version()}; wrk for {settings.duration} per run after a "
         f"{settings.warmup} warm-up; {USERS} users and {POSTS:,} posts; every server is uvicorn "
-        f"with uvloop, httptools, one worker and no access log. The slow-I/O scenario awaits a "
-        f"50 ms call to a local stub before each request. Errors are HTTP >= 400, socket "
-        f"errors and timeouts (> {WRK_TIMEOUT}). The in-app latencies are each app's own "
-        f"timing of the same requests (bench/apps/timed.py), without the wait outside it.\n\n"
+        f"with the {LOOP} event loop, httptools, one worker and no access log. The slow-I/O "
+        f"scenario awaits a 50 ms call to a local stub before each request. Errors are HTTP "
+        f">= 400, socket errors and timeouts (> {WRK_TIMEOUT}). The in-app latencies are each "
+        f"app's own timing of the same requests (bench/apps/timed.py), without the wait outside "
+        f"it.\n\n"
         f"What the profiler found and what was changed: [bench/NOTES.md](../NOTES.md).\n\n"
         f"![throughput and p99 latency against concurrency](benchmark.png)\n\n"
         f"## Targets\n\n{targets_table(results, TARGETS)}\n"

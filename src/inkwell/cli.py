@@ -31,6 +31,11 @@ from inkwell.users.models import ADMIN, USER
 
 YOUNG_GENERATION_THRESHOLD = 10_000
 
+# uvloop's libuv (1.45 on) accepts one connection per turn of the loop, and a turn under load
+# is every ready request's work: a burst of new connections waited seconds to be accepted
+# (bench/NOTES.md, "the tail"). asyncio accepts up to the backlog at once, as fast here.
+EVENT_LOOP = "asyncio"
+
 app = typer.Typer(help="Inkwell, an async blog platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -74,7 +79,7 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Restart on code changes")] = False,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
 ) -> None:
-    """Serve the app with uvicorn, uvloop and httptools.
+    """Serve the app with uvicorn, asyncio's event loop and httptools.
 
     On SIGTERM uvicorn stops accepting, lets in-flight requests finish (up to 30 s), then
     runs the lifespan's shutdown, which closes the database pool.
@@ -98,7 +103,7 @@ def serve(
         port=port,
         reload=reload,
         workers=None if reload else workers,
-        loop="uvloop",
+        loop=EVENT_LOOP,
         http="httptools",
         # The app applies the trusted proxies' headers itself (TRUSTED_PROXIES).
         proxy_headers=False,
