@@ -66,6 +66,8 @@ TARGETS = (
             "tests/auth/test_session_pages.py",
             "tests/notifications/test_pages.py",
             "tests/conduit/test_users.py",
+            # Who reads a listing (_viewer_id): by bearer token, cookie, or no longer valid.
+            "tests/likes/test_likes_api.py",
         ),
     ),
     Target(
