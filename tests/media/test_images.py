@@ -1,7 +1,7 @@
 """The picture processor on its own, without the app or a database: what it makes of an
 upload (a square WebP of PROFILE_IMAGE_SIZE, upright, transparency kept, metadata dropped),
 what it refuses and when (fakes and oversized images before taking a decoder's place), and
-how it decodes (on a few low-priority threads of its own, behind a bounded queue)."""
+how it decodes (on a few threads of its own, behind a bounded queue)."""
 
 import asyncio
 import io
@@ -17,7 +17,6 @@ from starlette.datastructures import Headers, UploadFile
 
 from inkwell.config import Settings
 from inkwell.media.images import (
-    DECODER_NICENESS,
     InvalidUpload,
     PictureProcessor,
     PictureProcessorBusy,
@@ -411,25 +410,13 @@ async def test_pictures_are_decoded_on_threads_named_picture(
     assert name.startswith("picture")
 
 
-async def test_pictures_are_decoded_at_a_lower_cpu_priority_than_requests(
+async def test_pictures_are_decoded_at_the_priority_of_the_requests(
     processor: PictureProcessor, decoder_threads: DecoderThreads
 ) -> None:
-    """A thread may always lower its own priority, not raise it back: from a process already
-    nicer than DECODER_NICENESS, the decoders keep the process's."""
+    """Never nicer: a decoder preempted while it holds the GIL would hold the event loop
+    until the scheduler ran it again, and a nicer thread waits longer for that."""
     await processor.profile_picture(upload_of(image_file()))
-    own = os.getpriority(os.PRIO_PROCESS, 0)
-    assert decoder_threads.niceness == {max(own, DECODER_NICENESS)}
-
-
-async def test_where_the_system_refuses_a_lower_priority_pictures_are_decoded_all_the_same(
-    processor_with: Processors, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def refuse(*_: object) -> None:
-        raise PermissionError(1, "Operation not permitted")
-
-    monkeypatch.setattr(os, "setpriority", refuse)
-    processor = processor_with()
-    assert decode(await processor.profile_picture(upload_of(image_file()))).size == (300, 300)
+    assert decoder_threads.niceness == {os.getpriority(os.PRIO_PROCESS, 0)}
 
 
 @pytest.fixture

@@ -4,11 +4,9 @@ front of them, and trusts only the file's bytes, never its name."""
 
 import asyncio
 import io
-import os
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO, Self
 
@@ -31,8 +29,6 @@ UNSPECIFIC_TYPES = frozenset({None, "", "application/octet-stream"})
 OUTPUT_CONTENT_TYPE = "image/webp"
 OUTPUT_EXTENSION = "webp"
 WEBP_QUALITY = 85
-# Decoders run this much nicer than the event loop (0 to 19: lowest priority).
-DECODER_NICENESS = 10
 
 
 class InvalidUpload(DomainError):
@@ -89,8 +85,13 @@ _Shape = _Square | _AtMostWide
 
 
 class PictureProcessor:
-    """Decodes on `concurrency` threads of its own, at a lower CPU priority than the event
-    loop's: when uploads pile up, they wait for the CPU rather than the pages."""
+    """Decodes on `concurrency` threads of its own, at the event loop's own CPU priority.
+
+    Not lower: a decoder shares the GIL with the loop, and a low-priority thread preempted
+    while it holds the GIL leaves the loop waiting until the scheduler runs it again. On a
+    busy machine, decoders at nice 10 held the loop up to 0.4 s, at nice 0 up to 0.1 s
+    (bench/NOTES.md, "2026-12-01, fourth"). What keeps pages answering is that few decode at
+    once, behind a short queue."""
 
     def __init__(
         self,
@@ -106,9 +107,7 @@ class PictureProcessor:
         self.max_side = max_side
         self._square = _Square(size)
         self._post_shape = _AtMostWide(post_width)
-        self._decoders = ThreadPoolExecutor(
-            concurrency, thread_name_prefix="picture", initializer=_yield_cpu_to_requests
-        )
+        self._decoders = ThreadPoolExecutor(concurrency, thread_name_prefix="picture")
         self._admission_limit = concurrency + queue
         self._admitted = 0
 
@@ -223,13 +222,6 @@ def _upright(image: Image.Image) -> Image.Image:
     """RGB, or RGBA with transparency; converted only when needed: a copy costs a whole image."""
     mode = "RGBA" if image.has_transparency_data else "RGB"
     return image if image.mode == mode else image.convert(mode)
-
-
-def _yield_cpu_to_requests() -> None:
-    """Lowers the decoding thread's priority (Linux keeps a nice value per thread). Where
-    the system refuses, decoding keeps the usual priority."""
-    with suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), DECODER_NICENESS)
 
 
 def _looks_like_a_path(filename: str | None) -> bool:
