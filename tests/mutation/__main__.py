@@ -133,6 +133,7 @@ TARGETS = (
             "tests/follows/test_follows_api.py",
             "tests/notifications/test_who_is_notified.py",
             "tests/moderation/test_suspension.py",  # count_follows: a suspension's recount
+            "tests/moderation/test_suspension_locks.py",  # count_follows: its locks
         ),
     ),
     Target(
