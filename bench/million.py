@@ -8,12 +8,15 @@ CPU time per request (utime + stime from /proc), the figure that compares a deep
 the first (throughput on two cores shared with wrk and PostgreSQL swings more). The paths:
 the first page of `/api/posts` and the page after its 500,000th post (by cursor), the
 busiest author's first and last pages, a tag's first page, a search, the home page anonymous
-(from the cache) and signed in (rendered), the first API page anonymous, and hello-world.
+(from the cache) and signed in (rendered), the first API page anonymous, and hello-world;
+then post pages picked at random among more than the anonymous cache holds, with the cache
+off and at two sizes (the peak RSS with the cache full), and new posts published by 16
+writers at once (removed again at the end, so the database stays as seeded).
 
     BENCH_MILLION_URL  the database (default postgresql://postgres@127.0.0.1:5432/inkwell_million)
     BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS as for `make bench`
 
-The report is bench/results/million.md.
+The report is bench/results/million.md, the plot bench/results/million.png.
 """
 
 import asyncio
@@ -21,8 +24,12 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -30,9 +37,11 @@ import asyncpg
 from sqlalchemy.engine import URL, make_url
 
 from bench.profile import cpu_seconds
-from bench.report import parse_wrk_output
+from bench.report import Result, parse_wrk_output, plot
 from bench.runner import (
     RESULTS_DIR,
+    ROOT,
+    SUMMARY_LUA,
     Settings,
     analyze,
     connected,
@@ -44,12 +53,20 @@ from bench.runner import (
     settle,
     signed_in_headers,
     uvicorn_command,
+    writer_tokens,
     wrk,
 )
 from inkwell.pagination import Cursors, author_listing, posts_listing
 
 USERS, POSTS = 100_000, 1_000_000
 DEEP_POSITION = 500_000
+MIB = 1024 * 1024
+# Several times more post pages (~9 KB each) than the larger cache holds, and the caches' sizes.
+POST_PAGES = 40_000
+CACHE_SIZES_MIB = (16, 64)
+WRITERS = 16
+WRITES_LUA, PATHS_LUA = ROOT / "bench" / "writes.lua", ROOT / "bench" / "paths.lua"
+BENCH_WRITE_TITLE = "A bench write"  # writes.lua's, by which they are removed
 SEARCH = "/api/search?q=garden"
 # The published posts everyone reads, newest first: the listing's own order and filter.
 _LISTED = (
@@ -61,6 +78,7 @@ _LISTED = (
 
 @dataclass(frozen=True)
 class Run:
+    scenario: str
     path_name: str
     connections: int
     requests_per_second: float
@@ -114,21 +132,40 @@ async def _paths(url: URL, secret: str) -> dict[str, str]:
 CACHED_PATHS = {"home anonymous (cached)": "/", "first API page anonymous (cached)": "/api/posts"}
 
 
-def _measure(name: str, url: str, port: int, process: Any, settings: Settings) -> list[Run]:
-    headers = signed_in_headers(port, settings.postgres) if url.endswith("#signed-in") else []
-    url = url.removesuffix("#signed-in")
+@dataclass(frozen=True)
+class Load:
+    """What wrk sends to one path: summary.lua's GET of it, or a `script`'s requests."""
+
+    headers: Sequence[str] = ()
+    script: Path = SUMMARY_LUA
+    arguments: Sequence[str] = ()
+
+
+def _measure(
+    scenario: str, name: str, url: str, served: tuple[int, Any], *, settings: Settings, load: Load
+) -> list[Run]:
+    port, process = served
+    if url.endswith("#signed-in"):
+        url, load = url.removesuffix("#signed-in"), Load(signed_in_headers(port, settings.postgres))
     status, _ = first_answer(url, process)
     if status != 200:
         raise RuntimeError(f"{name}: {url} answers {status}")
-    wrk(url, min(settings.connections), settings.warmup, headers)
+
+    def load_run(connections: int, duration: str) -> str:
+        return wrk(
+            url, connections, duration, load.headers, script=load.script, arguments=load.arguments
+        )
+
+    load_run(min(settings.connections), settings.warmup)
     runs = []
     for connections in settings.connections:
         settle(url, process)
         before = cpu_seconds(process.pid)
         with peak_rss(process.pid) as peak:
-            figures = parse_wrk_output(wrk(url, connections, settings.duration, headers))
+            figures = parse_wrk_output(load_run(connections, settings.duration))
         spent = cpu_seconds(process.pid) - before
         run = Run(
+            scenario,
             name,
             connections,
             figures.requests_per_second,
@@ -141,11 +178,27 @@ def _measure(name: str, url: str, port: int, process: Any, settings: Settings) -
         print(
             f"   {name} @{connections}: {run.requests_per_second:,.0f} req/s, p50 "
             f"{run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms, {run.cpu_ms:.2f} ms CPU, "
-            f"{run.errors} errors",
+            f"{run.errors} errors, {run.peak_rss_mib:.0f} MiB",
             flush=True,
         )
         runs.append(run)
     return runs
+
+
+def _memory(runs: list[Run]) -> str:
+    """The peak RSS of each post-page server, whose caches all fill up."""
+    peaks = {
+        r.path_name.removeprefix("post pages, "): max(
+            o.peak_rss_mib for o in runs if o.path_name == r.path_name
+        )
+        for r in runs
+        if r.scenario == POST_PAGES_SCENARIO
+    }
+    shown = "; ".join(f"{name}: {peak:.0f} MiB" for name, peak in peaks.items())
+    return (
+        f"Peak RSS of the server while it serves {POST_PAGES:,} post pages picked at random, "
+        f"more than its anonymous cache holds (`ANONYMOUS_CACHE_BYTES` bounds it): {shown}."
+    )
 
 
 def _report(runs: list[Run], settings: Settings, seconds_seeding: float | None) -> str:
@@ -189,19 +242,61 @@ def _report(runs: list[Run], settings: Settings, seconds_seeding: float | None) 
         run = find(name, top)
         ratio = run.p99_ms / run.p50_ms if run and run.p50_ms else None
         target(f"{name}: p99 <= 3x p50 @{top}", ratio, (ratio or 9) <= 3)
+    lines += ["", "## Memory", "", _memory(runs), "", "## All runs", "", "![](million.png)", ""]
     lines += [
-        "",
-        "## All runs",
-        "",
-        "| path | connections | req/s | p50 ms | p99 ms | CPU ms | errors | peak RSS MiB |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| scenario | path | connections | req/s | p50 ms | p99 ms | CPU ms | errors | "
+        "peak RSS MiB |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     lines += [
-        f"| {r.path_name} | {r.connections} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | "
-        f"{r.p99_ms:.1f} | {r.cpu_ms:.2f} | {r.errors} | {r.peak_rss_mib:.0f} |"
+        f"| {r.scenario} | {r.path_name} | {r.connections} | {r.requests_per_second:,.0f} | "
+        f"{r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.cpu_ms:.2f} | {r.errors} | {r.peak_rss_mib:.0f} |"
         for r in runs
     ]
     return "\n".join(lines) + "\n"
+
+
+INKWELL = "inkwell.cli:served_app"
+CACHED_READS = "reads from the cache, and hello"
+POST_PAGES_SCENARIO = f"{POST_PAGES:,} post pages at random"
+
+
+async def _post_page_paths(url: URL) -> list[str]:
+    """The addresses of the POST_PAGES newest published posts."""
+    query = f"SELECT '/posts/' || posts.id || '-' || posts.slug {_LISTED.format(extra='')} LIMIT $1"
+    async with connected(url) as connection:
+        return [row[0] for row in await connection.fetch(query, POST_PAGES)]
+
+
+async def _remove_bench_writes(url: URL) -> None:
+    """The writes scenario's posts go again (their counts with them, by the triggers)."""
+    async with connected(url) as connection:
+        await connection.execute("DELETE FROM posts WHERE title = $1", BENCH_WRITE_TITLE)
+        await connection.execute("VACUUM ANALYZE posts")
+
+
+@contextmanager
+def _serving(env: dict[str, str], factory: str = INKWELL) -> Iterator[tuple[int, Any]]:
+    port = free_port()
+    with running(uvicorn_command(factory, port), env) as process:
+        yield port, process
+
+
+def _seed_once(url: URL, asyncpg_url: str) -> float | None:
+    """Seconds the seed took, or None when the database already holds the posts."""
+    if asyncio.run(_seeded(url)):
+        return None
+    asyncio.run(recreate_database(url))
+    started = datetime.now(UTC)
+    command = ["seed", "--users", str(USERS), "--posts", str(POSTS)]
+    subprocess.run(
+        [sys.executable, "-m", "inkwell", *command],
+        env=os.environ | {"DATABASE_URL": asyncpg_url},
+        check=True,
+    )
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    asyncio.run(analyze(url))
+    return seconds
 
 
 def main() -> None:
@@ -212,18 +307,7 @@ def main() -> None:
     )
     settings = Settings(base.duration, base.warmup, base.connections, url, base.only)
     asyncpg_url = url.set(drivername="postgresql+asyncpg").render_as_string(False)
-    seconds_seeding = None
-    if not asyncio.run(_seeded(url)):
-        asyncio.run(recreate_database(url))
-        started = datetime.now(UTC)
-        command = ["seed", "--users", str(USERS), "--posts", str(POSTS)]
-        subprocess.run(
-            [sys.executable, "-m", "inkwell", *command],
-            env=os.environ | {"DATABASE_URL": asyncpg_url},
-            check=True,
-        )
-        seconds_seeding = (datetime.now(UTC) - started).total_seconds()
-        asyncio.run(analyze(url))
+    seconds_seeding = _seed_once(url, asyncpg_url)
     secret = secrets.token_hex(32)
     # The request path with the cache off (a deep page is never cached, the first would be).
     uncached = {
@@ -233,22 +317,71 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "ANONYMOUS_CACHE_BYTES": "0",
     }
-    cached = uncached | {"ANONYMOUS_CACHE_BYTES": str(64 * 1024 * 1024)}
-    servers = [
-        ("bench.apps.hello:create_app", {}, {"hello": "/hello"}),
-        ("inkwell.cli:served_app", uncached, asyncio.run(_paths(url, secret))),
-        ("inkwell.cli:served_app", cached, CACHED_PATHS),
-    ]
+
+    def cache_of(mib: int) -> dict[str, str]:
+        return uncached | {"ANONYMOUS_CACHE_BYTES": str(mib * MIB)}
+
+    def measured(
+        scenario: str, name: str, path: str, served: tuple[int, Any], load: Load = Load()
+    ) -> list[Run]:
+        return _measure(
+            scenario,
+            name,
+            f"http://127.0.0.1:{served[0]}{path}",
+            served,
+            settings=settings,
+            load=load,
+        )
+
     runs: list[Run] = []
-    for factory, env, paths in servers:
-        port = free_port()
-        with running(uvicorn_command(factory, port), env) as process:
-            for name, path in paths.items():
-                runs += _measure(name, f"http://127.0.0.1:{port}{path}", port, process, settings)
+    with _serving({}, "bench.apps.hello:create_app") as served:
+        runs += measured(CACHED_READS, "hello", "/hello", served)
+    with _serving(uncached) as served:
+        for name, path in asyncio.run(_paths(url, secret)).items():
+            runs += measured("reads, the cache off", name, path, served)
+    with _serving(cache_of(64)) as served:
+        for name, path in CACHED_PATHS.items():
+            runs += measured(CACHED_READS, name, path, served)
+    with tempfile.TemporaryDirectory() as scratch:
+        pages, tokens = Path(scratch, "pages"), Path(scratch, "tokens")
+        pages.write_text("\n".join(asyncio.run(_post_page_paths(url))) + "\n")
+        for mib in (0, *CACHE_SIZES_MIB):
+            with _serving(cache_of(mib)) as served:
+                name = f"post pages, cache {mib} MiB" if mib else "post pages, cache off"
+                load = Load(script=PATHS_LUA, arguments=[str(pages)])
+                runs += measured(POST_PAGES_SCENARIO, name, "/", served, load)
+        # As published: the cache on; the posts' limit per account lifted for the load.
+        writable = cache_of(64) | {"RATE_LIMIT_POSTS_PER_ACCOUNT": "1000000/minute"}
+        try:
+            with _serving(writable) as served:
+                first_answer(f"http://127.0.0.1:{served[0]}/api/posts", served[1])
+                tokens.write_text("\n".join(writer_tokens(served[0], url, WRITERS)) + "\n")
+                load = Load(script=WRITES_LUA, arguments=[str(tokens)])
+                runs += measured(
+                    "writes", f"new posts by {WRITERS} writers", "/api/posts", served, load
+                )
+        finally:
+            asyncio.run(_remove_bench_writes(url))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     report = RESULTS_DIR / "million.md"
     report.write_text(_report(runs, settings, seconds_seeding))
-    print(f"wrote {report}")
+    plot(
+        [
+            Result(
+                scenario=r.scenario,
+                app=r.path_name,
+                connections=r.connections,
+                requests_per_second=r.requests_per_second,
+                p50_ms=r.p50_ms,
+                p99_ms=r.p99_ms,
+                errors=r.errors,
+                peak_rss_mib=r.peak_rss_mib,
+            )
+            for r in runs
+        ],
+        RESULTS_DIR / "million.png",
+    )
+    print(f"wrote {report} and million.png")
 
 
 if __name__ == "__main__":

@@ -334,8 +334,18 @@ def peak_rss(pid: int) -> Iterator[list[float]]:
         sampler.join()
 
 
-def wrk(url: str, connections: int, duration: str, headers: Sequence[str] = ()) -> str:
-    """One bounded load run: wrk stops after `duration`, and is killed if it does not."""
+def wrk(
+    url: str,
+    connections: int,
+    duration: str,
+    headers: Sequence[str] = (),
+    *,
+    script: Path = SUMMARY_LUA,
+    arguments: Sequence[str] = (),
+) -> str:
+    """One bounded load run: wrk stops after `duration`, and is killed if it does not. A
+    `script` other than summary.lua makes the requests and runs summary.lua itself; it
+    receives the `arguments`."""
     command = [
         "wrk",
         *(f"--header={header}" for header in headers),
@@ -343,8 +353,9 @@ def wrk(url: str, connections: int, duration: str, headers: Sequence[str] = ()) 
         f"--connections={connections}",
         f"--duration={duration}",
         f"--timeout={WRK_TIMEOUT}",
-        f"--script={SUMMARY_LUA}",
+        f"--script={script}",
         url,
+        *(["--", *arguments] if arguments else []),
     ]
     completed = subprocess.run(
         command, capture_output=True, text=True, check=True, timeout=seconds(duration) + 60
@@ -371,23 +382,29 @@ def check_document(path: str, status: int, body: bytes) -> str | None:
 
 
 def signed_in_headers(port: int, postgres: URL) -> list[str]:
-    """A seeded writer's bearer token, from signing in as they would (inkwell.seed's
-    DEMO_PASSWORD); the Inkwell PG servers read the database the seed wrote."""
+    """The first seeded writer's bearer token, in a header."""
+    return [f"Authorization: Bearer {writer_tokens(port, postgres, 1)[0]}"]
 
-    async def first_writer() -> str:
+
+def writer_tokens(port: int, postgres: URL, count: int) -> list[str]:
+    """The bearer tokens of the first `count` seeded writers, from signing in as they would
+    (inkwell.seed's DEMO_PASSWORD); the Inkwell PG servers read the database the seed wrote."""
+
+    async def first_writers() -> list[str]:
         async with connected(postgres) as connection:
-            name: str = await connection.fetchval("SELECT username FROM users ORDER BY id LIMIT 1")
-            return name
+            rows = await connection.fetch("SELECT username FROM users ORDER BY id LIMIT $1", count)
+            return [row["username"] for row in rows]
 
-    form = urllib.parse.urlencode(
-        {"username": asyncio.run(first_writer()), "password": DEMO_PASSWORD}
-    )
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/users/token", data=form.encode(), method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=READY_TIMEOUT_SECONDS) as response:  # noqa: S310
-        token = json.loads(response.read())["access_token"]
-    return [f"Authorization: Bearer {token}"]
+    def token(username: str) -> str:
+        form = urllib.parse.urlencode({"username": username, "password": DEMO_PASSWORD})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/users/token", data=form.encode(), method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=READY_TIMEOUT_SECONDS) as response:  # noqa: S310
+            access_token: str = json.loads(response.read())["access_token"]
+            return access_token
+
+    return [token(username) for username in asyncio.run(first_writers())]
 
 
 def app_latency(port: int) -> dict[str, float]:

@@ -5,7 +5,8 @@ from pydantic import BaseModel, Field
 
 class CacheSettings(BaseModel):
     # The rendered anonymous responses kept in memory per process, in bytes (bodies and
-    # headers); 0 turns the cache off. Peak memory grows by about this much when it is full.
+    # headers); 0 turns the cache off. When it is full, the process's peak RSS has grown by
+    # about 1.4 times this (the allocator's share; bench/results/million.md, "Memory").
     anonymous_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
     # The longest an entry is served, writes or not: pages say "5 minutes ago", and a
     # change made where no instance saw it (a script without REDIS_URL) shows after this.
