@@ -237,6 +237,37 @@ async def test_what_a_suspended_user_wrote_cannot_be_liked_commented_reported_or
     assert [response.status_code for response in refused] == [404] * 4
 
 
+async def comment_ids(client: AsyncClient, post: dict[str, Any]) -> dict[str, int]:
+    listed = (await client.get(f"/api/posts/{post['id']}/comments")).json()["comments"]
+    return {remark["body"]: remark["id"] for remark in listed}
+
+
+async def test_comments_a_suspension_hides_are_not_found_to_change(
+    client: AsyncClient, world: World
+) -> None:
+    """The suspended user's comment, and a comment under their post, do not exist meanwhile:
+    changing either is a 404 for anyone (not a 403, which would say it is there), and
+    nothing of theirs is changed or deleted."""
+    buy_now = (await comment_ids(client, world.essay))["Buy now"]
+    under_spam = (await comment_ids(client, world.spam))["Is this spam?"]
+    await change(client, world, "suspend", world.villain)
+
+    attempts = [  # by the essay's author, then by the comment's own author
+        await client.patch(
+            f"/api/comments/{buy_now}", json={"body": "Edited"}, headers=world.writer.headers
+        ),
+        await client.delete(f"/api/comments/{buy_now}", headers=world.writer.headers),
+        await client.patch(
+            f"/api/comments/{under_spam}", json={"body": "Edited"}, headers=world.reader.headers
+        ),
+        await client.delete(f"/api/comments/{under_spam}", headers=world.reader.headers),
+    ]
+    assert [attempt.status_code for attempt in attempts] == [404] * 4
+    await change(client, world, "unsuspend", world.villain)
+    assert (await comment_ids(client, world.essay))["Buy now"] == buy_now
+    assert await comment_ids(client, world.spam) == {"Is this spam?": under_spam}
+
+
 async def test_lifting_a_suspension_restores_everything_exactly(
     client: AsyncClient, world: World
 ) -> None:

@@ -124,6 +124,8 @@ TARGETS = (
             "tests/notifications/test_emails.py",
             # A suspended commenter's comments, and a suspended author's post's, leave it.
             "tests/moderation/test_suspension.py",
+            # Which page shows a comment (comments_before, position_before, page_showing).
+            "tests/web/test_conversation.py",
         ),
     ),
     Target(
