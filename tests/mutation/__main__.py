@@ -124,8 +124,12 @@ TARGETS = (
             "tests/notifications/test_emails.py",
             # A suspended commenter's comments, and a suspended author's post's, leave it.
             "tests/moderation/test_suspension.py",
-            # Which page shows a comment (comments_before, position_before, page_showing).
+            # Which page shows a comment: after writing one (comments_before, position_before)
+            # and from a link to it (page_showing, `?comment=`).
             "tests/web/test_conversation.py",
+            "tests/web/test_moderation_pages.py",
+            # Who may delete a comment (delete_comment): each actor against each owner.
+            "tests/moderation/test_permissions.py",
         ),
     ),
     Target(
