@@ -187,13 +187,11 @@ def _measure(
 
 def _memory(runs: list[Run]) -> str:
     """The peak RSS of each post-page server, whose caches all fill up."""
-    peaks = {
-        r.path_name.removeprefix("post pages, "): max(
-            o.peak_rss_mib for o in runs if o.path_name == r.path_name
-        )
-        for r in runs
-        if r.scenario == POST_PAGES_SCENARIO
-    }
+    peaks: dict[str, float] = {}
+    for r in runs:
+        if r.scenario == POST_PAGES_SCENARIO:
+            name = r.path_name.removeprefix("post pages, ")
+            peaks[name] = max(peaks.get(name, 0.0), r.peak_rss_mib)
     shown = "; ".join(f"{name}: {peak:.0f} MiB" for name, peak in peaks.items())
     return (
         f"Peak RSS of the server while it serves {POST_PAGES:,} post pages picked at random, "
