@@ -53,12 +53,15 @@ async def suspend(engine: AsyncEngine, people: People) -> None:
 
 
 async def until_done_or_waiting_for_a_lock(engine: AsyncEngine, task: asyncio.Task[None]) -> None:
-    """Until the task has ended or a statement in this test's database waits for a lock."""
+    """Until the task has ended or a statement in this test's database waits for a lock.
+    PostgreSQL keeps what pg_stat_activity showed first until the transaction ends: each look
+    is a transaction of its own (autocommit), or a wait begun after the first would go unseen."""
     waiting = text(
         "SELECT count(*) FROM pg_stat_activity "
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
-    async with asyncio.timeout(10), engine.connect() as observer:
+    async with asyncio.timeout(10), engine.connect() as connection:
+        observer = await connection.execution_options(isolation_level="AUTOCOMMIT")
         while not task.done() and not await observer.scalar(waiting):
             await asyncio.sleep(0.01)
 
