@@ -138,7 +138,7 @@ _comments_before = cache(_comments_before_statement)
 async def comments_before(session: AsyncSession, comment: Comment) -> int:
     """Which page of the post's comments shows `comment` (see _comments_before_statement)."""
     parameters = {"post_id": comment.post_id, "comment_id": comment.id}
-    return int(await session.scalar(_comments_before(), parameters) or 0)
+    return int(await session.scalar(_comments_before(), parameters))
 
 
 async def page_showing(reader: Reader, post_id: int, comment_id: int, *, per_page: int) -> int:
@@ -146,7 +146,7 @@ async def page_showing(reader: Reader, post_id: int, comment_id: int, *, per_pag
     `skip` of its listing): 0, the first page, for a comment not under this post."""
     parameters = {"post_id": post_id, "comment_id": comment_id}
     async with reader.connect() as connection:
-        before = int(await connection.scalar(_comments_before(), parameters) or 0)
+        before = int(await connection.scalar(_comments_before(), parameters))
     return before // per_page * per_page
 
 
