@@ -111,6 +111,18 @@ async def test_comments_are_listed_oldest_first_a_page_at_a_time(
     assert (await client.get(f"/api/posts/{post['id']}")).json()["comment_count"] == 5
 
 
+async def test_a_full_page_that_ends_the_comments_says_none_follow(
+    client: AsyncClient, post: dict[str, object], reader: Account
+) -> None:
+    for i in range(3):
+        await comment(client, post["id"], reader, f"Comment {i}")
+
+    page = (await client.get(f"/api/posts/{post['id']}/comments", params={"limit": 3})).json()
+
+    assert len(page["comments"]) == 3
+    assert (page["has_more"], page["next_cursor"]) == (False, None)
+
+
 async def test_a_post_lists_its_own_comments_and_no_other_post_s(
     api: Api, client: AsyncClient, author: Account, post: dict[str, object], reader: Account
 ) -> None:

@@ -530,3 +530,25 @@ async def test_an_edit_or_deletion_arriving_during_a_suspension_finds_the_post_g
     assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
     await change(client, world, "unsuspend", world.villain)
     assert (await client.get(url)).json()["title"] == "Spam"
+
+
+async def test_a_comment_deletion_arriving_during_its_authors_suspension_finds_it_gone(
+    client: AsyncClient, engine: AsyncEngine, world: World
+) -> None:
+    """The essay's author found the villain's comment before the suspension committed; then,
+    waiting for it, finds the commenter suspended: the comment is gone, and still there."""
+    buy_now = (await comment_ids(client, world.essay))["Buy now"]
+    async with create_sessionmaker(engine)() as suspending:
+        admin = await suspending.get_one(User, world.admin.id)
+        await moderation.suspend(suspending, admin, world.villain.id)
+        answer = asyncio.create_task(
+            client.delete(f"/api/comments/{buy_now}", headers=world.writer.headers)
+        )
+        await asyncio.sleep(WAITING)
+        assert not answer.done()  # it waits for the suspension under way
+        await suspending.commit()
+    response = await answer
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Comment not found", "code": "comment_not_found"}
+    await change(client, world, "unsuspend", world.villain)
+    assert (await comment_ids(client, world.essay))["Buy now"] == buy_now

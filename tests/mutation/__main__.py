@@ -130,6 +130,11 @@ TARGETS = (
             "tests/web/test_moderation_pages.py",
             # Who may delete a comment (delete_comment): each actor against each owner.
             "tests/moderation/test_permissions.py",
+            # The second API's comments: a comment asked for under another post.
+            "tests/conduit/test_comments.py",
+            "tests/comments/test_comment_positions.py",
+            "tests/test_cursor_walks.py",  # the next page's position (list_comments)
+            "tests/moderation/test_admin_page.py",  # an admin's deletion in the audit log
         ),
     ),
     Target(
