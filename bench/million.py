@@ -66,7 +66,7 @@ POST_PAGES = 40_000
 CACHE_SIZES_MIB = (16, 64)
 WRITERS = 16
 WRITES_LUA, PATHS_LUA = ROOT / "bench" / "writes.lua", ROOT / "bench" / "paths.lua"
-BENCH_WRITE_TITLE = "A bench write"  # writes.lua's, by which they are removed
+BENCH_WRITE_TITLE = "A bench write"  # the title of writes.lua's posts, by which they are removed
 SEARCH = "/api/search?q=garden"
 # The published posts everyone reads, newest first: the listing's own order and filter.
 _LISTED = (
@@ -354,7 +354,7 @@ def main() -> None:
             with _serving(writable) as served:
                 first_answer(f"http://127.0.0.1:{served[0]}/api/posts", served[1])
                 tokens.write_text("\n".join(writer_tokens(served[0], url, WRITERS)) + "\n")
-                load = Load(script=WRITES_LUA, arguments=[str(tokens)])
+                load = Load(script=WRITES_LUA, arguments=[str(tokens), BENCH_WRITE_TITLE])
                 runs += measured(
                     "writes", f"new posts by {WRITERS} writers", "/api/posts", served, load
                 )
