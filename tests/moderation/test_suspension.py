@@ -4,7 +4,8 @@ and lifting the suspension restores everything exactly; on both databases. The c
 database keeps are compared with `count(*)` of what is shown."""
 
 import asyncio
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import pytest
 from httpx import AsyncClient
@@ -444,6 +445,7 @@ def _writes(world: World) -> dict[str, Write]:
 WRITES = ["like", "unlike", "comment", "publish", "follow", "unfollowed"]
 # Long enough for a statement that does not wait to have finished.
 WAITING = 0.3
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -457,6 +459,21 @@ async def _suspend(engine: AsyncEngine, world: World) -> None:
         admin = await session.get_one(User, world.admin.id)
         await moderation.suspend(session, admin, world.villain.id)
         await session.commit()
+
+
+async def during_a_suspension(
+    engine: AsyncEngine, world: World, arriving: Coroutine[Any, Any, T]
+) -> T:
+    """What `arriving` comes to when it starts while the villain's suspension is under way: it
+    waits for the suspension to commit (asserted), then goes on."""
+    async with create_sessionmaker(engine)() as suspending:
+        admin = await suspending.get_one(User, world.admin.id)
+        await moderation.suspend(suspending, admin, world.villain.id)
+        answer = asyncio.create_task(arriving)
+        await asyncio.sleep(WAITING)
+        assert not answer.done()  # it waits for the suspension under way
+        await suspending.commit()
+    return await answer
 
 
 @pytest.mark.parametrize("write", WRITES)
@@ -492,15 +509,8 @@ async def test_a_write_arriving_during_a_suspension_waits_for_it_then_writes_not
             await _writes(world)[write](writing)
             await writing.commit()
 
-    async with create_sessionmaker(engine)() as suspending:
-        admin = await suspending.get_one(User, world.admin.id)
-        await moderation.suspend(suspending, admin, world.villain.id)
-        writer = asyncio.create_task(attempt())
-        await asyncio.sleep(WAITING)
-        assert not writer.done()  # it waits for the suspension under way
-        await suspending.commit()
     with pytest.raises(DomainError) as refused:
-        await writer
+        await during_a_suspension(engine, world, attempt())
     assert refused.value.status_code in (403, 404)
     kept, counted = await kept_and_counted(engine)
     assert kept == counted
@@ -516,16 +526,8 @@ async def test_an_edit_or_deletion_arriving_during_a_suspension_finds_the_post_g
     it, it finds the author suspended: the post is gone, as all of theirs are, and unchanged."""
     url = f"/api/posts/{world.spam['id']}"
     body = {"title": "Edited in flight"} if method == "PATCH" else None
-    async with create_sessionmaker(engine)() as suspending:
-        admin = await suspending.get_one(User, world.admin.id)
-        await moderation.suspend(suspending, admin, world.villain.id)
-        answer = asyncio.create_task(
-            client.request(method, url, json=body, headers=world.villain.headers)
-        )
-        await asyncio.sleep(WAITING)
-        assert not answer.done()  # it waits for the suspension under way
-        await suspending.commit()
-    response = await answer
+    arriving = client.request(method, url, json=body, headers=world.villain.headers)
+    response = await during_a_suspension(engine, world, arriving)
     assert response.status_code == 404
     assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
     await change(client, world, "unsuspend", world.villain)
@@ -538,16 +540,8 @@ async def test_a_comment_deletion_arriving_during_its_authors_suspension_finds_i
     """The essay's author found the villain's comment before the suspension committed; then,
     waiting for it, finds the commenter suspended: the comment is gone, and still there."""
     buy_now = (await comment_ids(client, world.essay))["Buy now"]
-    async with create_sessionmaker(engine)() as suspending:
-        admin = await suspending.get_one(User, world.admin.id)
-        await moderation.suspend(suspending, admin, world.villain.id)
-        answer = asyncio.create_task(
-            client.delete(f"/api/comments/{buy_now}", headers=world.writer.headers)
-        )
-        await asyncio.sleep(WAITING)
-        assert not answer.done()  # it waits for the suspension under way
-        await suspending.commit()
-    response = await answer
+    arriving = client.delete(f"/api/comments/{buy_now}", headers=world.writer.headers)
+    response = await during_a_suspension(engine, world, arriving)
     assert response.status_code == 404
     assert response.json() == {"detail": "Comment not found", "code": "comment_not_found"}
     await change(client, world, "unsuspend", world.villain)
