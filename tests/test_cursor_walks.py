@@ -110,7 +110,9 @@ async def cursor_walk(client: AsyncClient, path: str, headers: dict[str, str], k
     walked: list[tuple[str, int]] = []
     page = await get(client, path, headers, limit=PAGE)
     while True:
-        walked += ids(page, kind)
+        shown = ids(page, kind)
+        assert not set(shown) & set(walked), "a page by cursor shows again what one before did"
+        walked += shown
         if page["next_cursor"] is None:
             assert page["has_more"] is False
             return walked
