@@ -141,9 +141,8 @@ class Load:
 
 
 def _measure(
-    scenario: str, name: str, url: str, served: tuple[int, Any], *, settings: Settings, load: Load
+    scenario: str, name: str, url: str, process: Any, *, settings: Settings, load: Load
 ) -> list[Run]:
-    process = served[1]
     status, _ = first_answer(url, process)
     if status != 200:
         raise RuntimeError(f"{name}: {url} answers {status}")
@@ -324,7 +323,7 @@ def main() -> None:
             scenario,
             name,
             f"http://127.0.0.1:{served[0]}{path}",
-            served,
+            served[1],
             settings=settings,
             load=load,
         )
