@@ -4,6 +4,7 @@ page by cursor starts from. Comments written out of id order, some in the same i
 beside another post's comments written between them; on both databases."""
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -24,11 +25,11 @@ ON_THE_POST = [3, 1, 1, 2, 3, 0]
 ON_THE_OTHER_POST = [0, 0, 2.5]
 
 
+@dataclass(frozen=True)
 class Conversation:
-    def __init__(self, post_id: Any, listed: list[Comment], elsewhere: list[Comment]) -> None:
-        self.post_id = post_id
-        self.listed = listed  # the post's comments, as its pages list them
-        self.elsewhere = elsewhere  # the other post's, in id order
+    post_id: Any
+    listed: list[Comment]  # the post's comments, as its pages list them
+    elsewhere: list[Comment]  # the other post's, in id order
 
 
 @pytest.fixture
