@@ -406,6 +406,27 @@ async def test_going_below_the_word_count_migration_keeps_the_posts(
     assert "word_count" not in {column["name"] for column in columns}
 
 
+async def posts_storage_options(engine: AsyncEngine) -> list[str] | None:
+    async with engine.connect() as connection:
+        options: list[str] | None = await connection.scalar(
+            text("SELECT reloptions FROM pg_class WHERE oid = 'posts'::regclass")
+        )
+        return options
+
+
+async def test_posts_leave_room_on_their_pages_down_to_the_fillfactor_migration(
+    empty_database_url: str,
+) -> None:
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no storage options")
+    async with migrated_to(empty_database_url, "heads") as engine:
+        assert await posts_storage_options(engine) == ["fillfactor=70"]
+
+        await downgrade_database(engine, "0015")
+
+        assert await posts_storage_options(engine) is None
+
+
 async def test_two_processes_starting_on_a_new_sqlite_database_migrate_it_once(
     tmp_path: Path,
 ) -> None:
