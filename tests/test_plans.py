@@ -7,11 +7,14 @@ it sends is recorded with its parameters, then EXPLAINed as the app ran it. A se
 scan of a table holding BIG_TABLE rows or more fails the request's test, with the plan.
 """
 
+import html
 import json
 import random
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urljoin
 
 import pytest
 from httpx import ASGITransport, AsyncClient
@@ -186,6 +189,20 @@ SIGNED_IN = (
     "/api/posts?tag={tag}",
 )
 
+# The listings a reader pages through by cursor: the page after each one's first.
+ANONYMOUS_PAGED = (
+    "/",
+    "/api/posts",
+    "/api/posts?tag={tag}",
+    "/api/users/{heavy_id}/posts",
+    "/api/search?q={words}",
+    "/@{heavy}",
+    "/tags/{tag}",
+    "/search?q={words}",
+    "/api/posts/{post}/comments?limit=2",
+)
+SIGNED_IN_PAGED = ("/api/feed", "/api/posts")
+
 
 @dataclass
 class Sent:
@@ -212,6 +229,23 @@ async def statements_of(world: World, path: str, headers: dict[str, str]) -> lis
         for engine in engines:
             event.remove(engine, "before_cursor_execute", record)
     return [s for s in sent if s.statement.lstrip().split()[0].upper() in {"SELECT", "WITH"}]
+
+
+async def page_after(world: World, path: str, headers: dict[str, str]) -> str:
+    """The address of the page after `path`'s first: its answer's `next_cursor`, or where
+    the page's rel="next" link goes."""
+    transport = ASGITransport(app=world.app)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get(path.format(**world.names), headers=headers)
+    assert response.status_code == 200, (path, response.status_code, response.text[:500])
+    if response.headers["content-type"].startswith("text/html"):
+        link = re.search(r'<a [^>]*rel="next"\s+href="([^"]+)"', response.text)
+        assert link, f"{path} links to no next page"
+        return urljoin(path.format(**world.names), html.unescape(link[1]))
+    cursor = response.json()["next_cursor"]
+    assert cursor, f"{path} answers no next_cursor"
+    separator = "&" if "?" in path else "?"
+    return f"{path}{separator}cursor={quote(cursor)}"
 
 
 def scans(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -257,5 +291,25 @@ async def test_no_anonymous_read_scans_a_growing_table(world: World, path: str) 
 @pytest.mark.parametrize("path", SIGNED_IN)
 async def test_no_signed_in_read_scans_a_growing_table(world: World, path: str) -> None:
     sent = await statements_of(world, path, world.reader_headers)
+
+    assert await sequential_scans_of_big_tables(world, sent) == []
+
+
+@pytest.mark.parametrize("path", ANONYMOUS_PAGED)
+async def test_no_anonymous_page_after_a_cursor_scans_a_growing_table(
+    world: World, path: str
+) -> None:
+    sent = await statements_of(world, await page_after(world, path, {}), {})
+
+    assert sent, "the request sent no statement"
+    assert await sequential_scans_of_big_tables(world, sent) == []
+
+
+@pytest.mark.parametrize("path", SIGNED_IN_PAGED)
+async def test_no_signed_in_page_after_a_cursor_scans_a_growing_table(
+    world: World, path: str
+) -> None:
+    headers = world.reader_headers
+    sent = await statements_of(world, await page_after(world, path, headers), headers)
 
     assert await sequential_scans_of_big_tables(world, sent) == []
