@@ -174,7 +174,10 @@ async def test_a_suspended_users_posts_leave_every_listing_and_count(
     assert listed["total"] == 1
     tags = (await client.get("/api/tags")).json()["tags"]
     assert tags == [{"name": "ink", "posts": 1}]
-    assert (await client.get("/api/posts?tag=paper")).json()["total"] == 0
+    inked = (await client.get("/api/posts?tag=ink")).json()
+    assert [post["title"] for post in inked["posts"]] == ["Essay"]
+    papered = (await client.get("/api/posts?tag=paper")).json()
+    assert (papered["posts"], papered["total"]) == ([], 0)
     feed = (await client.get("/api/feed", headers=world.reader.headers)).json()
     assert [post["title"] for post in feed["posts"]] == ["Essay"]
     assert feed["total"] == 1
