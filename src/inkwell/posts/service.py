@@ -103,8 +103,8 @@ def listed_columns(
     total: ColumnElement[Any] | Any | None,
     *,
     signed_in: bool,
-    profiles: bool = False,
-    bodies: bool = True,
+    profiles: bool,
+    bodies: bool,
 ) -> Select[*tuple[Any, ...]]:
     """A listed post's columns, its author's, and the total a page is part of, for every
     listing of posts (these, the feed); the caller joins the author (`Post.author`).
