@@ -80,4 +80,9 @@ async def test_likes_and_comments_change_a_post_on_its_own_page(
                 async with engine.begin() as connection:
                     await connection.execute(change)
 
-    assert await pages_of(engine, post_ids) == before
+    after = await pages_of(engine, post_ids)
+    moved = [post_id for post_id in post_ids if after[post_id] != before[post_id]]
+    # A row's old version is reclaimed only once no transaction may still see it, so a
+    # snapshot held meanwhile elsewhere in the database (autovacuum's ANALYZE) can now and
+    # then send an update off its page. With the pages full, 5 of these 12 posts move.
+    assert len(moved) <= 2, moved
