@@ -18,7 +18,9 @@ from inkwell.likes.models import Like
 from inkwell.users.models import User
 from tests.factories import Factory
 
-pytestmark = pytest.mark.postgres
+# Alone, after the parallel run (make test's measured step): beside the other worker's tests a
+# third to a half of these posts moved (the CI of 6be3099), alone none.
+pytestmark = [pytest.mark.postgres, pytest.mark.measured]
 
 POSTS = 12
 READERS = 3
@@ -83,6 +85,6 @@ async def test_likes_and_comments_change_a_post_on_its_own_page(
     after = await pages_of(engine, post_ids)
     moved = [post_id for post_id in post_ids if after[post_id] != before[post_id]]
     # A row's old version is reclaimed only once no transaction may still see it, so a
-    # snapshot held meanwhile elsewhere in the database (autovacuum's ANALYZE) can now and
-    # then send an update off its page. With the pages full, 5 of these 12 posts move.
+    # snapshot held meanwhile can now and then send an update off its page. With the pages
+    # full, 5 of these 12 posts move.
     assert len(moved) <= 2, moved
