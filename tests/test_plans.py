@@ -234,18 +234,19 @@ async def statements_of(world: World, path: str, headers: dict[str, str]) -> lis
 async def page_after(world: World, path: str, headers: dict[str, str]) -> str:
     """The address of the page after `path`'s first: its answer's `next_cursor`, or where
     the page's rel="next" link goes."""
+    first = path.format(**world.names)
     transport = ASGITransport(app=world.app)
     async with AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.get(path.format(**world.names), headers=headers)
-    assert response.status_code == 200, (path, response.status_code, response.text[:500])
+        response = await client.get(first, headers=headers)
+    assert response.status_code == 200, (first, response.status_code, response.text[:500])
     if response.headers["content-type"].startswith("text/html"):
         link = re.search(r'<a [^>]*rel="next"\s+href="([^"]+)"', response.text)
-        assert link, f"{path} links to no next page"
-        return urljoin(path.format(**world.names), html.unescape(link[1]))
+        assert link, f"{first} links to no next page"
+        return urljoin(first, html.unescape(link[1]))
     cursor = response.json()["next_cursor"]
-    assert cursor, f"{path} answers no next_cursor"
-    separator = "&" if "?" in path else "?"
-    return f"{path}{separator}cursor={quote(cursor)}"
+    assert cursor, f"{first} answers no next_cursor"
+    separator = "&" if "?" in first else "?"
+    return f"{first}{separator}cursor={quote(cursor)}"
 
 
 def scans(plan: dict[str, Any]) -> Iterator[tuple[str, str]]:
