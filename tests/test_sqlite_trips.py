@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.config import Settings
-from inkwell.db import Reader, create_engine
+from inkwell.db import Reader, create_engine, create_sessionmaker
 from inkwell.migrations import upgrade_database
 from inkwell.posts import service as posts
 from inkwell.sqlite import OneTripConnection
@@ -119,3 +119,27 @@ async def test_a_statement_that_fails_raises_the_databases_error_and_keeps_the_c
         with pytest.raises(IntegrityError, match=r"UNIQUE constraint failed: notes\.body"):
             await connection.execute(text("INSERT INTO notes (body) VALUES ('same')"))
         assert await connection.scalar(text("SELECT count(*) FROM notes")) == 1
+
+
+async def test_a_commit_that_fails_leaves_no_transaction_open(notes: AsyncEngine) -> None:
+    """SQLite keeps a transaction whose COMMIT failed (a deferred constraint, a busy database)
+    open and its write lock held; SQLAlchemy takes it for ended and pools the connection
+    without a rollback, so its next user wrote inside it and could not commit."""
+    async with notes.begin() as connection:
+        await connection.execute(text("CREATE TABLE parents (id INTEGER PRIMARY KEY)"))
+        await connection.execute(
+            text(
+                "CREATE TABLE children (parent_id INTEGER"
+                " REFERENCES parents DEFERRABLE INITIALLY DEFERRED)"
+            )
+        )
+    async with create_sessionmaker(notes)() as session:
+        await session.execute(text("INSERT INTO children VALUES (1)"))
+        with pytest.raises(IntegrityError):
+            await session.commit()
+
+    async with notes.begin() as connection:  # the same connection, from the pool
+        await connection.execute(text("INSERT INTO notes (body) VALUES ('next')"))
+        orphans = await connection.scalar(text("SELECT count(*) FROM children"))
+
+    assert orphans == 0

@@ -6,7 +6,8 @@ trip costs the event loop and the thread together about 60 µs of CPU, more than
 to run a listing (50 µs; bench/NOTES.md, 2026-12-01). Here the statement runs and its rows
 come back in one trip, and the cursor SQLAlchemy holds keeps only what that trip brought:
 no sqlite3 object is touched outside the connection's thread. Everything else (commit,
-rollback, the isolation level SQLAlchemy sets, closing) is aiosqlite's own.
+rollback, the isolation level SQLAlchemy sets, closing) is aiosqlite's own, but that a COMMIT
+that fails rolls back.
 
 Every row of a statement is read at once: SQLAlchemy's buffered results read them all
 anyway. Nothing here streams results, which on SQLite would now hold them all in memory.
@@ -87,6 +88,17 @@ class OneTripCursor:
 
 
 class OneTripConnection(aiosqlite.Connection):
+    async def commit(self) -> None:
+        """A COMMIT that fails ends the transaction, as on PostgreSQL. SQLite keeps it open
+        (a deferred constraint broken, a busy database) with the write lock held, while
+        SQLAlchemy takes it for ended and pools the connection without a rollback: its next
+        user would write inside it, and every other writer wait."""
+        try:
+            await super().commit()
+        except sqlite3.Error:
+            await self.rollback()
+            raise
+
     # A cursor is made without a trip: it is only the place the trip's outcome is kept.
     @contextmanager
     async def cursor(self) -> OneTripCursor:  # type: ignore[override]
