@@ -23,7 +23,7 @@ from inkwell.comments.router import router as comments_router
 from inkwell.conduit.app import PREFIX as CONDUIT_PREFIX
 from inkwell.conduit.app import create_conduit_app
 from inkwell.config import Settings
-from inkwell.db import Reader, create_engine, create_sessionmaker
+from inkwell.db import Database, create_sessionmaker
 from inkwell.errors import install_error_handlers
 from inkwell.feeds.router import router as feeds_router
 from inkwell.follows.router import router as follows_router
@@ -62,7 +62,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """`database`: pools made from the same settings, for the lifespan to use instead of its
+    own, and left open when it ends."""
     settings = settings or Settings()
 
     # Made before the app: its security headers name the storage's origin, and /media is its.
@@ -82,10 +84,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
-        engine = create_engine(settings)
+        pools = database or Database.from_settings(settings)
+        engine, reader = pools.engine, pools.reader
         if settings.is_sqlite:
             await upgrade_database(engine)
-        reader = Reader.from_settings(settings)
         picture_processor = PictureProcessor.from_settings(settings)
         anonymous_cache = AnonymousCache.from_settings(settings, settings.redis_url)
         # Every session of the app tells the cache when it commits a public write.
@@ -125,8 +127,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 )
         finally:
             picture_processor.close()
-            await reader.dispose()
-            await engine.dispose()
+            if database is None:
+                await pools.dispose()
 
     app = InkwellFastAPI(
         title="Inkwell",

@@ -5,6 +5,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -230,6 +231,25 @@ class Reader:
         for _, connection in idle:
             await connection.close()
         await self._engine.dispose()
+
+
+@dataclass(frozen=True)
+class Database:
+    """The two pools of a process, DATABASE_CONNECTIONS between them: the writes' engine and
+    the Reader. An app's lifespan makes its own and disposes of it; one handed to
+    `create_app` belongs to whoever made it, and may serve one app's lifespan after another
+    (the test suite keeps one a worker, its connections open and its statements compiled)."""
+
+    engine: AsyncEngine
+    reader: Reader
+
+    @classmethod
+    def from_settings(cls, settings: DatabaseSettings) -> "Database":
+        return cls(create_engine(settings), Reader.from_settings(settings))
+
+    async def dispose(self) -> None:
+        await self.reader.dispose()
+        await self.engine.dispose()
 
 
 _request_session: ContextVar[AsyncSession | None] = ContextVar("request_session", default=None)
