@@ -4,25 +4,31 @@ Each pytest-xdist worker of each run gets its own SQLite file and its own Postgr
 database, migrated once; tables are emptied after every test, so tests can commit for real
 (and race) in parallel.
 
-What keeps a test fast (the inner loop, `make test-fast`, runs some 1,800 of them):
+What keeps a test fast (the inner loop, `make test-fast`, runs some 4,300 of them):
 - Tables are emptied with DELETE and the id sequences reset, not TRUNCATE: on PostgreSQL a
   TRUNCATE of a few tiny tables costs some 50 ms (new files, locks), a DELETE a millisecond.
   The tables are the database's own, reflected once: a new domain's are emptied unlisted.
 - Tests with equal settings share one FastAPI app (each still starts its own lifespan:
-  engines, Reader, limiter, mailer): FastAPI analyses each route of an app the first time a
-  request walks past it, which costs a fresh app 60-100 ms of its first requests.
+  limiter, mailer, caches): FastAPI analyses each route of an app the first time a request
+  walks past it, which costs a fresh app 60-100 ms of its first requests.
+- The database pools are the worker's, kept open from test to test (`Kept`): the app's
+  lifespans use them (`create_app(database=...)`), and the `engine` fixture has its own.
+  Made per test, their first connections and statements cost a test some 50-100 ms.
+- The settings are made once per database (`settings_for`).
 - Setup that is not what a test is about goes straight to the database (tests/factories.py,
   the `factory` fixture): `author` and `painter` are inserted with a precomputed password
   hash and given a token, where registering and signing in cost two requests and argon2.
 """
 
 import asyncio
+import functools
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import asyncpg
 import pytest
@@ -35,8 +41,8 @@ from starlette.types import Receive, Scope, Send
 
 from inkwell.abuse.config import WriteLimitSettings
 from inkwell.app import create_app
-from inkwell.config import Settings
-from inkwell.db import create_engine, create_sessionmaker
+from inkwell.config import DatabaseSettings, Settings
+from inkwell.db import Database, create_engine, create_sessionmaker
 from inkwell.migrations import upgrade_database
 from inkwell.search.models import mapped
 from inkwell.state import State
@@ -48,6 +54,8 @@ from tests.connection_budget import (
 from tests.factories import PASSWORD, Account, Factory
 
 pytest_plugins = ("tests.s3", "tests.database_proxy", "tests.mail_server")
+
+Pools = TypeVar("Pools")
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
@@ -107,13 +115,17 @@ async def within_the_connection_budget(url: str) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        most = await asyncio.to_thread(peak.stop)
-    if most > CONNECTIONS_PER_WORKER:
+        await asyncio.to_thread(peak.stop)
+    if peak.peak > CONNECTIONS_PER_WORKER:
         pytest.fail(
-            f"this worker held {most} PostgreSQL connections at once, over its budget of "
-            f"{CONNECTIONS_PER_WORKER} (tests/connection_budget.py)",
+            f"this worker held {peak.peak} PostgreSQL connections at once, over its budget of "
+            f"{CONNECTIONS_PER_WORKER} (tests/connection_budget.py), in {peak.peak_in}",
             pytrace=False,
         )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    ConnectionPeak.running = item.nodeid
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -146,12 +158,14 @@ def shared_media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("media")
 
 
-@pytest.fixture
-def settings(database_url: str, shared_media_dir: Path) -> Iterator[Settings]:
-    yield Settings(
+@functools.cache
+def settings_for(database_url: str, media_dir: Path) -> Settings:
+    """Made once per database (Settings are frozen): reading the environment for each of
+    their hundred fields costs pydantic-settings some 7 ms, which every test paid."""
+    return Settings(
         environment="test",
         database_url=database_url,
-        media_dir=shared_media_dir,
+        media_dir=media_dir,
         # Cheap hashes keep the suite fast; production costs are the defaults.
         argon2_time_cost=1,
         argon2_memory_cost_kib=64,
@@ -165,6 +179,11 @@ def settings(database_url: str, shared_media_dir: Path) -> Iterator[Settings]:
         anonymous_cache_bytes=0,
         **NO_RATE_LIMITS,
     )
+
+
+@pytest.fixture
+def settings(database_url: str, shared_media_dir: Path) -> Iterator[Settings]:
+    yield settings_for(database_url, shared_media_dir)
     for entry in list(shared_media_dir.iterdir()):
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)
@@ -242,14 +261,72 @@ async def restore_pristine(engine: AsyncEngine, pristine: Pristine) -> None:
             )
 
 
+class Kept(Generic[Pools]):
+    """The worker's pools for its database, kept from test to test and made anew only for a
+    test whose database settings differ. Each test made its own, and paid for it: a new
+    engine's first PostgreSQL connection costs some 35 ms (a server process started, the
+    dialect's set-up), and every statement is compiled and prepared again on it."""
+
+    def __init__(
+        self,
+        make: Callable[[Settings], Pools],
+        dispose: Callable[[Pools], Awaitable[None]],
+    ) -> None:
+        self._make = make
+        self._dispose = dispose
+        self._made: tuple[dict[str, object], Pools] | None = None
+
+    async def for_settings(self, settings: Settings) -> Pools:
+        wanted = settings.model_dump(include=set(DatabaseSettings.model_fields))
+        if self._made is not None:
+            made_for, pools = self._made
+            if made_for == wanted:
+                return pools
+            await self.close()
+        pools = self._make(settings)
+        self._made = (wanted, pools)
+        return pools
+
+    async def close(self) -> None:
+        """Closes the pools' connections; they open new ones if used again."""
+        if self._made is not None:
+            await self._dispose(self._made[1])
+
+
+@pytest.fixture(scope="session")
+async def kept_engine(database_url: str) -> AsyncIterator[Kept[AsyncEngine]]:
+    """The `engine` fixture's, closed before its database is dropped."""
+    kept = Kept(create_engine, AsyncEngine.dispose)
+    yield kept
+    await kept.close()
+
+
+@pytest.fixture(scope="session")
+async def kept_database(database_url: str) -> AsyncIterator[Kept[Database]]:
+    """The shared apps' (see `app`), apart from the `engine` fixture's so that the statements
+    a test counts on the app's pools are the app's alone."""
+    kept = Kept(Database.from_settings, Database.dispose)
+    yield kept
+    await kept.close()
+
+
 @pytest.fixture
-async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+async def room_for_connections(
+    kept_engine: Kept[AsyncEngine], kept_database: Kept[Database]
+) -> None:
+    """For a test that opens a crowd of connections of its own: the kept pools' idle ones
+    are closed first, to stay within the worker's budget (tests/connection_budget.py)."""
+    await kept_engine.close()
+    await kept_database.close()
+
+
+@pytest.fixture
+async def engine(settings: Settings, kept_engine: Kept[AsyncEngine]) -> AsyncIterator[AsyncEngine]:
     """Direct access to the test database, emptied after each test."""
-    engine = create_engine(settings)
+    engine = await kept_engine.for_settings(settings)
     pristine = await note_pristine(engine)
     yield engine
     await restore_pristine(engine, pristine)
-    await engine.dispose()
 
 
 @pytest.fixture
@@ -290,33 +367,44 @@ def _shape(app: FastAPI) -> tuple[object, ...]:
     )
 
 
-# Apps by the settings they were made with, each with its shape when made; the least
-# recently used goes first when there are too many.
-_shared_apps: dict[Settings, tuple[FastAPI, tuple[object, ...]]] = {}
+@dataclass(frozen=True)
+class SharedApp:
+    app: FastAPI
+    shape: tuple[object, ...]
+    database: Database
+
+
+# Apps by the settings they were made with; the least recently used goes first when there
+# are too many.
+_shared_apps: dict[Settings, SharedApp] = {}
 SHARED_APPS = 16
 
 
 @pytest.fixture
-def app(settings: Settings, engine: AsyncEngine) -> Iterator[FastAPI]:
+async def app(
+    settings: Settings, engine: AsyncEngine, kept_database: Kept[Database]
+) -> AsyncIterator[FastAPI]:
     """The app, not started: a test may add routes, handlers or middleware to it first.
 
-    Tests with equal settings share one app, each starting it anew (engines, Reader, limiter,
-    mailer are the test's own) and building its middleware anew: FastAPI analyses each route
-    of an app the first time a request walks past it, some 60-100 ms of a fresh app's first
-    requests. An app a test changed (see `_shape`) is thrown away after that test."""
-    if settings in _shared_apps:
-        _shared_apps[settings] = _shared_apps.pop(settings)
-    else:
+    Tests with equal settings share one app, each starting it anew (limiter, mailer, caches
+    are the test's own) and building its middleware anew: FastAPI analyses each route of an
+    app the first time a request walks past it, some 60-100 ms of a fresh app's first
+    requests. Its lifespans all use the worker's kept pools (`Kept`); an app made with pools
+    since replaced is made again. An app a test changed (see `_shape`) is thrown away after
+    that test."""
+    database = await kept_database.for_settings(settings)
+    shared = _shared_apps.pop(settings, None)
+    if shared is None or shared.database is not database:
         while len(_shared_apps) >= SHARED_APPS:
             _shared_apps.pop(next(iter(_shared_apps)))
-        made = create_app(settings)
-        _shared_apps[settings] = (made, _shape(made))
-    app, shape = _shared_apps[settings]
+        made = create_app(settings, database=database)
+        shared = SharedApp(made, _shape(made), database)
+    _shared_apps[settings] = shared
     # Middleware (and the error handlers inside it) are built at the first request: a test
     # may still add its own, and no middleware's state outlives a test.
-    app.middleware_stack = None
-    yield app
-    if _shape(app) != shape:
+    shared.app.middleware_stack = None
+    yield shared.app
+    if _shape(shared.app) != shared.shape:
         del _shared_apps[settings]
 
 

@@ -29,7 +29,11 @@ SAMPLE_EVERY = 0.02
 
 class ConnectionPeak:
     """The most connections a database had at once, sampled every SAMPLE_EVERY seconds from
-    pg_stat_activity in a thread of its own (the tests' event loop may be busy)."""
+    pg_stat_activity in a thread of its own (the tests' event loop may be busy), and the test
+    that was running then (`running`, set by tests/conftest.py)."""
+
+    # The node id of the test this worker runs now.
+    running = ""
 
     def __init__(self, server: URL, database: str) -> None:
         self._server = server
@@ -37,16 +41,16 @@ class ConnectionPeak:
         self._stop = threading.Event()
         self._ready = threading.Event()
         self.peak = 0
+        self.peak_in = ""
         self._thread = threading.Thread(target=self._run, daemon=True, name="connection-peak")
 
     def start(self) -> None:
         self._thread.start()
         self._ready.wait(timeout=30)
 
-    def stop(self) -> int:
+    def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=30)
-        return self.peak
 
     def _run(self) -> None:
         asyncio.run(self._sample())
@@ -66,7 +70,8 @@ class ConnectionPeak:
                 count = await connection.fetchval(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", self._database
                 )
-                self.peak = max(self.peak, count)
+                if count > self.peak:
+                    self.peak, self.peak_in = count, ConnectionPeak.running
                 await asyncio.sleep(SAMPLE_EVERY)
         finally:
             self._ready.set()

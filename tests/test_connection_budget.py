@@ -36,7 +36,9 @@ def test_the_suite_peak_leaves_most_of_a_shared_server_to_others() -> None:
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_the_guard_sees_connections_held_at_once(database_url: str) -> None:
+async def test_the_guard_sees_connections_held_at_once(
+    database_url: str, request: pytest.FixtureRequest
+) -> None:
     url = make_url(database_url)
     peak = ConnectionPeak(make_url(POSTGRES_URL), str(url.database))
     await asyncio.to_thread(peak.start)
@@ -49,7 +51,9 @@ async def test_the_guard_sees_connections_held_at_once(database_url: str) -> Non
     await asyncio.sleep(0.3)
     for connection in held:
         await connection.close()
-    assert await asyncio.to_thread(peak.stop) >= 3
+    await asyncio.to_thread(peak.stop)
+    assert peak.peak >= 3
+    assert peak.peak_in == request.node.nodeid  # named in the guard's failure
 
 
 def test_make_test_runs_no_more_workers_than_the_budget_counts() -> None:

@@ -126,7 +126,9 @@ async def test_reads_never_hold_more_connections_than_turns(reader: Reader) -> N
     assert reader.engine.pool.checkedout() == 2  # type: ignore[attr-defined]
 
 
-async def test_every_turn_can_open_a_connection(settings: Settings) -> None:
+async def test_every_turn_can_open_a_connection(
+    settings: Settings, room_for_connections: None
+) -> None:
     """More turns than SQLAlchemy's default pool (5 + 10 overflow)."""
     if settings.is_sqlite:
         pytest.skip("SQLite reads on two connections at most (config.SQLITE_READ_CONNECTIONS)")

@@ -23,7 +23,9 @@ INSERT = """
 
 
 @pytest.fixture
-async def connections(engine: AsyncEngine) -> AsyncIterator[list[asyncpg.Connection]]:
+async def connections(
+    engine: AsyncEngine, room_for_connections: None
+) -> AsyncIterator[list[asyncpg.Connection]]:
     """WRITERS connections of their own to the test database, each in a transaction that
     fails rather than waits more than a few seconds for a lock."""
     if engine.dialect.name != "postgresql":
