@@ -1,12 +1,14 @@
 """How many PostgreSQL connections the suite holds, kept small and checked.
 
 The test server is shared (`max_connections` 100, other databases holding some), so the
-suite must hold few. Per pytest-xdist worker: the app under test has DATABASE_CONNECTIONS
-(`TEST_DATABASE_CONNECTIONS`: its write pool and its Reader), the `engine` fixture a write
-pool beside it, a few tests an engine or connection of their own, and the worker two
-connections to the server's maintenance database (creating and dropping its database, and
-`ConnectionPeak` sampling). `make test` runs two workers (`-n 2`), then the measured tests
-alone; server subprocesses get DATABASE_CONNECTIONS too (tests/servers.py).
+suite must hold few. Per pytest-xdist worker, kept open from test to test (tests/conftest.py,
+`Kept`): the apps under test share DATABASE_CONNECTIONS (`TEST_DATABASE_CONNECTIONS`: a write
+pool and a Reader), and the `engine` fixture has a write pool beside them. A few tests open an
+engine or connections of their own (those that open many close the kept pools' idle ones
+first: `room_for_connections`), and the worker holds two connections to the server's
+maintenance database (creating and dropping its database, and `ConnectionPeak` sampling).
+`make test` runs two workers (`-n 2`), then the measured tests alone; server subprocesses get
+DATABASE_CONNECTIONS too (tests/servers.py).
 
 `ConnectionPeak` samples the worker's database through the run; past
 `CONNECTIONS_PER_WORKER` the worker's last test fails, naming the peak.
