@@ -65,7 +65,8 @@ SOAK_SECONDS ?= 600
 soak: $(INSTALLED) ## Mixed traffic at 64 connections on PostgreSQL for SOAK_SECONDS, then a report
 	SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m tests.soak
 
-# MUTATION_MODULES="auth/tokens.py posts/service.py" measures only those; see tests/mutation.
+# MUTATION_MODULES="auth/tokens.py posts/service.py" measures only those, and
+# "posts/service.py:listed_columns" only that function's mutants; see tests/mutation.
 mutation: $(INSTALLED) ## Mutation-test the security-critical modules, one worker; print scores
 	$(UV) pip install --quiet --python $(BIN)/python -r requirements-mutation.txt
 	$(BIN)/python -m tests.mutation $(MUTATION_MODULES)

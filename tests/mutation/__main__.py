@@ -9,6 +9,8 @@ context managers by assignment (tests/test_layout.py holds them to it).
 
     python -m tests.mutation                    # every module, from a fresh mutants/
     python -m tests.mutation auth/tokens.py     # only the modules named
+    python -m tests.mutation posts/service.py:listed_columns posts/service.py:ListingStatements.of
+                                                # only those functions' mutants (and score)
 """
 
 import json
@@ -19,7 +21,9 @@ import sys
 import time
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
+from itertools import chain
 from pathlib import Path
 
 from tests.mutation.plugin import SELECTION
@@ -36,6 +40,8 @@ class Target:
     name: str
     sources: tuple[str, ...]
     tests: tuple[str, ...]
+    # Only these functions' mutants ("name", or "Class.method" for a method); all if empty.
+    functions: tuple[str, ...] = ()
 
     @property
     def modules(self) -> set[str]:
@@ -43,7 +49,8 @@ class Target:
 
     @property
     def mutant_patterns(self) -> list[str]:
-        return [f"{_module(source)}.*" for source in self.sources]
+        names = [f"{_mangled(function)}__mutmut_*" for function in self.functions] or ["*"]
+        return [f"{_module(source)}.{name}" for source in self.sources for name in names]
 
 
 TARGETS = (
@@ -99,6 +106,7 @@ TARGETS = (
             "tests/likes/test_likes_api.py",  # whether a signed-in reader likes each post
             "tests/test_cursor_walks.py",  # the pages after a cursor's position
             "tests/test_pagination.py",  # a last page exactly full has no next cursor
+            "tests/users/test_profiles.py",  # the author's display name in a listing
         ),
     ),
     Target(
@@ -198,12 +206,22 @@ def _module(source: str) -> str:
     return source.removeprefix("src/").removesuffix(".py").replace("/", ".")
 
 
+def _mangled(function: str) -> str:
+    """mutmut's name for a function: x_name, or xǁClassǁmethod."""
+    owner, _, name = function.rpartition(".")
+    return f"xǁ{owner}ǁ{name}" if owner else f"x_{function}"
+
+
 def _results(target: Target) -> dict[str, int | None]:
     results: dict[str, int | None] = {}
     for source in target.sources:
         meta = json.loads((WORKSPACE / f"{source}.meta").read_text())
         results |= meta["exit_code_by_key"]
-    return results
+    return {
+        name: code
+        for name, code in results.items()
+        if any(fnmatchcase(name, pattern) for pattern in target.mutant_patterns)
+    }
 
 
 def mutate(target: Target, equivalent: dict[str, str]) -> Score:
@@ -246,9 +264,28 @@ def report(scores: Iterable[Score]) -> None:
             print(f"      listed as equivalent but killed (remove it): {name}")
 
 
+def _choose(names: list[str]) -> list[Target]:
+    """The targets named (all if none), each narrowed to the functions named with it."""
+    functions: dict[str, list[str]] = {}
+    for name in names:
+        module, _, function = name.partition(":")
+        functions.setdefault(module, []).extend([function] if function else [])
+    return [
+        replace(
+            target,
+            functions=tuple(
+                chain.from_iterable(functions.get(module, []) for module in sorted(target.modules))
+            ),
+        )
+        for target in TARGETS
+        if not names or functions.keys() & target.modules
+    ]
+
+
 def main(names: list[str]) -> None:
-    chosen = [target for target in TARGETS if not names or set(names) & target.modules]
-    unknown = set(names) - {module for target in TARGETS for module in target.modules}
+    chosen = _choose(names)
+    modules = {name.partition(":")[0] for name in names}
+    unknown = modules - {module for target in TARGETS for module in target.modules}
     if unknown:
         sys.exit(f"unknown modules: {', '.join(sorted(unknown))}")
     mutated = set(
