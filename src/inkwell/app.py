@@ -62,6 +62,33 @@ STATIC_DIR = Path(__file__).parent / "static"
 TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
+# In the order they are matched, the busiest listings and pages first.
+_ROUTERS = (
+    posts_router,
+    feeds_router,
+    post_pages.router,
+    profile_pages.router,
+    account_pages.router,
+    notification_pages.router,
+    search_pages.router,
+    syndication_router,
+    conversation_forms.router,
+    moderation_pages.router,
+    search_router,
+    likes_router,
+    comments_router,
+    follows_router,
+    notifications_router,
+    moderation_router,
+    auth_router,
+    users_router,
+    sessions_router,
+    health_router,
+    media_router,
+    uploads_router,
+)
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """`database`: pools made from the same settings, for the lifespan to use instead of its
     own, and left open when it ends."""
@@ -145,30 +172,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     install_error_handlers(app, error_page)
     # Routes are matched in order: Conduit's whole prefix first (one pattern for every path
-    # under it, instead of all of Inkwell's before it), then the busiest listings and pages.
+    # under it, instead of all of Inkwell's before it), then _ROUTERS.
     app.router.routes.append(_conduit_mount(settings))
-    app.include_router(posts_router)
-    app.include_router(feeds_router)
-    app.include_router(post_pages.router)
-    app.include_router(profile_pages.router)
-    app.include_router(account_pages.router)
-    app.include_router(notification_pages.router)
-    app.include_router(search_pages.router)
-    app.include_router(syndication_router)
-    app.include_router(conversation_forms.router)
-    app.include_router(moderation_pages.router)
-    app.include_router(search_router)
-    app.include_router(likes_router)
-    app.include_router(comments_router)
-    app.include_router(follows_router)
-    app.include_router(notifications_router)
-    app.include_router(moderation_router)
-    app.include_router(auth_router)
-    app.include_router(users_router)
-    app.include_router(sessions_router)
-    app.include_router(health_router)
-    app.include_router(media_router)
-    app.include_router(uploads_router)
+    for router in _ROUTERS:
+        app.include_router(router)
     _add_last_routes(app, settings, static_assets, storage)
     return app
 
