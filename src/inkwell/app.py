@@ -108,6 +108,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     site = Site(settings.site_name, settings.site_description, settings.public_base_url.rstrip("/"))
     # Hashed once, here: pages link each file by its content's hash (caching/static.py).
     static_assets = StaticAssets.scan(STATIC_DIR, hashed=settings.environment != "development")
+    # Made with the app, not the lifespan: templates hold no connection or task to close,
+    # and each is compiled once, at its first render, whatever runs the app anew.
+    templates = page_templates(
+        auto_reload=settings.environment == "development", site=site, static_url=static_assets.url
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
@@ -139,11 +144,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                     known_devices=KnownDevices.from_settings(settings),
                     rate_limiter=RateLimiter.from_settings(settings),
                     mailer=mailer,
-                    templates=page_templates(
-                        auto_reload=settings.environment == "development",
-                        site=site,
-                        static_url=static_assets.url,
-                    ),
+                    templates=templates,
                     storage=storage,
                     picture_processor=picture_processor,
                     upload_limits=UploadLimits.from_settings(settings),
