@@ -155,10 +155,13 @@ def redis_settings(settings: Settings, engine: AsyncEngine) -> Settings:
         if IN_CI:
             pytest.fail(f"{message}; in CI the Redis tests must run.", pytrace=False)
         pytest.skip(message)
+    # Keys of this test's own in the shared Redis: its rate limits' and its cache's.
+    prefix = f"inkwell-test-{uuid.uuid4().hex}"
     return settings.model_copy(
         update={
             "redis_url": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
-            "rate_limit_key_prefix": f"inkwell-test-{uuid.uuid4().hex}",
+            "rate_limit_key_prefix": prefix,
+            "cache_key_prefix": f"{prefix}:",
         }
     )
 

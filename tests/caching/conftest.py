@@ -1,8 +1,6 @@
 """The cache on, for the tests of caching (the rest of the suite runs without it: the
 factory writes behind the app's back)."""
 
-import uuid
-
 import pytest
 
 from inkwell.caching.middleware import AnonymousCache
@@ -17,12 +15,9 @@ CACHE_BYTES = 4 * 1024 * 1024
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(
-        update={
-            "anonymous_cache_bytes": CACHE_BYTES,
-            "cache_key_prefix": f"inkwell-test-{uuid.uuid4().hex}:",
-        }
-    )
+    """Equal for every test, so that they share an app: alone, the cache keeps nothing in
+    Redis; `redis_settings` gives each test that shares it a key prefix of its own."""
+    return settings.model_copy(update={"anonymous_cache_bytes": CACHE_BYTES})
 
 
 @pytest.fixture
