@@ -23,7 +23,6 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
-from itertools import chain
 from pathlib import Path
 
 from tests.mutation.plugin import SELECTION
@@ -264,28 +263,29 @@ def report(scores: Iterable[Score]) -> None:
             print(f"      listed as equivalent but killed (remove it): {name}")
 
 
-def _choose(names: list[str]) -> list[Target]:
-    """The targets named (all if none), each narrowed to the functions named with it."""
+def _functions_by_module(names: list[str]) -> dict[str, list[str]]:
+    """`module` or `module:function` names: the functions named for each module."""
     functions: dict[str, list[str]] = {}
     for name in names:
         module, _, function = name.partition(":")
         functions.setdefault(module, []).extend([function] if function else [])
-    return [
+    return functions
+
+
+def main(names: list[str]) -> None:
+    functions = _functions_by_module(names)
+    # The targets named (all if none), each narrowed to the functions named with it.
+    chosen = [
         replace(
             target,
             functions=tuple(
-                chain.from_iterable(functions.get(module, []) for module in sorted(target.modules))
+                f for module in sorted(target.modules) for f in functions.get(module, [])
             ),
         )
         for target in TARGETS
         if not names or functions.keys() & target.modules
     ]
-
-
-def main(names: list[str]) -> None:
-    chosen = _choose(names)
-    modules = {name.partition(":")[0] for name in names}
-    unknown = modules - {module for target in TARGETS for module in target.modules}
+    unknown = functions.keys() - {module for target in TARGETS for module in target.modules}
     if unknown:
         sys.exit(f"unknown modules: {', '.join(sorted(unknown))}")
     mutated = set(
