@@ -434,7 +434,11 @@ async def test_two_processes_starting_on_a_new_sqlite_database_migrate_it_once(
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
     engines = [create_engine(settings), create_engine(settings)]
     try:
-        await asyncio.gather(*(upgrade_database(engine) for engine in engines))
+        # A TaskGroup, not gather: if one upgrade fails, the other must not run on after the
+        # test (Alembic's context is module-wide, and the worker's next upgrade would meet it).
+        async with asyncio.TaskGroup() as upgrades:
+            for engine in engines:
+                upgrades.create_task(upgrade_database(engine))
         async with engines[0].connect() as connection:
             versions = (await connection.exec_driver_sql("SELECT * FROM alembic_version")).all()
     finally:
