@@ -28,6 +28,7 @@ import math
 import re
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
@@ -37,6 +38,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.sql.elements import TextClause
 
+from inkwell.background import repeating
 from inkwell.caching.conditional import http_date
 from inkwell.caching.config import CacheSettings
 
@@ -161,13 +163,11 @@ class PublicGeneration:
         self._adopt(int(value or 0))
         self._synced_at = time.monotonic()
 
-    async def sync_forever(self) -> None:
-        while True:
-            try:
-                await self.sync()
-            except Exception:  # an unforeseen failure: the cache is bypassed, not the loop ended
-                logger.exception("reading the shared cache generation failed")
-            await asyncio.sleep(self._sync_seconds)
+    def syncing(self) -> AbstractAsyncContextManager[None]:
+        """Syncs every CACHE_SYNC_SECONDS while open. An unforeseen failure is logged and the
+        cache bypassed (it goes stale), not the syncing ended."""
+        failure = "reading the shared cache generation failed"
+        return repeating(self.sync, every=self._sync_seconds, logger=logger, failure=failure)
 
     async def announce(self) -> None:
         """A public write committed outside any server (the command line): sent at once, so

@@ -179,12 +179,10 @@ class AnonymousCache:
             yield
             return
         await generation.sync()
-        task = asyncio.create_task(generation.sync_forever())
         try:
-            yield
+            async with generation.syncing():
+                yield
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
             await generation.close()
 
 

@@ -33,7 +33,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Annotated, Literal, Self
@@ -44,6 +44,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth.signing import Signer
+from inkwell.background import repeating
 from inkwell.config import Settings
 from inkwell.db import utcnow
 from inkwell.errors import BadRequest, ErrorCode
@@ -168,26 +169,12 @@ class Outbox:
         if not seconds:
             yield
             return
-        sweeper = asyncio.create_task(self._sweep_every(seconds))
-        try:
+        failure = "the sweep of pending notification emails failed"
+        async with repeating(self.sweep, every=seconds, logger=logger, failure=failure):
             yield
-        finally:
-            sweeper.cancel()
-            with suppress(asyncio.CancelledError):
-                await sweeper
 
     # Not @asynccontextmanager: mutmut mutates no decorated function (make mutation).
     sweeping = asynccontextmanager(_sweep_while_running)
-
-    async def _sweep_every(self, seconds: float) -> None:
-        """A failed sweep (the database or the relay away) is logged and tried again at the
-        next turn."""
-        while True:
-            await asyncio.sleep(seconds)
-            try:
-                await self.sweep()
-            except Exception:
-                logger.exception("the sweep of pending notification emails failed")
 
     async def _send(self, email: CommentEmail) -> EmailStatus:
         message = self.compose(email)
