@@ -1,7 +1,8 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for the mail tests.
 
-A pytest plugin (see conftest.py): `inbox` starts a server for one test, and a test module
-that sends mail points the app at it by overriding `settings` with `sending_to(inbox)`.
+A pytest plugin (see conftest.py): `inbox` is what the worker's server received during one
+test, and a test module that sends mail points the app at it by overriding `settings` with
+`sending_to(settings, smtp_port)`.
 """
 
 import re
@@ -57,18 +58,29 @@ def link_token(message: EmailMessage) -> str:
     return parse_qs(urlsplit(link.group()).query)["token"][0]
 
 
-@pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def inbox(smtp_port: int) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+@pytest.fixture(scope="session")
+def mail_server() -> Iterator[Controller]:
+    """One server for the worker's whole run: its port is in the settings of the tests that
+    send mail, and a new port a test would make their settings, so their app, new each time."""
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=free_port())
     controller.start()
-    yield inbox
+    yield controller
     controller.stop()
+
+
+@pytest.fixture
+def smtp_port(mail_server: Controller) -> int:
+    port: int = mail_server.port
+    return port
+
+
+@pytest.fixture
+def inbox(mail_server: Controller) -> Inbox:
+    """The messages the server receives during this test."""
+    inbox = mail_server.handler
+    assert isinstance(inbox, Inbox)
+    inbox.messages.clear()
+    return inbox
 
 
 def sending_to(settings: Settings, smtp_port: int) -> Settings:

@@ -36,7 +36,6 @@ from inkwell.config import Settings
 from inkwell.db import create_engine
 from inkwell.migrations import upgrade_database
 from tests.conftest import NO_RATE_LIMITS, SECRET_KEY, Account
-from tests.mail_server import Inbox, free_port
 from tests.web.browser.signing_in import sign_in
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -74,24 +73,6 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     await upgrade_database(engine)
     await engine.dispose()
     return url
-
-
-@pytest.fixture(scope="session")
-def mail_server() -> Iterator[Controller]:
-    """A real SMTP server on a free loopback port: the test server sends its emails here."""
-    controller = Controller(Inbox(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller
-    controller.stop()
-
-
-@pytest.fixture
-def inbox(mail_server: Controller) -> Inbox:
-    """The emails the test server sends during this test."""
-    inbox = mail_server.handler
-    assert isinstance(inbox, Inbox)
-    inbox.messages.clear()
-    return inbox
 
 
 @pytest.fixture(scope="session")
