@@ -182,6 +182,7 @@ TARGETS = (
         ("src/inkwell/notifications/emails.py",),
         ("tests/notifications/test_emails.py",),
     ),
+    Target("background.py", ("src/inkwell/background.py",), ("tests/test_background.py",)),
 )
 
 
