@@ -14,6 +14,7 @@ from inkwell.posts.models import Post
 from inkwell.users.models import User
 from tests.conftest import Account, Api, StatementCounter
 from tests.conversation import comment
+from tests.factories import Factory
 
 
 async def kept_and_real(engine: AsyncEngine, post_id: object) -> tuple[int | None, int]:
@@ -31,8 +32,8 @@ async def post(api: Api, author: Account) -> dict[str, object]:
 
 
 @pytest.fixture
-async def reader(api: Api) -> Account:
-    return await api.sign_up("reader")
+async def reader(factory: Factory) -> Account:
+    return await factory.account("reader")
 
 
 async def test_a_comment_is_stored_rendered_and_answered_with_its_author(

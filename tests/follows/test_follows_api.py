@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.follows.models import Follow
 from inkwell.users.models import User
 from tests.conftest import Account, Api
+from tests.factories import Factory
 
 
 async def kept_counts(engine: AsyncEngine) -> dict[int, tuple[int, int]]:
@@ -37,8 +38,8 @@ async def real_counts(engine: AsyncEngine) -> dict[int, tuple[int, int]]:
 
 
 @pytest.fixture
-async def reader(api: Api) -> Account:
-    return await api.sign_up("reader")
+async def reader(factory: Factory) -> Account:
+    return await factory.account("reader")
 
 
 async def test_following_answers_the_new_count_and_following_again_changes_nothing(

@@ -12,6 +12,7 @@ from inkwell.likes.models import Like
 from inkwell.posts.models import Post
 from tests.auth.signing_in import sign_in
 from tests.conftest import Account, Api, StatementCounter
+from tests.factories import Factory
 from tests.test_data_layer import add_posts
 
 
@@ -30,8 +31,8 @@ async def post(api: Api, author: Account) -> dict[str, object]:
 
 
 @pytest.fixture
-async def reader(api: Api) -> Account:
-    return await api.sign_up("reader")
+async def reader(factory: Factory) -> Account:
+    return await factory.account("reader")
 
 
 async def test_liking_answers_the_new_count_and_liking_again_changes_nothing(

@@ -51,8 +51,8 @@ async def post(api: Api, author: Account) -> dict[str, object]:
 
 
 @pytest.fixture
-async def reader(api: Api) -> Account:
-    return await api.sign_up("reader")
+async def reader(factory: Factory) -> Account:
+    return await factory.account("reader")
 
 
 class FailingFirst:

@@ -7,6 +7,7 @@ from httpx import AsyncClient
 
 from tests.conftest import Account, Api, StatementCounter
 from tests.conversation import comment
+from tests.factories import Factory
 from tests.notifications.helpers import notifications_of
 
 
@@ -16,8 +17,8 @@ async def post(api: Api, author: Account) -> dict[str, object]:
 
 
 @pytest.fixture
-async def commenters(api: Api) -> list[Account]:
-    return [await api.sign_up(f"reader{i}") for i in range(5)]
+async def commenters(factory: Factory) -> list[Account]:
+    return [await factory.account(f"reader{i}") for i in range(5)]
 
 
 @pytest.fixture

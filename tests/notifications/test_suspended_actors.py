@@ -19,8 +19,8 @@ async def admin(factory: Factory) -> Account:
 
 
 @pytest.fixture
-async def villain(api: Api) -> Account:
-    return await api.sign_up("villain")
+async def villain(factory: Factory) -> Account:
+    return await factory.account("villain")
 
 
 @pytest.fixture

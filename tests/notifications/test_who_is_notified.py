@@ -6,6 +6,7 @@ from httpx import AsyncClient
 
 from tests.conftest import Account, Api, StartedApp
 from tests.conversation import comment, follow, unfollow
+from tests.factories import Factory
 from tests.notifications.helpers import kinds_of, notifications_of
 
 
@@ -15,13 +16,13 @@ async def post(api: Api, author: Account) -> dict[str, object]:
 
 
 @pytest.fixture
-async def reader(api: Api) -> Account:
-    return await api.sign_up("reader")
+async def reader(factory: Factory) -> Account:
+    return await factory.account("reader")
 
 
 @pytest.fixture
-async def other(api: Api) -> Account:
-    return await api.sign_up("other")
+async def other(factory: Factory) -> Account:
+    return await factory.account("other")
 
 
 async def test_a_comment_tells_the_posts_author_with_the_actor_and_a_link(
