@@ -289,7 +289,7 @@ def _emails_statement() -> Select[*tuple[Any, ...]]:
         .join(actor, actor.id == Notification.actor_id)
         .join(Post, Post.id == Notification.post_id)
         .join(Comment, Comment.id == Notification.comment_id)
-        .where(Notification.id.in_(bindparam("ids", expanding=True)))
+        .where(Notification.id.in_(bindparam("ids")))  # in_ makes it expanding
         .order_by(Notification.id)
     )
 
