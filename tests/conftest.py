@@ -521,3 +521,10 @@ async def painter(factory: Factory, client: AsyncClient) -> Account:
 async def author(factory: Factory) -> Account:
     """A signed-up user (inserted, not registered through the API) and their headers."""
     return await factory.account("author")
+
+
+@pytest.fixture
+async def reader(factory: Factory) -> Account:
+    """A second signed-up user, inserted as `author` is: the one who reads, likes, follows
+    and comments."""
+    return await factory.account("reader")

@@ -19,7 +19,6 @@ from inkwell.config import Settings
 from inkwell.errors import ServiceUnavailable
 from tests.auth.test_rate_limits import REDIS_HOST, REDIS_PORT, redis_error
 from tests.conftest import IN_CI, NO_RATE_LIMITS, Account, Api, started
-from tests.factories import Factory
 
 LIMITED = {setting_of(write): "2/minute" for write in WRITES}
 
@@ -32,11 +31,6 @@ def settings(settings: Settings) -> Settings:
 @pytest.fixture
 async def post(api: Api, author: Account) -> dict[str, object]:
     return await api.post(author)
-
-
-@pytest.fixture
-async def reader(factory: Factory) -> Account:
-    return await factory.account("reader")
 
 
 def assert_rate_limited(response: Response, write: str) -> None:

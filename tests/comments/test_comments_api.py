@@ -14,7 +14,6 @@ from inkwell.posts.models import Post
 from inkwell.users.models import User
 from tests.conftest import Account, Api, StatementCounter
 from tests.conversation import comment
-from tests.factories import Factory
 
 
 async def kept_and_real(engine: AsyncEngine, post_id: object) -> tuple[int | None, int]:
@@ -29,11 +28,6 @@ async def kept_and_real(engine: AsyncEngine, post_id: object) -> tuple[int | Non
 @pytest.fixture
 async def post(api: Api, author: Account) -> dict[str, object]:
     return await api.post(author)
-
-
-@pytest.fixture
-async def reader(factory: Factory) -> Account:
-    return await factory.account("reader")
 
 
 async def test_a_comment_is_stored_rendered_and_answered_with_its_author(

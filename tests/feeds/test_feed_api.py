@@ -9,13 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from inkwell.follows.models import Follow
 from inkwell.posts.models import Post
 from tests.conftest import Account, Api, StatementCounter
-from tests.factories import Factory
 from tests.test_data_layer import add_posts
-
-
-@pytest.fixture
-async def reader(factory: Factory) -> Account:
-    return await factory.account("reader")
 
 
 async def test_the_feed_holds_the_posts_of_the_followed_newest_first(

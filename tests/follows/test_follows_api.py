@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.follows.models import Follow
 from inkwell.users.models import User
 from tests.conftest import Account, Api
-from tests.factories import Factory
 
 
 async def kept_counts(engine: AsyncEngine) -> dict[int, tuple[int, int]]:
@@ -35,11 +34,6 @@ async def real_counts(engine: AsyncEngine) -> dict[int, tuple[int, int]]:
         )  # fmt: skip
         ids = (await connection.scalars(select(User.id))).all()
     return {i: (followers.get(i, 0), following.get(i, 0)) for i in ids}
-
-
-@pytest.fixture
-async def reader(factory: Factory) -> Account:
-    return await factory.account("reader")
 
 
 async def test_following_answers_the_new_count_and_following_again_changes_nothing(

@@ -12,7 +12,6 @@ from inkwell.likes.models import Like
 from inkwell.posts.models import Post
 from tests.auth.signing_in import sign_in
 from tests.conftest import Account, Api, StatementCounter
-from tests.factories import Factory
 from tests.test_data_layer import add_posts
 
 
@@ -28,11 +27,6 @@ async def kept_and_real(engine: AsyncEngine, post_id: object) -> tuple[int | Non
 @pytest.fixture
 async def post(api: Api, author: Account) -> dict[str, object]:
     return await api.post(author)
-
-
-@pytest.fixture
-async def reader(factory: Factory) -> Account:
-    return await factory.account("reader")
 
 
 async def test_liking_answers_the_new_count_and_liking_again_changes_nothing(

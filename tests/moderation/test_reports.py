@@ -17,11 +17,6 @@ async def post(factory: Factory, author: Account) -> dict[str, Any]:
     return await factory.post(author)
 
 
-@pytest.fixture
-async def reader(factory: Factory) -> Account:
-    return await factory.account("reader")
-
-
 async def report(client: AsyncClient, who: Account | None, body: dict[str, Any]) -> Any:
     return await client.post("/api/reports", json=body, headers=who.headers if who else {})
 

@@ -50,11 +50,6 @@ async def post(api: Api, author: Account) -> dict[str, object]:
     return await api.post(author, title="On\r\nink")
 
 
-@pytest.fixture
-async def reader(factory: Factory) -> Account:
-    return await factory.account("reader")
-
-
 class FailingFirst:
     """A mailer whose first `failures` sends fail (the relay dropped the connection)."""
 

@@ -23,11 +23,6 @@ async def post(api: Api, author: Account) -> dict[str, object]:
 
 
 @pytest.fixture
-async def reader(factory: Factory) -> Account:
-    return await factory.account("reader")
-
-
-@pytest.fixture
 async def notified(
     client: AsyncClient, author: Account, reader: Account, post: dict[str, object]
 ) -> Account:

@@ -16,11 +16,6 @@ async def post(api: Api, author: Account) -> dict[str, object]:
 
 
 @pytest.fixture
-async def reader(factory: Factory) -> Account:
-    return await factory.account("reader")
-
-
-@pytest.fixture
 async def other(factory: Factory) -> Account:
     return await factory.account("other")
 

@@ -29,11 +29,6 @@ COMMENT_IDS = re.compile(r'<li class="comment[^"]*" id="comment-(\d+)"')
 
 
 @pytest.fixture
-async def reader(factory: Factory) -> Account:
-    return await factory.account("reader")
-
-
-@pytest.fixture
 async def post(factory: Factory, author: Account) -> dict[str, Any]:
     return await factory.post(author, title="On ink")
 

@@ -34,11 +34,6 @@ async def admin(factory: Factory) -> Account:
 
 
 @pytest.fixture
-async def reader(factory: Factory) -> Account:
-    return await factory.account("reader")
-
-
-@pytest.fixture
 async def post(factory: Factory, author: Account) -> dict[str, Any]:
     return await factory.post(author, title="On ink")
 
