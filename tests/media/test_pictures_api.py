@@ -203,6 +203,8 @@ async def roomy_client(settings: Settings, engine: AsyncEngine) -> AsyncIterator
 
 
 @pytest.mark.slow
+# The decoding is under test, not the database: seconds of CPU that need not be spent twice.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_the_event_loop_keeps_answering_while_large_images_are_processed(
     roomy_client: AsyncClient, media_dir: Path
 ) -> None:
