@@ -94,6 +94,7 @@ def smoke(base_url: str, api: str, report: Path, *, signed_in: bool) -> Smoke:
     operations never sent; the long runs of every phase are `make fuzz`."""
     arguments = [
         "--phases=fuzzing",
+        "--generation-database=none",
         f"--max-examples={SMOKE_EXAMPLES}",
         "--report=ndjson",
         f"--report-ndjson-path={report}",
