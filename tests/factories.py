@@ -20,8 +20,11 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.auth.tokens import AccessTokens
+from inkwell.comments import service as comments
 from inkwell.config import Settings
 from inkwell.db import Reader, create_sessionmaker, reads_through, utcnow
+from inkwell.follows import service as follows
+from inkwell.likes import service as likes
 from inkwell.notifications.models import Notification
 from inkwell.posts import service as posts
 from inkwell.posts.markdown import MarkdownRenderer
@@ -47,13 +50,30 @@ class Account:
     headers: dict[str, str]
 
     @property
-    def id(self) -> object:
-        return self.user["id"]
+    def id(self) -> int:
+        return _int(self.user["id"])
+
+
+# Whom a factory method takes: a row, an account or a user's id.
+Someone = User | Account | int
+
+
+def _user_id(who: Someone) -> int:
+    return who if isinstance(who, int) else who.id
+
+
+def _post_id(post: dict[str, object]) -> int:
+    return _int(post["id"])
+
+
+def _int(value: object) -> int:
+    assert isinstance(value, int), value
+    return value
 
 
 class Factory:
-    """Inserts users, posts and notifications on the test's database, each in a transaction
-    of its own."""
+    """Inserts users, posts, comments, likes, follows and notifications on the test's
+    database, each in a transaction of its own."""
 
     def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
         self.settings = settings
@@ -105,7 +125,7 @@ class Factory:
 
     async def post(
         self,
-        author: User | Account | int,
+        author: Someone,
         *,
         title: str | None = None,
         content: str = "Some words.",
@@ -113,10 +133,9 @@ class Factory:
     ) -> dict[str, object]:
         """A post by `author` (rendered, tagged, published unless `status` says otherwise),
         written by the posts service and answered as the API answers its creation."""
-        user_id = author.id if isinstance(author, User | Account) else author
         title = title or f"Post {self._next()}"
         async with self._sessions.begin() as session:
-            user = await session.get_one(User, user_id)
+            user = await session.get_one(User, _user_id(author))
             post = await posts.create_post(
                 session, user, title, content, markdown=self._markdown, **fields
             )
@@ -124,17 +143,35 @@ class Factory:
                 listed = await posts.get_listed_post(self._reader, post.id, user.id)
         return PostRead.model_validate(listed).model_dump(mode="json")
 
-    async def posts(self, author: User | Account | int, count: int) -> list[dict[str, object]]:
+    async def posts(self, author: Someone, count: int) -> list[dict[str, object]]:
         """`count` posts by `author`, oldest first."""
         return [await self.post(author) for _ in range(count)]
 
-    async def follow_notifications(
-        self, user: User | Account | int, actor: User | Account | int, count: int
-    ) -> None:
+    async def comment(self, author: Someone, post: dict[str, object], body: str) -> int:
+        """A comment under `post` written by the comments service: its notifications made,
+        its emails never sent. Answers its id."""
+        async with self._sessions.begin() as session:
+            user = await session.get_one(User, _user_id(author))
+            comment = await comments.add_comment(session, user, _post_id(post), body)
+            return comment.id
+
+    async def like(self, user: Someone, post: dict[str, object]) -> None:
+        async with self._sessions.begin() as session:
+            await likes.like(session, _user_id(user), _post_id(post))
+
+    async def follow(self, follower: Someone, followed: Someone) -> None:
+        async with self._sessions.begin() as session:
+            await follows.follow(session, _user_id(follower), _user_id(followed))
+
+    async def follow_notifications(self, user: Someone, actor: Someone, count: int) -> None:
         """`count` notifications telling `user` that `actor` followed them, in one insert."""
-        user_id, actor_id = (who if isinstance(who, int) else who.id for who in (user, actor))
         rows = [
-            {"user_id": user_id, "actor_id": actor_id, "kind": "follow", "created_at": utcnow()}
+            {
+                "user_id": _user_id(user),
+                "actor_id": _user_id(actor),
+                "kind": "follow",
+                "created_at": utcnow(),
+            }
             for _ in range(count)
         ]
         async with self._sessions.begin() as session:

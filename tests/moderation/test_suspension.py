@@ -41,7 +41,7 @@ class World:
 
 
 @pytest.fixture
-async def world(factory: Factory, client: AsyncClient) -> World:
+async def world(factory: Factory) -> World:
     admin = await factory.account("admin", role="admin")
     villain = await factory.account("villain")
     writer = await factory.account("writer")
@@ -50,14 +50,13 @@ async def world(factory: Factory, client: AsyncClient) -> World:
     more_spam = await factory.post(villain, title="More spam", tags=["paper"])
     await factory.post(villain, title="Draft spam", status="draft", tags=["ink"])
     essay = await factory.post(writer, title="Essay", tags=["ink"])
-    await comment(client, essay["id"], villain, "Buy now")
-    await comment(client, essay["id"], reader, "Lovely")
-    await comment(client, spam["id"], reader, "Is this spam?")
+    await factory.comment(villain, essay, "Buy now")
+    await factory.comment(reader, essay, "Lovely")
+    await factory.comment(reader, spam, "Is this spam?")
     for who, post in ((villain, essay), (reader, spam), (reader, essay), (villain, more_spam)):
-        liked = await client.put(f"/api/posts/{post['id']}/like", headers=who.headers)
-        assert liked.status_code == 200, liked.text
-    await follow(client, reader, villain)
-    await follow(client, reader, writer)
+        await factory.like(who, post)
+    await factory.follow(reader, villain)
+    await factory.follow(reader, writer)
     return World(admin=admin, villain=villain, writer=writer, reader=reader, spam=spam, essay=essay)
 
 
