@@ -30,6 +30,7 @@ from inkwell.users.models import User
 from tests.conftest import PASSWORD, Account, Api
 from tests.conversation import comment, follow
 from tests.factories import Factory
+from tests.locks import until_done_or_waiting_for_a_lock
 
 
 class World:
@@ -445,8 +446,6 @@ def _writes(world: World) -> dict[str, Write]:
 
 
 WRITES = ["like", "unlike", "comment", "publish", "follow", "unfollowed"]
-# Long enough for a statement that does not wait to have finished.
-WAITING = 0.3
 T = TypeVar("T")
 
 
@@ -472,7 +471,7 @@ async def during_a_suspension(
         admin = await suspending.get_one(User, world.admin.id)
         await moderation.suspend(suspending, admin, world.villain.id)
         answer = asyncio.create_task(arriving)
-        await asyncio.sleep(WAITING)
+        await until_done_or_waiting_for_a_lock(engine, answer)
         assert not answer.done()  # it waits for the suspension under way
         await suspending.commit()
     return await answer
@@ -488,7 +487,7 @@ async def test_a_write_under_way_when_a_suspension_begins_is_counted_out_exactly
     async with create_sessionmaker(engine)() as writing:
         await _writes(world)[write](writing)
         suspension = asyncio.create_task(_suspend(engine, world))
-        await asyncio.sleep(WAITING)
+        await until_done_or_waiting_for_a_lock(engine, suspension)
         assert not suspension.done()  # it waits for the write under way
         await writing.commit()
     await suspension

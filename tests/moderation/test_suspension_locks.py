@@ -5,7 +5,7 @@ a time: there, nothing waits on a row and nothing can deadlock."""
 import asyncio
 
 import pytest
-from sqlalchemy import Update, text, update
+from sqlalchemy import Update, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -16,6 +16,7 @@ from inkwell.users import service as users
 from inkwell.users.models import User
 from tests.factories import Factory
 from tests.follows.test_follows_api import kept_counts
+from tests.locks import until_done_or_waiting_for_a_lock
 
 
 @pytest.fixture(autouse=True)
@@ -50,20 +51,6 @@ async def suspend(engine: AsyncEngine, people: People) -> None:
     async with create_sessionmaker(engine).begin() as session:
         admin = await session.get_one(User, people.admin.id)
         await moderation.suspend(session, admin, people.suspended.id)
-
-
-async def until_done_or_waiting_for_a_lock(engine: AsyncEngine, task: asyncio.Task[None]) -> None:
-    """Until the task has ended or a statement in this test's database waits for a lock.
-    PostgreSQL keeps what pg_stat_activity showed first until the transaction ends: each look
-    is a transaction of its own (autocommit), or a wait begun after the first would go unseen."""
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    async with asyncio.timeout(10), engine.connect() as connection:
-        observer = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        while not task.done() and not await observer.scalar(waiting):
-            await asyncio.sleep(0.01)
 
 
 def count_change(user: User, count: InstrumentedAttribute[int]) -> Update:

@@ -11,10 +11,9 @@ from inkwell.posts import service as posts
 from inkwell.posts.models import Post
 from inkwell.users.models import User
 from tests.conftest import RENDERED, Account, Api, StatementCounter
+from tests.locks import until_done_or_waiting_for_a_lock
 
 Author = Account
-# Long enough for a request that does not wait to have finished.
-WAITING = 0.3
 
 
 async def test_creating_a_post_returns_it_with_its_author(
@@ -204,7 +203,7 @@ async def test_an_edit_racing_a_deletion_finds_the_post_gone(
     async with create_sessionmaker(engine)() as deleting:
         await posts.delete_post(deleting, await posts.get_post(deleting, int(str(post["id"]))))
         edit = asyncio.create_task(client.patch(url, json=body, headers=author.headers))
-        await asyncio.sleep(WAITING)
+        await until_done_or_waiting_for_a_lock(engine, edit)
         assert not edit.done()  # it waits for the deletion under way
         await deleting.commit()
     response = await edit
