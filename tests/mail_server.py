@@ -5,6 +5,7 @@ test, and a test module that sends mail points the app at it by overriding `sett
 `sending_to(settings, smtp_port)`.
 """
 
+import asyncio
 import re
 import socket
 from collections.abc import Iterator
@@ -29,17 +30,36 @@ def free_port() -> int:
 
 
 class Inbox:
-    """An aiosmtpd handler keeping every message it accepts."""
+    """An aiosmtpd handler keeping every message it accepts, and the connection (the
+    client's address) each came over."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.connections: list[object] = []
+        self.goodbyes = 0
+        # As a relay that keeps no connection open: each is closed after its message.
+        self.hanging_up = False
+
+    def empty(self) -> None:
+        self.messages.clear()
+        self.connections.clear()
+        self.goodbyes = 0
+        self.hanging_up = False
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         assert isinstance(envelope.content, bytes)
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
+        self.connections.append(session.peer)
+        if self.hanging_up and server.transport is not None:
+            # After the answer is written: the client has its 250, then finds the line dead.
+            asyncio.get_running_loop().call_soon(server.transport.close)
         return "250 Message accepted"
+
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        self.goodbyes += 1
+        return "221 Bye"
 
     def reset_token(self) -> str:
         """The token in the link of the latest email."""
@@ -79,7 +99,7 @@ def inbox(mail_server: Controller) -> Inbox:
     """The messages the server receives during this test."""
     inbox = mail_server.handler
     assert isinstance(inbox, Inbox)
-    inbox.messages.clear()
+    inbox.empty()
     return inbox
 
 

@@ -22,7 +22,7 @@ from inkwell.app import create_app
 from inkwell.comments import service as comments
 from inkwell.config import Settings
 from inkwell.db import create_sessionmaker, utcnow
-from inkwell.mail.service import Mailer, SmtpMailer
+from inkwell.mail.service import Mailer, SendsAlone, SmtpMailer
 from inkwell.notifications import emails
 from inkwell.notifications import service as notifications
 from inkwell.notifications.emails import QUOTED_CHARS, Outbox, UnsubscribeTokens
@@ -50,7 +50,7 @@ async def post(api: Api, author: Account) -> dict[str, object]:
     return await api.post(author, title="On\r\nink")
 
 
-class FailingFirst:
+class FailingFirst(SendsAlone):
     """A mailer whose first `failures` sends fail (the relay dropped the connection)."""
 
     def __init__(self, mailer: Mailer, failures: int = 1, delay: float = 0) -> None:
@@ -156,7 +156,7 @@ def composed(settings: Settings, comment_body: str = "Well said.") -> str:
     return str(outbox.compose(comment_email(comment_body)).get_content()).replace("\r\n", "\n")
 
 
-class Unreachable:
+class Unreachable(SendsAlone):
     """A mailer whose relay never answers."""
 
     def __init__(self) -> None:
@@ -187,7 +187,7 @@ async def test_a_failing_send_is_tried_again_after_delays_that_double_then_given
     outbox = Outbox(settings, async_sessionmaker(), mailer)
     with monkeypatch.context() as patch:
         patch.setattr(asyncio, "sleep", wait)
-        status = await outbox._send(comment_email())
+        status = await outbox._send(mailer, comment_email())
 
     assert (status, mailer.calls, waits) == (EmailStatus.FAILED, 3, [5, 10])
     assert [r.getMessage() for r in caplog.records if r.name == "inkwell.notifications.emails"] == [
@@ -274,6 +274,42 @@ async def test_a_reply_emails_the_earlier_commenters_and_a_follow_emails_no_one(
     [reply] = inbox.sent_to("reader@example.com")
     assert reply["Subject"] == "other also commented on “On ink”"
     assert await email_statuses(engine) == ["sent", "sent", "sent", None]
+
+
+async def test_the_emails_of_one_comment_go_over_one_connection_to_the_relay(
+    *,
+    api: Api, client: AsyncClient, inbox: Inbox, reader: Account, post: dict[str, object],
+) -> None:  # fmt: skip
+    await comment(client, post["id"], reader)
+    other = await api.sign_up("other")
+    inbox.empty()
+
+    await comment(client, post["id"], other)
+
+    assert len(inbox.messages) == 2
+    assert len(set(inbox.connections)) == 1
+    assert inbox.goodbyes == 1
+
+
+async def test_a_relay_that_hangs_up_after_each_email_still_gets_each_once(
+    *,
+    api: Api, client: AsyncClient, inbox: Inbox, reader: Account, post: dict[str, object],
+    engine: AsyncEngine,
+) -> None:  # fmt: skip
+    """The second email finds the connection closed, before sending or in the middle (then
+    tried again): either way over a new one."""
+    await comment(client, post["id"], reader)
+    other = await api.sign_up("other")
+    inbox.empty()
+    inbox.hanging_up = True
+
+    await comment(client, post["id"], other)
+
+    assert sorted(message["To"] for message in inbox.messages) == [
+        "author@example.com", "reader@example.com",
+    ]  # fmt: skip
+    assert len(set(inbox.connections)) == 2
+    assert await email_statuses(engine) == ["sent", "sent", "sent"]
 
 
 async def test_a_reply_emails_only_the_earlier_commenters_who_want_emails_once_each(
@@ -431,7 +467,7 @@ async def test_an_email_is_marked_as_being_sent_while_its_mailer_sends_it(
     mailer = SmtpMailer(started_app.state["settings"])
     seen_while_sending: list[list[str | None]] = []
 
-    class Watching:
+    class Watching(SendsAlone):
         async def send(self, message: EmailMessage) -> None:
             seen_while_sending.append(await email_statuses(engine))
             await mailer.send(message)

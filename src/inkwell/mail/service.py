@@ -1,8 +1,10 @@
 """Sending email: SMTP when SMTP_HOST is set, otherwise the log, so a developer can read it."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Protocol, Self
 
 import aiosmtplib
 
@@ -11,19 +13,39 @@ from inkwell.mail.config import MailSettings
 logger = logging.getLogger(__name__)
 
 
-class Mailer(Protocol):
+class Sender(Protocol):
     async def send(self, message: EmailMessage) -> None: ...
 
 
-class SmtpMailer:
+class Mailer(Sender, Protocol):
+    def connected(self) -> AbstractAsyncContextManager[Sender]:
+        """A sender for several emails in a row, over one connection to the relay where
+        there is one: a new connection (and TLS handshake) for each costs the relay's round
+        trips and ~1 ms of CPU an email more, without TLS."""
+        ...
+
+
+class SendsAlone:
+    """For a mailer that keeps no connection: several emails are sent as one is."""
+
+    @asynccontextmanager
+    async def connected(self) -> AsyncIterator[Self]:
+        yield self
+
+
+class SmtpConnection:
+    """One SMTP connection, opened at the first send and again whenever the last one was
+    closed: by the relay (an idle connection it hung up) or after a failed send, whose
+    connection is dropped, so that a retry starts afresh."""
+
     def __init__(self, settings: MailSettings) -> None:
         self._settings = settings
+        self._client: aiosmtplib.SMTP | None = None
 
-    async def send(self, message: EmailMessage) -> None:
+    def _new_client(self) -> aiosmtplib.SMTP:
         settings = self._settings
         password = settings.smtp_password
-        await aiosmtplib.send(
-            message,
+        return aiosmtplib.SMTP(
             hostname=settings.smtp_host,
             port=settings.smtp_port,
             username=settings.smtp_user,
@@ -34,8 +56,48 @@ class SmtpMailer:
             cert_bundle=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
         )
 
+    @property
+    def is_open(self) -> bool:
+        return self._client is not None and self._client.is_connected
 
-class LogMailer:
+    async def send(self, message: EmailMessage) -> None:
+        client = self._client
+        if client is None or not client.is_connected:
+            client = self._client = self._new_client()
+            await client.connect()
+        try:
+            await client.send_message(message)
+        except BaseException:
+            client.close()
+            raise
+
+    async def quit(self) -> None:
+        """Says goodbye if still connected; a relay that has gone already is no error."""
+        client = self._client
+        if client is not None and client.is_connected:
+            with suppress(aiosmtplib.SMTPException, OSError):
+                await client.quit()
+            client.close()
+
+
+class SmtpMailer:
+    def __init__(self, settings: MailSettings) -> None:
+        self._settings = settings
+
+    async def send(self, message: EmailMessage) -> None:
+        async with self.connected() as connection:
+            await connection.send(message)
+
+    @asynccontextmanager
+    async def connected(self) -> AsyncIterator[Sender]:
+        connection = SmtpConnection(self._settings)
+        try:
+            yield connection
+        finally:
+            await connection.quit()
+
+
+class LogMailer(SendsAlone):
     async def send(self, message: EmailMessage) -> None:
         """Decoded, so a developer can follow the link (the wire form may be quoted-printable)."""
         logger.warning(

@@ -48,7 +48,7 @@ from inkwell.background import repeating
 from inkwell.config import Settings
 from inkwell.db import utcnow
 from inkwell.errors import BadRequest, ErrorCode
-from inkwell.mail.service import Mailer, compose
+from inkwell.mail.service import Mailer, Sender, compose
 from inkwell.notifications import service
 from inkwell.notifications.models import EmailStatus, Kind
 from inkwell.notifications.rows import CommentEmail
@@ -134,14 +134,15 @@ class Outbox:
         if not emails:
             return
         outcomes: dict[EmailStatus, list[int]] = defaultdict(list)
-        for email in emails:
-            if not email.actor_active:
-                status = EmailStatus.DROPPED
-            elif not email.wants_email:
-                status = EmailStatus.SKIPPED
-            else:
-                status = await self._send(email)
-            outcomes[status].append(email.notification_id)
+        async with self._mailer.connected() as sender:
+            for email in emails:
+                if not email.actor_active:
+                    status = EmailStatus.DROPPED
+                elif not email.wants_email:
+                    status = EmailStatus.SKIPPED
+                else:
+                    status = await self._send(sender, email)
+                outcomes[status].append(email.notification_id)
         async with self._sessionmaker() as session, session.begin():
             await service.settle_emails(session, outcomes)
 
@@ -176,13 +177,13 @@ class Outbox:
     # Not @asynccontextmanager: mutmut mutates no decorated function (make mutation).
     sweeping = asynccontextmanager(_sweep_while_running)
 
-    async def _send(self, email: CommentEmail) -> EmailStatus:
+    async def _send(self, sender: Sender, email: CommentEmail) -> EmailStatus:
         message = self.compose(email)
         attempts = self._settings.notification_email_attempts
         delay = self._settings.notification_email_retry_seconds
         for attempt in range(1, attempts + 1):
             try:
-                await self._mailer.send(message)
+                await sender.send(message)
             except Exception:
                 logger.exception(
                     "could not send the email of notification %d (try %d of %d)",
