@@ -1,9 +1,11 @@
-"""The SMTP mailer over each transport security it offers, against aiosmtpd on loopback."""
+"""The SMTP mailer over each transport security it offers, and over one connection for
+emails in a row, against aiosmtpd on loopback; the log mailer."""
 
 import asyncio
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +81,7 @@ async def test_an_untrusted_certificate_is_refused_and_logged(
     assert "could not send the email 'Hi' to b@example.com" in caplog.text
 
 
-def message(subject: str) -> Any:
+def message(subject: str) -> EmailMessage:
     return compose(**MESSAGE | {"subject": subject})
 
 
