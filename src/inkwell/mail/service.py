@@ -56,13 +56,19 @@ class SmtpConnection:
             cert_bundle=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
         )
 
+    def _open_client(self) -> aiosmtplib.SMTP | None:
+        """The client while its connection is open; None before the first send, after a
+        failed one, or once the relay has hung up."""
+        client = self._client
+        return client if client is not None and client.is_connected else None
+
     @property
     def is_open(self) -> bool:
-        return self._client is not None and self._client.is_connected
+        return self._open_client() is not None
 
     async def send(self, message: EmailMessage) -> None:
-        client = self._client
-        if client is None or not client.is_connected:
+        client = self._open_client()
+        if client is None:
             client = self._client = self._new_client()
             await client.connect()
         try:
@@ -73,8 +79,8 @@ class SmtpConnection:
 
     async def quit(self) -> None:
         """Says goodbye if still connected; a relay that has gone already is no error."""
-        client = self._client
-        if client is not None and client.is_connected:
+        client = self._open_client()
+        if client is not None:
             with suppress(aiosmtplib.SMTPException, OSError):
                 await client.quit()
             client.close()
