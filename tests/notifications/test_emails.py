@@ -50,6 +50,18 @@ async def post(api: Api, author: Account) -> dict[str, object]:
     return await api.post(author, title="On\r\nink")
 
 
+@pytest.fixture
+async def replier(
+    api: Api, client: AsyncClient, inbox: Inbox, reader: Account, post: dict[str, object]
+) -> Account:
+    """Someone about to answer `reader`'s comment under `post`; the inbox emptied of the
+    email that comment sent its author."""
+    await comment(client, post["id"], reader)
+    other = await api.sign_up("other")
+    inbox.empty()
+    return other
+
+
 class FailingFirst(SendsAlone):
     """A mailer whose first `failures` sends fail (the relay dropped the connection)."""
 
@@ -258,15 +270,11 @@ def test_a_title_with_control_characters_makes_a_one_line_subject(settings: Sett
 
 async def test_a_reply_emails_the_earlier_commenters_and_a_follow_emails_no_one(
     *,
-    api: Api, client: AsyncClient, inbox: Inbox, author: Account, reader: Account,
+    client: AsyncClient, inbox: Inbox, reader: Account, replier: Account,
     post: dict[str, object], engine: AsyncEngine,
 ) -> None:  # fmt: skip
-    await comment(client, post["id"], reader)
-    other = await api.sign_up("other")
-    inbox.messages.clear()
-
-    await comment(client, post["id"], other)
-    await follow(client, other, reader)
+    await comment(client, post["id"], replier)
+    await follow(client, replier, reader)
 
     assert sorted(message["To"] for message in inbox.messages) == [
         "author@example.com", "reader@example.com",
@@ -277,14 +285,9 @@ async def test_a_reply_emails_the_earlier_commenters_and_a_follow_emails_no_one(
 
 
 async def test_the_emails_of_one_comment_go_over_one_connection_to_the_relay(
-    *,
-    api: Api, client: AsyncClient, inbox: Inbox, reader: Account, post: dict[str, object],
-) -> None:  # fmt: skip
-    await comment(client, post["id"], reader)
-    other = await api.sign_up("other")
-    inbox.empty()
-
-    await comment(client, post["id"], other)
+    client: AsyncClient, inbox: Inbox, replier: Account, post: dict[str, object]
+) -> None:
+    await comment(client, post["id"], replier)
 
     assert len(inbox.messages) == 2
     assert len(set(inbox.connections)) == 1
@@ -293,17 +296,14 @@ async def test_the_emails_of_one_comment_go_over_one_connection_to_the_relay(
 
 async def test_a_relay_that_hangs_up_after_each_email_still_gets_each_once(
     *,
-    api: Api, client: AsyncClient, inbox: Inbox, reader: Account, post: dict[str, object],
+    client: AsyncClient, inbox: Inbox, replier: Account, post: dict[str, object],
     engine: AsyncEngine,
 ) -> None:  # fmt: skip
     """The second email finds the connection closed, before sending or in the middle (then
     tried again): either way over a new one."""
-    await comment(client, post["id"], reader)
-    other = await api.sign_up("other")
-    inbox.empty()
     inbox.hanging_up = True
 
-    await comment(client, post["id"], other)
+    await comment(client, post["id"], replier)
 
     assert sorted(message["To"] for message in inbox.messages) == [
         "author@example.com", "reader@example.com",
