@@ -3,13 +3,18 @@ against a real server on PostgreSQL (which refuses what SQLite forgives): a smok
 cases an operation (tests/fuzz/run.py: smoke); the long runs are `make fuzz`.
 
 One test a document and a pass, so that xdist spreads the four over its workers; the server
-is started once a module on each worker that runs one."""
+is started once a module on each worker that runs one, on the worker's database, which is
+emptied again when the server stops (the users and posts the passes made would otherwise meet
+the worker's next test)."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from inkwell.config import Settings
+from inkwell.db import create_engine
+from tests.conftest import note_pristine, restore_pristine
 from tests.fuzz.run import DOCUMENTS, serving, smoke
 
 pytestmark = [
@@ -19,9 +24,14 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str) -> Iterator[str]:
+async def server(database_url: str) -> AsyncIterator[str]:
     with serving(database_url) as base_url:
         yield base_url
+    engine = create_engine(Settings(database_url=database_url))
+    try:
+        await restore_pristine(engine, await note_pristine(engine))
+    finally:
+        await engine.dispose()
 
 
 @pytest.mark.parametrize("signed_in", [True, False], ids=["signed-in", "anonymous"])
