@@ -33,9 +33,10 @@ run: $(INSTALLED) ## Serve the site on http://127.0.0.1:8000 (embedded SQLite)
 	$(BIN)/inkwell serve --host $(HOST) --port $(PORT)
 
 # The measured load tests time a server against bounds: they run alone, after the rest, so
-# that no other test competes with them for the two cores.
+# that no other test competes with them for the two cores. `--dist loadgroup` keeps a module
+# with a costly fixture on one worker (tests/scheduling.py).
 test: $(INSTALLED) ## Run the whole test suite (SQLite and PostgreSQL)
-	$(BIN)/pytest -n 2 -m "not measured and not image"
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not measured and not image"
 	$(BIN)/pytest -m measured
 
 screenshots: $(INSTALLED) ## Retake the README's screenshots (docs/screenshots) from the browser tests

@@ -53,7 +53,7 @@ from tests.connection_budget import (
 )
 from tests.factories import PASSWORD, Account, Factory
 
-pytest_plugins = ("tests.s3", "tests.database_proxy", "tests.mail_server")
+pytest_plugins = ("tests.s3", "tests.database_proxy", "tests.mail_server", "tests.scheduling")
 
 Pools = TypeVar("Pools")
 

@@ -1,10 +1,13 @@
 """Plans that stay indexed: at 100,000 posts, after ANALYZE, no statement a listing, a page
 or a count sends scans a table that grows with the posts or the users.
 
-The database is seeded once for the module (inkwell.seed: COPY, well under a minute on an
-idle machine), the app is started on it, every request below is made and every statement
-it sends is recorded with its parameters, then EXPLAINed as the app ran it. A sequential
-scan of a table holding BIG_TABLE rows or more fails the request's test, with the plan.
+The database is seeded once for the module (inkwell.seed: COPY, some 25 s of PostgreSQL's
+CPU), the app is started on it, every request below is made and every statement it sends is
+recorded with its parameters, then EXPLAINed as the app ran it. A sequential scan of a table
+holding BIG_TABLE rows or more fails the request's test, with the plan.
+
+`make test` runs the module on one worker, as that worker's first work, while the other goes
+on with the rest (tests/scheduling.py).
 """
 
 import html
@@ -27,9 +30,17 @@ from inkwell.db import create_engine, create_sessionmaker
 from inkwell.migrations import upgrade_database
 from inkwell.security import PasswordHasher
 from inkwell.seed import DEMO_PASSWORD, seed
-from tests.conftest import NO_RATE_LIMITS, SECRET_KEY, StartedApp, postgres_database, started
+from tests.conftest import (
+    NO_RATE_LIMITS,
+    SECRET_KEY,
+    StartedApp,
+    postgres_database,
+    started,
+    within_the_connection_budget,
+)
+from tests.connection_budget import TEST_DATABASE_CONNECTIONS
 
-pytestmark = [pytest.mark.slow, pytest.mark.measured]
+pytestmark = pytest.mark.slow
 
 POSTS, USERS, COMMENTS = 100_000, 5_000, 200
 FOLLOWS_PER_USER = 10
@@ -117,11 +128,15 @@ async def _names(engine: AsyncEngine) -> dict[str, Any]:
 async def world(
     tmp_path_factory: pytest.TempPathFactory, worker_id: str, testrun_uid: str
 ) -> AsyncIterator[World]:
-    async with postgres_database(f"inkwell_plans_{testrun_uid[:8]}_{worker_id}") as url:
+    async with (
+        postgres_database(f"inkwell_plans_{testrun_uid[:8]}_{worker_id}") as url,
+        within_the_connection_budget(url),
+    ):
         await _seeded(url)
         settings = Settings(
             environment="test",
             database_url=url,
+            database_connections=TEST_DATABASE_CONNECTIONS,
             media_dir=tmp_path_factory.mktemp("media"),
             argon2_time_cost=1,
             argon2_memory_cost_kib=64,
