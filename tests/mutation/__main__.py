@@ -88,6 +88,33 @@ TARGETS = (
         ),
     ),
     Target(
+        "auth/service.py",
+        ("src/inkwell/auth/service.py",),
+        (
+            "tests/auth/test_auth_flow.py",
+            "tests/auth/test_password_reset.py",
+            "tests/auth/test_sessions.py",
+            "tests/auth/test_session_pages.py",
+            "tests/auth/test_rate_limits.py",  # failed sign-ins
+            "tests/users/test_email_change.py",  # a confirmed address ends the sessions
+            "tests/users/test_users_api.py",  # a password change ends the sessions
+            "tests/moderation/test_suspension.py",  # a suspended user cannot sign in
+            "tests/conduit/test_users.py",  # the second API's sign-in
+        ),
+    ),
+    Target(
+        "moderation/service.py",
+        ("src/inkwell/moderation/service.py",),
+        (
+            "tests/moderation/test_permissions.py",
+            "tests/moderation/test_reports.py",
+            "tests/moderation/test_suspension.py",
+            "tests/moderation/test_admin_page.py",
+            "tests/web/test_moderation_pages.py",
+            "tests/web/test_deleting_posts.py",
+        ),
+    ),
+    Target(
         "posts/service.py",
         ("src/inkwell/posts/service.py",),
         (

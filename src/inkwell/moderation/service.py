@@ -6,6 +6,7 @@ reports, suspend and unsuspend users (not admins: demote them first), and delete
 or comment (posts and comments check it; each records it here). Every admin action is
 recorded in the audit log in the transaction that does it."""
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
@@ -173,7 +174,7 @@ async def resolve(session: AsyncSession, admin: User, report_id: int) -> Report:
     return found
 
 
-def _open_reports() -> Select[Any]:
+def _open_reports_statement() -> Select[Any]:
     """Open reports, oldest first, each with its post (the one reported, or the one the
     reported comment is under), its reporter and the target's author: one statement,
     whatever the number of reports."""
@@ -203,7 +204,7 @@ def _open_reports() -> Select[Any]:
     )
 
 
-_OPEN_REPORTS = _open_reports()
+_open_reports = cache(_open_reports_statement)
 _AUDIT_LOG = (
     select(
         AuditEntry.id,
@@ -222,7 +223,7 @@ _AUDIT_LOG = (
 
 async def list_open_reports(reader: Reader, *, limit: int) -> list[OpenReport]:
     async with reader.connect() as connection:
-        rows = await connection.execute(_OPEN_REPORTS, {"limit": limit})
+        rows = await connection.execute(_open_reports(), {"limit": limit})
     return [OpenReport(*row) for row in rows]
 
 
