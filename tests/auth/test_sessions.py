@@ -2,6 +2,7 @@
 what a copy of it can do, ending one session, all of them, and the list of them."""
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.auth import service
 from inkwell.auth.dependencies import CurrentUser
 from inkwell.auth.models import SignInSession
+from inkwell.config import Settings
 from inkwell.db import create_sessionmaker, utcnow
 from inkwell.users import service as users
 from inkwell.users.models import User
 from tests.auth.signing_in import FIREFOX, IPHONE, ME, sign_in
-from tests.conftest import Account, Api, StartedApp, StatementCounter
+from tests.conftest import PASSWORD, Account, Api, StartedApp, StatementCounter
 from tests.factories import Factory
 
 GRACE = timedelta(seconds=30)  # SESSION_RENEWAL_GRACE_SECONDS's default
@@ -412,18 +414,25 @@ async def test_a_password_change_ends_every_session(
     assert (await laptop.get(ME)).status_code == 401
 
 
+async def end_sessions_of(engine: AsyncEngine, username: str) -> None:
+    """What suspending a user does (users.end_sessions): a new stamp, the sessions' rows kept."""
+    async with create_sessionmaker(engine).begin() as session:
+        user = await session.scalar(select(User).where(User.username == username))
+        assert user is not None
+        users.end_sessions(user)
+
+
 async def test_ending_a_users_sessions_voids_their_refresh_secrets(
     browser: Callable[[str], AsyncClient], ada: Account, engine: AsyncEngine
 ) -> None:
-    """What suspending a user does (users.end_sessions): their browsers cannot renew."""
+    """Their browsers cannot renew: the cookies are cleared, not renewed."""
     laptop = browser(FIREFOX)
     await sign_in(laptop)
-    async with create_sessionmaker(engine).begin() as session:
-        user = await session.scalar(select(User).where(User.username == "ada"))
-        assert user is not None
-        users.end_sessions(user)
+    await end_sessions_of(engine, "ada")
     let_access_token_expire(laptop)
-    assert (await laptop.get(ME)).status_code == 401
+    response = await laptop.get(ME)
+    assert response.status_code == 401
+    assert all("max-age=0" in line.lower() for line in response.headers.get_list("set-cookie"))
 
 
 async def test_a_session_unused_for_14_days_ends(
@@ -761,3 +770,91 @@ async def test_a_renewals_cookies_are_sent_as_asgi_asks_with_lower_case_names(
     assert started[0]["status"] == 200
     assert names.count(b"set-cookie") == 3
     assert all(name == name.lower() for name in names)
+
+
+async def test_signing_out_everywhere_leaves_other_users_signed_in(
+    browser: Callable[[str], AsyncClient], ada: Account, factory: Factory
+) -> None:
+    await factory.account("bob")
+    laptop, bobs_phone = browser(FIREFOX), browser(IPHONE)
+    await sign_in(laptop)
+    await sign_in(bobs_phone, "bob")
+    response = await laptop.delete(
+        "/api/sessions", headers={"X-CSRF-Token": laptop.cookies["inkwell_csrf"]}
+    )
+    assert response.status_code == 204
+    let_access_token_expire(bobs_phone)
+    assert (await bobs_phone.get(ME)).status_code == 200
+
+
+async def test_a_refresh_secret_renews_only_the_session_it_was_issued_for(
+    browser: Callable[[str], AsyncClient], ada: Account
+) -> None:
+    laptop, phone = browser(FIREFOX), browser(IPHONE)
+    await sign_in(laptop)
+    await sign_in(phone)
+    phones_session = phone.cookies["inkwell_refresh"].split(".")[0]
+    laptops_secret = laptop.cookies["inkwell_refresh"].split(".")[1]
+    thief = browser(FIREFOX)
+    with_cookies(thief, inkwell_refresh=f"{phones_session}.{laptops_secret}")
+    assert (await thief.get(ME)).status_code == 401
+
+
+async def test_the_list_leaves_out_sessions_voided_whose_rows_remain(
+    *,
+    api: Api,
+    browser: Callable[[str], AsyncClient],
+    ada: Account,
+    client: AsyncClient,
+    engine: AsyncEngine,
+) -> None:
+    """A suspension voids the sessions by the user's stamp alone (users.end_sessions)."""
+    await sign_in(browser(FIREFOX))
+    await end_sessions_of(engine, "ada")
+    fresh = await api.login("ada", PASSWORD)
+    listed = (await client.get("/api/sessions", headers=fresh)).json()
+    assert [item["device"] for item in listed] == ["python-httpx"]
+
+
+@pytest.mark.parametrize("why", ["expired", "voided"])
+async def test_signing_in_clears_away_the_users_sessions_that_can_no_longer_renew(
+    *,
+    browser: Callable[[str], AsyncClient],
+    ada: Account,
+    engine: AsyncEngine,
+    clock: Callable[[timedelta], None],
+    why: str,
+) -> None:
+    await sign_in(browser(FIREFOX))
+    if why == "expired":
+        clock(timedelta(days=15))
+    else:
+        await end_sessions_of(engine, "ada")
+    await sign_in(browser(IPHONE))
+    async with engine.connect() as connection:
+        devices = (await connection.execute(select(SignInSession.device))).scalars().all()
+    assert devices == ["Mobile Safari on iOS"]
+
+
+async def test_a_lowered_maximum_age_ends_older_sessions_at_their_next_renewal(
+    ada: Account, engine: AsyncEngine, clock: Callable[[timedelta], None]
+) -> None:
+    terms = service.SessionTerms(
+        lifetime=timedelta(days=14), grace=GRACE, per_user=10, max_age=timedelta(days=90)
+    )
+    async with create_sessionmaker(engine).begin() as session:
+        user = await session.get_one(User, ada.id)
+        grant = await service.start_session(session, user, "Firefox", terms)
+    clock(timedelta(days=8))
+    lowered = dataclasses.replace(terms, max_age=timedelta(days=7))
+    async with create_sessionmaker(engine).begin() as session:
+        assert grant.refresh_secret is not None
+        renewed = await service.renew_session(
+            session, grant.session_id, grant.refresh_secret, lowered
+        )
+    assert renewed is None
+
+
+def test_the_maximum_age_is_the_settings(settings: Settings) -> None:
+    monthly = settings.model_copy(update={"session_max_days": 30})
+    assert service.SessionTerms.from_settings(monthly).max_age == timedelta(days=30)
