@@ -162,8 +162,10 @@ async def test_every_admin_action_is_recorded_newest_first(
     assert all("<td>admin</td>" in entry for _, entry in entries)
     assert all("<time datetime=" in entry for _, entry in entries)
     assert f"post {post['id']}: Cheap pens" in entries[0][1]
+    assert f"user {author.id}: author" in entries[1][1]
     assert f"user {author.id}: author" in entries[2][1]
     assert f"comment {remark['id']}: Nasty words" in entries[3][1]
+    assert f"report {report_id}: report {report_id}" in entries[4][1]
 
 
 async def test_deleting_ones_own_writing_is_no_admin_action(

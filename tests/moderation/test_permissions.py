@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from inkwell.moderation.models import Report
 from tests.conftest import Account
 from tests.conversation import comment
 from tests.factories import Factory
@@ -51,35 +54,48 @@ def _request(scene: Scene, action: str) -> tuple[str, str]:
 
 
 # What each actor gets for each action on the owner's resources: the owner may delete their
-# own writing but not moderate; only admins moderate.
+# own writing but not moderate; only admins moderate. A refusal says why.
+ADMINS_ONLY = ("admins_only", "Only admins may do this")
 MATRIX = [
-    ("delete post", STRANGER, 403, "forbidden"),
+    ("delete post", STRANGER, 403, ("forbidden", "You may only change your own posts")),
     ("delete post", OWNER, 204, None),
     ("delete post", ADMIN, 204, None),
-    ("delete comment", STRANGER, 403, "forbidden"),
+    (
+        "delete comment",
+        STRANGER,
+        403,
+        ("forbidden", "You may only delete your own comments or those under your posts"),
+    ),
     ("delete comment", OWNER, 204, None),
     ("delete comment", ADMIN, 204, None),
-    ("suspend", STRANGER, 403, "admins_only"),
-    ("suspend", OWNER, 403, "admins_only"),
+    ("suspend", STRANGER, 403, ADMINS_ONLY),
+    ("suspend", OWNER, 403, ADMINS_ONLY),
     ("suspend", ADMIN, 200, None),
-    ("unsuspend", STRANGER, 403, "admins_only"),
-    ("unsuspend", OWNER, 403, "admins_only"),
+    ("unsuspend", STRANGER, 403, ADMINS_ONLY),
+    ("unsuspend", OWNER, 403, ADMINS_ONLY),
     ("unsuspend", ADMIN, 200, None),
-    ("resolve report", STRANGER, 403, "admins_only"),
-    ("resolve report", OWNER, 403, "admins_only"),
+    ("resolve report", STRANGER, 403, ADMINS_ONLY),
+    ("resolve report", OWNER, 403, ADMINS_ONLY),
     ("resolve report", ADMIN, 200, None),
 ]
 
 
-@pytest.mark.parametrize(("action", "actor", "status", "code"), MATRIX)
+@pytest.mark.parametrize(("action", "actor", "status", "refusal"), MATRIX)
 async def test_who_may_do_what(
-    *, client: AsyncClient, scene: Scene, action: str, actor: str, status: int, code: str | None
+    *,
+    client: AsyncClient,
+    scene: Scene,
+    action: str,
+    actor: str,
+    status: int,
+    refusal: tuple[str, str] | None,
 ) -> None:
     method, path = _request(scene, action)
     response = await client.request(method, path, headers=scene.accounts[actor].headers)
     assert response.status_code == status, response.text
-    if code is not None:
-        assert response.json()["code"] == code
+    if refusal is not None:
+        code, detail = refusal
+        assert response.json() == {"code": code, "detail": detail}
 
 
 @pytest.mark.parametrize(
@@ -119,7 +135,7 @@ async def test_resolving_an_unknown_report_is_a_404(client: AsyncClient, scene: 
         "/api/reports/999999/resolve", headers=scene.accounts[ADMIN].headers
     )
     assert response.status_code == 404
-    assert response.json()["code"] == "report_not_found"
+    assert response.json() == {"code": "report_not_found", "detail": "Report not found"}
 
 
 async def test_resolving_is_idempotent_and_keeps_the_first_resolution(
@@ -131,6 +147,32 @@ async def test_resolving_is_idempotent_and_keeps_the_first_resolution(
     assert first.status_code == again.status_code == 200
     assert first.json()["resolved_at"] is not None
     assert again.json() == first.json()
+
+
+async def test_resolving_one_report_leaves_the_others_open(
+    client: AsyncClient, scene: Scene
+) -> None:
+    other = await client.post(
+        "/api/reports",
+        json={"comment_id": scene.remark["id"], "reason": "rude, plainly"},
+        headers=scene.accounts[STRANGER].headers,
+    )
+    admin = scene.accounts[ADMIN].headers
+    resolved = await client.post(f"/api/reports/{scene.report['id']}/resolve", headers=admin)
+    assert resolved.status_code == 200, resolved.text
+    listed = await client.get("/api/reports", headers=admin)
+    assert [report["id"] for report in listed.json()["reports"]] == [other.json()["id"]]
+
+
+async def test_a_resolved_report_keeps_which_admin_resolved_it(
+    client: AsyncClient, scene: Scene, session: AsyncSession
+) -> None:
+    admin = scene.accounts[ADMIN]
+    await client.post(f"/api/reports/{scene.report['id']}/resolve", headers=admin.headers)
+    resolver = await session.scalar(
+        select(Report.resolved_by_id).where(Report.id == scene.report["id"])
+    )
+    assert resolver == admin.id
 
 
 async def test_only_admins_list_the_open_reports(client: AsyncClient, scene: Scene) -> None:

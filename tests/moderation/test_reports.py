@@ -7,6 +7,7 @@ import pytest
 from httpx import AsyncClient
 
 from inkwell.moderation.models import REASON_MAX_LENGTH
+from inkwell.moderation.service import EXCERPT_LENGTH
 from tests.conftest import Account
 from tests.conversation import comment
 from tests.factories import Factory
@@ -84,18 +85,60 @@ async def test_a_malformed_report_is_a_422_and_nothing_is_stored(
 
 
 @pytest.mark.parametrize(
-    ("body", "code"),
+    ("body", "code", "detail"),
     [
-        ({"post_id": 999999, "reason": "Spam"}, "post_not_found"),
-        ({"comment_id": 999999, "reason": "Spam"}, "comment_not_found"),
+        ({"post_id": 999999, "reason": "Spam"}, "post_not_found", "Post not found"),
+        ({"comment_id": 999999, "reason": "Spam"}, "comment_not_found", "Comment not found"),
     ],
 )
-async def test_reporting_what_does_not_exist_is_a_404(
-    client: AsyncClient, reader: Account, body: dict[str, Any], code: str
+async def test_reporting_what_does_not_exist_is_a_404_beside_what_does(
+    *,
+    client: AsyncClient,
+    post: dict[str, Any],
+    author: Account,
+    reader: Account,
+    body: dict[str, Any],
+    code: str,
+    detail: str,
 ) -> None:
+    await comment(client, post["id"], author, "There to be found")
     response = await report(client, reader, body)
     assert response.status_code == 404
-    assert response.json()["code"] == code
+    assert response.json() == {"code": code, "detail": detail}
+
+
+async def test_reporting_a_comment_under_a_post_taken_back_to_draft_is_a_404(
+    client: AsyncClient, post: dict[str, Any], author: Account, reader: Account
+) -> None:
+    remark = await comment(client, post["id"], reader, "Said while it was out")
+    unpublished = await client.patch(
+        f"/api/posts/{post['id']}", json={"status": "draft"}, headers=author.headers
+    )
+    assert unpublished.status_code == 200, unpublished.text
+    response = await report(client, reader, {"comment_id": remark["id"], "reason": "Rude"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "comment_not_found"
+
+
+@pytest.mark.parametrize("suspended", ["the commenter", "the post's author"])
+async def test_reporting_a_comment_hidden_by_a_suspension_is_a_404(
+    *,
+    client: AsyncClient,
+    factory: Factory,
+    post: dict[str, Any],
+    author: Account,
+    reader: Account,
+    suspended: str,
+) -> None:
+    commenter = await factory.account("commenter")
+    remark = await comment(client, post["id"], commenter, "Rude words")
+    admin = await factory.account("admin", role="admin")
+    whom = commenter if suspended == "the commenter" else author
+    response = await client.post(f"/api/users/{whom.id}/suspend", headers=admin.headers)
+    assert response.status_code == 200, response.text
+    response = await report(client, reader, {"comment_id": remark["id"], "reason": "Rude"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "comment_not_found"
 
 
 async def test_reporting_someone_elses_draft_is_a_404(
@@ -105,3 +148,49 @@ async def test_reporting_someone_elses_draft_is_a_404(
     response = await report(client, reader, {"post_id": draft["id"], "reason": "Spam"})
     assert response.status_code == 404
     assert response.json()["code"] == "post_not_found"
+
+
+@pytest.fixture
+async def admin(factory: Factory) -> Account:
+    return await factory.account("admin", role="admin")
+
+
+async def test_admins_list_the_open_reports_oldest_first_up_to_the_limit(
+    client: AsyncClient, post: dict[str, Any], reader: Account, admin: Account
+) -> None:
+    filed = [
+        (await report(client, reader, {"post_id": post["id"], "reason": f"Spam {n}"})).json()
+        for n in range(3)
+    ]
+    listed = await client.get("/api/reports", params={"limit": 2}, headers=admin.headers)
+    assert [open_report["id"] for open_report in listed.json()["reports"]] == [
+        filed[0]["id"],
+        filed[1]["id"],
+    ]
+
+
+async def test_an_open_report_of_a_comment_shows_its_start_and_its_writer(
+    client: AsyncClient,
+    factory: Factory,
+    post: dict[str, Any],
+    reader: Account,
+    admin: Account,
+) -> None:
+    commenter = await factory.account("commenter")
+    body = "Rude words. " + "x" * 300
+    remark = await comment(client, post["id"], commenter, body)
+    await report(client, reader, {"comment_id": remark["id"], "reason": "Rude"})
+    listed = await client.get("/api/reports", headers=admin.headers)
+    (open_report,) = listed.json()["reports"]
+    assert open_report["target_type"] == "comment"
+    assert (open_report["post_id"], open_report["comment_id"]) == (post["id"], remark["id"])
+    assert open_report["comment_excerpt"] == body[:EXCERPT_LENGTH]
+    assert (open_report["author_id"], open_report["author_name"]) == (commenter.id, "commenter")
+
+
+async def test_the_admins_page_links_a_reported_post_at_its_address(
+    client: AsyncClient, post: dict[str, Any], reader: Account, admin: Account
+) -> None:
+    await report(client, reader, {"post_id": post["id"], "reason": "Spam"})
+    page = await client.get("/admin/reports", headers=admin.headers)
+    assert f'href="/posts/{post["id"]}-{post["slug"]}"' in page.text
