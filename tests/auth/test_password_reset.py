@@ -314,3 +314,21 @@ async def test_the_reset_page_of_a_forged_link_says_so_at_once(client: AsyncClie
     html = (await client.get("/reset-password", params={"token": "forged"})).text
     assert 'id="reset-password-form"' not in html
     assert 'data-testid="reset-link-spent"' in html
+
+
+async def test_a_reset_link_is_dead_from_the_instant_it_expires(
+    client: AsyncClient,
+    inbox: Inbox,
+    author: Account,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await forgot(client, "author@example.com")
+    token = inbox.reset_token()
+    expiry = datetime.now(UTC) + timedelta(minutes=5)
+    await session.execute(update(PasswordResetToken).values(expires_at=expiry))
+    await session.commit()
+    monkeypatch.setattr(service, "utcnow", lambda: expiry)
+    html = (await client.get("/reset-password", params={"token": token})).text
+    assert "This link has been used or has expired" in html
+    assert await reset(client, token) == 400

@@ -4,7 +4,7 @@ what a copy of it can do, ending one session, all of them, and the list of them.
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.auth import service
 from inkwell.auth.dependencies import CurrentUser
 from inkwell.auth.models import SignInSession
+from inkwell.auth.rows import SessionGrant
 from inkwell.config import Settings
 from inkwell.db import create_sessionmaker, utcnow
 from inkwell.users import service as users
@@ -836,23 +837,100 @@ async def test_signing_in_clears_away_the_users_sessions_that_can_no_longer_rene
     assert devices == ["Mobile Safari on iOS"]
 
 
-async def test_a_lowered_maximum_age_ends_older_sessions_at_their_next_renewal(
-    ada: Account, engine: AsyncEngine, clock: Callable[[timedelta], None]
-) -> None:
-    terms = service.SessionTerms(
-        lifetime=timedelta(days=14), grace=GRACE, per_user=10, max_age=timedelta(days=90)
-    )
+TERMS = service.SessionTerms(
+    lifetime=timedelta(days=14), grace=GRACE, per_user=10, max_age=timedelta(days=90)
+)
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+    """Stops the sessions' clock at an instant, to see what happens exactly then."""
+
+    def stop_at(instant: datetime) -> None:
+        monkeypatch.setattr(service, "utcnow", lambda: instant)
+
+    return stop_at
+
+
+@dataclasses.dataclass(frozen=True)
+class Grant:
+    """A session started, and its refresh secret."""
+
+    session_id: str
+    secret: str
+
+
+async def start(engine: AsyncEngine, user_id: int, terms: service.SessionTerms = TERMS) -> Grant:
     async with create_sessionmaker(engine).begin() as session:
-        user = await session.get_one(User, ada.id)
+        user = await session.get_one(User, user_id)
         grant = await service.start_session(session, user, "Firefox", terms)
-    clock(timedelta(days=8))
-    lowered = dataclasses.replace(terms, max_age=timedelta(days=7))
+    assert grant.refresh_secret is not None
+    return Grant(grant.session_id, grant.refresh_secret)
+
+
+async def renew(
+    engine: AsyncEngine, grant: Grant, terms: service.SessionTerms = TERMS
+) -> SessionGrant | None:
     async with create_sessionmaker(engine).begin() as session:
-        assert grant.refresh_secret is not None
-        renewed = await service.renew_session(
-            session, grant.session_id, grant.refresh_secret, lowered
-        )
-    assert renewed is None
+        return await service.renew_session(session, grant.session_id, grant.secret, terms)
+
+
+async def test_a_session_does_not_renew_from_the_instant_it_expires(
+    ada: Account, engine: AsyncEngine, frozen: Callable[[datetime], None]
+) -> None:
+    frozen(T0)
+    grant = await start(engine, ada.id)
+    frozen(T0 + TERMS.lifetime)
+    assert await renew(engine, grant) is None
+
+
+async def test_a_lowered_maximum_age_ends_a_session_from_the_instant_it_is_reached(
+    ada: Account, engine: AsyncEngine, frozen: Callable[[datetime], None]
+) -> None:
+    """Whatever the expiry the session was given under the old maximum."""
+    frozen(T0)
+    grant = await start(engine, ada.id)
+    lowered = dataclasses.replace(TERMS, max_age=timedelta(days=7))
+    frozen(T0 + lowered.max_age)
+    assert await renew(engine, grant, lowered) is None
+
+
+async def test_the_replaced_secret_still_renews_at_the_last_instant_of_the_grace_period(
+    ada: Account, engine: AsyncEngine, frozen: Callable[[datetime], None]
+) -> None:
+    frozen(T0)
+    grant = await start(engine, ada.id)
+    rotated_at = T0 + timedelta(hours=1)
+    frozen(rotated_at)
+    assert await renew(engine, grant) is not None
+    frozen(rotated_at + GRACE)
+    renewed = await renew(engine, grant)
+    assert renewed is not None
+    assert renewed.refresh_secret is None
+
+
+async def test_the_replaced_secret_does_not_renew_a_session_that_has_reached_its_end(
+    ada: Account, engine: AsyncEngine, frozen: Callable[[datetime], None]
+) -> None:
+    """Within the grace period still, but at the maximum age the rotation capped it to."""
+    short = dataclasses.replace(TERMS, max_age=timedelta(hours=1, seconds=10))
+    frozen(T0)
+    grant = await start(engine, ada.id, short)
+    frozen(T0 + timedelta(hours=1))
+    assert await renew(engine, grant, short) is not None
+    frozen(T0 + short.max_age)
+    assert await renew(engine, grant, short) is None
+
+
+async def test_the_list_leaves_out_a_session_from_the_instant_it_expires(
+    ada: Account, engine: AsyncEngine, client: AsyncClient, frozen: Callable[[datetime], None]
+) -> None:
+    frozen(T0)
+    await start(engine, ada.id)
+    frozen(T0 + TERMS.lifetime)
+    listed = await client.get("/api/sessions", headers=ada.headers)
+    assert listed.json() == []
 
 
 def test_the_maximum_age_is_the_settings(settings: Settings) -> None:

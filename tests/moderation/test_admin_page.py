@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from inkwell.moderation.models import SUMMARY_MAX_LENGTH, AuditEntry
 from tests.conftest import PASSWORD, Account, StatementCounter
 from tests.conversation import comment
 from tests.factories import Factory
@@ -182,3 +185,26 @@ async def sign_in_with_cookie(client: AsyncClient, username: str) -> None:
         "/api/users/token", data={"username": username, "password": PASSWORD}
     )
     assert response.status_code == 200, response.text
+
+
+async def test_the_log_names_each_action_by_its_admin_and_cuts_a_long_summary(
+    client: AsyncClient,
+    admin: Account,
+    author: Account,
+    post: dict[str, Any],
+    session: AsyncSession,
+) -> None:
+    """A summary of SUMMARY_MAX_LENGTH characters is kept whole; a longer one is cut to fit."""
+    fits = await comment(client, post["id"], author, "f" * SUMMARY_MAX_LENGTH)
+    too_long = await comment(client, post["id"], author, "t" * (SUMMARY_MAX_LENGTH + 1))
+    for remark in (fits, too_long):
+        await client.delete(f"/api/comments/{remark['id']}", headers=admin.headers)
+    logged = (
+        await session.execute(
+            select(AuditEntry.actor_id, AuditEntry.summary).order_by(AuditEntry.id)
+        )
+    ).all()
+    assert logged == [
+        (admin.id, "f" * SUMMARY_MAX_LENGTH),
+        (admin.id, "t" * (SUMMARY_MAX_LENGTH - 1) + "…"),
+    ]

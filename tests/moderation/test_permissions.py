@@ -116,7 +116,10 @@ async def test_an_admin_cannot_be_suspended_not_even_by_themselves(
     admin = scene.accounts[ADMIN]
     response = await client.post(f"/api/users/{admin.id}/suspend", headers=admin.headers)
     assert response.status_code == 409
-    assert response.json()["code"] == "admin_not_suspendable"
+    assert response.json() == {
+        "code": "admin_not_suspendable",
+        "detail": "An admin cannot be suspended; demote them first",
+    }
 
 
 @pytest.mark.parametrize("change", ["suspend", "unsuspend"])
