@@ -936,3 +936,49 @@ async def test_the_list_leaves_out_a_session_from_the_instant_it_expires(
 def test_the_maximum_age_is_the_settings(settings: Settings) -> None:
     monthly = settings.model_copy(update={"session_max_days": 30})
     assert service.SessionTerms.from_settings(monthly).max_age == timedelta(days=30)
+
+
+async def test_a_listed_session_says_when_it_began_was_last_seen_and_ends(
+    ada: Account, engine: AsyncEngine, client: AsyncClient, frozen: Callable[[datetime], None]
+) -> None:
+    frozen(T0)
+    await start(engine, ada.id)
+    [listed] = (await client.get("/api/sessions", headers=ada.headers)).json()
+    instants = [
+        datetime.fromisoformat(listed[name])
+        for name in ("created_at", "last_seen_at", "expires_at")
+    ]
+    assert instants == [T0, T0, T0 + TERMS.lifetime]
+
+
+async def test_sessions_last_seen_at_the_same_instant_are_listed_by_id(
+    ada: Account, engine: AsyncEngine, client: AsyncClient, frozen: Callable[[datetime], None]
+) -> None:
+    frozen(T0)
+    started = [(await start(engine, ada.id)).session_id for _ in range(6)]
+    listed = (await client.get("/api/sessions", headers=ada.headers)).json()
+    assert [item["id"] for item in listed] == sorted(started)
+
+
+async def test_of_sessions_last_seen_at_the_same_instant_the_first_by_id_are_kept(
+    ada: Account, engine: AsyncEngine, frozen: Callable[[datetime], None]
+) -> None:
+    """Past `per_user`, the least recently seen go; among equals, the order is the ids'."""
+    one_more = dataclasses.replace(TERMS, per_user=2)
+    frozen(T0)
+    started = [(await start(engine, ada.id, one_more)).session_id for _ in range(6)]
+    async with engine.connect() as connection:
+        kept = set((await connection.execute(select(SignInSession.id))).scalars())
+    assert kept == {min(started[:-1]), started[-1]}
+
+
+async def test_signing_in_clears_away_a_session_from_the_instant_it_expires(
+    ada: Account, engine: AsyncEngine, frozen: Callable[[datetime], None]
+) -> None:
+    frozen(T0)
+    await start(engine, ada.id)
+    frozen(T0 + TERMS.lifetime)
+    second = await start(engine, ada.id)
+    async with engine.connect() as connection:
+        kept = list((await connection.execute(select(SignInSession.id))).scalars())
+    assert kept == [second.session_id]
