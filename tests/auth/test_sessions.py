@@ -23,7 +23,7 @@ from inkwell.db import create_sessionmaker, utcnow
 from inkwell.users import service as users
 from inkwell.users.models import User
 from tests.auth.signing_in import FIREFOX, IPHONE, ME, sign_in
-from tests.conftest import PASSWORD, Account, Api, StartedApp, StatementCounter
+from tests.conftest import Account, Api, StartedApp, StatementCounter
 from tests.factories import Factory
 
 GRACE = timedelta(seconds=30)  # SESSION_RENEWAL_GRACE_SECONDS's default
@@ -773,10 +773,10 @@ async def test_a_renewals_cookies_are_sent_as_asgi_asks_with_lower_case_names(
     assert all(name == name.lower() for name in names)
 
 
-async def test_signing_out_everywhere_leaves_other_users_signed_in(
-    browser: Callable[[str], AsyncClient], ada: Account, factory: Factory
+async def test_signing_out_everywhere_deletes_ones_own_sessions_and_no_one_elses(
+    browser: Callable[[str], AsyncClient], ada: Account, factory: Factory, engine: AsyncEngine
 ) -> None:
-    await factory.account("bob")
+    bob = await factory.account("bob")
     laptop, bobs_phone = browser(FIREFOX), browser(IPHONE)
     await sign_in(laptop)
     await sign_in(bobs_phone, "bob")
@@ -784,6 +784,9 @@ async def test_signing_out_everywhere_leaves_other_users_signed_in(
         "/api/sessions", headers={"X-CSRF-Token": laptop.cookies["inkwell_csrf"]}
     )
     assert response.status_code == 204
+    async with engine.connect() as connection:
+        owners = (await connection.execute(select(SignInSession.user_id))).scalars().all()
+    assert owners == [bob.id]
     let_access_token_expire(bobs_phone)
     assert (await bobs_phone.get(ME)).status_code == 200
 
@@ -803,18 +806,21 @@ async def test_a_refresh_secret_renews_only_the_session_it_was_issued_for(
 
 async def test_the_list_leaves_out_sessions_voided_whose_rows_remain(
     *,
-    api: Api,
+    factory: Factory,
     browser: Callable[[str], AsyncClient],
     ada: Account,
     client: AsyncClient,
     engine: AsyncEngine,
 ) -> None:
-    """A suspension voids the sessions by the user's stamp alone (users.end_sessions)."""
+    """A suspension voids the sessions by the user's stamp alone (users.end_sessions); a
+    bearer token issued since lists them (a sign-in would clear them away first)."""
     await sign_in(browser(FIREFOX))
     await end_sessions_of(engine, "ada")
-    fresh = await api.login("ada", PASSWORD)
-    listed = (await client.get("/api/sessions", headers=fresh)).json()
-    assert [item["device"] for item in listed] == ["python-httpx"]
+    async with create_sessionmaker(engine)() as session:
+        fresh = factory.headers(await session.get_one(User, ada.id))
+    listed = await client.get("/api/sessions", headers=fresh)
+    assert listed.status_code == 200
+    assert listed.json() == []
 
 
 @pytest.mark.parametrize("why", ["expired", "voided"])
@@ -970,6 +976,24 @@ async def test_of_sessions_last_seen_at_the_same_instant_the_first_by_id_are_kep
     async with engine.connect() as connection:
         kept = set((await connection.execute(select(SignInSession.id))).scalars())
     assert kept == {min(started[:-1]), started[-1]}
+
+
+async def test_past_the_sessions_a_user_keeps_the_least_recently_seen_go(
+    ada: Account, engine: AsyncEngine, frozen: Callable[[datetime], None]
+) -> None:
+    """Whatever their ids: the one seen last is kept, the one started first or not."""
+    grants = []
+    for hour in range(4):
+        frozen(T0 + timedelta(hours=hour))
+        grants.append(await start(engine, ada.id))
+    seen_last = max(grants, key=lambda grant: grant.session_id)
+    frozen(T0 + timedelta(hours=5))
+    assert await renew(engine, seen_last) is not None
+    frozen(T0 + timedelta(hours=6))
+    newest = await start(engine, ada.id, dataclasses.replace(TERMS, per_user=2))
+    async with engine.connect() as connection:
+        kept = set((await connection.execute(select(SignInSession.id))).scalars())
+    assert kept == {seen_last.session_id, newest.session_id}
 
 
 async def test_signing_in_clears_away_a_session_from_the_instant_it_expires(
