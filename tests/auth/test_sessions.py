@@ -5,7 +5,7 @@ import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
@@ -13,6 +13,7 @@ from fastapi import Response as FastAPIResponse
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import InstrumentedAttribute
 
 from inkwell.auth import service
 from inkwell.auth.dependencies import CurrentUser
@@ -26,6 +27,7 @@ from tests.auth.signing_in import FIREFOX, IPHONE, ME, sign_in
 from tests.conftest import Account, Api, StartedApp, StatementCounter
 from tests.factories import Factory
 
+T = TypeVar("T")
 GRACE = timedelta(seconds=30)  # SESSION_RENEWAL_GRACE_SECONDS's default
 
 
@@ -77,6 +79,12 @@ def set_cookies(response: Response) -> dict[str, str]:
         header.split("=", 1)[0]: header.split("=", 1)[1].split(";", 1)[0]
         for header in response.headers.get_list("set-cookie")
     }
+
+
+async def stored(engine: AsyncEngine, column: InstrumentedAttribute[T]) -> list[T]:
+    """One column of every sign-in session the database holds, whoever's."""
+    async with engine.connect() as connection:
+        return list((await connection.scalars(select(column))).all())
 
 
 @pytest.fixture
@@ -642,9 +650,7 @@ async def test_a_user_keeps_at_most_the_configured_number_of_sessions(
         async with create_sessionmaker(engine).begin() as session:
             user = await session.get_one(User, user.id)
             started.append((await service.start_session(session, user, "curl", terms)).session_id)
-    async with engine.connect() as connection:
-        kept = set((await connection.scalars(select(SignInSession.id))).all())
-    assert kept == set(started[1:])
+    assert set(await stored(engine, SignInSession.id)) == set(started[1:])
 
 
 async def test_the_grace_period_does_not_outlive_a_password_change(
@@ -784,9 +790,7 @@ async def test_signing_out_everywhere_deletes_ones_own_sessions_and_no_one_elses
         "/api/sessions", headers={"X-CSRF-Token": laptop.cookies["inkwell_csrf"]}
     )
     assert response.status_code == 204
-    async with engine.connect() as connection:
-        owners = (await connection.execute(select(SignInSession.user_id))).scalars().all()
-    assert owners == [bob.id]
+    assert await stored(engine, SignInSession.user_id) == [bob.id]
     let_access_token_expire(bobs_phone)
     assert (await bobs_phone.get(ME)).status_code == 200
 
@@ -838,9 +842,7 @@ async def test_signing_in_clears_away_the_users_sessions_that_can_no_longer_rene
     else:
         await end_sessions_of(engine, "ada")
     await sign_in(browser(IPHONE))
-    async with engine.connect() as connection:
-        devices = (await connection.execute(select(SignInSession.device))).scalars().all()
-    assert devices == ["Mobile Safari on iOS"]
+    assert await stored(engine, SignInSession.device) == ["Mobile Safari on iOS"]
 
 
 TERMS = service.SessionTerms(
@@ -973,9 +975,7 @@ async def test_of_sessions_last_seen_at_the_same_instant_the_first_by_id_are_kep
     one_more = dataclasses.replace(TERMS, per_user=2)
     frozen(T0)
     started = [(await start(engine, ada.id, one_more)).session_id for _ in range(6)]
-    async with engine.connect() as connection:
-        kept = set((await connection.execute(select(SignInSession.id))).scalars())
-    assert kept == {min(started[:-1]), started[-1]}
+    assert set(await stored(engine, SignInSession.id)) == {min(started[:-1]), started[-1]}
 
 
 async def test_past_the_sessions_a_user_keeps_the_least_recently_seen_go(
@@ -991,8 +991,7 @@ async def test_past_the_sessions_a_user_keeps_the_least_recently_seen_go(
     assert await renew(engine, seen_last) is not None
     frozen(T0 + timedelta(hours=6))
     newest = await start(engine, ada.id, dataclasses.replace(TERMS, per_user=2))
-    async with engine.connect() as connection:
-        kept = set((await connection.execute(select(SignInSession.id))).scalars())
+    kept = set(await stored(engine, SignInSession.id))
     assert kept == {seen_last.session_id, newest.session_id}
 
 
@@ -1003,6 +1002,4 @@ async def test_signing_in_clears_away_a_session_from_the_instant_it_expires(
     await start(engine, ada.id)
     frozen(T0 + TERMS.lifetime)
     second = await start(engine, ada.id)
-    async with engine.connect() as connection:
-        kept = list((await connection.execute(select(SignInSession.id))).scalars())
-    assert kept == [second.session_id]
+    assert await stored(engine, SignInSession.id) == [second.session_id]
