@@ -18,6 +18,11 @@ async def post(factory: Factory, author: Account) -> dict[str, Any]:
     return await factory.post(author)
 
 
+@pytest.fixture
+async def admin(factory: Factory) -> Account:
+    return await factory.account("admin", role="admin")
+
+
 async def report(client: AsyncClient, who: Account | None, body: dict[str, Any]) -> Any:
     return await client.post("/api/reports", json=body, headers=who.headers if who else {})
 
@@ -128,11 +133,11 @@ async def test_reporting_a_comment_hidden_by_a_suspension_is_a_404(
     post: dict[str, Any],
     author: Account,
     reader: Account,
+    admin: Account,
     suspended: str,
 ) -> None:
     commenter = await factory.account("commenter")
     remark = await comment(client, post["id"], commenter, "Rude words")
-    admin = await factory.account("admin", role="admin")
     whom = commenter if suspended == "the commenter" else author
     response = await client.post(f"/api/users/{whom.id}/suspend", headers=admin.headers)
     assert response.status_code == 200, response.text
@@ -148,11 +153,6 @@ async def test_reporting_someone_elses_draft_is_a_404(
     response = await report(client, reader, {"post_id": draft["id"], "reason": "Spam"})
     assert response.status_code == 404
     assert response.json()["code"] == "post_not_found"
-
-
-@pytest.fixture
-async def admin(factory: Factory) -> Account:
-    return await factory.account("admin", role="admin")
 
 
 async def test_admins_list_the_open_reports_oldest_first_up_to_the_limit(
