@@ -861,27 +861,23 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
     return stop_at
 
 
-@dataclasses.dataclass(frozen=True)
-class Grant:
-    """A session started, and its refresh secret."""
-
-    session_id: str
-    secret: str
-
-
-async def start(engine: AsyncEngine, user_id: int, terms: service.SessionTerms = TERMS) -> Grant:
+async def start(
+    engine: AsyncEngine, user_id: int, terms: service.SessionTerms = TERMS
+) -> SessionGrant:
     async with create_sessionmaker(engine).begin() as session:
         user = await session.get_one(User, user_id)
-        grant = await service.start_session(session, user, "Firefox", terms)
-    assert grant.refresh_secret is not None
-    return Grant(grant.session_id, grant.refresh_secret)
+        return await service.start_session(session, user, "Firefox", terms)
 
 
 async def renew(
-    engine: AsyncEngine, grant: Grant, terms: service.SessionTerms = TERMS
+    engine: AsyncEngine, started: SessionGrant, terms: service.SessionTerms = TERMS
 ) -> SessionGrant | None:
+    """With the refresh secret the session was started with."""
+    assert started.refresh_secret is not None
     async with create_sessionmaker(engine).begin() as session:
-        return await service.renew_session(session, grant.session_id, grant.secret, terms)
+        return await service.renew_session(
+            session, started.session_id, started.refresh_secret, terms
+        )
 
 
 async def test_a_session_does_not_renew_from_the_instant_it_expires(
