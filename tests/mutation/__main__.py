@@ -137,6 +137,35 @@ TARGETS = (
         ),
     ),
     Target(
+        "posts/markdown.py",
+        ("src/inkwell/posts/markdown.py",),
+        (
+            "tests/posts/test_markdown.py",
+            "tests/posts/test_rendered_posts.py",
+            "tests/media/test_post_pictures.py",  # the S3 bucket's and base URL's pictures
+            "tests/comments/test_comments_api.py",  # the comments' profile through the API
+        ),
+    ),
+    Target(
+        "users/service.py + users/email_change.py",
+        ("src/inkwell/users/service.py", "src/inkwell/users/email_change.py"),
+        (
+            "tests/users/test_users_api.py",
+            "tests/users/test_email_change.py",
+            "tests/users/test_identity.py",
+            "tests/users/test_profiles.py",
+            "tests/users/test_unique_races.py",
+            "tests/auth/test_auth_flow.py",  # the signed-in user a token names
+            "tests/auth/test_sessions.py",  # the account read within its session
+            "tests/media/test_pictures_api.py",  # swap_picture
+            "tests/follows/test_follows_api.py",  # the profiles' `following`
+            "tests/notifications/test_emails.py",  # the unsubscribe link
+            "tests/moderation/test_suspension.py",  # set_suspended, hold_active
+            "tests/moderation/test_suspension_locks.py",
+            "tests/conduit/test_users.py",  # the second API's registration and profiles
+        ),
+    ),
+    Target(
         "auth/ratelimit.py", ("src/inkwell/auth/ratelimit.py",), ("tests/auth/test_rate_limits.py",)
     ),
     Target(

@@ -244,8 +244,7 @@ def _code_block(
     return f'<pre class="{CODE_CLASS}"><code>{code}</code></pre>\n'
 
 
-@lru_cache(maxsize=256)
-def _lexer(language: str) -> Lexer | None:
+def _lexer_named(language: str) -> Lexer | None:
     """Pygments' lexer for a fence's language name; none (plain text) for a name it lacks."""
     if not language:
         return None
@@ -255,6 +254,7 @@ def _lexer(language: str) -> Lexer | None:
         return None
 
 
+_lexer = lru_cache(maxsize=256)(_lexer_named)
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 

@@ -70,8 +70,7 @@ async def get_signed_in_user(
     return user
 
 
-@cache
-def _profile(
+def _profile_statement(
     by: Literal["id", "ids", "username"], signed_in: bool, suspended: bool = False
 ) -> Select[*tuple[Any, ...]]:
     """An AuthorProfile's fields, in its order. Follows: the counts the database keeps on the
@@ -98,6 +97,9 @@ def _profile(
     if by == "ids":
         return query.where(User.id.in_(bindparam("user_ids", expanding=True)))
     return query.where(User.username_key == bindparam("username_key"))
+
+
+_profile = cache(_profile_statement)
 
 
 async def get_profile(reader: Reader, user_id: int, viewer_id: int | None = None) -> AuthorProfile:
@@ -460,8 +462,7 @@ async def _ensure_available(
         raise EmailTaken
 
 
-@contextmanager
-def _taken_names_conflict() -> Iterator[None]:
+def _convert_taken_names() -> Iterator[None]:
     """Turns the loser of a race for the same username or email into a 409."""
     try:
         yield
@@ -470,6 +471,9 @@ def _taken_names_conflict() -> Iterator[None]:
         if constraint not in _TAKEN_BY_CONSTRAINT:
             raise
         raise _TAKEN_BY_CONSTRAINT[constraint] from exc
+
+
+_taken_names_conflict = contextmanager(_convert_taken_names)
 
 
 async def _flush_unique(session: AsyncSession) -> None:
