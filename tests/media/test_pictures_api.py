@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from inkwell.app import create_app
 from inkwell.config import Settings
+from inkwell.media.pending import PendingMedia
+from inkwell.users import models
 from inkwell.users.rows import DEFAULT_AVATAR_PATH
 from tests.conftest import Account, Api, StartedApp, started
 from tests.factories import Factory
@@ -121,6 +124,40 @@ async def test_replacing_deletes_the_old_file(
     assert stored_files(media_dir) == {key_of(response.json())}
 
 
+async def test_a_change_made_meanwhile_by_another_request_wins_and_this_one_is_refused(
+    client: AsyncClient,
+    user: User,
+    engine: AsyncEngine,
+    media_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The picture is swapped only if it is still the one read before processing the upload:
+    the loser of two changes at once gets 409 and leaves neither its file nor a deletion."""
+    first = key_of((await upload(client, user["id"], image_file())).json())
+    winner = "profile_pics/winner.webp"
+    save = PendingMedia.save
+
+    async def save_after_another_change(
+        self: PendingMedia, session: AsyncSession, key: str, data: bytes, content_type: str
+    ) -> None:
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(models.User).where(models.User.id == user["id"]).values(image_file=winner)
+            )
+        await save(self, session, key, data, content_type)
+
+    monkeypatch.setattr(PendingMedia, "save", save_after_another_change)
+    response = await upload(client, user["id"], image_file("JPEG"), "new.jpg", "image/jpeg")
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "The picture was changed by another request at the same time; try again",
+        "code": "changed_concurrently",
+    }
+    assert stored_files(media_dir) == {first}
+    profile = await client.get(f"/api/users/{user['id']}")
+    assert profile.json()["image_path"] == f"/media/{winner}"
+
+
 async def test_removing_the_picture_brings_back_the_default_avatar_and_deletes_the_file(
     client: AsyncClient, user: User, media_dir: Path
 ) -> None:
@@ -164,6 +201,7 @@ async def test_an_unknown_user_is_404_and_nothing_is_stored(
     files = {"file": ("me.png", image_file(), "image/png")} if method == "PUT" else None
     response = await client.request(method, "/api/users/999/picture", files=files)
     assert response.status_code == 404
+    assert response.json() == {"detail": "User not found", "code": "user_not_found"}
     assert stored_files(media_dir) == set()
 
 
