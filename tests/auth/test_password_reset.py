@@ -153,6 +153,14 @@ async def test_a_password_change_voids_a_pending_token(
     assert await reset(client, inbox.reset_token(), "yet another passphrase") == 400
 
 
+async def test_a_password_change_leaves_another_users_pending_token(
+    api: Api, client: AsyncClient, inbox: Inbox, author: Account, reader: Account
+) -> None:
+    await forgot(client, "reader@example.com")
+    await api.change_password(author, NEW_PASSWORD)
+    assert await reset(client, inbox.reset_token()) == 200
+
+
 async def test_a_reset_ends_the_users_other_sessions(
     client: AsyncClient, inbox: Inbox, author: Account
 ) -> None:

@@ -321,7 +321,10 @@ async def test_a_suspended_user_cannot_sign_in(client: AsyncClient, world: World
     )
     wrong = await client.post("/api/users/token", data={"username": "villain", "password": "no"})
     assert right.status_code == 403
-    assert right.json()["code"] == "account_suspended"
+    assert right.json() == {
+        "detail": "This account is suspended by the moderators",
+        "code": "account_suspended",
+    }
     assert wrong.status_code == 401  # a guesser learns nothing of the suspension
     assert "inkwell_session" not in right.cookies
 

@@ -5,6 +5,7 @@ told at once, and confirming ends every session and every pending reset link.
 """
 
 import asyncio
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from httpx import AsyncClient, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.config import Settings
-from inkwell.users.email_change import EmailChangeTokens
+from inkwell.users.email_change import EmailChangeTokens, changed_email, requested_emails
 from inkwell.users.models import User
 from tests.conftest import PASSWORD, Account, Api
 from tests.mail_server import PUBLIC_BASE_URL, Inbox, link_token, sending_to
@@ -98,6 +99,53 @@ async def test_the_current_address_is_told_of_the_request(
     [notice] = inbox.sent_to("author@example.com")
     assert NEW_EMAIL in notice.get_content()
     assert "/confirm-email" not in notice.get_content()
+
+
+def test_the_request_emails_say_exactly_what_happens_and_where(settings: Settings) -> None:
+    """However the public address is written: with a closing slash, the link has no double one."""
+    slashed = settings.model_copy(
+        update={"public_base_url": "https://blog.example.org/X/", "email_change_expire_minutes": 45}
+    )
+    user = User(id=7, username="author", email="author@example.com", security_stamp="stamp")
+    tokens = EmailChangeTokens.from_settings(slashed)
+    confirmation, notice = requested_emails(slashed, tokens, user, NEW_EMAIL)
+    assert (confirmation["To"], confirmation["Subject"]) == (
+        NEW_EMAIL,
+        "Confirm your new Inkwell email",
+    )
+    link = re.search(r"https://\S+", confirmation.get_content())
+    assert link is not None
+    assert re.fullmatch(r"https://blog\.example\.org/X/confirm-email\?token=[\w.-]+", link.group())
+    assert confirmation.get_content() == (
+        "Hello author,\n\nTo make this the email of your Inkwell account, open this link within "
+        f"45 minutes:\n\n{link.group()}\n\n"
+        "If you did not ask for this, ignore this email; nothing changes.\n"
+    )
+    assert (notice["To"], notice["Subject"]) == (
+        "author@example.com",
+        "Your Inkwell email is about to change",
+    )
+    assert notice.get_content() == (
+        "Hello author,\n\nSomeone signed in to your account, with its password, asked to change "
+        f"its email to {NEW_EMAIL}. A link to confirm it was sent there.\n\n"
+        "If this was not you, change your password now: that voids the link and signs "
+        "everyone else out.\n"
+    )
+
+
+def test_the_changed_email_tells_the_old_address_exactly_what_it_lost(settings: Settings) -> None:
+    user = User(id=7, username="author", email=NEW_EMAIL, security_stamp="stamp")
+    notice = changed_email(settings, user, "author@example.com")
+    assert (notice["To"], notice["Subject"]) == (
+        "author@example.com",
+        "Your Inkwell email has changed",
+    )
+    assert notice.get_content() == (
+        f"Hello author,\n\nThe email of your Inkwell account is now {NEW_EMAIL}, and every "
+        "session has ended. This address will no longer receive its emails or password reset "
+        "links.\n\nIf this was not you, tell the site's administrators: the password can no "
+        "longer be reset from this address.\n"
+    )
 
 
 async def test_the_link_changes_the_email(

@@ -106,6 +106,16 @@ async def test_keeping_ones_own_username_is_not_a_conflict(api: Api, client: Asy
     assert response.status_code == 200
 
 
+async def test_recasing_ones_own_username_is_not_a_conflict(api: Api, client: AsyncClient) -> None:
+    """ "Ada" is taken by "ada" (names compare without case): by "ada" herself it is not."""
+    ada = await api.sign_up("ada")
+    response = await client.patch(
+        f"/api/users/{ada.id}", json={"username": "Ada"}, headers=ada.headers
+    )
+    assert response.status_code == 200
+    assert response.json()["username"] == "Ada"
+
+
 async def test_password_change_requires_the_current_password(api: Api, client: AsyncClient) -> None:
     user = await api.sign_up("ada")
     response = await client.patch(

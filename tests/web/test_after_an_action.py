@@ -34,6 +34,25 @@ async def test_a_saved_display_name_shows_in_the_navbar_and_the_header_of_the_pa
     assert "Your profile is saved." in section(html, "profile")
 
 
+async def test_a_saved_bio_and_a_switched_off_email_fill_the_forms_after(
+    browser: AsyncClient, author: Account
+) -> None:
+    switch = 'id="email_notifications" name="email_notifications"'
+    assert " checked" in section((await browser.get("/account")).text, "notification-emails")
+    csrf = {"X-CSRF-Token": browser.cookies["inkwell_csrf"]}
+    response = await browser.patch(
+        f"/api/users/{author.id}",
+        json={"bio": "Writes about engines.", "email_notifications": False},
+        headers=csrf,
+    )
+    assert response.status_code == 200
+    html = (await browser.get("/account")).text
+    assert ">Writes about engines.</textarea>" in section(html, "profile")
+    emails = section(html, "notification-emails")
+    assert switch in emails
+    assert " checked" not in emails
+
+
 @pytest.mark.parametrize(
     ("saved", "where", "message"),
     [
