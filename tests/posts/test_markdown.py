@@ -1,12 +1,17 @@
 """The Markdown renderer: Markdown in, the exact sanitized HTML out. No database involved."""
 
+import asyncio
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from inkwell.posts.markdown import (
     COMMENT,
+    RENDERING_THREADS,
     MarkdownRenderer,
+    Rendered,
     excerpt,
     highlight_stylesheet,
     word_count,
@@ -74,6 +79,18 @@ CASES = [
         '<pre class="highlight"><code>&lt;b&gt;raw&lt;/b&gt;\n</code></pre>\n',
     ),
     ("```not-a-language\nx < y\n```", '<pre class="highlight"><code>x &lt; y\n</code></pre>\n'),
+    # The language is the info string's first word, whatever follows it.
+    (
+        '```python exec="on" title="demo"\nx = 1\n```',
+        '<pre class="highlight"><code><span class="n">x</span> <span class="o">=</span> '
+        '<span class="mi">1</span>\n</code></pre>\n',
+    ),
+    # Blank lines around the code are kept, as written.
+    (
+        "```python\n\nx = 1\n\n```",
+        '<pre class="highlight"><code>\n<span class="n">x</span> <span class="o">=</span> '
+        '<span class="mi">1</span>\n\n</code></pre>\n',
+    ),
     ("    indented", '<pre class="highlight"><code>indented\n</code></pre>\n'),
     # Headings: one level under the page's title, unique anchors, any script.
     (
@@ -83,6 +100,7 @@ CASES = [
         f'<h4 id="section-ünïcode--b">Ünïcode &amp; &lt;b&gt; {anchor("ünïcode--b")}</h4>\n'
         f'<h2 id="section-heading">!!! {anchor("heading")}</h2>\n',
     ),
+    ("###### Deep", f'<h6 id="section-deep">Deep {anchor("deep")}</h6>\n'),  # no h7
     (
         "# A\n# A-1\n# A",
         f'<h2 id="section-a">A {anchor("a")}</h2>\n'
@@ -152,7 +170,7 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def renderer() -> MarkdownRenderer:
     return MarkdownRenderer(own_media=(S3_MEDIA,))
 
@@ -170,6 +188,8 @@ def test_markdown_renders_to_exactly_this_sanitized_html(
         ('<img src="https://evil.example/x.png" onerror="alert(1)">', "<img>"),
         ('<img src="/media/posts/a.webp" loading="eager">', '<img src="/media/posts/a.webp">'),
         ('<a href="javascript:alert(1)" onclick="x()">x</a>', f"<a {REL}>x</a>"),
+        ('<a href="ftp://example.com/f">x</a><a href="tel:+15550100">y</a>',
+         f"<a {REL}>x</a><a {REL}>y</a>"),
         ('<a href="https://example.com" rel="opener" target="_blank">x</a>',
          f'<a href="https://example.com" {REL}>x</a>'),
         ('<p style="color:red" class="btn">x</p>', "<p>x</p>"),
@@ -214,12 +234,20 @@ def test_the_excerpt_is_the_rendered_text_without_code() -> None:
     assert rendered.excerpt == "Intro Some bold link and code. a b 1 2 a cat <b>raw</b>"
 
 
+def test_the_excerpt_reads_a_line_break_as_a_space() -> None:
+    assert MarkdownRenderer().render("one\ntwo  \nthree").excerpt == "one two three"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("short", "short"),
         ("  spaced \n\n out  ", "spaced out"),
         ("word " * 39 + "end", "word " * 39 + "end"),  # 199 characters: whole
+        ("word " * 39 + "ended", "word " * 39 + "ended"),  # 200 characters: whole
+        ("abcdef " * 40, "abcdef " * 27 + "abcdef…"),  # not cut within the 29th word
+        ("a" * 196 + " bcde more", "a" * 196 + "…"),  # "bcde" would end at the 201st
+        ("TAX " * 60, "TAX " * 49 + "TAX…"),
         ("word " * 50, "word " * 39 + "word…"),
         ("a, " * 100, "a, " * 66 + "a…"),  # no dangling comma before the ellipsis
         ("x" * 250, "x" * 200 + "…"),  # one long word is cut
@@ -235,6 +263,29 @@ def test_the_committed_pygments_stylesheet_is_current() -> None:
     highlight_stylesheet as h; print(h(), end='')"` below the file's first line."""
     assert STYLESHEET.read_text().endswith(highlight_stylesheet())
     assert "style=" not in MarkdownRenderer().render("```python\nx = 1\n```").html
+
+
+async def test_at_most_rendering_threads_texts_render_at_once() -> None:
+    """A queue of long texts must leave the event loop's thread its share of the CPU."""
+    renderer = MarkdownRenderer()
+    render, lock = renderer.render, threading.Lock()
+    rendering = most = 0
+
+    def slow_render(source: str) -> Rendered:
+        nonlocal rendering, most
+        with lock:
+            rendering += 1
+            most = max(most, rendering)
+        time.sleep(0.1)
+        with lock:
+            rendering -= 1
+        return render(source)
+
+    renderer.render = slow_render  # type: ignore[method-assign]
+    texts = [f"text {number}" for number in range(3 * RENDERING_THREADS)]
+    rendered = await asyncio.gather(*map(renderer.render_in_thread, texts))
+    assert [text.excerpt for text in rendered] == texts
+    assert most <= RENDERING_THREADS
 
 
 def test_many_identical_headings_render_in_linear_time() -> None:

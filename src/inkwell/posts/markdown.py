@@ -109,7 +109,6 @@ class MarkdownRenderer:
     """
 
     def __init__(self, profile: Profile = POST, *, own_media: Sequence[str] = ()) -> None:
-        self.profile = profile
         self._own_media = (OWN_MEDIA_PATH, *(prefix for prefix in own_media if prefix))
         self._parser = _parser(profile, self._is_own_media)
         self._threads = anyio.CapacityLimiter(RENDERING_THREADS)
