@@ -155,6 +155,7 @@ TARGETS = (
             "tests/users/test_identity.py",
             "tests/users/test_profiles.py",
             "tests/users/test_unique_races.py",
+            "tests/auth/test_password_reset.py",  # a new password voids the user's own links
             "tests/auth/test_auth_flow.py",  # the signed-in user a token names
             "tests/auth/test_sessions.py",  # the account read within its session
             "tests/media/test_pictures_api.py",  # swap_picture
@@ -162,7 +163,16 @@ TARGETS = (
             "tests/notifications/test_emails.py",  # the unsubscribe link
             "tests/moderation/test_suspension.py",  # set_suspended, hold_active
             "tests/moderation/test_suspension_locks.py",
-            "tests/conduit/test_users.py",  # the second API's registration and profiles
+            "tests/conduit/test_users.py",  # the second API's registration
+            "tests/conduit/test_profiles.py",  # get_profile_by_username
+            "tests/conduit/test_comments.py",  # list_profiles: the commenters'
+            "tests/web/test_pages.py",  # the author's page
+            "tests/web/test_after_an_action.py",  # the account page's forms (get_account)
+            "tests/moderation/test_admin_page.py",  # an admin's account (get_account's role)
+            "tests/notifications/test_pages.py",  # the navbar's unread count (get_account)
+            "tests/web/test_moderation_pages.py",  # a suspended author's page, for admins
+            "tests/syndication/test_feeds.py",  # an author's feed
+            "tests/test_cli.py",  # promote and demote: get_user_by_username
         ),
     ),
     Target(
