@@ -176,6 +176,11 @@ TARGETS = (
         ),
     ),
     Target(
+        "abuse/limits.py",
+        ("src/inkwell/abuse/limits.py",),
+        ("tests/abuse/test_write_limits.py",),
+    ),
+    Target(
         "auth/ratelimit.py", ("src/inkwell/auth/ratelimit.py",), ("tests/auth/test_rate_limits.py",)
     ),
     Target(
