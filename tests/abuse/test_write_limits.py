@@ -3,9 +3,13 @@ previews (each takes a rendering thread) have their own budget per account, answ
 with Retry-After and `rate_limited` once spent; other accounts and other writes are
 unaffected; with Redis every instance shares the budget. Run on both databases."""
 
+import asyncio
+import logging
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import pytest
 from httpx import ASGITransport, AsyncClient, Response
@@ -16,7 +20,7 @@ from inkwell.abuse.dependencies import write_limit
 from inkwell.abuse.limits import WriteLimits
 from inkwell.app import create_app
 from inkwell.config import Settings
-from inkwell.errors import ServiceUnavailable
+from inkwell.errors import ServiceUnavailable, TooManyRequests
 from tests.auth.test_rate_limits import REDIS_HOST, REDIS_PORT, redis_error
 from tests.conftest import IN_CI, NO_RATE_LIMITS, Account, Api, started
 
@@ -194,7 +198,7 @@ async def test_two_instances_sharing_redis_share_an_accounts_budget(
 
 
 async def test_with_redis_down_a_limited_write_answers_503_rather_than_go_unlimited(
-    settings: Settings,
+    settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -202,5 +206,42 @@ async def test_with_redis_down_a_limited_write_answers_503_rather_than_go_unlimi
     down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port}/0"})
     limits = WriteLimits.from_settings(down)
 
-    with pytest.raises(ServiceUnavailable):
+    with (
+        caplog.at_level(logging.WARNING, logger="inkwell.abuse.limits"),
+        pytest.raises(ServiceUnavailable) as refused,
+    ):
         await limits.spend("likes", 1)
+    assert refused.value.detail == "Temporarily unavailable; try again shortly"
+    [warning] = [record.getMessage() for record in caplog.records]
+    assert warning.startswith("write limit storage unavailable: ")
+    assert str(closed_port) in warning  # the storage's own error
+
+
+async def spent(settings: Settings) -> WriteLimits:
+    """Limits whose account 1 has spent its two likes of the minute."""
+    limits = WriteLimits.from_settings(settings)
+    for _ in range(2):
+        await limits.spend("likes", 1)
+    return limits
+
+
+async def test_the_retry_after_is_what_is_left_of_the_accounts_window(settings: Settings) -> None:
+    """The window began with the account's first like, a second ago: not a whole minute."""
+    limits = await spent(settings)
+    await asyncio.sleep(1.1)
+    with pytest.raises(TooManyRequests) as refused:
+        await limits.spend("likes", 1)
+    assert refused.value.headers is not None
+    assert 55 <= int(refused.value.headers["Retry-After"]) <= 59
+
+
+async def test_the_retry_after_is_a_second_at_least_when_the_window_ends_meanwhile(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window may end between the refusal and the reading of the clock: never 0."""
+    limits = await spent(settings)
+    past_the_window = time.time() + 61
+    monkeypatch.setattr("inkwell.abuse.limits.time", SimpleNamespace(time=lambda: past_the_window))
+    with pytest.raises(TooManyRequests) as refused:
+        await limits.spend("likes", 1)
+    assert refused.value.headers == {"Retry-After": "1"}
