@@ -134,6 +134,7 @@ CASES = [
     ),
     ("![up](/media/../secrets.png)", f'<p><a href="/media/../secrets.png" {REL}>up</a></p>\n'),
     ("![x](data:image/png;base64,iVBORw0KGgo=)", "<p>x</p>\n"),
+    ("![empty]()", f'<p><a href="" {REL}>empty</a></p>\n'),
     # XSS through links: markdown-it refuses the schemes, entity-encoded or not.
     ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>\n"),
     ("[x](JaVaScRiPt:alert(1))", "<p>[x](JaVaScRiPt:alert(1))</p>\n"),
