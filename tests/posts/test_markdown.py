@@ -248,7 +248,7 @@ def test_the_excerpt_reads_a_line_break_as_a_space() -> None:
         ("word " * 39 + "ended", "word " * 39 + "ended"),  # 200 characters: whole
         ("abcdef " * 40, "abcdef " * 27 + "abcdef…"),  # not cut within the 29th word
         ("a" * 196 + " bcde more", "a" * 196 + "…"),  # "bcde" would end at the 201st
-        ("TAX " * 60, "TAX " * 49 + "TAX…"),
+        ("TAX " * 60, "TAX " * 49 + "TAX…"),  # only punctuation goes before the ellipsis
         ("word " * 50, "word " * 39 + "word…"),
         ("a, " * 100, "a, " * 66 + "a…"),  # no dangling comma before the ellipsis
         ("x" * 250, "x" * 200 + "…"),  # one long word is cut

@@ -107,7 +107,7 @@ async def test_keeping_ones_own_username_is_not_a_conflict(api: Api, client: Asy
 
 
 async def test_recasing_ones_own_username_is_not_a_conflict(api: Api, client: AsyncClient) -> None:
-    """ "Ada" is taken by "ada" (names compare without case): by "ada" herself it is not."""
+    """Names compare without case: "Ada" is taken by "ada", but not for "ada" herself."""
     ada = await api.sign_up("ada")
     response = await client.patch(
         f"/api/users/{ada.id}", json={"username": "Ada"}, headers=ada.headers
