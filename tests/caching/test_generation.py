@@ -154,13 +154,13 @@ async def test_another_instance_s_write_changes_the_generation_at_the_next_sync(
     redis = FakeRedis()
     here, there = shared(redis), shared(redis)
     await here.sync()
-    before = here.current
+    before = here.current()
 
     there.changed()
     await asyncio.gather(*there._tasks)
     await here.sync()
 
-    assert here.current != before
+    assert here.current() != before
 
 
 async def test_an_increment_that_failed_is_sent_at_the_next_sync() -> None:

@@ -255,6 +255,39 @@ TARGETS = (
         ("tests/notifications/test_emails.py",),
     ),
     Target("background.py", ("src/inkwell/background.py",), ("tests/test_background.py",)),
+    Target(
+        # Whom the anonymous cache answers, and with what: a signed-in answer kept for anyone
+        # would show one reader's page (their name, their CSRF token) to everyone.
+        "caching/middleware.py + caching/store.py + caching/conditional.py",
+        (
+            "src/inkwell/caching/middleware.py",
+            "src/inkwell/caching/store.py",
+            "src/inkwell/caching/conditional.py",
+        ),
+        (
+            "tests/caching/test_who_is_served.py",
+            "tests/caching/test_middleware.py",
+            "tests/caching/test_http_caching.py",
+            "tests/caching/test_coalescing.py",
+            "tests/caching/test_store.py",
+            "tests/caching/test_invalidation.py",
+            "tests/auth/test_private_answers.py",  # behind TLS, and the feeds' own headers
+            "tests/syndication/test_feeds.py",  # the feeds' conditional requests
+        ),
+    ),
+    Target(
+        # When a write shows: the generation a cached answer is checked against.
+        "caching/generation.py",
+        ("src/inkwell/caching/generation.py",),
+        (
+            "tests/caching/test_generation.py",
+            "tests/caching/test_invalidation.py",
+            "tests/caching/test_coalescing.py",
+            "tests/caching/test_who_is_served.py",
+            "tests/caching/test_middleware.py",
+            "tests/test_cli.py",  # seeding announces its posts to the serving instances
+        ),
+    ),
 )
 
 

@@ -88,11 +88,9 @@ class PublicGeneration:
         key = f"{settings.cache_key_prefix}generation"
         return cls.from_settings(redis_url, key, settings.cache_sync_seconds)
 
-    @property
     def current(self) -> tuple[int, int]:
         return (self.local, self.shared)
 
-    @property
     def shared_through_redis(self) -> bool:
         return self._redis is not None
 
@@ -204,18 +202,14 @@ def watching_session_class(changed: Callable[[], None]) -> type[Session]:
     class WatchedSession(Session):
         pass
 
-    maker = WatchedSession
-
     def note(session: Session, table: str) -> None:
         session.info.setdefault(_WRITTEN, set()).add(table)
 
-    @event.listens_for(maker, "after_flush")
-    def _flushed(session: Session, _: Any) -> None:
+    def flushed(session: Session, _: Any) -> None:
         for instance in chain(session.new, session.dirty, session.deleted):
             note(session, inspect(instance).mapper.local_table.name)
 
-    @event.listens_for(maker, "do_orm_execute")
-    def _executed(state: ORMExecuteState) -> None:
+    def executed(state: ORMExecuteState) -> None:
         statement = state.statement
         if getattr(statement, "is_dml", False):
             table = getattr(statement, "table", None)
@@ -223,17 +217,19 @@ def watching_session_class(changed: Callable[[], None]) -> type[Session]:
         elif isinstance(statement, TextClause) and _TEXTUAL_WRITE.match(statement.text):
             note(state.session, _UNKNOWN)
 
-    @event.listens_for(maker, "after_commit")
-    def _committed(session: Session) -> None:
+    def committed(session: Session) -> None:
         if session.in_nested_transaction():  # a savepoint's RELEASE: nothing is durable yet
             return
         written = session.info.pop(_WRITTEN, set())
         if written - PRIVATE_TABLES:
             changed()
 
-    @event.listens_for(maker, "after_transaction_end")
-    def _ended(session: Session, transaction: SessionTransaction) -> None:
+    def ended(session: Session, transaction: SessionTransaction) -> None:
         if transaction.parent is None:
             session.info.pop(_WRITTEN, None)
 
+    event.listen(WatchedSession, "after_flush", flushed)
+    event.listen(WatchedSession, "do_orm_execute", executed)
+    event.listen(WatchedSession, "after_commit", committed)
+    event.listen(WatchedSession, "after_transaction_end", ended)
     return WatchedSession

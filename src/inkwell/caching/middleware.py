@@ -152,14 +152,13 @@ class AnonymousCache:
             settings.anonymous_cache_wait_seconds,
         )
 
-    @property
     def enabled(self) -> bool:
         return self.store.capacity > 0
 
     def lead(self, key: str, scope: Scope) -> _Flight:
         """Records the request of `scope` as rendering the miss of `key`."""
         outcome: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
-        flight = _Flight(key, self.generation.current, scope, scope.get("root_path", ""), outcome)
+        flight = _Flight(key, self.generation.current(), scope, scope.get("root_path", ""), outcome)
         self.flights[key] = flight  # replaces one of an older generation, if any
         return flight
 
@@ -171,11 +170,10 @@ class AnonymousCache:
         if not flight.outcome.done():
             flight.outcome.set_result(entry)
 
-    @asynccontextmanager
-    async def syncing(self) -> AsyncIterator[None]:
+    async def _sync_while_serving(self) -> AsyncIterator[None]:
         """With Redis: reads the shared generation now, then every CACHE_SYNC_SECONDS."""
         generation = self.generation
-        if not generation.shared_through_redis:
+        if not generation.shared_through_redis():
             yield
             return
         await generation.sync()
@@ -184,6 +182,9 @@ class AnonymousCache:
                 yield
         finally:
             await generation.close()
+
+    # Not @asynccontextmanager: mutmut mutates no decorated function (make mutation).
+    syncing = asynccontextmanager(_sync_while_serving)
 
 
 def _route_sharing(scope: Scope, root_path: str) -> Sharing | None:
@@ -210,9 +211,9 @@ class SharedResponsesMiddleware:
             return
         anonymous = not carries_credentials(scope)
         key = None
-        if anonymous and cache.enabled and cache.generation.fresh():
+        if anonymous and cache.enabled() and cache.generation.fresh():
             key = _key(scope)
-            entry = cache.store.get(key, cache.generation.current)
+            entry = cache.store.get(key, cache.generation.current())
             if entry is not None and (scope["method"] == "GET" or entry.allows_head):
                 await _send_entry(scope, entry, send)
                 return
@@ -228,7 +229,7 @@ class SharedResponsesMiddleware:
         """An anonymous miss that may be kept: the first of its key (and generation) renders
         it, the others wait for its entry; whatever does not come to one renders itself."""
         flight = cache.flights.get(key)
-        if flight is None or flight.generation != cache.generation.current:
+        if flight is None or flight.generation != cache.generation.current():
             flight = cache.lead(key, scope)
             exchange = _Exchange(cache, scope, send, anonymous=True, key=key, flight=flight)
             try:
@@ -247,7 +248,11 @@ class SharedResponsesMiddleware:
             finally:
                 flight.waiting -= 1
             generation = cache.generation
-            if entry is not None and entry.generation == generation.current and generation.fresh():
+            if (
+                entry is not None
+                and entry.generation == generation.current()
+                and generation.fresh()
+            ):
                 await _send_entry(scope, entry, send)
                 return
         exchange = _Exchange(cache, scope, send, anonymous=True, key=key)
@@ -295,7 +300,7 @@ class _Exchange:
         self.key = key
         self.flight = flight  # when this request leads its key's render
         # What the answer is rendered from: read before the app reads anything.
-        self.generation = cache.generation.current
+        self.generation = cache.generation.current()
         self.changed_at = cache.generation.changed_at
         self.began_at = time.time()
         self.root_path = scope.get("root_path", "")
@@ -372,7 +377,7 @@ class _Exchange:
             or self.sharing is not Sharing.KEPT
             or not _first_page(self.scope["query_string"])
             # A write committed while this was rendered: it may show the data before it.
-            or cache.generation.current != self.generation
+            or cache.generation.current() != self.generation
             or not cache.generation.fresh()
         ):
             return None
