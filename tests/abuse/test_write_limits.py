@@ -1,14 +1,16 @@
 """Per-account limits on writes: posts, comments, likes, follows, reports and Markdown
 previews (each takes a rendering thread) have their own budget per account, answered 429
 with Retry-After and `rate_limited` once spent; other accounts and other writes are
-unaffected; with Redis every instance shares the budget. Run on both databases."""
+unaffected; the Conduit API and the pages' plain forms spend from the same budget; with
+Redis every instance shares it. Run on both databases."""
 
 import asyncio
 import logging
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from types import SimpleNamespace
 
 import pytest
@@ -19,10 +21,12 @@ from inkwell.abuse.config import WRITES, WriteLimitSettings, setting_of
 from inkwell.abuse.dependencies import write_limit
 from inkwell.abuse.limits import WriteLimits
 from inkwell.app import create_app
+from inkwell.auth.cookies import CSRF_COOKIE
 from inkwell.config import Settings
 from inkwell.errors import ServiceUnavailable, TooManyRequests
 from tests.auth.test_rate_limits import REDIS_HOST, REDIS_PORT, redis_error
 from tests.conftest import IN_CI, NO_RATE_LIMITS, Account, Api, started
+from tests.web.test_pages import sign_in
 
 LIMITED = {setting_of(write): "2/minute" for write in WRITES}
 
@@ -117,6 +121,74 @@ async def test_an_anonymous_write_is_a_401_and_spends_nothing(
     comments = writes(client, post, reader)["comments"]
     assert callable(comments)
     assert (await comments(reader.headers)).status_code == 201
+
+
+def conduit_writes(
+    client: AsyncClient, post: dict[str, object], author: Account
+) -> dict[str, Callable[[dict[str, str]], Awaitable[Response]]]:
+    """The same writes through the Conduit API (its bearer scheme takes Inkwell's tokens)."""
+    article = f"/conduit/api/articles/{post['slug']}-{post['id']}"  # Conduit's slug
+    body = {"article": {"title": "t", "description": "d", "body": "b"}}
+    return {
+        "posts": partial(client.post, "/conduit/api/articles", json=body),
+        "comments": partial(client.post, f"{article}/comments", json={"comment": {"body": "hi"}}),
+        "likes": partial(client.post, f"{article}/favorite"),
+        "follows": partial(client.post, f"/conduit/api/profiles/{author.user['username']}/follow"),
+    }
+
+
+@pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows"])
+async def test_conduit_spends_from_the_budget_the_api_spent(
+    *, client: AsyncClient, author: Account, reader: Account, post: dict[str, object], write: str
+) -> None:
+    send = writes(client, post, author)[write]
+    assert callable(send)
+    for _ in range(2):
+        assert (await send(reader.headers)).status_code in {200, 201}
+
+    response = await conduit_writes(client, post, author)[write](headers=reader.headers)
+
+    assert response.status_code == 429, response.text
+    message = f"Too many {write} from your account; try again later"
+    assert response.json() == {"errors": {"rate_limited": [message]}}
+    assert 1 <= int(response.headers["retry-after"]) <= 60
+
+
+@pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows"])
+async def test_the_api_spends_from_the_budget_conduit_spent(
+    *, client: AsyncClient, author: Account, reader: Account, post: dict[str, object], write: str
+) -> None:
+    for _ in range(2):
+        sent = await conduit_writes(client, post, author)[write](headers=reader.headers)
+        assert sent.status_code in {200, 201}, sent.text
+
+    send = writes(client, post, author)[write]
+    assert callable(send)
+    assert_rate_limited(await send(reader.headers), write)
+
+
+@pytest.mark.parametrize("write", ["comments", "likes", "follows"])
+async def test_the_plain_forms_spend_from_the_budget_the_api_spent(
+    *, client: AsyncClient, author: Account, reader: Account, post: dict[str, object], write: str
+) -> None:
+    send = writes(client, post, author)[write]
+    assert callable(send)
+    for _ in range(2):
+        assert (await send(reader.headers)).status_code in {200, 201}
+    await sign_in(client, "reader")
+    path = {
+        "comments": f"/posts/{post['id']}/comments",
+        "likes": f"/posts/{post['id']}/like",
+        "follows": f"/users/{author.id}/follow",
+    }[write]
+
+    response = await client.post(
+        path, data={"csrf_token": client.cookies[CSRF_COOKIE], "next": "/", "body": "Hi."}
+    )
+
+    assert response.status_code == 429
+    assert f"Too many {write} from your account" in response.text
+    assert 1 <= int(response.headers["retry-after"]) <= 60
 
 
 def test_a_route_cannot_name_a_limit_that_is_not_declared() -> None:

@@ -125,13 +125,14 @@ async def token_owner(session: DbSession, tokens: Tokens, token: str) -> User:
     return await _owner(session, tokens.read(token))
 
 
-async def _current_user(claims: PresentedClaims, session: DbSession) -> User:
+async def current_user(claims: PresentedClaims, session: DbSession) -> User:
+    """The signed-in user, loaded into the request's session (401 anonymous)."""
     if claims is None:
         raise Unauthorized("Not authenticated")
     return await _owner(session, claims)
 
 
-CurrentUser = Annotated[User, Depends(_current_user)]
+CurrentUser = Annotated[User, Depends(current_user)]
 
 
 async def _signed_in(claims: PresentedClaims, reader: DbReader) -> Account:

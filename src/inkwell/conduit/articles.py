@@ -5,9 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
+from inkwell.abuse.dependencies import write_limit
 from inkwell.auth.dependencies import AppSettings
 from inkwell.comments import service as comments
-from inkwell.conduit.dependencies import ConduitUser, ConduitViewerId, conduit_write_limit
+from inkwell.conduit.dependencies import ConduitUser, ConduitViewerId, conduit_user
 from inkwell.conduit.errors import ConduitError, article_not_found
 from inkwell.conduit.routing import ConduitRoute, documented
 from inkwell.conduit.schemas import (
@@ -160,7 +161,7 @@ async def feed(
     status_code=status.HTTP_201_CREATED,
     tags=["Articles"],
     responses=documented(401, 429),
-    dependencies=[Depends(conduit_write_limit("posts"))],
+    dependencies=[Depends(write_limit("posts", writer=conduit_user))],
     summary="Create an article",
 )
 async def create_article(
@@ -243,7 +244,7 @@ async def delete_article(slug: Slug, user: ConduitUser, session: DbSession) -> N
     "/articles/{slug}/favorite",
     tags=["Favorites"],
     responses=documented(401, 404, 429),
-    dependencies=[Depends(conduit_write_limit("likes"))],
+    dependencies=[Depends(write_limit("likes", writer=conduit_user))],
     summary="Favorite an article",
 )
 async def favorite(
@@ -312,7 +313,7 @@ async def list_comments(
     status_code=status.HTTP_201_CREATED,
     tags=["Comments"],
     responses=documented(401, 404, 429),
-    dependencies=[Depends(conduit_write_limit("comments"))],
+    dependencies=[Depends(write_limit("comments", writer=conduit_user))],
     summary="Create a comment for an article",
 )
 async def add_comment(

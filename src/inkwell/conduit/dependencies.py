@@ -2,18 +2,15 @@
 Inkwell's bearer tokens (either API's token works on both; logging out on either side ends
 both, since both carry the user's security stamp)."""
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from inkwell.abuse.config import WRITES
 from inkwell.auth.dependencies import Tokens, token_owner
 from inkwell.auth.tokens import InvalidToken
 from inkwell.dependencies import DbReader, DbSession
 from inkwell.errors import Unauthorized
-from inkwell.state import state_of
 from inkwell.users import service as users
 from inkwell.users.models import User
 
@@ -47,13 +44,13 @@ async def _presented_token(
 PresentedToken = Annotated[str | None, Depends(_presented_token)]
 
 
-async def _current_user(token: PresentedToken, session: DbSession, tokens: Tokens) -> User:
+async def conduit_user(token: PresentedToken, session: DbSession, tokens: Tokens) -> User:
     if token is None:
         raise Unauthorized("Not authenticated")
     return await token_owner(session, tokens, token)
 
 
-ConduitUser = Annotated[User, Depends(_current_user)]
+ConduitUser = Annotated[User, Depends(conduit_user)]
 
 
 async def _viewer_id(request: Request, tokens: Tokens, reader: DbReader) -> int | None:
@@ -71,14 +68,3 @@ async def _viewer_id(request: Request, tokens: Tokens, reader: DbReader) -> int 
 
 
 ConduitViewerId = Annotated[int | None, Depends(_viewer_id)]
-
-
-def conduit_write_limit(write: str) -> Callable[[Request, ConduitUser], Awaitable[None]]:
-    """Inkwell's per-account write limits (abuse/), spent by a Conduit user."""
-    if write not in WRITES:
-        raise ValueError(f"no rate_limit_{write}_per_account in abuse/config.py")
-
-    async def spend(request: Request, user: ConduitUser) -> None:
-        await state_of(request)["write_limits"].spend(write, user.id)
-
-    return spend

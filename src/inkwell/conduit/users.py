@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, status
 
+from inkwell.abuse.dependencies import write_limit
 from inkwell.auth import service as auth
 from inkwell.auth.dependencies import (
     AppSettings,
@@ -14,7 +15,7 @@ from inkwell.auth.dependencies import (
     Tokens,
 )
 from inkwell.auth.ratelimit import Action
-from inkwell.conduit.dependencies import ConduitUser, ConduitViewerId, conduit_write_limit
+from inkwell.conduit.dependencies import ConduitUser, ConduitViewerId, conduit_user
 from inkwell.conduit.errors import ConduitError
 from inkwell.conduit.routing import ConduitRoute, documented
 from inkwell.conduit.schemas import (
@@ -154,7 +155,7 @@ async def get_profile(
     "/profiles/{username}/follow",
     tags=["Profile"],
     responses=documented(401, 404, 422, 429),
-    dependencies=[Depends(conduit_write_limit("follows"))],
+    dependencies=[Depends(write_limit("follows", writer=conduit_user))],
     summary="Follow a user",
 )
 async def follow(

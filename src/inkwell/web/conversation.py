@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.status import HTTP_303_SEE_OTHER
 
+from inkwell.abuse.dependencies import write_limit
 from inkwell.auth.dependencies import AppSettings, form_user
 from inkwell.comments import service as comments
 from inkwell.comments.models import BODY_MAX_LENGTH, Comment
@@ -28,7 +29,6 @@ from inkwell.likes import service as likes
 from inkwell.notifications.dependencies import NotificationOutbox
 from inkwell.pagination import MAX_SKIP, PAGE_SIZE, comments_listing
 from inkwell.posts import service as posts
-from inkwell.state import state_of
 from inkwell.users import service as users
 from inkwell.users.models import User
 from inkwell.users.rows import Account
@@ -72,11 +72,7 @@ FormUser = Annotated[User, Depends(_form_user)]
 
 def _spends(write: str) -> Any:
     """The route's write budget, spent from the sender's account as the API spends it."""
-
-    async def spend(request: Request, sender: FormSender) -> None:
-        await state_of(request)["write_limits"].spend(write, sender.id)
-
-    return Depends(spend)
+    return Depends(write_limit(write, writer=_form_sender))
 
 
 def _back(path: str, fragment: str = "") -> RedirectResponse:
