@@ -3,8 +3,8 @@ A rollback, a savepoint, or a write only to private tables (sign-in sessions,
 notifications...) does not. Run on both databases."""
 
 import asyncio
-import math
-import time
+import logging
+from datetime import UTC, datetime
 
 import coredis
 import pytest
@@ -119,9 +119,9 @@ async def test_a_write_to_private_tables_only_does_not(
 
 
 def test_last_modified_is_the_change_rounded_up_to_its_second() -> None:
-    changed = math.floor(time.time()) - 10 + 0.25
+    changed = datetime(2026, 11, 30, 8, 0, 0, tzinfo=UTC).timestamp() - 0.75
 
-    assert last_modified(changed, time.time()) is not None
+    assert last_modified(changed, changed + 10) == "Mon, 30 Nov 2026 08:00:00 GMT"
     assert last_modified(changed, changed + 0.5) is None  # that second had not ended
 
 
@@ -137,6 +137,7 @@ class FakeRedis:
             raise coredis.exceptions.ConnectionError("down")
 
     async def incrby(self, _: str, count: int) -> int:
+        await asyncio.sleep(0)  # on its way, as over a connection
         self._check()
         self.value += count
         return self.value
@@ -163,10 +164,13 @@ async def test_another_instance_s_write_changes_the_generation_at_the_next_sync(
     assert here.current() != before
 
 
-async def test_an_increment_that_failed_is_sent_at_the_next_sync() -> None:
+async def test_every_increment_that_failed_is_sent_at_the_next_sync() -> None:
+    """Two writes whose increments were both in flight when Redis failed: both are sent."""
     redis = FakeRedis()
     here = shared(redis)
     redis.down = True
+    here.changed()
+    await asyncio.sleep(0)  # the first increment is on its way
     here.changed()
     await asyncio.gather(*here._tasks)
     assert redis.value == 0
@@ -174,7 +178,42 @@ async def test_an_increment_that_failed_is_sent_at_the_next_sync() -> None:
     redis.down = False
     await here.sync()
 
-    assert redis.value == 1
+    assert redis.value == 2
+
+
+async def test_an_increment_that_failed_is_logged_with_its_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    redis = FakeRedis()
+    here = shared(redis)
+    redis.down = True
+
+    with caplog.at_level(logging.WARNING, logger="inkwell.caching.generation"):
+        here.changed()
+        await asyncio.gather(*here._tasks)
+
+    assert [record.getMessage() for record in caplog.records] == [
+        "could not publish a cache invalidation to Redis: down"
+    ]
+
+
+class StalledRedis(FakeRedis):
+    """An increment that never comes back."""
+
+    async def incrby(self, _: str, count: int) -> int:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_closing_cancels_the_increments_in_flight_and_waits_for_them() -> None:
+    here = shared(StalledRedis())
+    here.changed()
+    publishing = list(here._tasks)
+    await asyncio.sleep(0)  # the increment is sent, and waits for its answer
+
+    await here.close()
+
+    assert [task.cancelled() for task in publishing] == [True]
 
 
 async def test_without_a_recent_read_of_redis_the_generation_is_not_fresh() -> None:

@@ -10,13 +10,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inkwell.caching.config import CacheSettings
 from inkwell.caching.middleware import STATE_KEY, AnonymousCache, SharedResponsesMiddleware
 
 
-def served(cache: AnonymousCache, page: Callable[[Request], Response]) -> AsyncClient:
+def shared_app(cache: AnonymousCache, page: Callable[[Request], Response]) -> ASGIApp:
     async def endpoint(request: Request) -> Response:
         return page(request)
 
@@ -27,7 +27,12 @@ def served(cache: AnonymousCache, page: Callable[[Request], Response]) -> AsyncC
     async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
         await app({**scope, "state": {STATE_KEY: cache}}, receive, send)
 
-    return AsyncClient(transport=ASGITransport(app=with_state), base_url="http://test")
+    return with_state
+
+
+def served(cache: AnonymousCache, page: Callable[[Request], Response]) -> AsyncClient:
+    transport = ASGITransport(app=shared_app(cache, page))
+    return AsyncClient(transport=transport, base_url="http://test")
 
 
 def a_cache(capacity: int = 100_000) -> AnonymousCache:
@@ -99,3 +104,36 @@ async def test_a_cache_of_zero_bytes_keeps_nothing_and_still_validates() -> None
 
     assert again.status_code == 304
     assert cache.kept == 0
+
+
+async def test_a_head_answered_from_memory_sends_no_body() -> None:
+    """Seen at the ASGI level: a server drops a HEAD's body, but the kept page's bytes
+    should not be sent to it for nothing."""
+    cache = a_cache()
+    app = shared_app(cache, lambda _: PlainTextResponse("hello"))
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        await client.get("/")
+    assert cache.kept == 1
+    scope: Scope = {
+        "type": "http",
+        "method": "HEAD",
+        "scheme": "http",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"test")],
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+
+    assert [message["type"] for message in sent] == ["http.response.start", "http.response.body"]
+    assert sent[0]["status"] == 200
+    assert sent[1]["body"] == b""

@@ -138,6 +138,19 @@ async def test_a_head_is_answered_from_the_kept_page(
     assert head.headers["etag"] == page.headers["etag"]
 
 
+async def test_a_head_the_app_answers_lets_shared_caches_keep_it_and_is_not_kept(
+    client: AsyncClient, author: Account, cache: AnonymousCache
+) -> None:
+    """Nothing kept yet: the app answers the HEAD itself, with the public headers a GET
+    gets (no ETag: the body is not sent, so none can be computed)."""
+    head = await client.head("/")
+
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["cache-control"] == "public, max-age=0, s-maxage=10"
+    assert head.headers["vary"].endswith("Cookie, Authorization")
+    assert cache.kept == 0
+
+
 async def test_an_api_route_that_answers_no_head_still_refuses_it_when_kept(
     client: AsyncClient, author: Account
 ) -> None:
