@@ -81,3 +81,20 @@ def test_replacing_an_entry_counts_its_size_once() -> None:
     store.put("/", entry("/", b"b" * 200))
 
     assert store.size == entry_size("/", [(b"content-type", b"text/html")], b"b" * 200)
+
+
+def test_each_header_adds_at_least_its_bytes_to_an_entrys_size() -> None:
+    one = [(b"content-type", b"text/html")]
+    two = [*one, (b"etag", b'W/"abc"')]
+
+    assert entry_size("/", two, b"home") - entry_size("/", one, b"home") >= len(b'etagW/"abc"')
+
+
+def test_clearing_frees_the_whole_bound() -> None:
+    store = ResponseStore(2_000)
+    store.put("/", entry("/", b"x" * 500))
+    store.clear()
+    whole = replace(entry("/all", b""), size=store.capacity)
+
+    assert (len(store), store.size) == (0, 0)
+    assert store.put("/all", whole) is True
