@@ -4,7 +4,9 @@ notifications...) does not. Run on both databases."""
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import coredis
 import pytest
@@ -12,7 +14,10 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from inkwell.auth.models import SignInSession
+from inkwell.caching import generation
 from inkwell.caching.generation import PublicGeneration, last_modified, watching_session_class
+from inkwell.caching.middleware import AnonymousCache
+from inkwell.caching.store import ResponseStore
 from inkwell.db import create_sessionmaker
 from inkwell.users.models import User
 from tests.factories import Factory
@@ -125,6 +130,12 @@ def test_last_modified_is_the_change_rounded_up_to_its_second() -> None:
     assert last_modified(changed, changed + 0.5) is None  # that second had not ended
 
 
+def test_a_request_begun_as_the_second_of_the_change_ends_has_its_last_modified() -> None:
+    second = datetime(2026, 11, 30, 8, 0, 0, tzinfo=UTC).timestamp()
+
+    assert last_modified(second - 0.75, second) == "Mon, 30 Nov 2026 08:00:00 GMT"
+
+
 class FakeRedis:
     """A counter that can be made to fail, as coredis fails."""
 
@@ -162,6 +173,33 @@ async def test_another_instance_s_write_changes_the_generation_at_the_next_sync(
     await here.sync()
 
     assert here.current() != before
+
+
+async def test_an_instance_s_own_increment_is_not_a_second_change() -> None:
+    here = shared(FakeRedis())
+    changes = Changes()
+    here.on_change(changes)
+
+    here.changed()
+    await asyncio.gather(*here._tasks)
+
+    assert (here.current(), changes.count) == ((1, 1), 1)
+
+
+async def test_another_instance_s_increment_answered_with_one_s_own_is_a_change() -> None:
+    """Redis answers an increment with the counter's new value: one more than ours means
+    another instance wrote meanwhile, and its write shows here at once."""
+    redis = FakeRedis()
+    here, there = shared(redis), shared(redis)
+    changes = Changes()
+    here.on_change(changes)
+    there.changed()
+    await asyncio.gather(*there._tasks)
+
+    here.changed()
+    await asyncio.gather(*here._tasks)
+
+    assert (here.current(), changes.count) == ((1, 2), 2)
 
 
 async def test_every_increment_that_failed_is_sent_at_the_next_sync() -> None:
@@ -228,3 +266,104 @@ async def test_without_a_recent_read_of_redis_the_generation_is_not_fresh() -> N
     await here.sync()
 
     assert not here.fresh()
+
+
+class Clock:
+    """The generation's time.monotonic, standing still until moved (its time.time runs)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    standing = SimpleNamespace(monotonic=clock.monotonic, time=time.time)
+    monkeypatch.setattr(generation, "time", standing)
+    return clock
+
+
+async def test_a_read_of_redis_keeps_the_generation_fresh_for_two_sync_periods(
+    clock: Clock,
+) -> None:
+    here = shared(FakeRedis(), sync_seconds=0.25)
+    await here.sync()
+
+    clock.now += 0.5
+    assert here.fresh()
+    clock.now += 0.001
+    assert not here.fresh()
+
+
+async def test_a_read_that_fails_while_fresh_is_logged_once_with_its_error(
+    clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    redis = FakeRedis()
+    here = shared(redis, sync_seconds=0.25)
+    await here.sync()
+    redis.down = True
+
+    with caplog.at_level(logging.WARNING, logger="inkwell.caching.generation"):
+        await here.sync()
+        clock.now += 1
+        await here.sync()  # stale by now: bypassed already, nothing new to say
+
+    assert [record.getMessage() for record in caplog.records] == [
+        "the anonymous cache is bypassed: Redis does not answer (down)"
+    ]
+
+
+async def test_while_syncing_another_instance_s_write_is_read_within_a_period() -> None:
+    redis = FakeRedis()
+    here, there = shared(redis, sync_seconds=0.01), shared(redis, sync_seconds=0.01)
+
+    async with here.syncing():
+        there.changed()
+        await asyncio.gather(*there._tasks)
+        async with asyncio.timeout(1):
+            while here.current() != (0, 1):
+                await asyncio.sleep(0.01)
+
+
+class SurprisingRedis(FakeRedis):
+    """A first read that fails as no one foresaw."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.surprised = False
+
+    async def get(self, key: str) -> bytes | None:
+        if not self.surprised:
+            self.surprised = True
+            raise RuntimeError("surprise")
+        return await super().get(key)
+
+
+async def test_an_unforeseen_failure_of_a_read_is_logged_and_the_reads_go_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    redis = SurprisingRedis()
+    redis.value = 3
+    here = shared(redis, sync_seconds=0.01)
+
+    with caplog.at_level(logging.ERROR, logger="inkwell.caching.generation"):
+        async with here.syncing(), asyncio.timeout(1):
+            while here.current() != (0, 3):
+                await asyncio.sleep(0.01)
+
+    [record] = caplog.records
+    assert record.getMessage() == "reading the shared cache generation failed"
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], RuntimeError)
+
+
+async def test_serving_with_redis_reads_the_shared_generation_before_any_request() -> None:
+    redis = FakeRedis()
+    redis.value = 4
+    cache = AnonymousCache(ResponseStore(10_000), shared(redis), 60, "public")
+
+    async with cache.syncing():
+        assert (cache.generation.current(), cache.generation.fresh()) == ((0, 4), True)

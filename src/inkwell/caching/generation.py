@@ -96,7 +96,7 @@ class PublicGeneration:
 
     def fresh(self) -> bool:
         """Whether the generation is known to be current: always alone; with Redis, when
-        it was read less than two sync periods ago."""
+        it was read at most two sync periods ago."""
         if self._redis is None:
             return True
         return time.monotonic() - self._synced_at <= 2 * self._sync_seconds
