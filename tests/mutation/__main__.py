@@ -277,6 +277,32 @@ TARGETS = (
         ),
     ),
     Target(
+        # Who calls the Conduit API: a token it takes for another user's, or a bad header it
+        # takes for an anonymous reader, would act or read as someone else.
+        "conduit/dependencies.py",
+        ("src/inkwell/conduit/dependencies.py",),
+        (
+            "tests/conduit/test_users.py",
+            "tests/conduit/test_articles.py",
+            "tests/conduit/test_listings.py",
+            "tests/conduit/test_favorites.py",
+            "tests/conduit/test_profiles.py",
+            "tests/conduit/test_comments.py",
+            "tests/conduit/test_application.py",
+        ),
+    ),
+    Target(
+        # Where uploads go: a key that escapes the store would write or delete any file.
+        "media/storage.py",
+        ("src/inkwell/media/storage.py",),
+        (
+            "tests/media/test_storage.py",
+            "tests/media/test_pictures_api.py",
+            "tests/media/test_picture_failures.py",
+            "tests/media/test_post_pictures.py",
+        ),
+    ),
+    Target(
         # When a write shows: the generation a cached answer is checked against.
         "caching/generation.py",
         ("src/inkwell/caching/generation.py",),
