@@ -83,11 +83,25 @@ def test_replacing_an_entry_counts_its_size_once() -> None:
     assert store.size == entry_size("/", [(b"content-type", b"text/html")], b"b" * 200)
 
 
-def test_each_header_adds_at_least_its_bytes_to_an_entrys_size() -> None:
+def test_an_entry_s_key_body_and_each_header_add_at_least_their_bytes_to_its_size() -> None:
     one = [(b"content-type", b"text/html")]
     two = [*one, (b"etag", b'W/"abc"')]
+    size = entry_size("/", one, b"home")
 
-    assert entry_size("/", two, b"home") - entry_size("/", one, b"home") >= len(b'etagW/"abc"')
+    assert entry_size("/posts", one, b"home") - size >= len("posts")
+    assert entry_size("/", one, b"homepage") - size >= len(b"page")
+    assert entry_size("/", two, b"home") - size >= len(b'etagW/"abc"')
+
+
+def test_evicting_frees_the_size_of_what_it_evicted() -> None:
+    store = ResponseStore(1_000)
+    store.put("/a", replace(entry("/a", b""), size=500))
+    store.put("/b", replace(entry("/b", b""), size=300))
+
+    store.put("/c", replace(entry("/c", b""), size=400))
+
+    assert store.get("/a", GENERATION) is None
+    assert (len(store), store.size) == (2, 700)
 
 
 def test_clearing_frees_the_whole_bound() -> None:
