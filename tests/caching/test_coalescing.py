@@ -208,6 +208,10 @@ async def test_a_waiter_renders_for_itself_once_its_wait_runs_out(
 
     assert waiter.status_code == 200
     assert gate.renders == 2
+    assert waiting(cache) == 0
+    # Its own answer is an anonymous one like any other: shared, and kept.
+    assert waiter.headers["cache-control"] == cache.public_cache_control
+    assert cache.kept == 1
     assert (await released(gate, leader)).status_code == 200
     assert cache.flights == {}
 

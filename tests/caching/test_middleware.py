@@ -2,6 +2,7 @@
 answer setting a cookie or saying private or no-store, never one rendered across a write,
 never one larger than the bound, and never more than the bound in all."""
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -13,21 +14,30 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inkwell.caching.config import CacheSettings
-from inkwell.caching.middleware import STATE_KEY, AnonymousCache, SharedResponsesMiddleware
+from inkwell.caching.middleware import (
+    KEPT_QUERY_MAX_LENGTH,
+    STATE_KEY,
+    AnonymousCache,
+    SharedResponsesMiddleware,
+)
+
+
+def behind_the_cache(cache: AnonymousCache, app: ASGIApp) -> ASGIApp:
+    """`app` behind the middleware, with `cache` in every request's state."""
+    cached = SharedResponsesMiddleware(app)
+
+    async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
+        await cached({**scope, "state": {STATE_KEY: cache}}, receive, send)
+
+    return with_state
 
 
 def shared_app(cache: AnonymousCache, page: Callable[[Request], Response]) -> ASGIApp:
     async def endpoint(request: Request) -> Response:
         return page(request)
 
-    app = SharedResponsesMiddleware(
-        Starlette(routes=[Route("/", endpoint), Route("/posts/{address}", endpoint)])
-    )
-
-    async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
-        await app({**scope, "state": {STATE_KEY: cache}}, receive, send)
-
-    return with_state
+    routes = [Route("/", endpoint), Route("/posts/{address}", endpoint)]
+    return behind_the_cache(cache, Starlette(routes=routes))
 
 
 def served(cache: AnonymousCache, page: Callable[[Request], Response]) -> AsyncClient:
@@ -106,34 +116,155 @@ async def test_a_cache_of_zero_bytes_keeps_nothing_and_still_validates() -> None
     assert cache.kept == 0
 
 
+def request_scope(path: str = "/", query: bytes = b"", **changes: object) -> Scope:
+    """An anonymous GET's scope as a server makes it; `changes` replace or add keys."""
+    scope: Scope = {
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": [(b"host", b"test")],
+    }
+    return {**scope, **changes}
+
+
+def request_body(body: bytes = b"") -> Receive:
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def call(app: ASGIApp, scope: Scope, receive: Receive | None = None) -> list[Message]:
+    """What `app` sends for `scope`."""
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive or request_body(), send)
+    return sent
+
+
+def body_of(sent: list[Message]) -> bytes:
+    return b"".join(message.get("body", b"") for message in sent[1:])
+
+
+class Pages:
+    """A page naming its address, counting its renders."""
+
+    def __init__(self) -> None:
+        self.renders = 0
+
+    def __call__(self, request: Request) -> Response:
+        self.renders += 1
+        return PlainTextResponse(request.path_params.get("address", "home"))
+
+
 async def test_a_head_answered_from_memory_sends_no_body() -> None:
     """Seen at the ASGI level: a server drops a HEAD's body, but the kept page's bytes
     should not be sent to it for nothing."""
     cache = a_cache()
     app = shared_app(cache, lambda _: PlainTextResponse("hello"))
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
-        await client.get("/")
+    await call(app, request_scope())
     assert cache.kept == 1
-    scope: Scope = {
-        "type": "http",
-        "method": "HEAD",
-        "scheme": "http",
-        "path": "/",
-        "raw_path": b"/",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"test")],
-    }
-    sent: list[Message] = []
 
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
+    sent = await call(app, request_scope(method="HEAD"))
 
     assert [message["type"] for message in sent] == ["http.response.start", "http.response.body"]
     assert sent[0]["status"] == 200
     assert sent[1]["body"] == b""
+
+
+async def test_a_request_without_a_host_header_is_kept_and_served_from_memory() -> None:
+    """HTTP/1.0 needs no Host header."""
+    cache, pages = a_cache(), Pages()
+    app = shared_app(cache, pages)
+
+    answers = [await call(app, request_scope(headers=[])) for _ in range(2)]
+
+    assert [body_of(sent) for sent in answers] == [b"home", b"home"]
+    assert (cache.kept, pages.renders) == (1, 1)
+
+
+async def test_a_request_whose_server_gives_no_raw_path_is_kept_by_its_path() -> None:
+    """ASGI makes raw_path optional."""
+    cache, pages = a_cache(), Pages()
+    app = shared_app(cache, pages)
+    scope = request_scope("/posts/a")
+    del scope["raw_path"]
+
+    answers = [await call(app, scope) for _ in range(2)]
+
+    assert [body_of(sent) for sent in answers] == [b"a", b"a"]
+    assert (cache.kept, pages.renders) == (1, 1)
+
+
+async def test_an_encoded_question_mark_in_a_path_is_not_taken_for_a_query() -> None:
+    """Keyed by the decoded path, /posts/a%3Fb and /posts/a?b? would share an entry: one
+    post's page answered for another's address."""
+    cache, pages = a_cache(), Pages()
+    app = shared_app(cache, pages)
+    encoded = request_scope("/posts/a?b", raw_path=b"/posts/a%3Fb")
+    await call(app, encoded)
+
+    sent = await call(app, request_scope("/posts/a", query=b"b?"))
+
+    assert body_of(sent) == b"a"
+
+
+LONGEST_QUERY = b"tag=" + b"t" * (KEPT_QUERY_MAX_LENGTH - len(b"tag="))
+
+
+@pytest.mark.parametrize(
+    "query", [b"", b"skip=0", b"skip=", b"skip=%20", b"tag=x&skip=0", LONGEST_QUERY]
+)
+async def test_a_first_page_is_kept(query: bytes) -> None:
+    cache = a_cache()
+
+    await call(shared_app(cache, Pages()), request_scope(query=query))
+
+    assert cache.kept == 1
+
+
+@pytest.mark.parametrize(
+    "query", [b"skip=10", b"tag=x&skip=1", b"cursor=abc", b"cursor=", LONGEST_QUERY + b"t"]
+)
+async def test_a_later_page_or_a_long_query_is_not_kept(query: bytes) -> None:
+    """Cursors and offsets are countless: their pages would crowd the first ones out."""
+    cache = a_cache()
+
+    sent = await call(shared_app(cache, Pages()), request_scope(query=query))
+
+    assert (sent[0]["status"], cache.kept) == (200, 0)
+
+
+async def test_every_render_reads_its_own_request() -> None:
+    """A render may read its request (to notice its client leaving): the one that leads a
+    miss and the one that renders beside it, as on any route."""
+    cache = a_cache()
+    cache.wait = 10
+    heard: list[bytes] = []
+    leading = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def page(scope: Scope, receive: Receive, send: Send) -> None:
+        heard.append((await receive())["body"])
+        if len(heard) == 1:
+            leading.set()
+            await go_on.wait()
+        await PlainTextResponse("hello")(scope, receive, send)
+
+    app = behind_the_cache(cache, page)
+
+    leader = asyncio.ensure_future(call(app, request_scope(), request_body(b"first")))
+    async with asyncio.timeout(10):
+        await leading.wait()
+        await call(app, request_scope(), request_body(b"second"))
+        go_on.set()
+        await leader
+
+    assert heard == [b"first", b"second"]
