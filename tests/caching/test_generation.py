@@ -4,7 +4,9 @@ notifications...) does not. Run on both databases."""
 
 import asyncio
 import logging
+import socket
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -173,6 +175,38 @@ async def test_another_instance_s_write_changes_the_generation_at_the_next_sync(
     await here.sync()
 
     assert here.current() != before
+
+
+def test_each_write_makes_a_new_generation() -> None:
+    alone = PublicGeneration(None, "key", 0.25)
+    seen = {alone.current()}
+
+    for _ in range(3):
+        alone.changed()
+        seen.add(alone.current())
+
+    assert len(seen) == 4
+
+
+async def test_a_first_read_of_a_counter_no_one_moved_is_no_change() -> None:
+    here = shared(FakeRedis())
+    changes = Changes()
+    here.on_change(changes)
+
+    await here.sync()
+
+    assert (here.current(), changes.count) == ((0, 0), 0)
+
+
+async def test_writes_made_before_their_increment_is_sent_are_all_sent() -> None:
+    redis = FakeRedis()
+    here = shared(redis)
+
+    here.changed()
+    here.changed()
+    await asyncio.gather(*here._tasks)
+
+    assert redis.value == 2
 
 
 async def test_an_instance_s_own_increment_is_not_a_second_change() -> None:
@@ -367,3 +401,32 @@ async def test_serving_with_redis_reads_the_shared_generation_before_any_request
 
     async with cache.syncing():
         assert (cache.generation.current(), cache.generation.fresh()) == ((0, 4), True)
+
+
+@pytest.fixture
+def silent_redis() -> Iterator[str]:
+    """A server that takes connections (its kernel does) and never answers."""
+    with socket.create_server(("127.0.0.1", 0), backlog=8) as server:
+        host, port = server.getsockname()
+        yield f"redis://{host}:{port}/0"
+
+
+@pytest.fixture
+def unreachable_redis() -> Iterator[str]:
+    """A server whose backlog is full: a connection to it is never made (its SYN dropped)."""
+    with socket.create_server(("127.0.0.1", 0), backlog=0) as server:
+        host, port = server.getsockname()
+        with socket.create_connection((host, port)):
+            yield f"redis://{host}:{port}/0"
+
+
+@pytest.mark.parametrize("redis", ["silent_redis", "unreachable_redis"])
+async def test_a_redis_that_does_not_answer_fails_a_read_within_the_sync_period(
+    redis: str, request: pytest.FixtureRequest
+) -> None:
+    here = PublicGeneration.from_settings(request.getfixturevalue(redis), "key", 0.2)
+
+    async with asyncio.timeout(5):
+        await here.sync()
+
+    assert not here.fresh()

@@ -36,6 +36,7 @@ from typing import Any
 import coredis
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import TextClause
 
 from inkwell.background import repeating
@@ -211,9 +212,8 @@ def watching_session_class(changed: Callable[[], None]) -> type[Session]:
 
     def executed(state: ORMExecuteState) -> None:
         statement = state.statement
-        if getattr(statement, "is_dml", False):
-            table = getattr(statement, "table", None)
-            note(state.session, getattr(table, "name", _UNKNOWN))
+        if isinstance(statement, UpdateBase):  # INSERT, UPDATE or DELETE
+            note(state.session, getattr(statement.table, "name", _UNKNOWN))
         elif isinstance(statement, TextClause) and _TEXTUAL_WRITE.match(statement.text):
             note(state.session, _UNKNOWN)
 
