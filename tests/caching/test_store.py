@@ -3,7 +3,11 @@ nothing served from another generation or past its lifetime."""
 
 import time
 from dataclasses import replace
+from types import SimpleNamespace
 
+import pytest
+
+from inkwell.caching import store as store_module
 from inkwell.caching.store import Entry, ResponseStore, entry_size
 
 GENERATION = (0, 0)
@@ -30,6 +34,16 @@ def test_an_entry_is_served_while_its_generation_is_current() -> None:
     assert store.get("/", GENERATION) is not None
     assert store.get("/", (1, 0)) is None
     assert store.get("/", GENERATION) is None  # dropped when found stale
+
+
+def test_an_entry_is_not_served_from_the_moment_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(store_module, "time", SimpleNamespace(monotonic=lambda: 100.0))
+    store = ResponseStore(10_000)
+    store.put("/", replace(entry("/", b"home"), expires=100.0))
+
+    assert store.get("/", GENERATION) is None
 
 
 def test_an_entry_past_its_lifetime_is_not_served() -> None:
@@ -86,11 +100,13 @@ def test_replacing_an_entry_counts_its_size_once() -> None:
 def test_an_entry_s_key_body_and_each_header_add_at_least_their_bytes_to_its_size() -> None:
     one = [(b"content-type", b"text/html")]
     two = [*one, (b"etag", b'W/"abc"')]
+    longer = [(b"content-type", b"text/html; charset=utf-8")]
     size = entry_size("/", one, b"home")
 
     assert entry_size("/posts", one, b"home") - size >= len("posts")
     assert entry_size("/", one, b"homepage") - size >= len(b"page")
     assert entry_size("/", two, b"home") - size >= len(b'etagW/"abc"')
+    assert entry_size("/", longer, b"home") - size >= len(b"; charset=utf-8")
 
 
 def test_evicting_frees_the_size_of_what_it_evicted() -> None:
