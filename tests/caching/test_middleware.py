@@ -268,3 +268,45 @@ async def test_every_render_reads_its_own_request() -> None:
         await leader
 
     assert heard == [b"first", b"second"]
+
+
+def _under_a_root_path() -> Scope:
+    return request_scope("/blog/", root_path="/blog", raw_path=b"/blog/")
+
+
+def _with_no_root_path() -> Scope:
+    scope = request_scope()
+    del scope["root_path"]  # ASGI makes it optional
+    return scope
+
+
+@pytest.mark.parametrize("scope_of", [_under_a_root_path, _with_no_root_path])
+async def test_concurrent_misses_wait_for_the_first_whatever_the_root_path(
+    scope_of: Callable[[], Scope],
+) -> None:
+    """Served under a prefix (a proxy's --root-path), or by a server that gives none."""
+    cache = a_cache()
+    cache.wait = 10
+    renders = 0
+    leading, go_on = asyncio.Event(), asyncio.Event()
+
+    async def endpoint(_: Request) -> Response:
+        nonlocal renders
+        renders += 1
+        if renders == 1:
+            leading.set()
+            await go_on.wait()
+        return PlainTextResponse("home")
+
+    app = behind_the_cache(cache, Starlette(routes=[Route("/", endpoint)]))
+    async with asyncio.timeout(10):
+        leader = asyncio.ensure_future(call(app, scope_of()))
+        await leading.wait()
+        waiter = asyncio.ensure_future(call(app, scope_of()))
+        while sum(flight.waiting for flight in cache.flights.values()) < 1:
+            await asyncio.sleep(0.001)
+        go_on.set()
+        answers = await asyncio.gather(leader, waiter)
+
+    assert [body_of(sent) for sent in answers] == [b"home", b"home"]
+    assert renders == 1
