@@ -114,6 +114,30 @@ async def test_a_bad_authorization_header_is_a_401_token_is_invalid(
     assert response.json() == {"errors": {"token": ["is invalid"]}}
 
 
+@pytest.mark.parametrize("read", ["/user", "/articles"])
+async def test_a_good_token_under_another_scheme_is_a_401_token_is_invalid(
+    client: AsyncClient, writer: ConduitUser, read: str
+) -> None:
+    token = writer.bearer["Authorization"].removeprefix("Bearer ")
+
+    response = await client.get(f"{API}{read}", headers={"Authorization": f"Basic {token}"})
+
+    assert response.status_code == 401
+    assert response.json() == {"errors": {"token": ["is invalid"]}}
+
+
+@pytest.mark.parametrize("form", ["token  {}", "TOKEN {}", " Token {} "])
+async def test_the_scheme_is_read_whatever_its_case_and_the_spaces_around(
+    client: AsyncClient, writer: ConduitUser, form: str
+) -> None:
+    """RFC 9110 11.1: the scheme is case-insensitive, and one or more spaces follow it."""
+    token = writer.bearer["Authorization"].removeprefix("Bearer ")
+
+    response = await client.get(f"{API}/user", headers={"Authorization": form.format(token)})
+
+    assert response.status_code == 200
+
+
 async def test_updating_the_bio_answers_and_keeps_it(conduit: Conduit, writer: ConduitUser) -> None:
     response = await conduit.put("/user", writer, {"user": {"bio": "I write."}})
 
