@@ -52,7 +52,10 @@ async def test_a_storage_outage_answers_503_and_keeps_the_old_picture(
     started_app.state["storage"] = down
     response = await upload(client, user["id"], image_file("JPEG"), "new.jpg", "image/jpeg")
     assert response.status_code == 503
-    assert "try again" in response.json()["detail"]
+    assert response.json()["detail"] == (
+        "The picture store is temporarily unavailable; try again shortly."
+    )
+    assert response.headers["Retry-After"] == "5"
     await assert_unchanged(client, user, media_dir)
 
 

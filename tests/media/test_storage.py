@@ -1,6 +1,10 @@
 """One suite for every storage backend: a local directory, S3 on moto in-process, and S3 on
 moto's standalone server reached through a real endpoint URL."""
 
+import asyncio
+import logging
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +15,16 @@ from httpx import ASGITransport, AsyncClient
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from inkwell.media.storage import InvalidKey, LocalStorage, S3Storage, Storage, StorageUnavailable
+from inkwell.media.config import MediaSettings
+from inkwell.media.storage import (
+    S3_CONNECTIONS,
+    InvalidKey,
+    LocalStorage,
+    S3Storage,
+    Storage,
+    StorageUnavailable,
+    create_storage,
+)
 from tests.s3 import REGION, new_bucket, s3_client
 
 KEY = "profile_pics/0123abcd.webp"
@@ -159,7 +172,7 @@ async def test_s3_objects_carry_their_type_and_may_be_cached_for_good() -> None:
     await backend.storage.save(KEY, DATA, "image/webp")
     head = s3_client(None).head_object(Bucket=backend.storage.bucket, Key=KEY)
     assert head["ContentType"] == "image/webp"
-    assert "immutable" in head["CacheControl"]
+    assert head["CacheControl"] == "public, max-age=31536000, immutable"
 
 
 def test_the_public_url_defaults_to_the_endpoint_and_can_be_set(aws_credentials: None) -> None:
@@ -167,3 +180,135 @@ def test_the_public_url_defaults_to_the_endpoint_and_can_be_set(aws_credentials:
     public = S3Storage(bucket="pics", region=REGION, public_url="https://media.example.org/")
     assert endpoint.url(KEY) == f"http://127.0.0.1:9000/pics/{KEY}"
     assert public.url(KEY) == f"https://media.example.org/{KEY}"
+
+
+@pytest.mark.usefixtures("aws_credentials")
+def test_a_public_url_s_trailing_slash_goes_and_its_origin_is_what_the_csp_allows() -> None:
+    storage = S3Storage(bucket="pics", region=REGION, public_url="https://cdn.example.org/BOX/")
+
+    assert storage.url(KEY) == f"https://cdn.example.org/BOX/{KEY}"
+    assert storage.public_origin == "https://cdn.example.org"
+
+
+@pytest.mark.usefixtures("aws_credentials")
+def test_every_s3_setting_reaches_the_store(tmp_path: Path) -> None:
+    settings = MediaSettings(
+        storage_backend="s3",
+        s3_bucket="pics",
+        s3_region="eu-west-3",
+        s3_endpoint_url="http://127.0.0.1:9000",
+        s3_public_url="https://cdn.example.org/pics",
+    )
+
+    storage = create_storage(settings)
+
+    assert isinstance(storage, S3Storage)
+    assert storage.bucket == "pics"
+    assert storage.client.meta.region_name == "eu-west-3"
+    assert storage.client.meta.endpoint_url == "http://127.0.0.1:9000"
+    assert storage.public_url == "https://cdn.example.org/pics"
+
+
+def test_the_local_store_is_made_with_every_folder_of_its_path(tmp_path: Path) -> None:
+    root = tmp_path / "srv" / "inkwell" / "media"
+
+    storage = create_storage(MediaSettings(media_dir=root))
+
+    assert isinstance(storage, LocalStorage)
+    assert (storage.root, root.is_dir()) == (root, True)
+
+
+async def test_a_key_in_folders_not_made_yet_is_saved(backend: Backend) -> None:
+    key = "posts/2026/12/0123abcd.webp"
+
+    await backend.storage.save(key, DATA, "image/webp")
+
+    assert backend.read(key) == DATA
+
+
+@pytest.mark.usefixtures("aws_credentials")
+def test_an_s3_call_is_bounded_in_time_and_tries() -> None:
+    """A hung S3 fails an upload after at most 3 tries of 5 s to connect and 15 s to read,
+    over a pool as large as the calls let run at once."""
+    config = S3Storage(bucket="pics", region=REGION).client.meta.config
+
+    assert (config.connect_timeout, config.read_timeout) == (5, 15)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+    assert config.max_pool_connections == S3_CONNECTIONS
+
+
+class SlowS3:
+    """put_object taking a while, counting the calls running at once."""
+
+    def __init__(self) -> None:
+        self.running = self.most = 0
+        self.lock = threading.Lock()
+
+    def put_object(self, **_: object) -> None:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)
+        with self.lock:
+            self.running -= 1
+
+
+@pytest.mark.usefixtures("aws_credentials")
+async def test_no_more_s3_calls_run_at_once_than_its_pool_has_connections() -> None:
+    storage = S3Storage(bucket="pics", region=REGION)
+    slow = SlowS3()
+    storage.client = slow
+
+    await asyncio.gather(
+        *(storage.save(f"p/{n}.webp", DATA, "image/webp") for n in range(3 * S3_CONNECTIONS))
+    )
+
+    assert slow.most == S3_CONNECTIONS
+
+
+def _failure_logged(storage: Storage, action: str, cause: BaseException | None) -> str:
+    if isinstance(storage, LocalStorage):
+        return f"cannot {action} {storage.path(KEY)}"
+    assert isinstance(storage, S3Storage)
+    return f"S3 bucket {storage.bucket} failed: {cause}"
+
+
+@pytest.mark.parametrize("action", ["write", "delete"])
+async def test_a_failure_of_the_store_is_logged_with_its_cause(
+    backend: Backend, caplog: pytest.LogCaptureFixture, action: str
+) -> None:
+    backend.break_it()
+    storage = backend.storage
+    attempt = storage.save(KEY, DATA, "image/webp") if action == "write" else storage.delete(KEY)
+
+    with (
+        caplog.at_level(logging.WARNING, logger="inkwell.media.storage"),
+        pytest.raises(StorageUnavailable) as raised,
+    ):
+        await attempt
+
+    cause = raised.value.__cause__
+    [record] = caplog.records
+    assert record.getMessage() == _failure_logged(storage, action, cause)
+    assert record.exc_info is not None
+    assert record.exc_info[1] is cause
+
+
+async def test_a_key_that_could_escape_the_store_is_not_found_under_media(
+    media_client: AsyncClient,
+) -> None:
+    response = await media_client.get("/media/.env")
+
+    assert (response.status_code, response.text) == (404, "Not Found")
+
+
+async def test_the_media_path_answers_reads_only(
+    backend: Backend, media_client: AsyncClient
+) -> None:
+    await backend.storage.save(KEY, DATA, "image/webp")
+
+    head = await media_client.head(f"/media/{KEY}")
+    post = await media_client.post(f"/media/{KEY}")
+
+    assert head.status_code in (200, 307)
+    assert post.status_code == 405

@@ -146,7 +146,8 @@ class S3Storage:
                 max_pool_connections=S3_CONNECTIONS,
                 connect_timeout=5,
                 read_timeout=15,
-                retries={"mode": "standard", "max_attempts": 3},
+                # 3 tries in all: botocore's max_attempts would count the retries alone.
+                retries={"mode": "standard", "total_max_attempts": 3},
             ),
         )
         self.public_url = (public_url or f"{self.client.meta.endpoint_url}/{bucket}").rstrip("/")
@@ -181,7 +182,7 @@ class S3Storage:
             raise StorageUnavailable from exc
 
     def media_app(self) -> ASGIApp:
-        return Router([Route("/{key:path}", self._redirect, methods=["GET", "HEAD"])])
+        return Router([Route("/{key:path}", self._redirect)])  # GET and HEAD
 
     async def _redirect(self, request: Request) -> Response:
         try:
