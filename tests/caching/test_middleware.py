@@ -310,3 +310,85 @@ async def test_concurrent_misses_wait_for_the_first_whatever_the_root_path(
 
     assert [body_of(sent) for sent in answers] == [b"home", b"home"]
     assert renders == 1
+
+
+async def test_the_app_s_own_vary_is_kept_and_the_credentials_added() -> None:
+    cache = a_cache()
+    page = PlainTextResponse("hello", headers={"Vary": "Accept-Language"})
+
+    sent = await call(shared_app(cache, lambda _: page), request_scope())
+
+    assert dict(sent[0]["headers"])[b"vary"] == b"Accept-Language, Cookie, Authorization"
+
+
+class _Endpoint:
+    """An ASGI app as a route's endpoint (Starlette calls a function with a Request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def at_the_home_page(app: ASGIApp) -> ASGIApp:
+    """`app` answering the shared route /."""
+    return Starlette(routes=[Route("/", _Endpoint(app))])
+
+
+async def test_a_body_sent_in_parts_is_kept_whole() -> None:
+    """ASGI lets the last part leave out its body (an empty one)."""
+    cache = a_cache()
+
+    async def page(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"hel", "more_body": True})
+        await send({"type": "http.response.body", "body": b"lo", "more_body": True})
+        await send({"type": "http.response.body"})
+
+    app = behind_the_cache(cache, at_the_home_page(page))
+    answers = [await call(app, request_scope()) for _ in range(2)]
+
+    assert [body_of(sent) for sent in answers] == [b"hello", b"hello"]
+    assert cache.kept == 1
+
+
+async def test_without_coalescing_a_miss_is_kept_and_reads_its_request() -> None:
+    cache = a_cache()
+    cache.wait = 0
+    heard: list[bytes] = []
+
+    async def page(scope: Scope, receive: Receive, send: Send) -> None:
+        heard.append((await receive())["body"])
+        await PlainTextResponse("hello")(scope, receive, send)
+
+    app = behind_the_cache(cache, at_the_home_page(page))
+    await call(app, request_scope(), request_body(b"mine"))
+
+    assert (heard, cache.kept) == ([b"mine"], 1)
+
+
+async def test_a_post_to_a_kept_page_s_address_reaches_the_app() -> None:
+    cache, pages = a_cache(), Pages()
+    app = shared_app(cache, pages)
+    await call(app, request_scope())
+
+    sent = await call(app, request_scope(method="POST"))
+
+    assert sent[0]["status"] == 405  # the route's own answer, not the kept page
+    assert pages.renders == 1
+
+
+@pytest.mark.parametrize(
+    "scope", [{"type": "lifespan"}, request_scope()], ids=["lifespan", "no state"]
+)
+async def test_what_carries_no_cache_passes_through(scope: Scope) -> None:
+    """Lifespan events, and an app run without its lifespan (no state), meet no cache."""
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["type"])
+
+    await SharedResponsesMiddleware(app)(scope, request_body(), lambda _: asyncio.sleep(0))
+
+    assert seen == [scope["type"]]

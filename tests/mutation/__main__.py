@@ -271,6 +271,7 @@ TARGETS = (
             "tests/caching/test_coalescing.py",
             "tests/caching/test_store.py",
             "tests/caching/test_invalidation.py",
+            "tests/caching/test_conditional.py",
             "tests/caching/test_generation.py",  # last_modified's HTTP date (conditional.py)
             "tests/auth/test_private_answers.py",  # behind TLS, and the feeds' own headers
             "tests/syndication/test_feeds.py",  # the feeds' conditional requests
