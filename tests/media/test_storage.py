@@ -15,8 +15,10 @@ from httpx import ASGITransport, AsyncClient
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from inkwell.media import storage as storage_module
 from inkwell.media.config import MediaSettings
 from inkwell.media.storage import (
+    MAX_KEY_LENGTH,
     S3_CONNECTIONS,
     InvalidKey,
     LocalStorage,
@@ -312,3 +314,40 @@ async def test_the_media_path_answers_reads_only(
 
     assert head.status_code in (200, 307)
     assert post.status_code == 405
+
+
+def test_a_key_may_be_as_long_as_the_limit_and_no_longer(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+
+    assert storage.path("a" * MAX_KEY_LENGTH).name == "a" * MAX_KEY_LENGTH
+    with pytest.raises(InvalidKey, match=r"^invalid storage key: 'a+'$"):
+        storage.path("a" * (MAX_KEY_LENGTH + 1))
+
+
+async def test_a_local_file_is_readable_by_a_web_server_serving_the_folder(
+    tmp_path: Path,
+) -> None:
+    await LocalStorage(tmp_path).save(KEY, DATA, "image/webp")
+
+    assert (tmp_path / KEY).stat().st_mode & 0o777 == 0o644
+
+
+async def test_a_local_file_is_written_hidden_beside_its_name_then_renamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rename within one folder is atomic, and a hidden name is no key /media serves."""
+    renamed: list[tuple[Path, Path]] = []
+
+    def replace(source: str, target: Path) -> None:
+        renamed.append((Path(source), Path(target)))
+        raise OSError("disk full")
+
+    monkeypatch.setattr(storage_module.os, "replace", replace)
+
+    with pytest.raises(StorageUnavailable):
+        await LocalStorage(tmp_path).save(KEY, DATA, "image/webp")
+
+    [(source, target)] = renamed
+    assert (source.parent, target) == (target.parent, tmp_path / KEY)
+    assert source.name.startswith(".")
+    assert list((tmp_path / KEY).parent.iterdir()) == []  # the half-written file is gone
