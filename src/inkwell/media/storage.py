@@ -182,7 +182,8 @@ class S3Storage:
             raise StorageUnavailable from exc
 
     def media_app(self) -> ASGIApp:
-        return Router([Route("/{key:path}", self._redirect)])  # GET and HEAD
+        # A function endpoint answers GET and HEAD (Starlette), and 405 to the rest.
+        return Router([Route("/{key:path}", self._redirect)])
 
     async def _redirect(self, request: Request) -> Response:
         try:
