@@ -392,3 +392,40 @@ async def test_what_carries_no_cache_passes_through(scope: Scope) -> None:
     await SharedResponsesMiddleware(app)(scope, request_body(), lambda _: asyncio.sleep(0))
 
     assert seen == [scope["type"]]
+
+
+async def test_the_app_s_own_last_modified_is_kept() -> None:
+    cache = a_cache()
+    cache.generation.changed_at = 0  # long ago: the cache would name a Last-Modified
+    own = "Mon, 30 Nov 2026 08:00:00 GMT"
+    page = PlainTextResponse("feed", headers={"Last-Modified": own})
+
+    sent = await call(shared_app(cache, lambda _: page), request_scope())
+
+    assert dict(sent[0]["headers"])[b"last-modified"] == own.encode()
+
+
+async def test_a_cache_of_zero_bytes_makes_no_request_wait_for_another() -> None:
+    """Off (as `inkwell serve --workers N` turns it), it coalesces nothing either."""
+    cache = a_cache(capacity=0)
+    cache.wait = 10
+    renders = 0
+    leading, go_on = asyncio.Event(), asyncio.Event()
+
+    async def endpoint(_: Request) -> Response:
+        nonlocal renders
+        renders += 1
+        if renders == 1:
+            leading.set()
+            await go_on.wait()
+        return PlainTextResponse("home")
+
+    app = behind_the_cache(cache, Starlette(routes=[Route("/", endpoint)]))
+    async with asyncio.timeout(10):
+        leader = asyncio.ensure_future(call(app, request_scope()))
+        await leading.wait()
+        await call(app, request_scope())  # answered while the first is held
+        go_on.set()
+        await leader
+
+    assert renders == 2
