@@ -290,7 +290,7 @@ async def test_a_failure_of_the_store_is_logged_with_its_cause(
         await attempt
 
     cause = raised.value.__cause__
-    [record] = caplog.records
+    [record] = [record for record in caplog.records if record.name == "inkwell.media.storage"]
     assert record.getMessage() == _failure_logged(storage, action, cause)
     assert record.exc_info is not None
     assert record.exc_info[1] is cause
