@@ -45,8 +45,10 @@ def served(cache: AnonymousCache, page: Callable[[Request], Response]) -> AsyncC
     return AsyncClient(transport=transport, base_url="http://test")
 
 
-def a_cache(capacity: int = 100_000) -> AnonymousCache:
-    return AnonymousCache.from_settings(CacheSettings(anonymous_cache_bytes=capacity), None)
+def a_cache(capacity: int = 100_000, wait: float = 5.0) -> AnonymousCache:
+    """`wait`: how long a miss waits for another's render of it (0: never)."""
+    settings = CacheSettings(anonymous_cache_bytes=capacity, anonymous_cache_wait_seconds=wait)
+    return AnonymousCache.from_settings(settings, None)
 
 
 async def test_an_answer_that_sets_a_cookie_is_private_and_not_kept() -> None:
@@ -245,8 +247,7 @@ async def test_a_later_page_or_a_long_query_is_not_kept(query: bytes) -> None:
 async def test_every_render_reads_its_own_request() -> None:
     """A render may read its request (to notice its client leaving): the one that leads a
     miss and the one that renders beside it, as on any route."""
-    cache = a_cache()
-    cache.wait = 10
+    cache = a_cache(wait=10)
     heard: list[bytes] = []
     leading = asyncio.Event()
     go_on = asyncio.Event()
@@ -280,36 +281,46 @@ def _with_no_root_path() -> Scope:
     return scope
 
 
+class HeldHome:
+    """The home page at /, its renders counted; the first is held until `go_on` is set."""
+
+    def __init__(self) -> None:
+        self.renders = 0
+        self.leading, self.go_on = asyncio.Event(), asyncio.Event()
+        self.app = Starlette(routes=[Route("/", self.render)])
+
+    async def held(self, app: ASGIApp, scope: Scope) -> "asyncio.Future[list[Message]]":
+        """The first request of `scope` to `app`, started and held in its render."""
+        leader = asyncio.ensure_future(call(app, scope))
+        await self.leading.wait()
+        return leader
+
+    async def render(self, _: Request) -> Response:
+        self.renders += 1
+        if self.renders == 1:
+            self.leading.set()
+            await self.go_on.wait()
+        return PlainTextResponse("home")
+
+
 @pytest.mark.parametrize("scope_of", [_under_a_root_path, _with_no_root_path])
 async def test_concurrent_misses_wait_for_the_first_whatever_the_root_path(
     scope_of: Callable[[], Scope],
 ) -> None:
     """Served under a prefix (a proxy's --root-path), or by a server that gives none."""
-    cache = a_cache()
-    cache.wait = 10
-    renders = 0
-    leading, go_on = asyncio.Event(), asyncio.Event()
-
-    async def endpoint(_: Request) -> Response:
-        nonlocal renders
-        renders += 1
-        if renders == 1:
-            leading.set()
-            await go_on.wait()
-        return PlainTextResponse("home")
-
-    app = behind_the_cache(cache, Starlette(routes=[Route("/", endpoint)]))
+    cache = a_cache(wait=10)
+    home = HeldHome()
+    app = behind_the_cache(cache, home.app)
     async with asyncio.timeout(10):
-        leader = asyncio.ensure_future(call(app, scope_of()))
-        await leading.wait()
+        leader = await home.held(app, scope_of())
         waiter = asyncio.ensure_future(call(app, scope_of()))
         while sum(flight.waiting for flight in cache.flights.values()) < 1:
             await asyncio.sleep(0.001)
-        go_on.set()
+        home.go_on.set()
         answers = await asyncio.gather(leader, waiter)
 
     assert [body_of(sent) for sent in answers] == [b"home", b"home"]
-    assert renders == 1
+    assert home.renders == 1
 
 
 async def test_the_app_s_own_vary_is_kept_and_the_credentials_added() -> None:
@@ -354,8 +365,7 @@ async def test_a_body_sent_in_parts_is_kept_whole() -> None:
 
 
 async def test_without_coalescing_a_miss_is_kept_and_reads_its_request() -> None:
-    cache = a_cache()
-    cache.wait = 0
+    cache = a_cache(wait=0)
     heard: list[bytes] = []
 
     async def page(scope: Scope, receive: Receive, send: Send) -> None:
@@ -407,25 +417,13 @@ async def test_the_app_s_own_last_modified_is_kept() -> None:
 
 async def test_a_cache_of_zero_bytes_makes_no_request_wait_for_another() -> None:
     """Off (as `inkwell serve --workers N` turns it), it coalesces nothing either."""
-    cache = a_cache(capacity=0)
-    cache.wait = 10
-    renders = 0
-    leading, go_on = asyncio.Event(), asyncio.Event()
-
-    async def endpoint(_: Request) -> Response:
-        nonlocal renders
-        renders += 1
-        if renders == 1:
-            leading.set()
-            await go_on.wait()
-        return PlainTextResponse("home")
-
-    app = behind_the_cache(cache, Starlette(routes=[Route("/", endpoint)]))
+    cache = a_cache(capacity=0, wait=10)
+    home = HeldHome()
+    app = behind_the_cache(cache, home.app)
     async with asyncio.timeout(10):
-        leader = asyncio.ensure_future(call(app, request_scope()))
-        await leading.wait()
+        leader = await home.held(app, request_scope())
         await call(app, request_scope())  # answered while the first is held
-        go_on.set()
+        home.go_on.set()
         await leader
 
-    assert renders == 2
+    assert home.renders == 2
