@@ -4,7 +4,7 @@ user text is ever either syntax."""
 
 import pytest
 
-from inkwell.search.query import SearchQuery, parse, to_fts5, to_tsquery
+from inkwell.search.query import SearchQuery, parse, to_fts5, to_tsquery, words_looked_for
 
 
 def fts5(text: str) -> str | None:
@@ -57,7 +57,7 @@ def test_the_words_looked_for_are_those_not_excluded_each_once() -> None:
     query = parse("basil tomato or basil -onion")
 
     assert isinstance(query, SearchQuery)
-    assert query.words == ("basil", "tomato")
+    assert words_looked_for(query) == ("basil", "tomato")
 
 
 def tsquery(text: str) -> str | None:

@@ -49,18 +49,18 @@ class SearchQuery:
     groups: tuple[tuple[Phrase, ...], ...]
     excluded: tuple[Phrase, ...]
 
-    @property
-    def words(self) -> tuple[str, ...]:
-        """The words looked for (not the excluded ones, nor stop words), in order, each once."""
-        seen = dict.fromkeys(
-            word for group in self.groups for phrase in group for word in looked_for(phrase)
-        )
-        return tuple(seen)
-
 
 def looked_for(phrase: Phrase) -> Phrase:
     """The phrase's words but its stop words (which only hold a place)."""
     return tuple(word for word in phrase if word not in STOP_WORDS)
+
+
+def words_looked_for(query: SearchQuery) -> tuple[str, ...]:
+    """The words `query` looks for (not the excluded ones, nor stop words), in order, each once."""
+    seen = dict.fromkeys(
+        word for group in query.groups for phrase in group for word in looked_for(phrase)
+    )
+    return tuple(seen)
 
 
 def clean(text: str) -> str:

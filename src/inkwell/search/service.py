@@ -36,7 +36,14 @@ from inkwell.db import Reader
 from inkwell.pagination import page_bound
 from inkwell.posts.models import Post, is_published
 from inkwell.posts.rows import ListedAuthor
-from inkwell.search.query import SearchQuery, looked_for, parse, to_fts5, to_tsquery
+from inkwell.search.query import (
+    SearchQuery,
+    looked_for,
+    parse,
+    to_fts5,
+    to_tsquery,
+    words_looked_for,
+)
 from inkwell.search.rows import Found, PostHit, Ranked, SearchPosition
 from inkwell.users.identity import lookup_key
 from inkwell.users.models import User, is_active, not_suspended
@@ -196,7 +203,7 @@ def _users(query: SearchQuery, *, after: bool) -> Select[*tuple[Any, ...]]:
         )
         for group in query.groups
     ]
-    words = lookup_key(" ".join(query.words))
+    words = lookup_key(" ".join(words_looked_for(query)))
     closeness = case(
         (User.username_key == words, 2),
         (User.username_key.startswith(words, autoescape=True), 1),
