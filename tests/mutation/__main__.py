@@ -293,6 +293,28 @@ TARGETS = (
         ),
     ),
     Target(
+        # Whose address a request comes from: the limits on password guesses count by it,
+        # so a hop a client wrote itself, believed, would give it as many guesses as it likes.
+        "operations/proxies.py",
+        ("src/inkwell/operations/proxies.py",),
+        ("tests/operations/test_proxy_headers.py",),
+    ),
+    Target(
+        # Where a page starts: an offset past MAX_SKIP reads every row it skips (a cheap
+        # request that costs the database dearly), and a cursor this site did not make, or
+        # made for another listing, would be read as a position no page answered.
+        "pagination.py",
+        ("src/inkwell/pagination.py",),
+        ("tests/test_pagination.py", "tests/test_cursor_walks.py"),
+    ),
+    Target(
+        # What a search asks each database: a word read as FTS5 or tsquery syntax would be
+        # a 500, or find what the words did not ask for.
+        "search/query.py",
+        ("src/inkwell/search/query.py",),
+        ("tests/search/test_query.py", "tests/search/test_bad_queries.py"),
+    ),
+    Target(
         # Where uploads go: a key that escapes the store would write or delete any file.
         "media/storage.py",
         ("src/inkwell/media/storage.py",),
