@@ -147,6 +147,18 @@ async def test_a_cursor_walk_shows_what_the_offsets_show_once_each(
     assert len(by_cursor) > PAGE
 
 
+@pytest.mark.parametrize("path", [path for path in LISTINGS if "search" not in path])
+async def test_a_cursor_walk_reads_newest_first_but_comments_oldest_first(
+    client: AsyncClient, crowd: Crowd, path: str
+) -> None:
+    """The crowd's rows are newer as their ids grow (or share a moment, which the id breaks)."""
+    kind, who = LISTINGS[path]
+    walked = [
+        id_ for _, id_ in await cursor_walk(client, crowd.path(path), crowd.headers(who), kind)
+    ]
+    assert walked == sorted(walked, reverse=kind != "comments")
+
+
 @pytest.mark.parametrize(
     "path", ["/api/posts", "/api/posts?tag=python", "/api/users/{author}/posts", "/api/feed"]
 )

@@ -73,16 +73,17 @@ def after_id(after: int | None) -> tuple[int] | None:
     return None if after is None else (after,)
 
 
-def next_cursor_field() -> Any:
-    """What every page of a listing answers beside its rows, for the API's schemas."""
-    return Field(
+# What every page of a listing answers beside its rows, for the API's schemas.
+NextCursor = Annotated[
+    str | None,
+    Field(
         description="Where the next page starts: pass it as `cursor` (with the same `limit`, "
         "or another); null on the last page"
-    )
-
-
-def skip_field() -> Any:
-    return Field(description="The `skip` asked for; 0 when the page was asked by `cursor`")
+    ),
+]
+PageSkip = Annotated[
+    int, Field(description="The `skip` asked for; 0 when the page was asked by `cursor`")
+]
 
 
 class Listed(Protocol):

@@ -5,7 +5,7 @@ from pydantic import Field, StringConstraints
 
 from inkwell.comments.models import BODY_MAX_LENGTH
 from inkwell.comments.rows import CommentListing
-from inkwell.pagination import next_cursor_field, page_fields, skip_field
+from inkwell.pagination import NextCursor, PageSkip, page_fields
 from inkwell.schemas import Input, SaysSomething, Schema
 from inkwell.users.schemas import UserPublic
 
@@ -37,10 +37,10 @@ class CommentRead(Schema):
 class CommentPage(Schema):
     comments: list[CommentRead]
     total: int
-    skip: int = skip_field()
+    skip: PageSkip
     limit: int
     has_more: bool
-    next_cursor: str | None = next_cursor_field()
+    next_cursor: NextCursor
 
     @classmethod
     def of(cls, listing: CommentListing, next_cursor: str | None) -> "CommentPage":

@@ -5,7 +5,7 @@ from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.notifications.rows import NotificationListing
-from inkwell.pagination import next_cursor_field, page_fields, skip_field
+from inkwell.pagination import NextCursor, PageSkip, page_fields
 from inkwell.schemas import MAX_ID, Input, Schema
 from inkwell.users.schemas import UserPublic
 
@@ -31,10 +31,10 @@ class NotificationPage(Schema):
     notifications: list[NotificationRead]
     total: int
     unread: int = Field(description="How many of all the user's notifications are unread")
-    skip: int = skip_field()
+    skip: PageSkip
     limit: int
     has_more: bool
-    next_cursor: str | None = next_cursor_field()
+    next_cursor: NextCursor
 
     @classmethod
     def of(cls, listing: NotificationListing, next_cursor: str | None) -> "NotificationPage":

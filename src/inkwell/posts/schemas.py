@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, computed_field
 from pydantic.json_schema import SkipJsonSchema
 
-from inkwell.pagination import next_cursor_field, page_fields, skip_field
+from inkwell.pagination import NextCursor, PageSkip, page_fields
 from inkwell.posts.models import (
     CONTENT_MAX_LENGTH,
     SUBTITLE_MAX_LENGTH,
@@ -134,10 +134,10 @@ class PostRead(Schema):
 class PostPage(Schema):
     posts: list[PostRead]
     total: int
-    skip: int = skip_field()
+    skip: PageSkip
     limit: int
     has_more: bool
-    next_cursor: str | None = next_cursor_field()
+    next_cursor: NextCursor
 
     @classmethod
     def of(cls, listing: PostListing, next_cursor: str | None) -> "PostPage":

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import Field, computed_field
 
-from inkwell.pagination import page_fields, skip_field
+from inkwell.pagination import PageSkip, page_fields
 from inkwell.posts.models import post_path
 from inkwell.schemas import Schema
 from inkwell.search.rows import Found
@@ -50,7 +50,7 @@ class SearchResults(Schema):
     total: int = Field(description="How many published posts match")
     users: list[UserPublic] = Field(description="The page's users whose names match")
     user_total: int = Field(description="How many users match")
-    skip: int = skip_field()
+    skip: PageSkip
     limit: int
     has_more: bool
     next_cursor: str | None = Field(
