@@ -39,10 +39,9 @@ class BodyLimitRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
-        if self._reads_body:
+        if self._reads_body():
             self.responses = responses(413) | self.responses
 
-    @property
     def _reads_body(self) -> bool:
         return not (self.methods or set()) <= _BODILESS_METHODS
 
@@ -51,7 +50,7 @@ class BodyLimitRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        if not self._reads_body:
+        if not self._reads_body():
             return handler
 
         async def limited(request: Request) -> Response:

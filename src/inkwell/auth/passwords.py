@@ -12,9 +12,11 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from inkwell.field_errors import FieldCode, FieldProblem
 
 
-@cache
-def _common_passwords() -> frozenset[str]:
+def _load_common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+_common_passwords = cache(_load_common_passwords)
 
 
 def refuse_common(password: str) -> str:
