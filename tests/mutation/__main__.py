@@ -315,6 +315,28 @@ TARGETS = (
         ("tests/search/test_query.py", "tests/search/test_bad_queries.py"),
     ),
     Target(
+        # Who an account is and what opens it: a name that passes for another's, a common
+        # password taken, or a check that an unknown user's dummy hash could pass.
+        "users/identity.py + auth/passwords.py + security.py",
+        (
+            "src/inkwell/users/identity.py",
+            "src/inkwell/auth/passwords.py",
+            "src/inkwell/security.py",
+        ),
+        (
+            "tests/users/test_identity.py",
+            "tests/auth/test_auth_flow.py",
+            "tests/test_field_errors.py",
+        ),
+    ),
+    Target(
+        # What any request may send and any answer carries: a body past its limit read into
+        # memory, or a page without its CSP, frame and HSTS headers.
+        "body_limits.py + operations/headers.py",
+        ("src/inkwell/body_limits.py", "src/inkwell/operations/headers.py"),
+        ("tests/test_body_limits.py", "tests/operations/test_security_headers.py"),
+    ),
+    Target(
         # Where uploads go: a key that escapes the store would write or delete any file.
         "media/storage.py",
         ("src/inkwell/media/storage.py",),
