@@ -7,10 +7,13 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from urllib.parse import parse_qsl
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.pagination import (
     CURSOR_VERSION,
@@ -18,8 +21,11 @@ from inkwell.pagination import (
     TIME_AND_ID,
     Cursors,
     InvalidCursor,
+    keyset_page,
+    page_parameters,
     posts_listing,
 )
+from inkwell.posts.models import Post
 from tests.conftest import SECRET_KEY, Account, Api
 from tests.factories import Factory
 
@@ -55,6 +61,16 @@ class TestTheCodec:
 
     def test_the_same_position_always_makes_the_same_cursor(self) -> None:
         assert CURSORS.encode("posts", (MOMENT, 1)) == CURSORS.encode("posts", (MOMENT, 1))
+
+    def test_a_cursor_is_its_version_mac_and_compact_json_in_unpadded_base64(self) -> None:
+        """The format CURSOR_VERSION names (a change to it is a new version); this one's 58
+        bytes would end in two `=` of base64 padding."""
+        cursor = CURSORS.encode("posts", (MOMENT, 7))
+        assert cursor == made_in_version(CURSOR_VERSION, "posts", [MOMENT.isoformat(), 7])
+
+    def test_a_position_holds_only_json_values_and_moments(self) -> None:
+        with pytest.raises(TypeError, match=r"^a cursor holds no Decimal$"):
+            CURSORS.encode("posts", (Decimal("1.5"), 7))
 
     @pytest.mark.parametrize(
         ("cursor", "says"),
@@ -293,3 +309,18 @@ async def test_conduit_still_answers_an_offset_of_ten_thousand(client: AsyncClie
     response = await client.get("/conduit/api/articles", params={"offset": MAX_SKIP})
     assert response.status_code == 200
     assert response.json()["articles"] == []
+
+
+@pytest.mark.parametrize(
+    "after", [None, (datetime(2100, 1, 1, tzinfo=UTC), 1)], ids=["by skip", "by cursor"]
+)
+async def test_a_keyset_page_reads_one_row_more_than_the_page_and_no_more(
+    engine: AsyncEngine, factory: Factory, author: Account, after: tuple[datetime, int] | None
+) -> None:
+    """The extra row says whether another page follows; the rest are never read."""
+    for _ in range(5):
+        await factory.post(author)
+    page = keyset_page(select(Post.id), Post.published_at, Post.id, after=after is not None)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(page, page_parameters(0, 2, after))).all()
+    assert len(rows) == 3
