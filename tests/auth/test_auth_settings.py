@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from inkwell.app import create_app
 from inkwell.config import Settings
+from inkwell.security import ARGON2_MIN_MEMORY_COST_KIB, PasswordHasher
 from tests.conftest import started
 
 STRONG_KEY = "k" * 32
@@ -102,3 +103,18 @@ def test_a_session_may_not_end_sooner_after_its_start_than_after_its_last_use() 
     with pytest.raises(ValidationError, match="SESSION_MAX_DAYS must be at least SESSION_DAYS"):
         make_settings(session_days=30, session_max_days=20)
     assert make_settings(session_days=30, session_max_days=30).session_max_days == 30
+
+
+def test_an_argon2_memory_cost_argon2_would_refuse_stops_start_up() -> None:
+    """argon2 needs 8 KiB for each of its 4 lanes: less fails every hash, so no one could
+    register or sign in."""
+    with pytest.raises(ValidationError, match="greater than or equal to 32"):
+        make_settings(argon2_memory_cost_kib=ARGON2_MIN_MEMORY_COST_KIB - 1)
+
+
+async def test_the_least_argon2_memory_cost_allowed_hashes_and_checks() -> None:
+    settings = make_settings(argon2_memory_cost_kib=ARGON2_MIN_MEMORY_COST_KIB)
+    hasher = PasswordHasher(
+        time_cost=1, memory_cost_kib=settings.argon2_memory_cost_kib, max_concurrent=1
+    )
+    assert await hasher.verify("a password", await hasher.hash("a password"))

@@ -10,6 +10,8 @@ from typing import Annotated, Literal, Self
 from limits import parse_many
 from pydantic import AfterValidator, BaseModel, Field, SecretStr, model_validator
 
+from inkwell.security import ARGON2_MIN_MEMORY_COST_KIB
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,7 +44,7 @@ class AuthSettings(BaseModel):
     password_reset_expire_minutes: int = Field(default=60, ge=1)
     email_change_expire_minutes: int = Field(default=60, ge=1)
     argon2_time_cost: int = Field(default=3, ge=1)
-    argon2_memory_cost_kib: int = Field(default=65_536, ge=8)
+    argon2_memory_cost_kib: int = Field(default=65_536, ge=ARGON2_MIN_MEMORY_COST_KIB)
     password_hash_concurrency: int = Field(default=4, ge=1)
 
     rate_limit_key_prefix: str = "inkwell"
