@@ -326,6 +326,7 @@ TARGETS = (
         (
             "tests/users/test_identity.py",
             "tests/auth/test_auth_flow.py",
+            "tests/auth/test_password_hasher.py",
             "tests/test_field_errors.py",
         ),
     ),

@@ -6,6 +6,7 @@ from httpx import AsyncClient, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inkwell.users.identity import confusable_skeleton, user_keys
 from inkwell.users.models import User
 from tests.conftest import PASSWORD, Account, Api
 
@@ -169,3 +170,12 @@ async def test_the_database_refuses_a_second_user_with_the_same_key(
     session.add(User(username=other_username, email=other_email, password_hash="x"))
     with pytest.raises(IntegrityError):
         await session.commit()
+
+
+def test_the_keys_stored_for_a_user_written_outside_the_model_are_the_models_own() -> None:
+    """Seeding and migrations insert users in bulk, past the model that computes the keys."""
+    assert user_keys("\uff211ice", "Alice@Example.ORG") == {  # a fullwidth A, a one for an l
+        "username_key": "a1ice",
+        "username_skeleton": confusable_skeleton("alice"),
+        "email_key": "alice@example.org",
+    }

@@ -1,0 +1,69 @@
+"""Password hashing off the event loop, a few at a time: each argon2 hash holds its memory
+cost in RAM, so a burst of sign-ins must queue rather than take the server's memory."""
+
+import asyncio
+import threading
+import time
+
+import pytest
+from pwdlib import PasswordHash
+
+from inkwell.security import ARGON2_MIN_MEMORY_COST_KIB, PasswordHasher
+
+AT_ONCE = 2
+
+
+class Crowding:
+    """How many hashes run at once, each taking a while."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        with self._lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)
+        with self._lock:
+            self.running -= 1
+
+
+@pytest.fixture
+def crowding(monkeypatch: pytest.MonkeyPatch) -> Crowding:
+    crowding = Crowding()
+
+    def slow_hash(self: PasswordHash, password: str) -> str:
+        crowding.run()
+        return "hashed"
+
+    def slow_verify(self: PasswordHash, password: str, password_hash: str) -> bool:
+        crowding.run()
+        return True
+
+    monkeypatch.setattr(PasswordHash, "hash", slow_hash)
+    monkeypatch.setattr(PasswordHash, "verify", slow_verify)
+    return crowding
+
+
+@pytest.fixture
+def hasher() -> PasswordHasher:
+    """Made before the slow stand-ins (it hashes its dummy password when made)."""
+    return PasswordHasher(
+        time_cost=1, memory_cost_kib=ARGON2_MIN_MEMORY_COST_KIB, max_concurrent=AT_ONCE
+    )
+
+
+async def test_no_more_hashes_run_at_once_than_allowed(
+    hasher: PasswordHasher, crowding: Crowding
+) -> None:
+    await asyncio.gather(*(hasher.hash(f"password {n}") for n in range(3 * AT_ONCE)))
+    assert crowding.most == AT_ONCE
+
+
+async def test_no_more_checks_run_at_once_than_allowed(
+    hasher: PasswordHasher, crowding: Crowding
+) -> None:
+    await asyncio.gather(*(hasher.verify(f"password {n}", "a hash") for n in range(3 * AT_ONCE)))
+    assert crowding.most == AT_ONCE
