@@ -6,7 +6,7 @@ from httpx import AsyncClient, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inkwell.users.identity import confusable_skeleton, user_keys
+from inkwell.users.identity import confusable_skeleton, lookup_key, user_keys
 from inkwell.users.models import User
 from tests.conftest import PASSWORD, Account, Api
 
@@ -69,7 +69,13 @@ async def test_a_username_mixing_scripts_is_refused_with_a_clear_message(
     assert response.status_code == 422
     [error] = response.json()["detail"]
     assert error["loc"] == ["body", "username"]
-    assert "mixes scripts with letters that look like letters of another script" in error["msg"]
+    assert error["msg"] == (
+        "Value error, mixes scripts with letters that look like letters of another script "
+        "(such as a Cyrillic a among Latin letters); write it in one script"
+    )
+    assert error["ctx"]["error"]["message"] == (
+        "Write the name in one alphabet: some of its letters look like letters of another."
+    )
 
 
 async def test_a_cyrillic_look_alike_of_a_latin_username_is_refused(
@@ -179,3 +185,8 @@ def test_the_keys_stored_for_a_user_written_outside_the_model_are_the_models_own
         "username_skeleton": confusable_skeleton("alice"),
         "email_key": "alice@example.org",
     }
+
+
+def test_a_nul_in_a_name_looked_up_becomes_a_replacement_character() -> None:
+    """No name holds one and PostgreSQL's text cannot: looking it up finds no one."""
+    assert lookup_key("ada\x00") == "ada\ufffd"
