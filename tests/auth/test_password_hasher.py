@@ -67,3 +67,10 @@ async def test_no_more_checks_run_at_once_than_allowed(
 ) -> None:
     await asyncio.gather(*(hasher.verify(f"password {n}", "a hash") for n in range(3 * AT_ONCE)))
     assert crowding.most == AT_ONCE
+
+
+async def test_a_hash_is_argon2id_with_the_costs_configured() -> None:
+    """The costs are read from the hash when it is checked: a hash made with a default cost
+    would stay that weak (or that slow) for as long as it is kept."""
+    hasher = PasswordHasher(time_cost=2, memory_cost_kib=64, max_concurrent=1)
+    assert (await hasher.hash("a password")).startswith("$argon2id$v=19$m=64,t=2,p=4$")
