@@ -3,13 +3,17 @@ declared or not, before reading it all, and stores nothing; the largest valid po
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from fastapi import APIRouter, FastAPI, Request
 from httpx import AsyncClient, Response
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Message
 
-from inkwell.body_limits import MAX_JSON_BODY_BYTES
+from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.posts.models import CONTENT_MAX_LENGTH, Post
 from tests.conftest import Account
 
@@ -89,3 +93,146 @@ async def test_the_largest_valid_post_fits_under_the_limit(
 
     assert len(body) > 6 * CONTENT_MAX_LENGTH
     assert response.status_code == 201
+
+
+# BodyLimitRoute on its own: routes made by the test (not at import, as the app's are), on an
+# app of their own, with a limit of 100 bytes.
+SMALL_LIMIT = 100
+
+
+class NoteRoute(BodyLimitRoute):
+    what = "note"
+    max_bytes = SMALL_LIMIT
+
+
+@dataclass
+class Exchange:
+    status: int
+    body: Any
+    chunks_read: int
+
+
+class NotesApp:
+    """POST /notes (with one response of its own documented), GET /notes, and /bodiless by
+    every method that sends no body answer the length of the body they read."""
+
+    def __init__(self) -> None:
+        router = APIRouter(route_class=NoteRoute)
+
+        @router.post("/notes", responses={409: {"description": "A note of that name exists"}})
+        async def write_note(request: Request) -> int:
+            return len(await request.body())
+
+        @router.get("/notes")
+        async def read_notes(request: Request) -> int:
+            return len(await request.body())
+
+        @router.api_route(
+            "/bodiless", methods=["GET", "HEAD", "DELETE", "OPTIONS"], include_in_schema=False
+        )
+        async def bodiless(request: Request) -> int:
+            return len(await request.body())
+
+        self.app = FastAPI()
+        self.app.include_router(router)
+
+    async def send(
+        self,
+        method: str,
+        chunks: list[bytes],
+        content_length: str | None = None,
+        path: str = "/notes",
+    ) -> Exchange:
+        """The request, its body in `chunks`; how many of them the app read."""
+        pending = list(chunks)
+        read = 0
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            nonlocal read
+            read += 1
+            if pending:
+                return {"type": "http.request", "body": pending.pop(0), "more_body": True}
+            return {"type": "http.request"}  # the end: ASGI's body and more_body have defaults
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        headers = [(b"content-length", content_length.encode())] if content_length else []
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "scheme": "http",
+            "server": ("test", 80),
+            "http_version": "1.1",
+        }
+        await self.app(scope, receive, send)
+        body = b"".join(message.get("body", b"") for message in sent[1:])
+        return Exchange(sent[0]["status"], json.loads(body), read)
+
+
+@pytest.fixture
+def notes() -> NotesApp:
+    return NotesApp()
+
+
+def small_too_large(exchange: Exchange) -> bool:
+    return exchange.status == 413 and exchange.body == {
+        "detail": f"The note is larger than the limit of {SMALL_LIMIT} bytes"
+    }
+
+
+async def test_a_body_of_exactly_the_limit_is_read_whole(notes: NotesApp) -> None:
+    declared = await notes.send("POST", [b"x" * SMALL_LIMIT], content_length=str(SMALL_LIMIT))
+    chunked = await notes.send("POST", [b"x" * 50, b"x" * 50])
+    assert (declared.status, declared.body) == (chunked.status, chunked.body) == (200, SMALL_LIMIT)
+
+
+async def test_a_declared_length_over_the_limit_is_refused_before_reading_anything(
+    notes: NotesApp,
+) -> None:
+    exchange = await notes.send("POST", [b"x"], content_length=str(SMALL_LIMIT + 1))
+    assert small_too_large(exchange)
+    assert exchange.chunks_read == 0
+
+
+async def test_a_body_longer_than_declared_is_cut_off_as_it_passes_the_limit(
+    notes: NotesApp,
+) -> None:
+    exchange = await notes.send("POST", [b"x" * 60] * 4, content_length="10")
+    assert small_too_large(exchange)
+    assert exchange.chunks_read == 2
+
+
+async def test_a_chunked_body_is_cut_off_as_it_passes_the_limit(notes: NotesApp) -> None:
+    exchange = await notes.send("POST", [b"x" * 60] * 4)
+    assert small_too_large(exchange)
+    assert exchange.chunks_read == 2
+
+
+async def test_a_declared_length_that_is_no_number_is_left_to_the_count(notes: NotesApp) -> None:
+    small = await notes.send("POST", [b"x" * 10], content_length="ten")
+    large = await notes.send("POST", [b"x" * 60] * 2, content_length="-1")
+    assert (small.status, small.body) == (200, 10)
+    assert small_too_large(large)
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/notes"), ("DELETE", "/bodiless")])
+async def test_a_route_that_reads_no_body_is_left_as_it_is(
+    notes: NotesApp, method: str, path: str
+) -> None:
+    exchange = await notes.send(method, [b"x" * 60] * 4, content_length="240", path=path)
+    assert (exchange.status, exchange.body) == (200, 240)
+
+
+def test_only_a_route_that_reads_a_body_documents_the_413_beside_its_own(
+    notes: NotesApp,
+) -> None:
+    operations = notes.app.openapi()["paths"]["/notes"]
+    assert set(operations["post"]["responses"]) == {"200", "409", "413"}
+    assert "413" not in operations["get"]["responses"]
