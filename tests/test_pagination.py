@@ -65,6 +65,12 @@ def altered(cursor: str) -> str:
     return cursor[:middle] + ("A" if cursor[middle] != "A" else "B") + cursor[middle + 1 :]
 
 
+def insert_dots(cursor: str) -> str:
+    """The cursor with four characters base64url does not use in its middle."""
+    middle = len(cursor) // 2
+    return cursor[:middle] + "...." + cursor[middle:]
+
+
 class TestTheCodec:
     def test_a_cursor_gives_back_the_position_it_was_made_of(self) -> None:
         cursor = CURSORS.encode("posts", (MOMENT, 42))
@@ -86,6 +92,13 @@ class TestTheCodec:
         cursor = CURSORS.encode("posts", (MOMENT, 7))
         assert cursor == made_in_version(CURSOR_VERSION, "posts", [MOMENT.isoformat(), 7])
 
+    def test_a_cursor_made_by_an_earlier_release_still_reads(self) -> None:
+        """Cursors never expire: one answered before a deploy continues its listing after,
+        so its key is derived from SECRET_KEY as it always was."""
+        cursor = "AbPp331mEHbAaPLS7of9pMNbInBvc3RzIixbIjIwMjYtMTEtMzBUMDg6MDA6MDArMDA6MDAiLDddXQ"
+        cursors = Cursors.from_secret("an earlier release's key")
+        assert cursors.decode(cursor, "posts", TIME_AND_ID) == (MOMENT, 7)
+
     def test_a_position_holds_only_json_values_and_moments(self) -> None:
         with pytest.raises(TypeError, match=r"^a cursor holds no Decimal$"):
             CURSORS.encode("posts", (Decimal("1.5"), 7))
@@ -96,6 +109,8 @@ class TestTheCodec:
             ("", NOT_A_CURSOR),
             ("!!!!", NOT_A_CURSOR),
             ("abc", NOT_A_CURSOR),
+            (base64.urlsafe_b64encode(bytes(17)).decode(), NOT_A_CURSOR),
+            (insert_dots(CURSORS.encode("posts", (MOMENT, 1))), NOT_A_CURSOR),
             (CURSORS.encode("posts", (MOMENT, 1))[:-4], NOT_VALID),
             (altered(CURSORS.encode("posts", (MOMENT, 1))), NOT_VALID),
             (Cursors.from_secret("another site's key").encode("posts", (MOMENT, 1)), NOT_VALID),
@@ -112,6 +127,8 @@ class TestTheCodec:
             "empty",
             "not base64",
             "too short",
+            "a version and a MAC but no body",
+            "characters base64url does not use",
             "truncated",
             "altered",
             "another key",

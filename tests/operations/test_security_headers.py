@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from inkwell.app import create_app
 from inkwell.config import Settings
@@ -162,3 +162,34 @@ async def test_a_header_the_response_sets_itself_is_kept_and_not_repeated() -> N
 
     assert response.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_a_response_with_its_own_hsts_over_https_keeps_only_its_own() -> None:
+    async def preloaded_page(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"Strict-Transport-Security", b"max-age=60")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    app = SecurityHeadersMiddleware(preloaded_page, media_origin=None)
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="https://test") as client:
+        response = await client.get("/")
+
+    assert response.headers.get_list("strict-transport-security") == ["max-age=60"]
+
+
+@pytest.mark.parametrize("kind", ["websocket", "lifespan"])
+async def test_a_connection_that_is_not_http_is_passed_on_as_it_came(kind: str) -> None:
+    passed: list[tuple[Scope, Receive, Send]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        passed.append((scope, receive, send))
+
+    async def receive() -> Message:
+        return {"type": f"{kind}.connect"}
+
+    async def send(message: Message) -> None:
+        return None
+
+    scope: Scope = {"type": kind, "scheme": "https", "headers": []}
+    await SecurityHeadersMiddleware(app, media_origin=None)(scope, receive, send)
+    assert passed == [(scope, receive, send)]
