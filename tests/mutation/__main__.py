@@ -335,7 +335,12 @@ TARGETS = (
         # memory, or a page without its CSP, frame and HSTS headers.
         "body_limits.py + operations/headers.py",
         ("src/inkwell/body_limits.py", "src/inkwell/operations/headers.py"),
-        ("tests/test_body_limits.py", "tests/operations/test_security_headers.py"),
+        (
+            "tests/test_body_limits.py",
+            "tests/operations/test_security_headers.py",
+            # A limit read from the request: the uploads' (UploadLimitRoute), from the settings.
+            "tests/media/test_picture_bad_uploads.py",
+        ),
     ),
     Target(
         # Where uploads go: a key that escapes the store would write or delete any file.
