@@ -105,12 +105,14 @@ def after_rollback(session: AsyncSession, hook: Hook) -> None:
     _hooks_of(session)._register(session.sync_session, _Outcome.NOT_COMMITTED, hook)
 
 
-@asynccontextmanager
-async def settled_hooks(session: AsyncSession) -> AsyncIterator[None]:
-    """Outside a request: `session` takes hooks inside, and the due ones run on leaving."""
+async def _settling_hooks(session: AsyncSession) -> AsyncIterator[None]:
     hooks = TransactionHooks()
     hooks.follow(session)
     try:
         yield
     finally:
         await hooks.run_due()
+
+
+# Outside a request: `session` takes hooks inside, and the due ones run on leaving.
+settled_hooks = asynccontextmanager(_settling_hooks)

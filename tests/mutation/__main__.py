@@ -343,6 +343,17 @@ TARGETS = (
         ),
     ),
     Target(
+        # When work that follows a write runs: an email sent for a write that rolled back,
+        # or an upload's file kept after its row was not stored.
+        "transactions.py",
+        ("src/inkwell/transactions.py",),
+        (
+            "tests/test_after_commit.py",
+            "tests/notifications/test_emails.py",
+            "tests/media/test_picture_failures.py",
+        ),
+    ),
+    Target(
         # Where uploads go: a key that escapes the store would write or delete any file.
         "media/storage.py",
         ("src/inkwell/media/storage.py",),
