@@ -219,5 +219,9 @@ async def test_a_session_nobody_settles_refuses_hooks(session: AsyncSession) -> 
     async def lost() -> None:
         raise AssertionError("never registered, never run")
 
-    with pytest.raises(RuntimeError, match="nothing runs"):
+    with pytest.raises(RuntimeError) as refused:
         after_commit(session, lost)
+    assert str(refused.value) == (
+        "nothing runs this session's transaction hooks: use the request's DbSession, or open "
+        "the session inside `settled_hooks`"
+    )
