@@ -190,6 +190,8 @@ async def test_a_failing_hook_is_logged_and_the_others_still_run(
         await client.post("/test-hooks/entries", params={"entry": ["before", FAILING, "after"]})
     assert journal.entries[1:] == ["before", "after"]
     (failure,) = caplog.records
+    assert failure.msg == "transaction hook %r failed"
+    assert "'failing'" in failure.getMessage()  # the hook, named with its arguments
     assert failure.exc_info is not None
     assert str(failure.exc_info[1]) == "a hook that fails"
 
@@ -210,6 +212,30 @@ async def test_a_savepoint_released_is_not_the_commit(
         async with session.begin_nested():
             _add_user(session, journal, "ada")
         await session.rollback()
+    assert journal.entries == ["undo ada"]
+
+
+async def test_a_transaction_after_a_commit_is_judged_by_its_own_outcome(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    """One session, two transactions: the second rolls back, whatever the first did."""
+    journal = Journal(engine)
+    async with settled_hooks(session):
+        _add_user(session, journal, "ada")
+        await session.commit()
+        _add_user(session, journal, "grace")
+        await session.rollback()
+    assert journal.entries == ["ada committed", "undo grace"]
+
+
+async def test_a_transaction_left_open_did_not_commit(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    """Its session is done without a COMMIT: what was written is undone."""
+    journal = Journal(engine)
+    async with settled_hooks(session):
+        _add_user(session, journal, "ada")
+        await session.flush()
     assert journal.entries == ["undo ada"]
 
 
