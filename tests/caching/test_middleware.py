@@ -10,7 +10,7 @@ from httpx import ASGITransport, AsyncClient
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inkwell.caching.config import CacheSettings
@@ -427,3 +427,18 @@ async def test_a_cache_of_zero_bytes_makes_no_request_wait_for_another() -> None
         await leader
 
     assert home.renders == 2
+
+
+async def test_a_mounted_applications_route_at_a_shared_path_is_not_kept() -> None:
+    """Its path is relative to its mount: `/` under `/mounted` is not the home page."""
+
+    async def endpoint(_: Request) -> Response:
+        return PlainTextResponse("mounted")
+
+    cache = a_cache()
+    app = Starlette(routes=[Mount("/mounted", routes=[Route("/", endpoint)])])
+    transport = ASGITransport(app=behind_the_cache(cache, app))
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        answer = await client.get("/mounted/")
+    assert (answer.status_code, answer.text) == (200, "mounted")
+    assert cache.kept == 0
