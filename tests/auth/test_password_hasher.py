@@ -2,32 +2,14 @@
 cost in RAM, so a burst of sign-ins must queue rather than take the server's memory."""
 
 import asyncio
-import threading
-import time
 
 import pytest
 from pwdlib import PasswordHash
 
 from inkwell.security import ARGON2_MIN_MEMORY_COST_KIB, PasswordHasher
+from tests.crowding import Crowding
 
 AT_ONCE = 2
-
-
-class Crowding:
-    """How many hashes run at once, each taking a while."""
-
-    def __init__(self) -> None:
-        self.running = 0
-        self.most = 0
-        self._lock = threading.Lock()
-
-    def run(self) -> None:
-        with self._lock:
-            self.running += 1
-            self.most = max(self.most, self.running)
-        time.sleep(0.05)
-        with self._lock:
-            self.running -= 1
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ moto's standalone server reached through a real endpoint URL."""
 
 import asyncio
 import logging
-import threading
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +25,7 @@ from inkwell.media.storage import (
     StorageUnavailable,
     create_storage,
 )
+from tests.crowding import Crowding
 from tests.s3 import REGION, new_bucket, s3_client
 
 KEY = "profile_pics/0123abcd.webp"
@@ -239,20 +238,11 @@ def test_an_s3_call_is_bounded_in_time_and_tries() -> None:
     assert config.max_pool_connections == S3_CONNECTIONS
 
 
-class SlowS3:
+class SlowS3(Crowding):
     """put_object taking a while, counting the calls running at once."""
 
-    def __init__(self) -> None:
-        self.running = self.most = 0
-        self.lock = threading.Lock()
-
     def put_object(self, **_: object) -> None:
-        with self.lock:
-            self.running += 1
-            self.most = max(self.most, self.running)
-        time.sleep(0.05)
-        with self.lock:
-            self.running -= 1
+        self.run()
 
 
 @pytest.mark.usefixtures("aws_credentials")
