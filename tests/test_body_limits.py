@@ -181,10 +181,9 @@ def notes() -> NotesApp:
     return NotesApp()
 
 
-def small_too_large(exchange: Exchange) -> bool:
-    return exchange.status == 413 and exchange.body == {
-        "detail": f"The note is larger than the limit of {SMALL_LIMIT} bytes"
-    }
+def assert_note_too_large(exchange: Exchange) -> None:
+    assert exchange.status == 413
+    assert exchange.body == {"detail": f"The note is larger than the limit of {SMALL_LIMIT} bytes"}
 
 
 async def test_a_body_of_exactly_the_limit_is_read_whole(notes: NotesApp) -> None:
@@ -197,7 +196,7 @@ async def test_a_declared_length_over_the_limit_is_refused_before_reading_anythi
     notes: NotesApp,
 ) -> None:
     exchange = await notes.send("POST", [b"x"], content_length=str(SMALL_LIMIT + 1))
-    assert small_too_large(exchange)
+    assert_note_too_large(exchange)
     assert exchange.chunks_read == 0
 
 
@@ -205,13 +204,13 @@ async def test_a_body_longer_than_declared_is_cut_off_as_it_passes_the_limit(
     notes: NotesApp,
 ) -> None:
     exchange = await notes.send("POST", [b"x" * 60] * 4, content_length="10")
-    assert small_too_large(exchange)
+    assert_note_too_large(exchange)
     assert exchange.chunks_read == 2
 
 
 async def test_a_chunked_body_is_cut_off_as_it_passes_the_limit(notes: NotesApp) -> None:
     exchange = await notes.send("POST", [b"x" * 60] * 4)
-    assert small_too_large(exchange)
+    assert_note_too_large(exchange)
     assert exchange.chunks_read == 2
 
 
@@ -219,7 +218,7 @@ async def test_a_declared_length_that_is_no_number_is_left_to_the_count(notes: N
     small = await notes.send("POST", [b"x" * 10], content_length="ten")
     large = await notes.send("POST", [b"x" * 60] * 2, content_length="-1")
     assert (small.status, small.body) == (200, 10)
-    assert small_too_large(large)
+    assert_note_too_large(large)
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/notes"), ("DELETE", "/bodiless")])
