@@ -5,8 +5,7 @@ import time
 
 
 class Crowding:
-    def __init__(self, seconds: float = 0.05) -> None:
-        self.seconds = seconds
+    def __init__(self) -> None:
         self.running = self.most = 0
         self._lock = threading.Lock()
 
@@ -14,6 +13,6 @@ class Crowding:
         with self._lock:
             self.running += 1
             self.most = max(self.most, self.running)
-        time.sleep(self.seconds)
+        time.sleep(0.05)
         with self._lock:
             self.running -= 1

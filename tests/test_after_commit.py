@@ -203,40 +203,43 @@ async def test_a_failing_hook_does_not_turn_the_response_into_an_error(
     assert response.status_code == 204
 
 
+@pytest.fixture
+def own_journal(engine: AsyncEngine) -> Journal:
+    """A journal for hooks registered on a test's own session, outside any request."""
+    return Journal(engine)
+
+
 async def test_a_savepoint_released_is_not_the_commit(
-    session: AsyncSession, engine: AsyncEngine
+    session: AsyncSession, own_journal: Journal
 ) -> None:
     """A hook waits for the outermost transaction: releasing a savepoint commits nothing yet."""
-    journal = Journal(engine)
     async with settled_hooks(session):
         async with session.begin_nested():
-            _add_user(session, journal, "ada")
+            _add_user(session, own_journal, "ada")
         await session.rollback()
-    assert journal.entries == ["undo ada"]
+    assert own_journal.entries == ["undo ada"]
 
 
 async def test_a_transaction_after_a_commit_is_judged_by_its_own_outcome(
-    session: AsyncSession, engine: AsyncEngine
+    session: AsyncSession, own_journal: Journal
 ) -> None:
     """One session, two transactions: the second rolls back, whatever the first did."""
-    journal = Journal(engine)
     async with settled_hooks(session):
-        _add_user(session, journal, "ada")
+        _add_user(session, own_journal, "ada")
         await session.commit()
-        _add_user(session, journal, "grace")
+        _add_user(session, own_journal, "grace")
         await session.rollback()
-    assert journal.entries == ["ada committed", "undo grace"]
+    assert own_journal.entries == ["ada committed", "undo grace"]
 
 
 async def test_a_transaction_left_open_did_not_commit(
-    session: AsyncSession, engine: AsyncEngine
+    session: AsyncSession, own_journal: Journal
 ) -> None:
     """Its session is done without a COMMIT: what was written is undone."""
-    journal = Journal(engine)
     async with settled_hooks(session):
-        _add_user(session, journal, "ada")
+        _add_user(session, own_journal, "ada")
         await session.flush()
-    assert journal.entries == ["undo ada"]
+    assert own_journal.entries == ["undo ada"]
 
 
 async def test_a_session_nobody_settles_refuses_hooks(session: AsyncSession) -> None:

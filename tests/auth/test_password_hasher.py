@@ -13,7 +13,16 @@ AT_ONCE = 2
 
 
 @pytest.fixture
-def crowding(monkeypatch: pytest.MonkeyPatch) -> Crowding:
+def hasher() -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=1, memory_cost_kib=ARGON2_MIN_MEMORY_COST_KIB, max_concurrent=AT_ONCE
+    )
+
+
+@pytest.fixture
+def crowding(monkeypatch: pytest.MonkeyPatch, hasher: PasswordHasher) -> Crowding:
+    """Slow stand-ins for hashing and checking, once `hasher` is made (it hashes its dummy
+    password when made)."""
     crowding = Crowding()
 
     def slow_hash(self: PasswordHash, password: str) -> str:
@@ -27,14 +36,6 @@ def crowding(monkeypatch: pytest.MonkeyPatch) -> Crowding:
     monkeypatch.setattr(PasswordHash, "hash", slow_hash)
     monkeypatch.setattr(PasswordHash, "verify", slow_verify)
     return crowding
-
-
-@pytest.fixture
-def hasher() -> PasswordHasher:
-    """Made before the slow stand-ins (it hashes its dummy password when made)."""
-    return PasswordHasher(
-        time_cost=1, memory_cost_kib=ARGON2_MIN_MEMORY_COST_KIB, max_concurrent=AT_ONCE
-    )
 
 
 async def test_no_more_hashes_run_at_once_than_allowed(
