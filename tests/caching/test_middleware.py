@@ -378,6 +378,24 @@ async def test_without_coalescing_a_miss_is_kept_and_reads_its_request() -> None
     assert (heard, cache.kept) == ([b"mine"], 1)
 
 
+@pytest.mark.parametrize(("wait", "flights"), [(0, 0), (0.5, 1)])
+async def test_a_miss_leads_a_flight_for_others_to_wait_for_whenever_they_may_wait(
+    wait: float, flights: int
+) -> None:
+    """Any wait above 0 (a fraction of a second too) is one to wait for; 0 turns it off."""
+    cache = a_cache(wait=wait)
+    in_flight: list[int] = []
+
+    async def page(scope: Scope, receive: Receive, send: Send) -> None:
+        in_flight.append(len(cache.flights))
+        await PlainTextResponse("hello")(scope, receive, send)
+
+    app = behind_the_cache(cache, at_the_home_page(page))
+    await call(app, request_scope())
+
+    assert (in_flight, cache.flights, cache.kept) == ([flights], {}, 1)
+
+
 async def test_a_post_to_a_kept_page_s_address_reaches_the_app() -> None:
     cache, pages = a_cache(), Pages()
     app = shared_app(cache, pages)
