@@ -8,7 +8,7 @@ import pytest
 from httpx import AsyncClient
 
 from inkwell.body_limits import MAX_JSON_BODY_BYTES
-from inkwell.errors import ErrorCode
+from inkwell.errors import ErrorBody, ErrorCode, responses
 from tests.conftest import PASSWORD, Account, Api
 
 POST = {"title": "t", "content": "c"}
@@ -140,3 +140,32 @@ async def test_the_api_document_gives_validation_errors_their_code(client: Async
         "body_unreadable",
     ]
     assert "code" in validation_error["required"]
+
+
+def test_a_routes_error_statuses_are_documented_with_the_error_body_and_their_codes() -> None:
+    """`responses()` is called as the routes are declared, at import: checked here itself."""
+    assert responses(415, 429) == {
+        415: {"model": ErrorBody, "description": "Unsupported media type. Codes: "
+              "`unsupported_media_type`"},
+        429: {"model": ErrorBody, "description": "Too many requests; retry after the given "
+              "delay. Codes: `rate_limited`"},
+    }  # fmt: skip
+
+
+def test_a_422_a_route_answers_itself_is_either_fastapis_problems_or_an_error_body() -> None:
+    (entry,) = responses(422).values()
+    assert entry["content"] == {
+        "application/json": {
+            "schema": {
+                "anyOf": [
+                    {"$ref": "#/components/schemas/HTTPValidationError"},
+                    {"$ref": "#/components/schemas/ErrorBody"},
+                ]
+            }
+        }
+    }
+    assert "model" not in entry
+    assert entry["description"].endswith(
+        ". Codes: `validation_failed`, `body_unreadable`, `upload_invalid`, `image_unreadable`, "
+        "`cursor_invalid`"
+    )

@@ -1,0 +1,128 @@
+"""What each kind of failure answers, on an app of the test's own with only the error
+handlers installed (the app's own handlers are installed once, when it is made): a lost or
+exhausted database is a 503 to retry, a bug a 500 that tells nothing of itself, and a page
+route hands every error to the error page."""
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from inkwell.errors import QUERY_CANCELED, TooManyRequests, install_error_handlers
+from inkwell.web.common import PageRoute
+
+OUTAGE = {"detail": "The database is temporarily unavailable; try again shortly.",
+          "code": "database_unavailable"}  # fmt: skip
+BUG = {"detail": "Internal server error", "code": "internal_error"}
+
+
+class Cancelled(Exception):
+    """What asyncpg raises for a statement PostgreSQL cancelled: it carries the SQLSTATE."""
+
+    sqlstate = QUERY_CANCELED
+
+
+class Refused(Exception):
+    sqlstate = "23505"  # a unique violation: a bug, not an outage
+
+
+FAILURES: dict[str, Exception] = {
+    "timeout": TimeoutError(),
+    "connection": ConnectionRefusedError(),
+    "pool": PoolTimeoutError("QueuePool limit reached"),
+    "operational": OperationalError("SELECT 1", {}, Exception("server closed the connection")),
+    "invalidated": DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True),
+    "cancelled": DBAPIError("SELECT 1", {}, Cancelled()),
+    "integrity": IntegrityError("INSERT", {}, Refused()),
+    "refused": DBAPIError("SELECT 1", {}, Refused()),
+    "bug": RuntimeError("a secret in a bug"),
+    "limited": TooManyRequests("Too many posts; try again later.", retry_after=42),
+}
+
+
+def error_page(
+    request: Request, status: int, detail: str | None, headers: Mapping[str, str] | None
+) -> Response:
+    """A stand-in for the HTML error page that shows what it was handed."""
+    return PlainTextResponse(f"page {status}: {detail}", status, headers=headers)
+
+
+def failing(exc: Exception) -> Callable[[], Awaitable[None]]:
+    async def endpoint() -> None:
+        raise exc
+
+    return endpoint
+
+
+@pytest.fixture
+async def failures() -> AsyncIterator[AsyncClient]:
+    app = FastAPI()
+    install_error_handlers(app, error_page)
+    for name, exc in FAILURES.items():
+        app.add_api_route(f"/api/{name}", failing(exc))
+        app.router.add_api_route(f"/pages/{name}", failing(exc), route_class_override=PageRoute)
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    "failure", ["timeout", "connection", "pool", "operational", "invalidated", "cancelled"]
+)
+async def test_a_lost_or_exhausted_database_is_a_503_to_retry(
+    failures: AsyncClient, failure: str
+) -> None:
+    response = await failures.get(f"/api/{failure}")
+    assert (response.status_code, response.json()) == (503, OUTAGE)
+    assert response.headers["Retry-After"] == "5"
+
+
+@pytest.mark.parametrize("failure", ["integrity", "refused", "bug"])
+async def test_anything_else_is_a_500_that_tells_nothing_of_itself(
+    failures: AsyncClient, failure: str
+) -> None:
+    response = await failures.get(f"/api/{failure}")
+    assert (response.status_code, response.json()) == (500, BUG)
+    assert "Retry-After" not in response.headers
+
+
+async def test_a_database_outage_on_a_page_is_the_error_page_with_its_retry_after(
+    failures: AsyncClient,
+) -> None:
+    response = await failures.get("/pages/timeout")
+    assert response.status_code == 503
+    assert response.text == f"page 503: {OUTAGE['detail']}"
+    assert response.headers["Retry-After"] == "5"
+
+
+async def test_a_bug_on_a_page_is_the_error_page(failures: AsyncClient) -> None:
+    response = await failures.get("/pages/bug")
+    assert (response.status_code, response.text) == (500, "page 500: Internal server error")
+
+
+async def test_a_rate_limit_says_when_to_come_back(failures: AsyncClient) -> None:
+    response = await failures.get("/api/limited")
+    assert response.status_code == 429
+    assert response.json() == {"detail": "Too many posts; try again later.", "code": "rate_limited"}
+    assert response.headers["Retry-After"] == "42"
+
+
+@pytest.mark.parametrize(
+    ("failure", "level", "message"),
+    [("bug", logging.ERROR, "unhandled error"),
+     ("timeout", logging.WARNING, "database unavailable: TimeoutError")],
+)  # fmt: skip
+async def test_a_failure_is_logged_with_its_traceback(
+    failures: AsyncClient, caplog: pytest.LogCaptureFixture, failure: str, level: int, message: str
+) -> None:
+    with caplog.at_level(logging.INFO, logger="inkwell.errors"):
+        await failures.get(f"/api/{failure}")
+    (record,) = [record for record in caplog.records if record.name == "inkwell.errors"]
+    assert (record.levelno, record.getMessage()) == (level, message)
+    assert record.exc_info is not None
+    assert record.exc_info[1] is FAILURES[failure]
