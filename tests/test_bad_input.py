@@ -210,6 +210,27 @@ async def test_bodies_that_are_not_a_json_object_are_refused(
     await assert_nothing_stored(session, users=0)
 
 
+async def test_a_body_that_is_not_utf8_is_one_problem_with_the_whole_body(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    """FastAPI answers it 400; the API, as every other input it cannot use, 422."""
+    response = await client.post(
+        "/api/users", content=b'{"username": "\xff"}', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    message = "There was an error parsing the body"
+    problem = {"type": "body_unreadable", "loc": ["body"], "msg": message}
+    assert response.json() == {
+        "detail": [problem],
+        "code": "body_unreadable",
+        "errors": [
+            {"field": None, "code": "body_unreadable",
+             "message": "The request could not be read. Send it again."}
+        ],
+    }  # fmt: skip
+    await assert_nothing_stored(session, users=0)
+
+
 async def test_validation_errors_say_which_field_is_wrong(client: AsyncClient) -> None:
     response = await client.post(
         "/api/users", json={"username": "ada", "email": "ada@example.com", "password": "short"}

@@ -1,17 +1,20 @@
 """What each kind of failure answers, on an app of the test's own with only the error
 handlers installed (the app's own handlers are installed once, when it is made): a lost or
-exhausted database is a 503 to retry, a bug a 500 that tells nothing of itself, and a page
-route hands every error to the error page."""
+exhausted database is a 503 to retry, a bug a 500 that tells nothing of itself, a page
+route hands every error to the error page, and a path no route answers takes the shape of
+its area's routes."""
 
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.types import Message
 
 from inkwell.errors import QUERY_CANCELED, TooManyRequests, install_error_handlers
 from inkwell.web.common import PageRoute
@@ -42,6 +45,9 @@ FAILURES: dict[str, Exception] = {
     "refused": DBAPIError("SELECT 1", {}, Refused()),
     "bug": RuntimeError("a secret in a bug"),
     "limited": TooManyRequests("Too many posts; try again later.", retry_after=42),
+    "challenged": HTTPException(401, "Not authenticated", {"WWW-Authenticate": "Bearer"}),
+    "read-only": HTTPException(405, "This is read only"),
+    "teapot": HTTPException(418, "I'm a teapot"),
 }
 
 
@@ -52,6 +58,11 @@ def error_page(
     return PlainTextResponse(f"page {status}: {detail}", status, headers=headers)
 
 
+def client_of(app: FastAPI, root_path: str = "") -> AsyncClient:
+    transport = ASGITransport(app=app, raise_app_exceptions=False, root_path=root_path)
+    return AsyncClient(transport=transport, base_url="http://test")
+
+
 def failing(exc: Exception) -> Callable[[], Awaitable[None]]:
     async def endpoint() -> None:
         raise exc
@@ -60,14 +71,19 @@ def failing(exc: Exception) -> Callable[[], Awaitable[None]]:
 
 
 @pytest.fixture
-async def failures() -> AsyncIterator[AsyncClient]:
+def failing_app() -> FastAPI:
+    """/api/<failure> fails as JSON routes do, /pages/<failure> as pages do."""
     app = FastAPI()
     install_error_handlers(app, error_page)
     for name, exc in FAILURES.items():
         app.add_api_route(f"/api/{name}", failing(exc))
         app.router.add_api_route(f"/pages/{name}", failing(exc), route_class_override=PageRoute)
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
-    async with AsyncClient(transport=transport, base_url="http://test") as client:
+    return app
+
+
+@pytest.fixture
+async def failures(failing_app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with client_of(failing_app) as client:
         yield client
 
 
@@ -126,3 +142,77 @@ async def test_a_failure_is_logged_with_its_traceback(
     assert (record.levelno, record.getMessage()) == (level, message)
     assert record.exc_info is not None
     assert record.exc_info[1] is FAILURES[failure]
+
+
+async def test_an_http_error_keeps_the_headers_it_was_raised_with(failures: AsyncClient) -> None:
+    for path in ("/api/challenged", "/pages/challenged"):
+        response = await failures.get(path)
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_a_405_an_endpoint_raises_itself_names_the_methods_its_path_takes(
+    failures: AsyncClient,
+) -> None:
+    response = await failures.get("/api/read-only")
+    assert response.status_code == 405
+    assert response.json() == {"detail": "This is read only", "code": "method_not_allowed"}
+    assert response.headers["Allow"] == "GET"
+
+
+API_404 = {"detail": "Not Found", "code": "not_found"}
+PAGE_404 = "page 404: None"
+
+
+@pytest.mark.parametrize(
+    ("path", "page"),
+    [("/api/no/such/thing", False), ("/pages/no-such-page", True), ("/nowhere", True),
+     # The area is the first segment whole: one that only holds the API's name is not it.
+     ("/Xapi/nothing", True), ("/apis/nothing", True)],
+)  # fmt: skip
+async def test_a_path_no_route_answers_takes_the_shape_of_its_areas_routes(
+    failures: AsyncClient, path: str, page: bool
+) -> None:
+    response = await failures.get(path)
+    assert response.status_code == 404
+    assert (response.text == PAGE_404) if page else (response.json() == API_404)
+
+
+@pytest.mark.parametrize(("path", "page"), [("/blog/api/nothing", False), ("/blog/nowhere", True)])
+async def test_under_a_root_path_the_area_is_the_first_segment_after_it(
+    failing_app: FastAPI, path: str, page: bool
+) -> None:
+    async with client_of(failing_app, root_path="/blog") as client:
+        response = await client.get(path)
+    assert response.status_code == 404
+    assert (response.text == PAGE_404) if page else (response.json() == API_404)
+
+
+async def test_a_server_that_sends_no_root_path_has_none(failing_app: FastAPI) -> None:
+    """ASGI lets a server leave `root_path` out of the scope; it is then the empty path."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": "/api/nothing", "raw_path": b"/api/nothing",
+        "query_string": b"", "headers": [(b"host", b"test")], "server": ("test", 80),
+        "client": ("127.0.0.1", 1234),
+    }  # fmt: skip
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await failing_app(scope, receive, send)
+
+    assert sent[0]["status"] == 404
+    assert json.loads(sent[1]["body"]) == API_404
+
+
+async def test_an_http_error_of_a_status_with_no_code_of_its_own_has_the_general_one(
+    failures: AsyncClient,
+) -> None:
+    response = await failures.get("/api/teapot")
+    assert response.status_code == 418
+    assert response.json() == {"detail": "I'm a teapot", "code": "http_error"}
