@@ -315,6 +315,42 @@ TARGETS = (
         ("tests/search/test_query.py", "tests/search/test_bad_queries.py"),
     ),
     Target(
+        # What an error tells, and in which shape, and where a page sends its visitor: a
+        # server error's detail shown to anyone, a bad request answered 500, an API client
+        # handed an HTML page, a signed-in page kept by a cache, or a `next=` that leads off
+        # the site (an open redirect).
+        "errors.py + web/common.py",
+        ("src/inkwell/errors.py", "src/inkwell/web/common.py"),
+        (
+            "tests/test_error_handlers.py",
+            "tests/test_error_shapes.py",
+            "tests/test_error_codes.py",
+            "tests/test_bad_input.py",
+            "tests/test_adversarial.py",  # next= and header injection
+            "tests/web/test_page_routes.py",
+            "tests/web/test_pages.py",
+            "tests/web/test_addresses.py",  # moved_permanently: the canonical address
+            "tests/web/test_conversation.py",  # sign_in_first: back to the form's page
+            "tests/web/test_forms_without_script.py",  # local_path, sign_in_first
+            "tests/auth/test_session_pages.py",
+            "tests/operations/test_health.py",  # a database down or hung: 503
+            "tests/test_reader.py",  # a pool's gate timing out: 503
+        ),
+    ),
+    Target(
+        # What a page shows of what people wrote: a bio's text taken for markup, a post's
+        # title closing its JSON-LD block, or one reader's CSRF token kept in a card
+        # another reader is shown.
+        "web/rendering.py",
+        ("src/inkwell/web/rendering.py",),
+        (
+            "tests/web/test_display.py",
+            "tests/web/test_kept_cards.py",
+            "tests/web/test_link_previews.py",
+            "tests/web/test_reading_time.py",
+        ),
+    ),
+    Target(
         # Who an account is and what opens it: a name that passes for another's, a common
         # password taken, or a check that an unknown user's dummy hash could pass.
         "users/identity.py + auth/passwords.py + security.py",

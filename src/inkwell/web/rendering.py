@@ -177,11 +177,12 @@ def card_markup(
     viewer's and the page's). So a signed-in reader's cards are kept as an anonymous
     reader's are, and no reader's token is ever kept."""
 
-    @lru_cache(maxsize=kept)
-    def parts(card: ShownCard | None, drafts: bool) -> tuple[str, ...]:
+    def rendered_parts(card: ShownCard | None, drafts: bool) -> tuple[str, ...]:
         template = environment.get_template("_post_card.html")
         markup = template.render(post=card, drafts=drafts, **_LIVE)
         return tuple(_LIVE_PARTS.split(markup))
+
+    parts = lru_cache(maxsize=kept)(rendered_parts)
 
     def post_card(card: ShownCard | None, drafts: bool, csrf_token: str, back: str) -> Markup:
         live = {
