@@ -43,6 +43,7 @@ FAILURES: dict[str, Exception] = {
     "cancelled": DBAPIError("SELECT 1", {}, Cancelled()),
     "integrity": IntegrityError("INSERT", {}, Refused()),
     "refused": DBAPIError("SELECT 1", {}, Refused()),
+    "unexplained": DBAPIError("SELECT 1", {}, Exception("a driver error with no SQLSTATE")),
     "bug": RuntimeError("a secret in a bug"),
     "limited": TooManyRequests("Too many posts; try again later.", retry_after=42),
     "challenged": HTTPException(401, "Not authenticated", {"WWW-Authenticate": "Bearer"}),
@@ -98,7 +99,7 @@ async def test_a_lost_or_exhausted_database_is_a_503_to_retry(
     assert response.headers["Retry-After"] == "5"
 
 
-@pytest.mark.parametrize("failure", ["integrity", "refused", "bug"])
+@pytest.mark.parametrize("failure", ["integrity", "refused", "unexplained", "bug"])
 async def test_anything_else_is_a_500_that_tells_nothing_of_itself(
     failures: AsyncClient, failure: str
 ) -> None:
@@ -131,6 +132,7 @@ async def test_a_rate_limit_says_when_to_come_back(failures: AsyncClient) -> Non
 @pytest.mark.parametrize(
     ("failure", "level", "message"),
     [("bug", logging.ERROR, "unhandled error"),
+     ("unexplained", logging.ERROR, "unhandled error"),
      ("timeout", logging.WARNING, "database unavailable: TimeoutError")],
 )  # fmt: skip
 async def test_a_failure_is_logged_with_its_traceback(

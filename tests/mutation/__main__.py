@@ -333,6 +333,7 @@ TARGETS = (
             "tests/web/test_conversation.py",  # sign_in_first: back to the form's page
             "tests/web/test_forms_without_script.py",  # local_path, sign_in_first
             "tests/auth/test_session_pages.py",
+            "tests/auth/test_private_answers.py",  # render: a signed-in page is no-store
             "tests/operations/test_health.py",  # a database down or hung: 503
             "tests/test_reader.py",  # a pool's gate timing out: 503
         ),

@@ -12,6 +12,7 @@ from httpx import ASGITransport, AsyncClient
 
 from inkwell.app import create_app
 from inkwell.config import Settings
+from inkwell.errors import TooManyRequests
 from inkwell.posts.rows import ListedPost
 from inkwell.users.models import User
 from inkwell.web.common import PageRoute
@@ -175,21 +176,36 @@ async def test_api_errors_stay_json(client: AsyncClient, path: str, status: int)
     assert "detail" in response.json()
 
 
+def error_shown(html: str) -> tuple[str, str]:
+    """The error page's title and message."""
+    title = re.search(r'<h1 class="h3 mb-3">(.*?)</h1>', html)
+    message = re.search(r'<p class="lead text-body-secondary mb-4">(.*?)</p>', html)
+    assert title is not None, html
+    assert message is not None, html
+    return title[1], message[1]
+
+
 async def test_a_wrong_method_on_a_page_is_an_html_page_that_says_so(client: AsyncClient) -> None:
     response = await client.delete("/")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD"
-    assert "That is not something this page does" in response.text
+    # Its title says it all: there is no message of the status's own to add.
+    assert error_shown(response.text) == ("That is not something this page does", "")
 
 
 @pytest.fixture
 async def failing_client(app: FastAPI, started_app: StartedApp) -> AsyncIterator[AsyncClient]:
-    """A client for an app with a page and an API route that fail unexpectedly."""
+    """A client for an app with a page and an API route that fail unexpectedly, and a page
+    that refuses its visitor for now."""
 
     async def fail() -> None:
         raise RuntimeError("a bug")
 
+    async def limited() -> None:
+        raise TooManyRequests("Too many comments; wait a little.", retry_after=7)
+
     app.router.add_api_route("/broken-page", fail, route_class_override=PageRoute)
+    app.router.add_api_route("/limited-page", limited, route_class_override=PageRoute)
     app.add_api_route("/api/broken", fail)
     transport = ASGITransport(app=started_app, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url="http://test") as client:
@@ -201,8 +217,21 @@ async def test_an_unexpected_error_on_a_page_is_the_friendly_500_page(
 ) -> None:
     response = await failing_client.get("/broken-page")
     assert response.status_code == 500
-    assert "Something went wrong" in response.text
+    assert error_shown(response.text) == (
+        "Something went wrong",
+        "An unexpected error happened on our side. It has been logged; please try again.",
+    )
     assert "a bug" not in response.text
+    assert "Internal server error" not in response.text
+
+
+async def test_an_error_whose_status_has_no_title_of_its_own_says_that_did_not_work(
+    failing_client: AsyncClient,
+) -> None:
+    response = await failing_client.get("/limited-page")
+    assert response.status_code == 429
+    assert error_shown(response.text) == ("That did not work", "Too many comments; wait a little.")
+    assert response.headers["retry-after"] == "7"
 
 
 async def test_an_unexpected_error_in_the_api_stays_json(failing_client: AsyncClient) -> None:
