@@ -64,3 +64,18 @@ def test_a_title_that_looks_like_a_filled_in_place_is_only_text() -> None:
 
     assert "&lt;live:csrf&gt; &amp; &lt;live:back&gt;" in shown
     assert shown.count('value="token"') == 1
+
+
+def test_a_draft_card_is_kept_apart_from_the_same_post_s_listed_card() -> None:
+    """The drafts page shows no heart nor comment count: nobody can like a draft."""
+    render = page_templates(auto_reload=False, site=SITE).env.globals["post_card"]
+    shown = card()
+
+    listed = str(render(shown, False, "token", "/"))
+    draft = str(render(shown, True, "token", "/drafts"))
+
+    assert "data-like-form" in listed
+    assert "data-like-form" not in draft
+    assert "comment-count" not in draft
+    tags = '<div class="tag-list'
+    assert draft.partition(tags)[0] == listed.partition(tags)[0]

@@ -3,15 +3,17 @@ the canonical address, Open Graph and Twitter card tags, and on posts schema.org
 BlogPosting JSON-LD in a data block no text of the post can close. Run on both databases."""
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from httpx import ASGITransport, AsyncClient
 
 from inkwell.app import create_app
 from inkwell.config import Settings
+from inkwell.posts.rows import ListedPost
+from inkwell.web.rendering import Site, blog_posting
 from tests.conftest import Account, Api, started
 
 BASE = "http://127.0.0.1:8000"
@@ -120,6 +122,39 @@ async def test_no_text_of_a_post_can_close_its_json_ld_block(
 
     assert "<" not in block.removeprefix('<script type="application/ld+json">')
     assert json.loads(block.split(">", 1)[1])["headline"] == title
+
+
+def posting_of(**changes: Any) -> Any:
+    """blog_posting's document for a post as listings read it (the fields it reads)."""
+    post = {
+        "id": 7, "slug": "cafe-notes", "title": "Café notes ☕", "excerpt": "Notes.",
+        "published_at": datetime(2026, 11, 25, 14, 3, tzinfo=UTC),
+        "updated_at": datetime(2026, 11, 26, 9, 0, tzinfo=UTC), "tags": [],
+        "author": {"id": 1, "username": "ann", "display_name": None, "image_file": None},
+    } | changes  # fmt: skip
+    block = str(blog_posting(cast(ListedPost, post), Site("Inkwell", "Writing", BASE)))
+    return block, json.loads(block)
+
+
+def test_a_drafts_posting_has_no_publication_date() -> None:
+    """Its author sees a draft's page, head and all, before anyone else can."""
+    _, posting = posting_of(published_at=None)
+    assert posting["datePublished"] is None
+    assert posting["dateModified"] == "2026-11-26T09:00:00+00:00"
+
+
+def test_the_postings_image_is_the_authors_picture() -> None:
+    author = {"id": 1, "username": "ann", "display_name": "Ann", "image_file": "ab12.webp"}
+    _, posting = posting_of(author=author)
+    assert posting["image"] == f"{BASE}/media/ab12.webp"
+    assert posting["author"]["name"] == "Ann"
+
+
+def test_a_posting_writes_its_text_as_written_not_as_escapes() -> None:
+    """The page is UTF-8: only `<`, `>` and `&` need escapes in the block."""
+    block, posting = posting_of()
+    assert '"headline": "Café notes ☕"' in block
+    assert posting["headline"] == "Café notes ☕"
 
 
 async def test_the_home_page_previews_as_the_site(
