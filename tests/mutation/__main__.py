@@ -345,6 +345,7 @@ TARGETS = (
         "web/rendering.py",
         ("src/inkwell/web/rendering.py",),
         (
+            "tests/web/test_templates.py",
             "tests/web/test_display.py",
             "tests/web/test_kept_cards.py",
             "tests/web/test_link_previews.py",
