@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.types import Message
 
 from inkwell.errors import QUERY_CANCELED, TooManyRequests, install_error_handlers
+from inkwell.field_errors import FieldError
 from inkwell.web.common import PageRoute
 
 OUTAGE = {"detail": "The database is temporarily unavailable; try again shortly.",
@@ -218,3 +219,72 @@ async def test_an_http_error_of_a_status_with_no_code_of_its_own_has_the_general
     response = await failures.get("/api/teapot")
     assert response.status_code == 418
     assert response.json() == {"detail": "I'm a teapot", "code": "http_error"}
+
+
+async def numbered(number: int) -> int:
+    return number
+
+
+@pytest.fixture
+def validating_app(failing_app: FastAPI) -> FastAPI:
+    """The failing app with a JSON route and a page that take a number in their query."""
+    failing_app.add_api_route("/api/numbered", numbered)
+    failing_app.router.add_api_route("/pages/numbered", numbered, route_class_override=PageRoute)
+    return failing_app
+
+
+async def test_a_request_that_does_not_validate_is_a_422_with_its_code(
+    validating_app: FastAPI,
+) -> None:
+    async with client_of(validating_app) as client:
+        response = await client.get("/api/numbered", params={"number": "many"})
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_failed"
+    assert response.json()["errors"] == [
+        {"field": "number", "code": "invalid_type",
+         "message": "This is not the kind of value expected here."}
+    ]  # fmt: skip
+
+
+async def test_a_page_address_that_does_not_validate_names_no_page(
+    validating_app: FastAPI,
+) -> None:
+    async with client_of(validating_app) as client:
+        response = await client.get("/pages/numbered", params={"number": "many"})
+    assert (response.status_code, response.text) == (404, PAGE_404)
+
+
+def test_the_api_document_gives_a_422_its_code_and_its_field_errors(
+    validating_app: FastAPI,
+) -> None:
+    schemas = validating_app.openapi()["components"]["schemas"]
+    body = schemas["HTTPValidationError"]
+    assert body["properties"]["code"] == {
+        "type": "string",
+        "enum": ["validation_failed", "body_unreadable"],
+        "title": "Code",
+        "description": "What went wrong, for a program; stable",
+    }
+    assert body["properties"]["errors"]["items"] == {"$ref": "#/components/schemas/FieldError"}
+    assert body["properties"]["errors"]["type"] == "array"
+    assert body["required"] == ["code", "errors"]
+    field_error = FieldError.model_json_schema(ref_template="#/components/schemas/{model}")
+    assert schemas["FieldError"] == {
+        name: value for name, value in field_error.items() if name != "$defs"
+    }
+    assert all(schemas[name] == value for name, value in field_error["$defs"].items())
+
+
+def test_the_api_document_is_extended_once_however_often_it_is_read(
+    validating_app: FastAPI,
+) -> None:
+    first = json.dumps(validating_app.openapi())
+    assert json.dumps(validating_app.openapi()) == first
+
+
+def test_an_api_with_nothing_to_validate_documents_no_field_errors(failing_app: FastAPI) -> None:
+    assert "FieldError" not in failing_app.openapi().get("components", {}).get("schemas", {})
+
+
+def test_a_domain_error_reads_as_its_detail_in_logs_and_tracebacks() -> None:
+    assert str(TooManyRequests("Slow down.", retry_after=1)) == "Slow down."
