@@ -328,6 +328,7 @@ TARGETS = (
             "tests/test_bad_input.py",
             "tests/test_adversarial.py",  # next= and header injection
             "tests/web/test_page_routes.py",
+            "tests/web/test_page_helpers.py",
             "tests/web/test_pages.py",
             "tests/web/test_addresses.py",  # moved_permanently: the canonical address
             "tests/web/test_conversation.py",  # sign_in_first: back to the form's page
