@@ -1,8 +1,9 @@
 """What each kind of failure answers, on an app of the test's own with only the error
-handlers installed (the app's own handlers are installed once, when it is made): a lost or
-exhausted database is a 503 to retry, a bug a 500 that tells nothing of itself, a page
-route hands every error to the error page, and a path no route answers takes the shape of
-its area's routes."""
+handlers installed (the app's own are installed once, when it is made, which no test would
+see change): a lost or exhausted database is a 503 to retry, a bug a 500 that tells nothing
+of itself, a request that does not validate a 422 with its code, a page route hands every
+error to the error page, and a path no route answers takes the shape of its area's routes.
+The 422's code and field errors are in the API document."""
 
 import json
 import logging
