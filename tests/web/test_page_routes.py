@@ -84,3 +84,8 @@ async def test_a_page_routers_routes_are_page_routes(pages: FastAPI) -> None:
     }
     assert set(routes) == {"/hello", "/form", "/mine"}
     assert all(type(route) is PageRoute for route in routes.values())
+
+
+def test_a_sign_in_redirect_that_escapes_a_page_reads_as_what_it_is() -> None:
+    """Raised outside a page (an API route, by mistake), it is a 500 logged as this."""
+    assert str(SignInFirst(RedirectResponse("/login"))) == "sign in first"
