@@ -97,6 +97,47 @@ async def test_a_query_parameter_is_named_without_its_location(client: AsyncClie
     ]
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [({"username": 5}, "username", "Use text."),
+     ({"password": True}, "password", "Use text."),
+     ([1, 2], None, "Use an object.")],
+)  # fmt: skip
+async def test_a_value_of_the_wrong_kind_says_what_kind_to_use(
+    client: AsyncClient, body: object, field: str | None, message: str
+) -> None:
+    response = await client.post("/api/users", json=body)
+    assert response.status_code == 422
+    assert {"field": field, "code": "invalid_type", "message": message} in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [("int_parsing", "Use a whole number."), ("int_type", "Use a whole number."),
+     ("float_parsing", "Use a number."), ("decimal_type", "Use a number."),
+     ("bool_parsing", "Use true or false."), ("string_type", "Use text."),
+     ("list_type", "Use a list."), ("dict_type", "Use an object."),
+     ("model_type", "Use an object."), ("model_attributes_type", "Use an object."),
+     ("datetime_parsing", "This is not the kind of value expected here.")],
+)  # fmt: skip
+def test_each_kind_of_value_is_asked_for_by_name(kind: str, message: str) -> None:
+    error = {"type": kind, "loc": ("body", "value"), "msg": "Input should be valid"}
+    assert field_error(error).model_dump() == {
+        "field": "value",
+        "code": FieldCode.INVALID_TYPE,
+        "message": message,
+    }
+
+
+async def test_a_number_in_the_query_that_is_no_number_asks_for_a_whole_one(
+    client: AsyncClient,
+) -> None:
+    response = await client.get("/api/posts", params={"limit": "many"})
+    assert response.json()["errors"] == [
+        {"field": "limit", "code": "invalid_type", "message": "Use a whole number."}
+    ]
+
+
 async def test_an_unreadable_body_is_one_error_about_the_whole_request(
     client: AsyncClient,
 ) -> None:

@@ -80,6 +80,18 @@ _CODES = {
     "body_unreadable": FieldCode.BODY_UNREADABLE,
 }
 _TYPE_SUFFIXES = ("_type", "_parsing")
+# What a value of the wrong kind should have been, by pydantic's kind (`int` of `int_parsing`).
+_KIND_MESSAGES = {
+    "int": "Use a whole number.",
+    "float": "Use a number.",
+    "decimal": "Use a number.",
+    "bool": "Use true or false.",
+    "string": "Use text.",
+    "list": "Use a list.",
+    "dict": "Use an object.",
+    "model": "Use an object.",
+    "model_attributes": "Use an object.",
+}
 
 # Plain words for a pattern a field is held to, where "not in the expected form" says too little.
 _PATTERN_MESSAGES = {
@@ -117,9 +129,17 @@ _MESSAGES = {
 }
 
 
-def _message(code: FieldCode, field: str | None, ctx: Mapping[str, Any], msg: str) -> str:
+def _kind(kind: str) -> str:
+    return kind.removesuffix("_parsing").removesuffix("_type")
+
+
+def _message(
+    code: FieldCode, kind: str, field: str | None, ctx: Mapping[str, Any], msg: str
+) -> str:
     if code is FieldCode.TOO_SHORT and ctx.get("min_length", 1) == 1:
         return _MESSAGES[FieldCode.REQUIRED]
+    if code is FieldCode.INVALID_TYPE:
+        return _KIND_MESSAGES.get(_kind(kind), _MESSAGES[code])
     if code is FieldCode.INVALID_FORMAT:
         return _PATTERN_MESSAGES.get(field or "", "Write something here, in the expected form.")
     if code in _MESSAGES:
@@ -137,10 +157,12 @@ def field_error(error: Mapping[str, Any]) -> FieldError:
     field = _field(list(error.get("loc", [])))
     if isinstance(raised, FieldProblem):
         return FieldError(field=raised.field or field, code=raised.code, message=raised.message)
-    code = _code(str(error.get("type", "")))
+    kind = str(error.get("type", ""))
+    code = _code(kind)
     if code is FieldCode.BODY_UNREADABLE:
         field = None  # a JSON body's `loc` then holds the offset where reading stopped
-    return FieldError(field=field, code=code, message=_message(code, field, ctx, error["msg"]))
+    message = _message(code, kind, field, ctx, error["msg"])
+    return FieldError(field=field, code=code, message=message)
 
 
 def field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
