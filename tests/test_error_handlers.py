@@ -17,7 +17,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.types import Message
 
-from inkwell.errors import QUERY_CANCELED, TooManyRequests, install_error_handlers
+from inkwell.errors import (
+    QUERY_CANCELED,
+    TooManyRequests,
+    _encodable_error,
+    install_error_handlers,
+)
 from inkwell.field_errors import FieldError
 from inkwell.web.common import PageRoute
 
@@ -288,3 +293,28 @@ def test_an_api_with_nothing_to_validate_documents_no_field_errors(failing_app: 
 
 def test_a_domain_error_reads_as_its_detail_in_logs_and_tracebacks() -> None:
     assert str(TooManyRequests("Slow down.", retry_after=1)) == "Slow down."
+
+
+def test_what_json_cannot_carry_is_mended_in_a_validation_error_and_its_input_left_out() -> None:
+    """Python's JSON parser reads `NaN`, `1e999` and `"\\ud800"`; JSON and UTF-8 cannot
+    carry them back: lone surrogates become U+FFFD and non-finite numbers their names."""
+    error = {
+        "type": "extra_forbidden", "loc": ["body", "a\ud800b"], "msg": "Extra \udfff input",
+        "input": [1, float("nan")],
+        "ctx": {"limit": float("inf"), "seen": [float("-inf"), 2.5], "na\udc00me": 1},
+    }  # fmt: skip
+    assert _encodable_error(error) == {
+        "type": "extra_forbidden", "loc": ["body", "a\ufffdb"], "msg": "Extra \ufffd input",
+        "ctx": {"limit": "inf", "seen": ["-inf", 2.5], "na\ufffdme": 1},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ["plain", {"nested": [1, "two", None]}, 1.5])
+def test_an_input_json_can_carry_is_echoed_as_it_came(value: object) -> None:
+    error = {"type": "string_type", "loc": ["body", "title"], "msg": "Input should be text"}
+    assert _encodable_error(error | {"input": value}) == error | {"input": value}
+
+
+def test_an_input_with_a_lone_surrogate_is_left_out() -> None:
+    error = {"type": "string_too_long", "loc": ["body", "title"], "msg": "Too long"}
+    assert _encodable_error(error | {"input": "a\ud800"}) == error
