@@ -270,8 +270,13 @@ def test_the_api_document_gives_a_422_its_code_and_its_field_errors(
         "title": "Code",
         "description": "What went wrong, for a program; stable",
     }
-    assert body["properties"]["errors"]["items"] == {"$ref": "#/components/schemas/FieldError"}
-    assert body["properties"]["errors"]["type"] == "array"
+    assert body["properties"]["errors"] == {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/FieldError"},
+        "title": "Errors",
+        "description": "The same problems, one per field, in plain words to show at the field; "
+        "`code` is stable",
+    }
     assert body["required"] == ["code", "errors"]
     field_error = FieldError.model_json_schema(ref_template="#/components/schemas/{model}")
     assert schemas["FieldError"] == {
