@@ -130,7 +130,10 @@ _MESSAGES = {
 
 
 def _kind(kind: str) -> str:
-    return kind.removesuffix("_parsing").removesuffix("_type")
+    """What the value should have been: `int` of `int_parsing` or `int_type`."""
+    for suffix in _TYPE_SUFFIXES:
+        kind = kind.removesuffix(suffix)
+    return kind
 
 
 def _message(
