@@ -6,18 +6,24 @@ import logging
 import logging.config
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import PurePosixPath
+from types import SimpleNamespace
 from typing import Any, Literal
 from urllib.parse import unquote
 
 import pytest
+import uvicorn.config
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inkwell.config import Settings
+from inkwell.operations import logs
 from inkwell.operations.logs import (
     CONSOLE_FORMAT,
     ConsoleFormatter,
     JsonFormatter,
+    RequestContextMiddleware,
     RequestIdFilter,
     logging_config,
 )
@@ -215,3 +221,170 @@ async def test_control_characters_in_the_path_stay_inside_their_json_log_line(
     [line] = json_logs()
     assert line["logger"] == "inkwell.access"
     assert line["path"] == unquote(response.request.url.raw_path.decode())
+
+
+# The middleware and the formatters on their own, with a request or a record of the test's.
+
+
+async def answered(app: ASGIApp, scope: Scope) -> list[Message]:
+    """What RequestContextMiddleware sends for `scope`, wrapped around `app`."""
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await RequestContextMiddleware(app)(scope, receive, send)
+    return sent
+
+
+async def no_content(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def http_scope(**fields: Any) -> Scope:
+    return {"type": "http", "method": "GET", "path": "/x", "headers": [], **fields}
+
+
+async def test_the_access_log_names_the_clients_address(json_logs: LogLines) -> None:
+    await answered(no_content, http_scope(client=("203.0.113.7", 50000)))
+    [line] = access_lines(json_logs())
+    assert line["client"] == "203.0.113.7"
+    assert line["status"] == 204
+
+
+async def test_a_request_with_no_client_address_is_logged_without_one(json_logs: LogLines) -> None:
+    await answered(no_content, http_scope())
+    [line] = access_lines(json_logs())
+    assert line["client"] is None
+
+
+async def test_the_access_log_times_the_request_in_milliseconds(
+    monkeypatch: pytest.MonkeyPatch, json_logs: LogLines
+) -> None:
+    clock = iter([100.0, 100.01234])
+    monkeypatch.setattr(logs, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
+    await answered(no_content, http_scope())
+    [line] = access_lines(json_logs())
+    assert line["duration_ms"] == 12.3
+    assert line["message"] == "GET /x 204 12.3ms"
+
+
+async def test_a_request_that_fails_before_answering_is_logged_as_a_500(
+    json_logs: LogLines,
+) -> None:
+    async def broken(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("a bug")
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        await answered(broken, http_scope())
+    [line] = access_lines(json_logs())
+    assert line["status"] == 500
+
+
+async def test_the_request_id_is_forgotten_once_the_request_is_answered(
+    json_logs: LogLines,
+) -> None:
+    await answered(no_content, http_scope(headers=[(b"x-request-id", b"req-4")]))
+    logging.getLogger("inkwell.test").warning("after the request")
+    assert [line["request_id"] for line in json_logs()] == ["req-4", "-"]
+
+
+async def test_a_lifespan_scope_passes_through_with_no_id_and_no_log_line(
+    json_logs: LogLines,
+) -> None:
+    seen: list[Scope] = []
+
+    async def lifespan(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope)
+
+    await answered(lifespan, {"type": "lifespan"})
+    assert seen == [{"type": "lifespan"}]
+    assert json_logs() == []
+
+
+def test_a_json_line_has_the_time_level_logger_message_request_id_and_process() -> None:
+    record = logging.makeLogRecord(
+        {
+            "name": "inkwell.test",
+            "msg": "hello %s",
+            "args": ("you",),
+            "levelname": "WARNING",
+            "created": 1_780_000_000.25,
+            "process": 4321,
+        }
+    )
+    RequestIdFilter().filter(record)
+    assert json.loads(JsonFormatter().format(record)) == {
+        "time": "2026-05-28T20:26:40.250+00:00",
+        "level": "WARNING",
+        "logger": "inkwell.test",
+        "message": "hello you",
+        "request_id": "-",
+        "pid": 4321,
+    }
+
+
+def test_a_json_line_no_filter_stamped_still_has_a_request_id() -> None:
+    record = logging.makeLogRecord({"name": "inkwell.test", "msg": "hello"})
+    assert json.loads(JsonFormatter().format(record))["request_id"] == "-"
+
+
+def test_an_extra_value_json_cannot_hold_is_written_as_its_text() -> None:
+    record = logging.makeLogRecord({"msg": "stored", "where": PurePosixPath("/srv/media/a.webp")})
+    assert json.loads(JsonFormatter().format(record))["where"] == "/srv/media/a.webp"
+
+
+# The whole configuration, applied as the server applies it.
+
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+@pytest.fixture
+def configure_logging() -> Iterator[Callable[[dict[str, Any]], None]]:
+    """Applies a `dictConfig`, then puts back what the test process had (pytest's handlers on
+    the root logger, uvicorn's loggers as they were)."""
+    root = logging.getLogger()
+    loggers = [logging.getLogger(name) for name in UVICORN_LOGGERS]
+    kept_root = (root.level, root.handlers[:])
+    kept = [(logger.level, logger.handlers[:], logger.propagate) for logger in loggers]
+    yield logging.config.dictConfig
+    root.setLevel(kept_root[0])
+    root.handlers[:] = kept_root[1]
+    for logger, (level, handlers, propagate) in zip(loggers, kept, strict=True):
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
+
+
+def test_the_configuration_prints_the_apps_lines_on_stdout_at_the_level_set(
+    configure_logging: Callable[[dict[str, Any]], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(logging_config(Settings(log_format="json", log_level="ERROR")))
+    access_logger = logging.getLogger("inkwell.access")  # made before: not disabled
+    access_logger.warning("dropped")
+    access_logger.error("kept")
+
+    [line] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (line["logger"], line["message"], line["request_id"]) == ("inkwell.access", "kept", "-")
+
+
+def test_uvicorns_lines_go_through_the_same_handler_once(
+    configure_logging: Callable[[dict[str, Any]], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # uvicorn's own configuration first, with its handlers on stderr: ours takes them away,
+    # so uvicorn's lines reach the root's one handler, in its format, and only it.
+    configure_logging(uvicorn.config.LOGGING_CONFIG)
+    configure_logging(logging_config(Settings(log_format="json")))
+    for name in UVICORN_LOGGERS:
+        logging.getLogger(name).warning("from %s", name)
+
+    printed = capsys.readouterr()
+    lines = [json.loads(line) for line in printed.out.splitlines()]
+    assert [(line["logger"], line["message"]) for line in lines] == [
+        (name, f"from {name}") for name in UVICORN_LOGGERS
+    ]
+    assert printed.err == ""

@@ -143,8 +143,9 @@ CONSOLE_FORMAT = "%(asctime)s %(levelname)-8s %(name)s [%(request_id)s] %(messag
 def logging_config(settings: Settings) -> dict[str, Any]:
     """A `logging.config.dictConfig` for the server process and each of its workers.
 
-    uvicorn's own loggers propagate to the one root handler; its access log is off
-    because RequestContextMiddleware writes a richer one.
+    uvicorn's loggers propagate to the one root handler (`dictConfig` resets the ones below
+    "uvicorn" with it); its access log is off because RequestContextMiddleware writes a
+    richer one.
     """
     formatter: dict[str, Any] = (
         {"()": JsonFormatter}
@@ -165,8 +166,5 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             }
         },
         "root": {"level": settings.log_level, "handlers": ["default"]},
-        "loggers": {
-            name: {"handlers": [], "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
-        },
+        "loggers": {"uvicorn": {"handlers": [], "propagate": True}},
     }
