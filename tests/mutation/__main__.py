@@ -300,6 +300,13 @@ TARGETS = (
         ("tests/operations/test_proxy_headers.py",),
     ),
     Target(
+        # What a log line tells: a request's path or id that forges a line or rewrites a
+        # terminal, one request's id on another's lines, or a line printed twice or never.
+        "operations/logs.py",
+        ("src/inkwell/operations/logs.py",),
+        ("tests/operations/test_logging.py",),
+    ),
+    Target(
         # Where a page starts: an offset past MAX_SKIP reads every row it skips (a cheap
         # request that costs the database dearly), and a cursor this site did not make, or
         # made for another listing, would be read as a position no page answered.
