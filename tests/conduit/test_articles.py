@@ -3,7 +3,10 @@
 import re
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.posts.models import Post
 from tests.conduit.conftest import Conduit, ConduitUser
 from tests.factories import Factory
 
@@ -276,3 +279,41 @@ async def test_changing_an_unknown_article_is_a_404(
 
     assert response.status_code == 404
     assert response.json() == {"errors": {"article": ["not found"]}}
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+async def test_changing_an_article_by_another_posts_words_is_a_404_and_keeps_it(
+    conduit: Conduit, writer: ConduitUser, method: str
+) -> None:
+    created = await conduit.article(writer)
+    post_id = str(created["slug"]).rsplit("-", 1)[1]
+
+    response = await conduit.client.request(
+        method,
+        f"/conduit/api/articles/something-else-{post_id}",
+        headers=writer.headers,
+        json={"article": {"body": "B"}},
+    )
+
+    assert response.status_code == 404
+    kept = await conduit.get(f"/articles/{created['slug']}")
+    assert kept.json()["article"]["body"] == created["body"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+async def test_a_draft_cannot_be_changed_as_an_article_even_by_its_author(
+    conduit: Conduit, writer: ConduitUser, factory: Factory, engine: AsyncEngine, method: str
+) -> None:
+    draft = await factory.post(1, title="Draft", content="Unfinished.", status="draft")
+
+    response = await conduit.client.request(
+        method,
+        f"/conduit/api/articles/draft-{draft['id']}",
+        headers=writer.headers,
+        json={"article": {"body": "B"}},
+    )
+
+    assert response.status_code == 404
+    async with engine.connect() as connection:
+        kept = await connection.scalar(select(Post.content).where(Post.id == draft["id"]))
+    assert kept == "Unfinished."

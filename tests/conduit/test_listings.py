@@ -112,6 +112,25 @@ async def test_by_tag_lists_the_tagged_articles(conduit: Conduit, writer: Condui
     assert response.json()["articlesCount"] == 1
 
 
+async def test_a_tag_is_matched_whatever_its_case(conduit: Conduit, writer: ConduitUser) -> None:
+    tagged = await conduit.article(writer, tagList=["dragons"])
+
+    response = await conduit.get("/articles", tag="Dragons")
+
+    assert slugs(response) == [tagged["slug"]]
+
+
+async def test_a_tag_no_post_could_carry_lists_nothing(
+    conduit: Conduit, writer: ConduitUser
+) -> None:
+    await conduit.article(writer, tagList=["dragons"])
+
+    response = await conduit.get("/articles", tag="!!!")  # no letter or digit: no tag
+
+    assert response.status_code == 200
+    assert response.json() == {"articles": [], "articlesCount": 0}
+
+
 async def test_by_favorited_lists_what_that_user_favorited(
     conduit: Conduit, writer: ConduitUser, reader: ConduitUser
 ) -> None:
