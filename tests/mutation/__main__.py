@@ -293,6 +293,18 @@ TARGETS = (
         ),
     ),
     Target(
+        # Which article a Conduit slug names and who may change it: someone else's article, a
+        # draft, or a post named by another's words would be changed or shown.
+        "conduit/lookups.py + conduit/shapes.py",
+        ("src/inkwell/conduit/lookups.py", "src/inkwell/conduit/shapes.py"),
+        (
+            "tests/conduit/test_articles.py",
+            "tests/conduit/test_listings.py",
+            "tests/conduit/test_favorites.py",
+            "tests/conduit/test_comments.py",
+        ),
+    ),
+    Target(
         # Whose address a request comes from: the limits on password guesses count by it,
         # so a hop a client wrote itself, believed, would give it as many guesses as it likes.
         "operations/proxies.py",

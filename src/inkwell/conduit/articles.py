@@ -9,7 +9,7 @@ from inkwell.abuse.dependencies import write_limit
 from inkwell.auth.dependencies import AppSettings
 from inkwell.comments import service as comments
 from inkwell.conduit.dependencies import ConduitUser, ConduitViewerId, conduit_user
-from inkwell.conduit.errors import ConduitError, article_not_found
+from inkwell.conduit.lookups import listed_article, own_article, tag_filter
 from inkwell.conduit.routing import ConduitRoute, documented
 from inkwell.conduit.schemas import (
     MultipleArticlesResponse,
@@ -22,7 +22,6 @@ from inkwell.conduit.schemas import (
     UpdateArticleRequest,
 )
 from inkwell.conduit.shapes import article, image_url, parse_slug
-from inkwell.db import Reader
 from inkwell.dependencies import DbReader, DbSession
 from inkwell.feeds import service as feeds
 from inkwell.likes import service as likes
@@ -30,13 +29,12 @@ from inkwell.notifications.dependencies import NotificationOutbox
 from inkwell.pagination import MAX_SKIP
 from inkwell.posts import service as posts
 from inkwell.posts.dependencies import Markdown
-from inkwell.posts.models import PUBLISHED, Post
 from inkwell.posts.rows import ListedPost, PostListing
 from inkwell.posts.schemas import TAG_INPUT_MAX_LENGTH
-from inkwell.posts.slugs import SLUG_MAX_LENGTH, tag_name
+from inkwell.posts.slugs import SLUG_MAX_LENGTH
 from inkwell.schemas import MAX_ID
 from inkwell.users import service as users
-from inkwell.users.models import USERNAME_MAX_LENGTH, User
+from inkwell.users.models import USERNAME_MAX_LENGTH
 
 router = APIRouter(route_class=ConduitRoute)
 
@@ -71,39 +69,6 @@ def _single(settings: AppSettings, post: ListedPost) -> SingleArticleResponse:
     )
 
 
-async def _article(
-    reader: Reader, slug: str, viewer_id: int | None, *, whole: bool = True
-) -> ListedPost:
-    """The published post a Conduit slug names, as listings show it (one statement); not
-    `whole`, without its body and its author's profile, for the routes that only find it."""
-    prefix, post_id = parse_slug(slug)
-    post = await posts.get_listed_post(reader, post_id, viewer_id, profiles=whole, bodies=whole)
-    if post["slug"] != prefix or post["status"] != PUBLISHED:
-        raise article_not_found()
-    return post
-
-
-async def _own_article(session: DbSession, slug: str, user: User) -> Post:
-    """The published post a Conduit slug names, if the caller wrote it (else 403)."""
-    prefix, post_id = parse_slug(slug)
-    post = await posts.get_post(session, post_id, viewer_id=user.id)
-    if post.slug != prefix or post.status != PUBLISHED:
-        raise article_not_found()
-    if post.user_id != user.id:
-        raise ConduitError(403, "article", "forbidden")
-    return post
-
-
-def _tag(tag: str | None) -> str | None:
-    """`?tag=Python` names the tag `python`; a tag no post could carry lists nothing."""
-    if tag is None:
-        return None
-    try:
-        return tag_name(tag)
-    except ValueError:
-        return ""
-
-
 @router.get(
     "/articles",
     tags=["Articles"],
@@ -127,7 +92,7 @@ async def list_articles(
         reader,
         skip=offset,
         limit=limit,
-        tag=_tag(tag),
+        tag=tag_filter(tag),
         author_name=author,
         liked_by_name=favorited,
         viewer_id=viewer_id,
@@ -195,7 +160,7 @@ async def create_article(
 async def get_article(
     slug: Slug, reader: DbReader, viewer_id: ConduitViewerId, settings: AppSettings
 ) -> SingleArticleResponse:
-    return _single(settings, await _article(reader, slug, viewer_id))
+    return _single(settings, await listed_article(reader, slug, viewer_id))
 
 
 @router.put(
@@ -215,7 +180,7 @@ async def update_article(
     settings: AppSettings,
 ) -> SingleArticleResponse:
     """Changes what is given; a new title makes a new slug (the answer says it)."""
-    post = await _own_article(session, slug, user)
+    post = await own_article(session, slug, user)
     changes = data.article
     await posts.update_post(
         session,
@@ -237,7 +202,7 @@ async def update_article(
     summary="Delete an article",
 )
 async def delete_article(slug: Slug, user: ConduitUser, session: DbSession) -> None:
-    await posts.delete_post(session, await _own_article(session, slug, user))
+    await posts.delete_post(session, await own_article(session, slug, user))
 
 
 @router.post(
@@ -254,7 +219,7 @@ async def favorite(
     the like (the request rolls back)."""
     _, post_id = parse_slug(slug)
     await likes.like(session, user.id, post_id)
-    return _single(settings, await _article(reader, slug, user.id))
+    return _single(settings, await listed_article(reader, slug, user.id))
 
 
 @router.delete(
@@ -268,7 +233,7 @@ async def unfavorite(
 ) -> SingleArticleResponse:
     _, post_id = parse_slug(slug)
     await likes.unlike(session, user.id, post_id)
-    return _single(settings, await _article(reader, slug, user.id))
+    return _single(settings, await listed_article(reader, slug, user.id))
 
 
 @router.get(
@@ -282,7 +247,7 @@ async def list_comments(
 ) -> MultipleCommentsResponse:
     """Oldest first; three statements whatever the number: the article, its comments, and
     their authors' profiles."""
-    post = await _article(reader, slug, viewer_id, whole=False)
+    post = await listed_article(reader, slug, viewer_id, whole=False)
     listing = await comments.list_comments(reader, post["id"], skip=0, limit=ALL_COMMENTS)
     authors = {comment["author"]["id"] for comment in listing.comments}
     profiles = await users.list_profiles(reader, authors, viewer_id)
@@ -326,7 +291,7 @@ async def add_comment(
     outbox: NotificationOutbox,
     settings: AppSettings,
 ) -> SingleCommentResponse:
-    post = await _article(reader, slug, user.id, whole=False)
+    post = await listed_article(reader, slug, user.id, whole=False)
     comment = await comments.add_comment(
         session, user, post["id"], data.comment.body, outbox=outbox
     )
@@ -359,7 +324,7 @@ async def add_comment(
 async def delete_comment(
     slug: Slug, comment_id: CommentId, user: ConduitUser, session: DbSession, reader: DbReader
 ) -> None:
-    post = await _article(reader, slug, user.id, whole=False)
+    post = await listed_article(reader, slug, user.id, whole=False)
     await comments.delete_comment(session, user, comment_id, post_id=post["id"])
 
 
