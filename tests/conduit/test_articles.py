@@ -89,6 +89,29 @@ async def test_an_unknown_slug_is_a_404_article_not_found(
     assert response.json() == {"errors": {"article": ["not found"]}}
 
 
+# Digits that `str.isdigit` takes: Arabic-Indic ones `int` reads as the id, superscript
+# ones it cannot read at all.
+OTHER_DIGITS = {
+    "arabic-indic": str.maketrans("0123456789", "".join(map(chr, range(0x0660, 0x066A)))),
+    "superscript": str.maketrans(
+        "0123456789", "\u2070\u00b9\u00b2\u00b3" + "".join(map(chr, range(0x2074, 0x207A)))
+    ),
+}
+
+
+@pytest.mark.parametrize("digits", OTHER_DIGITS.values(), ids=OTHER_DIGITS.keys())
+async def test_an_id_written_in_other_digits_names_no_article(
+    conduit: Conduit, writer: ConduitUser, digits: dict[int, str]
+) -> None:
+    created = await conduit.article(writer)
+    prefix, post_id = str(created["slug"]).rsplit("-", 1)
+
+    response = await conduit.get(f"/articles/{prefix}-{post_id.translate(digits)}")
+
+    assert response.status_code == 404
+    assert response.json() == {"errors": {"article": ["not found"]}}
+
+
 async def test_a_slug_with_another_posts_words_is_a_404(
     conduit: Conduit, writer: ConduitUser
 ) -> None:

@@ -302,6 +302,8 @@ TARGETS = (
             "tests/conduit/test_listings.py",
             "tests/conduit/test_favorites.py",
             "tests/conduit/test_comments.py",
+            "tests/conduit/test_profiles.py",  # shapes: a profile, its picture's address
+            "tests/conduit/test_users.py",
         ),
     ),
     Target(
