@@ -302,8 +302,9 @@ TARGETS = (
             "tests/conduit/test_listings.py",
             "tests/conduit/test_favorites.py",
             "tests/conduit/test_comments.py",
-            "tests/conduit/test_profiles.py",  # shapes: a profile, its picture's address
+            "tests/conduit/test_profiles.py",
             "tests/conduit/test_users.py",
+            "tests/conduit/test_shapes.py",
         ),
     ),
     Target(

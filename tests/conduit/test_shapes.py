@@ -1,0 +1,35 @@
+"""Inkwell's rows in Conduit's shapes: what a Conduit client reads of what Inkwell's own
+clients wrote."""
+
+import pytest
+
+from inkwell.conduit.shapes import image_url
+from inkwell.config import Settings
+from tests.conduit.conftest import Conduit
+from tests.factories import Factory
+
+
+async def test_a_picture_is_shown_by_its_full_address(
+    conduit: Conduit, factory: Factory, settings: Settings
+) -> None:
+    await factory.user("painter", image_file="ab12.webp")
+
+    response = await conduit.get("/profiles/painter")
+
+    assert response.json()["profile"]["image"] == f"{settings.public_base_url}/media/ab12.webp"
+
+
+@pytest.mark.parametrize("base_url", ["https://blog.example.org", "https://blog.example.org/"])
+def test_a_pictures_address_has_one_slash_however_the_base_url_ends(base_url: str) -> None:
+    assert image_url(base_url, "ab12.webp") == "https://blog.example.org/media/ab12.webp"
+
+
+async def test_a_post_written_without_a_subtitle_has_an_empty_description(
+    conduit: Conduit, factory: Factory
+) -> None:
+    poet = await factory.user("poet")
+    post = await factory.post(poet, title="Untitled")
+
+    response = await conduit.get(f"/articles/untitled-{post['id']}")
+
+    assert response.json()["article"]["description"] == ""
