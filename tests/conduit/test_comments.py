@@ -73,6 +73,20 @@ async def test_deleting_a_comment_answers_204_and_leaves_the_others(
     ]
 
 
+async def test_deleting_a_comment_finds_the_article_without_its_body_or_its_authors_profile(
+    conduit: Conduit, writer: ConduitUser, count_statements: StatementCounter
+) -> None:
+    article = await conduit.article(writer)
+    url = f"/articles/{article['slug']}/comments"
+    comment = (await conduit.post(url, writer, {"comment": {"body": "First"}})).json()["comment"]
+    count_statements.statements.clear()
+
+    await conduit.delete(f"{url}/{comment['id']}", writer)
+
+    assert read_bodies(count_statements) == []
+    assert [statement for statement in count_statements.statements if "follows" in statement] == []
+
+
 async def test_deleting_someone_elses_comment_is_a_403(
     conduit: Conduit, writer: ConduitUser, reader: ConduitUser
 ) -> None:

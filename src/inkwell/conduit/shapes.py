@@ -39,11 +39,12 @@ def profile(base_url: str, user: AuthorProfile) -> dict[str, Any]:
 
 
 def _author(base_url: str, author: ListedAuthor) -> dict[str, Any]:
+    """An author as listings asked for profiles (Conduit's all do) read them."""
     return {
         "username": author["username"],
-        "bio": author.get("bio"),
+        "bio": author["bio"],
         "image": image_url(base_url, author["image_file"]),
-        "following": author.get("following", False),
+        "following": author["following"],
     }
 
 
