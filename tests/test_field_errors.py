@@ -1,11 +1,11 @@
 """A 422 says what is wrong field by field in plain words (`errors`), beside the list of
 pydantic's problems (`detail`) and the `code` that today's clients read."""
 
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from httpx import AsyncClient
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from inkwell.field_errors import FieldCode, field_error
 from inkwell.users.schemas import UserUpdate
@@ -176,3 +176,78 @@ async def test_the_conduit_api_keeps_its_own_error_shape(client: AsyncClient) ->
     assert response.status_code == 422
     assert set(response.json()) == {"errors"}
     assert isinstance(response.json()["errors"], dict)
+
+
+class Sample(BaseModel):
+    """A model whose rules make each of pydantic's errors the messages speak of."""
+
+    title: str = Field(min_length=1)
+    code: str = Field(default="abc", min_length=3)
+    tags: list[Annotated[str, Field(max_length=3)]] = []
+    at_least: int = Field(default=1, ge=1)
+    above: int = Field(default=1, gt=0)
+    at_most: int = Field(default=1, le=9)
+    below: int = Field(default=1, lt=10)
+    answer: str = "yes"
+
+    @field_validator("answer")
+    @classmethod
+    def _an_answer(cls, value: str) -> str:
+        if value in {"no", "never."}:
+            raise ValueError(f"{value.removesuffix('.')} is no answer.")
+        if value == "maybe":
+            raise AssertionError("maybe is no answer")  # as a failed `assert` raises it
+        return value
+
+
+def refused(**fields: Any) -> dict[str, Any]:
+    """The one field error a Sample with these fields gets."""
+    with pytest.raises(ValidationError) as raised:
+        Sample.model_validate({"title": "A title", **fields})
+    [error] = raised.value.errors()
+    answer: dict[str, Any] = field_error(error).model_dump(mode="json")
+    return answer
+
+
+def test_a_field_that_needs_one_character_asks_to_be_filled_in() -> None:
+    assert refused(title="") == {
+        "field": "title",
+        "code": "too_short",
+        "message": "Fill in this field.",
+    }
+
+
+def test_a_field_that_needs_more_characters_says_how_many() -> None:
+    assert refused(code="ab")["message"] == "Use at least 3 characters."
+
+
+def test_an_item_of_a_list_is_named_by_its_place() -> None:
+    assert refused(tags=["ok", "long"]) == {
+        "field": "tags.1",
+        "code": "too_long",
+        "message": "Use at most 3 characters.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "message"),
+    [({"at_least": 0}, "too_small", "Use a number of at least 1."),
+     ({"above": 0}, "too_small", "Use a number greater than 0."),
+     ({"at_most": 10}, "too_large", "Use a number of at most 9."),
+     ({"below": 10}, "too_large", "Use a number less than 10.")],
+)  # fmt: skip
+def test_a_number_out_of_bounds_names_its_bound(
+    fields: dict[str, int], code: str, message: str
+) -> None:
+    [field] = fields
+    assert refused(**fields) == {"field": field, "code": code, "message": message}
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [("no", "No is no answer."),
+     ("never.", "Never is no answer."),
+     ("maybe", "Maybe is no answer.")],
+)  # fmt: skip
+def test_a_validators_own_refusal_reads_as_one_sentence(answer: str, message: str) -> None:
+    assert refused(answer=answer) == {"field": "answer", "code": "invalid", "message": message}

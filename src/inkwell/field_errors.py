@@ -120,12 +120,19 @@ _MESSAGES = {
     FieldCode.REQUIRED: "Fill in this field.",
     FieldCode.TOO_SHORT: "Use at least {min_length} characters.",
     FieldCode.TOO_LONG: "Use at most {max_length} characters.",
-    FieldCode.TOO_SMALL: "Use a number of at least {least}.",
-    FieldCode.TOO_LARGE: "Use a number of at most {most}.",
     FieldCode.INVALID_TYPE: "This is not the kind of value expected here.",
     FieldCode.NOT_ALLOWED: "Choose one of {expected}.",
     FieldCode.UNKNOWN_FIELD: "This field is not accepted here.",
     FieldCode.BODY_UNREADABLE: "The request could not be read. Send it again.",
+}
+
+
+# A number's bound, by pydantic's kind: an exclusive bound is itself no number to use.
+_BOUND_MESSAGES = {
+    "greater_than_equal": "Use a number of at least {ge}.",
+    "greater_than": "Use a number greater than {gt}.",
+    "less_than_equal": "Use a number of at most {le}.",
+    "less_than": "Use a number less than {lt}.",
 }
 
 
@@ -139,15 +146,16 @@ def _kind(kind: str) -> str:
 def _message(
     code: FieldCode, kind: str, field: str | None, ctx: Mapping[str, Any], msg: str
 ) -> str:
-    if code is FieldCode.TOO_SHORT and ctx.get("min_length", 1) == 1:
+    if code is FieldCode.TOO_SHORT and ctx["min_length"] == 1:
         return _MESSAGES[FieldCode.REQUIRED]
     if code is FieldCode.INVALID_TYPE:
         return _KIND_MESSAGES.get(_kind(kind), _MESSAGES[code])
     if code is FieldCode.INVALID_FORMAT:
         return _PATTERN_MESSAGES.get(field or "", "Write something here, in the expected form.")
+    if kind in _BOUND_MESSAGES:
+        return _BOUND_MESSAGES[kind].format_map(ctx)
     if code in _MESSAGES:
-        limits = {"least": ctx.get("ge", ctx.get("gt")), "most": ctx.get("le", ctx.get("lt"))}
-        return _MESSAGES[code].format_map({"expected": "the listed values", **ctx, **limits})
+        return _MESSAGES[code].format_map(ctx)
     plain = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     return plain[:1].upper() + plain[1:] + ("" if plain.endswith(".") else ".")
 
@@ -157,10 +165,10 @@ def field_error(error: Mapping[str, Any]) -> FieldError:
     is then still the exception a validator raised."""
     ctx = error.get("ctx") or {}
     raised = ctx.get("error")
-    field = _field(list(error.get("loc", [])))
+    field = _field(list(error["loc"]))
     if isinstance(raised, FieldProblem):
         return FieldError(field=raised.field or field, code=raised.code, message=raised.message)
-    kind = str(error.get("type", ""))
+    kind = str(error["type"])
     code = _code(kind)
     if code is FieldCode.BODY_UNREADABLE:
         field = None  # a JSON body's `loc` then holds the offset where reading stopped
