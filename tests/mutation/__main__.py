@@ -362,6 +362,13 @@ TARGETS = (
         ),
     ),
     Target(
+        # What a refused request tells, field by field: the code a program reads and the
+        # message a person reads beside the field (a wrong bound, a field named wrongly).
+        "field_errors.py",
+        ("src/inkwell/field_errors.py",),
+        ("tests/test_field_errors.py", "tests/test_error_codes.py"),
+    ),
+    Target(
         # What a page shows of what people wrote: a bio's text taken for markup, a post's
         # title closing its JSON-LD block, or one reader's CSRF token kept in a card
         # another reader is shown.
