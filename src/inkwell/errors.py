@@ -373,7 +373,7 @@ def _document_validation_code(app: FastAPI) -> None:
             }
             body.setdefault("required", []).extend(["code", "errors"])
             field_error = FieldError.model_json_schema(ref_template="#/components/schemas/{model}")
-            components.update(field_error.pop("$defs", {}))
+            components.update(field_error.pop("$defs"))  # FieldCode, an enum
             components["FieldError"] = field_error
         return schema
 
