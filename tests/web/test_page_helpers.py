@@ -91,6 +91,12 @@ def test_a_page_for_a_signed_in_viewer_is_kept_by_no_cache_and_carries_their_csr
     assert response.context["current_user"] is WRITER  # type: ignore[attr-defined]
 
 
+def test_a_signed_in_viewers_page_is_kept_by_no_cache_whatever_its_caller_allowed() -> None:
+    response = render(request_for("/"), "error.html", ERROR, current_user=WRITER,
+                      headers={"Cache-Control": "public, max-age=60"})  # fmt: skip
+    assert response.headers.getlist("cache-control") == ["no-store"]
+
+
 def test_a_page_knows_where_its_forms_come_back_to() -> None:
     response = render(request_for("/posts/1-a", b"skip=10"), "error.html", ERROR)
     assert response.context["back"] == "/posts/1-a?skip=10"  # type: ignore[attr-defined]
