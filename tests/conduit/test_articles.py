@@ -3,10 +3,11 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.posts.models import Post
+from inkwell.schemas import MAX_ID
 from tests.conduit.conftest import Conduit, ConduitUser
 from tests.factories import Factory
 
@@ -110,6 +111,20 @@ async def test_an_id_written_in_other_digits_names_no_article(
 
     assert response.status_code == 404
     assert response.json() == {"errors": {"article": ["not found"]}}
+
+
+async def test_the_largest_id_names_its_article(
+    conduit: Conduit, writer: ConduitUser, engine: AsyncEngine
+) -> None:
+    created = await conduit.article(writer)
+    prefix, post_id = str(created["slug"]).rsplit("-", 1)
+    async with engine.begin() as connection:
+        await connection.execute(update(Post).where(Post.id == int(post_id)).values(id=MAX_ID))
+
+    response = await conduit.get(f"/articles/{prefix}-{MAX_ID}")
+
+    assert response.status_code == 200
+    assert response.json()["article"]["slug"] == f"{prefix}-{MAX_ID}"
 
 
 async def test_a_slug_with_another_posts_words_is_a_404(
@@ -337,6 +352,7 @@ async def test_a_draft_cannot_be_changed_as_an_article_even_by_its_author(
     )
 
     assert response.status_code == 404
+    assert response.json() == {"errors": {"article": ["not found"]}}
     async with engine.connect() as connection:
         kept = await connection.scalar(select(Post.content).where(Post.id == draft["id"]))
     assert kept == "Unfinished."
