@@ -19,6 +19,18 @@ async def test_a_picture_is_shown_by_its_full_address(
     assert response.json()["profile"]["image"] == f"{settings.public_base_url}/media/ab12.webp"
 
 
+async def test_an_articles_author_is_shown_with_their_pictures_full_address(
+    conduit: Conduit, factory: Factory, settings: Settings
+) -> None:
+    painter = await factory.user("painter", image_file="ab12.webp")
+    post = await factory.post(painter, title="Still life")
+
+    response = await conduit.get(f"/articles/still-life-{post['id']}")
+
+    author = response.json()["article"]["author"]
+    assert author["image"] == f"{settings.public_base_url}/media/ab12.webp"
+
+
 @pytest.mark.parametrize("base_url", ["https://blog.example.org", "https://blog.example.org/"])
 def test_a_pictures_address_has_one_slash_however_the_base_url_ends(base_url: str) -> None:
     assert image_url(base_url, "ab12.webp") == "https://blog.example.org/media/ab12.webp"
