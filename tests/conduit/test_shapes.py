@@ -31,9 +31,16 @@ async def test_an_articles_author_is_shown_with_their_pictures_full_address(
     assert author["image"] == f"{settings.public_base_url}/media/ab12.webp"
 
 
-@pytest.mark.parametrize("base_url", ["https://blog.example.org", "https://blog.example.org/"])
-def test_a_pictures_address_has_one_slash_however_the_base_url_ends(base_url: str) -> None:
-    assert image_url(base_url, "ab12.webp") == "https://blog.example.org/media/ab12.webp"
+@pytest.mark.parametrize(
+    ("base_url", "address"),
+    [("https://blog.example.org", "https://blog.example.org/media/ab12.webp"),
+     ("https://blog.example.org/", "https://blog.example.org/media/ab12.webp"),
+     ("https://example.org/X/", "https://example.org/X/media/ab12.webp")],
+)  # fmt: skip
+def test_a_pictures_address_has_one_slash_however_the_base_url_ends(
+    base_url: str, address: str
+) -> None:
+    assert image_url(base_url, "ab12.webp") == address
 
 
 async def test_a_post_written_without_a_subtitle_has_an_empty_description(
