@@ -9,7 +9,7 @@ from inkwell.abuse.dependencies import write_limit
 from inkwell.auth.dependencies import AppSettings
 from inkwell.comments import service as comments
 from inkwell.conduit.dependencies import ConduitUser, ConduitViewerId, conduit_user
-from inkwell.conduit.lookups import listed_article, own_article, tag_filter
+from inkwell.conduit.lookups import listed_article, own_article
 from inkwell.conduit.routing import ConduitRoute, documented
 from inkwell.conduit.schemas import (
     MultipleArticlesResponse,
@@ -31,7 +31,7 @@ from inkwell.posts import service as posts
 from inkwell.posts.dependencies import Markdown
 from inkwell.posts.rows import ListedPost, PostListing
 from inkwell.posts.schemas import TAG_INPUT_MAX_LENGTH
-from inkwell.posts.slugs import SLUG_MAX_LENGTH
+from inkwell.posts.slugs import SLUG_MAX_LENGTH, tag_filter
 from inkwell.schemas import MAX_ID
 from inkwell.users import service as users
 from inkwell.users.models import USERNAME_MAX_LENGTH

@@ -10,7 +10,6 @@ from inkwell.db import Reader
 from inkwell.posts import service as posts
 from inkwell.posts.models import PUBLISHED, Post
 from inkwell.posts.rows import ListedPost
-from inkwell.posts.slugs import tag_name
 from inkwell.users.models import User
 
 
@@ -36,13 +35,3 @@ async def own_article(session: AsyncSession, slug: str, user: User) -> Post:
     if post.user_id != user.id:
         raise ConduitError(403, "article", "forbidden")
     return post
-
-
-def tag_filter(tag: str | None) -> str | None:
-    """`?tag=Python` names the tag `python`; a tag no post could carry lists nothing."""
-    if tag is None:
-        return None
-    try:
-        return tag_name(tag)
-    except ValueError:
-        return ""

@@ -24,7 +24,7 @@ from inkwell.posts.schemas import (
     TagList,
     TagRead,
 )
-from inkwell.posts.slugs import tag_name
+from inkwell.posts.slugs import tag_filter
 from inkwell.users import service as users
 
 
@@ -57,16 +57,6 @@ async def _deletable_post(post_id: ResourceId, user: CurrentUser, session: DbSes
 DeletablePost = Annotated[Post, Depends(_deletable_post)]
 
 
-def _tag_filter(tag: str | None) -> str | None:
-    """`?tag=Python` names the tag `python`; a tag no post could carry lists nothing."""
-    if tag is None:
-        return None
-    try:
-        return tag_name(tag)
-    except ValueError:
-        return ""
-
-
 @router.get(
     "/posts",
     responses=responses(401, 422),
@@ -81,7 +71,7 @@ async def list_posts(
         Query(max_length=TAG_INPUT_MAX_LENGTH, description="Only the posts with this tag"),
     ] = None,
 ) -> PostPage:
-    name = _tag_filter(tag)
+    name = tag_filter(tag)
     listing_name = posts_listing(name)
     listing = await service.list_posts(
         reader,

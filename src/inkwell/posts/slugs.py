@@ -41,3 +41,14 @@ def tag_name(text: str) -> str:
     if len(name) > TAG_MAX_LENGTH:
         raise ValueError(f"a tag has at most {TAG_MAX_LENGTH} characters, not {len(name)}")
     return name
+
+
+def tag_filter(tag: str | None) -> str | None:
+    """A listing's `?tag=`, for every API: `Python` names the tag `python`; a tag no post
+    could carry names none (""), so it lists nothing rather than answering 422."""
+    if tag is None:
+        return None
+    try:
+        return tag_name(tag)
+    except ValueError:
+        return ""
