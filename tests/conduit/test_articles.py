@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from httpx import Response
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -304,16 +305,21 @@ async def test_deleting_answers_204_and_the_article_is_gone(
     assert gone.json() == {"errors": {"article": ["not found"]}}
 
 
+async def change_article(conduit: Conduit, method: str, slug: str, user: ConduitUser) -> Response:
+    """An update (PUT) or a deletion (DELETE) of the article `slug`, by `user`."""
+    return await conduit.client.request(
+        method,
+        f"/conduit/api/articles/{slug}",
+        headers=user.headers,
+        json={"article": {"body": "B"}},
+    )
+
+
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 async def test_changing_an_unknown_article_is_a_404(
     conduit: Conduit, writer: ConduitUser, method: str
 ) -> None:
-    response = await conduit.client.request(
-        method,
-        "/conduit/api/articles/unknown-slug-77",
-        headers=writer.headers,
-        json={"article": {"body": "B"}},
-    )
+    response = await change_article(conduit, method, "unknown-slug-77", writer)
 
     assert response.status_code == 404
     assert response.json() == {"errors": {"article": ["not found"]}}
@@ -326,12 +332,7 @@ async def test_changing_an_article_by_another_posts_words_is_a_404_and_keeps_it(
     created = await conduit.article(writer)
     post_id = str(created["slug"]).rsplit("-", 1)[1]
 
-    response = await conduit.client.request(
-        method,
-        f"/conduit/api/articles/something-else-{post_id}",
-        headers=writer.headers,
-        json={"article": {"body": "B"}},
-    )
+    response = await change_article(conduit, method, f"something-else-{post_id}", writer)
 
     assert response.status_code == 404
     kept = await conduit.get(f"/articles/{created['slug']}")
@@ -344,12 +345,7 @@ async def test_a_draft_cannot_be_changed_as_an_article_even_by_its_author(
 ) -> None:
     draft = await factory.post(1, title="Draft", content="Unfinished.", status="draft")
 
-    response = await conduit.client.request(
-        method,
-        f"/conduit/api/articles/draft-{draft['id']}",
-        headers=writer.headers,
-        json={"article": {"body": "B"}},
-    )
+    response = await change_article(conduit, method, f"draft-{draft['id']}", writer)
 
     assert response.status_code == 404
     assert response.json() == {"errors": {"article": ["not found"]}}
