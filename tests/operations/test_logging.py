@@ -25,6 +25,7 @@ from inkwell.operations.logs import (
     JsonFormatter,
     RequestContextMiddleware,
     RequestIdFilter,
+    current_request_id,
     logging_config,
 )
 from tests.conftest import StartedApp
@@ -365,11 +366,19 @@ def test_the_configuration_prints_the_apps_lines_on_stdout_at_the_level_set(
 ) -> None:
     configure_logging(logging_config(Settings(log_format="json", log_level="ERROR")))
     access_logger = logging.getLogger("inkwell.access")  # made before: not disabled
-    access_logger.warning("dropped")
-    access_logger.error("kept")
+    token = current_request_id.set("req-5")
+    try:
+        access_logger.warning("dropped")
+        access_logger.error("kept")
+    finally:
+        current_request_id.reset(token)
 
     [line] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert (line["logger"], line["message"], line["request_id"]) == ("inkwell.access", "kept", "-")
+    assert (line["logger"], line["message"], line["request_id"]) == (
+        "inkwell.access",
+        "kept",
+        "req-5",
+    )
 
 
 def test_uvicorns_lines_go_through_the_same_handler_once(

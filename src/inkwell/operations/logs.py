@@ -166,5 +166,6 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             }
         },
         "root": {"level": settings.log_level, "handlers": ["default"]},
-        "loggers": {"uvicorn": {"handlers": [], "propagate": True}},
+        # Configured, "uvicorn" and its children lose any handlers they had.
+        "loggers": {"uvicorn": {"propagate": True}},
     }
