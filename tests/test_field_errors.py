@@ -188,6 +188,7 @@ class Sample(BaseModel):
     above: int = Field(default=1, gt=0)
     at_most: int = Field(default=1, le=9)
     below: int = Field(default=1, lt=10)
+    colour: str = Field(default="red", pattern="^[a-z]+$")
     answer: str = "yes"
 
     @field_validator("answer")
@@ -226,6 +227,14 @@ def test_an_item_of_a_list_is_named_by_its_place() -> None:
         "field": "tags.1",
         "code": "too_long",
         "message": "Use at most 3 characters.",
+    }
+
+
+def test_a_field_out_of_its_form_with_no_words_of_its_own_is_told_so_plainly() -> None:
+    assert refused(colour="Red!") == {
+        "field": "colour",
+        "code": "invalid_format",
+        "message": "Write something here, in the expected form.",
     }
 
 
