@@ -227,12 +227,13 @@ async def test_control_characters_in_the_path_stay_inside_their_json_log_line(
 # The middleware and the formatters on their own, with a request or a record of the test's.
 
 
-async def answered(app: ASGIApp, scope: Scope) -> list[Message]:
-    """What RequestContextMiddleware sends for `scope`, wrapped around `app`."""
+async def answered(app: ASGIApp, scope: Scope, incoming: Message | None = None) -> list[Message]:
+    """What RequestContextMiddleware sends for `scope`, wrapped around `app`, which
+    receives `incoming` (an empty request body unless said)."""
     sent: list[Message] = []
 
     async def receive() -> Message:
-        return {"type": "http.request", "body": b""}
+        return incoming or {"type": "http.request", "body": b""}
 
     async def send(message: Message) -> None:
         sent.append(message)
@@ -294,6 +295,19 @@ async def test_the_request_id_is_forgotten_once_the_request_is_answered(
     assert [line["request_id"] for line in json_logs()] == ["req-4", "-"]
 
 
+async def test_a_requests_body_reaches_the_app_and_its_answer_the_client(
+    json_logs: LogLines,
+) -> None:
+    async def echo(scope: Scope, receive: Receive, send: Send) -> None:
+        body = (await receive())["body"]
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    sent = await answered(echo, http_scope(method="POST"), {"type": "http.request", "body": b"hi"})
+    assert [message.get("body") for message in sent] == [None, b"hi"]
+    assert access_lines(json_logs())[0]["status"] == 200
+
+
 async def test_a_lifespan_scope_passes_through_with_no_id_and_no_log_line(
     json_logs: LogLines,
 ) -> None:
@@ -301,9 +315,12 @@ async def test_a_lifespan_scope_passes_through_with_no_id_and_no_log_line(
 
     async def lifespan(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append(scope)
+        if (await receive())["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
 
-    await answered(lifespan, {"type": "lifespan"})
+    sent = await answered(lifespan, {"type": "lifespan"}, {"type": "lifespan.startup"})
     assert seen == [{"type": "lifespan"}]
+    assert sent == [{"type": "lifespan.startup.complete"}]
     assert json_logs() == []
 
 
