@@ -103,6 +103,19 @@ TARGETS = (
         ),
     ),
     Target(
+        # Which client is a known device of an account: a cookie it would take from another
+        # account, another audience or another key would spare a stranger the waits that
+        # wrong passwords earn; and the device its owner reads in their list of sessions.
+        "auth/devices.py + auth/user_agents.py",
+        ("src/inkwell/auth/devices.py", "src/inkwell/auth/user_agents.py"),
+        (
+            "tests/auth/test_rate_limits.py",
+            "tests/auth/test_private_answers.py",  # the device cookie behind TLS
+            "tests/auth/test_user_agents.py",
+            "tests/auth/test_sessions.py",  # the device a session lists
+        ),
+    ),
+    Target(
         "moderation/service.py",
         ("src/inkwell/moderation/service.py",),
         (
@@ -430,6 +443,19 @@ TARGETS = (
             "tests/media/test_pictures_api.py",
             "tests/media/test_picture_failures.py",
             "tests/media/test_post_pictures.py",
+        ),
+    ),
+    Target(
+        # Who may upload, and how much: a picture put on another's account, or a second
+        # upload while one is decoded (the decoders' memory), or past the budget.
+        "media/limits.py + media/dependencies.py",
+        ("src/inkwell/media/limits.py", "src/inkwell/media/dependencies.py"),
+        (
+            "tests/media/test_picture_limits.py",
+            "tests/media/test_pictures_api.py",
+            "tests/media/test_post_pictures.py",
+            "tests/media/test_picture_bad_uploads.py",
+            "tests/media/test_upload_storm.py",
         ),
     ),
     Target(

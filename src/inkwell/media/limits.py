@@ -43,8 +43,7 @@ class UploadLimits:
         assert isinstance(storage, Storage)  # an async+ scheme gives an async storage
         return cls(storage, settings.rate_limit_picture_uploads_per_user)
 
-    @asynccontextmanager
-    async def upload(self, user_id: int) -> AsyncIterator[None]:
+    async def _one_upload(self, user_id: int) -> AsyncIterator[None]:
         """The user's one upload, spent from the budget; 429 while another of theirs runs
         (that costs no budget) or once the budget is spent."""
         if user_id in self._uploading:
@@ -58,6 +57,9 @@ class UploadLimits:
             yield
         finally:
             self._uploading.discard(user_id)
+
+    # Not @asynccontextmanager: mutmut mutates no decorated function (make mutation).
+    upload = asynccontextmanager(_one_upload)
 
     async def _spend(self, user: str) -> None:
         try:
