@@ -66,6 +66,12 @@ class Conduit:
         return await self.client.delete(API + path, headers=headers)
 
 
+def slug_parts(article: dict[str, object]) -> tuple[str, str]:
+    """An article's slug as its words and the post's id, which ends every slug."""
+    words, post_id = str(article["slug"]).rsplit("-", 1)
+    return words, post_id
+
+
 def read_bodies(counter: StatementCounter) -> list[str]:
     """The statements sent that read a post's Markdown or its HTML."""
     return [statement for statement in counter.statements if "posts.content" in statement]

@@ -5,7 +5,7 @@ import pytest
 from httpx import AsyncClient
 
 from inkwell.config import Settings
-from tests.conduit.conftest import API, Conduit, ConduitUser
+from tests.conduit.conftest import API, Conduit, ConduitUser, slug_parts
 from tests.factories import Account
 
 FRONTEND = "https://frontend.example"
@@ -114,7 +114,7 @@ async def test_the_description_is_the_posts_subtitle_in_inkwells_api(
     client: AsyncClient, conduit: Conduit, writer: ConduitUser
 ) -> None:
     article = await conduit.article(writer, description="A line under the title")
-    post_id = str(article["slug"]).rsplit("-", 1)[1]
+    _, post_id = slug_parts(article)
 
     response = await client.get(f"/api/posts/{post_id}")
 

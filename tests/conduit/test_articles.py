@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.posts.models import Post
 from inkwell.schemas import MAX_ID
-from tests.conduit.conftest import Conduit, ConduitUser
+from tests.conduit.conftest import Conduit, ConduitUser, slug_parts
 from tests.factories import Factory
 
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
@@ -106,7 +106,7 @@ async def test_an_id_written_in_other_digits_names_no_article(
     conduit: Conduit, writer: ConduitUser, digits: dict[int, str]
 ) -> None:
     created = await conduit.article(writer)
-    prefix, post_id = str(created["slug"]).rsplit("-", 1)
+    prefix, post_id = slug_parts(created)
 
     response = await conduit.get(f"/articles/{prefix}-{post_id.translate(digits)}")
 
@@ -118,7 +118,7 @@ async def test_the_largest_id_names_its_article(
     conduit: Conduit, writer: ConduitUser, engine: AsyncEngine
 ) -> None:
     created = await conduit.article(writer)
-    prefix, post_id = str(created["slug"]).rsplit("-", 1)
+    prefix, post_id = slug_parts(created)
     async with engine.begin() as connection:
         await connection.execute(update(Post).where(Post.id == int(post_id)).values(id=MAX_ID))
 
@@ -132,7 +132,7 @@ async def test_a_slug_with_another_posts_words_is_a_404(
     conduit: Conduit, writer: ConduitUser
 ) -> None:
     created = await conduit.article(writer)
-    post_id = str(created["slug"]).rsplit("-", 1)[1]
+    _, post_id = slug_parts(created)
 
     response = await conduit.get(f"/articles/something-else-{post_id}")
 
@@ -330,7 +330,7 @@ async def test_changing_an_article_by_another_posts_words_is_a_404_and_keeps_it(
     conduit: Conduit, writer: ConduitUser, method: str
 ) -> None:
     created = await conduit.article(writer)
-    post_id = str(created["slug"]).rsplit("-", 1)[1]
+    _, post_id = slug_parts(created)
 
     response = await change_article(conduit, method, f"something-else-{post_id}", writer)
 

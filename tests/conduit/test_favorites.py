@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conduit.conftest import Conduit, ConduitUser
+from tests.conduit.conftest import Conduit, ConduitUser, slug_parts
 
 
 async def test_favoriting_answers_the_article_favorited(
@@ -48,7 +48,7 @@ async def test_an_unknown_article_is_a_404(
     conduit: Conduit, writer: ConduitUser, method: str
 ) -> None:
     article = await conduit.article(writer)
-    post_id = str(article["slug"]).rsplit("-", 1)[1]
+    _, post_id = slug_parts(article)
 
     for slug in ("unknown-slug-4242", f"wrong-words-{post_id}"):
         response = await conduit.client.request(
