@@ -6,6 +6,7 @@ that doubles up to the longest: the owner's right password still works once it i
 """
 
 import asyncio
+import base64
 import logging
 import math
 import re
@@ -175,6 +176,20 @@ class TestKnownDevices:
         ]
         attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
         assert {"httponly", "path=/api/users", "samesite=strict", "max-age=31536000"} <= attributes
+
+    async def test_each_sign_in_names_a_new_device_of_128_random_bits(
+        self, api: Api, client: AsyncClient
+    ) -> None:
+        user = await api.register("ada")
+        devices = []
+        for _ in range(2):
+            client.cookies.clear()
+            await login(client, "ada", PASSWORD)
+            claims = jwt.decode(client.cookies[DEVICE_COOKIE], options={"verify_signature": False})
+            assert (claims["sub"], claims["aud"]) == (str(user["id"]), "inkwell:device")
+            devices.append(claims["jti"])
+        assert devices[0] != devices[1]
+        assert [len(base64.urlsafe_b64decode(f"{device}==")) for device in devices] == [16, 16]
 
     async def test_the_owners_known_device_signs_in_while_a_stranger_must_wait(
         self, owner: AsyncClient, stranger: AsyncClient

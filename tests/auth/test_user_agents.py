@@ -19,10 +19,20 @@ CHROME_ON_ANDROID = (
         (CHROME_ON_ANDROID, "Chrome Mobile on Android"),
         ("curl/8.5.0", "curl"),
         ("python-httpx/0.28.1", "python-httpx"),
+        ("feedreader/3.0 libcurl/8.5.0", "feedreader"),
         ("x" * 5000, "x" * 100),
         ("\x01\x02", "Unknown device"),
     ],
-    ids=["firefox", "iphone", "android", "curl", "an unknown client", "too long", "unprintable"],
+    ids=[
+        "firefox",
+        "iphone",
+        "android",
+        "curl",
+        "an unknown client",
+        "an unknown client of two products",
+        "too long",
+        "unprintable",
+    ],
 )
 def test_the_device_is_the_browser_and_the_system_without_versions(
     user_agent: str, device: str
