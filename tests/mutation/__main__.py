@@ -321,6 +321,22 @@ TARGETS = (
         ),
     ),
     Target(
+        # What a Conduit client is told when refused: the spec's status and words, a field
+        # it can show beside its input, never a server's detail or a 500 for bad input.
+        "conduit/errors.py",
+        ("src/inkwell/conduit/errors.py",),
+        (
+            "tests/conduit/test_application.py",
+            "tests/conduit/test_users.py",
+            "tests/conduit/test_articles.py",
+            "tests/conduit/test_listings.py",
+            "tests/conduit/test_favorites.py",
+            "tests/conduit/test_comments.py",
+            "tests/conduit/test_profiles.py",
+            "tests/test_field_errors.py",  # beside the Inkwell API's own shape
+        ),
+    ),
+    Target(
         # Whose address a request comes from: the limits on password guesses count by it,
         # so a hop a client wrote itself, believed, would give it as many guesses as it likes.
         "operations/proxies.py",
