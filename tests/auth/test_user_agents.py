@@ -9,6 +9,7 @@ CHROME_ON_ANDROID = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/130.0.0.0 Mobile Safari/537.36"
 )
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
 @pytest.mark.parametrize(
@@ -17,6 +18,8 @@ CHROME_ON_ANDROID = (
         (FIREFOX, "Firefox on Windows"),
         (IPHONE, "Mobile Safari on iOS"),
         (CHROME_ON_ANDROID, "Chrome Mobile on Android"),
+        (GOOGLEBOT, "Googlebot"),
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64)", "Windows"),
         ("curl/8.5.0", "curl"),
         ("python-httpx/0.28.1", "python-httpx"),
         ("feedreader/3.0 libcurl/8.5.0", "feedreader"),
@@ -27,6 +30,8 @@ CHROME_ON_ANDROID = (
         "firefox",
         "iphone",
         "android",
+        "a browser on no system the rules know",
+        "a system with no browser the rules know",
         "curl",
         "an unknown client",
         "an unknown client of two products",
