@@ -160,6 +160,25 @@ TARGETS = (
         ),
     ),
     Target(
+        # What the addresses and the feeds name: a slug a URL must escape, two tags merged
+        # into one, a draft or a suspended author's post in a sitemap, a feed entry whose
+        # id changes with its title (a reader would see it twice).
+        "posts/slugs.py + syndication/atom.py + syndication/sitemaps.py + syndication/service.py",
+        (
+            "src/inkwell/posts/slugs.py",
+            "src/inkwell/syndication/atom.py",
+            "src/inkwell/syndication/sitemaps.py",
+            "src/inkwell/syndication/service.py",
+        ),
+        (
+            "tests/posts/test_slugs.py",
+            "tests/posts/test_tags.py",
+            "tests/web/test_addresses.py",
+            "tests/syndication/test_feeds.py",
+            "tests/syndication/test_sitemaps.py",
+        ),
+    ),
+    Target(
         "users/service.py + users/email_change.py",
         ("src/inkwell/users/service.py", "src/inkwell/users/email_change.py"),
         (
