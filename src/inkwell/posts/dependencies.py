@@ -1,10 +1,17 @@
-"""The posts domain's dependencies: the Markdown renderer the app was built with."""
+"""The posts domain's dependencies: the Markdown renderer the app was built with, and the
+post a request may change or delete."""
 
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from inkwell.auth.dependencies import CurrentUser
+from inkwell.dependencies import DbSession, ResourceId
+from inkwell.errors import Forbidden
+from inkwell.moderation import service as moderation
+from inkwell.posts import service
 from inkwell.posts.markdown import MarkdownRenderer
+from inkwell.posts.models import Post
 from inkwell.state import state_of
 
 
@@ -13,3 +20,22 @@ async def _markdown(request: Request) -> MarkdownRenderer:
 
 
 Markdown = Annotated[MarkdownRenderer, Depends(_markdown)]
+
+
+async def _own_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> Post:
+    """The post, if the caller wrote it: 401 anonymous, 404 unknown or someone else's draft,
+    403 someone else's published post."""
+    post = await service.get_post(session, post_id, viewer_id=user.id)
+    if post.user_id != user.id:
+        raise Forbidden("You may only change your own posts")
+    return post
+
+
+OwnPost = Annotated[Post, Depends(_own_post)]
+
+
+async def _deletable_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> Post:
+    return await moderation.deletable_post(session, user, post_id)
+
+
+DeletablePost = Annotated[Post, Depends(_deletable_post)]

@@ -6,11 +6,10 @@ from inkwell.abuse.dependencies import write_limit
 from inkwell.auth.dependencies import CurrentUser, SignedIn, ViewerId
 from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
-from inkwell.errors import Forbidden, responses
-from inkwell.moderation import service as moderation
+from inkwell.errors import responses
 from inkwell.pagination import TIME_AND_ID, author_listing, drafts_listing, posts_listing
 from inkwell.posts import service
-from inkwell.posts.dependencies import Markdown
+from inkwell.posts.dependencies import DeletablePost, Markdown, OwnPost
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Post
 from inkwell.posts.schemas import (
     TAG_INPUT_MAX_LENGTH,
@@ -36,25 +35,6 @@ class PostBodyRoute(BodyLimitRoute):
 
 
 router = APIRouter(prefix="/api", tags=["posts"], route_class=PostBodyRoute)
-
-
-async def _own_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> Post:
-    """The post, if the caller wrote it: 401 anonymous, 404 unknown or someone else's draft,
-    403 someone else's published post."""
-    post = await service.get_post(session, post_id, viewer_id=user.id)
-    if post.user_id != user.id:
-        raise Forbidden("You may only change your own posts")
-    return post
-
-
-OwnPost = Annotated[Post, Depends(_own_post)]
-
-
-async def _deletable_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> Post:
-    return await moderation.deletable_post(session, user, post_id)
-
-
-DeletablePost = Annotated[Post, Depends(_deletable_post)]
 
 
 @router.get(
