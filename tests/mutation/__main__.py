@@ -160,6 +160,24 @@ TARGETS = (
         ),
     ),
     Target(
+        # Which post a request may change and what a request's writes become: someone
+        # else's post changed, a 2xx for a write that was never committed, a read that does
+        # not see the request's own write, a page asked for taken for another.
+        "posts/dependencies.py + dependencies.py",
+        ("src/inkwell/posts/dependencies.py", "src/inkwell/dependencies.py"),
+        (
+            "tests/posts/test_posts_api.py",
+            "tests/posts/test_autosave.py",
+            "tests/posts/test_rendered_posts.py",  # the preview's renderer
+            "tests/moderation/test_permissions.py",  # who may delete a post
+            "tests/test_after_commit.py",
+            "tests/test_data_layer.py",
+            "tests/test_reader.py",  # read-your-writes
+            "tests/test_pagination.py",
+            "tests/test_cursor_walks.py",
+        ),
+    ),
+    Target(
         # What the addresses and the feeds name: a slug a URL must escape, two tags merged
         # into one, a draft or a suspended author's post in a sitemap, a feed entry whose
         # id changes with its title (a reader would see it twice).
