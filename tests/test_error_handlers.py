@@ -7,56 +7,25 @@ The 422's code and field errors are in the API document."""
 
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 
 import pytest
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
-from httpx import ASGITransport, AsyncClient
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from starlette.types import Message
+from httpx import AsyncClient
 
 from inkwell.errors import (
-    QUERY_CANCELED,
     TooManyRequests,
     _encodable_error,
     install_error_handlers,
 )
 from inkwell.field_errors import FieldError
 from inkwell.web.common import PageRoute
+from tests.failures import FAILURES, called_without_root_path, client_of, failing
 
 OUTAGE = {"detail": "The database is temporarily unavailable; try again shortly.",
           "code": "database_unavailable"}  # fmt: skip
 BUG = {"detail": "Internal server error", "code": "internal_error"}
-
-
-class Cancelled(Exception):
-    """What asyncpg raises for a statement PostgreSQL cancelled: it carries the SQLSTATE."""
-
-    sqlstate = QUERY_CANCELED
-
-
-class Refused(Exception):
-    sqlstate = "23505"  # a unique violation: a bug, not an outage
-
-
-FAILURES: dict[str, Exception] = {
-    "timeout": TimeoutError(),
-    "connection": ConnectionRefusedError(),
-    "pool": PoolTimeoutError("QueuePool limit reached"),
-    "operational": OperationalError("SELECT 1", {}, Exception("server closed the connection")),
-    "invalidated": DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True),
-    "cancelled": DBAPIError("SELECT 1", {}, Cancelled()),
-    "integrity": IntegrityError("INSERT", {}, Refused()),
-    "refused": DBAPIError("SELECT 1", {}, Refused()),
-    "unexplained": DBAPIError("SELECT 1", {}, Exception("a driver error with no SQLSTATE")),
-    "bug": RuntimeError("a secret in a bug"),
-    "limited": TooManyRequests("Too many posts; try again later.", retry_after=42),
-    "challenged": HTTPException(401, "Not authenticated", {"WWW-Authenticate": "Bearer"}),
-    "read-only": HTTPException(405, "This is read only"),
-    "teapot": HTTPException(418, "I'm a teapot"),
-}
 
 
 def error_page(
@@ -64,18 +33,6 @@ def error_page(
 ) -> Response:
     """A stand-in for the HTML error page that shows what it was handed."""
     return PlainTextResponse(f"page {status}: {detail}", status, headers=headers)
-
-
-def client_of(app: FastAPI, root_path: str = "") -> AsyncClient:
-    transport = ASGITransport(app=app, raise_app_exceptions=False, root_path=root_path)
-    return AsyncClient(transport=transport, base_url="http://test")
-
-
-def failing(exc: Exception) -> Callable[[], Awaitable[None]]:
-    async def endpoint() -> None:
-        raise exc
-
-    return endpoint
 
 
 @pytest.fixture
@@ -199,21 +156,7 @@ async def test_under_a_root_path_the_area_is_the_first_segment_after_it(
 
 async def test_a_server_that_sends_no_root_path_has_none(failing_app: FastAPI) -> None:
     """ASGI lets a server leave `root_path` out of the scope; it is then the empty path."""
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": "/api/nothing", "raw_path": b"/api/nothing",
-        "query_string": b"", "headers": [(b"host", b"test")], "server": ("test", 80),
-        "client": ("127.0.0.1", 1234),
-    }  # fmt: skip
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await failing_app(scope, receive, send)
+    sent = await called_without_root_path(failing_app, "GET", "/api/nothing")
 
     assert sent[0]["status"] == 404
     assert json.loads(sent[1]["body"]) == API_404

@@ -363,6 +363,7 @@ TARGETS = (
         "conduit/errors.py",
         ("src/inkwell/conduit/errors.py",),
         (
+            "tests/conduit/test_errors.py",
             "tests/conduit/test_application.py",
             "tests/conduit/test_users.py",
             "tests/conduit/test_articles.py",

@@ -82,12 +82,13 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 def _message(error: dict[str, Any]) -> str:
     """The spec's "can't be blank" for what is missing or says nothing; pydantic's own words,
-    lower-cased at the start, for the rest."""
+    lower-cased at the start unless they start with an acronym ("JSON decode error"), for the
+    rest."""
     value = error.get("input")
     if error["type"] == "missing" or (isinstance(value, str) and not value.strip()):
         return "can't be blank"
     message: str = error["msg"].removeprefix("Value error, ")
-    return message[:1].lower() + message[1:]
+    return message if message[1:2].isupper() else message[:1].lower() + message[1:]
 
 
 def _field(location: tuple[Any, ...]) -> str:
