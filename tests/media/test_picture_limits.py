@@ -163,7 +163,11 @@ async def test_a_second_upload_by_the_same_user_while_the_first_runs_answers_429
     await held_decoders.until_running(1)
     second = await upload(client, painter.id, image_file())
     assert second.status_code == 429
-    assert int(second.headers["retry-after"]) > 0
+    assert second.json() == {
+        "detail": "Another picture of yours is still being uploaded; wait for it to finish",
+        "code": "rate_limited",
+    }
+    assert second.headers["retry-after"] == "1"
     held_decoders.release()
     assert (await first).status_code == 200
     assert (await upload(client, painter.id, image_file())).status_code == 200
@@ -177,6 +181,10 @@ async def test_uploads_beyond_the_rate_per_user_answer_429_with_the_time_to_wait
     statuses = [(await upload_as(client, spender)).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     refused = await upload_as(client, spender)
+    assert refused.json() == {
+        "detail": "Too many picture uploads; try again later",
+        "code": "rate_limited",
+    }
     assert 3000 < int(refused.headers["retry-after"]) <= 3600
     assert (await upload_as(client, other)).status_code == 200
 
