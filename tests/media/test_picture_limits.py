@@ -189,6 +189,22 @@ async def test_uploads_beyond_the_rate_per_user_answer_429_with_the_time_to_wait
     assert (await upload_as(client, other)).status_code == 200
 
 
+# The limit is under test, not the database: the second's wait need not be spent twice.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_the_time_to_wait_counts_from_the_upload_that_spent_the_budget(
+    app_with: AppWith,
+) -> None:
+    """Not from the refusal: a client told to wait the whole window again would wait longer
+    than it must (a second is the header's unit, so the wait is over a second)."""
+    _, client = await app_with(rate_limit_picture_uploads_per_user="1/hour")
+    [spender] = await sign_up(client, 1)
+    assert (await upload_as(client, spender)).status_code == 200
+    await asyncio.sleep(1.1)
+    refused = await upload_as(client, spender)
+    assert refused.status_code == 429
+    assert 3000 < int(refused.headers["retry-after"]) < 3600
+
+
 async def test_no_database_connection_is_held_while_a_picture_waits_or_is_decoded(
     started_app: StartedApp, client: AsyncClient, painter: Account, held_decoders: HeldDecoders
 ) -> None:
