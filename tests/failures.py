@@ -40,6 +40,11 @@ FAILURES: dict[str, Exception] = {
 }
 
 
+# The failures a lost or exhausted database raises (503), and the ones that are bugs (500).
+OUTAGES = ("timeout", "connection", "pool", "operational", "invalidated", "cancelled")
+BUGS = ("integrity", "refused", "unexplained", "bug")
+
+
 def client_of(app: FastAPI, root_path: str = "") -> AsyncClient:
     transport = ASGITransport(app=app, raise_app_exceptions=False, root_path=root_path)
     return AsyncClient(transport=transport, base_url="http://test")

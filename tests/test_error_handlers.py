@@ -21,7 +21,7 @@ from inkwell.errors import (
 )
 from inkwell.field_errors import FieldError
 from inkwell.web.common import PageRoute
-from tests.failures import FAILURES, called_without_root_path, client_of, failing
+from tests.failures import BUGS, FAILURES, OUTAGES, called_without_root_path, client_of, failing
 
 OUTAGE = {"detail": "The database is temporarily unavailable; try again shortly.",
           "code": "database_unavailable"}  # fmt: skip
@@ -52,9 +52,7 @@ async def failures(failing_app: FastAPI) -> AsyncIterator[AsyncClient]:
         yield client
 
 
-@pytest.mark.parametrize(
-    "failure", ["timeout", "connection", "pool", "operational", "invalidated", "cancelled"]
-)
+@pytest.mark.parametrize("failure", OUTAGES)
 async def test_a_lost_or_exhausted_database_is_a_503_to_retry(
     failures: AsyncClient, failure: str
 ) -> None:
@@ -63,7 +61,7 @@ async def test_a_lost_or_exhausted_database_is_a_503_to_retry(
     assert response.headers["Retry-After"] == "5"
 
 
-@pytest.mark.parametrize("failure", ["integrity", "refused", "unexplained", "bug"])
+@pytest.mark.parametrize("failure", BUGS)
 async def test_anything_else_is_a_500_that_tells_nothing_of_itself(
     failures: AsyncClient, failure: str
 ) -> None:

@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from inkwell.conduit.errors import ConduitError, article_not_found, install_conduit_errors
 from inkwell.errors import ErrorCode, NotFound, ServiceUnavailable, Unauthorized
-from tests.failures import FAILURES, called_without_root_path, client_of, failing
+from tests.failures import BUGS, FAILURES, OUTAGES, called_without_root_path, client_of, failing
 
 OUTAGE = {"errors": {"database": ["is temporarily unavailable"]}}
 BUG = {"errors": {"server": ["internal error"]}}
@@ -81,9 +81,7 @@ async def conduit_client(conduit_app: FastAPI) -> AsyncIterator[AsyncClient]:
         yield client
 
 
-@pytest.mark.parametrize(
-    "failure", ["timeout", "connection", "pool", "operational", "invalidated", "cancelled"]
-)
+@pytest.mark.parametrize("failure", OUTAGES)
 async def test_a_lost_or_exhausted_database_is_a_503_to_retry(
     conduit_client: AsyncClient, failure: str
 ) -> None:
@@ -93,7 +91,7 @@ async def test_a_lost_or_exhausted_database_is_a_503_to_retry(
     assert response.headers["Retry-After"] == "5"
 
 
-@pytest.mark.parametrize("failure", ["integrity", "refused", "unexplained", "bug"])
+@pytest.mark.parametrize("failure", BUGS)
 async def test_anything_else_is_a_500_that_tells_nothing_of_itself(
     conduit_client: AsyncClient, failure: str
 ) -> None:
