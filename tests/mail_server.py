@@ -7,7 +7,6 @@ test, and a test module that sends mail points the app at it by overriding `sett
 
 import asyncio
 import re
-import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -18,15 +17,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from inkwell.config import Settings
+from tests.ports import free_port
 
 PUBLIC_BASE_URL = "https://blog.example.org"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Inbox:

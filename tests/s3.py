@@ -1,7 +1,6 @@
 """S3 for the tests: moto in-process (`mock_aws`) and moto's standalone server on loopback."""
 
 import json
-import socket
 import uuid
 from collections.abc import Iterator
 
@@ -10,6 +9,8 @@ import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 from types_boto3_s3 import S3Client
+
+from tests.ports import free_port
 
 REGION = "eu-west-1"
 
@@ -48,10 +49,7 @@ def moto_server() -> Iterator[str]:
 @pytest.fixture
 def closed_port_url() -> str:
     """An endpoint where nothing listens: the port was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def s3_client(endpoint_url: str | None) -> S3Client:

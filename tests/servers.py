@@ -4,7 +4,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
@@ -30,13 +29,6 @@ def require_binary(name: str) -> str:
             pytest.fail(f"{message}; .ci/run installs it, so CI must run this test.", pytrace=False)
         pytest.skip(f"{message}; `bash .ci/run` or apt-get install it")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def server_env(**settings: str) -> dict[str, str]:

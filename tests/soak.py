@@ -24,7 +24,8 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import POSTGRES_URL
 from tests.fuzz.run import GENEROUS_RATE_LIMITS
-from tests.servers import VENV_BIN, free_port, server_env
+from tests.ports import free_port
+from tests.servers import VENV_BIN, server_env
 
 CONNECTIONS = 64
 MOST_CONNECTIONS = 40  # Inkwell's default DATABASE_CONNECTIONS: both pools of the process

@@ -6,7 +6,6 @@ Redis every instance shares it. Run on both databases."""
 
 import asyncio
 import logging
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,6 +25,7 @@ from inkwell.config import Settings
 from inkwell.errors import ServiceUnavailable, TooManyRequests
 from tests.auth.test_rate_limits import REDIS_HOST, REDIS_PORT, redis_error
 from tests.conftest import IN_CI, NO_RATE_LIMITS, Account, Api, started
+from tests.ports import free_port
 from tests.web.test_pages import sign_in
 
 LIMITED = {setting_of(write): "2/minute" for write in WRITES}
@@ -272,9 +272,7 @@ async def test_two_instances_sharing_redis_share_an_accounts_budget(
 async def test_with_redis_down_a_limited_write_answers_503_rather_than_go_unlimited(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
+    closed_port = free_port()
     down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port}/0"})
     limits = WriteLimits.from_settings(down)
 

@@ -19,7 +19,8 @@ from inkwell.auth.models import PasswordResetToken
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker
 from tests.conftest import PASSWORD, Account, Api, StartedApp, StatementCounter
-from tests.mail_server import PUBLIC_BASE_URL, Inbox, free_port, sending_to
+from tests.mail_server import PUBLIC_BASE_URL, Inbox, sending_to
+from tests.ports import free_port
 
 NEW_PASSWORD = "a fresh and long passphrase"
 

@@ -26,6 +26,7 @@ from inkwell.app import create_app
 from inkwell.auth.devices import DEVICE_COOKIE
 from inkwell.config import Settings
 from tests.conftest import IN_CI, PASSWORD, Account, Api, StartedApp, started
+from tests.ports import free_port
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 WRONG_PASSWORD = "wrong password"
@@ -688,10 +689,7 @@ async def test_with_redis_a_spent_address_waits_exactly_until_its_window_moves(
 class TestWithRedisDown:
     @pytest.fixture
     def settings(self, settings: Settings) -> Settings:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            closed_port = probe.getsockname()[1]
-        return settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port}/0"})
+        return settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
 
     async def test_limited_endpoints_answer_503_rather_than_go_unlimited(
         self, client: AsyncClient

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers import ROOT, VENV_BIN, free_port, server_env
+from tests.ports import free_port
+from tests.servers import ROOT, VENV_BIN, server_env
 
 # The documents fuzzed, by the base URL of their operations.
 DOCUMENTS = ("", "/conduit/api")

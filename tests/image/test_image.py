@@ -31,7 +31,7 @@ from tests.image.containers import (
 )
 from tests.operations.test_production_settings import STRONG_SECRET
 from tests.pictures import decode, image_file, key_of, upload
-from tests.servers import free_port
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.image, pytest.mark.slow]
 

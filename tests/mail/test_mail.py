@@ -17,7 +17,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from inkwell.config import Settings
 from inkwell.mail.service import LogMailer, Sender, SmtpConnection, SmtpMailer, compose, deliver
-from tests.mail_server import Inbox, free_port
+from tests.mail_server import Inbox
+from tests.ports import free_port
 
 MESSAGE = {"sender": "a@example.com", "to": "b@example.com", "subject": "Hi", "body": "Hello."}
 

@@ -30,7 +30,8 @@ import pytest
 
 from tests.conftest import PASSWORD, postgres_database
 from tests.pictures import lossless_webp
-from tests.servers import free_port, running, server_env, wait_until_answering
+from tests.ports import free_port
+from tests.servers import running, server_env, wait_until_answering
 
 pytestmark = [pytest.mark.measured, pytest.mark.slow]
 

@@ -26,11 +26,11 @@ from inkwell.app import STATIC_DIR
 from tests.conftest import PASSWORD, postgres_database
 from tests.operations.test_security_headers import EXPECTED, HSTS
 from tests.pictures import decode, image_file, upload
+from tests.ports import free_port
 from tests.s3 import REGION, new_bucket, use_fake_aws_credentials
 from tests.servers import (
     ROOT,
     Process,
-    free_port,
     require_binary,
     running,
     server_env,

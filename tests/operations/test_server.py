@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import postgres_database
+from tests.ports import free_port
 from tests.servers import (
     ROOT,
     Process,
-    free_port,
     running,
     server_env,
     wait_until,
