@@ -505,6 +505,7 @@ TARGETS = (
         "media/limits.py + media/dependencies.py",
         ("src/inkwell/media/limits.py", "src/inkwell/media/dependencies.py"),
         (
+            "tests/media/test_upload_limits.py",
             "tests/media/test_picture_limits.py",
             "tests/media/test_pictures_api.py",
             "tests/media/test_post_pictures.py",
