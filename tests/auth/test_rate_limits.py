@@ -623,18 +623,23 @@ def redis_error() -> str | None:
     return None
 
 
-@pytest.fixture
-def redis_settings(settings: Settings, engine: AsyncEngine) -> Settings:
-    """`engine` empties the database the two instances write to, after the test."""
+def require_redis() -> str:
+    """The test Redis's URL; a skip where it is unreachable, but a failure in CI."""
     error = redis_error()
     if error is not None:
         message = f"Redis at {REDIS_HOST}:{REDIS_PORT} is unreachable ({error})"
         if IN_CI:
             pytest.fail(f"{message}; in CI the Redis tests must run.", pytrace=False)
         pytest.skip(message)
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+
+
+@pytest.fixture
+def redis_settings(settings: Settings, engine: AsyncEngine) -> Settings:
+    """`engine` empties the database the two instances write to, after the test."""
     return settings.model_copy(
         update={
-            "redis_url": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
+            "redis_url": require_redis(),
             # A prefix of its own, so parallel tests and runs never share counters.
             "rate_limit_key_prefix": f"inkwell-test-{uuid.uuid4().hex}",
             "rate_limit_login_failures": 3,

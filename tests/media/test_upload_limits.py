@@ -1,7 +1,8 @@
-"""The upload budget by itself: what it tells a client to wait, and what it does when the
-storage it counts in is gone."""
+"""The upload budget by itself: what it tells a client to wait, which instances and sites
+share it, and what it does when the storage it counts in is gone."""
 
 import logging
+import uuid
 
 import pytest
 from limits.aio.storage import MemoryStorage
@@ -9,6 +10,7 @@ from limits.aio.storage import MemoryStorage
 from inkwell.config import Settings
 from inkwell.errors import ServiceUnavailable, TooManyRequests
 from inkwell.media.limits import UploadLimits
+from tests.auth.test_rate_limits import require_redis
 from tests.ports import free_port
 
 
@@ -53,3 +55,32 @@ async def test_an_upload_refused_for_want_of_storage_holds_no_place(settings: Se
         with pytest.raises(ServiceUnavailable):
             async with limits.upload(1):
                 pass
+
+
+async def test_instances_sharing_redis_share_a_users_budget_and_other_sites_keep_theirs(
+    settings: Settings,
+) -> None:
+    """Instances of one site name their counters with its key prefix; another site in the
+    same Redis, with a prefix of its own, counts apart."""
+
+    def instance_of(site: str) -> UploadLimits:
+        return UploadLimits.from_settings(
+            settings.model_copy(
+                update={
+                    "redis_url": require_redis(),
+                    "rate_limit_key_prefix": site,
+                    "rate_limit_picture_uploads_per_user": "1/hour",
+                }
+            )
+        )
+
+    site, other_site = (f"inkwell-test-{uuid.uuid4().hex}" for _ in range(2))
+    first, second, elsewhere = instance_of(site), instance_of(site), instance_of(other_site)
+    async with first.upload(1):
+        pass
+
+    with pytest.raises(TooManyRequests):
+        async with second.upload(1):
+            pass
+    async with elsewhere.upload(1):
+        pass
