@@ -42,22 +42,29 @@ async def scene(factory: Factory, client: AsyncClient) -> Scene:
     return Scene(accounts, post, remark, reported.json())
 
 
-def _request(scene: Scene, action: str) -> tuple[str, str]:
+def _request(scene: Scene, action: str) -> tuple[str, str, dict[str, str] | None]:
+    """The method, path and JSON body of the action on the owner's resources."""
     owner_id = scene.accounts[OWNER].id
     return {
-        "delete post": ("DELETE", f"/api/posts/{scene.post['id']}"),
-        "delete comment": ("DELETE", f"/api/comments/{scene.remark['id']}"),
-        "suspend": ("POST", f"/api/users/{owner_id}/suspend"),
-        "unsuspend": ("POST", f"/api/users/{owner_id}/unsuspend"),
-        "resolve report": ("POST", f"/api/reports/{scene.report['id']}/resolve"),
+        "edit post": ("PATCH", f"/api/posts/{scene.post['id']}", {"title": "Other words"}),
+        "delete post": ("DELETE", f"/api/posts/{scene.post['id']}", None),
+        "delete comment": ("DELETE", f"/api/comments/{scene.remark['id']}", None),
+        "suspend": ("POST", f"/api/users/{owner_id}/suspend", None),
+        "unsuspend": ("POST", f"/api/users/{owner_id}/unsuspend", None),
+        "resolve report": ("POST", f"/api/reports/{scene.report['id']}/resolve", None),
     }[action]
 
 
-# What each actor gets for each action on the owner's resources: the owner may delete their
-# own writing but not moderate; only admins moderate. A refusal says why.
+# What each actor gets for each action on the owner's resources: the owner may edit and
+# delete their own writing but not moderate; only admins moderate, and they delete another's
+# writing but never edit it. A refusal says why.
 ADMINS_ONLY = ("admins_only", "Only admins may do this")
+NOT_YOURS = ("forbidden", "You may only change your own posts")
 MATRIX = [
-    ("delete post", STRANGER, 403, ("forbidden", "You may only change your own posts")),
+    ("edit post", STRANGER, 403, NOT_YOURS),
+    ("edit post", OWNER, 200, None),
+    ("edit post", ADMIN, 403, NOT_YOURS),
+    ("delete post", STRANGER, 403, NOT_YOURS),
     ("delete post", OWNER, 204, None),
     ("delete post", ADMIN, 204, None),
     (
@@ -90,8 +97,8 @@ async def test_who_may_do_what(
     status: int,
     refusal: tuple[str, str] | None,
 ) -> None:
-    method, path = _request(scene, action)
-    response = await client.request(method, path, headers=scene.accounts[actor].headers)
+    method, path, body = _request(scene, action)
+    response = await client.request(method, path, json=body, headers=scene.accounts[actor].headers)
     assert response.status_code == status, response.text
     if refusal is not None:
         code, detail = refusal
@@ -99,13 +106,14 @@ async def test_who_may_do_what(
 
 
 @pytest.mark.parametrize(
-    "action", ["delete post", "delete comment", "suspend", "unsuspend", "resolve report"]
+    "action",
+    ["edit post", "delete post", "delete comment", "suspend", "unsuspend", "resolve report"],
 )
 async def test_anonymous_callers_are_asked_to_sign_in(
     client: AsyncClient, scene: Scene, action: str
 ) -> None:
-    method, path = _request(scene, action)
-    response = await client.request(method, path)
+    method, path, body = _request(scene, action)
+    response = await client.request(method, path, json=body)
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
 

@@ -22,6 +22,11 @@ BASE = "http://127.0.0.1:8000"
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
+def qualified(name: str) -> str:
+    """An element's name in the sitemap namespace, as ElementTree spells it."""
+    return f"{{{NS['s']}}}{name}"
+
+
 async def locations(client: AsyncClient, path: str) -> list[str]:
     response = await client.get(path)
     assert response.status_code == 200, response.text
@@ -38,6 +43,18 @@ async def test_the_index_lists_a_file_of_posts_and_one_of_authors(
         f"{BASE}/sitemaps/posts-1.xml",
         f"{BASE}/sitemaps/authors-1.xml",
     ]
+
+
+async def test_the_index_is_a_sitemapindex_of_sitemap_entries_with_no_dates(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    await api.post(author)
+
+    index = ET.fromstring((await client.get("/sitemap.xml")).content)
+
+    assert index.tag == qualified("sitemapindex")
+    assert [entry.tag for entry in index] == [qualified("sitemap")] * 2
+    assert [[part.tag for part in entry] for entry in index] == [[qualified("loc")]] * 2
 
 
 async def test_an_empty_site_has_an_empty_index(client: AsyncClient) -> None:
@@ -71,6 +88,23 @@ async def test_the_authors_file_lists_those_who_have_published(
     await api.sign_up("reader")
 
     assert await locations(client, "/sitemaps/authors-1.xml") == [f"{BASE}/@author"]
+
+
+async def test_an_authors_date_is_their_latest_publication(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    await api.post(author)
+    latest = await api.post(author)
+    await api.post(author, status="draft")
+    later = await api.sign_up("later")
+    await api.post(later)
+
+    response = await client.get("/sitemaps/authors-1.xml")
+
+    urls = ET.fromstring(response.content).findall("s:url", NS)
+    assert urls[0].findtext("s:loc", namespaces=NS) == f"{BASE}/@author"
+    modified = datetime.fromisoformat(urls[0].findtext("s:lastmod", namespaces=NS) or "")
+    assert modified == datetime.fromisoformat(str(latest["published_at"])).replace(microsecond=0)
 
 
 async def test_a_suspended_authors_posts_and_page_leave_the_sitemap(
