@@ -11,6 +11,7 @@ import feedparser
 import pytest
 from httpx import AsyncClient, Response
 
+from inkwell.config import Settings
 from inkwell.syndication.atom import FEED_LENGTH
 from tests.conftest import Account, Api
 from tests.factories import Factory
@@ -118,6 +119,23 @@ async def test_a_tags_feed_holds_the_posts_with_that_tag(
 
     assert feed.feed.title == "#python on Inkwell"
     assert [entry.title for entry in feed.entries] == [writing["title"]]
+
+
+@pytest.mark.parametrize(
+    ("address", "subtitle"),
+    [
+        ("/feed.atom", Settings.model_fields["site_description"].default),
+        ("/@author/feed.atom", "The posts of author"),
+        ("/tags/python/feed.atom", "Posts tagged python"),
+    ],
+    ids=["the site", "an author without a bio", "a tag"],
+)
+async def test_each_feed_says_what_it_holds_in_its_subtitle(
+    client: AsyncClient, writing: dict[str, Any], address: str, subtitle: str
+) -> None:
+    feed = parsed(await client.get(address))
+
+    assert feed.feed.subtitle == subtitle
 
 
 @pytest.mark.parametrize(

@@ -139,6 +139,19 @@ async def test_files_split_by_ranges_of_ids(
     ]
 
 
+async def test_authors_files_split_by_ranges_of_ids_read_a_batch_at_a_time(
+    api: Api, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "URLS_PER_FILE", 2)
+    monkeypatch.setattr(service, "BATCH", 1)
+    for name in ("ada", "bob", "cy"):
+        await api.post(await api.sign_up(name))
+
+    files = [await locations(client, f"/sitemaps/authors-{n}.xml") for n in (1, 2)]
+
+    assert files == [[f"{BASE}/@ada", f"{BASE}/@bob"], [f"{BASE}/@cy"]]
+
+
 @pytest.mark.parametrize(
     "path",
     [
