@@ -3,6 +3,7 @@ the newest published posts with their HTML, canonical links, stable ids and date
 reader that has this version; canonical addresses; autodiscovery on the pages. Run on both
 databases."""
 
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -60,6 +61,19 @@ async def test_the_site_feed_holds_a_post_as_written(
     assert sorted(tag.term for tag in entry.tags) == ["ink", "python"]
     published = datetime.fromisoformat(writing["published_at"])
     assert entry.published_parsed[:6] == published.utctimetuple()[:6]
+
+
+async def test_the_feeds_links_name_their_relation_and_type_as_written(
+    client: AsyncClient,
+) -> None:
+    """As written, not as feedparser reads them: it supplies a missing `rel` and `type`."""
+    document = ET.fromstring((await client.get("/feed.atom")).content)
+
+    links = document.findall("{http://www.w3.org/2005/Atom}link")
+    assert sorted((link.get("rel"), link.get("type")) for link in links) == [
+        ("alternate", "text/html"),
+        ("self", "application/atom+xml"),
+    ]
 
 
 async def test_the_site_feed_holds_the_newest_published_posts_and_no_draft(
