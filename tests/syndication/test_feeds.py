@@ -20,6 +20,9 @@ from tests.factories import Factory
 BASE = "http://127.0.0.1:8000"  # the test settings' PUBLIC_BASE_URL
 
 
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
 def parsed(response: Response) -> Any:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
@@ -44,6 +47,7 @@ async def test_the_site_feed_holds_a_post_as_written(
     feed = parsed(await client.get("/feed.atom"))
 
     assert feed.feed.title == "Inkwell"
+    assert feed.feed.generator == "Inkwell"
     assert feed.feed.id == f"{BASE}/"
     assert {link.rel: link.href for link in feed.feed.links} == {
         "self": f"{BASE}/feed.atom",
@@ -69,7 +73,7 @@ async def test_the_feeds_links_name_their_relation_and_type_as_written(
     """As written, not as feedparser reads them: it supplies a missing `rel` and `type`."""
     document = ET.fromstring((await client.get("/feed.atom")).content)
 
-    links = document.findall("{http://www.w3.org/2005/Atom}link")
+    links = document.findall(f"{ATOM}link")
     assert sorted((link.get("rel"), link.get("type")) for link in links) == [
         ("alternate", "text/html"),
         ("self", "application/atom+xml"),
