@@ -7,7 +7,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.posts.models import Post
-from inkwell.posts.slugs import SLUG_MAX_LENGTH, slugify, tag_name
+from inkwell.posts.slugs import SLUG_MAX_LENGTH, TAG_MAX_LENGTH, slugify, tag_name
 from tests.conftest import RENDERED, Account, Api
 
 
@@ -39,11 +39,41 @@ def test_a_long_slug_is_cut_at_a_word_boundary() -> None:
 
 
 @pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("a" * 39 + " " + "b" * 40, "a" * 39 + "-" + "b" * 40),
+        ("a" * 39 + " " + "b" * 40 + " more", "a" * 39 + "-" + "b" * 40),
+        ("a" * 81 + " b", "a" * 80),
+    ],
+    ids=["exactly the longest whole", "a word that ends at the limit kept", "one word past it cut"],
+)
+def test_a_slug_is_cut_only_past_its_limit_at_the_last_boundary_within_it(
+    title: str, slug: str
+) -> None:
+    assert len(slug) == SLUG_MAX_LENGTH
+    assert slugify(title) == slug
+
+
+@pytest.mark.parametrize(
     ("text", "name"),
     [("Python", "python"), (" Async IO ", "async-io"), ("C#", "c"), ("Ελληνικά", "ellinika")],
 )
 def test_a_tag_is_named_like_a_slug(text: str, name: str) -> None:
     assert tag_name(text) == name
+
+
+def test_a_tag_of_the_longest_length_is_kept_whole() -> None:
+    assert tag_name("x" * TAG_MAX_LENGTH) == "x" * TAG_MAX_LENGTH
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [("!!!", "a tag needs at least one letter or digit"),
+     ("x" * 31, "a tag has at most 30 characters, not 31")],
+)  # fmt: skip
+def test_a_tag_that_cannot_be_named_is_refused_in_words(text: str, refusal: str) -> None:
+    with pytest.raises(ValueError, match=f"^{refusal}$"):
+        tag_name(text)
 
 
 async def test_a_post_carries_its_slug_and_canonical_url(api: Api, author: Account) -> None:

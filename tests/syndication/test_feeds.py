@@ -62,7 +62,10 @@ async def test_the_site_feed_holds_a_post_as_written(
     assert entry.content[0].type == "text/html"
     assert entry.content[0].value == writing["content_html"].strip()
     assert entry.summary == writing["excerpt"]
-    assert sorted(tag.term for tag in entry.tags) == ["ink", "python"]
+    assert sorted((tag.term, tag.label) for tag in entry.tags) == [
+        ("ink", "ink"),
+        ("python", "python"),
+    ]
     published = datetime.fromisoformat(writing["published_at"])
     assert entry.published_parsed[:6] == published.utctimetuple()[:6]
 
@@ -78,6 +81,16 @@ async def test_the_feeds_links_name_their_relation_and_type_as_written(
         ("alternate", "text/html"),
         ("self", "application/atom+xml"),
     ]
+
+
+async def test_a_feed_is_sent_compact_without_indentation(
+    client: AsyncClient, writing: dict[str, Any]
+) -> None:
+    body = (await client.get("/feed.atom")).content
+
+    declaration, document = body.split(b"\n", 1)
+    assert declaration.startswith(b"<?xml")
+    assert b">\n" not in document
 
 
 async def test_the_site_feed_holds_the_newest_published_posts_and_no_draft(
