@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import Insert, String, bindparam, cast, insert, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Insert, String, bindparam, cast, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from inkwell.posts.models import Post
 from inkwell.syndication import service
@@ -150,6 +150,26 @@ async def test_authors_files_split_by_ranges_of_ids_read_a_batch_at_a_time(
     files = [await locations(client, f"/sitemaps/authors-{n}.xml") for n in (1, 2)]
 
     assert files == [[f"{BASE}/@ada", f"{BASE}/@bob"], [f"{BASE}/@cy"]]
+
+
+async def test_a_file_lists_its_posts_once_each_in_id_order_whatever_order_they_are_stored_in(
+    api: Api,
+    client: AsyncClient,
+    author: Account,
+    engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each update writes its row anew at the table's end: PostgreSQL then keeps the ids
+    30, 20, 10 in that order, and a batch that did not ask for id order would read 30 first."""
+    monkeypatch.setattr(service, "BATCH", 2)
+    posts = [await api.post(author) for _ in range(3)]
+    async with engine.begin() as connection:
+        for post, new_id in zip(posts, (30, 20, 10), strict=True):
+            await connection.execute(update(Post).where(Post.id == post["id"]).values(id=new_id))
+
+    listed = await locations(client, "/sitemaps/posts-1.xml")
+
+    assert [address.split("/posts/")[1].split("-")[0] for address in listed] == ["10", "20", "30"]
 
 
 @pytest.mark.parametrize(
