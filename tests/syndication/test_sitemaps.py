@@ -57,6 +57,17 @@ async def test_the_index_is_a_sitemapindex_of_sitemap_entries_with_no_dates(
     assert [[part.tag for part in entry] for entry in index] == [[qualified("loc")]] * 2
 
 
+@pytest.mark.parametrize("path", ["/sitemap.xml", "/sitemaps/posts-1.xml"])
+async def test_a_sitemap_declares_the_encoding_it_is_written_in(
+    api: Api, client: AsyncClient, author: Account, path: str
+) -> None:
+    await api.post(author)
+
+    body = (await client.get(path)).content
+
+    assert body.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n')
+
+
 async def test_an_empty_site_has_an_empty_index(client: AsyncClient) -> None:
     assert await locations(client, "/sitemap.xml") == []
 

@@ -14,7 +14,7 @@ NO_ATTRIBUTES: "AttributesImpl[str]" = AttributesImpl({})
 class _Writer:
     def __init__(self) -> None:
         self._buffer = io.StringIO()
-        self._xml = XMLGenerator(self._buffer, encoding="utf-8", short_empty_elements=True)
+        self._xml = XMLGenerator(self._buffer, encoding="utf-8")
 
     def start(self, root: str) -> None:
         self._xml.startDocument()
