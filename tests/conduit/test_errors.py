@@ -43,6 +43,8 @@ class Article(BaseModel):
     def _not_shouting(cls, title: str) -> str:
         if title.isupper():
             raise ValueError("Titles may not shout")
+        if title.count(".") == 3:
+            raise ValueError("IPv4 addresses are not titles")
         return title
 
 
@@ -286,10 +288,12 @@ def article(**fields: object) -> dict[str, object]:
      (article(title="  "), {"title": ["can't be blank"]}),
      (article(title=7), {"title": [NOT_A_STRING]}),
      (article(title="LOUD"), {"title": ["titles may not shout"]}),
+     (article(title="10.0.0.1"), {"title": ["IPv4 addresses are not titles"]}),
      (article(title="Tea", tagList=["a", 1, 2]), {"tagList": [NOT_A_STRING]}),
      (article(title=1, tagList=[2]), {"title": [NOT_A_STRING], "tagList": [NOT_A_STRING]})],
     ids=["missing", "missing within", "blank", "wrong type", "refused by a validator",
-         "each field once with each message once", "each field its own"],
+         "refused in words that start with an acronym", "each field once with each message once",
+         "each field its own"],
 )  # fmt: skip
 async def test_an_invalid_body_is_a_422_by_field_in_the_specs_words(
     conduit_client: AsyncClient, body: object, errors: dict[str, list[str]]

@@ -150,6 +150,20 @@ async def test_files_split_by_ranges_of_ids(
     ]
 
 
+async def test_the_index_counts_authors_files_by_those_who_have_published(
+    api: Api, client: AsyncClient, author: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "URLS_PER_FILE", 2)
+    await api.post(author)
+    for name in ("reader", "lurker"):
+        await api.sign_up(name)
+
+    assert await locations(client, "/sitemap.xml") == [
+        f"{BASE}/sitemaps/posts-1.xml",
+        f"{BASE}/sitemaps/authors-1.xml",
+    ]
+
+
 async def test_authors_files_split_by_ranges_of_ids_read_a_batch_at_a_time(
     api: Api, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
