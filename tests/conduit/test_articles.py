@@ -4,7 +4,7 @@ import re
 
 import pytest
 from httpx import Response
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.posts.models import Post
@@ -114,13 +114,10 @@ async def test_an_id_written_in_other_digits_names_no_article(
     assert response.json() == {"errors": {"article": ["not found"]}}
 
 
-async def test_the_largest_id_names_its_article(
-    conduit: Conduit, writer: ConduitUser, engine: AsyncEngine
-) -> None:
+async def test_the_largest_id_names_its_article(conduit: Conduit, writer: ConduitUser) -> None:
     created = await conduit.article(writer)
     prefix, post_id = slug_parts(created)
-    async with engine.begin() as connection:
-        await connection.execute(update(Post).where(Post.id == int(post_id)).values(id=MAX_ID))
+    await conduit.factory.renumber({"id": int(post_id)}, MAX_ID)
 
     response = await conduit.get(f"/articles/{prefix}-{MAX_ID}")
 

@@ -194,16 +194,15 @@ async def test_a_file_lists_its_posts_once_each_in_id_order_whatever_order_they_
     api: Api,
     client: AsyncClient,
     author: Account,
-    engine: AsyncEngine,
+    factory: Factory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Each update writes its row anew at the table's end: PostgreSQL then keeps the ids
     30, 20, 10 in that order, and a batch that did not ask for id order would read 30 first."""
     monkeypatch.setattr(service, "BATCH", 2)
     posts = [await api.post(author) for _ in range(3)]
-    async with engine.begin() as connection:
-        for post, new_id in zip(posts, (30, 20, 10), strict=True):
-            await connection.execute(update(Post).where(Post.id == post["id"]).values(id=new_id))
+    for post, new_id in zip(posts, (30, 20, 10), strict=True):
+        await factory.renumber(post, new_id)
 
     listed = await locations(client, "/sitemaps/posts-1.xml")
 
