@@ -404,6 +404,20 @@ TARGETS = (
         ("tests/search/test_query.py", "tests/search/test_bad_queries.py"),
     ),
     Target(
+        # What a search shows: a draft or a suspended author's post found, a snippet's text
+        # taken for markup, a page that repeats or skips a hit, or totals that miscount.
+        "search/service.py",
+        ("src/inkwell/search/service.py",),
+        (
+            "tests/search/test_search_api.py",
+            "tests/search/test_index.py",
+            "tests/search/test_bad_queries.py",
+            "tests/web/test_search_page.py",
+            "tests/test_pagination.py",  # a search cursor is for its own words
+            "tests/test_cursor_walks.py",  # pages of hits neither repeat nor skip
+        ),
+    ),
+    Target(
         # What an error tells, and in which shape, and where a page sends its visitor: a
         # server error's detail shown to anyone, a bad request answered 500, an API client
         # handed an HTML page, a signed-in page kept by a cache, or a `next=` that leads off

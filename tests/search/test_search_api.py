@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
+from inkwell.config import Settings
+from inkwell.search.service import SNIPPET_WORDS
 from tests.conftest import Account
 from tests.factories import Factory
 
@@ -130,12 +132,69 @@ async def test_the_snippet_escapes_everything_but_its_marks(
     assert hit["snippet"].startswith("<mark>Tomato</mark>")
 
 
+async def test_a_long_post_s_snippet_is_about_thirty_words_around_the_word_found(
+    client: AsyncClient, factory: Factory, author: Account, settings: Settings
+) -> None:
+    words = [f"w{number}" for number in range(200)]
+    await factory.post(author, title="Long", content=" ".join([*words[:100], "tomato", *words]))
+
+    (hit,) = (await search(client, "tomato"))["posts"]
+
+    snippet = hit["snippet"]
+    assert "<mark>tomato</mark>" in snippet
+    assert 15 <= len(snippet.split()) <= SNIPPET_WORDS + 1
+    if settings.is_sqlite:  # PostgreSQL's ts_headline marks no cut
+        assert snippet.startswith("…")
+        assert snippet.endswith("…")
+
+
+async def test_a_page_past_the_last_still_counts_every_hit(
+    client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    """Past the end no row carries the totals: they are asked for on their own."""
+    await factory.user("tomato")
+    await factory.post(author, title="Tomato", content=FILLER)
+
+    beyond = await search(client, "tomato", skip=3)
+
+    assert (beyond["posts"], beyond["total"]) == ([], 1)
+    assert (beyond["users"], beyond["user_total"]) == ([], 1)
+    assert beyond["has_more"] is False
+
+
+async def test_a_page_past_the_last_of_nothing_found_counts_none(client: AsyncClient) -> None:
+    beyond = await search(client, "tomato", skip=3)
+
+    assert (beyond["total"], beyond["user_total"], beyond["has_more"]) == (0, 0, False)
+
+
+@pytest.mark.parametrize(("posts", "users"), [(1, 3), (3, 1)])
+async def test_every_page_by_cursor_tells_both_totals(
+    client: AsyncClient, factory: Factory, author: Account, posts: int, users: int
+) -> None:
+    """A kind that has shown all it found is not looked for again, yet its total is told."""
+    for n in range(posts):
+        await factory.post(author, title=f"Tomato {n}", content=FILLER)
+    for n in range(users):
+        await factory.user(f"tomato{n}")
+
+    pages = [await search(client, "tomato", limit=1)]
+    while pages[-1]["next_cursor"] is not None:
+        pages.append(await search(client, "tomato", limit=1, cursor=pages[-1]["next_cursor"]))
+
+    assert [(len(page["posts"]), len(page["users"])) for page in pages] == [
+        (int(n < posts), int(n < users)) for n in range(3)
+    ]
+    assert [(page["total"], page["user_total"]) for page in pages] == [(posts, users)] * 3
+
+
 async def test_users_are_found_by_username_or_display_name_the_closest_username_first(
     client: AsyncClient, factory: Factory
 ) -> None:
-    await factory.user("gardener", display_name="Ann Weeds")
-    await factory.user("tomatolover", display_name="Ben")
+    """Oldest first, so that the newest-first tie-break alone would give another order."""
     await factory.user("tomato", display_name="Cleo")
+    await factory.user("tomatolover", display_name="Ben")
+    await factory.user("gardener", display_name="Ann Weeds")
     await factory.user("cook", display_name="Tomato Queen")
 
     found = await search(client, "TOMATO")

@@ -5,7 +5,7 @@ PostgreSQL's `posts.search_vector` (title A, tags B, content C) read with
 `to_tsquery` (`query.to_tsquery`), ranked by `ts_rank`, highlighted by `ts_headline`; SQLite's
 FTS5 table `post_search` read with the same parse (`query.to_fts5`), ranked by `bm25`
 with the same order of weights, highlighted by `snippet`. Every statement that differs by
-dialect is in `_post_hits`; what may be found at all is said once, in `_findable`.
+dialect is in `_post_hits_statement`; what may be found at all is said once, in `_findable`.
 
 Snippets come from the database with random markers around the words found; the text is
 then escaped and only the markers become `<mark>`, so nothing else in a post is markup.
@@ -120,8 +120,7 @@ def _ranked_page(
     return query.offset(page_bound("skip"))
 
 
-@cache
-def _post_hits(dialect: Dialect, after: bool = False) -> Select[*tuple[Any, ...]]:
+def _post_hits_statement(dialect: Dialect, after: bool = False) -> Select[*tuple[Any, ...]]:
     """A page of posts found, with their snippets, their rank and how many are found, in
     one statement (parameters: the query, `skip` or the position `post_rank`, `post_at`,
     `post_id`, `limit`, and the markers: `start` and `stop` for SQLite, `options` for
@@ -177,6 +176,9 @@ def _post_hits(dialect: Dialect, after: bool = False) -> Select[*tuple[Any, ...]
     )
     ranked = (found.c.rank, found.c.published_at, found.c.id)
     return _ranked_page(select(found), ranked, "post", after=after)
+
+
+_post_hits = cache(_post_hits_statement)
 
 
 def _highlighted(snippet: str, start: str, stop: str) -> str:
