@@ -97,6 +97,11 @@ async def postgres_database(name: str) -> AsyncIterator[str]:
         pytest.skip(f"{message}; set TEST_DATABASE_URL or start the server")
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.execute(f'CREATE DATABASE "{name}"')
+    # Not the server's default (english where initdb ran in an English locale): a search
+    # that leaned on the default, not the configuration it names, would find otherwise.
+    await admin.execute(
+        f"ALTER DATABASE \"{name}\" SET default_text_search_config = 'pg_catalog.simple'"
+    )
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:

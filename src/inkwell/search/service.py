@@ -235,7 +235,7 @@ def _post_hit(row: Any, start: str, stop: str) -> PostHit:
         "slug": row.slug,
         "excerpt": row.excerpt,
         "published_at": row.published_at,
-        "tags": row.search_tags.split() if row.search_tags else [],
+        "tags": row.search_tags.split(),
         "author": {
             "id": row.user_id,
             "username": row.username,
