@@ -2,6 +2,7 @@
 then newest; users by their names; snippets in which only `<mark>` is markup. The corpus is
 fixed and both databases answer it the same."""
 
+import re
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from httpx import AsyncClient
 
 from inkwell.config import Settings
 from inkwell.search.service import SNIPPET_WORDS
-from tests.conftest import Account
+from tests.conftest import Account, StatementCounter
 from tests.factories import Factory
 
 FILLER = "Notes from the allotment, written down before the frost came back again."
@@ -118,6 +119,13 @@ async def test_the_snippet_marks_the_words_found(client: AsyncClient) -> None:
     assert "<mark>Basil</mark> <mark>grew</mark> tall" in hit["snippet"]
 
 
+@pytest.mark.usefixtures("corpus")
+async def test_the_snippet_marks_other_forms_of_the_words_found(client: AsyncClient) -> None:
+    (hit,) = (await search(client, "pantry tomato"))["posts"]
+
+    assert "<mark>Tomatoes</mark> ripened" in hit["snippet"]
+
+
 async def test_the_snippet_escapes_everything_but_its_marks(
     client: AsyncClient, factory: Factory, author: Account
 ) -> None:
@@ -166,6 +174,21 @@ async def test_a_page_past_the_last_of_nothing_found_counts_none(client: AsyncCl
     beyond = await search(client, "tomato", skip=3)
 
     assert (beyond["total"], beyond["user_total"], beyond["has_more"]) == (0, 0, False)
+
+
+async def test_the_database_cuts_each_page_of_hits_rather_than_send_every_one(
+    client: AsyncClient, factory: Factory, author: Account, count_statements: StatementCounter
+) -> None:
+    await factory.post(author, title="Tomato", content=FILLER)
+    await factory.user("tomato")
+    sent = len(count_statements)
+
+    await search(client, "tomato", limit=1)
+
+    # One row more than the page: whether more follow.
+    posts, users = count_statements.statements[sent:]
+    assert re.search(r"\bLIMIT 2\b", posts)
+    assert re.search(r"\bLIMIT 2\b", users)
 
 
 @pytest.mark.parametrize(("posts", "users"), [(1, 3), (3, 1)])
