@@ -176,6 +176,21 @@ async def test_a_page_past_the_last_of_nothing_found_counts_none(client: AsyncCl
     assert (beyond["total"], beyond["user_total"], beyond["has_more"]) == (0, 0, False)
 
 
+async def test_equal_hits_show_the_latest_published_first_whatever_their_order_of_writing(
+    client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    draft = await factory.post(author, title="Tomato", content=FILLER, status="draft")
+    written_later = await factory.post(author, title="Tomato", content=FILLER)
+    published = await client.patch(
+        f"/api/posts/{draft['id']}", json={"status": "published"}, headers=author.headers
+    )
+    assert published.status_code == 200
+
+    hits = (await search(client, "tomato"))["posts"]
+
+    assert [hit["id"] for hit in hits] == [draft["id"], written_later["id"]]
+
+
 async def test_the_database_cuts_each_page_of_hits_rather_than_send_every_one(
     client: AsyncClient, factory: Factory, author: Account, count_statements: StatementCounter
 ) -> None:
