@@ -140,6 +140,19 @@ async def test_the_snippet_escapes_everything_but_its_marks(
     assert hit["snippet"].startswith("<mark>Tomato</mark>")
 
 
+async def test_no_word_of_a_post_becomes_a_mark(
+    client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    """The snippet's markers are random: no text a writer could put in a post ends up as
+    one, not even the words a fixed marker (such as `None`) would make."""
+    await factory.post(author, title="Jam", content="Nones and Nonee sat by the tomato jars.")
+
+    (hit,) = (await search(client, "tomato"))["posts"]
+
+    assert hit["snippet"].count("<mark>") == 1
+    assert "Nones and Nonee" in hit["snippet"]
+
+
 async def test_a_long_post_s_snippet_is_about_thirty_words_around_the_word_found(
     client: AsyncClient, factory: Factory, author: Account, settings: Settings
 ) -> None:
@@ -240,6 +253,18 @@ async def test_users_are_found_by_username_or_display_name_the_closest_username_
     assert [user["username"] for user in found["users"]] == ["tomato", "tomatolover", "cook"]
     assert found["user_total"] == 3
     assert [user["username"] for user in (await search(client, "weeds"))["users"]] == ["gardener"]
+
+
+async def test_a_user_found_carries_their_picture(client: AsyncClient, factory: Factory) -> None:
+    await factory.user("tomato", image_file="profile_pics/ab12.webp")
+    await factory.user("tomatoes")
+
+    users = (await search(client, "tomato"))["users"]
+
+    assert [user["image_path"] for user in users] == [
+        "/media/profile_pics/ab12.webp",
+        "/static/img/default-avatar.svg",
+    ]
 
 
 @pytest.mark.parametrize("q", ["%", "_", "%_%"])
