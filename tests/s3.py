@@ -1,5 +1,6 @@
 """S3 for the tests: moto in-process (`mock_aws`) and moto's standalone server on loopback."""
 
+import functools
 import json
 import uuid
 from collections.abc import Iterator
@@ -52,8 +53,15 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
-def s3_client(endpoint_url: str | None) -> S3Client:
-    return boto3.client("s3", region_name=REGION, endpoint_url=endpoint_url)
+def _s3_client(endpoint_url: str | None) -> S3Client:
+    return boto3.session.Session().client("s3", region_name=REGION, endpoint_url=endpoint_url)
+
+
+# The tests' own clients are made once an endpoint: making one reads botocore's service models
+# from disk, some 150 ms of every S3 test's setup. moto's in-process mock answers a client made
+# under an earlier mock (it stubs every client's sending); the credentials are the fake ones
+# every S3 fixture sets.
+s3_client = functools.cache(_s3_client)
 
 
 def new_bucket(endpoint_url: str | None) -> str:
