@@ -42,8 +42,8 @@ test: $(INSTALLED) ## Run the whole test suite (SQLite and PostgreSQL)
 screenshots: $(INSTALLED) ## Retake the README's screenshots (docs/screenshots) from the browser tests
 	UPDATE_SCREENSHOTS=1 $(BIN)/pytest -n 0 -q tests/web/browser/test_accessibility.py tests/web/browser/test_reading.py tests/web/browser/test_markdown_editor.py
 
-test-fast: $(INSTALLED) ## The inner loop: everything but browsers, servers and load tests
-	$(BIN)/pytest -n 2 -m "not slow and not browser and not measured and not image"
+test-fast: $(INSTALLED) ## The inner loop: data tests on SQLite alone; no browsers, servers, waits or load tests
+	$(BIN)/pytest -n 2 -m "not slow and not browser and not measured and not image" --databases sqlite
 
 # BENCH_DURATION=2s BENCH_WARMUP=1s makes a smoke run of about two minutes; BENCH_DATASET=1m
 # seeds a million posts instead of 10,000; see bench/runner.py.

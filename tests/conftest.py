@@ -133,7 +133,41 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     ConnectionPeak.running = item.nodeid
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--databases",
+        default=",".join(DATABASES),
+        help="the databases the data tests run on, comma-separated (default: %(default)s); "
+        "make test-fast runs them on sqlite alone",
+    )
+
+
+def _database_of(item: pytest.Item) -> str | None:
+    """The database a test runs on: the parameter of its fixture named `*database_url`
+    (`database_url`, or one of its own such as test_migrations' empty database)."""
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    return next((value for name, value in params.items() if name.endswith("database_url")), None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leaves out the data tests of the databases not asked for (`--databases`)."""
+    wanted = set(config.getoption("databases").split(","))
+    if unknown := wanted - set(DATABASES):
+        raise pytest.UsageError(f"--databases: no such database {', '.join(sorted(unknown))}")
+    kept, left_out = [], []
+    for item in items:
+        database = _database_of(item)
+        (kept if database is None or database in wanted else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session", params=DATABASES)
 async def database_url(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,

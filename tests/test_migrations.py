@@ -18,7 +18,7 @@ from inkwell.migrations import downgrade_database, head_revisions, upgrade_datab
 from inkwell.search.models import mapped
 from inkwell.search.service import search
 from inkwell.users.identity import user_keys
-from tests.conftest import postgres_database
+from tests.conftest import DATABASES, postgres_database
 
 
 async def test_the_migrated_schema_matches_the_models(engine: AsyncEngine) -> None:
@@ -36,7 +36,7 @@ async def test_the_migrated_schema_matches_the_models(engine: AsyncEngine) -> No
         assert await connection.run_sync(differences) == []
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 async def empty_database_url(
     request: pytest.FixtureRequest, tmp_path: Path, worker_id: str, testrun_uid: str
 ) -> AsyncIterator[str]:

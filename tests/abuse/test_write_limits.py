@@ -289,6 +289,7 @@ async def spent(settings: Settings) -> WriteLimits:
     return limits
 
 
+@pytest.mark.slow
 async def test_the_retry_after_is_what_is_left_of_the_accounts_window(settings: Settings) -> None:
     """The window began with the account's first like, a second ago: not a whole minute."""
     limits = await spent(settings)

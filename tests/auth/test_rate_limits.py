@@ -120,6 +120,7 @@ class TestAStrangerCannotLockTheOwnerOut:
     def settings(self, settings: Settings) -> Settings:
         return default_limits(default_limits(settings, "login"), "forgot_password")
 
+    @pytest.mark.slow
     async def test_a_strangers_wrong_passwords_only_delay_the_owners_right_one(
         self, api: Api, client: AsyncClient, stranger: AsyncClient
     ) -> None:
@@ -353,6 +354,7 @@ class TestTheDelayGrows:
             }
         )
 
+    @pytest.mark.slow
     async def test_each_failure_past_the_free_ones_doubles_the_delay_up_to_the_longest(
         self, api: Api, client: AsyncClient
     ) -> None:
@@ -366,6 +368,7 @@ class TestTheDelayGrows:
         assert (await login(client, "ada")).status_code == 401
         assert_rate_limited(await login(client, "ada"), retry_after=2)
 
+    @pytest.mark.slow
     async def test_the_right_password_after_the_delay_signs_in_and_clears_the_failures(
         self, api: Api, client: AsyncClient
     ) -> None:
@@ -389,6 +392,7 @@ class TestRefusedAttemptsAreNotFailures:
             }
         )
 
+    @pytest.mark.slow
     async def test_attempts_refused_while_waiting_do_not_lengthen_the_next_delay(
         self, api: Api, client: AsyncClient
     ) -> None:
@@ -407,6 +411,7 @@ class TestFailuresAreForgotten:
             update={"rate_limit_login_failures": 2, "rate_limit_login_failures_kept": 1}
         )
 
+    @pytest.mark.slow
     async def test_failures_are_forgotten_once_kept_for_their_time(
         self, api: Api, client: AsyncClient
     ) -> None:
@@ -484,6 +489,7 @@ class TestPerAddressLimits:
         assert (await login(client, "ada")).status_code == 401
         assert_rate_limited(await login(client, "bob"), retry_after=60)
 
+    @pytest.mark.slow
     async def test_a_spent_address_waits_only_what_is_left_of_its_window(
         self, client: AsyncClient
     ) -> None:
@@ -544,6 +550,7 @@ class TestRetryAfterIsNeverEarly:
     def settings(self, settings: Settings) -> Settings:
         return settings.model_copy(update={"rate_limit_login_per_address": "1/2 seconds"})
 
+    @pytest.mark.slow
     async def test_a_client_that_waits_its_retry_after_is_let_through(
         self, client: AsyncClient
     ) -> None:

@@ -420,6 +420,7 @@ def unreachable_redis() -> Iterator[str]:
             yield f"redis://{host}:{port}/0"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("redis", ["silent_redis", "unreachable_redis"])
 async def test_a_redis_that_does_not_answer_fails_a_read_within_the_sync_period(
     redis: str, request: pytest.FixtureRequest

@@ -190,6 +190,7 @@ async def test_uploads_beyond_the_rate_per_user_answer_429_with_the_time_to_wait
 
 
 # The limit is under test, not the database: the second's wait need not be spent twice.
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_the_time_to_wait_counts_from_the_upload_that_spent_the_budget(
     app_with: AppWith,

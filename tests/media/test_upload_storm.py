@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, postgres_database
+from tests.conftest import DATABASES, PASSWORD, postgres_database
 from tests.pictures import lossless_webp
 from tests.ports import free_port
 from tests.servers import running, server_env, wait_until_answering
@@ -52,7 +52,7 @@ class Server:
         return int(line.split()[1])
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A fresh database of the test's own: the server migrates it itself."""
     if request.param == "sqlite":

@@ -22,12 +22,14 @@ def after(seconds: float) -> "asyncio.Future[None]":
     return asyncio.ensure_future(asyncio.sleep(seconds))
 
 
+@pytest.mark.slow
 async def test_a_working_server_is_waited_for_past_the_patience() -> None:
     done = after(3)
     async with running(*BUSY) as server:
         await wait_until(server, lambda: _is_done(done), "not ready", patience=1)
 
 
+@pytest.mark.slow
 async def test_a_server_that_stopped_working_fails_soon_after_the_patience() -> None:
     async with running(*IDLE) as server:
         with pytest.raises(AssertionError, match="stopped working"):
@@ -35,6 +37,7 @@ async def test_a_server_that_stopped_working_fails_soon_after_the_patience() -> 
                 await wait_until(server, _never, "not ready", patience=1)
 
 
+@pytest.mark.slow
 async def test_a_server_that_exits_fails_at_once() -> None:
     async with running(sys.executable, "-c", "print('bye')") as server:
         with pytest.raises(AssertionError, match="exited before: not ready"):
@@ -42,6 +45,7 @@ async def test_a_server_that_exits_fails_at_once() -> None:
                 await wait_until(server, _never, "not ready", patience=600)
 
 
+@pytest.mark.slow
 async def test_a_spinning_server_fails_once_past_its_cpu_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
