@@ -306,7 +306,7 @@ async def test_the_retry_after_is_a_second_at_least_when_the_window_ends_meanwhi
     """The window may end between the refusal and the reading of the clock: never 0."""
     limits = await spent(settings)
     past_the_window = time.time() + 61
-    monkeypatch.setattr("inkwell.abuse.limits.time", SimpleNamespace(time=lambda: past_the_window))
+    monkeypatch.setattr("inkwell.rate_limits.time", SimpleNamespace(time=lambda: past_the_window))
     with pytest.raises(TooManyRequests) as refused:
         await limits.spend("likes", 1)
     assert refused.value.headers == {"Retry-After": "1"}

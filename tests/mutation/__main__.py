@@ -226,6 +226,17 @@ TARGETS = (
         ),
     ),
     Target(
+        # The budgets every limit spends from: a Retry-After that sends a client back too
+        # early, or a limit that goes unlimited when Redis is down.
+        "rate_limits.py",
+        ("src/inkwell/rate_limits.py",),
+        (
+            "tests/abuse/test_write_limits.py",
+            "tests/media/test_upload_limits.py",
+            "tests/auth/test_rate_limits.py",
+        ),
+    ),
+    Target(
         "abuse/limits.py",
         ("src/inkwell/abuse/limits.py",),
         ("tests/abuse/test_write_limits.py",),

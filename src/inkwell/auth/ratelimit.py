@@ -14,20 +14,16 @@ lock the owner out, so accounts are limited differently by action:
 
 import ipaddress
 import logging
-import math
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.errors import StorageError
+from limits.aio.storage import Storage
 
 from inkwell.config import Settings
-from inkwell.errors import ServiceUnavailable, TooManyRequests
+from inkwell.errors import TooManyRequests
+from inkwell.rate_limits import MovingWindows, limit_storage, seconds_until
 from inkwell.security import PasswordHasher
 from inkwell.users.identity import lookup_key
 from inkwell.users.models import User
@@ -89,21 +85,14 @@ class RateLimiter:
         self, storage: Storage, budgets: dict[Action, Budget], failure_delays: FailureDelays
     ) -> None:
         self._storage = storage
-        self._strategy = MovingWindowRateLimiter(storage)
+        self._windows = MovingWindows(storage, logger, "rate limit")
         self._budgets = budgets
         self._failure_delays = failure_delays
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RateLimiter":
-        storage: Storage
-        if settings.redis_url is None:
-            storage = MemoryStorage()
-        else:
-            storage = RedisStorage(
-                settings.redis_url, key_prefix=settings.rate_limit_key_prefix, wrap_exceptions=True
-            )
         return cls(
-            storage,
+            limit_storage(settings),
             {
                 # Accounts are limited by their failed password checks (FailureDelays).
                 Action.LOGIN: Budget(parse_many(settings.rate_limit_login_per_address), []),
@@ -138,8 +127,8 @@ class RateLimiter:
     async def spend_quietly(self, action: Action, *, account: str) -> bool:
         """One attempt at the account for `action`: False, not an error, past its budget."""
         identity = (action, "account", lookup_key(account))
-        async with _failing_closed():
-            return await self._refused(self._budgets[action].per_account, *identity) is None
+        async with self._windows.failing_closed():
+            return await self._windows.refused(self._budgets[action].per_account, *identity) is None
 
     async def check_password(
         self, check: Callable[[], Awaitable[bool]], *, address: str, account: str
@@ -155,7 +144,7 @@ class RateLimiter:
         await self._spend(
             self._budgets[Action.LOGIN].per_address, Action.LOGIN, "address", address_key(address)
         )
-        async with _failing_closed():
+        async with self._windows.failing_closed():
             failures = await self._storage.incr(failures_key, delays.kept)
             delay = delays.after(failures)
             if delay and await self._storage.incr(wait_key, delay) > 1:
@@ -164,44 +153,17 @@ class RateLimiter:
                 raise await self._too_early(wait_key)
         matches = await check()
         if matches:
-            async with _failing_closed():
+            async with self._windows.failing_closed():
                 await self._storage.clear(failures_key)
                 await self._storage.clear(wait_key)
         return matches
 
     async def _too_early(self, wait_key: str) -> TooManyRequests:
         expiry = await self._storage.get_expiry(wait_key)
-        return _too_many_attempts(expiry)
+        return TooManyRequests(TOO_MANY_ATTEMPTS, retry_after=seconds_until(expiry))
 
-    async def _spend(self, items: list[RateLimitItem], *identity: str) -> None:
-        async with _failing_closed():
-            if (refused := await self._refused(items, *identity)) is not None:
-                stats = await self._strategy.get_window_stats(refused, *identity)
-                raise _too_many_attempts(stats.reset_time)
-
-    async def _refused(self, items: list[RateLimitItem], *identity: str) -> RateLimitItem | None:
-        """Spends one of each limit in turn; the first one already spent, if any."""
-        for item in items:
-            if not await self._strategy.hit(item, *identity):
-                return item
-        return None
-
-
-def _too_many_attempts(until: float) -> TooManyRequests:
-    return TooManyRequests(TOO_MANY_ATTEMPTS, retry_after=max(1, math.ceil(until - time.time())))
-
-
-async def _fail_closed() -> AsyncIterator[None]:
-    """Without its counters (Redis down) an endpoint closes rather than allow guessing."""
-    try:
-        yield
-    except StorageError as exc:
-        logger.warning("rate limit storage unavailable: %s", exc.storage_error)
-        raise ServiceUnavailable("Temporarily unavailable; try again shortly") from exc
-
-
-# Not @asynccontextmanager: mutmut mutates no decorated function (make mutation).
-_failing_closed = asynccontextmanager(_fail_closed)
+    async def _spend(self, budget: list[RateLimitItem], *identity: str) -> None:
+        await self._windows.spend(budget, *identity, refusal=TOO_MANY_ATTEMPTS)
 
 
 class PasswordGuard:
