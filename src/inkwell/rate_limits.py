@@ -42,7 +42,6 @@ class MovingWindows:
     as `<kind> storage unavailable`, so each limit's log names it."""
 
     def __init__(self, storage: Storage, logger: logging.Logger, kind: str) -> None:
-        self.storage = storage
         self._strategy = MovingWindowRateLimiter(storage)
         self._logger = logger
         self._kind = kind
