@@ -16,7 +16,7 @@ from opentelemetry import trace
 from inkwell.app import create_app
 from inkwell.cli import YOUNG_GENERATION_THRESHOLD, with_process_policy
 from inkwell.config import Settings
-from tests.conftest import started
+from tests.conftest import PYTHONS_OWN_THRESHOLD, started
 
 
 def _dependencies(dependant: Dependant) -> Iterator[Dependant]:
@@ -54,12 +54,17 @@ def test_no_route_or_dependency_is_sent_to_the_thread_pool(settings: Settings) -
 
 @pytest.fixture
 def pythons_own_collector() -> Iterator[None]:
-    """Gives the test process back the collector's own settings afterwards."""
+    """The collector as Python starts it, during the test; afterwards the test process's own
+    settings back (tests/conftest.py freezes what a worker holds once it has collected)."""
     threshold = gc.get_threshold()
+    frozen = gc.get_freeze_count() > 0
     gc.unfreeze()
+    gc.set_threshold(*PYTHONS_OWN_THRESHOLD)
     yield
     gc.unfreeze()
     gc.set_threshold(*threshold)
+    if frozen:
+        gc.freeze()
 
 
 @pytest.mark.usefixtures("pythons_own_collector")
