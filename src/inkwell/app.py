@@ -43,6 +43,7 @@ from inkwell.operations.docs import install_api_docs
 from inkwell.operations.health import router as health_router
 from inkwell.posts.markdown import POST, MarkdownRenderer
 from inkwell.posts.router import router as posts_router
+from inkwell.rate_limits import limit_storage
 from inkwell.search.router import router as search_router
 from inkwell.security import PasswordHasher
 from inkwell.state import State
@@ -128,6 +129,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         )
         mailer = create_mailer(settings)
         outbox = Outbox(settings, sessionmaker, mailer)
+        # One storage (with REDIS_URL, one Redis connection pool) for every limit's budgets.
+        budgets = limit_storage(settings)
         try:
             async with outbox.sweeping(), anonymous_cache.syncing():
                 yield State(
@@ -142,13 +145,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                     ),
                     access_tokens=AccessTokens.from_settings(settings),
                     known_devices=KnownDevices.from_settings(settings),
-                    rate_limiter=RateLimiter.from_settings(settings),
+                    rate_limiter=RateLimiter.from_settings(settings, budgets),
                     mailer=mailer,
                     templates=templates,
                     storage=storage,
                     picture_processor=picture_processor,
-                    upload_limits=UploadLimits.from_settings(settings),
-                    write_limits=WriteLimits.from_settings(settings),
+                    upload_limits=UploadLimits.from_settings(settings, budgets),
+                    write_limits=WriteLimits.from_settings(settings, budgets),
                     outbox=outbox,
                     markdown=markdown,
                     anonymous_cache=anonymous_cache,

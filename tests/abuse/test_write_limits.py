@@ -23,6 +23,7 @@ from inkwell.app import create_app
 from inkwell.auth.cookies import CSRF_COOKIE
 from inkwell.config import Settings
 from inkwell.errors import ServiceUnavailable, TooManyRequests
+from inkwell.rate_limits import limit_storage
 from tests.auth.test_rate_limits import require_redis
 from tests.conftest import NO_RATE_LIMITS, Account, Api, started
 from tests.ports import free_port
@@ -39,6 +40,11 @@ def settings(settings: Settings) -> Settings:
 @pytest.fixture
 async def post(api: Api, author: Account) -> dict[str, object]:
     return await api.post(author)
+
+
+def limits_of(settings: Settings) -> WriteLimits:
+    """The write limits as an app of these settings makes them."""
+    return WriteLimits.from_settings(settings, limit_storage(settings))
 
 
 def assert_rate_limited(response: Response, write: str) -> None:
@@ -268,7 +274,7 @@ async def test_with_redis_down_a_limited_write_answers_503_rather_than_go_unlimi
 ) -> None:
     closed_port = free_port()
     down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port}/0"})
-    limits = WriteLimits.from_settings(down)
+    limits = limits_of(down)
 
     with (
         caplog.at_level(logging.WARNING, logger="inkwell.abuse.limits"),
@@ -283,7 +289,7 @@ async def test_with_redis_down_a_limited_write_answers_503_rather_than_go_unlimi
 
 async def spent(settings: Settings) -> WriteLimits:
     """Limits whose account 1 has spent its two likes of the minute."""
-    limits = WriteLimits.from_settings(settings)
+    limits = limits_of(settings)
     for _ in range(2):
         await limits.spend("likes", 1)
     return limits

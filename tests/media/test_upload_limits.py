@@ -10,8 +10,14 @@ from limits.aio.storage import MemoryStorage
 from inkwell.config import Settings
 from inkwell.errors import ServiceUnavailable, TooManyRequests
 from inkwell.media.limits import UploadLimits
+from inkwell.rate_limits import limit_storage
 from tests.auth.test_rate_limits import require_redis
 from tests.ports import free_port
+
+
+def limits_of(settings: Settings) -> UploadLimits:
+    """The upload limits as an app of these settings makes them."""
+    return UploadLimits.from_settings(settings, limit_storage(settings))
 
 
 async def test_a_budget_whose_window_ends_within_the_second_says_to_wait_one_second() -> None:
@@ -31,7 +37,7 @@ async def test_with_redis_down_an_upload_answers_503_rather_than_go_unlimited(
 ) -> None:
     closed_port = free_port()
     down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port}/0"})
-    limits = UploadLimits.from_settings(down)
+    limits = limits_of(down)
 
     with (
         caplog.at_level(logging.WARNING, logger="inkwell.media.limits"),
@@ -49,7 +55,7 @@ async def test_with_redis_down_an_upload_answers_503_rather_than_go_unlimited(
 async def test_an_upload_refused_for_want_of_storage_holds_no_place(settings: Settings) -> None:
     """The user's next upload is not taken for one still running."""
     down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
-    limits = UploadLimits.from_settings(down)
+    limits = limits_of(down)
 
     for _ in range(2):
         with pytest.raises(ServiceUnavailable):
@@ -64,7 +70,7 @@ async def test_instances_sharing_redis_share_a_users_budget_and_other_sites_keep
     same Redis, with a prefix of its own, counts apart."""
 
     def instance_of(site: str) -> UploadLimits:
-        return UploadLimits.from_settings(
+        return limits_of(
             settings.model_copy(
                 update={
                     "redis_url": require_redis(),

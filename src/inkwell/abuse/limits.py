@@ -14,7 +14,7 @@ from limits.aio.storage import Storage
 
 from inkwell.abuse.config import WRITES, WriteLimitSettings, setting_of
 from inkwell.config import Settings
-from inkwell.rate_limits import MovingWindows, limit_storage
+from inkwell.rate_limits import MovingWindows
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +29,8 @@ class WriteLimits:
         }
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls(limit_storage(settings), settings)
+    def from_settings(cls, settings: Settings, storage: Storage) -> Self:
+        return cls(storage, settings)
 
     async def spend(self, write: str, user_id: int) -> None:
         """One `write` by the user, or 429 once their budget for it is spent."""

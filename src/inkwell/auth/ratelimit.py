@@ -23,7 +23,7 @@ from limits.aio.storage import Storage
 
 from inkwell.config import Settings
 from inkwell.errors import TooManyRequests
-from inkwell.rate_limits import MovingWindows, limit_storage, seconds_until
+from inkwell.rate_limits import MovingWindows, seconds_until
 from inkwell.security import PasswordHasher
 from inkwell.users.identity import lookup_key
 from inkwell.users.models import User
@@ -90,9 +90,9 @@ class RateLimiter:
         self._failure_delays = failure_delays
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "RateLimiter":
+    def from_settings(cls, settings: Settings, storage: Storage) -> "RateLimiter":
         return cls(
-            limit_storage(settings),
+            storage,
             {
                 # Accounts are limited by their failed password checks (FailureDelays).
                 Action.LOGIN: Budget(parse_many(settings.rate_limit_login_per_address), []),

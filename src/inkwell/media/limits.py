@@ -15,7 +15,7 @@ from limits.aio.storage import Storage
 
 from inkwell.config import Settings
 from inkwell.errors import TooManyRequests
-from inkwell.rate_limits import MovingWindows, limit_storage
+from inkwell.rate_limits import MovingWindows
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +31,8 @@ class UploadLimits:
         self._uploading: set[int] = set()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
-        return cls(limit_storage(settings), settings.rate_limit_picture_uploads_per_user)
+    def from_settings(cls, settings: Settings, storage: Storage) -> Self:
+        return cls(storage, settings.rate_limit_picture_uploads_per_user)
 
     async def _one_upload(self, user_id: int) -> AsyncIterator[None]:
         """The user's one upload, spent from the budget; 429 while another of theirs runs
