@@ -13,7 +13,6 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
 
 from inkwell.abuse.config import WRITES, WriteLimitSettings, setting_of
-from inkwell.config import Settings
 from inkwell.rate_limits import MovingWindows
 
 logger = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ class WriteLimits:
         }
 
     @classmethod
-    def from_settings(cls, settings: Settings, storage: Storage) -> Self:
+    def from_settings(cls, settings: WriteLimitSettings, storage: Storage) -> Self:
         return cls(storage, settings)
 
     async def spend(self, write: str, user_id: int) -> None:

@@ -21,7 +21,7 @@ from enum import StrEnum
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
 
-from inkwell.config import Settings
+from inkwell.auth.config import AuthSettings
 from inkwell.errors import TooManyRequests
 from inkwell.rate_limits import MovingWindows, seconds_until
 from inkwell.security import PasswordHasher
@@ -90,7 +90,7 @@ class RateLimiter:
         self._failure_delays = failure_delays
 
     @classmethod
-    def from_settings(cls, settings: Settings, storage: Storage) -> "RateLimiter":
+    def from_settings(cls, settings: AuthSettings, storage: Storage) -> "RateLimiter":
         return cls(
             storage,
             {

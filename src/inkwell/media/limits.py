@@ -13,8 +13,8 @@ from typing import Self
 from limits import parse_many
 from limits.aio.storage import Storage
 
-from inkwell.config import Settings
 from inkwell.errors import TooManyRequests
+from inkwell.media.config import MediaSettings
 from inkwell.rate_limits import MovingWindows
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class UploadLimits:
         self._uploading: set[int] = set()
 
     @classmethod
-    def from_settings(cls, settings: Settings, storage: Storage) -> Self:
+    def from_settings(cls, settings: MediaSettings, storage: Storage) -> Self:
         return cls(storage, settings.rate_limit_picture_uploads_per_user)
 
     async def _one_upload(self, user_id: int) -> AsyncIterator[None]:
