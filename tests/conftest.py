@@ -4,7 +4,7 @@ Each pytest-xdist worker of each run gets its own SQLite file and its own Postgr
 database, migrated once; tables are emptied after every test, so tests can commit for real
 (and race) in parallel.
 
-What keeps a test fast (the inner loop, `make test-fast`, runs some 4,300 of them):
+What keeps a test fast (the inner loop, `make test-fast`, runs some 2,900 of them):
 - Tables are emptied with DELETE and the id sequences reset, not TRUNCATE: on PostgreSQL a
   TRUNCATE of a few tiny tables costs some 50 ms (new files, locks), a DELETE a millisecond.
   The tables are the database's own, reflected once: a new domain's are emptied unlisted.
@@ -18,6 +18,9 @@ What keeps a test fast (the inner loop, `make test-fast`, runs some 4,300 of the
 - Setup that is not what a test is about goes straight to the database (tests/factories.py,
   the `factory` fixture): `author` and `painter` are inserted with a precomputed password
   hash and given a token, where registering and signing in cost two requests and argon2.
+- Each worker collects garbage as `inkwell serve` does (`pytest_collection_finish`).
+- A race test on SQLite lets the lock's holder commit once the other side has sent its write
+  (tests/locks.py), rather than after a pause.
 """
 
 import asyncio
