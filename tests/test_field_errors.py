@@ -8,8 +8,10 @@ from httpx import AsyncClient
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from inkwell.field_errors import FieldCode, field_error
+from inkwell.users.rows import Account
 from inkwell.users.schemas import UserUpdate
 from tests.conftest import PASSWORD
+from tests.factories import Factory
 
 
 async def _register(client: AsyncClient, **fields: Any) -> dict[str, Any]:
@@ -159,6 +161,42 @@ def test_the_current_password_check_of_an_update_speaks_about_that_field() -> No
         "code": FieldCode.CURRENT_PASSWORD_REQUIRED,
         "message": "Enter your current password to change your email.",
     }
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({"title": ""}, "title"), ({"tags": ["ok", "x" * 121]}, "tags.1"),
+     ({"status": "gone"}, "status")],
+)  # fmt: skip
+async def test_a_partial_update_names_the_field_itself_in_one_error(
+    client: AsyncClient, factory: Factory, author: Account, fields: dict[str, Any], field: str
+) -> None:
+    post = await factory.post(author)
+
+    response = await client.patch(f"/api/posts/{post['id']}", json=fields, headers=author.headers)
+
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == [field]
+
+
+def test_a_field_an_update_may_leave_out_is_checked_as_itself() -> None:
+    with pytest.raises(ValidationError) as raised:
+        UserUpdate.model_validate({"username": ""})
+    [error] = raised.value.errors()
+    assert field_error(error).model_dump() == {
+        "field": "username",
+        "code": FieldCode.TOO_SHORT,
+        "message": "Fill in this field.",
+    }
+
+
+async def test_a_field_an_update_may_leave_out_is_documented_without_null(
+    client: AsyncClient,
+) -> None:
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    title = schemas["PostPatch"]["properties"]["title"]
+    assert title["type"] == "string"
+    assert "anyOf" not in title
 
 
 async def test_the_openapi_document_describes_the_field_errors(client: AsyncClient) -> None:

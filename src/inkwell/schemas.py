@@ -1,8 +1,10 @@
 """Building blocks shared by every domain's schemas."""
 
-from typing import Self
+from typing import Annotated, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 # Ids are 32-bit integers in PostgreSQL; a larger one can name nothing, so it is refused up front.
 MAX_ID = 2**31 - 1
@@ -23,6 +25,23 @@ INVISIBLE = (
 SaysSomething = Field(pattern=rf"^[^\x00]*[^\x00\s\x1c-\x1f{INVISIBLE}][^\x00]*$")
 
 
+class _NullUndocumented:
+    """Documents `X | None` as X alone: null is refused (Patch), so it is not offered."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        documented = handler(schema)
+        return next(member for member in documented["anyOf"] if member != {"type": "null"})
+
+
+T = TypeVar("T")
+# A field a partial update may leave out but not set to null. Validated as `X | None`, not
+# as a union with a None branch: an error then names the field itself (`title`), not a
+# branch (`title.constrained-str`), and comes without the None branch's own ("should be None").
+Omittable = Annotated[T | None, _NullUndocumented()]
+
+
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -35,7 +54,7 @@ class Input(BaseModel):
 
 class Patch(Input):
     """A partial update: any field may be left out, but none may be set to null (the fields
-    say `X | SkipJsonSchema[None]`, so the documented schema does not offer null either)."""
+    are `Omittable[X]`, so the documented schema does not offer null either)."""
 
     @model_validator(mode="after")
     def refuse_nulls(self) -> Self:

@@ -227,6 +227,26 @@ async def test_a_new_email_or_password_is_a_422_sending_to_inkwells_settings(
     assert list(response.json()["errors"]) == [field]
 
 
+@pytest.mark.parametrize("field", ["username", "email"])
+async def test_a_null_username_or_email_is_a_422_saying_it_cant_be_null(
+    conduit: Conduit, writer: ConduitUser, field: str
+) -> None:
+    response = await conduit.put("/user", writer, {"user": {field: None}})
+
+    assert response.status_code == 422
+    assert response.json() == {"errors": {field: ["can't be null"]}}
+
+
+@pytest.mark.parametrize("field", ["username", "email"])
+async def test_an_empty_username_or_email_is_a_422_naming_it(
+    conduit: Conduit, writer: ConduitUser, field: str
+) -> None:
+    response = await conduit.put("/user", writer, {"user": {field: ""}})
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == [field]
+
+
 async def test_a_taken_username_on_update_is_a_409(
     conduit: Conduit, writer: ConduitUser, reader: ConduitUser
 ) -> None:

@@ -10,7 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.comments.schemas import Body as CommentBody
 from inkwell.posts.schemas import Content, Subtitle, Tags, Title
-from inkwell.schemas import SaysSomething
+from inkwell.schemas import Omittable, SaysSomething
 from inkwell.users.models import EMAIL_MAX_LENGTH
 from inkwell.users.schemas import PASSWORD_MAX_LENGTH, Bio, Email, Password, Username
 
@@ -55,11 +55,11 @@ class UpdateUser(ConduitInput):
     password: SkipJsonSchema[
         Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)] | None
     ] = None
-    username: Username | SkipJsonSchema[None] = None
+    username: Omittable[Username] = None
     bio: Bio | None = None
     image: SkipJsonSchema[Annotated[str, StringConstraints(max_length=2048)] | None] = None
 
-    _not_null = field_validator("username", mode="before")(_refuse_null)
+    _not_null = field_validator("username", "email", mode="before")(_refuse_null)
 
 
 class UpdateUserRequest(ConduitInput):
@@ -83,10 +83,10 @@ class NewArticleRequest(ConduitInput):
 class UpdateArticle(ConduitInput):
     """Any field may be left out, none may be null; `tagList: []` removes every tag."""
 
-    title: Title | SkipJsonSchema[None] = None
-    description: Description | SkipJsonSchema[None] = None
-    body: Content | SkipJsonSchema[None] = None
-    tagList: Tags | SkipJsonSchema[None] = None  # noqa: N815  (the spec's name)
+    title: Omittable[Title] = None
+    description: Omittable[Description] = None
+    body: Omittable[Content] = None
+    tagList: Omittable[Tags] = None  # noqa: N815  (the spec's name)
 
     _not_null = field_validator("title", "description", "body", "tagList", mode="before")(
         _refuse_null

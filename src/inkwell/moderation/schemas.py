@@ -4,10 +4,9 @@ from datetime import datetime
 from typing import Annotated, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
-from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.moderation.models import REASON_MAX_LENGTH, REASON_MIN_LENGTH
-from inkwell.schemas import MAX_ID, Input, NoNul, Schema
+from inkwell.schemas import MAX_ID, Input, NoNul, Omittable, Schema
 
 TargetId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -20,8 +19,8 @@ class ReportCreate(Input):
         json_schema_extra={"oneOf": [{"required": ["post_id"]}, {"required": ["comment_id"]}]}
     )
 
-    post_id: TargetId | SkipJsonSchema[None] = None
-    comment_id: TargetId | SkipJsonSchema[None] = None
+    post_id: Omittable[TargetId] = None
+    comment_id: Omittable[TargetId] = None
     reason: Annotated[
         str,
         StringConstraints(

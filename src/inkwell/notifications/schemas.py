@@ -2,11 +2,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field
-from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.notifications.rows import NotificationListing
 from inkwell.pagination import NextCursor, PageSkip, page_fields
-from inkwell.schemas import MAX_ID, Input, Schema
+from inkwell.schemas import MAX_ID, Input, Omittable, Schema
 from inkwell.users.schemas import UserPublic
 
 # A page of notifications holds at most 100: marking more at once is marking all.
@@ -50,10 +49,9 @@ class NotificationPage(Schema):
 class MarkRead(Input):
     """Which notifications to mark read: `ids`, or all of them when it is left out."""
 
-    ids: (
+    ids: Omittable[
         Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(max_length=MAX_IDS)]
-        | SkipJsonSchema[None]
-    ) = None
+    ] = None
 
 
 class UnreadCount(Schema):

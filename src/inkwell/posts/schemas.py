@@ -2,7 +2,6 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, computed_field
-from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.pagination import NextCursor, PageSkip, page_fields
 from inkwell.posts.models import (
@@ -14,7 +13,7 @@ from inkwell.posts.models import (
 )
 from inkwell.posts.rows import PostListing
 from inkwell.posts.slugs import TAG_MAX_LENGTH, tag_name
-from inkwell.schemas import Input, Patch, SaysSomething, Schema
+from inkwell.schemas import Input, Omittable, Patch, SaysSomething, Schema
 from inkwell.users.schemas import UserPublic
 
 Title = Annotated[
@@ -76,7 +75,7 @@ class PostCreate(Input):
     content: Content
     status: Status = "published"
     tags: Tags = Field(default_factory=list)
-    subtitle: Subtitle | SkipJsonSchema[None] = None
+    subtitle: Omittable[Subtitle] = None
 
 
 class PostReplace(Input):
@@ -84,18 +83,18 @@ class PostReplace(Input):
 
     title: Title
     content: Content
-    status: Status | SkipJsonSchema[None] = None
-    tags: Tags | SkipJsonSchema[None] = None
-    subtitle: Subtitle | SkipJsonSchema[None] = None
+    status: Omittable[Status] = None
+    tags: Omittable[Tags] = None
+    subtitle: Omittable[Subtitle] = None
 
 
 class PostPatch(Patch):
-    title: Title | SkipJsonSchema[None] = None
-    content: Content | SkipJsonSchema[None] = None
-    status: Status | SkipJsonSchema[None] = None
-    tags: Tags | SkipJsonSchema[None] = None
-    subtitle: Subtitle | SkipJsonSchema[None] = None
-    expected_updated_at: AwareDatetime | SkipJsonSchema[None] = Field(
+    title: Omittable[Title] = None
+    content: Omittable[Content] = None
+    status: Omittable[Status] = None
+    tags: Omittable[Tags] = None
+    subtitle: Omittable[Subtitle] = None
+    expected_updated_at: Omittable[AwareDatetime] = Field(
         default=None,
         description="The post's `updated_at` as you last read it: the change is made only if "
         "the post has not changed since (else 409 `changed_concurrently`), so that a save "

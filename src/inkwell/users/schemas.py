@@ -11,11 +11,10 @@ from pydantic import (
     computed_field,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.auth.passwords import refuse_common
 from inkwell.field_errors import FieldCode, FieldProblem
-from inkwell.schemas import INVISIBLE, Input, NoNul, Patch, Schema
+from inkwell.schemas import INVISIBLE, Input, NoNul, Omittable, Patch, Schema
 from inkwell.users.identity import refuse_confusable_mixed_scripts
 from inkwell.users.models import (
     BIO_MAX_LENGTH,
@@ -162,16 +161,14 @@ class UserUpdate(
 ):
     """A new email takes effect once confirmed through the link sent to it."""
 
-    username: Username | SkipJsonSchema[None] = None
-    email: Email | SkipJsonSchema[None] = None
-    password: Password | SkipJsonSchema[None] = None
-    current_password: (
-        Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)] | SkipJsonSchema[None]
-    ) = None
-    display_name: DisplayName | SkipJsonSchema[None] = None
-    bio: Bio | SkipJsonSchema[None] = None
+    username: Omittable[Username] = None
+    email: Omittable[Email] = None
+    password: Omittable[Password] = None
+    current_password: Omittable[Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)]] = None
+    display_name: Omittable[DisplayName] = None
+    bio: Omittable[Bio] = None
     email_notifications: Annotated[
-        bool | SkipJsonSchema[None],
+        Omittable[bool],
         Field(description="Whether comment notifications are also emailed"),
     ] = None
 
