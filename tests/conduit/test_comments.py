@@ -159,3 +159,18 @@ async def test_commenting_without_a_token_is_a_401(conduit: Conduit, writer: Con
     ):
         assert response.status_code == 401
         assert response.json() == {"errors": {"token": ["is missing"]}}
+
+
+async def test_a_comments_author_is_shown_with_the_image_they_set(
+    conduit: Conduit, writer: ConduitUser, reader: ConduitUser
+) -> None:
+    picture = "https://pictures.example/reader.png"
+    article = await conduit.article(writer)
+    await conduit.put("/user", reader, {"user": {"image": picture}})
+    url = f"/articles/{article['slug']}/comments"
+
+    answered = await conduit.post(url, reader, {"comment": {"body": "Nice!"}})
+    listed = await conduit.get(url)
+
+    assert answered.json()["comment"]["author"]["image"] == picture
+    assert listed.json()["comments"][0]["author"]["image"] == picture

@@ -3,7 +3,7 @@ clients wrote."""
 
 import pytest
 
-from inkwell.conduit.shapes import image_url
+from inkwell.conduit.shapes import image
 from inkwell.config import Settings
 from tests.conduit.conftest import Conduit
 from tests.factories import Factory
@@ -40,7 +40,41 @@ async def test_an_articles_author_is_shown_with_their_pictures_full_address(
 def test_a_pictures_address_has_one_slash_however_the_base_url_ends(
     base_url: str, address: str
 ) -> None:
-    assert image_url(base_url, "ab12.webp") == address
+    assert image(base_url, None, "ab12.webp") == address
+
+
+def test_a_picture_set_through_conduit_is_shown_before_an_upload() -> None:
+    # Both are kept only while the upload is older: uploading clears the other.
+    shown = image("https://blog.example.org", "https://pictures.example/me.png", "ab12.webp")
+
+    assert shown == "https://pictures.example/me.png"
+
+
+def test_a_user_without_either_picture_has_no_image() -> None:
+    assert image("https://blog.example.org", None, None) is None
+
+
+async def test_an_articles_author_is_shown_with_the_picture_set_through_conduit(
+    conduit: Conduit, factory: Factory
+) -> None:
+    painter = await factory.user("painter", image_url="https://pictures.example/me.png")
+    post = await factory.post(painter, title="Still life")
+
+    response = await conduit.get(f"/articles/still-life-{post['id']}")
+
+    assert response.json()["article"]["author"]["image"] == "https://pictures.example/me.png"
+
+
+async def test_a_listed_articles_author_is_shown_with_the_picture_set_through_conduit(
+    conduit: Conduit, factory: Factory
+) -> None:
+    painter = await factory.user("painter", image_url="https://pictures.example/me.png")
+    await factory.post(painter, title="Still life")
+
+    response = await conduit.get("/articles")
+
+    [listed] = response.json()["articles"]
+    assert listed["author"]["image"] == "https://pictures.example/me.png"
 
 
 async def test_a_post_written_without_a_subtitle_has_an_empty_description(

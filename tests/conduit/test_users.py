@@ -4,8 +4,29 @@ Inkwell's own."""
 import pytest
 from httpx import AsyncClient
 
+from inkwell.config import Settings
+from inkwell.users.rows import DEFAULT_AVATAR_PATH
 from tests.conduit.conftest import API, STRONG_PASSWORD, Conduit, ConduitUser
 from tests.factories import PASSWORD
+from tests.pictures import image_file, upload
+
+PICTURE = "https://pictures.example/jake.png?size=200"
+
+
+async def inkwell_picture(conduit: Conduit, user: ConduitUser) -> str | None:
+    """Where Inkwell serves the user's uploaded picture from; None for the default avatar."""
+    path: str = (await conduit.client.get("/api/users/me", headers=user.bearer)).json()[
+        "image_path"
+    ]
+    return None if path == DEFAULT_AVATAR_PATH else path
+
+
+async def upload_to_inkwell(conduit: Conduit, user: ConduitUser, settings: Settings) -> str:
+    """The full address Conduit gives the picture uploaded."""
+    me = (await conduit.client.get("/api/users/me", headers=user.bearer)).json()
+    response = await upload(conduit.client, me["id"], image_file(), headers=user.bearer)
+    assert response.status_code == 200, response.text
+    return settings.public_base_url + response.json()["image_path"]
 
 
 def new_user(name: str = "jake", **fields: str) -> dict[str, object]:
@@ -167,14 +188,113 @@ async def test_an_empty_image_without_a_picture_stays_null(
     assert response.json()["user"]["image"] is None
 
 
-async def test_a_new_image_url_is_a_422_naming_the_image(
+async def test_setting_the_image_answers_it_and_keeps_it(
     conduit: Conduit, writer: ConduitUser
 ) -> None:
-    body = {"user": {"image": "https://example.com/me.png"}}
-    response = await conduit.put("/user", writer, body)
+    response = await conduit.put("/user", writer, {"user": {"image": PICTURE}})
+
+    assert response.status_code == 200
+    assert response.json()["user"]["image"] == PICTURE
+    assert (await conduit.get("/user", writer)).json()["user"]["image"] == PICTURE
+    assert (await conduit.get("/profiles/writer")).json()["profile"]["image"] == PICTURE
+
+
+@pytest.mark.parametrize("cleared", ["", "  ", None])
+async def test_an_empty_or_null_image_is_stored_as_null(
+    conduit: Conduit, writer: ConduitUser, cleared: str | None
+) -> None:
+    await conduit.put("/user", writer, {"user": {"image": PICTURE}})
+
+    response = await conduit.put("/user", writer, {"user": {"image": cleared}})
+
+    assert response.status_code == 200
+    assert (await conduit.get("/user", writer)).json()["user"]["image"] is None
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["javascript:alert(1)", "data:image/png;base64,iVBORw0KGgo=", "/media/me.png",
+     "ftp://example.com/me.png", "https://", "example.com/me.png", "not a picture",
+     "https://exa mple.com/me.png", "https://example.com/\x07.png",
+     "https://example.com:99999/me.png", "https://example.com:0/me.png",
+     "https://[::1/me.png", "https://example.com/" + "a" * 2048],
+)  # fmt: skip
+async def test_an_image_that_is_not_an_http_address_is_a_422_naming_the_image(
+    conduit: Conduit, writer: ConduitUser, address: str
+) -> None:
+    response = await conduit.put("/user", writer, {"user": {"image": address}})
 
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["image"]
+    assert (await conduit.get("/user", writer)).json()["user"]["image"] is None
+
+
+async def test_uploading_a_picture_to_inkwell_replaces_the_image_set_here(
+    conduit: Conduit, writer: ConduitUser, settings: Settings
+) -> None:
+    await conduit.put("/user", writer, {"user": {"image": PICTURE}})
+
+    uploaded = await upload_to_inkwell(conduit, writer, settings)
+
+    assert (await conduit.get("/user", writer)).json()["user"]["image"] == uploaded
+
+
+async def test_an_image_set_here_is_shown_before_the_picture_uploaded_to_inkwell(
+    conduit: Conduit, writer: ConduitUser, settings: Settings
+) -> None:
+    await upload_to_inkwell(conduit, writer, settings)
+
+    await conduit.put("/user", writer, {"user": {"image": PICTURE}})
+
+    assert (await conduit.get("/user", writer)).json()["user"]["image"] == PICTURE
+
+
+async def test_sending_the_uploaded_pictures_address_back_keeps_the_upload(
+    conduit: Conduit, writer: ConduitUser, settings: Settings
+) -> None:
+    uploaded = await upload_to_inkwell(conduit, writer, settings)
+    current = (await conduit.get("/user", writer)).json()["user"]
+
+    await conduit.put("/user", writer, {"user": current | {"bio": "I write."}})
+
+    assert settings.public_base_url + str(await inkwell_picture(conduit, writer)) == uploaded
+    assert (await conduit.get("/user", writer)).json()["user"]["image"] == uploaded
+
+
+async def test_clearing_the_image_removes_the_picture_uploaded_to_inkwell(
+    conduit: Conduit, writer: ConduitUser, settings: Settings
+) -> None:
+    await upload_to_inkwell(conduit, writer, settings)
+
+    response = await conduit.put("/user", writer, {"user": {"image": None}})
+
+    assert response.json()["user"]["image"] is None
+    assert await inkwell_picture(conduit, writer) is None
+
+
+async def test_removing_the_picture_in_inkwell_removes_the_image_set_here_too(
+    conduit: Conduit, writer: ConduitUser, settings: Settings
+) -> None:
+    await upload_to_inkwell(conduit, writer, settings)
+    await conduit.put("/user", writer, {"user": {"image": PICTURE}})
+    me = (await conduit.client.get("/api/users/me", headers=writer.bearer)).json()
+
+    response = await conduit.client.delete(f"/api/users/{me['id']}/picture", headers=writer.bearer)
+
+    assert response.status_code == 200
+    assert (await conduit.get("/user", writer)).json()["user"]["image"] is None
+
+
+async def test_inkwells_pages_never_load_an_image_set_here(
+    conduit: Conduit, writer: ConduitUser
+) -> None:
+    await conduit.put("/user", writer, {"user": {"image": PICTURE}})
+    await conduit.article(writer)
+
+    pages = [await conduit.client.get(path) for path in ("/", "/@writer")]
+
+    assert all(page.status_code == 200 for page in pages)
+    assert all(PICTURE not in page.text for page in pages)
 
 
 async def test_the_username_changes_and_the_token_still_works(

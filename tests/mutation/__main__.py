@@ -143,6 +143,7 @@ TARGETS = (
             "tests/conduit/test_listings.py",  # _user_named: ?author= and ?favorited=
             "tests/conduit/test_articles.py",  # get_listed_post with the author's profile
             "tests/conduit/test_comments.py",  # get_listed_post without the body
+            "tests/conduit/test_shapes.py",  # the author's picture set through Conduit
             "tests/likes/test_likes_api.py",  # whether a signed-in reader likes each post
             "tests/test_cursor_walks.py",  # the pages after a cursor's position
             "tests/test_pagination.py",  # a last page exactly full has no next cursor

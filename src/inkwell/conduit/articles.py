@@ -21,7 +21,7 @@ from inkwell.conduit.schemas import (
     TagsResponse,
     UpdateArticleRequest,
 )
-from inkwell.conduit.shapes import article, image_url, parse_slug
+from inkwell.conduit.shapes import article, image, parse_slug, profile
 from inkwell.dependencies import DbReader, DbSession
 from inkwell.feeds import service as feeds
 from inkwell.likes import service as likes
@@ -260,12 +260,7 @@ async def list_comments(
                     "createdAt": comment["created_at"],
                     "updatedAt": comment["updated_at"],
                     "body": comment["body"],
-                    "author": {
-                        "username": comment["author"]["username"],
-                        "bio": profiles[comment["author"]["id"]].bio,
-                        "image": image_url(base, comment["author"]["image_file"]),
-                        "following": profiles[comment["author"]["id"]].following,
-                    },
+                    "author": profile(base, profiles[comment["author"]["id"]]),
                 }
                 for comment in listing.comments
             ]
@@ -298,7 +293,7 @@ async def add_comment(
     author = {
         "username": user.username,
         "bio": user.bio,
-        "image": image_url(settings.public_base_url, user.image_file),
+        "image": image(settings.public_base_url, user.image_url, user.image_file),
         "following": False,
     }
     return SingleCommentResponse.model_validate(

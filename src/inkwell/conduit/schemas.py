@@ -5,14 +5,28 @@ Unknown fields are ignored: frontends send back whole objects (a user with its t
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.comments.schemas import Body as CommentBody
 from inkwell.posts.schemas import Content, Subtitle, Tags, Title
 from inkwell.schemas import Omittable, SaysSomething
 from inkwell.users.models import EMAIL_MAX_LENGTH
-from inkwell.users.schemas import PASSWORD_MAX_LENGTH, Bio, Email, Password, Username
+from inkwell.users.schemas import (
+    PASSWORD_MAX_LENGTH,
+    Bio,
+    Email,
+    Password,
+    PictureAddress,
+    Username,
+)
 
 
 class ConduitInput(BaseModel):
@@ -45,11 +59,15 @@ class NewUserRequest(ConduitInput):
     user: NewUser
 
 
+def _blank_is_null(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class UpdateUser(ConduitInput):
-    """`bio`: null or "" clear it. The email and the password change only in Inkwell's
-    account settings (with the current password, the email once confirmed), the image by
-    uploading a picture there: frontends send the whole user back, so `email`, `image` and
-    an empty `password` are taken unchanged, and left out of this schema."""
+    """`bio` and `image`: null or "" clear them. The email and the password change only in
+    Inkwell's account settings (with the current password, the email once confirmed):
+    frontends send the whole user back, so `email` and an empty `password` are taken
+    unchanged, and left out of this schema."""
 
     email: SkipJsonSchema[Email | None] = None
     password: SkipJsonSchema[
@@ -57,7 +75,7 @@ class UpdateUser(ConduitInput):
     ] = None
     username: Omittable[Username] = None
     bio: Bio | None = None
-    image: SkipJsonSchema[Annotated[str, StringConstraints(max_length=2048)] | None] = None
+    image: Annotated[PictureAddress | None, BeforeValidator(_blank_is_null)] = None
 
     _not_null = field_validator("username", "email", mode="before")(_refuse_null)
 

@@ -12,8 +12,12 @@ from inkwell.schemas import MAX_ID
 from inkwell.users.rows import AuthorProfile, picture_path
 
 
-def image_url(base_url: str, image_file: str | None) -> str | None:
-    """The user's uploaded picture by its full address; null until they upload one."""
+def image(base_url: str, image_url: str | None, image_file: str | None) -> str | None:
+    """The user's picture by its full address: the one set through Conduit, or else the one
+    uploaded to Inkwell (an upload clears the other, so this is the newest); null until
+    either is set."""
+    if image_url is not None:
+        return image_url
     return None if image_file is None else base_url.rstrip("/") + picture_path(image_file)
 
 
@@ -33,7 +37,7 @@ def profile(base_url: str, user: AuthorProfile) -> dict[str, Any]:
     return {
         "username": user.username,
         "bio": user.bio,
-        "image": image_url(base_url, user.image_file),
+        "image": image(base_url, user.image_url, user.image_file),
         "following": user.following,
     }
 
@@ -43,7 +47,7 @@ def _author(base_url: str, author: ListedAuthor) -> dict[str, Any]:
     return {
         "username": author["username"],
         "bio": author["bio"],
-        "image": image_url(base_url, author["image_file"]),
+        "image": image(base_url, author["image_url"], author["image_file"]),
         "following": author["following"],
     }
 

@@ -25,10 +25,12 @@ from inkwell.conduit.schemas import (
     UpdateUserRequest,
     UserResponse,
 )
-from inkwell.conduit.shapes import image_url, profile
+from inkwell.conduit.shapes import image, profile
 from inkwell.config import Settings
 from inkwell.dependencies import DbReader, DbSession, Passwords
 from inkwell.follows import service as follows
+from inkwell.media import service as media
+from inkwell.media.dependencies import MediaChanges
 from inkwell.users import service as users
 from inkwell.users.models import USERNAME_MAX_LENGTH, User
 from inkwell.users.rows import AuthorProfile
@@ -47,7 +49,7 @@ def _user(settings: AppSettings, user: User, token: str) -> UserResponse:
                 "token": token,
                 "username": user.username,
                 "bio": user.bio,
-                "image": image_url(settings.public_base_url, user.image_file),
+                "image": image(settings.public_base_url, user.image_url, user.image_file),
             }
         }
     )
@@ -121,20 +123,27 @@ async def update_user(
     guard: PasswordChecks,
     tokens: Tokens,
     settings: AppSettings,
+    media_changes: MediaChanges,
 ) -> UserResponse:
-    """The username and bio change here; `bio: null` or `""` clears it. The email and the
-    password change in Inkwell's settings (with the current password), the picture by an
-    upload: sending them unchanged (or empty) is fine, sending new ones is a 422."""
+    """The username, bio and image change here; `null` or `""` clears the bio or the image
+    (an image uploaded to Inkwell too). The email and the password change in Inkwell's
+    settings (with the current password): sending them unchanged (or empty) is fine,
+    sending new ones is a 422."""
     changes = data.user
     if changes.email is not None and changes.email != user.email:
         raise ConduitError(422, "email", "can only be changed in Inkwell's account settings")
     if changes.password:
         raise ConduitError(422, "password", "can only be changed in Inkwell's account settings")
-    current_image = image_url(settings.public_base_url, user.image_file)
-    if (changes.image or None) != current_image:
-        raise ConduitError(422, "image", "is set by uploading a picture to Inkwell")
     bio = (changes.bio or "") if "bio" in changes.model_fields_set else None
-    await users.update_user(session, passwords, guard, user, username=changes.username, bio=bio)
+    image_url = None
+    current_image = image(settings.public_base_url, user.image_url, user.image_file)
+    if "image" in changes.model_fields_set and changes.image != current_image:
+        if changes.image is None:
+            await media.remove_picture(session, media_changes, user)
+        image_url = changes.image or ""
+    await users.update_user(
+        session, passwords, guard, user, username=changes.username, bio=bio, image_url=image_url
+    )
     return _user(settings, user, tokens.issue(user))
 
 

@@ -51,9 +51,11 @@ async def replace_picture(
 
 
 async def remove_picture(session: AsyncSession, changes: PendingMedia, user: User) -> User:
+    """The uploaded picture, and with it any picture set elsewhere (swap_picture)."""
     if user.image_file is not None:
         await _swap_picture(session, changes, user.id, user.image_file, None)
         set_committed_value(user, "image_file", None)
+        set_committed_value(user, "image_url", None)
     return user
 
 

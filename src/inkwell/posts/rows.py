@@ -11,10 +11,11 @@ class ListedAuthor(TypedDict):
     username: str
     image_file: str | None
     display_name: str | None
-    # Read by the listings asked for profiles only (Conduit's): the bio, and whether the
-    # reader follows the author.
+    # Read by the listings asked for profiles only (Conduit's): the bio, whether the reader
+    # follows the author, and their picture set elsewhere (users.models.User.image_url).
     bio: NotRequired[str | None]
     following: NotRequired[bool]
+    image_url: NotRequired[str | None]
 
 
 class ListedPost(TypedDict):

@@ -113,8 +113,9 @@ def listed_columns(
     the way. Aggregates (the tags) are correlated subqueries; whether the reader likes the
     post is an `EXISTS` column (one primary-key probe a row) bound to `viewer_id`; the like
     and comment counts are those the database keeps on the row. One statement, whatever
-    the page holds. With `profiles`, the author also comes with their bio and whether the
-    reader follows them (another primary-key probe a row): what a Conduit profile shows.
+    the page holds. With `profiles`, the author also comes with their bio, whether the
+    reader follows them (another primary-key probe a row) and their picture set elsewhere:
+    what a Conduit profile shows.
     Without `bodies`, the post's `content` and `content_html` are not read: a listing
     that does not answer them (Conduit's) spares PostgreSQL reading (detoasting) and
     sending the largest columns of each row.
@@ -125,7 +126,13 @@ def listed_columns(
     totals = [] if total is None else [total.label("total")]
     following = followed_by(bindparam("viewer_id"), User.id) if signed_in else false()
     authors: list[ColumnElement[Any]] = (
-        [User.bio.label("author_bio"), following.label("author_following")] if profiles else []
+        [
+            User.bio.label("author_bio"),
+            following.label("author_following"),
+            User.image_url.label("author_image_url"),
+        ]
+        if profiles
+        else []
     )
     texts: list[InstrumentedAttribute[str]] = [Post.content, Post.content_html] if bodies else []
     return select(
@@ -178,6 +185,7 @@ def _shape_of(bodies: bool, profiles: bool) -> Shape:
         }
         if profiles:
             author["bio"], author["following"] = row[bio], bool(row[bio + 1])
+            author["image_url"] = row[bio + 2]
         post: ListedPost = {
             "id": post_id,
             "title": title,
@@ -405,8 +413,8 @@ async def list_posts(
 
     By names instead (`author_name`, `liked_by_name`, combined with `tag` if given): the
     posts of the author so named, liked by the reader so named. `profiles` adds each
-    author's bio and whether the reader follows them; without `bodies`, the posts come
-    without `content` and `content_html` (see listed_columns).
+    author's bio, whether the reader follows them and their picture set elsewhere; without
+    `bodies`, the posts come without `content` and `content_html` (see listed_columns).
 
     The page starts at `skip`, or `after` the position of a post in the listing's order
     (published_at, or a draft's updated_at, and id; not with names): the listing answers

@@ -23,6 +23,7 @@ USERNAME_MAX_LENGTH = 50
 DISPLAY_NAME_MAX_LENGTH = 50
 BIO_MAX_LENGTH = 300
 EMAIL_MAX_LENGTH = 254
+PICTURE_ADDRESS_MAX_LENGTH = 2048
 SECURITY_STAMP_LENGTH = 32
 # What a user may do: every user writes and reports; an admin also deletes anyone's posts
 # and comments, suspends users and resolves reports (moderation/). Set by `inkwell users
@@ -49,6 +50,10 @@ class User(Base):
     email_key: Mapped[str] = mapped_column(String())
     password_hash: Mapped[str] = mapped_column(String(255))
     image_file: Mapped[str | None] = mapped_column(String(255), default=None)
+    # A picture elsewhere (an http(s) address), set through the Conduit API, whose frontends
+    # show it; Inkwell's pages never load it (their CSP allows pictures of the site only).
+    # Whichever was set last is the picture: uploading or removing one here clears it.
+    image_url: Mapped[str | None] = mapped_column(String(PICTURE_ADDRESS_MAX_LENGTH), default=None)
     # Shown instead of the username where set; the bio is plain text (pages escape it and
     # make its links clickable).
     display_name: Mapped[str | None] = mapped_column(String(DISPLAY_NAME_MAX_LENGTH), default=None)

@@ -47,6 +47,8 @@ class AuthorProfile(Profile):
     following: bool
     # Set while an admin has suspended them (only admins ever read a suspended profile).
     suspended_at: datetime | None = None
+    # A picture elsewhere, set through the Conduit API (users.models.User.image_url).
+    image_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

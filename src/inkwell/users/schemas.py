@@ -1,6 +1,7 @@
 import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from pydantic import (
@@ -20,6 +21,7 @@ from inkwell.users.models import (
     BIO_MAX_LENGTH,
     DISPLAY_NAME_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
+    PICTURE_ADDRESS_MAX_LENGTH,
     USER,
     USERNAME_MAX_LENGTH,
 )
@@ -136,6 +138,34 @@ Email = Annotated[
     str,
     Field(max_length=EMAIL_MAX_LENGTH, json_schema_extra=EMAIL_SCHEMA),
     AfterValidator(normalize_email),
+]
+
+
+def check_picture_address(value: str) -> str:
+    """An absolute http(s) address with a host and a valid port, without spaces or control
+    characters: what a RealWorld frontend can put in an `<img src>`, and nothing else
+    (`javascript:`, `data:`, a relative path). Kept as sent."""
+    try:
+        parts = urlsplit(value)
+        # Reading the port raises ValueError when it is not a number up to 65535.
+        valid = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        valid = valid and parts.port != 0
+    except ValueError:
+        valid = False
+    if not valid or any(char.isspace() or unicodedata.category(char) == "Cc" for char in value):
+        raise FieldProblem(
+            "must be an absolute http or https address",
+            code=FieldCode.INVALID_FORMAT,
+            message="Enter the picture's web address, starting with https://.",
+        )
+    return value
+
+
+PictureAddress = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=PICTURE_ADDRESS_MAX_LENGTH),
+    AfterValidator(check_picture_address),
+    Field(description="A picture elsewhere: an absolute http or https address"),
 ]
 # Passwords are taken exactly as typed: no stripping, no composition rules, no truncation;
 # only the most common ones are refused.

@@ -89,6 +89,7 @@ def _profile_statement(
         User.following_count,
         following.label("following"),
         User.suspended_at,
+        User.image_url,
     )
     if not suspended:
         query = query.where(User.suspended_at.is_(None))
@@ -154,6 +155,7 @@ def _author_profile(row: Row[Any]) -> AuthorProfile:
         following_count=row.following_count,
         following=bool(row.following),
         suspended_at=row.suspended_at,
+        image_url=row.image_url,
     )
 
 
@@ -228,6 +230,7 @@ async def update_user(
     current_password: str | None = None,
     display_name: str | None = None,
     bio: str | None = None,
+    image_url: str | None = None,
     email_notifications: bool | None = None,
 ) -> str | None:
     """Changes the username and the password at once; a new email only once confirmed
@@ -235,7 +238,7 @@ async def update_user(
 
     The username needs no password: it is no way into the account, whereas the email
     receives the password reset links: a new email or password without the right
-    current_password is refused. An empty display name or bio clears it.
+    current_password is refused. An empty display name, bio or picture address clears it.
     """
     if password is not None or email is not None:
         await _check_current_password(guard, user, current_password)
@@ -252,6 +255,8 @@ async def update_user(
         user.display_name = display_name or None
     if bio is not None:
         user.bio = bio or None
+    if image_url is not None:
+        user.image_url = image_url or None
     if email_notifications is not None:
         user.email_notifications = email_notifications
     await _flush_unique(session)
@@ -314,12 +319,13 @@ async def swap_picture(
     session: AsyncSession, user_id: int, *, current: str | None, new: str | None
 ) -> Account | None:
     """Points the account at picture `new` if it still has `current` (compare-and-swap): the
-    account as it now is, or None when another change came first."""
+    account as it now is, or None when another change came first. A picture set elsewhere
+    (through Conduit) goes too: the newest picture is the one shown."""
     swapped = (
         await session.execute(
             update(User)
             .where(User.id == user_id, User.image_file.is_not_distinct_from(current))
-            .values(image_file=new)
+            .values(image_file=new, image_url=None)
             .returning(*_ACCOUNT_COLUMNS)
             .execution_options(synchronize_session=False)
         )
