@@ -26,7 +26,7 @@ SaysSomething = Field(pattern=rf"^[^\x00]*[^\x00\s\x1c-\x1f{INVISIBLE}][^\x00]*$
 
 
 class _NullUndocumented:
-    """Documents `X | None` as X alone: null is refused (Patch), so it is not offered."""
+    """Documents `X | None` as X alone: null is no value to send (see Omittable)."""
 
     def __get_pydantic_json_schema__(
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
@@ -36,9 +36,10 @@ class _NullUndocumented:
 
 
 T = TypeVar("T")
-# A field a partial update may leave out but not set to null. Validated as `X | None`, not
-# as a union with a None branch: an error then names the field itself (`title`), not a
-# branch (`title.constrained-str`), and comes without the None branch's own ("should be None").
+# A field that may be left out, documented as X alone: a null sent is refused (Patch,
+# Conduit's updates) or taken as left out. Validated as `X | None`, not as a union with a None branch: an
+# error then names the field itself (`title`), not a branch (`title.constrained-str`), and
+# comes without the None branch's own ("should be None").
 Omittable = Annotated[T | None, _NullUndocumented()]
 
 
