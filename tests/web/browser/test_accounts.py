@@ -194,6 +194,26 @@ async def test_a_display_name_and_bio_show_on_the_authors_page(
     )
 
 
+async def test_a_refused_profile_field_is_marked_at_that_field(
+    page: Page, context: BrowserContext, author: Account, problems: PageProblems
+) -> None:
+    # A PATCH: its fields may be left out, and a refusal still names the field itself.
+    problems.expect_api_error(422)
+    await sign_in(context, "author")
+    await page.goto("/account")
+    form = page.locator("#profile-form")
+    name = form.get_by_label("Display name")
+
+    await name.fill("\u200b\u200b")
+    await form.get_by_role("button", name="Save").click()
+
+    await expect(name).to_have_attribute("aria-invalid", "true")
+    await expect(name).to_have_accessible_description(
+        re.compile("Write something visible, or leave it empty.$")
+    )
+    await expect(form.locator("[data-feedback]")).to_be_hidden()
+
+
 async def refused_password(page: Page, problems: PageProblems) -> Locator:
     """The password field of a registration the API refused for a common password."""
     problems.expect_api_error(422)
