@@ -37,9 +37,9 @@ class _NullUndocumented:
 
 T = TypeVar("T")
 # A field that may be left out, documented as X alone: a null sent is refused (Patch,
-# Conduit's updates) or taken as left out. Validated as `X | None`, not as a union with a None branch: an
-# error then names the field itself (`title`), not a branch (`title.constrained-str`), and
-# comes without the None branch's own ("should be None").
+# Conduit's updates) or taken as left out. Validated as `X | None`, not as a union with a
+# None branch: an error then names the field itself (`title`), not a branch
+# (`title.constrained-str`), and comes without the None branch's own ("should be None").
 Omittable = Annotated[T | None, _NullUndocumented()]
 
 

@@ -1,6 +1,8 @@
 """Conduit's users: registering, logging in, the current user, and its tokens being
 Inkwell's own."""
 
+import re
+
 import pytest
 from httpx import AsyncClient
 
@@ -217,7 +219,8 @@ async def test_an_empty_or_null_image_is_stored_as_null(
      "ftp://example.com/me.png", "https://", "example.com/me.png", "not a picture",
      "https://exa mple.com/me.png", "https://example.com/\x07.png",
      "https://example.com:99999/me.png", "https://example.com:0/me.png",
-     "https://[::1/me.png", "https://example.com/" + "a" * 2048],
+     "https://[::1/me.png", "https://example.com:\u0661\u0662/me.png",
+     "https://example.com/" + "a" * 2048],
 )  # fmt: skip
 async def test_an_image_that_is_not_an_http_address_is_a_422_naming_the_image(
     conduit: Conduit, writer: ConduitUser, address: str
@@ -227,6 +230,25 @@ async def test_an_image_that_is_not_an_http_address_is_a_422_naming_the_image(
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["image"]
     assert (await conduit.get("/user", writer)).json()["user"]["image"] is None
+
+
+@pytest.mark.parametrize(
+    ("address", "accepted"),
+    [(PICTURE, True), (f"  {PICTURE} ", True), ("", True), ("  ", True),
+     ("javascript:alert(1)", False), ("https://example.com:65536/me.png", False),
+     ("https://exa mple.com/me.png", False)],
+)  # fmt: skip
+async def test_the_documented_image_pattern_says_what_is_taken(
+    conduit: Conduit, writer: ConduitUser, address: str, accepted: bool
+) -> None:
+    document = (await conduit.client.get(f"{API}/openapi.json")).json()
+    image = document["components"]["schemas"]["UpdateUser"]["properties"]["image"]
+    [documented] = [schema for schema in image["anyOf"] if schema.get("type") == "string"]
+
+    response = await conduit.put("/user", writer, {"user": {"image": address}})
+
+    assert (re.search(documented["pattern"], address) is not None) is accepted
+    assert response.status_code == (200 if accepted else 422)
 
 
 async def test_uploading_a_picture_to_inkwell_replaces_the_image_set_here(
