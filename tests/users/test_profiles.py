@@ -1,6 +1,8 @@
 """Author profiles: a display name and a short plain-text bio, edited by their user, shown to
 everyone with the join date and the count of published posts."""
 
+import re
+
 import pytest
 from httpx import AsyncClient
 
@@ -61,6 +63,26 @@ async def test_the_api_document_states_which_characters_a_bio_refuses(client: As
     document = (await client.get("/openapi.json")).text
 
     assert r"^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$" in document
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted"),
+    [("Ada Lovelace", True), ("", True), ("Ada\tLovelace", True), ("Ada\x00", False),
+     ("Ada\x07", False), ("Ada\x85\x9f", False), ("Ada\u202eecalevol", False),
+     ("\u200b\u200b", False), ("\u200b ", False), (" \t ", True)],
+)  # fmt: skip
+async def test_the_api_document_states_which_display_names_are_taken(
+    client: AsyncClient, author: Account, name: str, accepted: bool
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    documented = document["components"]["schemas"]["UserUpdate"]["properties"]["display_name"]
+
+    response = await client.patch(
+        f"/api/users/{author.id}", json={"display_name": name}, headers=author.headers
+    )
+
+    assert (re.search(documented["pattern"], name) is not None) is accepted
+    assert response.status_code == (200 if accepted else 422)
 
 
 @pytest.mark.parametrize(

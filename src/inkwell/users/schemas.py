@@ -63,6 +63,17 @@ Username = Annotated[
 # Characters that reorder or hide text around them (bidirectional overrides and isolates):
 # a display name could show as another's or run over what follows it.
 _BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# What clean_display_name refuses: control characters other than those str.split() takes
+# for spaces (folded to one), and the bidirectional controls.
+_NAME_REFUSES = r"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069"
+# Spaces as str.split() takes them (in any regular expression dialect): a name of nothing
+# else is folded to empty, which clears it.
+_FOLDED = r"\s\x1c-\x1f\x85"
+# Only spaces, or at least one visible character and none of those refused.
+_NAME_DOCUMENTED = (
+    rf"^(?:[{_FOLDED}]*"
+    rf"|[^{_NAME_REFUSES}]*[^{_NAME_REFUSES}{_FOLDED}{INVISIBLE}][^{_NAME_REFUSES}]*)$"
+)
 
 
 def clean_display_name(value: str) -> str:
@@ -83,10 +94,12 @@ DisplayName = Annotated[
     BeforeValidator(nfkc),
     StringConstraints(max_length=DISPLAY_NAME_MAX_LENGTH),
     AfterValidator(clean_display_name),
-    # Empty (to clear it), or something visible: not only invisible characters.
+    # Empty (to clear it), or something visible: not only invisible characters. The pattern
+    # documented also says what clean_display_name refuses (its own message is the plainer).
     Field(
         pattern=rf"^$|[^\s{INVISIBLE}]",
         description="Shown instead of the username; empty to clear it",
+        json_schema_extra={"pattern": _NAME_DOCUMENTED},
     ),
 ]
 
