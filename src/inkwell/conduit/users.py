@@ -135,15 +135,10 @@ async def update_user(
     if changes.password:
         raise ConduitError(422, "password", "can only be changed in Inkwell's account settings")
     bio = (changes.bio or "") if "bio" in changes.model_fields_set else None
-    image_url = None
     current_image = image(settings.public_base_url, user.image_url, user.image_file)
     if "image" in changes.model_fields_set and changes.image != current_image:
-        if changes.image is None:
-            await media.remove_picture(session, media_changes, user)
-        image_url = changes.image or ""
-    await users.update_user(
-        session, passwords, guard, user, username=changes.username, bio=bio, image_url=image_url
-    )
+        await media.set_picture_address(session, media_changes, user, changes.image)
+    await users.update_user(session, passwords, guard, user, username=changes.username, bio=bio)
     return _user(settings, user, tokens.issue(user))
 
 

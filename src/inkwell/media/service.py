@@ -59,6 +59,16 @@ async def remove_picture(session: AsyncSession, changes: PendingMedia, user: Use
     return user
 
 
+async def set_picture_address(
+    session: AsyncSession, changes: PendingMedia, user: User, address: str | None
+) -> None:
+    """A picture elsewhere (an http(s) address, set through Conduit) shown from now on, the
+    upload kept for Inkwell's pages; None removes both, so that no picture is shown."""
+    if address is None:
+        await remove_picture(session, changes, user)
+    user.image_url = address
+
+
 def forget_picture(session: AsyncSession, changes: PendingMedia, user: User) -> None:
     """The user's picture goes once `session` commits (replaced, removed, or user deleted)."""
     _forget(session, changes, user.image_file)

@@ -230,7 +230,6 @@ async def update_user(
     current_password: str | None = None,
     display_name: str | None = None,
     bio: str | None = None,
-    image_url: str | None = None,
     email_notifications: bool | None = None,
 ) -> str | None:
     """Changes the username and the password at once; a new email only once confirmed
@@ -238,7 +237,7 @@ async def update_user(
 
     The username needs no password: it is no way into the account, whereas the email
     receives the password reset links: a new email or password without the right
-    current_password is refused. An empty display name, bio or picture address clears it.
+    current_password is refused. An empty display name or bio clears it.
     """
     if password is not None or email is not None:
         await _check_current_password(guard, user, current_password)
@@ -255,8 +254,6 @@ async def update_user(
         user.display_name = display_name or None
     if bio is not None:
         user.bio = bio or None
-    if image_url is not None:
-        user.image_url = image_url or None
     if email_notifications is not None:
         user.email_notifications = email_notifications
     await _flush_unique(session)
