@@ -492,6 +492,21 @@ TARGETS = (
         ),
     ),
     Target(
+        # What a person may call themselves and where their picture may come from: a name
+        # with a direction override that shows as another's, an email kept in two cases as
+        # two accounts, or a `javascript:` picture a frontend puts in an `<img src>`.
+        "users/fields.py",
+        ("src/inkwell/users/fields.py",),
+        (
+            "tests/users/test_users_api.py",
+            "tests/users/test_profiles.py",
+            "tests/users/test_identity.py",
+            "tests/conduit/test_users.py",
+            "tests/test_field_errors.py",
+            "tests/test_adversarial.py",
+        ),
+    ),
+    Target(
         # What any request may send and any answer carries: a body past its limit read into
         # memory, or a page without its CSP, frame and HSTS headers.
         "body_limits.py + operations/headers.py",

@@ -7,8 +7,8 @@ from pydantic import BaseModel, Field, StringConstraints
 from inkwell.auth.models import SESSION_ID_LENGTH
 from inkwell.auth.rows import ActiveSession
 from inkwell.schemas import Input, NoNul, SaysSomething
+from inkwell.users.fields import PASSWORD_MAX_LENGTH, Email, Password
 from inkwell.users.models import EMAIL_MAX_LENGTH
-from inkwell.users.schemas import PASSWORD_MAX_LENGTH, Email, Password
 
 
 class LoginForm(BaseModel):

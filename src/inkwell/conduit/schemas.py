@@ -18,8 +18,7 @@ from pydantic.json_schema import SkipJsonSchema
 from inkwell.comments.schemas import Body as CommentBody
 from inkwell.posts.schemas import Content, Subtitle, Tags, Title
 from inkwell.schemas import Omittable, SaysSomething
-from inkwell.users.models import EMAIL_MAX_LENGTH
-from inkwell.users.schemas import (
+from inkwell.users.fields import (
     PASSWORD_MAX_LENGTH,
     Bio,
     Email,
@@ -27,6 +26,7 @@ from inkwell.users.schemas import (
     PictureAddress,
     Username,
 )
+from inkwell.users.models import EMAIL_MAX_LENGTH
 
 
 class ConduitInput(BaseModel):

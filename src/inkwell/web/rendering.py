@@ -21,9 +21,9 @@ from inkwell.db import utcnow
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, post_path
 from inkwell.posts.rows import ListedPost
 from inkwell.search.schemas import QUERY_MAX_LENGTH
+from inkwell.users.fields import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from inkwell.users.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH
 from inkwell.users.rows import author_path, picture_path
-from inkwell.users.schemas import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 # The forms' limits come from the same constants as the API's validation.
