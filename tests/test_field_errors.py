@@ -8,10 +8,15 @@ from httpx import AsyncClient
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from inkwell.field_errors import FieldCode, field_error
+from inkwell.users.fields import PictureAddress
 from inkwell.users.rows import Account
 from inkwell.users.schemas import UserUpdate
 from tests.conftest import PASSWORD
 from tests.factories import Factory
+
+
+class _Picture(BaseModel):
+    image: PictureAddress
 
 
 async def _register(client: AsyncClient, **fields: Any) -> dict[str, Any]:
@@ -47,6 +52,28 @@ async def test_an_invalid_email_is_refused_in_plain_words_at_its_field(
             "message": "Enter a valid email address, such as name@example.com.",
         }
     ]
+
+
+async def test_an_invalid_email_tells_a_program_why_in_the_validators_words(
+    client: AsyncClient,
+) -> None:
+    answer = await _register(client, email="ada@")
+    [problem] = answer["detail"]
+    assert problem["msg"] == (
+        "Value error, not a valid email address: There must be something after the @-sign."
+    )
+
+
+def test_a_picture_address_off_the_web_asks_for_one_starting_with_https() -> None:
+    with pytest.raises(ValidationError) as raised:
+        _Picture.model_validate({"image": "javascript:alert(1)"})
+    [error] = raised.value.errors()
+    assert error["msg"] == "Value error, must be an absolute http or https address"
+    assert field_error(error).model_dump(mode="json") == {
+        "field": "image",
+        "code": "invalid_format",
+        "message": "Enter the picture's web address, starting with https://.",
+    }
 
 
 async def test_the_old_fields_of_a_422_remain(client: AsyncClient) -> None:

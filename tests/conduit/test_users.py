@@ -232,6 +232,14 @@ async def test_an_image_that_is_not_an_http_address_is_a_422_naming_the_image(
     assert (await conduit.get("/user", writer)).json()["user"]["image"] is None
 
 
+async def test_an_image_that_is_not_an_http_address_is_refused_in_conduits_shape(
+    conduit: Conduit, writer: ConduitUser
+) -> None:
+    response = await conduit.put("/user", writer, {"user": {"image": "javascript:alert(1)"}})
+
+    assert response.json() == {"errors": {"image": ["must be an absolute http or https address"]}}
+
+
 @pytest.mark.parametrize(
     ("address", "accepted"),
     [(PICTURE, True), (f"  {PICTURE} ", True), ("", True), ("  ", True),

@@ -111,6 +111,26 @@ async def test_a_bad_display_name_or_bio_is_refused_and_nothing_changes(
     assert (public["username"], public["display_name"], public["bio"]) == ("author", None, None)
 
 
+@pytest.mark.parametrize(
+    ("fields", "problem", "message"),
+    [({"display_name": "Ada\u202eecalevol"},
+      "control characters and direction overrides are not allowed",
+      "Remove the invisible control characters from the name."),
+     ({"bio": "bell\x07"},
+      "control characters other than line breaks are not allowed",
+      "Remove the invisible control characters from the text.")],
+)  # fmt: skip
+async def test_a_control_character_in_a_name_or_bio_is_refused_in_plain_words(
+    client: AsyncClient, author: Account, fields: dict[str, str], problem: str, message: str
+) -> None:
+    response = await client.patch(f"/api/users/{author.id}", json=fields, headers=author.headers)
+
+    [field] = fields
+    answer = response.json()
+    assert answer["errors"] == [{"field": field, "code": "control_characters", "message": message}]
+    assert [error["msg"] for error in answer["detail"]] == [f"Value error, {problem}"]
+
+
 async def test_only_the_user_changes_their_profile(
     api: Api, client: AsyncClient, author: Account
 ) -> None:
