@@ -47,6 +47,25 @@ async def test_a_comment_tells_the_posts_author_with_the_actor_and_a_link(
     assert await kinds_of(client, reader) == []
 
 
+async def test_a_post_taken_back_to_draft_is_linked_without_its_new_title_for_others(
+    client: AsyncClient, author: Account, reader: Account, other: Account, post: dict[str, object]
+) -> None:
+    await comment(client, post["id"], reader)
+    await comment(client, post["id"], other)
+    hidden = await client.patch(
+        f"/api/posts/{post['id']}",
+        json={"status": "draft", "title": "A secret title"},
+        headers=author.headers,
+    )
+    assert hidden.status_code == 200, hidden.text
+
+    [reply] = (await notifications_of(client, reader))["notifications"]
+    assert reply["link"] == "/@other"
+    links = [item["link"] for item in (await notifications_of(client, author))["notifications"]]
+    assert all(link.startswith(f"/posts/{post['id']}-a-secret-title?") for link in links)
+    assert len(links) == 2
+
+
 async def test_a_notification_shows_its_actors_display_name(
     client: AsyncClient, author: Account, reader: Account, post: dict[str, object]
 ) -> None:

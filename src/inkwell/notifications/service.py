@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import (
     Select,
+    and_,
     bindparam,
     case,
     exists,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     insert,
     literal,
     null,
+    or_,
     select,
     union_all,
     update,
@@ -39,7 +41,7 @@ from inkwell.db import Reader, UTCDateTime, utcnow
 from inkwell.notifications.models import EmailStatus, Kind, Notification, has_pending_email
 from inkwell.notifications.rows import CommentEmail, ListedNotification, NotificationListing
 from inkwell.pagination import page_bound
-from inkwell.posts.models import Post, post_path
+from inkwell.posts.models import Post, is_published, post_path
 from inkwell.transactions import after_commit
 from inkwell.users.models import User, is_active, not_suspended
 from inkwell.users.rows import author_path
@@ -173,7 +175,15 @@ def _listing_statements(after: bool) -> tuple[Select[*tuple[Any, ...]], Select[A
             unread,
         )
         .join(User, User.id == Notification.actor_id)
-        .outerjoin(Post, Post.id == Notification.post_id)
+        # A post taken back to draft keeps its link for its author only: its slug is its
+        # new title, which no one else may read.
+        .outerjoin(
+            Post,
+            and_(
+                Post.id == Notification.post_id,
+                or_(is_published, Post.user_id == Notification.user_id),
+            ),
+        )
         .where(Notification.user_id == bindparam("user_id"), not_suspended)
         .order_by(Notification.id.desc())
         .limit(page_bound("limit"))
