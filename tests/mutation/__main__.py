@@ -387,6 +387,13 @@ TARGETS = (
         ),
     ),
     Target(
+        # What a RealWorld frontend may send back unchanged: an empty image or bio that
+        # clears it, and a null username or email refused rather than taken as "unchanged".
+        "conduit/schemas.py",
+        ("src/inkwell/conduit/schemas.py",),
+        ("tests/conduit/test_users.py", "tests/conduit/test_articles.py"),
+    ),
+    Target(
         # Whose address a request comes from: the limits on password guesses count by it,
         # so a hop a client wrote itself, believed, would give it as many guesses as it likes.
         "operations/proxies.py",
