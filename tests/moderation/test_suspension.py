@@ -207,6 +207,22 @@ async def test_a_suspended_users_comments_and_likes_leave_the_posts_and_their_co
     assert comments["total"] == 1
 
 
+async def test_what_a_suspended_user_likes_leaves_conduits_favorited_listing_until_lifted(
+    client: AsyncClient, world: World
+) -> None:
+    async def favorited() -> list[str]:
+        answer = await client.get("/conduit/api/articles", params={"favorited": "villain"})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["articlesCount"] == len(answer.json()["articles"])
+        return [article["title"] for article in answer.json()["articles"]]
+
+    await change(client, world, "suspend", world.villain)
+    assert await favorited() == []
+
+    await change(client, world, "unsuspend", world.villain)
+    assert await favorited() == ["Essay", "More spam"]
+
+
 async def test_a_suspended_users_profile_and_posts_answer_404(
     client: AsyncClient, world: World
 ) -> None:

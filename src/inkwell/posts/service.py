@@ -314,8 +314,13 @@ class Filters(NamedTuple):
 
 
 def _user_named(parameter: str) -> Any:
-    """The id of the user whose name's lookup key is bound to `parameter` (NULL if none)."""
-    return select(User.id).where(User.username_key == bindparam(parameter)).scalar_subquery()
+    """The id of the user whose name's lookup key is bound to `parameter`; NULL if none, or
+    while they are suspended: neither their posts nor what they like are listed."""
+    return (
+        select(User.id)
+        .where(User.username_key == bindparam(parameter), not_suspended)
+        .scalar_subquery()
+    )
 
 
 def _filtered_statements(
