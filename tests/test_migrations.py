@@ -2,18 +2,19 @@ import asyncio
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, DateTime, column, insert, inspect, table, text
+from sqlalchemy import Connection, DateTime, bindparam, column, insert, inspect, table, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from inkwell.config import Settings
-from inkwell.db import Base, Reader, create_engine, utcnow
+from inkwell.db import Base, Reader, UTCDateTime, create_engine, utcnow
 from inkwell.migrations import downgrade_database, head_revisions, upgrade_database
 from inkwell.search.models import mapped
 from inkwell.search.service import search
@@ -404,6 +405,49 @@ async def test_going_below_the_word_count_migration_keeps_the_posts(
         assert await connection.scalar(text("SELECT count(*) FROM posts")) == 601
         columns = await connection.run_sync(lambda c: inspect(c).get_columns("posts"))
     assert "word_count" not in {column["name"] for column in columns}
+
+
+async def test_the_comments_migration_sets_never_edited_comments_updated_when_written(
+    empty_database_url: str,
+) -> None:
+    """Before 0018 a comment's two times were two reads of the clock, microseconds apart."""
+    async with migrated_to(empty_database_url, "0017") as engine:
+        async with engine.begin() as connection:
+            await add_writer(connection)
+            await connection.execute(
+                text(
+                    "INSERT INTO posts (title, content, content_html, excerpt, word_count, "
+                    "date_posted, updated_at, user_id, status, published_at, slug) VALUES "
+                    "('t', 'c', '', '', 1, '2026-01-01', '2026-01-01', 1, 'published', "
+                    "'2026-01-01', 't')"
+                )
+            )
+            written = datetime(2026, 1, 1, 10, tzinfo=UTC)
+            await connection.execute(
+                text(
+                    "INSERT INTO comments (post_id, user_id, body, body_html, created_at, "
+                    "updated_at) VALUES (1, 1, 'b', '', :created, :updated)"
+                ).bindparams(
+                    bindparam("created", type_=UTCDateTime()),
+                    bindparam("updated", type_=UTCDateTime()),
+                ),
+                [
+                    {"created": written, "updated": written + timedelta(microseconds=6)},
+                    {
+                        "created": written + timedelta(microseconds=999_998),
+                        "updated": written + timedelta(seconds=1, microseconds=4),
+                    },
+                    {"created": written, "updated": written + timedelta(seconds=1)},
+                ],
+            )
+
+        await upgrade_database(engine)
+
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text("SELECT updated_at = created_at FROM comments ORDER BY id")
+            )
+            assert [bool(equal) for (equal,) in rows] == [True, True, False]
 
 
 async def posts_storage_options(engine: AsyncEngine) -> list[str] | None:

@@ -51,6 +51,14 @@ async def test_a_comment_is_stored_rendered_and_answered_with_its_author(
     assert listed["comments"] == [answer]
 
 
+async def test_a_new_comment_was_last_updated_when_it_was_written(
+    client: AsyncClient, post: dict[str, object], reader: Account
+) -> None:
+    answer = await comment(client, post["id"], reader)
+
+    assert answer["updated_at"] == answer["created_at"]
+
+
 async def test_comments_are_listed_with_their_authors_name_and_picture(
     client: AsyncClient, post: dict[str, object], reader: Account, session: AsyncSession
 ) -> None:

@@ -308,6 +308,18 @@ async def test_the_comments_author_edits_it_in_place(
     assert "Frist." not in html
 
 
+async def test_a_comment_is_marked_edited_once_edited_and_not_before(
+    client: AsyncClient, post: dict[str, Any], reader: Account
+) -> None:
+    said = await comment(client, post["id"], reader, "Frist.")
+    assert "· edited" not in (await client.get(post["url"])).text
+
+    await sign_in(client, "reader")
+    await send(client, f"/comments/{said['id']}/edit", body="First.")
+
+    assert "· edited" in (await client.get(post["url"])).text
+
+
 @pytest.mark.parametrize("who", ["reader", "author"])
 async def test_the_comments_author_and_the_posts_author_may_delete_it(
     client: AsyncClient, post: dict[str, Any], reader: Account, who: str

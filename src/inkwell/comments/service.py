@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased, joinedload
 from inkwell.comments.markdown import render
 from inkwell.comments.models import Comment
 from inkwell.comments.rows import CommentListing, ListedComment
-from inkwell.db import Reader
+from inkwell.db import Reader, utcnow
 from inkwell.errors import ErrorCode, Forbidden, NotFound
 from inkwell.moderation import service as moderation
 from inkwell.notifications import service as notifications
@@ -183,7 +183,15 @@ async def add_comment(
     visible = (Post.id == post_id, is_published, is_active(Post.user_id))
     if await session.scalar(select(Post.id).where(*visible)) is None:
         raise _post_not_found()
-    comment = Comment(post_id=post_id, author=author, body=body, body_html=await render(body))
+    now = utcnow()  # one time for both: a comment never edited was updated when written
+    comment = Comment(
+        post_id=post_id,
+        author=author,
+        body=body,
+        body_html=await render(body),
+        created_at=now,
+        updated_at=now,
+    )
     session.add(comment)
     try:
         await session.flush()
