@@ -206,6 +206,26 @@ async def test_a_partial_update_names_the_field_itself_in_one_error(
     assert [error["field"] for error in response.json()["errors"]] == [field]
 
 
+async def test_a_null_in_a_partial_update_is_refused_at_each_field_sent_so(
+    client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    post = await factory.post(author)
+
+    response = await client.patch(
+        f"/api/posts/{post['id']}", json={"title": None, "tags": None}, headers=author.headers
+    )
+
+    assert response.status_code == 422
+    message = "Leave this field out to keep it as it is: it cannot be null."
+    assert response.json()["errors"] == [
+        {"field": "title", "code": "null_refused", "message": message},
+        {"field": "tags", "code": "null_refused", "message": message},
+    ]
+    assert {problem["msg"] for problem in response.json()["detail"]} == {
+        "Value error, may be left out but not null"
+    }
+
+
 def test_a_field_an_update_may_leave_out_is_checked_as_itself() -> None:
     with pytest.raises(ValidationError) as raised:
         UserUpdate.model_validate({"username": ""})

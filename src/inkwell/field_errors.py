@@ -35,6 +35,7 @@ class FieldCode(StrEnum):
     MIXED_SCRIPTS = "mixed_scripts"
     CONTROL_CHARACTERS = "control_characters"
     CURRENT_PASSWORD_REQUIRED = "current_password_required"  # noqa: S105  (a code)
+    NULL_REFUSED = "null_refused"
     BODY_UNREADABLE = "body_unreadable"
     INVALID = "invalid"
 

@@ -1,10 +1,12 @@
 """Building blocks shared by every domain's schemas."""
 
-from typing import Annotated, Self, TypeVar
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
+
+from inkwell.field_errors import FieldCode, FieldProblem
 
 # Ids are 32-bit integers in PostgreSQL; a larger one can name nothing, so it is refused up front.
 MAX_ID = 2**31 - 1
@@ -36,11 +38,27 @@ class _NullUndocumented:
 
 
 T = TypeVar("T")
-# A field that may be left out, documented as X alone: a null sent is refused (Patch,
-# Conduit's updates) or taken as left out. Validated as `X | None`, not as a union with a
+# A field that may be left out, documented as X alone: a null sent is taken as left out, or
+# refused by the model (Conduit's updates). Validated as `X | None`, not as a union with a
 # None branch: an error then names the field itself (`title`), not a branch
 # (`title.constrained-str`), and comes without the None branch's own ("should be None").
 Omittable = Annotated[T | None, _NullUndocumented()]
+
+
+def _refuse_null(value: T | None) -> T | None:
+    """Runs only on a field that was sent (defaults are not validated)."""
+    if value is None:
+        raise FieldProblem(
+            "may be left out but not null",
+            code=FieldCode.NULL_REFUSED,
+            message="Leave this field out to keep it as it is: it cannot be null.",
+        )
+    return value
+
+
+# An Omittable field of a partial update: left out, it keeps its value; a null sent is
+# refused at the field, so a form can mark it.
+NeverNull = Annotated[T | None, BeforeValidator(_refuse_null), _NullUndocumented()]
 
 
 class Schema(BaseModel):
@@ -51,15 +69,3 @@ class Input(BaseModel):
     """Request bodies refuse unknown fields, so `id` or `user_id` cannot be smuggled in."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-class Patch(Input):
-    """A partial update: any field may be left out, but none may be set to null (the fields
-    are `Omittable[X]`, so the documented schema does not offer null either)."""
-
-    @model_validator(mode="after")
-    def refuse_nulls(self) -> Self:
-        nulls = sorted(name for name in self.model_fields_set if getattr(self, name) is None)
-        if nulls:
-            raise ValueError(f"may be left out but not null: {', '.join(nulls)}")
-        return self

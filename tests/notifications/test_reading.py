@@ -128,6 +128,18 @@ async def test_a_malformed_list_of_ids_is_refused(
     assert (response.status_code, response.json()["code"]) == (422, "validation_failed")
 
 
+async def test_marking_null_ids_read_is_refused_and_leaves_every_one_unread(
+    client: AsyncClient, author: Account, notified: list[int]
+) -> None:
+    response = await client.post(
+        "/api/notifications/read", json={"ids": None}, headers=author.headers
+    )
+
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["ids"]
+    assert await unread(client, author) == len(notified)
+
+
 async def test_the_listing_takes_as_many_statements_for_one_as_for_a_full_page(
     api: Api,
     client: AsyncClient,

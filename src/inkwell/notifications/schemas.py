@@ -5,7 +5,7 @@ from pydantic import Field
 
 from inkwell.notifications.rows import NotificationListing
 from inkwell.pagination import NextCursor, PageSkip, page_fields
-from inkwell.schemas import MAX_ID, Input, Omittable, Schema
+from inkwell.schemas import MAX_ID, Input, NeverNull, Schema
 from inkwell.users.schemas import UserPublic
 
 # A page of notifications holds at most 100: marking more at once is marking all.
@@ -47,9 +47,10 @@ class NotificationPage(Schema):
 
 
 class MarkRead(Input):
-    """Which notifications to mark read: `ids`, or all of them when it is left out."""
+    """Which notifications to mark read: `ids`, or all of them when it is left out (a null
+    sent is refused: a client's bug would otherwise mark every one read)."""
 
-    ids: Omittable[
+    ids: NeverNull[
         Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(max_length=MAX_IDS)]
     ] = None
 

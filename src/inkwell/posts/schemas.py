@@ -13,7 +13,7 @@ from inkwell.posts.models import (
 )
 from inkwell.posts.rows import PostListing
 from inkwell.posts.slugs import TAG_MAX_LENGTH, tag_name
-from inkwell.schemas import Input, Omittable, Patch, SaysSomething, Schema
+from inkwell.schemas import Input, NeverNull, Omittable, SaysSomething, Schema
 from inkwell.users.schemas import UserPublic
 
 Title = Annotated[
@@ -88,13 +88,15 @@ class PostReplace(Input):
     subtitle: Omittable[Subtitle] = None
 
 
-class PostPatch(Patch):
-    title: Omittable[Title] = None
-    content: Omittable[Content] = None
-    status: Omittable[Status] = None
-    tags: Omittable[Tags] = None
-    subtitle: Omittable[Subtitle] = None
-    expected_updated_at: Omittable[AwareDatetime] = Field(
+class PostPatch(Input):
+    """Only the fields sent change; none may be sent as null."""
+
+    title: NeverNull[Title] = None
+    content: NeverNull[Content] = None
+    status: NeverNull[Status] = None
+    tags: NeverNull[Tags] = None
+    subtitle: NeverNull[Subtitle] = None
+    expected_updated_at: NeverNull[AwareDatetime] = Field(
         default=None,
         description="The post's `updated_at` as you last read it: the change is made only if "
         "the post has not changed since (else 409 `changed_concurrently`), so that a save "

@@ -4,7 +4,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, computed_field, model_validator
 
 from inkwell.field_errors import FieldCode, FieldProblem
-from inkwell.schemas import Input, NoNul, Omittable, Patch, Schema
+from inkwell.schemas import Input, NeverNull, NoNul, Schema
 from inkwell.users.fields import PASSWORD_MAX_LENGTH, Bio, DisplayName, Email, Password, Username
 from inkwell.users.models import USER
 from inkwell.users.rows import author_path, picture_path
@@ -20,21 +20,22 @@ class UserCreate(Input):
 
 
 class UserUpdate(
-    Patch,
+    Input,
     json_schema_extra={
         "dependentRequired": {"password": ["current_password"], "email": ["current_password"]}
     },
 ):
-    """A new email takes effect once confirmed through the link sent to it."""
+    """Only the fields sent change; none may be sent as null. A new email takes effect once
+    confirmed through the link sent to it."""
 
-    username: Omittable[Username] = None
-    email: Omittable[Email] = None
-    password: Omittable[Password] = None
-    current_password: Omittable[Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)]] = None
-    display_name: Omittable[DisplayName] = None
-    bio: Omittable[Bio] = None
+    username: NeverNull[Username] = None
+    email: NeverNull[Email] = None
+    password: NeverNull[Password] = None
+    current_password: NeverNull[Annotated[str, Field(max_length=PASSWORD_MAX_LENGTH)]] = None
+    display_name: NeverNull[DisplayName] = None
+    bio: NeverNull[Bio] = None
     email_notifications: Annotated[
-        Omittable[bool],
+        NeverNull[bool],
         Field(description="Whether comment notifications are also emailed"),
     ] = None
 
