@@ -51,7 +51,10 @@ async def test_a_post_taken_back_to_draft_is_linked_without_its_new_title_for_ot
     client: AsyncClient, author: Account, reader: Account, other: Account, post: dict[str, object]
 ) -> None:
     await comment(client, post["id"], reader)
-    await comment(client, post["id"], other)
+    said = await comment(client, post["id"], other)
+    [reply] = (await notifications_of(client, reader))["notifications"]
+    assert reply["link"] == f"{post['url']}?comment={said['id']}#comment-{said['id']}"
+
     hidden = await client.patch(
         f"/api/posts/{post['id']}",
         json={"status": "draft", "title": "A secret title"},
