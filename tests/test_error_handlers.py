@@ -121,7 +121,7 @@ async def test_a_405_an_endpoint_raises_itself_names_the_methods_its_path_takes(
     response = await failures.get("/api/read-only")
     assert response.status_code == 405
     assert response.json() == {"detail": "This is read only", "code": "method_not_allowed"}
-    assert response.headers["Allow"] == "GET"
+    assert response.headers["Allow"] == "GET, HEAD"
 
 
 API_404 = {"detail": "Not Found", "code": "not_found"}

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match, Mount
 
 from inkwell.field_errors import FieldError, field_errors
+from inkwell.operations.head import KNOWN_METHODS, allowed
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +193,6 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     return _respond(request, exc.status_code, exc.detail, exc.code, exc.headers)
 
 
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _HTTP_ERROR_CODES = {
     400: ErrorCode.BAD_REQUEST,
     401: ErrorCode.NOT_AUTHENTICATED,
@@ -210,9 +210,9 @@ def _allowed_methods(request: Request) -> str:
     """The methods some route answers at this path: FastAPI makes one route per method, so the
     405 it raises names only the methods of the first route whose path matched."""
     routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
-    return ", ".join(
+    return allowed(
         method
-        for method in _METHODS
+        for method in KNOWN_METHODS
         if any(
             route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
         )

@@ -174,11 +174,10 @@ def _get(client: AsyncClient, _: Account, address: str) -> Awaitable[Response]:
     [
         ("/", lambda client, author, address: client.get(address, headers=author.headers)),
         ("/", lambda client, _, address: client.get(address, headers={"Cookie": FORGED})),
-        ("/", lambda client, _, address: client.head(address)),
         ("/?skip=10", _get),
         (f"/?tag={'t' * KEPT_QUERY_MAX_LENGTH}", _get),
     ],
-    ids=["signed in", "sign-in cookie", "head", "later page", "long query"],
+    ids=["signed in", "sign-in cookie", "later page", "long query"],
 )
 async def test_a_request_whose_answer_would_not_be_kept_never_waits_for_a_leader(
     client: AsyncClient, author: Account, cache: AnonymousCache, gate: Gate, case: tuple[str, Read]

@@ -20,6 +20,7 @@ from inkwell.caching.middleware import (
     AnonymousCache,
     SharedResponsesMiddleware,
 )
+from inkwell.operations.head import HeadAsGetMiddleware
 
 
 def behind_the_cache(cache: AnonymousCache, app: ASGIApp) -> ASGIApp:
@@ -170,7 +171,7 @@ async def test_a_head_answered_from_memory_sends_no_body() -> None:
     """Seen at the ASGI level: a server drops a HEAD's body, but the kept page's bytes
     should not be sent to it for nothing."""
     cache = a_cache()
-    app = shared_app(cache, lambda _: PlainTextResponse("hello"))
+    app = HeadAsGetMiddleware(shared_app(cache, lambda _: PlainTextResponse("hello")))
     await call(app, request_scope())
     assert cache.kept == 1
 
@@ -178,6 +179,7 @@ async def test_a_head_answered_from_memory_sends_no_body() -> None:
 
     assert [message["type"] for message in sent] == ["http.response.start", "http.response.body"]
     assert sent[0]["status"] == 200
+    assert (b"content-length", b"5") in sent[0]["headers"]
     assert sent[1]["body"] == b""
 
 

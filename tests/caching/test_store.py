@@ -22,7 +22,6 @@ def entry(key: str, body: bytes, *, generation: tuple[int, int] = GENERATION) ->
         body=body,
         etag='W/"x"',
         last_modified=None,
-        allows_head=True,
         size=entry_size(key, headers, body),
     )
 

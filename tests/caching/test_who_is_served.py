@@ -138,25 +138,30 @@ async def test_a_head_is_answered_from_the_kept_page(
     assert head.headers["etag"] == page.headers["etag"]
 
 
-async def test_a_head_the_app_answers_lets_shared_caches_keep_it_and_is_not_kept(
+async def test_a_head_that_finds_nothing_kept_is_kept_as_its_get_would_be(
     client: AsyncClient, author: Account, cache: AnonymousCache
 ) -> None:
-    """Nothing kept yet: the app answers the HEAD itself, with the public headers a GET
-    gets (no ETag: the body is not sent, so none can be computed)."""
+    """The app renders the GET (operations/head.py); only the body stays behind."""
     head = await client.head("/")
 
     assert (head.status_code, head.content) == (200, b"")
     assert head.headers["cache-control"] == "public, max-age=0, s-maxage=10"
     assert head.headers["vary"].endswith("Cookie, Authorization")
-    assert cache.kept == 0
+    assert cache.kept == 1
+    assert (await client.get("/")).headers["etag"] == head.headers["etag"]
 
 
-async def test_an_api_route_that_answers_no_head_still_refuses_it_when_kept(
-    client: AsyncClient, author: Account
+async def test_a_head_of_a_kept_api_page_is_answered_from_it(
+    client: AsyncClient, author: Account, count_statements: StatementCounter
 ) -> None:
-    await client.get("/api/posts")
+    page = await client.get("/api/posts")
+    statements = len(count_statements)
 
-    assert (await client.head("/api/posts")).status_code == 405
+    head = await client.head("/api/posts")
+
+    assert len(count_statements) == statements
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["etag"] == page.headers["etag"]
 
 
 async def test_each_host_has_its_own_entries(

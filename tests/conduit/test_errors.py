@@ -227,13 +227,13 @@ async def test_a_405_raised_by_an_endpoint_names_the_methods_its_path_takes(
 ) -> None:
     response = await conduit_client.get("/read-only")
 
-    assert response.headers["Allow"] == "GET"
+    assert response.headers["Allow"] == "GET, HEAD"
 
 
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [("PATCH", "/articles/some-slug", "PUT, DELETE"),
-     ("POST", "/articles/feed", "GET"),
+     ("POST", "/articles/feed", "GET, HEAD"),
      ("GET", "/articles", "POST")],
     ids=["a path with a parameter", "the fewest parameters win", "a path without"],
 )  # fmt: skip
@@ -254,7 +254,7 @@ async def test_under_a_root_path_the_methods_are_the_mounted_paths(
         response = await client.post("/conduit/api/articles/feed")
 
     assert response.status_code == 405
-    assert response.headers["Allow"] == "GET"
+    assert response.headers["Allow"] == "GET, HEAD"
 
 
 NOT_A_STRING = "input should be a valid string"
@@ -264,7 +264,7 @@ async def test_a_server_that_sends_no_root_path_has_none(conduit_app: FastAPI) -
     sent = await called_without_root_path(conduit_app, "POST", "/articles/feed")
 
     assert sent[0]["status"] == 405
-    assert (b"allow", b"GET") in sent[0]["headers"]
+    assert (b"allow", b"GET, HEAD") in sent[0]["headers"]
 
 
 async def test_a_405_from_an_application_mounted_beside_names_no_methods(

@@ -1,6 +1,6 @@
 """What makes a route a page, on pages of the test's own (the site's are built at import):
-it answers HEAD where it answers GET, answers HTML, stays out of the API's document, and a
-dependency may send its visitor to sign in first."""
+it answers HTML, stays out of the API's document, and a dependency may send its visitor to
+sign in first."""
 
 from collections.abc import AsyncIterator
 
@@ -49,19 +49,6 @@ async def test_a_page_answers_html(visitor: AsyncClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert response.text == "<p>Hello</p>"
-
-
-async def test_a_page_answers_head_with_its_gets_headers_and_no_body(visitor: AsyncClient) -> None:
-    got, head = await visitor.get("/hello"), await visitor.head("/hello")
-    assert head.status_code == 200
-    assert head.headers["content-type"] == got.headers["content-type"]
-    assert head.headers["content-length"] == got.headers["content-length"]
-    assert head.content == b""
-
-
-async def test_a_page_that_only_takes_a_form_answers_no_head(visitor: AsyncClient) -> None:
-    assert (await visitor.post("/form")).status_code == 200
-    assert (await visitor.head("/form")).status_code == 405
 
 
 async def test_a_dependency_may_send_the_visitor_to_sign_in_first(visitor: AsyncClient) -> None:

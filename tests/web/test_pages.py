@@ -273,8 +273,8 @@ async def test_a_page_answers_head_as_it_answers_get_without_the_body(
 
 
 def test_every_page_module_serves_its_pages_as_page_routes(settings: Settings) -> None:
-    """Each area's module makes its router with `page_router()`: its pages answer HEAD, stay
-    out of the API's document, and are told from API endpoints by their route class."""
+    """Each area's module makes its router with `page_router()`: its pages stay out of the
+    API's document, and are told from API endpoints by their route class."""
     routes = [
         context.original_route for context in iter_route_contexts(create_app(settings).routes)
     ]

@@ -16,7 +16,8 @@ routing, no dependency and no database. For the routes in `SHARED_ROUTES`:
 - An anonymous GET of a kept route's first page (no `cursor`, no `skip` past 0) is kept:
   status 200, no Set-Cookie, no `private` or `no-store`, rendered wholly within the
   generation it began in. It is served while that generation is current, for at most
-  ANONYMOUS_CACHE_SECONDS, to anonymous GETs (and HEADs where the route answers HEAD).
+  ANONYMOUS_CACHE_SECONDS, to anonymous GETs (a HEAD reaches the cache as its GET, and
+  operations/head.py drops the body).
 
 Misses are coalesced: an anonymous GET of a first page that misses (a cold start, or the
 first reads after a write) renders as the leader of its key, recorded in `flights` until
@@ -25,7 +26,7 @@ the leader has been routed to a KEPT route, waits for the leader's entry (at mos
 ANONYMOUS_CACHE_WAIT_SECONDS) and is answered it as a hit would be, 304 included. When the
 leader's answer is not kept (not a 200, a cookie, private, a write during the render, an
 exception, a cancellation) or the wait runs out, each waiter renders for itself. Requests
-that would not be kept (credentials, HEAD, later pages) never wait, and a hit never looks.
+that would not be kept (credentials, later pages) never wait, and a hit never looks.
 """
 
 import asyncio
@@ -196,17 +197,13 @@ def _route_sharing(scope: Scope, root_path: str) -> Sharing | None:
     return SHARED_ROUTES.get(getattr(route, "path", ""))
 
 
-def _allows_head(scope: Scope) -> bool:
-    return "HEAD" in (getattr(scope.get("route"), "methods", None) or ())
-
-
 class SharedResponsesMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         cache: AnonymousCache | None = scope.get("state", {}).get(STATE_KEY)
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or cache is None:
+        if scope["type"] != "http" or scope["method"] != "GET" or cache is None:
             await self.app(scope, receive, send)
             return
         anonymous = not carries_credentials(scope)
@@ -214,10 +211,10 @@ class SharedResponsesMiddleware:
         if anonymous and cache.enabled() and cache.generation.fresh():
             key = _key(scope)
             entry = cache.store.get(key, cache.generation.current())
-            if entry is not None and (scope["method"] == "GET" or entry.allows_head):
+            if entry is not None:
                 await _send_entry(scope, entry, send)
                 return
-            if scope["method"] == "GET" and cache.wait > 0 and _first_page(scope["query_string"]):
+            if cache.wait > 0 and _first_page(scope["query_string"]):
                 await self._coalesced(cache, key, scope, receive, send)
                 return
         exchange = _Exchange(cache, scope, send, anonymous=anonymous, key=key)
@@ -264,8 +261,7 @@ async def _send_entry(scope: Scope, entry: Entry, send: Send) -> None:
         await _send_not_modified(entry.headers, send)
         return
     await send({"type": "http.response.start", "status": 200, "headers": list(entry.headers)})
-    body = b"" if scope["method"] == "HEAD" else entry.body
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": entry.body})
 
 
 async def _send_not_modified(headers: RawHeaders, send: Send) -> None:
@@ -316,8 +312,8 @@ class _Exchange:
                 await self.downstream(message)
                 return
             self.start = message
-            if not self.anonymous or self.scope["method"] == "HEAD":
-                self._headers_only()
+            if not self.anonymous:
+                self._private()
                 await self.downstream(message)
                 self.start = None
             return
@@ -328,15 +324,11 @@ class _Exchange:
         if not message.get("more_body", False):
             await self._finish(self.start, b"".join(self.body))
 
-    def _headers_only(self) -> None:
-        """A signed-in answer, or an anonymous HEAD the app answers itself (its body is
-        not sent, so no ETag can be computed from it)."""
+    def _private(self) -> None:
+        """A signed-in answer: for no one else, and never kept."""
         assert self.start is not None
         headers = MutableHeaders(scope=self.start)
-        if not self.anonymous:
-            headers["cache-control"] = PRIVATE
-        else:
-            headers.setdefault("cache-control", self.cache.public_cache_control)
+        headers["cache-control"] = PRIVATE
         _add_vary(headers)
 
     async def _finish(self, start: Message, body: bytes) -> None:
@@ -392,7 +384,6 @@ class _Exchange:
             last_modified=(
                 values[b"last-modified"].decode("latin-1") if b"last-modified" in values else None
             ),
-            allows_head=_allows_head(self.scope),
             size=entry_size(self.key, kept, body),
         )
         if cache.store.put(self.key, entry):

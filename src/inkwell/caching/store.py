@@ -23,7 +23,6 @@ class Entry:
     body: bytes
     etag: str | None
     last_modified: str | None
-    allows_head: bool
     size: int
 
 

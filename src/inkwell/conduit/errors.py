@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
 from inkwell.errors import DomainError, ErrorCode, is_database_outage
+from inkwell.operations.head import allowed
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,6 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
 
 
 _HTTP_FIELDS = {404: "resource", 405: "method", 413: "body", 415: "body"}
-_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def _allowed_methods(request: Request) -> str:
@@ -129,7 +129,7 @@ def _allowed_methods(request: Request) -> str:
     methods = set().union(
         *(route.methods or () for route in routes if len(route.param_convertors) == fewest)
     )
-    return ", ".join(method for method in _METHODS if method in methods)
+    return allowed(methods)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -7,6 +7,7 @@ from starlette.types import ASGIApp
 
 from inkwell.auth.renewal import RenewedCookiesMiddleware
 from inkwell.caching.middleware import SharedResponsesMiddleware
+from inkwell.operations.head import HeadAsGetMiddleware
 from inkwell.operations.headers import SecurityHeadersMiddleware
 from inkwell.operations.logs import RequestContextMiddleware
 from inkwell.operations.proxies import ProxyHeadersMiddleware, TrustedProxies
@@ -32,6 +33,9 @@ class InkwellFastAPI(FastAPI):
         app: ASGIApp = RenewedCookiesMiddleware(super().build_middleware_stack())
         # Inside the security headers and the access log: a cached answer gets them too.
         app = SharedResponsesMiddleware(app)
+        # Outside the cache: a HEAD is kept and answered from memory as its GET is; the log
+        # still says HEAD.
+        app = HeadAsGetMiddleware(app)
         app = SecurityHeadersMiddleware(app, media_origin=self.media_origin)
         app = RequestContextMiddleware(app)
         return ProxyHeadersMiddleware(app, trusted=self.trusted_proxies)

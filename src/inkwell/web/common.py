@@ -44,14 +44,8 @@ class SignInFirst(Exception):
 
 
 class PageRoute(ErrorPageRoute):
-    """The route class of every page. A page answers HEAD as it answers GET (uptime checks
-    and `curl -I` send HEAD); the server sends the headers without the body. A dependency
-    may send a visitor to sign in first (`SignInFirst`)."""
-
-    def __init__(self, path: str, endpoint: Any, *, methods: Any = None, **kwargs: Any) -> None:
-        if methods is not None and "GET" in methods:
-            methods = {*methods, "HEAD"}
-        super().__init__(path, endpoint, methods=methods, **kwargs)
+    """The route class of every page: a dependency may send a visitor to sign in first
+    (`SignInFirst`). (HEAD is answered as GET for every route: operations/head.py.)"""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
