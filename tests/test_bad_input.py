@@ -97,6 +97,8 @@ async def test_invalid_post_bodies_are_refused(
         {"username": ""},
         {"username": "x" * 51},
         {"username": "has space"},
+        {"username": "."},
+        {"username": ".."},
         {"username": "nul\x00"},
         {"email": "not-an-email"},
         {"email": "nul\x00@example.com"},

@@ -113,7 +113,7 @@ async def test_a_username_of_other_characters_names_the_allowed_ones(client: Asy
         {
             "field": "username",
             "code": "invalid_format",
-            "message": "Use only letters, digits, “_”, “.” and “-”.",
+            "message": "Use only letters, digits, “_”, “.” and “-”, and not dots alone.",
         }
     ]
 
@@ -268,7 +268,8 @@ class Sample(BaseModel):
 
     title: str = Field(min_length=1)
     code: str = Field(default="abc", min_length=3)
-    tags: list[Annotated[str, Field(max_length=3)]] = []
+    tags: list[Annotated[str, Field(max_length=3)]] = Field(default=[], max_length=2)
+    pair: list[str] = Field(default=["a", "b"], min_length=2)
     at_least: int = Field(default=1, ge=1)
     above: int = Field(default=1, gt=0)
     at_most: int = Field(default=1, le=9)
@@ -312,6 +313,22 @@ def test_an_item_of_a_list_is_named_by_its_place() -> None:
         "field": "tags.1",
         "code": "too_long",
         "message": "Use at most 3 characters.",
+    }
+
+
+def test_a_list_too_long_says_how_many_items_it_may_hold() -> None:
+    assert refused(tags=["a", "b", "c"]) == {
+        "field": "tags",
+        "code": "too_long",
+        "message": "Give at most 2 of them.",
+    }
+
+
+def test_a_list_too_short_says_how_many_items_it_needs() -> None:
+    assert refused(pair=["a"]) == {
+        "field": "pair",
+        "code": "too_short",
+        "message": "Give at least 2 of them.",
     }
 
 

@@ -96,7 +96,7 @@ _KIND_MESSAGES = {
 
 # Plain words for a pattern a field is held to, where "not in the expected form" says too little.
 _PATTERN_MESSAGES = {
-    "username": "Use only letters, digits, “_”, “.” and “-”.",
+    "username": "Use only letters, digits, “_”, “.” and “-”, and not dots alone.",
     "display_name": "Write something visible, or leave it empty.",
 }
 _LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
@@ -128,12 +128,15 @@ _MESSAGES = {
 }
 
 
-# A number's bound, by pydantic's kind: an exclusive bound is itself no number to use.
+# A bound, by pydantic's kind: a number's (an exclusive bound is itself no number to use),
+# and a list's length (`too_long`; a text's is `string_too_long`), which counts items.
 _BOUND_MESSAGES = {
     "greater_than_equal": "Use a number of at least {ge}.",
     "greater_than": "Use a number greater than {gt}.",
     "less_than_equal": "Use a number of at most {le}.",
     "less_than": "Use a number less than {lt}.",
+    "too_short": "Give at least {min_length} of them.",
+    "too_long": "Give at most {max_length} of them.",
 }
 
 

@@ -110,7 +110,9 @@ async def test_each_field_of_the_registration_form_says_its_own_problem(
 ) -> None:
     form = {"username": "new comer", "email": "nope", "password": "short"}
     html = (await client.post("/register", data=form)).text
-    assert field_message(html, "username") == "Use only letters, digits, “_”, “.” and “-”."
+    assert field_message(html, "username") == (
+        "Use only letters, digits, “_”, “.” and “-”, and not dots alone."
+    )
     assert field_message(html, "email") == "Enter a valid email address, such as name@example.com."
     assert field_message(html, "password") == "Use at least 8 characters."
     # The help under the field still describes it, beside the problem.

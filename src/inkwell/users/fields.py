@@ -37,14 +37,16 @@ Username = Annotated[
         strip_whitespace=True,
         min_length=1,
         max_length=USERNAME_MAX_LENGTH,
-        pattern=r"^[\w.-]+$",
+        # Not dots alone: `.` and `..` are steps of a path, not a name in one (`/@..`).
+        pattern=r"^[\w.-]*[\w-][\w.-]*$",
     ),
     # Validators wrap what is annotated before them: NFKC runs first, the mixed-script check last.
     BeforeValidator(nfkc),
     AfterValidator(refuse_confusable_mixed_scripts),
     Field(
         description=(
-            "Letters, digits, `_`, `.` and `-`, with no letter looking like another script's "
+            "Letters, digits, `_`, `.` and `-`, not dots alone, with no letter looking like "
+            "another script's "
             "among that script's letters; unique regardless of case, and refused when it "
             "looks like an existing username."
         )

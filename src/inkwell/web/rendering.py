@@ -39,6 +39,12 @@ FORM_LIMITS = {
     "comment": COMMENT_MAX_LENGTH,
     "search": QUERY_MAX_LENGTH,
 }
+# The username's rule for the browser's own check (users.fields.Username, not dots alone).
+# pydantic's `\w` is Unicode's (Rust's regex: UTS 18), a browser's ASCII alone: spelt out.
+_NAME_CHARACTER = r"\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}"
+FORM_PATTERNS = {
+    "username": rf"[{_NAME_CHARACTER}.\-]*[{_NAME_CHARACTER}\-][{_NAME_CHARACTER}.\-]*",
+}
 # Reading time: an adult reads about 200 to 250 words a minute; the lower end, rounded up.
 WORDS_PER_MINUTE = 200
 
@@ -241,5 +247,6 @@ def page_templates(
         "blog_posting": blog_posting,
         "WORDS_PER_MINUTE": WORDS_PER_MINUTE,
         "limits": FORM_LIMITS,
+        "patterns": FORM_PATTERNS,
     }
     return Jinja2Templates(env=environment)

@@ -5,7 +5,9 @@ import re
 
 import pytest
 from playwright.async_api import BrowserContext, Locator, Page, expect
+from pydantic import TypeAdapter, ValidationError
 
+from inkwell.users.fields import Username
 from tests.conftest import PASSWORD, Account
 from tests.mail_server import Inbox
 from tests.web.browser.conftest import PageProblems
@@ -42,6 +44,36 @@ async def test_registering_signs_the_new_user_in(page: Page) -> None:
     await page.wait_for_url("/")
     await expect(navbar_account(page)).to_contain_text("newcomer")
     await expect(navbar_account(page).get_by_role("button", name="Sign out")).to_be_visible()
+
+
+async def test_a_username_in_any_script_is_taken_by_the_registration_form(page: Page) -> None:
+    await page.goto("/register")
+    await page.get_by_label("Username").fill("कमला.देवी")
+    await page.get_by_label("Email").fill("kamala@example.com")
+    await page.get_by_label("Password").fill(PASSWORD)
+
+    await page.get_by_role("button", name="Create account").click()
+
+    await page.wait_for_url("/")
+    await expect(navbar_account(page)).to_contain_text("कमला.देवी")
+
+
+async def test_the_forms_username_check_agrees_with_the_server(page: Page) -> None:
+    names = ["ada", "a.b-c_1", "élan", "Ωμέγα", "कमला", "٣ab", ".", "..", "a b", "a/b", "a@b"]
+    username = TypeAdapter(Username)
+    await page.goto("/register")
+    field = page.get_by_label("Username")
+
+    for name in names:
+        await field.fill(name)
+        in_browser = await field.evaluate("input => input.checkValidity()")
+        try:
+            username.validate_python(name)
+        except ValidationError:
+            on_server = False
+        else:
+            on_server = True
+        assert in_browser == on_server, name
 
 
 async def test_signing_in_returns_to_the_page_that_asked_for_it(
