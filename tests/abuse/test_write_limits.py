@@ -2,7 +2,8 @@
 previews (each takes a rendering thread) have their own budget per account, answered 429
 with Retry-After and `rate_limited` once spent; other accounts and other writes are
 unaffected; the Conduit API and the pages' plain forms spend from the same budget; with
-Redis every instance shares it. Run on both databases."""
+Redis every instance shares it. A request refused as malformed spends nothing. Run on both
+databases."""
 
 import asyncio
 import logging
@@ -21,15 +22,21 @@ from inkwell.abuse.dependencies import write_limit
 from inkwell.abuse.limits import WriteLimits
 from inkwell.app import create_app
 from inkwell.auth.cookies import CSRF_COOKIE
+from inkwell.comments.models import BODY_MAX_LENGTH
 from inkwell.config import Settings
 from inkwell.errors import ServiceUnavailable, TooManyRequests
+from inkwell.posts.slugs import SLUG_MAX_LENGTH
 from inkwell.rate_limits import limit_storage
+from inkwell.schemas import MAX_ID
+from inkwell.users.models import USERNAME_MAX_LENGTH
 from tests.auth.test_rate_limits import require_redis
 from tests.conftest import NO_RATE_LIMITS, Account, Api, started
 from tests.ports import free_port
 from tests.web.test_pages import sign_in
 
 LIMITED = {setting_of(write): "2/minute" for write in WRITES}
+# A tag of no letter or digit: what the editor's autosave sent for a tag being typed.
+NO_TAG = "!!!"
 
 
 @pytest.fixture
@@ -129,9 +136,43 @@ async def test_an_anonymous_write_is_a_401_and_spends_nothing(
     assert (await comments(reader.headers)).status_code == 201
 
 
+Send = Callable[[dict[str, str]], Awaitable[Response]]
+
+
+def malformed_writes(client: AsyncClient, post: dict[str, object]) -> dict[str, Send]:
+    """One request of each limited write that does not validate: its route never runs."""
+    beyond = MAX_ID + 1
+    return {
+        "posts": partial(
+            client.post, "/api/posts", json={"title": "t", "content": "c", "tags": [NO_TAG]}
+        ),
+        "comments": partial(client.post, f"/api/posts/{post['id']}/comments", json={"body": ""}),
+        "likes": partial(client.put, f"/api/posts/{beyond}/like"),
+        "follows": partial(client.put, f"/api/users/{beyond}/follow"),
+        "reports": partial(client.post, "/api/reports", json={"reason": "spam"}),
+        "previews": partial(client.post, "/api/markdown/preview", json={}),
+    }
+
+
+@pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows", "reports", "previews"])
+async def test_a_write_refused_as_malformed_spends_nothing(
+    *, client: AsyncClient, author: Account, reader: Account, post: dict[str, object], write: str
+) -> None:
+    """The editor autosaves every few seconds: a tag being typed must not use up the posts."""
+    for _ in range(3):
+        refused = await malformed_writes(client, post)[write](headers=reader.headers)
+        assert refused.status_code == 422, refused.text
+
+    send = writes(client, post, author)[write]
+    assert callable(send)
+    for _ in range(2):
+        assert (await send(reader.headers)).status_code in {200, 201}
+    assert_rate_limited(await send(reader.headers), write)
+
+
 def conduit_writes(
     client: AsyncClient, post: dict[str, object], author: Account
-) -> dict[str, Callable[[dict[str, str]], Awaitable[Response]]]:
+) -> dict[str, Send]:
     """The same writes through the Conduit API (its bearer scheme takes Inkwell's tokens)."""
     article = f"/conduit/api/articles/{post['slug']}-{post['id']}"  # Conduit's slug
     body = {"article": {"title": "t", "description": "d", "body": "b"}}
@@ -160,6 +201,38 @@ async def test_conduit_spends_from_the_budget_the_api_spent(
     assert 1 <= int(response.headers["retry-after"]) <= 60
 
 
+def malformed_conduit_writes(client: AsyncClient, post: dict[str, object]) -> dict[str, Send]:
+    """One request of each of Conduit's limited writes that does not validate."""
+    article = f"/conduit/api/articles/{post['slug']}-{post['id']}"
+    new = {"article": {"title": "t", "description": "d", "body": "b", "tagList": [NO_TAG]}}
+    return {
+        "posts": partial(client.post, "/conduit/api/articles", json=new),
+        "comments": partial(client.post, f"{article}/comments", json={"comment": {"body": ""}}),
+        # Longer than any slug and its id, or than any name as a path may give it.
+        "likes": partial(
+            client.post, f"/conduit/api/articles/{'s' * (SLUG_MAX_LENGTH + 13)}/favorite"
+        ),
+        "follows": partial(
+            client.post, f"/conduit/api/profiles/{'u' * (4 * USERNAME_MAX_LENGTH + 1)}/follow"
+        ),
+    }
+
+
+@pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows"])
+async def test_a_conduit_write_refused_as_malformed_spends_nothing(
+    *, client: AsyncClient, author: Account, reader: Account, post: dict[str, object], write: str
+) -> None:
+    for _ in range(3):
+        refused = await malformed_conduit_writes(client, post)[write](headers=reader.headers)
+        assert refused.status_code == 422, refused.text
+
+    send = conduit_writes(client, post, author)[write]
+    for _ in range(2):
+        sent = await send(headers=reader.headers)
+        assert sent.status_code in {200, 201}, sent.text
+    assert (await send(headers=reader.headers)).status_code == 429
+
+
 @pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows"])
 async def test_the_api_spends_from_the_budget_conduit_spent(
     *, client: AsyncClient, author: Account, reader: Account, post: dict[str, object], write: str
@@ -182,11 +255,7 @@ async def test_the_plain_forms_spend_from_the_budget_the_api_spent(
     for _ in range(2):
         assert (await send(reader.headers)).status_code in {200, 201}
     await sign_in(client, "reader")
-    path = {
-        "comments": f"/posts/{post['id']}/comments",
-        "likes": f"/posts/{post['id']}/like",
-        "follows": f"/users/{author.id}/follow",
-    }[write]
+    path = form_paths(post, author)[write]
 
     response = await client.post(
         path, data={"csrf_token": client.cookies[CSRF_COOKIE], "next": "/", "body": "Hi."}
@@ -195,6 +264,51 @@ async def test_the_plain_forms_spend_from_the_budget_the_api_spent(
     assert response.status_code == 429
     assert f"Too many {write} from your account" in response.text
     assert 1 <= int(response.headers["retry-after"]) <= 60
+
+
+def form_paths(post: dict[str, object], author: Account) -> dict[str, str]:
+    return {
+        "comments": f"/posts/{post['id']}/comments",
+        "likes": f"/posts/{post['id']}/like",
+        "follows": f"/users/{author.id}/follow",
+    }
+
+
+@pytest.mark.parametrize(
+    ("write", "path", "body", "status"),
+    [
+        ("comments", None, "x" * (BODY_MAX_LENGTH + 1), 404),  # a page's answer to a 422
+        ("comments", None, " ", 400),  # the form's own check: a blank comment
+        ("likes", f"/posts/{MAX_ID + 1}/like", "Hi.", 404),
+        ("follows", f"/users/{MAX_ID + 1}/follow", "Hi.", 404),
+    ],
+    ids=["comments-too-long", "comments-blank", "likes", "follows"],
+)
+@pytest.mark.usefixtures("reader")
+async def test_a_plain_form_refused_as_malformed_spends_nothing(
+    *,
+    client: AsyncClient,
+    author: Account,
+    post: dict[str, object],
+    write: str,
+    path: str | None,
+    body: str,
+    status: int,
+) -> None:
+    await sign_in(client, "reader")
+    fields = {"csrf_token": client.cookies[CSRF_COOKIE], "next": "/"}
+    for _ in range(3):
+        refused = await client.post(
+            path or form_paths(post, author)[write], data={**fields, "body": body}
+        )
+        assert refused.status_code == status
+
+    form = form_paths(post, author)[write]
+    for _ in range(2):
+        assert (await client.post(form, data={**fields, "body": "Hi."})).status_code == 303
+    refused = await client.post(form, data={**fields, "body": "Hi."})
+    assert refused.status_code == 429
+    assert f"Too many {write} from your account" in refused.text
 
 
 def test_a_route_cannot_name_a_limit_that_is_not_declared() -> None:

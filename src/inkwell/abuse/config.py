@@ -1,8 +1,9 @@
 """How much each account may write. Part of `inkwell.config.Settings`.
 
 Each field named `rate_limit_<write>_per_account` declares a limited write: a route takes
-it with `Depends(write_limit("<write>"))` (abuse/dependencies.py), and the tests' settings
-lift every one of them. Adding a limited write (reports, say) is one field here.
+its budget with `Depends(write_limit("<write>"))` (abuse/dependencies.py) and spends it,
+and the tests' settings lift every one of them. Adding a limited write (reports, say) is
+one field here.
 
 The defaults let a person write as fast as a person writes, and stop a script: a burst
 limit per minute or hour and a daily one.

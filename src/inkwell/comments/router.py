@@ -1,6 +1,8 @@
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, status
 
-from inkwell.abuse.dependencies import write_limit
+from inkwell.abuse.dependencies import WriteBudget, write_limit
 from inkwell.auth.dependencies import CurrentUser
 from inkwell.body_limits import BodyLimitRoute
 from inkwell.comments import service
@@ -30,17 +32,19 @@ async def list_comments(post_id: ResourceId, reader: DbReader, page: PageParams)
     "/posts/{post_id:int}/comments",
     status_code=status.HTTP_201_CREATED,
     responses=responses(401, 403, 404, 429),
-    dependencies=[Depends(write_limit("comments"))],
     summary="Comment on a post as the signed-in user; its author and the post's other "
     "commenters are notified",
 )
 async def add_comment(
+    *,
     post_id: ResourceId,
     data: CommentWrite,
     user: CurrentUser,
+    budget: Annotated[WriteBudget, Depends(write_limit("comments"))],
     session: DbSession,
     outbox: NotificationOutbox,
 ) -> CommentRead:
+    await budget.spend()
     comment = await service.add_comment(session, user, post_id, data.body, outbox=outbox)
     return CommentRead.model_validate(comment)
 

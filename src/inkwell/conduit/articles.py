@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
-from inkwell.abuse.dependencies import write_limit
+from inkwell.abuse.dependencies import WriteBudget, write_limit
 from inkwell.auth.dependencies import AppSettings
 from inkwell.comments import service as comments
 from inkwell.conduit.dependencies import ConduitUser, ConduitViewerId, conduit_user
@@ -126,18 +126,19 @@ async def feed(
     status_code=status.HTTP_201_CREATED,
     tags=["Articles"],
     responses=documented(401, 429),
-    dependencies=[Depends(write_limit("posts", writer=conduit_user))],
     summary="Create an article",
 )
 async def create_article(
     *,
     data: NewArticleRequest,
     user: ConduitUser,
+    budget: Annotated[WriteBudget, Depends(write_limit("posts", writer=conduit_user))],
     session: DbSession,
     reader: DbReader,
     markdown: Markdown,
     settings: AppSettings,
 ) -> SingleArticleResponse:
+    await budget.spend()
     new = data.article
     post = await posts.create_post(
         session,
@@ -209,14 +210,20 @@ async def delete_article(slug: Slug, user: ConduitUser, session: DbSession) -> N
     "/articles/{slug}/favorite",
     tags=["Favorites"],
     responses=documented(401, 404, 429),
-    dependencies=[Depends(write_limit("likes", writer=conduit_user))],
     summary="Favorite an article",
 )
 async def favorite(
-    slug: Slug, user: ConduitUser, session: DbSession, reader: DbReader, settings: AppSettings
+    *,
+    slug: Slug,
+    user: ConduitUser,
+    budget: Annotated[WriteBudget, Depends(write_limit("likes", writer=conduit_user))],
+    session: DbSession,
+    reader: DbReader,
+    settings: AppSettings,
 ) -> SingleArticleResponse:
     """Idempotent, as Inkwell's likes are. A slug that does not name the post liked undoes
     the like (the request rolls back)."""
+    await budget.spend()
     _, post_id = parse_slug(slug)
     await likes.like(session, user.id, post_id)
     return _single(settings, await listed_article(reader, slug, user.id))
@@ -273,7 +280,6 @@ async def list_comments(
     status_code=status.HTTP_201_CREATED,
     tags=["Comments"],
     responses=documented(401, 404, 429),
-    dependencies=[Depends(write_limit("comments", writer=conduit_user))],
     summary="Create a comment for an article",
 )
 async def add_comment(
@@ -281,11 +287,13 @@ async def add_comment(
     slug: Slug,
     data: NewCommentRequest,
     user: ConduitUser,
+    budget: Annotated[WriteBudget, Depends(write_limit("comments", writer=conduit_user))],
     session: DbSession,
     reader: DbReader,
     outbox: NotificationOutbox,
     settings: AppSettings,
 ) -> SingleCommentResponse:
+    await budget.spend()
     post = await listed_article(reader, slug, user.id, whole=False)
     comment = await comments.add_comment(
         session, user, post["id"], data.comment.body, outbox=outbox

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, status
 
-from inkwell.abuse.dependencies import write_limit
+from inkwell.abuse.dependencies import WriteBudget, write_limit
 from inkwell.auth import service as auth
 from inkwell.auth.dependencies import (
     AppSettings,
@@ -159,16 +159,18 @@ async def get_profile(
     "/profiles/{username}/follow",
     tags=["Profile"],
     responses=documented(401, 404, 422, 429),
-    dependencies=[Depends(write_limit("follows", writer=conduit_user))],
     summary="Follow a user",
 )
 async def follow(
+    *,
     username: ProfileName,
     user: ConduitUser,
+    budget: Annotated[WriteBudget, Depends(write_limit("follows", writer=conduit_user))],
     session: DbSession,
     reader: DbReader,
     settings: AppSettings,
 ) -> ProfileResponse:
+    await budget.spend()
     found = await users.get_profile_by_username(reader, username, user.id)
     quiet = timedelta(hours=settings.follow_notification_quiet_hours)
     await follows.follow(session, user.id, found.id, notification_quiet=quiet)

@@ -2,10 +2,11 @@
 with the user's follower count after the change, as liking does."""
 
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from inkwell.abuse.dependencies import write_limit
+from inkwell.abuse.dependencies import WriteBudget, write_limit
 from inkwell.auth.dependencies import AppSettings, CurrentUser
 from inkwell.body_limits import BodyLimitRoute
 from inkwell.dependencies import DbSession, ResourceId
@@ -19,12 +20,16 @@ router = APIRouter(prefix="/api/users", tags=["follows"], route_class=BodyLimitR
 @router.put(
     "/{user_id:int}/follow",
     responses=responses(400, 401, 403, 404, 429),
-    dependencies=[Depends(write_limit("follows"))],
     summary="Follow a user (not yourself; again changes nothing); answers their follower count",
 )
 async def follow_user(
-    user_id: ResourceId, user: CurrentUser, session: DbSession, settings: AppSettings
+    user_id: ResourceId,
+    user: CurrentUser,
+    budget: Annotated[WriteBudget, Depends(write_limit("follows"))],
+    session: DbSession,
+    settings: AppSettings,
 ) -> FollowRead:
+    await budget.spend()
     quiet = timedelta(hours=settings.follow_notification_quiet_hours)
     return FollowRead.model_validate(
         await service.follow(session, user.id, user_id, notification_quiet=quiet)

@@ -2,9 +2,11 @@
 Both answer 200 with the post's like count after the change rather than 204: the client
 that pressed a heart shows the new count without a second request."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends
 
-from inkwell.abuse.dependencies import write_limit
+from inkwell.abuse.dependencies import WriteBudget, write_limit
 from inkwell.auth.dependencies import CurrentUser
 from inkwell.body_limits import BodyLimitRoute
 from inkwell.dependencies import DbSession, ResourceId
@@ -18,10 +20,15 @@ router = APIRouter(prefix="/api/posts", tags=["likes"], route_class=BodyLimitRou
 @router.put(
     "/{post_id:int}/like",
     responses=responses(401, 403, 404, 429),
-    dependencies=[Depends(write_limit("likes"))],
     summary="Like a post (liking it again changes nothing); answers its like count",
 )
-async def like_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> LikeRead:
+async def like_post(
+    post_id: ResourceId,
+    user: CurrentUser,
+    budget: Annotated[WriteBudget, Depends(write_limit("likes"))],
+    session: DbSession,
+) -> LikeRead:
+    await budget.spend()
     return LikeRead.model_validate(await service.like(session, user.id, post_id))
 
 

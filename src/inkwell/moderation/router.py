@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from inkwell.abuse.dependencies import write_limit
+from inkwell.abuse.dependencies import WriteBudget, write_limit
 from inkwell.auth.dependencies import CurrentUser
 from inkwell.body_limits import BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, ResourceId
@@ -24,12 +24,17 @@ router = APIRouter(prefix="/api", tags=["moderation"], route_class=BodyLimitRout
     "/reports",
     status_code=status.HTTP_201_CREATED,
     responses=responses(401, 403, 404, 429),
-    dependencies=[Depends(write_limit("reports"))],
     summary="Report a post or a comment to the moderators",
 )
-async def create_report(data: ReportCreate, user: CurrentUser, session: DbSession) -> ReportRead:
+async def create_report(
+    data: ReportCreate,
+    user: CurrentUser,
+    budget: Annotated[WriteBudget, Depends(write_limit("reports"))],
+    session: DbSession,
+) -> ReportRead:
     """Exactly one of `post_id` and `comment_id`; what the reporter cannot see (a draft, a
     suspended user's writing) is a 404."""
+    await budget.spend()
     filed = await service.report(
         session, user, post_id=data.post_id, comment_id=data.comment_id, reason=data.reason
     )

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from inkwell.abuse.dependencies import write_limit
+from inkwell.abuse.dependencies import WriteBudget, write_limit
 from inkwell.auth.dependencies import CurrentUser, SignedIn, ViewerId
 from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
@@ -118,12 +118,18 @@ async def list_user_posts(
     "/posts",
     status_code=status.HTTP_201_CREATED,
     responses=responses(401, 403, 429),
-    dependencies=[Depends(write_limit("posts"))],
     summary="Write a post as the signed-in user",
 )
 async def create_post(
-    data: PostCreate, user: CurrentUser, session: DbSession, reader: DbReader, markdown: Markdown
+    *,
+    data: PostCreate,
+    user: CurrentUser,
+    budget: Annotated[WriteBudget, Depends(write_limit("posts"))],
+    session: DbSession,
+    reader: DbReader,
+    markdown: Markdown,
 ) -> PostRead:
+    await budget.spend()
     post = await service.create_post(
         session,
         user,
@@ -196,13 +202,16 @@ async def delete_post(post: DeletablePost, session: DbSession) -> None:
     "/markdown/preview",
     tags=["writing"],
     responses=responses(401, 403, 429),
-    dependencies=[Depends(write_limit("previews"))],
     summary="Render Markdown as a post would show it, without saving anything",
 )
 async def preview_markdown(
-    data: MarkdownSource, user: SignedIn, markdown: Markdown
+    data: MarkdownSource,
+    user: SignedIn,
+    budget: Annotated[WriteBudget, Depends(write_limit("previews"))],
+    markdown: Markdown,
 ) -> RenderedMarkdown:
     """The same renderer and limits as writing a post; signed in and limited per account,
     so neither strangers nor a script spend the rendering threads."""
+    await budget.spend()
     rendered = await markdown.render_in_thread(data.content)
     return RenderedMarkdown(html=rendered.html)

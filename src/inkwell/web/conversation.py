@@ -6,7 +6,7 @@ conversation.js sends the same actions to the JSON API instead, without a reload
 
 A visitor who is not signed in (their page has no CSRF token to send) goes to the login
 page, which brings them back to that page: the sender's dependencies (`FormSender`,
-`FormUser`, `_spends`) say so once for every route.
+`FormUser`, `_budget`) say so once for every route.
 """
 
 from datetime import timedelta
@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from starlette.status import HTTP_303_SEE_OTHER
 
-from inkwell.abuse.dependencies import write_limit
+from inkwell.abuse.dependencies import WriteBudget, write_limit
 from inkwell.auth.dependencies import AppSettings, form_user
 from inkwell.comments import service as comments
 from inkwell.comments.models import BODY_MAX_LENGTH, Comment
@@ -70,8 +70,8 @@ async def _form_user(sender: FormSender, session: DbSession) -> User:
 FormUser = Annotated[User, Depends(_form_user)]
 
 
-def _spends(write: str) -> Any:
-    """The route's write budget, spent from the sender's account as the API spends it."""
+def _budget(write: str) -> Any:
+    """The sender's budget for the route's write: the one the API spends from."""
     return Depends(write_limit(write, writer=_form_sender))
 
 
@@ -102,10 +102,16 @@ async def _to_comment(request: Request, session: DbSession, comment: Comment) ->
     )
 
 
-@router.post("/posts/{post_id:int}/like", response_model=None, dependencies=[_spends("likes")])
+@router.post("/posts/{post_id:int}/like", response_model=None)
 async def like(
-    *, post_id: ResourceId, sender: FormSender, session: DbSession, back: BackField = "/"
+    *,
+    post_id: ResourceId,
+    sender: FormSender,
+    budget: Annotated[WriteBudget, _budget("likes")],
+    session: DbSession,
+    back: BackField = "/",
 ) -> RedirectResponse:
+    await budget.spend()
     await likes.like(session, sender.id, post_id)
     return _back(back, f"#post-{post_id}")
 
@@ -118,19 +124,20 @@ async def unlike(
     return _back(back, f"#post-{post_id}")
 
 
-@router.post(
-    "/posts/{post_id:int}/comments", response_model=None, dependencies=[_spends("comments")]
-)
+@router.post("/posts/{post_id:int}/comments", response_model=None)
 async def add_comment(
     request: Request,
     *,
     post_id: ResourceId,
     body: CommentField,
     author: FormUser,
+    budget: Annotated[WriteBudget, _budget("comments")],
     session: DbSession,
     outbox: NotificationOutbox,
 ) -> RedirectResponse:
-    comment = await comments.add_comment(session, author, post_id, _said(body), outbox=outbox)
+    said = _said(body)  # the form's own check of its field: refused, it spends nothing
+    await budget.spend()
+    comment = await comments.add_comment(session, author, post_id, said, outbox=outbox)
     return await _to_comment(request, session, comment)
 
 
@@ -155,15 +162,17 @@ async def delete_comment(
     return _back(back, "#comments")
 
 
-@router.post("/users/{user_id:int}/follow", response_model=None, dependencies=[_spends("follows")])
+@router.post("/users/{user_id:int}/follow", response_model=None)
 async def follow(
     *,
     user_id: ResourceId,
     sender: FormSender,
+    budget: Annotated[WriteBudget, _budget("follows")],
     session: DbSession,
     settings: AppSettings,
     back: BackField = "/",
 ) -> RedirectResponse:
+    await budget.spend()
     quiet = timedelta(hours=settings.follow_notification_quiet_hours)
     await follows.follow(session, sender.id, user_id, notification_quiet=quiet)
     return _back(back)
