@@ -15,10 +15,7 @@ async def test_every_page_has_a_labelled_search_box_that_works_without_javascrip
 ) -> None:
     page = (await client.get("/")).text
 
-    assert (
-        '<form class="d-flex my-2 my-sm-0 me-sm-2" role="search" action="/search" method="get"'
-        in page
-    )
+    assert re.search(r'<form class="[^"]*" role="search" action="/search" method="get"', page)
     assert (
         '<label class="visually-hidden" for="nav-search-q">Search posts and people</label>' in page
     )
