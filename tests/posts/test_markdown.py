@@ -57,13 +57,24 @@ CASES = [
         '<td class="text-start">1</td>\n<td class="text-end">2</td>\n'
         '<td class="text-center">3</td>\n</tr>\n</tbody>\n</table>\n',
     ),
+    # A task's checkbox, disabled, is named by its text: the label around both.
     (
         "- [ ] todo\n- [x] done",
         '<ul class="contains-task-list">\n'
-        '<li class="task-list-item"><input class="task-list-item-checkbox" disabled="disabled" '
-        'type="checkbox"> todo</li>\n'
-        '<li class="task-list-item"><input class="task-list-item-checkbox" checked="checked" '
-        'disabled="disabled" type="checkbox"> done</li>\n</ul>\n',
+        '<li class="task-list-item"><label><input class="task-list-item-checkbox" '
+        'disabled="disabled" type="checkbox"> todo</label></li>\n'
+        '<li class="task-list-item"><label><input class="task-list-item-checkbox" '
+        'checked="checked" disabled="disabled" type="checkbox"> done</label></li>\n</ul>\n',
+    ),
+    (
+        "- [x] read [the `docs`](https://example.com)\n  - [ ] nested",
+        '<ul class="contains-task-list">\n'
+        '<li class="task-list-item"><label><input class="task-list-item-checkbox" '
+        'checked="checked" disabled="disabled" type="checkbox"> read '
+        f'<a href="https://example.com" {REL}>the <code>docs</code></a></label>\n'
+        '<ul class="contains-task-list">\n'
+        '<li class="task-list-item"><label><input class="task-list-item-checkbox" '
+        'disabled="disabled" type="checkbox"> nested</label></li>\n</ul>\n</li>\n</ul>\n',
     ),
     ("3. three\n4. four", '<ol start="3">\n<li>three</li>\n<li>four</li>\n</ol>\n'),
     ("> quoted\n\n---", "<blockquote>\n<p>quoted</p>\n</blockquote>\n<hr>\n"),
@@ -197,6 +208,7 @@ def test_markdown_renders_to_exactly_this_sanitized_html(
         ('<span class="k evil">x</span>', '<span class="k">x</span>'),
         ('<h2 id="load-more">x</h2>', '<h2 id="section-load-more">x</h2>'),
         ('<input type="text" name="csrf" value="x">', "<input>"),
+        ('<label for="sign-out" onclick="x()" class="btn">x</label>', "<label>x</label>"),
         ("<iframe src=https://evil.example></iframe><form><svg><math><style>", ""),
         ("<script>alert(1)</script><!-- hidden -->", ""),
     ],

@@ -178,7 +178,9 @@ def slug(text: str) -> str:
 def _parser(profile: Profile, is_own_media: Any) -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     parser.enable(["table", "strikethrough", "linkify"])
-    parser.use(tasklists_plugin)
+    # A task's checkbox is named by the task's text: the item's text is wrapped in a
+    # <label> with it (axe's `label`, found by a UI audit). The checkbox stays disabled.
+    parser.use(tasklists_plugin, label=True)
     assert parser.linkify is not None  # linkify-it-py is installed, so linkify is on
     parser.linkify.tlds(_BARE_LINK_DOMAINS)
     if profile.headings:
@@ -313,7 +315,7 @@ def _plain_text(tokens: Sequence[Token]) -> str:
 
 
 _TEXT_TAGS = {"p", "br", "hr", "strong", "em", "s", "code", "pre", "blockquote", "span", "a"}
-_LIST_TAGS = {"ul", "ol", "li", "input"}
+_LIST_TAGS = {"ul", "ol", "li", "input", "label"}
 _TABLE_TAGS = {"table", "thead", "tbody", "tr", "th", "td"}
 _HEADING_TAGS = {"h2", "h3", "h4", "h5", "h6"}
 
