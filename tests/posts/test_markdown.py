@@ -1,6 +1,7 @@
 """The Markdown renderer: Markdown in, the exact sanitized HTML out. No database involved."""
 
 import asyncio
+import re
 import threading
 import time
 from pathlib import Path
@@ -16,8 +17,11 @@ from inkwell.posts.markdown import (
     highlight_stylesheet,
     word_count,
 )
+from tests.web.browser.accessibility import contrast_ratio
 
-STYLESHEET = Path(__file__).parents[2] / "src/inkwell/static/css/pygments.css"
+CSS = Path(__file__).parents[2] / "src/inkwell/static"
+STYLESHEET = CSS / "css/pygments.css"
+DARK = "@media (prefers-color-scheme: dark) {"
 S3_MEDIA = "https://cdn.example.net/bucket/"
 REL = 'rel="nofollow ugc noopener"'
 
@@ -276,6 +280,39 @@ def test_the_committed_pygments_stylesheet_is_current() -> None:
     highlight_stylesheet as h; print(h(), end='')"` below the file's first line."""
     assert STYLESHEET.read_text().endswith(highlight_stylesheet())
     assert "style=" not in MarkdownRenderer().render("```python\nx = 1\n```").html
+
+
+def _hex(colour: str) -> tuple[int, ...]:
+    digits = colour.lstrip("#")
+    digits = "".join(digit * 2 for digit in digits) if len(digits) == 3 else digits
+    return tuple(int(digits[at : at + 2], 16) for at in (0, 2, 4))
+
+
+def _property(css: str, name: str) -> str | None:
+    found = re.search(rf"{name}:\s*(#[0-9a-fA-F]{{3,6}})\b", css)
+    return found and found.group(1)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_code_reads_at_4_5_to_1_inline_and_highlighted(scheme: str) -> None:
+    """WCAG AA for text: inline code's colour on its background (inkwell.css over
+    Bootstrap's), and each highlighted token's on the block's (pygments.css). Found by a UI
+    audit: inline code was 4.05:1 in light mode. Whitespace tokens draw nothing."""
+    ours = (CSS / "css/inkwell.css").read_text().split(DARK)
+    bootstrap = (CSS / "vendor/bootstrap/bootstrap.min.css").read_text()
+    inline = ours[0] if scheme == "light" else ours[1]
+    colour = _property(inline, "--bs-code-color") or _property(bootstrap, "--bs-code-color")
+    assert colour is not None
+    background = _property(inline, "--code-bg")
+    assert background is not None
+    ratios = {"inline code": contrast_ratio(_hex(colour), _hex(background))}
+    highlight = STYLESHEET.read_text().split(DARK)[0 if scheme == "light" else 1]
+    block = re.search(r"\.highlight \{ background: (#\w+)", highlight)
+    assert block is not None
+    for token, colour in re.findall(r"\.highlight (\.\w+) \{ color: (#\w+)", highlight):
+        if token != ".w":
+            ratios[token] = contrast_ratio(_hex(colour), _hex(block.group(1)))
+    assert {where: round(ratio, 2) for where, ratio in ratios.items() if ratio < 4.5} == {}
 
 
 async def test_at_most_rendering_threads_texts_render_at_once() -> None:
