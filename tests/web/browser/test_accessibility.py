@@ -35,6 +35,11 @@ def dry(seconds: float) -> bool:
 
 > Write drunk, edit sober, as someone did not quite say.
 
+Before the next batch, with `dry()` at hand:
+
+- [x] flush the pen with `water`
+- [ ] try [a `cartridge` converter](https://example.org/converter)
+
 | Pen | Nib | Verdict |
 | --- | --- | --- |
 | Lamy Safari | F | reliable |
@@ -63,7 +68,8 @@ EXCERPT = (
 
 @dataclass(frozen=True)
 class Blog:
-    """A blog in full swing: authors, posts over two pages, comments, follows, a report."""
+    """A blog in full swing: authors, posts over two pages, comments, follows, a report; a
+    story with code, inline and highlighted, and a task list."""
 
     admin: Account
     writer: Account
@@ -74,7 +80,8 @@ class Blog:
 @pytest.fixture
 async def blog(factory: Factory, client: AsyncClient) -> Blog:
     writer = await factory.account("writer", display_name="Ada Lindqvist")
-    admin = await factory.account("admin", role="admin")
+    # A name long enough to crowd the navbar: it squeezed the search box to 18 px once.
+    admin = await factory.account("admin", role="admin", display_name="Augusta Ada King-Noel")
     spammer = await factory.account("spammer")
     posts = [
         await factory.post(writer, title=title, content=EXCERPT, tags=["life", "python"])
@@ -84,7 +91,7 @@ async def blog(factory: Factory, client: AsyncClient) -> Blog:
     story = await factory.post(
         admin, title="Ink, paper and patience", content=STORY, tags=["python"]
     )
-    await comment(client, story["id"], writer, "Blue-black is *the* answer. Thank you!")
+    await comment(client, story["id"], writer, "Blue-black is *the* answer: `dry(15)` holds.")
     await comment(client, story["id"], admin, "It is, and it forgives a wet thumb.")
     await follow(client, writer, admin)
     await follow(client, admin, writer)
