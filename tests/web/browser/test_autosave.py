@@ -1,9 +1,11 @@
 """The editor saves a draft to the server a few seconds after typing stops, in Chromium: a new
 post becomes one draft (never two, never published), later saves change that draft, a newer
-version written elsewhere is never overwritten (the editor says so), and Publish after an
-autosave publishes that same draft."""
+version written elsewhere is never overwritten (the editor says so), a save refused for what
+was typed says why in plain words at the field, and Publish after an autosave publishes that
+same draft."""
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -95,3 +97,21 @@ async def test_a_newer_version_written_elsewhere_is_never_overwritten(
     [draft] = await drafts(api, signed_in)
     assert draft["content"] == "From the phone."
     await expect(editor).to_have_value("From the laptop, again.")  # nothing lost either
+
+
+async def test_a_refused_autosave_says_why_in_plain_words_at_the_field(
+    api: Api, page: Page, signed_in: Account, problems: PageProblems
+) -> None:
+    problems.expect_api_error(422)
+    await page.goto("/posts/new")
+    await page.get_by_label("Title").fill("Tagged")
+    await page.get_by_label("Content").fill("Some words.")
+
+    await page.get_by_label("Tags").fill("!!!, ok")
+
+    refused = "A tag needs at least one letter or digit."
+    await expect(autosave_status(page)).to_have_text(f"Not saved: Tags: {refused}", timeout=WAIT_MS)
+    tags = page.get_by_label("Tags")
+    await expect(tags).to_have_attribute("aria-invalid", "true")
+    await expect(tags).to_have_accessible_description(re.compile(re.escape(refused)))
+    assert await drafts(api, signed_in) == []

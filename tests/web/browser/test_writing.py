@@ -50,6 +50,25 @@ async def test_a_new_post_shows_on_its_page_and_on_top_of_the_home_page(
     await expect(page.locator("#posts article h2")).to_have_text(["Hello, Inkwell", "Not yours"])
 
 
+async def test_a_refused_tag_is_marked_at_the_tags_field(
+    page: Page, signed_in: Account, problems: PageProblems
+) -> None:
+    problems.expect_api_error(422)
+    await page.goto("/posts/new")
+    await page.get_by_label("Title").fill("Tagged")
+    await page.get_by_label("Content").fill("Some words.")
+    await page.get_by_label("Tags").fill("!!!, ok")
+
+    await page.get_by_role("button", name="Publish").click()
+
+    tags = page.get_by_label("Tags")
+    await expect(tags).to_have_attribute("aria-invalid", "true")
+    await expect(tags).to_have_accessible_description(
+        re.compile(re.escape("A tag needs at least one letter or digit."))
+    )
+    await expect(page.locator("#new-post-form [data-feedback]")).to_be_hidden()
+
+
 async def test_the_author_edits_a_post_from_its_page(
     page: Page, signed_in: Account, own_post: Post
 ) -> None:

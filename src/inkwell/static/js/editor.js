@@ -8,6 +8,7 @@
 // with unsaved text asks first; a save refused because the session has ended keeps the
 // text and offers to sign in in another tab, then to save again from here.
 import { api } from "./api.js";
+import { fieldOf, markFields } from "./forms.js";
 
 function message(text) {
   const paragraph = document.createElement("p");
@@ -221,6 +222,20 @@ function keepUnsaved(form) {
 // Publish or Save pressed while one is under way waits for it (so nothing is created twice).
 const AUTOSAVE_AFTER_MS = 3000;
 
+// Why a save was refused: a 422's problems in plain words, each also marked at its field as a
+// refused Publish marks them, and named by that field's label in the status line.
+function refusal(form, error) {
+  if (!error.errors?.length) {
+    return error.message;
+  }
+  markFields(form, error.errors);
+  const said = error.errors.map(({ field, message }) => {
+    const label = field ? fieldOf(form, field)?.labels[0]?.firstChild?.textContent.trim() : "";
+    return label ? `${label}: ${message}` : message;
+  });
+  return [...new Set(said)].join(" ");
+}
+
 function autosave(form) {
   const status = document.createElement("p");
   status.className = "small text-body-secondary mb-2";
@@ -301,7 +316,7 @@ function autosave(form) {
       if (error.status === 409) {
         stopped = true;
       }
-      status.textContent = `Not saved: ${error.detail ?? error.message}`;
+      status.textContent = `Not saved: ${refusal(form, error)}`;
       form.dispatchEvent(new CustomEvent("api-form:failed", { detail: { status: error.status } }));
     }
   }

@@ -47,7 +47,10 @@ function mark(input, text) {
     const described = input.getAttribute("aria-describedby");
     input.setAttribute("aria-describedby", described ? `${described} ${message.id}` : message.id);
   }
-  message.textContent = message.textContent ? `${message.textContent} ${text}` : text;
+  // Once each: two refused tags are one message at the Tags field.
+  if (!message.textContent.includes(text)) {
+    message.textContent = message.textContent ? `${message.textContent} ${text}` : text;
+  }
   input.classList.add("is-invalid");
   input.setAttribute("aria-invalid", "true");
 }
@@ -61,20 +64,31 @@ function clearProblems(form) {
   box.classList.add("d-none");
 }
 
+// The visible field a problem names, if any: an item of a list field (`tags.0`) is shown at
+// the list's field.
+export function fieldOf(form, name) {
+  const [whole, item] = name.split(".");
+  const input = form.elements.namedItem(whole);
+  if (!(input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement)) {
+    return null;
+  }
+  if (input.type === "hidden" || !input.id || (item !== undefined && !("list" in input.dataset))) {
+    return null;
+  }
+  return input;
+}
+
 // Marks the fields named by `errors`; answers the problems no visible field of the form shows.
-function showAtFields(form, errors) {
+export function markFields(form, errors) {
   const elsewhere = [];
   for (const problem of errors) {
-    const input = problem.field ? form.elements.namedItem(problem.field) : null;
-    if (input instanceof HTMLInputElement || input instanceof HTMLTextAreaElement) {
-      if (input.type !== "hidden" && input.id) {
-        mark(input, problem.message);
-        continue;
-      }
+    const input = problem.field ? fieldOf(form, problem.field) : null;
+    if (input === null) {
+      elsewhere.push(problem);
+    } else {
+      mark(input, problem.message);
     }
-    elsewhere.push(problem);
   }
-  form.querySelector('[aria-invalid="true"]')?.focus();
   return elsewhere;
 }
 
@@ -84,7 +98,8 @@ function showFailure(form, error) {
     showFeedback(box, "error", error.detail ?? error.message);
     return;
   }
-  const elsewhere = showAtFields(form, error.errors);
+  const elsewhere = markFields(form, error.errors);
+  form.querySelector('[aria-invalid="true"]')?.focus();
   if (elsewhere.length) {
     showFeedback(box, "error", elsewhere);
   }
