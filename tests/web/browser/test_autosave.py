@@ -1,15 +1,15 @@
 """The editor saves a draft to the server a few seconds after typing stops, in Chromium: a new
 post becomes one draft (never two, never published), later saves change that draft, a newer
 version written elsewhere is never overwritten (the editor says so), a save refused for what
-was typed says why in plain words at the field, and Publish after an autosave publishes that
-same draft."""
+was typed says why in plain words at the field, Publish after an autosave publishes that
+same draft, and so does Publish after text kept since then in the browser comes back."""
 
 import asyncio
 import re
 from typing import Any
 
 import pytest
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import BrowserContext, Locator, Page, expect
 
 from tests.conftest import Account, Api
 from tests.web.browser.conftest import PageProblems
@@ -115,3 +115,24 @@ async def test_a_refused_autosave_says_why_in_plain_words_at_the_field(
     await expect(tags).to_have_attribute("aria-invalid", "true")
     await expect(tags).to_have_accessible_description(re.compile(re.escape(refused)))
     assert await drafts(api, signed_in) == []
+
+
+async def test_text_kept_after_an_autosave_comes_back_to_that_draft(
+    api: Api, context: BrowserContext, page: Page, signed_in: Account
+) -> None:
+    await page.goto("/posts/new")
+    await page.get_by_label("Title").fill("Half a thought")
+    await page.get_by_label("Content").fill("First words.")
+    await expect(autosave_status(page)).to_contain_text(SAVED, timeout=WAIT_MS)
+    await page.get_by_label("Content").fill("First words, and more.")
+    await page.wait_for_timeout(700)  # kept in the browser; closed before autosave's turn
+    await page.close()
+
+    again = await context.new_page()
+    await again.goto("/posts/new")
+    await expect(again.get_by_label("Content")).to_have_value("First words, and more.")
+    await again.get_by_role("button", name="Publish").click()
+
+    await expect(again.get_by_test_id("post-content")).to_have_text("First words, and more.")
+    assert await drafts(api, signed_in) == []
+    assert (await api.client.get("/api/posts")).json()["total"] == 1

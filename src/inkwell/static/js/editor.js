@@ -151,10 +151,39 @@ function signInLink() {
   return link;
 }
 
+// Where the form saves: its endpoint and method, and the version of the post it last saw
+// (expected_updated_at, which forms.js sends along), when there is one.
+function aim(form, { endpoint, method, version }) {
+  form.dataset.endpoint = endpoint;
+  form.dataset.method = method;
+  let field = form.elements.expected_updated_at;
+  if (version === undefined) {
+    field?.remove();
+    return;
+  }
+  if (!field) {
+    field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "expected_updated_at";
+    form.append(field);
+  }
+  field.value = version;
+}
+
 function keepUnsaved(form) {
-  const key = `${KEPT_PREFIX}${form.dataset.method ?? "POST"} ${form.dataset.endpoint}`;
+  const { endpoint, method = "POST" } = form.dataset;
+  const key = `${KEPT_PREFIX}${method} ${endpoint}`;
   const fields = KEPT_FIELDS.map((name) => form.elements[name]).filter(Boolean);
   const values = () => Object.fromEntries(fields.map((field) => [field.name, field.value]));
+  // Once a new post's autosave has made it a draft, the text belongs to that draft: kept with
+  // it (and the version last seen), it comes back to it rather than to a second post.
+  const record = () => {
+    if (method !== "POST" || form.dataset.method !== "PATCH") {
+      return values();
+    }
+    const version = form.elements.expected_updated_at.value;
+    return { ...values(), draft: form.dataset.endpoint, version };
+  };
   const fill = (from) => {
     for (const field of fields) {
       field.value = from[field.name] ?? field.value;
@@ -167,6 +196,9 @@ function keepUnsaved(form) {
   const earlier = kept.read(key);
   if (earlier && fields.some((field) => (earlier[field.name] ?? field.value) !== field.value)) {
     fill(earlier);
+    if (earlier.draft !== undefined) {
+      aim(form, { endpoint: earlier.draft, method: "PATCH", version: earlier.version });
+    }
     unsaved = true;
     form.classList.add("show"); // an edit form folded away on the post's page unfolds
     const discard = document.createElement("button");
@@ -176,26 +208,36 @@ function keepUnsaved(form) {
     const box = notice(form, "Your text from before, not yet saved, is back.", discard);
     discard.addEventListener("click", () => {
       fill(saved);
+      if (earlier.draft !== undefined) {
+        // The draft keeps what it had saved; what is typed next is a post of its own.
+        aim(form, { endpoint, method });
+      }
       kept.forget(key);
       unsaved = false;
       box.remove();
     });
   }
 
+  const forget = () => {
+    window.clearTimeout(timer);
+    kept.forget(key);
+    unsaved = false;
+  };
   form.addEventListener("input", () => {
     unsaved = true;
     window.clearTimeout(timer);
-    timer = window.setTimeout(() => kept.write(key, values()), KEEP_AFTER_MS);
+    timer = window.setTimeout(() => kept.write(key, record()), KEEP_AFTER_MS);
   });
-  for (const saved of ["api-form:saved", "editor:autosaved"]) {
-    form.addEventListener(saved, () => {
-      window.clearTimeout(timer);
-      kept.forget(key);
-      unsaved = false;
-    });
-  }
+  form.addEventListener("api-form:saved", forget);
+  form.addEventListener("editor:autosaved", (event) => {
+    if (event.detail.everything) {
+      forget();
+    } else {
+      kept.write(key, record()); // what was typed since, with the draft's new version
+    }
+  });
   form.addEventListener("api-form:failed", (event) => {
-    kept.write(key, values());
+    kept.write(key, record());
     if (event.detail.status === 401) {
       notice(
         form,
@@ -206,7 +248,7 @@ function keepUnsaved(form) {
   });
   window.addEventListener("beforeunload", (event) => {
     if (unsaved) {
-      kept.write(key, values());
+      kept.write(key, record());
       event.preventDefault();
       event.returnValue = "";
     }
@@ -245,27 +287,14 @@ function autosave(form) {
   form.querySelector("[data-markdown-editor]").after(status);
   const fields = KEPT_FIELDS.map((name) => form.elements[name]).filter(Boolean);
   const values = () => Object.fromEntries(fields.map((field) => [field.name, field.value]));
-  let version = null;
   let sent = JSON.stringify(values());
   let timer;
   let queue = Promise.resolve();
   let busy = false;
   let stopped = false;
-
-  // Manual saves (forms.js) carry the version too, once there is one.
-  function haveVersion(value) {
-    version = value;
-    let field = form.elements.expected_updated_at;
-    if (!field) {
-      field = document.createElement("input");
-      field.type = "hidden";
-      field.name = "expected_updated_at";
-      form.append(field);
-    }
-    field.value = value;
-  }
+  const version = () => form.elements.expected_updated_at?.value ?? null;
   if (form.dataset.version) {
-    haveVersion(form.dataset.version);
+    aim(form, { endpoint: form.dataset.endpoint, method: "PATCH", version: form.dataset.version });
   }
 
   function draftOf(current) {
@@ -291,27 +320,24 @@ function autosave(form) {
     }
     status.textContent = "Saving…";
     try {
-      let answer;
-      if (version === null) {
-        answer = await api("/api/posts", {
-          method: "POST",
-          body: { ...draftOf(current), status: "draft" },
-        });
-        form.dataset.endpoint = `/api/posts/${answer.id}`;
-        form.dataset.method = "PATCH";
-      } else {
-        answer = await api(form.dataset.endpoint, {
-          method: "PATCH",
-          body: { ...draftOf(current), expected_updated_at: version },
-        });
-      }
-      haveVersion(answer.updated_at);
+      const answer =
+        version() === null
+          ? await api("/api/posts", {
+              method: "POST",
+              body: { ...draftOf(current), status: "draft" },
+            })
+          : await api(form.dataset.endpoint, {
+              method: "PATCH",
+              body: { ...draftOf(current), expected_updated_at: version() },
+            });
+      // Manual saves (forms.js) go to the draft too, with its version.
+      const draft = `/api/posts/${answer.id}`;
+      aim(form, { endpoint: draft, method: "PATCH", version: answer.updated_at });
       sent = snapshot;
       const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
       status.textContent = `Draft saved at ${time}.`;
-      if (JSON.stringify(values()) === snapshot) {
-        form.dispatchEvent(new CustomEvent("editor:autosaved"));
-      }
+      const everything = JSON.stringify(values()) === snapshot;
+      form.dispatchEvent(new CustomEvent("editor:autosaved", { detail: { everything } }));
     } catch (error) {
       if (error.status === 409) {
         stopped = true;
