@@ -50,6 +50,22 @@ async def test_a_new_post_shows_on_its_page_and_on_top_of_the_home_page(
     await expect(page.locator("#posts article h2")).to_have_text(["Hello, Inkwell", "Not yours"])
 
 
+async def test_back_after_publishing_offers_a_new_post_not_a_copy_of_that_one(
+    page: Page, signed_in: Account
+) -> None:
+    await page.goto("/posts/new")
+    await page.get_by_label("Title").fill("Only once")
+    await page.get_by_label("Content").fill("Said once.")
+    await page.get_by_role("button", name="Publish").click()
+    await expect(page.get_by_test_id("post-title")).to_have_text("Only once")
+
+    await page.go_back()
+
+    await expect(page.locator("h1")).to_have_text("New post")
+    await expect(page.get_by_label("Title")).to_have_value("")
+    await expect(page.get_by_label("Content")).to_have_value("")
+
+
 async def test_a_refused_tag_is_marked_at_the_tags_field(
     page: Page, signed_in: Account, problems: PageProblems
 ) -> None:

@@ -374,11 +374,28 @@ function autosave(form) {
   );
 }
 
+// Back to a page whose form has saved and left: without the back-forward cache the browser
+// loads it again (new_post.html's form then comes back empty: autocomplete="off"); shown
+// from that cache it would come back as it was, ready to create its post a second time, so
+// it is loaded again as well.
+function startAfreshWhenShownAgain(form) {
+  let saved = false;
+  form.addEventListener("api-form:saved", () => {
+    saved = true;
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted && saved) {
+      window.location.reload();
+    }
+  });
+}
+
 for (const editor of document.querySelectorAll("[data-markdown-editor]")) {
   setUp(editor);
   const form = editor.closest("form[data-api-form]");
   if (form) {
     keepUnsaved(form);
+    startAfreshWhenShownAgain(form);
     if ("autosave" in form.dataset) {
       autosave(form);
     }
