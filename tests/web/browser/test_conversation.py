@@ -90,6 +90,22 @@ async def test_comment_edit_and_delete_without_javascript(no_js_page: Page, post
     await comment_edit_and_delete(no_js_page, post, in_place=False)
 
 
+async def test_a_refused_comment_says_why_in_plain_words(
+    page: Page, signed_in: Account, post: Post, problems: PageProblems
+) -> None:
+    problems.expect_api_error(422)
+    await page.goto(str(post["url"]))
+    box = page.get_by_label("Add a comment")
+    await box.evaluate("(textarea) => textarea.removeAttribute('required')")
+    await box.fill("   ")
+
+    await page.get_by_role("button", name="Comment", exact=True).click()
+
+    await expect(page.get_by_test_id("comment-form").get_by_role("alert")).to_have_text(
+        "Write something here, in the expected form."
+    )
+
+
 async def test_the_posts_author_deletes_a_readers_comment_but_cannot_edit_it(
     page: Page, client: AsyncClient, post: Post, author: Account
 ) -> None:

@@ -112,10 +112,12 @@ async function deleteComment(form) {
   comment.remove();
 }
 
-// A comment's error is shown beside its form: its text, never markup.
+// A comment's error is shown beside its form: its text, never markup; a 422's in the
+// plain words of its `errors`.
 function showError(form, error) {
   const box = form.querySelector("[data-comment-error]");
-  box.textContent = error.message;
+  const said = error.errors?.map((problem) => problem.message) ?? [];
+  box.textContent = said.length ? [...new Set(said)].join(" ") : error.message;
   box.hidden = false;
 }
 
