@@ -1,4 +1,5 @@
-"""The conversation in Chromium: commenting, editing and deleting a comment in place;
+"""The conversation in Chromium: commenting, editing and deleting a comment in place (the
+counts and "edited" as a reload shows them, a refusal in plain words);
 liking and unliking without a reload; following a writer and finding their post under Following; and
 each of them again without JavaScript, through the plain forms. No console errors, no CSP
 violations, and axe-core finds nothing against WCAG 2.2 AA on the pages."""
@@ -88,6 +89,36 @@ async def test_comment_then_edit_and_delete_it_without_a_reload(
 
 async def test_comment_edit_and_delete_without_javascript(no_js_page: Page, post: Post) -> None:
     await comment_edit_and_delete(no_js_page, post, in_place=False)
+
+
+async def test_a_comment_added_in_place_counts_beside_the_heart_too(
+    page: Page, signed_in: Account, post: Post
+) -> None:
+    await page.goto(str(post["url"]))
+    await page.get_by_label("Add a comment").fill("What lovely ink.")
+
+    await page.get_by_role("button", name="Comment", exact=True).click()
+
+    await expect(page.get_by_test_id("comment")).to_have_count(1)
+    await expect(page.locator("article").get_by_role("link", name="1 comment")).to_be_visible()
+
+
+async def test_a_comment_edited_in_place_says_it_was_edited(
+    page: Page, signed_in: Account, post: Post
+) -> None:
+    await page.goto(str(post["url"]))
+    await page.get_by_label("Add a comment").fill("What lovely ink.")
+    await page.get_by_role("button", name="Comment", exact=True).click()
+    mine = page.get_by_test_id("comment")
+    await expect(mine.get_by_test_id("comment-body")).to_have_text("What lovely ink.")
+    await expect(mine).not_to_contain_text("edited")
+
+    await mine.get_by_text("Edit", exact=True).click()
+    await mine.get_by_label("Your comment").fill("What lovely ink, indeed.")
+    await mine.get_by_role("button", name="Save").click()
+
+    await expect(mine.get_by_test_id("comment-body")).to_have_text("What lovely ink, indeed.")
+    await expect(mine.get_by_text("· edited")).to_be_visible()
 
 
 async def test_a_refused_comment_says_why_in_plain_words(

@@ -50,10 +50,13 @@ function commentOf(form) {
   return form.closest("[data-comment-id]");
 }
 
+// The count above the comments, and the one beside the post's heart.
 function showCommentCount(change) {
   const heading = document.getElementById("comments-heading");
   const total = Number.parseInt(heading.textContent, 10) + change;
   heading.textContent = plural(total, "comment");
+  const link = document.querySelector("[data-post-comment-count]");
+  if (link !== null) link.textContent = plural(total, "comment");
   return heading;
 }
 
@@ -94,6 +97,15 @@ async function addComment(form) {
   form.querySelector("[data-comment-error]").hidden = true;
 }
 
+// "· edited", as the server marks a comment changed since it was written.
+function editedMark() {
+  const mark = document.createElement("span");
+  mark.className = "text-body-secondary";
+  mark.dataset.commentEdited = "";
+  mark.textContent = "· edited";
+  return mark;
+}
+
 async function editComment(form) {
   const comment = commentOf(form);
   const answer = await api(`/api/comments/${comment.dataset.commentId}`, {
@@ -102,6 +114,9 @@ async function editComment(form) {
   });
   // body_html was sanitized by the server when the comment was written.
   comment.querySelector("[data-comment-body]").innerHTML = answer.body_html;
+  if (answer.updated_at !== answer.created_at && !comment.querySelector("[data-comment-edited]")) {
+    comment.querySelector("[data-comment-anchor]").after(editedMark());
+  }
   form.closest("details").open = false;
 }
 
