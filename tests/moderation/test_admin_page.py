@@ -2,6 +2,7 @@
 (a 404 to everyone else), its forms to resolve a report and to suspend a user, and every
 admin action recorded (who, what, when, to what); on both databases."""
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -208,3 +209,16 @@ async def test_the_log_names_each_action_by_its_admin_and_cuts_a_long_summary(
         (admin.id, "f" * SUMMARY_MAX_LENGTH),
         (admin.id, "t" * (SUMMARY_MAX_LENGTH - 1) + "…"),
     ]
+
+
+@pytest.mark.parametrize("what", ["post", "comment"])
+async def test_an_admins_deletion_sent_many_times_at_once_is_done_and_recorded_once(
+    client: AsyncClient, admin: Account, reader: Account, post: dict[str, Any], what: str
+) -> None:
+    said = await comment(client, post["id"], reader)
+    path = f"/api/posts/{post['id']}" if what == "post" else f"/api/comments/{said['id']}"
+
+    answers = await asyncio.gather(*(client.delete(path, headers=admin.headers) for _ in range(8)))
+
+    assert sorted(answer.status_code for answer in answers) == [204] + [404] * 7
+    assert [action for action, _ in await audit_entries(client, admin)] == [f"delete_{what}"]

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, delete, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
@@ -230,7 +230,8 @@ async def delete_comment(
 ) -> None:
     """Its author may delete a comment, and so may the author of the post it is under, and
     any admin (which the audit log records). With `post_id`, a comment under another post
-    is not found (an address naming both)."""
+    is not found (an address naming both); so is one another request deleted meanwhile, as
+    for posts (posts.delete_post)."""
     comment, post_author_id = await _comment_and_post_author(session, comment_id)
     if post_id is not None and comment.post_id != post_id:
         raise NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
@@ -238,7 +239,10 @@ async def delete_comment(
         if not user.is_admin:
             raise Forbidden("You may only delete your own comments or those under your posts")
         moderation.record(session, user, "delete_comment", ("comment", comment.id), comment.body)
-    if not await users.hold_active(session, comment.user_id):  # suspended meanwhile: gone
-        raise NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
-    await session.delete(comment)
-    await session.flush()
+    gone = NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
+    if not await users.hold_active(session, comment.user_id):  # suspended meanwhile
+        raise gone
+    deleted = delete(Comment).where(Comment.id == comment.id).returning(Comment.id)
+    if await session.scalar(deleted) is None:
+        raise gone
+    session.expunge(comment)

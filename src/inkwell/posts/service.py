@@ -671,10 +671,13 @@ async def _write_content(post: Post, content: str, markdown: MarkdownRenderer) -
 
 
 async def delete_post(session: AsyncSession, post: Post) -> None:
-    """Its tags go with it (ON DELETE CASCADE), and out of their tags' counts."""
+    """Its tags go with it (ON DELETE CASCADE), and out of their tags' counts. A post
+    another request deleted meanwhile is not found: one deletion answers 204, and an admin's
+    is recorded once (the loser's audit entry goes with its rolled back transaction)."""
     await _hold_author(session, post)
-    await session.delete(post)
-    await session.flush()
+    if await session.scalar(delete(Post).where(Post.id == post.id).returning(Post.id)) is None:
+        raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
+    session.expunge(post)
 
 
 async def _set_tags(session: AsyncSession, post: Post, names: Sequence[str]) -> None:
