@@ -9,7 +9,7 @@ from httpx import AsyncClient
 from inkwell.config import Settings
 from inkwell.users.rows import DEFAULT_AVATAR_PATH
 from tests.conduit.conftest import API, STRONG_PASSWORD, Conduit, ConduitUser
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, Factory
 from tests.pictures import image_file, upload
 
 PICTURE = "https://pictures.example/jake.png?size=200"
@@ -115,6 +115,27 @@ async def test_a_wrong_password_is_a_401_in_the_errors_shape(
 
     assert response.status_code == 401
     assert response.json() == {"errors": {"email or password": ["is invalid"]}}
+
+
+async def test_signing_in_while_suspended_is_a_403_naming_the_account(
+    conduit: Conduit, writer: ConduitUser, factory: Factory
+) -> None:
+    admin = await factory.account("admin", role="admin")
+    me = (await conduit.client.get("/api/users/me", headers=writer.bearer)).json()
+    suspended = await conduit.client.post(f"/api/users/{me['id']}/suspend", headers=admin.headers)
+    assert suspended.status_code == 200, suspended.text
+
+    body = {"user": {"email": "writer@example.com", "password": PASSWORD}}
+    response = await conduit.post("/users/login", body=body)
+
+    assert response.status_code == 403
+    assert response.json() == {"errors": {"account": ["is suspended"]}}
+
+
+async def test_the_login_document_says_it_may_answer_403(conduit: Conduit) -> None:
+    document = (await conduit.client.get(f"{API}/openapi.json")).json()
+
+    assert "403" in document["paths"]["/users/login"]["post"]["responses"]
 
 
 async def test_the_current_user_without_a_token_is_a_401_token_is_missing(

@@ -49,10 +49,12 @@ _BY_CODE: dict[ErrorCode, tuple[int, str, str]] = {
     ErrorCode.NOT_AUTHENTICATED: (401, "token", "is missing"),
     ErrorCode.TOKEN_INVALID: (401, "token", "is invalid"),
     ErrorCode.INVALID_CREDENTIALS: (401, "email or password", "is invalid"),
+    # Signing in as a user the moderators suspended: the spec has no word for it.
+    ErrorCode.ACCOUNT_SUSPENDED: (403, "account", "is suspended"),
     ErrorCode.POST_NOT_FOUND: (404, "article", "not found"),
     ErrorCode.USER_NOT_FOUND: (404, "profile", "not found"),
     ErrorCode.COMMENT_NOT_FOUND: (404, "comment", "not found"),
-    # The only service of Conduit's that refuses with 403 is the comments' (deleting).
+    # The only other service of Conduit's that refuses with 403 is the comments' (deleting).
     ErrorCode.FORBIDDEN: (403, "comment", "forbidden"),
     ErrorCode.USERNAME_TAKEN: (409, "username", "has already been taken"),
     ErrorCode.USERNAME_TOO_SIMILAR: (409, "username", "is too similar to an existing one"),

@@ -8,7 +8,7 @@ from inkwell.posts.router import PostBodyRoute
 
 _DESCRIPTIONS = {
     401: "Missing or invalid token (`token`), or wrong credentials",
-    403: "The article or comment is someone else's",
+    403: "The article or comment is someone else's, or the account is suspended (`account`)",
     404: "No such article, profile or comment",
     409: "The username or email is already taken",
     413: "The request body is over its size limit",

@@ -58,7 +58,7 @@ def _user(settings: AppSettings, user: User, token: str) -> UserResponse:
 @router.post(
     "/users/login",
     tags=["User and Authentication"],
-    responses=documented(401, 422, 429),
+    responses=documented(401, 403, 422, 429),
     summary="Existing user login",
 )
 async def login(
