@@ -76,6 +76,38 @@ def test_a_picture_address_off_the_web_asks_for_one_starting_with_https() -> Non
     }
 
 
+NOTHING_SAID = " \u200b "
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [("/api/posts", {"title": NOTHING_SAID, "content": "Words"},
+      "Write a title: spaces and invisible characters alone do not count."),
+     ("/api/posts", {"title": "A title", "content": NOTHING_SAID},
+      "Write something: spaces and invisible characters alone do not count."),
+     ("/api/posts/{post}/comments", {"body": NOTHING_SAID},
+      "A comment needs a few words (blank ones do not count).")],
+    ids=["title", "content", "body"],
+)  # fmt: skip
+async def test_text_that_says_nothing_is_refused_in_plain_words(
+    *,
+    client: AsyncClient,
+    factory: Factory,
+    author: Account,
+    path: str,
+    body: dict[str, str],
+    message: str,
+) -> None:
+    post = await factory.post(author)
+
+    response = await client.post(path.format(post=post["id"]), json=body, headers=author.headers)
+
+    [field] = [name for name, value in body.items() if value == NOTHING_SAID]
+    assert response.json()["errors"] == [
+        {"field": field, "code": "invalid_format", "message": message}
+    ]
+
+
 async def test_the_old_fields_of_a_422_remain(client: AsyncClient) -> None:
     answer = await _register(client, password="password123")
     assert answer["code"] == "validation_failed"

@@ -133,7 +133,7 @@ async def test_a_refused_comment_says_why_in_plain_words(
     await page.get_by_role("button", name="Comment", exact=True).click()
 
     await expect(page.get_by_test_id("comment-form").get_by_role("alert")).to_have_text(
-        "Write something here, in the expected form."
+        "A comment needs a few words (blank ones do not count)."
     )
 
 
