@@ -17,7 +17,9 @@ async def sign_in(client: AsyncClient, username: str) -> None:
     assert response.status_code == 200, response.text
 
 
-@pytest.mark.parametrize("stale", ["{id}", "{id}-", "{id}-an-old-title", "{id}-Hello-World"])
+@pytest.mark.parametrize(
+    "stale", ["{id}", "{id}-", "{id}-an-old-title", "{id}-Hello-World", "0{id}-hello-world"]
+)
 async def test_any_other_address_of_a_post_moves_to_its_canonical_one(
     api: Api, client: AsyncClient, author: Account, stale: str
 ) -> None:

@@ -160,8 +160,9 @@ async def post_page(
         raise HTTPException(status.HTTP_404_NOT_FOUND)  # no post's address: the plain 404
     viewer_id = viewer.id if viewer is not None else None
     post = await posts.get_listed_post(reader, int(match["id"]), viewer_id)
-    if match["slug"] != post["slug"]:
-        return moved_permanently(request, post_path(post["id"], post["slug"]))
+    canonical = post_path(post["id"], post["slug"])
+    if f"/posts/{address}" != canonical:  # a stale slug, none, or the id written as 0201
+        return moved_permanently(request, canonical)
     listing, blank, paging = None, None, None
     if post["status"] == PUBLISHED:  # a draft takes no comments
         name = comments_listing(post["id"])
