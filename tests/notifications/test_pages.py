@@ -82,6 +82,21 @@ async def test_the_notifications_page_lists_them_escaped_newest_first(
     assert response.headers["cache-control"] == "no-store"
 
 
+async def test_the_notifications_page_names_the_actor_as_the_site_does_and_says_when(
+    client: AsyncClient, notified: Account, reader: Account
+) -> None:
+    named = await client.patch(
+        f"/api/users/{reader.id}", json={"display_name": "Ada L."}, headers=reader.headers
+    )
+    assert named.status_code == 200, named.text
+
+    html = (await client.get("/notifications")).text
+
+    assert re.findall(r'data-testid="notification-actor">([^<]*)<', html) == ["Ada L.", "Ada L."]
+    times = re.findall(r'<time [^>]*title="[^"]+"[^>]*>([^<]*)</time>', html)
+    assert times == ["just now", "just now"]
+
+
 async def test_the_notifications_page_sends_visitors_to_sign_in(client: AsyncClient) -> None:
     response = await client.get("/notifications")
     assert response.status_code == 303
