@@ -153,7 +153,7 @@ async def test_a_wrong_method_is_a_405_allowing_every_method_of_the_path(
     response = await client.request("OPTIONS", f"{API}/user")
 
     assert response.status_code == 405
-    assert response.headers["Allow"] == "GET, PUT"
+    assert response.headers["Allow"] == "GET, HEAD, PUT"
     assert list(response.json()) == ["errors"]
 
 
@@ -169,4 +169,4 @@ async def test_the_feeds_405_allows_only_what_the_feed_answers(client: AsyncClie
     response = await client.request("OPTIONS", f"{API}/articles/feed")
 
     assert response.status_code == 405
-    assert response.headers["Allow"] == "GET"
+    assert response.headers["Allow"] == "GET, HEAD"
