@@ -82,7 +82,7 @@ NOTHING_SAID = " \u200b "
 @pytest.mark.parametrize(
     ("path", "body", "message"),
     [("/api/posts", {"title": NOTHING_SAID, "content": "Words"},
-      "Write a title: spaces and invisible characters alone do not count."),
+      "Write the title on one line, with something visible in it."),
      ("/api/posts", {"title": "A title", "content": NOTHING_SAID},
       "Write something: spaces and invisible characters alone do not count."),
      ("/api/posts/{post}/comments", {"body": NOTHING_SAID},

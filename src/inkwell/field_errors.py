@@ -98,8 +98,10 @@ _KIND_MESSAGES = {
 _PATTERN_MESSAGES = {
     "username": "Use only letters, digits, “_”, “.” and “-”, and not dots alone.",
     "display_name": "Write something visible, or leave it empty.",
-    # A post's or a comment's text that says nothing (schemas.SaysSomething).
-    "title": "Write a title: spaces and invisible characters alone do not count.",
+    # A post's or a comment's text that says nothing (schemas.SaysSomething), or a line
+    # that is not one (posts.schemas).
+    "title": "Write the title on one line, with something visible in it.",
+    "subtitle": "Write the subtitle on one line, with something visible in it, or leave it empty.",
     "content": "Write something: spaces and invisible characters alone do not count.",
     "body": "A comment needs a few words (blank ones do not count).",
 }

@@ -17,7 +17,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.comments.schemas import Body as CommentBody
 from inkwell.posts.schemas import Content, Subtitle, Tags, Title
-from inkwell.schemas import Omittable, SaysSomething
+from inkwell.schemas import Omittable
 from inkwell.users.fields import (
     PASSWORD_MAX_LENGTH,
     Bio,
@@ -84,7 +84,7 @@ class UpdateUserRequest(ConduitInput):
     user: UpdateUser
 
 
-Description = Annotated[Subtitle, StringConstraints(min_length=1), SaysSomething]
+Description = Annotated[Subtitle, StringConstraints(min_length=1)]
 
 
 class NewArticle(ConduitInput):

@@ -13,13 +13,19 @@ from inkwell.posts.models import (
 )
 from inkwell.posts.rows import PostListing
 from inkwell.posts.slugs import TAG_MAX_LENGTH, tag_name
-from inkwell.schemas import Input, NeverNull, Omittable, SaysSomething, Schema
+from inkwell.schemas import INVISIBLE, Input, NeverNull, Omittable, SaysSomething, Schema
 from inkwell.users.schemas import UserPublic
+
+# What a line of text may not hold: a line break or another control character, or a
+# direction override or isolate, which would show it as another or run over what follows.
+_OFF_THE_LINE = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+# One line with something visible in it (as SaysSomething, on one line).
+_ONE_LINE = rf"[^{_OFF_THE_LINE}]*[^{_OFF_THE_LINE}\s{INVISIBLE}][^{_OFF_THE_LINE}]*"
 
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH),
-    SaysSomething,
+    Field(pattern=rf"^{_ONE_LINE}$"),
 ]
 # Content keeps its whitespace (indentation can matter) but must say something.
 Content = Annotated[
@@ -29,7 +35,7 @@ Content = Annotated[
 Subtitle = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=SUBTITLE_MAX_LENGTH),
-    Field(pattern=r"^[^\x00-\x1f\x7f]*$", description="A short line under the title"),
+    Field(pattern=rf"^(?:{_ONE_LINE})?$", description="A short line under the title"),
 ]
 Status = Annotated[
     Literal["draft", "published"],
