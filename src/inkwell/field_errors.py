@@ -104,6 +104,7 @@ _PATTERN_MESSAGES = {
     "subtitle": "Write the subtitle on one line, with something visible in it, or leave it empty.",
     "content": "Write something: spaces and invisible characters alone do not count.",
     "body": "A comment needs a few words (blank ones do not count).",
+    "reason": "Say in a few words what is wrong (blank ones do not count).",
 }
 _LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
 
