@@ -394,6 +394,20 @@ TARGETS = (
         ("tests/conduit/test_users.py", "tests/conduit/test_articles.py"),
     ),
     Target(
+        # HEAD answered as GET without its body: a body sent for a HEAD, a HEAD refused
+        # where GET is answered, or a 405 whose Allow leaves HEAD out.
+        "operations/head.py",
+        ("src/inkwell/operations/head.py",),
+        (
+            "tests/operations/test_head.py",
+            "tests/caching/test_middleware.py",
+            "tests/caching/test_who_is_served.py",
+            "tests/test_error_handlers.py",
+            "tests/conduit/test_errors.py",
+            "tests/conduit/test_application.py",
+        ),
+    ),
+    Target(
         # Whose address a request comes from: the limits on password guesses count by it,
         # so a hop a client wrote itself, believed, would give it as many guesses as it likes.
         "operations/proxies.py",
