@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth.cookies import (
     SESSION_COOKIE,
@@ -57,7 +58,13 @@ async def _known_devices(request: Request) -> KnownDevices:
     return state_of(request)["known_devices"]
 
 
+async def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    return state_of(request)["sessionmaker"]
+
+
 AppSettings = Annotated[Settings, Depends(_settings)]
+# Database sessions of their own, for work done after the response (a background task).
+Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessionmaker)]
 Tokens = Annotated[AccessTokens, Depends(_access_tokens)]
 RateLimits = Annotated[RateLimiter, Depends(_rate_limiter)]
 ClientAddress = Annotated[str, Depends(_client_address)]

@@ -1,7 +1,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth import service
 from inkwell.auth.browser import start_browser_session
@@ -14,10 +13,10 @@ from inkwell.auth.dependencies import (
     PasswordChecks,
     PresentedClaims,
     RateLimits,
+    Sessions,
     SignedIn,
     Tokens,
 )
-from inkwell.auth.ratelimit import Action
 from inkwell.auth.schemas import (
     AccessToken,
     ForgotPassword,
@@ -31,19 +30,12 @@ from inkwell.body_limits import BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, Passwords
 from inkwell.errors import responses
 from inkwell.mail.dependencies import MailerDep
-from inkwell.state import state_of
 from inkwell.users import service as users
 from inkwell.users.schemas import UserPrivate
 
 router = APIRouter(prefix="/api/users", tags=["auth"], route_class=BodyLimitRoute)
 sessions_router = APIRouter(prefix="/api/sessions", tags=["auth"], route_class=BodyLimitRoute)
 
-
-async def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    return state_of(request)["sessionmaker"]
-
-
-Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessionmaker)]
 
 FORGOT_PASSWORD_ANSWER = Message(
     detail="If an account uses this email, a link to reset its password is on its way."
@@ -141,10 +133,7 @@ async def forgot_password(
 ) -> Message:
     """The same answer, after the same work, whether or not the email is known: the lookup,
     the token and the email all happen after the response."""
-    await limiter.spend(Action.FORGOT_PASSWORD, address=address)
-    # Past the account's budget a stranger must not deny its owner: nothing is sent, and
-    # the link last sent stays valid (see Settings).
-    if await limiter.spend_quietly(Action.FORGOT_PASSWORD, account=data.email):
+    if await service.may_send_password_reset(limiter, address=address, email=data.email):
         background.add_task(service.send_password_reset, sessions, settings, mailer, data.email)
     return FORGOT_PASSWORD_ANSWER
 

@@ -19,7 +19,7 @@ from inkwell.auth.models import (
     PasswordResetToken,
     SignInSession,
 )
-from inkwell.auth.ratelimit import PasswordGuard
+from inkwell.auth.ratelimit import Action, PasswordGuard, RateLimiter
 from inkwell.auth.rows import ActiveSession, SessionGrant
 from inkwell.config import Settings
 from inkwell.db import Reader, utcnow
@@ -53,6 +53,17 @@ async def authenticate(
         # Told only to whoever knows the password: it tells a guesser nothing.
         raise users.AccountSuspended
     return user
+
+
+async def may_send_password_reset(limiter: RateLimiter, *, address: str, email: str) -> bool:
+    """Spends a forgot-password request from `address` (429 past its budget), and answers
+    whether the account named by `email` may be sent a link.
+
+    Past the account's budget a stranger must not deny its owner: nothing is sent, silently,
+    and the link last sent stays valid (see Settings).
+    """
+    await limiter.spend(Action.FORGOT_PASSWORD, address=address)
+    return await limiter.spend_quietly(Action.FORGOT_PASSWORD, account=email)
 
 
 async def send_password_reset(

@@ -1,17 +1,19 @@
 """Pages about one's own account: signing in and registering, the account page, the
 forgotten and reset password forms, and confirming an email address.
 
-With JavaScript their forms post to the JSON API (forms.js). Signing in, registering and
-signing out also work without it: the forms post here, are checked as the API checks them
-(signing in is refused from another site, signing out needs the CSRF field), and answer a
-303 to the next page, or the form again with each problem at its field. Ending sessions
-are plain forms posted here too.
+With JavaScript their forms post to the JSON API (forms.js). Signing in, registering,
+signing out and recovering a forgotten password also work without it: the forms post here,
+are checked and limited as the API checks and limits them (refused from another site,
+signing out needs the CSRF field), and answer a 303 to the next page (or the page saying it
+is done), or the form again with each problem at its field. Ending sessions are plain forms
+posted here too.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Form, Query, Request
+from fastapi import BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.status import HTTP_303_SEE_OTHER
@@ -25,17 +27,20 @@ from inkwell.auth.dependencies import (
     Devices,
     PasswordChecks,
     RateLimits,
+    Sessions,
     form_claims,
     page_session_id,
 )
 from inkwell.auth.ratelimit import Action
-from inkwell.auth.schemas import LoginForm, SessionId
+from inkwell.auth.schemas import ForgotPassword, LoginForm, ResetPassword, SessionId
 from inkwell.dependencies import DbReader, DbSession, Passwords
 from inkwell.errors import DomainError, ErrorCode
 from inkwell.field_errors import field_error
+from inkwell.mail.dependencies import MailerDep
 from inkwell.state import state_of
 from inkwell.users import service as users
 from inkwell.users.models import User
+from inkwell.users.rows import Account
 from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH, UserCreate
 from inkwell.web.common import (
     BackField,
@@ -269,33 +274,86 @@ def _form_again(
     template: str,
     refusal: ValidationError | DomainError,
     context: Mapping[str, object],
+    current_user: User | Account | None = None,
 ) -> HTMLResponse:
     """The form again, what was typed in it kept (never a password), each problem at its
     field and the others above the form."""
+    told = _told(refusal)
+    page = {**context, "errors": told.errors, "problems": told.problems}
+    return render(
+        request,
+        template,
+        page,
+        current_user=current_user,
+        status_code=told.status,
+        headers=told.headers,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Told:
+    """What a form posted without JavaScript is told of a refusal: problems by field, the
+    others (above the form), and the answer's status and headers (a 429's Retry-After)."""
+
+    errors: dict[str, str]
+    problems: list[str]
+    status: int
+    headers: Mapping[str, str] | None = None
+
+
+def _told(refusal: ValidationError | DomainError) -> _Told:
     errors: dict[str, str] = {}
     problems: list[str] = []
-    headers = None
     if isinstance(refusal, ValidationError):
-        status = 422
         for problem in map(field_error, refusal.errors()):
             if problem.field is None:
                 problems.append(problem.message)
             else:
                 errors.setdefault(problem.field, problem.message)
+        return _Told(errors, problems, 422)
+    message = _PROBLEM_MESSAGES.get(refusal.code, refusal.detail)
+    if (name := _PROBLEM_FIELDS.get(refusal.code)) is not None:
+        errors[name] = message
     else:
-        status, headers = refusal.status_code, refusal.headers
-        message = _PROBLEM_MESSAGES.get(refusal.code, refusal.detail)
-        if (name := _PROBLEM_FIELDS.get(refusal.code)) is not None:
-            errors[name] = message
-        else:
-            problems.append(message)
-    page = {**context, "errors": errors, "problems": problems}
-    return render(request, template, page, status_code=status, headers=headers)
+        problems.append(message)
+    return _Told(errors, problems, refusal.status_code, refusal.headers)
+
+
+# A new password is typed twice; forms.js compares them before sending, the server when the
+# form comes without JavaScript.
+_NOT_THE_SAME = _Told({"password_confirm": "The two passwords are not the same."}, [], 422)
 
 
 @router.get("/forgot-password")
 async def forgot_password(request: Request, viewer: Viewer) -> HTMLResponse:
     return render(request, "forgot_password.html", current_user=viewer)
+
+
+@router.post("/forgot-password")
+async def ask_for_a_reset_link(
+    *,
+    request: Request,
+    viewer: Viewer,
+    sessions: Sessions,
+    settings: AppSettings,
+    limiter: RateLimits,
+    address: ClientAddress,
+    mailer: MailerDep,
+    background: BackgroundTasks,
+    email: FormText = "",
+) -> HTMLResponse:
+    """The forgot-password form without JavaScript: as `POST /api/users/forgot-password`,
+    within its limits, the same page whether or not an account uses the email (the email
+    goes after the answer); from this site only."""
+    refuse_cross_site(request, settings.public_base_url)
+    try:
+        data = ForgotPassword.model_validate({"email": email})
+        if await auth.may_send_password_reset(limiter, address=address, email=data.email):
+            background.add_task(auth.send_password_reset, sessions, settings, mailer, data.email)
+    except (ValidationError, DomainError) as exc:
+        context = {"values": {"email": email}}
+        return _form_again(request, "forgot_password.html", exc, context, viewer)
+    return render(request, "forgot_password.html", {"sent": True}, current_user=viewer)
 
 
 @router.get("/reset-password")
@@ -309,6 +367,46 @@ async def reset_password(
     usable = bool(token) and await auth.reset_token_is_valid(reader, token)
     context = {"token": token, "usable": usable}
     return render(request, "reset_password.html", context, current_user=viewer)
+
+
+@router.post("/reset-password")
+async def choose_a_new_password(
+    *,
+    request: Request,
+    viewer: Viewer,
+    session: DbSession,
+    passwords: Passwords,
+    settings: AppSettings,
+    token: FormText = "",
+    password: FormText = "",
+    password_confirm: FormText = "",
+) -> HTMLResponse:
+    """The reset form without JavaScript: as `POST /api/users/reset-password`, then the page
+    says it is done; a bad, used or expired link says so as the page does when opened."""
+    refuse_cross_site(request, settings.public_base_url)
+    context = {"token": token, "usable": True}
+    try:
+        data = ResetPassword.model_validate({"token": token, "password": password})
+    except ValidationError as exc:
+        if any(error["loc"][:1] == ("token",) for error in exc.errors()):
+            return _link_spent(request, token, viewer)
+        return _form_again(request, "reset_password.html", exc, context, viewer)
+    if password_confirm != password:
+        page = {**context, "errors": _NOT_THE_SAME.errors}
+        return render(request, "reset_password.html", page, current_user=viewer, status_code=422)
+    try:
+        await auth.reset_password(session, passwords, data.token, data.password)
+    except DomainError:
+        await session.rollback()
+        return _link_spent(request, token, viewer)
+    done = {**context, "done": True}
+    return render(request, "reset_password.html", done, current_user=viewer)
+
+
+def _link_spent(request: Request, token: str, viewer: Account | None) -> HTMLResponse:
+    """The reset page as a used or expired link opens it (400: the API's answer)."""
+    context = {"token": token, "usable": False}
+    return render(request, "reset_password.html", context, current_user=viewer, status_code=400)
 
 
 @router.get("/confirm-email")

@@ -1,6 +1,6 @@
 """The site in Chromium with JavaScript turned off: reading, paging both ways, opening a
-post, creating an account, signing in and out, deleting a post (its author's, an admin's),
-and the phone menu all work."""
+post, creating an account, signing in and out, resetting a forgotten password, deleting a
+post (its author's, an admin's), and the phone menu all work."""
 
 from collections.abc import AsyncIterator
 
@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import PASSWORD, Account
 from tests.factories import Factory
+from tests.mail_server import Inbox
 from tests.web.browser.conftest import DESKTOP
 from tests.web.browser.signing_in import fill_registration, navbar_account, sign_in
+from tests.web.browser.test_accounts import NEW_PASSWORD, emailed_link
 
 pytestmark = pytest.mark.browser
 
@@ -107,6 +109,31 @@ async def test_a_wrong_password_is_said_above_the_sign_in_form(page: Page, autho
         "Incorrect username or password"
     )
     await expect(page.get_by_label("Email or username")).to_have_value("author")
+
+
+async def test_a_forgotten_password_is_reset_through_the_emailed_link(
+    page: Page, inbox: Inbox, author: Account
+) -> None:
+    await page.goto("/login")
+    await page.get_by_role("link", name="Forgot your password?").click()
+    await page.get_by_label("Email").fill("author@example.com")
+    await page.get_by_role("button", name="Send the link").click()
+    await expect(page.get_by_test_id("reset-link-sent")).to_contain_text(
+        "a link to reset its password is on its way"
+    )
+
+    await page.goto(await emailed_link(inbox))
+    await page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    await page.get_by_label("New password again").fill(NEW_PASSWORD)
+    await page.get_by_role("button", name="Change password").click()
+    done = page.get_by_test_id("reset-done")
+    await expect(done).to_contain_text("Your password is changed")
+    await done.get_by_role("link", name="Sign in", exact=True).click()
+    await page.get_by_label("Email or username").fill("author")
+    await page.get_by_label("Password").fill(NEW_PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("/")
+    await expect(navbar_account(page)).to_contain_text("author")
 
 
 async def test_the_phone_menu_opens_and_reaches_sign_in(phone: Page) -> None:
