@@ -68,7 +68,7 @@ async def test_an_email_change_with_a_wrong_password_is_refused(
     response = await change_email(client, author, current_password="not the password")
     assert response.status_code == 400
     assert response.json() == {
-        "detail": "current_password is incorrect",
+        "detail": "This is not your current password.",
         "code": "current_password_incorrect",
     }
     assert inbox.messages == []

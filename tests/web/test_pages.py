@@ -496,7 +496,7 @@ async def test_the_login_page_says_why_after_an_email_change(client: AsyncClient
 
 def test_the_account_page_asks_for_the_password_to_change_the_email() -> None:
     html = account_page()
-    form = html[html.index('<form method="post" id="email-form"') :]
+    form = html[html.index('<form method="post" action="/account/email" id="email-form"') :]
     form = form[: form.index("</form>")]
     assert 'name="email"' in form
     assert 'name="current_password" type="password" required' in form

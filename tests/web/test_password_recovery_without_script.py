@@ -15,7 +15,9 @@ NEW_PASSWORD = "a fresh and long passphrase"
 
 @pytest.fixture
 def settings(settings: Settings, inbox: Inbox, smtp_port: int) -> Settings:
-    return sending_to(settings, smtp_port)
+    # At the test client's own http address: an https one would make the cookies Secure.
+    mailing = sending_to(settings, smtp_port)
+    return mailing.model_copy(update={"public_base_url": settings.public_base_url})
 
 
 async def emailed_token(client: AsyncClient, inbox: Inbox) -> str:
@@ -63,6 +65,16 @@ async def test_the_forgot_password_form_is_refused_from_another_site(
     )
     assert response.status_code == 403
     assert inbox.messages == []
+
+
+async def test_a_signed_in_reader_may_ask_for_a_reset_link_too(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    await client.post("/login", data={"username": "author", "password": PASSWORD})
+    assert "inkwell_session" in client.cookies
+    response = await client.post("/forgot-password", data={"email": "author@example.com"})
+    assert response.status_code == 200
+    assert [email["To"] for email in inbox.messages] == ["author@example.com"]
 
 
 class TestTheForgotPasswordFormSpendsTheApisBudget:

@@ -309,7 +309,10 @@ async def _check_current_password(
     """What a stolen session lacks: asked before the password or the email changes, and
     guessed only within the sign-in limits, like any password a client sends."""
     if not await guard.verify(user, current_password or ""):
-        raise BadRequest("current_password is incorrect", code=ErrorCode.CURRENT_PASSWORD_INCORRECT)
+        # In plain words: the account page shows it at its Current password field.
+        raise BadRequest(
+            "This is not your current password.", code=ErrorCode.CURRENT_PASSWORD_INCORRECT
+        )
 
 
 async def swap_picture(

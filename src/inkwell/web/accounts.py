@@ -29,6 +29,7 @@ from inkwell.auth.dependencies import (
     RateLimits,
     Sessions,
     form_claims,
+    form_user,
     page_session_id,
 )
 from inkwell.auth.ratelimit import Action
@@ -37,11 +38,13 @@ from inkwell.dependencies import DbReader, DbSession, Passwords
 from inkwell.errors import DomainError, ErrorCode
 from inkwell.field_errors import field_error
 from inkwell.mail.dependencies import MailerDep
+from inkwell.mail.service import deliver
 from inkwell.state import state_of
 from inkwell.users import service as users
+from inkwell.users.email_change import EmailChangeTokens, requested_emails
 from inkwell.users.models import User
 from inkwell.users.rows import Account
-from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH, UserCreate
+from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH, UserCreate, UserUpdate
 from inkwell.web.common import (
     BackField,
     CsrfField,
@@ -60,6 +63,7 @@ FormText = Annotated[str, Form()]
 
 # Where a refusal of the service is shown on the form: at a field, or (None) above the form.
 _PROBLEM_FIELDS = {
+    ErrorCode.CURRENT_PASSWORD_INCORRECT: "current_password",
     ErrorCode.USERNAME_TAKEN: "username",
     ErrorCode.USERNAME_TOO_SIMILAR: "username",
     ErrorCode.EMAIL_TAKEN: "email",
@@ -71,6 +75,41 @@ _PROBLEM_MESSAGES = {
     ErrorCode.EMAIL_TAKEN: "An account already uses this email. Sign in, or reset its "
     "password from the sign-in page.",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class _Told:
+    """What a form posted without JavaScript is told of a refusal: problems by field, the
+    others (above the form), and the answer's status and headers (a 429's Retry-After)."""
+
+    errors: dict[str, str]
+    problems: list[str]
+    status: int
+    headers: Mapping[str, str] | None = None
+
+
+def _told(refusal: ValidationError | DomainError) -> _Told:
+    errors: dict[str, str] = {}
+    problems: list[str] = []
+    if isinstance(refusal, ValidationError):
+        for problem in map(field_error, refusal.errors()):
+            if problem.field is None:
+                problems.append(problem.message)
+            else:
+                errors.setdefault(problem.field, problem.message)
+        return _Told(errors, problems, 422)
+    message = _PROBLEM_MESSAGES.get(refusal.code, refusal.detail)
+    if (name := _PROBLEM_FIELDS.get(refusal.code)) is not None:
+        errors[name] = message
+    else:
+        problems.append(message)
+    return _Told(errors, problems, refusal.status_code, refusal.headers)
+
+
+# A new password is typed twice; forms.js compares them before sending, the server when the
+# form comes without JavaScript.
+_NOT_THE_SAME = _Told({"password_confirm": "The two passwords are not the same."}, [], 422)
+
 
 # The account page's message after a form saved (`?saved=`), shown in the form's section.
 _SAVED_NOTICES = {
@@ -105,15 +144,134 @@ async def account(
     saving (`?saved=`): the page, its header and the navbar show what is now stored."""
     if viewer is None:
         return sign_in_first(request)
-    sessions = await auth.list_sessions(reader, viewer.id)
     section, notice = _SAVED_NOTICES.get(saved, ("", ""))
-    context = {
-        "sessions": sessions,
+    context = await _account_context(request, reader, viewer)
+    context["notices"] = {section: notice} if section else {}
+    return render(request, "account.html", context, current_user=viewer)
+
+
+async def _account_context(
+    request: Request, reader: DbReader, viewer: Account
+) -> dict[str, object]:
+    return {
+        "sessions": await auth.list_sessions(reader, viewer.id),
         "current_session": await page_session_id(request),
         "csrf_token": csrf_field_value(request),
-        "notices": {section: notice} if section else {},
+        "notices": {},
+        "told": {},
     }
-    return render(request, "account.html", context, current_user=viewer)
+
+
+@router.post("/account/password", response_model=None)
+async def change_password(
+    *,
+    request: Request,
+    reader: DbReader,
+    session: DbSession,
+    passwords: Passwords,
+    guard: PasswordChecks,
+    csrf_token: CsrfField,
+    current_password: FormText = "",
+    password: FormText = "",
+    password_confirm: FormText = "",
+) -> HTMLResponse | RedirectResponse:
+    """The password form without JavaScript: as `PATCH /api/users/{id}`, within the same
+    limits. A new password ends every session, this one too: then to sign in again, as
+    forms.js goes."""
+    signed_in = await _form_sender(request, csrf_token, session)
+    viewer = await form_user(request, csrf_token)  # read apart, for the page again
+    if signed_in is None or viewer is None:
+        return sign_in_first(request, "/account")
+    try:
+        data = UserUpdate.model_validate(
+            {"password": password, "current_password": current_password or None}
+        )
+        if password_confirm != password:
+            return await _account_again(request, reader, viewer, "password", _NOT_THE_SAME)
+        await users.update_user(
+            session,
+            passwords,
+            guard,
+            signed_in[0],
+            password=data.password,
+            current_password=data.current_password,
+        )
+    except (ValidationError, DomainError) as exc:
+        await session.rollback()
+        return await _account_again(request, reader, viewer, "password", _told(exc))
+    return _signed_out(request, "/login?notice=password-changed&next=%2Faccount")
+
+
+@router.post("/account/email", response_model=None)
+async def change_email(
+    *,
+    request: Request,
+    reader: DbReader,
+    session: DbSession,
+    passwords: Passwords,
+    guard: PasswordChecks,
+    settings: AppSettings,
+    mailer: MailerDep,
+    background: BackgroundTasks,
+    csrf_token: CsrfField,
+    email: FormText = "",
+    current_password: FormText = "",
+) -> HTMLResponse | RedirectResponse:
+    """The email form without JavaScript: as `PATCH /api/users/{id}`, within the same limits:
+    the link to confirm goes to the new address, and the current one is told."""
+    signed_in = await _form_sender(request, csrf_token, session)
+    viewer = await form_user(request, csrf_token)  # read apart, for the page again
+    if signed_in is None or viewer is None:
+        return sign_in_first(request, "/account")
+    user = signed_in[0]
+    try:
+        data = UserUpdate.model_validate(
+            {"email": email, "current_password": current_password or None}
+        )
+        new_email = await users.update_user(
+            session,
+            passwords,
+            guard,
+            user,
+            email=data.email,
+            current_password=data.current_password,
+        )
+    except (ValidationError, DomainError) as exc:
+        await session.rollback()
+        told = _told(exc)
+        return await _account_again(request, reader, viewer, "email", told, {"email": email})
+    if new_email is not None:
+        tokens = EmailChangeTokens.from_settings(settings)
+        for message in requested_emails(settings, tokens, user, new_email):
+            background.add_task(deliver, mailer, message)
+    return RedirectResponse("/account?saved=email#email-heading", status_code=HTTP_303_SEE_OTHER)
+
+
+async def _account_again(  # noqa: PLR0917  (the page, and what one form is told)
+    request: Request,
+    reader: DbReader,
+    viewer: Account,
+    form: str,
+    told: _Told,
+    values: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """The account page again, `form` showing each problem at its field and what was typed
+    in it (never a password)."""
+    context = await _account_context(request, reader, viewer)
+    context["told"] = {
+        "form": form,
+        "errors": told.errors,
+        "problems": told.problems,
+        "values": values or {},
+    }
+    return render(
+        request,
+        "account.html",
+        context,
+        current_user=viewer,
+        status_code=told.status,
+        headers=told.headers,
+    )
 
 
 @router.post("/account/sessions/{session_id}/end", response_model=None)
@@ -274,54 +432,12 @@ def _form_again(
     template: str,
     refusal: ValidationError | DomainError,
     context: Mapping[str, object],
-    current_user: User | Account | None = None,
 ) -> HTMLResponse:
     """The form again, what was typed in it kept (never a password), each problem at its
     field and the others above the form."""
     told = _told(refusal)
     page = {**context, "errors": told.errors, "problems": told.problems}
-    return render(
-        request,
-        template,
-        page,
-        current_user=current_user,
-        status_code=told.status,
-        headers=told.headers,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Told:
-    """What a form posted without JavaScript is told of a refusal: problems by field, the
-    others (above the form), and the answer's status and headers (a 429's Retry-After)."""
-
-    errors: dict[str, str]
-    problems: list[str]
-    status: int
-    headers: Mapping[str, str] | None = None
-
-
-def _told(refusal: ValidationError | DomainError) -> _Told:
-    errors: dict[str, str] = {}
-    problems: list[str] = []
-    if isinstance(refusal, ValidationError):
-        for problem in map(field_error, refusal.errors()):
-            if problem.field is None:
-                problems.append(problem.message)
-            else:
-                errors.setdefault(problem.field, problem.message)
-        return _Told(errors, problems, 422)
-    message = _PROBLEM_MESSAGES.get(refusal.code, refusal.detail)
-    if (name := _PROBLEM_FIELDS.get(refusal.code)) is not None:
-        errors[name] = message
-    else:
-        problems.append(message)
-    return _Told(errors, problems, refusal.status_code, refusal.headers)
-
-
-# A new password is typed twice; forms.js compares them before sending, the server when the
-# form comes without JavaScript.
-_NOT_THE_SAME = _Told({"password_confirm": "The two passwords are not the same."}, [], 422)
+    return render(request, template, page, status_code=told.status, headers=told.headers)
 
 
 @router.get("/forgot-password")
@@ -333,7 +449,6 @@ async def forgot_password(request: Request, viewer: Viewer) -> HTMLResponse:
 async def ask_for_a_reset_link(
     *,
     request: Request,
-    viewer: Viewer,
     sessions: Sessions,
     settings: AppSettings,
     limiter: RateLimits,
@@ -344,7 +459,11 @@ async def ask_for_a_reset_link(
 ) -> HTMLResponse:
     """The forgot-password form without JavaScript: as `POST /api/users/forgot-password`,
     within its limits, the same page whether or not an account uses the email (the email
-    goes after the answer); from this site only."""
+    goes after the answer); from this site only.
+
+    Answered as to a visitor, as the sign-in form is: `Viewer` would refuse a signed-in
+    browser's POST, which carries no CSRF header.
+    """
     refuse_cross_site(request, settings.public_base_url)
     try:
         data = ForgotPassword.model_validate({"email": email})
@@ -352,8 +471,8 @@ async def ask_for_a_reset_link(
             background.add_task(auth.send_password_reset, sessions, settings, mailer, data.email)
     except (ValidationError, DomainError) as exc:
         context = {"values": {"email": email}}
-        return _form_again(request, "forgot_password.html", exc, context, viewer)
-    return render(request, "forgot_password.html", {"sent": True}, current_user=viewer)
+        return _form_again(request, "forgot_password.html", exc, context)
+    return render(request, "forgot_password.html", {"sent": True})
 
 
 @router.get("/reset-password")
@@ -373,7 +492,6 @@ async def reset_password(
 async def choose_a_new_password(
     *,
     request: Request,
-    viewer: Viewer,
     session: DbSession,
     passwords: Passwords,
     settings: AppSettings,
@@ -389,24 +507,23 @@ async def choose_a_new_password(
         data = ResetPassword.model_validate({"token": token, "password": password})
     except ValidationError as exc:
         if any(error["loc"][:1] == ("token",) for error in exc.errors()):
-            return _link_spent(request, token, viewer)
-        return _form_again(request, "reset_password.html", exc, context, viewer)
+            return _link_spent(request, token)
+        return _form_again(request, "reset_password.html", exc, context)
     if password_confirm != password:
         page = {**context, "errors": _NOT_THE_SAME.errors}
-        return render(request, "reset_password.html", page, current_user=viewer, status_code=422)
+        return render(request, "reset_password.html", page, status_code=422)
     try:
         await auth.reset_password(session, passwords, data.token, data.password)
     except DomainError:
         await session.rollback()
-        return _link_spent(request, token, viewer)
-    done = {**context, "done": True}
-    return render(request, "reset_password.html", done, current_user=viewer)
+        return _link_spent(request, token)
+    return render(request, "reset_password.html", {**context, "done": True})
 
 
-def _link_spent(request: Request, token: str, viewer: Account | None) -> HTMLResponse:
+def _link_spent(request: Request, token: str) -> HTMLResponse:
     """The reset page as a used or expired link opens it (400: the API's answer)."""
     context = {"token": token, "usable": False}
-    return render(request, "reset_password.html", context, current_user=viewer, status_code=400)
+    return render(request, "reset_password.html", context, status_code=400)
 
 
 @router.get("/confirm-email")

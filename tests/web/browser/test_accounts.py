@@ -283,3 +283,24 @@ async def test_a_corrected_field_loses_its_problem(page: Page, problems: PagePro
     await password.fill("a much less common passphrase")
     await expect(password).not_to_have_attribute("aria-invalid", "true")
     await expect(password).to_have_accessible_description("At least 8 characters.")
+
+
+async def test_a_wrong_current_password_is_said_at_its_field_in_plain_words(
+    page: Page, context: BrowserContext, author: Account, problems: PageProblems
+) -> None:
+    # Found by a UI audit: "current_password is incorrect" showed above the form.
+    problems.expect_api_error(400)
+    await sign_in(context, "author")
+    await page.goto("/account")
+    form = page.locator("#password-form")
+    current = form.get_by_label("Current password")
+    await current.fill("not my password at all")
+    await form.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    await form.get_by_label("New password again").fill(NEW_PASSWORD)
+
+    await form.get_by_role("button", name="Change password").click()
+
+    await expect(current).to_have_attribute("aria-invalid", "true")
+    await expect(current).to_have_accessible_description("This is not your current password.")
+    await expect(current).to_be_focused()
+    await expect(form.locator("[data-feedback]")).to_be_hidden()

@@ -10,13 +10,15 @@ function cookie(name) {
   return found === undefined ? null : decodeURIComponent(found.slice(prefix.length));
 }
 
-// `errors`: a 422's problems field by field, [{field, code, message}] in plain words.
+// `errors`: a 422's problems field by field, [{field, code, message}] in plain words;
+// `code`: what any other refusal is, for a program (its `detail` is for people).
 export class ApiError extends Error {
-  constructor(status, detail, errors = []) {
+  constructor(status, detail, errors = [], code = null) {
     super(typeof detail === "string" ? detail : `The request failed (${status}).`);
     this.status = status;
     this.detail = detail;
     this.errors = errors;
+    this.code = code;
   }
 }
 
@@ -41,7 +43,8 @@ export async function api(url, { method = "GET", body } = {}) {
   const data = await response.json().catch(() => null);
   if (!response.ok) {
     const detail = data?.detail ?? `The request failed (${response.status}).`;
-    throw new ApiError(response.status, detail, Array.isArray(data?.errors) ? data.errors : []);
+    const errors = Array.isArray(data?.errors) ? data.errors : [];
+    throw new ApiError(response.status, detail, errors, data?.code ?? null);
   }
   return data;
 }

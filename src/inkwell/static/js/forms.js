@@ -13,8 +13,9 @@
 // Fields marked data-local stay in the page: data-must-match="other-field" or
 // data-must-equal="text" check them before anything is sent.
 // A 422's problems show at their fields (aria-invalid, described by the message under the
-// field: the markup the server renders when it answers a form itself, without JavaScript);
-// the rest show in the form's feedback box. They go when the form is sent again, when the
+// field: the markup the server renders when it answers a form itself, without JavaScript),
+// and so does another refusal whose `code` a field lists in data-error-code (a wrong current
+// password); the rest show in the form's feedback box. They go when the form is sent again, when the
 // browser flags a field, and each one when its field is changed.
 import { api, showFeedback } from "./api.js";
 
@@ -92,8 +93,23 @@ export function markFields(form, errors) {
   return elsewhere;
 }
 
+// The field that says a refusal of this `code` (its data-error-code lists it), if any.
+function fieldFor(form, code) {
+  if (!code) {
+    return null;
+  }
+  const fields = form.querySelectorAll("input[data-error-code], textarea[data-error-code]");
+  return [...fields].find((input) => input.dataset.errorCode.split(" ").includes(code)) ?? null;
+}
+
 function showFailure(form, error) {
   const box = form.querySelector("[data-feedback]");
+  const field = error.errors?.length ? null : fieldFor(form, error.code);
+  if (field !== null && typeof error.detail === "string") {
+    mark(field, error.detail);
+    field.focus();
+    return;
+  }
   if (!error.errors?.length) {
     showFeedback(box, "error", error.detail ?? error.message);
     return;
