@@ -246,6 +246,20 @@ async def test_a_refused_profile_field_is_marked_at_that_field(
     await expect(form.locator("[data-feedback]")).to_be_hidden()
 
 
+async def test_a_taken_username_is_said_at_its_field(
+    page: Page, author: Account, problems: PageProblems
+) -> None:
+    problems.expect_api_error(409)
+    await page.goto("/register")
+
+    await fill_registration(page, PASSWORD, username="Author")
+
+    username = page.get_by_label("Username")
+    await expect(username).to_have_attribute("aria-invalid", "true")
+    await expect(username).to_have_accessible_description(re.compile("taken"))
+    await expect(page.locator("#register-form [data-feedback]")).to_be_hidden()
+
+
 async def refused_password(page: Page, problems: PageProblems) -> Locator:
     """The password field of a registration the API refused for a common password."""
     problems.expect_api_error(422)
