@@ -5,20 +5,27 @@ unaffected; the Conduit API and the pages' plain forms spend from the same budge
 Redis every instance shares it. A request refused as malformed spends nothing. Run on both
 databases."""
 
+import ast
 import asyncio
+import inspect
 import logging
+import textwrap
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from types import SimpleNamespace
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.routing import Mount
 
 from inkwell.abuse.config import WRITES, WriteLimitSettings, setting_of
-from inkwell.abuse.dependencies import write_limit
+from inkwell.abuse.dependencies import WriteBudget, write_limit
 from inkwell.abuse.limits import WriteLimits
 from inkwell.app import create_app
 from inkwell.auth.cookies import CSRF_COOKIE
@@ -98,6 +105,42 @@ def writes(client: AsyncClient, post: dict[str, object], author: Account) -> dic
 
 def test_every_declared_write_is_limited_by_a_route() -> None:
     assert set(WRITES) == {"posts", "comments", "likes", "follows", "reports", "previews"}
+
+
+def _routes_taking_a_budget(settings: Settings) -> list[Callable[..., Any]]:
+    """The endpoints of Inkwell and of the Conduit application it mounts that take one."""
+    app = create_app(settings)
+    apps = [app, *(route.app for route in app.routes if isinstance(route, Mount))]
+    endpoints = [
+        context.original_route.endpoint
+        for each in apps
+        if isinstance(each, FastAPI)
+        for context in iter_route_contexts(each.routes)
+        if isinstance(context.original_route, APIRoute)
+    ]
+    return [
+        endpoint
+        for endpoint in endpoints
+        if any(
+            get_origin(hint) is Annotated and get_args(hint)[0] is WriteBudget
+            for hint in get_type_hints(endpoint, include_extras=True).values()
+        )
+    ]
+
+
+def test_every_route_that_takes_a_budget_spends_it_once(settings: Settings) -> None:
+    """A budget a route forgot to spend would leave its write unlimited."""
+    routes = _routes_taking_a_budget(settings)
+    assert len(routes) == 13  # the API's 6, Conduit's 4, the plain forms' 3
+    for endpoint in routes:
+        [function] = ast.parse(textwrap.dedent(inspect.getsource(endpoint))).body
+        assert isinstance(function, ast.AsyncFunctionDef)
+        spent = [
+            node
+            for node in ast.walk(function)
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "budget.spend"
+        ]
+        assert len(spent) == 1, endpoint.__qualname__
 
 
 @pytest.mark.parametrize("write", ["posts", "comments", "likes", "follows", "reports", "previews"])
