@@ -47,7 +47,7 @@ def settings(settings: Settings, inbox: Inbox, smtp_port: int) -> Settings:
 
 @pytest.fixture
 async def post(api: Api, author: Account) -> dict[str, object]:
-    return await api.post(author, title="On\r\nink")
+    return await api.post(author, title="On ink")
 
 
 @pytest.fixture
