@@ -216,20 +216,6 @@ async def test_the_navbar_collapses_behind_a_menu_button_on_a_phone(page: Page) 
     await expect(menu).to_have_attribute("aria-expanded", "false")
 
 
-async def test_the_register_form_shows_the_apis_answer_next_to_it(
-    page: Page, problems: PageProblems, author: Account
-) -> None:
-    problems.expect_api_error(409)
-    await page.goto("/register")
-    await page.get_by_label("Username").fill("author")
-    await page.get_by_label("Email").fill("another@example.com")
-    await page.get_by_label("Password").fill("long enough password")
-    await page.get_by_role("button", name="Create account").click()
-    feedback = page.locator("#register-form [data-feedback]")
-    await expect(feedback).to_have_text("This username is already taken")
-    await expect(feedback).to_have_class("form-feedback alert alert-danger")
-
-
 async def test_the_console_check_catches_a_csp_violation(
     page: Page, problems: PageProblems
 ) -> None:
