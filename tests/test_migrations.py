@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from inkwell.config import Settings
 from inkwell.db import Base, Reader, UTCDateTime, create_engine, utcnow
 from inkwell.migrations import downgrade_database, head_revisions, upgrade_database
+from inkwell.posts.markdown import POST, MarkdownRenderer
 from inkwell.search.models import mapped
 from inkwell.search.service import search
 from inkwell.users.identity import user_keys
@@ -448,6 +449,88 @@ async def test_the_comments_migration_sets_never_edited_comments_updated_when_wr
                 text("SELECT updated_at = created_at FROM comments ORDER BY id")
             )
             assert [bool(equal) for (equal,) in rows] == [True, True, False]
+
+
+def unlabelled(html: str) -> str:
+    """A task list as the renderer wrote it before its tasks were labels."""
+    return html.replace("<label>", "").replace("</label>", "")
+
+
+TASKS = "- [x] write\n- [ ] publish"
+LABELLED_TASKS = MarkdownRenderer(POST).render(TASKS).html
+S3_PICTURE_TASKS = "- [x] see ![chart](https://bucket.example/chart.png)"
+
+
+async def posts_html(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as connection:
+        return list(await connection.scalars(text("SELECT content_html FROM posts ORDER BY id")))
+
+
+@pytest.fixture
+async def engine_before_labels(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database at 0018 holding task lists as they were rendered before 0019: a post, a
+    post whose picture was shown by its full address, a comment, and a post without one."""
+    own_s3 = MarkdownRenderer(POST, own_media=("https://bucket.example/",))
+    posts = [
+        (TASKS, unlabelled(LABELLED_TASKS)),
+        (S3_PICTURE_TASKS, unlabelled(own_s3.render(S3_PICTURE_TASKS).html)),
+        ("no tasks", "<p>as it was</p>\n"),
+    ]
+    async with migrated_to(empty_database_url, "0018") as engine:
+        async with engine.begin() as connection:
+            await add_writer(connection)
+            await connection.execute(
+                text(
+                    "INSERT INTO posts (title, content, content_html, excerpt, word_count, "
+                    "date_posted, updated_at, user_id, status, published_at, slug) VALUES "
+                    "('t', :content, :html, '', 1, '2026-01-01', '2026-01-01', 1, "
+                    "'published', '2026-01-01', 't')"
+                ),
+                [{"content": content, "html": html} for content, html in posts],
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO comments (post_id, user_id, body, body_html, created_at, "
+                    "updated_at) VALUES (1, 1, :body, :html, '2026-01-01', '2026-01-01')"
+                ),
+                {"body": TASKS, "html": unlabelled(LABELLED_TASKS)},
+            )
+        yield engine
+
+
+async def test_the_task_list_migration_labels_the_checkboxes_of_posts_and_comments(
+    engine_before_labels: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_labels)
+
+    async with engine_before_labels.connect() as connection:
+        post = await connection.scalar(text("SELECT content_html FROM posts WHERE id = 1"))
+        comment = await connection.scalar(text("SELECT body_html FROM comments"))
+    assert post == comment == LABELLED_TASKS
+    assert "<label><input" in LABELLED_TASKS
+
+
+async def test_the_task_list_migration_leaves_a_post_it_would_change_otherwise(
+    engine_before_labels: AsyncEngine,
+) -> None:
+    """Without settings, a picture shown by its full address would become a link."""
+    before = await posts_html(engine_before_labels)
+
+    await upgrade_database(engine_before_labels)
+
+    after = await posts_html(engine_before_labels)
+    assert "<img" in before[1]
+    assert after[1:] == before[1:]
+
+
+async def test_the_task_list_migration_keeps_when_a_post_was_last_edited(
+    engine_before_labels: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_labels)
+
+    async with engine_before_labels.connect() as connection:
+        edited = await connection.scalar(text("SELECT updated_at FROM posts WHERE id = 1"))
+    assert str(edited).startswith("2026-01-01")
 
 
 async def posts_storage_options(engine: AsyncEngine) -> list[str] | None:
