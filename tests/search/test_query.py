@@ -4,7 +4,14 @@ user text is ever either syntax."""
 
 import pytest
 
-from inkwell.search.query import SearchQuery, parse, to_fts5, to_tsquery, words_looked_for
+from inkwell.search.query import (
+    SearchQuery,
+    names_asked,
+    parse,
+    to_fts5,
+    to_tsquery,
+    words_looked_for,
+)
 
 
 def fts5(text: str) -> str | None:
@@ -58,6 +65,25 @@ def test_the_words_looked_for_are_those_not_excluded_each_once() -> None:
 
     assert isinstance(query, SearchQuery)
     assert words_looked_for(query) == ("basil", "tomato")
+
+
+def test_names_are_asked_with_their_stop_words() -> None:
+    """A name is no prose: `The Who` and `Will` are names."""
+    assert names_asked('"The Who" or will -the') == SearchQuery(
+        groups=((("the", "who"), ("will",)),), excluded=(("the",),)
+    )
+
+
+@pytest.mark.parametrize("text", ["", "or", "- -will", "!!! ???"])
+def test_names_asked_with_no_word_ask_nothing(text: str) -> None:
+    assert names_asked(text) is None
+
+
+def test_the_words_of_names_asked_are_every_word_each_once() -> None:
+    query = names_asked("the who or the band")
+
+    assert isinstance(query, SearchQuery)
+    assert words_looked_for(query) == ("the", "who", "band")
 
 
 def tsquery(text: str) -> str | None:

@@ -267,6 +267,33 @@ async def test_a_user_found_carries_their_picture(client: AsyncClient, factory: 
     ]
 
 
+async def test_a_name_made_of_stop_words_is_found_though_no_post_is(
+    client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    """`will` and `the` are not looked for in posts, as PostgreSQL's english configuration
+    drops them; a name is no prose."""
+    await factory.user("will")
+    await factory.user("ann", display_name="The Who")
+    await factory.post(author, title="The will to write", content=FILLER)
+
+    will = await search(client, "Will")
+    the_who = await search(client, '"the who"')
+
+    assert [user["username"] for user in will["users"]] == ["will"]
+    assert (will["posts"], will["total"]) == ([], 0)
+    assert [user["username"] for user in the_who["users"]] == ["ann"]
+
+
+async def test_a_page_past_the_last_of_a_name_of_stop_words_counts_the_names(
+    client: AsyncClient, factory: Factory
+) -> None:
+    await factory.user("will")
+
+    beyond = await search(client, "will", skip=1)
+
+    assert (beyond["users"], beyond["user_total"], beyond["total"]) == ([], 1, 0)
+
+
 @pytest.mark.parametrize("q", ["%", "_", "%_%"])
 async def test_wildcards_find_no_one(client: AsyncClient, factory: Factory, q: str) -> None:
     await factory.user("with_underscore")

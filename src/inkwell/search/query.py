@@ -16,6 +16,8 @@ is PostgreSQL's `websearch_to_tsquery`'s, with one rule said where the two diffe
 
 Every word is quoted in both outputs, so no user text is ever read as either syntax. A query
 with nothing to look for (only operators, only stop words, only punctuation) finds nothing.
+People's names are no prose: `names_asked` reads the same syntax keeping every word, so that
+`will` finds Will and `the who` The Who.
 """
 
 import re
@@ -50,17 +52,10 @@ class SearchQuery:
     excluded: tuple[Phrase, ...]
 
 
-def looked_for(phrase: Phrase) -> Phrase:
-    """The phrase's words but its stop words (which only hold a place)."""
-    return tuple(word for word in phrase if word not in STOP_WORDS)
-
-
 def words_looked_for(query: SearchQuery) -> tuple[str, ...]:
-    """The words `query` looks for (not the excluded ones, nor stop words), in order, each once."""
-    seen = dict.fromkeys(
-        word for group in query.groups for phrase in group for word in looked_for(phrase)
-    )
-    return tuple(seen)
+    """The words `query` looks for (not the excluded ones), in order, each once."""
+    words = (word for group in query.groups for phrase in group for word in phrase)
+    return tuple(dict.fromkeys(words))
 
 
 def clean(text: str) -> str:
@@ -68,15 +63,20 @@ def clean(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
-def _phrase(text: str) -> Phrase:
+def _phrase(text: str, stop_words: frozenset[str]) -> Phrase:
     """Its words, lower case, without the stop words at either end (those inside stay, to
     hold their place): empty when it holds no word but stop words."""
     words = [match.lower() for match in _WORD.findall(text)]
-    kept = [i for i, word in enumerate(words) if word not in STOP_WORDS]
+    kept = [i for i, word in enumerate(words) if word not in stop_words]
     return tuple(words[kept[0] : kept[-1] + 1]) if kept else ()
 
 
-def parse(text: str) -> SearchQuery | None:
+def names_asked(text: str) -> SearchQuery | None:
+    """The query `text` asks of people's names: every word counts, stop words too."""
+    return parse(text, stop_words=frozenset())
+
+
+def parse(text: str, stop_words: frozenset[str] = STOP_WORDS) -> SearchQuery | None:
     """The query `text` asks, or None when it asks for nothing."""
     groups: list[list[Phrase]] = []
     excluded: list[Phrase] = []
@@ -86,7 +86,7 @@ def parse(text: str) -> SearchQuery | None:
         if quoted is None and not negated and bare.lower() == "or":
             joining = bool(groups)
             continue
-        phrase = _phrase(quoted if quoted is not None else bare)
+        phrase = _phrase(quoted if quoted is not None else bare, stop_words)
         if not phrase:
             continue
         if negated:

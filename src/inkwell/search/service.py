@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
+    Executable,
     Select,
     and_,
     bindparam,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     table,
     tuple_,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inkwell.db import Reader
 from inkwell.pagination import page_bound
@@ -38,7 +40,7 @@ from inkwell.posts.models import Post, is_published
 from inkwell.posts.rows import ListedAuthor
 from inkwell.search.query import (
     SearchQuery,
-    looked_for,
+    names_asked,
     parse,
     to_fts5,
     to_tsquery,
@@ -185,11 +187,12 @@ def _highlighted(snippet: str, start: str, stop: str) -> str:
     return html.escape(snippet).replace(start, "<mark>").replace(stop, "</mark>")
 
 
-def _users(query: SearchQuery, *, after: bool) -> Select[*tuple[Any, ...]]:
+def _users(asked: SearchQuery, *, after: bool) -> Select[*tuple[Any, ...]]:
     """Users one of whose names (username or display name) holds every word of a phrase of
-    each group; the username matching the words first, then one starting with them, then
-    the newest. Words are letters and digits (`query`): no LIKE wildcard is ever in one.
-    From `skip`, or after the position `user_rank`, `user_at`, `user_id`."""
+    each group `asked` (`names_asked`: stop words count in names); the username matching the
+    words first, then one starting with them, then the newest. Words are letters and digits
+    (`query`): no LIKE wildcard is ever in one. From `skip`, or after the position
+    `user_rank`, `user_at`, `user_id`."""
     # Literals, not parameters: the expression is the trigram index's (migration 0014).
     names = (
         func.lower(func.coalesce(User.display_name, literal_column("''")))
@@ -197,15 +200,10 @@ def _users(query: SearchQuery, *, after: bool) -> Select[*tuple[Any, ...]]:
         .op("||")(User.username_key)
     )
     groups = [
-        or_(
-            *(
-                and_(*(names.contains(lookup_key(word)) for word in looked_for(phrase)))
-                for phrase in group
-            )
-        )
-        for group in query.groups
+        or_(*(and_(*(names.contains(lookup_key(word)) for word in phrase)) for phrase in group))
+        for group in asked.groups
     ]
-    words = lookup_key(" ".join(words_looked_for(query)))
+    words = lookup_key(" ".join(words_looked_for(asked)))
     closeness = case(
         (User.username_key == words, 2),
         (User.username_key.startswith(words, autoescape=True), 1),
@@ -260,6 +258,40 @@ def _position(prefix: str, after: Ranked | None) -> dict[str, Any]:
     return {f"{prefix}_rank": rank, f"{prefix}_at": at, f"{prefix}_id": id_}
 
 
+def _found_parameters(
+    dialect: Dialect, query: SearchQuery, start: str, stop: str
+) -> dict[str, Any]:
+    """What `_post_hits` asks the database: the query in its syntax, the snippet's marks."""
+    if dialect == "sqlite":
+        return {"query": to_fts5(query), "start": start, "stop": stop}
+    words = f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}"
+    return {
+        "query": to_tsquery(query),
+        "ranked": to_tsquery(query, exclusions=False),
+        "options": f"{words}, StartSel={start}, StopSel={stop}",
+    }
+
+
+async def _rows_and_total(
+    connection: AsyncConnection,
+    statements: tuple[Executable, Executable],
+    found: dict[str, Any],
+    page: dict[str, Any],
+    *,
+    fetch: bool,
+    again: bool,
+) -> tuple[Sequence[Any], int]:
+    """A page of one kind (`statements`: the page's and the first page's) unless not
+    `fetch`ed, and the total its rows carry. Past the last page (`again`: not the first) no
+    row carries it, so the first row of all is asked for."""
+    paged_statement, first_statement = statements
+    rows = (await connection.execute(paged_statement, found | page)).all() if fetch else []
+    if rows or not again:
+        return rows, rows[0].total if rows else 0
+    first = (await connection.execute(first_statement, found | {"skip": 0, "limit": 1})).all()
+    return rows, first[0].total if first else 0
+
+
 async def search(
     reader: Reader,
     text: str,
@@ -278,43 +310,36 @@ async def search(
     words by how rare they are in all posts, so on SQLite a post written meanwhile can move
     the ranks of the others: a post may then show twice or not at all. Every page still
     ranks all the matches, however deep (what ranking costs)."""
-    query = parse(text)
-    if query is None:
+    query, asked = parse(text), names_asked(text)
+    if asked is None:
         return Found([], 0, [], 0, skip, limit)
     marker = secrets.token_hex(8)
     start, stop = f"{marker}s", f"{marker}e"
     posts_after, users_after = after if after is not None else (None, None)
     paged = after is not None
+    page = {"skip": skip, "limit": limit + 1}
+    again = bool(skip or paged)
+    posts: Sequence[Any] = []
+    total = 0
     async with reader.connect() as connection:
         dialect: Dialect = "postgresql" if connection.dialect.name == "postgresql" else "sqlite"
-        page = {"skip": skip, "limit": limit + 1}
-        found = {"query": to_fts5(query), "start": start, "stop": stop}
-        if dialect == "postgresql":
-            words = f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}"
-            found = {
-                "query": to_tsquery(query),
-                "ranked": to_tsquery(query, exclusions=False),
-                "options": f"{words}, StartSel={start}, StopSel={stop}",
-            }
-        posts: Sequence[Any] = []
-        if not paged or posts_after is not None:
-            posts_page = page | _position("post", posts_after)
-            posts = (await connection.execute(_post_hits(dialect, paged), found | posts_page)).all()
-        users: Sequence[Any] = []
-        if not paged or users_after is not None:
-            users_page = page | _position("user", users_after)
-            users = (await connection.execute(_users(query, after=paged), users_page)).all()
-        # Past the last page no row carries the totals, so the first row is asked for.
-        first = {"skip": 0, "limit": 1}
-        if not posts and (skip or paged):
-            totals = (await connection.execute(_post_hits(dialect), found | first)).all()
-            total = totals[0].total if totals else 0
-        else:
-            total = posts[0].total if posts else 0
-        if not users and (skip or paged):
-            user_total = (await connection.execute(_users(query, after=False), first)).all()
-        else:
-            user_total = users
+        if query is not None:
+            posts, total = await _rows_and_total(
+                connection,
+                (_post_hits(dialect, paged), _post_hits(dialect)),
+                _found_parameters(dialect, query, start, stop),
+                page | _position("post", posts_after),
+                fetch=not paged or posts_after is not None,
+                again=again,
+            )
+        users, user_total = await _rows_and_total(
+            connection,
+            (_users(asked, after=paged), _users(asked, after=False)),
+            {},
+            page | _position("user", users_after),
+            fetch=not paged or users_after is not None,
+            again=again,
+        )
     next_posts, next_users = (
         _next_after(posts, limit, "published_at"),
         _next_after(users, limit, "created_at"),
@@ -331,7 +356,7 @@ async def search(
             )
             for row in users[:limit]
         ],
-        user_total=user_total[0].total if user_total else 0,
+        user_total=user_total,
         skip=skip,
         limit=limit,
         after=None if next_posts is None and next_users is None else (next_posts, next_users),
