@@ -521,6 +521,12 @@ class TestPerAddressLimits:
         body = {"username": "cy", "email": "cy@example.com", "password": PASSWORD}
         assert (await stranger.post("/api/users", json=body)).status_code == 201
 
+    async def test_each_address_has_its_own_reset_link_budget(
+        self, client: AsyncClient, stranger: AsyncClient
+    ) -> None:
+        assert (await forgot_password(client, "ada@example.com")).status_code == 202
+        assert (await forgot_password(stranger, "bob@example.com")).status_code == 202
+
     async def test_an_ipv6_client_is_limited_by_its_64_network(
         self, started_app: StartedApp
     ) -> None:
