@@ -533,6 +533,119 @@ async def test_the_task_list_migration_keeps_when_a_post_was_last_edited(
     assert str(edited).startswith("2026-01-01")
 
 
+async def add_post(connection: AsyncConnection, title: str) -> int:
+    """A published post by user 1, as every revision since 0018 knows posts; its id."""
+    post_id: int = await connection.scalar(
+        text(
+            "INSERT INTO posts (title, content, content_html, excerpt, word_count, date_posted, "
+            "updated_at, user_id, status, published_at, slug) VALUES (:title, 'Jelly.', '', "
+            "'', 1, '2026-01-01', '2026-01-01', 1, 'published', '2026-01-01', 's') RETURNING id"
+        ),
+        {"title": title},
+    )
+    return post_id
+
+
+@pytest.fixture
+async def engine_before_autoincrement(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database at 0019 with two posts, a comment on the first, and a deleted third."""
+    async with migrated_to(empty_database_url, "0019") as engine:
+        async with engine.begin() as connection:
+            await add_writer(connection)
+            for title in ("Old quince", "Pear butter", "Deleted"):
+                await add_post(connection, title)
+            await connection.execute(
+                text(
+                    "INSERT INTO comments (post_id, user_id, body, body_html, created_at, "
+                    "updated_at) VALUES (1, 1, 'b', '', '2026-01-01', '2026-01-01')"
+                )
+            )
+            await connection.execute(text("DELETE FROM posts WHERE title = 'Deleted'"))
+        yield engine
+
+
+async def test_after_the_autoincrement_migration_a_deleted_posts_id_is_never_given_again(
+    engine_before_autoincrement: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_autoincrement)
+
+    async with engine_before_autoincrement.begin() as connection:
+        newest = await add_post(connection, "Newest")
+        await connection.execute(text("DELETE FROM posts WHERE id = :id"), {"id": newest})
+        following = await add_post(connection, "Following")
+
+    assert following > newest
+
+
+async def test_the_autoincrement_migration_keeps_the_rows_their_counts_and_their_index(
+    empty_database_url: str, engine_before_autoincrement: AsyncEngine
+) -> None:
+    """The posts are rebuilt on SQLite with their foreign keys off: on, dropping the old
+    table would have deleted the comments first."""
+    await upgrade_database(engine_before_autoincrement)
+
+    async with engine_before_autoincrement.connect() as connection:
+        posts = (await connection.execute(text("SELECT id, comment_count FROM posts"))).all()
+        comments = (await connection.scalars(text("SELECT post_id FROM comments"))).all()
+        user_posts = await connection.scalar(text("SELECT post_count FROM users"))
+    reader = Reader.from_settings(Settings(database_url=empty_database_url))
+    found = await search(reader, "quince", skip=0, limit=10)
+    await reader.dispose()
+    assert sorted(posts) == [(1, 1), (2, 0)]
+    assert comments == [1]
+    assert user_posts == 2
+    assert [post["title"] for post in found.posts] == ["Old quince"]
+
+
+async def test_every_sqlite_table_of_rows_addressed_by_id_never_gives_one_twice(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    async with migrated_to(url, "heads") as engine, engine.connect() as connection:
+        tables = await connection.scalars(
+            text("SELECT name FROM sqlite_master WHERE sql LIKE '%PRIMARY KEY AUTOINCREMENT%'")
+        )
+        assert sorted(tables) == ["comments", "notifications", "posts", "reports", "users"]
+
+
+async def test_the_autoincrement_migration_leaves_the_foreign_keys_on(
+    engine_before_autoincrement: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_autoincrement)
+
+    async with engine_before_autoincrement.begin() as connection:
+        await connection.execute(text("DELETE FROM posts WHERE id = 1"))
+        comments = await connection.scalar(text("SELECT count(*) FROM comments"))
+    assert comments == 0
+
+
+async def test_a_sqlite_migration_leaving_a_row_without_its_parent_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """SQLite migrates with its foreign keys off; they are checked before the commit."""
+    async with migrated_to(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}", "0019") as engine:
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction
+            await connection.commit()
+            await add_writer(connection)
+            await connection.execute(
+                text(
+                    "INSERT INTO comments (post_id, user_id, body, body_html, created_at, "
+                    "updated_at) VALUES (7, 1, 'b', '', '2026-01-01', '2026-01-01')"
+                )
+            )
+            await connection.commit()
+            await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+        with pytest.raises(RuntimeError, match="rows referring to missing ones"):
+            await upgrade_database(engine)
+
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT version_num FROM alembic_version")) == (
+                "0019"
+            )
+
+
 async def posts_storage_options(engine: AsyncEngine) -> list[str] | None:
     async with engine.connect() as connection:
         options: list[str] | None = await connection.scalar(

@@ -66,6 +66,12 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[type, type]] = {datetime: UTCDateTime}
 
 
+# The table options of rows addressed by their id (users, posts, comments...): on SQLite, a
+# deleted row's id is never given to a new one (migration 0020), as PostgreSQL's sequences
+# never give one twice.
+IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

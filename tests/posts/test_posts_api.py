@@ -174,6 +174,19 @@ async def test_a_deleted_post_is_gone(api: Api, client: AsyncClient, author: Aut
     assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
 
 
+async def test_a_deleted_posts_address_never_leads_to_another_post(
+    api: Api, client: AsyncClient, author: Author
+) -> None:
+    """SQLite would give the newest post's id, once deleted, to the next (migration 0020)."""
+    newest = await api.post(author)
+    await client.delete(f"/api/posts/{newest['id']}", headers=author.headers)
+
+    following = await api.post(author)
+
+    assert following["id"] != newest["id"]
+    assert (await client.get(f"/api/posts/{newest['id']}")).status_code == 404
+
+
 @pytest.mark.parametrize("method", ["PATCH", "DELETE"])
 async def test_changing_a_post_that_is_gone_is_a_404_naming_it(
     api: Api, client: AsyncClient, author: Author, method: str

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from inkwell.db import Base, utcnow
+from inkwell.db import IDS_NEVER_REUSED, Base, utcnow
 
 if TYPE_CHECKING:
     from inkwell.users.models import User
@@ -22,6 +22,7 @@ class Comment(Base):
         # A post's comments oldest first, a page at a time, straight from the index.
         Index("ix_comments_post_id_created_at_id", "post_id", "created_at", "id"),
         Index("ix_comments_user_id", "user_id"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,13 +3,14 @@
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 SCRIPT_LOCATION = str(Path(__file__).parent)
 # Any constant shared by every process that migrates; "inkw" in ASCII.
@@ -54,12 +55,38 @@ async def _run(engine: AsyncEngine, step: Callable[[Config, str], None], revisio
     them; on SQLite the transaction takes the write lock before it reads the version (the
     driver would run each DDL statement on its own, and two workers of `inkwell serve` on a
     new database would both create the same tables).
+
+    SQLite migrates with its foreign keys off, as its own procedure for changing a table
+    asks: a table rebuilt is dropped, and with them on, dropping it would first delete the
+    rows of every table referring to it. The keys are checked before the commit instead.
     """
-    async with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            await connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
-            )
-        else:
-            await connection.exec_driver_sql("BEGIN IMMEDIATE")
-        await connection.run_sync(lambda sync: step(alembic_config(sync), revision))
+    async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            await _foreign_keys(connection, "OFF")  # outside a transaction, or SQLite ignores it
+        try:
+            async with connection.begin():
+                if sqlite:
+                    await connection.exec_driver_sql("BEGIN IMMEDIATE")
+                else:
+                    await connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                    )
+                await connection.run_sync(lambda sync: step(alembic_config(sync), revision))
+                if sqlite:
+                    await _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                await _foreign_keys(connection, "ON")
+
+
+async def _foreign_keys(connection: AsyncConnection, switch: Literal["ON", "OFF"]) -> None:
+    await connection.exec_driver_sql(f"PRAGMA foreign_keys={switch}")
+    await connection.commit()
+
+
+async def _check_foreign_keys(connection: AsyncConnection) -> None:
+    """Raises, so that the migration rolls back, if a row refers to one that is not there."""
+    dangling = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+    if dangling:
+        raise RuntimeError(f"the migration left rows referring to missing ones: {dangling[:5]}")

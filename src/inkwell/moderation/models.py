@@ -3,7 +3,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inkwell.db import Base, utcnow
+from inkwell.db import IDS_NEVER_REUSED, Base, utcnow
 from inkwell.users.models import USERNAME_MAX_LENGTH
 
 REASON_MIN_LENGTH = 3
@@ -28,6 +28,7 @@ class Report(Base):
         Index("ix_reports_post_id", "post_id"),
         Index("ix_reports_comment_id", "comment_id"),
         Index("ix_reports_reporter_id", "reporter_id"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

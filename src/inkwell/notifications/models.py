@@ -4,7 +4,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inkwell.db import Base, utcnow
+from inkwell.db import IDS_NEVER_REUSED, Base, utcnow
 
 
 class Kind(StrEnum):
@@ -54,6 +54,7 @@ class Notification(Base):
             postgresql_where=text(PENDING_EMAIL_SQL),
             sqlite_where=text(PENDING_EMAIL_SQL),
         ),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, literal_column, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from inkwell.db import Base, utcnow
+from inkwell.db import IDS_NEVER_REUSED, Base, utcnow
 from inkwell.posts.slugs import SLUG_MAX_LENGTH, TAG_MAX_LENGTH, slugify
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class Post(Base):
         CheckConstraint(_STATUS_CHECK, name="status"),
         # Room on each page for a new version of a row, so the kept counts' updates stay on
         # the row's page and out of the indexes (migration 0016).
-        {"postgresql_with": {"fillfactor": 70}},
+        {"postgresql_with": {"fillfactor": 70}} | IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import (
     validates,
 )
 
-from inkwell.db import Base, utcnow
+from inkwell.db import IDS_NEVER_REUSED, Base, utcnow
 from inkwell.users.identity import confusable_skeleton, lookup_key
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ def new_security_stamp() -> str:
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # What the user typed (NFKC), shown as is; every comparison uses the keys below,
