@@ -221,4 +221,6 @@ async def test_an_admins_deletion_sent_many_times_at_once_is_done_and_recorded_o
     answers = await asyncio.gather(*(client.delete(path, headers=admin.headers) for _ in range(8)))
 
     assert sorted(answer.status_code for answer in answers) == [204] + [404] * 7
+    gone = {"detail": f"{what.capitalize()} not found", "code": f"{what}_not_found"}
+    assert [answer.json() for answer in answers if answer.status_code == 404] == [gone] * 7
     assert [action for action, _ in await audit_entries(client, admin)] == [f"delete_{what}"]

@@ -176,7 +176,7 @@ def slug(text: str) -> str:
 
 
 def _parser(profile: Profile, is_own_media: Any) -> MarkdownIt:
-    parser = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": True})
     parser.enable(["table", "strikethrough", "linkify"])
     # A task's checkbox is named by the task's text: the item's text is wrapped in a
     # <label> with it (axe's `label`, found by a UI audit). The checkbox stays disabled.
