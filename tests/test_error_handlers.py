@@ -15,6 +15,7 @@ from fastapi.responses import PlainTextResponse, Response
 from httpx import AsyncClient
 
 from inkwell.errors import (
+    ErrorCode,
     TooManyRequests,
     _encodable_error,
     install_error_handlers,
@@ -29,7 +30,11 @@ BUG = {"detail": "Internal server error", "code": "internal_error"}
 
 
 def error_page(
-    request: Request, status: int, detail: str | None, headers: Mapping[str, str] | None
+    request: Request,
+    status: int,
+    detail: str | None,
+    headers: Mapping[str, str] | None,
+    code: ErrorCode | None,
 ) -> Response:
     """A stand-in for the HTML error page that shows what it was handed."""
     return PlainTextResponse(f"page {status}: {detail}", status, headers=headers)

@@ -135,8 +135,11 @@ class ErrorPageRoute(APIRoute):
     """A route a person looks at: its errors are answered with the HTML error page."""
 
 
-# Renders the HTML error page from the status code and the message (None: the status's own).
-ErrorPage = Callable[[Request, int, str | None, Mapping[str, str] | None], Response]
+# Renders the HTML error page from the status code, the message (None: the status's own), the
+# headers, and the code: a page may say in its own words what a `detail` says to developers.
+ErrorPage = Callable[
+    [Request, int, str | None, Mapping[str, str] | None, ErrorCode | None], Response
+]
 
 
 def _route_path(request: Request) -> str:
@@ -177,15 +180,19 @@ def _respond(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     if _shows_error_page(request):
-        return _error_page(request, status, detail, headers)
+        return _error_page(request, status, detail, headers, code)
     return JSONResponse({"detail": detail, "code": code}, status, headers=headers)
 
 
 def _error_page(
-    request: Request, status: int, detail: str | None, headers: Mapping[str, str] | None = None
+    request: Request,
+    status: int,
+    detail: str | None,
+    headers: Mapping[str, str] | None = None,
+    code: ErrorCode | None = None,
 ) -> Response:
     error_page: ErrorPage = request.app.state.error_page
-    return error_page(request, status, detail, headers)
+    return error_page(request, status, detail, headers, code)
 
 
 async def _domain_error(request: Request, exc: Exception) -> Response:

@@ -466,6 +466,7 @@ TARGETS = (
             "tests/web/test_page_routes.py",
             "tests/web/test_page_helpers.py",
             "tests/web/test_pages.py",
+            "tests/web/test_broken_page_links.py",  # a broken cursor: a reader's words
             "tests/web/test_addresses.py",  # moved_permanently: the canonical address
             "tests/web/test_conversation.py",  # sign_in_first: back to the form's page
             "tests/web/test_forms_without_script.py",  # local_path, sign_in_first

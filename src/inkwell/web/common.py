@@ -12,7 +12,7 @@ from starlette.status import HTTP_301_MOVED_PERMANENTLY, HTTP_303_SEE_OTHER
 from inkwell.auth.cookies import CSRF_FIELD, csrf_field_value
 from inkwell.auth.dependencies import optional_user
 from inkwell.dependencies import Page, cursors_for
-from inkwell.errors import ErrorPageRoute
+from inkwell.errors import ErrorCode, ErrorPageRoute
 from inkwell.pagination import CURSOR_MAX_LENGTH, MAX_PAGE_SIZE, MAX_SKIP, PAGE_SIZE
 from inkwell.state import state_of
 from inkwell.users.models import User
@@ -31,6 +31,11 @@ _ERROR_MESSAGES = {
     404: "There is nothing at this address. It may have been deleted, or the link is mistyped.",
     500: "An unexpected error happened on our side. It has been logged; please try again.",
     503: "Inkwell cannot reach its database right now. Please try again in a few seconds.",
+}
+# What a page says of an error whose `detail` is written for the API's developers (a cursor
+# is a parameter to them; to a reader it is part of the link they followed).
+_CODE_MESSAGES: dict[ErrorCode | None, str] = {
+    ErrorCode.CURSOR_INVALID: "This page link is broken or out of date.",
 }
 
 
@@ -143,13 +148,30 @@ def render(
     )
 
 
+def _this_path(request: Request) -> str:
+    """The page's path as `request.url` has it: `?`, `#` and `\\` percent-encoded."""
+    path: str = request.scope["path"]
+    return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+
+
 def _this_page(request: Request) -> str:
-    """The page's path and query as `request.url` has them (`?`, `#` and `\\` in the path
-    percent-encoded), read from the scope: building `request.url` (the whole address,
-    parsed again) cost a listing page ~35 µs."""
-    path = request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    """The page's path and query as `request.url` has them, read from the scope: building
+    `request.url` (the whole address, parsed again) cost a listing page ~35 µs."""
+    path = _this_path(request)
     query = request.scope["query_string"].decode()
     return f"{path}?{query}" if query else path
+
+
+def _first_page(request: Request) -> str:
+    """This listing's first page: its address without the position (`cursor`, `skip`), the
+    rest (a search's words, `limit`) kept."""
+    path = _this_path(request)
+    kept = [
+        (name, value)
+        for name, value in request.query_params.multi_items()
+        if name not in {"cursor", "skip"}
+    ]
+    return f"{path}?{urlencode(kept)}" if kept else path
 
 
 def sign_in_first(request: Request, back: str | None = None) -> RedirectResponse:
@@ -169,16 +191,24 @@ def moved_permanently(request: Request, path: str) -> RedirectResponse:
 
 
 def error_page(
-    request: Request, status: int, detail: str | None, headers: Mapping[str, str] | None
+    request: Request,
+    status: int,
+    detail: str | None,
+    headers: Mapping[str, str] | None,
+    code: ErrorCode | None,
 ) -> HTMLResponse:
-    """The friendly page for an error on a page route; server errors never show their detail."""
+    """The friendly page for an error on a page route; server errors never show their detail,
+    and an error the API words for developers is said in a reader's words. A broken link to
+    a page of a listing leads back to the listing's first page."""
     if status >= 500 or detail is None:
         detail = _ERROR_MESSAGES.get(status, "")
-    context = {
+    context: dict[str, object] = {
         "status": status,
         "title": _ERROR_TITLES.get(status, "That did not work"),
-        "message": detail,
+        "message": _CODE_MESSAGES.get(code, detail),
     }
+    if code is ErrorCode.CURSOR_INVALID:
+        context["first_page"] = _first_page(request)
     viewer: Account | None = getattr(request.state, "viewer", None)
     return render(
         request, "error.html", context, current_user=viewer, status_code=status, headers=headers
