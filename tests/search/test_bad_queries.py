@@ -86,6 +86,14 @@ async def test_a_query_too_long_is_refused_saying_the_limit(
     assert f"at most {QUERY_MAX_LENGTH} characters" in response.text
 
 
+async def test_a_query_too_long_is_refused_at_q_in_plain_words(client: AsyncClient) -> None:
+    response = await client.get("/api/search", params={"q": "x" * (QUERY_MAX_LENGTH + 1)})
+
+    assert response.json()["errors"] == [
+        {"field": "q", "code": "too_long", "message": f"Use at most {QUERY_MAX_LENGTH} characters."}
+    ]
+
+
 async def test_a_search_without_a_query_is_refused(client: AsyncClient) -> None:
     response = await client.get("/api/search")
 

@@ -8,6 +8,7 @@ from httpx import AsyncClient
 from inkwell.search.schemas import QUERY_MAX_LENGTH
 from tests.conftest import Account
 from tests.factories import Factory
+from tests.web.test_forms_without_script import field_message
 
 
 async def test_every_page_has_a_labelled_search_box_that_works_without_javascript(
@@ -68,11 +69,40 @@ async def test_the_next_page_link_keeps_the_query(
 
 
 @pytest.mark.parametrize("length", [QUERY_MAX_LENGTH + 1, 1_000])
-async def test_a_query_too_long_is_not_found_as_any_address_that_does_not_parse(
+async def test_a_query_too_long_is_shown_back_in_the_box_which_says_the_limit(
     client: AsyncClient, length: int
 ) -> None:
-    """The box's `maxlength` keeps a query from being longer; only a hand-made URL is."""
-    response = await client.get("/search", params={"q": "x" * length})
+    """The box's `maxlength` keeps a typed query from being longer; a pasted or hand-made
+    address may be: nothing typed is lost, and the box says why it was not searched."""
+    q = "x" * length
 
-    assert response.status_code == 404
+    response = await client.get("/search", params={"q": q})
+
+    assert response.status_code == 422
     assert response.headers["content-type"].startswith("text/html")
+    assert f'id="search-page-q" name="q" value="{q}"' in response.text
+    assert field_message(response.text, "search-page-q") == (
+        f"Search for at most {QUERY_MAX_LENGTH} characters."
+    )
+    assert 'aria-invalid="true" aria-describedby="search-page-q-error"' in response.text
+
+
+async def test_a_query_too_long_is_not_searched(
+    client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    await factory.post(author, content="x" * 10)
+
+    response = await client.get("/search", params={"q": "x " * QUERY_MAX_LENGTH})
+
+    assert 'data-testid="search-summary"' not in response.text
+    assert 'data-testid="post-hits"' not in response.text
+    assert "Nothing found" not in response.text
+    assert "<title>Search · " in response.text
+
+
+async def test_a_query_of_the_longest_length_is_searched(client: AsyncClient) -> None:
+    response = await client.get("/search", params={"q": "x" * QUERY_MAX_LENGTH})
+
+    assert response.status_code == 200
+    assert "Nothing found" in response.text
+    assert 'aria-invalid="true"' not in response.text

@@ -12,6 +12,7 @@ from httpx import AsyncClient
 from PIL import Image
 from playwright.async_api import Page
 
+from inkwell.search.schemas import QUERY_MAX_LENGTH
 from tests.conftest import Account
 from tests.conversation import comment, follow
 from tests.factories import Factory
@@ -114,6 +115,7 @@ def visitor_pages(blog: Blog) -> list[str]:
         "/@writer",
         "/tags/python",
         "/search?q=ink",
+        "/search?q=" + "x" * (QUERY_MAX_LENGTH + 1),
         "/login",
         "/register",
         "/forgot-password",
