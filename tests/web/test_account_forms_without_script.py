@@ -123,3 +123,19 @@ async def test_a_wrong_password_on_the_email_form_is_said_at_its_field(
     )
     assert 'value="new.home@example.com"' in response.text
     assert inbox.sent_to("new.home@example.com") == []
+
+
+@pytest.mark.parametrize("typed", ["author@example.com", "Author@EXAMPLE.com"])
+async def test_the_email_the_account_already_has_is_said_at_its_field_and_nothing_is_sent(
+    client: AsyncClient, inbox: Inbox, author: Account, typed: str
+) -> None:
+    """The API answers it as no change (200), which the form would have taken for a link
+    on its way; the address is compared as it is stored, in lower case."""
+    csrf = await signed_in(client)
+    form = {"csrf_token": csrf, "email": typed, "current_password": PASSWORD}
+    response = await client.post("/account/email", data=form)
+    assert response.status_code == 422
+    assert field_message(response.text, "email") == "This is already your email."
+    assert 'aria-describedby="email-help email-error"' in response.text
+    assert "on its way" not in response.text
+    assert inbox.sent_to("author@example.com") == []

@@ -109,6 +109,9 @@ def _told(refusal: ValidationError | DomainError) -> _Told:
 # A new password is typed twice; forms.js compares them before sending, the server when the
 # form comes without JavaScript.
 _NOT_THE_SAME = _Told({"password_confirm": "The two passwords are not the same."}, [], 422)
+# The API takes the account's own email as no change (clients send whole objects); the form
+# would say a link is on its way. forms.js checks it before sending (data-must-differ).
+_ALREADY_YOURS = _Told({"email": "This is already your email."}, [], 422)
 
 
 # The account page's message after a form saved (`?saved=`), shown in the form's section.
@@ -218,7 +221,8 @@ async def change_email(
     current_password: FormText = "",
 ) -> HTMLResponse | RedirectResponse:
     """The email form without JavaScript: as `PATCH /api/users/{id}`, within the same limits:
-    the link to confirm goes to the new address, and the current one is told."""
+    the link to confirm goes to the new address, and the current one is told. The address
+    the account already has (as stored: normalized) is said at the field, and nothing sent."""
     signed_in = await _form_sender(request, csrf_token, session)
     viewer = await form_user(request, csrf_token)  # read apart, for the page again
     if signed_in is None or viewer is None:
@@ -228,6 +232,9 @@ async def change_email(
         data = UserUpdate.model_validate(
             {"email": email, "current_password": current_password or None}
         )
+        if data.email == user.email:
+            values = {"email": email}
+            return await _account_again(request, reader, viewer, "email", _ALREADY_YOURS, values)
         new_email = await users.update_user(
             session,
             passwords,

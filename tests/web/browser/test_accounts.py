@@ -201,6 +201,28 @@ async def test_a_new_email_applies_once_confirmed_through_the_emailed_link(
     await expect(navbar_account(page)).to_contain_text("author")
 
 
+async def test_the_email_the_account_already_has_is_said_at_its_field_and_not_sent(
+    page: Page, context: BrowserContext, author: Account
+) -> None:
+    """The API takes it as no change (200): the form would have said a link is on its way."""
+    await sign_in(context, "author")
+    await page.goto("/account")
+    form = page.locator("#email-form")
+    email = form.get_by_label("New email")
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.method))
+    await email.fill("Author@EXAMPLE.com")
+    await form.get_by_label("Your password").fill(PASSWORD)
+
+    await form.get_by_role("button", name="Change email").click()
+
+    await expect(email).to_have_js_property("validationMessage", "This is already your email.")
+    await expect(page.get_by_test_id("saved-notice")).to_have_count(0)
+    assert "PATCH" not in sent
+    await email.fill("new.home@example.com")
+    await expect(email).to_have_js_property("validationMessage", "")
+
+
 async def test_a_display_name_and_bio_show_on_the_authors_page(
     page: Page, context: BrowserContext, author: Account
 ) -> None:

@@ -11,7 +11,10 @@
 // The form then fires "api-form:saved" (before any redirect) or "api-form:failed" (with the
 // answer's status in `detail.status`), for scripts that keep what the form holds.
 // Fields marked data-local stay in the page: data-must-match="other-field" or
-// data-must-equal="text" check them before anything is sent.
+// data-must-equal="text" check them before anything is sent. data-must-differ="address" checks
+// an email field that is sent: the account's own address (compared trimmed, as the browser
+// sends it, in NFC and lower case, as the server stores it) is "already your email", and the
+// form is not sent.
 // A 422's problems show at their fields (aria-invalid, described by the message under the
 // field: the markup the server renders when it answers a form itself, without JavaScript),
 // and so does another refusal whose `code` a field lists in data-error-code (a wrong current
@@ -121,14 +124,23 @@ function showFailure(form, error) {
   }
 }
 
+// An email address as the server stores it (users.fields.normalize_email), to compare two;
+// the browser trims an email field's value itself.
+function storedEmail(address) {
+  return address.trim().normalize("NFC").toLowerCase();
+}
+
 function checkLocalFields(form) {
-  for (const input of form.querySelectorAll("[data-local]")) {
-    const { mustMatch, mustEqual } = input.dataset;
+  const checked = form.querySelectorAll("[data-must-match], [data-must-equal], [data-must-differ]");
+  for (const input of checked) {
+    const { mustMatch, mustEqual, mustDiffer } = input.dataset;
     let problem = "";
     if (mustMatch !== undefined && input.value !== form.elements[mustMatch].value) {
       problem = "The two passwords are not the same.";
     } else if (mustEqual !== undefined && input.value !== mustEqual) {
       problem = `Type “${mustEqual}” to confirm.`;
+    } else if (mustDiffer !== undefined && storedEmail(input.value) === storedEmail(mustDiffer)) {
+      problem = "This is already your email.";
     }
     input.setCustomValidity(problem);
   }
