@@ -97,7 +97,6 @@ _KIND_MESSAGES = {
 # Plain words for a pattern a field is held to, where "not in the expected form" says too little.
 _PATTERN_MESSAGES = {
     "username": "Use only letters, digits, “_”, “.” and “-”, and not dots alone.",
-    "display_name": "Write something visible, or leave it empty.",
     # A post's or a comment's text that says nothing (schemas.SaysSomething), or a line
     # that is not one (posts.schemas).
     "title": "Write the title on one line, with something visible in it.",

@@ -190,7 +190,7 @@ async def test_updating_the_bio_answers_and_keeps_it(conduit: Conduit, writer: C
     assert (await conduit.get("/user", writer)).json()["user"]["bio"] == "I write."
 
 
-@pytest.mark.parametrize("cleared", ["", None])
+@pytest.mark.parametrize("cleared", ["", "  ", None])
 async def test_an_empty_or_null_bio_is_stored_as_null(
     conduit: Conduit, writer: ConduitUser, cleared: str | None
 ) -> None:
@@ -200,6 +200,24 @@ async def test_an_empty_or_null_bio_is_stored_as_null(
 
     assert response.status_code == 200
     assert (await conduit.get("/user", writer)).json()["user"]["bio"] is None
+
+
+async def test_a_bio_that_shows_nothing_is_refused_in_conduits_shape(
+    conduit: Conduit, writer: ConduitUser
+) -> None:
+    """Only invisible characters (a zero-width space, a word joiner) are taken for a mistake,
+    as in Inkwell's API: spaces alone clear the bio."""
+    await conduit.put("/user", writer, {"user": {"bio": "I write."}})
+
+    response = await conduit.put("/user", writer, {"user": {"bio": " \u200b\u2060 "}})
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "errors": {
+            "bio": ["shows nothing: only spaces, invisible characters or marks with no letter"]
+        }
+    }
+    assert (await conduit.get("/user", writer)).json()["user"]["bio"] == "I write."
 
 
 async def test_an_empty_image_without_a_picture_stays_null(

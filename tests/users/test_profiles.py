@@ -59,10 +59,77 @@ async def test_a_bio_keeps_its_windows_line_breaks_as_line_breaks(
     assert response.json()["bio"] == "One line.\nAnother."
 
 
-async def test_the_api_document_states_which_characters_a_bio_refuses(client: AsyncClient) -> None:
-    document = (await client.get("/openapi.json")).text
+@pytest.mark.parametrize(
+    ("bio", "accepted"),
+    [("Writes about engines.\nhttps://x.org", True), ("", True), (" \t\r\n ", True),
+     ("One line.\r\nAnother.", True), ("a\u200b", True), ("bell\x07", False),
+     ("\x0b", False), ("nul\x00", False), ("\u200b", False), (" \u2060\ufeff\n", False)],
+)  # fmt: skip
+async def test_the_api_document_states_which_bios_are_taken(
+    client: AsyncClient, author: Account, bio: str, accepted: bool
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    documented = document["components"]["schemas"]["UserUpdate"]["properties"]["bio"]
 
-    assert r"^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$" in document
+    response = await client.patch(
+        f"/api/users/{author.id}", json={"bio": bio}, headers=author.headers
+    )
+
+    assert (re.search(documented["pattern"], bio) is not None) is accepted
+    assert response.status_code == (200 if accepted else 422)
+
+
+# Nothing a reader would see: zero-width spaces, a word joiner, byte order marks, a Hangul
+# filler, and accents (nonspacing or enclosing marks) with no letter to mark.
+SHOWING_NOTHING = [
+    "\u200b",
+    "\u2060 \ufeff",
+    "\u3164",
+    "\u0301",
+    "\u0301\u20dd",
+    " \u200b\u0308 \u200b ",
+]
+
+
+@pytest.mark.parametrize("value", SHOWING_NOTHING)
+@pytest.mark.parametrize("field", ["display_name", "bio"])
+async def test_a_display_name_or_bio_that_shows_nothing_is_refused_in_plain_words(
+    client: AsyncClient, author: Account, field: str, value: str
+) -> None:
+    """Spaces alone clear it; invisible characters with them are taken for a mistake."""
+    response = await client.patch(
+        f"/api/users/{author.id}", json={field: value}, headers=author.headers
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": field, "code": "invalid_format",
+         "message": "Write something visible, or leave it empty."}
+    ]  # fmt: skip
+    assert (await client.get(f"/api/users/{author.id}")).json()[field] is None
+
+
+@pytest.mark.parametrize("value", ["e\u0301", "\u200bAda\u2060", "\u0301 x"])
+async def test_a_bio_that_shows_something_among_invisible_characters_is_kept_as_written(
+    client: AsyncClient, author: Account, value: str
+) -> None:
+    response = await client.patch(
+        f"/api/users/{author.id}", json={"bio": value}, headers=author.headers
+    )
+
+    assert response.status_code == 200
+    assert response.json()["bio"] == value
+
+
+async def test_a_display_name_that_shows_a_letter_and_its_accent_is_kept(
+    client: AsyncClient, author: Account
+) -> None:
+    response = await client.patch(
+        f"/api/users/{author.id}", json={"display_name": "Ze\u0301"}, headers=author.headers
+    )
+
+    assert response.status_code == 200
+    assert response.json()["display_name"] == "Z\u00e9"
 
 
 @pytest.mark.parametrize(

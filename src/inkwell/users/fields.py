@@ -54,6 +54,33 @@ Username = Annotated[
 ]
 
 
+# Marks that take no room of their own (nonspacing and enclosing): with no letter to mark,
+# a browser draws them over nothing, at no width.
+_ROOMLESS_MARKS = frozenset({"Mn", "Me"})
+_INVISIBLE_CHARACTER = re.compile(rf"[{INVISIBLE}]")
+
+
+def _unseen(char: str) -> bool:
+    return (
+        char.isspace()
+        or _INVISIBLE_CHARACTER.match(char) is not None
+        or unicodedata.category(char) in _ROOMLESS_MARKS
+    )
+
+
+def _refuse_nothing_shown(value: str) -> str:
+    """A name or a bio is empty (to clear it) or shows something: not only spaces, invisible
+    characters (schemas.INVISIBLE: zero-width spaces, word joiners, byte order marks...) and
+    marks with no letter to mark, which a page would show as a blank name or bio."""
+    if value and all(map(_unseen, value)):
+        raise FieldProblem(
+            "shows nothing: only spaces, invisible characters or marks with no letter",
+            code=FieldCode.INVALID_FORMAT,
+            message="Write something visible, or leave it empty.",
+        )
+    return value
+
+
 # Characters that reorder or hide text around them (bidirectional overrides and isolates):
 # a display name could show as another's or run over what follows it.
 _BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -72,7 +99,8 @@ _NAME_DOCUMENTED = (
 
 def clean_display_name(value: str) -> str:
     """Spaces folded to one, none at either end; control characters and bidirectional
-    overrides refused; an empty name (clearing it) stays empty."""
+    overrides refused; an empty name (clearing it) stays empty; one that shows nothing is
+    refused (_refuse_nothing_shown)."""
     value = " ".join(value.split())
     if any(unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS for char in value):
         raise FieldProblem(
@@ -80,7 +108,7 @@ def clean_display_name(value: str) -> str:
             code=FieldCode.CONTROL_CHARACTERS,
             message="Remove the invisible control characters from the name.",
         )
-    return value
+    return _refuse_nothing_shown(value)
 
 
 DisplayName = Annotated[
@@ -88,11 +116,11 @@ DisplayName = Annotated[
     BeforeValidator(nfkc),
     StringConstraints(max_length=DISPLAY_NAME_MAX_LENGTH),
     AfterValidator(clean_display_name),
-    # Empty (to clear it), or something visible: not only invisible characters. The pattern
-    # documented also says what clean_display_name refuses (its own message is the plainer).
+    # The pattern documents what clean_display_name refuses (its own message is the plainer),
+    # but for marks alone: no pattern both Python and ECMAScript read can name every mark.
     Field(
-        pattern=rf"^$|[^\s{INVISIBLE}]",
-        description="Shown instead of the username; empty to clear it",
+        description="Shown instead of the username; empty (or spaces) to clear it; nothing "
+        "but invisible characters and marks is refused",
         json_schema_extra={"pattern": _NAME_DOCUMENTED},
     ),
 ]
@@ -100,24 +128,35 @@ DisplayName = Annotated[
 
 def clean_bio(value: str) -> str:
     """Plain text; line breaks (CRLF made LF) and tabs kept, other control characters
-    refused, ends trimmed."""
+    refused, ends trimmed: only spaces, it is empty (clearing it); showing nothing else, it
+    is refused (_refuse_nothing_shown)."""
     if any(unicodedata.category(char) == "Cc" and char not in "\r\n\t" for char in value):
         raise FieldProblem(
             "control characters other than line breaks are not allowed",
             code=FieldCode.CONTROL_CHARACTERS,
             message="Remove the invisible control characters from the text.",
         )
-    return value.replace("\r\n", "\n").strip()
+    return _refuse_nothing_shown(value.replace("\r\n", "\n").strip())
 
+
+# What clean_bio refuses: control characters other than tabs and line breaks.
+_BIO_REFUSES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# Only spaces, or at least one visible character and none of those refused.
+_BIO_DOCUMENTED = (
+    rf"^(?:[^\S{_BIO_REFUSES}]*"
+    rf"|[^{_BIO_REFUSES}]*[^{_BIO_REFUSES}\s{INVISIBLE}][^{_BIO_REFUSES}]*)$"
+)
 
 Bio = Annotated[
     str,
     StringConstraints(max_length=BIO_MAX_LENGTH),
     AfterValidator(clean_bio),
-    # The pattern documents what clean_bio refuses (its own message is the plainer one).
+    # The pattern documents what clean_bio refuses (its own message is the plainer one), but
+    # for marks alone: no pattern both Python and ECMAScript read can name every mark.
     Field(
-        description="Plain text; links in it are made clickable; empty to clear it",
-        json_schema_extra={"pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"},
+        description="Plain text; links in it are made clickable; empty (or spaces) to clear "
+        "it; nothing but invisible characters and marks is refused",
+        json_schema_extra={"pattern": _BIO_DOCUMENTED},
     ),
 ]
 
