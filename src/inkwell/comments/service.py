@@ -233,13 +233,13 @@ async def delete_comment(
     is not found (an address naming both); so is one another request deleted meanwhile, as
     for posts (posts.delete_post)."""
     comment, post_author_id = await _comment_and_post_author(session, comment_id)
+    gone = NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
     if post_id is not None and comment.post_id != post_id:
-        raise NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
+        raise gone
     if user.id not in (comment.user_id, post_author_id):
         if not user.is_admin:
             raise Forbidden("You may only delete your own comments or those under your posts")
         moderation.record(session, user, "delete_comment", ("comment", comment.id), comment.body)
-    gone = NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
     if not await users.hold_active(session, comment.user_id):  # suspended meanwhile
         raise gone
     deleted = delete(Comment).where(Comment.id == comment.id).returning(Comment.id)
