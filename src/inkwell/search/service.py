@@ -13,8 +13,8 @@ then escaped and only the markers become `<mark>`, so nothing else in a post is 
 
 import html
 import secrets
-from collections.abc import Sequence
-from functools import cache
+from collections.abc import Callable, Sequence
+from functools import cache, partial
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -187,7 +187,7 @@ def _highlighted(snippet: str, start: str, stop: str) -> str:
     return html.escape(snippet).replace(start, "<mark>").replace(stop, "</mark>")
 
 
-def _users(asked: SearchQuery, *, after: bool) -> Select[*tuple[Any, ...]]:
+def _users(asked: SearchQuery, after: bool) -> Select[*tuple[Any, ...]]:
     """Users one of whose names (username or display name) holds every word of a phrase of
     each group `asked` (`names_asked`: stop words count in names); the username matching the
     words first, then one starting with them, then the newest. Words are letters and digits
@@ -274,21 +274,20 @@ def _found_parameters(
 
 async def _rows_and_total(
     connection: AsyncConnection,
-    statements: tuple[Executable, Executable],
+    statement: Callable[[bool], Executable],
     found: dict[str, Any],
     page: dict[str, Any],
     *,
+    paged: bool,
     fetch: bool,
-    again: bool,
 ) -> tuple[Sequence[Any], int]:
-    """A page of one kind (`statements`: the page's and the first page's) unless not
-    `fetch`ed, and the total its rows carry. Past the last page (`again`: not the first) no
-    row carries it, so the first row of all is asked for."""
-    paged_statement, first_statement = statements
-    rows = (await connection.execute(paged_statement, found | page)).all() if fetch else []
-    if rows or not again:
+    """A page of one kind (`statement(paged)`: by position, or else from `skip`) unless not
+    `fetch`ed, and the total its rows carry. Past the last page (one after the first, by
+    `skip` or position) no row carries it, so the first row of all is asked for."""
+    rows = (await connection.execute(statement(paged), found | page)).all() if fetch else []
+    if rows or not (paged or page["skip"]):
         return rows, rows[0].total if rows else 0
-    first = (await connection.execute(first_statement, found | {"skip": 0, "limit": 1})).all()
+    first = (await connection.execute(statement(False), found | {"skip": 0, "limit": 1})).all()
     return rows, first[0].total if first else 0
 
 
@@ -318,7 +317,6 @@ async def search(
     posts_after, users_after = after if after is not None else (None, None)
     paged = after is not None
     page = {"skip": skip, "limit": limit + 1}
-    again = bool(skip or paged)
     posts: Sequence[Any] = []
     total = 0
     async with reader.connect() as connection:
@@ -326,19 +324,19 @@ async def search(
         if query is not None:
             posts, total = await _rows_and_total(
                 connection,
-                (_post_hits(dialect, paged), _post_hits(dialect)),
+                partial(_post_hits, dialect),
                 _found_parameters(dialect, query, start, stop),
                 page | _position("post", posts_after),
+                paged=paged,
                 fetch=not paged or posts_after is not None,
-                again=again,
             )
         users, user_total = await _rows_and_total(
             connection,
-            (_users(asked, after=paged), _users(asked, after=False)),
+            partial(_users, asked),
             {},
             page | _position("user", users_after),
+            paged=paged,
             fetch=not paged or users_after is not None,
-            again=again,
         )
     next_posts, next_users = (
         _next_after(posts, limit, "published_at"),
