@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import BackgroundTasks, Form, Query, Request
+from fastapi import BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.status import HTTP_303_SEE_OTHER
@@ -48,6 +48,7 @@ from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH, UserCreate, UserUpda
 from inkwell.web.common import (
     BackField,
     CsrfField,
+    SignInFirst,
     Viewer,
     local_path,
     page_router,
@@ -165,15 +166,37 @@ async def _account_context(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Sender:
+    """Who sent one of the account page's forms: loaded into the request's session for the
+    services (`user`), and read apart as the page shows them (`viewer`), for the page again."""
+
+    user: User
+    viewer: Account
+
+
+async def _account_sender(request: Request, csrf_token: CsrfField, session: DbSession) -> _Sender:
+    """The sender, the form's CSRF field checked; a visitor who is not signed in (or no
+    longer) is sent to sign in, then back to the account page."""
+    signed_in = await _form_sender(request, csrf_token, session)
+    viewer = await form_user(request, csrf_token)
+    if signed_in is None or viewer is None:
+        raise SignInFirst(sign_in_first(request, "/account"))
+    return _Sender(signed_in[0], viewer)
+
+
+AccountSender = Annotated[_Sender, Depends(_account_sender)]
+
+
 @router.post("/account/password", response_model=None)
 async def change_password(
     *,
     request: Request,
     reader: DbReader,
+    sender: AccountSender,
     session: DbSession,
     passwords: Passwords,
     guard: PasswordChecks,
-    csrf_token: CsrfField,
     current_password: FormText = "",
     password: FormText = "",
     password_confirm: FormText = "",
@@ -181,10 +204,7 @@ async def change_password(
     """The password form without JavaScript: as `PATCH /api/users/{id}`, within the same
     limits. A new password ends every session, this one too: then to sign in again, as
     forms.js goes."""
-    signed_in = await _form_sender(request, csrf_token, session)
-    viewer = await form_user(request, csrf_token)  # read apart, for the page again
-    if signed_in is None or viewer is None:
-        return sign_in_first(request, "/account")
+    viewer = sender.viewer
     try:
         data = UserUpdate.model_validate(
             {"password": password, "current_password": current_password or None}
@@ -195,7 +215,7 @@ async def change_password(
             session,
             passwords,
             guard,
-            signed_in[0],
+            sender.user,
             password=data.password,
             current_password=data.current_password,
         )
@@ -210,31 +230,29 @@ async def change_email(
     *,
     request: Request,
     reader: DbReader,
+    sender: AccountSender,
     session: DbSession,
     passwords: Passwords,
     guard: PasswordChecks,
     settings: AppSettings,
     mailer: MailerDep,
     background: BackgroundTasks,
-    csrf_token: CsrfField,
     email: FormText = "",
     current_password: FormText = "",
 ) -> HTMLResponse | RedirectResponse:
     """The email form without JavaScript: as `PATCH /api/users/{id}`, within the same limits:
     the link to confirm goes to the new address, and the current one is told. The address
     the account already has (as stored: normalized) is said at the field, and nothing sent."""
-    signed_in = await _form_sender(request, csrf_token, session)
-    viewer = await form_user(request, csrf_token)  # read apart, for the page again
-    if signed_in is None or viewer is None:
-        return sign_in_first(request, "/account")
-    user = signed_in[0]
+    user = sender.user
     try:
         data = UserUpdate.model_validate(
             {"email": email, "current_password": current_password or None}
         )
         if data.email == user.email:
             values = {"email": email}
-            return await _account_again(request, reader, viewer, "email", _ALREADY_YOURS, values)
+            return await _account_again(
+                request, reader, sender.viewer, "email", _ALREADY_YOURS, values
+            )
         new_email = await users.update_user(
             session,
             passwords,
@@ -246,7 +264,7 @@ async def change_email(
     except (ValidationError, DomainError) as exc:
         await session.rollback()
         told = _told(exc)
-        return await _account_again(request, reader, viewer, "email", told, {"email": email})
+        return await _account_again(request, reader, sender.viewer, "email", told, {"email": email})
     if new_email is not None:
         tokens = EmailChangeTokens.from_settings(settings)
         for message in requested_emails(settings, tokens, user, new_email):
