@@ -1,14 +1,19 @@
-"""The account page's password and email forms without JavaScript (found by a UI audit: they
-ended on a 405 page): they post to the site, which answers them as `PATCH /api/users/{id}`
-does, and a wrong current password is said at its field in plain words."""
+"""The account page's forms without JavaScript (found by a UI audit: they ended on a 405
+page, or did nothing): they post to the site, which answers them as the API does
+(`PATCH /api/users/{id}`), says each problem at its field in plain
+words, and keeps what was typed."""
+
+import re
 
 import pytest
 from httpx import AsyncClient
 
 from inkwell.config import Settings
+from inkwell.users.models import BIO_MAX_LENGTH
 from tests.conftest import PASSWORD, Account
+from tests.factories import Factory
 from tests.mail_server import Inbox, sending_to
-from tests.web.test_forms_without_script import field_message
+from tests.web.test_forms_without_script import field_message, field_tag
 
 NEW_PASSWORD = "a fresh and long passphrase"
 WRONG = "not my password at all"
@@ -139,3 +144,147 @@ async def test_the_email_the_account_already_has_is_said_at_its_field_and_nothin
     assert 'aria-describedby="email-help email-error"' in response.text
     assert "on its way" not in response.text
     assert inbox.sent_to("author@example.com") == []
+
+
+# The profile's forms
+
+
+async def profile_of(client: AsyncClient, author: Account) -> dict[str, object]:
+    """The account as the API has it stored."""
+    response = await client.get("/api/users/me", headers=author.headers)
+    assert response.status_code == 200, response.text
+    stored: dict[str, object] = response.json()
+    return stored
+
+
+async def test_the_profile_form_saves_the_name_and_bio_and_comes_back_saying_so(
+    client: AsyncClient, author: Account
+) -> None:
+    csrf = await signed_in(client)
+    form = {"csrf_token": csrf, "username": "writer", "display_name": "A Writer", "bio": "Hi."}
+    response = await client.post("/account/profile", data=form)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/account?saved=profile#profile-heading"
+    stored = await profile_of(client, author)
+    assert (stored["username"], stored["display_name"], stored["bio"]) == (
+        "writer",
+        "A Writer",
+        "Hi.",
+    )
+    page = (await client.get(response.headers["location"])).text
+    assert "Your profile is saved." in page
+
+
+async def test_an_empty_display_name_and_bio_on_the_profile_form_clear_them(
+    client: AsyncClient, factory: Factory
+) -> None:
+    author = await factory.account("author", display_name="Old Name", bio="Old words.")
+    csrf = await signed_in(client)
+    form = {"csrf_token": csrf, "username": "author", "display_name": "", "bio": ""}
+    assert (await client.post("/account/profile", data=form)).status_code == 303
+    stored = await profile_of(client, author)
+    assert (stored["display_name"], stored["bio"]) == (None, None)
+
+
+async def test_a_taken_username_on_the_profile_form_is_said_at_its_field(
+    client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    await factory.account("taken")
+    csrf = await signed_in(client)
+    form = {"csrf_token": csrf, "username": "Taken", "display_name": "Typed Name", "bio": "Typed."}
+    response = await client.post("/account/profile", data=form)
+    assert response.status_code == 409
+    assert field_message(response.text, "username") == "This username is taken. Choose another."
+    assert 'value="Taken"' in field_tag(response.text, "username")
+    assert 'value="Typed Name"' in field_tag(response.text, "display_name")
+    assert ">Typed.</textarea>" in response.text
+    assert (await profile_of(client, author))["display_name"] is None
+
+
+async def test_a_refused_username_on_the_profile_form_is_said_at_its_field(
+    client: AsyncClient, author: Account
+) -> None:
+    csrf = await signed_in(client)
+    form = {"csrf_token": csrf, "username": "a b", "display_name": "", "bio": ""}
+    response = await client.post("/account/profile", data=form)
+    assert response.status_code == 422
+    assert field_message(response.text, "username") == (
+        "Use only letters, digits, “_”, “.” and “-”, and not dots alone."
+    )
+    assert 'aria-describedby="username-error"' in field_tag(response.text, "username")
+    assert (await profile_of(client, author))["username"] == "author"
+
+
+async def test_a_bio_too_long_on_the_profile_form_is_said_at_its_field(
+    client: AsyncClient, author: Account
+) -> None:
+    csrf = await signed_in(client)
+    form = {"csrf_token": csrf, "username": "renamed", "bio": "x" * (BIO_MAX_LENGTH + 1)}
+    response = await client.post("/account/profile", data=form)
+    assert response.status_code == 422
+    assert field_message(response.text, "bio") == f"Use at most {BIO_MAX_LENGTH} characters."
+    assert 'aria-describedby="bio-help bio-error"' in response.text
+    assert (await profile_of(client, author))["username"] == "author"
+
+
+async def test_the_notification_switch_turned_off_is_saved(
+    client: AsyncClient, author: Account
+) -> None:
+    csrf = await signed_in(client)
+    form = {"csrf_token": csrf, "email_notifications": "false"}
+    response = await client.post("/account/notification-emails", data=form)
+    assert response.status_code == 303
+    assert response.headers["location"] == (
+        "/account?saved=notification-emails#notification-emails-heading"
+    )
+    assert (await profile_of(client, author))["email_notifications"] is False
+    page = (await client.get(response.headers["location"])).text
+    assert "Your choice of notification emails is saved." in page
+    switch = re.search(r'<input[^>]*id="email_notifications"[^>]*>', page)
+    assert switch is not None
+    assert " checked" not in switch.group()
+
+
+async def test_the_notification_switch_turned_on_counts_over_its_hidden_false(
+    client: AsyncClient, factory: Factory
+) -> None:
+    author = await factory.account("author", email_notifications=False)
+    csrf = await signed_in(client)
+    # What a browser sends: the hidden field's false, then the checked switch's true.
+    form = {"csrf_token": csrf, "email_notifications": ["false", "true"]}
+    response = await client.post("/account/notification-emails", data=form)
+    assert response.status_code == 303
+    assert (await profile_of(client, author))["email_notifications"] is True
+
+
+# What every new form of the account page refuses: another site's post, and a visitor's
+
+FORMS = {
+    "/account/profile": {"username": "someone", "display_name": "Someone", "bio": "New."},
+    "/account/notification-emails": {"email_notifications": "false"},
+}
+
+
+@pytest.mark.parametrize("path", FORMS)
+async def test_an_account_form_without_its_csrf_field_is_refused_and_changes_nothing(
+    client: AsyncClient, author: Account, path: str
+) -> None:
+    await signed_in(client)
+    response = await client.post(path, data={"csrf_token": "guess", **FORMS[path]})
+    assert response.status_code == 403
+    stored = await profile_of(client, author)
+    assert (stored["username"], stored["display_name"], stored["email_notifications"]) == (
+        "author",
+        None,
+        True,
+    )
+
+
+@pytest.mark.parametrize("path", FORMS)
+async def test_an_account_form_sent_signed_out_goes_to_sign_in_first(
+    client: AsyncClient, author: Account, path: str
+) -> None:
+    response = await client.post(path, data={"csrf_token": "anything", **FORMS[path]})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Faccount"
+    assert (await profile_of(client, author))["username"] == "author"

@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.status import HTTP_303_SEE_OTHER
 
 from inkwell.auth import service as auth
@@ -32,13 +33,15 @@ from inkwell.auth.dependencies import (
     form_user,
     page_session_id,
 )
-from inkwell.auth.ratelimit import Action
+from inkwell.auth.ratelimit import Action, PasswordGuard
 from inkwell.auth.schemas import ForgotPassword, LoginForm, ResetPassword, SessionId
+from inkwell.db import Reader
 from inkwell.dependencies import DbReader, DbSession, Passwords
 from inkwell.errors import DomainError, ErrorCode
 from inkwell.field_errors import field_error
 from inkwell.mail.dependencies import MailerDep
 from inkwell.mail.service import deliver
+from inkwell.security import PasswordHasher
 from inkwell.state import state_of
 from inkwell.users import service as users
 from inkwell.users.email_change import EmailChangeTokens, requested_emails
@@ -120,12 +123,19 @@ _SAVED_NOTICES = {
     "picture": ("picture", "Your new picture is saved."),
     "picture-removed": ("picture", "Your picture is removed."),
     "profile": ("profile", "Your profile is saved."),
+    "notification-emails": ("notification-emails", "Your choice of notification emails is saved."),
     "email": (
         "email",
         "A link to confirm the new address is on its way to it. Your email stays the one "
         "above until you open the link.",
     ),
 }
+
+
+def _saved(saved: str) -> RedirectResponse:
+    """Back to the account page after a form saved, at the form's section, which says so."""
+    section, _ = _SAVED_NOTICES[saved]
+    return RedirectResponse(f"/account?saved={saved}#{section}-heading", HTTP_303_SEE_OTHER)
 
 
 # Messages the login page shows for the reason it was sent there (`?notice=`); others are ignored.
@@ -269,7 +279,72 @@ async def change_email(
         tokens = EmailChangeTokens.from_settings(settings)
         for message in requested_emails(settings, tokens, user, new_email):
             background.add_task(deliver, mailer, message)
-    return RedirectResponse("/account?saved=email#email-heading", status_code=HTTP_303_SEE_OTHER)
+    return _saved("email")
+
+
+@dataclass(frozen=True, slots=True)
+class _ProfileChanges:
+    """What saving the profile's forms takes: their sender, and the services and page of
+    `PATCH /api/users/{id}`."""
+
+    request: Request
+    reader: Reader
+    sender: _Sender
+    session: AsyncSession
+    passwords: PasswordHasher
+    guard: PasswordGuard
+
+    async def save(self, form: str, typed: Mapping[str, str]) -> HTMLResponse | RedirectResponse:
+        """Saves what was typed in `form`'s fields as `PATCH /api/users/{id}` saves them (an
+        empty display name or bio clears it); refused, the account page again, `form`
+        showing each problem at its field and what was typed."""
+        session, viewer = self.session, self.sender.viewer
+        try:
+            changes = UserUpdate.model_validate(typed).model_dump(exclude_unset=True)
+            await users.update_user(
+                session, self.passwords, self.guard, self.sender.user, **changes
+            )
+        except (ValidationError, DomainError) as exc:
+            await session.rollback()
+            return await _account_again(self.request, self.reader, viewer, form, _told(exc), typed)
+        return _saved(form)
+
+
+async def _profile_changes(
+    *,
+    request: Request,
+    reader: DbReader,
+    sender: AccountSender,
+    session: DbSession,
+    passwords: Passwords,
+    guard: PasswordChecks,
+) -> _ProfileChanges:
+    return _ProfileChanges(request, reader, sender, session, passwords, guard)
+
+
+ProfileChanges = Annotated[_ProfileChanges, Depends(_profile_changes)]
+
+
+@router.post("/account/profile", response_model=None)
+async def save_profile(
+    changes: ProfileChanges,
+    username: FormText = "",
+    display_name: FormText = "",
+    bio: FormText = "",
+) -> HTMLResponse | RedirectResponse:
+    """The profile form without JavaScript: as `PATCH /api/users/{id}` with its fields; a
+    taken or refused name is said at its field, what was typed kept."""
+    typed = {"username": username, "display_name": display_name, "bio": bio}
+    return await changes.save("profile", typed)
+
+
+@router.post("/account/notification-emails", response_model=None)
+async def save_notification_emails(
+    changes: ProfileChanges, email_notifications: FormText = ""
+) -> HTMLResponse | RedirectResponse:
+    """The notification emails switch without JavaScript: as `PATCH /api/users/{id}`. The
+    form's hidden field sends false, the switch after it true when on: the last one counts."""
+    return await changes.save("notification-emails", {"email_notifications": email_notifications})
 
 
 async def _account_again(  # noqa: PLR0917  (the page, and what one form is told)

@@ -1,6 +1,7 @@
 """The site in Chromium with JavaScript turned off: reading, paging both ways, opening a
 post, creating an account, signing in and out, resetting a forgotten password, deleting a
-post (its author's, an admin's), and the phone menu all work."""
+post (its author's, an admin's), the account page's forms (profile, notification emails)
+and the phone menu all work."""
 
 from collections.abc import AsyncIterator
 
@@ -186,3 +187,48 @@ async def test_an_admin_deletes_someones_post_after_confirming(
     await expect(page.get_by_role("link", name="Cheap pens, buy now")).to_have_count(0)
     await page.goto("/admin/reports")
     await expect(page.get_by_test_id("audit-entry")).to_contain_text(["delete post"])
+
+
+# The account page's forms
+
+
+@pytest.fixture
+async def on_the_account_page(page: Page, author: Account) -> Page:
+    """The author, signed in, on their account page (JavaScript still off)."""
+    await sign_in(page.context, "author")
+    await page.goto("/account")
+    return page
+
+
+async def test_the_profile_is_saved_and_a_taken_name_said_at_its_field(
+    on_the_account_page: Page, factory: Factory
+) -> None:
+    page = on_the_account_page
+    await factory.account("taken")
+    profile = page.locator("#profile-form")
+    await profile.get_by_label("Username").fill("taken")
+    await profile.get_by_label("Display name").fill("Ada Writer")
+    await profile.get_by_role("button", name="Save").click()
+    username = page.locator("#profile-form").get_by_label("Username")
+    await expect(username).to_have_attribute("aria-invalid", "true")
+    await expect(username).to_have_accessible_description("This username is taken. Choose another.")
+    await expect(page.locator("#profile-form").get_by_label("Display name")).to_have_value(
+        "Ada Writer"
+    )
+
+    await username.fill("ada")
+    await page.locator("#profile-form").get_by_role("button", name="Save").click()
+    await page.wait_for_url("/account?saved=profile#profile-heading")
+    await expect(page.get_by_test_id("saved-notice")).to_have_text("Your profile is saved.")
+    await expect(page.locator("h1")).to_have_text("Ada Writer")
+
+
+async def test_the_notification_emails_switch_is_saved(on_the_account_page: Page) -> None:
+    page = on_the_account_page
+    switch = page.get_by_label("Email me when someone comments")
+    await expect(switch).to_be_checked()
+    await switch.uncheck()
+    await page.locator("#notification-emails-form").get_by_role("button", name="Save").click()
+    await page.wait_for_url("/account?saved=notification-emails#notification-emails-heading")
+    await expect(page.get_by_test_id("saved-notice")).to_contain_text("notification emails")
+    await expect(page.get_by_label("Email me when someone comments")).not_to_be_checked()
