@@ -1,7 +1,7 @@
 """The account page's forms without JavaScript (found by a UI audit: they ended on a 405
 page, or did nothing): they post to the site, which answers them as the API does
-(`PATCH /api/users/{id}`), says each problem at its field in plain
-words, and keeps what was typed."""
+(`PATCH /api/users/{id}`, `DELETE /api/users/{id}`), says each problem at its field in plain
+words, and keeps what was typed. The picture's forms: test_account_picture_without_script."""
 
 import re
 
@@ -262,6 +262,7 @@ async def test_the_notification_switch_turned_on_counts_over_its_hidden_false(
 FORMS = {
     "/account/profile": {"username": "someone", "display_name": "Someone", "bio": "New."},
     "/account/notification-emails": {"email_notifications": "false"},
+    "/account/picture/remove": {},
 }
 
 

@@ -200,6 +200,14 @@ async def form_claims(request: Request, csrf_token: str) -> AccessClaims | None:
     if not has_sign_in_cookies(request):
         return None
     check_form_csrf(request, csrf_token, state_of(request)["settings"].public_base_url)
+    return await _cookie_claims(request)
+
+
+async def _cookie_claims(request: Request) -> AccessClaims | None:
+    """The claims of the request's sign-in cookies, not checked against a CSRF token;
+    None when they sign no one in."""
+    if not has_sign_in_cookies(request):
+        return None
     try:
         return await session_claims(request)
     except Unauthorized:
@@ -208,12 +216,16 @@ async def form_claims(request: Request, csrf_token: str) -> AccessClaims | None:
 
 async def page_session_id(request: Request) -> str | None:
     """The sign-in session a page was asked for with (its viewer already known)."""
-    if not has_sign_in_cookies(request):
-        return None
-    try:
-        return (await session_claims(request)).session_id
-    except Unauthorized:
-        return None
+    claims = await _cookie_claims(request)
+    return None if claims is None else claims.session_id
+
+
+async def unread_form_user(request: Request) -> Account | None:
+    """Who the sign-in cookies name, for the page that answers a form whose body was never
+    read (too large): there is no CSRF field to check, so it may only show a page, never
+    change anything."""
+    claims = await _cookie_claims(request)
+    return None if claims is None else await _account(state_of(request)["reader"], claims)
 
 
 async def _viewer_id(request: Request) -> int | None:

@@ -9,12 +9,13 @@ is done), or the form again with each problem at its field. Ending sessions are 
 posted here too.
 """
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import BackgroundTasks, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.status import HTTP_303_SEE_OTHER
@@ -32,15 +33,20 @@ from inkwell.auth.dependencies import (
     form_claims,
     form_user,
     page_session_id,
+    unread_form_user,
 )
 from inkwell.auth.ratelimit import Action, PasswordGuard
 from inkwell.auth.schemas import ForgotPassword, LoginForm, ResetPassword, SessionId
+from inkwell.body_limits import BodyTooLarge
 from inkwell.db import Reader
 from inkwell.dependencies import DbReader, DbSession, Passwords
 from inkwell.errors import DomainError, ErrorCode
 from inkwell.field_errors import field_error
 from inkwell.mail.dependencies import MailerDep
 from inkwell.mail.service import deliver
+from inkwell.media import service as media
+from inkwell.media.dependencies import MediaChanges, Pictures, UploadBudget
+from inkwell.media.uploads import UploadLimitRoute
 from inkwell.security import PasswordHasher
 from inkwell.state import state_of
 from inkwell.users import service as users
@@ -51,6 +57,7 @@ from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH, UserCreate, UserUpda
 from inkwell.web.common import (
     BackField,
     CsrfField,
+    PageRoute,
     SignInFirst,
     Viewer,
     local_path,
@@ -71,6 +78,10 @@ _PROBLEM_FIELDS = {
     ErrorCode.USERNAME_TAKEN: "username",
     ErrorCode.USERNAME_TOO_SIMILAR: "username",
     ErrorCode.EMAIL_TAKEN: "email",
+    # What is wrong with a picture is said at the file chosen.
+    ErrorCode.UPLOAD_INVALID: "file",
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: "file",
+    ErrorCode.IMAGE_UNREADABLE: "file",
 }
 _PROBLEM_MESSAGES = {
     ErrorCode.USERNAME_TAKEN: "This username is taken. Choose another.",
@@ -116,6 +127,9 @@ _NOT_THE_SAME = _Told({"password_confirm": "The two passwords are not the same."
 # The API takes the account's own email as no change (clients send whole objects); the form
 # would say a link is on its way. forms.js checks it before sending (data-must-differ).
 _ALREADY_YOURS = _Told({"email": "This is already your email."}, [], 422)
+
+# The picture form sent with no file chosen (the browser checks it first, as `required`).
+_NO_PICTURE = _Told({"file": "Choose an image to upload."}, [], 422)
 
 
 # The account page's message after a form saved (`?saved=`), shown in the form's section.
@@ -345,6 +359,116 @@ async def save_notification_emails(
     """The notification emails switch without JavaScript: as `PATCH /api/users/{id}`. The
     form's hidden field sends false, the switch after it true when on: the last one counts."""
     return await changes.save("notification-emails", {"email_notifications": email_notifications})
+
+
+@dataclass(frozen=True, slots=True)
+class _Uploading:
+    """Who sent the picture form, and why they may not upload now (None: they may)."""
+
+    viewer: Account
+    refusal: DomainError | None
+
+
+async def _uploading(
+    request: Request, csrf_token: CsrfField, limits: UploadBudget
+) -> AsyncIterator[_Uploading]:
+    """The picture form's sender, the CSRF field checked, read as the API's `Uploader` reads
+    them (no database connection held while the picture is processed), holding their one
+    upload until the request's session has committed; a refusal of the upload budget (one
+    upload at a time, so many an hour) is for the page to say."""
+    viewer = await form_user(request, csrf_token)
+    if viewer is None:
+        raise SignInFirst(sign_in_first(request, "/account"))
+    async with AsyncExitStack() as held:
+        refusal = None
+        try:
+            await held.enter_async_context(limits.upload(viewer.id))
+        except DomainError as exc:
+            refusal = exc
+        yield _Uploading(viewer, refusal)
+
+
+PictureFile = Annotated[UploadFile | str | None, File()]
+
+
+async def upload_picture(
+    *,
+    request: Request,
+    uploading: Annotated[_Uploading, Depends(_uploading, scope="function")],
+    reader: DbReader,
+    session: DbSession,
+    pictures: Pictures,
+    changes: MediaChanges,
+    file: PictureFile = None,
+) -> HTMLResponse | RedirectResponse:
+    """The picture form without JavaScript: as `PUT /api/users/{id}/picture`, within the
+    same limits (`_PictureRoute`); a file refused is said at its field."""
+    viewer = uploading.viewer
+    if uploading.refusal is not None:
+        return await _account_again(request, reader, viewer, "picture", _told(uploading.refusal))
+    if file is None or isinstance(file, str):  # no file chosen, or a text field
+        return await _account_again(request, reader, viewer, "picture", _NO_PICTURE)
+    try:
+        await media.replace_picture(session, pictures, changes, viewer, file)
+    except DomainError as exc:
+        await session.rollback()  # removes the picture if it was stored
+        return await _account_again(request, reader, viewer, "picture", _told(exc))
+    return _saved("picture")
+
+
+class _PictureRoute(UploadLimitRoute, PageRoute):
+    """The picture form's route: its body within the API's upload limit (MAX_UPLOAD_BYTES),
+    and a file past it said at its field like the other refusals, not on an error page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except BodyTooLarge as exc:
+                return await _picture_too_large(request, exc)
+
+        return route
+
+
+async def _picture_too_large(request: Request, refusal: BodyTooLarge) -> Response:
+    """The account page again, from this site only: the form's body (and its CSRF field) is
+    not read, so nothing changes."""
+    refuse_cross_site(request, state_of(request)["settings"].public_base_url)
+    viewer = await unread_form_user(request)
+    if viewer is None:
+        return sign_in_first(request, "/account")
+    told = _Told({"file": refusal.detail}, [], refusal.status_code)
+    return await _account_again(request, state_of(request)["reader"], viewer, "picture", told)
+
+
+router.add_api_route(
+    "/account/picture",
+    upload_picture,
+    methods=["POST"],
+    response_model=None,
+    route_class_override=_PictureRoute,
+)
+
+
+@router.post("/account/picture/remove", response_model=None)
+async def remove_picture(
+    *,
+    request: Request,
+    reader: DbReader,
+    sender: AccountSender,
+    session: DbSession,
+    changes: MediaChanges,
+) -> HTMLResponse | RedirectResponse:
+    """ "Remove the picture" without JavaScript: as `DELETE /api/users/{id}/picture`."""
+    try:
+        await media.remove_picture(session, changes, sender.user)
+    except DomainError as exc:
+        await session.rollback()
+        told = _told(exc)
+        return await _account_again(request, reader, sender.viewer, "picture-remove", told)
+    return _saved("picture-removed")
 
 
 async def _account_again(  # noqa: PLR0917  (the page, and what one form is told)

@@ -1,7 +1,7 @@
 """The site in Chromium with JavaScript turned off: reading, paging both ways, opening a
 post, creating an account, signing in and out, resetting a forgotten password, deleting a
-post (its author's, an admin's), the account page's forms (profile, notification emails)
-and the phone menu all work."""
+post (its author's, an admin's), the account page's forms (profile, notification emails,
+picture) and the phone menu all work."""
 
 from collections.abc import AsyncIterator
 
@@ -9,12 +9,14 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.users.rows import DEFAULT_AVATAR_PATH
 from tests.conftest import PASSWORD, Account
 from tests.factories import Factory
 from tests.mail_server import Inbox
 from tests.web.browser.conftest import DESKTOP
 from tests.web.browser.signing_in import fill_registration, navbar_account, sign_in
 from tests.web.browser.test_accounts import NEW_PASSWORD, emailed_link
+from tests.web.browser.test_pictures import CHOSEN, STORED_PICTURE
 
 pytestmark = pytest.mark.browser
 
@@ -232,3 +234,28 @@ async def test_the_notification_emails_switch_is_saved(on_the_account_page: Page
     await page.wait_for_url("/account?saved=notification-emails#notification-emails-heading")
     await expect(page.get_by_test_id("saved-notice")).to_contain_text("notification emails")
     await expect(page.get_by_label("Email me when someone comments")).not_to_be_checked()
+
+
+async def test_a_picture_is_uploaded_and_removed(on_the_account_page: Page) -> None:
+    page = on_the_account_page
+    await page.get_by_label("Choose an image").set_input_files(CHOSEN)
+    await page.get_by_role("button", name="Upload").click()
+    await page.wait_for_url("/account?saved=picture#picture-heading")
+    await expect(page.get_by_test_id("saved-notice")).to_have_text("Your new picture is saved.")
+    await expect(page.locator("header img.avatar")).to_have_attribute("src", STORED_PICTURE)
+
+    await page.get_by_role("button", name="Remove the picture").click()
+    await page.wait_for_url("/account?saved=picture-removed#picture-heading")
+    await expect(page.get_by_test_id("saved-notice")).to_have_text("Your picture is removed.")
+    await expect(page.locator("header img.avatar")).to_have_attribute("src", DEFAULT_AVATAR_PATH)
+
+
+async def test_a_file_that_is_not_an_image_is_said_at_its_field(on_the_account_page: Page) -> None:
+    page = on_the_account_page
+    text = {"name": "notes.png", "mimeType": "image/png", "buffer": b"Not a picture.\n" * 40}
+    await page.get_by_label("Choose an image").set_input_files(text)
+    await page.get_by_role("button", name="Upload").click()
+    await expect(page.get_by_label("Choose an image")).to_have_accessible_description(
+        "JPEG, PNG, WebP or GIF. It is cropped to a square. "
+        "The file is not a JPEG, PNG, WebP or GIF image"
+    )
