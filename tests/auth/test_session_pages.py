@@ -67,9 +67,9 @@ async def test_each_session_has_a_plain_sign_out_form_with_the_csrf_token(
         assert f'<form method="post" action="/account/sessions/{session_id}/end">' in html
     assert '<form method="post" action="/account/sessions/end-all"' in html
     # Each session's form, "Sign out everywhere", the navbar's Sign out, and the picture,
-    # profile, notification emails, email and password forms (they work without JavaScript
-    # too; with no picture to remove, there is no form to remove it).
-    assert html.count(f'name="csrf_token" value="{token}"') == 9
+    # profile, notification emails, email, password and delete forms (they work without
+    # JavaScript too; with no picture to remove, there is no form to remove it).
+    assert html.count(f'name="csrf_token" value="{token}"') == 10
 
 
 async def test_signing_a_session_out_from_the_page_ends_it_and_returns_to_the_list(
@@ -193,7 +193,7 @@ async def test_a_renewing_page_without_the_csrf_cookie_puts_the_token_it_sets_in
 
     issued = set_cookies(page)["inkwell_csrf"]
     assert len(issued) >= 43  # a new random token, not an empty field
-    assert CSRF_FIELDS.findall(page.text) == [issued] * 9
+    assert CSRF_FIELDS.findall(page.text) == [issued] * 10
     response = await laptop.post(f"/account/sessions/{phones}/end", data={"csrf_token": issued})
     assert response.status_code == 303
     assert (await phone.get(ME)).status_code == 401

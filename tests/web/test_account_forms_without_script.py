@@ -257,12 +257,44 @@ async def test_the_notification_switch_turned_on_counts_over_its_hidden_false(
     assert (await profile_of(client, author))["email_notifications"] is True
 
 
+# Deleting the account
+
+
+async def test_the_delete_form_deletes_the_account_signs_out_and_goes_home(
+    client: AsyncClient, author: Account
+) -> None:
+    csrf = await signed_in(client)
+    response = await client.post(
+        "/account/delete", data={"csrf_token": csrf, "confirm_username": "author"}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    assert "inkwell_session" not in client.cookies
+    assert (await client.get(f"/api/users/{author.id}")).status_code == 404
+    assert not await signs_in(client, PASSWORD)
+
+
+async def test_a_wrong_username_on_the_delete_form_keeps_the_account(
+    client: AsyncClient, author: Account
+) -> None:
+    csrf = await signed_in(client)
+    response = await client.post(
+        "/account/delete", data={"csrf_token": csrf, "confirm_username": "Author"}
+    )
+    assert response.status_code == 422
+    assert field_message(response.text, "confirm_username") == "Type “author” to confirm."
+    assert 'value="Author"' in field_tag(response.text, "confirm_username")
+    assert (await client.get(f"/api/users/{author.id}")).status_code == 200
+    assert "inkwell_session" in client.cookies
+
+
 # What every new form of the account page refuses: another site's post, and a visitor's
 
 FORMS = {
     "/account/profile": {"username": "someone", "display_name": "Someone", "bio": "New."},
     "/account/notification-emails": {"email_notifications": "false"},
     "/account/picture/remove": {},
+    "/account/delete": {"confirm_username": "author"},
 }
 
 

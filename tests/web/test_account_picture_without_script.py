@@ -201,3 +201,13 @@ async def test_the_remove_form_removes_the_picture_and_its_file(
     assert stored_files(settings.media_dir) == set()
     page = (await client.get(response.headers["location"])).text
     assert "Your picture is removed." in page
+
+
+async def test_the_delete_form_removes_the_accounts_picture_file(
+    client: AsyncClient, settings: Settings, author: Account
+) -> None:
+    await with_a_picture(client, author)
+    csrf = await signed_in(client)
+    form = {"csrf_token": csrf, "confirm_username": "author"}
+    assert (await client.post("/account/delete", data=form)).status_code == 303
+    assert stored_files(settings.media_dir) == set()

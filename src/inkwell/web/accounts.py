@@ -2,11 +2,11 @@
 forgotten and reset password forms, and confirming an email address.
 
 With JavaScript their forms post to the JSON API (forms.js). Signing in, registering,
-signing out and recovering a forgotten password also work without it: the forms post here,
-are checked and limited as the API checks and limits them (refused from another site,
-signing out needs the CSRF field), and answer a 303 to the next page (or the page saying it
-is done), or the form again with each problem at its field. Ending sessions are plain forms
-posted here too.
+signing out, recovering a forgotten password and every form of the account page also work
+without it: the forms post here, are checked and limited as the API checks and limits them
+(refused from another site, the account page's with the CSRF field), and answer a 303 to
+the next page (or the page saying it is done), or the form again with each problem at its
+field. Ending sessions are plain forms posted here too.
 """
 
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
@@ -469,6 +469,29 @@ async def remove_picture(
         told = _told(exc)
         return await _account_again(request, reader, sender.viewer, "picture-remove", told)
     return _saved("picture-removed")
+
+
+@router.post("/account/delete", response_model=None)
+async def delete_account(
+    *,
+    request: Request,
+    reader: DbReader,
+    sender: AccountSender,
+    session: DbSession,
+    changes: MediaChanges,
+    confirm_username: FormText = "",
+) -> HTMLResponse | RedirectResponse:
+    """The delete form without JavaScript: as `DELETE /api/users/{id}`, once the username
+    typed to confirm is the account's (forms.js checks it before sending); then signed out,
+    as the navbar's Sign out does, on the home page."""
+    user = sender.user
+    if confirm_username != user.username:
+        told = _Told({"confirm_username": f"Type “{user.username}” to confirm."}, [], 422)
+        typed = {"confirm_username": confirm_username}
+        return await _account_again(request, reader, sender.viewer, "delete", told, typed)
+    media.forget_picture(session, changes, user)
+    await users.delete_user(session, user)
+    return _signed_out(request, "/")
 
 
 async def _account_again(  # noqa: PLR0917  (the page, and what one form is told)

@@ -1,7 +1,7 @@
 """The site in Chromium with JavaScript turned off: reading, paging both ways, opening a
 post, creating an account, signing in and out, resetting a forgotten password, deleting a
 post (its author's, an admin's), the account page's forms (profile, notification emails,
-picture) and the phone menu all work."""
+picture, deleting the account) and the phone menu all work."""
 
 from collections.abc import AsyncIterator
 
@@ -15,7 +15,7 @@ from tests.factories import Factory
 from tests.mail_server import Inbox
 from tests.web.browser.conftest import DESKTOP
 from tests.web.browser.signing_in import fill_registration, navbar_account, sign_in
-from tests.web.browser.test_accounts import NEW_PASSWORD, emailed_link
+from tests.web.browser.test_accounts import NEW_PASSWORD, emailed_link, fill_sign_in_form
 from tests.web.browser.test_pictures import CHOSEN, STORED_PICTURE
 
 pytestmark = pytest.mark.browser
@@ -258,4 +258,26 @@ async def test_a_file_that_is_not_an_image_is_said_at_its_field(on_the_account_p
     await expect(page.get_by_label("Choose an image")).to_have_accessible_description(
         "JPEG, PNG, WebP or GIF. It is cropped to a square. "
         "The file is not a JPEG, PNG, WebP or GIF image"
+    )
+
+
+async def test_the_account_is_deleted_once_the_username_typed_is_its_own(
+    on_the_account_page: Page,
+) -> None:
+    page = on_the_account_page
+    confirm = page.get_by_label("Type your username to confirm")
+    await confirm.fill("someone else")
+    await page.get_by_role("button", name="Delete my account").click()
+    confirm = page.get_by_label("Type your username to confirm")
+    await expect(confirm).to_have_accessible_description("Type “author” to confirm.")
+    await expect(confirm).to_have_value("someone else")
+
+    await confirm.fill("author")
+    await page.get_by_role("button", name="Delete my account").click()
+    await page.wait_for_url("/")
+    await expect(navbar_account(page)).to_contain_text("Sign in")
+    await page.goto("/login")
+    await fill_sign_in_form(page, "author", PASSWORD)
+    await expect(page.locator("#login-form [data-feedback]")).to_have_text(
+        "Incorrect username or password"
     )
