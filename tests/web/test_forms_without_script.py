@@ -195,10 +195,13 @@ async def test_the_phone_menu_button_is_a_link_to_the_menu(client: AsyncClient) 
     assert ".navbar-collapse.collapse:target" in css
 
 
-async def test_the_no_script_banner_says_writing_needs_javascript(client: AsyncClient) -> None:
+async def test_the_no_script_banner_says_writing_posts_needs_javascript(
+    client: AsyncClient,
+) -> None:
     html = (await client.get("/")).text
     banner = html[html.index("<noscript>") : html.index("</noscript>")]
-    assert "writing needs it" in banner
+    assert "changing its settings work without JavaScript" in banner
+    assert "writing posts needs it" in banner
 
 
 async def test_a_page_of_posts_past_the_first_links_back_to_the_newest(

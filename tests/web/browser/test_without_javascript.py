@@ -48,7 +48,7 @@ async def phone(browser: Browser, live_server: str, engine: AsyncEngine) -> Asyn
 
 async def test_the_banner_says_what_works_without_javascript(page: Page) -> None:
     await page.goto("/")
-    await expect(page.get_by_test_id("no-script")).to_contain_text("writing needs it")
+    await expect(page.get_by_test_id("no-script")).to_contain_text("writing posts needs it")
 
 
 async def test_a_reader_pages_through_the_posts_and_back_and_opens_one(
