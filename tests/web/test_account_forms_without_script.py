@@ -13,7 +13,7 @@ from inkwell.users.models import BIO_MAX_LENGTH
 from tests.conftest import PASSWORD, Account
 from tests.factories import Factory
 from tests.mail_server import Inbox, sending_to
-from tests.web.test_forms_without_script import field_message, field_tag
+from tests.web.test_forms_without_script import FOREIGN, field_message, field_tag
 
 NEW_PASSWORD = "a fresh and long passphrase"
 WRONG = "not my password at all"
@@ -321,3 +321,63 @@ async def test_an_account_form_sent_signed_out_goes_to_sign_in_first(
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=%2Faccount"
     assert (await profile_of(client, author))["username"] == "author"
+
+
+# Confirming a new email: the link in the email opens a page whose button posts its token
+
+
+async def confirmation_token(client: AsyncClient, inbox: Inbox, email: str) -> str:
+    """Asks for `email` through the account page's form; answers the token emailed to it."""
+    csrf = await signed_in(client)
+    form = {"csrf_token": csrf, "email": email, "current_password": PASSWORD}
+    assert (await client.post("/account/email", data=form)).status_code == 303
+    [message] = inbox.sent_to(email)
+    body = message.get_body(("plain",))
+    assert body is not None
+    found = re.search(r"/confirm-email\?token=([\w.-]+)", body.get_content())
+    assert found is not None
+    return found.group(1)
+
+
+async def test_the_confirm_form_changes_the_email_and_asks_to_sign_in_again(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    token = await confirmation_token(client, inbox, "new.home@example.com")
+    response = await client.post("/confirm-email", data={"token": token})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?notice=email-changed"
+    assert "inkwell_session" not in client.cookies
+    signed_in_anew = await client.post(
+        "/login", data={"username": "new.home@example.com", "password": PASSWORD}
+    )
+    assert signed_in_anew.status_code == 303
+
+
+async def test_a_used_confirmation_link_is_said_above_the_button(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    token = await confirmation_token(client, inbox, "new.home@example.com")
+    assert (await client.post("/confirm-email", data={"token": token})).status_code == 303
+    response = await client.post("/confirm-email", data={"token": token})
+    assert response.status_code == 400
+    assert "This confirmation link is invalid, used or expired" in response.text
+
+
+async def test_an_email_taken_meanwhile_is_said_above_the_confirm_button(
+    client: AsyncClient, inbox: Inbox, factory: Factory, author: Account
+) -> None:
+    token = await confirmation_token(client, inbox, "new.home@example.com")
+    await factory.account("quicker", email="new.home@example.com")
+    response = await client.post("/confirm-email", data={"token": token})
+    assert response.status_code == 409
+    assert "An account already uses this email." in response.text
+    assert (await profile_of(client, author))["email"] == "author@example.com"
+
+
+async def test_the_confirm_form_from_another_site_is_refused(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    token = await confirmation_token(client, inbox, "new.home@example.com")
+    response = await client.post("/confirm-email", data={"token": token}, headers=FOREIGN)
+    assert response.status_code == 403
+    assert (await profile_of(client, author))["email"] == "author@example.com"

@@ -50,10 +50,15 @@ from inkwell.media.uploads import UploadLimitRoute
 from inkwell.security import PasswordHasher
 from inkwell.state import state_of
 from inkwell.users import service as users
-from inkwell.users.email_change import EmailChangeTokens, requested_emails
+from inkwell.users.email_change import (
+    EmailChangeTokens,
+    InvalidConfirmation,
+    changed_email,
+    requested_emails,
+)
 from inkwell.users.models import User
 from inkwell.users.rows import Account
-from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH, UserCreate, UserUpdate
+from inkwell.users.schemas import CONFIRM_TOKEN_MAX_LENGTH, ConfirmEmail, UserCreate, UserUpdate
 from inkwell.web.common import (
     BackField,
     CsrfField,
@@ -781,3 +786,31 @@ async def confirm_email(
 ) -> HTMLResponse:
     """A button that posts the token: opening the link (a mail scanner may) changes nothing."""
     return render(request, "confirm_email.html", {"token": token}, current_user=viewer)
+
+
+@router.post("/confirm-email", response_model=None)
+async def confirm_new_email(
+    *,
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    mailer: MailerDep,
+    background: BackgroundTasks,
+    token: FormText = "",
+) -> HTMLResponse | RedirectResponse:
+    """The confirm button without JavaScript: as `POST /api/users/confirm-email`, from this
+    site only (the token is the form's secret); every session has ended, so signed out, to
+    sign in again as forms.js goes. A bad, used or expired link says so above the button."""
+    refuse_cross_site(request, settings.public_base_url)
+    try:
+        try:
+            data = ConfirmEmail.model_validate({"token": token})
+        except ValidationError:
+            raise InvalidConfirmation from None  # an empty or overlong token names nothing
+        claims = EmailChangeTokens.from_settings(settings).read(data.token)
+        user, old_email = await users.confirm_email(session, claims)
+    except DomainError as exc:
+        await session.rollback()
+        return _form_again(request, "confirm_email.html", exc, {"token": token})
+    background.add_task(deliver, mailer, changed_email(settings, user, old_email))
+    return _signed_out(request, "/login?notice=email-changed")

@@ -1,7 +1,8 @@
 """The site in Chromium with JavaScript turned off: reading, paging both ways, opening a
 post, creating an account, signing in and out, resetting a forgotten password, deleting a
 post (its author's, an admin's), the account page's forms (profile, notification emails,
-picture, deleting the account) and the phone menu all work."""
+picture, a new email and its confirmation, deleting the account) and the phone menu all
+work."""
 
 from collections.abc import AsyncIterator
 
@@ -281,3 +282,21 @@ async def test_the_account_is_deleted_once_the_username_typed_is_its_own(
     await expect(page.locator("#login-form [data-feedback]")).to_have_text(
         "Incorrect username or password"
     )
+
+
+async def test_a_new_email_is_asked_for_and_confirmed_through_the_emailed_link(
+    on_the_account_page: Page, inbox: Inbox
+) -> None:
+    page = on_the_account_page
+    await page.get_by_label("New email").fill("new.home@example.com")
+    await page.get_by_label("Your password").fill(PASSWORD)
+    await page.get_by_role("button", name="Change email").click()
+    await page.wait_for_url("/account?saved=email#email-heading")
+
+    await page.goto(await emailed_link(inbox, "new.home@example.com"))
+    await page.get_by_role("button", name="Confirm the new email").click()
+    await page.wait_for_url("/login?notice=email-changed")
+    await expect(page.get_by_test_id("login-notice")).to_contain_text("Your email is changed")
+    await fill_sign_in_form(page, "new.home@example.com", PASSWORD)
+    await page.wait_for_url("/")
+    await expect(navbar_account(page)).to_contain_text("author")
