@@ -646,6 +646,45 @@ async def test_a_sqlite_migration_leaving_a_row_without_its_parent_changes_nothi
             )
 
 
+async def test_the_post_pictures_migration_gives_each_linked_picture_to_its_first_user(
+    empty_database_url: str,
+) -> None:
+    """Linked by the site's address or the storage's; copied into a later post by another."""
+    first, second = (f"posts/{digit * 32}.webp" for digit in "ab")
+    async with migrated_to(empty_database_url, "0020") as engine:
+        async with engine.begin() as connection:
+            await add_writer(connection)
+            await connection.execute(
+                text(
+                    "INSERT INTO users (username, email, password_hash, created_at, "
+                    "security_stamp, username_key, username_skeleton, email_key) VALUES ('v', "
+                    "'v@example.com', 'x', '2026-01-01', '', 'v', 'v', 'v@example.com')"
+                )
+            )
+            for author, content in [
+                (1, f"![one](/media/{first}) and ![one again](/media/{first})"),
+                (2, f"![copied](/media/{first}) ![two](https://bucket.example/{second})"),
+                (2, f"posts/{'d' * 31}.webp and posts/{'e' * 32}.png are no keys"),
+            ]:
+                await connection.execute(
+                    text(
+                        "INSERT INTO posts (title, content, content_html, excerpt, word_count, "
+                        "date_posted, updated_at, user_id, status, published_at, slug) VALUES "
+                        "('t', :content, '', '', 1, '2026-01-01', '2026-01-01', :author, "
+                        "'draft', NULL, 't')"
+                    ),
+                    {"content": content, "author": author},
+                )
+
+        await upgrade_database(engine)
+
+        async with engine.connect() as connection:
+            owners = (
+                await connection.execute(text("SELECT key, user_id FROM post_pictures"))
+            ).all()
+    assert sorted(owners) == [(first, 1), (second, 2)]
+
+
 async def posts_storage_options(engine: AsyncEngine) -> list[str] | None:
     async with engine.connect() as connection:
         options: list[str] | None = await connection.scalar(

@@ -4,6 +4,7 @@ from inkwell.auth.models import PasswordResetToken, SignInSession
 from inkwell.comments.models import Comment
 from inkwell.follows.models import Follow
 from inkwell.likes.models import Like
+from inkwell.media.models import PostPicture
 from inkwell.moderation.models import AuditEntry, Report
 from inkwell.notifications.models import Notification
 from inkwell.posts.models import Post
@@ -17,6 +18,7 @@ __all__ = [
     "Notification",
     "PasswordResetToken",
     "Post",
+    "PostPicture",
     "Report",
     "SignInSession",
     "User",

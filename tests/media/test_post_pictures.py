@@ -121,6 +121,31 @@ async def test_uploading_a_picture_for_a_post_needs_a_signed_in_user(
     assert stored_files(media_dir) == set()
 
 
+async def test_deleting_an_account_deletes_the_pictures_it_uploaded_for_posts(
+    client: AsyncClient, api: Api, painter: Account, media_dir: Path
+) -> None:
+    used = (await upload_for_a_post(client, image_file())).json()["url"]
+    await api.post(painter, content=f"![a red square]({used})")
+    await upload_for_a_post(client, image_file())
+
+    assert (await client.delete(f"/api/users/{painter.id}")).status_code == 204
+
+    assert stored_files(media_dir) == set()
+    assert (await client.get(used)).status_code == 404
+
+
+async def test_deleting_another_account_keeps_this_ones_pictures_for_posts(
+    client: AsyncClient, api: Api, painter: Account, media_dir: Path
+) -> None:
+    other = await api.sign_up("other")
+    key = stored_key(await upload_for_a_post(client, image_file()))
+
+    deleted = await client.delete(f"/api/users/{other.id}", headers=other.headers)
+
+    assert deleted.status_code == 204
+    assert stored_files(media_dir) == {key}
+
+
 @pytest.mark.parametrize("case", BAD_UPLOADS)
 async def test_a_bad_picture_for_a_post_is_refused_as_a_bad_profile_picture_is(
     client: AsyncClient, painter: Account, media_dir: Path, case: str
@@ -173,3 +198,16 @@ async def test_with_s3_a_picture_for_a_post_goes_to_the_bucket(s3_app: StartedAp
     assert decode(stored["Body"].read()).size == (1600, 400)
     # The bucket's own address counts as the site's media too.
     assert post["content_html"].startswith(f'<p><img src="{storage.url(key)}"')
+
+
+async def test_with_s3_deleting_an_account_deletes_its_pictures_for_posts(
+    s3_app: StartedApp,
+) -> None:
+    bucket = s3_app.state["settings"].s3_bucket
+    async with AsyncClient(transport=ASGITransport(app=s3_app), base_url="http://test") as client:
+        account = await Api(client).sign_up("cloudy")
+        client.headers.update(account.headers)
+        key = stored_key(await upload_for_a_post(client, image_file()))
+        assert (await client.delete(f"/api/users/{account.id}")).status_code == 204
+    listed = s3_client(None).list_objects_v2(Bucket=bucket, Prefix=key)
+    assert listed["KeyCount"] == 0

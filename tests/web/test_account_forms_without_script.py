@@ -13,6 +13,7 @@ from inkwell.users.models import BIO_MAX_LENGTH
 from tests.conftest import PASSWORD, Account
 from tests.factories import Factory
 from tests.mail_server import Inbox, sending_to
+from tests.pictures import image_file, stored_files
 from tests.web.test_forms_without_script import FOREIGN, field_message, field_tag
 
 NEW_PASSWORD = "a fresh and long passphrase"
@@ -272,6 +273,21 @@ async def test_the_delete_form_deletes_the_account_signs_out_and_goes_home(
     assert "inkwell_session" not in client.cookies
     assert (await client.get(f"/api/users/{author.id}")).status_code == 404
     assert not await signs_in(client, PASSWORD)
+
+
+async def test_the_delete_form_deletes_the_pictures_the_account_uploaded(
+    client: AsyncClient, author: Account, settings: Settings
+) -> None:
+    uploaded = await client.post(
+        "/api/uploads", files={"file": ("a.png", image_file(), "image/png")}, headers=author.headers
+    )
+    assert uploaded.status_code == 201
+    csrf = await signed_in(client)
+    response = await client.post(
+        "/account/delete", data={"csrf_token": csrf, "confirm_username": "author"}
+    )
+    assert response.status_code == 303
+    assert stored_files(settings.media_dir) == set()
 
 
 async def test_a_wrong_username_on_the_delete_form_keeps_the_account(

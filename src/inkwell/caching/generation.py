@@ -47,7 +47,14 @@ logger = logging.getLogger(__name__)
 
 # Written by requests but shown to no anonymous reader.
 PRIVATE_TABLES = frozenset(
-    {"sign_in_sessions", "password_reset_tokens", "notifications", "reports", "audit_log"}
+    {
+        "sign_in_sessions",
+        "password_reset_tokens",
+        "notifications",
+        "reports",
+        "audit_log",
+        "post_pictures",
+    }
 )
 _WRITTEN = "inkwell.written_tables"
 _UNKNOWN = "?"  # a textual statement that writes: which table is not known

@@ -58,5 +58,5 @@ async def upload_post_picture(
 ) -> UploadedPicture:
     """Stored as a WebP at most 1600 pixels wide, without its metadata; the answer's `url` goes
     into the post as `![what it shows](url)`. Same limits as a profile picture."""
-    key = await service.store_post_picture(session, pictures, changes, file)
+    key = await service.store_post_picture(session, pictures, changes, user.id, file)
     return UploadedPicture(url=MEDIA_URL_PREFIX + key)

@@ -3,12 +3,14 @@ processed and stored for its author to link to. Nothing commits here."""
 
 import secrets
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from starlette.datastructures import UploadFile
 
 from inkwell.errors import Conflict, ErrorCode
 from inkwell.media.images import OUTPUT_CONTENT_TYPE, OUTPUT_EXTENSION, PictureProcessor
+from inkwell.media.models import PostPicture
 from inkwell.media.pending import PendingMedia
 from inkwell.users import service as users
 from inkwell.users.models import User
@@ -24,13 +26,19 @@ def new_picture_key(folder: str = PROFILE_PICTURES) -> str:
 
 
 async def store_post_picture(
-    session: AsyncSession, pictures: PictureProcessor, changes: PendingMedia, upload: UploadFile
+    session: AsyncSession,
+    pictures: PictureProcessor,
+    changes: PendingMedia,
+    uploader_id: int,
+    upload: UploadFile,
 ) -> str:
-    """The stored picture's key. No row points at it: the author's post links to it. It is
-    removed again if the request fails, like any picture stored for a failed request."""
+    """The stored picture's key, for its uploader's posts to link to; recorded as theirs, so
+    it goes with their account. It is removed again if the request fails, like any picture
+    stored for a failed request."""
     picture = await pictures.post_picture(upload)
     key = new_picture_key(POST_PICTURES)
     await changes.save(session, key, picture, OUTPUT_CONTENT_TYPE)
+    session.add(PostPicture(key=key, user_id=uploader_id))
     return key
 
 
@@ -69,9 +77,13 @@ async def set_picture_address(
     user.image_url = address
 
 
-def forget_picture(session: AsyncSession, changes: PendingMedia, user: User) -> None:
-    """The user's picture goes once `session` commits (replaced, removed, or user deleted)."""
+async def forget_account_pictures(session: AsyncSession, changes: PendingMedia, user: User) -> None:
+    """Every picture of an account being deleted goes once `session` commits: its profile
+    picture and those it uploaded for posts (their rows go with the user's, by cascade)."""
     _forget(session, changes, user.image_file)
+    uploaded = await session.scalars(select(PostPicture.key).where(PostPicture.user_id == user.id))
+    for key in uploaded:
+        changes.supersede(session, key)
 
 
 def _forget(session: AsyncSession, changes: PendingMedia, key: str | None) -> None:

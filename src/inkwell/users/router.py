@@ -18,7 +18,7 @@ from inkwell.errors import responses
 from inkwell.mail.dependencies import MailerDep
 from inkwell.mail.service import deliver
 from inkwell.media.dependencies import MediaChanges
-from inkwell.media.service import forget_picture
+from inkwell.media.service import forget_account_pictures
 from inkwell.users import service
 from inkwell.users.email_change import EmailChangeTokens, changed_email, requested_emails
 from inkwell.users.schemas import ConfirmEmail, UserCreate, UserPrivate, UserProfile, UserUpdate
@@ -119,8 +119,8 @@ async def confirm_email(
     "/{user_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 403, 404),
-    summary="Delete your account, all its posts and its picture",
+    summary="Delete your account, all its posts and every picture it uploaded",
 )
 async def delete_user(user: SelfUser, session: DbSession, media: MediaChanges) -> None:
-    forget_picture(session, media, user)
+    await forget_account_pictures(session, media, user)
     await service.delete_user(session, user)
