@@ -1,13 +1,16 @@
-"""Every API route that reads a body refuses one over MAX_JSON_BODY_BYTES with a JSON 413,
-declared or not, before reading it all, and stores nothing; the largest valid post fits."""
+"""Every route that reads a body (both APIs, and the pages' forms) refuses one over its limit
+(MAX_JSON_BODY_BYTES: a JSON 413 from an API, the error page from a page), declared or not,
+before reading it all, and stores nothing; the largest valid post fits."""
 
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.routing import APIRoute, iter_route_contexts
 from httpx import AsyncClient, Response
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,6 +82,47 @@ async def test_every_body_reading_route_has_the_limit(
         method, path, content=TOO_LARGE, headers={"Content-Type": "application/json"}
     )
     assert_too_large(response)
+
+
+def test_every_route_of_both_apis_and_the_pages_that_reads_a_body_has_a_limit(
+    app: FastAPI,
+) -> None:
+    """Pages too: one form of a thousand fields of a megabyte each (Starlette's limits) once
+    held a gigabyte of the server's memory."""
+    conduit: Any = next(r for r in app.routes if getattr(r, "path", "") == "/conduit/api")
+    routes = [
+        context.original_route
+        for context in iter_route_contexts([*app.routes, *conduit.app.routes])
+        if isinstance(context.original_route, APIRoute)
+    ]
+    reading = [route for route in routes if (route.methods or set()) - {"GET", "HEAD", "DELETE"}]
+
+    assert {"/login", "/posts/{post_id:int}/comments", "/articles"} <= {r.path for r in reading}
+    assert [route.path for route in reading if not isinstance(route, BodyLimitRoute)] == []
+
+
+async def test_a_page_form_over_the_limit_is_refused_with_a_page_saying_so(
+    client: AsyncClient,
+) -> None:
+    form = {"username": "x" * MAX_JSON_BODY_BYTES, "password": "x"}
+
+    for body in (urlencode(form).encode(), in_chunks(urlencode(form).encode())):
+        response = await client.post(
+            "/login", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+        assert response.status_code == 413
+        assert "What was sent is larger than this page accepts." in response.text
+
+
+async def test_a_page_form_that_cannot_be_read_is_refused_with_a_page_saying_so(
+    client: AsyncClient,
+) -> None:
+    response = await client.post(
+        "/login", content=b"--x\r\n", headers={"Content-Type": "multipart/form-data"}
+    )
+
+    assert response.status_code == 400
+    assert "What was sent could not be read. Go back and send it again." in response.text
 
 
 async def test_the_largest_valid_post_fits_under_the_limit(

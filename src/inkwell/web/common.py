@@ -11,6 +11,7 @@ from starlette.status import HTTP_301_MOVED_PERMANENTLY, HTTP_303_SEE_OTHER
 
 from inkwell.auth.cookies import CSRF_FIELD, csrf_field_value
 from inkwell.auth.dependencies import optional_user
+from inkwell.body_limits import BodyLimitRoute
 from inkwell.dependencies import Page, cursors_for
 from inkwell.errors import ErrorCode, ErrorPageRoute
 from inkwell.pagination import CURSOR_MAX_LENGTH, MAX_PAGE_SIZE, MAX_SKIP, PAGE_SIZE
@@ -27,8 +28,10 @@ _ERROR_TITLES = {
     503: "Back in a moment",
 }
 _ERROR_MESSAGES = {
+    400: "What was sent could not be read. Go back and send it again.",
     403: "You are signed in as someone who may not do this.",
     404: "There is nothing at this address. It may have been deleted, or the link is mistyped.",
+    413: "What was sent is larger than this page accepts. Go back and shorten it.",
     500: "An unexpected error happened on our side. It has been logged; please try again.",
     503: "Inkwell cannot reach its database right now. Please try again in a few seconds.",
 }
@@ -48,9 +51,12 @@ class SignInFirst(Exception):
         self.redirect = redirect
 
 
-class PageRoute(ErrorPageRoute):
+class PageRoute(ErrorPageRoute, BodyLimitRoute):
     """The route class of every page: a dependency may send a visitor to sign in first
-    (`SignInFirst`). (HEAD is answered as GET for every route: operations/head.py.)"""
+    (`SignInFirst`), and a form's body has the JSON bodies' ceiling, which the largest form
+    (a comment) is far below: unbounded, one request of a thousand fields of a megabyte
+    each (Starlette's limits per field and of fields) held a gigabyte. (HEAD is answered as
+    GET for every route: operations/head.py.)"""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
