@@ -4,7 +4,7 @@ Conduit's, the health check and the pages (operations/head.py). Run on both data
 import pytest
 from httpx import AsyncClient
 
-from tests.conftest import Account
+from tests.conftest import Account, Api
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,23 @@ async def test_head_answers_with_the_headers_of_get_and_no_body(
     assert (got.status_code, head.status_code) == (200, 200)
     for header in ("content-type", "content-length"):
         assert head.headers[header] == got.headers[header]
+    assert head.content == b""
+
+
+async def test_head_of_a_streamed_answer_has_its_headers_and_no_body(
+    client: AsyncClient, api: Api, author: Account
+) -> None:
+    """A sitemap streams: its response listens for the client leaving while it sends."""
+    await api.post(author)
+
+    got, head = (
+        await client.get("/sitemaps/posts-1.xml"),
+        await client.head("/sitemaps/posts-1.xml"),
+    )
+
+    assert (got.status_code, head.status_code) == (200, 200)
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert b"<urlset" in got.content
     assert head.content == b""
 
 
