@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 from jinja2 import Environment, Template, UndefinedError
+from markupsafe import escape
 
+from inkwell.users.models import USERNAME_MAX_LENGTH
 from inkwell.web.cards import Card
-from inkwell.web.rendering import CARDS_KEPT, Site, card_markup, page_templates
+from inkwell.web.rendering import CARDS_KEPT, FORM_PATTERNS, Site, card_markup, page_templates
 
 SITE = Site("Inkwell", "Writing", "https://example.com")
 MOMENT = datetime(2026, 11, 25, 14, 3, tzinfo=UTC)
@@ -76,6 +78,11 @@ def test_templates_reload_from_disk_only_when_asked(reloads: bool) -> None:
 )  # fmt: skip
 def test_the_templates_filters_are_the_ones_they_name(source: str, shown: str) -> None:
     assert environment().from_string(source).render(moment=MOMENT) == shown
+
+
+def test_the_forms_hold_their_fields_to_the_apis_limits_and_patterns() -> None:
+    shown = environment().from_string("{{ limits.username }} {{ patterns.username }}").render()
+    assert shown == f"{USERNAME_MAX_LENGTH} {escape(FORM_PATTERNS['username'])}"
 
 
 def test_the_empty_card_load_more_fills_in_says_no_time() -> None:
