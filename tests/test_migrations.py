@@ -257,14 +257,58 @@ async def engine_before_rendering(empty_database_url: str) -> AsyncIterator[Asyn
         yield engine
 
 
-async def add_writer(connection: AsyncConnection) -> None:
-    """User 1, as every revision since the keys knows users."""
+async def add_writer(connection: AsyncConnection, name: str = "w") -> None:
+    """A user (the first is user 1), as every revision since the keys knows users."""
     await connection.execute(
         text(
             "INSERT INTO users (username, email, password_hash, created_at, security_stamp, "
             "username_key, username_skeleton, email_key) "
-            "VALUES ('w', 'w@example.com', 'x', '2026-01-01', '', 'w', 'w', 'w@example.com')"
-        )
+            "VALUES (:name, :email, 'x', '2026-01-01', '', :name, :name, :email)"
+        ),
+        {"name": name, "email": f"{name}@example.com"},
+    )
+
+
+async def add_post(
+    connection: AsyncConnection,
+    content: str = "Jelly.",
+    *,
+    title: str = "t",
+    html: str = "",
+    user_id: int = 1,
+    draft: bool = False,
+) -> int:
+    """A post (published on 2026-01-01, or a draft), as every revision since 0015 knows
+    posts; its id."""
+    post_id: int = await connection.scalar(
+        text(
+            "INSERT INTO posts (title, content, content_html, excerpt, word_count, date_posted, "
+            "updated_at, user_id, status, published_at, slug) VALUES (:title, :content, :html, "
+            "'', 1, '2026-01-01', '2026-01-01', :user_id, :status, :published_at, 's') "
+            "RETURNING id"
+        ).bindparams(bindparam("published_at", type_=UTCDateTime())),
+        {
+            "title": title,
+            "content": content,
+            "html": html,
+            "user_id": user_id,
+            "status": "draft" if draft else "published",
+            "published_at": None if draft else datetime(2026, 1, 1, tzinfo=UTC),
+        },
+    )
+    return post_id
+
+
+async def add_comment(
+    connection: AsyncConnection, body: str = "b", *, html: str = "", post_id: int = 1
+) -> None:
+    """A comment by user 1, as every revision since 0018 knows comments."""
+    await connection.execute(
+        text(
+            "INSERT INTO comments (post_id, user_id, body, body_html, created_at, updated_at) "
+            "VALUES (:post_id, 1, :body, :html, '2026-01-01', '2026-01-01')"
+        ),
+        {"post_id": post_id, "body": body, "html": html},
     )
 
 
@@ -415,14 +459,7 @@ async def test_the_comments_migration_sets_never_edited_comments_updated_when_wr
     async with migrated_to(empty_database_url, "0017") as engine:
         async with engine.begin() as connection:
             await add_writer(connection)
-            await connection.execute(
-                text(
-                    "INSERT INTO posts (title, content, content_html, excerpt, word_count, "
-                    "date_posted, updated_at, user_id, status, published_at, slug) VALUES "
-                    "('t', 'c', '', '', 1, '2026-01-01', '2026-01-01', 1, 'published', "
-                    "'2026-01-01', 't')"
-                )
-            )
+            await add_post(connection)
             written = datetime(2026, 1, 1, 10, tzinfo=UTC)
             await connection.execute(
                 text(
@@ -479,22 +516,9 @@ async def engine_before_labels(empty_database_url: str) -> AsyncIterator[AsyncEn
     async with migrated_to(empty_database_url, "0018") as engine:
         async with engine.begin() as connection:
             await add_writer(connection)
-            await connection.execute(
-                text(
-                    "INSERT INTO posts (title, content, content_html, excerpt, word_count, "
-                    "date_posted, updated_at, user_id, status, published_at, slug) VALUES "
-                    "('t', :content, :html, '', 1, '2026-01-01', '2026-01-01', 1, "
-                    "'published', '2026-01-01', 't')"
-                ),
-                [{"content": content, "html": html} for content, html in posts],
-            )
-            await connection.execute(
-                text(
-                    "INSERT INTO comments (post_id, user_id, body, body_html, created_at, "
-                    "updated_at) VALUES (1, 1, :body, :html, '2026-01-01', '2026-01-01')"
-                ),
-                {"body": TASKS, "html": unlabelled(LABELLED_TASKS)},
-            )
+            for content, html in posts:
+                await add_post(connection, content, html=html)
+            await add_comment(connection, TASKS, html=unlabelled(LABELLED_TASKS))
         yield engine
 
 
@@ -533,19 +557,6 @@ async def test_the_task_list_migration_keeps_when_a_post_was_last_edited(
     assert str(edited).startswith("2026-01-01")
 
 
-async def add_post(connection: AsyncConnection, title: str) -> int:
-    """A published post by user 1, as every revision since 0018 knows posts; its id."""
-    post_id: int = await connection.scalar(
-        text(
-            "INSERT INTO posts (title, content, content_html, excerpt, word_count, date_posted, "
-            "updated_at, user_id, status, published_at, slug) VALUES (:title, 'Jelly.', '', "
-            "'', 1, '2026-01-01', '2026-01-01', 1, 'published', '2026-01-01', 's') RETURNING id"
-        ),
-        {"title": title},
-    )
-    return post_id
-
-
 @pytest.fixture
 async def engine_before_autoincrement(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
     """A database at 0019 with two posts, a comment on the first, and a deleted third."""
@@ -553,13 +564,8 @@ async def engine_before_autoincrement(empty_database_url: str) -> AsyncIterator[
         async with engine.begin() as connection:
             await add_writer(connection)
             for title in ("Old quince", "Pear butter", "Deleted"):
-                await add_post(connection, title)
-            await connection.execute(
-                text(
-                    "INSERT INTO comments (post_id, user_id, body, body_html, created_at, "
-                    "updated_at) VALUES (1, 1, 'b', '', '2026-01-01', '2026-01-01')"
-                )
-            )
+                await add_post(connection, title=title)
+            await add_comment(connection)
             await connection.execute(text("DELETE FROM posts WHERE title = 'Deleted'"))
         yield engine
 
@@ -570,9 +576,9 @@ async def test_after_the_autoincrement_migration_a_deleted_posts_id_is_never_giv
     await upgrade_database(engine_before_autoincrement)
 
     async with engine_before_autoincrement.begin() as connection:
-        newest = await add_post(connection, "Newest")
+        newest = await add_post(connection)
         await connection.execute(text("DELETE FROM posts WHERE id = :id"), {"id": newest})
-        following = await add_post(connection, "Following")
+        following = await add_post(connection)
 
     assert following > newest
 
@@ -628,12 +634,7 @@ async def test_a_sqlite_migration_leaving_a_row_without_its_parent_changes_nothi
             await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction
             await connection.commit()
             await add_writer(connection)
-            await connection.execute(
-                text(
-                    "INSERT INTO comments (post_id, user_id, body, body_html, created_at, "
-                    "updated_at) VALUES (7, 1, 'b', '', '2026-01-01', '2026-01-01')"
-                )
-            )
+            await add_comment(connection, post_id=7)
             await connection.commit()
             await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
@@ -654,27 +655,13 @@ async def test_the_post_pictures_migration_gives_each_linked_picture_to_its_firs
     async with migrated_to(empty_database_url, "0020") as engine:
         async with engine.begin() as connection:
             await add_writer(connection)
-            await connection.execute(
-                text(
-                    "INSERT INTO users (username, email, password_hash, created_at, "
-                    "security_stamp, username_key, username_skeleton, email_key) VALUES ('v', "
-                    "'v@example.com', 'x', '2026-01-01', '', 'v', 'v', 'v@example.com')"
-                )
-            )
+            await add_writer(connection, "v")
             for author, content in [
                 (1, f"![one](/media/{first}) and ![one again](/media/{first})"),
                 (2, f"![copied](/media/{first}) ![two](https://bucket.example/{second})"),
                 (2, f"posts/{'d' * 31}.webp and posts/{'e' * 32}.png are no keys"),
             ]:
-                await connection.execute(
-                    text(
-                        "INSERT INTO posts (title, content, content_html, excerpt, word_count, "
-                        "date_posted, updated_at, user_id, status, published_at, slug) VALUES "
-                        "('t', :content, '', '', 1, '2026-01-01', '2026-01-01', :author, "
-                        "'draft', NULL, 't')"
-                    ),
-                    {"content": content, "author": author},
-                )
+                await add_post(connection, content, user_id=author, draft=True)
 
         await upgrade_database(engine)
 
