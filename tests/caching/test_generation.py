@@ -21,6 +21,7 @@ from inkwell.caching.generation import PublicGeneration, last_modified, watching
 from inkwell.caching.middleware import AnonymousCache
 from inkwell.caching.store import ResponseStore
 from inkwell.db import create_sessionmaker
+from inkwell.media.models import PostPicture
 from inkwell.users.models import User
 from tests.factories import Factory
 
@@ -121,6 +122,17 @@ async def test_a_write_to_private_tables_only_does_not(
         await session.execute(
             update(SignInSession).where(SignInSession.id == "none").values(device="d")
         )
+
+    assert changes.count == 0
+
+
+async def test_recording_a_picture_uploaded_for_a_post_does_not(
+    sessions: Sessions, changes: Changes, factory: Factory
+) -> None:
+    """Its post shows it once the post links to it: that write is the public one."""
+    user = await factory.user("ada")
+    async with sessions.begin() as session:
+        session.add(PostPicture(key=f"posts/{'a' * 32}.webp", user_id=user.id))
 
     assert changes.count == 0
 
