@@ -224,6 +224,23 @@ async def test_an_edit_racing_a_deletion_finds_the_post_gone(
     assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
 
 
+async def test_a_deletion_racing_another_finds_the_post_gone(
+    api: Api, client: AsyncClient, author: Author, engine: AsyncEngine
+) -> None:
+    """It read the post before the other deletion committed; its own then removes no row."""
+    post = await api.post(author)
+    url = f"/api/posts/{post['id']}"
+    async with create_sessionmaker(engine)() as deleting:
+        await posts.delete_post(deleting, await posts.get_post(deleting, int(str(post["id"]))))
+        second = asyncio.create_task(client.delete(url, headers=author.headers))
+        await until_done_or_waiting_for_a_lock(engine, second)
+        assert not second.done()  # it waits for the deletion under way
+        await deleting.commit()
+    response = await second
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Post not found", "code": "post_not_found"}
+
+
 async def test_the_empty_blog_lists_an_empty_page(client: AsyncClient) -> None:
     response = await client.get("/api/posts")
     assert response.status_code == 200
