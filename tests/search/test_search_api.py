@@ -239,6 +239,22 @@ async def test_every_page_by_cursor_tells_both_totals(
     assert [(page["total"], page["user_total"]) for page in pages] == [(posts, users)] * 3
 
 
+async def test_a_kind_that_has_shown_all_it_found_costs_only_its_total(
+    client: AsyncClient, factory: Factory, author: Account, count_statements: StatementCounter
+) -> None:
+    """Past its last user, a page by cursor asks for its posts and for the users' total."""
+    for n in range(2):
+        await factory.post(author, title=f"Tomato {n}", content=FILLER)
+    await factory.user("tomato")
+    first = await search(client, "tomato", limit=1)
+    sent = len(count_statements)
+
+    second = await search(client, "tomato", limit=1, cursor=first["next_cursor"])
+
+    assert (len(second["posts"]), second["users"], second["user_total"]) == (1, [], 1)
+    assert len(count_statements.statements[sent:]) == 2
+
+
 async def test_users_are_found_by_username_or_display_name_the_closest_username_first(
     client: AsyncClient, factory: Factory
 ) -> None:
