@@ -77,13 +77,16 @@ async def set_picture_address(
     user.image_url = address
 
 
-async def forget_account_pictures(session: AsyncSession, changes: PendingMedia, user: User) -> None:
-    """Every picture of an account being deleted goes once `session` commits: its profile
-    picture and those it uploaded for posts (their rows go with the user's, by cascade)."""
+async def delete_account(session: AsyncSession, changes: PendingMedia, user: User) -> None:
+    """Deletes the account (users.delete_user) and, once `session` commits, every picture of
+    it: its profile picture and those it uploaded for posts (their rows go with the user's,
+    by cascade). The account page and the API both delete an account here, so neither can
+    leave its pictures behind."""
     _forget(session, changes, user.image_file)
     uploaded = await session.scalars(select(PostPicture.key).where(PostPicture.user_id == user.id))
     for key in uploaded:
         changes.supersede(session, key)
+    await users.delete_user(session, user)
 
 
 def _forget(session: AsyncSession, changes: PendingMedia, key: str | None) -> None:

@@ -18,7 +18,7 @@ from inkwell.errors import responses
 from inkwell.mail.dependencies import MailerDep
 from inkwell.mail.service import deliver
 from inkwell.media.dependencies import MediaChanges
-from inkwell.media.service import forget_account_pictures
+from inkwell.media.service import delete_account
 from inkwell.users import service
 from inkwell.users.email_change import EmailChangeTokens, changed_email, requested_emails
 from inkwell.users.schemas import ConfirmEmail, UserCreate, UserPrivate, UserProfile, UserUpdate
@@ -122,5 +122,4 @@ async def confirm_email(
     summary="Delete your account, all its posts and every picture it uploaded",
 )
 async def delete_user(user: SelfUser, session: DbSession, media: MediaChanges) -> None:
-    await forget_account_pictures(session, media, user)
-    await service.delete_user(session, user)
+    await delete_account(session, media, user)

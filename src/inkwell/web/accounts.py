@@ -494,8 +494,7 @@ async def delete_account(
         told = _Told({"confirm_username": f"Type “{user.username}” to confirm."}, [], 422)
         typed = {"confirm_username": confirm_username}
         return await _account_again(request, reader, sender.viewer, "delete", told, typed)
-    await media.forget_account_pictures(session, changes, user)
-    await users.delete_user(session, user)
+    await media.delete_account(session, changes, user)
     return _signed_out(request, "/")
 
 
