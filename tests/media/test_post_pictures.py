@@ -2,13 +2,14 @@
 its metadata, with the limits of profile pictures; on SQLite and PostgreSQL, locally and on S3."""
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from httpx import ASGITransport, AsyncClient, Response
 from PIL import Image
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.app import create_app
@@ -28,6 +29,8 @@ from tests.pictures import (
     upload,
 )
 from tests.s3 import s3_client
+from tests.web.test_conversation import send
+from tests.web.test_pages import sign_in
 
 POST_PICTURE = re.compile(r"/media/(posts/[0-9a-f]{32}\.webp)")
 EXIF_ARTIST, EXIF_GPS_INFO = 0x013B, 0x8825
@@ -41,8 +44,12 @@ async def upload_for_a_post(
 
 def stored_key(response: Response) -> str:
     assert response.status_code == 201, response.text
-    match = POST_PICTURE.fullmatch(response.json()["url"])
-    assert match, response.json()
+    return stored_key_of(response.json()["url"])
+
+
+def stored_key_of(url: str) -> str:
+    match = POST_PICTURE.fullmatch(url)
+    assert match, url
     return match[1]
 
 
@@ -146,6 +153,117 @@ async def test_deleting_another_account_keeps_this_ones_pictures_for_posts(
     assert stored_files(media_dir) == {key}
 
 
+async def picture_records(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return set((await connection.scalars(text("SELECT key FROM post_pictures"))).all())
+
+
+async def _delete_by_api(client: AsyncClient, post: dict[str, Any]) -> int:
+    return (await client.delete(f"/api/posts/{post['id']}")).status_code
+
+
+async def _delete_by_page(client: AsyncClient, post: dict[str, Any]) -> int:
+    await sign_in(client, "painter")
+    status, _ = await send(client, f"/posts/{post['id']}/delete")
+    return status
+
+
+async def _delete_by_conduit(client: AsyncClient, post: dict[str, Any]) -> int:
+    token = client.headers["Authorization"].removeprefix("Bearer ")
+    response = await client.delete(
+        f"/conduit/api/articles/{post['slug']}-{post['id']}",
+        headers={"Authorization": f"Token {token}"},
+    )
+    return response.status_code
+
+
+DELETIONS: dict[str, tuple[Callable[[AsyncClient, dict[str, Any]], Awaitable[int]], int]] = {
+    "api": (_delete_by_api, 204),
+    "page": (_delete_by_page, 303),
+    "conduit": (_delete_by_conduit, 204),
+}
+
+
+@pytest.mark.parametrize("deletion", DELETIONS.keys())
+async def test_deleting_a_post_deletes_the_pictures_only_it_linked(
+    *,
+    client: AsyncClient,
+    api: Api,
+    engine: AsyncEngine,
+    painter: Account,
+    media_dir: Path,
+    deletion: str,
+) -> None:
+    delete, deleted = DELETIONS[deletion]
+    first = (await upload_for_a_post(client, image_file())).json()["url"]
+    second = (await upload_for_a_post(client, image_file())).json()["url"]
+    unlinked = stored_key(await upload_for_a_post(client, image_file()))
+    post = await api.post(painter, content=f"![one]({first})\n\n![two]({second}) ![one]({first})")
+
+    assert await delete(client, post) == deleted
+
+    assert stored_files(media_dir) == {unlinked}
+    assert await picture_records(engine) == {unlinked}
+    assert (await client.get(first)).status_code == 404
+
+
+@pytest.mark.parametrize("status", ["published", "draft"])
+async def test_deleting_a_post_keeps_a_picture_another_post_of_its_author_links(
+    client: AsyncClient, api: Api, painter: Account, media_dir: Path, status: str
+) -> None:
+    shared = (await upload_for_a_post(client, image_file())).json()["url"]
+    own = (await upload_for_a_post(client, image_file())).json()["url"]
+    post = await api.post(painter, content=f"![shared]({shared}) ![own]({own})")
+    await api.post(painter, content=f"Again: ![shared]({shared})", status=status)
+
+    assert await _delete_by_api(client, post) == 204
+
+    assert stored_files(media_dir) == {stored_key_of(shared)}
+    assert (await client.get(shared)).status_code == 200
+
+
+async def test_deleting_a_post_keeps_a_picture_someone_else_uploaded_that_it_linked(
+    client: AsyncClient, api: Api, painter: Account, media_dir: Path
+) -> None:
+    other = await api.sign_up("other")
+    borrowed = await client.post(
+        "/api/uploads", files={"file": ("a.png", image_file(), "image/png")}, headers=other.headers
+    )
+    post = await api.post(painter, content=f"![borrowed]({borrowed.json()['url']})")
+
+    assert await _delete_by_api(client, post) == 204
+
+    assert stored_files(media_dir) == {stored_key(borrowed)}
+
+
+async def test_deleting_a_post_deletes_its_authors_picture_though_someone_elses_post_links_it(
+    client: AsyncClient, api: Api, painter: Account, media_dir: Path
+) -> None:
+    """As deleting the account would: only the uploader's own posts are searched, so a
+    deletion reads their posts, never everyone's."""
+    url = (await upload_for_a_post(client, image_file())).json()["url"]
+    post = await api.post(painter, content=f"![mine]({url})")
+    other = await api.sign_up("other")
+    await api.post(other, content=f"![borrowed]({url})")
+
+    assert await _delete_by_api(client, post) == 204
+
+    assert stored_files(media_dir) == set()
+
+
+async def test_a_post_whose_deletion_fails_keeps_its_pictures(
+    client: AsyncClient, api: Api, painter: Account, media_dir: Path
+) -> None:
+    key = stored_key(await upload_for_a_post(client, image_file()))
+    post = await api.post(painter, content=f"![x](/media/{key})")
+    other = await api.sign_up("other")
+
+    refused = await client.delete(f"/api/posts/{post['id']}", headers=other.headers)
+
+    assert refused.status_code == 403
+    assert stored_files(media_dir) == {key}
+
+
 @pytest.mark.parametrize("case", BAD_UPLOADS)
 async def test_a_bad_picture_for_a_post_is_refused_as_a_bad_profile_picture_is(
     client: AsyncClient, painter: Account, media_dir: Path, case: str
@@ -198,6 +316,21 @@ async def test_with_s3_a_picture_for_a_post_goes_to_the_bucket(s3_app: StartedAp
     assert decode(stored["Body"].read()).size == (1600, 400)
     # The bucket's own address counts as the site's media too.
     assert post["content_html"].startswith(f'<p><img src="{storage.url(key)}"')
+
+
+async def test_with_s3_deleting_a_post_deletes_the_picture_it_linked_by_the_buckets_address(
+    s3_app: StartedApp,
+) -> None:
+    bucket = s3_app.state["settings"].s3_bucket
+    storage: Any = s3_app.state["storage"]
+    async with AsyncClient(transport=ASGITransport(app=s3_app), base_url="http://test") as client:
+        account = await Api(client).sign_up("cloudy")
+        client.headers.update(account.headers)
+        key = stored_key(await upload_for_a_post(client, image_file()))
+        post = await Api(client).post(account, content=f"![x]({storage.url(key)})")
+        assert (await client.delete(f"/api/posts/{post['id']}")).status_code == 204
+    listed = s3_client(None).list_objects_v2(Bucket=bucket, Prefix=key)
+    assert listed["KeyCount"] == 0
 
 
 async def test_with_s3_deleting_an_account_deletes_its_pictures_for_posts(

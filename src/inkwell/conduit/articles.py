@@ -25,6 +25,8 @@ from inkwell.conduit.shapes import article, image, parse_slug, profile
 from inkwell.dependencies import DbReader, DbSession
 from inkwell.feeds import service as feeds
 from inkwell.likes import service as likes
+from inkwell.media import service as media
+from inkwell.media.dependencies import MediaChanges
 from inkwell.notifications.dependencies import NotificationOutbox
 from inkwell.pagination import MAX_SKIP
 from inkwell.posts import service as posts
@@ -202,8 +204,10 @@ async def update_article(
     responses=documented(401, 403, 404),
     summary="Delete an article",
 )
-async def delete_article(slug: Slug, user: ConduitUser, session: DbSession) -> None:
-    await posts.delete_post(session, await own_article(session, slug, user))
+async def delete_article(
+    slug: Slug, user: ConduitUser, session: DbSession, changes: MediaChanges
+) -> None:
+    await media.delete_post(session, changes, await own_article(session, slug, user))
 
 
 @router.post(

@@ -1,9 +1,10 @@
 """Pictures: a profile picture is processed, stored, then the user pointed at it; a post's is
 processed and stored for its author to link to. Nothing commits here."""
 
+import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from starlette.datastructures import UploadFile
@@ -12,17 +13,24 @@ from inkwell.errors import Conflict, ErrorCode
 from inkwell.media.images import OUTPUT_CONTENT_TYPE, OUTPUT_EXTENSION, PictureProcessor
 from inkwell.media.models import PostPicture
 from inkwell.media.pending import PendingMedia
+from inkwell.posts import service as posts
+from inkwell.posts.models import Post
 from inkwell.users import service as users
 from inkwell.users.models import User
 from inkwell.users.rows import Account
 
 PROFILE_PICTURES = "profile_pics"
 POST_PICTURES = "posts"
+_KEY_BYTES = 16
+# A post picture's key wherever a post links to it, after `/media/` or the storage's address.
+_POST_PICTURE_KEY = re.compile(
+    rf"\b{POST_PICTURES}/[0-9a-f]{{{2 * _KEY_BYTES}}}\.{OUTPUT_EXTENSION}\b"
+)
 
 
 def new_picture_key(folder: str = PROFILE_PICTURES) -> str:
     """Random, so the uploaded file's name never reaches the store and URLs never repeat."""
-    return f"{folder}/{secrets.token_hex(16)}.{OUTPUT_EXTENSION}"
+    return f"{folder}/{secrets.token_hex(_KEY_BYTES)}.{OUTPUT_EXTENSION}"
 
 
 async def store_post_picture(
@@ -87,6 +95,31 @@ async def delete_account(session: AsyncSession, changes: PendingMedia, user: Use
     for key in uploaded:
         changes.supersede(session, key)
     await users.delete_user(session, user)
+
+
+async def delete_post(session: AsyncSession, changes: PendingMedia, post: Post) -> None:
+    """Deletes the post (posts.delete_post) and, once `session` commits, the pictures its
+    author uploaded that it links to and none of their other posts (drafts too) does. Only
+    deletion lets a picture go: an edit that drops one may be a cut before a paste, saved
+    between the two by the editor's autosave."""
+    linked = set(_POST_PICTURE_KEY.findall(post.content))
+    await posts.delete_post(session, post)
+    if not linked:
+        return
+    linked_elsewhere = exists().where(
+        Post.user_id == post.user_id, Post.content.contains(PostPicture.key)
+    )
+    orphaned = await session.scalars(
+        delete(PostPicture)
+        .where(
+            PostPicture.key.in_(linked),
+            PostPicture.user_id == post.user_id,
+            ~linked_elsewhere,
+        )
+        .returning(PostPicture.key)
+    )
+    for key in orphaned:
+        changes.supersede(session, key)
 
 
 def _forget(session: AsyncSession, changes: PendingMedia, key: str | None) -> None:

@@ -7,6 +7,8 @@ from inkwell.auth.dependencies import CurrentUser, SignedIn, ViewerId
 from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import responses
+from inkwell.media import service as media
+from inkwell.media.dependencies import MediaChanges
 from inkwell.pagination import TIME_AND_ID, author_listing, drafts_listing, posts_listing
 from inkwell.posts import service
 from inkwell.posts.dependencies import DeletablePost, Markdown, OwnPost
@@ -194,8 +196,8 @@ async def _read(reader: DbReader, post: Post, viewer_id: int) -> PostRead:
     responses=responses(401, 403, 404),
     summary="Delete your post (an admin may delete anyone's)",
 )
-async def delete_post(post: DeletablePost, session: DbSession) -> None:
-    await service.delete_post(session, post)
+async def delete_post(post: DeletablePost, session: DbSession, changes: MediaChanges) -> None:
+    await media.delete_post(session, changes, post)
 
 
 @router.post(

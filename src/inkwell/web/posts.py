@@ -18,6 +18,8 @@ from inkwell.db import utcnow
 from inkwell.dependencies import DbReader, DbSession, ResourceId
 from inkwell.errors import NotFound
 from inkwell.feeds import service as feeds
+from inkwell.media import service as media
+from inkwell.media.dependencies import MediaChanges
 from inkwell.moderation import service as moderation
 from inkwell.pagination import (
     TIME_AND_ID,
@@ -182,14 +184,14 @@ async def post_page(
 
 @router.post("/posts/{post_id:int}/delete", response_model=None)
 async def delete_post(
-    *, post_id: ResourceId, user: FormUser, session: DbSession
+    *, post_id: ResourceId, user: FormUser, session: DbSession, changes: MediaChanges
 ) -> RedirectResponse:
     """The post page's Delete, confirmed first in a <details> (its author's, or an admin's,
     which the audit log records). Then to the author's page, which no longer lists the post
     and says it is deleted (`?deleted=post`): the post's own page would be a 404."""
     post = await moderation.deletable_post(session, user, post_id)
     author = post.author.username
-    await posts.delete_post(session, post)
+    await media.delete_post(session, changes, post)
     return RedirectResponse(f"{author_path(author)}?deleted=post", status_code=HTTP_303_SEE_OTHER)
 
 
