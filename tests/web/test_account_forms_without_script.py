@@ -397,3 +397,51 @@ async def test_the_confirm_form_from_another_site_is_refused(
     response = await client.post("/confirm-email", data={"token": token}, headers=FOREIGN)
     assert response.status_code == 403
     assert (await profile_of(client, author))["email"] == "author@example.com"
+
+
+FOCUSED = re.compile(r'<h2 [^>]*id="([\w-]+)" tabindex="-1" autofocus>')
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "heading"),
+    [
+        ("/account/profile", {"username": "no spaces please"}, "profile-heading"),
+        (
+            "/account/email",
+            {"email": "new@example.com", "current_password": WRONG},
+            "email-heading",
+        ),
+        ("/account/password", {"current_password": WRONG}, "password-heading"),
+        ("/account/delete", {"confirm_username": "someone else"}, "delete-heading"),
+    ],
+)
+async def test_a_refused_form_comes_back_with_its_sections_heading_focused(
+    client: AsyncClient, author: Account, path: str, form: dict[str, str], heading: str
+) -> None:
+    """Not the page's top: a problem at the foot of the long page would go unseen."""
+    csrf = await signed_in(client)
+
+    response = await client.post(path, data={"csrf_token": csrf, **form})
+
+    assert response.status_code in {400, 422}
+    assert FOCUSED.findall(response.text) == [heading]
+
+
+async def test_a_refused_picture_comes_back_with_the_pictures_heading_focused(
+    client: AsyncClient, author: Account
+) -> None:
+    csrf = await signed_in(client)
+    text = {"file": ("notes.png", b"Not a picture.\n" * 40, "image/png")}
+
+    response = await client.post("/account/picture", data={"csrf_token": csrf}, files=text)
+
+    assert response.status_code == 415
+    assert FOCUSED.findall(response.text) == ["picture-heading"]
+
+
+async def test_the_account_page_opens_with_no_heading_focused(
+    client: AsyncClient, author: Account
+) -> None:
+    await signed_in(client)
+
+    assert FOCUSED.findall((await client.get("/account")).text) == []

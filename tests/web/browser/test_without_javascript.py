@@ -272,6 +272,9 @@ async def test_the_account_is_deleted_once_the_username_typed_is_its_own(
     confirm = page.get_by_label("Type your username to confirm")
     await expect(confirm).to_have_accessible_description("Type “author” to confirm.")
     await expect(confirm).to_have_value("someone else")
+    # At the foot of a long page: the answer opens at the form's section, the problem in view.
+    await expect(page.get_by_role("heading", name="Delete the account")).to_be_focused()
+    await expect(confirm).to_be_in_viewport()
 
     await confirm.fill("author")
     await page.get_by_role("button", name="Delete my account").click()
