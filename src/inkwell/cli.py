@@ -5,6 +5,7 @@ import gc
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Annotated, NoReturn
 from urllib.parse import urlsplit
 
@@ -19,13 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.app import create_app
 from inkwell.caching.generation import PublicGeneration
 from inkwell.config import Settings
-from inkwell.db import create_engine, create_sessionmaker
+from inkwell.db import create_engine, create_sessionmaker, utcnow
 from inkwell.errors import NotFound
+from inkwell.media import service as media
+from inkwell.media.pending import PendingMedia
+from inkwell.media.storage import create_storage
 from inkwell.migrations import downgrade_database, upgrade_database
 from inkwell.operations.logs import logging_config
 from inkwell.security import PasswordHasher
 from inkwell.seed import DEMO_PASSWORD, work
 from inkwell.seed import seed as seed_data
+from inkwell.transactions import settled_hooks
 from inkwell.users import service as users
 from inkwell.users.models import ADMIN, USER
 
@@ -42,6 +47,11 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 users_app = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+media_app = typer.Typer(help="Pictures uploaded for posts.", no_args_is_help=True)
+app.add_typer(media_app, name="media")
+
+# Pictures a sweep's transaction looks at: each is one DELETE reading their uploaders' posts.
+SWEEP_BATCH_SIZE = 500
 
 
 @asynccontextmanager
@@ -263,3 +273,39 @@ def users_promote(username: Annotated[str, typer.Argument(help="Their username")
 def users_demote(username: Annotated[str, typer.Argument(help="Their username")]) -> None:
     """Make NAME a plain user again."""
     _set_role(username, USER)
+
+
+@media_app.command("sweep")
+def media_sweep(
+    older_than: Annotated[int, typer.Option(min=1, help="Days since the upload")] = 7,
+) -> None:
+    """Delete the pictures uploaded for posts more than --older-than days ago that no post of
+    their uploader links, drafts included: never used, or dropped by an edit (deleting a
+    post or an account deletes its pictures at once). Run it daily; the days are the grace
+    an editor's unsaved text has to link its pictures again."""
+    settings = _settings_or_exit()
+
+    async def run() -> int:
+        engine = create_engine(settings)
+        sessions = create_sessionmaker(engine)
+        changes = PendingMedia(create_storage(settings))
+        uploaded_before = utcnow() - timedelta(days=older_than)
+        swept = 0
+        after: str | None = ""
+        try:
+            while after is not None:
+                async with sessions() as session, settled_hooks(session), session.begin():
+                    after, count = await media.sweep_post_pictures(
+                        session,
+                        changes,
+                        uploaded_before=uploaded_before,
+                        after_key=after,
+                        batch_size=SWEEP_BATCH_SIZE,
+                    )
+                swept += count
+        finally:
+            await engine.dispose()
+        return swept
+
+    swept = asyncio.run(run())
+    typer.echo(f"Deleted {swept} pictures for posts that no post links.")

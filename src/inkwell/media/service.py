@@ -3,8 +3,9 @@ processed and stored for its author to link to. Nothing commits here."""
 
 import re
 import secrets
+from datetime import datetime
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import ColumnElement, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from starlette.datastructures import UploadFile
@@ -100,26 +101,59 @@ async def delete_account(session: AsyncSession, changes: PendingMedia, user: Use
 async def delete_post(session: AsyncSession, changes: PendingMedia, post: Post) -> None:
     """Deletes the post (posts.delete_post) and, once `session` commits, the pictures its
     author uploaded that it links to and none of their other posts (drafts too) does. Only
-    deletion lets a picture go: an edit that drops one may be a cut before a paste, saved
-    between the two by the editor's autosave."""
+    deletion (and the sweep) lets a picture go: an edit that drops one may be a cut before a
+    paste, saved between the two by the editor's autosave."""
     linked = set(_POST_PICTURE_KEY.findall(post.content))
     await posts.delete_post(session, post)
-    if not linked:
-        return
-    linked_elsewhere = exists().where(
-        Post.user_id == post.user_id, Post.content.contains(PostPicture.key)
-    )
-    orphaned = await session.scalars(
-        delete(PostPicture)
-        .where(
-            PostPicture.key.in_(linked),
-            PostPicture.user_id == post.user_id,
-            ~linked_elsewhere,
+    if linked:
+        await _delete_unlinked(
+            session, changes, PostPicture.key.in_(linked), PostPicture.user_id == post.user_id
         )
-        .returning(PostPicture.key)
+
+
+async def sweep_post_pictures(
+    session: AsyncSession,
+    changes: PendingMedia,
+    *,
+    uploaded_before: datetime,
+    after_key: str,
+    batch_size: int,
+) -> tuple[str | None, int]:
+    """One batch of the sweep (`inkwell media sweep`): of the next `batch_size` pictures for
+    posts by key after `after_key`, uploaded before `uploaded_before`, deletes those no post
+    of their uploader links (never used, or dropped by an edit). Answers the last key looked
+    at (None: none was left) and how many went, once `session` commits."""
+    batch = (
+        await session.scalars(
+            select(PostPicture.key)
+            .where(PostPicture.created_at < uploaded_before, PostPicture.key > after_key)
+            .order_by(PostPicture.key)
+            .limit(batch_size)
+        )
+    ).all()
+    if not batch:
+        return None, 0
+    swept = await _delete_unlinked(session, changes, PostPicture.key.in_(batch))
+    return batch[-1], swept
+
+
+async def _delete_unlinked(
+    session: AsyncSession, changes: PendingMedia, *among: ColumnElement[bool]
+) -> int:
+    """Deletes the records of the pictures `among` that no post of their uploader links (by
+    its key, after whichever address), and their files once `session` commits. Only the
+    uploader's posts are read, by their index: someone else's post that links one loses it,
+    as when the uploader's account goes."""
+    linked = exists().where(
+        Post.user_id == PostPicture.user_id, Post.content.contains(PostPicture.key)
     )
-    for key in orphaned:
+    unlinked = await session.scalars(
+        delete(PostPicture).where(*among, ~linked).returning(PostPicture.key)
+    )
+    keys = unlinked.all()
+    for key in keys:
         changes.supersede(session, key)
+    return len(keys)
 
 
 def _forget(session: AsyncSession, changes: PendingMedia, key: str | None) -> None:

@@ -1,0 +1,123 @@
+"""`inkwell media sweep`: the pictures uploaded for posts that no post of their uploader links
+any more (never used, or dropped by an edit) go once they are older than the grace period;
+everything still linked, and anything younger, stays. On SQLite and PostgreSQL."""
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from typer.testing import CliRunner, Result
+
+from inkwell import cli
+from inkwell.config import Settings
+from inkwell.db import utcnow
+from inkwell.media.models import PostPicture
+from tests.conftest import Account, Api
+from tests.media.test_post_pictures import picture_records, stored_key, upload_for_a_post
+from tests.pictures import image_file, stored_files
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MEDIA_DIR", str(settings.media_dir))
+
+
+async def sweep(*arguments: str) -> Result:
+    return await asyncio.to_thread(runner.invoke, cli.app, ["media", "sweep", *arguments])
+
+
+async def uploaded(client: AsyncClient, engine: AsyncEngine, days_ago: int = 8) -> str:
+    """A picture for a post, uploaded `days_ago` days ago; answers its key."""
+    key = stored_key(await upload_for_a_post(client, image_file()))
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(PostPicture)
+            .where(PostPicture.key == key)
+            .values(created_at=utcnow() - timedelta(days=days_ago))
+        )
+    return key
+
+
+async def test_an_old_picture_no_post_links_is_deleted(
+    client: AsyncClient, engine: AsyncEngine, painter: Account, media_dir: Path
+) -> None:
+    key = await uploaded(client, engine)
+
+    result = await sweep()
+
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 pictures for posts that no post links." in result.output
+    assert stored_files(media_dir) == set()
+    assert await picture_records(engine) == set()
+    assert (await client.get(f"/media/{key}")).status_code == 404
+
+
+@pytest.mark.parametrize("status", ["published", "draft"])
+async def test_an_old_picture_a_post_of_its_uploader_links_stays(
+    client: AsyncClient, api: Api, engine: AsyncEngine, painter: Account, status: str
+) -> None:
+    key = await uploaded(client, engine)
+    await api.post(painter, content=f"![kept](/media/{key})", status=status)
+
+    result = await sweep()
+
+    assert "Deleted 0 pictures" in result.output
+    assert await picture_records(engine) == {key}
+
+
+async def test_a_picture_younger_than_the_grace_period_stays(
+    client: AsyncClient, engine: AsyncEngine, painter: Account, media_dir: Path
+) -> None:
+    young = await uploaded(client, engine, days_ago=2)
+    old = await uploaded(client, engine, days_ago=4)
+
+    result = await sweep("--older-than", "3")
+
+    assert result.exit_code == 0, result.output
+    assert stored_files(media_dir) == {young}
+    assert old not in await picture_records(engine)
+
+
+async def test_an_old_picture_only_someone_elses_post_links_is_deleted(
+    client: AsyncClient, api: Api, engine: AsyncEngine, painter: Account, media_dir: Path
+) -> None:
+    key = await uploaded(client, engine)
+    other = await api.sign_up("other")
+    await api.post(other, content=f"![borrowed](/media/{key})")
+
+    await sweep()
+
+    assert stored_files(media_dir) == set()
+
+
+async def test_the_sweep_goes_through_every_batch(
+    *,
+    client: AsyncClient,
+    api: Api,
+    engine: AsyncEngine,
+    painter: Account,
+    media_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cli, "SWEEP_BATCH_SIZE", 2)
+    keys = [await uploaded(client, engine) for _ in range(5)]
+    kept = sorted(keys)[2]  # in the second batch
+    await api.post(painter, content=f"![kept](/media/{kept})")
+
+    result = await sweep()
+
+    assert "Deleted 4 pictures" in result.output
+    assert stored_files(media_dir) == {kept}
+
+
+def test_a_grace_period_under_a_day_is_refused() -> None:
+    result = runner.invoke(cli.app, ["media", "sweep", "--older-than", "0"])
+
+    assert result.exit_code == 2
