@@ -672,6 +672,41 @@ async def test_the_post_pictures_migration_gives_each_linked_picture_to_its_firs
     assert sorted(owners) == [(first, 1), (second, 2)]
 
 
+async def test_the_picture_uses_migration_finds_the_uploaded_pictures_each_post_links(
+    empty_database_url: str,
+) -> None:
+    """By the site's address or the storage's, in any author's post or draft; a key that
+    names no recorded picture is no use."""
+    recorded, unrecorded = (f"posts/{digit * 32}.webp" for digit in "ab")
+    async with migrated_to(empty_database_url, "0021") as engine:
+        async with engine.begin() as connection:
+            await add_writer(connection)
+            await add_writer(connection, "v")
+            await connection.execute(
+                text(
+                    "INSERT INTO post_pictures (key, user_id, created_at) "
+                    "VALUES (:key, 1, '2026-01-01')"
+                ),
+                {"key": recorded},
+            )
+            first = await add_post(connection, f"![x](/media/{recorded})")
+            second = await add_post(
+                connection,
+                f"![y](https://bucket.example/{recorded}) ![z](/media/{unrecorded})",
+                user_id=2,
+                draft=True,
+            )
+            await add_post(connection, "No picture.")
+
+        await upgrade_database(engine)
+
+        async with engine.connect() as connection:
+            found = (
+                await connection.execute(text("SELECT post_id, key FROM post_picture_uses"))
+            ).all()
+    assert sorted(found) == [(first, recorded), (second, recorded)]
+
+
 async def posts_storage_options(engine: AsyncEngine) -> list[str] | None:
     async with engine.connect() as connection:
         options: list[str] | None = await connection.scalar(

@@ -50,7 +50,7 @@ app.add_typer(users_app, name="users")
 media_app = typer.Typer(help="Pictures uploaded for posts.", no_args_is_help=True)
 app.add_typer(media_app, name="media")
 
-# Pictures a sweep's transaction looks at: each is one DELETE reading their uploaders' posts.
+# Pictures a sweep deletes in one transaction (one statement, by the uses' index).
 SWEEP_BATCH_SIZE = 500
 
 
@@ -279,28 +279,23 @@ def users_demote(username: Annotated[str, typer.Argument(help="Their username")]
 def media_sweep(
     older_than: Annotated[int, typer.Option(min=1, help="Days since the upload")] = 7,
 ) -> None:
-    """Delete the pictures uploaded for posts more than --older-than days ago that no post of
-    their uploader links, drafts included: never used, or dropped by an edit (deleting a
-    post or an account deletes its pictures at once). Run it daily; the days are the grace
-    an editor's unsaved text has to link its pictures again."""
+    """Delete the pictures uploaded for posts that no post links, drafts included, and none
+    has for --older-than days: never used, or dropped by an edit (deleting a post or an
+    account deletes its pictures at once). Run it daily; the days are the grace an editor's
+    unsaved text has to link its pictures again."""
     settings = _settings_or_exit()
 
     async def run() -> int:
         engine = create_engine(settings)
         sessions = create_sessionmaker(engine)
         changes = PendingMedia(create_storage(settings))
-        uploaded_before = utcnow() - timedelta(days=older_than)
-        swept = 0
-        after: str | None = ""
+        unused_before = utcnow() - timedelta(days=older_than)
+        swept, count = 0, -1
         try:
-            while after is not None:
+            while count != 0:
                 async with sessions() as session, settled_hooks(session), session.begin():
-                    after, count = await media.sweep_post_pictures(
-                        session,
-                        changes,
-                        uploaded_before=uploaded_before,
-                        after_key=after,
-                        batch_size=SWEEP_BATCH_SIZE,
+                    count = await media.sweep_post_pictures(
+                        session, changes, unused_before=unused_before, batch_size=SWEEP_BATCH_SIZE
                     )
                 swept += count
         finally:

@@ -4,7 +4,7 @@ from inkwell.auth.models import PasswordResetToken, SignInSession
 from inkwell.comments.models import Comment
 from inkwell.follows.models import Follow
 from inkwell.likes.models import Like
-from inkwell.media.models import PostPicture
+from inkwell.media.models import PostPicture, PostPictureUse
 from inkwell.moderation.models import AuditEntry, Report
 from inkwell.notifications.models import Notification
 from inkwell.posts.models import Post
@@ -19,6 +19,7 @@ __all__ = [
     "PasswordResetToken",
     "Post",
     "PostPicture",
+    "PostPictureUse",
     "Report",
     "SignInSession",
     "User",

@@ -236,11 +236,9 @@ async def test_deleting_a_post_keeps_a_picture_someone_else_uploaded_that_it_lin
     assert stored_files(media_dir) == {stored_key(borrowed)}
 
 
-async def test_deleting_a_post_deletes_its_authors_picture_though_someone_elses_post_links_it(
+async def test_deleting_a_post_keeps_its_authors_picture_that_someone_elses_post_links(
     client: AsyncClient, api: Api, painter: Account, media_dir: Path
 ) -> None:
-    """As deleting the account would: only the uploader's own posts are searched, so a
-    deletion reads their posts, never everyone's."""
     url = (await upload_for_a_post(client, image_file())).json()["url"]
     post = await api.post(painter, content=f"![mine]({url})")
     other = await api.sign_up("other")
@@ -248,7 +246,20 @@ async def test_deleting_a_post_deletes_its_authors_picture_though_someone_elses_
 
     assert await _delete_by_api(client, post) == 204
 
-    assert stored_files(media_dir) == set()
+    assert stored_files(media_dir) == {stored_key_of(url)}
+
+
+async def test_editing_a_post_never_deletes_the_picture_it_stops_linking(
+    client: AsyncClient, api: Api, painter: Account, media_dir: Path
+) -> None:
+    """The editor may autosave between a cut and its paste."""
+    url = (await upload_for_a_post(client, image_file())).json()["url"]
+    post = await api.post(painter, content=f"![cut]({url})")
+
+    edited = await client.patch(f"/api/posts/{post['id']}", json={"content": "Cut."})
+
+    assert edited.status_code == 200
+    assert stored_files(media_dir) == {stored_key_of(url)}
 
 
 async def test_a_post_whose_deletion_fails_keeps_its_pictures(

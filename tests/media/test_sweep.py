@@ -1,9 +1,10 @@
-"""`inkwell media sweep`: the pictures uploaded for posts that no post of their uploader links
-any more (never used, or dropped by an edit) go once they are older than the grace period;
-everything still linked, and anything younger, stays. On SQLite and PostgreSQL."""
+"""`inkwell media sweep`: the pictures uploaded for posts that no post links (never used, or
+dropped by an edit) go once the grace period has passed since their upload or since the last
+post stopped linking them; everything still linked, and anything in its grace, stays. On
+SQLite and PostgreSQL."""
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -36,13 +37,13 @@ async def sweep(*arguments: str) -> Result:
 async def uploaded(client: AsyncClient, engine: AsyncEngine, days_ago: int = 8) -> str:
     """A picture for a post, uploaded `days_ago` days ago; answers its key."""
     key = stored_key(await upload_for_a_post(client, image_file()))
-    async with engine.begin() as connection:
-        await connection.execute(
-            update(PostPicture)
-            .where(PostPicture.key == key)
-            .values(created_at=utcnow() - timedelta(days=days_ago))
-        )
+    await backdate(engine, key, created_at=utcnow() - timedelta(days=days_ago))
     return key
+
+
+async def backdate(engine: AsyncEngine, key: str, **when: datetime) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(update(PostPicture).where(PostPicture.key == key).values(**when))
 
 
 async def test_an_old_picture_no_post_links_is_deleted(
@@ -85,7 +86,7 @@ async def test_a_picture_younger_than_the_grace_period_stays(
     assert old not in await picture_records(engine)
 
 
-async def test_an_old_picture_only_someone_elses_post_links_is_deleted(
+async def test_an_old_picture_only_someone_elses_post_links_stays(
     client: AsyncClient, api: Api, engine: AsyncEngine, painter: Account, media_dir: Path
 ) -> None:
     key = await uploaded(client, engine)
@@ -94,6 +95,33 @@ async def test_an_old_picture_only_someone_elses_post_links_is_deleted(
 
     await sweep()
 
+    assert stored_files(media_dir) == {key}
+
+
+async def test_an_old_picture_an_edit_just_dropped_stays_for_the_grace_period(
+    client: AsyncClient, api: Api, engine: AsyncEngine, painter: Account, media_dir: Path
+) -> None:
+    key = await uploaded(client, engine, days_ago=30)
+    post = await api.post(painter, content=f"![soon cut](/media/{key})")
+    await client.patch(f"/api/posts/{post['id']}", json={"content": "Cut, to paste elsewhere."})
+
+    result = await sweep()
+
+    assert "Deleted 0 pictures" in result.output
+    assert stored_files(media_dir) == {key}
+
+
+async def test_a_picture_dropped_by_an_edit_goes_once_the_grace_period_is_over(
+    client: AsyncClient, api: Api, engine: AsyncEngine, painter: Account, media_dir: Path
+) -> None:
+    key = await uploaded(client, engine, days_ago=30)
+    post = await api.post(painter, content=f"![cut](/media/{key})")
+    await client.patch(f"/api/posts/{post['id']}", json={"content": "Cut for good."})
+    await backdate(engine, key, unlinked_at=utcnow() - timedelta(days=8))
+
+    result = await sweep()
+
+    assert "Deleted 1 pictures" in result.output
     assert stored_files(media_dir) == set()
 
 
@@ -108,7 +136,7 @@ async def test_the_sweep_goes_through_every_batch(
 ) -> None:
     monkeypatch.setattr(cli, "SWEEP_BATCH_SIZE", 2)
     keys = [await uploaded(client, engine) for _ in range(5)]
-    kept = sorted(keys)[2]  # in the second batch
+    kept = keys[2]
     await api.post(painter, content=f"![kept](/media/{kept})")
 
     result = await sweep()

@@ -54,6 +54,7 @@ PRIVATE_TABLES = frozenset(
         "reports",
         "audit_log",
         "post_pictures",
+        "post_picture_uses",
     }
 )
 _WRITTEN = "inkwell.written_tables"

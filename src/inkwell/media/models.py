@@ -18,3 +18,20 @@ class PostPicture(Base):
     key: Mapped[str] = mapped_column(String(KEY_MAX_LENGTH), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the last post linking it stopped (an edit; a deletion of someone else's post): the
+    # sweep's grace runs from then, or from the upload for a picture never linked.
+    unlinked_at: Mapped[datetime | None]
+
+
+class PostPictureUse(Base):
+    """A post linking a picture uploaded for posts (media.uses keeps them as posts are
+    written): a picture with none is no longer shown anywhere."""
+
+    __tablename__ = "post_picture_uses"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(
+        ForeignKey("post_pictures.key", ondelete="CASCADE"), primary_key=True, index=True
+    )

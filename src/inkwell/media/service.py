@@ -1,19 +1,20 @@
 """Pictures: a profile picture is processed, stored, then the user pointed at it; a post's is
 processed and stored for its author to link to. Nothing commits here."""
 
-import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, exists, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from starlette.datastructures import UploadFile
 
+from inkwell.db import utcnow
 from inkwell.errors import Conflict, ErrorCode
 from inkwell.media.images import OUTPUT_CONTENT_TYPE, OUTPUT_EXTENSION, PictureProcessor
 from inkwell.media.models import PostPicture
 from inkwell.media.pending import PendingMedia
+from inkwell.media.uses import KEY_BYTES, POST_PICTURES, in_use, picture_keys
 from inkwell.posts import service as posts
 from inkwell.posts.models import Post
 from inkwell.users import service as users
@@ -21,17 +22,11 @@ from inkwell.users.models import User
 from inkwell.users.rows import Account
 
 PROFILE_PICTURES = "profile_pics"
-POST_PICTURES = "posts"
-_KEY_BYTES = 16
-# A post picture's key wherever a post links to it, after `/media/` or the storage's address.
-_POST_PICTURE_KEY = re.compile(
-    rf"\b{POST_PICTURES}/[0-9a-f]{{{2 * _KEY_BYTES}}}\.{OUTPUT_EXTENSION}\b"
-)
 
 
 def new_picture_key(folder: str = PROFILE_PICTURES) -> str:
     """Random, so the uploaded file's name never reaches the store and URLs never repeat."""
-    return f"{folder}/{secrets.token_hex(_KEY_BYTES)}.{OUTPUT_EXTENSION}"
+    return f"{folder}/{secrets.token_hex(KEY_BYTES)}.{OUTPUT_EXTENSION}"
 
 
 async def store_post_picture(
@@ -99,58 +94,38 @@ async def delete_account(session: AsyncSession, changes: PendingMedia, user: Use
 
 
 async def delete_post(session: AsyncSession, changes: PendingMedia, post: Post) -> None:
-    """Deletes the post (posts.delete_post) and, once `session` commits, the pictures its
-    author uploaded that it links to and none of their other posts (drafts too) does. Only
-    deletion (and the sweep) lets a picture go: an edit that drops one may be a cut before a
-    paste, saved between the two by the editor's autosave."""
-    linked = set(_POST_PICTURE_KEY.findall(post.content))
+    """Deletes the post (posts.delete_post, its uses go with it) and, once `session`
+    commits, the pictures its author uploaded that it linked and no other post does. Another
+    uploader's that no post links now start the sweep's grace instead. Edits never delete a
+    picture: the editor may autosave between a cut and its paste."""
+    linked = picture_keys(post.content)
     await posts.delete_post(session, post)
-    if linked:
-        await _delete_unlinked(
-            session, changes, PostPicture.key.in_(linked), PostPicture.user_id == post.user_id
-        )
+    if not linked:
+        return
+    unused = (PostPicture.key.in_(linked), ~in_use())
+    deleted = await session.scalars(
+        delete(PostPicture)
+        .where(*unused, PostPicture.user_id == post.user_id)
+        .returning(PostPicture.key)
+    )
+    for key in deleted.all():
+        changes.supersede(session, key)
+    await session.execute(update(PostPicture).where(*unused).values(unlinked_at=utcnow()))
 
 
 async def sweep_post_pictures(
-    session: AsyncSession,
-    changes: PendingMedia,
-    *,
-    uploaded_before: datetime,
-    after_key: str,
-    batch_size: int,
-) -> tuple[str | None, int]:
-    """One batch of the sweep (`inkwell media sweep`): of the next `batch_size` pictures for
-    posts by key after `after_key`, uploaded before `uploaded_before`, deletes those no post
-    of their uploader links (never used, or dropped by an edit). Answers the last key looked
-    at (None: none was left) and how many went, once `session` commits."""
-    batch = (
-        await session.scalars(
-            select(PostPicture.key)
-            .where(PostPicture.created_at < uploaded_before, PostPicture.key > after_key)
-            .order_by(PostPicture.key)
-            .limit(batch_size)
-        )
-    ).all()
-    if not batch:
-        return None, 0
-    swept = await _delete_unlinked(session, changes, PostPicture.key.in_(batch))
-    return batch[-1], swept
-
-
-async def _delete_unlinked(
-    session: AsyncSession, changes: PendingMedia, *among: ColumnElement[bool]
+    session: AsyncSession, changes: PendingMedia, *, unused_before: datetime, batch_size: int
 ) -> int:
-    """Deletes the records of the pictures `among` that no post of their uploader links (by
-    its key, after whichever address), and their files once `session` commits. Only the
-    uploader's posts are read, by their index: someone else's post that links one loses it,
-    as when the uploader's account goes."""
-    linked = exists().where(
-        Post.user_id == PostPicture.user_id, Post.content.contains(PostPicture.key)
+    """One batch of `inkwell media sweep`: deletes up to `batch_size` pictures for posts that
+    no post links and none has since `unused_before` (never linked and uploaded before it,
+    or unlinked before it). Answers how many (0: none is left); their files go once
+    `session` commits."""
+    unused_since = func.coalesce(PostPicture.unlinked_at, PostPicture.created_at)
+    batch = select(PostPicture.key).where(unused_since < unused_before, ~in_use()).limit(batch_size)
+    deleted = await session.scalars(
+        delete(PostPicture).where(PostPicture.key.in_(batch)).returning(PostPicture.key)
     )
-    unlinked = await session.scalars(
-        delete(PostPicture).where(*among, ~linked).returning(PostPicture.key)
-    )
-    keys = unlinked.all()
+    keys = deleted.all()
     for key in keys:
         changes.supersede(session, key)
     return len(keys)

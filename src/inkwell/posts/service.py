@@ -34,6 +34,7 @@ from inkwell.errors import Conflict, ErrorCode, NotFound
 from inkwell.follows.columns import followed_by
 from inkwell.likes.columns import liked_by
 from inkwell.likes.models import Like
+from inkwell.media.uses import link_pictures
 from inkwell.pagination import keyset_page, page_bound, page_parameters
 from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.posts.models import (
@@ -581,6 +582,7 @@ async def create_post(
     session.add(post)
     await session.flush()
     await _set_tags(session, post, tags)
+    await link_pictures(session, post.id, "", content)
     return post
 
 
@@ -619,6 +621,7 @@ async def update_post(
         post.title = title
     if subtitle is not None:
         post.subtitle = subtitle or None
+    previous_content = post.content
     if content is not None:
         await _write_content(post, content, markdown)
     if tags is not None:
@@ -642,6 +645,8 @@ async def update_post(
         )
     if tags is not None:
         await _set_tags(session, post, tags)
+    if content is not None:
+        await link_pictures(session, post.id, previous_content, content)
     return post
 
 
