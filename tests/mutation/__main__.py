@@ -252,6 +252,22 @@ TARGETS = (
         ("tests/media/test_images.py", "tests/media/test_post_pictures.py"),
     ),
     Target(
+        # Which pictures go, and when: a picture a post still shows deleted with another's
+        # post or by the sweep, or one left at its address after everything linking it went.
+        "media/service.py + media/uses.py",
+        ("src/inkwell/media/service.py", "src/inkwell/media/uses.py"),
+        (
+            "tests/media/test_post_pictures.py",
+            "tests/media/test_picture_uses.py",
+            "tests/media/test_sweep.py",
+            "tests/media/test_pictures_api.py",
+            "tests/media/test_picture_failures.py",
+            "tests/web/test_account_picture_without_script.py",
+            "tests/users/test_users_api.py",  # delete_account
+            "tests/conduit/test_users.py",  # set_picture_address
+        ),
+    ),
+    Target(
         "likes/service.py",
         ("src/inkwell/likes/service.py",),
         # A suspended author's posts read as gone (_state).
