@@ -70,6 +70,19 @@ async def test_the_site_feed_holds_a_post_as_written(
     assert entry.published_parsed[:6] == published.utctimetuple()[:6]
 
 
+async def test_a_post_with_control_characters_leaves_them_out_of_the_feed(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    """XML 1.0 cannot carry them, and Markdown lets them through: one such post must not
+    take down every feed that lists it."""
+    await api.post(author, title="Odd bytes", content="A bell\x07 rings\x1b.")
+
+    [entry] = parsed(await client.get("/feed.atom")).entries
+
+    assert entry.summary == "A bell rings."
+    assert entry.content[0].value == "<p>A bell rings.</p>"
+
+
 async def test_the_feeds_links_name_their_relation_and_type_as_written(
     client: AsyncClient,
 ) -> None:

@@ -5,6 +5,7 @@ excerpt as the summary, its tags as categories. An entry's id is the post's nume
 address, which outlives a renamed title; its link is the canonical address.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,13 @@ from inkwell.users.rows import author_path
 FEED_LENGTH = 20
 # The `updated` of a feed that has no entry yet: it must have one.
 NOTHING_YET = datetime(1970, 1, 1, tzinfo=UTC)
+# What XML 1.0 cannot carry (its `Char` production) and Markdown lets through: lxml refuses
+# a document holding any of them, which one post would make of every feed listing it.
+_NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +51,8 @@ def atom_document(
     updated = max((post["updated_at"] for post in posts), default=NOTHING_YET)
     generator = FeedGenerator()
     generator.id(base_url + feed.page)
-    generator.title(feed.title)
-    generator.subtitle(feed.subtitle)
+    generator.title(_xml_text(feed.title))
+    generator.subtitle(_xml_text(feed.subtitle))
     generator.link(href=base_url + feed.address, rel="self", type="application/atom+xml")
     generator.link(href=base_url + feed.page, rel="alternate", type="text/html")
     generator.updated(updated)
@@ -53,16 +61,16 @@ def atom_document(
         author = post["author"]
         entry = generator.add_entry(order="append")
         entry.id(f"{base_url}/posts/{post['id']}")
-        entry.title(post["title"])
+        entry.title(_xml_text(post["title"]))
         entry.link(href=base_url + post_path(post["id"], post["slug"]), rel="alternate")
         entry.author(
-            name=author["display_name"] or author["username"],
+            name=_xml_text(author["display_name"] or author["username"]),
             uri=base_url + author_path(author["username"]),
         )
         entry.published(post["published_at"])
         entry.updated(post["updated_at"])
-        entry.summary(post["excerpt"])
-        entry.content(post["content_html"], type="html")
+        entry.summary(_xml_text(post["excerpt"]))
+        entry.content(_xml_text(post["content_html"]), type="html")
         for tag in post["tags"]:
             entry.category(term=tag, label=tag)
     return AtomDocument(generator.atom_str(pretty=False), updated)
