@@ -70,6 +70,20 @@ async def test_the_site_feed_holds_a_post_as_written(
     assert entry.published_parsed[:6] == published.utctimetuple()[:6]
 
 
+async def test_a_posts_pictures_and_links_resolve_to_the_site_in_any_reader(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    """The HTML names the site's own addresses from its root (`/media/...`): a reader that
+    fetched the feed through another address, or copies entries elsewhere, resolves them
+    against the feed's xml:base."""
+    await api.post(author, content="![A picture](/media/ab12.webp) by [me](/@author)")
+
+    [entry] = parsed(await client.get("/feed.atom")).entries
+
+    assert f'src="{BASE}/media/ab12.webp"' in entry.content[0].value
+    assert f'href="{BASE}/@author"' in entry.content[0].value
+
+
 async def test_a_post_with_control_characters_leaves_them_out_of_the_feed(
     api: Api, client: AsyncClient, author: Account
 ) -> None:

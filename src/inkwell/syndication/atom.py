@@ -1,15 +1,20 @@
 """Atom 1.0 documents (RFC 4287) of published posts, built with feedgen.
 
 Entries carry the post's sanitized HTML as written (rendered once, at write time), its
-excerpt as the summary, its tags as categories. An entry's id is the post's numeric
-address, which outlives a renamed title; its link is the canonical address.
+excerpt as the summary, its tags as categories. That HTML names the site's own pictures and
+pages from its root (`/media/...`): the feed's xml:base resolves them for any reader. An
+entry's id is the post's numeric address, which outlives a renamed title; its link is the
+canonical address.
 """
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 
 from inkwell.posts.models import post_path
@@ -24,8 +29,22 @@ NOTHING_YET = datetime(1970, 1, 1, tzinfo=UTC)
 _NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
 def _xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
+
+
+class _XmlBase(BaseExtension):  # type: ignore[misc]
+    """The feed's xml:base, which feedgen has no setter for."""
+
+    def __init__(self, base_url: str) -> None:
+        self._base = base_url + "/"
+
+    def extend_atom(self, feed: Any) -> Any:
+        feed.set(XML_BASE, self._base)
+        return feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +69,7 @@ def atom_document(
     """`posts` newest first; the feed's `updated` is the latest change of any of them."""
     updated = max((post["updated_at"] for post in posts), default=NOTHING_YET)
     generator = FeedGenerator()
+    generator.register_extension("xml_base", partial(_XmlBase, base_url), rss=False)
     generator.id(base_url + feed.page)
     generator.title(_xml_text(feed.title))
     generator.subtitle(_xml_text(feed.subtitle))
