@@ -3,6 +3,7 @@ the newest published posts with their HTML, canonical links, stable ids and date
 reader that has this version; canonical addresses; autodiscovery on the pages. Run on both
 databases."""
 
+import time
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -14,7 +15,7 @@ from httpx import AsyncClient, Response
 
 from inkwell.config import Settings
 from inkwell.syndication.atom import FEED_LENGTH
-from tests.conftest import Account, Api
+from tests.conftest import Account, Api, StartedApp
 from tests.factories import Factory
 
 BASE = "http://127.0.0.1:8000"  # the test settings' PUBLIC_BASE_URL
@@ -221,9 +222,15 @@ async def test_the_feed_of_no_one_or_of_an_unused_tag_is_a_404(
     assert (await client.get(address)).status_code == 404
 
 
+def quiet_for_a_while(started_app: StartedApp) -> None:
+    """No public write for ten seconds: a Last-Modified can name the second it ended."""
+    started_app.state["anonymous_cache"].generation.changed_at = time.time() - 10
+
+
 async def test_a_reader_that_has_this_version_gets_a_304(
-    client: AsyncClient, writing: dict[str, Any]
+    client: AsyncClient, started_app: StartedApp, writing: dict[str, Any]
 ) -> None:
+    quiet_for_a_while(started_app)
     first = await client.get("/feed.atom")
     etag, modified = first.headers["etag"], first.headers["last-modified"]
 
@@ -247,6 +254,25 @@ async def test_a_changed_feed_is_sent_again_with_a_new_etag(
     assert again.status_code == 200
     assert again.headers["etag"] != first.headers["etag"]
     assert parsed(again).entries[0].title == "Renamed"
+
+
+async def test_a_reader_asking_by_date_gets_the_feed_again_once_its_newest_post_is_deleted(
+    api: Api, client: AsyncClient, started_app: StartedApp, author: Account
+) -> None:
+    """The newest remaining entry is older than what the reader has: dating the feed by its
+    entries would tell the reader nothing changed, and it would keep the deleted post."""
+    await api.post(author, title="Kept")
+    newest = await api.post(author, title="Deleted")
+    quiet_for_a_while(started_app)
+    first = await client.get("/feed.atom")
+    await client.delete(f"/api/posts/{newest['id']}", headers=author.headers)
+
+    again = await client.get(
+        "/feed.atom", headers={"If-Modified-Since": first.headers["last-modified"]}
+    )
+
+    assert again.status_code == 200
+    assert [entry.title for entry in parsed(again).entries] == ["Kept"]
 
 
 @pytest.mark.parametrize(

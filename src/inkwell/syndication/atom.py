@@ -57,15 +57,9 @@ class Feed:
     address: str
 
 
-@dataclass(frozen=True, slots=True)
-class AtomDocument:
-    body: bytes
-    updated: datetime
-
-
 def atom_document(
     feed: Feed, posts: Sequence[ListedPost], *, base_url: str, site_name: str
-) -> AtomDocument:
+) -> bytes:
     """`posts` newest first; the feed's `updated` is the latest change of any of them."""
     updated = max((post["updated_at"] for post in posts), default=NOTHING_YET)
     generator = FeedGenerator()
@@ -93,4 +87,5 @@ def atom_document(
         entry.content(_xml_text(post["content_html"]), type="html")
         for tag in post["tags"]:
             entry.category(term=tag, label=tag)
-    return AtomDocument(generator.atom_str(pretty=False), updated)
+    body: bytes = generator.atom_str(pretty=False)
+    return body

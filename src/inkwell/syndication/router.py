@@ -1,15 +1,15 @@
 """Feeds, the sitemap, robots.txt and the icons: documents for feed readers, crawlers, and
 the browsers and phones that ask for /favicon.ico and /apple-touch-icon.png unlinked.
 
-Feeds answer `ETag` and `Last-Modified` (the newest entry's date), and the cached read path
-(caching/middleware.py, where feeds are shared routes) answers 304 to a reader that already
-has this version and keeps the feed in memory: feed readers poll, most of the time for
-nothing new.
+Feeds answer `ETag`, and the cached read path (caching/middleware.py, where feeds are shared
+routes) adds `Last-Modified`, answers 304 to a reader that already has this version and keeps
+the feed in memory: feed readers poll, most of the time for nothing new. Not the newest
+entry's date for `Last-Modified`: it goes back when that entry is deleted or its author
+suspended, and a reader asking by date would keep what is gone.
 """
 
 import hashlib
 from collections.abc import AsyncIterator
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -62,14 +62,9 @@ def _base(settings: Settings) -> str:
 
 
 def _atom_response(settings: Settings, feed: Feed, listed: list[ListedPost]) -> Response:
-    document = atom_document(feed, listed, base_url=_base(settings), site_name=settings.site_name)
-    etag = f'"{hashlib.sha256(document.body).hexdigest()[:32]}"'
-    headers = {
-        "ETag": etag,
-        "Last-Modified": format_datetime(document.updated, usegmt=True),
-        "Cache-Control": FEED_CACHE,
-    }
-    return Response(document.body, media_type=ATOM, headers=headers)
+    body = atom_document(feed, listed, base_url=_base(settings), site_name=settings.site_name)
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    return Response(body, media_type=ATOM, headers={"ETag": etag, "Cache-Control": FEED_CACHE})
 
 
 @router.get("/feed.atom")
