@@ -13,7 +13,7 @@ from httpx import ASGITransport, AsyncClient
 from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.posts.rows import ListedPost
-from inkwell.web.rendering import Site, blog_posting
+from inkwell.web.rendering import Site, blog_posting, first_picture
 from tests.conftest import Account, Api, started
 
 BASE = "http://127.0.0.1:8000"
@@ -122,6 +122,40 @@ async def test_no_text_of_a_post_can_close_its_json_ld_block(
 
     assert "<" not in block.removeprefix('<script type="application/ld+json">')
     assert json.loads(block.split(">", 1)[1])["headline"] == title
+
+
+async def test_a_post_with_pictures_previews_as_a_large_card_of_its_first(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    post = await api.post(
+        author, content="Words.\n\n![First](/media/first.webp)\n\n![Second](/media/second.png)"
+    )
+
+    head = await head_of(client, str(post["url"]))
+
+    assert head.meta["og:image"] == [f"{BASE}/media/first.webp"]
+    assert head.meta["twitter:card"] == ["summary_large_image"]
+    assert head.json_ld[0]["image"] == f"{BASE}/media/first.webp"
+
+
+async def test_a_picture_written_as_a_full_address_previews_at_that_address(
+    api: Api, client: AsyncClient, author: Account
+) -> None:
+    post = await api.post(author, content=f"![Whole]({BASE}/media/whole.jpg)")
+
+    head = await head_of(client, str(post["url"]))
+
+    assert head.meta["og:image"] == [f"{BASE}/media/whole.jpg"]
+
+
+@pytest.mark.parametrize("offset", range(4090, 4100))
+def test_a_picture_far_into_a_long_post_is_found_wherever_the_reading_pauses(
+    offset: int,
+) -> None:
+    """The HTML is read a few kB at a time, up to its first picture."""
+    html = f'<p>{"x" * offset}</p><img alt="a > b" src="/media/far.webp"><img src="/media/b.webp">'
+
+    assert first_picture(html) == "/media/far.webp"
 
 
 def posting_of(**changes: Any) -> Any:
