@@ -1,6 +1,8 @@
 """Draws the site's icons from its logo (static/img/logo.svg) with Chromium and Pillow:
-favicon.ico (16, 32 and 48 px, for browsers and tools that ask for /favicon.ico) and
-apple-touch-icon.png (180 px, opaque and square: iOS rounds the corners itself).
+favicon.ico (16, 32 and 48 px, for browsers and tools that ask for /favicon.ico),
+apple-touch-icon.png (180 px, opaque and square: iOS rounds the corners itself) and
+share.png (512 px, opaque: the picture of a shared link that has none of its own; link
+previews show no SVG, and some none under 200 px).
 
     .venv/bin/python scripts/make_icons.py
 """
@@ -38,6 +40,8 @@ async def main() -> None:
     logo.save(IMG / "favicon.ico", sizes=[(16, 16), (32, 32), (48, 48)])
     touch = (await draw(SQUARE_LOGO, 180)).convert("RGB")
     touch.save(IMG / "apple-touch-icon.png", optimize=True)
+    share = (await draw(SQUARE_LOGO, 512)).convert("RGB")
+    share.save(IMG / "share.png", optimize=True)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 the canonical address, Open Graph and Twitter card tags, and on posts schema.org
 BlogPosting JSON-LD in a data block no text of the post can close. Run on both databases."""
 
+import io
 import json
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -9,6 +10,7 @@ from typing import Any, cast
 
 import pytest
 from httpx import ASGITransport, AsyncClient
+from PIL import Image
 
 from inkwell.app import create_app
 from inkwell.config import Settings
@@ -17,6 +19,8 @@ from inkwell.web.rendering import Site, blog_posting, first_picture
 from tests.conftest import Account, Api, started
 
 BASE = "http://127.0.0.1:8000"
+# What a shared link shows without a picture of its own: a PNG (previews show no SVG).
+SITE_PICTURE = f"{BASE}/static/img/share.png"
 
 
 class Head(HTMLParser):
@@ -82,7 +86,7 @@ async def test_a_post_previews_as_an_article_at_its_canonical_address(
     assert head.meta["og:url"] == [f"{BASE}{post['url']}"]
     assert head.meta["og:type"] == ["article"]
     assert head.meta["og:site_name"] == ["Inkwell"]
-    assert head.meta["og:image"] == [f"{BASE}/static/img/default-avatar.svg"]
+    assert head.meta["og:image"] == [SITE_PICTURE]
     assert head.meta["twitter:card"] == ["summary"]
     assert head.meta["article:author"] == [f"{BASE}/@author"]
     [published] = head.meta["article:published_time"]
@@ -105,7 +109,7 @@ async def test_a_post_carries_its_blog_posting_for_search_engines(
         "url": f"{BASE}{post['url']}",
         "mainEntityOfPage": f"{BASE}{post['url']}",
         "keywords": ["ink"],
-        "image": f"{BASE}/static/img/default-avatar.svg",
+        "image": SITE_PICTURE,
         "author": {"@type": "Person", "name": "author", "url": f"{BASE}/@author"},
     }
 
@@ -214,7 +218,7 @@ async def test_an_authors_page_previews_as_their_profile(
     assert head.canonical == [f"{BASE}/@author"]
     assert head.meta["og:type"] == ["profile"]
     assert head.meta["description"] == ["I write about ink."]
-    assert head.meta["og:image"] == [f"{BASE}/static/img/default-avatar.svg"]
+    assert head.meta["og:image"] == [SITE_PICTURE]
 
 
 async def test_a_tags_page_previews_at_its_canonical_address(
@@ -224,6 +228,25 @@ async def test_a_tags_page_previews_at_its_canonical_address(
 
     assert head.canonical == [f"{BASE}/tags/ink"]
     assert head.meta["description"] == ["Posts tagged ink on Inkwell"]
+
+
+@pytest.mark.parametrize("path", ["/", "/tags/ink", "/search?q=ink", "/login"])
+async def test_a_page_without_a_picture_of_its_own_previews_with_the_sites(
+    client: AsyncClient, post: dict[str, Any], path: str
+) -> None:
+    head = await head_of(client, path)
+
+    assert head.meta["og:image"] == [SITE_PICTURE]
+
+
+async def test_the_sites_picture_is_a_png_large_enough_for_every_preview(
+    client: AsyncClient,
+) -> None:
+    """Facebook shows none under 200 px square."""
+    response = await client.get(SITE_PICTURE.removeprefix(BASE))
+
+    assert response.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(response.content)).size == (512, 512)
 
 
 @pytest.mark.parametrize("path", ["/login", "/register", "/forgot-password"])

@@ -123,6 +123,16 @@ class Site:
     base_url: str  # PUBLIC_BASE_URL without a trailing slash: previews need absolute links
 
 
+# What a shared link shows that has no picture of its own (drawn by scripts/make_icons.py).
+SITE_PICTURE_PATH = "/static/img/share.png"
+
+
+def shared_picture(image_file: str | None) -> str:
+    """A user's picture as link previews show it: their upload, or the site's, since the
+    default avatar is an SVG and previews show none."""
+    return SITE_PICTURE_PATH if image_file is None else picture_path(image_file)
+
+
 class _FirstPicture(HTMLParser):
     """The `src` of the first `<img>` of some HTML."""
 
@@ -162,7 +172,7 @@ def preview_image(post: ListedPost, site: Site) -> PreviewImage:
     the site's root or by its full address), or else its author's."""
     picture = first_picture(post.get("content_html", ""))
     if picture is None:
-        return PreviewImage(site.base_url + picture_path(post["author"]["image_file"]), False)
+        return PreviewImage(site.base_url + shared_picture(post["author"]["image_file"]), False)
     return PreviewImage(urljoin(site.base_url + "/", picture), True)
 
 
@@ -277,6 +287,7 @@ def page_templates(
         "readable_date": readable_date,
         "isoformat": datetime.isoformat,
         "picture_path": picture_path,
+        "shared_picture": shared_picture,
         "author_path": author_path,
         "time_ago": time_ago,
         "exact_time": exact_time,
@@ -291,6 +302,7 @@ def page_templates(
         "post_path": post_path,
         "blog_posting": blog_posting,
         "preview_image": preview_image,
+        "site_picture": SITE_PICTURE_PATH,
         "WORDS_PER_MINUTE": WORDS_PER_MINUTE,
         "limits": FORM_LIMITS,
         "patterns": FORM_PATTERNS,
