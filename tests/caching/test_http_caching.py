@@ -34,6 +34,8 @@ EXAMPLES = {
     "/api/tags": "/api/tags",
     "/search": "/search?q=words",
     "/api/search": "/api/search?q=words",
+    "/sitemap.xml": "/sitemap.xml",
+    "/robots.txt": "/robots.txt",
 }
 
 

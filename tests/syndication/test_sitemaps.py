@@ -238,6 +238,32 @@ async def test_robots_keep_crawlers_off_private_pages_and_point_to_the_sitemap(
     assert lines[-1] == f"Sitemap: {BASE}/sitemap.xml"
 
 
+@pytest.mark.parametrize("path", ["/sitemap.xml", "/robots.txt"])
+async def test_a_crawler_that_has_this_version_gets_a_304(
+    api: Api, client: AsyncClient, author: Account, path: str
+) -> None:
+    await api.post(author)
+    first = await client.get(path)
+
+    again = await client.get(path, headers={"If-None-Match": first.headers["etag"]})
+
+    assert (again.status_code, again.content) == (304, b"")
+
+
+async def test_a_crawler_gets_the_index_again_once_a_new_file_starts(
+    api: Api, client: AsyncClient, author: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "URLS_PER_FILE", 1)
+    await api.post(author)
+    first = await client.get("/sitemap.xml")
+    await api.post(author)
+
+    again = await client.get("/sitemap.xml", headers={"If-None-Match": first.headers["etag"]})
+
+    assert again.status_code == 200
+    assert f"{BASE}/sitemaps/posts-2.xml" in again.text
+
+
 # A full file, and the one post that starts a second.
 POSTS = service.URLS_PER_FILE + 1
 

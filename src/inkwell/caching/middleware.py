@@ -77,6 +77,9 @@ SHARED_ROUTES: dict[str, Sharing] = {
     "/api/tags": Sharing.KEPT,
     "/search": Sharing.VALIDATED,
     "/api/search": Sharing.VALIDATED,
+    # Crawlers poll these; a sitemap's files stream, so are never held to be validated.
+    "/sitemap.xml": Sharing.VALIDATED,
+    "/robots.txt": Sharing.VALIDATED,
 }
 
 _SIGN_IN_COOKIE = re.compile(
