@@ -4,6 +4,7 @@ BlogPosting JSON-LD in a data block no text of the post can close. Run on both d
 
 import io
 import json
+import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any, cast
@@ -14,6 +15,7 @@ from PIL import Image
 
 from inkwell.app import create_app
 from inkwell.config import Settings
+from inkwell.pagination import PAGE_SIZE
 from inkwell.posts.rows import ListedPost
 from inkwell.web.rendering import Site, blog_posting, first_picture
 from tests.conftest import Account, Api, started
@@ -228,6 +230,22 @@ async def test_a_tags_page_previews_at_its_canonical_address(
 
     assert head.canonical == [f"{BASE}/tags/ink"]
     assert head.meta["description"] == ["Posts tagged ink on Inkwell"]
+
+
+@pytest.mark.parametrize("path", ["/", "/@author", "/tags/ink"])
+async def test_a_later_page_of_a_listing_is_its_own_canonical_address(
+    api: Api, client: AsyncClient, author: Account, path: str
+) -> None:
+    """Not the first page's: search engines would take it for a copy of that one, whose
+    posts it does not show, and drop it."""
+    for _ in range(PAGE_SIZE + 1):
+        await api.post(author, tags=["ink"])
+    older = re.search(r'href="\?cursor=([\w-]+)"', (await client.get(path)).text)
+    assert older is not None
+
+    head = await head_of(client, f"{path}?cursor={older[1]}&ref=elsewhere")
+
+    assert head.canonical == [f"{BASE}{path}?cursor={older[1]}"]
 
 
 @pytest.mark.parametrize("path", ["/", "/tags/ink", "/search?q=ink", "/login"])
