@@ -177,6 +177,28 @@ async def test_the_index_counts_authors_files_by_those_who_have_published(
     ]
 
 
+async def test_the_index_lists_no_file_that_only_a_suspended_author_would_fill(
+    api: Api,
+    client: AsyncClient,
+    factory: Factory,
+    author: Account,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sitemap file lists at least one address (sitemaps.org's schema): the newest posts
+    and the latest author, suspended, must not leave an empty one in the index."""
+    monkeypatch.setattr(service, "URLS_PER_FILE", 1)
+    await api.post(author)
+    writer = await api.sign_up("writer")
+    await api.post(writer)
+    admin = await factory.account("admin", role="admin")
+    await client.post(f"/api/users/{writer.id}/suspend", headers=admin.headers)
+
+    assert await locations(client, "/sitemap.xml") == [
+        f"{BASE}/sitemaps/posts-1.xml",
+        f"{BASE}/sitemaps/authors-1.xml",
+    ]
+
+
 async def test_authors_files_split_by_ranges_of_ids_read_a_batch_at_a_time(
     api: Api, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 
 from inkwell.db import Reader
 from inkwell.posts.models import Post, is_published
@@ -21,6 +21,10 @@ from inkwell.users.models import User, is_active, not_suspended
 
 URLS_PER_FILE = 50_000
 BATCH = 1_000
+# What the files list; the index counts its files by the same rows, so that none it lists
+# is left empty (the protocol's schema wants at least one address) by a suspended author.
+_LISTED_POSTS = and_(is_published, is_active(Post.user_id))
+_LISTED_AUTHORS = and_(User.post_count > 0, not_suspended)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +54,8 @@ def _files(largest_id: int | None) -> int:
 
 
 async def sitemap_files(reader: Reader) -> SitemapFiles:
-    largest_post = select(func.max(Post.id)).where(is_published).scalar_subquery()
-    largest_author = select(func.max(User.id)).where(User.post_count > 0).scalar_subquery()
+    largest_post = select(func.max(Post.id)).where(_LISTED_POSTS).scalar_subquery()
+    largest_author = select(func.max(User.id)).where(_LISTED_AUTHORS).scalar_subquery()
     async with reader.connect() as connection:
         posts, authors = (await connection.execute(select(largest_post, largest_author))).one()
     return SitemapFiles(posts=_files(posts), authors=_files(authors))
@@ -83,7 +87,7 @@ async def _batches(
 async def sitemap_posts(reader: Reader, number: int) -> AsyncIterator[list[SitemapPost]]:
     """The published posts of file `number` (from 1), in batches."""
     query = select(Post.id, Post.slug, Post.updated_at).where(
-        is_published, is_active(Post.user_id), _in_file(Post.id, number)
+        _LISTED_POSTS, _in_file(Post.id, number)
     )
     async for rows in _batches(reader, query, Post.id):
         yield [SitemapPost(*row) for row in rows]
@@ -98,7 +102,7 @@ async def sitemap_authors(reader: Reader, number: int) -> AsyncIterator[list[Sit
         .scalar_subquery()
     )
     query = select(User.id, User.username, last_published).where(
-        User.post_count > 0, not_suspended, _in_file(User.id, number)
+        _LISTED_AUTHORS, _in_file(User.id, number)
     )
     async for rows in _batches(reader, query, User.id):
         yield [SitemapAuthor(*row) for row in rows]
