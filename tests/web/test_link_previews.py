@@ -278,6 +278,27 @@ async def test_a_page_that_is_no_content_has_a_title_and_description_but_no_cano
     assert head.canonical == []
 
 
+@pytest.mark.parametrize(
+    "path", ["/register", "/forgot-password", "/reset-password?token=t", "/search?q=ink"]
+)
+async def test_a_page_with_no_canonical_address_asks_search_engines_not_to_list_it(
+    client: AsyncClient, path: str
+) -> None:
+    """A form or someone's own page: listed, it would be a result with nothing to read."""
+    head = await head_of(client, path)
+
+    assert head.meta["robots"] == ["noindex"]
+
+
+@pytest.mark.parametrize("path", ["/", "/@author", "/tags/ink", "post"])
+async def test_a_page_with_a_canonical_address_may_be_listed(
+    client: AsyncClient, post: dict[str, Any], path: str
+) -> None:
+    head = await head_of(client, post["url"] if path == "post" else path)
+
+    assert "robots" not in head.meta
+
+
 async def test_the_site_is_named_and_described_by_its_settings(settings: Settings) -> None:
     named = settings.model_copy(
         update={"site_name": "Quill & Co", "site_description": "Notes from the workshop."}
