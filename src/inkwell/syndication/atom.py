@@ -27,8 +27,6 @@ NOTHING_YET = datetime(1970, 1, 1, tzinfo=UTC)
 # What XML 1.0 cannot carry (its `Char` production) and Markdown lets through: lxml refuses
 # a document holding any of them, which one post would make of every feed listing it.
 _NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 
