@@ -17,7 +17,7 @@ from inkwell.app import create_app
 from inkwell.config import Settings
 from inkwell.pagination import PAGE_SIZE
 from inkwell.posts.rows import ListedPost
-from inkwell.web.rendering import Site, blog_posting, first_picture
+from inkwell.web.rendering import Site, blog_posting, first_picture, preview_image
 from tests.conftest import Account, Api, started
 
 BASE = "http://127.0.0.1:8000"
@@ -172,7 +172,8 @@ def posting_of(**changes: Any) -> Any:
         "updated_at": datetime(2026, 11, 26, 9, 0, tzinfo=UTC), "tags": [],
         "author": {"id": 1, "username": "ann", "display_name": None, "image_file": None},
     } | changes  # fmt: skip
-    block = str(blog_posting(cast(ListedPost, post), Site("Inkwell", "Writing", BASE)))
+    listed, site = cast(ListedPost, post), Site("Inkwell", "Writing", BASE)
+    block = str(blog_posting(listed, site, preview_image(listed, site)))
     return block, json.loads(block)
 
 

@@ -176,9 +176,10 @@ def preview_image(post: ListedPost, site: Site) -> PreviewImage:
     return PreviewImage(urljoin(site.base_url + "/", picture), True)
 
 
-def blog_posting(post: ListedPost, site: Site) -> Markup:
+def blog_posting(post: ListedPost, site: Site, image: PreviewImage) -> Markup:
     """The post as schema.org's BlogPosting, for a JSON-LD data block: `<`, `>` and `&` are
-    written as JSON escapes, so no text of the post can close the block."""
+    written as JSON escapes, so no text of the post can close the block. `image`: the
+    page's preview_image, found once for the page's previews and this."""
     author = post["author"]
     address = site.base_url + post_path(post["id"], post["slug"])
     published = post["published_at"]
@@ -192,7 +193,7 @@ def blog_posting(post: ListedPost, site: Site) -> Markup:
         "datePublished": published.isoformat() if published else None,
         "dateModified": post["updated_at"].isoformat(),
         "keywords": post["tags"],
-        "image": preview_image(post, site).url,
+        "image": image.url,
         "author": {
             "@type": "Person",
             "name": author["display_name"] or author["username"],
