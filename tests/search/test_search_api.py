@@ -126,6 +126,41 @@ async def test_the_snippet_marks_other_forms_of_the_words_found(client: AsyncCli
     assert "<mark>Tomatoes</mark> ripened" in hit["snippet"]
 
 
+@pytest.fixture
+async def accented(factory: Factory, author: Account) -> None:
+    await factory.post(
+        author, title="Café culture", content=f"{FILLER} Naïve sketches of São Paulo."
+    )
+    await factory.post(author, title="Resume writing", content=f"{FILLER} A plain cafe menu.")
+
+
+@pytest.mark.usefixtures("accented")
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("cafe", ["Resume writing", "Café culture"]),
+        ("café", ["Resume writing", "Café culture"]),
+        ("naive sketches", ["Café culture"]),
+        ('"sao paulo"', ["Café culture"]),
+        ("résumé", ["Resume writing"]),
+    ],
+)
+async def test_a_word_is_found_with_or_without_its_accents(
+    client: AsyncClient, q: str, found: list[str]
+) -> None:
+    """As a reader types it: on a keyboard without the accent, or with one the writer left out."""
+    assert sorted(titles(await search(client, q)), reverse=True) == found
+
+
+@pytest.mark.usefixtures("accented")
+async def test_the_snippet_marks_the_accented_word_found_without_its_accents(
+    client: AsyncClient,
+) -> None:
+    (hit,) = (await search(client, "naive"))["posts"]
+
+    assert "<mark>Naïve</mark> sketches" in hit["snippet"]
+
+
 async def test_the_snippet_escapes_everything_but_its_marks(
     client: AsyncClient, factory: Factory, author: Account
 ) -> None:

@@ -18,8 +18,9 @@ SearchText = Annotated[
         max_length=QUERY_MAX_LENGTH,
         description=(
             'Words, all required; `"a phrase"` in that order; `-word` excluded; `a or b` '
-            f"either. At most {QUERY_MAX_LENGTH} characters; a query with nothing to look "
-            "for (only operators or stop words) finds nothing."
+            "either. A word is found in its other forms (`tomato`, `tomatoes`) and with or "
+            f"without its accents (`cafe`, `café`). At most {QUERY_MAX_LENGTH} characters; a "
+            "query with nothing to look for (only operators or stop words) finds nothing."
         ),
     ),
 ]

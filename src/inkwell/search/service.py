@@ -1,6 +1,6 @@
 """Search: published posts by their words, users by their names; nothing here writes.
 
-The index is the database's own, kept in the writer's transaction (migration 0013):
+The index is the database's own, kept in the writer's transaction (migrations 0013, 0023):
 PostgreSQL's `posts.search_vector` (title A, tags B, content C) read with
 `to_tsquery` (`query.to_tsquery`), ranked by `ts_rank`, highlighted by `ts_headline`; SQLite's
 FTS5 table `post_search` read with the same parse (`query.to_fts5`), ranked by `bm25`
@@ -56,7 +56,8 @@ SNIPPET_WORDS = 30
 # FTS5's bm25 weights per column (title, tags, content), in the order of PostgreSQL's
 # ts_rank default weights for A, B and C (1.0, 0.4, 0.2).
 _BM25_WEIGHTS = (10.0, 4.0, 2.0)
-_ENGLISH: ColumnElement[Any] = literal_column("'english'::regconfig")
+# PostgreSQL's `english` that reads words without their accents (migration 0023).
+_CONFIGURATION: ColumnElement[Any] = literal_column("'inkwell_english'::regconfig")
 _FTS = table("post_search", column("rowid"))
 
 
@@ -130,9 +131,9 @@ def _post_hits_statement(dialect: Dialect, after: bool = False) -> Select[*tuple
     match on both databases (FTS5's bm25 is lower: it is negated)."""
     total = func.count().over().label("total")
     if dialect == "postgresql":
-        query = func.to_tsquery(_ENGLISH, bindparam("query"))
+        query = func.to_tsquery(_CONFIGURATION, bindparam("query"))
         vector: ColumnElement[Any] = literal_column("posts.search_vector")
-        rank = func.ts_rank(vector, func.to_tsquery(_ENGLISH, bindparam("ranked")))
+        rank = func.ts_rank(vector, func.to_tsquery(_CONFIGURATION, bindparam("ranked")))
         # Ranked apart (OFFSET 0 keeps PostgreSQL from merging it in), so the count's window
         # holds the narrow rows, not the vectors: on the bench's data the window spilled to
         # disk, and the search took a fifth longer.
@@ -147,7 +148,7 @@ def _post_hits_statement(dialect: Dialect, after: bool = False) -> Select[*tuple
         hits = _ranked_page(
             select(counted.c.id, counted.c.rank, counted.c.total), ranked, "post", after=after
         ).cte("hits")
-        snippet = func.ts_headline(_ENGLISH, Post.content, query, bindparam("options"))
+        snippet = func.ts_headline(_CONFIGURATION, Post.content, query, bindparam("options"))
         return (
             select(*_hit_columns(), snippet.label("snippet"), hits.c.rank, hits.c.total)
             .select_from(hits)
