@@ -707,6 +707,77 @@ async def test_the_picture_uses_migration_finds_the_uploaded_pictures_each_post_
     assert sorted(found) == [(first, recorded), (second, recorded)]
 
 
+def unfocusable(html: str) -> str:
+    """Code and tables as the renderer wrote them before they took the keyboard's focus."""
+    return html.replace(' tabindex="0"', "")
+
+
+CODE_AND_TABLE = "```python\nx = 1\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+FOCUSABLE = MarkdownRenderer(POST).render(CODE_AND_TABLE).html
+TASKS_AND_CODE = f"{TASKS}\n\n```\ncode\n```"
+S3_PICTURE_CODE = "![chart](https://bucket.example/chart.png)\n\n    code"
+
+
+@pytest.fixture
+async def engine_before_focusable(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database at 0023 holding code and tables as they were rendered before 0024: a post
+    and a comment, a post with a task list 0019 left unlabelled, a post whose picture was
+    shown by its full address, and a post without either."""
+    own_s3 = MarkdownRenderer(POST, own_media=("https://bucket.example/",))
+    posts = [
+        (CODE_AND_TABLE, unfocusable(FOCUSABLE)),
+        (
+            TASKS_AND_CODE,
+            unlabelled(unfocusable(MarkdownRenderer(POST).render(TASKS_AND_CODE).html)),
+        ),
+        (S3_PICTURE_CODE, unfocusable(own_s3.render(S3_PICTURE_CODE).html)),
+        ("no code", "<p>as it was</p>\n"),
+    ]
+    async with migrated_to(empty_database_url, "0023") as engine:
+        async with engine.begin() as connection:
+            await add_writer(connection)
+            for content, html in posts:
+                await add_post(connection, content, html=html)
+            await add_comment(connection, CODE_AND_TABLE, html=unfocusable(FOCUSABLE))
+        yield engine
+
+
+async def test_the_scrolling_migration_makes_code_and_tables_of_posts_and_comments_focusable(
+    engine_before_focusable: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_focusable)
+
+    async with engine_before_focusable.connect() as connection:
+        post = await connection.scalar(text("SELECT content_html FROM posts WHERE id = 1"))
+        comment = await connection.scalar(text("SELECT body_html FROM comments"))
+    assert post == comment == FOCUSABLE
+    assert '<pre class="highlight" tabindex="0">' in FOCUSABLE
+    assert '<table tabindex="0">' in FOCUSABLE
+
+
+async def test_the_scrolling_migration_labels_the_task_lists_0019_left_beside_code(
+    engine_before_focusable: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_focusable)
+
+    assert (await posts_html(engine_before_focusable))[1] == (
+        MarkdownRenderer(POST).render(TASKS_AND_CODE).html
+    )
+
+
+async def test_the_scrolling_migration_leaves_a_post_it_would_change_otherwise(
+    engine_before_focusable: AsyncEngine,
+) -> None:
+    """Without settings, a picture shown by its full address would become a link."""
+    before = await posts_html(engine_before_focusable)
+
+    await upgrade_database(engine_before_focusable)
+
+    after = await posts_html(engine_before_focusable)
+    assert "<img" in before[2]
+    assert after[2:] == before[2:]
+
+
 async def posts_storage_options(engine: AsyncEngine) -> list[str] | None:
     async with engine.connect() as connection:
         options: list[str] | None = await connection.scalar(

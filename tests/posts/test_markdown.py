@@ -55,7 +55,7 @@ CASES = [
     ),
     (
         "| a | b | c |\n|:--|--:|:-:|\n| 1 | 2 | 3 |",
-        "<table>\n<thead>\n<tr>\n"
+        '<table tabindex="0">\n<thead>\n<tr>\n'
         '<th class="text-start">a</th>\n<th class="text-end">b</th>\n'
         '<th class="text-center">c</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n'
         '<td class="text-start">1</td>\n<td class="text-end">2</td>\n'
@@ -86,27 +86,33 @@ CASES = [
     # Code: highlighted into classes, never inline styles; unknown languages stay plain.
     (
         '```python\nprint("hi")\n```',
-        '<pre class="highlight"><code><span class="nb">print</span><span class="p">(</span>'
+        '<pre class="highlight" tabindex="0"><code><span class="nb">print</span>'
+        '<span class="p">(</span>'
         '<span class="s2">"hi"</span><span class="p">)</span>\n</code></pre>\n',
     ),
     (
         "```\n<b>raw</b>\n```",
-        '<pre class="highlight"><code>&lt;b&gt;raw&lt;/b&gt;\n</code></pre>\n',
+        '<pre class="highlight" tabindex="0"><code>&lt;b&gt;raw&lt;/b&gt;\n</code></pre>\n',
     ),
-    ("```not-a-language\nx < y\n```", '<pre class="highlight"><code>x &lt; y\n</code></pre>\n'),
+    (
+        "```not-a-language\nx < y\n```",
+        '<pre class="highlight" tabindex="0"><code>x &lt; y\n</code></pre>\n',
+    ),
     # The language is the info string's first word, whatever follows it.
     (
         '```python exec="on" title="demo"\nx = 1\n```',
-        '<pre class="highlight"><code><span class="n">x</span> <span class="o">=</span> '
+        '<pre class="highlight" tabindex="0"><code><span class="n">x</span> '
+        '<span class="o">=</span> '
         '<span class="mi">1</span>\n</code></pre>\n',
     ),
     # Blank lines around the code are kept, as written.
     (
         "```python\n\nx = 1\n\n```",
-        '<pre class="highlight"><code>\n<span class="n">x</span> <span class="o">=</span> '
+        '<pre class="highlight" tabindex="0"><code>\n<span class="n">x</span> '
+        '<span class="o">=</span> '
         '<span class="mi">1</span>\n\n</code></pre>\n',
     ),
-    ("    indented", '<pre class="highlight"><code>indented\n</code></pre>\n'),
+    ("    indented", '<pre class="highlight" tabindex="0"><code>indented\n</code></pre>\n'),
     # Headings: one level under the page's title, unique anchors, any script.
     (
         "# Title\n## Title\n### Ünïcode & <b>\n# !!!",
@@ -210,6 +216,7 @@ def test_markdown_renders_to_exactly_this_sanitized_html(
          f'<a href="https://example.com" {REL}>x</a>'),
         ('<p style="color:red" class="btn">x</p>', "<p>x</p>"),
         ('<span class="k evil">x</span>', '<span class="k">x</span>'),
+        ('<table tabindex="-1"></table><p tabindex="0">x</p>', "<table></table><p>x</p>"),
         ('<h2 id="load-more">x</h2>', '<h2 id="section-load-more">x</h2>'),
         ('<input type="text" name="csrf" value="x">', "<input>"),
         ('<label for="sign-out" onclick="x()" class="btn">x</label>', "<label>x</label>"),

@@ -34,7 +34,7 @@ async def test_a_new_post_is_stored_with_its_html_excerpt_and_word_count(
     post = await api.post(author, content=MARKDOWN)
     assert (post["content"], post["content_html"], post["excerpt"]) == (MARKDOWN, HTML, EXCERPT)
     assert await stored(session, post["id"]) == (MARKDOWN, HTML, EXCERPT, WORDS)
-    assert '<pre class="highlight"><code><span class="nb">print</span>' in HTML
+    assert '<pre class="highlight" tabindex="0"><code><span class="nb">print</span>' in HTML
     assert '<a href="https://example.com" rel="nofollow ugc noopener">a link</a>' in HTML
 
 

@@ -10,6 +10,8 @@ bug or a plugin lets through, only these tags, attributes, classes and URL schem
   (`section-<slug>`, unique within the text; the prefix keeps them off the page's own ids).
 - Code blocks are highlighted by Pygments into CSS classes: `highlight_stylesheet()` is the
   static stylesheet they need (`static/css/pygments.css`), since the CSP forbids inline styles.
+- Code blocks and tables scroll sideways inside themselves when wider than the column, as on
+  GitHub: each takes the keyboard's focus (`tabindex="0"`), so it scrolls without a mouse.
 - Only pictures of the site's own media become `<img loading="lazy">`; any other picture is
   a link to it (the CSP would block it anyway, and a remote picture tracks its readers).
 
@@ -190,6 +192,7 @@ def _parser(profile: Profile, is_own_media: Any) -> MarkdownIt:
     rules: dict[str, Any] = {
         "fence": _code_block,
         "code_block": _code_block,
+        "table_open": _focusable_table,
         "th_open": _aligned_cell,
         "td_open": _aligned_cell,
         "heading_close": _heading_close,
@@ -242,7 +245,7 @@ def _code_block(
         if lexer is None
         else highlight(token.content, lexer, _FORMATTER)
     )
-    return f'<pre class="{CODE_CLASS}"><code>{code}</code></pre>\n'
+    return f'<pre class="{CODE_CLASS}" tabindex="0"><code>{code}</code></pre>\n'
 
 
 def _lexer_named(language: str) -> Lexer | None:
@@ -257,6 +260,14 @@ def _lexer_named(language: str) -> Lexer | None:
 
 _lexer = lru_cache(maxsize=256)(_lexer_named)
 _FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def _focusable_table(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A table too wide for the column scrolls: the keyboard must be able to reach it."""
+    tokens[idx].attrSet("tabindex", "0")
+    return self.renderToken(tokens, idx, options, env)
 
 
 def _aligned_cell(
@@ -337,7 +348,12 @@ _ALLOWED_ATTRIBUTES = {
     "input": {"checked", "disabled"},
     **{tag: {"id"} for tag in _HEADING_TAGS},
 }
-_ALLOWED_VALUES = {"img": {"loading": {"lazy"}}, "input": {"type": {"checkbox"}}}
+_ALLOWED_VALUES = {
+    "img": {"loading": {"lazy"}},
+    "input": {"type": {"checkbox"}},
+    # Blocks that may scroll sideways, in the keyboard's reach (axe's scrollable-region-focusable).
+    **{tag: {"tabindex": {"0"}} for tag in ("pre", "table")},
+}
 _ALLOWED_CLASSES = {
     "pre": {CODE_CLASS},
     "span": {name for name in STANDARD_TYPES.values() if name},
