@@ -1,5 +1,6 @@
 """The longest name there may be (50 characters, no space to break at) on a phone: the menu
-stays within the screen, and the dates beside the name stay whole, on one line."""
+stays within the screen, the dates beside the name stay whole, on one line, and no page
+showing the name scrolls sideways."""
 
 import pytest
 from httpx import AsyncClient
@@ -80,4 +81,14 @@ async def test_a_50_character_name_leaves_the_dates_beside_it_whole(
     await page.goto(path)
     await expect(page.locator("main time").first).to_be_visible()
     assert await page.evaluate(SQUEEZED_DATES) == []
+    assert await page.evaluate(OVERFLOW) == 0
+
+
+async def test_a_50_character_name_and_its_email_fit_the_account_page_on_a_phone(
+    page: Page, long_named: Account
+) -> None:
+    await sign_in(page.context, LONGEST)
+    await page.set_viewport_size(PHONE)
+    await page.goto("/account")
+    await expect(page.get_by_role("heading", name=LONGEST)).to_be_visible()
     assert await page.evaluate(OVERFLOW) == 0
