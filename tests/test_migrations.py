@@ -1,4 +1,5 @@
 import asyncio
+import re
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -776,6 +777,74 @@ async def test_the_scrolling_migration_leaves_a_post_it_would_change_otherwise(
     after = await posts_html(engine_before_focusable)
     assert "<img" in before[2]
     assert after[2:] == before[2:]
+
+
+COUNTRY_LINKS = "Write to jane@example.co.uk or see www.example.de, not bbc.co.uk."
+LINKED = MarkdownRenderer(POST).render(COUNTRY_LINKS).html
+LINKS_AND_CODE = f"{COUNTRY_LINKS}\n\n    code"
+S3_PICTURE_LINKS = f"![chart](https://bucket.example/chart.png) {COUNTRY_LINKS}"
+
+
+def unlinked(html: str) -> str:
+    """Names under a country's domain as the renderer wrote them before they were links."""
+    return re.sub(r'<a href="(?:http://www\.|mailto:)[^"]*" [^>]*>([^<]*)</a>', r"\1", html)
+
+
+@pytest.fixture
+async def engine_before_country_links(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database at 0024 holding names under a country's domain as text: a post and a
+    comment, a post with code 0024 left unfocusable, and a post whose picture was shown by
+    its full address."""
+    own_s3 = MarkdownRenderer(POST, own_media=("https://bucket.example/",))
+    links_and_code = MarkdownRenderer(POST).render(LINKS_AND_CODE).html
+    posts = [
+        (COUNTRY_LINKS, unlinked(LINKED)),
+        (LINKS_AND_CODE, unfocusable(unlinked(links_and_code))),
+        (S3_PICTURE_LINKS, unlinked(own_s3.render(S3_PICTURE_LINKS).html)),
+    ]
+    async with migrated_to(empty_database_url, "0024") as engine:
+        async with engine.begin() as connection:
+            await add_writer(connection)
+            for content, html in posts:
+                await add_post(connection, content, html=html)
+            await add_comment(connection, COUNTRY_LINKS, html=unlinked(LINKED))
+        yield engine
+
+
+async def test_the_country_links_migration_links_the_names_in_posts_and_comments(
+    engine_before_country_links: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_country_links)
+
+    async with engine_before_country_links.connect() as connection:
+        post = await connection.scalar(text("SELECT content_html FROM posts WHERE id = 1"))
+        comment = await connection.scalar(text("SELECT body_html FROM comments"))
+    assert post == comment == LINKED
+    assert 'href="mailto:jane@example.co.uk"' in LINKED
+    assert 'href="http://www.example.de"' in LINKED
+
+
+async def test_the_country_links_migration_makes_the_code_0024_left_focusable(
+    engine_before_country_links: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_country_links)
+
+    assert (await posts_html(engine_before_country_links))[1] == (
+        MarkdownRenderer(POST).render(LINKS_AND_CODE).html
+    )
+
+
+async def test_the_country_links_migration_leaves_a_post_it_would_change_otherwise(
+    engine_before_country_links: AsyncEngine,
+) -> None:
+    """Without settings, a picture shown by its full address would become a link."""
+    before = await posts_html(engine_before_country_links)
+
+    await upgrade_database(engine_before_country_links)
+
+    after = await posts_html(engine_before_country_links)
+    assert "<img" in before[2]
+    assert after[2] == before[2]
 
 
 async def posts_storage_options(engine: AsyncEngine) -> list[str] | None:

@@ -53,6 +53,12 @@ CASES = [
         "mail me@example.com",
         f'<p>mail <a href="mailto:me@example.com" {REL}>me@example.com</a></p>\n',
     ),
+    # `www.` names and addresses link under a country's domain too; bare names do not.
+    (
+        "www.example.de, jane@example.co.uk and bbc.co.uk",
+        f'<p><a href="http://www.example.de" {REL}>www.example.de</a>, '
+        f'<a href="mailto:jane@example.co.uk" {REL}>jane@example.co.uk</a> and bbc.co.uk</p>\n',
+    ),
     (
         "| a | b | c |\n|:--|--:|:-:|\n| 1 | 2 | 3 |",
         '<table tabindex="0">\n<thead>\n<tr>\n'

@@ -1,13 +1,15 @@
 """Stored Markdown rendered again by a migration, when the renderer came to add something
 the rows should have had: only that addition may change a row.
 
-A row is written only if its new HTML and its old one are the same once the given
-additions are taken out of both. A row its writer's settings rendered otherwise (a picture
-by its full address, say: migrations have no settings, see 0005), or that some other
-renderer change would render differently, keeps its HTML until it is saved again. Nothing
-else of a row changes: not its `updated_at`, which says when its writer last edited it.
+A row is written only if its new HTML and its old one are the same once what the given
+pattern of additions matches is taken out of both. A row its writer's settings rendered
+otherwise (a picture by its full address, say: migrations have no settings, see 0005), or
+that some other renderer change would render differently, keeps its HTML until it is saved
+again. Nothing else of a row changes: not its `updated_at`, which says when its writer last
+edited it.
 """
 
+import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -31,17 +33,12 @@ POSTS = (_rendered_table("posts", "content", "content_html"), POST)
 COMMENTS = (_rendered_table("comments", "body", "body_html"), COMMENT)
 
 
-def _without(html: str, additions: Sequence[str]) -> str:
-    for addition in additions:
-        html = html.replace(addition, "")
-    return html
-
-
 def render_again(
-    rows: sa.TableClause, profile: Profile, *, holding: Sequence[str], additions: Sequence[str]
+    rows: sa.TableClause, profile: Profile, *, holding: Sequence[str], additions: re.Pattern[str]
 ) -> None:
     """The rows whose HTML holds any of `holding` (LIKE patterns) rendered again, a batch at
-    a time by id so that memory stays flat, each kept unless `additions` are all it gains."""
+    a time by id so that memory stays flat, each kept unless what `additions` matches is all
+    it gains."""
     source, html = (column for column in rows.c if column.name != "id")
     renderer = MarkdownRenderer(profile)
     connection = op.get_bind()
@@ -63,9 +60,7 @@ def render_again(
         changed = []
         for row_id, text, old_html in batch:
             new_html = renderer.render(text).html
-            if new_html != old_html and _without(new_html, additions) == _without(
-                old_html, additions
-            ):
+            if new_html != old_html and additions.sub("", new_html) == additions.sub("", old_html):
                 changed.append({"row_id": row_id, "html": new_html})
         if changed:
             connection.execute(write, changed)

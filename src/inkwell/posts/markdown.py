@@ -29,6 +29,8 @@ from typing import Any
 
 import anyio
 import nh3
+from linkify_it import LinkifyIt
+from linkify_it.main import Match
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
@@ -55,8 +57,12 @@ RENDERING_THREADS = 2
 # A stored picture's key under the media prefix: plain segments, no dot-segments, an image.
 _MEDIA_KEY = re.compile(r"[\w-]+(?:/[\w-]+)*\.(?:webp|jpe?g|png|gif)", re.ASCII)
 # Generic top-level domains a bare name must end with to become a link: `example.com` does,
-# `main.py` and `README.md` (Paraguay's and Moldova's) do not. Schemes and `www.` always do.
-_BARE_LINK_DOMAINS = ["com", "org", "net", "edu", "gov", "info", "io", "dev", "app", "blog"]
+# `main.py` and `README.md` (Paraguay's and Moldova's) do not. Schemes, `www.` names and
+# email addresses link under any domain linkify-it knows, a country's included.
+_BARE_LINK_DOMAINS = frozenset(
+    ["com", "org", "net", "edu", "gov", "info", "io", "dev", "app", "blog"]
+)
+_HOST_END = re.compile(r"[/:?#]")
 _NOT_IN_SLUG = re.compile(r"[^\w\- ]")
 _SPACES = re.compile(r"\s+")
 _ALIGNMENT_CLASSES = {
@@ -183,8 +189,7 @@ def _parser(profile: Profile, is_own_media: Any) -> MarkdownIt:
     # A task's checkbox is named by the task's text: the item's text is wrapped in a
     # <label> with it (axe's `label`, found by a UI audit). The checkbox stays disabled.
     parser.use(tasklists_plugin, label=True)
-    assert parser.linkify is not None  # linkify-it-py is installed, so linkify is on
-    parser.linkify.tlds(_BARE_LINK_DOMAINS)
+    parser.linkify = _Linkify().tlds(sorted(_BARE_LINK_DOMAINS), keep_old=True)
     if profile.headings:
         parser.core.ruler.push("heading_ids", _heading_ids)
     else:
@@ -201,6 +206,22 @@ def _parser(profile: Profile, is_own_media: Any) -> MarkdownIt:
     for name, rule in rules.items():
         parser.add_render_rule(name, rule)
     return parser
+
+
+class _Linkify(LinkifyIt):  # type: ignore[misc]
+    """linkify-it's links, less the bare names outside `_BARE_LINK_DOMAINS`: its list of
+    domains holds for `www.` names and email addresses too, which a country's must pass."""
+
+    def match(self, text: str) -> list[Match] | None:
+        links = [link for link in super().match(text) or () if _is_link(link)]
+        return links or None
+
+
+def _is_link(link: Match) -> bool:
+    if link.schema or link.text.lower().startswith("www."):
+        return True
+    host = _HOST_END.split(link.text, maxsplit=1)[0]
+    return host.rsplit(".", 1)[-1].lower() in _BARE_LINK_DOMAINS
 
 
 def _heading_ids(state: Any) -> None:

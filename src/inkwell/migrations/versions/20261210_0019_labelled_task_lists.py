@@ -12,6 +12,7 @@ Revises: 0018
 Create Date: 2026-12-10
 """
 
+import re
 from collections.abc import Sequence
 
 from inkwell.migrations.rerendering import COMMENTS, POSTS, render_again
@@ -21,7 +22,7 @@ down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-LABELS = ("<label>", "</label>")
+LABELS = re.compile("</?label>")
 
 
 def upgrade() -> None:

@@ -13,6 +13,7 @@ Revises: 0023
 Create Date: 2026-12-14
 """
 
+import re
 from collections.abc import Sequence
 
 from inkwell.migrations.rerendering import COMMENTS, POSTS, render_again
@@ -22,7 +23,7 @@ down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ADDITIONS = (' tabindex="0"', "<label>", "</label>")
+ADDITIONS = re.compile(' tabindex="0"|</?label>')
 
 
 def upgrade() -> None:
