@@ -3,6 +3,7 @@ import re
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -845,6 +846,80 @@ async def test_the_country_links_migration_leaves_a_post_it_would_change_otherwi
     after = await posts_html(engine_before_country_links)
     assert "<img" in before[2]
     assert after[2] == before[2]
+
+
+NOTES = "A claim.[^1] Another.^[Inline.]\n\n[^1]: Its source."
+NOTES_AND_CODE = f"{NOTES}\n\n    code"
+S3_PICTURE_NOTES = f"![chart](https://bucket.example/chart.png) {NOTES}"
+WITHOUT_FOOTNOTES = MarkdownRenderer(replace(POST, footnotes=False))
+
+
+async def posts_html_and_excerpts(engine: AsyncEngine) -> list[tuple[str, str]]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(text("SELECT content_html, excerpt FROM posts ORDER BY id"))
+        return [(html, excerpt) for html, excerpt in rows]
+
+
+@pytest.fixture
+async def engine_before_footnotes(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database at 0025 holding footnotes as typed: a post, a post with code 0024 left
+    unfocusable, a post whose picture was shown by its full address, and a comment."""
+    own_s3 = MarkdownRenderer(
+        replace(POST, footnotes=False), own_media=("https://bucket.example/",)
+    )
+    posts = [
+        (NOTES, WITHOUT_FOOTNOTES.render(NOTES)),
+        (NOTES_AND_CODE, WITHOUT_FOOTNOTES.render(NOTES_AND_CODE)),
+        (S3_PICTURE_NOTES, own_s3.render(S3_PICTURE_NOTES)),
+    ]
+    async with migrated_to(empty_database_url, "0025") as engine:
+        async with engine.begin() as connection:
+            await add_writer(connection)
+            for content, rendered in posts:
+                post_id = await add_post(connection, content, html=unfocusable(rendered.html))
+                await connection.execute(
+                    text("UPDATE posts SET excerpt = :excerpt WHERE id = :id"),
+                    {"excerpt": rendered.excerpt, "id": post_id},
+                )
+            await add_comment(connection, NOTES, html="<p>as it was</p>\n")
+        yield engine
+
+
+async def test_the_footnotes_migration_renders_the_notes_and_excerpts_of_posts(
+    engine_before_footnotes: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_footnotes)
+
+    rendered = MarkdownRenderer(POST).render(NOTES)
+    assert (await posts_html_and_excerpts(engine_before_footnotes))[0] == (
+        rendered.html,
+        rendered.excerpt,
+    )
+    assert '<section class="footnotes">' in rendered.html
+    assert "[^1]" not in rendered.excerpt
+
+
+async def test_the_footnotes_migration_makes_the_code_0024_left_focusable(
+    engine_before_footnotes: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_footnotes)
+
+    html, _ = (await posts_html_and_excerpts(engine_before_footnotes))[1]
+    assert html == MarkdownRenderer(POST).render(NOTES_AND_CODE).html
+
+
+async def test_the_footnotes_migration_leaves_a_post_it_would_change_otherwise_and_comments(
+    engine_before_footnotes: AsyncEngine,
+) -> None:
+    """Without settings, a picture shown by its full address would become a link."""
+    before = await posts_html_and_excerpts(engine_before_footnotes)
+
+    await upgrade_database(engine_before_footnotes)
+
+    assert (await posts_html_and_excerpts(engine_before_footnotes))[2] == before[2]
+    async with engine_before_footnotes.connect() as connection:
+        comment = await connection.scalar(text("SELECT body_html FROM comments"))
+    assert comment == "<p>as it was</p>\n"
 
 
 async def posts_storage_options(engine: AsyncEngine) -> list[str] | None:

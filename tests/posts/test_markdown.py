@@ -134,6 +134,27 @@ CASES = [
         f'<h2 id="section-a-1">A-1 {anchor("a-1")}</h2>\n'
         f'<h2 id="section-a-2">A {anchor("a-2")}</h2>\n',
     ),
+    # Footnotes: numbered at the end, each with its way back; ids no heading's slug can take.
+    (
+        "Fast[^speed], safe^[Mostly.] and fast again[^speed].\n\n[^speed]: See *the benchmark*.",
+        '<p>Fast<sup class="footnote-ref"><a href="#section-fn:1" id="section-fnref:1" '
+        f'aria-label="Note 1" {REL}>1</a></sup>, '
+        'safe<sup class="footnote-ref"><a href="#section-fn:2" id="section-fnref:2" '
+        f'aria-label="Note 2" {REL}>2</a></sup> and fast again'
+        '<sup class="footnote-ref"><a href="#section-fn:1" id="section-fnref:1:1" '
+        f'aria-label="Note 1" {REL}>1</a></sup>.</p>\n'
+        '<hr class="footnotes-sep">\n<section class="footnotes">\n<ol class="footnotes-list">\n'
+        '<li id="section-fn:1" class="footnote-item"><p>See <em>the benchmark</em>. '
+        '<a href="#section-fnref:1" class="footnote-backref" '
+        f'aria-label="Back to note 1\'s reference" {REL}>\u21a9\ufe0e</a> '
+        '<a href="#section-fnref:1:1" class="footnote-backref" '
+        f'aria-label="Back to note 1\'s reference 2" {REL}>\u21a9\ufe0e</a></p>\n</li>\n'
+        '<li id="section-fn:2" class="footnote-item"><p>Mostly. '
+        '<a href="#section-fnref:2" class="footnote-backref" '
+        f'aria-label="Back to note 2\'s reference" {REL}>\u21a9\ufe0e</a></p>\n</li>\n'
+        "</ol>\n</section>\n",
+    ),
+    ("Not a note[^missing].", "<p>Not a note[^missing].</p>\n"),
     # Pictures: only the site's own are pictures; others become links, data: URLs text.
     (
         "![a cat](/media/posts/0123abcd.webp)",
@@ -226,6 +247,10 @@ def test_markdown_renders_to_exactly_this_sanitized_html(
         ('<h2 id="load-more">x</h2>', '<h2 id="section-load-more">x</h2>'),
         ('<input type="text" name="csrf" value="x">', "<input>"),
         ('<label for="sign-out" onclick="x()" class="btn">x</label>', "<label>x</label>"),
+        ('<section id="x" class="footnotes x"><sup class="footnote-ref y">1</sup></section>',
+         '<section class="footnotes"><sup class="footnote-ref">1</sup></section>'),
+        ('<li id="fn:1" class="footnote-item x">x</li>',
+         '<li id="section-fn:1" class="footnote-item">x</li>'),
         ("<iframe src=https://evil.example></iframe><form><svg><math><style>", ""),
         ("<script>alert(1)</script><!-- hidden -->", ""),
     ],
@@ -235,6 +260,13 @@ def test_the_allowlist_holds_whatever_made_the_html(
 ) -> None:
     """If markdown-it or a plugin ever let something through, nh3 still removes it."""
     assert renderer.sanitize(made) == expected
+
+
+def test_comments_have_no_footnotes() -> None:
+    """A page shows many comments: their notes' ids would repeat."""
+    comments = MarkdownRenderer(COMMENT)
+    assert comments.render("A claim.^[A note.]").html == "<p>A claim.^[A note.]</p>\n"
+    assert comments.sanitize("<section><sup>1</sup></section>") == "1"
 
 
 def test_comments_have_neither_headings_nor_pictures() -> None:

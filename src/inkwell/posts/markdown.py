@@ -12,12 +12,16 @@ bug or a plugin lets through, only these tags, attributes, classes and URL schem
   static stylesheet they need (`static/css/pygments.css`), since the CSP forbids inline styles.
 - Code blocks and tables scroll sideways inside themselves when wider than the column, as on
   GitHub: each takes the keyboard's focus (`tabindex="0"`), so it scrolls without a mouse.
+- Footnotes (`[^1]` and `^[inline]`, as on GitHub and Ghost) are numbered at the
+  text's end, each with a link back; their ids share the headings' prefix, with a colon no
+  heading's slug can hold (`section-fn:1`, `section-fnref:1`).
 - Only pictures of the site's own media become `<img loading="lazy">`; any other picture is
   a link to it (the CSP would block it anyway, and a remote picture tracks its readers).
 
-A `Profile` says what a kind of text may hold: posts all of it, comments neither headings
-nor pictures. The renderer is pure CPU and imports nothing of the app: callers on the event
-loop run it in a worker thread (`render_in_thread`), and migrations call it as it is.
+A `Profile` says what a kind of text may hold: posts all of it, comments neither headings,
+pictures nor footnotes (a page shows many comments, whose notes' ids would repeat). The
+renderer is pure CPU and imports nothing of the app: callers on the event loop run it in a
+worker thread (`render_in_thread`), and migrations call it as it is.
 """
 
 import html
@@ -35,6 +39,7 @@ from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -45,6 +50,8 @@ from pygments.util import ClassNotFound
 
 EXCERPT_LENGTH = 200
 HEADING_ID_PREFIX = "section-"
+FOOTNOTE_ID_PREFIX = f"{HEADING_ID_PREFIX}fn:"
+FOOTNOTE_REF_ID_PREFIX = f"{HEADING_ID_PREFIX}fnref:"
 OWN_MEDIA_PATH = "/media/"
 LINK_REL = "nofollow ugc noopener"
 PYGMENTS_STYLE = "default"
@@ -78,10 +85,11 @@ class Profile:
 
     headings: bool
     images: bool
+    footnotes: bool
 
 
-POST = Profile(headings=True, images=True)
-COMMENT = Profile(headings=False, images=False)
+POST = Profile(headings=True, images=True, footnotes=True)
+COMMENT = Profile(headings=False, images=False, footnotes=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +198,11 @@ def _parser(profile: Profile, is_own_media: Any) -> MarkdownIt:
     # <label> with it (axe's `label`, found by a UI audit). The checkbox stays disabled.
     parser.use(tasklists_plugin, label=True)
     parser.linkify = _Linkify().tlds(sorted(_BARE_LINK_DOMAINS), keep_old=True)
+    if profile.footnotes:
+        parser.use(footnote_plugin)
+        parser.add_render_rule("footnote_ref", _footnote_ref)
+        parser.add_render_rule("footnote_open", _footnote_open)
+        parser.add_render_rule("footnote_anchor", _footnote_backref)
     if profile.headings:
         parser.core.ruler.push("heading_ids", _heading_ids)
     else:
@@ -291,6 +304,42 @@ def _focusable_table(
     return self.renderToken(tokens, idx, options, env)
 
 
+def _footnote_ids(token: Token) -> tuple[str, str]:
+    """The note's id and this reference's: a note referred to again has one per reference."""
+    number, again = token.meta["id"] + 1, token.meta.get("subId", 0)
+    reference = f"{number}:{again}" if again > 0 else str(number)
+    return f"{FOOTNOTE_ID_PREFIX}{number}", f"{FOOTNOTE_REF_ID_PREFIX}{reference}"
+
+
+def _footnote_ref(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    note, reference = _footnote_ids(tokens[idx])
+    number = tokens[idx].meta["id"] + 1
+    return (
+        f'<sup class="footnote-ref"><a href="#{note}" id="{reference}" '
+        f'aria-label="Note {number}">{number}</a></sup>'
+    )
+
+
+def _footnote_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    note, _ = _footnote_ids(tokens[idx])
+    return f'<li id="{note}" class="footnote-item">'
+
+
+def _footnote_backref(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """The way back to where the note was referred to: one per reference, the first named
+    after the note, the others counted. U+FE0E keeps the arrow from becoming an emoji on iOS."""
+    _, reference = _footnote_ids(tokens[idx])
+    number, again = tokens[idx].meta["id"] + 1, tokens[idx].meta.get("subId", 0)
+    label = f"Back to note {number}'s reference" + (f" {again + 1}" if again > 0 else "")
+    return f' <a href="#{reference}" class="footnote-backref" aria-label="{label}">\u21a9\ufe0e</a>'
+
+
 def _aligned_cell(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
@@ -347,6 +396,7 @@ def _plain_text(tokens: Sequence[Token]) -> str:
 
 
 _TEXT_TAGS = {"p", "br", "hr", "strong", "em", "s", "code", "pre", "blockquote", "span", "a"}
+_FOOTNOTE_TAGS = {"sup", "section"}
 _LIST_TAGS = {"ul", "ol", "li", "input", "label"}
 _TABLE_TAGS = {"table", "thead", "tbody", "tr", "th", "td"}
 _HEADING_TAGS = {"h2", "h3", "h4", "h5", "h6"}
@@ -359,13 +409,15 @@ def _allowed_tags(profile: Profile) -> set[str]:
         | _TABLE_TAGS
         | (_HEADING_TAGS if profile.headings else set())
         | ({"img"} if profile.images else set())
+        | (_FOOTNOTE_TAGS if profile.footnotes else set())
     )
 
 
 _ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "aria-label"},
+    "a": {"href", "title", "aria-label", "id"},
     "img": {"src", "alt", "title"},
     "ol": {"start"},
+    "li": {"id"},
     "input": {"checked", "disabled"},
     **{tag: {"id"} for tag in _HEADING_TAGS},
 }
@@ -381,7 +433,11 @@ _ALLOWED_CLASSES = {
     "th": set(_ALIGNMENT_CLASSES.values()),
     "td": set(_ALIGNMENT_CLASSES.values()),
     "ul": {"contains-task-list"},
-    "li": {"task-list-item"},
+    "ol": {"footnotes-list"},
+    "li": {"task-list-item", "footnote-item"},
     "input": {"task-list-item-checkbox"},
-    "a": {"heading-anchor"},
+    "a": {"heading-anchor", "footnote-backref"},
+    "sup": {"footnote-ref"},
+    "hr": {"footnotes-sep"},
+    "section": {"footnotes"},
 }

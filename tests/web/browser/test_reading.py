@@ -7,6 +7,7 @@ import pytest
 from playwright.async_api import Dialog, Page, expect
 
 from tests.conftest import Account, Api
+from tests.web.browser.accessibility import accessibility_violations
 from tests.web.browser.conftest import PageProblems, photograph
 
 pytestmark = pytest.mark.browser
@@ -150,6 +151,17 @@ async def test_a_script_in_a_title_shows_as_text_when_load_more_appends_it(
     await expect(appended.locator("h2")).to_have_text(XSS_TITLE)
     await expect(appended.locator('[data-field="excerpt"]')).to_have_text(XSS_TITLE)
     assert dialogs == []
+
+
+async def test_a_footnote_leads_to_its_note_and_back(page: Page, api: Api, author: Account) -> None:
+    post = await api.post(author, content="A claim.[^1]\n\n[^1]: Its source.")
+    await page.goto(f"/posts/{post['id']}")
+    await page.get_by_role("link", name="Note 1", exact=True).click()
+    await expect(page).to_have_url(re.compile("#section-fn:1$"))
+    await expect(page.locator(":target")).to_have_text("Its source. \u21a9\ufe0e")
+    await page.get_by_role("link", name="Back to note 1's reference").click()
+    await expect(page.locator(":target")).to_have_text("1")
+    assert await accessibility_violations(page) == []
 
 
 async def test_a_users_page_lists_only_their_posts(page: Page, articles: list[Post]) -> None:

@@ -12,22 +12,19 @@ Revises: 0018
 Create Date: 2026-12-10
 """
 
-import re
 from collections.abc import Sequence
 
-from inkwell.migrations.rerendering import COMMENTS, POSTS, render_again
+from inkwell.migrations.rerendering import COMMENTS, LABELS, POSTS, additions, render_again
 
 revision: str = "0019"
 down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-LABELS = re.compile("</?label>")
-
 
 def upgrade() -> None:
     for rows, profile in (POSTS, COMMENTS):
-        render_again(rows, profile, holding=["%task-list-item-checkbox%"], additions=LABELS)
+        render_again(rows, profile, holding=["%task-list-item-checkbox%"], added=additions(LABELS))
 
 
 def downgrade() -> None:

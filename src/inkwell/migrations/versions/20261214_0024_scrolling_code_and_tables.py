@@ -13,22 +13,28 @@ Revises: 0023
 Create Date: 2026-12-14
 """
 
-import re
 from collections.abc import Sequence
 
-from inkwell.migrations.rerendering import COMMENTS, POSTS, render_again
+from inkwell.migrations.rerendering import (
+    COMMENTS,
+    FOCUSABLE,
+    LABELS,
+    POSTS,
+    additions,
+    render_again,
+)
 
 revision: str = "0024"
 down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ADDITIONS = re.compile(' tabindex="0"|</?label>')
-
 
 def upgrade() -> None:
     for rows, profile in (POSTS, COMMENTS):
-        render_again(rows, profile, holding=["%<pre %", "%<table%"], additions=ADDITIONS)
+        render_again(
+            rows, profile, holding=["%<pre %", "%<table%"], added=additions(FOCUSABLE, LABELS)
+        )
 
 
 def downgrade() -> None:

@@ -12,25 +12,32 @@ Revises: 0024
 Create Date: 2026-12-14
 """
 
-import re
 from collections.abc import Sequence
 
-from inkwell.migrations.rerendering import COMMENTS, POSTS, render_again
+from inkwell.migrations.rerendering import (
+    COMMENTS,
+    COUNTRY_LINKS,
+    FOCUSABLE,
+    LABELS,
+    POSTS,
+    additions,
+    render_again,
+)
 
 revision: str = "0025"
 down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ADDITIONS = re.compile(
-    r'<a href="(?:http://www\.|mailto:)[^"]*" rel="nofollow ugc noopener">|</a>'
-    r'| tabindex="0"|</?label>'
-)
-
 
 def upgrade() -> None:
     for rows, profile in (POSTS, COMMENTS):
-        render_again(rows, profile, holding=["%www.%", "%@%"], additions=ADDITIONS)
+        render_again(
+            rows,
+            profile,
+            holding=["%www.%", "%@%"],
+            added=additions(COUNTRY_LINKS, FOCUSABLE, LABELS),
+        )
 
 
 def downgrade() -> None:
