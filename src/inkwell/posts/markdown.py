@@ -304,9 +304,13 @@ def _focusable_table(
     return self.renderToken(tokens, idx, options, env)
 
 
-def _footnote_ids(token: Token) -> tuple[str, str]:
-    """The note's id and this reference's: a note referred to again has one per reference."""
-    number, again = token.meta["id"] + 1, token.meta.get("subId", 0)
+def _footnote_place(token: Token) -> tuple[int, int]:
+    """The note's number, and which reference to it the token is (0 the first, 1 the next)."""
+    return token.meta["id"] + 1, token.meta.get("subId", 0)
+
+
+def _footnote_ids(number: int, again: int) -> tuple[str, str]:
+    """The note's id and its reference's: a note referred to again has one per reference."""
     reference = f"{number}:{again}" if again > 0 else str(number)
     return f"{FOOTNOTE_ID_PREFIX}{number}", f"{FOOTNOTE_REF_ID_PREFIX}{reference}"
 
@@ -314,8 +318,8 @@ def _footnote_ids(token: Token) -> tuple[str, str]:
 def _footnote_ref(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    note, reference = _footnote_ids(tokens[idx])
-    number = tokens[idx].meta["id"] + 1
+    number, again = _footnote_place(tokens[idx])
+    note, reference = _footnote_ids(number, again)
     return (
         f'<sup class="footnote-ref"><a href="#{note}" id="{reference}" '
         f'aria-label="Note {number}">{number}</a></sup>'
@@ -325,7 +329,7 @@ def _footnote_ref(
 def _footnote_open(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
-    note, _ = _footnote_ids(tokens[idx])
+    note, _ = _footnote_ids(*_footnote_place(tokens[idx]))
     return f'<li id="{note}" class="footnote-item">'
 
 
@@ -334,8 +338,8 @@ def _footnote_backref(
 ) -> str:
     """The way back to where the note was referred to: one per reference, the first named
     after the note, the others counted. U+FE0E keeps the arrow from becoming an emoji on iOS."""
-    _, reference = _footnote_ids(tokens[idx])
-    number, again = tokens[idx].meta["id"] + 1, tokens[idx].meta.get("subId", 0)
+    number, again = _footnote_place(tokens[idx])
+    _, reference = _footnote_ids(number, again)
     label = f"Back to note {number}'s reference" + (f" {again + 1}" if again > 0 else "")
     return f' <a href="#{reference}" class="footnote-backref" aria-label="{label}">\u21a9\ufe0e</a>'
 
