@@ -39,6 +39,7 @@ from sqlalchemy.engine import URL, make_url
 from bench.profile import cpu_seconds
 from bench.report import Result, parse_wrk_output, plot
 from bench.runner import (
+    PUBLIC_BASE_URL,
     RESULTS_DIR,
     ROOT,
     SUMMARY_LUA,
@@ -307,6 +308,7 @@ def main() -> None:
     # The request path with the cache off (a deep page is never cached, the first would be).
     uncached = {
         "ENVIRONMENT": "production",
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "DATABASE_URL": asyncpg_url,
         "SECRET_KEY": secret,
         "LOG_LEVEL": "WARNING",

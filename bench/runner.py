@@ -70,6 +70,8 @@ SEED_TIMEOUT = 600 if POSTS <= 10_000 else 4 * 3600
 COMMENTS = 100
 # The longest a server may take to answer its first request (a loaded machine imports slowly).
 READY_TIMEOUT_SECONDS = 120
+# Production must be told the site's address; the links a page writes with it are not followed.
+PUBLIC_BASE_URL = "http://127.0.0.1"
 WRK_TIMEOUT = "5s"
 POSTS_SCENARIO = "posts"
 POST_PAGE_SCENARIO = "post page"
@@ -476,6 +478,7 @@ def servers(postgres: URL, sqlite_url: str, upstream: str, post_page: str) -> li
     # reads is off but in its own scenario, where it is on as deployed.
     inkwell_pg = {
         "ENVIRONMENT": "production",
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "DATABASE_URL": postgres.set(drivername="postgresql+asyncpg").render_as_string(False),
         "SECRET_KEY": secrets.token_hex(32),
         "LOG_LEVEL": "WARNING",

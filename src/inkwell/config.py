@@ -139,6 +139,17 @@ class Settings(
         return self
 
     @model_validator(mode="after")
+    def _production_needs_its_public_address(self) -> Self:
+        """Emailed links, feeds, previews and the CSRF origin check name it: its default
+        would send production's readers, and its password reset links, to 127.0.0.1."""
+        if self.environment == "production" and "public_base_url" not in self.model_fields_set:
+            raise ValueError(
+                "PUBLIC_BASE_URL must be set when ENVIRONMENT=production: the site's address "
+                "as browsers see it, such as https://blog.example.com"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _refuse_debug_settings_in_production(self) -> Self:
         if self.environment != "production":
             return self

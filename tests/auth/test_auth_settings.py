@@ -38,7 +38,9 @@ def test_production_refuses_a_weak_secret_key() -> None:
 
 
 def test_production_takes_a_strong_secret_key() -> None:
-    settings = make_settings(environment="production", secret_key=STRONG_KEY)
+    settings = make_settings(
+        environment="production", secret_key=STRONG_KEY, public_base_url="https://blog.example"
+    )
     assert settings.signing_key == STRONG_KEY
 
 

@@ -29,7 +29,7 @@ from tests.image.containers import (
     environment,
     find_engine,
 )
-from tests.operations.test_production_settings import STRONG_SECRET
+from tests.operations.test_production_settings import PRODUCTION_ENV
 from tests.pictures import decode, image_file, key_of, upload
 from tests.ports import free_port
 
@@ -88,7 +88,7 @@ def serve(port: int, workers: int = 1) -> list[str]:
 
 
 def on_postgres(database_url: str, **settings: str) -> list[str]:
-    settings = {"DATABASE_URL": database_url, "SECRET_KEY": STRONG_SECRET} | settings
+    settings = {"DATABASE_URL": database_url, **PRODUCTION_ENV} | settings
     return ["--no-healthcheck", "--network", "host", *environment(**settings)]
 
 
@@ -111,7 +111,7 @@ async def sign_up(client: httpx.AsyncClient, username: str) -> dict[str, Any]:
 # --- the image as built ------------------------------------------------------------------
 
 
-async def test_it_serves_on_the_embedded_sqlite_with_only_a_secret_key(
+async def test_it_serves_on_the_embedded_sqlite_told_only_its_secret_key_and_address(
     containers: Containers,
 ) -> None:
     port = free_port()
@@ -119,7 +119,7 @@ async def test_it_serves_on_the_embedded_sqlite_with_only_a_secret_key(
         "--no-healthcheck",
         "--publish",
         f"127.0.0.1:{port}:8000",
-        *environment(SECRET_KEY=STRONG_SECRET),
+        *environment(**PRODUCTION_ENV),
     )
     ready = await app.wait_until_answering(f"http://127.0.0.1:{port}/health/ready")
     assert ready.json() == {"status": "ready"}
@@ -127,7 +127,7 @@ async def test_it_serves_on_the_embedded_sqlite_with_only_a_secret_key(
 
 
 async def test_the_healthcheck_reports_healthy(containers: Containers, engine: Engine) -> None:
-    app = await containers.start(*environment(SECRET_KEY=STRONG_SECRET))
+    app = await containers.start(*environment(**PRODUCTION_ENV))
     assert await health(app, engine) == "healthy", await app.logs()
 
 
@@ -150,8 +150,8 @@ async def health(app: Container, engine: Engine) -> str:
 
 
 async def test_the_cli_answers_help_inside_with_nothing_set(containers: Containers) -> None:
-    # With ENVIRONMENT=production and no SECRET_KEY, a migration would refuse to start: the
-    # entrypoint migrates only before `inkwell serve`.
+    # With ENVIRONMENT=production and no SECRET_KEY or PUBLIC_BASE_URL, a migration would
+    # refuse to start: the entrypoint migrates only before `inkwell serve`.
     result = await containers.run_once("--no-healthcheck", command=["inkwell", "--help"])
     assert result.code == 0, result.out + result.err
     assert "serve" in result.out

@@ -170,6 +170,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory, moto_server: str) -> As
         env = s3_env | {
             "DATABASE_URL": database_url,
             "ENVIRONMENT": "production",
+            "PUBLIC_BASE_URL": f"https://127.0.0.1:{https_port}",
             # The widest trust (compose's before), which must still never believe what
             # the client wrote in X-Forwarded-For.
             "TRUSTED_PROXIES": "*",

@@ -8,12 +8,21 @@ from inkwell.cli import app
 from inkwell.config import Settings
 
 POSTGRES = "postgresql+asyncpg://inkwell@db/inkwell"
-# A strong SECRET_KEY, so only the settings under test can be what production refuses.
+# A strong SECRET_KEY and the site's address, so only the settings under test can be what
+# production refuses.
 STRONG_SECRET = "s3cr3t-" + "k" * 57
+PUBLIC_BASE_URL = "https://blog.example.com"
+# What production must be told, as environment variables for a server or a container.
+PRODUCTION_ENV = {"SECRET_KEY": STRONG_SECRET, "PUBLIC_BASE_URL": PUBLIC_BASE_URL}
 
 
 def production(**fields: object) -> Settings:
-    return Settings(environment="production", secret_key=STRONG_SECRET, **fields)
+    return Settings(
+        environment="production",
+        secret_key=STRONG_SECRET,
+        public_base_url=PUBLIC_BASE_URL,
+        **fields,
+    )
 
 
 @pytest.mark.parametrize(
@@ -27,7 +36,25 @@ def production(**fields: object) -> Settings:
 @pytest.mark.parametrize("environment", ["development", "production"])
 def test_an_in_memory_sqlite_database_is_refused(url: str, environment: str) -> None:
     with pytest.raises(ValidationError, match="in-memory SQLite database is private to one"):
-        Settings(environment=environment, secret_key=STRONG_SECRET, database_url=url)
+        Settings(
+            environment=environment,
+            secret_key=STRONG_SECRET,
+            public_base_url=PUBLIC_BASE_URL,
+            database_url=url,
+        )
+
+
+def test_production_refuses_to_start_without_its_public_address() -> None:
+    """Its default would send the password reset links and the feeds' readers to 127.0.0.1."""
+    with pytest.raises(ValidationError, match="PUBLIC_BASE_URL must be set when ENVIRONMENT=prod"):
+        Settings(environment="production", secret_key=STRONG_SECRET, database_url=POSTGRES)
+
+
+@pytest.mark.parametrize("environment", ["development", "test"])
+def test_elsewhere_the_public_address_defaults_to_this_machine(environment: str) -> None:
+    settings = Settings(environment=environment, database_url=POSTGRES)
+
+    assert settings.public_base_url == "http://127.0.0.1:8000"
 
 
 def test_production_refuses_sql_echo() -> None:
@@ -70,6 +97,7 @@ def test_an_unknown_log_level_is_refused() -> None:
 def test_serve_refuses_reload_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC_BASE_URL)
     monkeypatch.setenv("DATABASE_URL", POSTGRES)
     result = CliRunner().invoke(app, ["serve", "--reload"])
     assert result.exit_code == 2
@@ -79,6 +107,7 @@ def test_serve_refuses_reload_in_production(monkeypatch: pytest.MonkeyPatch) -> 
 def test_serve_explains_refused_production_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("SECRET_KEY", STRONG_SECRET)
+    monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC_BASE_URL)
     monkeypatch.setenv("DATABASE_URL", POSTGRES)
     monkeypatch.setenv("DATABASE_ECHO", "true")
     result = CliRunner().invoke(app, ["serve"])

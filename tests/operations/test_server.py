@@ -73,6 +73,7 @@ def production_entrypoint(database_url: str, port: int) -> AbstractAsyncContextM
     env = server_env(
         DATABASE_URL=database_url,
         ENVIRONMENT="production",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         DATABASE_CONNECTIONS=str(2 * IN_FLIGHT),
     )
     command = (ENTRYPOINT, "inkwell", "serve", "--host", "127.0.0.1", "--port", str(port))
