@@ -53,6 +53,13 @@ CASES = [
         "mail me@example.com",
         f'<p>mail <a href="mailto:me@example.com" {REL}>me@example.com</a></p>\n',
     ),
+    # A bare name links under a generic domain, named in any case, whatever comes after it.
+    (
+        "example.com, docs.python.org/3/ and Example.COM?q=1",
+        f'<p><a href="http://example.com" {REL}>example.com</a>, '
+        f'<a href="http://docs.python.org/3/" {REL}>docs.python.org/3/</a> and '
+        f'<a href="http://Example.COM?q=1" {REL}>Example.COM?q=1</a></p>\n',
+    ),
     # `www.` names and addresses link under a country's domain too; bare names do not.
     (
         "www.example.de, jane@example.co.uk and bbc.co.uk",
