@@ -156,6 +156,15 @@ async def test_an_empty_site_feed_is_still_a_valid_feed(client: AsyncClient) -> 
     assert feed.feed.updated_parsed is not None
 
 
+async def test_an_empty_feed_is_dated_at_the_epoch_so_it_reads_the_same_until_a_post_comes(
+    client: AsyncClient,
+) -> None:
+    first, again = await client.get("/feed.atom"), await client.get("/feed.atom")
+
+    assert tuple(parsed(first).feed.updated_parsed[:3]) == (1970, 1, 1)
+    assert first.headers["etag"] == again.headers["etag"]
+
+
 async def test_an_authors_feed_holds_their_posts_only(
     api: Api, client: AsyncClient, author: Account, writing: dict[str, Any]
 ) -> None:
