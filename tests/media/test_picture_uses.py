@@ -66,6 +66,19 @@ async def test_an_edit_moves_the_uses_and_stamps_the_picture_no_post_links_any_m
     assert await unlinked_at(engine, kept) is None
 
 
+async def test_an_edit_stamps_only_the_pictures_it_drops(
+    client: AsyncClient, api: Api, engine: AsyncEngine, painter: Account
+) -> None:
+    """Not every picture no post links: another's grace would start again."""
+    never_linked, dropped = await upload(client), await upload(client)
+    post = await api.post(painter, content=f"![d](/media/{dropped})")
+
+    await client.patch(f"/api/posts/{post['id']}", json={"content": "No picture."})
+
+    assert await unlinked_at(engine, dropped) is not None
+    assert await unlinked_at(engine, never_linked) is None
+
+
 async def test_a_picture_another_post_still_links_is_not_stamped_when_one_drops_it(
     client: AsyncClient, api: Api, engine: AsyncEngine, painter: Account
 ) -> None:
