@@ -505,6 +505,13 @@ async def posts_html(engine: AsyncEngine) -> list[str]:
         return list(await connection.scalars(text("SELECT content_html FROM posts ORDER BY id")))
 
 
+async def first_post_and_comment_html(engine: AsyncEngine) -> tuple[str, str]:
+    async with engine.connect() as connection:
+        post = await connection.scalar(text("SELECT content_html FROM posts WHERE id = 1"))
+        comment = await connection.scalar(text("SELECT body_html FROM comments"))
+    return post, comment
+
+
 @pytest.fixture
 async def engine_before_labels(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
     """A database at 0018 holding task lists as they were rendered before 0019: a post, a
@@ -529,9 +536,7 @@ async def test_the_task_list_migration_labels_the_checkboxes_of_posts_and_commen
 ) -> None:
     await upgrade_database(engine_before_labels)
 
-    async with engine_before_labels.connect() as connection:
-        post = await connection.scalar(text("SELECT content_html FROM posts WHERE id = 1"))
-        comment = await connection.scalar(text("SELECT body_html FROM comments"))
+    post, comment = await first_post_and_comment_html(engine_before_labels)
     assert post == comment == LABELLED_TASKS
     assert "<label><input" in LABELLED_TASKS
 
@@ -749,9 +754,7 @@ async def test_the_scrolling_migration_makes_code_and_tables_of_posts_and_commen
 ) -> None:
     await upgrade_database(engine_before_focusable)
 
-    async with engine_before_focusable.connect() as connection:
-        post = await connection.scalar(text("SELECT content_html FROM posts WHERE id = 1"))
-        comment = await connection.scalar(text("SELECT body_html FROM comments"))
+    post, comment = await first_post_and_comment_html(engine_before_focusable)
     assert post == comment == FOCUSABLE
     assert '<pre class="highlight" tabindex="0">' in FOCUSABLE
     assert '<table tabindex="0">' in FOCUSABLE
@@ -817,9 +820,7 @@ async def test_the_country_links_migration_links_the_names_in_posts_and_comments
 ) -> None:
     await upgrade_database(engine_before_country_links)
 
-    async with engine_before_country_links.connect() as connection:
-        post = await connection.scalar(text("SELECT content_html FROM posts WHERE id = 1"))
-        comment = await connection.scalar(text("SELECT body_html FROM comments"))
+    post, comment = await first_post_and_comment_html(engine_before_country_links)
     assert post == comment == LINKED
     assert 'href="mailto:jane@example.co.uk"' in LINKED
     assert 'href="http://www.example.de"' in LINKED
