@@ -74,7 +74,9 @@ def test_templates_reload_from_disk_only_when_asked(reloads: bool) -> None:
      ("{{ 'see https://a.example' | linkify }}",
       'see <a href="https://a.example" rel="nofollow ugc noopener">https://a.example</a>'),
      ("{{ 'ann' | author_path }}", "/@ann"),
-     ("{{ None | picture_path }}", "/static/img/default-avatar.svg")],
+     ("{{ None | picture_path }}", "/static/img/default-avatar.svg"),
+     ("{{ None | shared_picture }}", "/static/img/share.png"),
+     ("{{ 'profile_pics/a.webp' | shared_picture }}", "/media/profile_pics/a.webp")],
 )  # fmt: skip
 def test_the_templates_filters_are_the_ones_they_name(source: str, shown: str) -> None:
     assert environment().from_string(source).render(moment=MOMENT) == shown
