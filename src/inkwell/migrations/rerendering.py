@@ -2,11 +2,11 @@
 the rows should have had: only that may change a row.
 
 A row is written only if the HTML it would have now, rendered as it was, is its HTML once
-what a pattern of additions matches is taken out of both. A
-row its writer's settings rendered otherwise (a picture by its full address, say: migrations
-have no settings, see 0005), or that some other renderer change would render differently,
-keeps its HTML until it is saved again. Nothing else of a row changes: not its `updated_at`,
-which says when its writer last edited it.
+what a pattern of additions matches is taken out of both. A row its writer's settings
+rendered otherwise (a picture by its full address, say: migrations have no settings, see
+0005), or that some other renderer change would render differently, keeps its HTML until it
+is saved again. Nothing else of a row changes: not its `updated_at`, which says when its
+writer last edited it.
 """
 
 import re
