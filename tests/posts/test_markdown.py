@@ -269,6 +269,22 @@ def test_the_allowlist_holds_whatever_made_the_html(
     assert renderer.sanitize(made) == expected
 
 
+@pytest.mark.parametrize(
+    ("alias", "language", "code"),
+    [("kt", "kotlin", "val x = 1"), ("patch", "diff", "-old\n+new"),
+     ("jsonc", "json", '{"a": 1}'), ("gql", "graphql", "query { me { id } }"),
+     ("hbs", "handlebars", "{{#if x}}y{{/if}}"), ("svelte", "html", "<p>{x}</p>"),
+     ("KT", "kotlin", "val x = 1")],
+)  # fmt: skip
+def test_a_fence_named_as_on_github_is_highlighted_as_its_language(
+    renderer: MarkdownRenderer, alias: str, language: str, code: str
+) -> None:
+    highlighted = renderer.render(f"```{language}\n{code}\n```").html
+
+    assert renderer.render(f"```{alias}\n{code}\n```").html == highlighted
+    assert '<span class="' in highlighted
+
+
 def test_comments_have_no_footnotes() -> None:
     """A page shows many comments: their notes' ids would repeat."""
     comments = MarkdownRenderer(COMMENT)

@@ -282,12 +282,24 @@ def _code_block(
     return f'<pre class="{CODE_CLASS}" tabindex="0"><code>{code}</code></pre>\n'
 
 
+# Fence names writers bring from GitHub (its Linguist's aliases) that Pygments knows by another.
+_LANGUAGE_ALIASES = {
+    "kt": "kotlin",
+    "patch": "diff",
+    "jsonc": "json",
+    "gql": "graphql",
+    "hbs": "handlebars",
+    "svelte": "html",
+}
+
+
 def _lexer_named(language: str) -> Lexer | None:
     """Pygments' lexer for a fence's language name; none (plain text) for a name it lacks."""
     if not language:
         return None
     try:
-        return get_lexer_by_name(language, stripnl=False, ensurenl=True)
+        named = _LANGUAGE_ALIASES.get(language.lower(), language)
+        return get_lexer_by_name(named, stripnl=False, ensurenl=True)
     except ClassNotFound:
         return None
 
