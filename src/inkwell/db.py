@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
@@ -74,6 +76,15 @@ IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+async def dialect_insert(
+    session: AsyncSession, model: type["Base"]
+) -> postgresql.Insert | sqlite_dialect.Insert:
+    """An INSERT in the dialect of the session's database, which (unlike SQLAlchemy's generic
+    one) can be told to do nothing ON CONFLICT, where a unique index settles a race."""
+    dialect = (await session.connection()).dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite_dialect.insert)(model)
 
 
 def create_engine(settings: DatabaseSettings, *, autocommit: bool = False) -> AsyncEngine:

@@ -6,11 +6,9 @@ import re
 from collections.abc import Collection
 
 from sqlalchemy import Exists, delete, exists, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inkwell.db import utcnow
+from inkwell.db import dialect_insert, utcnow
 from inkwell.media.images import OUTPUT_EXTENSION
 from inkwell.media.models import PostPicture, PostPictureUse
 
@@ -54,11 +52,10 @@ def in_use() -> Exists:
 
 
 async def _add_uses(session: AsyncSession, post_id: int, keys: Collection[str]) -> None:
-    dialect = (await session.connection()).dialect.name
-    make = postgresql_insert if dialect == "postgresql" else sqlite_insert
     uploaded = select(literal(post_id), PostPicture.key).where(PostPicture.key.in_(keys))
+    uses = await dialect_insert(session, PostPictureUse)
     await session.execute(
-        make(PostPictureUse)
-        .from_select([PostPictureUse.post_id, PostPictureUse.key], uploaded)
-        .on_conflict_do_nothing()
+        uses.from_select(
+            [PostPictureUse.post_id, PostPictureUse.key], uploaded
+        ).on_conflict_do_nothing()
     )

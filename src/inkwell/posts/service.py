@@ -22,14 +22,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from inkwell.comments.models import Comment
-from inkwell.db import Reader, utcnow
+from inkwell.db import Reader, dialect_insert, utcnow
 from inkwell.errors import Conflict, ErrorCode, NotFound
 from inkwell.follows.columns import followed_by
 from inkwell.likes.columns import liked_by
@@ -690,10 +688,9 @@ async def _set_tags(session: AsyncSession, post: Post, names: Sequence[str]) -> 
     the same new name is settled by its unique index), dropped ones leave it."""
     wanted: set[int] = set()
     if names:
-        dialect = (await session.connection()).dialect.name
-        make = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        new_tags = await dialect_insert(session, Tag)
         await session.execute(
-            make(Tag).values([{"name": name} for name in names]).on_conflict_do_nothing()
+            new_tags.values([{"name": name} for name in names]).on_conflict_do_nothing()
         )
         wanted = set((await session.scalars(select(Tag.id).where(Tag.name.in_(names)))).all())
     current = set(
