@@ -164,6 +164,14 @@ def test_a_picture_far_into_a_long_post_is_found_wherever_the_reading_pauses(
     assert first_picture(html) == "/media/far.webp"
 
 
+def test_a_picture_whose_tag_runs_past_a_chunk_is_found_all_the_same() -> None:
+    """Its alt text may be long: the tag is read on until it closes."""
+    alt = "a long description " * 300
+    html = f'<p>Intro.</p><p><img src="/media/long.webp" alt="{alt}"></p>'
+
+    assert first_picture(html) == "/media/long.webp"
+
+
 def posting_of(**changes: Any) -> Any:
     """blog_posting's document for a post as listings read it (the fields it reads)."""
     post = {
