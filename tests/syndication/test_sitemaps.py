@@ -1,5 +1,5 @@
-"""The sitemap (an index of files of at most 50,000 addresses: published posts at their
-canonical address, authors who have published) and robots.txt pointing to it; files
+"""The sitemap (an index of files of at most 50,000 addresses: the home page, published posts
+at their canonical address, authors who have published) and robots.txt pointing to it; files
 streamed a batch at a time, so 100,000 posts never sit in memory. Run on both databases."""
 
 import tracemalloc
@@ -34,12 +34,16 @@ async def locations(client: AsyncClient, path: str) -> list[str]:
     return [loc.text or "" for loc in ET.fromstring(response.content).iterfind(".//s:loc", NS)]
 
 
-async def test_the_index_lists_a_file_of_posts_and_one_of_authors(
+SITE_FILE = f"{BASE}/sitemaps/site.xml"
+
+
+async def test_the_index_lists_the_sites_file_then_one_of_posts_and_one_of_authors(
     api: Api, client: AsyncClient, author: Account
 ) -> None:
     await api.post(author)
 
     assert await locations(client, "/sitemap.xml") == [
+        SITE_FILE,
         f"{BASE}/sitemaps/posts-1.xml",
         f"{BASE}/sitemaps/authors-1.xml",
     ]
@@ -53,8 +57,8 @@ async def test_the_index_is_a_sitemapindex_of_sitemap_entries_with_no_dates(
     index = ET.fromstring((await client.get("/sitemap.xml")).content)
 
     assert index.tag == qualified("sitemapindex")
-    assert [entry.tag for entry in index] == [qualified("sitemap")] * 2
-    assert [[part.tag for part in entry] for entry in index] == [[qualified("loc")]] * 2
+    assert [entry.tag for entry in index] == [qualified("sitemap")] * 3
+    assert [[part.tag for part in entry] for entry in index] == [[qualified("loc")]] * 3
 
 
 @pytest.mark.parametrize("path", ["/sitemap.xml", "/sitemaps/posts-1.xml"])
@@ -68,8 +72,16 @@ async def test_a_sitemap_declares_the_encoding_it_is_written_in(
     assert body.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n')
 
 
-async def test_an_empty_site_has_an_empty_index(client: AsyncClient) -> None:
-    assert await locations(client, "/sitemap.xml") == []
+async def test_an_empty_site_lists_its_home_page(client: AsyncClient) -> None:
+    """Neither the index nor a file may be empty (sitemaps.org's schema)."""
+    assert await locations(client, "/sitemap.xml") == [SITE_FILE]
+    assert await locations(client, "/sitemaps/site.xml") == [f"{BASE}/"]
+
+
+async def test_the_home_page_comes_without_a_date(client: AsyncClient) -> None:
+    urls = ET.fromstring((await client.get("/sitemaps/site.xml")).content).findall("s:url", NS)
+
+    assert [[part.tag for part in url] for url in urls] == [[qualified("loc")]]
 
 
 async def test_the_posts_file_lists_published_posts_at_their_canonical_address(
@@ -155,7 +167,7 @@ async def test_files_split_by_ranges_of_ids(
     index = await locations(client, "/sitemap.xml")
     files = [await locations(client, f"/sitemaps/posts-{n}.xml") for n in (1, 2, 3)]
 
-    assert index[:3] == [f"{BASE}/sitemaps/posts-{n}.xml" for n in (1, 2, 3)]
+    assert index[1:4] == [f"{BASE}/sitemaps/posts-{n}.xml" for n in (1, 2, 3)]
     assert files == [
         [f"{BASE}{post['url']}" for post in posts[0:2]],
         [f"{BASE}{post['url']}" for post in posts[2:4]],
@@ -172,6 +184,7 @@ async def test_the_index_counts_authors_files_by_those_who_have_published(
         await api.sign_up(name)
 
     assert await locations(client, "/sitemap.xml") == [
+        SITE_FILE,
         f"{BASE}/sitemaps/posts-1.xml",
         f"{BASE}/sitemaps/authors-1.xml",
     ]
@@ -194,9 +207,31 @@ async def test_the_index_lists_no_file_that_only_a_suspended_author_would_fill(
     await client.post(f"/api/users/{writer.id}/suspend", headers=admin.headers)
 
     assert await locations(client, "/sitemap.xml") == [
+        SITE_FILE,
         f"{BASE}/sitemaps/posts-1.xml",
         f"{BASE}/sitemaps/authors-1.xml",
     ]
+
+
+async def test_the_index_skips_files_whose_posts_are_all_deleted_or_unpublished(
+    api: Api, client: AsyncClient, author: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Posts 1-2 deleted, 3-4 a draft and a deleted post, 5 published: only the third file
+    holds an address, and the files before it answer 404 like any the index does not list."""
+    monkeypatch.setattr(service, "URLS_PER_FILE", 2)
+    posts = [await api.post(author) for _ in range(2)]
+    posts.append(await api.post(author, status="draft"))
+    posts += [await api.post(author) for _ in range(2)]
+    for post in (posts[0], posts[1], posts[3]):
+        deleted = await client.delete(f"/api/posts/{post['id']}", headers=author.headers)
+        assert deleted.status_code == 204, deleted.text
+
+    index = await locations(client, "/sitemap.xml")
+    skipped = [(await client.get(f"/sitemaps/posts-{n}.xml")).status_code for n in (1, 2)]
+
+    assert index == [SITE_FILE, f"{BASE}/sitemaps/posts-3.xml", f"{BASE}/sitemaps/authors-1.xml"]
+    assert await locations(client, "/sitemaps/posts-3.xml") == [f"{BASE}{posts[4]['url']}"]
+    assert skipped == [404, 404]
 
 
 async def test_authors_files_split_by_ranges_of_ids_read_a_batch_at_a_time(
@@ -321,7 +356,7 @@ async def test_a_file_of_50000_posts_streams_in_bounded_memory(
     reader = started_app.state["reader"]
     await session.execute(many_posts(author.id, POSTS))
     await session.commit()
-    assert (await service.sitemap_files(reader)).posts == 2
+    assert (await service.sitemap_files(reader)).posts == (1, 2)
 
     async def addresses(number: int) -> AsyncIterator[list[Address]]:
         async for batch in service.sitemap_posts(reader, number):

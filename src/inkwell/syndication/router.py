@@ -143,20 +143,35 @@ async def apple_touch_icon() -> FileResponse:
 
 @router.get("/sitemap.xml")
 async def sitemap(reader: DbReader, settings: SiteSettings) -> Response:
-    """The index of the sitemap's files: posts, then authors."""
+    """The index of the sitemap's files: the site's own pages, posts, then authors. Never
+    empty (the protocol's schema wants a file), even on a site with nothing published."""
     files = await service.sitemap_files(reader)
     base = _base(settings)
     locations = [
-        *(f"{base}/sitemaps/posts-{n}.xml" for n in range(1, files.posts + 1)),
-        *(f"{base}/sitemaps/authors-{n}.xml" for n in range(1, files.authors + 1)),
+        f"{base}/sitemaps/site.xml",
+        *(f"{base}/sitemaps/posts-{n}.xml" for n in files.posts),
+        *(f"{base}/sitemaps/authors-{n}.xml" for n in files.authors),
     ]
     return Response(
         sitemap_index(locations), media_type=XML, headers={"Cache-Control": SITEMAP_CACHE}
     )
 
 
-def _check_file(number: int, files: int) -> None:
-    if not 1 <= number <= files:
+@router.get("/sitemaps/site.xml")
+async def site_sitemap(settings: SiteSettings) -> Response:
+    """The home page, which lists the newest posts: its date would be the site's last change,
+    which a crawler learns better by visiting it."""
+
+    async def addresses() -> AsyncIterator[list[Address]]:
+        yield [(f"{_base(settings)}/", None)]
+
+    return StreamingResponse(
+        url_set(addresses()), media_type=XML, headers={"Cache-Control": SITEMAP_CACHE}
+    )
+
+
+def _check_file(number: int, files: tuple[int, ...]) -> None:
+    if number not in files:
         raise NotFound("There is no such sitemap file")
 
 

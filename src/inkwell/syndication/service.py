@@ -3,9 +3,11 @@ a suspended user.
 
 A sitemap file holds at most 50,000 addresses (sitemaps.org). File n of posts lists the
 published posts whose id falls in the n-th range of 50,000 ids, so a file's contents never
-move to another file as posts come and go, and the index needs only the largest ids. Each
-file is read in batches by keyset (one short statement each, the connection given back in
-between), so a million posts never sit in memory at once.
+move to another file as posts come and go. The index lists the files that hold at least one
+address (the protocol's schema wants one), found by skipping from one to the next: a
+statement per listed file, each one seek of the primary key. Each file is read in batches by
+keyset (one short statement each, the connection given back in between), so a million posts
+never sit in memory at once.
 """
 
 from collections.abc import AsyncIterator, Sequence
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inkwell.db import Reader
 from inkwell.posts.models import Post, is_published
@@ -21,18 +24,18 @@ from inkwell.users.models import User, is_active, not_suspended
 
 URLS_PER_FILE = 50_000
 BATCH = 1_000
-# What the files list; the index counts its files by the same rows, so that none it lists
-# is left empty (the protocol's schema wants at least one address) by a suspended author.
+# What the files list; the index finds its files by the same rows, so that none it lists is
+# left empty by deleted or unpublished posts, or by a suspended author.
 _LISTED_POSTS = and_(is_published, is_active(Post.user_id))
 _LISTED_AUTHORS = and_(User.post_count > 0, not_suspended)
 
 
 @dataclass(frozen=True, slots=True)
 class SitemapFiles:
-    """How many files of each kind the sitemap index lists."""
+    """The numbers of the files of each kind the sitemap index lists, in order."""
 
-    posts: int
-    authors: int
+    posts: tuple[int, ...]
+    authors: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +52,28 @@ class SitemapAuthor:
     last_published_at: datetime | None
 
 
-def _files(largest_id: int | None) -> int:
-    return 0 if largest_id is None else -(-largest_id // URLS_PER_FILE)
+async def _filled_files(
+    connection: AsyncConnection, id_column: Any, listed: ColumnElement[bool]
+) -> tuple[int, ...]:
+    """The files with at least one listed row: the first listed id after each file found
+    names the next one, whatever empty ranges lie between."""
+    files: list[int] = []
+    after = 0
+    while True:
+        first = select(func.min(id_column)).where(listed, id_column > after)
+        first_id = (await connection.execute(first)).scalar()
+        if first_id is None:
+            return tuple(files)
+        files.append(-(-first_id // URLS_PER_FILE))
+        after = files[-1] * URLS_PER_FILE
 
 
 async def sitemap_files(reader: Reader) -> SitemapFiles:
-    largest_post = select(func.max(Post.id)).where(_LISTED_POSTS).scalar_subquery()
-    largest_author = select(func.max(User.id)).where(_LISTED_AUTHORS).scalar_subquery()
     async with reader.connect() as connection:
-        posts, authors = (await connection.execute(select(largest_post, largest_author))).one()
-    return SitemapFiles(posts=_files(posts), authors=_files(authors))
+        return SitemapFiles(
+            posts=await _filled_files(connection, Post.id, _LISTED_POSTS),
+            authors=await _filled_files(connection, User.id, _LISTED_AUTHORS),
+        )
 
 
 def _in_file(column: Any, number: int) -> Any:
