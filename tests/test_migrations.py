@@ -923,6 +923,71 @@ async def test_the_footnotes_migration_leaves_a_post_it_would_change_otherwise_a
     assert comment == "<p>as it was</p>\n"
 
 
+@pytest.fixture
+async def engine_before_names_keys(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A database at 0026 with Zoë (a display name) and ÉLODIE (a username)."""
+    async with migrated_to(empty_database_url, "0026") as engine:
+        async with engine.begin() as connection:
+            await add_writer(connection, "zoe_writes")
+            await add_writer(connection, "ÉLODIE")
+            await connection.execute(text("UPDATE users SET display_name = 'Zoë K' WHERE id = 1"))
+        yield engine
+
+
+async def test_the_names_migration_fills_in_the_search_keys_of_existing_users(
+    engine_before_names_keys: AsyncEngine,
+) -> None:
+    await upgrade_database(engine_before_names_keys)
+
+    async with engine_before_names_keys.connect() as connection:
+        keys = (await connection.scalars(text("SELECT names_key FROM users ORDER BY id"))).all()
+    assert keys == ["zoe_writes zoe k", "elodie"]
+
+
+async def test_after_the_names_migration_the_search_finds_names_without_their_accents(
+    engine_before_names_keys: AsyncEngine, empty_database_url: str
+) -> None:
+    await upgrade_database(engine_before_names_keys)
+
+    reader = Reader.from_settings(Settings(database_url=empty_database_url))
+    found = [await search(reader, name, skip=0, limit=10) for name in ("zoë", "élodie")]
+    await reader.dispose()
+    assert [[user["username"] for user in each.users] for each in found] == [
+        ["zoe_writes"],
+        ["ÉLODIE"],
+    ]
+
+
+async def users_columns_and_names_index(engine: AsyncEngine) -> tuple[list[str], str | None]:
+    """The users' columns, and on PostgreSQL the definition of the names' trigram index."""
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(
+            lambda c: [column["name"] for column in inspect(c).get_columns("users")]
+        )
+        if engine.dialect.name != "postgresql":
+            return columns, None
+        index = await connection.scalar(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_users_names_trigrams'")
+        )
+    return columns, index
+
+
+async def test_going_down_from_the_names_migration_leaves_users_as_they_were(
+    engine_before_names_keys: AsyncEngine,
+) -> None:
+    before = await users_columns_and_names_index(engine_before_names_keys)
+    await upgrade_database(engine_before_names_keys)
+    migrated = await users_columns_and_names_index(engine_before_names_keys)
+
+    await downgrade_database(engine_before_names_keys, "0026")
+
+    assert "names_key" in migrated[0]
+    assert await users_columns_and_names_index(engine_before_names_keys) == before
+    if engine_before_names_keys.dialect.name == "postgresql":
+        assert "names_key gin_trgm_ops" in str(migrated[1])
+        assert "lower(" in str(before[1])
+
+
 async def posts_storage_options(engine: AsyncEngine) -> list[str] | None:
     async with engine.connect() as connection:
         options: list[str] | None = await connection.scalar(

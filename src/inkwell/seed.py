@@ -39,7 +39,7 @@ from inkwell.posts.markdown import COMMENT, MarkdownRenderer, Rendered
 from inkwell.posts.models import DRAFT, PUBLISHED, Post, PostTag, Tag
 from inkwell.posts.slugs import slugify
 from inkwell.security import PasswordHasher
-from inkwell.users.identity import user_keys
+from inkwell.users.identity import names_key, user_keys
 from inkwell.users.models import User, new_security_stamp
 
 DEMO_PASSWORD = "inkwell-demo-password"  # noqa: S105  (documented demo credential)
@@ -64,7 +64,8 @@ DEMO_TAGS = (
 
 USER_COLUMNS = (
     "id", "username", "username_key", "username_skeleton", "email", "email_key",
-    "password_hash", "display_name", "bio", "created_at", "security_stamp", "post_count",
+    "password_hash", "display_name", "names_key", "bio", "created_at", "security_stamp",
+    "post_count",
 )  # fmt: skip
 POST_COLUMNS = (
     "id", "title", "subtitle", "content", "content_html", "excerpt", "word_count",
@@ -328,6 +329,7 @@ class _Rows:
             name = seed_text.username(self.first_user - 1 + index)
             email = f"{name}@example.com"
             keys = user_keys(name, email)
+            display_name = seed_text.display_name(name)
             rows.append(
                 (
                     self.first_user + index,
@@ -337,7 +339,8 @@ class _Rows:
                     email,
                     keys["email_key"],
                     password_hash,
-                    seed_text.display_name(name),
+                    display_name,
+                    names_key(name, display_name),
                     seed_text.bio(self.rng, index),
                     self.now - SPAN - timedelta(days=1),
                     new_security_stamp(),

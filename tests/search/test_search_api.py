@@ -306,6 +306,48 @@ async def test_users_are_found_by_username_or_display_name_the_closest_username_
     assert [user["username"] for user in (await search(client, "weeds"))["users"]] == ["gardener"]
 
 
+async def test_users_are_found_by_their_names_with_or_without_accents(
+    client: AsyncClient, factory: Factory
+) -> None:
+    await factory.user("zoe_k", display_name="Zoë Kravitz")
+    await factory.user("ÉLODIE")
+    await factory.user("sébastien")
+
+    found = {q: await search(client, q) for q in ("zoe", "ZOË", "élodie", "Elodie", "SEBASTIEN")}
+
+    assert {q: [user["username"] for user in hits["users"]] for q, hits in found.items()} == {
+        "zoe": ["zoe_k"],
+        "ZOË": ["zoe_k"],
+        "élodie": ["ÉLODIE"],
+        "Elodie": ["ÉLODIE"],
+        "SEBASTIEN": ["sébastien"],
+    }
+
+
+async def test_a_username_without_its_accents_is_the_closest_match(
+    client: AsyncClient, factory: Factory
+) -> None:
+    """Oldest first, so that the newest-first tie-break alone would give the other order."""
+    await factory.user("renee_cooks", display_name="Renée")
+    await factory.user("renée")
+
+    found = await search(client, "renee")
+
+    assert [user["username"] for user in found["users"]] == ["renée", "renee_cooks"]
+
+
+async def test_a_user_is_found_by_a_new_display_name_and_not_the_old(
+    client: AsyncClient, factory: Factory
+) -> None:
+    user = await factory.user("writer", display_name="Zoë")
+    changed = await client.patch(
+        f"/api/users/{user.id}", json={"display_name": "Chloé"}, headers=factory.headers(user)
+    )
+    assert changed.status_code == 200, changed.text
+
+    assert [len((await search(client, q))["users"]) for q in ("zoe", "chloe")] == [0, 1]
+
+
 async def test_a_user_found_carries_their_picture(client: AsyncClient, factory: Factory) -> None:
     await factory.user("tomato", image_file="profile_pics/ab12.webp")
     await factory.user("tomatoes")

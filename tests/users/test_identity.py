@@ -6,7 +6,13 @@ from httpx import AsyncClient, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inkwell.users.identity import confusable_skeleton, lookup_key, user_keys
+from inkwell.users.identity import (
+    confusable_skeleton,
+    lookup_key,
+    names_key,
+    search_key,
+    user_keys,
+)
 from inkwell.users.models import User
 from tests.conftest import PASSWORD, Account, Api
 
@@ -190,3 +196,34 @@ def test_the_keys_stored_for_a_user_written_outside_the_model_are_the_models_own
 def test_a_nul_in_a_name_looked_up_becomes_a_replacement_character() -> None:
     """No name holds one and PostgreSQL's text cannot: looking it up finds no one."""
     assert lookup_key("ada\x00") == "ada\ufffd"
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Zoë", "zoe"),
+        ("ÉLODIE", "elodie"),
+        ("Ἀθηνᾶ", "αθηνα"),  # Greek accents and breathings
+        ("Йод", "йод"),  # й keeps its breve: a letter apart from и, which NFKD would split
+        ("Straße", "strasse"),
+        ("ﬁona", "fiona"),
+        ("한국", "한국"),  # syllables NFKD splits into letters, put back together
+        ("नमस्ते", "नमस्ते"),  # a Devanagari vowel sign and virama are parts of letters
+    ],
+)
+def test_the_search_key_folds_case_and_drops_accents_alone(name: str, key: str) -> None:
+    assert search_key(name) == key
+
+
+def test_the_names_key_is_the_username_then_the_display_name() -> None:
+    assert names_key("zoe_k", "Zoë Kravitz") == "zoe_k zoe kravitz"
+    assert names_key("zoe_k", None) == "zoe_k"
+
+
+async def test_a_users_names_key_follows_both_names(session: AsyncSession) -> None:
+    user = User(display_name="Zoë", username="Ada", email="ada@example.com", password_hash="x")
+    assert user.names_key == "ada zoe"
+
+    user.username, user.display_name = "Ádám", None
+
+    assert user.names_key == "adam"

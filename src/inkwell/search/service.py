@@ -26,6 +26,7 @@ from sqlalchemy import (
     case,
     column,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -47,7 +48,7 @@ from inkwell.search.query import (
     words_looked_for,
 )
 from inkwell.search.rows import Found, PostHit, Ranked, SearchPosition
-from inkwell.users.identity import lookup_key
+from inkwell.users.identity import search_key
 from inkwell.users.models import User, is_active, not_suspended
 
 Dialect = Literal["postgresql", "sqlite"]
@@ -190,25 +191,31 @@ def _highlighted(snippet: str, start: str, stop: str) -> str:
 
 def _users(asked: SearchQuery, after: bool) -> Select[*tuple[Any, ...]]:
     """Users one of whose names (username or display name) holds every word of a phrase of
-    each group `asked` (`names_asked`: stop words count in names); the username matching the
-    words first, then one starting with them, then the newest. Words are letters and digits
-    (`query`): no LIKE wildcard is ever in one. From `skip`, or after the position
-    `user_rank`, `user_at`, `user_id`."""
-    # Literals, not parameters: the expression is the trigram index's (migration 0014).
-    names = (
-        func.lower(func.coalesce(User.display_name, literal_column("''")))
-        .op("||")(literal_column("' '"))
-        .op("||")(User.username_key)
-    )
+    each group `asked` (`names_asked`: stop words count in names), accents aside; the
+    username matching the words first, then one starting with them, then the newest. Words
+    are letters and digits (`query`): no LIKE wildcard is ever in one. From `skip`, or after
+    the position `user_rank`, `user_at`, `user_id`."""
     groups = [
-        or_(*(and_(*(names.contains(lookup_key(word)) for word in phrase)) for phrase in group))
+        or_(*(and_(*(User.names_key.contains(search_key(w)) for w in phrase)) for phrase in group))
         for group in asked.groups
     ]
-    words = lookup_key(" ".join(words_looked_for(asked)))
-    closeness = case(
-        (User.username_key == words, 2),
-        (User.username_key.startswith(words, autoescape=True), 1),
-        else_=0,
+    words = search_key(" ".join(words_looked_for(asked)))
+    # The key starts with the username, which has no spaces: a query of several words is
+    # never one.
+    closeness = (
+        case(
+            (
+                or_(
+                    User.names_key == words,
+                    User.names_key.startswith(f"{words} ", autoescape=True),
+                ),
+                2,
+            ),
+            (User.names_key.startswith(words, autoescape=True), 1),
+            else_=0,
+        )
+        if " " not in words
+        else literal(0)
     )
     found = (
         select(

@@ -3,9 +3,11 @@
 Python's `str.lower` and SQL's `lower()` disagree outside ASCII (SQLite folds ASCII only;
 PostgreSQL follows its collation), so the database never folds case: it compares keys made
 here, by Unicode's rules (NFKC, then full case folding), and a unique index on each key
-decides what counts as taken.
+decides what counts as taken. The user search compares a key of its own, without accents
+(`names_key`).
 """
 
+import re
 import unicodedata
 
 from disarm import is_mixed_script, skeleton_key
@@ -20,6 +22,25 @@ def lookup_key(text: str) -> str:
     with one finds no one instead of failing."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     return folded.replace("\x00", "\ufffd")
+
+
+# Accents as NFKD writes them apart from Latin and Greek letters: combining diacritical
+# marks after one. Not after a Cyrillic letter, where a breve makes й a letter apart from и,
+# nor other scripts' marks, which are parts of their letters (a Devanagari vowel sign).
+_ACCENTS = re.compile("(?<=[A-Za-z\u00c0-\u024f\u0370-\u03ff])[\u0300-\u036f]+")
+
+
+def search_key(text: str) -> str:
+    """The lookup key without its accents, so that `zoe` finds Zoë and `elodie` ÉLODIE, on
+    both databases (neither SQLite's lower() nor its LIKE folds beyond ASCII)."""
+    decomposed = unicodedata.normalize("NFKD", lookup_key(text))
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", decomposed))
+
+
+def names_key(username: str, display_name: str | None) -> str:
+    """What the user search reads: both names' search keys, the username first (it has no
+    spaces, so the key starts with the whole of it)."""
+    return " ".join(search_key(name) for name in (username, display_name) if name)
 
 
 def confusable_skeleton(text: str) -> str:
