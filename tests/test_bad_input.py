@@ -83,6 +83,10 @@ async def assert_nothing_stored(session: AsyncSession, users: int = 1, posts: in
         {"content": "\u2060"},
         {"content": "\ufeff"},
         {"content": "\n\u200b\t\u2060 "},
+        {"title": "\u0301"},  # a mark with no letter to mark
+        {"title": " \u20dd\u0301 "},
+        {"subtitle": "\u0301"},
+        {"content": "\u0301\n\u0302"},
         {"user_id": "one"},
         {"user_id": BEYOND_INT32},
         {"user_id": 0},

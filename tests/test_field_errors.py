@@ -77,17 +77,24 @@ def test_a_picture_address_off_the_web_asks_for_one_starting_with_https() -> Non
 
 
 NOTHING_SAID = " \u200b "
+# Marks with no letter to mark: an acute accent and an enclosing circle.
+MARKS_ALONE = "\u0301\u20dd"
 
 
+@pytest.mark.parametrize("nothing", [NOTHING_SAID, MARKS_ALONE], ids=["blank", "marks"])
 @pytest.mark.parametrize(
     ("path", "body", "message"),
-    [("/api/posts", {"title": NOTHING_SAID, "content": "Words"},
+    [("/api/posts", {"title": "{nothing}", "content": "Words"},
       "Write the title on one line, with something visible in it."),
-     ("/api/posts", {"title": "A title", "content": NOTHING_SAID},
+     ("/api/posts", {"title": "A title", "subtitle": "{nothing}", "content": "Words"},
+      "Write the subtitle on one line, with something visible in it, or leave it empty."),
+     ("/api/posts", {"title": "A title", "content": "{nothing}"},
       "Write something: spaces and invisible characters alone do not count."),
-     ("/api/posts/{post}/comments", {"body": NOTHING_SAID},
-      "A comment needs a few words (blank ones do not count).")],
-    ids=["title", "content", "body"],
+     ("/api/posts/{post}/comments", {"body": "{nothing}"},
+      "A comment needs a few words (blank ones do not count)."),
+     ("/api/reports", {"post_id": "{post}", "reason": "{nothing}"},
+      "Say in a few words what is wrong (blank ones do not count).")],
+    ids=["title", "subtitle", "content", "body", "reason"],
 )  # fmt: skip
 async def test_text_that_says_nothing_is_refused_in_plain_words(
     *,
@@ -97,15 +104,34 @@ async def test_text_that_says_nothing_is_refused_in_plain_words(
     path: str,
     body: dict[str, str],
     message: str,
+    nothing: str,
 ) -> None:
     post = await factory.post(author)
+    said = {
+        name: int(post["id"]) if value == "{post}" else value.replace("{nothing}", nothing)
+        for name, value in body.items()
+    }
+    reason = {"reason": nothing * 10} if "reason" in body else {}  # past the minimum length
 
-    response = await client.post(path.format(post=post["id"]), json=body, headers=author.headers)
+    response = await client.post(
+        path.format(post=post["id"]), json=said | reason, headers=author.headers
+    )
 
-    [field] = [name for name, value in body.items() if value == NOTHING_SAID]
+    [field] = [name for name, value in body.items() if value == "{nothing}"]
     assert response.json()["errors"] == [
         {"field": field, "code": "invalid_format", "message": message}
     ]
+
+
+async def test_a_mark_on_a_letter_shows_something(
+    client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    """An accent written apart from its letter (e and U+0301, é decomposed)."""
+    response = await client.post(
+        "/api/posts", json={"title": "e\u0301", "content": "e\u0301"}, headers=author.headers
+    )
+
+    assert response.status_code == 201, response.text
 
 
 async def test_the_old_fields_of_a_422_remain(client: AsyncClient) -> None:

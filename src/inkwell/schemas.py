@@ -1,10 +1,19 @@
 """Building blocks shared by every domain's schemas."""
 
+import re
+import unicodedata
 from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+)
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from inkwell.field_errors import FieldCode, FieldProblem
 
@@ -25,6 +34,42 @@ INVISIBLE = (
 # No NUL, and something visible: not only whitespace (what str.strip removes, \x1c-\x1f
 # included) and invisible characters, which a title made of "\u200b" would be.
 SaysSomething = Field(pattern=rf"^[^\x00]*[^\x00\s\x1c-\x1f{INVISIBLE}][^\x00]*$")
+
+# Marks that take no room of their own (nonspacing and enclosing): with no letter to mark,
+# a browser draws them over nothing, at no width.
+_ROOMLESS_MARKS = frozenset({"Mn", "Me"})
+_INVISIBLE_CHARACTER = re.compile(rf"[{INVISIBLE}]")
+
+
+def _unseen(char: str) -> bool:
+    return (
+        char.isspace()
+        or _INVISIBLE_CHARACTER.match(char) is not None
+        or unicodedata.category(char) in _ROOMLESS_MARKS
+    )
+
+
+def shows_nothing(text: str) -> bool:
+    """Text, not empty, of nothing but spaces, invisible characters and marks with no letter
+    to mark: a page would show it blank."""
+    return bool(text) and all(map(_unseen, text))
+
+
+def _refuse_marks_alone(value: str) -> str:
+    """What a pattern of a text that must show something cannot say in a dialect both Python
+    and ECMAScript read: marks alone (a lone U+0301) show nothing either. Refused as the
+    pattern refuses, so that each field keeps its own plain message (field_errors)."""
+    if shows_nothing(value):
+        raise PydanticCustomError(
+            "string_pattern_mismatch",
+            "String should show something: not only spaces, invisible characters and marks "
+            "with no letter to mark",
+        )
+    return value
+
+
+# Beside SaysSomething or a pattern like it: the marks it lets through alone.
+ShowsSomething = AfterValidator(_refuse_marks_alone)
 
 
 class _NullUndocumented:

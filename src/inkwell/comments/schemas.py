@@ -6,7 +6,7 @@ from pydantic import Field, StringConstraints
 from inkwell.comments.models import BODY_MAX_LENGTH
 from inkwell.comments.rows import CommentListing
 from inkwell.pagination import NextCursor, PageSkip, page_fields
-from inkwell.schemas import Input, SaysSomething, Schema
+from inkwell.schemas import Input, SaysSomething, Schema, ShowsSomething
 from inkwell.users.schemas import UserPublic
 
 # Like a post's content: whitespace kept (Markdown may need it), but something must be said.
@@ -14,6 +14,7 @@ Body = Annotated[
     str,
     StringConstraints(min_length=1, max_length=BODY_MAX_LENGTH),
     SaysSomething,
+    ShowsSomething,
     Field(description="Markdown, without headings or images; raw HTML is shown as text"),
 ]
 

@@ -6,7 +6,7 @@ from typing import Annotated, Self
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from inkwell.moderation.models import REASON_MAX_LENGTH, REASON_MIN_LENGTH
-from inkwell.schemas import MAX_ID, Input, Omittable, SaysSomething, Schema
+from inkwell.schemas import MAX_ID, Input, Omittable, SaysSomething, Schema, ShowsSomething
 
 TargetId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
@@ -27,6 +27,7 @@ class ReportCreate(Input):
             strip_whitespace=True, min_length=REASON_MIN_LENGTH, max_length=REASON_MAX_LENGTH
         ),
         SaysSomething,
+        ShowsSomething,
         Field(description="Why it should be looked at, for the moderators"),
     ]
 

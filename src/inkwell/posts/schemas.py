@@ -13,7 +13,15 @@ from inkwell.posts.models import (
 )
 from inkwell.posts.rows import PostListing
 from inkwell.posts.slugs import TAG_MAX_LENGTH, tag_name
-from inkwell.schemas import INVISIBLE, Input, NeverNull, Omittable, SaysSomething, Schema
+from inkwell.schemas import (
+    INVISIBLE,
+    Input,
+    NeverNull,
+    Omittable,
+    SaysSomething,
+    Schema,
+    ShowsSomething,
+)
 from inkwell.users.schemas import UserPublic
 
 # What a line of text may not hold: a line break or another control character, or a
@@ -26,16 +34,21 @@ Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH),
     Field(pattern=rf"^{_ONE_LINE}$"),
+    ShowsSomething,
 ]
 # Content keeps its whitespace (indentation can matter) but must say something.
 Content = Annotated[
-    str, StringConstraints(min_length=1, max_length=CONTENT_MAX_LENGTH), SaysSomething
+    str,
+    StringConstraints(min_length=1, max_length=CONTENT_MAX_LENGTH),
+    SaysSomething,
+    ShowsSomething,
 ]
 # Optional; plain text on one line; empty clears it.
 Subtitle = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=SUBTITLE_MAX_LENGTH),
     Field(pattern=rf"^(?:{_ONE_LINE})?$", description="A short line under the title"),
+    ShowsSomething,
 ]
 Status = Annotated[
     Literal["draft", "published"],

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from inkwell.auth.passwords import refuse_common
 from inkwell.field_errors import FieldCode, FieldProblem
-from inkwell.schemas import INVISIBLE, NoNul
+from inkwell.schemas import INVISIBLE, NoNul, shows_nothing
 from inkwell.users.identity import refuse_confusable_mixed_scripts
 from inkwell.users.models import (
     BIO_MAX_LENGTH,
@@ -54,25 +54,11 @@ Username = Annotated[
 ]
 
 
-# Marks that take no room of their own (nonspacing and enclosing): with no letter to mark,
-# a browser draws them over nothing, at no width.
-_ROOMLESS_MARKS = frozenset({"Mn", "Me"})
-_INVISIBLE_CHARACTER = re.compile(rf"[{INVISIBLE}]")
-
-
-def _unseen(char: str) -> bool:
-    return (
-        char.isspace()
-        or _INVISIBLE_CHARACTER.match(char) is not None
-        or unicodedata.category(char) in _ROOMLESS_MARKS
-    )
-
-
 def _refuse_nothing_shown(value: str) -> str:
     """A name or a bio is empty (to clear it) or shows something: not only spaces, invisible
     characters (schemas.INVISIBLE: zero-width spaces, word joiners, byte order marks...) and
     marks with no letter to mark, which a page would show as a blank name or bio."""
-    if value and all(map(_unseen, value)):
+    if shows_nothing(value):
         raise FieldProblem(
             "shows nothing: only spaces, invisible characters or marks with no letter",
             code=FieldCode.INVALID_FORMAT,
