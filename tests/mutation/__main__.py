@@ -532,9 +532,10 @@ TARGETS = (
     Target(
         # What a person may call themselves and where their picture may come from: a name
         # with a direction override that shows as another's, an email kept in two cases as
-        # two accounts, or a `javascript:` picture a frontend puts in an `<img src>`.
-        "users/fields.py",
-        ("src/inkwell/users/fields.py",),
+        # two accounts, or a `javascript:` picture a frontend puts in an `<img src>`; and what
+        # any text must show (schemas.py): a title or a comment that shows blank.
+        "users/fields.py + schemas.py",
+        ("src/inkwell/users/fields.py", "src/inkwell/schemas.py"),
         (
             "tests/users/test_users_api.py",
             "tests/users/test_profiles.py",
@@ -542,6 +543,7 @@ TARGETS = (
             "tests/conduit/test_users.py",
             "tests/test_field_errors.py",
             "tests/test_adversarial.py",
+            "tests/test_bad_input.py",
         ),
     ),
     Target(
