@@ -63,7 +63,10 @@ async def test_a_bio_keeps_its_windows_line_breaks_as_line_breaks(
     ("bio", "accepted"),
     [("Writes about engines.\nhttps://x.org", True), ("", True), (" \t\r\n ", True),
      ("One line.\r\nAnother.", True), ("a\u200b", True), ("bell\x07", False),
-     ("\x0b", False), ("nul\x00", False), ("\u200b", False), (" \u2060\ufeff\n", False)],
+     ("\x0b", False), ("nul\x00", False), ("\u200b", False), (" \u2060\ufeff\n", False),
+     ("https://evil.example/\u202eelpmaxe.doog", False),
+     ("\u2067\u05e9\u05dc\u05d5\u05dd\u2069", False),
+     ("\u05e9\u05dc\u05d5\u05dd \u200fhello", True)],
 )  # fmt: skip
 async def test_the_api_document_states_which_bios_are_taken(
     client: AsyncClient, author: Account, bio: str, accepted: bool
@@ -163,6 +166,7 @@ async def test_the_api_document_states_which_display_names_are_taken(
         {"bio": "x" * 301},
         {"bio": "bell\x07"},
         {"bio": "nul\x00"},
+        {"bio": "https://evil.example/\u202eelpmaxe.doog"},
     ],
 )
 async def test_a_bad_display_name_or_bio_is_refused_and_nothing_changes(
@@ -184,7 +188,10 @@ async def test_a_bad_display_name_or_bio_is_refused_and_nothing_changes(
       "control characters and direction overrides are not allowed",
       "Remove the invisible control characters from the name."),
      ({"bio": "bell\x07"},
-      "control characters other than line breaks are not allowed",
+      "control characters other than line breaks, and direction overrides, are not allowed",
+      "Remove the invisible control characters from the text."),
+     ({"bio": "https://evil.example/\u202eelpmaxe.doog"},
+      "control characters other than line breaks, and direction overrides, are not allowed",
       "Remove the invisible control characters from the text.")],
 )  # fmt: skip
 async def test_a_control_character_in_a_name_or_bio_is_refused_in_plain_words(

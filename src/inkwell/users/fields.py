@@ -113,20 +113,26 @@ DisplayName = Annotated[
 
 
 def clean_bio(value: str) -> str:
-    """Plain text; line breaks (CRLF made LF) and tabs kept, other control characters
-    refused, ends trimmed: only spaces, it is empty (clearing it); showing nothing else, it
-    is refused (_refuse_nothing_shown)."""
-    if any(unicodedata.category(char) == "Cc" and char not in "\r\n\t" for char in value):
+    """Plain text; line breaks (CRLF made LF) and tabs kept, other control characters and
+    the bidirectional controls refused (a bio's links are made clickable, and an override
+    inside one would show its address reversed: one site's address as another's), ends
+    trimmed: only spaces, it is empty (clearing it); showing nothing else, it is
+    refused (_refuse_nothing_shown)."""
+    if any(
+        (unicodedata.category(char) == "Cc" and char not in "\r\n\t") or char in _BIDI_CONTROLS
+        for char in value
+    ):
         raise FieldProblem(
-            "control characters other than line breaks are not allowed",
+            "control characters other than line breaks, and direction overrides, are not allowed",
             code=FieldCode.CONTROL_CHARACTERS,
             message="Remove the invisible control characters from the text.",
         )
     return _refuse_nothing_shown(value.replace("\r\n", "\n").strip())
 
 
-# What clean_bio refuses: control characters other than tabs and line breaks.
-_BIO_REFUSES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# What clean_bio refuses: control characters other than tabs and line breaks, and the
+# bidirectional controls.
+_BIO_REFUSES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
 # Only spaces, or at least one visible character and none of those refused.
 _BIO_DOCUMENTED = (
     rf"^(?:[^\S{_BIO_REFUSES}]*"
