@@ -19,8 +19,9 @@ SearchText = Annotated[
         description=(
             'Words, all required; `"a phrase"` in that order; `-word` excluded; `a or b` '
             "either. A word is found in its other forms (`tomato`, `tomatoes`) and with or "
-            f"without its accents (`cafe`, `café`). At most {QUERY_MAX_LENGTH} characters; a "
-            "query with nothing to look for (only operators or stop words) finds nothing."
+            f"without its accents (`cafe`, `café`), a name too (`zoe`, Zoë). At most "
+            f"{QUERY_MAX_LENGTH} characters; a query with nothing to look for (only operators "
+            "or stop words) finds nothing."
         ),
     ),
 ]
