@@ -200,8 +200,8 @@ def _users(asked: SearchQuery, after: bool) -> Select[*tuple[Any, ...]]:
         for group in asked.groups
     ]
     words = search_key(" ".join(words_looked_for(asked)))
-    # The key starts with the username, which has no spaces: a query of several words is
-    # never one.
+    # The key starts with the username, which has no spaces: no query of several words is a
+    # username, nor the start of one.
     closeness = (
         case(
             (
