@@ -87,6 +87,18 @@ async def test_signing_in_returns_to_the_page_that_asked_for_it(
     await expect(navbar_account(page)).to_contain_text("author")
 
 
+@pytest.mark.parametrize("next_path", ["/{id}/evil.example/", "/{url}evil.example/"])
+async def test_signing_in_never_leaves_the_site_whatever_its_next_page_says(
+    page: Page, live_server: str, author: Account, next_path: str
+) -> None:
+    """The form's redirect fills in `{id}` and `{url}` from the answer: a `next` holding
+    them must not become `//evil.example/` once filled in (an open redirect)."""
+    await page.goto(f"/login?next={next_path}")
+    await fill_sign_in_form(page, "author", PASSWORD)
+    await page.wait_for_url(f"{live_server}/")
+    await expect(navbar_account(page)).to_contain_text("author")
+
+
 async def test_a_wrong_password_is_shown_next_to_the_sign_in_form(
     page: Page, problems: PageProblems, author: Account
 ) -> None:

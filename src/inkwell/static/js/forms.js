@@ -175,6 +175,14 @@ function signIn(form) {
   return api("/api/users/token", { method: "POST", body: credentials });
 }
 
+// Where data-redirect leads once "{id}" and "{url}" are filled in: a page of this site only.
+// The login form's redirect is its `next`, which the address chose, and "/{id}/evil.example"
+// fills in as "//evil.example" (another site); that goes home instead.
+function onThisSite(redirect) {
+  const target = new URL(redirect, window.location.href);
+  return target.origin === window.location.origin ? redirect : "/";
+}
+
 async function submit(event) {
   const form = event.currentTarget;
   event.preventDefault();
@@ -201,7 +209,7 @@ async function submit(event) {
       const redirect = form.dataset.redirect
         .replace("{id}", answer?.id ?? "")
         .replace("{url}", answer?.url ?? "/");
-      window.location.assign(redirect);
+      window.location.assign(onThisSite(redirect));
       return;
     }
     if (form.dataset.done !== undefined) {
