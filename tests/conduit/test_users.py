@@ -8,6 +8,7 @@ from httpx import AsyncClient
 
 from inkwell.config import Settings
 from inkwell.users.rows import DEFAULT_AVATAR_PATH
+from tests.auth.signing_in import sign_in
 from tests.conduit.conftest import API, STRONG_PASSWORD, Conduit, ConduitUser
 from tests.factories import PASSWORD, Factory
 from tests.pictures import image_file, upload
@@ -454,6 +455,22 @@ async def test_an_inkwell_bearer_token_works_as_a_conduit_token(
     conduit = await client.get(f"{API}/user", headers={"Authorization": f"Token {token}"})
 
     assert inkwell.status_code == conduit.status_code == 200
+
+
+async def test_a_sign_in_sessions_cookie_token_is_no_conduit_token(
+    client: AsyncClient, writer: ConduitUser
+) -> None:
+    """Conduit answers the current user with a new bearer token: a session cookie's token
+    traded there would become one that outlives its session (signing out, reuse detection)."""
+    await sign_in(client, writer.username)
+    cookie_token = {"Authorization": f"Token {client.cookies['inkwell_session']}"}
+    client.cookies.clear()
+
+    current_user = await client.get(f"{API}/user", headers=cookie_token)
+    articles = await client.get(f"{API}/articles", headers=cookie_token)
+
+    assert current_user.status_code == articles.status_code == 401
+    assert current_user.json() == {"errors": {"token": ["is invalid"]}}
 
 
 async def test_a_conduit_token_signs_in_to_inkwells_api(

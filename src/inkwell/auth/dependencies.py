@@ -128,8 +128,9 @@ async def _owner(session: DbSession, claims: AccessClaims) -> User:
 
 
 async def token_owner(session: DbSession, tokens: Tokens, token: str) -> User:
-    """The user a bearer access token names (a second API reads its own header with this)."""
-    return await _owner(session, tokens.read(token))
+    """The user a bearer access token names (a second API reads its own header with this);
+    a cookie's token is none (AccessTokens.read_bearer)."""
+    return await _owner(session, tokens.read_bearer(token))
 
 
 async def current_user(claims: PresentedClaims, session: DbSession) -> User:

@@ -71,6 +71,14 @@ class AccessTokens:
             raise InvalidToken()
         return AccessClaims(user_id=_user_id(subject), security_stamp=stamp, session_id=session_id)
 
+    def read_bearer(self, token: str) -> AccessClaims:
+        """Only a bearer token, for Conduit, whose answers carry a new one: a cookie's token,
+        traded there, would become a bearer token outliving its sign-in session."""
+        claims = self.read(token)
+        if claims.session_id is not None:
+            raise InvalidToken()
+        return claims
+
 
 def _user_id(subject: str) -> int:
     if not (subject.isascii() and subject.isdigit() and 1 <= int(subject) <= MAX_ID):

@@ -60,7 +60,7 @@ async def _viewer_id(request: Request, tokens: Tokens, reader: DbReader) -> int 
     token = _token_of(request.headers.get("Authorization"))
     if token is None:
         return None
-    claims = tokens.read(token)
+    claims = tokens.read_bearer(token)
     account = await users.get_account(reader, claims.user_id, claims.security_stamp)
     if account is None:
         raise InvalidToken()
