@@ -6,6 +6,7 @@ from httpx import AsyncClient, Response
 
 from inkwell.config import Settings
 from tests.conftest import PASSWORD, Account, Api
+from tests.factories import Factory
 
 
 async def sign_in(client: AsyncClient) -> Response:
@@ -38,6 +39,22 @@ async def test_a_page_for_a_signed_in_viewer_is_never_cached(
     assert "<span>author</span>" in response.text
     # "no-store", or "private, no-store" on the pages anonymous readers share (caching/).
     assert "no-store" in response.headers["cache-control"].split(", ")
+
+
+async def test_a_drafts_address_moved_for_its_author_is_never_cached(
+    client: AsyncClient, author: Account, factory: Factory
+) -> None:
+    """The bare id moves to the draft's slug, made of its title: a cache keeping the move
+    (permanent moves are kept unless told otherwise) would show it to others."""
+    draft = await factory.post(author, title="A secret plan", status="draft")
+    await sign_in(client)
+
+    moved = await client.get(f"/posts/{draft['id']}")
+
+    assert moved.status_code == 301
+    assert moved.headers["location"].endswith("-a-secret-plan")
+    assert moved.headers["cache-control"] == "private, no-store"
+    assert moved.headers["vary"] == "Cookie, Authorization"
 
 
 async def test_a_page_for_a_visitor_may_be_kept_briefly_by_a_shared_cache(

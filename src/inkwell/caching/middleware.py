@@ -12,7 +12,8 @@ routing, no dependency and no database. For the routes in `SHARED_ROUTES`:
   generation's last change, see `generation.last_modified`), `Cache-Control: public,
   max-age=0, s-maxage=SHARED_CACHE_SECONDS` (unless the route says otherwise, as feeds do)
   and `Vary: Cookie, Authorization`; a conditional request that matches is answered 304.
-- A signed-in answer gets `Cache-Control: private, no-store` and the same Vary.
+- A signed-in answer, whatever its status, gets `Cache-Control: private, no-store` and the
+  same Vary.
 - An anonymous GET of a kept route's first page (no `cursor`, no `skip` past 0) is kept:
   status 200, no Set-Cookie, no `private` or `no-store`, rendered wholly within the
   generation it began in. It is served while that generation is current, for at most
@@ -278,6 +279,13 @@ def _add_vary(headers: MutableHeaders) -> None:
     headers["vary"] = f"{present}, {VARY}" if present else VARY
 
 
+def _private(start: Message) -> None:
+    """A signed-in answer: for no one else, and never kept."""
+    headers = MutableHeaders(scope=start)
+    headers["cache-control"] = PRIVATE
+    _add_vary(headers)
+
+
 class _Exchange:
     """One request's answer on its way out: shared routes' answers are held until their
     body is complete, given their headers, answered 304 or sent, and kept when they may be."""
@@ -310,15 +318,14 @@ class _Exchange:
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.sharing = _route_sharing(self.scope, self.root_path)
-            if self.sharing is None or message["status"] != 200:
+            if self.sharing is not None and not self.anonymous:
+                # Whatever its status: a draft's page moves its author to the draft's slug.
+                _private(message)
+            if self.sharing is None or message["status"] != 200 or not self.anonymous:
                 self._land(None)
                 await self.downstream(message)
                 return
             self.start = message
-            if not self.anonymous:
-                self._private()
-                await self.downstream(message)
-                self.start = None
             return
         if self.start is None or message["type"] != "http.response.body":
             await self.downstream(message)
@@ -326,13 +333,6 @@ class _Exchange:
         self.body.append(message.get("body", b""))
         if not message.get("more_body", False):
             await self._finish(self.start, b"".join(self.body))
-
-    def _private(self) -> None:
-        """A signed-in answer: for no one else, and never kept."""
-        assert self.start is not None
-        headers = MutableHeaders(scope=self.start)
-        headers["cache-control"] = PRIVATE
-        _add_vary(headers)
 
     async def _finish(self, start: Message, body: bytes) -> None:
         headers = MutableHeaders(scope=start)
