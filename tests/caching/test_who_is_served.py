@@ -89,6 +89,27 @@ async def test_a_request_with_a_sign_in_cookie_valid_or_not_bypasses_the_cache(
     assert cache.kept == 1
 
 
+@pytest.mark.parametrize("spelled", ["inkwell_session ={token}", "\x1finkwell_session={token}"])
+async def test_a_session_cookie_the_app_reads_however_it_is_spelled_is_kept_for_no_one(
+    client: AsyncClient, author: Account, factory: Factory, cache: AnonymousCache, spelled: str
+) -> None:
+    """The app's cookie parser strips what surrounds a cookie's name: a session cookie it
+    signs in with is never anonymous to the cache, or its reader's answer (what they like)
+    would be kept and served to everyone."""
+    post = await factory.post(author)
+    await client.put(f"/api/posts/{post['id']}/like", headers=author.headers)
+    await sign_in(client, "author")
+    cookie = spelled.format(token=client.cookies["inkwell_session"])
+    client.cookies.clear()
+
+    mine = await client.get("/api/posts", headers={"Cookie": cookie})
+    anyone = await client.get("/api/posts")
+
+    assert mine.json()["posts"][0]["liked"] is True
+    assert mine.headers["cache-control"] == "private, no-store"
+    assert anyone.json()["posts"][0]["liked"] is False
+
+
 async def test_an_unrelated_cookie_still_reads_the_shared_page(
     client: AsyncClient, author: Account, count_statements: StatementCounter
 ) -> None:

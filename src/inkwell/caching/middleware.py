@@ -83,8 +83,11 @@ SHARED_ROUTES: dict[str, Sharing] = {
     "/robots.txt": Sharing.VALIDATED,
 }
 
+# A cookie whose name holds a sign-in cookie's: the app's parser (Starlette's) strips any
+# whitespace around a name (`inkwell_session =`, `\x1finkwell_session=`), and one read wider
+# than the app reads it only bypasses the cache.
 _SIGN_IN_COOKIE = re.compile(
-    rb"(?:^|;)\s*(?:%b)="
+    rb"(?:^|;)[^;=]*(?:%b)[^;=]*="
     % b"|".join(re.escape(name.encode()) for name in (SESSION_COOKIE, REFRESH_COOKIE, CSRF_COOKIE))
 )
 
