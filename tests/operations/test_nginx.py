@@ -150,6 +150,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory, moto_server: str) -> As
                 "INKWELL_TLS_CERTIFICATE_KEY": str(key),
                 "INKWELL_STATIC_DIR": str(STATIC_DIR),
                 "INKWELL_MEDIA_DIR": str(media),
+                "INKWELL_ACCESS_LOG": str(prefix / "access.log"),
             }
         )
     )
@@ -395,3 +396,18 @@ async def test_the_access_log_shows_the_clients_address_not_a_forged_one(site: S
     app = site.apps[site.instances.index(response.headers["x-upstream"])]
     line = json.loads(await app.wait_for_line(lambda line: f'"path":"{path}"' in line))
     assert line["client"] == "127.0.0.1"
+
+
+async def test_the_access_log_keeps_no_token_a_link_carries(site: Site) -> None:
+    """Reset, email-change and unsubscribe links carry their secret in the query: nginx's
+    `combined` line (`$request`, and the Referer the link's page sends with its own
+    requests) would hand them to whoever reads the logs."""
+    secret = uuid.uuid4().hex
+    link = f"/reset-password?token={secret}"
+    async with site.client() as client:
+        opened = await client.get(link)
+        await client.get("/health", headers={"Referer": site.https_url + link})
+    assert opened.status_code == 200
+    log = (site.prefix / "access.log").read_text()
+    assert "GET /reset-password " in log
+    assert secret not in log
