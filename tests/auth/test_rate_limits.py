@@ -177,7 +177,7 @@ class TestKnownDevices:
             c for c in response.headers.get_list("set-cookie") if c.startswith(DEVICE_COOKIE)
         ]
         attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
-        assert {"httponly", "path=/api/users", "samesite=strict", "max-age=31536000"} <= attributes
+        assert {"httponly", "path=/", "samesite=strict", "max-age=31536000"} <= attributes
 
     async def test_each_sign_in_names_a_new_device_of_128_random_bits(
         self, api: Api, client: AsyncClient
@@ -198,6 +198,23 @@ class TestKnownDevices:
     ) -> None:
         await self.lock_out(stranger)
         assert (await login(owner, "ada", PASSWORD)).status_code == 200
+
+    @pytest.mark.parametrize(
+        ("form", "fields"),
+        [
+            ("/login", {"username": "ada", "password": PASSWORD}),
+            ("/account/password", {"current_password": PASSWORD, "password": "a new passphrase"}),
+        ],
+    )
+    async def test_the_owners_known_device_is_known_to_the_forms_without_javascript_too(
+        self, owner: AsyncClient, stranger: AsyncClient, form: str, fields: dict[str, str]
+    ) -> None:
+        """They check passwords outside /api/users, where the device cookie went alone."""
+        await self.lock_out(stranger)
+        csrf = {"csrf_token": owner.cookies["inkwell_csrf"]}
+        confirmed = {"password_confirm": fields["password"]}
+        response = await owner.post(form, data=fields | csrf | confirmed)
+        assert response.status_code == 303, response.text
 
     async def test_the_owners_known_device_changes_the_password_while_a_stranger_must_wait(
         self, owner: AsyncClient, stranger: AsyncClient

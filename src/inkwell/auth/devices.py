@@ -20,8 +20,9 @@ from inkwell.auth.cookies import secure_cookies
 from inkwell.auth.signing import Signer
 
 DEVICE_COOKIE = "inkwell_device"
-# Sent only where passwords are checked: sign-in and account changes.
-DEVICE_COOKIE_PATH = "/api/users"
+# Sent wherever passwords are checked: the API's sign-in and account changes, and the
+# pages' forms that do the same without JavaScript (/login, /account/password, ...).
+DEVICE_COOKIE_PATH = "/"
 AUDIENCE = "inkwell:device"
 
 
