@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Response
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -103,3 +103,13 @@ async def _page(request: Request, query: Annotated[Pagination, Query()]) -> Page
 
 
 PageParams = Annotated[Page, Depends(_page)]
+
+
+async def _no_store(response: Response) -> None:
+    """For answers that carry a token or private data: no cache, shared or the browser's,
+    may keep them (RFC 6749, section 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+
+
+# In a private answer's route: `dependencies=[NO_STORE]`.
+NO_STORE = Depends(_no_store)

@@ -29,6 +29,29 @@ async def test_the_private_profile_is_never_cached(client: AsyncClient, author: 
 
 
 @pytest.mark.parametrize(
+    "path",
+    [
+        "/api/users/me/drafts",
+        "/api/feed",
+        "/api/notifications",
+        "/api/notifications/unread-count",
+        "/api/reports",
+        "/conduit/api/user",
+        "/conduit/api/articles/feed",
+    ],
+)
+async def test_a_private_api_answer_is_never_cached(
+    client: AsyncClient, factory: Factory, path: str
+) -> None:
+    """Drafts, notifications, a personal feed, the reports and Conduit's user (its email and
+    a token): no cache, shared or the browser's, may keep them."""
+    admin = await factory.account("admin", role="admin")
+    response = await client.get(path, headers=admin.headers)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
     "path", ["/", "/account", "/posts/new", "/@author", "/drafts", "/posts/4242"]
 )
 async def test_a_page_for_a_signed_in_viewer_is_never_cached(

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Form, Request, Response, status
 
 from inkwell.auth import service
 from inkwell.auth.browser import start_browser_session
@@ -27,7 +27,7 @@ from inkwell.auth.schemas import (
     SessionRead,
 )
 from inkwell.body_limits import BodyLimitRoute
-from inkwell.dependencies import DbReader, DbSession, Passwords
+from inkwell.dependencies import NO_STORE, DbReader, DbSession, Passwords
 from inkwell.errors import responses
 from inkwell.mail.dependencies import MailerDep
 from inkwell.users import service as users
@@ -42,17 +42,11 @@ FORGOT_PASSWORD_ANSWER = Message(
 )
 
 
-async def _no_store(response: Response) -> None:
-    """For answers that carry a token or private data: no cache, shared or the browser's,
-    may keep them (RFC 6749, section 5.1)."""
-    response.headers["Cache-Control"] = "no-store"
-
-
 @router.post(
     "/token",
     responses=responses(401, 403, 429),
     summary="Sign in with the username or email and the password",
-    dependencies=[Depends(_no_store)],
+    dependencies=[NO_STORE],
 )
 async def login(
     *,
@@ -84,7 +78,7 @@ async def login(
     "/me",
     responses=responses(401, 403),
     summary="The signed-in user's own profile",
-    dependencies=[Depends(_no_store)],
+    dependencies=[NO_STORE],
 )
 async def me(user: CurrentUser) -> UserPrivate:
     return UserPrivate.model_validate(user)
@@ -153,7 +147,7 @@ async def reset_password(data: ResetPassword, session: DbSession, passwords: Pas
     "",
     responses=responses(401, 403),
     summary="The signed-in user's sign-in sessions, the most recently seen first",
-    dependencies=[Depends(_no_store)],
+    dependencies=[NO_STORE],
 )
 async def list_sessions(
     account: SignedIn, claims: PresentedClaims, reader: DbReader

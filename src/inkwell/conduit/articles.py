@@ -22,7 +22,7 @@ from inkwell.conduit.schemas import (
     UpdateArticleRequest,
 )
 from inkwell.conduit.shapes import article, image, parse_slug, profile
-from inkwell.dependencies import DbReader, DbSession
+from inkwell.dependencies import NO_STORE, DbReader, DbSession
 from inkwell.feeds import service as feeds
 from inkwell.likes import service as likes
 from inkwell.media import service as media
@@ -109,6 +109,7 @@ async def list_articles(
     tags=["Articles"],
     responses=documented(401),
     summary="Get recent articles from users you follow",
+    dependencies=[NO_STORE],
 )
 async def feed(
     user: ConduitUser,

@@ -27,7 +27,7 @@ from inkwell.conduit.schemas import (
 )
 from inkwell.conduit.shapes import image, profile
 from inkwell.config import Settings
-from inkwell.dependencies import DbReader, DbSession, Passwords
+from inkwell.dependencies import NO_STORE, DbReader, DbSession, Passwords
 from inkwell.follows import service as follows
 from inkwell.media import service as media
 from inkwell.media.dependencies import MediaChanges
@@ -60,6 +60,7 @@ def _user(settings: AppSettings, user: User, token: str) -> UserResponse:
     tags=["User and Authentication"],
     responses=documented(401, 403, 422, 429),
     summary="Existing user login",
+    dependencies=[NO_STORE],
 )
 async def login(
     data: LoginRequest,
@@ -79,6 +80,7 @@ async def login(
     tags=["User and Authentication"],
     responses=documented(409, 422, 429),
     summary="Register a new user",
+    dependencies=[NO_STORE],
 )
 async def register(
     *,
@@ -103,6 +105,7 @@ async def register(
     tags=["User and Authentication"],
     responses=documented(401, 422),
     summary="Get current user",
+    dependencies=[NO_STORE],
 )
 async def current_user(user: ConduitUser, tokens: Tokens, settings: AppSettings) -> UserResponse:
     return _user(settings, user, tokens.issue(user))
@@ -113,6 +116,7 @@ async def current_user(user: ConduitUser, tokens: Tokens, settings: AppSettings)
     tags=["User and Authentication"],
     responses=documented(401, 409, 422),
     summary="Update current user",
+    dependencies=[NO_STORE],
 )
 async def update_user(
     *,

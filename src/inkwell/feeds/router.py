@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 
 from inkwell.auth.dependencies import ViewerId
-from inkwell.dependencies import DbReader, PageParams
+from inkwell.dependencies import NO_STORE, DbReader, PageParams
 from inkwell.errors import Unauthorized, responses
 from inkwell.feeds import service
 from inkwell.pagination import TIME_AND_ID, feed_listing
@@ -13,6 +13,7 @@ router = APIRouter(prefix="/api", tags=["feeds"])
 @router.get(
     "/feed",
     responses=responses(401, 422),
+    dependencies=[NO_STORE],
     summary="The posts of the writers you follow, newest first, a page at a time",
 )
 async def feed(viewer_id: ViewerId, reader: DbReader, page: PageParams) -> PostPage:

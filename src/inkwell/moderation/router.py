@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Query, status
 from inkwell.abuse.dependencies import WriteBudget, write_limit
 from inkwell.auth.dependencies import CurrentUser
 from inkwell.body_limits import BodyLimitRoute
-from inkwell.dependencies import DbReader, DbSession, ResourceId
+from inkwell.dependencies import NO_STORE, DbReader, DbSession, ResourceId
 from inkwell.errors import responses
 from inkwell.moderation import service
 from inkwell.moderation.dependencies import AdminUser
@@ -44,6 +44,7 @@ async def create_report(
 @router.get(
     "/reports",
     responses=responses(401, 403),
+    dependencies=[NO_STORE],
     summary="The open reports, oldest first, with what they are about (admins only)",
 )
 async def list_reports(

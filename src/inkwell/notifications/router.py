@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body
 
 from inkwell.auth.dependencies import CurrentUser, ViewerId
 from inkwell.body_limits import BodyLimitRoute
-from inkwell.dependencies import DbReader, DbSession, PageParams
+from inkwell.dependencies import NO_STORE, DbReader, DbSession, PageParams
 from inkwell.errors import Unauthorized, responses
 from inkwell.notifications import service
 from inkwell.notifications.schemas import MarkRead, NotificationPage, UnreadCount
@@ -25,6 +25,7 @@ router = APIRouter(prefix="/api/notifications", tags=["notifications"], route_cl
 @router.get(
     "",
     responses=responses(401, 422),
+    dependencies=[NO_STORE],
     summary="Your notifications, newest first, a page at a time",
 )
 async def list_notifications(
@@ -40,7 +41,12 @@ async def list_notifications(
     return NotificationPage.of(listing, page.next_cursor(name, after_id(listing.after)))
 
 
-@router.get("/unread-count", responses=responses(401), summary="How many are unread")
+@router.get(
+    "/unread-count",
+    responses=responses(401),
+    summary="How many are unread",
+    dependencies=[NO_STORE],
+)
 async def unread_count(viewer_id: ViewerId, reader: DbReader) -> UnreadCount:
     return UnreadCount(unread=await service.unread_count(reader, _signed_in(viewer_id)))
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Query, status
 from inkwell.abuse.dependencies import WriteBudget, write_limit
 from inkwell.auth.dependencies import CurrentUser, SignedIn, ViewerId
 from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
-from inkwell.dependencies import DbReader, DbSession, PageParams, ResourceId
+from inkwell.dependencies import NO_STORE, DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import responses
 from inkwell.media import service as media
 from inkwell.media.dependencies import MediaChanges
@@ -69,6 +69,7 @@ async def list_posts(
 @router.get(
     "/users/me/drafts",
     responses=responses(401, 422),
+    dependencies=[NO_STORE],
     summary="Your drafts, last edited first; no one else sees them",
 )
 async def list_drafts(user: CurrentUser, reader: DbReader, page: PageParams) -> PostPage:
