@@ -52,6 +52,29 @@ async def test_text_kept_in_a_closed_tab_is_back_in_the_next_one(
     await expect(again.get_by_label("Content")).to_have_value("The first *careful* words.")
 
 
+async def test_text_kept_for_one_writer_is_shown_to_no_one_else_on_this_browser(
+    context: BrowserContext, page: Page, signed_in: Account, reader: Account
+) -> None:
+    """A shared computer: whoever signs in next must not find the text another left unsaved,
+    which comes back to its writer when they sign in again."""
+    await type_a_post(page)
+    await page.close()
+    await context.clear_cookies()
+    await sign_in(context, "reader")
+
+    theirs = await context.new_page()
+    await theirs.goto("/posts/new")
+    await expect(theirs.get_by_label("Title")).to_have_value("")
+    await expect(theirs.get_by_label("Content")).to_have_value("")
+    await theirs.close()
+
+    await context.clear_cookies()
+    await sign_in(context, "author")
+    again = await context.new_page()
+    await again.goto("/posts/new")
+    await expect(again.get_by_label("Content")).to_have_value("The first *careful* words.")
+
+
 async def test_discarding_the_kept_text_empties_the_form_for_good(
     page: Page, signed_in: Account
 ) -> None:

@@ -3,10 +3,10 @@
 // shows is what will be published), and Insert picture uploads one and puts
 // ![description](url) at the cursor.
 //
-// It never loses text: what is typed is kept in this browser (localStorage, per form) until
-// the server has it, and put back if the page is left, closed or reloaded first; leaving
-// with unsaved text asks first; a save refused because the session has ended keeps the
-// text and offers to sign in in another tab, then to save again from here.
+// It never loses text: what is typed is kept in this browser (localStorage, per form and, for
+// a new post, per writer) until the server has it, and put back if the page is left, closed
+// or reloaded first; leaving with unsaved text asks first; a save refused because the session
+// has ended keeps the text and offers to sign in in another tab, then to save again from here.
 import { api } from "./api.js";
 import { fieldOf, markFields } from "./forms.js";
 
@@ -171,8 +171,11 @@ function aim(form, { endpoint, method, version }) {
 }
 
 function keepUnsaved(form) {
-  const { endpoint, method = "POST" } = form.dataset;
-  const key = `${KEPT_PREFIX}${method} ${endpoint}`;
+  const { endpoint, method = "POST", keptFor } = form.dataset;
+  // A form every writer opens (a new post's) keeps each one's text apart (data-kept-for,
+  // their id): whoever signs in next on a shared browser must not be handed it.
+  const writer = keptFor === undefined ? "" : `${keptFor}:`;
+  const key = `${KEPT_PREFIX}${writer}${method} ${endpoint}`;
   const fields = KEPT_FIELDS.map((name) => form.elements[name]).filter(Boolean);
   const values = () => Object.fromEntries(fields.map((field) => [field.name, field.value]));
   // Once a new post's autosave has made it a draft, the text belongs to that draft: kept with
