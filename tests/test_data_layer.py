@@ -2,9 +2,9 @@ from datetime import UTC, datetime
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import Connection, event, insert, select
-from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, event, insert, select, text
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from inkwell.posts.models import Post
 from inkwell.users.models import User
@@ -142,3 +142,17 @@ async def test_tags_cost_no_statement_per_post(
     assert len(count_statements) == small_page == 1, count_statements.statements
     assert len(large["posts"]) == 30
     assert small["posts"][0]["tags"] == ["common", "t29", "u2"]
+
+
+async def test_a_failed_statement_leaves_the_values_it_was_sent_out_of_its_error(
+    engine: AsyncEngine,
+) -> None:
+    """A database error is logged with its traceback (errors.py, and the 503 of a lost
+    database): what the statement was sent (an email, a password's hash) stays out of it."""
+    with pytest.raises(DBAPIError) as failed:
+        async with engine.connect() as connection:
+            await connection.execute(
+                text("SELECT :email FROM no_such_table"), {"email": "ada@example.com"}
+            )
+    assert "no_such_table" in str(failed.value)
+    assert "ada@example.com" not in str(failed.value)

@@ -99,6 +99,9 @@ def create_engine(settings: DatabaseSettings, *, autocommit: bool = False) -> As
         "max_overflow": 0,
         "pool_timeout": settings.database_pool_timeout,
         "pool_recycle": settings.database_pool_recycle,
+        # A failed statement's error is logged with its traceback: without the values it
+        # was sent (emails, password hashes, the lookup keys of names being signed in).
+        "hide_parameters": True,
     }
     if autocommit:
         options["isolation_level"] = "AUTOCOMMIT"
