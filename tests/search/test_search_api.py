@@ -336,6 +336,36 @@ async def test_a_username_without_its_accents_is_the_closest_match(
     assert [user["username"] for user in found["users"]] == ["renée", "renee_cooks"]
 
 
+async def test_people_found_by_several_words_come_newest_first(
+    client: AsyncClient, factory: Factory
+) -> None:
+    """No username holds a space: `jo an` is no username, nor the start of one, though the
+    older one's names read `jo ann`."""
+    await factory.user("jo", display_name="Ann")
+    await factory.user("joanne")
+
+    found = await search(client, "jo an")
+
+    assert [user["username"] for user in found["users"]] == ["joanne", "jo"]
+
+
+async def test_people_found_by_several_words_page_by_cursor(
+    client: AsyncClient, factory: Factory
+) -> None:
+    for name in ("joan", "joanne", "jo_ann"):
+        await factory.user(name)
+    first = await search(client, "jo an", limit=1)
+    seen = [user["username"] for user in first["users"]]
+
+    cursor = first["next_cursor"]
+    while cursor:
+        page = await search(client, "jo an", limit=1, cursor=cursor)
+        seen += [user["username"] for user in page["users"]]
+        cursor = page["next_cursor"]
+
+    assert seen == ["jo_ann", "joanne", "joan"]
+
+
 async def test_a_user_is_found_by_a_new_display_name_and_not_the_old(
     client: AsyncClient, factory: Factory
 ) -> None:

@@ -199,24 +199,17 @@ def _users(asked: SearchQuery, after: bool) -> Select[*tuple[Any, ...]]:
         or_(*(and_(*(User.names_key.contains(search_key(w)) for w in phrase)) for phrase in group))
         for group in asked.groups
     ]
-    words = search_key(" ".join(words_looked_for(asked)))
-    # The key starts with the username, which has no spaces: no query of several words is a
-    # username, nor the start of one.
-    closeness = (
-        case(
-            (
-                or_(
-                    User.names_key == words,
-                    User.names_key.startswith(f"{words} ", autoescape=True),
-                ),
-                2,
-            ),
-            (User.names_key.startswith(words, autoescape=True), 1),
+    looked_for = words_looked_for(asked)
+    # The key starts with the username, which has no spaces: one word may be a username or
+    # the start of one, several words are neither.
+    closeness: ColumnElement[int] = literal(0)
+    if len(looked_for) == 1:
+        word = search_key(looked_for[0])
+        closeness = case(
+            (or_(User.names_key == word, User.names_key.startswith(f"{word} ")), 2),
+            (User.names_key.startswith(word), 1),
             else_=0,
         )
-        if " " not in words
-        else literal(0)
-    )
     found = (
         select(
             User.id,
