@@ -123,6 +123,22 @@ async def test_text_that_says_nothing_is_refused_in_plain_words(
     ]
 
 
+async def test_marks_alone_are_described_in_the_detail_as_a_pattern_mismatch(
+    client: AsyncClient, author: Account
+) -> None:
+    """The old shape's `detail` keeps its technical wording, as for any pattern."""
+    response = await client.post(
+        "/api/posts", json={"title": MARKS_ALONE, "content": "Words"}, headers=author.headers
+    )
+
+    [problem] = response.json()["detail"]
+    assert (problem["type"], problem["msg"]) == (
+        "string_pattern_mismatch",
+        "String should show something: not only spaces, invisible characters and marks with "
+        "no letter to mark",
+    )
+
+
 async def test_a_mark_on_a_letter_shows_something(
     client: AsyncClient, factory: Factory, author: Account
 ) -> None:
