@@ -379,6 +379,15 @@ async def test_a_used_confirmation_link_is_said_above_the_button(
     assert "This confirmation link is invalid, used or expired" in response.text
 
 
+async def test_a_bad_confirmation_link_shows_a_signed_in_user_signed_in(
+    client: AsyncClient, author: Account
+) -> None:
+    await signed_in(client)
+    response = await client.post("/confirm-email", data={"token": "forged"})
+    assert response.status_code == 400
+    assert 'id="sign-out"' in response.text
+
+
 async def test_an_email_taken_meanwhile_is_said_above_the_confirm_button(
     client: AsyncClient, inbox: Inbox, factory: Factory, author: Account
 ) -> None:

@@ -135,6 +135,27 @@ async def test_a_forged_reset_token_says_the_link_does_not_work(
     assert login.status_code == 303
 
 
+async def test_a_spent_reset_link_shows_a_signed_in_reader_signed_in(
+    client: AsyncClient, author: Account
+) -> None:
+    await client.post("/login", data={"username": "author", "password": PASSWORD})
+    form = {"token": "forged", "password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}
+    response = await client.post("/reset-password", data=form)
+    assert response.status_code == 400
+    assert 'id="sign-out"' in response.text
+
+
+async def test_a_refused_new_password_shows_a_signed_in_reader_signed_in(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    token = await emailed_token(client, inbox)
+    await client.post("/login", data={"username": "author", "password": PASSWORD})
+    form = {"token": token, "password": "short", "password_confirm": "short"}
+    response = await client.post("/reset-password", data=form)
+    assert response.status_code == 422
+    assert 'id="sign-out"' in response.text
+
+
 async def test_a_short_new_password_is_marked_at_its_field_and_not_kept(
     client: AsyncClient, inbox: Inbox, author: Account
 ) -> None:

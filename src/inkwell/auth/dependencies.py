@@ -223,8 +223,8 @@ async def page_session_id(request: Request) -> str | None:
 
 async def unread_form_user(request: Request) -> Account | None:
     """Who the sign-in cookies name, for the page that answers a form whose body was never
-    read (too large): there is no CSRF field to check, so it may only show a page, never
-    change anything."""
+    read (too large), or a form whose secret is a link's token (no CSRF field): there is no
+    CSRF field to check, so it may only show a page, never change anything."""
     claims = await _cookie_claims(request)
     return None if claims is None else await _account(state_of(request)["reader"], claims)
 

@@ -683,12 +683,21 @@ def _form_again(
     template: str,
     refusal: ValidationError | DomainError,
     context: Mapping[str, object],
+    *,
+    current_user: Account | None = None,
 ) -> HTMLResponse:
     """The form again, what was typed in it kept (never a password), each problem at its
     field and the others above the form."""
     told = _told(refusal)
     page = {**context, "errors": told.errors, "problems": told.problems}
-    return render(request, template, page, status_code=told.status, headers=told.headers)
+    return render(
+        request,
+        template,
+        page,
+        current_user=current_user,
+        status_code=told.status,
+        headers=told.headers,
+    )
 
 
 @router.get("/forgot-password")
@@ -751,30 +760,33 @@ async def choose_a_new_password(
     password_confirm: FormText = "",
 ) -> HTMLResponse:
     """The reset form without JavaScript: as `POST /api/users/reset-password`, then the page
-    says it is done; a bad, used or expired link says so as the page does when opened."""
+    says it is done; a bad, used or expired link says so as the page does when opened. A
+    refused form's page shows a signed-in reader signed in, as the page opened did; once
+    done, every session has ended."""
     refuse_cross_site(request, settings.public_base_url)
+    viewer = await unread_form_user(request)
     context = {"token": token, "usable": True}
     try:
         data = ResetPassword.model_validate({"token": token, "password": password})
     except ValidationError as exc:
         if any(error["loc"][:1] == ("token",) for error in exc.errors()):
-            return _link_spent(request, token)
-        return _form_again(request, "reset_password.html", exc, context)
+            return _link_spent(request, token, viewer)
+        return _form_again(request, "reset_password.html", exc, context, current_user=viewer)
     if password_confirm != password:
         page = {**context, "errors": _NOT_THE_SAME.errors}
-        return render(request, "reset_password.html", page, status_code=422)
+        return render(request, "reset_password.html", page, current_user=viewer, status_code=422)
     try:
         await auth.reset_password(session, passwords, data.token, data.password)
     except DomainError:
         await session.rollback()
-        return _link_spent(request, token)
+        return _link_spent(request, token, viewer)
     return render(request, "reset_password.html", {**context, "done": True})
 
 
-def _link_spent(request: Request, token: str) -> HTMLResponse:
+def _link_spent(request: Request, token: str, viewer: Account | None) -> HTMLResponse:
     """The reset page as a used or expired link opens it (400: the API's answer)."""
     context = {"token": token, "usable": False}
-    return render(request, "reset_password.html", context, status_code=400)
+    return render(request, "reset_password.html", context, current_user=viewer, status_code=400)
 
 
 @router.get("/confirm-email")
@@ -799,7 +811,8 @@ async def confirm_new_email(
 ) -> HTMLResponse | RedirectResponse:
     """The confirm button without JavaScript: as `POST /api/users/confirm-email`, from this
     site only (the token is the form's secret); every session has ended, so signed out, to
-    sign in again as forms.js goes. A bad, used or expired link says so above the button."""
+    sign in again as forms.js goes. A bad, used or expired link says so above the button, on
+    a page that shows a signed-in reader signed in, as the page opened did."""
     refuse_cross_site(request, settings.public_base_url)
     try:
         try:
@@ -810,6 +823,9 @@ async def confirm_new_email(
         user, old_email = await users.confirm_email(session, claims)
     except DomainError as exc:
         await session.rollback()
-        return _form_again(request, "confirm_email.html", exc, {"token": token})
+        viewer = await unread_form_user(request)
+        return _form_again(
+            request, "confirm_email.html", exc, {"token": token}, current_user=viewer
+        )
     background.add_task(deliver, mailer, changed_email(settings, user, old_email))
     return _signed_out(request, "/login?notice=email-changed")
