@@ -179,9 +179,13 @@ async def numbered(number: int) -> int:
 
 @pytest.fixture
 def validating_app(failing_app: FastAPI) -> FastAPI:
-    """The failing app with a JSON route and a page that take a number in their query."""
+    """The failing app with a JSON route and a page that take a number in their query, and
+    a page that takes it in its path."""
     failing_app.add_api_route("/api/numbered", numbered)
     failing_app.router.add_api_route("/pages/numbered", numbered, route_class_override=PageRoute)
+    failing_app.router.add_api_route(
+        "/pages/numbered/{number}", numbered, route_class_override=PageRoute
+    )
     return failing_app
 
 
@@ -197,12 +201,23 @@ async def test_a_request_that_does_not_validate_is_a_422_with_its_code(
     ]
 
 
-async def test_a_page_address_that_does_not_validate_names_no_page(
+async def test_a_page_path_that_does_not_validate_names_no_page(
+    validating_app: FastAPI,
+) -> None:
+    async with client_of(validating_app) as client:
+        response = await client.get("/pages/numbered/many")
+    assert (response.status_code, response.text) == (404, PAGE_404)
+
+
+async def test_a_page_query_that_does_not_validate_is_a_400_that_says_what_is_wrong(
     validating_app: FastAPI,
 ) -> None:
     async with client_of(validating_app) as client:
         response = await client.get("/pages/numbered", params={"number": "many"})
-    assert (response.status_code, response.text) == (404, PAGE_404)
+    assert response.status_code == 400
+    assert response.text == (
+        "page 400: This page's address has a “number” it cannot use. Use a whole number."
+    )
 
 
 def test_the_api_document_gives_a_422_its_code_and_its_field_errors(

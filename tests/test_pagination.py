@@ -328,12 +328,12 @@ async def test_the_last_page_has_no_next_cursor(
 
 
 @pytest.mark.parametrize("path", ["/", "/tags/python", "/@author", "/search?q=words"])
-async def test_a_page_with_a_forged_cursor_is_a_422_page(
+async def test_a_page_with_a_forged_cursor_is_a_400_page(
     client: AsyncClient, factory: Factory, author: Account, path: str
 ) -> None:
     await factory.post(author, tags=["python"])
     response = await client.get(path, params={"cursor": "forged"})
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
     assert "This page link is broken or out of date." in response.text
 

@@ -9,7 +9,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -24,7 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match, Mount
 
-from inkwell.field_errors import FieldError, field_errors
+from inkwell.field_errors import FieldError, field_error, field_errors
 from inkwell.operations.head import KNOWN_METHODS, allowed
 
 logger = logging.getLogger(__name__)
@@ -289,11 +289,27 @@ def _encodable_error(error: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _refused_page(request: Request, errors: Sequence[Mapping[str, Any]]) -> Response:
+    """A page's address whose path does not parse names no page: 404. One whose query the
+    page cannot use (`?skip=abc`) is a bad request, 400, that says which part is wrong and
+    how, in the API's plain words (a `cursor` is a broken link to a page of a listing, as
+    one that does not decode is); a form the page cannot read is a 400 as well."""
+    if any(error["loc"][0] == "path" for error in errors):
+        return _error_page(request, 404, None)
+    query = [field_error(error) for error in errors if error["loc"][0] == "query"]
+    if any(problem.field == "cursor" for problem in query):
+        return _error_page(request, 400, None, code=ErrorCode.CURSOR_INVALID)
+    detail = " ".join(
+        f"This page's address has a “{problem.field}” it cannot use. {problem.message}"
+        for problem in query
+    )
+    return _error_page(request, 400, detail or None, code=ErrorCode.VALIDATION_FAILED)
+
+
 async def _invalid_request(request: Request, exc: Exception) -> Response:
-    """A page's only input is its URL, and a URL that does not parse names no page: 404."""
     assert isinstance(exc, RequestValidationError)
     if _shows_error_page(request):
-        return _error_page(request, 404, None)
+        return _refused_page(request, exc.errors())
     errors = [_encodable_error(error) for error in jsonable_encoder(exc.errors())]
     fields = _encodable_copy(field_errors(exc.errors()))
     return _validation_failed(errors, ErrorCode.VALIDATION_FAILED, fields)

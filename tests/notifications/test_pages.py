@@ -124,8 +124,8 @@ async def test_mark_all_read_is_a_plain_form_with_the_csrf_token_that_works_with
 @pytest.mark.parametrize(
     ("data", "headers", "status"),
     [
-        # A form without the field is no form of this page: a page's bad input is a 404.
-        ({}, {}, 404),
+        # A form without the field is a bad request: the page exists, what was sent is wrong.
+        ({}, {}, 400),
         ({"csrf_token": "guessed"}, {}, 403),
         ({"csrf_token": None}, {"Origin": "https://evil.example"}, 403),
     ],

@@ -5,6 +5,7 @@ leads back to the listing's first page; the API keeps its words for developers."
 import pytest
 from httpx import AsyncClient
 
+from inkwell.pagination import CURSOR_MAX_LENGTH
 from tests.conftest import Account
 from tests.factories import Factory
 from tests.test_pagination import CURSORS, MOMENT, NOT_A_CURSOR, made_in_version
@@ -32,16 +33,16 @@ async def post(factory: Factory, author: Account) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("path", LISTING_PAGES)
-async def test_a_broken_page_link_is_a_422_page_in_a_readers_words(
+async def test_a_broken_page_link_is_a_400_page_in_a_readers_words(
     client: AsyncClient, post: dict[str, object], path: str
 ) -> None:
     await sign_in(client, "author")
 
     response = await client.get(path.format(post=post["url"]), params={"cursor": "garbage"})
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/html")
-    assert error_shown(response.text) == ("That did not work", BROKEN)
+    assert error_shown(response.text) == ("That request did not work", BROKEN)
     assert "`cursor`" not in response.text
     assert "next_cursor" not in response.text
 
@@ -60,8 +61,42 @@ async def test_every_kind_of_broken_page_link_is_said_the_same_way(
 ) -> None:
     response = await client.get("/", params={"cursor": cursor})
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert error_shown(response.text)[1] == BROKEN
+
+
+async def test_a_page_link_with_an_overlong_cursor_is_a_broken_one_too(
+    client: AsyncClient,
+) -> None:
+    response = await client.get("/tags/python", params={"cursor": "x" * (CURSOR_MAX_LENGTH + 1)})
+
+    assert response.status_code == 400
+    assert error_shown(response.text)[1] == BROKEN
+    assert 'href="/tags/python">Back to the first page</a>' in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "said"),
+    [
+        ("/", {"skip": "abc"}, "a “skip” it cannot use. Use a whole number."),
+        ("/tags/python", {"limit": "ten"}, "a “limit” it cannot use. Use a whole number."),
+        ("/search", {"q": "words", "skip": "1.5"}, "a “skip” it cannot use. Use a whole number."),
+        ("/@author", {"deleted": "x" * 101}, "a “deleted” it cannot use. Use at most 100"),
+        ("/notifications", {"skip": "first"}, "a “skip” it cannot use. Use a whole number."),
+    ],
+)
+async def test_a_page_address_with_a_query_it_cannot_use_is_a_400_page_saying_what(
+    client: AsyncClient, author: Account, path: str, params: dict[str, str], said: str
+) -> None:
+    await sign_in(client, "author")
+
+    response = await client.get(path, params=params)
+
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    title, message = error_shown(response.text)
+    assert title == "That request did not work"
+    assert f"This page&#39;s address has {said}" in message
 
 
 @pytest.mark.parametrize(

@@ -147,7 +147,6 @@ def test_the_inline_code_check_finds_what_it_looks_for() -> None:
         ("/users/4242/posts", "User not found"),
         ("/posts/not-a-number", "There is nothing at this address"),
         ("/posts/99999999999", "There is nothing at this address"),
-        ("/?skip=many", "There is nothing at this address"),
     ],
 )
 async def test_a_page_that_does_not_exist_is_the_html_404_page(

@@ -7,7 +7,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.status import HTTP_301_MOVED_PERMANENTLY, HTTP_303_SEE_OTHER
+from starlette.status import (
+    HTTP_301_MOVED_PERMANENTLY,
+    HTTP_303_SEE_OTHER,
+    HTTP_400_BAD_REQUEST,
+)
 
 from inkwell.auth.cookies import CSRF_FIELD, csrf_field_value
 from inkwell.auth.dependencies import optional_user
@@ -205,7 +209,10 @@ def error_page(
 ) -> HTMLResponse:
     """The friendly page for an error on a page route; server errors never show their detail,
     and an error the API words for developers is said in a reader's words. A broken link to
-    a page of a listing leads back to the listing's first page."""
+    a page of a listing is the reader's bad request (400; the API's 422 is a developer's
+    invalid parameter), and leads back to the listing's first page."""
+    if code is ErrorCode.CURSOR_INVALID:
+        status = HTTP_400_BAD_REQUEST
     if status >= 500 or detail is None:
         detail = _ERROR_MESSAGES.get(status, "")
     context: dict[str, object] = {
