@@ -7,11 +7,18 @@ from httpx import AsyncClient
 from playwright.async_api import Page, expect
 
 from tests.conftest import Account
+from tests.conversation import comment
 from tests.factories import Factory
+from tests.web.browser.accessibility import PHONE
 from tests.web.browser.conftest import PageProblems
 from tests.web.browser.signing_in import sign_in
 
 pytestmark = pytest.mark.browser
+
+# A pasted address: one word wider than a phone's screen.
+LONG_WORD = "https://example.com/" + "x" * 80
+# How far the page reaches past the right edge of the screen, in CSS pixels.
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 @pytest.fixture
@@ -67,3 +74,21 @@ async def test_an_admin_resolves_a_report_and_the_audit_log_lists_it(
     await page.wait_for_url("/admin/reports")
     await expect(page.get_by_test_id("no-reports")).to_be_visible()
     await expect(page.get_by_test_id("audit-entry")).to_contain_text("resolve report")
+
+
+async def test_a_reported_comment_with_a_long_word_stays_within_a_phone_screen(
+    page: Page, client: AsyncClient, factory: Factory, admin: Account, author: Account
+) -> None:
+    post = await factory.post(author, title="Questionable")
+    written = await comment(client, post["id"], author, f"Read this: {LONG_WORD}")
+    reported = await client.post(
+        "/api/reports",
+        json={"comment_id": written["id"], "reason": f"Spam for {LONG_WORD}"},
+        headers=admin.headers,
+    )
+    assert reported.status_code == 201, reported.text
+    await sign_in(page.context, "admin")
+    await page.set_viewport_size(PHONE)
+    await page.goto("/admin/reports")
+    await expect(page.get_by_test_id("report")).to_contain_text("Spam for")
+    assert await page.evaluate(OVERFLOW) == 0
