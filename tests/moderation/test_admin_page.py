@@ -124,6 +124,27 @@ async def test_the_suspend_form_on_the_users_page_suspends_them(
     assert (await client.get("/api/posts")).json()["total"] == 0
 
 
+async def test_a_report_on_an_admins_post_offers_no_suspend_button(
+    client: AsyncClient, factory: Factory, admin: Account, author: Account
+) -> None:
+    """No admin may suspend an admin: the button led to a 409 page and nowhere else."""
+    await file_reports(client, await factory.post(admin, title="By an admin"), author, 1)
+    page = (await client.get("/admin/reports", headers=admin.headers)).text
+    assert page.count('data-testid="report"') == 1
+    assert "Resolve" in page
+    assert f'action="/admin/users/{admin.id}/suspend"' not in page
+
+
+async def test_an_admins_page_offers_no_suspend_button_to_another_admin(
+    client: AsyncClient, factory: Factory, admin: Account
+) -> None:
+    await factory.account("moderator", role="admin")
+    await sign_in_with_cookie(client, "admin")
+    profile = await client.get("/@moderator")
+    assert profile.status_code == 200
+    assert 'data-testid="suspension"' not in profile.text
+
+
 async def test_a_form_from_someone_not_an_admin_finds_no_page(
     client: AsyncClient, author: Account
 ) -> None:

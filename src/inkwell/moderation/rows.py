@@ -10,7 +10,7 @@ TargetType = Literal["post", "comment", "user", "report"]
 @dataclass(frozen=True, slots=True)
 class OpenReport:
     """An open report, with what it is about: the post (or the comment and the post it is
-    under), and whose it is, suspended or not."""
+    under), and whose it is, suspended or not, and an admin (whom none may suspend) or not."""
 
     id: int
     reason: str
@@ -24,6 +24,7 @@ class OpenReport:
     author_id: int
     author_name: str
     author_suspended: bool
+    author_admin: bool
 
     @property
     def target_type(self) -> Literal["post", "comment"]:

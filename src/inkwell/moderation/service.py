@@ -24,7 +24,7 @@ from inkwell.pagination import page_bound
 from inkwell.posts import service as posts
 from inkwell.posts.models import Post, is_published
 from inkwell.users import service as users
-from inkwell.users.models import User, is_active
+from inkwell.users.models import ADMIN, User, is_active
 
 # How much of a reported comment the admin page shows.
 EXCERPT_LENGTH = 200
@@ -193,6 +193,7 @@ def _open_reports_statement() -> Select[Any]:
             author.id,
             author.username,
             author.suspended_at.is_not(None),
+            author.role == ADMIN,
         )
         .join(reporter, reporter.id == Report.reporter_id)
         .outerjoin(Comment, Comment.id == Report.comment_id)

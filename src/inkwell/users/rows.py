@@ -49,6 +49,8 @@ class AuthorProfile(Profile):
     suspended_at: datetime | None = None
     # A picture elsewhere, set through the Conduit API (users.models.User.image_url).
     image_url: str | None = None
+    # An admin, whom no admin may suspend (their page offers no Suspend button).
+    admin: bool = False
 
 
 @dataclass(frozen=True, slots=True)

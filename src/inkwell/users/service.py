@@ -21,7 +21,7 @@ from inkwell.notifications.columns import unread_count
 from inkwell.security import PasswordHasher
 from inkwell.users.email_change import EmailChangeClaims, InvalidConfirmation
 from inkwell.users.identity import confusable_skeleton, lookup_key
-from inkwell.users.models import User, new_security_stamp, not_suspended
+from inkwell.users.models import ADMIN, User, new_security_stamp, not_suspended
 from inkwell.users.rows import Account, AuthorProfile
 
 
@@ -90,6 +90,7 @@ def _profile_statement(
         following.label("following"),
         User.suspended_at,
         User.image_url,
+        (User.role == ADMIN).label("admin"),
     )
     if not suspended:
         query = query.where(User.suspended_at.is_(None))
@@ -156,6 +157,7 @@ def _author_profile(row: Row[Any]) -> AuthorProfile:
         following=bool(row.following),
         suspended_at=row.suspended_at,
         image_url=row.image_url,
+        admin=bool(row.admin),
     )
 
 

@@ -35,8 +35,9 @@ async def author_page(
     another way (`/@Alice` for alice) moves to the one the user chose. Their follower and
     following counts, and for a signed-in reader a Follow or Unfollow button. A suspended
     user's page does not exist, but to admins, who find the Suspend (or Unsuspend) button
-    here. After a post's deletion (`?deleted=post`) it says so to the two who may delete
-    it, the author and an admin; to anyone else the page is as ever."""
+    here (not on an admin's page: no one may suspend an admin). After a post's deletion
+    (`?deleted=post`) it says so to the two who may delete it, the author and an admin; to
+    anyone else the page is as ever."""
     viewer_id = None if viewer is None else viewer.id
     admin = viewer is not None and viewer.is_admin
     author = await users.get_profile_by_username(reader, username, viewer_id, suspended=admin)
@@ -58,7 +59,7 @@ async def author_page(
         "paging": links(page, name, found.after),
         "api_url": f"/api/users/{author.id}/posts",
         "author": author,
-        "admin_csrf": csrf_field_value(request) if admin and author.id != viewer_id else None,
+        "admin_csrf": csrf_field_value(request) if admin and not author.admin else None,
         "notice": _DELETED_NOTICES.get(deleted) if admin or author.id == viewer_id else None,
     }
     return render(request, "post_list.html", context, current_user=viewer)
