@@ -7,7 +7,7 @@ from httpx import AsyncClient
 from playwright.async_api import Page, expect
 
 from tests.conftest import Account
-from tests.conversation import comment
+from tests.conversation import comment, follow
 from tests.factories import Factory
 from tests.web.browser.accessibility import PHONE
 from tests.web.browser.signing_in import sign_in
@@ -91,4 +91,15 @@ async def test_a_50_character_name_and_its_email_fit_the_account_page_on_a_phone
     await page.set_viewport_size(PHONE)
     await page.goto("/account")
     await expect(page.get_by_role("heading", name=LONGEST)).to_be_visible()
+    assert await page.evaluate(OVERFLOW) == 0
+
+
+async def test_a_50_character_name_fits_the_notifications_page_on_a_phone(
+    page: Page, client: AsyncClient, long_named: Account, author: Account
+) -> None:
+    await follow(client, long_named, author)
+    await sign_in(page.context, "author")
+    await page.set_viewport_size(PHONE)
+    await page.goto("/notifications")
+    await expect(page.get_by_test_id("notification-actor")).to_have_text(LONGEST)
     assert await page.evaluate(OVERFLOW) == 0
