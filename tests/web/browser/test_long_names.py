@@ -103,3 +103,16 @@ async def test_a_50_character_name_fits_the_notifications_page_on_a_phone(
     await page.goto("/notifications")
     await expect(page.get_by_test_id("notification-actor")).to_have_text(LONGEST)
     assert await page.evaluate(OVERFLOW) == 0
+
+
+async def test_a_50_character_name_fits_the_audit_log_on_a_phone(
+    page: Page, client: AsyncClient, factory: Factory, long_named: Account
+) -> None:
+    admin = await factory.account("admin", role="admin")
+    suspended = await client.post(f"/api/users/{long_named.id}/suspend", headers=admin.headers)
+    assert suspended.status_code == 200, suspended.text
+    await sign_in(page.context, "admin")
+    await page.set_viewport_size(PHONE)
+    await page.goto("/admin/reports")
+    await expect(page.get_by_test_id("audit-entry")).to_contain_text(LONGEST)
+    assert await page.evaluate(OVERFLOW) == 0
