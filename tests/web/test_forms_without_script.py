@@ -9,6 +9,7 @@ from httpx import AsyncClient
 
 from tests.conftest import PASSWORD
 from tests.factories import Account, Factory
+from tests.web.test_pages import error_shown
 
 FOREIGN = {"Origin": "https://evil.example.com"}
 
@@ -246,3 +247,27 @@ async def test_the_empty_home_page_invites_a_signed_in_user_to_write_the_first_p
     await _signed_in_with_form(client)
     html = (await client.get("/")).text
     assert 'href="/posts/new">Write the first post</a>' in html
+
+
+async def test_a_form_refused_by_its_csrf_check_says_to_reload_its_page(
+    client: AsyncClient, author: Account
+) -> None:
+    """The page held the CSRF cookie's value of before the reader signed in again."""
+    await _signed_in_with_form(client)
+    response = await client.post("/notifications/read", data={"csrf_token": "stale"})
+    assert response.status_code == 403
+    assert error_shown(response.text) == (
+        "This form has expired",
+        "The page that held it is older than your last sign-in or sign-out. "
+        "Go back, reload the page, and send the form again.",
+    )
+
+
+async def test_a_form_from_another_site_is_refused_in_a_readers_words(
+    client: AsyncClient, author: Account
+) -> None:
+    form = {"username": "author", "password": PASSWORD}
+    response = await client.post("/login", data=form, headers=FOREIGN)
+    assert response.status_code == 403
+    assert error_shown(response.text)[0] == "This form was not sent from Inkwell"
+    assert "Cross-site request refused" not in response.text

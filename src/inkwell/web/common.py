@@ -40,9 +40,19 @@ _ERROR_MESSAGES = {
     503: "Inkwell cannot reach its database right now. Please try again in a few seconds.",
 }
 # What a page says of an error whose `detail` is written for the API's developers (a cursor
-# is a parameter to them; to a reader it is part of the link they followed).
+# is a parameter to them; to a reader it is part of the link they followed), and, where the
+# status's title does not fit it, under what title: a form refused by its CSRF check is no
+# one else's, it was sent from a page older than the reader's last sign-in or out.
 _CODE_MESSAGES: dict[ErrorCode | None, str] = {
     ErrorCode.CURSOR_INVALID: "This page link is broken or out of date.",
+    ErrorCode.CSRF_FAILED: "The page that held it is older than your last sign-in or sign-out. "
+    "Go back, reload the page, and send the form again.",
+    ErrorCode.CROSS_SITE_REFUSED: "It came from another site, so nothing was done. To do this, "
+    "use the form on Inkwell's own page.",
+}
+_CODE_TITLES: dict[ErrorCode | None, str] = {
+    ErrorCode.CSRF_FAILED: "This form has expired",
+    ErrorCode.CROSS_SITE_REFUSED: "This form was not sent from Inkwell",
 }
 
 
@@ -217,7 +227,7 @@ def error_page(
         detail = _ERROR_MESSAGES.get(status, "")
     context: dict[str, object] = {
         "status": status,
-        "title": _ERROR_TITLES.get(status, "That did not work"),
+        "title": _CODE_TITLES.get(code) or _ERROR_TITLES.get(status, "That did not work"),
         "message": _CODE_MESSAGES.get(code, detail),
     }
     if code is ErrorCode.CURSOR_INVALID:
