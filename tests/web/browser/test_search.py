@@ -29,3 +29,15 @@ async def test_a_query_typed_in_the_navbar_shows_highlighted_results_that_open(
     await hits.get_by_role("link", name="Pickled onions").click()
     await expect(page).to_have_url(re.compile(r"/posts/[0-9]+-pickled-onions$"))
     await expect(page.locator("h1")).to_have_text("Pickled onions")
+
+
+async def test_a_results_author_link_opens_the_authors_page(
+    page: Page, api: Api, author: Account
+) -> None:
+    """The card's title link stretches over the card; the author's link sits above it."""
+    await api.post(author, title="Pickled onions", content="Vinegar and onions.")
+    await page.goto("/search?q=onions")
+
+    hit = page.get_by_test_id("post-hits").locator("article")
+    await hit.get_by_role("link", name="author", exact=True).click()
+    await expect(page).to_have_url("/@author")
