@@ -271,3 +271,33 @@ async def test_a_form_from_another_site_is_refused_in_a_readers_words(
     assert response.status_code == 403
     assert error_shown(response.text)[0] == "This form was not sent from Inkwell"
     assert "Cross-site request refused" not in response.text
+
+
+async def test_an_authors_empty_page_says_they_have_written_nothing_yet(
+    client: AsyncClient, author: Account
+) -> None:
+    """Not the home page's call to write the first post, on someone else's page."""
+    html = (await client.get("/@author")).text
+    assert 'data-testid="empty-author"' in html
+    assert "author has not published anything yet." in html
+    assert "write the first post" not in html
+
+
+async def test_an_authors_empty_page_invites_them_to_write_their_first_post(
+    client: AsyncClient, author: Account
+) -> None:
+    await _signed_in_with_form(client)
+    html = (await client.get("/@author")).text
+    assert 'data-testid="empty-author"' in html
+    assert 'href="/posts/new">Write your first post</a>' in html
+
+
+async def test_a_suspended_authors_page_tells_an_admin_their_posts_are_hidden(
+    client: AsyncClient, factory: Factory, author: Account
+) -> None:
+    admin = await factory.account("admin", role="admin")
+    await factory.post(author, title="Cheap pens")
+    await client.post(f"/api/users/{author.id}/suspend", headers=admin.headers)
+    html = (await client.get("/@author", headers=admin.headers)).text
+    assert "Their posts are hidden from everyone while they are suspended." in html
+    assert "Nothing has been written here yet." not in html
