@@ -135,3 +135,19 @@ async def test_every_control_tab_reaches_shows_a_focus_ring_of_3_to_1(
                 problems.append(problem)
     assert seen > 10
     assert problems == []
+
+
+async def test_a_form_saved_in_place_keeps_the_focus_on_its_button(
+    page: Page, signed_in: Account
+) -> None:
+    """The button is disabled while the form is sent, which drops its focus to the page:
+    the keyboard's place is given back once the answer is in."""
+    await page.goto("/account")
+    await tab_to(page, "#email_notifications")
+    await page.keyboard.press("Space")
+    await page.keyboard.press("Tab")
+    save = page.locator("#notification-emails-form").get_by_role("button", name="Save")
+    await expect(save).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#notification-emails-form")).to_contain_text("Saved.")
+    await expect(save).to_be_focused()

@@ -195,6 +195,9 @@ async function submit(event) {
   const method = form.dataset.method ?? "POST";
   // Read before the button is disabled: a disabled button would send no name and value.
   const payload = method === "DELETE" ? undefined : body(form, event.submitter);
+  // Disabled, the button loses the focus to the page: it gets it back after, so that a
+  // keyboard carries on from the form, not from the top of the page.
+  const hadFocus = document.activeElement === button;
   button.disabled = true;
   try {
     const answer = await api(form.dataset.endpoint, {
@@ -228,6 +231,9 @@ async function submit(event) {
     form.dispatchEvent(new CustomEvent("api-form:failed", { detail: { status: error.status } }));
   } finally {
     button.disabled = false;
+    if (hadFocus && document.activeElement === document.body) {
+      button.focus();
+    }
   }
 }
 
