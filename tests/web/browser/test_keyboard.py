@@ -151,3 +151,15 @@ async def test_a_form_saved_in_place_keeps_the_focus_on_its_button(
     await page.keyboard.press("Enter")
     await expect(page.locator("#notification-emails-form")).to_contain_text("Saved.")
     await expect(save).to_be_focused()
+
+
+async def test_a_like_keeps_the_focus_on_the_heart(
+    page: Page, factory: Factory, signed_in: Account
+) -> None:
+    await factory.post(signed_in, title="Worth a heart")
+    await page.goto("/")
+    await tab_to(page, "[data-like-button]")
+    await page.keyboard.press("Enter")
+    heart = page.get_by_test_id("like-button")
+    await expect(heart).to_have_attribute("aria-pressed", "true")
+    await expect(heart).to_be_focused()

@@ -146,6 +146,9 @@ const ACTIONS = [
 
 async function send(form, action, onError) {
   const button = form.querySelector("button[type=submit]");
+  // Disabled, the button loses the focus to the page: it gets it back after (a heart
+  // pressed, a Follow), so that a keyboard carries on from there, not from the top.
+  const hadFocus = document.activeElement === button;
   button.disabled = true;
   try {
     await action(form);
@@ -158,6 +161,9 @@ async function send(form, action, onError) {
     onError(form, error);
   } finally {
     button.disabled = false;
+    if (hadFocus && document.activeElement === document.body) {
+      button.focus();
+    }
   }
 }
 
