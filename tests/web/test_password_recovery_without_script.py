@@ -188,3 +188,12 @@ async def test_the_reset_form_is_refused_from_another_site(
     response = await client.post("/reset-password", data=form, headers=FOREIGN)
     assert response.status_code == 403
     assert (await client.post("/reset-password", data=form)).status_code == 200
+
+
+async def test_the_forgot_password_form_answers_a_signed_in_reader_signed_in(
+    client: AsyncClient, inbox: Inbox, author: Account
+) -> None:
+    await client.post("/login", data={"username": "author", "password": PASSWORD})
+    response = await client.post("/forgot-password", data={"email": "author@example.com"})
+    assert response.status_code == 200
+    assert 'id="sign-out"' in response.text

@@ -722,17 +722,19 @@ async def ask_for_a_reset_link(
     goes after the answer); from this site only.
 
     Answered as to a visitor, as the sign-in form is: `Viewer` would refuse a signed-in
-    browser's POST, which carries no CSRF header.
+    browser's POST, which carries no CSRF header. Its page shows a signed-in reader signed
+    in all the same, as the page the form was on did.
     """
     refuse_cross_site(request, settings.public_base_url)
+    viewer = await unread_form_user(request)
     try:
         data = ForgotPassword.model_validate({"email": email})
         if await auth.may_send_password_reset(limiter, address=address, email=data.email):
             background.add_task(auth.send_password_reset, sessions, settings, mailer, data.email)
     except (ValidationError, DomainError) as exc:
         context = {"values": {"email": email}}
-        return _form_again(request, "forgot_password.html", exc, context)
-    return render(request, "forgot_password.html", {"sent": True})
+        return _form_again(request, "forgot_password.html", exc, context, current_user=viewer)
+    return render(request, "forgot_password.html", {"sent": True}, current_user=viewer)
 
 
 @router.get("/reset-password")
