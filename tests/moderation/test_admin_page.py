@@ -145,6 +145,17 @@ async def test_an_admins_page_offers_no_suspend_button_to_another_admin(
     assert 'data-testid="suspension"' not in profile.text
 
 
+async def test_a_suspended_users_page_offers_an_admin_no_follow_button(
+    client: AsyncClient, admin: Account, author: Account
+) -> None:
+    """No one may follow a suspended user: the button led to a “User not found” page."""
+    await client.post(f"/api/users/{author.id}/suspend", headers=admin.headers)
+    await sign_in_with_cookie(client, "admin")
+    profile = await client.get("/@author")
+    assert 'data-testid="suspension"' in profile.text
+    assert 'data-testid="follow-button"' not in profile.text
+
+
 async def test_a_form_from_someone_not_an_admin_finds_no_page(
     client: AsyncClient, author: Account
 ) -> None:
