@@ -137,6 +137,29 @@ async def test_a_refused_comment_says_why_in_plain_words(
     )
 
 
+async def test_a_comment_refused_for_too_many_keeps_its_words_and_says_why(
+    page: Page, signed_in: Account, post: Post, problems: PageProblems
+) -> None:
+    """The API's limit, which the test server has none of, stands in for by its answer:
+    said beside the form, the words typed kept, not an error page in their place."""
+    problems.expect_api_error(429)
+    limited = {"detail": "Too many comments from your account; try again later"}
+    await page.route(
+        "**/api/posts/*/comments",
+        lambda route: route.fulfill(status=429, json=limited | {"code": "rate_limited"}),
+    )
+    await page.goto(str(post["url"]))
+    box = page.get_by_label("Add a comment")
+    await box.fill("A thought worth keeping.")
+
+    await page.get_by_role("button", name="Comment", exact=True).click()
+
+    await expect(page.get_by_test_id("comment-form").get_by_role("alert")).to_have_text(
+        limited["detail"]
+    )
+    await expect(box).to_have_value("A thought worth keeping.")
+
+
 async def test_the_posts_author_deletes_a_readers_comment_but_cannot_edit_it(
     page: Page, client: AsyncClient, post: Post, author: Account
 ) -> None:

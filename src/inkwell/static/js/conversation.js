@@ -1,7 +1,8 @@
 // The conversation without page reloads: the heart (like / unlike), Follow / Unfollow, and
 // adding, editing and deleting a comment in place, sent to the JSON API (api.js adds the
 // CSRF header). Each is a plain form that works without JavaScript; when the API cannot do it
-// here (signed out, a limit reached), the form is sent as it is and its page says why.
+// here (signed out; a limit reached on a heart or Follow), the form is sent as it is and its
+// page says why.
 import { api } from "./api.js";
 
 function plural(count, word) {
@@ -153,8 +154,10 @@ async function send(form, action, onError) {
   try {
     await action(form);
   } catch (error) {
-    // Signed out, or refused here: the plain form takes over and its page says why.
-    if (onError === null || error.status === 401 || error.status === 429) {
+    // Signed out, or refused where nothing beside the form can say why (the heart, Follow):
+    // the plain form takes over and its page says why. A comment's refusal, a limit too,
+    // is said beside its form, which keeps the words typed.
+    if (onError === null || error.status === 401) {
       form.submit();
       return;
     }
