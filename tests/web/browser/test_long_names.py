@@ -116,3 +116,12 @@ async def test_a_50_character_name_fits_the_audit_log_on_a_phone(
     await page.goto("/admin/reports")
     await expect(page.get_by_test_id("audit-entry")).to_contain_text(LONGEST)
     assert await page.evaluate(OVERFLOW) == 0
+
+
+async def test_a_50_character_name_found_by_a_search_fits_a_phone(
+    page: Page, long_named: Account
+) -> None:
+    await page.set_viewport_size(PHONE)
+    await page.goto(f"/search?q={LONGEST}")
+    await expect(page.get_by_test_id("user-hits").get_by_role("link")).to_have_text(LONGEST)
+    assert await page.evaluate(OVERFLOW) == 0
