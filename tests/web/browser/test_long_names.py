@@ -125,3 +125,19 @@ async def test_a_50_character_name_found_by_a_search_fits_a_phone(
     await page.goto(f"/search?q={LONGEST}")
     await expect(page.get_by_test_id("user-hits").get_by_role("link")).to_have_text(LONGEST)
     assert await page.evaluate(OVERFLOW) == 0
+
+
+async def test_a_50_character_name_fits_a_report_and_its_suspend_button_on_a_phone(
+    page: Page, client: AsyncClient, factory: Factory, long_named: Account, author: Account
+) -> None:
+    post = await factory.post(long_named, title="Reported")
+    reported = await client.post(
+        "/api/reports", json={"post_id": post["id"], "reason": "Odd"}, headers=author.headers
+    )
+    assert reported.status_code == 201, reported.text
+    await factory.account("admin", role="admin")
+    await sign_in(page.context, "admin")
+    await page.set_viewport_size(PHONE)
+    await page.goto("/admin/reports")
+    await expect(page.get_by_role("button", name=f"Suspend {LONGEST}")).to_be_visible()
+    assert await page.evaluate(OVERFLOW) == 0
