@@ -169,3 +169,23 @@ async def test_the_account_page_carries_the_email_switch(
     html = (await client.get("/account")).text
     assert 'id="email_notifications"' in html
     assert not SWITCHED_ON.search(html)
+
+
+async def test_a_comment_notification_links_the_post_by_its_title(
+    client: AsyncClient, notified: Account, post: dict[str, object]
+) -> None:
+    """Every comment's link said "your post", which told a screen reader's list of links
+    nothing of which post; the emails name it too."""
+    html = (await client.get("/notifications")).text
+    assert f'commented on <a href="{post["url"]}' in html
+    assert f">your post “{post['title']}”</a>" in html
+
+
+async def test_a_reply_notification_links_the_post_by_its_title(
+    client: AsyncClient, author: Account, reader: Account, post: dict[str, object]
+) -> None:
+    await comment(client, post["id"], reader, "First.")
+    await comment(client, post["id"], author, "Second.")
+    await sign_in(client, "reader")
+    html = (await client.get("/notifications")).text
+    assert f">“{post['title']}”</a>, a post you commented on" in html

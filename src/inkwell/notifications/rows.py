@@ -16,6 +16,9 @@ class ListedNotification(TypedDict):
     post_id: int | None
     comment_id: int | None
     link: str
+    # What the page names the post by; None for a follow, and for a post taken back to
+    # draft, to anyone but its author (as its slug).
+    post_title: str | None
 
 
 @dataclass(frozen=True, slots=True)

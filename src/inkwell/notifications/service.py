@@ -171,6 +171,7 @@ def _listing_statements(after: bool) -> tuple[Select[*tuple[Any, ...]], Select[A
             User.image_file,
             User.display_name,
             Post.slug,
+            Post.title,
             total,
             unread,
         )
@@ -214,6 +215,7 @@ def _listed(row: Any) -> ListedNotification:
         "post_id": row.post_id,
         "comment_id": row.comment_id,
         "link": link(row.username, row.post_id, row.slug, row.comment_id),
+        "post_title": row.title,
     }
 
 
