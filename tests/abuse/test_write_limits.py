@@ -131,7 +131,7 @@ def _routes_taking_a_budget(settings: Settings) -> list[Callable[..., Any]]:
 def test_every_route_that_takes_a_budget_spends_it_once(settings: Settings) -> None:
     """A budget a route forgot to spend would leave its write unlimited."""
     routes = _routes_taking_a_budget(settings)
-    assert len(routes) == 13  # the API's 6, Conduit's 4, the plain forms' 3
+    assert len(routes) == 15  # the API's 6, Conduit's 4, the plain forms' 5
     for endpoint in routes:
         [function] = ast.parse(textwrap.dedent(inspect.getsource(endpoint))).body
         assert isinstance(function, ast.AsyncFunctionDef)
@@ -289,7 +289,7 @@ async def test_the_api_spends_from_the_budget_conduit_spent(
     assert_rate_limited(await send(reader.headers), write)
 
 
-@pytest.mark.parametrize("write", ["comments", "likes", "follows"])
+@pytest.mark.parametrize("write", ["comments", "likes", "follows", "reports"])
 async def test_the_plain_forms_spend_from_the_budget_the_api_spent(
     *, client: AsyncClient, author: Account, reader: Account, post: dict[str, object], write: str
 ) -> None:
@@ -300,13 +300,15 @@ async def test_the_plain_forms_spend_from_the_budget_the_api_spent(
     await sign_in(client, "reader")
     path = form_paths(post, author)[write]
 
-    response = await client.post(
-        path, data={"csrf_token": client.cookies[CSRF_COOKIE], "next": "/", "body": "Hi."}
-    )
+    response = await client.post(path, data={"csrf_token": client.cookies[CSRF_COOKIE], **SAID})
 
     assert response.status_code == 429
     assert f"Too many {write} from your account" in response.text
     assert 1 <= int(response.headers["retry-after"]) <= 60
+
+
+# What each plain form sends beside its CSRF field: a comment's body, a report's reason.
+SAID = {"next": "/", "body": "Hi.", "reason": "Spam."}
 
 
 def form_paths(post: dict[str, object], author: Account) -> dict[str, str]:
@@ -314,18 +316,20 @@ def form_paths(post: dict[str, object], author: Account) -> dict[str, str]:
         "comments": f"/posts/{post['id']}/comments",
         "likes": f"/posts/{post['id']}/like",
         "follows": f"/users/{author.id}/follow",
+        "reports": f"/posts/{post['id']}/report",
     }
 
 
 @pytest.mark.parametrize(
     ("write", "path", "body", "status"),
     [
-        ("comments", None, "x" * (BODY_MAX_LENGTH + 1), 404),  # a page's answer to a 422
+        ("comments", None, "x" * (BODY_MAX_LENGTH + 1), 400),  # a form it cannot read
         ("comments", None, " ", 400),  # the form's own check: a blank comment
         ("likes", f"/posts/{MAX_ID + 1}/like", "Hi.", 404),
         ("follows", f"/users/{MAX_ID + 1}/follow", "Hi.", 404),
+        ("reports", None, " \u200b ", 400),  # the form's own check: a blank reason
     ],
-    ids=["comments-too-long", "comments-blank", "likes", "follows"],
+    ids=["comments-too-long", "comments-blank", "likes", "follows", "reports-blank"],
 )
 @pytest.mark.usefixtures("reader")
 async def test_a_plain_form_refused_as_malformed_spends_nothing(
@@ -339,17 +343,17 @@ async def test_a_plain_form_refused_as_malformed_spends_nothing(
     status: int,
 ) -> None:
     await sign_in(client, "reader")
-    fields = {"csrf_token": client.cookies[CSRF_COOKIE], "next": "/"}
+    fields = {"csrf_token": client.cookies[CSRF_COOKIE], **SAID}
     for _ in range(3):
         refused = await client.post(
-            path or form_paths(post, author)[write], data={**fields, "body": body}
+            path or form_paths(post, author)[write], data={**fields, "body": body, "reason": body}
         )
         assert refused.status_code == status
 
     form = form_paths(post, author)[write]
     for _ in range(2):
-        assert (await client.post(form, data={**fields, "body": "Hi."})).status_code == 303
-    refused = await client.post(form, data={**fields, "body": "Hi."})
+        assert (await client.post(form, data=fields)).status_code == 303
+    refused = await client.post(form, data=fields)
     assert refused.status_code == 429
     assert f"Too many {write} from your account" in refused.text
 

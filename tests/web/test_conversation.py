@@ -358,7 +358,7 @@ async def test_someone_elses_comment_is_not_yours_to_edit_or_delete(
     await factory.account("stranger")
     await sign_in(client, "stranger")
     html = (await client.get(post["url"])).text
-    assert f'action="/comments/{said["id"]}/' not in html
+    assert f'action="/comments/{said["id"]}/{action}"' not in html
 
     status, _ = await send(client, f"/comments/{said['id']}/{action}", body="Mine now.")
 
@@ -526,3 +526,112 @@ async def test_a_comment_past_the_deepest_offset_is_shown_on_a_page_by_cursor(
     html = (await client.get(location.split("#")[0])).text
     assert comment_ids(html) == ["13"]
     assert "<p>Thirteenth.</p>" in html
+
+
+async def open_reports(client: AsyncClient, factory: Factory) -> list[tuple[str, int, str]]:
+    """What the moderators see: each open report's kind, its target and its reason."""
+    admin = await factory.account("moderator", role="admin")
+    listed = await client.get("/api/reports", headers=admin.headers)
+    assert listed.status_code == 200, listed.text
+    return [
+        (found["target_type"], found["comment_id"] or found["post_id"], found["reason"])
+        for found in listed.json()["reports"]
+    ]
+
+
+async def test_a_reader_reports_a_post_from_its_page_and_is_thanked(
+    client: AsyncClient, factory: Factory, post: dict[str, Any], signed_in_reader: Account
+) -> None:
+    status, location = await send(
+        client, f"/posts/{post['id']}/report", back=post["url"], reason="Copied from my blog."
+    )
+
+    assert (status, location) == (303, f"{post['url']}?reported=post#reported")
+    page = (await client.get(location)).text
+    assert "Thank you: the moderators will look at this post." in page
+    assert await open_reports(client, factory) == [("post", post["id"], "Copied from my blog.")]
+
+
+async def test_a_reader_reports_a_comment_from_a_later_page_of_comments_and_comes_back_to_it(
+    client: AsyncClient,
+    factory: Factory,
+    post: dict[str, Any],
+    author: Account,
+    signed_in_reader: Account,
+) -> None:
+    said = await comment(client, post["id"], author, "Buy cheap pens!")
+    back = f"{post['url']}?skip=10"
+
+    status, location = await send(
+        client, f"/comments/{said['id']}/report", back=back, reason="Spam."
+    )
+
+    assert (status, location) == (303, f"{back}&reported=comment#reported")
+    page = (await client.get(location)).text
+    assert "Thank you: the moderators will look at the comment." in page
+    assert await open_reports(client, factory) == [("comment", said["id"], "Spam.")]
+
+
+async def test_the_report_forms_are_for_signed_in_readers_but_not_on_their_own_writing(
+    client: AsyncClient, post: dict[str, Any], author: Account, reader: Account
+) -> None:
+    theirs = await comment(client, post["id"], author, "The author's own word.")
+    mine = await comment(client, post["id"], reader, "A reader's word.")
+    actions = re.compile(r'action="(/(?:posts|comments)/\d+/report)"')
+    visitor = actions.findall(TEMPLATE.sub("", (await client.get(post["url"])).text))
+    await sign_in(client, "reader")
+    as_reader = actions.findall(TEMPLATE.sub("", (await client.get(post["url"])).text))
+    await sign_in(client, "author")
+    as_author = actions.findall(TEMPLATE.sub("", (await client.get(post["url"])).text))
+
+    assert visitor == []
+    assert as_reader == [f"/posts/{post['id']}/report", f"/comments/{theirs['id']}/report"]
+    assert as_author == [f"/comments/{mine['id']}/report"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [("\u200b" * 4, "Say in a few words what is wrong (blank ones do not count)."),
+     ("no", "Use at least 3 characters.")],
+    ids=["blank", "short"],
+)  # fmt: skip
+async def test_a_report_without_a_reason_is_a_400_that_says_why_and_files_nothing(
+    *,
+    client: AsyncClient,
+    factory: Factory,
+    post: dict[str, Any],
+    signed_in_reader: Account,
+    reason: str,
+    message: str,
+) -> None:
+    response = await client.post(
+        f"/posts/{post['id']}/report",
+        data={"csrf_token": token(client), "next": post["url"], "reason": reason},
+    )
+
+    assert response.status_code == 400
+    assert message in response.text
+    assert await open_reports(client, factory) == []
+
+
+async def test_a_visitor_reporting_is_sent_to_sign_in_first(
+    client: AsyncClient, factory: Factory, post: dict[str, Any]
+) -> None:
+    response = await client.post(
+        f"/posts/{post['id']}/report", data={"next": post["url"], "reason": "Spam."}
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+    assert await open_reports(client, factory) == []
+
+
+async def test_a_draft_cannot_be_reported_from_a_form(
+    client: AsyncClient, factory: Factory, author: Account, signed_in_reader: Account
+) -> None:
+    draft = await factory.post(author, status="draft")
+
+    status, _ = await send(client, f"/posts/{draft['id']}/report", reason="Spam.")
+
+    assert status == 404
+    assert await open_reports(client, factory) == []

@@ -11,6 +11,18 @@ from inkwell.schemas import MAX_ID, Input, Omittable, SaysSomething, Schema, Sho
 TargetId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
+# Why something is reported: the API's field and the pages' Report form alike.
+Reason = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=REASON_MIN_LENGTH, max_length=REASON_MAX_LENGTH
+    ),
+    SaysSomething,
+    ShowsSomething,
+    Field(description="Why it should be looked at, for the moderators"),
+]
+
+
 class ReportCreate(Input):
     """What is reported (exactly one of `post_id` and `comment_id`), and why."""
 
@@ -21,15 +33,7 @@ class ReportCreate(Input):
 
     post_id: Omittable[TargetId] = None
     comment_id: Omittable[TargetId] = None
-    reason: Annotated[
-        str,
-        StringConstraints(
-            strip_whitespace=True, min_length=REASON_MIN_LENGTH, max_length=REASON_MAX_LENGTH
-        ),
-        SaysSomething,
-        ShowsSomething,
-        Field(description="Why it should be looked at, for the moderators"),
-    ]
+    reason: Reason
 
     @model_validator(mode="after")
     def exactly_one_target(self) -> Self:

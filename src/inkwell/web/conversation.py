@@ -1,8 +1,9 @@
-"""The conversation's plain forms, so that liking, commenting and following work without
-JavaScript. Each checks the form's CSRF field, spends from the account's write budget as the
-API does, calls the service the API calls, and sends the browser back (303) to the page the
-form was on (its `next` field, a path on this site) or to the comment it wrote.
-conversation.js sends the same actions to the JSON API instead, without a reload.
+"""The conversation's plain forms, so that liking, commenting, following and reporting work
+without JavaScript. Each checks the form's CSRF field, spends from the account's write budget
+as the API does, calls the service the API calls, and sends the browser back (303) to the
+page the form was on (its `next` field, a path on this site) or to the comment it wrote.
+conversation.js sends the first three to the JSON API instead, without a reload; a report,
+rare, is a plain form everywhere.
 
 A visitor who is not signed in (their page has no CSRF token to send) goes to the login
 page, which brings them back to that page: the sender's dependencies (`FormSender`,
@@ -14,18 +15,22 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.status import HTTP_303_SEE_OTHER
 
 from inkwell.abuse.dependencies import WriteBudget, write_limit
 from inkwell.auth.dependencies import AppSettings, form_user
 from inkwell.comments import service as comments
 from inkwell.comments.models import BODY_MAX_LENGTH, Comment
-from inkwell.comments.schemas import CommentWrite
+from inkwell.comments.schemas import Body
 from inkwell.dependencies import DbSession, ResourceId, cursors_for
 from inkwell.errors import BadRequest
+from inkwell.field_errors import field_error
 from inkwell.follows import service as follows
 from inkwell.likes import service as likes
+from inkwell.moderation import service as moderation
+from inkwell.moderation.models import REASON_MAX_LENGTH
+from inkwell.moderation.schemas import Reason
 from inkwell.notifications.dependencies import NotificationOutbox
 from inkwell.pagination import MAX_SKIP, PAGE_SIZE, comments_listing
 from inkwell.posts import service as posts
@@ -44,6 +49,9 @@ from inkwell.web.common import (
 router = page_router()
 
 CommentField = Annotated[str, Form(alias="body", max_length=BODY_MAX_LENGTH)]
+ReasonField = Annotated[str, Form(max_length=REASON_MAX_LENGTH)]
+_BODY: TypeAdapter[str] = TypeAdapter(Body)
+_REASON: TypeAdapter[str] = TypeAdapter(Reason)
 # The page of a post's comments a comment is shown on: the post page's default page size.
 COMMENTS_PER_PAGE = PAGE_SIZE
 
@@ -79,12 +87,19 @@ def _back(path: str, fragment: str = "") -> RedirectResponse:
     return RedirectResponse(local_path(path) + fragment, status_code=HTTP_303_SEE_OTHER)
 
 
-def _said(body: str) -> str:
-    """The API's rule for a comment's body, with a page's 400 for a body that says nothing."""
+def _with_query(path: str, query: str) -> str:
+    """`path` (a page's address, its own query kept) with `query` added."""
+    return f"{path}{'&' if '?' in path else '?'}{query}"
+
+
+def _checked(field: str, adapter: TypeAdapter[str], value: str) -> str:
+    """A form's field held to the API's rule for it; refused, a page's 400 in the API's
+    plain words for that field (field_errors)."""
     try:
-        return CommentWrite(body=body).body
-    except ValidationError:
-        raise BadRequest("A comment needs a few words (blank ones do not count).") from None
+        return adapter.validate_python(value)
+    except ValidationError as exc:
+        problem = field_error({**exc.errors()[0], "loc": ("body", field)})
+        raise BadRequest(problem.message) from None
 
 
 async def _to_comment(request: Request, session: DbSession, comment: Comment) -> RedirectResponse:
@@ -135,7 +150,7 @@ async def add_comment(
     session: DbSession,
     outbox: NotificationOutbox,
 ) -> RedirectResponse:
-    said = _said(body)  # the form's own check of its field: refused, it spends nothing
+    said = _checked("body", _BODY, body)  # the form's own check: refused, it spends nothing
     await budget.spend()
     comment = await comments.add_comment(session, author, post_id, said, outbox=outbox)
     return await _to_comment(request, session, comment)
@@ -150,7 +165,8 @@ async def edit_comment(
     user: FormUser,
     session: DbSession,
 ) -> RedirectResponse:
-    comment = await comments.edit_comment(session, user, comment_id, _said(body))
+    said = _checked("body", _BODY, body)
+    comment = await comments.edit_comment(session, user, comment_id, said)
     return await _to_comment(request, session, comment)
 
 
@@ -184,3 +200,35 @@ async def unfollow(
 ) -> RedirectResponse:
     await follows.unfollow(session, sender.id, user_id)
     return _back(back)
+
+
+@router.post("/posts/{post_id:int}/report", response_model=None)
+async def report_post(
+    *,
+    post_id: ResourceId,
+    reason: ReasonField,
+    reporter: FormUser,
+    budget: Annotated[WriteBudget, _budget("reports")],
+    session: DbSession,
+    back: BackField = "/",
+) -> RedirectResponse:
+    said = _checked("reason", _REASON, reason)
+    await budget.spend()
+    await moderation.report(session, reporter, post_id=post_id, comment_id=None, reason=said)
+    return _back(_with_query(back, "reported=post"), "#reported")
+
+
+@router.post("/comments/{comment_id:int}/report", response_model=None)
+async def report_comment(
+    *,
+    comment_id: ResourceId,
+    reason: ReasonField,
+    reporter: FormUser,
+    budget: Annotated[WriteBudget, _budget("reports")],
+    session: DbSession,
+    back: BackField = "/",
+) -> RedirectResponse:
+    said = _checked("reason", _REASON, reason)
+    await budget.spend()
+    await moderation.report(session, reporter, post_id=None, comment_id=comment_id, reason=said)
+    return _back(_with_query(back, "reported=comment"), "#reported")

@@ -140,6 +140,13 @@ async def drafts(
     return render(request, "post_list.html", context, current_user=viewer)
 
 
+# What the post page says after a Report form came back to it (`?reported=`).
+_REPORTED_NOTICES = {
+    "post": "Thank you: the moderators will look at this post.",
+    "comment": "Thank you: the moderators will look at the comment.",
+}
+
+
 @router.get("/posts/{address}", response_model=None)
 async def post_page(
     request: Request,
@@ -149,6 +156,7 @@ async def post_page(
     reader: DbReader,
     page: PageQuery,
     comment: CommentParam = None,
+    reported: Annotated[str, Query(max_length=100)] = "",
 ) -> HTMLResponse | RedirectResponse:
     """At `/posts/{id}-{slug}`; the bare id or a stale slug moves there for good. A draft is
     its author's alone: anyone else finds nothing, at any address. Its author also gets
@@ -156,7 +164,7 @@ async def post_page(
     a page at a time (`?skip=`, deeper `?cursor=`): two statements, the post and the page
     of comments, however many comments and likes it has. `?comment=N` (a comment's link,
     with its `#comment-N`) opens the page of comments that shows it, wherever it is: one
-    more."""
+    more. After a Report form (`?reported=post` or `comment`), it thanks the reader."""
     match = _POST_ADDRESS.fullmatch(address)
     if match is None or not 1 <= int(match["id"]) <= MAX_ID:
         raise HTTPException(status.HTTP_404_NOT_FOUND)  # no post's address: the plain 404
@@ -178,7 +186,13 @@ async def post_page(
         paging = links(page, name, listing.after, by_offset=True)
         if viewer is not None and not listing.has_more:
             blank = _blank_comment(viewer)
-    context = {"post": post, "comments": listing, "paging": paging, "blank_comment": blank}
+    context = {
+        "post": post,
+        "comments": listing,
+        "paging": paging,
+        "blank_comment": blank,
+        "notice": _REPORTED_NOTICES.get(reported) if viewer is not None else None,
+    }
     return render(request, "post.html", context, current_user=viewer)
 
 

@@ -20,6 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from inkwell.comments.models import BODY_MAX_LENGTH as COMMENT_MAX_LENGTH
 from inkwell.db import utcnow
+from inkwell.moderation.models import REASON_MAX_LENGTH, REASON_MIN_LENGTH
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TAGS_PER_POST, TITLE_MAX_LENGTH, post_path
 from inkwell.posts.rows import ListedPost
 from inkwell.search.schemas import QUERY_MAX_LENGTH
@@ -39,6 +40,8 @@ FORM_LIMITS = {
     "bio": BIO_MAX_LENGTH,
     "tags": TAGS_PER_POST,
     "comment": COMMENT_MAX_LENGTH,
+    "reason_min": REASON_MIN_LENGTH,
+    "reason": REASON_MAX_LENGTH,
     "search": QUERY_MAX_LENGTH,
 }
 # The username's rule for the browser's own check (users.fields.Username, not dots alone).

@@ -1,8 +1,9 @@
 """The conversation in Chromium: commenting, editing and deleting a comment in place (the
 counts and "edited" as a reload shows them, a refusal in plain words);
 liking and unliking without a reload; following a writer and finding their post under Following; and
-each of them again without JavaScript, through the plain forms. No console errors, no CSP
-violations, and axe-core finds nothing against WCAG 2.2 AA on the pages."""
+each of them again without JavaScript, through the plain forms; reporting a comment. No
+console errors, no CSP violations, and axe-core finds nothing against WCAG 2.2 AA on the
+pages."""
 
 import re
 from collections.abc import AsyncIterator
@@ -276,3 +277,20 @@ async def test_the_conversations_pages_meet_wcag_aa(
     for path in ["/", "/following", "/@writer", str(post["url"])]:
         await page.goto(path)
         assert await accessibility_violations(page) == [], path
+
+
+async def test_a_reader_reports_a_comment_and_is_thanked(
+    page: Page, client: AsyncClient, signed_in: Account, post: Post, writer: Account
+) -> None:
+    await comment(client, post["id"], writer, "Buy cheap pens at pens.example!")
+    await page.goto(str(post["url"]))
+    theirs = page.get_by_test_id("comment")
+
+    await theirs.get_by_text("Report", exact=True).click()
+    await theirs.get_by_label("What is wrong with this comment?").fill("Spam.")
+    assert await accessibility_violations(page) == []
+    await theirs.get_by_role("button", name="Send the report").click()
+
+    notice = page.get_by_test_id("report-notice")
+    await expect(notice).to_have_text("Thank you: the moderators will look at the comment.")
+    await expect(notice).to_be_in_viewport()
