@@ -191,6 +191,19 @@ def test_a_cookies_token_is_read_back_with_its_user_stamp_and_session() -> None:
     }
 
 
+def test_a_bearer_token_is_read_as_one_and_a_cookies_token_is_none() -> None:
+    """What Conduit takes (AccessTokens.read_bearer): its answers carry a new token, which a
+    cookie's token traded there would become, outliving its sign-in session."""
+    bearer = forge(7, stp="a stamp")
+    cookies = local_tokens().issue_in_session(
+        AccessClaims(user_id=7, security_stamp="a stamp", session_id="a session")
+    )
+
+    assert local_tokens().read_bearer(bearer) == AccessClaims(user_id=7, security_stamp="a stamp")
+    with pytest.raises(Unauthorized, match="Invalid or expired token"):
+        local_tokens().read_bearer(cookies)
+
+
 @pytest.mark.parametrize("session", [7, ["a session"], {"id": "a session"}])
 def test_a_token_whose_session_is_not_a_string_is_refused(session: object) -> None:
     with pytest.raises(Unauthorized, match="Invalid or expired token"):

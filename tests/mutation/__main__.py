@@ -176,6 +176,7 @@ TARGETS = (
             "tests/test_reader.py",  # read-your-writes
             "tests/test_pagination.py",
             "tests/test_cursor_walks.py",
+            "tests/auth/test_private_answers.py",  # NO_STORE on private answers
         ),
     ),
     Target(
