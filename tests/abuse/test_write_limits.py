@@ -131,7 +131,7 @@ def _routes_taking_a_budget(settings: Settings) -> list[Callable[..., Any]]:
 def test_every_route_that_takes_a_budget_spends_it_once(settings: Settings) -> None:
     """A budget a route forgot to spend would leave its write unlimited."""
     routes = _routes_taking_a_budget(settings)
-    assert len(routes) == 15  # the API's 6, Conduit's 4, the plain forms' 5
+    assert len(routes) == 14  # the API's 6, Conduit's 4, the plain forms' 4
     for endpoint in routes:
         [function] = ast.parse(textwrap.dedent(inspect.getsource(endpoint))).body
         assert isinstance(function, ast.AsyncFunctionDef)

@@ -635,3 +635,12 @@ async def test_a_draft_cannot_be_reported_from_a_form(
 
     assert status == 404
     assert await open_reports(client, factory) == []
+
+
+async def test_only_posts_and_comments_have_a_report_form(
+    client: AsyncClient, factory: Factory, author: Account, signed_in_reader: Account
+) -> None:
+    status, _ = await send(client, f"/users/{author.id}/report", reason="Spam.")
+
+    assert status == 404
+    assert await open_reports(client, factory) == []

@@ -11,7 +11,7 @@ page, which brings them back to that page: the sender's dependencies (`FormSende
 """
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse
@@ -202,33 +202,20 @@ async def unfollow(
     return _back(back)
 
 
-@router.post("/posts/{post_id:int}/report", response_model=None)
-async def report_post(
+@router.post("/{kind}/{target_id:int}/report", response_model=None)
+async def report(
     *,
-    post_id: ResourceId,
+    kind: Literal["posts", "comments"],
+    target_id: ResourceId,
     reason: ReasonField,
     reporter: FormUser,
     budget: Annotated[WriteBudget, _budget("reports")],
     session: DbSession,
     back: BackField = "/",
 ) -> RedirectResponse:
+    """A post's or a comment's Report form; back on the page, which thanks the reader."""
     said = _checked("reason", _REASON, reason)
     await budget.spend()
-    await moderation.report(session, reporter, post_id=post_id, comment_id=None, reason=said)
-    return _back(_with_query(back, "reported=post"), "#reported")
-
-
-@router.post("/comments/{comment_id:int}/report", response_model=None)
-async def report_comment(
-    *,
-    comment_id: ResourceId,
-    reason: ReasonField,
-    reporter: FormUser,
-    budget: Annotated[WriteBudget, _budget("reports")],
-    session: DbSession,
-    back: BackField = "/",
-) -> RedirectResponse:
-    said = _checked("reason", _REASON, reason)
-    await budget.spend()
-    await moderation.report(session, reporter, post_id=None, comment_id=comment_id, reason=said)
-    return _back(_with_query(back, "reported=comment"), "#reported")
+    post_id, comment_id = (target_id, None) if kind == "posts" else (None, target_id)
+    await moderation.report(session, reporter, post_id=post_id, comment_id=comment_id, reason=said)
+    return _back(_with_query(back, f"reported={kind.removesuffix('s')}"), "#reported")
