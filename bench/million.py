@@ -7,7 +7,8 @@ loaded by wrk at each concurrency, as `make bench` does; each run also records t
 CPU time per request (utime + stime from /proc), the figure that compares a deep page with
 the first (throughput on two cores shared with wrk and PostgreSQL swings more). The paths:
 the first page of `/api/posts` and the page after its 500,000th post (by cursor), the
-busiest author's first and last pages, a tag's first page, a search, the home page anonymous
+busiest author's first and last pages, a tag's first page, a search, the sitemap's index
+(which finds its files among a million posts), the home page anonymous
 (from the cache) and signed in (rendered), the first API page anonymous, and hello-world;
 then post pages picked at random among more than the anonymous cache holds, with the cache
 off and at two sizes (the peak RSS with the cache full), and new posts published by 16
@@ -125,6 +126,7 @@ async def _paths(url: URL, secret: str) -> dict[str, str]:
         + cursors.encode(author_listing(author_id), last),
         f"tag #{tag}": f"/api/posts?tag={quote(tag)}",
         "search": SEARCH,
+        "sitemap index": "/sitemap.xml",
     }
 
 
