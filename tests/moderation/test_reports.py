@@ -5,8 +5,10 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from sqlalchemy import text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from inkwell.moderation.models import REASON_MAX_LENGTH
+from inkwell.moderation.models import REASON_MAX_LENGTH, Report
 from inkwell.moderation.service import EXCERPT_LENGTH
 from tests.conftest import Account
 from tests.conversation import comment
@@ -169,6 +171,28 @@ async def test_admins_list_the_open_reports_oldest_first_up_to_the_limit(
         filed[0]["id"],
         filed[1]["id"],
     ]
+
+
+async def test_the_open_reports_come_in_the_order_of_their_ids_not_as_they_are_stored(
+    client: AsyncClient, post: dict[str, Any], reader: Account, admin: Account, engine: AsyncEngine
+) -> None:
+    """Reports a, b, c renumbered (a to a + 1000, then c to a): each update writes its row
+    anew at the table's end, so they are stored b, a + 1000, a while their ids read a, b,
+    a + 1000; a list that did not ask for the ids' order reads them as stored (once
+    PostgreSQL knows the tables hold a few rows, it scans them rather than an index)."""
+    first, _, last = [
+        (await report(client, reader, {"post_id": post["id"], "reason": f"Spam {n}"})).json()
+        for n in range(3)
+    ]
+    async with engine.begin() as connection:
+        for old, new in ((first["id"], first["id"] + 1000), (last["id"], first["id"])):
+            await connection.execute(update(Report).where(Report.id == old).values(id=new))
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text("ANALYZE"))
+
+    listed = await client.get("/api/reports", headers=admin.headers)
+
+    assert [found["reason"] for found in listed.json()["reports"]] == ["Spam 2", "Spam 1", "Spam 0"]
 
 
 async def test_an_open_report_of_a_comment_shows_its_start_and_its_writer(
