@@ -303,7 +303,7 @@ def _refused_page(request: Request, errors: Sequence[Mapping[str, Any]]) -> Resp
         f"This page's address has a “{problem.field}” it cannot use. {problem.message}"
         for problem in query
     )
-    return _error_page(request, 400, detail or None, code=ErrorCode.VALIDATION_FAILED)
+    return _error_page(request, 400, detail or None)
 
 
 async def _invalid_request(request: Request, exc: Exception) -> Response:

@@ -99,6 +99,18 @@ async def test_a_page_address_with_a_query_it_cannot_use_is_a_400_page_saying_wh
     assert f"This page&#39;s address has {said}" in message
 
 
+async def test_every_part_of_a_page_address_it_cannot_use_is_said(
+    client: AsyncClient,
+) -> None:
+    response = await client.get("/", params={"skip": "abc", "limit": "ten"})
+
+    assert response.status_code == 400
+    assert error_shown(response.text)[1] == (
+        "This page&#39;s address has a “skip” it cannot use. Use a whole number. "
+        "This page&#39;s address has a “limit” it cannot use. Use a whole number."
+    )
+
+
 @pytest.mark.parametrize(
     ("path", "params", "first_page"),
     [
