@@ -6,6 +6,8 @@ py-spy profile.
     .venv/bin/python -m bench.profile "Inkwell PG" / --py-spy profile.txt
     .venv/bin/python -m bench.profile "Inkwell PG" /api/posts --calls
     .venv/bin/python -m bench.profile "Inkwell SQLite" /api/posts --sqlite /tmp/bench.db
+    .venv/bin/python -m bench.profile "Inkwell PG" "/api/posts?tag=python" --in-process \
+        --database postgresql+asyncpg://postgres@127.0.0.1:5432/inkwell_million
 
 The app names are the report's; the database is the PostgreSQL one `make bench` seeded last. On a
 machine shared with wrk and PostgreSQL, requests per second swing from run to run; the
@@ -32,6 +34,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +121,7 @@ def _requests_in_process(
     the bytes of body they were answered with so far."""
     module, name = factory.split(":")
     app = getattr(importlib.import_module(module), name)()
+    path, _, query = path.partition("?")
     scope: dict[str, Any] = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -126,7 +130,7 @@ def _requests_in_process(
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode(),
         "root_path": "",
         "headers": [(b"host", b"127.0.0.1")],
         "client": ("127.0.0.1", 50000),
@@ -198,9 +202,17 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--in-process", action="store_true", help="time CPU per request in-process instead"
     )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="with --calls or --in-process, another database than `make bench`'s "
+        "(postgresql+asyncpg://postgres@127.0.0.1:5432/inkwell_million)",
+    )
     arguments = parser.parse_args(argv)
     settings = Settings.from_environment()
     server = find_server(arguments.app, settings, arguments.sqlite)
+    if arguments.database:
+        server = replace(server, env={**server.env, "DATABASE_URL": arguments.database})
     if arguments.calls:
         os.environ.update(server.env)
         calls = asyncio.run(_calls_per_request(server.factory, arguments.path))
