@@ -170,14 +170,15 @@ async def site_sitemap(settings: SiteSettings) -> Response:
     )
 
 
-def _check_file(number: int, files: tuple[int, ...]) -> None:
-    if number not in files:
+def _check_file(listed: bool) -> None:
+    """A file the index does not list (none of its range is listed) is none."""
+    if not listed:
         raise NotFound("There is no such sitemap file")
 
 
 @router.get("/sitemaps/posts-{number:int}.xml")
 async def posts_sitemap(number: int, reader: DbReader, settings: SiteSettings) -> Response:
-    _check_file(number, (await service.sitemap_files(reader)).posts)
+    _check_file(await service.lists_posts(reader, number))
     base = _base(settings)
 
     async def addresses() -> AsyncIterator[list[Address]]:
@@ -191,7 +192,7 @@ async def posts_sitemap(number: int, reader: DbReader, settings: SiteSettings) -
 
 @router.get("/sitemaps/authors-{number:int}.xml")
 async def authors_sitemap(number: int, reader: DbReader, settings: SiteSettings) -> Response:
-    _check_file(number, (await service.sitemap_files(reader)).authors)
+    _check_file(await service.lists_authors(reader, number))
     base = _base(settings)
 
     async def addresses() -> AsyncIterator[list[Address]]:

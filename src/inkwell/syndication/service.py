@@ -70,6 +70,24 @@ async def _filled_files(
         after = files[-1] * URLS_PER_FILE
 
 
+async def _lists_any(
+    reader: Reader, id_column: Any, listed: ColumnElement[bool], number: int
+) -> bool:
+    """Whether file `number` holds an address: one seek, not the index's walk of every file."""
+    in_file = select(id_column).where(listed, _in_file(id_column, number))
+    first = in_file.order_by(id_column).limit(1)
+    async with reader.connect() as connection:
+        return (await connection.execute(first)).first() is not None
+
+
+async def lists_posts(reader: Reader, number: int) -> bool:
+    return await _lists_any(reader, Post.id, _LISTED_POSTS, number)
+
+
+async def lists_authors(reader: Reader, number: int) -> bool:
+    return await _lists_any(reader, User.id, _LISTED_AUTHORS, number)
+
+
 async def sitemap_files(reader: Reader) -> SitemapFiles:
     async with reader.connect() as connection:
         return SitemapFiles(
