@@ -31,6 +31,10 @@ INVISIBLE = (
     r"\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
     r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
 )
+# Characters that reorder the text around them (bidirectional embeddings, overrides and
+# isolates), as a character class's ranges: a name or a line holding one could show as
+# another's, or run over what follows it.
+BIDI_CONTROLS = r"\u202a-\u202e\u2066-\u2069"
 # No NUL, and something visible: not only whitespace (what str.strip removes, \x1c-\x1f
 # included) and invisible characters, which a title made of "\u200b" would be.
 SaysSomething = Field(pattern=rf"^[^\x00]*[^\x00\s\x1c-\x1f{INVISIBLE}][^\x00]*$")

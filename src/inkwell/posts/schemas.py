@@ -14,6 +14,7 @@ from inkwell.posts.models import (
 from inkwell.posts.rows import PostListing
 from inkwell.posts.slugs import TAG_MAX_LENGTH, tag_name
 from inkwell.schemas import (
+    BIDI_CONTROLS,
     INVISIBLE,
     Input,
     NeverNull,
@@ -26,7 +27,7 @@ from inkwell.users.schemas import UserPublic
 
 # What a line of text may not hold: a line break or another control character, or a
 # direction override or isolate, which would show it as another or run over what follows.
-_OFF_THE_LINE = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_OFF_THE_LINE = rf"\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}"
 # One line with something visible in it (as SaysSomething, on one line).
 _ONE_LINE = rf"[^{_OFF_THE_LINE}]*[^{_OFF_THE_LINE}\s{INVISIBLE}][^{_OFF_THE_LINE}]*"
 

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from inkwell.auth.passwords import refuse_common
 from inkwell.field_errors import FieldCode, FieldProblem
-from inkwell.schemas import INVISIBLE, NoNul, shows_nothing
+from inkwell.schemas import BIDI_CONTROLS, INVISIBLE, NoNul, shows_nothing
 from inkwell.users.identity import refuse_confusable_mixed_scripts
 from inkwell.users.models import (
     BIO_MAX_LENGTH,
@@ -67,12 +67,10 @@ def _refuse_nothing_shown(value: str) -> str:
     return value
 
 
-# Characters that reorder or hide text around them (bidirectional overrides and isolates):
-# a display name could show as another's or run over what follows it.
-_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI_CONTROL = re.compile(rf"[{BIDI_CONTROLS}]").match
 # What clean_display_name refuses: control characters other than those str.split() takes
 # for spaces (folded to one), and the bidirectional controls.
-_NAME_REFUSES = r"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069"
+_NAME_REFUSES = rf"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f{BIDI_CONTROLS}"
 # Spaces as str.split() takes them (in any regular expression dialect): a name of nothing
 # else is folded to empty, which clears it.
 _FOLDED = r"\s\x1c-\x1f\x85"
@@ -88,7 +86,7 @@ def clean_display_name(value: str) -> str:
     overrides refused; an empty name (clearing it) stays empty; one that shows nothing is
     refused (_refuse_nothing_shown)."""
     value = " ".join(value.split())
-    if any(unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS for char in value):
+    if any(unicodedata.category(char) == "Cc" or _BIDI_CONTROL(char) for char in value):
         raise FieldProblem(
             "control characters and direction overrides are not allowed",
             code=FieldCode.CONTROL_CHARACTERS,
@@ -119,7 +117,7 @@ def clean_bio(value: str) -> str:
     trimmed: only spaces, it is empty (clearing it); showing nothing else, it is
     refused (_refuse_nothing_shown)."""
     if any(
-        (unicodedata.category(char) == "Cc" and char not in "\r\n\t") or char in _BIDI_CONTROLS
+        (unicodedata.category(char) == "Cc" and char not in "\r\n\t") or _BIDI_CONTROL(char)
         for char in value
     ):
         raise FieldProblem(
@@ -132,7 +130,7 @@ def clean_bio(value: str) -> str:
 
 # What clean_bio refuses: control characters other than tabs and line breaks, and the
 # bidirectional controls.
-_BIO_REFUSES = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_BIO_REFUSES = rf"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI_CONTROLS}"
 # Only spaces, or at least one visible character and none of those refused.
 _BIO_DOCUMENTED = (
     rf"^(?:[^\S{_BIO_REFUSES}]*"
