@@ -77,3 +77,19 @@ export function showFeedback(box, kind, detail) {
     box.textContent = detail;
   }
 }
+
+// Runs `work` with `button` disabled (no second send meanwhile). Disabled, the button loses
+// the focus to the page: it gets it back after, so that a keyboard carries on from the form
+// (a heart, a Follow, a Save), not from the top of the page.
+export async function withButtonDisabled(button, work) {
+  const hadFocus = document.activeElement === button;
+  button.disabled = true;
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+    if (hadFocus && document.activeElement === document.body) {
+      button.focus();
+    }
+  }
+}

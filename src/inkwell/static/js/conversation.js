@@ -3,7 +3,7 @@
 // CSRF header). Each is a plain form that works without JavaScript; when the API cannot do it
 // here (signed out; a limit reached on a heart or Follow), the form is sent as it is and its
 // page says why.
-import { api } from "./api.js";
+import { api, withButtonDisabled } from "./api.js";
 
 function plural(count, word) {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
@@ -147,27 +147,20 @@ const ACTIONS = [
 
 async function send(form, action, onError) {
   const button = form.querySelector("button[type=submit]");
-  // Disabled, the button loses the focus to the page: it gets it back after (a heart
-  // pressed, a Follow), so that a keyboard carries on from there, not from the top.
-  const hadFocus = document.activeElement === button;
-  button.disabled = true;
-  try {
-    await action(form);
-  } catch (error) {
-    // Signed out, or refused where nothing beside the form can say why (the heart, Follow):
-    // the plain form takes over and its page says why. A comment's refusal, a limit too,
-    // is said beside its form, which keeps the words typed.
-    if (onError === null || error.status === 401) {
-      form.submit();
-      return;
+  await withButtonDisabled(button, async () => {
+    try {
+      await action(form);
+    } catch (error) {
+      // Signed out, or refused where nothing beside the form can say why (the heart,
+      // Follow): the plain form takes over and its page says why. A comment's refusal, a
+      // limit too, is said beside its form, which keeps the words typed.
+      if (onError === null || error.status === 401) {
+        form.submit();
+        return;
+      }
+      onError(form, error);
     }
-    onError(form, error);
-  } finally {
-    button.disabled = false;
-    if (hadFocus && document.activeElement === document.body) {
-      button.focus();
-    }
-  }
+  });
 }
 
 document.addEventListener("submit", (event) => {

@@ -20,7 +20,7 @@
 // and so does another refusal whose `code` a field lists in data-error-code (a wrong current
 // password); the rest show in the form's feedback box. They go when the form is sent again, when the
 // browser flags a field, and each one when its field is changed.
-import { api, showFeedback } from "./api.js";
+import { api, showFeedback, withButtonDisabled } from "./api.js";
 
 function errorId(input) {
   return `${input.id}-error`;
@@ -195,46 +195,39 @@ async function submit(event) {
   const method = form.dataset.method ?? "POST";
   // Read before the button is disabled: a disabled button would send no name and value.
   const payload = method === "DELETE" ? undefined : body(form, event.submitter);
-  // Disabled, the button loses the focus to the page: it gets it back after, so that a
-  // keyboard carries on from the form, not from the top of the page.
-  const hadFocus = document.activeElement === button;
-  button.disabled = true;
-  try {
-    const answer = await api(form.dataset.endpoint, {
-      method,
-      body: payload,
-    });
-    if ("signInAfter" in form.dataset) {
-      await signIn(form);
+  await withButtonDisabled(button, async () => {
+    try {
+      const answer = await api(form.dataset.endpoint, {
+        method,
+        body: payload,
+      });
+      if ("signInAfter" in form.dataset) {
+        await signIn(form);
+      }
+      form.dispatchEvent(new CustomEvent("api-form:saved"));
+      if (form.dataset.redirect !== undefined) {
+        const redirect = form.dataset.redirect
+          .replace("{id}", answer?.id ?? "")
+          .replace("{url}", answer?.url ?? "/");
+        window.location.assign(onThisSite(redirect));
+        return;
+      }
+      if (form.dataset.done !== undefined) {
+        const done = document.getElementById(form.dataset.done);
+        form.hidden = true;
+        done.hidden = false;
+        done.focus();
+        return;
+      }
+      if ("resetOnSuccess" in form.dataset) {
+        form.reset();
+      }
+      showFeedback(box, "success", form.dataset.success ?? "Saved.");
+    } catch (error) {
+      showFailure(form, error);
+      form.dispatchEvent(new CustomEvent("api-form:failed", { detail: { status: error.status } }));
     }
-    form.dispatchEvent(new CustomEvent("api-form:saved"));
-    if (form.dataset.redirect !== undefined) {
-      const redirect = form.dataset.redirect
-        .replace("{id}", answer?.id ?? "")
-        .replace("{url}", answer?.url ?? "/");
-      window.location.assign(onThisSite(redirect));
-      return;
-    }
-    if (form.dataset.done !== undefined) {
-      const done = document.getElementById(form.dataset.done);
-      form.hidden = true;
-      done.hidden = false;
-      done.focus();
-      return;
-    }
-    if ("resetOnSuccess" in form.dataset) {
-      form.reset();
-    }
-    showFeedback(box, "success", form.dataset.success ?? "Saved.");
-  } catch (error) {
-    showFailure(form, error);
-    form.dispatchEvent(new CustomEvent("api-form:failed", { detail: { status: error.status } }));
-  } finally {
-    button.disabled = false;
-    if (hadFocus && document.activeElement === document.body) {
-      button.focus();
-    }
-  }
+  });
 }
 
 for (const form of document.querySelectorAll("form[data-api-form]")) {
