@@ -4,7 +4,7 @@ from inkwell.auth.models import PasswordResetToken, SignInSession
 from inkwell.comments.models import Comment
 from inkwell.follows.models import Follow
 from inkwell.likes.models import Like
-from inkwell.media.models import PostPicture, PostPictureUse
+from inkwell.media.models import MediaDeletion, PostPicture, PostPictureUse
 from inkwell.moderation.models import AuditEntry, Report
 from inkwell.notifications.models import Notification
 from inkwell.posts.models import Post
@@ -15,6 +15,7 @@ __all__ = [
     "Comment",
     "Follow",
     "Like",
+    "MediaDeletion",
     "Notification",
     "PasswordResetToken",
     "Post",

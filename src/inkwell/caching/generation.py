@@ -55,6 +55,7 @@ PRIVATE_TABLES = frozenset(
         "audit_log",
         "post_pictures",
         "post_picture_uses",
+        "media_deletions",
     }
 )
 _WRITTEN = "inkwell.written_tables"

@@ -4,6 +4,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inkwell.db import Base, utcnow
+from inkwell.media.storage import MAX_KEY_LENGTH
 
 KEY_MAX_LENGTH = 64
 
@@ -35,3 +36,14 @@ class PostPictureUse(Base):
     key: Mapped[str] = mapped_column(
         ForeignKey("post_pictures.key", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class MediaDeletion(Base):
+    """A stored object no row names any more, recorded in the transaction that stopped naming
+    it, and removed once the object is deleted: an object the store failed to delete stays
+    recorded for `inkwell media sweep` to try again, instead of staying online forgotten."""
+
+    __tablename__ = "media_deletions"
+
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
