@@ -30,7 +30,6 @@ from inkwell.operations.logs import logging_config
 from inkwell.security import PasswordHasher
 from inkwell.seed import DEMO_PASSWORD, work
 from inkwell.seed import seed as seed_data
-from inkwell.transactions import settled_hooks
 from inkwell.users import service as users
 from inkwell.users.models import ADMIN, USER
 
@@ -282,25 +281,30 @@ def media_sweep(
     """Delete the pictures uploaded for posts that no post links, drafts included, and none
     has for --older-than days: never used, or dropped by an edit (deleting a post or an
     account deletes its pictures at once). Run it daily; the days are the grace an editor's
-    unsaved text has to link its pictures again."""
+    unsaved text has to link its pictures again. Then try again every recorded deletion of a
+    file the store failed to delete; exit code 1 if some are still left."""
     settings = _settings_or_exit()
 
-    async def run() -> int:
+    async def run() -> tuple[int, int, int]:
         engine = create_engine(settings)
         sessions = create_sessionmaker(engine)
-        changes = PendingMedia(create_storage(settings))
         unused_before = utcnow() - timedelta(days=older_than)
         swept, count = 0, -1
         try:
             while count != 0:
-                async with sessions() as session, settled_hooks(session), session.begin():
+                async with sessions.begin() as session:
                     count = await media.sweep_post_pictures(
-                        session, changes, unused_before=unused_before, batch_size=SWEEP_BATCH_SIZE
+                        session, unused_before=unused_before, batch_size=SWEEP_BATCH_SIZE
                     )
                 swept += count
+            changes = PendingMedia(create_storage(settings), sessions)
+            tried, deleted = await changes.retry(batch_size=SWEEP_BATCH_SIZE)
         finally:
             await engine.dispose()
-        return swept
+        return swept, tried, deleted
 
-    swept = asyncio.run(run())
+    swept, tried, deleted = asyncio.run(run())
     typer.echo(f"Deleted {swept} pictures for posts that no post links.")
+    typer.echo(f"Tried {tried} recorded file deletions: {deleted} done, {tried - deleted} left.")
+    if deleted < tried:
+        raise typer.Exit(1)

@@ -3,7 +3,6 @@ picture and no new file is left behind; the replaced file goes only once the cha
 committed. Run on SQLite and PostgreSQL."""
 
 import io
-import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from inkwell.transactions import settled_hooks
 from inkwell.users.schemas import UserPrivate
 from inkwell.users.service import get_user
 from tests.conftest import Account, Api, StartedApp
+from tests.media.test_deletion_records import records
 from tests.pictures import image_file, key_of, stored_files, upload
 from tests.s3 import REGION
 
@@ -98,17 +98,16 @@ async def test_a_database_failure_after_storing_keeps_the_old_picture_and_remove
     await assert_unchanged(client, user, media_dir)
 
 
-async def test_a_replaced_file_that_cannot_be_deleted_is_logged_and_the_upload_succeeds(
-    client: AsyncClient, user: User, media_dir: Path, caplog: pytest.LogCaptureFixture
+async def test_a_replaced_file_that_cannot_be_deleted_stays_recorded_and_the_upload_succeeds(
+    client: AsyncClient, user: User, engine: AsyncEngine, media_dir: Path
 ) -> None:
     old = media_dir / key_of(user)
     old.unlink()
     (old / "blocker").mkdir(parents=True)  # a non-empty directory cannot be unlinked
-    with caplog.at_level(logging.ERROR, logger="inkwell.media.pending"):
-        response = await upload(client, user["id"], image_file("JPEG"), "new.jpg", "image/jpeg")
+    response = await upload(client, user["id"], image_file("JPEG"), "new.jpg", "image/jpeg")
     assert response.status_code == 200
     assert key_of(response.json()) in stored_files(media_dir)
-    assert key_of(user) in caplog.text
+    assert await records(engine) == {key_of(user)}
 
 
 async def test_of_two_racing_changes_the_later_gets_409_and_its_file_is_removed(
@@ -131,7 +130,7 @@ async def test_of_two_racing_changes_the_later_gets_409_and_its_file_is_removed(
         stale_user = UserPrivate.model_validate(await get_user(session, user["id"]))
         winner = (await upload(client, user["id"], image_file())).json()
         state = started_app.state
-        changes = PendingMedia(state["storage"])
+        changes = PendingMedia(state["storage"], state["sessionmaker"])
         async with settled_hooks(session):
             with pytest.raises(Conflict):
                 await replace_picture(

@@ -18,9 +18,6 @@ from inkwell.config import Settings
 from inkwell.db import create_sessionmaker, utcnow
 from inkwell.media import service as media
 from inkwell.media.models import PostPicture
-from inkwell.media.pending import PendingMedia
-from inkwell.media.storage import create_storage
-from inkwell.transactions import settled_hooks
 from tests.conftest import Account, Api
 from tests.media.test_post_pictures import picture_records, stored_key, upload_for_a_post
 from tests.pictures import image_file, stored_files
@@ -149,39 +146,35 @@ async def test_the_sweep_goes_through_every_batch(
     assert stored_files(media_dir) == {kept}
 
 
-async def sweep_once(
-    engine: AsyncEngine, settings: Settings, unused_before: datetime, batch_size: int = 10
-) -> int:
+async def sweep_once(engine: AsyncEngine, unused_before: datetime, batch_size: int = 10) -> int:
     """One of the sweep's transactions, as the command runs it."""
-    changes = PendingMedia(create_storage(settings))
-    sessions = create_sessionmaker(engine)
-    async with sessions() as session, settled_hooks(session), session.begin():
+    async with create_sessionmaker(engine).begin() as session:
         return await media.sweep_post_pictures(
-            session, changes, unused_before=unused_before, batch_size=batch_size
+            session, unused_before=unused_before, batch_size=batch_size
         )
 
 
 async def test_one_transaction_deletes_at_most_its_batch(
-    client: AsyncClient, engine: AsyncEngine, settings: Settings, painter: Account, media_dir: Path
+    client: AsyncClient, engine: AsyncEngine, painter: Account
 ) -> None:
     for _ in range(3):
         await uploaded(client, engine)
 
-    swept = await sweep_once(engine, settings, utcnow(), batch_size=2)
+    swept = await sweep_once(engine, utcnow(), batch_size=2)
 
     assert swept == 2
-    assert len(stored_files(media_dir)) == 1
+    assert len(await picture_records(engine)) == 1
 
 
 async def test_a_picture_unused_since_the_very_cutoff_is_still_in_its_grace(
-    client: AsyncClient, engine: AsyncEngine, settings: Settings, painter: Account
+    client: AsyncClient, engine: AsyncEngine, painter: Account
 ) -> None:
     cutoff = utcnow() - timedelta(days=7)
     key = await uploaded(client, engine)
     await backdate(engine, key, created_at=cutoff)
 
-    assert await sweep_once(engine, settings, cutoff) == 0
-    assert await sweep_once(engine, settings, cutoff + timedelta(microseconds=1)) == 1
+    assert await sweep_once(engine, cutoff) == 0
+    assert await sweep_once(engine, cutoff + timedelta(microseconds=1)) == 1
 
 
 def test_a_grace_period_under_a_day_is_refused() -> None:

@@ -63,8 +63,8 @@ Uploader = Annotated[Account, Depends(_uploading, scope="function")]
 PostPictureUploader = Annotated[Account, Depends(_uploading_for_posts, scope="function")]
 
 
-async def _pending_media(storage: MediaStorage) -> PendingMedia:
-    return PendingMedia(storage)
+async def _pending_media(request: Request, storage: MediaStorage) -> PendingMedia:
+    return PendingMedia(storage, state_of(request)["sessionmaker"])
 
 
 MediaChanges = Annotated[PendingMedia, Depends(_pending_media)]

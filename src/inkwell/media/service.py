@@ -13,7 +13,7 @@ from inkwell.db import utcnow
 from inkwell.errors import Conflict, ErrorCode
 from inkwell.media.images import OUTPUT_CONTENT_TYPE, OUTPUT_EXTENSION, PictureProcessor
 from inkwell.media.models import PostPicture
-from inkwell.media.pending import PendingMedia
+from inkwell.media.pending import PendingMedia, record_deletions
 from inkwell.media.uses import KEY_BYTES, POST_PICTURES, in_use, picture_keys
 from inkwell.posts import service as posts
 from inkwell.posts.models import Post
@@ -86,10 +86,11 @@ async def delete_account(session: AsyncSession, changes: PendingMedia, user: Use
     it: its profile picture and those it uploaded for posts (their rows go with the user's,
     by cascade). The account page and the API both delete an account here, so neither can
     leave its pictures behind."""
-    _forget(session, changes, user.image_file)
     uploaded = await session.scalars(select(PostPicture.key).where(PostPicture.user_id == user.id))
-    for key in uploaded:
-        changes.supersede(session, key)
+    keys = list(uploaded)
+    if user.image_file is not None:
+        keys.append(user.image_file)
+    await changes.supersede(session, keys)
     await users.delete_user(session, user)
 
 
@@ -108,32 +109,27 @@ async def delete_post(session: AsyncSession, changes: PendingMedia, post: Post) 
         .where(*unused, PostPicture.user_id == post.user_id)
         .returning(PostPicture.key)
     )
-    for key in deleted.all():
-        changes.supersede(session, key)
+    await changes.supersede(session, deleted.all())
     await session.execute(update(PostPicture).where(*unused).values(unlinked_at=utcnow()))
 
 
 async def sweep_post_pictures(
-    session: AsyncSession, changes: PendingMedia, *, unused_before: datetime, batch_size: int
+    session: AsyncSession, *, unused_before: datetime, batch_size: int
 ) -> int:
     """One batch of `inkwell media sweep`: deletes up to `batch_size` pictures for posts that
     no post links and none has since `unused_before` (never linked and uploaded before it,
-    or unlinked before it). Answers how many (0: none is left); their files go once
-    `session` commits."""
+    or unlinked before it), and records their files for deletion in the same transaction
+    (media.pending): the sweep deletes the recorded files next. Answers how many (0: none
+    is left)."""
     unused_since = func.coalesce(PostPicture.unlinked_at, PostPicture.created_at)
     batch = select(PostPicture.key).where(unused_since < unused_before, ~in_use()).limit(batch_size)
     deleted = await session.scalars(
         delete(PostPicture).where(PostPicture.key.in_(batch)).returning(PostPicture.key)
     )
     keys = deleted.all()
-    for key in keys:
-        changes.supersede(session, key)
+    if keys:
+        await record_deletions(session, keys)
     return len(keys)
-
-
-def _forget(session: AsyncSession, changes: PendingMedia, key: str | None) -> None:
-    if key is not None:
-        changes.supersede(session, key)
 
 
 async def _swap_picture(
@@ -147,5 +143,6 @@ async def _swap_picture(
             "The picture was changed by another request at the same time; try again",
             code=ErrorCode.CHANGED_CONCURRENTLY,
         )
-    _forget(session, changes, current)
+    if current is not None:
+        await changes.supersede(session, [current])
     return swapped
