@@ -208,6 +208,7 @@ async def test_the_sweeps_own_pictures_are_recorded_when_the_store_fails(
     store.recover()
     retried = await sweep()
 
+    assert failed.exit_code == 1, failed.output
     assert "Deleted 1 pictures for posts that no post links." in failed.output
     assert "1 left." in failed.output
     assert "Tried 1 recorded file deletions: 1 done, 0 left." in retried.output
@@ -215,19 +216,41 @@ async def test_the_sweeps_own_pictures_are_recorded_when_the_store_fails(
     assert await records(engine) == set()
 
 
-async def test_a_record_whose_file_is_already_gone_is_removed_by_the_sweep(
-    store: Store, engine: AsyncEngine
-) -> None:
+async def record(engine: AsyncEngine, keys: list[str]) -> None:
     async with engine.begin() as connection:
         await connection.execute(
             text("INSERT INTO media_deletions (key, queued_at) VALUES (:key, CURRENT_TIMESTAMP)"),
-            {"key": "posts/00000000000000000000000000000000.webp"},
+            [{"key": key} for key in keys],
         )
+
+
+async def test_a_record_whose_file_is_already_gone_is_removed_by_the_sweep(
+    store: Store, engine: AsyncEngine
+) -> None:
+    await record(engine, ["posts/00000000000000000000000000000000.webp"])
 
     result = await sweep()
 
     assert "Tried 1 recorded file deletions: 1 done, 0 left." in result.output
     assert await records(engine) == set()
+
+
+@pytest.mark.usefixtures("cli_env")
+async def test_the_sweep_goes_past_the_deletions_it_cannot_do_batch_after_batch(
+    engine: AsyncEngine, media_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "SWEEP_BATCH_SIZE", 2)
+    keys = [f"posts/{n:032x}.webp" for n in range(5)]
+    stuck = set(keys[:2])  # the whole first batch
+    for key in stuck:
+        (media_dir / key / "blocker").mkdir(parents=True)  # a non-empty directory stays
+    await record(engine, keys)
+
+    result = await sweep()
+
+    assert result.exit_code == 1, result.output
+    assert "Tried 5 recorded file deletions: 3 done, 2 left." in result.output
+    assert await records(engine) == stuck
 
 
 async def test_a_successful_deletion_leaves_no_record(
