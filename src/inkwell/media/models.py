@@ -46,4 +46,5 @@ class MediaDeletion(Base):
     __tablename__ = "media_deletions"
 
     key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), primary_key=True)
+    # For whoever looks at what is left: how long the store has been failing it.
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
