@@ -78,6 +78,21 @@ async def test_an_empty_site_lists_its_home_page(client: AsyncClient) -> None:
     assert await locations(client, "/sitemaps/site.xml") == [f"{BASE}/"]
 
 
+async def test_a_location_is_escaped_and_a_date_written_to_the_second() -> None:
+    location = "https://example.org/a?b=1&c=<2>"
+    modified = datetime(2026, 12, 5, 1, 2, 3, 456789, tzinfo=UTC)
+
+    async def one_batch() -> AsyncIterator[list[Address]]:
+        yield [(location, modified)]
+
+    written = b"".join([chunk async for chunk in url_set(one_batch())])
+
+    assert b"<loc>https://example.org/a?b=1&amp;c=&lt;2&gt;</loc>" in written
+    url = ET.fromstring(written).find("s:url", NS)
+    assert url is not None
+    assert [part.text for part in url] == [location, "2026-12-05T01:02:03+00:00"]
+
+
 async def test_the_home_page_comes_without_a_date(client: AsyncClient) -> None:
     urls = ET.fromstring((await client.get("/sitemaps/site.xml")).content).findall("s:url", NS)
 

@@ -1,67 +1,36 @@
-"""Sitemap XML (sitemaps.org 0.9), written as it streams: a batch of addresses at a time,
-through the standard library's XML writer, which escapes every value."""
+"""Sitemap XML (sitemaps.org 0.9), written as it streams: a batch of addresses at a time.
 
-import io
+Each address is one formatted string, its location escaped by the standard library's
+`escape` (a date in ISO 8601 needs none). Not its `XMLGenerator`: an element, its attributes
+and its text are a call each, 16 µs an address against 4 (timeit), and a file of 50,000
+addresses took 0.8 s of CPU to write (bench/NOTES.md, 2026-12-05).
+"""
+
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
-from xml.sax.saxutils import XMLGenerator
-from xml.sax.xmlreader import AttributesImpl
+from xml.sax.saxutils import escape
 
 NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
-NO_ATTRIBUTES: "AttributesImpl[str]" = AttributesImpl({})
-
-
-class _Writer:
-    def __init__(self) -> None:
-        self._buffer = io.StringIO()
-        self._xml = XMLGenerator(self._buffer, encoding="utf-8")
-
-    def start(self, root: str) -> None:
-        self._xml.startDocument()
-        self._xml.startElement(root, AttributesImpl({"xmlns": NAMESPACE}))
-
-    def end(self, root: str) -> None:
-        self._xml.endElement(root)
-        self._xml.endDocument()
-
-    def address(self, element: str, location: str, modified: datetime | None) -> None:
-        self._xml.startElement(element, NO_ATTRIBUTES)
-        self._element("loc", location)
-        if modified is not None:
-            self._element("lastmod", modified.isoformat(timespec="seconds"))
-        self._xml.endElement(element)
-
-    def _element(self, name: str, text: str) -> None:
-        self._xml.startElement(name, NO_ATTRIBUTES)
-        self._xml.characters(text)
-        self._xml.endElement(name)
-
-    def flush(self) -> bytes:
-        written = self._buffer.getvalue()
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        return written.encode()
-
+DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 
 Address = tuple[str, datetime | None]
 
 
+def _entry(element: str, location: str, modified: datetime | None) -> str:
+    if modified is None:
+        return f"<{element}><loc>{escape(location)}</loc></{element}>"
+    date = modified.isoformat(timespec="seconds")
+    return f"<{element}><loc>{escape(location)}</loc><lastmod>{date}</lastmod></{element}>"
+
+
 def sitemap_index(files: Iterable[str]) -> bytes:
-    writer = _Writer()
-    writer.start("sitemapindex")
-    for location in files:
-        writer.address("sitemap", location, None)
-    writer.end("sitemapindex")
-    return writer.flush()
+    entries = "".join(_entry("sitemap", location, None) for location in files)
+    return f'{DECLARATION}<sitemapindex xmlns="{NAMESPACE}">{entries}</sitemapindex>'.encode()
 
 
 async def url_set(batches: AsyncIterator[list[Address]]) -> AsyncIterator[bytes]:
     """A sitemap file, one chunk per batch of addresses."""
-    writer = _Writer()
-    writer.start("urlset")
+    yield f'{DECLARATION}<urlset xmlns="{NAMESPACE}">'.encode()
     async for batch in batches:
-        for location, modified in batch:
-            writer.address("url", location, modified)
-        yield writer.flush()
-    writer.end("urlset")
-    yield writer.flush()
+        yield "".join(_entry("url", location, modified) for location, modified in batch).encode()
+    yield b"</urlset>"
