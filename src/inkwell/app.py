@@ -90,6 +90,17 @@ _ROUTERS = (
 )
 
 
+def post_renderer(settings: Settings, storage: Storage) -> MarkdownRenderer:
+    """Posts show as pictures only the site's own: /media/, and the same by its full address."""
+    return MarkdownRenderer(
+        POST,
+        own_media=(
+            f"{settings.public_base_url.rstrip('/')}/media/",
+            f"{storage.public_url}/" if storage.public_url else "",
+        ),
+    )
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     """`database`: pools made from the same settings, for the lifespan to use instead of its
     own, and left open when it ends."""
@@ -97,14 +108,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     # Made before the app: its security headers name the storage's origin, and /media is its.
     storage = create_storage(settings)
-    # Posts show as pictures only the site's own: /media/, and the same by its full address.
-    markdown = MarkdownRenderer(
-        POST,
-        own_media=(
-            f"{settings.public_base_url.rstrip('/')}/media/",
-            f"{storage.public_url}/" if storage.public_url else "",
-        ),
-    )
+    markdown = post_renderer(settings, storage)
 
     site = Site(settings.site_name, settings.site_description, settings.public_base_url.rstrip("/"))
     # Hashed once, here: pages link each file by its content's hash (caching/static.py).

@@ -15,10 +15,11 @@ from fastapi import APIRouter, FastAPI
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from inkwell.app import create_app
+from inkwell.app import create_app, post_renderer
 from inkwell.caching.generation import PublicGeneration
+from inkwell.comments import markdown as comments_markdown
 from inkwell.config import Settings
 from inkwell.db import create_engine, create_sessionmaker, utcnow
 from inkwell.errors import NotFound
@@ -27,6 +28,8 @@ from inkwell.media.pending import PendingMedia
 from inkwell.media.storage import create_storage
 from inkwell.migrations import downgrade_database, upgrade_database
 from inkwell.operations.logs import logging_config
+from inkwell.posts import stored_html
+from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.security import PasswordHasher
 from inkwell.seed import DEMO_PASSWORD, work
 from inkwell.seed import seed as seed_data
@@ -48,9 +51,13 @@ users_app = typer.Typer(help="Accounts and their roles.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 media_app = typer.Typer(help="Pictures uploaded for posts.", no_args_is_help=True)
 app.add_typer(media_app, name="media")
+posts_app = typer.Typer(help="Posts and their comments.", no_args_is_help=True)
+app.add_typer(posts_app, name="posts")
 
 # Pictures a sweep deletes in one transaction (one statement, by the uses' index).
 SWEEP_BATCH_SIZE = 500
+# Rows rendered again in one transaction: a few seconds of rendering at most.
+RENDER_BATCH_SIZE = 200
 
 
 @asynccontextmanager
@@ -308,3 +315,52 @@ def media_sweep(
     typer.echo(f"Tried {tried} recorded file deletions: {deleted} done, {tried - deleted} left.")
     if deleted < tried:
         raise typer.Exit(1)
+
+
+@posts_app.command("render")
+def posts_render() -> None:
+    """Render every post's and comment's Markdown again with this version's renderer and the
+    settings: after an upgrade whose renderer makes more (a language Pygments learnt to
+    highlight), or a change of PUBLIC_BASE_URL or of the bucket's address (which decide
+    which pictures are the site's own). Rows whose HTML stays the same are not written;
+    nothing else of a row changes. Servers sharing REDIS_URL drop their cached pages at
+    once; without it theirs expire (ANONYMOUS_CACHE_SECONDS)."""
+    settings = _settings_or_exit()
+
+    async def run() -> list[tuple[int, int]]:
+        engine = create_engine(settings)
+        sessions = create_sessionmaker(engine)
+        stored = [
+            (stored_html.POSTS, post_renderer(settings, create_storage(settings))),
+            (comments_markdown.STORED, comments_markdown.renderer()),
+        ]
+        try:
+            counts = [await _render_all(sessions, kind, renderer) for kind, renderer in stored]
+            if any(changed for _, changed in counts):
+                await PublicGeneration.for_settings(settings, settings.redis_url).announce()
+        finally:
+            await engine.dispose()
+        return counts
+
+    (posts, posts_changed), (comments, comments_changed) = asyncio.run(run())
+    typer.echo(
+        f"Rendered {posts} posts again ({posts_changed} changed) "
+        f"and {comments} comments ({comments_changed} changed)."
+    )
+
+
+async def _render_all(
+    sessions: async_sessionmaker[AsyncSession],
+    stored: stored_html.StoredHtml,
+    renderer: MarkdownRenderer,
+) -> tuple[int, int]:
+    """Every row, a transaction a batch: how many were read, and how many written."""
+    read = changed = after = 0
+    while True:
+        async with sessions.begin() as session:
+            batch = await stored_html.render_batch(
+                session, stored, renderer, after=after, batch_size=RENDER_BATCH_SIZE
+            )
+        if batch is None:
+            return read, changed
+        read, changed, after = read + batch.read, changed + batch.changed, batch.last_id

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from httpx import ASGITransport, AsyncClient, Response
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
@@ -17,6 +18,7 @@ from inkwell.app import create_app
 from inkwell.caching.middleware import AnonymousCache
 from inkwell.cli import app as cli
 from inkwell.config import Settings
+from inkwell.posts.models import Post
 from tests.conftest import PASSWORD, Account, StatementCounter, started
 from tests.factories import Factory
 from tests.pictures import image_file
@@ -247,18 +249,47 @@ async def test_posts_seeded_from_the_command_line_show_on_a_serving_instance_at_
         await first.cache.generation.sync()  # fresh now, however busy the machine
         assert "Nothing has been written here yet" in (await first.client.get("/")).text
     assert first.cache.kept == 1
+
+    await command_line(redis_settings, monkeypatch, "seed", "--users", "1", "--posts", "1")
+
+    await first.cache.generation.sync()  # as the instance does every CACHE_SYNC_SECONDS
+    assert "Nothing has been written here yet" not in (await first.client.get("/")).text
+
+
+async def test_posts_rendered_again_by_the_command_line_show_on_an_instance_at_its_next_sync(
+    first: Instance,
+    world: World,
+    engine: AsyncEngine,
+    redis_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = f"/api/posts/{world.post['id']}"
+    async with engine.begin() as connection:  # as an older renderer left it
+        await connection.execute(
+            update(Post).values(content_html="<p>old</p>", updated_at=Post.updated_at)
+        )
+    for _ in range(2):  # kept, then served from the cache
+        await first.cache.generation.sync()
+        assert (await first.client.get(path)).json()["content_html"] == "<p>old</p>"
+    assert first.cache.kept == 1
+
+    await command_line(redis_settings, monkeypatch, "posts", "render")
+
+    await first.cache.generation.sync()
+    assert (await first.client.get(path)).json()["content_html"] != "<p>old</p>"
+
+
+async def command_line(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, *arguments: str
+) -> None:
+    """`inkwell` run on the instances' database and Redis, as an operator would."""
     for name, value in {
-        "DATABASE_URL": redis_settings.database_url,
-        "REDIS_URL": str(redis_settings.redis_url),
-        "CACHE_KEY_PREFIX": redis_settings.cache_key_prefix,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": str(settings.redis_url),
+        "CACHE_KEY_PREFIX": settings.cache_key_prefix,
         "ARGON2_MEMORY_COST_KIB": "64",
         "ARGON2_TIME_COST": "1",
     }.items():
         monkeypatch.setenv(name, value)
-
-    seeded = await asyncio.to_thread(
-        CliRunner().invoke, cli, ["seed", "--users", "1", "--posts", "1"]
-    )
-    assert seeded.exit_code == 0, seeded.output
-    await first.cache.generation.sync()  # as the instance does every CACHE_SYNC_SECONDS
-    assert "Nothing has been written here yet" not in (await first.client.get("/")).text
+    result = await asyncio.to_thread(CliRunner().invoke, cli, arguments)
+    assert result.exit_code == 0, result.output

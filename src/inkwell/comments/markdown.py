@@ -4,13 +4,23 @@ the event loop."""
 
 from functools import cache
 
+from inkwell.comments.models import Comment
 from inkwell.posts.markdown import COMMENT, MarkdownRenderer
+from inkwell.posts.stored_html import StoredHtml
+
+# What `inkwell posts render` renders again of comments.
+STORED = StoredHtml(
+    Comment.__table__,  # type: ignore[arg-type]
+    "body",
+    ("body_html",),
+    lambda rendered: (rendered.html,),
+)
 
 
 @cache
-def _renderer() -> MarkdownRenderer:
+def renderer() -> MarkdownRenderer:
     return MarkdownRenderer(COMMENT)
 
 
 async def render(body: str) -> str:
-    return (await _renderer().render_in_thread(body)).html
+    return (await renderer().render_in_thread(body)).html

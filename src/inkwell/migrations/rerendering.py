@@ -5,8 +5,8 @@ A row is written only if the HTML it would have now, rendered as it was, is its 
 what a pattern of additions matches is taken out of both. A row its writer's settings
 rendered otherwise (a picture by its full address, say: migrations have no settings, see
 0005), or that some other renderer change would render differently, keeps its HTML until it
-is saved again. Nothing else of a row changes: not its `updated_at`, which says when its
-writer last edited it.
+is saved again, or until `inkwell posts render` (posts/stored_html.py). Nothing else of a
+row changes: not its `updated_at`, which says when its writer last edited it.
 """
 
 import re
