@@ -151,9 +151,10 @@ TARGETS = (
         ),
     ),
     Target(
-        "posts/markdown.py",
-        ("src/inkwell/posts/markdown.py",),
+        "posts/markdown.py + posts/stored_html.py",
+        ("src/inkwell/posts/markdown.py", "src/inkwell/posts/stored_html.py"),
         (
+            "tests/posts/test_render_again.py",
             "tests/posts/test_markdown.py",
             "tests/posts/test_rendered_posts.py",
             "tests/media/test_post_pictures.py",  # the S3 bucket's and base URL's pictures
