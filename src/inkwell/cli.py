@@ -296,13 +296,15 @@ def media_sweep(
         engine = create_engine(settings)
         sessions = create_sessionmaker(engine)
         unused_before = utcnow() - timedelta(days=older_than)
-        swept, count = 0, -1
+        swept = 0
         try:
-            while count != 0:
+            while True:
                 async with sessions.begin() as session:
                     count = await media.sweep_post_pictures(
                         session, unused_before=unused_before, batch_size=SWEEP_BATCH_SIZE
                     )
+                if count is None:
+                    break
                 swept += count
             changes = PendingMedia(create_storage(settings), sessions)
             tried, deleted = await changes.retry(batch_size=SWEEP_BATCH_SIZE)

@@ -103,6 +103,14 @@ async def delete_post(session: AsyncSession, changes: PendingMedia, post: Post) 
     await posts.delete_post(session, post)
     if not linked:
         return
+    # Held first, so a post linking one of them meanwhile is waited for and its use seen by
+    # the statements below (media.uses._add_uses), not deleted with the picture.
+    await session.execute(
+        select(PostPicture.key)
+        .where(PostPicture.key.in_(linked))
+        .order_by(PostPicture.key)
+        .with_for_update()
+    )
     unused = (PostPicture.key.in_(linked), ~in_use())
     deleted = await session.scalars(
         delete(PostPicture)
@@ -115,16 +123,24 @@ async def delete_post(session: AsyncSession, changes: PendingMedia, post: Post) 
 
 async def sweep_post_pictures(
     session: AsyncSession, *, unused_before: datetime, batch_size: int
-) -> int:
+) -> int | None:
     """One batch of `inkwell media sweep`: deletes up to `batch_size` pictures for posts that
     no post links and none has since `unused_before` (never linked and uploaded before it,
     or unlinked before it), and records their files for deletion in the same transaction
-    (media.pending): the sweep deletes the recorded files next. Answers how many (0: none
-    is left)."""
+    (media.pending): the sweep deletes the recorded files next. Answers how many (None:
+    none is left to look at; 0: those looked at were all linked again meanwhile)."""
     unused_since = func.coalesce(PostPicture.unlinked_at, PostPicture.created_at)
-    batch = select(PostPicture.key).where(unused_since < unused_before, ~in_use()).limit(batch_size)
+    unused = (unused_since < unused_before, ~in_use())
+    # Held first, passing by those a post is linking (media.uses._add_uses) rather than
+    # waiting for it; the deletion then asks again, seeing the uses committed meanwhile.
+    batch = (
+        select(PostPicture.key).where(*unused).limit(batch_size).with_for_update(skip_locked=True)
+    )
+    held = (await session.scalars(batch)).all()
+    if not held:
+        return None
     deleted = await session.scalars(
-        delete(PostPicture).where(PostPicture.key.in_(batch)).returning(PostPicture.key)
+        delete(PostPicture).where(PostPicture.key.in_(held), *unused).returning(PostPicture.key)
     )
     keys = deleted.all()
     if keys:

@@ -52,7 +52,15 @@ def in_use() -> Exists:
 
 
 async def _add_uses(session: AsyncSession, post_id: int, keys: Collection[str]) -> None:
-    uploaded = select(literal(post_id), PostPicture.key).where(PostPicture.key.in_(keys))
+    """The pictures' rows are read under the lock the uses' foreign key takes (FOR KEY
+    SHARE), so a deletion under way is waited for, and a picture it deleted is not found:
+    no use of it, rather than a foreign key's failure. A deletion that comes after waits
+    for this transaction, and then sees the use (media.service)."""
+    uploaded = (
+        select(literal(post_id), PostPicture.key)
+        .where(PostPicture.key.in_(keys))
+        .with_for_update(read=True, key_share=True)
+    )
     uses = await dialect_insert(session, PostPictureUse)
     await session.execute(
         uses.from_select(
