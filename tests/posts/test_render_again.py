@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner, Result
 
@@ -19,6 +19,7 @@ from inkwell.posts import stored_html
 from inkwell.posts.markdown import MarkdownRenderer, Rendered
 from inkwell.posts.models import Post
 from tests.conftest import Account, Api
+from tests.factories import Factory
 
 runner = CliRunner()
 PICTURE = "/media/post_pictures/" + "ab" * 16 + ".webp"
@@ -197,3 +198,24 @@ async def test_batches_go_on_from_the_last_id_until_none_is_left(
     assert "Rendered 5 posts again (5 changed)" in result.output
     for n, post in enumerate(posts):
         assert (await stored(engine, post["id"]))["content_html"] == f"<p>Post number {n}.</p>\n"
+
+
+async def test_a_batch_reads_its_size_in_id_order_whatever_order_they_are_stored_in(
+    api: Api, engine: AsyncEngine, author: Account, factory: Factory
+) -> None:
+    """Renumbered so, PostgreSQL keeps the ids 10, 30, 20 in that order (each update writes
+    its row anew at the table's end), and reads them so once it knows the table is small,
+    as it would a large one of which most rows are asked for."""
+    posts = [await api.post(author) for _ in range(3)]
+    for post, new_id in zip(posts, (10, 30, 20), strict=True):
+        await factory.renumber(post, new_id)
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as connection:
+            await connection.execute(text("ANALYZE posts"))
+
+    async with create_sessionmaker(engine).begin() as session:
+        batch = await stored_html.render_batch(
+            session, stored_html.POSTS, MarkdownRenderer(), after=0, batch_size=2
+        )
+
+    assert batch == stored_html.RenderedBatch(last_id=20, read=2, changed=0)
