@@ -268,6 +268,7 @@ TARGETS = (
             "tests/media/test_deletion_records.py",
             "tests/media/test_picture_uses.py",
             "tests/media/test_sweep.py",
+            "tests/media/test_picture_races.py",  # a link and a deletion at once
             "tests/media/test_pictures_api.py",
             "tests/media/test_picture_failures.py",
             "tests/web/test_account_picture_without_script.py",
