@@ -128,6 +128,7 @@ class TooManyRequests(DomainError):
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
+        self.retry_after = retry_after  # seconds, for a page to say when
         self.headers = {"Retry-After": str(retry_after)}
 
 

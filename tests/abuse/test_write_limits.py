@@ -9,11 +9,13 @@ import ast
 import asyncio
 import inspect
 import logging
+import re
 import textwrap
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
+from html import unescape
 from types import SimpleNamespace
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
@@ -36,9 +38,12 @@ from inkwell.posts.slugs import SLUG_MAX_LENGTH
 from inkwell.rate_limits import limit_storage
 from inkwell.schemas import MAX_ID
 from inkwell.users.models import USERNAME_MAX_LENGTH
+from inkwell.web.rendering import wait_in_words
 from tests.auth.test_rate_limits import require_redis
 from tests.conftest import NO_RATE_LIMITS, Account, Api, started
+from tests.conversation import comment
 from tests.ports import free_port
+from tests.web.test_conversation import insert_comments
 from tests.web.test_pages import sign_in
 
 LIMITED = {setting_of(write): "2/minute" for write in WRITES}
@@ -309,6 +314,94 @@ async def test_the_plain_forms_spend_from_the_budget_the_api_spent(
 
 # What each plain form sends beside its CSRF field: a comment's body, a report's reason.
 SAID = {"next": "/", "body": "Hi.", "reason": "Spam."}
+# A textarea of the post page a plain form over its budget comes back to, by its id, and
+# what it holds.
+TEXTAREA = r'<textarea[^>]* id="{}"[^>]*>([^<]*)</textarea>'
+
+
+def form_again(html: str, textarea: str) -> tuple[str, bool]:
+    """What the textarea the page shows again holds, and whether the reader lands on it."""
+    tag = re.search(TEXTAREA.format(re.escape(textarea)), html)
+    assert tag is not None, html
+    return unescape(tag[1]), " autofocus" in tag[0]
+
+
+async def spend_on_the_api(
+    client: AsyncClient, post: dict[str, object], author: Account, reader: Account, write: str
+) -> None:
+    send = writes(client, post, author)[write]
+    assert callable(send)
+    for _ in range(2):
+        assert (await send(reader.headers)).status_code in {200, 201}
+
+
+async def test_a_comment_over_the_budget_comes_back_in_the_post_page_with_when_to_send_it(
+    client: AsyncClient, author: Account, reader: Account, post: dict[str, object]
+) -> None:
+    """Without JavaScript, a reader's comment past their budget is not lost on an error page."""
+    await spend_on_the_api(client, post, author, reader, "comments")
+    await sign_in(client, "reader")
+    typed = "A long & <careful> answer,\nwritten for a while."
+    data = {"csrf_token": client.cookies[CSRF_COOKIE], "next": str(post["url"]), "body": typed}
+
+    response = await client.post(f"/posts/{post['id']}/comments", data=data)
+
+    assert response.status_code == 429
+    retry = int(response.headers["retry-after"])
+    assert 1 <= retry <= 60
+    assert response.headers["cache-control"] == "no-store"
+    assert 'data-testid="post-title"' in response.text
+    assert form_again(response.text, "comment-body") == (typed, True)
+    assert (
+        "Too many comments from your account for now. What you wrote is kept here: you can "
+        f"send it again in {wait_in_words(retry)}."
+    ) in response.text
+    # The page's other forms come back to the post, not to the form's address.
+    assert f'name="next" value="{post["url"]}"' in response.text
+
+
+async def test_the_post_page_shown_again_links_its_pages_of_comments_at_the_posts_address(
+    *,
+    client: AsyncClient,
+    engine: AsyncEngine,
+    author: Account,
+    reader: Account,
+    post: dict[str, object],
+) -> None:
+    """The page answers at the form's address, where `?skip=10` names no page."""
+    await insert_comments(engine, post["id"], [author], 11)
+    await spend_on_the_api(client, post, author, reader, "comments")
+    await sign_in(client, "reader")
+    data = {"csrf_token": client.cookies[CSRF_COOKIE], "next": str(post["url"]), "body": "Hi."}
+
+    response = await client.post(f"/posts/{post['id']}/comments", data=data)
+
+    assert response.status_code == 429
+    assert f'href="{post["url"]}?skip=10#comments">Later comments' in response.text
+
+
+@pytest.mark.parametrize("kind", ["posts", "comments"])
+async def test_a_report_over_the_budget_comes_back_open_in_the_post_page_with_its_reason(
+    *,
+    client: AsyncClient,
+    author: Account,
+    reader: Account,
+    post: dict[str, object],
+    kind: str,
+) -> None:
+    target = post if kind == "posts" else await comment(client, post["id"], author)
+    await spend_on_the_api(client, post, author, reader, "reports")
+    await sign_in(client, "reader")
+    data = {"csrf_token": client.cookies[CSRF_COOKIE], "next": str(post["url"]), "reason": "Spam!"}
+
+    response = await client.post(f"/{kind}/{target['id']}/report", data=data)
+
+    assert response.status_code == 429
+    assert 1 <= int(response.headers["retry-after"]) <= 60
+    name = f"report-{kind.removesuffix('s')}-{target['id']}"
+    assert re.search(f'<details class="report" id="{name}"[^>]* open>', response.text)
+    assert form_again(response.text, f"{name}-reason") == ("Spam!", True)
+    assert "Too many reports from your account for now." in response.text
 
 
 def form_paths(post: dict[str, object], author: Account) -> dict[str, str]:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inkwell.web.rendering import exact_time, linkify, reading_time, time_ago
+from inkwell.web.rendering import exact_time, linkify, reading_time, time_ago, wait_in_words
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -34,6 +34,15 @@ def test_a_date_reads_as_how_long_ago(before: timedelta, shown: str) -> None:
 
 def test_the_exact_time_is_in_utc() -> None:
     assert exact_time(NOW) == "Nov 30, 2026, 12:00 UTC"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(1, "1 second"), (59, "59 seconds"), (60, "1 minute"), (61, "2 minutes"),
+     (3599, "60 minutes"), (3600, "1 hour"), (3601, "2 hours"), (86_400, "24 hours")],
+)  # fmt: skip
+def test_a_wait_reads_in_the_largest_unit_rounded_up(seconds: int, shown: str) -> None:
+    assert wait_in_words(seconds) == shown
 
 
 @pytest.mark.parametrize(

@@ -215,6 +215,17 @@ async def _comment_and_post_author(session: AsyncSession, comment_id: int) -> tu
     return row[0], row[1]
 
 
+async def post_of(reader: Reader, comment_id: int) -> int:
+    """The id of the post a comment is under, while anyone may see it."""
+    visible = (Comment.id == comment_id, is_active(Comment.user_id), is_active(Post.user_id))
+    statement = select(Comment.post_id).join(Post, Post.id == Comment.post_id).where(*visible)
+    async with reader.connect() as connection:
+        post_id = await connection.scalar(statement)
+    if post_id is None:
+        raise NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
+    return int(post_id)
+
+
 async def edit_comment(session: AsyncSession, user: User, comment_id: int, body: str) -> Comment:
     """Only its author may change what a comment says."""
     comment, _ = await _comment_and_post_author(session, comment_id)

@@ -3,7 +3,9 @@ without JavaScript. Each checks the form's CSRF field, spends from the account's
 as the API does, calls the service the API calls, and sends the browser back (303) to the
 page the form was on (its `next` field, a path on this site) or to the comment it wrote.
 conversation.js sends the first three to the JSON API instead, without a reload; a report,
-rare, is a plain form everywhere.
+rare, is a plain form everywhere. A comment or a report over the account's budget loses
+nothing: the post's page comes again (429, with its Retry-After), the form holding what was
+typed and saying when it may be sent.
 
 A visitor who is not signed in (their page has no CSRF token to send) goes to the login
 page, which brings them back to that page: the sender's dependencies (`FormSender`,
@@ -14,7 +16,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import TypeAdapter, ValidationError
 from starlette.status import HTTP_303_SEE_OTHER
 
@@ -23,8 +25,9 @@ from inkwell.auth.dependencies import AppSettings, form_user
 from inkwell.comments import service as comments
 from inkwell.comments.models import BODY_MAX_LENGTH, Comment
 from inkwell.comments.schemas import Body
-from inkwell.dependencies import DbSession, ResourceId, cursors_for
-from inkwell.errors import BadRequest
+from inkwell.db import Reader
+from inkwell.dependencies import DbReader, DbSession, Page, ResourceId, cursors_for
+from inkwell.errors import BadRequest, TooManyRequests
 from inkwell.field_errors import field_error
 from inkwell.follows import service as follows
 from inkwell.likes import service as likes
@@ -45,6 +48,8 @@ from inkwell.web.common import (
     page_router,
     sign_in_first,
 )
+from inkwell.web.post_page import Told, render_post
+from inkwell.web.rendering import wait_in_words
 
 router = page_router()
 
@@ -139,6 +144,44 @@ async def unlike(
     return _back(back, f"#post-{post_id}")
 
 
+async def _over_budget(
+    request: Request,
+    *,
+    reader: Reader,
+    sender: Account,
+    post_id: int,
+    comment_id: int | None = None,
+    told: Told,
+    refusal: TooManyRequests,
+    back: str,
+) -> HTMLResponse:
+    """A form over the sender's budget: its post's page again (429, its Retry-After), at
+    the comment `comment_id`, the form showing what was typed and when it may be sent."""
+    post = await posts.get_listed_post(reader, post_id, sender.id)
+    page = Page(0, COMMENTS_PER_PAGE, None, cursors_for(request))
+    return await render_post(
+        request,
+        reader=reader,
+        viewer=sender,
+        post=post,
+        page=page,
+        comment=comment_id,
+        told=told,
+        back=local_path(back),
+        status_code=refusal.status_code,
+        headers=refusal.headers,
+    )
+
+
+def _wait_for(refusal: TooManyRequests, writes: str) -> str:
+    """What a form over its budget says: what was written is kept, and when to send it."""
+    wait = wait_in_words(refusal.retry_after)
+    return (
+        f"Too many {writes} from your account for now. What you wrote is kept here: "
+        f"you can send it again in {wait}."
+    )
+
+
 @router.post("/posts/{post_id:int}/comments", response_model=None)
 async def add_comment(
     request: Request,
@@ -146,12 +189,28 @@ async def add_comment(
     post_id: ResourceId,
     body: CommentField,
     author: FormUser,
+    sender: FormSender,
     budget: Annotated[WriteBudget, _budget("comments")],
     session: DbSession,
+    reader: DbReader,
     outbox: NotificationOutbox,
-) -> RedirectResponse:
+    back: BackField = "/",
+) -> HTMLResponse | RedirectResponse:
+    """Over the budget, the post's page again, the comment kept in the form."""
     said = _checked("body", _BODY, body)  # the form's own check: refused, it spends nothing
-    await budget.spend()
+    try:
+        await budget.spend()
+    except TooManyRequests as refusal:
+        told = Told("comment", _wait_for(refusal, "comments"), body)
+        return await _over_budget(
+            request,
+            reader=reader,
+            sender=sender,
+            post_id=post_id,
+            told=told,
+            refusal=refusal,
+            back=back,
+        )
     comment = await comments.add_comment(session, author, post_id, said, outbox=outbox)
     return await _to_comment(request, session, comment)
 
@@ -204,18 +263,36 @@ async def unfollow(
 
 @router.post("/{kind}/{target_id:int}/report", response_model=None)
 async def report(
+    request: Request,
     *,
     kind: Literal["posts", "comments"],
     target_id: ResourceId,
     reason: ReasonField,
     reporter: FormUser,
+    sender: FormSender,
     budget: Annotated[WriteBudget, _budget("reports")],
     session: DbSession,
+    reader: DbReader,
     back: BackField = "/",
-) -> RedirectResponse:
-    """A post's or a comment's Report form; back on the page, which thanks the reader."""
+) -> HTMLResponse | RedirectResponse:
+    """A post's or a comment's Report form; back on the page, which thanks the reader. Over
+    the budget, the post's page again, at the comment, the reason kept in the form."""
     said = _checked("reason", _REASON, reason)
-    await budget.spend()
+    try:
+        await budget.spend()
+    except TooManyRequests as refusal:
+        form = f"report-{kind.removesuffix('s')}-{target_id}"
+        on_post = target_id if kind == "posts" else await comments.post_of(reader, target_id)
+        return await _over_budget(
+            request,
+            reader=reader,
+            sender=sender,
+            post_id=on_post,
+            comment_id=None if kind == "posts" else target_id,
+            told=Told(form, _wait_for(refusal, "reports"), reason),
+            refusal=refusal,
+            back=back,
+        )
     post_id, comment_id = (target_id, None) if kind == "posts" else (None, target_id)
     await moderation.report(session, reporter, post_id=post_id, comment_id=comment_id, reason=said)
     return _back(_with_query(back, f"reported={kind.removesuffix('s')}"), "#reported")

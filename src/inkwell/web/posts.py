@@ -4,7 +4,6 @@ edit and delete forms), the new post form, the author's drafts and a tag's posts
 a post is a plain form (it works without JavaScript), its author's or an admin's."""
 
 import re
-from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Query, Request, status
@@ -12,9 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 from starlette.status import HTTP_303_SEE_OTHER
 
-from inkwell.comments import service as comments
-from inkwell.comments.rows import ListedComment
-from inkwell.db import utcnow
 from inkwell.dependencies import DbReader, DbSession, ResourceId
 from inkwell.errors import NotFound
 from inkwell.feeds import service as feeds
@@ -23,17 +19,15 @@ from inkwell.media.dependencies import MediaChanges
 from inkwell.moderation import service as moderation
 from inkwell.pagination import (
     TIME_AND_ID,
-    comments_listing,
     drafts_listing,
     feed_listing,
     posts_listing,
 )
 from inkwell.posts import service as posts
-from inkwell.posts.models import PUBLISHED, post_path
-from inkwell.posts.rows import ListedAuthor
+from inkwell.posts.models import post_path
 from inkwell.posts.slugs import tag_name
 from inkwell.schemas import MAX_ID
-from inkwell.users.rows import Account, author_path
+from inkwell.users.rows import author_path
 from inkwell.web.cards import cards
 from inkwell.web.common import (
     PageQuery,
@@ -45,6 +39,7 @@ from inkwell.web.common import (
 )
 from inkwell.web.conversation import FormUser
 from inkwell.web.paging import links
+from inkwell.web.post_page import render_post
 
 router = page_router()
 # A comment's link: the post's page that shows it (see post_page).
@@ -160,11 +155,10 @@ async def post_page(
 ) -> HTMLResponse | RedirectResponse:
     """At `/posts/{id}-{slug}`; the bare id or a stale slug moves there for good. A draft is
     its author's alone: anyone else finds nothing, at any address. Its author also gets
-    the edit, publish and delete forms. Under a published post, its comments, oldest first,
-    a page at a time (`?skip=`, deeper `?cursor=`): two statements, the post and the page
-    of comments, however many comments and likes it has. `?comment=N` (a comment's link,
-    with its `#comment-N`) opens the page of comments that shows it, wherever it is: one
-    more. After a Report form (`?reported=post` or `comment`), it thanks the reader."""
+    the edit, publish and delete forms. Under a published post, its comments, a page at a
+    time (`?skip=`, deeper `?cursor=`; web/post_page.py). `?comment=N` (a comment's link,
+    with its `#comment-N`) opens the page of comments that shows it, wherever it is. After
+    a Report form (`?reported=post` or `comment`), it thanks the reader."""
     match = _POST_ADDRESS.fullmatch(address)
     if match is None or not 1 <= int(match["id"]) <= MAX_ID:
         raise HTTPException(status.HTTP_404_NOT_FOUND)  # no post's address: the plain 404
@@ -173,27 +167,12 @@ async def post_page(
     canonical = post_path(post["id"], post["slug"])
     if f"/posts/{address}" != canonical:  # a stale slug, none, or the id written as 0201
         return moved_permanently(request, canonical)
-    listing, blank, paging = None, None, None
-    if post["status"] == PUBLISHED:  # a draft takes no comments
-        name = comments_listing(post["id"])
-        after = page.after(name, TIME_AND_ID)
-        if comment is not None and after is None and "skip" not in request.query_params:
-            skip = await comments.page_showing(reader, post["id"], comment, per_page=page.limit)
-            page = replace(page, skip=skip)
-        listing = await comments.list_comments(
-            reader, post["id"], skip=page.skip, limit=page.limit, after=after
-        )
-        paging = links(page, name, listing.after, by_offset=True)
-        if viewer is not None and not listing.has_more:
-            blank = _blank_comment(viewer)
-    context = {
-        "post": post,
-        "comments": listing,
-        "paging": paging,
-        "blank_comment": blank,
-        "notice": _REPORTED_NOTICES.get(reported) if viewer is not None else None,
-    }
-    return render(request, "post.html", context, current_user=viewer)
+    if "skip" in request.query_params:  # a page asked for wins over a comment's
+        comment = None
+    notice = _REPORTED_NOTICES.get(reported) if viewer is not None else None
+    return await render_post(
+        request, reader=reader, viewer=viewer, post=post, page=page, comment=comment, notice=notice
+    )
 
 
 @router.post("/posts/{post_id:int}/delete", response_model=None)
@@ -207,27 +186,6 @@ async def delete_post(
     author = post.author.username
     await media.delete_post(session, changes, post)
     return RedirectResponse(f"{author_path(author)}?deleted=post", status_code=HTTP_303_SEE_OTHER)
-
-
-def _blank_comment(viewer: Account) -> ListedComment:
-    """The viewer's next comment, numbered 0 and saying nothing: what conversation.js clones
-    and fills for a comment added on the last page of comments, where it shows."""
-    now = utcnow()
-    byline: ListedAuthor = {
-        "id": viewer.id,
-        "username": viewer.username,
-        "image_file": viewer.image_file,
-        "display_name": viewer.display_name,
-    }
-    return {
-        "id": 0,
-        "post_id": 0,
-        "body": "",
-        "body_html": "",
-        "created_at": now,
-        "updated_at": now,
-        "author": byline,
-    }
 
 
 @router.get("/tags/{tag}", response_model=None)
