@@ -1,8 +1,8 @@
 """The site in Chromium with JavaScript turned off: reading, paging both ways, opening a
 post, creating an account, signing in and out, resetting a forgotten password, deleting a
 post (its author's, an admin's), the account page's forms (profile, notification emails,
-picture, a new email and its confirmation, deleting the account) and the phone menu all
-work."""
+picture, a new email and its confirmation, deleting the account) and the phone menu (it
+closes again) all work."""
 
 from collections.abc import AsyncIterator
 
@@ -148,6 +148,30 @@ async def test_the_phone_menu_opens_and_reaches_sign_in(phone: Page) -> None:
     await expect(sign_in).to_be_visible()
     await sign_in.click()
     await phone.wait_for_url("/login")
+
+
+async def test_the_phone_menu_closes_again_by_mouse_and_by_keyboard(phone: Page) -> None:
+    await phone.goto("/")
+    menu = phone.locator("#nav-links")
+    opener = phone.get_by_role("link", name="Menu", exact=True)
+    await opener.click()
+    await expect(menu).to_be_visible()
+    closer = phone.get_by_role("link", name="Close menu")
+    await expect(opener).to_be_hidden()  # one control in its place, named for what it does
+
+    await closer.click()
+    await expect(menu).to_be_hidden()
+    await expect(closer).to_be_hidden()
+
+    await opener.focus()
+    await phone.keyboard.press("Enter")
+    await expect(menu).to_be_visible()
+    await phone.keyboard.press("Tab")  # from the menu opened: its first link
+    await expect(menu.get_by_role("link", name="Home")).to_be_focused()
+    await phone.keyboard.press("Shift+Tab")
+    await expect(closer).to_be_focused()
+    await phone.keyboard.press("Enter")
+    await expect(menu).to_be_hidden()
 
 
 async def delete_after_confirming(page: Page, tools: str, label: str) -> None:
