@@ -58,6 +58,31 @@ async def test_the_account_page_lists_the_sessions_with_this_browsers_marked(
     assert html.index("Firefox on Windows") < html.index('data-testid="current-session"')
 
 
+SIGN_OUT_NAMES = re.compile(r'<button [^>]*aria-label="([^"]*)">Sign out</button>')
+
+
+async def test_each_sessions_sign_out_button_has_a_name_of_its_own(
+    started_app: StartedApp, laptop: AsyncClient
+) -> None:
+    """Browsers of one kind, all seen this minute, are not one name said three times."""
+    transport = ASGITransport(app=started_app)
+    for _ in range(2):
+        headers = {"User-Agent": IPHONE}
+        async with AsyncClient(
+            transport=transport, base_url="http://test", headers=headers
+        ) as other:
+            await sign_in(other)
+
+    names = SIGN_OUT_NAMES.findall((await laptop.get("/account")).text)
+
+    assert sorted(names) == [
+        "Sign out Mobile Safari on iOS, last seen just now (1 of 3)",
+        "Sign out Mobile Safari on iOS, last seen just now (2 of 3)",
+        "Sign out Mobile Safari on iOS, last seen just now (3 of 3)",
+        "Sign out here",
+    ]
+
+
 async def test_each_session_has_a_plain_sign_out_form_with_the_csrf_token(
     laptop: AsyncClient,
 ) -> None:

@@ -9,6 +9,7 @@ the next page (or the page saying it is done), or the form again with each probl
 field. Ending sessions are plain forms posted here too.
 """
 
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from inkwell.auth.dependencies import (
     unread_form_user,
 )
 from inkwell.auth.ratelimit import Action, PasswordGuard
+from inkwell.auth.rows import ActiveSession
 from inkwell.auth.schemas import ForgotPassword, LoginForm, ResetPassword, SessionId
 from inkwell.body_limits import BodyTooLarge
 from inkwell.db import Reader
@@ -70,6 +72,7 @@ from inkwell.web.common import (
     render,
     sign_in_first,
 )
+from inkwell.web.rendering import time_ago
 
 router = page_router()
 
@@ -186,13 +189,35 @@ async def account(
 async def _account_context(
     request: Request, reader: DbReader, viewer: Account
 ) -> dict[str, object]:
+    sessions = await auth.list_sessions(reader, viewer.id)
+    current_session = await page_session_id(request)
     return {
-        "sessions": await auth.list_sessions(reader, viewer.id),
-        "current_session": await page_session_id(request),
+        "sessions": sessions,
+        "current_session": current_session,
+        "sign_out_names": _sign_out_names(sessions, current_session),
         "csrf_token": csrf_field_value(request),
         "notices": {},
         "told": {},
     }
+
+
+def _sign_out_names(sessions: list[ActiveSession], current: str | None) -> dict[str, str]:
+    """Each session's Sign out button's accessible name, told apart from the others': its
+    device and when it was last seen, and where browsers of one kind were seen in the same
+    minute, its place among them in the list (the most recently seen first)."""
+    names = {
+        session.id: "Sign out here"
+        if session.id == current
+        else f"Sign out {session.device}, last seen {time_ago(session.last_seen_at)}"
+        for session in sessions
+    }
+    alike = Counter(names.values())
+    counted: Counter[str] = Counter()
+    for session_id, name in names.items():
+        if alike[name] > 1:
+            counted[name] += 1
+            names[session_id] = f"{name} ({counted[name]} of {alike[name]})"
+    return names
 
 
 @dataclass(frozen=True, slots=True)
