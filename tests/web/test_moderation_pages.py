@@ -233,3 +233,67 @@ async def test_comments_of_suspended_users_do_not_count_toward_the_page(
     assert [int(found) for found in comment_ids(html)] == readers[:10]
     html = (await client.get(f"{post['url']}?comment={readers[10]}")).text
     assert [int(found) for found in comment_ids(html)] == readers[10:]
+
+
+# A reported post whose author is suspended.
+
+
+@pytest.fixture
+async def hidden_post(
+    client: AsyncClient, admin: Account, author: Account, post: dict[str, Any]
+) -> dict[str, Any]:
+    """The post, its author suspended after a reader reported it."""
+    suspended = await client.post(f"/api/users/{author.id}/suspend", headers=admin.headers)
+    assert suspended.status_code == 200
+    return post
+
+
+async def test_an_admin_following_a_report_sees_a_suspended_authors_post_marked_hidden(
+    client: AsyncClient, hidden_post: dict[str, Any]
+) -> None:
+    await sign_in(client, "admin")
+
+    response = await client.get(hidden_post["url"])
+
+    assert response.status_code == 200
+    assert "On ink" in response.text
+    assert 'data-testid="hidden-notice"' in response.text
+    assert "Hidden: its author is suspended." in response.text
+
+
+async def test_a_suspended_authors_post_shown_to_an_admin_is_kept_and_listed_by_no_one(
+    client: AsyncClient, hidden_post: dict[str, Any]
+) -> None:
+    await sign_in(client, "admin")
+
+    response = await client.get(hidden_post["url"])
+
+    assert "no-store" in response.headers["cache-control"]
+    assert response.headers["x-robots-tag"] == "noindex"
+    assert '<meta name="robots" content="noindex">' in response.text
+    assert 'rel="canonical"' not in response.text
+
+
+async def test_a_suspended_authors_post_shown_to_an_admin_offers_nothing_to_do(
+    client: AsyncClient, hidden_post: dict[str, Any]
+) -> None:
+    """Each of its forms (like, comment, report, delete) would be refused as not found."""
+    await sign_in(client, "admin")
+
+    response = await client.get(hidden_post["url"])
+
+    assert response.status_code == 200
+    assert "<form" not in response.text.split('id="main"')[1].split("</main>")[0]
+
+
+async def test_a_suspended_authors_post_is_still_a_404_to_a_reader(
+    client: AsyncClient, reader: Account, hidden_post: dict[str, Any]
+) -> None:
+    await sign_in(client, "reader")
+    assert (await client.get(hidden_post["url"])).status_code == 404
+
+
+async def test_a_suspended_authors_post_is_still_a_404_to_a_visitor(
+    client: AsyncClient, hidden_post: dict[str, Any]
+) -> None:
+    assert (await client.get(hidden_post["url"])).status_code == 404

@@ -456,14 +456,18 @@ async def list_posts(
     return await read_listing(reader, statements, parameters, position)
 
 
-def _one_statement(signed_in: bool, profiles: bool, bodies: bool) -> tuple[Select[Any], Shape]:
+def _one_statement(
+    signed_in: bool, profiles: bool, bodies: bool, suspended: bool
+) -> tuple[Select[Any], Shape]:
     """A published post, or a draft for its author (`viewer_id`) only; nobody's while its
-    author is suspended. With the shape of its row."""
-    visible = or_(is_published, Post.user_id == bindparam("viewer_id"))
+    author is suspended, unless `suspended`. With the shape of its row."""
+    visible = [or_(is_published, Post.user_id == bindparam("viewer_id"))]
+    if not suspended:
+        visible.append(not_suspended)
     query = (
         listed_columns(None, signed_in=signed_in, profiles=profiles, bodies=bodies)
         .join(Post.author)
-        .where(Post.id == bindparam("post_id"), visible, not_suspended)
+        .where(Post.id == bindparam("post_id"), *visible)
     )
     return query, row_shape(query)
 
@@ -479,11 +483,13 @@ async def get_listed_post(
     *,
     profiles: bool = False,
     bodies: bool = True,
+    suspended: bool = False,
 ) -> ListedPost:
     """One post as listings show it (its counts, whether the viewer likes it): one statement.
-    To anyone but its author a draft does not exist. `profiles` and `bodies` as listings'."""
+    To anyone but its author a draft does not exist. `profiles` and `bodies` as listings'.
+    `suspended`: a suspended author's post too, for the admins who moderate it alone."""
     parameters = {"post_id": post_id, "viewer_id": viewer_id}
-    query, shape = _one(viewer_id is not None, profiles, bodies)
+    query, shape = _one(viewer_id is not None, profiles, bodies, suspended)
     async with reader.connect() as connection:
         row = (await connection.execute(query, parameters)).one_or_none()
     if row is None:

@@ -41,6 +41,7 @@ async def render_post(
     notice: str | None = None,
     told: Told | None = None,
     back: str | None = None,
+    hidden: bool = False,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
@@ -48,9 +49,10 @@ async def render_post(
     the post and the page of comments, two statements however many comments and likes it
     has. `comment` (a comment's id) opens the page of comments that shows it: one more.
     A refused form's answer is at the form's address: `back` is then the page it was on,
-    where the page's forms come back to."""
+    where the page's forms come back to. A `hidden` post (its author suspended, shown to an
+    admin) has no comments, as to anyone else, and no search engine may list it."""
     listing, blank, paging = None, None, None
-    if post["status"] == PUBLISHED:  # a draft takes no comments
+    if post["status"] == PUBLISHED and not hidden:  # a draft takes no comments
         name = comments_listing(post["id"])
         after = page.after(name, TIME_AND_ID)
         if comment is not None and after is None:
@@ -69,8 +71,11 @@ async def render_post(
         "blank_comment": blank,
         "notice": notice,
         "told": told,
+        "hidden": hidden,
         **({"back": back} if back is not None else {}),
     }
+    if hidden:
+        headers = {**(headers or {}), "X-Robots-Tag": "noindex"}
     return render(
         request,
         "post.html",

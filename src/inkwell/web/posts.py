@@ -25,9 +25,10 @@ from inkwell.pagination import (
 )
 from inkwell.posts import service as posts
 from inkwell.posts.models import post_path
+from inkwell.posts.rows import ListedPost
 from inkwell.posts.slugs import tag_name
 from inkwell.schemas import MAX_ID
-from inkwell.users.rows import author_path
+from inkwell.users.rows import Account, author_path
 from inkwell.web.cards import cards
 from inkwell.web.common import (
     PageQuery,
@@ -158,12 +159,13 @@ async def post_page(
     the edit, publish and delete forms. Under a published post, its comments, a page at a
     time (`?skip=`, deeper `?cursor=`; web/post_page.py). `?comment=N` (a comment's link,
     with its `#comment-N`) opens the page of comments that shows it, wherever it is. After
-    a Report form (`?reported=post` or `comment`), it thanks the reader."""
+    a Report form (`?reported=post` or `comment`), it thanks the reader. A post whose
+    author is suspended is found by admins alone, marked hidden, its page kept by no one
+    and listed by no search engine, without its comments (it has none to anyone)."""
     match = _POST_ADDRESS.fullmatch(address)
     if match is None or not 1 <= int(match["id"]) <= MAX_ID:
         raise HTTPException(status.HTTP_404_NOT_FOUND)  # no post's address: the plain 404
-    viewer_id = viewer.id if viewer is not None else None
-    post = await posts.get_listed_post(reader, int(match["id"]), viewer_id)
+    post, hidden = await _post_shown(reader, int(match["id"]), viewer)
     canonical = post_path(post["id"], post["slug"])
     if f"/posts/{address}" != canonical:  # a stale slug, none, or the id written as 0201
         return moved_permanently(request, canonical)
@@ -171,8 +173,29 @@ async def post_page(
         comment = None
     notice = _REPORTED_NOTICES.get(reported) if viewer is not None else None
     return await render_post(
-        request, reader=reader, viewer=viewer, post=post, page=page, comment=comment, notice=notice
+        request,
+        reader=reader,
+        viewer=viewer,
+        post=post,
+        page=page,
+        comment=comment,
+        notice=notice,
+        hidden=hidden,
     )
+
+
+async def _post_shown(
+    reader: DbReader, post_id: int, viewer: Account | None
+) -> tuple[ListedPost, bool]:
+    """The post the page shows, and whether it is hidden from everyone else: an admin who
+    follows a report to a post whose author is suspended still sees what was reported."""
+    viewer_id = viewer.id if viewer is not None else None
+    try:
+        return await posts.get_listed_post(reader, post_id, viewer_id), False
+    except NotFound:
+        if viewer is None or not viewer.is_admin:
+            raise
+    return await posts.get_listed_post(reader, post_id, viewer_id, suspended=True), True
 
 
 @router.post("/posts/{post_id:int}/delete", response_model=None)
