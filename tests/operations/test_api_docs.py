@@ -68,7 +68,7 @@ async def test_the_docs_page_has_no_inline_script_or_style(client: AsyncClient) 
 
 async def test_every_asset_of_the_docs_page_comes_from_the_app(client: AsyncClient) -> None:
     collector = await parse_docs(client)
-    assert len(collector.urls) == 6
+    assert len(collector.urls) == 7
     for url in collector.urls:
         assert url.startswith("/"), f"{url} is not served by the app"
         response = await client.get(url)

@@ -189,3 +189,24 @@ async def test_every_page_a_signed_in_admin_sees_meets_wcag_aa_in_every_look(
     await sign_in(page.context, "admin")
     found = await violations_in_every_look(page, admin_pages(blog))
     assert found == {}, report(found)
+
+
+# The methods whose operations /docs colours each its own way.
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+async def test_the_api_docs_meet_wcag_aa_closed_and_open(page: Page) -> None:
+    """Swagger UI's page (operations/docs.py): its operations listed, then one of each method
+    open and the first tried out. axe takes seconds on it: two looks, not four."""
+    await page.goto("/docs")
+    await page.locator(".opblock").first.wait_for()
+    found = {"closed": await accessibility_violations(page)}
+    for method in METHODS:
+        await page.locator(f".opblock-{method} .opblock-summary-control").first.click()
+    await page.locator(".try-out__btn").first.click()
+    await page.locator(".btn.execute").first.wait_for()
+    await LOOKS[0].apply(page)
+    found["open"] = await accessibility_violations(page)
+    await LOOKS[-1].apply(page)
+    found[f"open {LOOKS[-1].name}"] = await accessibility_violations(page)
+    assert {where: each for where, each in found.items() if each} == {}, report(found)
