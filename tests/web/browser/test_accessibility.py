@@ -76,6 +76,8 @@ class Blog:
     writer: Account
     story: dict[str, object]
     writers_post: dict[str, object]
+    # Reported, by an author then suspended: only admins see it, marked hidden.
+    hidden_post: dict[str, object]
 
 
 @pytest.fixture
@@ -102,9 +104,16 @@ async def blog(factory: Factory, client: AsyncClient) -> Blog:
         headers=spammer.headers,
     )
     assert reported.status_code == 201, reported.text
+    advert = await factory.post(spammer, title="Cheap pens, today only")
+    reported = await client.post(
+        "/api/reports",
+        json={"post_id": advert["id"], "reason": "An advert"},
+        headers=writer.headers,
+    )
+    assert reported.status_code == 201, reported.text
     suspended = await client.post(f"/api/users/{spammer.id}/suspend", headers=admin.headers)
     assert suspended.status_code == 200, suspended.text
-    return Blog(admin, writer, story, posts[-1])
+    return Blog(admin, writer, story, posts[-1], advert)
 
 
 def visitor_pages(blog: Blog) -> list[str]:
@@ -132,6 +141,7 @@ def admin_pages(blog: Blog) -> list[str]:
         "/following",
         str(blog.story["url"]),
         str(blog.writers_post["url"]),
+        str(blog.hidden_post["url"]),
         "/@writer",
         "/tags/python",
         "/search?q=ink",
