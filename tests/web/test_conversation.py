@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.auth.cookies import CSRF_COOKIE
-from inkwell.comments.models import Comment
+from inkwell.comments.models import BODY_MAX_LENGTH, Comment
 from inkwell.db import utcnow
 from inkwell.likes.models import Like
 from inkwell.web import conversation
@@ -282,6 +282,22 @@ async def test_comments_come_a_page_at_a_time_and_a_new_one_on_the_last_page(
     assert "<p>Thirteenth.</p>" in html
     assert "Earlier comments" in html
     assert 'id="comment-template"' in html
+
+
+async def test_a_comment_as_long_as_the_textarea_allows_is_taken_with_its_line_breaks(
+    client: AsyncClient, post: dict[str, Any], signed_in_reader: Account
+) -> None:
+    """The textarea's maxlength counts a line break as one character; the browser sends
+    it as two (CRLF): a comment the textarea took must not be refused and lost."""
+    typed = "x" * (BODY_MAX_LENGTH - 10) + "\n" * 10
+
+    status, _ = await send(
+        client, f"/posts/{post['id']}/comments", body=typed.replace("\n", "\r\n")
+    )
+
+    assert status == 303
+    said = (await client.get(f"/api/posts/{post['id']}/comments")).json()["comments"][0]
+    assert said["body"] == typed
 
 
 async def test_a_blank_comment_is_a_clear_400(

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BeforeValidator, TypeAdapter, ValidationError
 from starlette.status import HTTP_303_SEE_OTHER
 
 from inkwell.abuse.dependencies import WriteBudget, write_limit
@@ -53,8 +53,17 @@ from inkwell.web.rendering import wait_in_words
 
 router = page_router()
 
-CommentField = Annotated[str, Form(alias="body", max_length=BODY_MAX_LENGTH)]
-ReasonField = Annotated[str, Form(max_length=REASON_MAX_LENGTH)]
+
+def _as_typed(text: object) -> object:
+    """A textarea's text as typed: the browser sends each line break as CRLF, which the
+    textarea's maxlength counted as one character, as the API's limits do."""
+    return text.replace("\r\n", "\n") if isinstance(text, str) else text
+
+
+# What a textarea sent, held to its length as typed (a full one is not refused, and lost).
+AsTyped = BeforeValidator(_as_typed)
+CommentField = Annotated[str, AsTyped, Form(alias="body", max_length=BODY_MAX_LENGTH)]
+ReasonField = Annotated[str, AsTyped, Form(max_length=REASON_MAX_LENGTH)]
 _BODY: TypeAdapter[str] = TypeAdapter(Body)
 _REASON: TypeAdapter[str] = TypeAdapter(Reason)
 # The page of a post's comments a comment is shown on: the post page's default page size.
