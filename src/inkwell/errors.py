@@ -119,7 +119,8 @@ class Unauthorized(DomainError):
 class ServiceUnavailable(DomainError):
     status_code = 503
     code = ErrorCode.SERVICE_UNAVAILABLE
-    headers = {"Retry-After": "5"}  # noqa: RUF012  (never mutated)
+    retry_after = 5  # seconds, for a page to say when
+    headers = {"Retry-After": str(retry_after)}  # noqa: RUF012  (never mutated)
 
 
 class TooManyRequests(DomainError):

@@ -40,7 +40,7 @@ from inkwell.schemas import MAX_ID
 from inkwell.users.models import USERNAME_MAX_LENGTH
 from inkwell.web.rendering import wait_in_words
 from tests.auth.test_rate_limits import require_redis
-from tests.conftest import NO_RATE_LIMITS, Account, Api, started
+from tests.conftest import NO_RATE_LIMITS, Account, Api, StartedApp, started
 from tests.conversation import comment
 from tests.ports import free_port
 from tests.web.test_conversation import insert_comments
@@ -358,6 +358,32 @@ async def test_a_comment_over_the_budget_comes_back_in_the_post_page_with_when_t
     ) in response.text
     # The page's other forms come back to the post, not to the form's address.
     assert f'name="next" value="{post["url"]}"' in response.text
+
+
+async def test_a_comment_whose_budget_cannot_be_read_comes_back_in_the_post_page(
+    *,
+    client: AsyncClient,
+    started_app: StartedApp,
+    settings: Settings,
+    author: Account,
+    post: dict[str, object],
+) -> None:
+    """With the limits' store down the write is refused (503), and the text is not lost."""
+    down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
+    started_app.state["write_limits"] = limits_of(down)
+    await sign_in(client, "author")
+    typed = "Written while Redis was away."
+    data = {"csrf_token": client.cookies[CSRF_COOKIE], "next": str(post["url"]), "body": typed}
+
+    response = await client.post(f"/posts/{post['id']}/comments", data=data)
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert form_again(response.text, "comment-body") == (typed, True)
+    assert (
+        "Comments cannot be taken just now. What you wrote is kept here: you can send it "
+        "again in 5 seconds."
+    ) in response.text
 
 
 async def test_the_post_page_shown_again_links_its_pages_of_comments_at_the_posts_address(

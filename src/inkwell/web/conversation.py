@@ -3,9 +3,10 @@ without JavaScript. Each checks the form's CSRF field, spends from the account's
 as the API does, calls the service the API calls, and sends the browser back (303) to the
 page the form was on (its `next` field, a path on this site) or to the comment it wrote.
 conversation.js sends the first three to the JSON API instead, without a reload; a report,
-rare, is a plain form everywhere. A comment or a report over the account's budget loses
-nothing: the post's page comes again (429, with its Retry-After), the form holding what was
-typed and saying when it may be sent.
+rare, is a plain form everywhere. A comment or a report over the account's budget, or
+whose budget cannot be read while the limits' store is down, loses nothing: the post's page
+comes again (429 or 503, with its Retry-After), the form holding what was typed and saying
+when it may be sent.
 
 A visitor who is not signed in (their page has no CSRF token to send) goes to the login
 page, which brings them back to that page: the sender's dependencies (`FormSender`,
@@ -27,7 +28,7 @@ from inkwell.comments.models import BODY_MAX_LENGTH, Comment
 from inkwell.comments.schemas import Body
 from inkwell.db import Reader
 from inkwell.dependencies import DbReader, DbSession, Page, ResourceId, cursors_for
-from inkwell.errors import BadRequest, TooManyRequests
+from inkwell.errors import BadRequest, ServiceUnavailable, TooManyRequests
 from inkwell.field_errors import field_error
 from inkwell.follows import service as follows
 from inkwell.likes import service as likes
@@ -153,6 +154,10 @@ async def unlike(
     return _back(back, f"#post-{post_id}")
 
 
+# Why a form's budget refused it: spent, or not known while the limits' store is down.
+Refusal = TooManyRequests | ServiceUnavailable
+
+
 async def _over_budget(
     request: Request,
     *,
@@ -161,11 +166,12 @@ async def _over_budget(
     post_id: int,
     comment_id: int | None = None,
     told: Told,
-    refusal: TooManyRequests,
+    refusal: Refusal,
     back: str,
 ) -> HTMLResponse:
-    """A form over the sender's budget: its post's page again (429, its Retry-After), at
-    the comment `comment_id`, the form showing what was typed and when it may be sent."""
+    """A form over the sender's budget, or whose budget cannot be read (the limits' store
+    is down): its post's page again (429 or 503, its Retry-After), at the comment
+    `comment_id`, the form showing what was typed and when it may be sent."""
     post = await posts.get_listed_post(reader, post_id, sender.id)
     page = Page(0, COMMENTS_PER_PAGE, None, cursors_for(request))
     return await render_post(
@@ -182,13 +188,14 @@ async def _over_budget(
     )
 
 
-def _wait_for(refusal: TooManyRequests, writes: str) -> str:
-    """What a form over its budget says: what was written is kept, and when to send it."""
+def _wait_for(refusal: Refusal, writes: str) -> str:
+    """What a refused form says: why, that what was written is kept, and when to send it."""
+    if isinstance(refusal, TooManyRequests):
+        why = f"Too many {writes} from your account for now."
+    else:
+        why = f"{writes.capitalize()} cannot be taken just now."
     wait = wait_in_words(refusal.retry_after)
-    return (
-        f"Too many {writes} from your account for now. What you wrote is kept here: "
-        f"you can send it again in {wait}."
-    )
+    return f"{why} What you wrote is kept here: you can send it again in {wait}."
 
 
 @router.post("/posts/{post_id:int}/comments", response_model=None)
@@ -209,7 +216,7 @@ async def add_comment(
     said = _checked("body", _BODY, body)  # the form's own check: refused, it spends nothing
     try:
         await budget.spend()
-    except TooManyRequests as refusal:
+    except (TooManyRequests, ServiceUnavailable) as refusal:
         told = Told("comment", _wait_for(refusal, "comments"), body)
         return await _over_budget(
             request,
@@ -289,7 +296,7 @@ async def report(
     said = _checked("reason", _REASON, reason)
     try:
         await budget.spend()
-    except TooManyRequests as refusal:
+    except (TooManyRequests, ServiceUnavailable) as refusal:
         form = f"report-{kind.removesuffix('s')}-{target_id}"
         on_post = target_id if kind == "posts" else await comments.post_of(reader, target_id)
         return await _over_budget(
