@@ -33,7 +33,7 @@ FAILURES: dict[str, Exception] = {
     "refused": DBAPIError("SELECT 1", {}, Refused()),
     "unexplained": DBAPIError("SELECT 1", {}, Exception("a driver error with no SQLSTATE")),
     "bug": RuntimeError("a secret in a bug"),
-    "limited": TooManyRequests("Too many posts; try again later.", retry_after=42),
+    "limited": TooManyRequests("Too many posts", retry_after=42),
     "challenged": HTTPException(401, "Not authenticated", {"WWW-Authenticate": "Bearer"}),
     "read-only": HTTPException(405, "This is read only"),
     "teapot": HTTPException(418, "I'm a teapot"),

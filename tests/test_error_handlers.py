@@ -92,7 +92,10 @@ async def test_a_bug_on_a_page_is_the_error_page(failures: AsyncClient) -> None:
 async def test_a_rate_limit_says_when_to_come_back(failures: AsyncClient) -> None:
     response = await failures.get("/api/limited")
     assert response.status_code == 429
-    assert response.json() == {"detail": "Too many posts; try again later.", "code": "rate_limited"}
+    assert response.json() == {
+        "detail": "Too many posts; try again in 42 seconds",
+        "code": "rate_limited",
+    }
     assert response.headers["Retry-After"] == "42"
 
 
@@ -258,7 +261,7 @@ def test_an_api_with_nothing_to_validate_documents_no_field_errors(failing_app: 
 
 
 def test_a_domain_error_reads_as_its_detail_in_logs_and_tracebacks() -> None:
-    assert str(TooManyRequests("Slow down.", retry_after=1)) == "Slow down."
+    assert str(TooManyRequests("Slow down", retry_after=1)) == "Slow down; try again in 1 second"
 
 
 def test_what_json_cannot_carry_is_mended_in_a_validation_error_and_its_input_left_out() -> None:

@@ -127,10 +127,25 @@ class TooManyRequests(DomainError):
     status_code = 429
     code = ErrorCode.RATE_LIMITED
 
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail)
+    def __init__(self, what: str, *, retry_after: int) -> None:
+        """`what` was refused for `retry_after` seconds: the detail says it, and when."""
+        super().__init__(f"{what}; try again in {wait_in_words(retry_after)}")
         self.retry_after = retry_after  # seconds, for a page to say when
         self.headers = {"Retry-After": str(retry_after)}
+
+
+def wait_in_words(seconds: int) -> str:
+    """'40 seconds', '3 minutes', '2 hours': how long a reader must wait (a 429's
+    Retry-After), rounded up, never shorter than it."""
+    if seconds < 60:
+        return _count(seconds, "second")
+    if seconds < 3600:
+        return _count(math.ceil(seconds / 60), "minute")
+    return _count(math.ceil(seconds / 3600), "hour")
+
+
+def _count(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 class ErrorPageRoute(APIRoute):

@@ -33,12 +33,11 @@ from inkwell.app import create_app
 from inkwell.auth.cookies import CSRF_COOKIE
 from inkwell.comments.models import BODY_MAX_LENGTH
 from inkwell.config import Settings
-from inkwell.errors import ServiceUnavailable, TooManyRequests
+from inkwell.errors import ServiceUnavailable, TooManyRequests, wait_in_words
 from inkwell.posts.slugs import SLUG_MAX_LENGTH
 from inkwell.rate_limits import limit_storage
 from inkwell.schemas import MAX_ID
 from inkwell.users.models import USERNAME_MAX_LENGTH
-from inkwell.web.rendering import wait_in_words
 from tests.auth.test_rate_limits import require_redis
 from tests.conftest import NO_RATE_LIMITS, Account, Api, StartedApp, started
 from tests.conversation import comment
@@ -68,8 +67,9 @@ def limits_of(settings: Settings) -> WriteLimits:
 
 def assert_rate_limited(response: Response, write: str) -> None:
     assert response.status_code == 429, response.text
+    told = wait_in_words(int(response.headers["retry-after"]))
     assert response.json() == {
-        "detail": f"Too many {write} from your account; try again later",
+        "detail": f"Too many {write} from your account; try again in {told}",
         "code": "rate_limited",
     }
     assert 1 <= int(response.headers["retry-after"]) <= 60
@@ -244,7 +244,8 @@ async def test_conduit_spends_from_the_budget_the_api_spent(
     response = await conduit_writes(client, post, author)[write](headers=reader.headers)
 
     assert response.status_code == 429, response.text
-    message = f"Too many {write} from your account; try again later"
+    told = wait_in_words(int(response.headers["retry-after"]))
+    message = f"Too many {write} from your account; try again in {told}"
     assert response.json() == {"errors": {"rate_limited": [message]}}
     assert 1 <= int(response.headers["retry-after"]) <= 60
 

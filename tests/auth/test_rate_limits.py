@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.app import create_app
 from inkwell.auth.devices import DEVICE_COOKIE
 from inkwell.config import Settings
+from inkwell.errors import wait_in_words
 from tests.conftest import IN_CI, PASSWORD, Account, Api, StartedApp, started
 from tests.ports import free_port
 
@@ -70,8 +71,9 @@ def assert_rate_limited(
     second to get here (a loaded machine) is told one second less, never more; one that
     says when the window opened (`time.monotonic()`) is told less by the seconds since."""
     assert response.status_code == 429, response.text
+    told = wait_in_words(int(response.headers["retry-after"]))
     assert response.json() == {
-        "detail": "Too many attempts; try again later",
+        "detail": f"Too many attempts; try again in {told}",
         "code": "rate_limited",
     }
     waited = 1 if window_opened is None else math.ceil(time.monotonic() - window_opened)

@@ -146,7 +146,9 @@ async def test_a_rate_limit_says_when_to_come_back(conduit_client: AsyncClient) 
     response = await conduit_client.get("/limited")
 
     assert response.status_code == 429
-    assert response.json() == {"errors": {"rate_limited": ["Too many posts; try again later."]}}
+    assert response.json() == {
+        "errors": {"rate_limited": ["Too many posts; try again in 42 seconds"]}
+    }
     assert response.headers["Retry-After"] == "42"
 
 

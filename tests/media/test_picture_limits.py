@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.app import create_app
 from inkwell.config import Settings
+from inkwell.errors import wait_in_words
 from tests.conftest import Account, Api, StartedApp, started
 from tests.pictures import (
     RED,
@@ -164,7 +165,7 @@ async def test_a_second_upload_by_the_same_user_while_the_first_runs_answers_429
     second = await upload(client, painter.id, image_file())
     assert second.status_code == 429
     assert second.json() == {
-        "detail": "Another picture of yours is still being uploaded; wait for it to finish",
+        "detail": "Another picture of yours is still being uploaded; try again in 1 second",
         "code": "rate_limited",
     }
     assert second.headers["retry-after"] == "1"
@@ -181,8 +182,9 @@ async def test_uploads_beyond_the_rate_per_user_answer_429_with_the_time_to_wait
     statuses = [(await upload_as(client, spender)).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     refused = await upload_as(client, spender)
+    told = wait_in_words(int(refused.headers["retry-after"]))
     assert refused.json() == {
-        "detail": "Too many picture uploads; try again later",
+        "detail": f"Too many picture uploads; try again in {told}",
         "code": "rate_limited",
     }
     assert 3000 < int(refused.headers["retry-after"]) <= 3600

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inkwell.web.rendering import exact_time, linkify, reading_time, time_ago, wait_in_words
+from inkwell.errors import wait_in_words
+from inkwell.web.rendering import exact_time, linkify, reading_time, time_ago
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

@@ -38,5 +38,5 @@ class WriteLimits:
             NAMESPACE,
             write,
             str(user_id),
-            refusal=f"Too many {write} from your account; try again later",
+            refusal=f"Too many {write} from your account",
         )

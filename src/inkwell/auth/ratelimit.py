@@ -30,7 +30,7 @@ from inkwell.users.models import User
 
 logger = logging.getLogger(__name__)
 
-TOO_MANY_ATTEMPTS = "Too many attempts; try again later"
+TOO_MANY_ATTEMPTS = "Too many attempts"
 IPV6_NETWORK_PREFIX = 64  # what one subscriber gets: any address in it is the same client
 
 

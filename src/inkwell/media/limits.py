@@ -39,7 +39,7 @@ class UploadLimits:
         (that costs no budget) or once the budget is spent."""
         if user_id in self._uploading:
             raise TooManyRequests(
-                "Another picture of yours is still being uploaded; wait for it to finish",
+                "Another picture of yours is still being uploaded",
                 retry_after=BUSY_RETRY_AFTER,
             )
         self._uploading.add(user_id)
@@ -48,7 +48,7 @@ class UploadLimits:
                 self._rate,
                 NAMESPACE,
                 str(user_id),
-                refusal="Too many picture uploads; try again later",
+                refusal="Too many picture uploads",
             )
             yield
         finally:

@@ -28,7 +28,7 @@ from inkwell.comments.models import BODY_MAX_LENGTH, Comment
 from inkwell.comments.schemas import Body
 from inkwell.db import Reader
 from inkwell.dependencies import DbReader, DbSession, Page, ResourceId, cursors_for
-from inkwell.errors import BadRequest, ServiceUnavailable, TooManyRequests
+from inkwell.errors import BadRequest, ServiceUnavailable, TooManyRequests, wait_in_words
 from inkwell.field_errors import field_error
 from inkwell.follows import service as follows
 from inkwell.likes import service as likes
@@ -50,7 +50,6 @@ from inkwell.web.common import (
     sign_in_first,
 )
 from inkwell.web.post_page import Told, render_post
-from inkwell.web.rendering import wait_in_words
 
 router = page_router()
 

@@ -89,20 +89,6 @@ def _ago(count: int, unit: str) -> str:
     return f"{count} {unit}{'' if count == 1 else 's'} ago"
 
 
-def wait_in_words(seconds: int) -> str:
-    """'40 seconds', '3 minutes', '2 hours': how long a reader must wait (a 429's
-    Retry-After), rounded up, never shorter than it."""
-    if seconds < 60:
-        return _count(seconds, "second")
-    if seconds < 3600:
-        return _count(math.ceil(seconds / 60), "minute")
-    return _count(math.ceil(seconds / 3600), "hour")
-
-
-def _count(count: int, unit: str) -> str:
-    return f"{count} {unit}{'' if count == 1 else 's'}"
-
-
 def reading_time(word_count: int) -> str:
     """'4 min read', from the post's word count; a few words are still a minute's reading."""
     return f"{max(1, math.ceil(word_count / WORDS_PER_MINUTE))} min read"

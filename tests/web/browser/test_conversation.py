@@ -144,7 +144,7 @@ async def test_a_comment_refused_for_too_many_keeps_its_words_and_says_why(
     """The API's limit, which the test server has none of, stands in for by its answer:
     said beside the form, the words typed kept, not an error page in their place."""
     problems.expect_api_error(429)
-    limited = {"detail": "Too many comments from your account; try again later"}
+    limited = {"detail": "Too many comments from your account; try again in 40 seconds"}
     await page.route(
         "**/api/posts/*/comments",
         lambda route: route.fulfill(status=429, json=limited | {"code": "rate_limited"}),
