@@ -499,6 +499,7 @@ TARGETS = (
             "tests/auth/test_private_answers.py",  # render: a signed-in page is no-store
             "tests/operations/test_health.py",  # a database down or hung: 503
             "tests/test_reader.py",  # a pool's gate timing out: 503
+            "tests/web/test_display.py",  # wait_in_words: how long a 429 says to wait
         ),
     ),
     Target(

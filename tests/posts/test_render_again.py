@@ -219,3 +219,20 @@ async def test_a_batch_reads_its_size_in_id_order_whatever_order_they_are_stored
         )
 
     assert batch == stored_html.RenderedBatch(last_id=20, read=2, changed=0)
+
+
+async def test_a_batch_starts_after_the_id_it_is_given(
+    api: Api, engine: AsyncEngine, author: Account
+) -> None:
+    first, second = [await api.post(author) for _ in range(2)]
+
+    async with create_sessionmaker(engine).begin() as session:
+        batch = await stored_html.render_batch(
+            session,
+            stored_html.POSTS,
+            MarkdownRenderer(),
+            after=int(str(first["id"])),
+            batch_size=5,
+        )
+
+    assert batch == stored_html.RenderedBatch(last_id=int(str(second["id"])), read=1, changed=0)
