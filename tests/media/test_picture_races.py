@@ -6,6 +6,7 @@ only: SQLite runs one writer at a time, so its transactions never interleave."""
 import asyncio
 from collections.abc import Awaitable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from httpx import AsyncClient
@@ -54,17 +55,23 @@ async def delete_post(session: AsyncSession, started_app: StartedApp, post_id: o
     await media.delete_post(session, changes, post)
 
 
+@pytest.fixture
+async def pair(api: Api, painter: Account, picture: str) -> tuple[dict[str, Any], int]:
+    """The last post that links the picture, and the id of one about to link it."""
+    deleted = await api.post(painter, content=f"![going](/media/{picture})")
+    linking = await api.post(painter, content="A post without pictures, yet.")
+    return deleted, int(str(linking["id"]))
+
+
 async def test_a_picture_linked_while_its_last_post_is_deleted_stays_with_the_new_link(
     *,
-    api: Api,
     engine: AsyncEngine,
     started_app: StartedApp,
-    painter: Account,
+    pair: tuple[dict[str, Any], int],
     picture: str,
     media_dir: Path,
 ) -> None:
-    deleted = await api.post(painter, content=f"![going](/media/{picture})")
-    linking = await api.post(painter, content="Soon a picture.")
+    deleted, linking = pair
     sessions = create_sessionmaker(engine)
 
     async def delete() -> None:
@@ -72,33 +79,30 @@ async def test_a_picture_linked_while_its_last_post_is_deleted_stays_with_the_ne
             await delete_post(session, started_app, deleted["id"])
 
     async with sessions() as link:
-        await link_pictures(link, int(str(linking["id"])), "", f"![kept](/media/{picture})")
+        await link_pictures(link, linking, "", f"![kept](/media/{picture})")
         deletion = await waiting(delete())
         await link.commit()
     await deletion
 
-    assert await uses(engine) == {(linking["id"], picture)}
+    assert await uses(engine) == {(linking, picture)}
     assert await picture_records(engine) == {picture}
     assert stored_files(media_dir) == {picture}
 
 
 async def test_a_picture_linked_while_its_last_post_is_being_deleted_goes_without_a_use(
     *,
-    api: Api,
     engine: AsyncEngine,
     started_app: StartedApp,
-    painter: Account,
+    pair: tuple[dict[str, Any], int],
     picture: str,
     media_dir: Path,
 ) -> None:
-    deleted = await api.post(painter, content=f"![going](/media/{picture})")
-    linking = await api.post(painter, content="Too late for the picture.")
+    deleted, linking = pair
     sessions = create_sessionmaker(engine)
 
     async def link() -> None:
         async with sessions.begin() as session:
-            post_id = int(str(linking["id"]))
-            await link_pictures(session, post_id, "", f"![late](/media/{picture})")
+            await link_pictures(session, linking, "", f"![late](/media/{picture})")
 
     async with settled_hooks(session := sessions()), session.begin():
         await delete_post(session, started_app, deleted["id"])
