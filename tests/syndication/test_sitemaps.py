@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from inkwell.posts.models import Post
 from inkwell.syndication import service
-from inkwell.syndication.sitemaps import Address, url_set
+from inkwell.syndication.sitemaps import Address, sitemap_index, url_set
 from tests.conftest import RENDERED, Account, Api, StartedApp
 from tests.factories import Factory
 
@@ -91,6 +91,32 @@ async def test_a_location_is_escaped_and_a_date_written_to_the_second() -> None:
     url = ET.fromstring(written).find("s:url", NS)
     assert url is not None
     assert [part.text for part in url] == [location, "2026-12-05T01:02:03+00:00"]
+
+
+async def test_a_file_is_its_addresses_and_nothing_between_them() -> None:
+    async def one_batch() -> AsyncIterator[list[Address]]:
+        yield [("https://a.example/1", None), ("https://a.example/2", None)]
+
+    written = b"".join([chunk async for chunk in url_set(one_batch())])
+
+    assert written == (
+        b'<?xml version="1.0" encoding="utf-8"?>\n'
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://a.example/1</loc></url><url><loc>https://a.example/2</loc></url>"
+        b"</urlset>"
+    )
+
+
+def test_the_index_is_its_files_and_nothing_between_them() -> None:
+    written = sitemap_index(["https://a.example/1.xml", "https://a.example/2.xml"])
+
+    assert written == (
+        b'<?xml version="1.0" encoding="utf-8"?>\n'
+        b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<sitemap><loc>https://a.example/1.xml</loc></sitemap>"
+        b"<sitemap><loc>https://a.example/2.xml</loc></sitemap>"
+        b"</sitemapindex>"
+    )
 
 
 async def test_the_home_page_comes_without_a_date(client: AsyncClient) -> None:
