@@ -260,6 +260,10 @@ def test_an_api_with_nothing_to_validate_documents_no_field_errors(failing_app: 
     assert "FieldError" not in failing_app.openapi().get("components", {}).get("schemas", {})
 
 
+def test_a_429_keeps_its_wait_for_a_page_to_word_its_own_way() -> None:
+    assert TooManyRequests("Too many comments", retry_after=40).retry_after == 40
+
+
 def test_a_domain_error_reads_as_its_detail_in_logs_and_tracebacks() -> None:
     assert str(TooManyRequests("Slow down", retry_after=1)) == "Slow down; try again in 1 second"
 
