@@ -4,7 +4,7 @@ and lifting the suspension restores everything exactly; on both databases. The c
 database keeps are compared with `count(*)` of what is shown."""
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import pytest
@@ -252,7 +252,7 @@ async def test_what_a_suspended_user_wrote_cannot_be_liked_commented_reported_or
         await client.post(
             "/api/reports", json={"post_id": spam, "reason": "spam"}, headers=headers
         ),
-        await client.delete(f"/api/posts/{spam}", headers=world.admin.headers),
+        await client.delete(f"/api/posts/{spam}", headers=headers),
     ]
     assert [response.status_code for response in refused] == [404] * 4
 
@@ -286,6 +286,72 @@ async def test_comments_a_suspension_hides_are_not_found_to_change(
     await change(client, world, "unsuspend", world.villain)
     assert (await comment_ids(client, world.essay))["Buy now"] == buy_now
     assert await comment_ids(client, world.spam) == {"Is this spam?": under_spam}
+
+
+async def _hidden_targets(client: AsyncClient, world: World) -> dict[str, str]:
+    """What a suspension of the villain hides, by the address an admin deletes it at."""
+    return {
+        "their post": f"/api/posts/{world.spam['id']}",
+        "their comment": f"/api/comments/{(await comment_ids(client, world.essay))['Buy now']}",
+        "a comment under their post": (
+            f"/api/comments/{(await comment_ids(client, world.spam))['Is this spam?']}"
+        ),
+    }
+
+
+async def _shown(client: AsyncClient, world: World) -> set[str]:
+    """The titles listed and the comments shown under the essay and the spam."""
+    listed = (await client.get("/api/posts")).json()["posts"]
+    shown = {post["title"] for post in listed}
+    for post in (world.essay, world.spam):
+        if (await client.get(f"/api/posts/{post['id']}")).status_code == 200:
+            shown |= (await comment_ids(client, post)).keys()
+    return shown
+
+
+# What each deletion takes away for good: the post, with the comment under it.
+GONE = {
+    "their post": {"Spam", "Is this spam?"},
+    "their comment": {"Buy now"},
+    "a comment under their post": {"Is this spam?"},
+}
+
+
+@pytest.mark.parametrize("target", list(GONE))
+async def test_an_admin_deletes_what_a_suspension_hides_and_the_counts_stay_exact(
+    client: AsyncClient, engine: AsyncEngine, world: World, target: str
+) -> None:
+    """A suspension takes the villain's rows out of the counts; deleting one of them must not
+    take it out a second time, nor lifting the suspension put it back."""
+    address, before = (await _hidden_targets(client, world))[target], await _shown(client, world)
+    await change(client, world, "suspend", world.villain)
+
+    deleted = await client.delete(address, headers=world.admin.headers)
+    assert deleted.status_code == 204, deleted.text
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+    await change(client, world, "unsuspend", world.villain)
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+    assert await _shown(client, world) == before - GONE[target]
+
+
+async def test_an_admins_deletion_of_a_hidden_post_is_recorded(
+    client: AsyncClient, engine: AsyncEngine, world: World
+) -> None:
+    await change(client, world, "suspend", world.villain)
+    await client.delete(f"/api/posts/{world.spam['id']}", headers=world.admin.headers)
+
+    async with engine.connect() as connection:
+        logged = await connection.execute(
+            select(AuditEntry.actor_id, AuditEntry.action, AuditEntry.target_id).order_by(
+                AuditEntry.id
+            )
+        )
+        assert logged.all() == [
+            (world.admin.id, "suspend_user", world.villain.id),
+            (world.admin.id, "delete_post", world.spam["id"]),
+        ]
 
 
 async def test_lifting_a_suspension_restores_everything_exactly(
@@ -474,21 +540,28 @@ async def other_post(world: World, factory: Factory) -> World:
     return world
 
 
-async def _suspend(engine: AsyncEngine, world: World) -> None:
+Step = Callable[[AsyncSession, User, int], Awaitable[User]]
+
+
+async def _suspend(engine: AsyncEngine, world: World, step: Step = moderation.suspend) -> None:
+    """The villain suspended (or, with `step`, the suspension lifted) in a transaction."""
     async with create_sessionmaker(engine)() as session:
         admin = await session.get_one(User, world.admin.id)
-        await moderation.suspend(session, admin, world.villain.id)
+        await step(session, admin, world.villain.id)
         await session.commit()
 
 
 async def during_a_suspension(
-    engine: AsyncEngine, world: World, arriving: Coroutine[Any, Any, T]
+    engine: AsyncEngine,
+    world: World,
+    arriving: Coroutine[Any, Any, T],
+    step: Step = moderation.suspend,
 ) -> T:
-    """What `arriving` comes to when it starts while the villain's suspension is under way: it
-    waits for the suspension to commit (asserted), then goes on."""
+    """What `arriving` comes to when it starts while the villain's suspension (or, with
+    `step`, its lifting) is under way: it waits for it to commit (asserted), then goes on."""
     async with create_sessionmaker(engine)() as suspending:
         admin = await suspending.get_one(User, world.admin.id)
-        await moderation.suspend(suspending, admin, world.villain.id)
+        await step(suspending, admin, world.villain.id)
         answer = asyncio.create_task(arriving)
         await until_done_or_waiting_for_a_lock(engine, answer)
         assert not answer.done()  # it waits for the suspension under way
@@ -566,3 +639,57 @@ async def test_a_comment_deletion_arriving_during_its_authors_suspension_finds_i
     assert response.json() == {"detail": "Comment not found", "code": "comment_not_found"}
     await change(client, world, "unsuspend", world.villain)
     assert (await comment_ids(client, world.essay))["Buy now"] == buy_now
+
+
+# Their own: a comment of someone else under their post stays in its post's count whoever
+# is suspended, so its deletion waits for no suspension.
+THEIRS = ["their post", "their comment"]
+
+
+@pytest.mark.parametrize("target", THEIRS)
+async def test_an_admins_deletion_arriving_while_a_suspension_is_lifted_is_counted_once(
+    client: AsyncClient, engine: AsyncEngine, world: World, target: str
+) -> None:
+    """It waits for the lifting to commit, then deletes what is shown again: the triggers
+    take it out of the counts the lifting put it back into."""
+    address, before = (await _hidden_targets(client, world))[target], await _shown(client, world)
+    await change(client, world, "suspend", world.villain)
+
+    arriving = client.delete(address, headers=world.admin.headers)
+    deleted = await during_a_suspension(engine, world, arriving, moderation.unsuspend)
+    assert deleted.status_code == 204, deleted.text
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+    assert await _shown(client, world) == before - GONE[target]
+
+
+async def _delete_as_admin(session: AsyncSession, world: World, address: str) -> None:
+    """The deletion `address` names, as the API's DELETE does it, in `session`."""
+    admin = await session.get_one(User, world.admin.id)
+    kind, target_id = address.split("/")[-2:]
+    if kind == "posts":
+        post = await posts.get_post(session, int(target_id), suspended=True)
+        await posts.delete_post(session, post, by_admin=True)
+    else:
+        await comments.delete_comment(session, admin, int(target_id))
+
+
+@pytest.mark.parametrize("target", THEIRS)
+async def test_a_suspension_lifted_during_an_admins_deletion_counts_without_it(
+    client: AsyncClient, engine: AsyncEngine, world: World, target: str
+) -> None:
+    """The deletion holds the author's row: the lifting waits for it to commit, then puts
+    back what is left, which no longer has what was deleted."""
+    address, before = (await _hidden_targets(client, world))[target], await _shown(client, world)
+    await change(client, world, "suspend", world.villain)
+
+    async with create_sessionmaker(engine)() as deleting:
+        await _delete_as_admin(deleting, world, address)
+        lifting = asyncio.create_task(_suspend(engine, world, moderation.unsuspend))
+        await until_done_or_waiting_for_a_lock(engine, lifting)
+        assert not lifting.done()  # it waits for the deletion under way
+        await deleting.commit()
+    await lifting
+    kept, counted = await kept_and_counted(engine)
+    assert kept == counted
+    assert await _shown(client, world) == before - GONE[target]

@@ -22,6 +22,7 @@ from inkwell.errors import ErrorCode, Forbidden, NotFound
 from inkwell.moderation import service as moderation
 from inkwell.notifications import service as notifications
 from inkwell.pagination import keyset_page, page_parameters
+from inkwell.posts import service as posts
 from inkwell.posts.models import Post, is_published
 from inkwell.users import service as users
 from inkwell.users.models import User, is_active, not_suspended
@@ -201,15 +202,20 @@ async def add_comment(
     return comment
 
 
-async def _comment_and_post_author(session: AsyncSession, comment_id: int) -> tuple[Comment, int]:
-    row = (
-        await session.execute(
-            select(Comment, Post.user_id)
-            .join(Post, Post.id == Comment.post_id)
-            .options(joinedload(Comment.author, innerjoin=True))
-            .where(Comment.id == comment_id, is_active(Comment.user_id), is_active(Post.user_id))
-        )
-    ).one_or_none()
+async def _comment_and_post_author(
+    session: AsyncSession, comment_id: int, *, hidden: bool = False
+) -> tuple[Comment, int]:
+    """The comment and its post's author, while anyone may see it; `hidden`: also while its
+    author or the post's is suspended (for the admins who moderate it alone)."""
+    query = (
+        select(Comment, Post.user_id)
+        .join(Post, Post.id == Comment.post_id)
+        .options(joinedload(Comment.author, innerjoin=True))
+        .where(Comment.id == comment_id)
+    )
+    if not hidden:
+        query = query.where(is_active(Comment.user_id), is_active(Post.user_id))
+    row = (await session.execute(query)).one_or_none()
     if row is None:
         raise NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
     return row[0], row[1]
@@ -242,8 +248,12 @@ async def delete_comment(
     """Its author may delete a comment, and so may the author of the post it is under, and
     any admin (which the audit log records). With `post_id`, a comment under another post
     is not found (an address naming both); so is one another request deleted meanwhile, as
-    for posts (posts.delete_post)."""
-    comment, post_author_id = await _comment_and_post_author(session, comment_id)
+    for posts (posts.delete_post). While its author or the post's is suspended, an admin
+    alone finds it: a suspended author's comment is first put back into its post's count
+    (posts.count_author took it out), so that the deletion takes it out once."""
+    comment, post_author_id = await _comment_and_post_author(
+        session, comment_id, hidden=user.is_admin
+    )
     gone = NotFound("Comment not found", code=ErrorCode.COMMENT_NOT_FOUND)
     if post_id is not None and comment.post_id != post_id:
         raise gone
@@ -251,8 +261,11 @@ async def delete_comment(
         if not user.is_admin:
             raise Forbidden("You may only delete your own comments or those under your posts")
         moderation.record(session, user, "delete_comment", ("comment", comment.id), comment.body)
-    if not await users.hold_active(session, comment.user_id):  # suspended meanwhile
-        raise gone
+    suspended = (await users.hold(session, comment.user_id)).get(comment.user_id)
+    if suspended:
+        if not user.is_admin:  # suspended meanwhile
+            raise gone
+        await posts.count_reactions(session, Comment, Comment.id == comment.id, counted=True)
     deleted = delete(Comment).where(Comment.id == comment.id).returning(Comment.id)
     if await session.scalar(deleted) is None:
         raise gone

@@ -94,13 +94,15 @@ async def delete_account(session: AsyncSession, changes: PendingMedia, user: Use
     await users.delete_user(session, user)
 
 
-async def delete_post(session: AsyncSession, changes: PendingMedia, post: Post) -> None:
+async def delete_post(
+    session: AsyncSession, changes: PendingMedia, post: Post, *, by_admin: bool = False
+) -> None:
     """Deletes the post (posts.delete_post, its uses go with it) and, once `session`
     commits, the pictures its author uploaded that it linked and no other post does. Another
     uploader's that no post links now start the sweep's grace instead. Edits never delete a
     picture: the editor may autosave between a cut and its paste."""
     linked = picture_keys(post.content)
-    await posts.delete_post(session, post)
+    await posts.delete_post(session, post, by_admin=by_admin)
     if not linked:
         return
     # Held first, so a post linking one of them meanwhile is waited for and its use seen by

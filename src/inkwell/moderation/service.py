@@ -17,6 +17,8 @@ from inkwell.comments.models import Comment
 from inkwell.db import Reader, utcnow
 from inkwell.errors import Conflict, ErrorCode, Forbidden, NotFound
 from inkwell.follows import service as follows
+from inkwell.media import service as media
+from inkwell.media.pending import PendingMedia
 from inkwell.moderation.models import SUMMARY_MAX_LENGTH, AuditEntry, Report
 from inkwell.moderation.rows import AuditRecord, OpenReport, TargetType
 from inkwell.notifications import service as notifications
@@ -68,15 +70,19 @@ def record(
     )
 
 
-async def deletable_post(session: AsyncSession, user: User, post_id: int) -> Post:
-    """The post, if `user` wrote it or is an admin (whose deletion the audit log records, in
-    this transaction): 404 unknown or someone else's draft, 403 someone else's post. For the
-    API's DELETE and the post page's plain form alike."""
-    post = await posts.get_post(session, post_id, viewer_id=user.id)
+async def delete_post(
+    session: AsyncSession, changes: PendingMedia, user: User, post_id: int
+) -> Post:
+    """Deletes the post, if `user` wrote it or is an admin (whose deletion the audit log
+    records, in this transaction): 404 unknown or someone else's draft, 403 someone else's
+    post. An admin also finds a post whose author is suspended. For the API's DELETE and
+    the post page's plain form alike; the post deleted is returned."""
+    post = await posts.get_post(session, post_id, viewer_id=user.id, suspended=user.is_admin)
     if post.user_id != user.id:
         if not user.is_admin:
             raise Forbidden("You may only change your own posts")
         record(session, user, "delete_post", ("post", post.id), post.title)
+    await media.delete_post(session, changes, post, by_admin=user.is_admin)
     return post
 
 

@@ -1,5 +1,5 @@
 """The posts domain's dependencies: the Markdown renderer the app was built with, and the
-post a request may change or delete."""
+post a request may change."""
 
 from typing import Annotated
 
@@ -8,7 +8,6 @@ from fastapi import Depends, Request
 from inkwell.auth.dependencies import CurrentUser
 from inkwell.dependencies import DbSession, ResourceId
 from inkwell.errors import Forbidden
-from inkwell.moderation import service as moderation
 from inkwell.posts import service
 from inkwell.posts.markdown import MarkdownRenderer
 from inkwell.posts.models import Post
@@ -32,10 +31,3 @@ async def _own_post(post_id: ResourceId, user: CurrentUser, session: DbSession) 
 
 
 OwnPost = Annotated[Post, Depends(_own_post)]
-
-
-async def _deletable_post(post_id: ResourceId, user: CurrentUser, session: DbSession) -> Post:
-    return await moderation.deletable_post(session, user, post_id)
-
-
-DeletablePost = Annotated[Post, Depends(_deletable_post)]

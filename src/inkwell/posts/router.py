@@ -7,11 +7,11 @@ from inkwell.auth.dependencies import CurrentUser, SignedIn, ViewerId
 from inkwell.body_limits import MAX_JSON_BODY_BYTES, BodyLimitRoute
 from inkwell.dependencies import NO_STORE, DbReader, DbSession, PageParams, ResourceId
 from inkwell.errors import responses
-from inkwell.media import service as media
 from inkwell.media.dependencies import MediaChanges
+from inkwell.moderation import service as moderation
 from inkwell.pagination import TIME_AND_ID, author_listing, drafts_listing, posts_listing
 from inkwell.posts import service
-from inkwell.posts.dependencies import DeletablePost, Markdown, OwnPost
+from inkwell.posts.dependencies import Markdown, OwnPost
 from inkwell.posts.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Post
 from inkwell.posts.schemas import (
     TAG_INPUT_MAX_LENGTH,
@@ -197,8 +197,10 @@ async def _read(reader: DbReader, post: Post, viewer_id: int) -> PostRead:
     responses=responses(401, 403, 404),
     summary="Delete your post (an admin may delete anyone's)",
 )
-async def delete_post(post: DeletablePost, session: DbSession, changes: MediaChanges) -> None:
-    await media.delete_post(session, changes, post)
+async def delete_post(
+    post_id: ResourceId, user: CurrentUser, session: DbSession, changes: MediaChanges
+) -> None:
+    await moderation.delete_post(session, changes, user, post_id)
 
 
 @router.post(

@@ -547,13 +547,16 @@ def _ranked_tags(entries: str | None) -> list[ListedTag]:
     return [{"name": name, "posts": posts} for _, name, posts in ranked]
 
 
-async def get_post(session: AsyncSession, post_id: int, *, viewer_id: int | None = None) -> Post:
+async def get_post(
+    session: AsyncSession, post_id: int, *, viewer_id: int | None = None, suspended: bool = False
+) -> Post:
     """A published post, or a draft for its author: to anyone else a draft does not exist.
-    Nor, while its author is suspended, does the post."""
+    Nor, while its author is suspended, does the post, unless `suspended` (for the admins
+    who moderate it alone)."""
     post = await session.scalar(_with_author().where(Post.id == post_id))
     if (
         post is None
-        or post.author.suspended_at is not None
+        or (post.author.suspended_at is not None and not suspended)
         or (post.status == DRAFT and post.user_id != viewer_id)
     ):
         raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
@@ -679,11 +682,20 @@ async def _write_content(post: Post, content: str, markdown: MarkdownRenderer) -
     post.word_count = rendered.word_count
 
 
-async def delete_post(session: AsyncSession, post: Post) -> None:
+async def delete_post(session: AsyncSession, post: Post, *, by_admin: bool = False) -> None:
     """Its tags go with it (ON DELETE CASCADE), and out of their tags' counts. A post
     another request deleted meanwhile is not found: one deletion answers 204, and an admin's
-    is recorded once (the loser's audit entry goes with its rolled back transaction)."""
-    await _hold_author(session, post)
+    is recorded once (the loser's audit entry goes with its rolled back transaction).
+
+    While its author is suspended, a post is deleted by an admin alone: first put back into
+    the counts the suspension took it out of (count_author), so that the deletion takes it
+    out once; the author's row is held meanwhile, so the suspension's lifting counts their
+    posts after the deletion, without this one."""
+    if by_admin:
+        if (await users.hold(session, post.user_id)).get(post.user_id):
+            await _count_posts(session, Post.id == post.id, counted=True)
+    else:
+        await _hold_author(session, post)
     if await session.scalar(delete(Post).where(Post.id == post.id).returning(Post.id)) is None:
         raise NotFound("Post not found", code=ErrorCode.POST_NOT_FOUND)
     session.expunge(post)
@@ -731,44 +743,58 @@ async def count_author(session: AsyncSession, user_id: int, *, counted: bool) ->
     statement), so the writes of others that the triggers count meanwhile are kept. While
     suspended, the user's rows do not change: they cannot sign in, and to everyone else
     their posts and comments do not exist (the services answer 404), so putting them back
-    adds exactly what was taken out.
+    adds exactly what was taken out. An admin may delete them meanwhile: each is put back
+    first, and its deletion takes it out (delete_post, comments.delete_comment).
     """
+    await _count_posts(session, Post.user_id == user_id, counted=counted)
+    await count_reactions(session, Comment, Comment.user_id == user_id, counted=counted)
+    await count_reactions(session, Like, Like.user_id == user_id, counted=counted)
+
+
+async def _count_posts(session: AsyncSession, which: ColumnElement[bool], *, counted: bool) -> None:
+    """The published posts `which` selects, out of the total and their tags' counts or back."""
     change = operator.add if counted else operator.sub
-    published = (
-        select(func.count())
-        .select_from(Post)
-        .where(Post.user_id == user_id, is_published)
-        .scalar_subquery()
-    )
+    published = select(func.count()).select_from(Post).where(which, is_published).scalar_subquery()
     # Any one slot takes the change: the total is their sum.
     await session.execute(
         update(PostStats).where(PostStats.id == 1).values(total=change(PostStats.total, published))
     )
     theirs = select(PostTag.tag_id).join(Post, Post.id == PostTag.post_id)
-    theirs = theirs.where(Post.user_id == user_id, _TAG_PUBLISHED)
+    theirs = theirs.where(which, _TAG_PUBLISHED)
     per_tag = (
         select(func.count())
         .select_from(PostTag)
         .join(Post, Post.id == PostTag.post_id)
-        .where(PostTag.tag_id == Tag.id, Post.user_id == user_id, _TAG_PUBLISHED)
+        .where(PostTag.tag_id == Tag.id, which, _TAG_PUBLISHED)
         .correlate(Tag)
         .scalar_subquery()
     )
     await session.execute(
         update(Tag).where(Tag.id.in_(theirs)).values(post_count=change(Tag.post_count, per_tag))
     )
-    for child, count in ((Comment, Post.comment_count), (Like, Post.like_count)):
-        per_post = (
-            select(func.count())
-            .select_from(child)
-            .where(child.post_id == Post.id, child.user_id == user_id)
-            .correlate(Post)
-            .scalar_subquery()
-        )
-        await session.execute(
-            update(Post)
-            .where(Post.id.in_(select(child.post_id).where(child.user_id == user_id)))
-            # updated_at named as it is: a count is no edit of the post.
-            .values({count: change(count, per_post), Post.updated_at: Post.updated_at})
-            .execution_options(synchronize_session=False)
-        )
+
+
+async def count_reactions(
+    session: AsyncSession,
+    reaction: type[Comment] | type[Like],
+    which: ColumnElement[bool],
+    *,
+    counted: bool,
+) -> None:
+    """The comments or likes `which` selects, out of their posts' counts or back."""
+    change = operator.add if counted else operator.sub
+    count = Post.comment_count if reaction is Comment else Post.like_count
+    per_post = (
+        select(func.count())
+        .select_from(reaction)
+        .where(reaction.post_id == Post.id, which)
+        .correlate(Post)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(Post)
+        .where(Post.id.in_(select(reaction.post_id).where(which)))
+        # updated_at named as it is: a count is no edit of the post.
+        .values({count: change(count, per_post), Post.updated_at: Post.updated_at})
+        .execution_options(synchronize_session=False)
+    )

@@ -21,7 +21,7 @@ from inkwell.notifications.columns import unread_count
 from inkwell.security import PasswordHasher
 from inkwell.users.email_change import EmailChangeClaims, InvalidConfirmation
 from inkwell.users.identity import confusable_skeleton, lookup_key
-from inkwell.users.models import ADMIN, User, new_security_stamp, not_suspended
+from inkwell.users.models import ADMIN, User, new_security_stamp
 from inkwell.users.rows import Account, AuthorProfile
 
 
@@ -395,7 +395,15 @@ async def hold_active(session: AsyncSession, *user_ids: int) -> frozenset[int]:
     before a write of rows the suspension of these users would count out (posts, comments,
     likes, follows), so that such a write is counted exactly once. A suspension waits for
     the writes under way to commit before it counts (it sees them), and a write waits for a
-    suspension under way, then finds the user suspended (and writes nothing).
+    suspension under way, then finds the user suspended (and writes nothing)."""
+    held = await hold(session, *user_ids)
+    return frozenset(user_id for user_id, suspended in held.items() if not suspended)
+
+
+async def hold(session: AsyncSession, *user_ids: int) -> dict[int, bool]:
+    """Whether each of these users (those that exist) is suspended, held so until the
+    transaction ends: a suspension, or its lifting, waits for this transaction, and this
+    waits for one under way and then reads its outcome.
 
     PostgreSQL: FOR KEY SHARE on the rows, in id order, the lock a foreign key check takes:
     writers never wait for each other, nor for the kept counts' updates, only for
@@ -406,19 +414,19 @@ async def hold_active(session: AsyncSession, *user_ids: int) -> frozenset[int]:
     if (await session.connection()).dialect.name == "sqlite":
         held = await session.execute(
             update(User)
-            .where(User.id.in_(ids), not_suspended)
-            .values(suspended_at=None)
-            .returning(User.id)
+            .where(User.id.in_(ids))
+            .values(suspended_at=User.suspended_at)
+            .returning(User.id, User.suspended_at)
             .execution_options(synchronize_session=False)
         )
     else:
         held = await session.execute(
-            select(User.id)
-            .where(User.id.in_(ids), not_suspended)
+            select(User.id, User.suspended_at)
+            .where(User.id.in_(ids))
             .order_by(User.id)
             .with_for_update(read=True, key_share=True)
         )
-    return frozenset(held.scalars())
+    return {user_id: suspended_at is not None for user_id, suspended_at in held}
 
 
 def end_sessions(user: User) -> None:
