@@ -3,6 +3,8 @@
 admin action recorded (who, what, when, to what); on both databases."""
 
 import asyncio
+import html
+import re
 from typing import Any
 
 import pytest
@@ -256,3 +258,62 @@ async def test_an_admins_deletion_sent_many_times_at_once_is_done_and_recorded_o
     gone = {"detail": f"{what.capitalize()} not found", "code": f"{what}_not_found"}
     assert [answer.json() for answer in answers if answer.status_code == 404] == [gone] * 7
     assert [action for action, _ in await audit_entries(client, admin)] == [f"delete_{what}"]
+
+
+async def report_on(
+    client: AsyncClient, what: str, post: dict[str, Any], reader: Account, author: Account
+) -> None:
+    """The reader reports the post, or a comment of its author's under it."""
+    target = {"post_id": post["id"]}
+    if what == "comment":
+        target = {"comment_id": (await comment(client, post["id"], author, "Buy pens"))["id"]}
+    response = await client.post(
+        "/api/reports", json={**target, "reason": "spam"}, headers=reader.headers
+    )
+    assert response.status_code == 201, response.text
+
+
+def delete_form(page: str) -> tuple[str, dict[str, str]]:
+    """The report's Delete form, as the browser would send it: its address and fields."""
+    before, after = page.split('data-testid="delete-reported"', 1)
+    form = before.rsplit("<form ", 1)[1] + after.split("</form>", 1)[0]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    action = re.search(r'action="([^"]+)"', form)
+    assert action is not None
+    return html.unescape(action[1]), fields
+
+
+@pytest.mark.parametrize("suspended", [False, True], ids=["active", "suspended"])
+@pytest.mark.parametrize("what", ["post", "comment"])
+async def test_a_reports_delete_removes_what_it_reports_and_comes_back_saying_so(
+    *,
+    client: AsyncClient,
+    admin: Account,
+    author: Account,
+    reader: Account,
+    post: dict[str, Any],
+    what: str,
+    suspended: bool,
+) -> None:
+    """Even while its author is suspended, when no one else finds it; the report goes with
+    it, and the log records the deletion."""
+    await report_on(client, what, post, reader, author)
+    if suspended:
+        await client.post(f"/api/users/{author.id}/suspend", headers=admin.headers)
+    await sign_in_with_cookie(client, "admin")
+    action, fields = delete_form((await client.get("/admin/reports")).text)
+
+    response = await client.post(action, data=fields, headers=FORM_HEADERS)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/admin/reports?deleted={what}"
+    page = (await client.get(response.headers["location"])).text
+    assert f"The {what} is deleted, and its reports with it." in page
+    assert 'data-testid="no-reports"' in page
+    assert next(action for action, _ in await audit_entries(client, admin)) == f"delete_{what}"
+    await client.post(f"/api/users/{author.id}/unsuspend", headers=admin.headers)
+    shown = await client.get(f"/api/posts/{post['id']}")
+    if what == "post":
+        assert shown.status_code == 404
+    else:  # and out of its post's count once, suspended or not
+        assert shown.json()["comment_count"] == 0

@@ -44,9 +44,12 @@ def token(client: AsyncClient) -> str:
     return client.cookies[CSRF_COOKIE]
 
 
-async def send(client: AsyncClient, path: str, back: str = "/", **fields: str) -> tuple[int, str]:
-    """A plain form as the page sends it: its CSRF field and the page to come back to."""
-    data = {"csrf_token": token(client), "next": back, **fields}
+async def send(
+    client: AsyncClient, path: str, back: str | None = None, **fields: str
+) -> tuple[int, str]:
+    """A plain form as the page sends it: its CSRF field and, if it has one, the page to
+    come back to."""
+    data = {"csrf_token": token(client), **({"next": back} if back is not None else {}), **fields}
     response = await client.post(path, data=data)
     return response.status_code, response.headers.get("location", "")
 

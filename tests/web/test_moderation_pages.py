@@ -274,16 +274,34 @@ async def test_a_suspended_authors_post_shown_to_an_admin_is_kept_and_listed_by_
     assert 'rel="canonical"' not in response.text
 
 
-async def test_a_suspended_authors_post_shown_to_an_admin_offers_nothing_to_do(
+async def test_a_suspended_authors_post_shown_to_an_admin_offers_deleting_it_alone(
     client: AsyncClient, hidden_post: dict[str, Any]
 ) -> None:
-    """Each of its forms (like, comment, report, delete) would be refused as not found."""
+    """No like, comment or report form: each would be refused as not found."""
     await sign_in(client, "admin")
 
     response = await client.get(hidden_post["url"])
 
     assert response.status_code == 200
-    assert "<form" not in response.text.split('id="main"')[1].split("</main>")[0]
+    main = response.text.split('id="main"')[1].split("</main>")[0]
+    assert re.findall(r'<form [^>]*action="([^"]+)"', main) == [
+        f"/posts/{hidden_post['id']}/delete"
+    ]
+
+
+async def test_an_admin_deletes_a_suspended_authors_post_from_its_page(
+    client: AsyncClient, engine: AsyncEngine, hidden_post: dict[str, Any]
+) -> None:
+    """Then to the author's page, which an admin still finds, saying the post is deleted."""
+    await sign_in(client, "admin")
+
+    status, location = await send(client, f"/posts/{hidden_post['id']}/delete")
+
+    assert (status, location) == (303, "/@author?deleted=post")
+    page = await client.get(location)
+    assert 'data-testid="deleted-notice">The post is deleted.<' in page.text
+    assert (await client.get(hidden_post["url"])).status_code == 404
+    assert await actions(engine) == ["suspend_user", "delete_post"]
 
 
 async def test_a_suspended_authors_post_is_still_a_404_to_a_reader(

@@ -248,8 +248,10 @@ async def edit_comment(
 async def delete_comment(
     *, comment_id: ResourceId, user: FormUser, session: DbSession, back: BackField = "/"
 ) -> RedirectResponse:
+    """Back to the post's page at its comments, or to the page that sent it (the reports
+    page's Delete)."""
     await comments.delete_comment(session, user, comment_id)
-    return _back(back, "#comments")
+    return _back(back, "#comments" if back.startswith("/posts/") else "")
 
 
 @router.post("/users/{user_id:int}/follow", response_model=None)

@@ -1,10 +1,11 @@
 """The admins' pages: `/admin/reports` lists the open reports and the audit log, with plain
-forms (they work without JavaScript) to resolve a report and to suspend or unsuspend a
-user. To anyone but an admin the page does not exist (404)."""
+forms (they work without JavaScript) to resolve a report, to delete what it reports (the
+post and comment pages' own forms, web/posts.py and web/conversation.py) and to suspend or
+unsuspend a user. To anyone but an admin the page does not exist (404)."""
 
 from typing import Annotated, Literal
 
-from fastapi import Form, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.status import HTTP_303_SEE_OTHER
 
@@ -25,6 +26,10 @@ BackTo = Annotated[str, Form(max_length=200, pattern=r"^/(admin/reports|@[^/]+)$
 REPORTS_SHOWN = 100
 AUDIT_ENTRIES_SHOWN = 50
 ADMIN_PAGE = "/admin/reports"
+_DELETED_NOTICES = {
+    "post": "The post is deleted, and its reports with it.",
+    "comment": "The comment is deleted, and its reports with it.",
+}
 
 
 def _no_such_page() -> NotFound:
@@ -32,13 +37,21 @@ def _no_such_page() -> NotFound:
 
 
 @router.get(ADMIN_PAGE)
-async def reports_page(request: Request, viewer: Viewer, reader: DbReader) -> HTMLResponse:
+async def reports_page(
+    request: Request,
+    viewer: Viewer,
+    reader: DbReader,
+    deleted: Annotated[str, Query(max_length=100)] = "",
+) -> HTMLResponse:
+    """After a report's Delete (`?deleted=post` or `comment`), it says what is gone: the
+    report went with it."""
     if viewer is None or not viewer.is_admin:
         raise _no_such_page()
     context = {
         "reports": await moderation.list_open_reports(reader, limit=REPORTS_SHOWN),
         "audit_log": await moderation.list_audit_log(reader, limit=AUDIT_ENTRIES_SHOWN),
         "csrf_token": csrf_field_value(request),
+        "notice": _DELETED_NOTICES.get(deleted),
     }
     return render(request, "admin_reports.html", context, current_user=viewer)
 

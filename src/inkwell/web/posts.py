@@ -14,7 +14,6 @@ from starlette.status import HTTP_303_SEE_OTHER
 from inkwell.dependencies import DbReader, DbSession, ResourceId
 from inkwell.errors import NotFound
 from inkwell.feeds import service as feeds
-from inkwell.media import service as media
 from inkwell.media.dependencies import MediaChanges
 from inkwell.moderation import service as moderation
 from inkwell.pagination import (
@@ -31,8 +30,10 @@ from inkwell.schemas import MAX_ID
 from inkwell.users.rows import Account, author_path
 from inkwell.web.cards import cards
 from inkwell.web.common import (
+    BackField,
     PageQuery,
     Viewer,
+    local_path,
     moved_permanently,
     page_router,
     render,
@@ -200,15 +201,20 @@ async def _post_shown(
 
 @router.post("/posts/{post_id:int}/delete", response_model=None)
 async def delete_post(
-    *, post_id: ResourceId, user: FormUser, session: DbSession, changes: MediaChanges
+    *,
+    post_id: ResourceId,
+    user: FormUser,
+    session: DbSession,
+    changes: MediaChanges,
+    back: BackField = "",
 ) -> RedirectResponse:
     """The post page's Delete, confirmed first in a <details> (its author's, or an admin's,
     which the audit log records). Then to the author's page, which no longer lists the post
-    and says it is deleted (`?deleted=post`): the post's own page would be a 404."""
-    post = await moderation.deletable_post(session, user, post_id)
-    author = post.author.username
-    await media.delete_post(session, changes, post)
-    return RedirectResponse(f"{author_path(author)}?deleted=post", status_code=HTTP_303_SEE_OTHER)
+    and says it is deleted (`?deleted=post`): the post's own page would be a 404. The
+    reports page's Delete names itself (`next`) to come back to."""
+    author = (await moderation.delete_post(session, changes, user, post_id)).author.username
+    after = local_path(back, default=f"{author_path(author)}?deleted=post")
+    return RedirectResponse(after, status_code=HTTP_303_SEE_OTHER)
 
 
 @router.get("/tags/{tag}", response_model=None)

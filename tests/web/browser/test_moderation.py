@@ -1,6 +1,7 @@
 """Moderation in Chromium: an admin suspends a user from their page and the user's post
 disappears from the home page; unsuspending brings it back. An admin resolves a report on
-/admin/reports. No console errors or CSP violations."""
+/admin/reports, and deletes what a report names there, even while its author is suspended.
+No console errors or CSP violations."""
 
 import pytest
 from httpx import AsyncClient
@@ -92,3 +93,38 @@ async def test_a_reported_comment_with_a_long_word_stays_within_a_phone_screen(
     await page.goto("/admin/reports")
     await expect(page.get_by_test_id("report")).to_contain_text("Spam for")
     assert await page.evaluate(OVERFLOW) == 0
+
+
+async def test_an_admin_deletes_a_suspended_users_reported_comment_from_the_reports_page(
+    *,
+    page: Page,
+    client: AsyncClient,
+    factory: Factory,
+    admin: Account,
+    author: Account,
+    reader: Account,
+    problems: PageProblems,
+) -> None:
+    """Suspended, they are hidden from everyone, admins too, but on this page."""
+    post = await factory.post(reader, title="On fountain pens")
+    written = await comment(client, post["id"], author, "Cheap pens at my shop")
+    reported = await client.post(
+        "/api/reports",
+        json={"comment_id": written["id"], "reason": "An advert"},
+        headers=reader.headers,
+    )
+    assert reported.status_code == 201, reported.text
+    await client.post(f"/api/users/{author.id}/suspend", headers=admin.headers)
+    await sign_in(page.context, "admin")
+    await page.goto("/admin/reports")
+
+    report = page.get_by_test_id("report")
+    await report.get_by_text("Delete comment").click()
+    await report.get_by_role("button", name="Yes, delete it").click()
+
+    await page.wait_for_url("/admin/reports?deleted=comment")
+    await expect(page.get_by_test_id("deleted-notice")).to_have_text(
+        "The comment is deleted, and its reports with it."
+    )
+    await expect(page.get_by_test_id("no-reports")).to_be_visible()
+    await expect(page.get_by_test_id("audit-entry").first).to_contain_text("delete comment")
