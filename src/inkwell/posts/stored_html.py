@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Table, bindparam, select
+from sqlalchemy import Column, Table, column, select, values
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.posts.markdown import MarkdownRenderer, Rendered
@@ -75,16 +75,33 @@ async def render_batch(
     for row_id, text, *kept in rows:
         now = stored.kept(await renderer.render_in_thread(text))
         if now != tuple(kept):
-            new = {f"new_{name}": value for name, value in zip(stored.outputs, now, strict=True)}
-            changes.append({"row_id": row_id, "rendered": text, **new})
-    if changes:
-        await session.execute(
-            table.update()
-            .where(table.c.id == bindparam("row_id"), source == bindparam("rendered"))
-            .values(
-                {column: bindparam(f"new_{column.name}") for column in outputs}
-                | {table.c.updated_at: table.c.updated_at}
-            ),
-            changes,
+            changes.append((row_id, text, *now))
+    return RenderedBatch(
+        last_id=rows[-1].id,
+        read=len(rows),
+        changed=await _write(session, stored, changes) if changes else 0,
+    )
+
+
+async def _write(session: AsyncSession, stored: StoredHtml, changes: list[tuple[Any, ...]]) -> int:
+    """The rows rendered anew, each `(id, the Markdown rendered, *outputs)`, written in one
+    statement where their Markdown is still what was rendered: how many were."""
+    table = stored.table
+    outputs = [table.c[name] for name in stored.outputs]
+    rows = values(
+        column("row_id", table.c.id.type),
+        column("rendered", table.c[stored.source].type),
+        *(column(output.name, output.type) for output in outputs),
+    ).data(changes)
+    # A WITH, not a FROM (VALUES ...) AS rendered (columns): SQLite names no such columns.
+    rendered = rows.cte("rendered")
+    written = await session.execute(
+        table.update()
+        .where(table.c.id == rendered.c.row_id, table.c[stored.source] == rendered.c.rendered)
+        .values(
+            {output: rendered.c[output.name] for output in outputs}
+            | {table.c.updated_at: table.c.updated_at}
         )
-    return RenderedBatch(last_id=rows[-1].id, read=len(rows), changed=len(changes))
+        .returning(table.c.id)
+    )
+    return len(written.all())
