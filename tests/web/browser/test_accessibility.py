@@ -220,3 +220,14 @@ async def test_the_api_docs_meet_wcag_aa_closed_and_open(page: Page) -> None:
     await LOOKS[-1].apply(page)
     found[f"open {LOOKS[-1].name}"] = await accessibility_violations(page)
     assert {where: each for where, each in found.items() if each} == {}, report(found)
+
+
+async def test_the_api_docs_sign_in_dialog_meets_wcag_aa(page: Page) -> None:
+    """Swagger UI's Authorize dialog, where a reader of the docs signs in to try operations."""
+    await page.goto("/docs")
+    await page.locator(".btn.authorize").first.click()
+    await page.locator(".modal-ux").wait_for()
+    found = {"light": await accessibility_violations(page)}
+    await LOOKS[-1].apply(page)
+    found[LOOKS[-1].name] = await accessibility_violations(page)
+    assert {where: each for where, each in found.items() if each} == {}, report(found)

@@ -16,4 +16,11 @@
     validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
   });
+  // The Authorize dialog closes with a button that shows an X and says nothing (axe:
+  // button-name): each such button is named as it appears.
+  new MutationObserver(function () {
+    document.querySelectorAll(".close-modal:not([aria-label])").forEach(function (button) {
+      button.setAttribute("aria-label", "Close");
+    });
+  }).observe(document.getElementById("swagger-ui"), { childList: true, subtree: true });
 })();
