@@ -289,6 +289,26 @@ async def test_deleting_someone_elses_article_is_a_403_and_keeps_it(
     assert (await conduit.get(f"/articles/{created['slug']}")).status_code == 200
 
 
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+async def test_a_suspended_authors_article_is_not_found_to_change(
+    conduit: Conduit, writer: ConduitUser, reader: ConduitUser, factory: Factory, method: str
+) -> None:
+    """A 404 as to every read, not a 403 that would say it is there."""
+    created = await conduit.article(writer)
+    admin = await factory.account("admin", role="admin")
+    me = (await conduit.client.get("/api/users/me", headers=writer.bearer)).json()
+    await conduit.client.post(f"/api/users/{me['id']}/suspend", headers=admin.headers)
+
+    address = f"/articles/{created['slug']}"
+    if method == "PUT":
+        response = await conduit.put(address, reader, {"article": {"body": "B"}})
+    else:
+        response = await conduit.delete(address, reader)
+
+    assert response.status_code == 404
+    assert response.json() == {"errors": {"article": ["not found"]}}
+
+
 async def test_deleting_answers_204_and_the_article_is_gone(
     conduit: Conduit, writer: ConduitUser
 ) -> None:

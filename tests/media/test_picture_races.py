@@ -52,7 +52,7 @@ async def delete_post(session: AsyncSession, started_app: StartedApp, post_id: o
     changes = PendingMedia(started_app.state["storage"], started_app.state["sessionmaker"])
     post = await session.get(Post, post_id)
     assert post is not None
-    await media.delete_post(session, changes, post)
+    await media.delete_post(session, changes, post, by_admin=False)
 
 
 @pytest.fixture

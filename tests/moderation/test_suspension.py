@@ -240,7 +240,7 @@ async def test_a_suspended_users_profile_and_posts_answer_404(
         assert (await client.get(path)).status_code == 404, path
 
 
-async def test_what_a_suspended_user_wrote_cannot_be_liked_commented_reported_or_deleted(
+async def test_what_a_suspended_user_wrote_cannot_be_liked_commented_reported_or_changed(
     client: AsyncClient, world: World
 ) -> None:
     await change(client, world, "suspend", world.villain)
@@ -252,9 +252,10 @@ async def test_what_a_suspended_user_wrote_cannot_be_liked_commented_reported_or
         await client.post(
             "/api/reports", json={"post_id": spam, "reason": "spam"}, headers=headers
         ),
+        await client.patch(f"/api/posts/{spam}", json={"title": "x"}, headers=headers),
         await client.delete(f"/api/posts/{spam}", headers=headers),
     ]
-    assert [response.status_code for response in refused] == [404] * 4
+    assert [response.status_code for response in refused] == [404] * 5
 
 
 async def comment_ids(client: AsyncClient, post: dict[str, Any]) -> dict[str, int]:

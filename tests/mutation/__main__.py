@@ -126,6 +126,7 @@ TARGETS = (
             "tests/web/test_moderation_pages.py",
             "tests/web/test_deleting_posts.py",
             "tests/notifications/test_emails.py",  # a suspension drops the pending emails
+            "tests/media/test_post_pictures.py",  # delete_post: its pictures go with it
         ),
     ),
     Target(

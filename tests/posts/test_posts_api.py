@@ -214,7 +214,9 @@ async def test_an_edit_racing_a_deletion_finds_the_post_gone(
         {"expected_updated_at": post["updated_at"]} if versioned else {}
     )
     async with create_sessionmaker(engine)() as deleting:
-        await posts.delete_post(deleting, await posts.get_post(deleting, int(str(post["id"]))))
+        await posts.delete_post(
+            deleting, await posts.get_post(deleting, int(str(post["id"]))), by_admin=False
+        )
         edit = asyncio.create_task(client.patch(url, json=body, headers=author.headers))
         await until_done_or_waiting_for_a_lock(engine, edit)
         assert not edit.done()  # it waits for the deletion under way
@@ -231,7 +233,9 @@ async def test_a_deletion_racing_another_finds_the_post_gone(
     post = await api.post(author)
     url = f"/api/posts/{post['id']}"
     async with create_sessionmaker(engine)() as deleting:
-        await posts.delete_post(deleting, await posts.get_post(deleting, int(str(post["id"]))))
+        await posts.delete_post(
+            deleting, await posts.get_post(deleting, int(str(post["id"]))), by_admin=False
+        )
         second = asyncio.create_task(client.delete(url, headers=author.headers))
         await until_done_or_waiting_for_a_lock(engine, second)
         assert not second.done()  # it waits for the deletion under way

@@ -136,7 +136,7 @@ async def test_the_index_follows_an_insert_an_edit_and_a_delete_within_the_trans
         transaction, post, markdown=MARKDOWN, title="Peach jam", tags=["summer"]
     )
     edited = [await titles_in(reader, q) for q in ("apricot", "preserves", "peach", "summer")]
-    await posts.delete_post(transaction, await transaction.get_one(Post, post.id))
+    await posts.delete_post(transaction, await transaction.get_one(Post, post.id), by_admin=False)
 
     assert inserted == (["Apricot jam"], ["Apricot jam"])
     assert edited == [[], [], ["Peach jam"], ["Peach jam"]]

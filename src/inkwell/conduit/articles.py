@@ -208,7 +208,9 @@ async def update_article(
 async def delete_article(
     slug: Slug, user: ConduitUser, session: DbSession, changes: MediaChanges
 ) -> None:
-    await media.delete_post(session, changes, await own_article(session, slug, user))
+    await media.delete_post(
+        session, changes, await own_article(session, slug, user), by_admin=False
+    )
 
 
 @router.post(

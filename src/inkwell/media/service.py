@@ -95,7 +95,7 @@ async def delete_account(session: AsyncSession, changes: PendingMedia, user: Use
 
 
 async def delete_post(
-    session: AsyncSession, changes: PendingMedia, post: Post, *, by_admin: bool = False
+    session: AsyncSession, changes: PendingMedia, post: Post, *, by_admin: bool
 ) -> None:
     """Deletes the post (posts.delete_post, its uses go with it) and, once `session`
     commits, the pictures its author uploaded that it linked and no other post does. Another

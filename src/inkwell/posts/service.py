@@ -682,7 +682,7 @@ async def _write_content(post: Post, content: str, markdown: MarkdownRenderer) -
     post.word_count = rendered.word_count
 
 
-async def delete_post(session: AsyncSession, post: Post, *, by_admin: bool = False) -> None:
+async def delete_post(session: AsyncSession, post: Post, *, by_admin: bool) -> None:
     """Its tags go with it (ON DELETE CASCADE), and out of their tags' counts. A post
     another request deleted meanwhile is not found: one deletion answers 204, and an admin's
     is recorded once (the loser's audit entry goes with its rolled back transaction).
