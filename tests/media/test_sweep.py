@@ -6,11 +6,13 @@ SQLite and PostgreSQL."""
 import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import update
+from sqlalchemy import ScalarResult, Select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import Executable
 from typer.testing import CliRunner, Result
 
 from inkwell import cli
@@ -18,7 +20,9 @@ from inkwell.config import Settings
 from inkwell.db import create_sessionmaker, utcnow
 from inkwell.media import service as media
 from inkwell.media.models import PostPicture
+from inkwell.media.uses import link_pictures
 from tests.conftest import Account, Api
+from tests.media.test_picture_uses import uses
 from tests.media.test_post_pictures import picture_records, stored_key, upload_for_a_post
 from tests.pictures import image_file, stored_files
 
@@ -177,6 +181,40 @@ async def test_a_picture_unused_since_the_very_cutoff_is_still_in_its_grace(
 
     assert await sweep_once(engine, cutoff) is None
     assert await sweep_once(engine, cutoff + timedelta(microseconds=1)) == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_picture_linked_after_the_sweep_chose_it_is_not_swept(
+    *,
+    client: AsyncClient,
+    api: Api,
+    engine: AsyncEngine,
+    painter: Account,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On SQLite choosing the batch holds no lock (the transaction begins with its first
+    write), so a post may link a chosen picture before the deletion, which asks again.
+    PostgreSQL holds the batch's rows (test_picture_races)."""
+    key = await uploaded(client, engine)
+    post_id = int(str((await api.post(painter, content="An old picture, found again."))["id"]))
+    sessions = create_sessionmaker(engine)
+
+    async with sessions.begin() as session:
+        scalars = session.scalars
+
+        async def chosen_then_linked(statement: Executable, **options: Any) -> ScalarResult[Any]:
+            chosen = await scalars(statement, **options)
+            if isinstance(statement, Select):
+                async with sessions.begin() as link:
+                    await link_pictures(link, post_id, "", f"![again](/media/{key})")
+            return chosen
+
+        monkeypatch.setattr(session, "scalars", chosen_then_linked)
+        swept = await media.sweep_post_pictures(session, unused_before=utcnow(), batch_size=10)
+
+    assert swept == 0
+    assert await uses(engine) == {(post_id, key)}
+    assert await picture_records(engine) == {key}
 
 
 def test_a_grace_period_under_a_day_is_refused() -> None:
