@@ -114,6 +114,42 @@ async def test_a_picture_linked_while_its_last_post_is_being_deleted_goes_withou
     assert stored_files(media_dir) == set()
 
 
+async def test_two_posts_link_one_picture_at_once_without_waiting_for_each_other(
+    *, api: Api, engine: AsyncEngine, painter: Account, picture: str
+) -> None:
+    """A link holds the picture as its use's foreign key does (FOR KEY SHARE): it waits for
+    a deletion, and for nothing else."""
+    first, second = [await api.post(painter, content="Soon a picture.") for _ in range(2)]
+    sessions = create_sessionmaker(engine)
+
+    async with sessions() as linking:
+        await link_pictures(linking, int(str(first["id"])), "", f"![one](/media/{picture})")
+        async with sessions.begin() as also:
+            linked = link_pictures(also, int(str(second["id"])), "", f"![two](/media/{picture})")
+            await asyncio.wait_for(linked, timeout=10 * REACHED)
+        await linking.commit()
+
+    assert await uses(engine) == {(first["id"], picture), (second["id"], picture)}
+
+
+async def test_a_picture_linked_while_an_edit_drops_it_from_another_post_does_not_wait_for_it(
+    *, engine: AsyncEngine, pair: tuple[dict[str, Any], int], picture: str
+) -> None:
+    """The edit stamps the picture unlinked: an update that leaves its key alone, which the
+    foreign key's lock lets be."""
+    dropping, linking = pair
+    sessions = create_sessionmaker(engine)
+
+    async with sessions() as edit:
+        await link_pictures(edit, int(str(dropping["id"])), str(dropping["content"]), "None now.")
+        async with sessions.begin() as link:
+            linked = link_pictures(link, linking, "", f"![kept](/media/{picture})")
+            await asyncio.wait_for(linked, timeout=10 * REACHED)
+        await edit.commit()
+
+    assert await uses(engine) == {(linking, picture)}
+
+
 async def test_a_picture_linked_while_the_sweep_runs_is_not_swept(
     *, api: Api, engine: AsyncEngine, painter: Account, picture: str, media_dir: Path
 ) -> None:
