@@ -8,7 +8,10 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.db import create_sessionmaker
+from inkwell.posts import service as posts
 from tests.conftest import Account, Api
+from tests.factories import MARKDOWN
 from tests.media.test_post_pictures import stored_key, upload_for_a_post
 from tests.pictures import image_file
 
@@ -90,6 +93,24 @@ async def test_a_picture_another_post_still_links_is_not_stamped_when_one_drops_
 
     assert await uses(engine) == {(second["id"], key)}
     assert await unlinked_at(engine, key) is None
+
+
+async def test_two_edits_from_the_same_text_that_both_link_a_picture_record_one_use(
+    client: AsyncClient, api: Api, engine: AsyncEngine, painter: Account
+) -> None:
+    """Each read the post before the other saved it, so each adds the use: the second finds
+    it recorded, and is saved all the same."""
+    key = await upload(client)
+    post = await api.post(painter, content="No picture yet.")
+    sessions, linking = create_sessionmaker(engine), f"![x](/media/{key})"
+
+    async with sessions() as first, sessions() as second:
+        read = [await posts.get_post(edit, int(str(post["id"]))) for edit in (first, second)]
+        for edit, unedited in zip((first, second), read, strict=True):
+            await posts.update_post(edit, unedited, markdown=MARKDOWN, content=linking)
+            await edit.commit()
+
+    assert await uses(engine) == {(post["id"], key)}
 
 
 async def test_deleting_a_post_stamps_someone_elses_picture_it_alone_linked(
