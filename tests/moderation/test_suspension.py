@@ -570,6 +570,20 @@ async def during_a_suspension(
     return await answer
 
 
+async def a_suspension_during(
+    engine: AsyncEngine, world: World, write: Write, step: Step = moderation.suspend
+) -> None:
+    """The villain's suspension (or, with `step`, its lifting) arriving while `write` is under
+    way in a transaction: it waits for the write to commit (asserted), then goes on."""
+    async with create_sessionmaker(engine)() as writing:
+        await write(writing)
+        suspension = asyncio.create_task(_suspend(engine, world, step))
+        await until_done_or_waiting_for_a_lock(engine, suspension)
+        assert not suspension.done()  # it waits for the write under way
+        await writing.commit()
+    await suspension
+
+
 @pytest.mark.parametrize("write", WRITES)
 async def test_a_write_under_way_when_a_suspension_begins_is_counted_out_exactly_once(
     client: AsyncClient, engine: AsyncEngine, other_post: World, write: str
@@ -577,13 +591,7 @@ async def test_a_write_under_way_when_a_suspension_begins_is_counted_out_exactly
     """The suspension waits for the write to commit, then counts it out with the rest; lifting
     it puts back exactly what was taken (no write counted twice)."""
     world = other_post
-    async with create_sessionmaker(engine)() as writing:
-        await _writes(world)[write](writing)
-        suspension = asyncio.create_task(_suspend(engine, world))
-        await until_done_or_waiting_for_a_lock(engine, suspension)
-        assert not suspension.done()  # it waits for the write under way
-        await writing.commit()
-    await suspension
+    await a_suspension_during(engine, world, _writes(world)[write])
     kept, counted = await kept_and_counted(engine)
     assert kept == counted
     await change(client, world, "unsuspend", world.villain)
@@ -684,13 +692,10 @@ async def test_a_suspension_lifted_during_an_admins_deletion_counts_without_it(
     address, before = (await _hidden_targets(client, world))[target], await _shown(client, world)
     await change(client, world, "suspend", world.villain)
 
-    async with create_sessionmaker(engine)() as deleting:
-        await _delete_as_admin(deleting, world, address)
-        lifting = asyncio.create_task(_suspend(engine, world, moderation.unsuspend))
-        await until_done_or_waiting_for_a_lock(engine, lifting)
-        assert not lifting.done()  # it waits for the deletion under way
-        await deleting.commit()
-    await lifting
+    async def deletion(session: AsyncSession) -> None:
+        await _delete_as_admin(session, world, address)
+
+    await a_suspension_during(engine, world, deletion, moderation.unsuspend)
     kept, counted = await kept_and_counted(engine)
     assert kept == counted
     assert await _shown(client, world) == before - GONE[target]
