@@ -236,3 +236,20 @@ async def test_a_batch_starts_after_the_id_it_is_given(
         )
 
     assert batch == stored_html.RenderedBatch(last_id=int(str(second["id"])), read=1, changed=0)
+
+
+async def test_a_batch_writes_and_counts_its_own_rows_alone(
+    api: Api, engine: AsyncEngine, author: Account
+) -> None:
+    """A later post with the same Markdown, as stale, is the next batch's to write."""
+    first, second = [await api.post(author, content="The same words.") for _ in range(2)]
+    for post in (first, second):
+        await spoil(engine, post["id"])
+
+    async with create_sessionmaker(engine).begin() as session:
+        batch = await stored_html.render_batch(
+            session, stored_html.POSTS, MarkdownRenderer(), after=0, batch_size=1
+        )
+
+    assert batch == stored_html.RenderedBatch(last_id=int(str(first["id"])), read=1, changed=1)
+    assert (await stored(engine, second["id"]))["content_html"] == "<p>old</p>"
