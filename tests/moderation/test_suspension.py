@@ -86,7 +86,8 @@ async def public_view(client: AsyncClient, world: World) -> dict[str, Any]:
 
 async def kept_and_counted(engine: AsyncEngine) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every count the database keeps, and the same counted with count(*) over what is
-    shown: published posts, comments and likes of users who are not suspended."""
+    shown: published posts, comments and likes of users who are not suspended (and each
+    author's published posts, whoever they are)."""
     active = User.suspended_at.is_(None)
     async with engine.connect() as connection:
         kept = {
@@ -104,6 +105,7 @@ async def kept_and_counted(engine: AsyncEngine) -> tuple[dict[str, Any], dict[st
                     select(User.id, User.follower_count, User.following_count)
                 )
             },
+            "authors": dict((await connection.execute(select(User.id, User.post_count))).all()),
         }
         published = (
             select(func.count())
@@ -141,6 +143,13 @@ async def kept_and_counted(engine: AsyncEngine) -> tuple[dict[str, Any], dict[st
                 .scalar_subquery()
             )
 
+        # An author's own count keeps their posts while they are suspended.
+        theirs = (
+            select(func.count())
+            .select_from(Post)
+            .where(Post.user_id == User.id, Post.status == PUBLISHED)
+            .scalar_subquery()
+        )
         counted = {
             "total": await connection.scalar(published),
             "tags": dict((await connection.execute(per_tag)).all()),
@@ -160,6 +169,7 @@ async def kept_and_counted(engine: AsyncEngine) -> tuple[dict[str, Any], dict[st
                     )
                 )
             },
+            "authors": dict((await connection.execute(select(User.id, theirs))).all()),
         }
     return kept, counted
 
