@@ -253,6 +253,29 @@ async def test_the_sweep_goes_past_the_deletions_it_cannot_do_batch_after_batch(
     assert await records(engine) == stuck
 
 
+@pytest.mark.usefixtures("cli_env")
+async def test_the_sweep_deletes_a_batchs_files_at_once(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not one after another: during an outage, each would wait out the store's time-outs."""
+    await record(engine, [f"posts/{n:032x}.webp" for n in range(5)])
+    deleting, in_flight, most = LocalStorage.delete, 0, 0
+
+    async def slow_delete(storage: LocalStorage, key: str) -> None:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.05)
+        await deleting(storage, key)
+        in_flight -= 1
+
+    monkeypatch.setattr(LocalStorage, "delete", slow_delete)
+    result = await sweep()
+
+    assert "Tried 5 recorded file deletions: 5 done, 0 left." in result.output
+    assert most == 5
+
+
 async def test_a_successful_deletion_leaves_no_record(
     store: Store, engine: AsyncEngine, painter: Account
 ) -> None:

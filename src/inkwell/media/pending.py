@@ -10,6 +10,7 @@ store fails (S3 down) leaves its record, which `inkwell media sweep` tries again
 no object stays online with nothing that remembers it.
 """
 
+import asyncio
 import logging
 from collections.abc import Collection, Sequence
 from functools import partial
@@ -79,8 +80,12 @@ class PendingMedia:
             after = keys[-1]
 
     async def _delete(self, keys: Sequence[str]) -> int:
-        """Deletes the objects, then the records of those gone; answers how many went."""
-        gone = [key for key in keys if await self._deleted(key)]
+        """Deletes the objects, then the records of those gone; answers how many went. All
+        at once, as many at a time as the store's threads take (S3: its connections): one
+        after another, each of a sweep's 500 would wait out the last one's time-outs (three
+        tries of 5 s each) during an outage."""
+        deleted = await asyncio.gather(*(self._deleted(key) for key in keys))
+        gone = [key for key, done in zip(keys, deleted, strict=True) if done]
         if gone:
             async with self._sessions.begin() as session:
                 await session.execute(delete(MediaDeletion).where(MediaDeletion.key.in_(gone)))
