@@ -56,6 +56,7 @@ from inkwell.web import notifications as notification_pages
 from inkwell.web import posts as post_pages
 from inkwell.web import profiles as profile_pages
 from inkwell.web import search as search_pages
+from inkwell.web import signing_in as signing_in_pages
 from inkwell.web.common import error_page
 from inkwell.web.rendering import Site, page_templates
 
@@ -70,6 +71,7 @@ _ROUTERS = (
     post_pages.router,
     profile_pages.router,
     account_pages.router,
+    signing_in_pages.router,
     notification_pages.router,
     search_pages.router,
     syndication_router,
