@@ -49,6 +49,7 @@ from inkwell.security import PasswordHasher
 from inkwell.state import State
 from inkwell.syndication.router import router as syndication_router
 from inkwell.users.router import router as users_router
+from inkwell.web import account_picture as account_picture_pages
 from inkwell.web import accounts as account_pages
 from inkwell.web import conversation as conversation_forms
 from inkwell.web import moderation as moderation_pages
@@ -71,6 +72,7 @@ _ROUTERS = (
     post_pages.router,
     profile_pages.router,
     account_pages.router,
+    account_picture_pages.router,
     signing_in_pages.router,
     notification_pages.router,
     search_pages.router,

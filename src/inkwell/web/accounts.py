@@ -1,6 +1,6 @@
 """The account page and its forms: the password, the email, the profile, notification
-emails, the picture, the sessions (each one's Sign out, and everywhere), and deleting the
-account.
+emails, removing the picture (uploading one: web/account_picture.py), the sessions (each
+one's Sign out, and everywhere), and deleting the account.
 
 With JavaScript its forms post to the JSON API (forms.js). Without it, they post here with
 the CSRF field, are checked and limited as the API checks and limits them (refused from
@@ -9,40 +9,35 @@ again with each problem at its field (web/form_answers.py).
 """
 
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
-from contextlib import AsyncExitStack
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import BackgroundTasks, Depends, File, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import BackgroundTasks, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.status import HTTP_303_SEE_OTHER
 
 from inkwell.auth import service as auth
-from inkwell.auth.cookies import csrf_field_value, refuse_cross_site
+from inkwell.auth.cookies import csrf_field_value
 from inkwell.auth.dependencies import (
     AppSettings,
     PasswordChecks,
     form_user,
     page_session_id,
-    unread_form_user,
 )
 from inkwell.auth.ratelimit import PasswordGuard
 from inkwell.auth.rows import ActiveSession
 from inkwell.auth.schemas import SessionId
-from inkwell.body_limits import BodyTooLarge
 from inkwell.db import Reader
 from inkwell.dependencies import DbReader, DbSession, Passwords
 from inkwell.errors import DomainError
 from inkwell.mail.dependencies import MailerDep
 from inkwell.mail.service import deliver
 from inkwell.media import service as media
-from inkwell.media.dependencies import MediaChanges, Pictures, UploadBudget
-from inkwell.media.uploads import UploadLimitRoute
+from inkwell.media.dependencies import MediaChanges
 from inkwell.security import PasswordHasher
-from inkwell.state import state_of
 from inkwell.users import service as users
 from inkwell.users.email_change import (
     EmailChangeTokens,
@@ -53,7 +48,6 @@ from inkwell.users.rows import Account
 from inkwell.users.schemas import UserUpdate
 from inkwell.web.common import (
     CsrfField,
-    PageRoute,
     SignInFirst,
     Viewer,
     page_router,
@@ -70,9 +64,6 @@ router = page_router()
 # would say a link is on its way. forms.js checks it before sending (data-must-differ).
 _ALREADY_YOURS = Told({"email": "This is already your email."}, [], 422)
 
-# The picture form sent with no file chosen (the browser checks it first, as `required`).
-_NO_PICTURE = Told({"file": "Choose an image to upload."}, [], 422)
-
 
 # The account page's message after a form saved (`?saved=`), shown in the form's section.
 _SAVED_NOTICES = {
@@ -88,10 +79,10 @@ _SAVED_NOTICES = {
 }
 
 
-def _saved(saved: str) -> RedirectResponse:
-    """Back to the account page after a form saved, at the form's section, which says so."""
-    section, _ = _SAVED_NOTICES[saved]
-    return RedirectResponse(f"/account?saved={saved}#{section}-heading", HTTP_303_SEE_OTHER)
+def saved(form: str) -> RedirectResponse:
+    """Back to the account page after `form` saved, at the form's section, which says so."""
+    section, _ = _SAVED_NOTICES[form]
+    return RedirectResponse(f"/account?saved={form}#{section}-heading", HTTP_303_SEE_OTHER)
 
 
 @router.get("/account", response_model=None)
@@ -189,7 +180,7 @@ async def change_password(
             {"password": password, "current_password": current_password or None}
         )
         if password_confirm != password:
-            return await _account_again(request, reader, viewer, "password", NOT_THE_SAME)
+            return await account_again(request, reader, viewer, "password", NOT_THE_SAME)
         await users.update_user(
             session,
             passwords,
@@ -200,7 +191,7 @@ async def change_password(
         )
     except (ValidationError, DomainError) as exc:
         await session.rollback()
-        return await _account_again(request, reader, viewer, "password", told_of(exc))
+        return await account_again(request, reader, viewer, "password", told_of(exc))
     return signed_out(request, "/login?notice=password-changed&next=%2Faccount")
 
 
@@ -229,7 +220,7 @@ async def change_email(
         )
         if data.email == user.email:
             values = {"email": email}
-            return await _account_again(
+            return await account_again(
                 request, reader, sender.viewer, "email", _ALREADY_YOURS, values
             )
         new_email = await users.update_user(
@@ -243,12 +234,12 @@ async def change_email(
     except (ValidationError, DomainError) as exc:
         await session.rollback()
         told = told_of(exc)
-        return await _account_again(request, reader, sender.viewer, "email", told, {"email": email})
+        return await account_again(request, reader, sender.viewer, "email", told, {"email": email})
     if new_email is not None:
         tokens = EmailChangeTokens.from_settings(settings)
         for message in requested_emails(settings, tokens, user, new_email):
             background.add_task(deliver, mailer, message)
-    return _saved("email")
+    return saved("email")
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,10 +266,8 @@ class _ProfileChanges:
             )
         except (ValidationError, DomainError) as exc:
             await session.rollback()
-            return await _account_again(
-                self.request, self.reader, viewer, form, told_of(exc), typed
-            )
-        return _saved(form)
+            return await account_again(self.request, self.reader, viewer, form, told_of(exc), typed)
+        return saved(form)
 
 
 async def _profile_changes(
@@ -318,97 +307,6 @@ async def save_notification_emails(
     return await changes.save("notification-emails", {"email_notifications": email_notifications})
 
 
-@dataclass(frozen=True, slots=True)
-class _Uploading:
-    """Who sent the picture form, and why they may not upload now (None: they may)."""
-
-    viewer: Account
-    refusal: DomainError | None
-
-
-async def _uploading(
-    request: Request, csrf_token: CsrfField, limits: UploadBudget
-) -> AsyncIterator[_Uploading]:
-    """The picture form's sender, the CSRF field checked, read as the API's `Uploader` reads
-    them (no database connection held while the picture is processed), holding their one
-    upload until the request's session has committed; a refusal of the upload budget (one
-    upload at a time, so many an hour) is for the page to say."""
-    viewer = await form_user(request, csrf_token)
-    if viewer is None:
-        raise SignInFirst(sign_in_first(request, "/account"))
-    async with AsyncExitStack() as held:
-        refusal = None
-        try:
-            await held.enter_async_context(limits.upload(viewer.id))
-        except DomainError as exc:
-            refusal = exc
-        yield _Uploading(viewer, refusal)
-
-
-PictureFile = Annotated[UploadFile | str | None, File()]
-
-
-async def upload_picture(
-    *,
-    request: Request,
-    uploading: Annotated[_Uploading, Depends(_uploading, scope="function")],
-    reader: DbReader,
-    session: DbSession,
-    pictures: Pictures,
-    changes: MediaChanges,
-    file: PictureFile = None,
-) -> HTMLResponse | RedirectResponse:
-    """The picture form without JavaScript: as `PUT /api/users/{id}/picture`, within the
-    same limits (`_PictureRoute`); a file refused is said at its field."""
-    viewer = uploading.viewer
-    if uploading.refusal is not None:
-        return await _account_again(request, reader, viewer, "picture", told_of(uploading.refusal))
-    if file is None or isinstance(file, str):  # no file chosen, or a text field
-        return await _account_again(request, reader, viewer, "picture", _NO_PICTURE)
-    try:
-        await media.replace_picture(session, pictures, changes, viewer, file)
-    except DomainError as exc:
-        await session.rollback()  # removes the picture if it was stored
-        return await _account_again(request, reader, viewer, "picture", told_of(exc))
-    return _saved("picture")
-
-
-class _PictureRoute(UploadLimitRoute, PageRoute):
-    """The picture form's route: its body within the API's upload limit (MAX_UPLOAD_BYTES),
-    and a file past it said at its field like the other refusals, not on an error page."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except BodyTooLarge as exc:
-                return await _picture_too_large(request, exc)
-
-        return route
-
-
-async def _picture_too_large(request: Request, refusal: BodyTooLarge) -> Response:
-    """The account page again, from this site only: the form's body (and its CSRF field) is
-    not read, so nothing changes."""
-    refuse_cross_site(request, state_of(request)["settings"].public_base_url)
-    viewer = await unread_form_user(request)
-    if viewer is None:
-        return sign_in_first(request, "/account")
-    told = Told({"file": refusal.detail}, [], refusal.status_code)
-    return await _account_again(request, state_of(request)["reader"], viewer, "picture", told)
-
-
-router.add_api_route(
-    "/account/picture",
-    upload_picture,
-    methods=["POST"],
-    response_model=None,
-    route_class_override=_PictureRoute,
-)
-
-
 @router.post("/account/picture/remove", response_model=None)
 async def remove_picture(
     *,
@@ -424,8 +322,8 @@ async def remove_picture(
     except DomainError as exc:
         await session.rollback()
         told = told_of(exc)
-        return await _account_again(request, reader, sender.viewer, "picture-remove", told)
-    return _saved("picture-removed")
+        return await account_again(request, reader, sender.viewer, "picture-remove", told)
+    return saved("picture-removed")
 
 
 @router.post("/account/delete", response_model=None)
@@ -445,12 +343,12 @@ async def delete_account(
     if confirm_username != user.username:
         told = Told({"confirm_username": f"Type “{user.username}” to confirm."}, [], 422)
         typed = {"confirm_username": confirm_username}
-        return await _account_again(request, reader, sender.viewer, "delete", told, typed)
+        return await account_again(request, reader, sender.viewer, "delete", told, typed)
     await media.delete_account(session, changes, user)
     return signed_out(request, "/")
 
 
-async def _account_again(  # noqa: PLR0917  (the page, and what one form is told)
+async def account_again(  # noqa: PLR0917  (the page, and what one form is told)
     request: Request,
     reader: DbReader,
     viewer: Account,
