@@ -3,6 +3,7 @@ databases: an admin's Delete on anyone's post (a confirm step in a <details>, a 
 with the CSRF field, as the author's) and on anyone's comment (the plain form); a comment's
 link (`?comment=N#comment-N`) opens the page of comments that shows it."""
 
+import html
 import re
 from typing import Any
 
@@ -298,6 +299,43 @@ async def test_a_suspended_authors_post_shown_to_an_admin_offers_deleting_it_alo
     assert re.findall(r'<form [^>]*action="([^"]+)"', main) == [
         f"/posts/{hidden_post['id']}/delete"
     ]
+
+
+@pytest.fixture
+async def unreported(factory: Factory, author: Account) -> dict[str, Any]:
+    """Another post of the author's, written before their suspension, that no one reported."""
+    return await factory.post(author, title="Also on ink")
+
+
+async def test_an_admin_finds_a_suspended_authors_posts_on_their_page(
+    client: AsyncClient, unreported: dict[str, Any], hidden_post: dict[str, Any]
+) -> None:
+    """Reported or not, each leads to its page, marked hidden, where it may be deleted."""
+    await sign_in(client, "admin")
+
+    page = (await client.get("/@author")).text
+
+    for post in (hidden_post, unreported):
+        assert f'id="post-{post["id"]}"' in page
+        assert f'href="{post["url"]}"' in page
+    assert "2 posts" in page
+
+
+async def test_a_suspended_authors_older_posts_open_as_a_page_the_api_would_not_serve(
+    client: AsyncClient, factory: Factory, admin: Account, author: Account
+) -> None:
+    """Load more reads the API's listing, which lists no suspended author's posts: the link
+    stays a link to the next page (no data-api for load-more.js to take it over)."""
+    await factory.posts(author, 3)
+    await client.post(f"/api/users/{author.id}/suspend", headers=admin.headers)
+    await sign_in(client, "admin")
+
+    first = (await client.get("/@author?limit=2")).text
+    older = re.search(r'<a [^>]*id="load-more"[^>]*href="([^"]+)"[^>]*>', first)
+
+    assert older is not None
+    assert "data-api" not in older[0]
+    assert 'id="post-' in (await client.get("/@author" + html.unescape(older[1]))).text
 
 
 async def test_a_suspended_authors_post_is_still_a_404_to_a_reader(

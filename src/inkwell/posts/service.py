@@ -242,11 +242,18 @@ def newest_first(query: Select[Any], *, after: bool = False) -> Select[Any]:
 
 
 def _page(
-    listing: Listing, *, signed_in: bool, profiles: bool, bodies: bool, after: bool, popular: bool
+    listing: Listing,
+    *,
+    signed_in: bool,
+    profiles: bool,
+    bodies: bool,
+    after: bool,
+    popular: bool,
+    suspended: bool,
 ) -> Select[Any]:
     """The total rides along (the author's or the tag's count from the joined row, or the
     total as a scalar subquery): one round trip, one snapshot. So do, with `popular`, the
-    most used tags (`_popular_tags`)."""
+    most used tags (`_popular_tags`). `suspended`: a suspended author's posts too."""
     total: Any = {
         "all": _total("all").scalar_subquery(),
         "author": User.post_count,
@@ -269,7 +276,9 @@ def _page(
             .where(PostTag.tag_id == tag_id, _TAG_PUBLISHED, not_suspended)
         )
         return keyset_page(tagged, PostTag.published_at, PostTag.post_id, after=after)
-    query = query.join(Post.author).where(not_suspended)
+    query = query.join(Post.author)
+    if not suspended:
+        query = query.where(not_suspended)
     if listing == "drafts":
         drafts = query.where(Post.user_id == bindparam("author_id"), _IS_DRAFT)
         return keyset_page(drafts, Post.updated_at, Post.id, after=after)
@@ -286,6 +295,7 @@ def _listing_statements(
     bodies: bool,
     after: bool,
     popular: bool,
+    suspended: bool,
 ) -> ListingStatements:
     """The page and the total-only statements, built once, with the page as parameters:
     composing a statement costs more CPU than running it, and SQLAlchemy compiles each of
@@ -294,7 +304,13 @@ def _listing_statements(
     A page from `skip` and a page `after` a cursor's position are two statements.
     """
     page = _page(
-        listing, signed_in=signed_in, profiles=profiles, bodies=bodies, after=after, popular=popular
+        listing,
+        signed_in=signed_in,
+        profiles=profiles,
+        bodies=bodies,
+        after=after,
+        popular=popular,
+        suspended=suspended,
     )
     return ListingStatements.of(page, _total(listing))
 
@@ -410,6 +426,7 @@ async def list_posts(
     bodies: bool = True,
     after: Position | None = None,
     popular_tags: int = 0,
+    suspended: bool = False,
 ) -> PostListing:
     """Published posts, everyone's or one author's or one tag's; or, with `drafts`, the
     drafts of `author_id` (for them alone: the caller checks who asks). `viewer_id` is the
@@ -425,7 +442,10 @@ async def list_posts(
     where its next page starts (`PostListing.after`), None on the last page.
 
     With `popular_tags` (not with names), the listing also answers list_tags' first
-    `popular_tags`, read in the page's own statement: the home page is one round trip."""
+    `popular_tags`, read in the page's own statement: the home page is one round trip.
+
+    A suspended author's posts are listed by no one, but with `suspended` and `author_id`:
+    their page, to the admins who moderate them."""
     signed_in = viewer_id is not None
     parameters = {
         **page_parameters(skip, limit, after),
@@ -451,6 +471,7 @@ async def list_posts(
         bodies=bodies,
         after=after is not None,
         popular=popular_tags > 0,
+        suspended=suspended,
     )
     position = _edited_position if drafts else _published_position
     return await read_listing(reader, statements, parameters, position)

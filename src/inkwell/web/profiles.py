@@ -35,7 +35,8 @@ async def author_page(
     another way (`/@Alice` for alice) moves to the one the user chose. Their follower and
     following counts, and for a signed-in reader a Follow or Unfollow button. A suspended
     user's page does not exist, but to admins, who find the Suspend (or Unsuspend) button
-    here (not on an admin's page: no one may suspend an admin). After a post's deletion
+    here (not on an admin's page: no one may suspend an admin) and their posts, each
+    leading to its page marked hidden, where an admin may delete it. After a post's deletion
     (`?deleted=post`) it says so to the two who may delete it, the author and an admin; to
     anyone else the page is as ever."""
     viewer_id = None if viewer is None else viewer.id
@@ -52,12 +53,14 @@ async def author_page(
         viewer_id=viewer_id,
         bodies=False,
         after=page.after(name, TIME_AND_ID),
+        suspended=admin,
     )
     context = {
         "page": found,
         "cards": cards(found.posts),
         "paging": links(page, name, found.after),
-        "api_url": f"/api/users/{author.id}/posts",
+        # The API lists no suspended author's posts: an admin opens their older ones as pages.
+        "api_url": None if author.suspended_at else f"/api/users/{author.id}/posts",
         "author": author,
         "admin_csrf": csrf_field_value(request) if admin and not author.admin else None,
         "notice": _DELETED_NOTICES.get(deleted) if admin or author.id == viewer_id else None,

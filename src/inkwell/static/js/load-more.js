@@ -119,7 +119,8 @@ async function loadMore(event) {
   }
 }
 
-if (button !== null) {
+// A listing the API does not serve (a suspended author's, shown to an admin) keeps its link.
+if (button !== null && button.dataset.api !== undefined) {
   // Without JavaScript the link opens the older posts as a page of their own; here it
   // appends them below, in place, as a button: it says so and answers Space too.
   button.textContent = "Load more";
