@@ -149,6 +149,7 @@ TARGETS = (
             "tests/test_cursor_walks.py",  # the pages after a cursor's position
             "tests/test_pagination.py",  # a last page exactly full has no next cursor
             "tests/users/test_profiles.py",  # the author's display name in a listing
+            "tests/web/test_moderation_pages.py",  # a suspended author's page, to an admin
         ),
     ),
     Target(
