@@ -295,9 +295,10 @@ async def test_an_authors_empty_page_invites_them_to_write_their_first_post(
 async def test_a_suspended_authors_page_tells_an_admin_their_posts_are_hidden(
     client: AsyncClient, factory: Factory, author: Account
 ) -> None:
+    """And lists them, for the admin to find and delete."""
     admin = await factory.account("admin", role="admin")
     await factory.post(author, title="Cheap pens")
     await client.post(f"/api/users/{author.id}/suspend", headers=admin.headers)
     html = (await client.get("/@author", headers=admin.headers)).text
-    assert "Their posts are hidden from everyone while they are suspended." in html
-    assert "Nothing has been written here yet." not in html
+    assert "Their posts are hidden from everyone but admins while they are suspended." in html
+    assert "Cheap pens" in html

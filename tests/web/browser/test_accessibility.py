@@ -142,6 +142,7 @@ def admin_pages(blog: Blog) -> list[str]:
         str(blog.story["url"]),
         str(blog.writers_post["url"]),
         str(blog.hidden_post["url"]),
+        "/@spammer",  # suspended: their page and posts, to admins alone
         "/@writer",
         "/tags/python",
         "/search?q=ink",
