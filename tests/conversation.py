@@ -1,4 +1,5 @@
-"""Steps the conversation's tests share (comments, follows, notifications, their pages)."""
+"""Steps the conversation's tests share (comments, follows, reports, notifications, their
+pages)."""
 
 from typing import Any
 
@@ -26,3 +27,11 @@ async def follow(client: AsyncClient, who: Account, whom: Account) -> None:
 async def unfollow(client: AsyncClient, who: Account, whom: Account) -> None:
     response = await client.delete(f"/api/users/{whom.id}/follow", headers=who.headers)
     assert response.status_code == 200, response.text
+
+
+async def report(client: AsyncClient, who: Account, reason: str = "spam", **target: object) -> None:
+    """`who` reports what `target` names to the moderators (`post_id=` or `comment_id=`)."""
+    response = await client.post(
+        "/api/reports", json={**target, "reason": reason}, headers=who.headers
+    )
+    assert response.status_code == 201, response.text

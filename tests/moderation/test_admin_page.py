@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.moderation.models import SUMMARY_MAX_LENGTH, AuditEntry
 from tests.conftest import PASSWORD, Account, StatementCounter
-from tests.conversation import comment
+from tests.conversation import comment, report
 from tests.factories import Factory
 
 FORM_HEADERS = {"Origin": "http://test"}
@@ -32,10 +32,7 @@ async def post(factory: Factory, author: Account) -> dict[str, Any]:
 
 async def file_reports(client: AsyncClient, post: dict[str, Any], who: Account, count: int) -> None:
     for i in range(count):
-        response = await client.post(
-            "/api/reports", json={"post_id": post["id"], "reason": f"spam {i}"}, headers=who.headers
-        )
-        assert response.status_code == 201, response.text
+        await report(client, who, f"spam {i}", post_id=post["id"])
 
 
 async def audit_entries(client: AsyncClient, admin: Account) -> list[tuple[str, str]]:
@@ -264,13 +261,11 @@ async def report_on(
     client: AsyncClient, what: str, post: dict[str, Any], reader: Account, author: Account
 ) -> None:
     """The reader reports the post, or a comment of its author's under it."""
-    target = {"post_id": post["id"]}
     if what == "comment":
-        target = {"comment_id": (await comment(client, post["id"], author, "Buy pens"))["id"]}
-    response = await client.post(
-        "/api/reports", json={**target, "reason": "spam"}, headers=reader.headers
-    )
-    assert response.status_code == 201, response.text
+        said = await comment(client, post["id"], author, "Buy pens")
+        await report(client, reader, comment_id=said["id"])
+    else:
+        await report(client, reader, post_id=post["id"])
 
 
 def delete_form(page: str) -> tuple[str, dict[str, str]]:

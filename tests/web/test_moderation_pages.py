@@ -254,7 +254,7 @@ async def test_comments_of_suspended_users_do_not_count_toward_the_page(
 async def hidden_post(
     client: AsyncClient, admin: Account, author: Account, post: dict[str, Any]
 ) -> dict[str, Any]:
-    """The post, its author suspended after a reader reported it."""
+    """The post, its author suspended (as after a reader reported it)."""
     suspended = await client.post(f"/api/users/{author.id}/suspend", headers=admin.headers)
     assert suspended.status_code == 200
     return post

@@ -8,7 +8,7 @@ from httpx import AsyncClient
 from playwright.async_api import Page, expect
 
 from tests.conftest import Account
-from tests.conversation import comment
+from tests.conversation import comment, report
 from tests.factories import Factory
 from tests.web.browser.accessibility import PHONE
 from tests.web.browser.conftest import PageProblems
@@ -108,19 +108,14 @@ async def test_an_admin_deletes_a_suspended_users_reported_comment_from_the_repo
     """Suspended, they are hidden from everyone, admins too, but on this page."""
     post = await factory.post(reader, title="On fountain pens")
     written = await comment(client, post["id"], author, "Cheap pens at my shop")
-    reported = await client.post(
-        "/api/reports",
-        json={"comment_id": written["id"], "reason": "An advert"},
-        headers=reader.headers,
-    )
-    assert reported.status_code == 201, reported.text
+    await report(client, reader, "An advert", comment_id=written["id"])
     await client.post(f"/api/users/{author.id}/suspend", headers=admin.headers)
     await sign_in(page.context, "admin")
     await page.goto("/admin/reports")
 
-    report = page.get_by_test_id("report")
-    await report.get_by_text("Delete comment").click()
-    await report.get_by_role("button", name="Yes, delete it").click()
+    listed = page.get_by_test_id("report")
+    await listed.get_by_text("Delete comment").click()
+    await listed.get_by_role("button", name="Yes, delete it").click()
 
     await page.wait_for_url("/admin/reports?deleted=comment")
     await expect(page.get_by_test_id("deleted-notice")).to_have_text(
