@@ -28,12 +28,12 @@ from inkwell.web.common import (
     page_router,
     sign_in_first,
 )
-from inkwell.web.form_answers import Told, told_of
+from inkwell.web.form_answers import Refused, told_of
 
 router = page_router()
 
 # The picture form sent with no file chosen (the browser checks it first, as `required`).
-_NO_PICTURE = Told({"file": "Choose an image to upload."}, [], 422)
+_NO_PICTURE = Refused({"file": "Choose an image to upload."}, [], 422)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +114,7 @@ async def _picture_too_large(request: Request, refusal: BodyTooLarge) -> Respons
     viewer = await unread_form_user(request)
     if viewer is None:
         return sign_in_first(request, "/account")
-    told = Told({"file": refusal.detail}, [], refusal.status_code)
+    told = Refused({"file": refusal.detail}, [], refusal.status_code)
     return await account_again(request, state_of(request)["reader"], viewer, "picture", told)
 
 

@@ -54,7 +54,7 @@ from inkwell.web.common import (
     render,
     sign_in_first,
 )
-from inkwell.web.form_answers import NOT_THE_SAME, FormText, Told, told_of
+from inkwell.web.form_answers import NOT_THE_SAME, FormText, Refused, told_of
 from inkwell.web.rendering import time_ago
 from inkwell.web.signing_in import form_sender, signed_out
 
@@ -62,7 +62,7 @@ router = page_router()
 
 # The API takes the account's own email as no change (clients send whole objects); the form
 # would say a link is on its way. forms.js checks it before sending (data-must-differ).
-_ALREADY_YOURS = Told({"email": "This is already your email."}, [], 422)
+_ALREADY_YOURS = Refused({"email": "This is already your email."}, [], 422)
 
 
 # The account page's message after a form saved (`?saved=`), shown in the form's section.
@@ -341,7 +341,7 @@ async def delete_account(
     as the navbar's Sign out does, on the home page."""
     user = sender.user
     if confirm_username != user.username:
-        told = Told({"confirm_username": f"Type “{user.username}” to confirm."}, [], 422)
+        told = Refused({"confirm_username": f"Type “{user.username}” to confirm."}, [], 422)
         typed = {"confirm_username": confirm_username}
         return await account_again(request, reader, sender.viewer, "delete", told, typed)
     await media.delete_account(session, changes, user)
@@ -353,7 +353,7 @@ async def account_again(  # noqa: PLR0917  (the page, and what one form is told)
     reader: DbReader,
     viewer: Account,
     form: str,
-    told: Told,
+    told: Refused,
     values: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
     """The account page again, `form` showing each problem at its field and what was typed

@@ -41,7 +41,7 @@ _PROBLEM_MESSAGES = {
 
 
 @dataclass(frozen=True, slots=True)
-class Told:
+class Refused:
     """What a form posted without JavaScript is told of a refusal: problems by field, the
     others (above the form), and the answer's status and headers (a 429's Retry-After)."""
 
@@ -51,7 +51,7 @@ class Told:
     headers: Mapping[str, str] | None = None
 
 
-def told_of(refusal: ValidationError | DomainError) -> Told:
+def told_of(refusal: ValidationError | DomainError) -> Refused:
     errors: dict[str, str] = {}
     problems: list[str] = []
     if isinstance(refusal, ValidationError):
@@ -60,18 +60,18 @@ def told_of(refusal: ValidationError | DomainError) -> Told:
                 problems.append(problem.message)
             else:
                 errors.setdefault(problem.field, problem.message)
-        return Told(errors, problems, 422)
+        return Refused(errors, problems, 422)
     message = _PROBLEM_MESSAGES.get(refusal.code, refusal.detail)
     if (name := _PROBLEM_FIELDS.get(refusal.code)) is not None:
         errors[name] = message
     else:
         problems.append(message)
-    return Told(errors, problems, refusal.status_code, refusal.headers)
+    return Refused(errors, problems, refusal.status_code, refusal.headers)
 
 
 # A new password is typed twice; forms.js compares them before sending, the server when the
 # form comes without JavaScript.
-NOT_THE_SAME = Told({"password_confirm": "The two passwords are not the same."}, [], 422)
+NOT_THE_SAME = Refused({"password_confirm": "The two passwords are not the same."}, [], 422)
 
 
 def form_again(
